@@ -1,0 +1,63 @@
+/* cli/cli.h: shared pieces of the gannet command: the sub-command entry points, flag parsing
+ * helpers for data and training flags (reused by train, cv, tune), error reporting and exit
+ * codes. The CLI only parses flags and calls libgannet. */
+#ifndef GN_CLI_H
+#define GN_CLI_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+#include "gannet/gannet.h"
+
+/* Exit codes: 0 success, 1 runtime failure, 2 usage error or bad input. */
+enum { EXIT_OK = 0, EXIT_FAIL = 1, EXIT_USAGE = 2 };
+
+int cmd_train(int argc, char **argv);
+int cmd_predict(int argc, char **argv);
+int cmd_eval(int argc, char **argv);
+int cmd_inspect(int argc, char **argv);
+
+/* Iterates over argv. Flags are --name VALUE or --name=VALUE; "-" alone is a value (stdin). */
+typedef struct cli_args {
+    int argc;
+    char **argv;
+    int i;              /* current position */
+    const char *inline_value; /* value given as --name=VALUE */
+    const char *cmd;    /* for messages */
+} cli_args;
+
+void cli_args_init(cli_args *a, const char *cmd, int argc, char **argv);
+/* Next flag name (with leading dashes) or positional argument; NULL at the end. */
+const char *cli_next(cli_args *a);
+/* The value of the current flag; prints an error and returns NULL if missing. */
+const char *cli_value(cli_args *a, const char *flag);
+/* Collects values after -d until the next flag (a word starting with '-' other than "-"). */
+int cli_collect_files(cli_args *a, const char ***files, size_t *n);
+
+int cli_parse_double(const char *flag, const char *s, double *out);
+int cli_parse_u32(const char *flag, const char *s, unsigned *out);
+int cli_parse_u64(const char *flag, const char *s, unsigned long long *out);
+
+/* Data-spec flags: returns 1 if `flag` was one (consuming its value), 0 if not, -1 on error. */
+int cli_data_flag(cli_args *a, const char *flag, gn_data_spec *spec);
+/* Training flags, same convention. */
+int cli_train_flag(cli_args *a, const char *flag, gn_train_options *o);
+extern const char cli_data_help[];
+extern const char cli_train_help[];
+
+/* Prints "gannet CMD: <gn_last_error()>" and returns the exit code for st. */
+int cli_fail(const char *cmd, int st);
+/* Prints "gannet CMD: msg" and returns EXIT_USAGE. */
+int cli_usage_error(const char *cmd, const char *fmt, ...);
+void cli_print_metrics_text(FILE *out, const gn_metrics *m);
+
+/* Progress line on stderr (only when stderr is a terminal, unless forced). */
+typedef struct cli_progress {
+    int enabled;
+    int json_lines;     /* reserved: JSON progress to a file */
+    FILE *log;          /* --log-json FILE: one JSON object per report */
+} cli_progress;
+void cli_progress_cb(const gn_progress *p, void *user);
+void cli_progress_done(cli_progress *cp);
+
+#endif

@@ -1,0 +1,176 @@
+/* cli/cmd_model.c: the commands that use a saved model: `gannet predict`, `gannet eval` and
+ * `gannet inspect`. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct model_cmd {
+    const char *model_path, *out_path;
+    const char **files;
+    size_t nfiles;
+    int json, skip_bad;
+    size_t top;
+} model_cmd;
+
+/* Parses the flags common to predict/eval/inspect; returns -1 on error, 1 for --help. */
+static int parse(const char *cmd, int argc, char **argv, model_cmd *mc, int want_data, void (*help)(void)) {
+    memset(mc, 0, sizeof *mc);
+    mc->top = 20;
+    cli_args a;
+    cli_args_init(&a, cmd, argc, argv);
+    const char *f, *v;
+    while ((f = cli_next(&a))) {
+        if (!strcmp(f, "--help") || !strcmp(f, "-h")) {
+            help();
+            return 1;
+        } else if (!strcmp(f, "-m") || !strcmp(f, "--model")) {
+            if (!(mc->model_path = cli_value(&a, f))) return -1;
+        } else if (want_data && (!strcmp(f, "-d") || !strcmp(f, "--data"))) {
+            if (cli_collect_files(&a, &mc->files, &mc->nfiles) != 0) return -1;
+        } else if (want_data && (!strcmp(f, "-o") || !strcmp(f, "--output"))) {
+            if (!(mc->out_path = cli_value(&a, f))) return -1;
+        } else if (want_data && !strcmp(f, "--skip-bad")) {
+            mc->skip_bad = 1;
+        } else if (!strcmp(f, "--json")) {
+            mc->json = 1;
+        } else if (!want_data && !strcmp(f, "--top")) {
+            unsigned long long k;
+            if (!(v = cli_value(&a, f)) || cli_parse_u64(f, v, &k) != 0) return -1;
+            mc->top = (size_t)k;
+        } else {
+            cli_usage_error(cmd, "unknown flag '%s'", f);
+            return -1;
+        }
+    }
+    if (!mc->model_path) {
+        cli_usage_error(cmd, "no model: give -m MODEL");
+        return -1;
+    }
+    if (want_data && !mc->nfiles) {
+        cli_usage_error(cmd, "no data: give -d FILE... (or -d - for stdin)");
+        return -1;
+    }
+    return 0;
+}
+
+static void predict_help(void) {
+    printf("usage: gannet predict -m MODEL -d DATA... [-o OUT] [--skip-bad]\n\n"
+           "Writes one prediction per example line: a probability for logistic models, the rate for\n"
+           "poisson, the score otherwise. The data is parsed as the model's training data was.\n"
+           "  -o, --output FILE   write predictions there (default stdout)\n");
+}
+
+int cmd_predict(int argc, char **argv) {
+    model_cmd mc;
+    int r = parse("predict", argc, argv, &mc, 1, predict_help);
+    if (r != 0) {
+        free((void *)mc.files);
+        return r > 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    gn_model *m = NULL;
+    int st = gn_model_load(mc.model_path, &m), rc = EXIT_OK;
+    if (st != GN_OK) {
+        rc = cli_fail("predict", st);
+        goto out;
+    }
+    FILE *out = stdout;
+    if (mc.out_path && !(out = fopen(mc.out_path, "w"))) {
+        fprintf(stderr, "gannet predict: %s: cannot open for writing\n", mc.out_path);
+        rc = EXIT_FAIL;
+        goto out;
+    }
+    uint64_t n = 0, skipped = 0;
+    st = gn_predict_files(m, mc.files, mc.nfiles, mc.skip_bad, out, &n, &skipped);
+    if (out != stdout && fclose(out) != 0 && st == GN_OK) {
+        fprintf(stderr, "gannet predict: %s: write failed\n", mc.out_path);
+        rc = EXIT_FAIL;
+    }
+    if (st != GN_OK) rc = cli_fail("predict", st);
+    else if (skipped) fprintf(stderr, "gannet predict: skipped %llu bad lines\n", (unsigned long long)skipped);
+out:
+    gn_model_free(m);
+    free((void *)mc.files);
+    return rc;
+}
+
+static void eval_help(void) {
+    printf("usage: gannet eval -m MODEL -d DATA... [--json] [--skip-bad]\n\n"
+           "Evaluates on labelled data: examples, logloss, AUC (exact), accuracy, precision, recall, F1\n"
+           "for classification; RMSE and MAE for regression. --json prints one JSON object.\n");
+}
+
+int cmd_eval(int argc, char **argv) {
+    model_cmd mc;
+    int r = parse("eval", argc, argv, &mc, 1, eval_help);
+    if (r != 0) {
+        free((void *)mc.files);
+        return r > 0 ? EXIT_OK : EXIT_USAGE;
+    }
+    gn_model *m = NULL;
+    int st = gn_model_load(mc.model_path, &m), rc = EXIT_OK;
+    if (st != GN_OK) {
+        rc = cli_fail("eval", st);
+        goto out;
+    }
+    gn_metrics met;
+    uint64_t skipped = 0;
+    if ((st = gn_evaluate(m, mc.files, mc.nfiles, mc.skip_bad, &met, &skipped)) != GN_OK) {
+        rc = cli_fail("eval", st);
+        goto out;
+    }
+    if (mc.json) {
+        char buf[1024];
+        gn_metrics_to_json(&met, buf, sizeof buf);
+        printf("%s\n", buf);
+    } else {
+        cli_print_metrics_text(stdout, &met);
+    }
+    if (skipped) fprintf(stderr, "gannet eval: skipped %llu bad lines\n", (unsigned long long)skipped);
+out:
+    gn_model_free(m);
+    free((void *)mc.files);
+    return rc;
+}
+
+static void inspect_help(void) {
+    printf("usage: gannet inspect -m MODEL [--top K] [--json]\n\n"
+           "Shows the model's metadata and its K largest weights by magnitude (default 20).\n");
+}
+
+int cmd_inspect(int argc, char **argv) {
+    model_cmd mc;
+    int r = parse("inspect", argc, argv, &mc, 0, inspect_help);
+    if (r != 0) return r > 0 ? EXIT_OK : EXIT_USAGE;
+    gn_model *m = NULL;
+    int st = gn_model_load(mc.model_path, &m), rc = EXIT_OK;
+    if (st != GN_OK) return cli_fail("inspect", st);
+    size_t k = mc.top, n = 0;
+    uint32_t *slots = malloc((k ? k : 1) * sizeof *slots);
+    float *vals = malloc((k ? k : 1) * sizeof *vals);
+    if (!slots || !vals || (st = gn_model_top_weights(m, k, slots, vals, &n)) != GN_OK) {
+        rc = slots && vals ? cli_fail("inspect", st) : EXIT_FAIL;
+        goto out;
+    }
+    if (mc.json) {
+        printf("{\"metadata\":%s,\"top_weights\":[", gn_model_metadata_json(m));
+        for (size_t i = 0; i < n; i++) printf("%s{\"slot\":%u,\"weight\":%.9g}", i ? "," : "", slots[i], vals[i]);
+        printf("]}\n");
+    } else {
+        printf("model      %s\n", mc.model_path);
+        printf("kind       %s\n", gn_model_kind_name(gn_model_get_kind(m)));
+        printf("loss       %s\n", gn_loss_name(gn_model_get_loss(m)));
+        printf("format     %s\n", gn_format_name(gn_model_get_spec(m)->format));
+        printf("bits       %u\n", gn_model_get_bits(m));
+        printf("non-zero   %zu\n", gn_model_nonzero(m));
+        printf("version    %s\n", gn_model_version(m));
+        printf("metadata   %s\n", gn_model_metadata_json(m));
+        printf("top %zu weights (slot: weight; slot 0 is the bias):\n", n);
+        for (size_t i = 0; i < n; i++) printf("  %10u: %+.6g\n", slots[i], vals[i]);
+    }
+out:
+    free(slots);
+    free(vals);
+    gn_model_free(m);
+    return rc;
+}

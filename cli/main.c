@@ -1,0 +1,45 @@
+/* cli/main.c: the gannet command: dispatches to sub-commands. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+
+typedef struct command {
+    const char *name;
+    int (*run)(int argc, char **argv);
+    const char *summary;
+} command;
+
+static const command commands[] = {
+    {"train", cmd_train, "train a model on data files and save it"},
+    {"predict", cmd_predict, "write one prediction per input line"},
+    {"eval", cmd_eval, "evaluate a model on labelled data (logloss, AUC, accuracy, RMSE...)"},
+    {"inspect", cmd_inspect, "show a model's metadata and largest weights"},
+};
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: gannet <command> [flags]   (gannet <command> --help for its flags)\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(out, "  %-9s %s\n", commands[i].name, commands[i].summary);
+    fprintf(out, "\ngannet %s\n", gn_version());
+}
+
+int main(int argc, char **argv) {
+    if (argc < 2) {
+        usage(stderr);
+        return EXIT_USAGE;
+    }
+    if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
+        usage(stdout);
+        return EXIT_OK;
+    }
+    if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
+        printf("gannet %s\n", gn_version());
+        return EXIT_OK;
+    }
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 2, argv + 2);
+    fprintf(stderr, "gannet: unknown command '%s'\n", argv[1]);
+    usage(stderr);
+    return EXIT_USAGE;
+}

@@ -1,0 +1,63 @@
+/* gannet/data.h: how input data is read and turned into hashed sparse examples.
+ * A gn_data_spec describes the format (LIBSVM, CSV/TSV with column roles, VW text), the hash
+ * space and the label kind. The spec is a plain struct: fill it with gn_data_spec_init(), change
+ * fields, and the library validates it (gn_data_spec_check) before use. A spec is stored inside
+ * every model file so that prediction parses exactly as training did. */
+#ifndef GANNET_DATA_H
+#define GANNET_DATA_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum gn_format {
+    GN_FORMAT_AUTO = 0,  /* detect from the first data line */
+    GN_FORMAT_LIBSVM = 1,
+    GN_FORMAT_CSV = 2,   /* CSV or TSV, see sep */
+    GN_FORMAT_VW = 3
+} gn_format;
+
+typedef enum gn_label_kind {
+    GN_LABEL_BINARY = 0, /* +1/-1 or 1/0; anything else is an error */
+    GN_LABEL_REAL = 1,   /* any finite number */
+    GN_LABEL_NONE = 2    /* labels optional (prediction input); a missing label reads as 0 */
+} gn_label_kind;
+
+#define GN_MAX_BITS 30
+#define GN_DEFAULT_BITS 18
+#define GN_COLSPEC_MAX 1024
+#define GN_DEFAULT_MAX_LINE ((size_t)64 << 20)
+
+typedef struct gn_data_spec {
+    gn_format format;          /* default GN_FORMAT_AUTO */
+    uint32_t bits;             /* hash space is 2^bits slots, 1..30; default 18 */
+    int bias;                  /* 1: add a constant feature (slot 0); default 1 */
+    int libsvm_hash;           /* 0: LIBSVM index i goes to slot i mod 2^bits (default); 1: hashed */
+    gn_label_kind label_kind;  /* set from the loss by the trainer; default GN_LABEL_BINARY */
+    /* CSV/TSV */
+    char sep;                  /* field separator; 0 = detect (tab if the first line has one, else ',') */
+    int header;                /* 1: first line of each file names the columns; 0: none; -1: detect */
+    char label_col[128];       /* label column, header name or 1-based index; default "1" */
+    char categorical[GN_COLSPEC_MAX]; /* columns hashed as name=value, e.g. "15-40,city" */
+    char numeric[GN_COLSPEC_MAX];     /* columns used as name:value */
+    char ignore[GN_COLSPEC_MAX];      /* columns skipped; other columns are numeric if they parse */
+    /* limits and bad input */
+    size_t max_line;           /* longest accepted line in bytes; default 64 MiB */
+    int skip_bad;              /* 1: skip and count bad lines instead of failing */
+} gn_data_spec;
+
+/* Fills defaults. */
+void gn_data_spec_init(gn_data_spec *spec);
+/* GN_OK, or GN_EINVAL with the reason in gn_last_error(). */
+int gn_data_spec_check(const gn_data_spec *spec);
+/* "libsvm", "csv", "vw", "auto"; and the reverse (-1 if unknown). */
+const char *gn_format_name(gn_format f);
+int gn_format_parse(const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

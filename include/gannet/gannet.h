@@ -1,0 +1,66 @@
+/* gannet.h: the one public header users include. Version macros, status codes, the thread-local
+ * last-error message, the logging hook, and the public headers for data, models, training and
+ * evaluation.
+ *
+ * Conventions for every gn_ call:
+ * - calls return gn_status; GN_OK (0) is success, anything else an error whose readable message
+ *   is then in gn_last_error() (thread-local, valid until the next failing call on this thread);
+ * - results come back through trailing out-parameters, which are untouched on failure;
+ * - gn_x_free(NULL) is a no-op; an object returned through **out is owned by the caller;
+ * - the library never prints to stdout, never exits and never aborts. */
+#ifndef GANNET_GANNET_H
+#define GANNET_GANNET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GN_VERSION_MAJOR 0
+#define GN_VERSION_MINOR 1
+#define GN_VERSION_PATCH 0
+#define GN_VERSION_STRING "0.1.0"
+
+/* Status codes. Values never change once released; new codes are added at the end. */
+typedef enum gn_status {
+    GN_OK = 0,
+    GN_EINVAL = 1,      /* invalid argument or option */
+    GN_ENOMEM = 2,      /* out of memory */
+    GN_EIO = 3,         /* read/write/open failed */
+    GN_EPARSE = 4,      /* bad input data (message names file:line) */
+    GN_EFORMAT = 5,     /* not a gannet file, or a structurally broken one */
+    GN_ECHECKSUM = 6,   /* checksum mismatch: corrupt file */
+    GN_EVERSION = 7,    /* file written by a newer, unsupported format version */
+    GN_EUNSUPPORTED = 8,/* feature not available in this build / this model kind */
+    GN_ELIMIT = 9,      /* an input exceeded a configured limit */
+    GN_EINTERNAL = 10,  /* bug: an invariant did not hold */
+    GN_EMPI = 11,       /* distributed (MPI) failure */
+    GN_ESTALE = 12,     /* a cache or checkpoint does not match its source or flags */
+    GN_EOF = 13         /* end of data (returned by iterators, not an error for callers) */
+} gn_status;
+
+/* Runtime version, e.g. "0.1.0". */
+const char *gn_version(void);
+/* A short name for a status, e.g. "GN_EPARSE". Never NULL. */
+const char *gn_status_name(gn_status st);
+/* The message of the last failing call on this thread ("" if none). Thread-safe. */
+const char *gn_last_error(void);
+
+/* Log levels and hook: the library reports progress and warnings only through this callback.
+ * Default: no logging. The hook is process-wide; set it before starting work. */
+typedef enum gn_log_level { GN_LOG_DEBUG = 0, GN_LOG_INFO = 1, GN_LOG_WARN = 2, GN_LOG_ERROR = 3 } gn_log_level;
+typedef void (*gn_log_fn)(gn_log_level level, const char *msg, void *user);
+void gn_set_log_hook(gn_log_fn fn, void *user);
+
+#ifdef __cplusplus
+}
+#endif
+
+#include "gannet/data.h"
+#include "gannet/model.h"
+#include "gannet/metrics.h"
+#include "gannet/train.h"
+
+#endif

@@ -1,0 +1,71 @@
+/* gannet/model.h: trained models. A gn_model is immutable once built or loaded: every call that
+ * takes a const gn_model * is thread-safe (the server predicts from many threads at once).
+ * Model files are versioned, checksummed and written atomically; see docs/model-format.md. */
+#ifndef GANNET_MODEL_H
+#define GANNET_MODEL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gannet/data.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gn_model gn_model;
+
+typedef enum gn_model_kind { GN_KIND_LINEAR = 1 } gn_model_kind;
+
+typedef enum gn_loss {
+    GN_LOSS_LOGISTIC = 0,
+    GN_LOSS_SQUARED = 1,
+    GN_LOSS_HINGE = 2,
+    GN_LOSS_QUANTILE = 3,
+    GN_LOSS_POISSON = 4
+} gn_loss;
+
+const char *gn_loss_name(gn_loss loss);
+int gn_loss_parse(const char *name); /* -1 if unknown */
+const char *gn_model_kind_name(gn_model_kind kind);
+
+/* Loads a model file. Rejects wrong magic, newer versions, truncation and checksum mismatch
+ * with GN_EFORMAT / GN_EVERSION / GN_ECHECKSUM and a message naming the file. */
+int gn_model_load(const char *path, gn_model **out);
+/* Writes atomically (temp file in the same directory, fsync, rename). */
+int gn_model_save(const gn_model *model, const char *path);
+void gn_model_free(gn_model *model);
+
+gn_model_kind gn_model_get_kind(const gn_model *model);
+gn_loss gn_model_get_loss(const gn_model *model);
+uint32_t gn_model_get_bits(const gn_model *model);
+/* The data spec the model was trained with; prediction input is parsed with it. */
+const gn_data_spec *gn_model_get_spec(const gn_model *model);
+/* Number of non-zero weights. */
+size_t gn_model_nonzero(const gn_model *model);
+/* Metadata (kind, loss, spec, training flags, data and metrics summary, creation time) as a
+ * JSON object text. The string is owned by the model. */
+const char *gn_model_metadata_json(const gn_model *model);
+/* A content identifier: the file checksum as 16 hex digits (changes whenever the model does). */
+const char *gn_model_version(const gn_model *model);
+
+/* Prediction on one text line in the model's input format (the label, if any, is ignored).
+ * *out is the prediction: a probability for logistic, exp(score) for poisson, the raw score
+ * otherwise. Thread-safe. GN_EPARSE with the reason on bad input. */
+int gn_model_predict_line(const gn_model *model, const char *line, size_t len, double *out);
+/* Prediction from named features: names[i] with either a numeric value (strs[i] == NULL) or a
+ * categorical string value strs[i]. Names are CSV column names or "ns^feature" for VW data,
+ * or decimal indices for LIBSVM data. Thread-safe. */
+int gn_model_predict_named(const gn_model *model, size_t n, const char *const *names,
+                           const double *values, const char *const *strs, double *out);
+/* Turns a raw linear score into the prediction the loss defines (sigmoid, exp or identity). */
+double gn_model_link(const gn_model *model, double score);
+
+/* The k weights largest in magnitude (slot, value), sorted by decreasing |value|. *n_out is the
+ * number written (<= k). */
+int gn_model_top_weights(const gn_model *model, size_t k, uint32_t *slots, float *values, size_t *n_out);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

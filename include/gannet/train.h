@@ -1,0 +1,98 @@
+/* gannet/train.h: training, prediction and evaluation over files.
+ * gn_train_options is a plain struct: gn_train_options_init() fills defaults; gn_train() checks it
+ * (gn_train_options_check gives the same reason up front). Training is single-model here;
+ * model selection (cv, tune) is in gannet/select.h. All calls are reentrant: separate calls may
+ * run on separate threads; one call uses opts->threads threads internally. */
+#ifndef GANNET_TRAIN_H
+#define GANNET_TRAIN_H
+
+#include <stdint.h>
+#include <stdio.h>
+
+#include "gannet/data.h"
+#include "gannet/metrics.h"
+#include "gannet/model.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef enum gn_optimizer {
+    GN_OPT_AUTO = 0,    /* FTRL-Proximal for logistic, AdaGrad for the other losses */
+    GN_OPT_SGD = 1,
+    GN_OPT_ADAGRAD = 2,
+    GN_OPT_FTRL = 3,
+    GN_OPT_LBFGS = 4,
+    GN_OPT_OWLQN = 5
+} gn_optimizer;
+
+const char *gn_optimizer_name(gn_optimizer opt);
+int gn_optimizer_parse(const char *name); /* -1 if unknown */
+
+typedef struct gn_train_options {
+    gn_loss loss;            /* default GN_LOSS_LOGISTIC */
+    gn_optimizer optimizer;  /* default GN_OPT_AUTO */
+    double lr;               /* learning rate (FTRL alpha); 0 = the optimizer's default */
+    double l1, l2;           /* regularisation of sum_i loss_i + l1*|w|_1 + l2/2*|w|^2 */
+    double ftrl_beta;        /* FTRL beta; default 1 */
+    double power_t;          /* SGD step decay lr*(1/(1+t))^power_t; default 0.5 */
+    double quantile_tau;     /* quantile loss level in (0,1); default 0.5 */
+    uint32_t passes;         /* passes over the data; default 1 */
+    double holdout;          /* fraction of examples held out for validation (0 = none) */
+    uint32_t early_stop;     /* stop after this many passes without holdout improvement (0 = never) */
+    uint32_t threads;        /* 0 = all cores */
+    int deterministic;       /* same model on every run with any thread count */
+    uint64_t seed;           /* for holdout selection, shuffling and initialisation */
+    uint32_t batch_size;     /* examples per parsed batch; default 1024 */
+    /* batch solvers (L-BFGS / OWL-QN) */
+    uint32_t lbfgs_memory;   /* history pairs; default 10 */
+    double tol;              /* relative gradient norm to stop at; default 1e-6 */
+    uint32_t max_iter;       /* default 500 */
+    int warm_start_online;   /* 1: one online pass before the batch solver */
+} gn_train_options;
+
+void gn_train_options_init(gn_train_options *opts);
+int gn_train_options_check(const gn_train_options *opts);
+
+/* What training reports while it runs (through gn_progress_fn) and at the end. */
+typedef struct gn_progress {
+    uint32_t pass;            /* 1-based */
+    uint64_t examples;        /* examples learned from in this run (all passes) */
+    double seconds;           /* since training started */
+    uint64_t bytes_done, bytes_total; /* of the input in this pass; total 0 if unknown (stdin) */
+    double progressive_loss;  /* mean loss of this pass so far, each example scored before learning */
+    double holdout_loss;      /* mean loss on the holdout after the last finished pass; NaN if none */
+    int end_of_pass;          /* 1 on the report made at the end of each pass */
+} gn_progress;
+typedef void (*gn_progress_fn)(const gn_progress *p, void *user);
+
+typedef struct gn_train_summary {
+    uint64_t examples;        /* examples learned from (all passes) */
+    uint64_t skipped;         /* bad lines skipped (with skip_bad) */
+    uint32_t passes;          /* passes done */
+    double seconds;
+    double progressive_loss;  /* of the last pass */
+    double holdout_loss;      /* best holdout loss; NaN if no holdout */
+    double objective;         /* final regularised objective (batch solvers); NaN for online */
+    uint32_t iterations;      /* batch solver iterations; 0 for online */
+    int ranks;                /* MPI ranks that trained (1 without MPI) */
+} gn_train_summary;
+
+/* Trains on the files in order ("-" is stdin). spec->label_kind is set from the loss.
+ * On success *out is a new model owned by the caller. progress may be NULL. */
+int gn_train(const gn_train_options *opts, const gn_data_spec *spec, const char *const *paths,
+             size_t npaths, gn_progress_fn progress, void *user, gn_model **out,
+             gn_train_summary *summary);
+
+/* Writes one prediction per input line to out ("%.9g\n"). */
+int gn_predict_files(const gn_model *model, const char *const *paths, size_t npaths, int skip_bad,
+                     FILE *out, uint64_t *predicted, uint64_t *skipped);
+
+/* Evaluates the model on labelled files. */
+int gn_evaluate(const gn_model *model, const char *const *paths, size_t npaths, int skip_bad,
+                gn_metrics *out, uint64_t *skipped);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

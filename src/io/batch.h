@@ -1,0 +1,40 @@
+/* io/batch.h: a batch of parsed, hashed examples in CSR layout. One batch can be read by many
+ * learners at once (model selection); it is never modified while they read it. */
+#ifndef GN_IO_BATCH_H
+#define GN_IO_BATCH_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gannet/gannet.h"
+
+typedef struct gn_batch {
+    size_t n, cap;        /* examples held / allocated */
+    float *label;         /* as read (binary labels are mapped to +1/-1) */
+    float *weight;        /* importance weight, 1 unless the format gives one */
+    uint64_t *key;        /* stable identity of the example: (file index << 40) ^ byte offset of
+                             its line; used for holdout and fold assignment */
+    size_t *start;        /* n+1 offsets into index/value */
+    uint32_t *index;      /* hashed slot, < 2^bits */
+    float *value;
+    size_t nnz, fcap;     /* features held / allocated */
+} gn_batch;
+
+int gn__batch_init(gn_batch *b, size_t cap_examples, size_t cap_features);
+void gn__batch_free(gn_batch *b);
+void gn__batch_clear(gn_batch *b);
+/* Makes room for `more` features; GN_ENOMEM on failure. */
+int gn__batch_reserve_features(gn_batch *b, size_t more);
+/* Begins a new example (grows arrays as needed); features are then appended with
+ * gn__batch_push and the example is closed by gn__batch_end_example. */
+int gn__batch_begin_example(gn_batch *b, float label, float weight, uint64_t key);
+static inline void gn__batch_push(gn_batch *b, uint32_t index, float value) {
+    b->index[b->nnz] = index;
+    b->value[b->nnz] = value;
+    b->nnz++;
+}
+void gn__batch_end_example(gn_batch *b);
+/* Drops the example begun last (after a parse error). */
+void gn__batch_abort_example(gn_batch *b);
+
+#endif

@@ -1,0 +1,51 @@
+/* io/parser.h: turns one text line (LIBSVM, CSV/TSV or VW) into a hashed sparse example appended
+ * to a gn_batch, following a gn_data_spec. A parser is used by one thread at a time; parse
+ * errors come back as a reason in a caller buffer (the caller adds file:line). */
+#ifndef GN_IO_PARSER_H
+#define GN_IO_PARSER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gannet/gannet.h"
+#include "io/batch.h"
+
+#define GN_WHY_MAX 256
+
+typedef struct gn_parser gn_parser;
+
+/* Detects the format of a data line: VW if it has '|', LIBSVM if its second token is
+ * "number:number", else CSV (with *sep set to '\t' or ','). */
+gn_format gn__detect_format(const char *line, size_t len, char *sep);
+
+/* spec->format must be resolved (not AUTO). For CSV, the column roles are resolved when the
+ * first line is seen (gn__parser_first_line). */
+int gn__parser_new(const gn_data_spec *spec, gn_parser **out);
+void gn__parser_free(gn_parser *p);
+/* Creates an independent parser with the same resolved state (for other threads). */
+int gn__parser_clone(const gn_parser *p, gn_parser **out);
+/* Must be called with the first line of every file. Returns 1 if the line was a header and
+ * consumed, 0 if it is data, or -1 on error (why filled). CSV column roles are resolved from the
+ * first file's first line; later files' headers must match it. */
+int gn__parser_first_line(gn_parser *p, const char *line, size_t len, char *why);
+/* Parses a data line and appends it to b. Returns GN_OK (appended), GN_EOF (blank or comment
+ * line: nothing appended), GN_EPARSE (why filled, nothing appended) or GN_ENOMEM. */
+int gn__parser_line(gn_parser *p, const char *line, size_t len, uint64_t key, gn_batch *b, char *why);
+/* The spec with everything resolved (format, sep, header), as it must be stored in a model. */
+const gn_data_spec *gn__parser_spec(const gn_parser *p);
+/* Number of CSV columns (0 before the first line / for other formats). */
+size_t gn__parser_columns(const gn_parser *p);
+
+/* Appends the features of named inputs (see gn_model_predict_named) to b as one example. */
+int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const double *values,
+                     const char *const *strs, gn_batch *b, char *why);
+
+
+
+#include <jansson.h>
+/* CSV columns as a JSON array of {"name":..,"role":..} (new reference; NULL if none). */
+json_t *gn__parser_columns_json(const gn_parser *p);
+/* Restores CSV columns saved by gn__parser_columns_json (for serving named/text input without
+ * a header line). */
+int gn__parser_load_columns(gn_parser *p, const json_t *cols);
+#endif

@@ -1,0 +1,38 @@
+/* io/source.h: a stream of parsed batches from a list of files read in order ("-" is stdin).
+ * Resolves the format from the first data line when the spec says AUTO, reports bad lines as
+ * "file:line: reason" (or skips and counts them with spec->skip_bad), and can be rewound for
+ * another pass (not on stdin). Memory is bounded by the batch and the longest line. */
+#ifndef GN_IO_SOURCE_H
+#define GN_IO_SOURCE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gannet/gannet.h"
+#include "io/batch.h"
+#include "io/parser.h"
+
+typedef struct gn_source gn_source;
+
+/* Opens the first file at once (so missing files and the format are known up front).
+ * A parser from a model may be passed in `parser` (the source then uses a clone of it and the
+ * model's resolved spec); otherwise one is created from spec. */
+int gn__source_open(const gn_data_spec *spec, const gn_parser *parser, const char *const *paths,
+                    size_t npaths, gn_source **out);
+/* Clears b and fills it with up to max examples. GN_OK with b->n > 0, GN_EOF when the data is
+ * exhausted, or an error (message "file:line: reason"). */
+int gn__source_next(gn_source *s, gn_batch *b, size_t max);
+/* Starts again from the first file (GN_EINVAL for stdin). */
+int gn__source_rewind(gn_source *s);
+uint64_t gn__source_skipped(const gn_source *s);
+uint64_t gn__source_lines(const gn_source *s);
+/* Progress within the current pass: raw bytes consumed and total size of all files (0 if some
+ * size is unknown). */
+uint64_t gn__source_bytes_done(const gn_source *s);
+uint64_t gn__source_bytes_total(const gn_source *s);
+/* The resolved spec (format, sep, header) and the parser (for CSV column names). */
+const gn_data_spec *gn__source_spec(const gn_source *s);
+gn_parser *gn__source_parser(gn_source *s);
+void gn__source_free(gn_source *s);
+
+#endif

@@ -1,0 +1,96 @@
+/* learn/predict_files.c: gn_predict_files and gn_evaluate — stream files through a model. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "gannet/gannet.h"
+#include "io/source.h"
+#include "learn/loss.h"
+#include "learn/train_internal.h"
+#include "model/model.h"
+#include "util/error.h"
+
+int gn__model_parser(const gn_model *m, gn_label_kind kind, gn_parser **out);
+
+#define GN_PREDICT_BATCH 4096
+
+static int open_for_model(const gn_model *m, gn_label_kind kind, int skip_bad, const char *const *paths,
+                          size_t npaths, gn_source **out) {
+    gn_parser *p;
+    GN_TRY(gn__model_parser(m, kind, &p));
+    gn_data_spec spec = m->spec;
+    spec.label_kind = kind;
+    spec.skip_bad = skip_bad;
+    int st = gn__source_open(&spec, p, paths, npaths, out);
+    gn__parser_free(p);
+    return st;
+}
+
+int gn__format_prediction(double v, char *buf, size_t size) { return snprintf(buf, size, "%.9g", v); }
+
+int gn_predict_files(const gn_model *m, const char *const *paths, size_t npaths, int skip_bad, FILE *out,
+                     uint64_t *predicted, uint64_t *skipped) {
+    gn__clear_error();
+    gn_source *src;
+    GN_TRY(open_for_model(m, GN_LABEL_NONE, skip_bad, paths, npaths, &src));
+    gn_batch b;
+    int st = gn__batch_init(&b, GN_PREDICT_BATCH, GN_PREDICT_BATCH * 32);
+    if (st != GN_OK) {
+        gn__source_free(src);
+        return st;
+    }
+    uint64_t count = 0;
+    char buf[64];
+    while ((st = gn__source_next(src, &b, GN_PREDICT_BATCH)) == GN_OK) {
+        for (size_t e = 0; e < b.n; e++) {
+            double s = gn__model_score(m, b.index + b.start[e], b.value + b.start[e], b.start[e + 1] - b.start[e]);
+            gn__format_prediction(gn_model_link(m, s), buf, sizeof buf);
+            if (fputs(buf, out) == EOF || fputc('\n', out) == EOF) {
+                st = gn__fail(GN_EIO, "writing predictions failed");
+                goto done;
+            }
+        }
+        count += b.n;
+    }
+    if (st == GN_EOF) st = GN_OK;
+    if (st == GN_OK && fflush(out) != 0) st = gn__fail(GN_EIO, "writing predictions failed");
+    if (st == GN_OK) {
+        if (predicted) *predicted = count;
+        if (skipped) *skipped = gn__source_skipped(src);
+    }
+done:
+    gn__batch_free(&b);
+    gn__source_free(src);
+    return st;
+}
+
+int gn_evaluate(const gn_model *m, const char *const *paths, size_t npaths, int skip_bad, gn_metrics *out,
+                uint64_t *skipped) {
+    gn__clear_error();
+    const gn_label_kind kind = gn__label_kind_for(m->loss);
+    gn_source *src;
+    GN_TRY(open_for_model(m, kind, skip_bad, paths, npaths, &src));
+    gn_metrics_acc *acc = NULL;
+    gn_batch b;
+    memset(&b, 0, sizeof b);
+    int st = gn_metrics_acc_new(kind == GN_LABEL_BINARY, &acc);
+    if (st != GN_OK) goto done;
+    if ((st = gn__batch_init(&b, GN_PREDICT_BATCH, GN_PREDICT_BATCH * 32)) != GN_OK) goto done;
+    while ((st = gn__source_next(src, &b, GN_PREDICT_BATCH)) == GN_OK) {
+        for (size_t e = 0; e < b.n; e++) {
+            double s = gn__model_score(m, b.index + b.start[e], b.value + b.start[e], b.start[e + 1] - b.start[e]);
+            double y = b.label[e];
+            double loss = gn__loss_value(m->loss, s, y, m->quantile_tau);
+            if ((st = gn_metrics_acc_add(acc, gn_model_link(m, s), y, b.weight[e], loss)) != GN_OK) goto done;
+        }
+    }
+    if (st != GN_EOF) goto done;
+    st = gn_metrics_acc_result(acc, out);
+    if (st == GN_OK && out->examples == 0) st = gn__fail(GN_EPARSE, "%s: no examples to evaluate", paths[0]);
+    if (st == GN_OK && skipped) *skipped = gn__source_skipped(src);
+done:
+    gn_metrics_acc_free(acc);
+    gn__batch_free(&b);
+    gn__source_free(src);
+    return st;
+}

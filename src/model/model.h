@@ -1,0 +1,66 @@
+/* model/model.h: the internal layout of gn_model, shared by the learners (which build models),
+ * the model file reader/writer, prediction and the server. */
+#ifndef GN_MODEL_MODEL_H
+#define GN_MODEL_MODEL_H
+
+#include <jansson.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gannet/gannet.h"
+
+struct gn_model {
+    gn_model_kind kind;
+    gn_loss loss;
+    gn_data_spec spec;          /* how input is parsed; spec.bits is the hash size */
+    double quantile_tau;        /* for GN_LOSS_QUANTILE */
+    uint32_t weights_per_slot;  /* 1 for linear models */
+    size_t nweights;            /* (1 << spec.bits) * weights_per_slot */
+    float *w;                   /* nweights floats, slot-major; owned */
+    json_t *extra;              /* free-form metadata object: "train" (flags), "data", "metrics";
+                                   owned; may be NULL */
+    int64_t created;            /* unix time the model was trained */
+    char *meta_json;            /* full metadata text, built by gn__model_finalize; owned */
+    char version[17];           /* checksum hex of the file it was loaded from / saved to */
+    size_t nonzero;             /* weights != 0, counted by gn__model_finalize */
+    int finalized;              /* 1 once gn__model_finalize has run (meta_json, version, nonzero set) */
+};
+
+/* Most weights one hash slot may carry (linear: 1); bounds nweights in files. */
+#define GN__MODEL_MAX_WEIGHTS_PER_SLOT 256u
+
+/* Allocates a zeroed model with the given kind, loss and spec (checked with gn_data_spec_check).
+ * w is calloc'ed; created is now; quantile_tau 0.5; extra NULL. The model is not finalized. */
+int gn__model_new(gn_model_kind kind, gn_loss loss, const gn_data_spec *spec,
+                  uint32_t weights_per_slot, gn_model **out);
+/* Must be called by whoever builds a model (the trainer) once w, extra, created and quantile_tau
+ * are final and before the model is shared or saved: counts the non-zero weights, computes
+ * version (the checksum gn_model_save will write, so it equals the saved file's checksum) and
+ * builds meta_json. After it the model must not change: const readers on other threads rely on it.
+ * May be called again (single-threaded) after a change. GN_EINVAL if extra is not an object or
+ * uses a reserved key, the spec is invalid, or a weight is not finite; GN_ENOMEM. */
+int gn__model_finalize(gn_model *m);
+/* Like gn__model_finalize but with a known file checksum (used by the loader). */
+int gn__model_finalize_as(gn_model *m, uint64_t checksum);
+/* The model file header object: kind, loss, bits, quantile_tau, weights_per_slot, spec, created
+ * and the keys of extra. New reference in *out. GN_EINVAL / GN_ENOMEM as gn__model_finalize. */
+int gn__model_header_json(const gn_model *m, json_t **out);
+/* 1 if key is one of the header/metadata keys gannet itself writes (extra may not use them). */
+int gn__model_reserved_key(const char *key);
+/* The XXH3-64 checksum of the exact bytes gn_model_save writes for m (model_file.c). */
+int gn__model_file_checksum(const gn_model *m, uint64_t *out);
+/* ISO-8601 UTC ("2024-05-01T12:00:00Z") <-> unix time; the parser accepts exactly that form. */
+int gn__format_utc(int64_t t, char out[32]);
+int gn__parse_utc(const char *text, int64_t *out);
+/* Score (dot product) of one sparse example. */
+static inline double gn__model_score(const gn_model *m, const uint32_t *idx, const float *val, size_t n) {
+    double s = 0.0;
+    const float *w = m->w;
+    for (size_t i = 0; i < n; i++) s += (double)w[idx[i]] * (double)val[i];
+    return s;
+}
+/* Spec <-> JSON (used in the model header, cache headers and checkpoints). */
+json_t *gn__spec_to_json(const gn_data_spec *spec);
+int gn__spec_from_json(const json_t *obj, gn_data_spec *spec);
+
+#endif

@@ -1,0 +1,78 @@
+/* model/predict.c: prediction from one text line or from named features, parsed with the spec
+ * (and CSV columns) stored in the model. Thread-safe on a const model: each call parses into its
+ * own small batch with its own parser. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "gannet/gannet.h"
+#include "io/batch.h"
+#include "io/parser.h"
+#include "model/model.h"
+#include "util/error.h"
+
+int gn__model_parser(const gn_model *m, gn_label_kind kind, gn_parser **out) {
+    gn_data_spec spec = m->spec;
+    spec.label_kind = kind;
+    gn_parser *p;
+    GN_TRY(gn__parser_new(&spec, &p));
+    const json_t *cols = m->extra ? json_object_get(m->extra, "columns") : NULL;
+    if (cols) {
+        int st = gn__parser_load_columns(p, cols);
+        if (st != GN_OK) {
+            gn__parser_free(p);
+            return st;
+        }
+    }
+    *out = p;
+    return GN_OK;
+}
+
+static int score_batch_one(const gn_model *m, const gn_batch *b, double *out) {
+    if (b->n != 1) return gn__fail(GN_EPARSE, "no example on the line");
+    double s = gn__model_score(m, b->index + b->start[0], b->value + b->start[0], b->start[1] - b->start[0]);
+    *out = gn_model_link(m, s);
+    return GN_OK;
+}
+
+int gn_model_predict_line(const gn_model *m, const char *line, size_t len, double *out) {
+    gn_parser *p;
+    GN_TRY(gn__model_parser(m, GN_LABEL_NONE, &p));
+    gn_batch b;
+    int st = gn__batch_init(&b, 1, 64);
+    if (st != GN_OK) {
+        gn__parser_free(p);
+        return st;
+    }
+    char why[GN_WHY_MAX];
+    if (m->spec.format == GN_FORMAT_CSV && gn__parser_columns(p) == 0) {
+        st = gn__fail(GN_EUNSUPPORTED, "this CSV model has no stored columns");
+        goto done;
+    }
+    st = gn__parser_line(p, line, len, 0, &b, why);
+    if (st == GN_EOF) st = gn__fail(GN_EPARSE, "empty line");
+    else if (st != GN_OK) st = gn__fail(st, "%s", why);
+    else st = score_batch_one(m, &b, out);
+done:
+    gn__batch_free(&b);
+    gn__parser_free(p);
+    return st;
+}
+
+int gn_model_predict_named(const gn_model *m, size_t n, const char *const *names, const double *values,
+                           const char *const *strs, double *out) {
+    gn_parser *p;
+    GN_TRY(gn__model_parser(m, GN_LABEL_NONE, &p));
+    gn_batch b;
+    int st = gn__batch_init(&b, 1, n + 2);
+    if (st != GN_OK) {
+        gn__parser_free(p);
+        return st;
+    }
+    char why[GN_WHY_MAX];
+    st = gn__parser_named(p, n, names, values, strs, &b, why);
+    if (st != GN_OK) st = gn__fail(st, "%s", why);
+    else st = score_batch_one(m, &b, out);
+    gn__batch_free(&b);
+    gn__parser_free(p);
+    return st;
+}

@@ -1,0 +1,15 @@
+/* util/mem.h: large zeroed tables (weights + optimizer state). Big tables are mmap'ed and
+ * advised to use transparent huge pages where the OS allows, which cuts TLB misses on random
+ * weight access at --bits 24+. */
+#ifndef GN_UTIL_MEM_H
+#define GN_UTIL_MEM_H
+
+#include <stddef.h>
+
+/* Returns zeroed memory of `bytes` (64-byte aligned), or NULL. */
+void *gn__table_alloc(size_t bytes);
+void gn__table_free(void *p, size_t bytes);
+/* Peak resident set size of this process in bytes (0 if unknown). */
+size_t gn__peak_rss(void);
+
+#endif
