@@ -10,21 +10,31 @@
 
 typedef struct gn_line_reader gn_line_reader;
 
-/* Opens path ("-" = stdin). max_line: longest line accepted, in bytes. */
+/* Opens path ("-" = stdin, never closed by the reader). max_line: longest line accepted, in
+ * bytes, not counting its '\n' or '\r\n'; at least 1. The reader owns its buffers (about
+ * 1 MiB, growing to max_line + 2 only for a line that needs it); free it with
+ * gn__line_reader_free. One reader is used by one thread at a time. Errors: GN_EIO (cannot open,
+ * a directory), GN_ENOMEM, GN_EINVAL. */
 int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out);
 /* Next line, without its '\n' (and without a '\r' before it). *line stays valid until the next
  * call. Returns GN_OK, GN_EOF at the end, or an error (GN_EIO, GN_EFORMAT for a truncated or
  * corrupt compressed stream, GN_ELIMIT for a line over max_line) with a message naming the file
- * and line. A last line without '\n' is returned as a line. */
+ * and line. A last line without '\n' is returned as a line.
+ * GN_ELIMIT refuses one line only: it counts as a line (lineno() names it) and the next call
+ * continues after it, so callers may skip it. Every other error is final: later calls return
+ * it again with the same message. */
 int gn__line_reader_next(gn_line_reader *r, const char **line, size_t *len);
 /* 1-based number of the line returned last. */
 uint64_t gn__line_reader_lineno(const gn_line_reader *r);
 /* Byte offset (in the decompressed stream) where the line returned last starts. */
 uint64_t gn__line_reader_offset(const gn_line_reader *r);
-/* Compressed/raw bytes consumed from the file so far, and its size (0 if unknown, e.g. stdin). */
+/* Compressed/raw bytes consumed from the file so far, and its size (0 if unknown, e.g. stdin):
+ * bytes_read / file_size is the fraction done, for progress reports. */
 uint64_t gn__line_reader_bytes_read(const gn_line_reader *r);
 uint64_t gn__line_reader_file_size(const gn_line_reader *r);
+/* The name for messages: the path as given, or "<stdin>" for "-". Owned by the reader. */
 const char *gn__line_reader_path(const gn_line_reader *r);
+/* Closes the file (never stdin) and frees the reader; NULL is a no-op. */
 void gn__line_reader_free(gn_line_reader *r);
 
 #endif

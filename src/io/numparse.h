@@ -8,7 +8,11 @@
 /* Parses a decimal floating-point number: optional sign, digits with an optional '.', optional
  * exponent (e/E, sign, digits), and "inf"/"nan" are rejected. The result is correctly rounded
  * (bit-identical to strtod on the same text). Returns a pointer just past the number, or NULL
- * if [p, end) does not start with a number. Leading whitespace is not skipped. */
+ * if [p, end) does not start with a number. Leading whitespace is not skipped.
+ * Like strtod, an 'e' without exponent digits ends the number before the 'e' ("1e" reads 1 and
+ * returns a pointer to the 'e'). Unlike strtod: hex floats ("0x...") and values that overflow
+ * to infinity return NULL; underflow gives 0 or a subnormal, as strtod does. *out is written
+ * only on success. Thread-safe; independent of the locale. */
 const char *gn__parse_double(const char *p, const char *end, double *out);
 
 /* Parses an unsigned decimal integer (no sign). Returns a pointer past it, or NULL if there is

@@ -51,9 +51,9 @@ int gn__learner_new(const gn_train_options *o, const gn_data_spec *spec, gn_lear
     l->nslots = (size_t)1 << spec->bits;
     l->table = gn__table_alloc(l->nslots * l->stride * sizeof(float));
     if (!l->table) {
+        size_t mib = (l->nslots * l->stride * sizeof(float)) >> 20;
         free(l);
-        return gn__fail(GN_ENOMEM, "out of memory allocating a table of 2^%u slots (%zu MiB)", spec->bits,
-                        (l->nslots * (size_t)4 * 4) >> 20);
+        return gn__fail(GN_ENOMEM, "out of memory allocating a table of 2^%u slots (%zu MiB)", spec->bits, mib);
     }
     l->owns_table = 1;
     *out = l;

@@ -48,13 +48,20 @@ gn_status gn__fail(gn_status st, const char *fmt, ...) {
 }
 
 gn_status gn__fail_prefix(gn_status st, const char *fmt, ...) {
-    char prefix[GN_ERRBUF], old[GN_ERRBUF];
+    char prefix[GN_ERRBUF / 2], old[GN_ERRBUF];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(prefix, sizeof prefix, fmt, ap);
     va_end(ap);
     memcpy(old, gn_errbuf, sizeof old);
-    snprintf(gn_errbuf, sizeof gn_errbuf, "%s: %s", prefix, old);
+    size_t pl = strlen(prefix);
+    memcpy(gn_errbuf, prefix, pl);
+    gn_errbuf[pl] = ':';
+    gn_errbuf[pl + 1] = ' ';
+    size_t room = sizeof gn_errbuf - pl - 3;
+    size_t ol = strnlen(old, room);
+    memcpy(gn_errbuf + pl + 2, old, ol);
+    gn_errbuf[pl + 2 + ol] = '\0';
     return st;
 }
 

@@ -1,0 +1,111 @@
+/* io/spec.c: the gn_data_spec defaults and validation, and the format names (gannet/data.h).
+ * The JSON form of a spec (stored in model files) is in model/spec_json.c. */
+#include <string.h>
+
+#include "gannet/gannet.h"
+#include "util/error.h"
+
+/* Bounds of max_line: a line shorter than 1 KiB limit would reject ordinary data, and one over
+ * 1 GiB is a runaway input rather than a line. */
+#define GN_MIN_MAX_LINE ((size_t)1024)
+#define GN_MAX_MAX_LINE ((size_t)1 << 30)
+
+void gn_data_spec_init(gn_data_spec *spec) {
+    if (!spec) return;
+    memset(spec, 0, sizeof *spec);
+    spec->format = GN_FORMAT_AUTO;
+    spec->bits = GN_DEFAULT_BITS;
+    spec->bias = 1;
+    spec->libsvm_hash = 0;
+    spec->label_kind = GN_LABEL_BINARY;
+    spec->sep = 0;
+    spec->header = -1;
+    memcpy(spec->label_col, "1", 2);
+    spec->max_line = GN_DEFAULT_MAX_LINE;
+    spec->skip_bad = 0;
+}
+
+/* A fixed-size string field must be NUL-terminated inside its array. */
+static int field_terminated(const char *field, size_t size) { return memchr(field, '\0', size) != NULL; }
+
+/* 1 if s is well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF). Specs are
+ * stored as JSON inside model files, and JSON text must be UTF-8. */
+static int valid_utf8(const char *text) {
+    const unsigned char *s = (const unsigned char *)text;
+    while (*s) {
+        unsigned c = *s;
+        size_t n;
+        unsigned cp;
+        if (c < 0x80) { s++; continue; }
+        if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1F; }
+        else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; }
+        else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; }
+        else return 0;
+        for (size_t i = 1; i <= n; i++) {
+            if ((s[i] & 0xC0) != 0x80) return 0;
+            cp = (cp << 6) | (s[i] & 0x3F);
+        }
+        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
+        if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
+        s += n + 1;
+    }
+    return 1;
+}
+
+/* Checks one column field: terminated inside its array and valid UTF-8. */
+static int check_text_field(const char *name, const char *field, size_t size) {
+    if (!field_terminated(field, size)) return gn__fail(GN_EINVAL, "%s is longer than %zu bytes", name, size - 1);
+    if (!valid_utf8(field)) return gn__fail(GN_EINVAL, "%s is not valid UTF-8", name);
+    return GN_OK;
+}
+
+int gn_data_spec_check(const gn_data_spec *spec) {
+    if (!spec) return gn__fail(GN_EINVAL, "data spec is NULL");
+    if ((int)spec->format < GN_FORMAT_AUTO || (int)spec->format > GN_FORMAT_VW)
+        return gn__fail(GN_EINVAL, "format must be auto, libsvm, csv or vw (got %d)", (int)spec->format);
+    if (spec->bits < 1 || spec->bits > GN_MAX_BITS)
+        return gn__fail(GN_EINVAL, "bits must be between 1 and %d (got %u)", GN_MAX_BITS, (unsigned)spec->bits);
+    if (spec->bias != 0 && spec->bias != 1)
+        return gn__fail(GN_EINVAL, "bias must be 0 or 1 (got %d)", spec->bias);
+    if (spec->libsvm_hash != 0 && spec->libsvm_hash != 1)
+        return gn__fail(GN_EINVAL, "libsvm_hash must be 0 or 1 (got %d)", spec->libsvm_hash);
+    if ((int)spec->label_kind < GN_LABEL_BINARY || (int)spec->label_kind > GN_LABEL_NONE)
+        return gn__fail(GN_EINVAL, "label_kind must be binary, real or none (got %d)", (int)spec->label_kind);
+    if (spec->sep == '\n' || spec->sep == '\r' || spec->sep == '"' || (unsigned char)spec->sep >= 0x80)
+        return gn__fail(GN_EINVAL,
+                        "sep must be an ASCII character other than newline, carriage return and double quote "
+                        "(got 0x%02x)",
+                        (unsigned)(unsigned char)spec->sep);
+    if (spec->header < -1 || spec->header > 1)
+        return gn__fail(GN_EINVAL, "header must be -1 (detect), 0 or 1 (got %d)", spec->header);
+    GN_TRY(check_text_field("label_col", spec->label_col, sizeof spec->label_col));
+    if (spec->label_col[0] == '\0') return gn__fail(GN_EINVAL, "label_col must not be empty");
+    GN_TRY(check_text_field("categorical", spec->categorical, sizeof spec->categorical));
+    GN_TRY(check_text_field("numeric", spec->numeric, sizeof spec->numeric));
+    GN_TRY(check_text_field("ignore", spec->ignore, sizeof spec->ignore));
+    if (spec->max_line < GN_MIN_MAX_LINE || spec->max_line > GN_MAX_MAX_LINE)
+        return gn__fail(GN_EINVAL, "max_line must be between %zu and %zu bytes (got %zu)", GN_MIN_MAX_LINE,
+                        GN_MAX_MAX_LINE, spec->max_line);
+    if (spec->skip_bad != 0 && spec->skip_bad != 1)
+        return gn__fail(GN_EINVAL, "skip_bad must be 0 or 1 (got %d)", spec->skip_bad);
+    return GN_OK;
+}
+
+const char *gn_format_name(gn_format f) {
+    switch (f) {
+    case GN_FORMAT_AUTO: return "auto";
+    case GN_FORMAT_LIBSVM: return "libsvm";
+    case GN_FORMAT_CSV: return "csv";
+    case GN_FORMAT_VW: return "vw";
+    }
+    return "unknown";
+}
+
+int gn_format_parse(const char *name) {
+    if (!name) return -1;
+    if (strcmp(name, "auto") == 0) return GN_FORMAT_AUTO;
+    if (strcmp(name, "libsvm") == 0) return GN_FORMAT_LIBSVM;
+    if (strcmp(name, "csv") == 0) return GN_FORMAT_CSV;
+    if (strcmp(name, "vw") == 0) return GN_FORMAT_VW;
+    return -1;
+}

@@ -1,0 +1,155 @@
+/* model/spec_json.c: a gn_data_spec as a JSON object and back. The object is stored in model file
+ * headers (and cache headers and checkpoints), so the reader is strict: every key must be present
+ * with the right type, and unknown keys are rejected, because a spec field this gannet does not
+ * know would change how input is parsed and silently ignoring it would give wrong predictions.
+ *
+ * Keys: format ("auto"|"libsvm"|"csv"|"vw"), bits (integer), bias, libsvm_hash, skip_bad
+ * (booleans), label_kind ("binary"|"real"|"none"), sep (a string of zero or one ASCII character;
+ * "" means detect), header (integer -1|0|1), label_col, categorical, numeric, ignore (strings),
+ * max_line (integer, bytes). */
+#include <string.h>
+
+#include "model/model.h"
+#include "util/error.h"
+
+static const char *label_kind_name(gn_label_kind kind) {
+    switch (kind) {
+    case GN_LABEL_BINARY: return "binary";
+    case GN_LABEL_REAL: return "real";
+    case GN_LABEL_NONE: return "none";
+    }
+    return "unknown";
+}
+
+static int label_kind_parse(const char *name) {
+    if (strcmp(name, "binary") == 0) return GN_LABEL_BINARY;
+    if (strcmp(name, "real") == 0) return GN_LABEL_REAL;
+    if (strcmp(name, "none") == 0) return GN_LABEL_NONE;
+    return -1;
+}
+
+/* Steals value into obj under key; returns 0 on failure (value is released either way). */
+static int put(json_t *obj, const char *key, json_t *value) {
+    if (!value) return 0;
+    return json_object_set_new(obj, key, value) == 0;
+}
+
+json_t *gn__spec_to_json(const gn_data_spec *spec) {
+    if (!spec) return NULL;
+    json_t *obj = json_object();
+    if (!obj) return NULL;
+    char sep[2] = {spec->sep, '\0'};
+    int ok = put(obj, "format", json_string(gn_format_name(spec->format))) &&
+             put(obj, "bits", json_integer((json_int_t)spec->bits)) &&
+             put(obj, "bias", json_boolean(spec->bias)) &&
+             put(obj, "libsvm_hash", json_boolean(spec->libsvm_hash)) &&
+             put(obj, "label_kind", json_string(label_kind_name(spec->label_kind))) &&
+             put(obj, "sep", json_string(sep)) &&
+             put(obj, "header", json_integer(spec->header)) &&
+             put(obj, "label_col", json_string(spec->label_col)) &&
+             put(obj, "categorical", json_string(spec->categorical)) &&
+             put(obj, "numeric", json_string(spec->numeric)) &&
+             put(obj, "ignore", json_string(spec->ignore)) &&
+             put(obj, "max_line", json_integer((json_int_t)spec->max_line)) &&
+             put(obj, "skip_bad", json_boolean(spec->skip_bad));
+    if (!ok) {
+        json_decref(obj);
+        return NULL;
+    }
+    return obj;
+}
+
+static const char *const spec_keys[] = {"format", "bits", "bias", "libsvm_hash", "label_kind",
+                                        "sep", "header", "label_col", "categorical", "numeric",
+                                        "ignore", "max_line", "skip_bad"};
+
+static int get_key(const json_t *obj, const char *key, json_t **out) {
+    *out = json_object_get(obj, key);
+    if (!*out) return gn__fail(GN_EFORMAT, "spec: missing key '%s'", key);
+    return GN_OK;
+}
+
+static int get_integer(const json_t *obj, const char *key, json_int_t lo, json_int_t hi, json_int_t *out) {
+    json_t *v;
+    GN_TRY(get_key(obj, key, &v));
+    if (!json_is_integer(v)) return gn__fail(GN_EFORMAT, "spec: key '%s' must be an integer", key);
+    json_int_t x = json_integer_value(v);
+    if (x < lo || x > hi)
+        return gn__fail(GN_EFORMAT, "spec: key '%s' is out of range (%lld not in %lld..%lld)", key, (long long)x,
+                        (long long)lo, (long long)hi);
+    *out = x;
+    return GN_OK;
+}
+
+static int get_bool(const json_t *obj, const char *key, int *out) {
+    json_t *v;
+    GN_TRY(get_key(obj, key, &v));
+    if (!json_is_boolean(v)) return gn__fail(GN_EFORMAT, "spec: key '%s' must be a boolean", key);
+    *out = json_is_true(v) ? 1 : 0;
+    return GN_OK;
+}
+
+/* Copies a string value into a fixed-size field (with its NUL). */
+static int get_text(const json_t *obj, const char *key, char *field, size_t size) {
+    json_t *v;
+    GN_TRY(get_key(obj, key, &v));
+    if (!json_is_string(v)) return gn__fail(GN_EFORMAT, "spec: key '%s' must be a string", key);
+    const char *s = json_string_value(v);
+    size_t len = json_string_length(v);
+    if (strlen(s) != len) return gn__fail(GN_EFORMAT, "spec: key '%s' contains a NUL character", key);
+    if (len >= size) return gn__fail(GN_EFORMAT, "spec: key '%s' is longer than %zu bytes", key, size - 1);
+    memcpy(field, s, len + 1);
+    return GN_OK;
+}
+
+int gn__spec_from_json(const json_t *obj, gn_data_spec *spec) {
+    if (!obj || !spec) return gn__fail(GN_EINVAL, "spec: NULL argument");
+    if (!json_is_object(obj)) return gn__fail(GN_EFORMAT, "spec: must be a JSON object");
+    const char *key;
+    json_t *value;
+    /* json_object_foreach takes a non-const object but only reads it. */
+    json_object_foreach((json_t *)obj, key, value) {
+        size_t i = 0;
+        while (i < sizeof spec_keys / sizeof spec_keys[0] && strcmp(spec_keys[i], key) != 0) i++;
+        if (i == sizeof spec_keys / sizeof spec_keys[0])
+            return gn__fail(GN_EFORMAT, "spec: unknown key '%s'", key);
+    }
+
+    gn_data_spec s;
+    memset(&s, 0, sizeof s);
+    json_t *v;
+    json_int_t x;
+    char name[16];
+
+    GN_TRY(get_text(obj, "format", name, sizeof name));
+    int format = gn_format_parse(name);
+    if (format < 0) return gn__fail(GN_EFORMAT, "spec: key 'format' has unknown value '%s'", name);
+    s.format = (gn_format)format;
+    GN_TRY(get_integer(obj, "bits", 1, GN_MAX_BITS, &x));
+    s.bits = (uint32_t)x;
+    GN_TRY(get_bool(obj, "bias", &s.bias));
+    GN_TRY(get_bool(obj, "libsvm_hash", &s.libsvm_hash));
+    GN_TRY(get_text(obj, "label_kind", name, sizeof name));
+    int kind = label_kind_parse(name);
+    if (kind < 0) return gn__fail(GN_EFORMAT, "spec: key 'label_kind' has unknown value '%s'", name);
+    s.label_kind = (gn_label_kind)kind;
+    GN_TRY(get_key(obj, "sep", &v));
+    if (!json_is_string(v) || json_string_length(v) > 1)
+        return gn__fail(GN_EFORMAT, "spec: key 'sep' must be a string of at most one character");
+    s.sep = json_string_value(v)[0];
+    GN_TRY(get_integer(obj, "header", -1, 1, &x));
+    s.header = (int)x;
+    GN_TRY(get_text(obj, "label_col", s.label_col, sizeof s.label_col));
+    GN_TRY(get_text(obj, "categorical", s.categorical, sizeof s.categorical));
+    GN_TRY(get_text(obj, "numeric", s.numeric, sizeof s.numeric));
+    GN_TRY(get_text(obj, "ignore", s.ignore, sizeof s.ignore));
+    /* The upper bound only keeps the value inside size_t; gn_data_spec_check applies the real one. */
+    json_int_t max_line_hi = (SIZE_MAX < (uint64_t)INT64_MAX) ? (json_int_t)SIZE_MAX : (json_int_t)INT64_MAX;
+    GN_TRY(get_integer(obj, "max_line", 0, max_line_hi, &x));
+    s.max_line = (size_t)x;
+    GN_TRY(get_bool(obj, "skip_bad", &s.skip_bad));
+
+    if (gn_data_spec_check(&s) != GN_OK) return gn__fail_prefix(GN_EFORMAT, "spec");
+    *spec = s;
+    return GN_OK;
+}
