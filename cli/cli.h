@@ -16,6 +16,10 @@ int cmd_train(int argc, char **argv);
 int cmd_predict(int argc, char **argv);
 int cmd_eval(int argc, char **argv);
 int cmd_inspect(int argc, char **argv);
+int cmd_cache(int argc, char **argv);  /* cli/cmd_cache.c */
+int cmd_cv(int argc, char **argv);     /* cli/cmd_select.c */
+int cmd_tune(int argc, char **argv);   /* cli/cmd_select.c */
+int cmd_serve(int argc, char **argv);  /* cli/cmd_serve.c */
 
 /* Iterates over argv. Flags are --name VALUE or --name=VALUE; "-" alone is a value (stdin). */
 typedef struct cli_args {

@@ -15,6 +15,10 @@ static const command commands[] = {
     {"predict", cmd_predict, "write one prediction per input line"},
     {"eval", cmd_eval, "evaluate a model on labelled data (logloss, AUC, accuracy, RMSE...)"},
     {"inspect", cmd_inspect, "show a model's metadata and largest weights"},
+    {"cache", cmd_cache, "write a binary cache of data files for fast later passes"},
+    {"cv", cmd_cv, "k-fold cross-validation"},
+    {"tune", cmd_tune, "hyperparameter search (grid, random, successive halving)"},
+    {"serve", cmd_serve, "serve predictions over HTTP"},
 };
 
 static void usage(FILE *out) {

@@ -19,6 +19,13 @@ typedef struct gn_source gn_source;
  * model's resolved spec); otherwise one is created from spec. */
 int gn__source_open(const gn_data_spec *spec, const gn_parser *parser, const char *const *paths,
                     size_t npaths, gn_source **out);
+/* Opens part `part` (0-based) of `nparts` of the input, for threads and MPI ranks. The parts
+ * together hold every example exactly once, with the same keys as gn__source_open. With at least
+ * nparts files, whole files are dealt out; otherwise a plain file is split into byte ranges and a
+ * line belongs to the part where it starts (lines are never split); a compressed file or stdin
+ * that cannot be split goes whole to one part. Implemented in io/source.c. */
+int gn__source_open_part(const gn_data_spec *spec, const gn_parser *parser, const char *const *paths,
+                         size_t npaths, uint32_t part, uint32_t nparts, gn_source **out);
 /* Clears b and fills it with up to max examples. GN_OK with b->n > 0, GN_EOF when the data is
  * exhausted, or an error (message "file:line: reason"). */
 int gn__source_next(gn_source *s, gn_batch *b, size_t max);
