@@ -40,7 +40,8 @@
 
 #define GN_MAX_EXACT_INT (UINT64_C(1) << 53) /* every integer up to 2^53 is a double */
 
-static const double exact_pow10[23] = {
+#define exact_pow10 gn__exact_pow10
+const double gn__exact_pow10[23] = {
     1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
     1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22,
 };

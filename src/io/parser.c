@@ -180,7 +180,7 @@ static int parse_libsvm(gn_parser *p, const char *line, size_t len, uint64_t key
         if (s >= end) break;
         const char *tok = s;
         uint64_t idx;
-        const char *colon = gn__parse_u64(s, end, &idx);
+        const char *colon = gn__parse_u64_fast(s, end, &idx);
         if (!colon || colon >= end || *colon != ':') {
             const char *te = tok;
             while (te < end && !is_space(*te)) te++;
@@ -202,7 +202,7 @@ static int parse_libsvm(gn_parser *p, const char *line, size_t len, uint64_t key
         }
         double v;
         const char *vs = colon + 1;
-        const char *ve = gn__parse_double(vs, end, &v);
+        const char *ve = gn__parse_double_fast(vs, end, &v);
         if (!ve || (ve < end && !is_space(*ve))) {
             const char *te = vs;
             while (te < end && !is_space(*te)) te++;

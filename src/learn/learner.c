@@ -27,6 +27,8 @@ struct gn_learner {
     int ho_invert;
     gn_metrics_acc *eval;
     gn_learn_stats stats;
+    double *scratch;       /* 2 x scratch_cap doubles for learn_ftrl */
+    size_t scratch_cap;
 };
 
 int gn__learner_new(const gn_train_options *o, const gn_data_spec *spec, gn_learner **out) {
@@ -63,6 +65,7 @@ int gn__learner_new(const gn_train_options *o, const gn_data_spec *spec, gn_lear
 void gn__learner_free(gn_learner *l) {
     if (!l) return;
     if (l->owns_table) gn__table_free(l->table, l->nslots * l->stride * sizeof(float));
+    free(l->scratch);
     free(l);
 }
 
@@ -71,6 +74,8 @@ int gn__learner_share(gn_learner *owner, gn_learner **out) {
     if (!l) return gn__fail(GN_ENOMEM, "out of memory");
     *l = *owner;
     l->owns_table = 0;
+    l->scratch = NULL;
+    l->scratch_cap = 0;
     l->eval = NULL;
     memset(&l->stats, 0, sizeof l->stats);
     *out = l;
@@ -119,15 +124,33 @@ static inline int is_heldout(const gn_learner *l, uint64_t key) {
     return l->ho_invert ? !in : in;
 }
 
+/* Grows the per-example scratch (weights and sqrt(n) of the example's slots, so that the update
+ * pass does not recompute them). */
+static int scratch_reserve(gn_learner *l, size_t n) {
+    if (n <= l->scratch_cap) return GN_OK;
+    size_t cap = l->scratch_cap ? l->scratch_cap : 256;
+    while (cap < n) cap *= 2;
+    double *s = realloc(l->scratch, cap * 2 * sizeof *s);
+    if (!s) return gn__fail(GN_ENOMEM, "out of memory");
+    l->scratch = s;
+    l->scratch_cap = cap;
+    return GN_OK;
+}
+
 static void learn_ftrl(gn_learner *l, const uint32_t *idx, const float *val, size_t n, double y, double wt) {
     float *t = l->table;
-    const double alpha = l->lr, beta = l->beta, l1 = l->l1, l2 = l->l2;
+    const double inv_alpha = 1.0 / l->lr, beta = l->beta, l1 = l->l1, l2 = l->l2;
+    double *wv = l->scratch, *sq = l->scratch + l->scratch_cap;
     double s = 0.0;
     for (size_t i = 0; i < n; i++) {
         float *c = t + (size_t)idx[i] * 4;
-        float w = ftrl_weight(c[1], c[2], alpha, beta, l1, l2);
-        c[0] = w;
-        s += (double)w * val[i];
+        const double z = c[1], r = sqrt((double)c[2]);
+        double w = 0.0;
+        if (fabs(z) > l1) w = -(z - (z < 0 ? -l1 : l1)) / ((beta + r) * inv_alpha + l2);
+        c[0] = (float)w;
+        wv[i] = (float)w;
+        sq[i] = r;
+        s += (double)(float)w * val[i];
     }
     double loss = gn__loss_value(l->loss, s, y, l->tau);
     l->stats.train_loss += wt * loss;
@@ -137,11 +160,11 @@ static void learn_ftrl(gn_learner *l, const uint32_t *idx, const float *val, siz
     if (d == 0.0) return;
     for (size_t i = 0; i < n; i++) {
         float *c = t + (size_t)idx[i] * 4;
-        double g = d * val[i];
-        double nn = c[2];
-        double sigma = (sqrt(nn + g * g) - sqrt(nn)) / alpha;
-        c[1] = (float)(c[1] + g - sigma * c[0]);
-        c[2] = (float)(nn + g * g);
+        const double g = d * val[i];
+        const double n2 = (double)c[2] + g * g;
+        const double sigma = (sqrt(n2) - sq[i]) * inv_alpha;
+        c[1] = (float)(c[1] + g - sigma * wv[i]);
+        c[2] = (float)n2;
     }
 }
 
@@ -219,10 +242,19 @@ int gn__learner_learn_batch(gn_learner *l, const gn_batch *b) {
             continue;
         }
         if (wt == 0.0) continue;
+        if (e + 1 < b->n) { /* the table is far larger than the caches: fetch the next example's slots */
+            const char *tb = (const char *)l->table;
+            const size_t bytes = (size_t)l->stride * sizeof(float);
+            for (size_t i = b->start[e + 1]; i < b->start[e + 2]; i++)
+                __builtin_prefetch(tb + (size_t)b->index[i] * bytes, 1, 1);
+        }
         switch (l->opt) {
         case GN_OPT_SGD: learn_sgd(l, idx, val, n, y, wt); break;
         case GN_OPT_ADAGRAD: learn_adagrad(l, idx, val, n, y, wt); break;
-        default: learn_ftrl(l, idx, val, n, y, wt); break;
+        default:
+            GN_TRY(scratch_reserve(l, n));
+            learn_ftrl(l, idx, val, n, y, wt);
+            break;
         }
     }
     return GN_OK;
