@@ -130,6 +130,7 @@ const char cli_data_help[] =
     "  --categorical COLS      CSV columns hashed as name=value, e.g. 15-40,city\n"
     "  --numeric COLS          CSV columns used as numbers (others: numeric if they parse)\n"
     "  --ignore COLS           CSV columns to skip\n"
+    "  --log-numeric           CSV numbers x enter as sign(x)*log(1+|x|) (for counts, prices)\n"
     "  --skip-bad              skip bad lines, count them and report the count (default: stop)\n"
     "  --max-line BYTES        longest accepted line (default 64 MiB)\n";
 
@@ -154,6 +155,7 @@ int cli_data_flag(cli_args *a, const char *flag, gn_data_spec *spec) {
     if (!strcmp(flag, "--no-bias")) { spec->bias = 0; return 1; }
     if (!strcmp(flag, "--libsvm-hash")) { spec->libsvm_hash = 1; return 1; }
     if (!strcmp(flag, "--skip-bad")) { spec->skip_bad = 1; return 1; }
+    if (!strcmp(flag, "--log-numeric")) { spec->log_numeric = 1; return 1; }
     if (!strcmp(flag, "--header")) { spec->header = 1; return 1; }
     if (!strcmp(flag, "--no-header")) { spec->header = 0; return 1; }
     if (!strcmp(flag, "--sep")) {

@@ -47,6 +47,8 @@ typedef struct gn_data_spec {
     /* limits and bad input */
     size_t max_line;           /* longest accepted line in bytes; default 64 MiB */
     int skip_bad;              /* 1: skip and count bad lines instead of failing */
+    /* transforms */
+    int log_numeric;           /* 1: CSV numeric values x become sign(x)*log(1+|x|); default 0 */
 } gn_data_spec;
 
 /* Fills defaults. */

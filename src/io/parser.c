@@ -546,6 +546,7 @@ static int csv_feature(gn_parser *p, const csv_column *c, const char *v, size_t 
     double d;
     const char *e = gn__parse_double(v, v + vl, &d);
     if (e == v + vl) {
+        if (p->spec.log_numeric) d = d < 0 ? -log1p(-d) : log1p(d);
         if (d != 0.0) gn__batch_push(b, c->num_slot, (float)d);
         return GN_OK;
     }
@@ -716,6 +717,19 @@ int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const dou
             const char *v = strs[i];
             size_t vl = strlen(v);
             if (p->spec.format == GN_FORMAT_CSV) {
+                /* as in a CSV file: text that is a number is a number unless the column is
+                 * categorical */
+                double d;
+                size_t c = 0;
+                while (c < p->ncols && strcmp(p->cols[c].name, name) != 0) c++;
+                int categorical = c < p->ncols && p->cols[c].role == ROLE_CATEGORICAL;
+                if (!categorical && vl > 0 && gn__parse_double(v, v + vl, &d) == v + vl) {
+                    if (p->spec.log_numeric) d = d < 0 ? -log1p(-d) : log1p(d);
+                    if (d != 0.0)
+                        gn__batch_push(b, gn__hash_feature(gn__hash_namespace(name, nl), "", 0, p->mask), (float)d);
+                    continue;
+                }
+                if (vl == 0) continue; /* empty = missing, as in a file */
                 gn__batch_push(b, gn__hash_category(gn__hash_namespace(name, nl), v, vl, p->mask), 1.0f);
             } else if (p->spec.format == GN_FORMAT_VW) {
                 /* "ns^feature" with a string value is the feature "feature=value"? VW has no string
@@ -764,6 +778,7 @@ int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const dou
                 continue;
             }
             slot = gn__hash_feature(gn__hash_namespace(name, nl), "", 0, p->mask);
+            if (p->spec.log_numeric) v = v < 0 ? -log1p(-v) : log1p(v);
         }
         gn__batch_push(b, slot, (float)v);
     }

@@ -23,6 +23,7 @@ void gn_data_spec_init(gn_data_spec *spec) {
     memcpy(spec->label_col, "1", 2);
     spec->max_line = GN_DEFAULT_MAX_LINE;
     spec->skip_bad = 0;
+    spec->log_numeric = 0;
 }
 
 /* A fixed-size string field must be NUL-terminated inside its array. */
@@ -86,6 +87,8 @@ int gn_data_spec_check(const gn_data_spec *spec) {
     if (spec->max_line < GN_MIN_MAX_LINE || spec->max_line > GN_MAX_MAX_LINE)
         return gn__fail(GN_EINVAL, "max_line must be between %zu and %zu bytes (got %zu)", GN_MIN_MAX_LINE,
                         GN_MAX_MAX_LINE, spec->max_line);
+    if (spec->log_numeric != 0 && spec->log_numeric != 1)
+        return gn__fail(GN_EINVAL, "log_numeric must be 0 or 1 (got %d)", spec->log_numeric);
     if (spec->skip_bad != 0 && spec->skip_bad != 1)
         return gn__fail(GN_EINVAL, "skip_bad must be 0 or 1 (got %d)", spec->skip_bad);
     return GN_OK;

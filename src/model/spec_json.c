@@ -6,7 +6,7 @@
  * Keys: format ("auto"|"libsvm"|"csv"|"vw"), bits (integer), bias, libsvm_hash, skip_bad
  * (booleans), label_kind ("binary"|"real"|"none"), sep (a string of zero or one ASCII character;
  * "" means detect), header (integer -1|0|1), label_col, categorical, numeric, ignore (strings),
- * max_line (integer, bytes). */
+ * max_line (integer, bytes), log_numeric (boolean, optional: absent means false). */
 #include <string.h>
 
 #include "model/model.h"
@@ -51,7 +51,8 @@ json_t *gn__spec_to_json(const gn_data_spec *spec) {
              put(obj, "numeric", json_string(spec->numeric)) &&
              put(obj, "ignore", json_string(spec->ignore)) &&
              put(obj, "max_line", json_integer((json_int_t)spec->max_line)) &&
-             put(obj, "skip_bad", json_boolean(spec->skip_bad));
+             put(obj, "skip_bad", json_boolean(spec->skip_bad)) &&
+             put(obj, "log_numeric", json_boolean(spec->log_numeric));
     if (!ok) {
         json_decref(obj);
         return NULL;
@@ -61,7 +62,7 @@ json_t *gn__spec_to_json(const gn_data_spec *spec) {
 
 static const char *const spec_keys[] = {"format", "bits", "bias", "libsvm_hash", "label_kind",
                                         "sep", "header", "label_col", "categorical", "numeric",
-                                        "ignore", "max_line", "skip_bad"};
+                                        "ignore", "max_line", "skip_bad", "log_numeric"};
 
 static int get_key(const json_t *obj, const char *key, json_t **out) {
     *out = json_object_get(obj, key);
@@ -148,6 +149,7 @@ int gn__spec_from_json(const json_t *obj, gn_data_spec *spec) {
     GN_TRY(get_integer(obj, "max_line", 0, max_line_hi, &x));
     s.max_line = (size_t)x;
     GN_TRY(get_bool(obj, "skip_bad", &s.skip_bad));
+    if (json_object_get(obj, "log_numeric")) GN_TRY(get_bool(obj, "log_numeric", &s.log_numeric)); /* added in format 1.1: optional */
 
     if (gn_data_spec_check(&s) != GN_OK) return gn__fail_prefix(GN_EFORMAT, "spec");
     *spec = s;
