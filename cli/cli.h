@@ -51,6 +51,8 @@ extern const char cli_train_help[];
 
 /* Prints "gannet CMD: <gn_last_error()>" and returns the exit code for st. */
 int cli_fail(const char *cmd, int st);
+/* Writes s as a JSON string literal (quoted, escaped). */
+void cli_json_string(FILE *out, const char *s);
 /* Prints "gannet CMD: msg" and returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...);
 void cli_print_metrics_text(FILE *out, const gn_metrics *m);

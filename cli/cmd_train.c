@@ -104,7 +104,9 @@ int cmd_train(int argc, char **argv) {
         have_test = 1;
     }
     if (json) {
-        printf("{\"model\":\"%s\",\"version\":\"%s\",\"examples\":%llu,\"skipped\":%llu,\"passes\":%u,", model_path,
+        printf("{\"model\":");
+        cli_json_string(stdout, model_path);
+        printf(",\"version\":\"%s\",\"examples\":%llu,\"skipped\":%llu,\"passes\":%u,",
                gn_model_version(model), (unsigned long long)sum.examples, (unsigned long long)sum.skipped, sum.passes);
         json_num(stdout, "seconds", sum.seconds, 1);
         json_num(stdout, "progressive_loss", sum.progressive_loss, 1);

@@ -288,7 +288,11 @@ int cli_train_flag(cli_args *a, const char *flag, gn_train_options *o) {
 
 int cli_fail(const char *cmd, int st) {
     fprintf(stderr, "gannet %s: %s\n", cmd, gn_last_error()[0] ? gn_last_error() : gn_status_name((gn_status)st));
-    return (st == GN_EPARSE || st == GN_EINVAL || st == GN_ELIMIT) ? EXIT_USAGE : EXIT_FAIL;
+    /* Bad input (data or model file content, limits, options) is 2; I/O and the rest are 1. */
+    return (st == GN_EPARSE || st == GN_EINVAL || st == GN_ELIMIT || st == GN_EFORMAT || st == GN_ECHECKSUM ||
+            st == GN_EVERSION)
+               ? EXIT_USAGE
+               : EXIT_FAIL;
 }
 
 int cli_usage_error(const char *cmd, const char *fmt, ...) {
@@ -358,4 +362,14 @@ void cli_progress_cb(const gn_progress *p, void *user) {
 void cli_progress_done(cli_progress *cp) {
     if (cp->log) fclose(cp->log);
     cp->log = NULL;
+}
+
+void cli_json_string(FILE *out, const char *s) {
+    fputc('"', out);
+    for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
+        if (*p == '"' || *p == '\\') fprintf(out, "\\%c", *p);
+        else if (*p < 0x20) fprintf(out, "\\u%04x", *p);
+        else fputc(*p, out);
+    }
+    fputc('"', out);
 }

@@ -295,6 +295,44 @@ static size_t random_digit_token(char *s, size_t cap) {
     return n;
 }
 
+/* The inline fast paths used by the parsers give exactly what the full functions give (same
+ * value bits, same end pointer, same rejection), on data-like tokens and on random ones. */
+static void check_fast_equals_full(const char *s, size_t len) {
+    double a = 12345.0, b = 12345.0;
+    const char *ea = gn__parse_double(s, s + len, &a);
+    const char *eb = gn__parse_double_fast(s, s + len, &b);
+    assert_ptr_equal(ea, eb);
+    if (ea) assert_memory_equal(&a, &b, sizeof a);
+    uint64_t u = 7, v = 7;
+    ea = gn__parse_u64(s, s + len, &u);
+    eb = gn__parse_u64_fast(s, s + len, &v);
+    assert_ptr_equal(ea, eb);
+    if (ea) assert_true(u == v);
+}
+
+static void test_fast_paths(void **state) {
+    (void)state;
+    static const char *const fixed[] = {"0.8581", "-0.5", "-0", "0", "1.", ".5", "-.5", "+1", "1e5",
+                                        "1.5E-3", "0x10", "123456789012345", "1234567890123456",
+                                        "0.000000000000001", "0.0000000000000001234", "-", ".", "",
+                                        "18446744073709551615", "18446744073709551616",
+                                        "9999999999999999999", "00000000000000000001", "7:1", "3 4",
+                                        "2.5x", "4e", "1234567.8901234"};
+    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++) check_fast_equals_full(fixed[i], strlen(fixed[i]));
+    char s[2048];
+    for (int i = 0; i < 200000; i++) {
+        size_t len;
+        if (i % 2) {
+            len = random_digit_token(s, sizeof s);
+        } else {
+            int digits = 1 + (int)rnd_below(8);
+            len = (size_t)snprintf(s, sizeof s, "%s%u.%0*u", rnd_below(4) ? "" : "-", (unsigned)rnd_below(1000),
+                                   digits, (unsigned)rnd_below(100000000) % (unsigned)pow(10, digits));
+        }
+        check_fast_equals_full(s, len);
+    }
+}
+
 static void test_random_against_strtod(void **state) {
     (void)state;
     static const char *const formats[] = {"%.17g", "%.4g", "%g", "%e", "%.16e", "%.20g", "%.0f"};
@@ -392,6 +430,7 @@ int main(void) {
         cmocka_unit_test(test_random_against_strtod),
         cmocka_unit_test(test_locale_independent),
         cmocka_unit_test(test_u64),
+        cmocka_unit_test(test_fast_paths),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
