@@ -157,6 +157,7 @@ static void fill_unusual_spec(gn_data_spec *s) {
     strcpy(s->ignore, "id");
     s->max_line = 4096;
     s->skip_bad = 1;
+    s->log_numeric = 1;
 }
 
 static void assert_spec_equal(const gn_data_spec *a, const gn_data_spec *b) {
@@ -173,6 +174,7 @@ static void assert_spec_equal(const gn_data_spec *a, const gn_data_spec *b) {
     assert_string_equal(a->ignore, b->ignore);
     assert_true(a->max_line == b->max_line);
     assert_int_equal(a->skip_bad, b->skip_bad);
+    assert_int_equal(a->log_numeric, b->log_numeric);
 }
 
 static void test_json_round_trip(void **state) {
@@ -185,7 +187,7 @@ static void test_json_round_trip(void **state) {
     assert_string_equal(json_string_value(json_object_get(obj, "sep")), "\t");
     assert_string_equal(json_string_value(json_object_get(obj, "label_kind")), "real");
     assert_true(json_is_false(json_object_get(obj, "bias")));
-    assert_int_equal(json_object_size(obj), 13);
+    assert_int_equal(json_object_size(obj), 14);
     /* Through text too, as it travels in a model file. */
     char *text = json_dumps(obj, JSON_COMPACT);
     assert_non_null(text);
