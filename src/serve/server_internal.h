@@ -1,0 +1,46 @@
+/* serve/server_internal.h: the gn_server struct, shared by the HTTP glue (server.c), the file
+ * watcher (watch.c) and the access log (access_log.c). */
+#ifndef GN_SERVE_SERVER_INTERNAL_H
+#define GN_SERVE_SERVER_INTERNAL_H
+
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+
+#include "gannet/serve.h"
+#include "serve/metrics.h"
+#include "serve/registry.h"
+
+struct MHD_Daemon;
+
+struct gn_server {
+    gn_server_options opt;
+    char *host;                 /* owned copies of option strings */
+    char *access_log_path;
+    gn__slot slots[GN_SERVE_MAX_MODELS];
+    size_t nslots;
+    gn__server_stats stats;
+    struct MHD_Daemon *daemon;
+    int listen_fd;              /* returned by MHD_quiesce_daemon; -1 otherwise */
+    unsigned port;
+    atomic_int stopping;        /* readyz answers 503 once set */
+    int started, stopped;
+    FILE *access_log;
+    pthread_mutex_t log_mu;     /* serialises access-log lines */
+    /* watch thread */
+    pthread_t watch_thread;
+    int watch_running;
+    pthread_mutex_t watch_mu;
+    pthread_cond_t watch_cv;
+    int watch_stop;             /* guarded by watch_mu */
+};
+
+/* Logs through opt.log (no-op when unset). */
+void gn__server_log(gn_server *s, gn_log_level level, const char *fmt, ...) GN_PRINTF(3, 4);
+/* Reloads slot i, logging the result. */
+int gn__server_reload_slot(gn_server *s, size_t i);
+/* Watch thread start/stop (watch.c). */
+int gn__watch_start(gn_server *s);
+void gn__watch_stop(gn_server *s);
+
+#endif

@@ -1,0 +1,94 @@
+# tests/e2e/serve_common.sh: helpers for the test_serve_*.sh tests (sourced; not a test itself).
+# Builds on lib.sh. Starts `gannet serve` on a free loopback port (--port 0, port read from its
+# log), waits for /readyz, and always kills every server it started when the test exits.
+. "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+# GANNET_SERVE: another binary for the server only (e.g. a ThreadSanitizer build), while
+# training and `gannet predict` use $GANNET.
+GANNET_SERVE=${GANNET_SERVE:-$GANNET}
+command -v curl >/dev/null 2>&1 || skip "curl is not installed"
+command -v jq >/dev/null 2>&1 || skip "jq is not installed"
+
+SERVER_PIDS=""
+serve_cleanup() {
+    for p in $SERVER_PIDS; do kill -KILL "$p" 2>/dev/null; done
+    rm -rf "$T"
+}
+trap serve_cleanup EXIT
+
+# A LIBSVM training file: Debian's heart_scale when present, else planted data.
+libsvm_data() {
+    local hs=/usr/share/doc/liblinear-tools/examples/heart_scale
+    if [ -r "$hs" ]; then cp "$hs" "$1"; else gen_planted 300 7 13 > "$1"; fi
+}
+
+# A CSV file with a header, numeric and categorical columns (deterministic, awk only).
+csv_data() {
+    awk -v n="$2" 'BEGIN {
+        srand(11); split("paris berlin tokyo lima", city, " "); split("ios android web", dev, " ")
+        print "y,age,city,income,device"
+        for (i = 0; i < n; i++) {
+            age = int(18 + 62 * rand()); c = city[1 + int(4 * rand())]
+            inc = sprintf("%.2f", 10 + 190 * rand()); d = dev[1 + int(3 * rand())]
+            z = 0.03 * (age - 40) + (c == "paris" ? 1 : -0.5) + 0.01 * (inc - 100) + (d == "ios" ? 0.7 : 0)
+            print (z + 2 * rand() - 1 > 0 ? 1 : 0) "," age "," c "," inc "," d
+        }
+    }' > "$1"
+}
+
+# start_server LOG ARGS...: starts gannet serve --port 0 ARGS..., sets SERVER_PID, PORT, BASE;
+# waits (at most 20 s) until /readyz answers 200.
+start_server() {
+    local log=$1; shift
+    "$GANNET_SERVE" serve --port 0 "$@" 2>"$log" &
+    SERVER_PID=$!
+    SERVER_PIDS="$SERVER_PIDS $SERVER_PID"
+    SERVER_LOG=$log
+    PORT=""
+    for _ in $(seq 200); do
+        PORT=$(grep -o 'http://127\.0\.0\.1:[0-9]*/' "$log" 2>/dev/null | head -1 | sed 's/.*:\([0-9]*\)\//\1/')
+        [ -n "$PORT" ] && break
+        kill -0 "$SERVER_PID" 2>/dev/null || { cat "$log" >&2; fail "server exited at start"; }
+        sleep 0.1
+    done
+    [ -n "$PORT" ] || { cat "$log" >&2; fail "server did not report its port within 20 s"; }
+    BASE="http://127.0.0.1:$PORT"
+    for _ in $(seq 100); do
+        [ "$(curl -s -o /dev/null -w '%{http_code}' --max-time 2 "$BASE/readyz")" = 200 ] && return 0
+        sleep 0.1
+    done
+    cat "$log" >&2
+    fail "server not ready within 10 s"
+}
+
+# stop_server: SIGTERM, wait at most 20 s, fail unless it exits 0.
+stop_server() {
+    kill -TERM "$SERVER_PID" 2>/dev/null || fail "server $SERVER_PID already gone"
+    for _ in $(seq 200); do
+        kill -0 "$SERVER_PID" 2>/dev/null || break
+        sleep 0.1
+    done
+    kill -0 "$SERVER_PID" 2>/dev/null && fail "server still running 20 s after SIGTERM"
+    local rc=0
+    wait "$SERVER_PID" || rc=$?
+    [ "$rc" -eq 0 ] || { cat "$SERVER_LOG" >&2; fail "server exited $rc after SIGTERM, expected 0"; }
+    ok "SIGTERM: server exited 0"
+}
+
+# req OUT METHOD PATH [curl args...]: HTTP request, body to OUT; prints the status code.
+req() {
+    local out=$1 method=$2 path=$3; shift 3
+    curl -s -o "$out" -w '%{http_code}' --max-time 20 -X "$method" "$@" "$BASE$path" || echo "curl-failed-$?"
+}
+
+# predictions FILE: one prediction per line from a predict response, as the raw number text the
+# server wrote (no reformatting by a JSON tool, so comparisons are to the last printed digit).
+predictions() {
+    jq -e '.predictions | type == "array"' "$1" >/dev/null || { cat "$1" >&2; fail "$1: no predictions array"; }
+    sed -e 's/^.*"predictions":\[//' -e 's/\].*$//' "$1" | tr ',' '\n' | grep -v '^$'
+}
+
+# metric NAME_WITH_LABELS: the value of one Prometheus sample (empty if absent).
+metric() {
+    curl -s --max-time 10 "$BASE/metrics" | awk -v k="$1" '$1 == k { print $2 }'
+}
