@@ -14,10 +14,23 @@ static void help(void) {
            "  --json                  print a JSON summary on stdout\n"
            "  --progress              progress line on stderr even when it is not a terminal\n"
            "  --quiet                 no progress line\n"
-           "  --log-json FILE         append progress reports as JSON lines to FILE\n\n");
+           "  --log-json FILE         append progress reports as JSON lines to FILE\n"
+           "  --cache FILE            read examples from this binary cache; it is made from DATA first\n"
+           "                          when missing or stale (see gannet cache)\n"
+           "  --shuffle               shuffle examples within a bounded buffer (seeded by --seed)\n"
+           "  --shuffle-buffer N      examples in that buffer (default 65536)\n"
+           "  --checkpoint FILE       save the run to FILE (atomically) as it goes; needs\n"
+           "  --checkpoint-every N    N examples, or Ns seconds (e.g. 30s), between checkpoints\n"
+           "  --resume FILE           continue the run saved in FILE (same data and flags)\n\n");
     fputs(cli_data_help, stdout);
     putchar('\n');
     fputs(cli_train_help, stdout);
+}
+
+/* Warnings from the library (e.g. a stale cache being rebuilt) go to stderr. */
+static void log_to_stderr(gn_log_level level, const char *msg, void *user) {
+    (void)user;
+    if (level >= GN_LOG_INFO) fprintf(stderr, "gannet train: %s\n", msg);
 }
 
 static void json_num(FILE *f, const char *key, double v, int comma) {
@@ -52,6 +65,38 @@ int cmd_train(int argc, char **argv) {
             if (!(model_path = cli_value(&a, f))) goto out;
         } else if (!strcmp(f, "--log-json")) {
             if (!(log_path = cli_value(&a, f))) goto out;
+        } else if (!strcmp(f, "--cache")) {
+            if (!(opts.cache_path = cli_value(&a, f))) goto out;
+        } else if (!strcmp(f, "--shuffle")) {
+            opts.shuffle = 1;
+        } else if (!strcmp(f, "--shuffle-buffer")) {
+            const char *v;
+            unsigned u;
+            if (!(v = cli_value(&a, f)) || cli_parse_u32(f, v, &u) != 0) goto out;
+            opts.shuffle = 1;
+            opts.shuffle_buffer = u;
+        } else if (!strcmp(f, "--checkpoint")) {
+            if (!(opts.checkpoint_path = cli_value(&a, f))) goto out;
+        } else if (!strcmp(f, "--checkpoint-every")) {
+            const char *v;
+            if (!(v = cli_value(&a, f))) goto out;
+            size_t vl = strlen(v);
+            char num[32];
+            int secs = vl > 1 && v[vl - 1] == 's';
+            if (vl == 0 || vl >= sizeof num) { cli_usage_error("train", "--checkpoint-every: expected N or Ns, got '%s'", v); goto out; }
+            memcpy(num, v, vl + 1);
+            if (secs) num[vl - 1] = '\0';
+            unsigned long long n;
+            if (cli_parse_u64(f, num, &n) != 0) goto out;
+            if (n == 0) { cli_usage_error("train", "--checkpoint-every must be at least 1"); goto out; }
+            if (secs) {
+                if (n > 100000000ull) { cli_usage_error("train", "--checkpoint-every: too many seconds"); goto out; }
+                opts.checkpoint_seconds = (uint32_t)n;
+            } else {
+                opts.checkpoint_examples = n;
+            }
+        } else if (!strcmp(f, "--resume")) {
+            if (!(opts.resume_path = cli_value(&a, f))) goto out;
         } else if (!strcmp(f, "--json")) {
             json = 1;
         } else if (!strcmp(f, "--quiet") || !strcmp(f, "-q")) {
@@ -73,18 +118,25 @@ int cmd_train(int argc, char **argv) {
         goto out;
     }
     cli_progress cp = {0, 0, NULL};
-    cp.enabled = !quiet && (force_progress || isatty(STDERR_FILENO));
-    if (log_path && !(cp.log = fopen(log_path, "a"))) {
+    const int rank0 = gn_dist_rank() == 0; /* under MPI only rank 0 reports and saves */
+    cp.enabled = rank0 && !quiet && (force_progress || isatty(STDERR_FILENO));
+    if (log_path && rank0 && !(cp.log = fopen(log_path, "a"))) {
         fprintf(stderr, "gannet train: --log-json %s: cannot open\n", log_path);
         rc = EXIT_FAIL;
         goto out;
     }
+    if (!quiet) gn_set_log_hook(log_to_stderr, NULL);
     gn_model *model = NULL;
     gn_train_summary sum;
     st = gn_train(&opts, &spec, files, nfiles, (cp.enabled || cp.log) ? cli_progress_cb : NULL, &cp, &model, &sum);
     cli_progress_done(&cp);
     if (st != GN_OK) {
         rc = cli_fail("train", st);
+        goto out;
+    }
+    if (!rank0) {
+        gn_model_free(model);
+        rc = EXIT_OK;
         goto out;
     }
     if ((st = gn_model_save(model, model_path)) != GN_OK) {

@@ -287,7 +287,11 @@ int cli_train_flag(cli_args *a, const char *flag, gn_train_options *o) {
 }
 
 int cli_fail(const char *cmd, int st) {
-    fprintf(stderr, "gannet %s: %s\n", cmd, gn_last_error()[0] ? gn_last_error() : gn_status_name((gn_status)st));
+    const char *msg = gn_last_error()[0] ? gn_last_error() : gn_status_name((gn_status)st);
+    if (gn_dist_size() > 1 && !gn_dist_failed_together()) /* MPI: this rank failed alone, say which */
+        fprintf(stderr, "gannet %s: rank %d: %s\n", cmd, gn_dist_rank(), msg);
+    else if (gn_dist_rank() == 0) /* one rank, or a failure all ranks agreed on: rank 0 reports it */
+        fprintf(stderr, "gannet %s: %s\n", cmd, msg);
     /* Bad input (data or model file content, limits, options) is 2; I/O and the rest are 1. */
     return (st == GN_EPARSE || st == GN_EINVAL || st == GN_ELIMIT || st == GN_EFORMAT || st == GN_ECHECKSUM ||
             st == GN_EVERSION)

@@ -49,6 +49,14 @@ typedef struct gn_train_options {
     double tol;              /* relative gradient norm to stop at; default 1e-6 */
     uint32_t max_iter;       /* default 500 */
     int warm_start_online;   /* 1: one online pass before the batch solver */
+    /* scale (online optimizers): cache, shuffling, checkpoints. Strings are borrowed. */
+    const char *cache_path;  /* binary cache: made from the files when missing or stale, then read */
+    int shuffle;             /* 1: shuffle examples within a bounded buffer (seeded) */
+    uint32_t shuffle_buffer; /* examples in that buffer; 0 = 65536 */
+    const char *checkpoint_path;   /* save the run here (atomically) every ... */
+    uint64_t checkpoint_examples;  /* ... this many examples, or */
+    uint32_t checkpoint_seconds;   /* ... this many seconds (checked between batches) */
+    const char *resume_path; /* continue the run saved in this checkpoint */
 } gn_train_options;
 
 void gn_train_options_init(gn_train_options *opts);

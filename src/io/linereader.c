@@ -53,6 +53,9 @@ struct gn_line_reader {
     uint64_t lineno;       /* lines returned (and over-long lines refused) so far */
     uint64_t raw_read;     /* bytes read from fd */
     uint64_t file_size;
+    uint64_t range_begin;  /* a byte range reader (plain files): first byte of the range */
+    uint64_t range_end;    /* lines starting at or after this offset are not returned */
+    uint64_t base_lineno;  /* lines before range_begin (UINT64_MAX: not counted yet) */
 
     gn_status failed;      /* GN_OK, or the sticky error (not GN_ELIMIT: that one is skipped) */
     char errmsg[GN_LR_ERRMSG];
@@ -244,6 +247,7 @@ int gn__line_reader_next(gn_line_reader *r, const char **line, size_t *len) {
     if (r->failed != GN_OK) return gn__fail(r->failed, "%s", r->errmsg);
     if (r->skipping) GN_TRY(skip_rest_of_line(r));
     for (;;) {
+        if (r->buf_offset + r->start >= r->range_end) return GN_EOF; /* next line is not ours */
         char *nl = memchr(r->buf + r->scan, '\n', r->len - r->scan);
         size_t n;
         if (nl) {
@@ -362,6 +366,7 @@ int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out
 #endif
     }
 
+    r->range_end = UINT64_MAX;
     r->cap = GN_LR_BUF_SIZE;
     r->buf = malloc(r->cap);
     if (!r->buf) {
@@ -378,6 +383,60 @@ int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out
 fail:
     gn__line_reader_free(r);
     return st;
+}
+
+int gn__line_reader_open_range(const char *path, size_t max_line, uint64_t begin, uint64_t end,
+                               gn_line_reader **out) {
+    char eb[128];
+    gn_line_reader *r;
+    GN_TRY(gn__line_reader_open(path, max_line, &r));
+    if (r->kind != LR_PLAIN || !r->own_fd || r->file_size == 0) {
+        gn__line_reader_free(r);
+        return gn__fail(GN_EINVAL, "%s: only a plain regular file can be read by byte ranges", path);
+    }
+    if (begin > r->file_size) begin = r->file_size;
+    r->range_end = end;
+    r->range_begin = begin;
+    if (begin == 0) {
+        *out = r;
+        return GN_OK;
+    }
+    /* Start one byte early: the line in progress at begin-1 (up to its '\n') belongs to the part
+     * before, so a line that starts exactly at begin is ours. */
+    if (lseek(r->fd, (off_t)(begin - 1), SEEK_SET) < 0) {
+        gn__fail(GN_EIO, "%s: cannot seek: %s", r->path, errno_text(errno, eb, sizeof eb));
+        gn__line_reader_free(r);
+        return GN_EIO;
+    }
+    r->buf_offset = begin - 1;
+    r->start = r->scan = r->len = 0;
+    r->eof = false;
+    r->raw_read = begin - 1;
+    r->base_lineno = UINT64_MAX;
+    r->skipping = true;
+    *out = r;
+    return GN_OK;
+}
+
+uint64_t gn__line_reader_abs_lineno(gn_line_reader *r) {
+    if (r->range_begin == 0) return r->lineno;
+    if (r->base_lineno == UINT64_MAX) {
+        /* Count the newlines before the line returned last, once, only when a message needs the
+         * number: that line is the (count+1)th of the file. */
+        uint64_t n = 0, off = 0, upto = r->line_offset;
+        char *tmp = malloc(1 << 16);
+        if (!tmp) return r->lineno;
+        while (off < upto) {
+            size_t want = upto - off < (1u << 16) ? (size_t)(upto - off) : (1u << 16);
+            ssize_t got = pread(r->fd, tmp, want, (off_t)off);
+            if (got <= 0) break;
+            for (ssize_t i = 0; i < got; i++) n += tmp[i] == '\n';
+            off += (uint64_t)got;
+        }
+        free(tmp);
+        r->base_lineno = n + 1 - (r->lineno ? r->lineno : 1);
+    }
+    return r->base_lineno + r->lineno;
 }
 
 uint64_t gn__line_reader_lineno(const gn_line_reader *r) { return r->lineno; }

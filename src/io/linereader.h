@@ -16,6 +16,12 @@ typedef struct gn_line_reader gn_line_reader;
  * gn__line_reader_free. One reader is used by one thread at a time. Errors: GN_EIO (cannot open,
  * a directory), GN_ENOMEM, GN_EINVAL. */
 int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out);
+/* Opens the lines of a plain regular file that START in the byte range [begin, end): the line in
+ * progress at begin belongs to the range before, and the last line may run past end. Offsets and
+ * keys stay those of the whole file. GN_EINVAL for a compressed file, stdin or a non-regular
+ * file (those cannot be split). */
+int gn__line_reader_open_range(const char *path, size_t max_line, uint64_t begin, uint64_t end,
+                               gn_line_reader **out);
 /* Next line, without its '\n' (and without a '\r' before it). *line stays valid until the next
  * call. Returns GN_OK, GN_EOF at the end, or an error (GN_EIO, GN_EFORMAT for a truncated or
  * corrupt compressed stream, GN_ELIMIT for a line over max_line) with a message naming the file
@@ -26,6 +32,9 @@ int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out
 int gn__line_reader_next(gn_line_reader *r, const char **line, size_t *len);
 /* 1-based number of the line returned last. */
 uint64_t gn__line_reader_lineno(const gn_line_reader *r);
+/* 1-based number of the line returned last within the whole file (for a range reader, the lines
+ * before the range are counted once, on the first call). */
+uint64_t gn__line_reader_abs_lineno(gn_line_reader *r);
 /* Byte offset (in the decompressed stream) where the line returned last starts. */
 uint64_t gn__line_reader_offset(const gn_line_reader *r);
 /* Compressed/raw bytes consumed from the file so far, and its size (0 if unknown, e.g. stdin):

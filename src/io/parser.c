@@ -5,6 +5,7 @@
 #include "io/parser.h"
 
 #include <ctype.h>
+#include <float.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -44,7 +45,7 @@ struct gn_parser {
 /* Shows a token in an error message, shortened and with non-printable bytes escaped. */
 static const char *show(const char *s, size_t len, char *buf, size_t size) {
     size_t o = 0;
-    for (size_t i = 0; i < len && o + 5 < size; i++) {
+    for (size_t i = 0; i < len && o + 8 < size; i++) { /* room for "\\xHH", "..." and NUL */
         unsigned char c = (unsigned char)s[i];
         if (c >= 0x20 && c < 0x7f) buf[o++] = (char)c;
         else o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
@@ -160,11 +161,10 @@ static int parse_libsvm(gn_parser *p, const char *line, size_t len, uint64_t key
     float label = 0.0f;
     int has_label = memchr(s, ':', (size_t)(t - s)) == NULL;
     if (has_label) {
+        /* Even when labels are not needed, a first token that is no number is bad input
+         * (e.g. a stray word), not a label to ignore: predicting it would silently misread. */
         int st = parse_label(p, s, (size_t)(t - s), &label, why);
-        if (st != GN_OK) {
-            if (p->spec.label_kind != GN_LABEL_NONE) return st;
-            label = 0.0f;
-        }
+        if (st != GN_OK) return st;
         s = t;
     } else if (p->spec.label_kind != GN_LABEL_NONE) {
         WHY("missing label: the line starts with feature '%s'", show(s, (size_t)(t - s), buf, sizeof buf));
@@ -213,11 +213,17 @@ static int parse_libsvm(gn_parser *p, const char *line, size_t len, uint64_t key
         }
         s = ve;
         if (v == 0.0) continue;
+        if (!(fabs(v) <= FLT_MAX)) { /* (float)v would be infinite (undefined behaviour) */
+            WHY("feature %llu: value %g is out of range (32-bit float)", (unsigned long long)idx, v);
+            gn__batch_abort_example(b);
+            return GN_EPARSE;
+        }
         uint32_t slot;
         if (hashed) {
             slot = gn__hash_feature(0, tok, (size_t)(colon - tok), mask);
         } else {
             slot = (uint32_t)(idx & mask);
+            if (slot == 0) slot = 1; /* slot 0 is the bias, as for hashed features */
         }
         gn__batch_push(b, slot, (float)v);
     }
@@ -261,8 +267,8 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
                 WHY("importance weight '%s' is not a number", show(q, (size_t)(te - q), buf, sizeof buf));
                 return GN_EPARSE;
             }
-            if (!(w >= 0) || !isfinite(w)) {
-                WHY("importance weight '%s' must be a non-negative number", show(q, (size_t)(te - q), buf, sizeof buf));
+            if (!(w >= 0) || !(w <= FLT_MAX)) { /* also keeps (float)w finite */
+                WHY("importance weight '%s' must be a non-negative number up to 3.4e38", show(q, (size_t)(te - q), buf, sizeof buf));
                 return GN_EPARSE;
             }
             weight = (float)w;
@@ -296,6 +302,11 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
                     gn__batch_abort_example(b);
                     return GN_EPARSE;
                 }
+                if (!(fabs(v) <= FLT_MAX)) {
+                    WHY("namespace scale %g is out of range (32-bit float)", v);
+                    gn__batch_abort_example(b);
+                    return GN_EPARSE;
+                }
                 ns_scale = (float)v;
                 s = ve;
             }
@@ -311,7 +322,7 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
             if (!ve || (ve < end && !is_space(*ve) && *ve != '|')) {
                 const char *te = s + 1;
                 while (te < end && !is_space(*te)) te++;
-                WHY("feature '%s': value '%s' is not a number", show(f, (size_t)(fe - f), buf, sizeof buf),
+                WHY("feature '%s': value '%s' is not a number", show(f, (size_t)(fe - f), buf, 32),
                     show(s + 1, (size_t)(te - s - 1), buf + 32, 32));
                 gn__batch_abort_example(b);
                 return GN_EPARSE;
@@ -319,6 +330,11 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
             s = ve;
         }
         if (fe == f || v == 0.0) continue;
+        if (!(fabs(v * ns_scale) <= FLT_MAX)) {
+            WHY("feature '%s': value %g is out of range (32-bit float)", show(f, (size_t)(fe - f), buf, 32), v * ns_scale);
+            gn__batch_abort_example(b);
+            return GN_EPARSE;
+        }
         gn__batch_push(b, gn__hash_feature(seed, f, (size_t)(fe - f), mask), (float)(v * ns_scale));
     }
     gn__batch_end_example(b);
@@ -547,6 +563,10 @@ static int csv_feature(gn_parser *p, const csv_column *c, const char *v, size_t 
     const char *e = gn__parse_double(v, v + vl, &d);
     if (e == v + vl) {
         if (p->spec.log_numeric) d = d < 0 ? -log1p(-d) : log1p(d);
+        if (!(fabs(d) <= FLT_MAX)) {
+            WHY("column '%s': value %g is out of range (32-bit float)", c->name, d);
+            return GN_EPARSE;
+        }
         if (d != 0.0) gn__batch_push(b, c->num_slot, (float)d);
         return GN_OK;
     }
@@ -617,6 +637,10 @@ gn_format gn__detect_format(const char *line, size_t len, char *sep) {
     const char *end = line + len, *s = skip_space(line, end);
     while (s < end && !is_space(*s)) s++;
     s = skip_space(s, end);
+    if (end - s > 4 && memcmp(s, "qid:", 4) == 0) { /* SVMlight ranking data: look past qid */
+        while (s < end && !is_space(*s)) s++;
+        s = skip_space(s, end);
+    }
     uint64_t idx;
     const char *c = gn__parse_u64(s, end, &idx);
     if (c && c < end && *c == ':' && !memchr(line, ',', len)) return GN_FORMAT_LIBSVM;
@@ -759,6 +783,7 @@ int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const dou
                 return GN_EPARSE;
             }
             slot = p->spec.libsvm_hash ? gn__hash_feature(0, name, nl, p->mask) : (uint32_t)(idx & p->mask);
+            if (slot == 0) slot = 1; /* slot 0 is the bias (as in parse_libsvm) */
         } else if (p->spec.format == GN_FORMAT_VW) {
             const char *caret = strchr(name, '^');
             if (caret) slot = gn__hash_feature(gn__hash_namespace(name, (size_t)(caret - name)), caret + 1,

@@ -26,9 +26,29 @@ int gn__source_open(const gn_data_spec *spec, const gn_parser *parser, const cha
  * that cannot be split goes whole to one part. Implemented in io/source.c. */
 int gn__source_open_part(const gn_data_spec *spec, const gn_parser *parser, const char *const *paths,
                          size_t npaths, uint32_t part, uint32_t nparts, gn_source **out);
+/* Resolves the format (detection) and the CSV columns/header from the first data line, without
+ * consuming an example; afterwards gn__source_spec/gn__source_parser are final. Optional:
+ * gn__source_next does it too. */
+int gn__source_resolve(gn_source *s);
 /* Clears b and fills it with up to max examples. GN_OK with b->n > 0, GN_EOF when the data is
  * exhausted, or an error (message "file:line: reason"). */
 int gn__source_next(gn_source *s, gn_batch *b, size_t max);
+/* Where a data line comes from. lineno is 0 inside a byte-range part (not counted there). */
+typedef struct gn_source_line {
+    uint64_t key;       /* (file << 40) ^ byte offset, as in batches */
+    uint64_t lineno;    /* 1-based within its file */
+    size_t file;        /* index into the paths */
+} gn_source_line;
+/* The next data line, unparsed (header, leading blank/comment lines and, with skip_bad,
+ * over-long lines are dealt with here). *line is valid until the next call. GN_OK, GN_EOF or an
+ * error. For parsing on other threads: the line goes to gn__parser_line with where->key. */
+int gn__source_next_line(gn_source *s, const char **line, size_t *len, gn_source_line *where);
+/* The key of the line read last (the bad one after an error); UINT64_MAX between files. */
+uint64_t gn__source_last_key(const gn_source *s);
+/* The path of file i for messages ("<stdin>" for "-"). */
+const char *gn__source_path(const gn_source *s, size_t file);
+/* 1 if every input is a plain regular file (so parts can split it), 0 otherwise. */
+int gn__source_splittable(const gn_source *s);
 /* Starts again from the first file (GN_EINVAL for stdin). */
 int gn__source_rewind(gn_source *s);
 uint64_t gn__source_skipped(const gn_source *s);

@@ -95,6 +95,9 @@ void gn__learner_set_eval(gn_learner *l, gn_metrics_acc *acc) { l->eval = acc; }
 
 gn_optimizer gn__learner_optimizer(const gn_learner *l) { return l->opt; }
 
+double gn__learner_steps(const gn_learner *l) { return l->t; }
+void gn__learner_set_steps(gn_learner *l, double steps) { l->t = steps; }
+
 /* FTRL-Proximal closed form (McMahan et al. 2013, Algorithm 1) for one coordinate. */
 static inline float ftrl_weight(float z, float n, double alpha, double beta, double l1, double l2) {
     double az = fabs((double)z);

@@ -52,6 +52,9 @@ void gn__learner_sync_weights(gn_learner *l);
 void gn__learner_weights(gn_learner *l, float *dst);
 /* Overwrites the weights (for warm starts and "keep best"); optimizer state is left as is. */
 void gn__learner_set_weights(gn_learner *l, const float *src);
+/* The learner's own scalar state besides its table (SGD's step count), for checkpoints. */
+double gn__learner_steps(const gn_learner *l);
+void gn__learner_set_steps(gn_learner *l, double steps);
 /* Builds a model from the current weights (the caller adds metadata). */
 int gn__learner_to_model(gn_learner *l, gn_model **out);
 gn_optimizer gn__learner_optimizer(const gn_learner *l);

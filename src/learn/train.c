@@ -1,13 +1,27 @@
-/* learn/train.c: gn_train — option defaults and checks, the pass loop over a data source feeding
- * an online learner, progressive and holdout loss, early stopping (keeping the best weights),
- * and the model's training metadata. Batch solvers are dispatched to learn/lbfgs.c. */
+/* learn/train.c: gn_train — option defaults and checks, the pass loop feeding online learners,
+ * progressive and holdout loss, early stopping (keeping the best weights), and the model's
+ * training metadata. Batch solvers are dispatched to learn/lbfgs.c.
+ * With T threads each worker reads its own part of the input (gn__source_open_part: byte ranges
+ * of a plain file, or whole files; or blocks of the binary cache), parses it and learns:
+ * Hogwild (one shared table, racy lock-free updates) by default, or with deterministic set,
+ * one learner per worker averaged at every pass end (the same model on every run for a given T).
+ * Under MPI the parts are rank*T + t of size*T and the ranks average at pass ends. Passes can be
+ * cut into segments that end on the same batch count in every worker, for checkpoints. */
 #include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
+#include "dist/dist.h"
 #include "gannet/gannet.h"
+#include "io/cache.h"
+#include "io/pipeline.h"
+#include "io/shuffle.h"
 #include "io/source.h"
+#include "learn/checkpoint.h"
 #include "learn/learner.h"
 #include "learn/train_internal.h"
 #include "model/model.h"
@@ -60,6 +74,14 @@ int gn_train_options_check(const gn_train_options *o) {
     if (o->lbfgs_memory < 1 || o->lbfgs_memory > 1000) return gn__fail(GN_EINVAL, "--memory must be in [1,1000] (got %u)", o->lbfgs_memory);
     if (!(o->tol > 0)) return gn__fail(GN_EINVAL, "--tol must be > 0 (got %g)", o->tol);
     if (o->max_iter < 1) return gn__fail(GN_EINVAL, "--max-iter must be >= 1");
+    if ((o->optimizer == GN_OPT_LBFGS || o->optimizer == GN_OPT_OWLQN) &&
+        ((o->cache_path && o->cache_path[0]) || o->shuffle || (o->checkpoint_path && o->checkpoint_path[0]) ||
+         (o->resume_path && o->resume_path[0])))
+        return gn__fail(GN_EINVAL, "--cache, --shuffle, --checkpoint and --resume are for the online optimizers "
+                                   "(sgd, adagrad, ftrl), not %s", gn_optimizer_name(o->optimizer));
+    if (o->checkpoint_path && o->checkpoint_path[0] && !o->checkpoint_examples && !o->checkpoint_seconds)
+        return gn__fail(GN_EINVAL, "--checkpoint needs --checkpoint-every N (examples) or Ns (seconds)");
+    if (o->shuffle_buffer > (1u << 26)) return gn__fail(GN_EINVAL, "--shuffle buffer must be at most 2^26 examples");
     if (o->loss == GN_LOSS_LOGISTIC || o->loss == GN_LOSS_HINGE) {
         /* fine */
     }
@@ -134,72 +156,498 @@ int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *cons
     return GN_OK;
 }
 
-typedef struct progress_state {
+/* ---- where a worker's examples come from: a text source (a part of the files) or a cache ---- */
+
+typedef struct feed {
+    gn_source *src;         /* this worker's part of the text, or */
+    gn_cache_reader *cache; /* its part of the cache, or */
+    gn_stream *stream;      /* a stream shared with the other workers (not owned) ... */
+    gn_parser *parser;      /* ... parsed with this worker's own parser (owned) */
+    uint32_t wid;
+    gn_shuffler *shuf;      /* --shuffle: a bounded shuffle buffer over the above */
+} feed;
+
+static int feed_next_raw(void *f_, gn_batch *b, size_t max) {
+    feed *f = f_;
+    if (f->stream) return gn__stream_next(f->stream, f->wid, f->parser, b, max);
+    return f->cache ? gn__cache_next(f->cache, b, max) : gn__source_next(f->src, b, max);
+}
+
+static int feed_next(feed *f, gn_batch *b, size_t max) {
+    if (f->shuf) return gn__shuffler_next(f->shuf, feed_next_raw, f, b, max);
+    return feed_next_raw(f, b, max);
+}
+
+/* (a shared stream is rewound once for all workers by the pass loop) */
+static int feed_rewind(feed *f, uint32_t pass) {
+    if (f->shuf) gn__shuffler_reset(f->shuf, pass);
+    if (f->stream) return GN_OK;
+    return f->cache ? gn__cache_rewind(f->cache) : gn__source_rewind(f->src);
+}
+
+static uint64_t feed_bytes_done(const feed *f) {
+    if (f->stream) return f->wid == 0 ? gn__stream_bytes_done(f->stream) : 0;
+    return f->cache ? gn__cache_bytes_done(f->cache) : gn__source_bytes_done(f->src);
+}
+
+static uint64_t feed_bytes_total(const feed *f) {
+    if (f->stream) return f->wid == 0 ? gn__source_bytes_total(gn__stream_source(f->stream)) : 0;
+    return f->cache ? gn__cache_bytes_total(f->cache) : gn__source_bytes_total(f->src);
+}
+
+static void feed_close(feed *f) {
+    gn__source_free(f->src);
+    gn__cache_close(f->cache);
+    gn__parser_free(f->parser);
+    gn__shuffler_free(f->shuf);
+    memset(f, 0, sizeof *f);
+}
+
+/* ---- the workers of one pass -------------------------------------------------------------- */
+
+typedef struct shared_progress {
+    pthread_mutex_t lock;
+    double loss_sum, loss_w;   /* this pass, all workers */
+    uint64_t examples;         /* this pass, learned from */
+    atomic_int stop;           /* a worker failed: the others stop at their next batch */
+    _Atomic uint64_t err_key;  /* the smallest key at which a worker reading in key order failed */
+} shared_progress;
+
+typedef struct worker {
+    int id;
+    feed in;
+    gn_learner *l;
+    gn_batch b;
+    size_t batch_size;
+    uint32_t pass;
+    uint64_t limit;            /* stop after this many batches in this pass (resume/checkpoint); 0 = none */
+    shared_progress *sp;
+    /* results of the pass */
+    int st;
+    uint64_t err_key;          /* where it failed (for reporting the first bad line) */
+    char msg[1024];
+    double loss_sum, loss_w, ho_sum, ho_w;
+    uint64_t examples, heldout, batches;
+    uint64_t read;             /* examples read (learned, held out or of weight 0) */
+    uint64_t bytes_done;       /* published after each batch (read by the reporter) */
+} worker;
+
+typedef struct reporter {
     gn_progress_fn fn;
     void *user;
     double t0, last;
-} progress_state;
+    uint64_t total_before;     /* examples of the finished passes */
+    worker *ws;
+    size_t nw;
+    uint64_t bytes_total;
+} reporter;
 
-static void report(progress_state *ps, gn_source *src, uint32_t pass, uint64_t examples, double loss_sum,
-                   double loss_w, double holdout, int end_of_pass) {
-    if (!ps->fn) return;
+static void report(reporter *rp, uint32_t pass, uint64_t examples, double loss_sum, double loss_w,
+                   double holdout, int end_of_pass) {
+    if (!rp->fn) return;
     double now = gn__now();
-    if (!end_of_pass && now - ps->last < 0.5) return;
-    ps->last = now;
+    if (!end_of_pass && now - rp->last < 0.5) return;
+    rp->last = now;
     gn_progress p;
     p.pass = pass;
     p.examples = examples;
-    p.seconds = now - ps->t0;
-    p.bytes_done = gn__source_bytes_done(src);
-    p.bytes_total = gn__source_bytes_total(src);
+    p.seconds = now - rp->t0;
+    p.bytes_done = 0;
+    for (size_t i = 0; i < rp->nw; i++) p.bytes_done += __atomic_load_n(&rp->ws[i].bytes_done, __ATOMIC_RELAXED);
+    p.bytes_total = rp->bytes_total;
+    if (end_of_pass && p.bytes_total) p.bytes_done = p.bytes_total;
     p.progressive_loss = loss_w > 0 ? loss_sum / loss_w : NAN;
     p.holdout_loss = holdout;
     p.end_of_pass = end_of_pass;
-    ps->fn(&p, ps->user);
+    rp->fn(&p, rp->user);
 }
 
-static int train_online(const gn_train_options *o, gn_source *src, gn_progress_fn fn, void *user,
-                        gn_model **out, gn_train_summary *sum, const char *const *paths, size_t npaths) {
-    gn_learner *l = NULL;
-    gn_batch b;
-    float *best = NULL;
-    int st = gn__batch_init(&b, o->batch_size, (size_t)o->batch_size * 64);
-    if (st != GN_OK) return st;
-    /* The learner's spec must be the resolved one: read the first batch first. */
-    progress_state ps = {fn, user, gn__now(), 0};
-    st = gn__source_next(src, &b, o->batch_size);
-    if (st == GN_EOF) {
-        st = gn__fail(GN_EPARSE, "%s: no examples in the input", paths[0]);
-        goto done;
+/* Whether this worker reads its share in increasing key order (text parts, not shuffled): then an
+ * error can be ordered against the other workers' errors. */
+static int reads_in_order(const worker *w) { return w->in.src && !w->in.shuf; }
+
+/* Records a failure. A worker reading in key order lowers the shared error key: the others go on
+ * until they pass it (one of them may find an earlier bad line: the first one in the input is
+ * the one reported, as a sequential read would); any other failure stops everyone now. */
+static int worker_fail(worker *w, int st) {
+    w->st = st;
+    snprintf(w->msg, sizeof w->msg, "%s", gn_last_error());
+    if (reads_in_order(w)) {
+        uint64_t key = gn__source_last_key(w->in.src);
+        w->err_key = key;
+        uint64_t cur = atomic_load(&w->sp->err_key);
+        while (key < cur && !atomic_compare_exchange_weak(&w->sp->err_key, &cur, key)) {
+        }
+        return st;
     }
-    if (st != GN_OK) goto done;
-    if ((st = gn__learner_new(o, gn__source_spec(src), &l)) != GN_OK) goto done;
-    if (o->holdout > 0) gn__learner_set_heldout(l, 1000000, 0, (uint64_t)(o->holdout * 1e6), o->seed);
+    w->err_key = 0;
+    atomic_store(&w->sp->stop, 1);
+    if (w->in.stream) gn__stream_abort(w->in.stream);
+    return st;
+}
+
+/* Runs one pass of one worker; worker 0 also reports progress (rp non-NULL). */
+static void run_worker(worker *w, reporter *rp, double holdout) {
+    w->st = GN_OK;
+    w->err_key = UINT64_MAX;
+    w->loss_sum = w->loss_w = w->ho_sum = w->ho_w = 0;
+    w->examples = w->heldout = w->batches = w->read = 0;
+    int st;
+    for (;;) {
+        if (atomic_load(&w->sp->stop)) return;
+        if (w->limit && w->batches >= w->limit) return;
+        if (reads_in_order(w) && w->b.n > 0 && w->b.key[w->b.n - 1] > atomic_load(&w->sp->err_key)) return;
+        st = feed_next(&w->in, &w->b, w->batch_size);
+        if (st == GN_EOF) break;
+        if (st != GN_OK) { worker_fail(w, st); return; }
+        if ((st = gn__learner_learn_batch(w->l, &w->b)) != GN_OK) { worker_fail(w, st); return; }
+        w->batches++;
+        w->read += w->b.n;
+        gn_learn_stats ls;
+        gn__learner_take_stats(w->l, &ls);
+        w->loss_sum += ls.train_loss;
+        w->loss_w += ls.train_weight;
+        w->examples += ls.train_examples;
+        w->ho_sum += ls.heldout_loss;
+        w->ho_w += ls.heldout_weight;
+        w->heldout += ls.heldout_examples;
+        __atomic_store_n(&w->bytes_done, feed_bytes_done(&w->in), __ATOMIC_RELAXED);
+        shared_progress *sp = w->sp;
+        pthread_mutex_lock(&sp->lock);
+        sp->loss_sum += ls.train_loss;
+        sp->loss_w += ls.train_weight;
+        sp->examples += ls.train_examples;
+        double lsum = sp->loss_sum, lw = sp->loss_w;
+        uint64_t ex = sp->examples;
+        pthread_mutex_unlock(&sp->lock);
+        if (rp) report(rp, w->pass, rp->total_before + ex, lsum, lw, holdout, 0);
+    }
+}
+
+static void *worker_main(void *arg) {
+    run_worker(arg, NULL, NAN);
+    return NULL;
+}
+
+/* ---- the online training loop --------------------------------------------------------------- */
+
+static uint32_t resolve_threads(const gn_train_options *o, const char *const *paths, size_t npaths) {
+    uint32_t t = o->threads;
+    if (t == 0) {
+        long n = sysconf(_SC_NPROCESSORS_ONLN);
+        t = n > 0 ? (uint32_t)n : 1;
+        if (t > 64) t = 64;
+    }
+    (void)paths;
+    (void)npaths;
+    return t;
+}
+
+typedef struct online_ctx {
+    const gn_train_options *o;
+    const gn_data_spec *spec;
+    const char *const *paths;
+    size_t npaths;
+    uint32_t nthreads;
+    worker *ws;
+    gn_learner **ls;           /* the learners: one per worker (deterministic) or shares */
+    gn_learner *owner;
+    gn_stream *stream;         /* input that cannot be split (gzip, zstd, stdin): one reader thread */
+} online_ctx;
+
+/* Opens every worker's input: part (rank*T + t) of (size*T) of the text or the cache; or, for
+ * input that cannot be split by byte ranges (and one rank), one stream whose reader thread
+ * decompresses and deals chunks of lines to the workers. */
+static int open_inputs(online_ctx *c, const char *cache_path) {
+    const gn_train_options *o = c->o;
+    uint32_t T = c->nthreads;
+    uint32_t nparts = (uint32_t)gn__dist_size() * T;
+    if (!cache_path && gn__dist_size() == 1) {
+        gn_source *src;
+        GN_TRY(gn__source_open(c->spec, NULL, c->paths, c->npaths, &src));
+        int st = gn__source_resolve(src);
+        if (st == GN_OK && !gn__source_splittable(src)) {
+            st = gn__stream_new(src, T, (size_t)1 << 20, &c->stream);
+            if (st == GN_OK) src = NULL; /* owned by the stream */
+        }
+        gn__source_free(src);
+        if (st != GN_OK) return st;
+    }
+    for (uint32_t t = 0; t < T; t++) {
+        uint32_t part = (uint32_t)gn__dist_rank() * T + t;
+        feed *f = &c->ws[t].in;
+        int st;
+        if (c->stream) {
+            f->stream = c->stream;
+            f->wid = t;
+            st = gn__parser_clone(gn__source_parser(gn__stream_source(c->stream)), &f->parser);
+        } else if (cache_path) {
+            st = gn__cache_open_part(cache_path, part, nparts, &f->cache);
+        } else {
+            st = gn__source_open_part(c->spec, NULL, c->paths, c->npaths, part, nparts, &f->src);
+            if (st == GN_OK) st = gn__source_resolve(f->src);
+        }
+        if (st != GN_OK) return st;
+        if (o->shuffle) {
+            GN_TRY(gn__shuffler_new(o->shuffle_buffer ? o->shuffle_buffer : 65536,
+                                    o->seed ^ ((uint64_t)part * 0x9E3779B97F4A7C15ull), &f->shuf));
+            gn__shuffler_reset(f->shuf, 1);
+        }
+    }
+    return GN_OK;
+}
+
+/* Deterministic mode, pass end: every worker's table (weights and optimizer state) becomes the
+ * average of all of them, each weighted by the examples it read in the pass, in a fixed order
+ * (a worker that saw no data, e.g. a short gzip stream, does not drag the model toward zero). */
+static void average_by_examples(online_ctx *c, const uint64_t *counts) {
+    uint32_t T = c->nthreads;
+    uint64_t total = 0;
+    for (uint32_t t = 0; t < T; t++) total += counts[t];
+    if (total == 0) return;
+    int equal = 1;
+    for (uint32_t t = 1; t < T; t++) equal &= counts[t] == counts[0];
+    if (equal) { /* the plain mean */
+        gn__learner_average(c->ls, T);
+        return;
+    }
+    size_t ns;
+    uint32_t stride;
+    float **tab = malloc(T * sizeof *tab);
+    double *wt = malloc(T * sizeof *wt);
+    if (!tab || !wt) { /* cannot happen in practice; the plain mean needs no memory */
+        free(tab);
+        free(wt);
+        gn__learner_average(c->ls, T);
+        return;
+    }
+    for (uint32_t t = 0; t < T; t++) {
+        tab[t] = gn__learner_table(c->ls[t], &ns, &stride);
+        wt[t] = (double)counts[t] / (double)total;
+    }
+    const size_t n = ns * stride;
+    for (size_t i = 0; i < n; i++) {
+        double sum = 0.0;
+        for (uint32_t t = 0; t < T; t++) sum += wt[t] * tab[t][i];
+        float v = (float)sum;
+        for (uint32_t t = 0; t < T; t++) tab[t][i] = v;
+    }
+    free(tab);
+    free(wt);
+}
+
+static int train_online(const gn_train_options *o, const gn_data_spec *spec, const char *const *paths,
+                        size_t npaths, gn_progress_fn fn, void *user, gn_model **out, gn_train_summary *sum) {
+    online_ctx c;
+    memset(&c, 0, sizeof c);
+    c.o = o;
+    c.spec = spec;
+    c.paths = paths;
+    c.npaths = npaths;
+    c.nthreads = resolve_threads(o, paths, npaths);
+    const uint32_t T = c.nthreads;
+    float *best = NULL;
+    pthread_t *tids = NULL;
+    uint64_t *pass_worker_examples = NULL; /* examples each worker read in this pass */
+    gn_checkpoint_state ck;
+    memset(&ck, 0, sizeof ck);
+    shared_progress sp;
+    memset(&sp, 0, sizeof sp);
+    pthread_mutex_init(&sp.lock, NULL);
+    int st = GN_OK;
+    const char *cache_path = NULL;
+    gn_data_spec cspec;        /* the resolved spec (from the text, or stored in the cache) */
+    gn_parser *cparser = NULL; /* for CSV column names in the model */
+
+    c.ws = calloc(T, sizeof *c.ws);
+    c.ls = calloc(T, sizeof *c.ls);
+    tids = calloc(T, sizeof *tids);
+    pass_worker_examples = calloc(T, sizeof *pass_worker_examples);
+    if (!c.ws || !c.ls || !tids || !pass_worker_examples) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
+    for (uint32_t t = 0; t < T; t++) {
+        c.ws[t].id = (int)t;
+        c.ws[t].sp = &sp;
+        c.ws[t].batch_size = o->batch_size;
+        if ((st = gn__batch_init(&c.ws[t].b, o->batch_size, (size_t)o->batch_size * 64)) != GN_OK) goto done;
+    }
+
+    /* --cache: make it first when missing or stale (a sequential pass over the text), then every
+     * pass reads it. */
+    if (o->cache_path && o->cache_path[0]) {
+        if ((st = gn__cache_ensure(o->cache_path, spec, paths, npaths, o->batch_size, &cspec, &cparser)) != GN_OK)
+            goto done;
+        cache_path = o->cache_path;
+    }
+    if ((st = open_inputs(&c, cache_path)) != GN_OK) goto done;
+    if (c.stream) {
+        cspec = *gn__source_spec(gn__stream_source(c.stream));
+        cparser = gn__source_parser(gn__stream_source(c.stream));
+    } else if (!cache_path) {
+        cspec = *gn__source_spec(c.ws[0].in.src);
+        cparser = gn__source_parser(c.ws[0].in.src);
+    }
+
+    /* the learners */
+    if ((st = gn__learner_new(o, &cspec, &c.owner)) != GN_OK) goto done;
+    if (o->holdout > 0) gn__learner_set_heldout(c.owner, 1000000, 0, (uint64_t)(o->holdout * 1e6), o->seed);
+    c.ls[0] = c.owner;
+    for (uint32_t t = 1; t < T; t++) {
+        if (o->deterministic) {
+            st = gn__learner_new(o, &cspec, &c.ls[t]);
+            if (st == GN_OK && o->holdout > 0)
+                gn__learner_set_heldout(c.ls[t], 1000000, 0, (uint64_t)(o->holdout * 1e6), o->seed);
+        } else {
+            st = gn__learner_share(c.owner, &c.ls[t]);
+        }
+        if (st != GN_OK) goto done;
+    }
+    for (uint32_t t = 0; t < T; t++) c.ws[t].l = c.ls[t];
+
     double best_holdout = INFINITY;
     uint32_t since_best = 0;
     uint64_t total = 0;
-    const size_t nslots = (size_t)1 << gn__source_spec(src)->bits;
-    for (uint32_t pass = 1; pass <= o->passes; pass++) {
-        if (pass > 1) {
-            if ((st = gn__source_rewind(src)) != GN_OK) goto done;
-            if ((st = gn__source_next(src, &b, o->batch_size)) != GN_OK && st != GN_EOF) goto done;
+    const size_t nslots = (size_t)1 << cspec.bits;
+    reporter rp = {fn, user, gn__now(), 0, 0, c.ws, T, 0};
+    for (uint32_t t = 0; t < T; t++) rp.bytes_total += feed_bytes_total(&c.ws[t].in);
+    uint32_t first_pass = 1;
+    uint64_t skip_batches = 0;
+    if (o->resume_path && o->resume_path[0]) {
+        if ((st = gn__checkpoint_load(o->resume_path, o, &cspec, paths, npaths, T, c.ls, &ck)) != GN_OK) goto done;
+        first_pass = ck.pass;
+        total = ck.total_examples;
+        best_holdout = ck.best_holdout;
+        since_best = ck.since_best;
+        sum->holdout_loss = ck.last_holdout;
+        if (ck.best) { best = ck.best; ck.best = NULL; }
+        skip_batches = ck.batches_done;
+    }
+    double next_ck_time = gn__now() + (double)o->checkpoint_seconds;
+    int want_ck = o->checkpoint_path && o->checkpoint_path[0] && (o->checkpoint_examples || o->checkpoint_seconds);
+
+    for (uint32_t pass = first_pass; pass <= o->passes; pass++) {
+        for (uint32_t t = 0; t < T; t++) {
+            c.ws[t].pass = pass;
+            if (pass > 1 || pass != first_pass || skip_batches) {
+                if ((st = feed_rewind(&c.ws[t].in, pass)) != GN_OK) goto done;
+            }
         }
+        if (c.stream && (st = gn__stream_start(c.stream, pass > 1)) != GN_OK) goto done;
         double loss_sum = 0, loss_w = 0, ho_sum = 0, ho_w = 0, last_holdout = sum->holdout_loss;
-        uint64_t pass_examples = 0;
-        while (st == GN_OK) {
-            gn_learn_stats ls;
-            if ((st = gn__learner_learn_batch(l, &b)) != GN_OK) goto done;
-            gn__learner_take_stats(l, &ls);
-            loss_sum += ls.train_loss;
-            loss_w += ls.train_weight;
-            pass_examples += ls.train_examples;
-            ho_sum += ls.heldout_loss;
-            ho_w += ls.heldout_weight;
-            report(&ps, src, pass, total + pass_examples, loss_sum, loss_w, last_holdout, 0);
-            st = gn__source_next(src, &b, o->batch_size);
+        uint64_t pass_examples = 0, pass_heldout = 0;
+        for (uint32_t t = 0; t < T; t++) pass_worker_examples[t] = 0;
+        sp.loss_sum = sp.loss_w = 0;
+        sp.examples = 0;
+        atomic_store(&sp.stop, 0);
+        atomic_store(&sp.err_key, UINT64_MAX);
+        rp.total_before = total;
+        uint64_t seg_done = 0; /* batches per worker done in this pass (checkpoint segments) */
+        if (pass == first_pass && skip_batches) {
+            /* resume: skip the batches the checkpoint had learned from (same order: same data) */
+            for (uint32_t t = 0; t < T; t++) {
+                for (uint64_t k = 0; k < skip_batches; k++) {
+                    st = feed_next(&c.ws[t].in, &c.ws[t].b, o->batch_size);
+                    if (st == GN_EOF) break;
+                    if (st != GN_OK) goto done;
+                    pass_worker_examples[t] += c.ws[t].b.n;
+                }
+                st = GN_OK;
+            }
+            seg_done = skip_batches;
+            loss_sum = ck.loss_sum;
+            loss_w = ck.loss_w;
+            ho_sum = ck.ho_sum;
+            ho_w = ck.ho_w;
+            pass_examples = ck.pass_examples;
+            pass_heldout = ck.pass_heldout;
+            sp.loss_sum = loss_sum;
+            sp.loss_w = loss_w;
+            sp.examples = pass_examples;
         }
-        if (st != GN_EOF) goto done;
-        st = GN_OK;
+        /* A pass runs in segments when checkpoints are wanted: every worker stops after the same
+         * number of batches, the state is saved, and the pass goes on. */
+        uint64_t seg = 0;
+        if (want_ck && !c.stream) { /* a stream's workers must read to the end: checkpoints at pass ends */
+            seg = o->checkpoint_examples ? (o->checkpoint_examples + (uint64_t)T * o->batch_size - 1) /
+                                               ((uint64_t)T * o->batch_size)
+                                         : 64;
+            if (seg == 0) seg = 1;
+        }
+        for (;;) {
+            for (uint32_t t = 0; t < T; t++) c.ws[t].limit = seg;
+            for (uint32_t t = 1; t < T; t++) {
+                if (pthread_create(&tids[t], NULL, worker_main, &c.ws[t]) != 0) {
+                    atomic_store(&sp.stop, 1);
+                    for (uint32_t k = 1; k < t; k++) pthread_join(tids[k], NULL);
+                    st = gn__fail(GN_EINTERNAL, "cannot start a training thread");
+                    goto done;
+                }
+            }
+            run_worker(&c.ws[0], &rp, last_holdout);
+            for (uint32_t t = 1; t < T; t++) pthread_join(tids[t], NULL);
+            int seg_more = 0;
+            const worker *first_bad = NULL; /* the failure earliest in the input */
+            for (uint32_t t = 0; t < T; t++)
+                if (c.ws[t].st != GN_OK && (!first_bad || c.ws[t].err_key < first_bad->err_key)) first_bad = &c.ws[t];
+            if (first_bad) st = gn__fail(first_bad->st, "%s", first_bad->msg);
+            for (uint32_t t = 0; t < T; t++) {
+                worker *w = &c.ws[t];
+                loss_sum += w->loss_sum;
+                loss_w += w->loss_w;
+                ho_sum += w->ho_sum;
+                ho_w += w->ho_w;
+                pass_examples += w->examples;
+                pass_heldout += w->heldout;
+                pass_worker_examples[t] += w->read;
+                if (seg && w->batches >= seg) seg_more = 1;
+            }
+            if (st != GN_OK) goto done;
+            if (!seg_more) break;
+            seg_done += seg;
+            int due = o->checkpoint_examples ? 1 : gn__now() >= next_ck_time;
+            if (due) {
+                gn_checkpoint_state cs;
+                memset(&cs, 0, sizeof cs);
+                cs.pass = pass;
+                cs.batches_done = seg_done;
+                cs.total_examples = total;
+                cs.pass_examples = pass_examples;
+                cs.pass_heldout = pass_heldout;
+                cs.loss_sum = loss_sum;
+                cs.loss_w = loss_w;
+                cs.ho_sum = ho_sum;
+                cs.ho_w = ho_w;
+                cs.best_holdout = best_holdout;
+                cs.since_best = since_best;
+                cs.last_holdout = sum->holdout_loss;
+                cs.best = best;
+                if ((st = gn__checkpoint_save(o->checkpoint_path, o, &cspec, paths, npaths, T, c.ls, &cs)) != GN_OK)
+                    goto done;
+                next_ck_time = gn__now() + (double)o->checkpoint_seconds;
+            }
+        }
+        if (c.stream) gn__stream_stop(c.stream);
+        /* pass end: merge the workers' models, then the ranks' */
+        if (o->deterministic && T > 1) average_by_examples(&c, pass_worker_examples);
+        st = gn__dist_agree(st);
+        if (st != GN_OK) goto done;
+        if ((st = gn__dist_average_learner(c.owner)) != GN_OK) goto done;
+        if (o->deterministic && T > 1 && gn__dist_size() > 1) {
+            size_t ns;
+            uint32_t stride;
+            float *src = gn__learner_table(c.owner, &ns, &stride);
+            for (uint32_t t = 1; t < T; t++) memcpy(gn__learner_table(c.ls[t], &ns, &stride), src, ns * stride * sizeof *src);
+        }
+        double red[5] = {loss_sum, loss_w, ho_sum, ho_w, (double)pass_examples};
+        if ((st = gn__dist_allreduce_sum(red, 5)) != GN_OK) goto done;
+        loss_sum = red[0];
+        loss_w = red[1];
+        ho_sum = red[2];
+        ho_w = red[3];
+        pass_examples = (uint64_t)red[4];
+        if (pass == 1 && pass_examples + pass_heldout == 0 && ho_w == 0) {
+            st = gn__fail(GN_EPARSE, "%s: no examples in the input", cache_path ? cache_path : paths[0]);
+            goto done;
+        }
         total += pass_examples;
         sum->passes = pass;
         sum->progressive_loss = loss_w > 0 ? loss_sum / loss_w : NAN;
@@ -215,23 +663,40 @@ static int train_online(const gn_train_options *o, gn_source *src, gn_progress_f
                         st = gn__fail(GN_ENOMEM, "out of memory");
                         goto done;
                     }
-                    gn__learner_weights(l, best);
+                    gn__learner_weights(c.owner, best);
                 }
             } else {
                 since_best++;
             }
         }
-        report(&ps, src, pass, total, loss_sum, loss_w, holdout, 1);
-        if (o->holdout > 0 && o->early_stop > 0 && since_best >= o->early_stop) break;
+        report(&rp, pass, total, loss_sum, loss_w, holdout, 1);
+        int stop_early = o->holdout > 0 && o->early_stop > 0 && since_best >= o->early_stop;
+        if (want_ck && pass < o->passes && !stop_early) {
+            /* a checkpoint at the pass end: resuming starts the next pass */
+            gn_checkpoint_state cs;
+            memset(&cs, 0, sizeof cs);
+            cs.pass = pass + 1;
+            cs.total_examples = total;
+            cs.best_holdout = best_holdout;
+            cs.since_best = since_best;
+            cs.last_holdout = sum->holdout_loss;
+            cs.best = best;
+            if ((st = gn__checkpoint_save(o->checkpoint_path, o, &cspec, paths, npaths, T, c.ls, &cs)) != GN_OK)
+                goto done;
+        }
+        if (stop_early) break;
     }
     sum->examples = total;
-    sum->skipped = gn__source_skipped(src);
+    for (uint32_t t = 0; t < T; t++)
+        if (c.ws[t].in.src) sum->skipped += gn__source_skipped(c.ws[t].in.src);
+    if (c.stream) sum->skipped += gn__stream_skipped(c.stream);
     sum->holdout_loss = o->holdout > 0 ? best_holdout : NAN;
-    sum->seconds = gn__now() - ps.t0;
+    sum->seconds = gn__now() - rp.t0;
+    sum->ranks = gn__dist_size();
     gn_model *m;
-    if ((st = gn__learner_to_model(l, &m)) != GN_OK) goto done;
+    if ((st = gn__learner_to_model(c.owner, &m)) != GN_OK) goto done;
     if (best) memcpy(m->w, best, nslots * sizeof *best);
-    if ((st = gn__attach_metadata(m, o, paths, npaths, sum, gn__source_parser(src))) != GN_OK) {
+    if ((st = gn__attach_metadata(m, o, paths, npaths, sum, cparser)) != GN_OK) {
         gn_model_free(m);
         goto done;
     }
@@ -242,8 +707,22 @@ static int train_online(const gn_train_options *o, gn_source *src, gn_progress_f
     *out = m;
 done:
     free(best);
-    gn__learner_free(l);
-    gn__batch_free(&b);
+    free(ck.best);
+    if (c.ls)
+        for (uint32_t t = 1; t < T; t++) gn__learner_free(c.ls[t]);
+    gn__learner_free(c.owner);
+    if (c.ws)
+        for (uint32_t t = 0; t < T; t++) {
+            feed_close(&c.ws[t].in);
+            gn__batch_free(&c.ws[t].b);
+        }
+    if (cache_path) gn__parser_free(cparser);
+    gn__stream_free(c.stream); /* after the workers' feeds: it stops its reader first */
+    free(c.ws);
+    free(c.ls);
+    free(tids);
+    free(pass_worker_examples);
+    pthread_mutex_destroy(&sp.lock);
     return st;
 }
 
@@ -260,14 +739,20 @@ int gn_train(const gn_train_options *opts, const gn_data_spec *spec_in, const ch
     sum.holdout_loss = NAN;
     sum.objective = NAN;
     sum.ranks = 1;
-    gn_source *src;
-    GN_TRY(gn__source_open(&spec, NULL, paths, npaths, &src));
+    GN_TRY(gn__dist_init());
     int st;
-    if (opts->optimizer == GN_OPT_LBFGS || opts->optimizer == GN_OPT_OWLQN)
+    if (opts->optimizer == GN_OPT_LBFGS || opts->optimizer == GN_OPT_OWLQN) {
+        gn_source *src = NULL;
+        /* agreed across ranks, so a rank that cannot open the input stops every rank */
+        if ((st = gn__dist_agree(gn__source_open(&spec, NULL, paths, npaths, &src))) != GN_OK) {
+            gn__source_free(src);
+            return st;
+        }
         st = gn__train_batch_solver(opts, src, progress, user, out, &sum, paths, npaths);
-    else
-        st = train_online(opts, src, progress, user, out, &sum, paths, npaths);
-    gn__source_free(src);
+        gn__source_free(src);
+    } else {
+        st = train_online(opts, &spec, paths, npaths, progress, user, out, &sum);
+    }
     if (st == GN_OK && summary) *summary = sum;
     return st;
 }

@@ -1,0 +1,33 @@
+/* gannet/cache.h: the binary example cache (`gannet cache`, `gannet train --cache`): examples
+ * parsed and hashed once, read back much faster than text. A cache is tied to the files it was
+ * made from (paths, sizes, modification times) and to the data spec; gn_train with
+ * opts->cache_path remakes it when it does not match. Format and guarantees: src/io/cache.h. */
+#ifndef GANNET_CACHE_H
+#define GANNET_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gannet/gannet.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct gn_cache_info {
+    uint64_t examples, blocks, bytes, skipped;
+} gn_cache_info;
+
+/* Parses the files with spec and writes the cache to path atomically (temporary file, fsync,
+ * rename). info may be NULL. */
+int gn_cache_build(const gn_data_spec *spec, const char *const *paths, size_t npaths, const char *path,
+                   gn_cache_info *info);
+/* GN_OK if path is a complete cache of exactly these files with this spec; GN_ESTALE if it is
+ * missing or was made from other or changed files or flags; GN_EFORMAT / GN_ECHECKSUM /
+ * GN_EVERSION if it is truncated or corrupt (every block's checksum is verified). */
+int gn_cache_check(const gn_data_spec *spec, const char *const *paths, size_t npaths, const char *path);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,710 @@
+/* io/cache.c: writing, checking and reading the binary example cache (format in io/cache.h). */
+#include "io/cache.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <jansson.h>
+#include <xxhash.h>
+#include <zstd.h>
+
+#include "io/source.h"
+#include "model/model.h"
+#include "util/error.h"
+
+#define CACHE_MAGIC "GNCACHE1"
+#define CACHE_VERSION 1u
+#define BLOCK_MAGIC 0x4b424e47u   /* "GNBK" */
+#define TRAILER_MAGIC 0x4e454e47u /* "GNEN" */
+#define BLOCK_HDR 28
+#define TRAILER_LEN 40
+#define BLOCK_RAW_TARGET ((size_t)256 << 10) /* a block is closed past this many raw bytes */
+#define BLOCK_MAX ((uint32_t)1 << 30)         /* hard limit on a block's sizes when reading */
+#define HEADER_MAX ((uint32_t)64 << 20)
+
+enum { EX_LABEL_MASK = 3, EX_LABEL_F32 = 0, EX_LABEL_POS = 1, EX_LABEL_NEG = 2, EX_LABEL_ZERO = 3,
+       EX_WEIGHT = 4, EX_ONES = 8 };
+
+/* ---- little-endian helpers ---------------------------------------------------------------- */
+
+static void put_u32(unsigned char *p, uint32_t v) {
+    for (int i = 0; i < 4; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static void put_u64(unsigned char *p, uint64_t v) {
+    for (int i = 0; i < 8; i++) p[i] = (unsigned char)(v >> (8 * i));
+}
+static uint32_t get_u32(const unsigned char *p) {
+    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
+}
+static uint64_t get_u64(const unsigned char *p) { return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32; }
+
+static uint64_t zigzag(int64_t v) { return ((uint64_t)v << 1) ^ (uint64_t)(v >> 63); }
+static int64_t unzigzag(uint64_t v) { return (int64_t)(v >> 1) ^ -(int64_t)(v & 1); }
+
+static unsigned char *put_varint(unsigned char *p, uint64_t v) {
+    while (v >= 0x80) {
+        *p++ = (unsigned char)(v | 0x80);
+        v >>= 7;
+    }
+    *p++ = (unsigned char)v;
+    return p;
+}
+
+/* NULL when the varint runs past end or is longer than 10 bytes. */
+static const unsigned char *get_varint(const unsigned char *p, const unsigned char *end, uint64_t *v) {
+    uint64_t x = 0;
+    for (int shift = 0; shift < 70 && p < end; shift += 7) {
+        unsigned char c = *p++;
+        x |= (uint64_t)(c & 0x7f) << shift;
+        if (!(c & 0x80)) {
+            *v = x;
+            return p;
+        }
+    }
+    return NULL;
+}
+
+static int write_all(int fd, const void *buf, size_t n, const char *path) {
+    const char *p = buf;
+    while (n > 0) {
+        ssize_t w = write(fd, p, n);
+        if (w < 0 && errno == EINTR) continue;
+        if (w < 0) return gn__fail(GN_EIO, "%s: write failed: %s", path, strerror(errno));
+        p += w;
+        n -= (size_t)w;
+    }
+    return GN_OK;
+}
+
+static int read_at(int fd, void *buf, size_t n, uint64_t off, const char *path) {
+    char *p = buf;
+    while (n > 0) {
+        ssize_t r = pread(fd, p, n, (off_t)off);
+        if (r < 0 && errno == EINTR) continue;
+        if (r < 0) return gn__fail(GN_EIO, "%s: read failed: %s", path, strerror(errno));
+        if (r == 0) return gn__fail(GN_EFORMAT, "%s: truncated cache (delete it to rebuild)", path);
+        p += r;
+        n -= (size_t)r;
+        off += (uint64_t)r;
+    }
+    return GN_OK;
+}
+
+/* ---- the header: what the cache was made from ---------------------------------------------- */
+
+/* {"files":[{"path","size","mtime_ns"}...], "request": spec} for the current inputs. */
+static json_t *source_json(const gn_data_spec *spec, const char *const *paths, size_t npaths) {
+    json_t *o = json_object(), *files = json_array();
+    json_t *req = gn__spec_to_json(spec);
+    if (!o || !files || !req) {
+        json_decref(o);
+        json_decref(files);
+        json_decref(req);
+        gn__fail(GN_ENOMEM, "out of memory");
+        return NULL;
+    }
+    for (size_t i = 0; i < npaths; i++) {
+        json_t *f = json_object();
+        struct stat sb;
+        char real[PATH_MAX];
+        const char *name = realpath(paths[i], real) ? real : paths[i];
+        json_object_set_new(f, "path", json_string(name));
+        if (strcmp(paths[i], "-") != 0 && stat(paths[i], &sb) == 0) {
+            json_object_set_new(f, "size", json_integer((json_int_t)sb.st_size));
+            json_object_set_new(f, "mtime_ns", json_integer((json_int_t)sb.st_mtim.tv_sec * 1000000000 +
+                                                             (json_int_t)sb.st_mtim.tv_nsec));
+        }
+        json_array_append_new(files, f);
+    }
+    json_object_set_new(o, "files", files);
+    json_object_set_new(o, "request", req);
+    return o;
+}
+
+static char *dump(const json_t *j) { return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS); }
+
+/* ---- writing ------------------------------------------------------------------------------- */
+
+typedef struct block_writer {
+    int fd;
+    const char *path;
+    unsigned char *raw;
+    size_t raw_len, raw_cap;
+    unsigned char *zbuf;
+    size_t zcap;
+    ZSTD_CCtx *zc;
+    uint32_t nex;
+    uint64_t prev_key;
+    uint64_t blocks, examples;
+} block_writer;
+
+static int flush_block(block_writer *w) {
+    if (w->nex == 0) return GN_OK;
+    const unsigned char *payload = w->raw;
+    size_t stored = w->raw_len;
+    uint32_t flags = 0;
+    size_t bound = ZSTD_compressBound(w->raw_len);
+    if (bound > w->zcap) {
+        unsigned char *z = realloc(w->zbuf, bound);
+        if (!z) return gn__fail(GN_ENOMEM, "out of memory");
+        w->zbuf = z;
+        w->zcap = bound;
+    }
+    size_t zr = ZSTD_compressCCtx(w->zc, w->zbuf, w->zcap, w->raw, w->raw_len, 1);
+    if (!ZSTD_isError(zr) && zr < w->raw_len - w->raw_len / 10) { /* pays: at least 10% smaller */
+        payload = w->zbuf;
+        stored = zr;
+        flags = 1;
+    }
+    unsigned char hdr[BLOCK_HDR];
+    put_u32(hdr, BLOCK_MAGIC);
+    put_u32(hdr + 4, flags);
+    put_u32(hdr + 8, (uint32_t)stored);
+    put_u32(hdr + 12, (uint32_t)w->raw_len);
+    put_u32(hdr + 16, w->nex);
+    put_u64(hdr + 20, XXH3_64bits(payload, stored));
+    GN_TRY(write_all(w->fd, hdr, sizeof hdr, w->path));
+    GN_TRY(write_all(w->fd, payload, stored, w->path));
+    w->blocks++;
+    w->examples += w->nex;
+    w->nex = 0;
+    w->raw_len = 0;
+    w->prev_key = 0;
+    return GN_OK;
+}
+
+static int add_example(block_writer *w, const gn_batch *b, size_t i) {
+    size_t n = b->start[i + 1] - b->start[i];
+    size_t need = 1 + 10 + 10 + n * (5 + 4) + 8;
+    if (w->raw_len + need > w->raw_cap) {
+        size_t cap = w->raw_cap * 2;
+        while (cap < w->raw_len + need) cap *= 2;
+        if (cap > BLOCK_MAX) return gn__fail(GN_ELIMIT, "%s: an example is too large for the cache", w->path);
+        unsigned char *r = realloc(w->raw, cap);
+        if (!r) return gn__fail(GN_ENOMEM, "out of memory");
+        w->raw = r;
+        w->raw_cap = cap;
+    }
+    const uint32_t *idx = b->index + b->start[i];
+    const float *val = b->value + b->start[i];
+    unsigned char *p = w->raw + w->raw_len;
+    unsigned flags = 0;
+    float label = b->label[i], weight = b->weight[i];
+    if (label == 1.0f) flags |= EX_LABEL_POS;
+    else if (label == -1.0f) flags |= EX_LABEL_NEG;
+    else if (label == 0.0f && !signbit(label)) flags |= EX_LABEL_ZERO;
+    if (weight != 1.0f) flags |= EX_WEIGHT;
+    int ones = 1;
+    for (size_t j = 0; j < n && ones; j++) ones = val[j] == 1.0f;
+    if (ones) flags |= EX_ONES;
+    *p++ = (unsigned char)flags;
+    p = put_varint(p, zigzag((int64_t)(b->key[i] - w->prev_key)));
+    w->prev_key = b->key[i];
+    p = put_varint(p, n);
+    uint32_t prev = 0;
+    for (size_t j = 0; j < n; j++) {
+        p = put_varint(p, zigzag((int64_t)idx[j] - (int64_t)prev));
+        prev = idx[j];
+    }
+    if ((flags & EX_LABEL_MASK) == EX_LABEL_F32) {
+        memcpy(p, &label, 4);
+        p += 4;
+    }
+    if (flags & EX_WEIGHT) {
+        memcpy(p, &weight, 4);
+        p += 4;
+    }
+    if (!ones) {
+        memcpy(p, val, n * 4);
+        p += n * 4;
+    }
+    w->raw_len = (size_t)(p - w->raw);
+    w->nex++;
+    if (w->raw_len >= BLOCK_RAW_TARGET) GN_TRY(flush_block(w));
+    return GN_OK;
+}
+
+int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *const *paths, size_t npaths,
+                    gn_cache_info *info) {
+    gn_source *src = NULL;
+    json_t *hdr = NULL;
+    char *hdr_text = NULL, *tmp = NULL;
+    block_writer w;
+    memset(&w, 0, sizeof w);
+    w.fd = -1;
+    w.path = out_path;
+    gn_batch b;
+    memset(&b, 0, sizeof b);
+    int st;
+    if ((st = gn__source_open(spec, NULL, paths, npaths, &src)) != GN_OK) goto done;
+    if ((st = gn__source_resolve(src)) != GN_OK) goto done;
+    if (!(hdr = source_json(spec, paths, npaths))) { st = GN_ENOMEM; goto done; }
+    json_object_set_new(hdr, "version", json_integer(CACHE_VERSION));
+    json_object_set_new(hdr, "spec", gn__spec_to_json(gn__source_spec(src)));
+    json_t *cols = gn__source_parser(src) ? gn__parser_columns_json(gn__source_parser(src)) : NULL;
+    json_object_set_new(hdr, "columns", cols ? cols : json_null());
+    if (!(hdr_text = dump(hdr))) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
+    size_t tl = strlen(out_path) + 32;
+    if (!(tmp = malloc(tl))) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
+    snprintf(tmp, tl, "%s.tmp.%ld", out_path, (long)getpid());
+    w.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+    if (w.fd < 0) { st = gn__fail(GN_EIO, "%s: cannot create: %s", tmp, strerror(errno)); goto done; }
+    w.raw_cap = BLOCK_RAW_TARGET * 2;
+    w.raw = malloc(w.raw_cap);
+    w.zc = ZSTD_createCCtx();
+    if (!w.raw || !w.zc) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
+    {
+        size_t hl = strlen(hdr_text);
+        unsigned char head[16];
+        memcpy(head, CACHE_MAGIC, 8);
+        put_u32(head + 8, CACHE_VERSION);
+        put_u32(head + 12, (uint32_t)hl);
+        unsigned char sum[8];
+        put_u64(sum, XXH3_64bits(hdr_text, hl));
+        if ((st = write_all(w.fd, head, 16, tmp)) != GN_OK) goto done;
+        if ((st = write_all(w.fd, hdr_text, hl, tmp)) != GN_OK) goto done;
+        if ((st = write_all(w.fd, sum, 8, tmp)) != GN_OK) goto done;
+    }
+    if ((st = gn__batch_init(&b, 4096, 4096 * 32)) != GN_OK) goto done;
+    while ((st = gn__source_next(src, &b, 4096)) == GN_OK)
+        for (size_t i = 0; i < b.n; i++)
+            if ((st = add_example(&w, &b, i)) != GN_OK) goto done;
+    if (st != GN_EOF) goto done;
+    if ((st = flush_block(&w)) != GN_OK) goto done;
+    {
+        unsigned char tr[TRAILER_LEN];
+        put_u32(tr, TRAILER_MAGIC);
+        put_u32(tr + 4, 0);
+        put_u64(tr + 8, w.blocks);
+        put_u64(tr + 16, w.examples);
+        put_u64(tr + 24, gn__source_skipped(src));
+        put_u64(tr + 32, XXH3_64bits(tr, 32));
+        if ((st = write_all(w.fd, tr, sizeof tr, tmp)) != GN_OK) goto done;
+    }
+    if (fsync(w.fd) != 0) { st = gn__fail(GN_EIO, "%s: fsync failed: %s", tmp, strerror(errno)); goto done; }
+    struct stat sb;
+    if (fstat(w.fd, &sb) == 0 && info) info->bytes = (uint64_t)sb.st_size;
+    close(w.fd);
+    w.fd = -1;
+    if (rename(tmp, out_path) != 0) {
+        st = gn__fail(GN_EIO, "%s: cannot rename to %s: %s", tmp, out_path, strerror(errno));
+        goto done;
+    }
+    if (info) {
+        info->examples = w.examples;
+        info->blocks = w.blocks;
+        info->skipped = gn__source_skipped(src);
+    }
+    st = GN_OK;
+done:
+    if (w.fd >= 0) close(w.fd);
+    if (st != GN_OK && tmp) unlink(tmp);
+    free(tmp);
+    free(hdr_text);
+    json_decref(hdr);
+    free(w.raw);
+    free(w.zbuf);
+    ZSTD_freeCCtx(w.zc);
+    gn__batch_free(&b);
+    gn__source_free(src);
+    return st;
+}
+
+/* ---- opening and checking -------------------------------------------------------------------- */
+
+struct gn_cache_reader {
+    char *path;
+    int fd;
+    json_t *hdr;
+    uint64_t data_start, data_end; /* blocks lie in [data_start, data_end) */
+    uint64_t nblocks, nexamples, skipped;
+    uint64_t *offs;                /* this part's blocks */
+    size_t noffs, next_block;
+    uint64_t bytes_total, bytes_done;
+    unsigned char *stored;         /* a block as stored */
+    size_t stored_cap;
+    unsigned char *raw;            /* the block decompressed */
+    size_t raw_cap;
+    const unsigned char *pos, *end;
+    uint32_t left;                 /* examples left in the current block */
+    uint64_t prev_key;
+    uint64_t nslots;               /* 2^bits: every index must be below it */
+    ZSTD_DCtx *zd;
+};
+
+/* Reads and checks the header and the trailer. */
+static int open_file(const char *path, gn_cache_reader **out) {
+    gn_cache_reader *r = calloc(1, sizeof *r);
+    if (!r) return gn__fail(GN_ENOMEM, "out of memory");
+    r->fd = -1;
+    int st;
+    char *text = NULL;
+    if (!(r->path = strdup(path))) { st = gn__fail(GN_ENOMEM, "out of memory"); goto fail; }
+    r->fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (r->fd < 0) {
+        st = gn__fail(errno == ENOENT ? GN_ESTALE : GN_EIO, "%s: cannot open: %s", path, strerror(errno));
+        goto fail;
+    }
+    struct stat sb;
+    if (fstat(r->fd, &sb) != 0 || !S_ISREG(sb.st_mode)) {
+        st = gn__fail(GN_EIO, "%s: not a regular file", path);
+        goto fail;
+    }
+    uint64_t size = (uint64_t)sb.st_size;
+    unsigned char head[16];
+    if (size < 16 + 8 + TRAILER_LEN) {
+        st = gn__fail(GN_EFORMAT, "%s: not a gannet cache, or truncated (%llu bytes)", path, (unsigned long long)size);
+        goto fail;
+    }
+    if ((st = read_at(r->fd, head, 16, 0, path)) != GN_OK) goto fail;
+    if (memcmp(head, CACHE_MAGIC, 8) != 0) { st = gn__fail(GN_EFORMAT, "%s: not a gannet cache", path); goto fail; }
+    if (get_u32(head + 8) != CACHE_VERSION) {
+        st = gn__fail(GN_EVERSION, "%s: cache format version %u is not supported (this gannet reads %u): rebuild it",
+                      path, get_u32(head + 8), CACHE_VERSION);
+        goto fail;
+    }
+    uint32_t hl = get_u32(head + 12);
+    if (hl > HEADER_MAX || 16 + (uint64_t)hl + 8 + TRAILER_LEN > size) {
+        st = gn__fail(GN_EFORMAT, "%s: corrupt or truncated cache header", path);
+        goto fail;
+    }
+    if (!(text = malloc((size_t)hl + 8))) { st = gn__fail(GN_ENOMEM, "out of memory"); goto fail; }
+    if ((st = read_at(r->fd, text, (size_t)hl + 8, 16, path)) != GN_OK) goto fail;
+    if (XXH3_64bits(text, hl) != get_u64((unsigned char *)text + hl)) {
+        st = gn__fail(GN_ECHECKSUM, "%s: cache header checksum mismatch: the file is corrupt", path);
+        goto fail;
+    }
+    json_error_t jerr;
+    r->hdr = json_loadb(text, hl, 0, &jerr);
+    if (!r->hdr || !json_is_object(r->hdr)) { st = gn__fail(GN_EFORMAT, "%s: corrupt cache header", path); goto fail; }
+    r->data_start = 16 + (uint64_t)hl + 8;
+    json_t *bits = json_object_get(json_object_get(r->hdr, "spec"), "bits");
+    if (!json_is_integer(bits) || json_integer_value(bits) < 1 || json_integer_value(bits) > GN_MAX_BITS) {
+        st = gn__fail(GN_EFORMAT, "%s: corrupt cache header (no valid spec.bits)", path);
+        goto fail;
+    }
+    r->nslots = (uint64_t)1 << json_integer_value(bits);
+    unsigned char tr[TRAILER_LEN];
+    if ((st = read_at(r->fd, tr, TRAILER_LEN, size - TRAILER_LEN, path)) != GN_OK) goto fail;
+    if (get_u32(tr) != TRAILER_MAGIC || XXH3_64bits(tr, 32) != get_u64(tr + 32)) {
+        st = gn__fail(GN_EFORMAT, "%s: truncated or corrupt cache (no valid end record): delete it to rebuild", path);
+        goto fail;
+    }
+    r->nblocks = get_u64(tr + 8);
+    r->nexamples = get_u64(tr + 16);
+    r->skipped = get_u64(tr + 24);
+    r->data_end = size - TRAILER_LEN;
+    free(text);
+    *out = r;
+    return GN_OK;
+fail:
+    free(text);
+    gn__cache_close(r);
+    return st;
+}
+
+static int check_header(gn_cache_reader *r, const gn_data_spec *spec, const char *const *paths, size_t npaths) {
+    json_t *now = source_json(spec, paths, npaths);
+    if (!now) return GN_ENOMEM;
+    int st = GN_OK;
+    char *a = dump(json_object_get(now, "request")), *b = dump(json_object_get(r->hdr, "request"));
+    if (!a || !b || strcmp(a, b) != 0) {
+        st = gn__fail(GN_ESTALE, "%s: the cache was made with other data flags (%s)", r->path, b ? b : "?");
+        goto done;
+    }
+    json_t *fa = json_object_get(now, "files"), *fb = json_object_get(r->hdr, "files");
+    if (!json_is_array(fb) || json_array_size(fa) != json_array_size(fb)) {
+        st = gn__fail(GN_ESTALE, "%s: the cache was made from other files", r->path);
+        goto done;
+    }
+    for (size_t i = 0; i < json_array_size(fa); i++) {
+        json_t *x = json_array_get(fa, i), *y = json_array_get(fb, i);
+        if (!json_equal(json_object_get(x, "path"), json_object_get(y, "path"))) {
+            st = gn__fail(GN_ESTALE, "%s: the cache was made from other files (file %zu was %s)", r->path, i + 1,
+                          json_string_value(json_object_get(y, "path")) ? json_string_value(json_object_get(y, "path")) : "?");
+            goto done;
+        }
+        if (!json_equal(json_object_get(x, "size"), json_object_get(y, "size")) ||
+            !json_equal(json_object_get(x, "mtime_ns"), json_object_get(y, "mtime_ns"))) {
+            st = gn__fail(GN_ESTALE, "%s: %s changed since the cache was made (size or modification time)", r->path,
+                          paths[i]);
+            goto done;
+        }
+    }
+done:
+    free(a);
+    free(b);
+    json_decref(now);
+    return st;
+}
+
+int gn__cache_check(const char *path, const gn_data_spec *spec, const char *const *paths, size_t npaths) {
+    gn_cache_reader *r;
+    GN_TRY(open_file(path, &r));
+    int st = check_header(r, spec, paths, npaths);
+    gn__cache_close(r);
+    return st;
+}
+
+int gn__cache_ensure(const char *path, const gn_data_spec *spec, const char *const *paths, size_t npaths,
+                     size_t batch_size, gn_data_spec *resolved, gn_parser **parser) {
+    (void)batch_size;
+    for (size_t i = 0; i < npaths; i++)
+        if (strcmp(paths[i], "-") == 0) return gn__fail(GN_EINVAL, "--cache cannot be made from stdin: give files");
+    gn_cache_reader *r = NULL;
+    int st = open_file(path, &r);
+    if (st == GN_OK) st = check_header(r, spec, paths, npaths);
+    if (st != GN_OK) {
+        if (st != GN_ESTALE && st != GN_EFORMAT && st != GN_ECHECKSUM && st != GN_EVERSION) {
+            gn__cache_close(r);
+            return st;
+        }
+        if (access(path, F_OK) == 0) gn__log(GN_LOG_WARN, "rebuilding the cache: %s", gn_last_error());
+        else gn__log(GN_LOG_INFO, "%s: creating the cache", path);
+        gn__cache_close(r);
+        r = NULL;
+        GN_TRY(gn__cache_build(path, spec, paths, npaths, NULL));
+        GN_TRY(open_file(path, &r));
+        if ((st = check_header(r, spec, paths, npaths)) != GN_OK) {
+            gn__cache_close(r);
+            return st;
+        }
+    }
+    gn_data_spec s;
+    st = gn__spec_from_json(json_object_get(r->hdr, "spec"), &s);
+    gn_parser *p = NULL;
+    if (st == GN_OK) st = gn__parser_new(&s, &p);
+    json_t *cols = json_object_get(r->hdr, "columns");
+    if (st == GN_OK && json_is_array(cols)) st = gn__parser_load_columns(p, cols);
+    gn__cache_close(r);
+    if (st != GN_OK) {
+        gn__parser_free(p);
+        return gn__fail_prefix(st, "%s: cache header", path);
+    }
+    s.skip_bad = spec->skip_bad;
+    *resolved = s;
+    *parser = p;
+    return GN_OK;
+}
+
+/* ---- reading ------------------------------------------------------------------------------- */
+
+int gn__cache_open_part(const char *path, uint32_t part, uint32_t nparts, gn_cache_reader **out) {
+    if (nparts == 0 || part >= nparts) return gn__fail(GN_EINVAL, "cache part %u of %u does not exist", part, nparts);
+    gn_cache_reader *r;
+    GN_TRY(open_file(path, &r));
+    int st = GN_OK;
+    r->offs = malloc((r->nblocks / nparts + 1) * sizeof *r->offs);
+    r->zd = ZSTD_createDCtx();
+    if (!r->offs || !r->zd) { st = gn__fail(GN_ENOMEM, "out of memory"); goto fail; }
+    uint64_t off = r->data_start, k = 0, ex = 0;
+    while (off < r->data_end) {
+        unsigned char h[BLOCK_HDR];
+        if (off + BLOCK_HDR > r->data_end || (st = read_at(r->fd, h, BLOCK_HDR, off, path)) != GN_OK ||
+            get_u32(h) != BLOCK_MAGIC) {
+            st = gn__fail(GN_EFORMAT, "%s: corrupt cache: bad block header at byte %llu", path, (unsigned long long)off);
+            goto fail;
+        }
+        uint64_t stored = get_u32(h + 8);
+        if (k >= r->nblocks || stored > BLOCK_MAX || off + BLOCK_HDR + stored > r->data_end) {
+            st = gn__fail(GN_EFORMAT, "%s: corrupt cache: block %llu runs past the end", path, (unsigned long long)k + 1);
+            goto fail;
+        }
+        if (k % nparts == part) {
+            r->offs[r->noffs++] = off;
+            r->bytes_total += BLOCK_HDR + stored;
+        }
+        ex += get_u32(h + 16);
+        off += BLOCK_HDR + stored;
+        k++;
+    }
+    if (k != r->nblocks || ex != r->nexamples) {
+        st = gn__fail(GN_EFORMAT, "%s: corrupt cache: %llu blocks / %llu examples, the end record says %llu / %llu",
+                      path, (unsigned long long)k, (unsigned long long)ex, (unsigned long long)r->nblocks,
+                      (unsigned long long)r->nexamples);
+        goto fail;
+    }
+    *out = r;
+    return GN_OK;
+fail:
+    gn__cache_close(r);
+    return st;
+}
+
+static int grow(unsigned char **buf, size_t *cap, size_t need) {
+    if (need <= *cap) return GN_OK;
+    unsigned char *p = realloc(*buf, need);
+    if (!p) return gn__fail(GN_ENOMEM, "out of memory reading the cache");
+    *buf = p;
+    *cap = need;
+    return GN_OK;
+}
+
+static int load_block(gn_cache_reader *r) {
+    uint64_t off = r->offs[r->next_block++];
+    unsigned char h[BLOCK_HDR];
+    GN_TRY(read_at(r->fd, h, BLOCK_HDR, off, r->path));
+    uint32_t flags = get_u32(h + 4), stored = get_u32(h + 8), raw = get_u32(h + 12), nex = get_u32(h + 16);
+    if (get_u32(h) != BLOCK_MAGIC || stored > BLOCK_MAX || raw > BLOCK_MAX || flags > 1)
+        return gn__fail(GN_EFORMAT, "%s: corrupt cache: bad block header at byte %llu", r->path, (unsigned long long)off);
+    GN_TRY(grow(&r->stored, &r->stored_cap, stored ? stored : 1));
+    GN_TRY(read_at(r->fd, r->stored, stored, off + BLOCK_HDR, r->path));
+    if (XXH3_64bits(r->stored, stored) != get_u64(h + 20))
+        return gn__fail(GN_ECHECKSUM, "%s: corrupt cache: checksum mismatch in the block at byte %llu "
+                                      "(delete the file to rebuild it)", r->path, (unsigned long long)off);
+    if (flags & 1) {
+        GN_TRY(grow(&r->raw, &r->raw_cap, raw ? raw : 1));
+        size_t got = ZSTD_decompressDCtx(r->zd, r->raw, raw, r->stored, stored);
+        if (ZSTD_isError(got) || got != raw)
+            return gn__fail(GN_EFORMAT, "%s: corrupt cache: block at byte %llu does not decompress", r->path,
+                            (unsigned long long)off);
+        r->pos = r->raw;
+    } else {
+        if (raw != stored) return gn__fail(GN_EFORMAT, "%s: corrupt cache: bad block sizes", r->path);
+        r->pos = r->stored;
+    }
+    r->end = r->pos + raw;
+    r->left = nex;
+    r->prev_key = 0;
+    r->bytes_done += BLOCK_HDR + stored;
+    return GN_OK;
+}
+
+static int corrupt(gn_cache_reader *r) {
+    return gn__fail(GN_EFORMAT, "%s: corrupt cache: an example in block %llu of this part is malformed", r->path,
+                    (unsigned long long)r->next_block);
+}
+
+int gn__cache_next(gn_cache_reader *r, gn_batch *b, size_t max) {
+    gn__batch_clear(b);
+    while (b->n < max) {
+        if (r->left == 0) {
+            if (r->pos != r->end && r->pos) return corrupt(r);
+            if (r->next_block >= r->noffs) return b->n ? GN_OK : GN_EOF;
+            GN_TRY(load_block(r));
+            continue;
+        }
+        const unsigned char *p = r->pos, *end = r->end;
+        if (p >= end) return corrupt(r);
+        unsigned flags = *p++;
+        uint64_t kd, n;
+        if (!(p = get_varint(p, end, &kd)) || !(p = get_varint(p, end, &n))) return corrupt(r);
+        if (n > (uint64_t)(end - p)) return corrupt(r);
+        uint64_t key = r->prev_key + (uint64_t)unzigzag(kd);
+        r->prev_key = key;
+        GN_TRY(gn__batch_reserve_features(b, (size_t)n));
+        uint32_t *idx = b->index + b->nnz;
+        int64_t prev = 0;
+        for (uint64_t j = 0; j < n; j++) {
+            uint64_t d;
+            if (end - p >= 4) { /* fast path: up to 4 bytes (28 bits), no bounds check per byte */
+                uint32_t b0 = p[0];
+                if (b0 < 0x80) {
+                    d = b0;
+                    p += 1;
+                } else if (p[1] < 0x80) {
+                    d = (b0 & 0x7f) | (uint32_t)p[1] << 7;
+                    p += 2;
+                } else if (p[2] < 0x80) {
+                    d = (b0 & 0x7f) | (uint32_t)(p[1] & 0x7f) << 7 | (uint32_t)p[2] << 14;
+                    p += 3;
+                } else if (p[3] < 0x80) {
+                    d = (b0 & 0x7f) | (uint32_t)(p[1] & 0x7f) << 7 | (uint32_t)(p[2] & 0x7f) << 14 |
+                        (uint32_t)p[3] << 21;
+                    p += 4;
+                } else if (!(p = get_varint(p, end, &d))) {
+                    return corrupt(r);
+                }
+            } else if (!(p = get_varint(p, end, &d))) {
+                return corrupt(r);
+            }
+            prev += unzigzag(d);
+            if ((uint64_t)prev >= r->nslots) return corrupt(r); /* also catches prev < 0 */
+            idx[j] = (uint32_t)prev;
+        }
+        float label, weight = 1.0f;
+        switch (flags & EX_LABEL_MASK) {
+        case EX_LABEL_POS: label = 1.0f; break;
+        case EX_LABEL_NEG: label = -1.0f; break;
+        case EX_LABEL_ZERO: label = 0.0f; break;
+        default:
+            if (end - p < 4) return corrupt(r);
+            memcpy(&label, p, 4);
+            p += 4;
+        }
+        if (flags & EX_WEIGHT) {
+            if (end - p < 4) return corrupt(r);
+            memcpy(&weight, p, 4);
+            p += 4;
+        }
+        float *val = b->value + b->nnz;
+        if (flags & EX_ONES) {
+            for (uint64_t j = 0; j < n; j++) val[j] = 1.0f;
+        } else {
+            if ((uint64_t)(end - p) < n * 4) return corrupt(r);
+            memcpy(val, p, (size_t)n * 4);
+            p += n * 4;
+        }
+        if (flags & ~15u) return corrupt(r);
+        GN_TRY(gn__batch_begin_example(b, label, weight, key));
+        b->nnz += (size_t)n;
+        gn__batch_end_example(b);
+        r->pos = p;
+        r->left--;
+    }
+    return GN_OK;
+}
+
+int gn__cache_rewind(gn_cache_reader *r) {
+    r->next_block = 0;
+    r->left = 0;
+    r->pos = r->end = NULL;
+    r->bytes_done = 0;
+    return GN_OK;
+}
+
+uint64_t gn__cache_bytes_done(const gn_cache_reader *r) { return r->bytes_done; }
+uint64_t gn__cache_bytes_total(const gn_cache_reader *r) { return r->bytes_total; }
+
+void gn__cache_close(gn_cache_reader *r) {
+    if (!r) return;
+    if (r->fd >= 0) close(r->fd);
+    json_decref(r->hdr);
+    free(r->path);
+    free(r->offs);
+    free(r->stored);
+    free(r->raw);
+    ZSTD_freeDCtx(r->zd);
+    free(r);
+}
+
+/* ---- public API (gannet/cache.h) ------------------------------------------------------------ */
+
+int gn_cache_build(const gn_data_spec *spec, const char *const *paths, size_t npaths, const char *path,
+                   gn_cache_info *info) {
+    gn__clear_error();
+    if (!spec || !paths || !path) return gn__fail(GN_EINVAL, "cache: spec, paths and path are required");
+    GN_TRY(gn_data_spec_check(spec));
+    return gn__cache_build(path, spec, paths, npaths, info);
+}
+
+int gn_cache_check(const gn_data_spec *spec, const char *const *paths, size_t npaths, const char *path) {
+    gn__clear_error();
+    if (!spec || !paths || !path) return gn__fail(GN_EINVAL, "cache: spec, paths and path are required");
+    GN_TRY(gn__cache_check(path, spec, paths, npaths));
+    /* read every block: checksums and structure */
+    gn_cache_reader *r;
+    GN_TRY(gn__cache_open_part(path, 0, 1, &r));
+    gn_batch b;
+    int st = gn__batch_init(&b, 4096, 4096 * 16);
+    while (st == GN_OK) st = gn__cache_next(r, &b, 4096);
+    gn__batch_free(&b);
+    gn__cache_close(r);
+    return st == GN_EOF ? GN_OK : st;
+}

@@ -1,0 +1,53 @@
+/* io/cache.h: the binary cache of parsed, hashed examples (`gannet cache`, `train --cache`).
+ *
+ * File layout (little-endian):
+ *   "GNCACHE1" | u32 version | u32 header_len | header JSON | u64 XXH3(header JSON)
+ *   blocks:  u32 "GNBK" | u32 flags (1 = zstd) | u32 stored_len | u32 raw_len | u32 examples |
+ *            u64 XXH3(stored payload) | payload
+ *   trailer: u32 "GNEN" | u32 0 | u64 blocks | u64 examples | u64 XXH3(the 24 bytes before it)
+ * The header ties the cache to its source (each file's path, size and mtime) and to the data
+ * spec (as requested and as resolved) and holds the CSV columns. A block's payload is a run of
+ * examples: a flags byte (label +1/-1/other, weight, values all 1), the key as a zigzag delta
+ * varint, the feature count, indices as zigzag delta varints (in their original order, so that a
+ * model trained from the cache is bit-identical to one trained from the text), then the label,
+ * weight and values as floats when not implied by the flags. Payloads are zstd-compressed when
+ * that saves at least 10%.
+ * Written to a temporary file, fsync'ed and renamed into place: a cache is complete or absent.
+ * A truncated file (no trailer), a checksum mismatch, or a header that does not match the
+ * source and flags is never used: GN_ESTALE / GN_ECHECKSUM / GN_EFORMAT with a message. */
+#ifndef GN_IO_CACHE_H
+#define GN_IO_CACHE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gannet/cache.h"
+#include "gannet/gannet.h"
+#include "io/batch.h"
+#include "io/parser.h"
+
+typedef struct gn_cache_reader gn_cache_reader;
+
+/* Parses paths with spec (sequentially) and writes the cache to out_path atomically. */
+int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *const *paths, size_t npaths,
+                    gn_cache_info *info);
+/* GN_OK if out_path is a complete cache made from exactly these files (same sizes and mtimes)
+ * with this spec; GN_ESTALE (reason in the message) if it is missing or was made from other
+ * files or flags; GN_EFORMAT / GN_ECHECKSUM if it is truncated or corrupt. */
+int gn__cache_check(const char *path, const gn_data_spec *spec, const char *const *paths, size_t npaths);
+/* For `train --cache`: builds the cache when missing, stale or damaged (logging why), then
+ * returns the resolved spec and a parser holding the CSV columns (owned by the caller). */
+int gn__cache_ensure(const char *path, const gn_data_spec *spec, const char *const *paths, size_t npaths,
+                     size_t batch_size, gn_data_spec *resolved, gn_parser **parser);
+
+/* Opens part `part` of `nparts` of a cache (blocks dealt out in turn). Checks the header and
+ * the trailer; each block's checksum is checked as it is read. */
+int gn__cache_open_part(const char *path, uint32_t part, uint32_t nparts, gn_cache_reader **out);
+/* Like gn__source_next: up to max examples into b (cleared first); GN_EOF at the end. */
+int gn__cache_next(gn_cache_reader *r, gn_batch *b, size_t max);
+int gn__cache_rewind(gn_cache_reader *r);
+uint64_t gn__cache_bytes_done(const gn_cache_reader *r);
+uint64_t gn__cache_bytes_total(const gn_cache_reader *r);
+void gn__cache_close(gn_cache_reader *r);
+
+#endif

@@ -1,0 +1,225 @@
+/* test_cache.c: the binary cache (io/cache.c): every example comes back bit-for-bit (labels
+ * +1/-1/0/real, importance weights, values 1 and others, keys) in the text's order, and for
+ * nparts 1..5 the parts hold every example once; the header ties the cache to its files and
+ * flags; every single-byte corruption of a cache file is an error (or harmless), never a crash
+ * or a silently different example. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "gannet/cache.h"
+#include "gannet/gannet.h"
+#include "io/cache.h"
+#include "io/source.h"
+
+static char path_data[128], path_cache[128];
+
+static int setup(void **state) {
+    (void)state;
+    snprintf(path_data, sizeof path_data, "/tmp/gn_test_cache_%d.vw", (int)getpid());
+    snprintf(path_cache, sizeof path_cache, "/tmp/gn_test_cache_%d.cache", (int)getpid());
+    FILE *f = fopen(path_data, "w");
+    if (!f) return -1;
+    /* VW text: real labels, importance weights, namespaces, values 1 and others */
+    for (int i = 0; i < 3000; i++) {
+        const char *labels[] = {"1", "-1", "0", "2.5", "-0.125"};
+        fprintf(f, "%s", labels[i % 5]);
+        if (i % 7 == 0) fprintf(f, " %d.5", i % 3 + 1);
+        fprintf(f, " |a x%d y%d", i % 97, i % 13);
+        if (i % 2) fprintf(f, " |b v:%d.25 w:-%d", i % 11, i % 5 + 1);
+        if (i % 31 == 0) fprintf(f, " |c");
+        fprintf(f, "\n");
+    }
+    fclose(f);
+    return 0;
+}
+
+static int teardown(void **state) {
+    (void)state;
+    unlink(path_data);
+    unlink(path_cache);
+    return 0;
+}
+
+static void spec_for(gn_data_spec *s) {
+    gn_data_spec_init(s);
+    s->format = GN_FORMAT_VW;
+    s->bits = 12;
+    s->label_kind = GN_LABEL_REAL;
+}
+
+/* Appends every example of b to acc (a batch used as a growing list). */
+static void append(gn_batch *acc, const gn_batch *b) {
+    for (size_t i = 0; i < b->n; i++) {
+        size_t n = b->start[i + 1] - b->start[i];
+        assert_int_equal(gn__batch_reserve_features(acc, n), GN_OK);
+        assert_int_equal(gn__batch_begin_example(acc, b->label[i], b->weight[i], b->key[i]), GN_OK);
+        for (size_t j = b->start[i]; j < b->start[i + 1]; j++) gn__batch_push(acc, b->index[j], b->value[j]);
+        gn__batch_end_example(acc);
+    }
+}
+
+static void read_source(gn_batch *acc) {
+    gn_data_spec s;
+    spec_for(&s);
+    const char *paths[] = {path_data};
+    gn_source *src;
+    assert_int_equal(gn__source_open(&s, NULL, paths, 1, &src), GN_OK);
+    gn_batch b;
+    assert_int_equal(gn__batch_init(&b, 100, 1000), GN_OK);
+    int st;
+    while ((st = gn__source_next(src, &b, 100)) == GN_OK) append(acc, &b);
+    assert_int_equal(st, GN_EOF);
+    gn__batch_free(&b);
+    gn__source_free(src);
+}
+
+static int read_cache_part(uint32_t part, uint32_t nparts, gn_batch *acc) {
+    gn_cache_reader *r;
+    int st = gn__cache_open_part(path_cache, part, nparts, &r);
+    if (st != GN_OK) return st;
+    gn_batch b;
+    assert_int_equal(gn__batch_init(&b, 64, 1000), GN_OK);
+    while ((st = gn__cache_next(r, &b, 64)) == GN_OK) append(acc, &b);
+    gn__batch_free(&b);
+    gn__cache_close(r);
+    return st == GN_EOF ? GN_OK : st;
+}
+
+static int example_equal(const gn_batch *a, size_t i, const gn_batch *b, size_t j) {
+    size_t n = a->start[i + 1] - a->start[i];
+    if (n != b->start[j + 1] - b->start[j] || a->key[i] != b->key[j]) return 0;
+    if (memcmp(&a->label[i], &b->label[j], 4) || memcmp(&a->weight[i], &b->weight[j], 4)) return 0;
+    return !memcmp(a->index + a->start[i], b->index + b->start[j], n * 4) &&
+           !memcmp(a->value + a->start[i], b->value + b->start[j], n * 4);
+}
+
+static void build(void) {
+    gn_data_spec s;
+    spec_for(&s);
+    const char *paths[] = {path_data};
+    gn_cache_info info;
+    assert_int_equal(gn_cache_build(&s, paths, 1, path_cache, &info), GN_OK);
+    assert_int_equal(info.examples, 3000);
+}
+
+static void test_round_trip_in_order(void **state) {
+    (void)state;
+    build();
+    gn_batch text, cache;
+    assert_int_equal(gn__batch_init(&text, 16, 16), GN_OK);
+    assert_int_equal(gn__batch_init(&cache, 16, 16), GN_OK);
+    read_source(&text);
+    assert_int_equal(read_cache_part(0, 1, &cache), GN_OK);
+    assert_int_equal(text.n, 3000);
+    assert_int_equal(cache.n, text.n);
+    for (size_t i = 0; i < text.n; i++)
+        if (!example_equal(&text, i, &cache, i)) fail_msg("example %zu differs", i);
+    gn__batch_free(&text);
+    gn__batch_free(&cache);
+}
+
+static int find_key(const gn_batch *b, uint64_t key) {
+    for (size_t i = 0; i < b->n; i++)
+        if (b->key[i] == key) return (int)i;
+    return -1;
+}
+
+static void test_parts_cover_once(void **state) {
+    (void)state;
+    build();
+    gn_batch text;
+    assert_int_equal(gn__batch_init(&text, 16, 16), GN_OK);
+    read_source(&text);
+    for (uint32_t nparts = 1; nparts <= 5; nparts++) {
+        gn_batch all;
+        assert_int_equal(gn__batch_init(&all, 16, 16), GN_OK);
+        for (uint32_t p = 0; p < nparts; p++) assert_int_equal(read_cache_part(p, nparts, &all), GN_OK);
+        assert_int_equal(all.n, text.n);
+        for (size_t i = 0; i < all.n; i += 37) {
+            int j = find_key(&text, all.key[i]);
+            assert_true(j >= 0);
+            assert_true(example_equal(&all, i, &text, (size_t)j));
+        }
+        gn__batch_free(&all);
+    }
+    gn__batch_free(&text);
+}
+
+static void test_check_ties_to_source_and_flags(void **state) {
+    (void)state;
+    build();
+    gn_data_spec s;
+    spec_for(&s);
+    const char *paths[] = {path_data};
+    assert_int_equal(gn_cache_check(&s, paths, 1, path_cache), GN_OK);
+    s.bits = 13;
+    assert_int_equal(gn_cache_check(&s, paths, 1, path_cache), GN_ESTALE);
+    spec_for(&s);
+    const char *other[] = {"/dev/null"};
+    assert_int_equal(gn_cache_check(&s, other, 1, path_cache), GN_ESTALE);
+    const char *missing = "/tmp/gn_test_cache_missing.cache";
+    assert_int_equal(gn_cache_check(&s, paths, 1, missing), GN_ESTALE);
+}
+
+/* Flips one byte at a time (every 7th position, and all of the first 300 and last 60 bytes):
+ * gn_cache_check must fail each time, and reading must never crash. */
+static void test_every_corruption_is_detected(void **state) {
+    (void)state;
+    build();
+    FILE *f = fopen(path_cache, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    long size = ftell(f);
+    fseek(f, 0, SEEK_SET);
+    unsigned char *orig = malloc((size_t)size);
+    assert_non_null(orig);
+    assert_int_equal(fread(orig, 1, (size_t)size, f), (size_t)size);
+    fclose(f);
+    gn_data_spec s;
+    spec_for(&s);
+    const char *paths[] = {path_data};
+    int tried = 0;
+    for (long pos = 0; pos < size; pos++) {
+        if (!(pos < 300 || pos >= size - 60 || pos % 7 == 0)) continue;
+        orig[pos] ^= 0x41;
+        f = fopen(path_cache, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(orig, 1, (size_t)size, f), (size_t)size);
+        fclose(f);
+        int st = gn_cache_check(&s, paths, 1, path_cache);
+        if (st == GN_OK) fail_msg("a flipped byte at %ld was not detected", pos);
+        gn_batch all;
+        assert_int_equal(gn__batch_init(&all, 16, 16), GN_OK);
+        (void)read_cache_part(0, 2, &all); /* must not crash */
+        gn__batch_free(&all);
+        orig[pos] ^= 0x41;
+        tried++;
+    }
+    assert_true(tried > 100);
+    /* truncated at several lengths */
+    for (long len = 0; len < size; len += size / 13 + 1) {
+        f = fopen(path_cache, "wb");
+        assert_int_equal(fwrite(orig, 1, (size_t)len, f), (size_t)len);
+        fclose(f);
+        assert_int_not_equal(gn_cache_check(&s, paths, 1, path_cache), GN_OK);
+    }
+    free(orig);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_round_trip_in_order),
+        cmocka_unit_test(test_parts_cover_once),
+        cmocka_unit_test(test_check_ties_to_source_and_flags),
+        cmocka_unit_test(test_every_corruption_is_detected),
+    };
+    return cmocka_run_group_tests(tests, setup, teardown);
+}

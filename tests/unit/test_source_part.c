@@ -1,0 +1,275 @@
+/* test_source_part.c: gn__source_open_part (io/source.c) and byte-range line readers
+ * (io/linereader.c): for nparts 1..7 the parts together hold exactly the examples of a
+ * sequential read, with identical keys, labels and features; over LIBSVM with comments and
+ * blank lines, CSV with a header, several files, and gzip (which goes whole to one part). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include <cmocka.h>
+
+#include "gannet/gannet.h"
+#include "io/linereader.h"
+#include "io/source.h"
+
+typedef struct rec {
+    uint64_t key;
+    float label;
+    uint64_t fsum; /* a fingerprint of the example's features */
+    size_t nnz;
+} rec;
+
+typedef struct recs {
+    rec *r;
+    size_t n, cap;
+} recs;
+
+static void add_batch(recs *rs, const gn_batch *b) {
+    for (size_t i = 0; i < b->n; i++) {
+        if (rs->n == rs->cap) {
+            rs->cap = rs->cap ? rs->cap * 2 : 256;
+            rs->r = realloc(rs->r, rs->cap * sizeof *rs->r);
+            assert_non_null(rs->r);
+        }
+        rec *r = &rs->r[rs->n++];
+        r->key = b->key[i];
+        r->label = b->label[i];
+        r->nnz = b->start[i + 1] - b->start[i];
+        r->fsum = 1469598103934665603ull;
+        for (size_t j = b->start[i]; j < b->start[i + 1]; j++) {
+            uint32_t vb;
+            memcpy(&vb, &b->value[j], 4);
+            r->fsum = (r->fsum ^ b->index[j]) * 1099511628211ull;
+            r->fsum = (r->fsum ^ vb) * 1099511628211ull;
+        }
+    }
+}
+
+static int by_key(const void *a, const void *b) {
+    uint64_t x = ((const rec *)a)->key, y = ((const rec *)b)->key;
+    return x < y ? -1 : x > y;
+}
+
+static void read_all(gn_source *s, recs *rs) {
+    gn_batch b;
+    assert_int_equal(gn__batch_init(&b, 7, 64), GN_OK);
+    int st;
+    while ((st = gn__source_next(s, &b, 7)) == GN_OK) add_batch(rs, &b);
+    if (st != GN_EOF) fail_msg("source_next: %s", gn_last_error());
+    gn__batch_free(&b);
+}
+
+static void check_parts(const gn_data_spec *spec, const char *const *paths, size_t npaths, size_t expect_n) {
+    gn_source *s;
+    recs whole = {0};
+    assert_int_equal(gn__source_open(spec, NULL, paths, npaths, &s), GN_OK);
+    read_all(s, &whole);
+    gn__source_free(s);
+    assert_int_equal(whole.n, expect_n);
+    qsort(whole.r, whole.n, sizeof *whole.r, by_key);
+    for (uint32_t nparts = 1; nparts <= 7; nparts++) {
+        recs parts = {0};
+        for (uint32_t p = 0; p < nparts; p++) {
+            int st = gn__source_open_part(spec, NULL, paths, npaths, p, nparts, &s);
+            if (st != GN_OK) fail_msg("open_part %u/%u: %s", p, nparts, gn_last_error());
+            read_all(s, &parts);
+            /* a second pass over the part gives the same again */
+            if (p == nparts / 2) {
+                recs again = {0};
+                assert_int_equal(gn__source_rewind(s), GN_OK);
+                read_all(s, &again);
+                size_t before = parts.n - again.n;
+                for (size_t i = 0; i < again.n; i++) assert_true(again.r[i].key == parts.r[before + i].key);
+                free(again.r);
+            }
+            gn__source_free(s);
+        }
+        assert_int_equal(parts.n, whole.n);
+        qsort(parts.r, parts.n, sizeof *parts.r, by_key);
+        for (size_t i = 0; i < whole.n; i++) {
+            assert_true(parts.r[i].key == whole.r[i].key);
+            assert_true(parts.r[i].label == whole.r[i].label);
+            assert_true(parts.r[i].nnz == whole.r[i].nnz);
+            assert_true(parts.r[i].fsum == whole.r[i].fsum);
+        }
+        free(parts.r);
+    }
+    free(whole.r);
+}
+
+static char *temp_path(const char *suffix) {
+    static int counter;
+    char *p = malloc(256);
+    assert_non_null(p);
+    snprintf(p, 256, "/tmp/gn_test_part_%d_%d%s", (int)getpid(), counter++, suffix);
+    return p;
+}
+
+/* LIBSVM lines of varied length, with a leading comment, blank lines and trailing comments. */
+static char *write_libsvm(int n, int seed, int last_newline) {
+    char *path = temp_path(".svm");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "# a comment first\n\n");
+    unsigned r = (unsigned)seed * 2654435761u + 1;
+    for (int i = 0; i < n; i++) {
+        r = r * 1103515245u + 12345u;
+        int nf = (int)(r >> 16) % 12;
+        fprintf(f, "%s", (r >> 8) & 1 ? "+1" : "-1");
+        for (int j = 0; j < nf; j++) fprintf(f, " %d:%d.%d", j * 7 + (int)(r % 5) + 1, i % 10, j);
+        if (i % 17 == 3) fprintf(f, " # trailing");
+        if (i % 23 == 5) fprintf(f, "\n");
+        if (i < n - 1 || last_newline) fprintf(f, "\n");
+    }
+    fclose(f);
+    return path;
+}
+
+static void test_libsvm_one_file(void **state) {
+    (void)state;
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    char *a = write_libsvm(300, 1, 1);
+    const char *paths[] = {a};
+    check_parts(&spec, paths, 1, 300);
+    spec.format = GN_FORMAT_LIBSVM;
+    check_parts(&spec, paths, 1, 300);
+    unlink(a);
+    free(a);
+}
+
+static void test_libsvm_no_final_newline_and_tiny(void **state) {
+    (void)state;
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    char *a = write_libsvm(250, 2, 0);
+    char *t = write_libsvm(2, 3, 1); /* fewer lines than parts */
+    const char *p1[] = {a};
+    check_parts(&spec, p1, 1, 250);
+    const char *p2[] = {t};
+    check_parts(&spec, p2, 1, 2);
+    unlink(a);
+    unlink(t);
+    free(a);
+    free(t);
+}
+
+static void test_several_files(void **state) {
+    (void)state;
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    char *f[4];
+    for (int i = 0; i < 4; i++) f[i] = write_libsvm(40 + 30 * i, 10 + i, 1);
+    const char *paths[] = {f[0], f[1], f[2], f[3]};
+    check_parts(&spec, paths, 4, 40 + 70 + 100 + 130);
+    check_parts(&spec, paths, 2, 40 + 70);
+    for (int i = 0; i < 4; i++) {
+        unlink(f[i]);
+        free(f[i]);
+    }
+}
+
+static void test_csv_header(void **state) {
+    (void)state;
+    char *path = temp_path(".csv");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "y,age,city,score\n");
+    for (int i = 0; i < 200; i++)
+        fprintf(f, "%d,%d,%s,%d.%d\n", i % 3 == 0, 20 + i % 50, i % 4 ? "paris" : "rome", i, i % 7);
+    fclose(f);
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    snprintf(spec.label_col, sizeof spec.label_col, "y");
+    snprintf(spec.categorical, sizeof spec.categorical, "city");
+    const char *paths[] = {path};
+    check_parts(&spec, paths, 1, 200);
+    unlink(path);
+    free(path);
+}
+
+static void test_gzip_whole_to_one_part(void **state) {
+    (void)state;
+    char *plain = write_libsvm(120, 5, 1);
+    char *gz = temp_path(".svm.gz");
+    FILE *in = fopen(plain, "r");
+    gzFile out = gzopen(gz, "wb");
+    assert_non_null(in);
+    assert_non_null(out);
+    char buf[4096];
+    size_t got;
+    while ((got = fread(buf, 1, sizeof buf, in)) > 0) assert_int_equal(gzwrite(out, buf, (unsigned)got), (int)got);
+    fclose(in);
+    gzclose(out);
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    const char *p1[] = {gz};
+    check_parts(&spec, p1, 1, 120);
+    char *other = write_libsvm(90, 6, 1);
+    const char *p2[] = {other, gz};
+    check_parts(&spec, p2, 2, 90 + 120);
+    unlink(plain);
+    unlink(gz);
+    unlink(other);
+    free(plain);
+    free(gz);
+    free(other);
+}
+
+/* A parse error in a later part names the line number within the whole file. */
+static void test_error_names_whole_file_line(void **state) {
+    (void)state;
+    char *path = temp_path(".svm");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 100; i++) fprintf(f, "%s\n", i == 90 ? "+1 3:abc" : "+1 3:1 4:2");
+    fclose(f);
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    const char *paths[] = {path};
+    gn_source *s;
+    assert_int_equal(gn__source_open_part(&spec, NULL, paths, 1, 3, 4, &s), GN_OK);
+    gn_batch b;
+    assert_int_equal(gn__batch_init(&b, 16, 64), GN_OK);
+    int st;
+    while ((st = gn__source_next(s, &b, 16)) == GN_OK) {
+    }
+    assert_int_equal(st, GN_EPARSE);
+    char want[300];
+    snprintf(want, sizeof want, "%s:91:", path);
+    if (!strstr(gn_last_error(), want)) fail_msg("message '%s' lacks '%s'", gn_last_error(), want);
+    gn__batch_free(&b);
+    gn__source_free(s);
+    unlink(path);
+    free(path);
+}
+
+static void test_bad_part(void **state) {
+    (void)state;
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    const char *paths[] = {"/nonexistent"};
+    gn_source *s;
+    assert_int_equal(gn__source_open_part(&spec, NULL, paths, 1, 2, 2, &s), GN_EINVAL);
+    assert_int_equal(gn__source_open_part(&spec, NULL, paths, 1, 0, 0, &s), GN_EINVAL);
+    assert_int_equal(gn__source_open_part(&spec, NULL, paths, 1, 0, 2, &s), GN_EIO);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_libsvm_one_file),
+        cmocka_unit_test(test_libsvm_no_final_newline_and_tiny),
+        cmocka_unit_test(test_several_files),
+        cmocka_unit_test(test_csv_header),
+        cmocka_unit_test(test_gzip_whole_to_one_part),
+        cmocka_unit_test(test_error_names_whole_file_line),
+        cmocka_unit_test(test_bad_part),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
