@@ -1,0 +1,126 @@
+#!/usr/bin/env bash
+# bench/select.sh: model selection, gannet tune (one shared pass feeds all configuration x fold
+# models) against scikit-learn's GridSearchCV (Debian's python3-sklearn, n_jobs=2,
+# scoring='roc_auc'), loading included, in the same run:
+#   1. a9a, 5 folds x 12 configurations: gannet tune (FTRL, l2 x lr grid) vs GridSearchCV over
+#      LogisticRegression (12 values of C) and over SGDClassifier (4 alphas x 3 learning rates);
+#   2. the same 60 models as 60 separate `gannet train` (+ `gannet eval`) runs one after another;
+#   3. bench/data/synth_train.libsvm (1,000,000 x 50) when it exists (not generated here): the
+#      same 60-model search vs the SGDClassifier grid.
+# Prints best mean AUCs and time ratios.
+#   usage: bench/select.sh [RUNS]   (gannet timings are medians of RUNS runs, default 5; sklearn runs once)
+#   env:   GANNET (default build/bin/gannet), A9A (default ../shared/data/a9a/a9a.gz), THREADS (2),
+#          SKIP_SYNTH=1 to skip part 3, SYNTH_TIMEOUT (seconds for each sklearn synth run, default 1800).
+source "$(dirname "$0")/common.sh"
+RUNS=${1:-5}
+THREADS=${THREADS:-2}
+A9A=${A9A:-$GN_SRC/../shared/data/a9a/a9a.gz}
+SYNTH=$BENCH_DATA/synth_train.libsvm
+GRID='l2=0.1,1,10,100;lr=0.1,0.2,0.5'
+build_gannet
+[ -f "$A9A" ] || { echo "a9a not found at $A9A"; exit 1; }
+OUT=$(mktemp -d)
+trap 'rm -rf "$OUT"' EXIT
+
+# gannet_tune NAME DATA FLAGS...: RUNS timed runs; prints median wall and the best mean AUC.
+gannet_tune() {
+    local name=$1 data=$2; shift 2
+    : > "$OUT/$name"
+    for i in $(seq "$RUNS"); do
+        timed "$OUT/$name" "$GANNET" tune -d "$data" -k 5 --grid "$GRID" --metric auc --threads "$THREADS" \
+            --quiet --json "$@" > "$OUT/$name.json"
+    done
+    local wall auc best
+    wall=$(awk '{print $1}' "$OUT/$name" | median)
+    auc=$("$PY" -c "import json; t=json.load(open('$OUT/$name.json')); print('%.6f' % t['results'][t['best']]['mean']['auc'])")
+    best=$("$PY" -c "import json; t=json.load(open('$OUT/$name.json')); print(' '.join('%s=%s' % kv for kv in t['results'][t['best']]['params'].items()))")
+    printf "gannet tune %-22s wall %6.2f s (median of %s)  best mean AUC %s  (%s)\n" "$name" "$wall" "$RUNS" "$auc" "$best"
+    echo "$wall $auc" > "$OUT/$name.summary"
+}
+
+# sklearn NAME KIND DATA: one timed run of GridSearchCV (python start, imports and loading included).
+sklearn() {
+    local name=$1 kind=$2 data=$3
+    cat > "$OUT/gs.py" <<'PY'
+import sys, warnings
+import numpy as np
+from sklearn.datasets import load_svmlight_file
+from sklearn.model_selection import GridSearchCV
+from sklearn.linear_model import LogisticRegression, SGDClassifier
+warnings.filterwarnings("ignore")
+kind, path = sys.argv[1], sys.argv[2]
+X, y = load_svmlight_file(path)
+if kind == "lr":
+    est, grid = LogisticRegression(max_iter=1000), {"C": list(np.logspace(-3, 2, 12))}
+else:
+    est = SGDClassifier(loss="log_loss", eta0=0.01, random_state=0)
+    grid = {"alpha": [1e-6, 1e-5, 1e-4, 1e-3], "learning_rate": ["optimal", "invscaling", "adaptive"]}
+gs = GridSearchCV(est, grid, cv=5, n_jobs=2, scoring="roc_auc").fit(X, y)
+print("%.6f %s" % (gs.best_score_, " ".join("%s=%s" % kv for kv in sorted(gs.best_params_.items()))))
+PY
+    : > "$OUT/$name"
+    timed "$OUT/$name" ${SK_TIMEOUT:+timeout "$SK_TIMEOUT"} "$PY" "$OUT/gs.py" "$kind" "$data" \
+        > "$OUT/$name.out" 2> "$OUT/$name.err" || true
+    local wall auc
+    wall=$(tail -1 "$OUT/$name" | awk '{print $1}')   # GNU time may add a "Command exited..." line
+    if [ ! -s "$OUT/$name.out" ]; then
+        printf "sklearn GridSearchCV %-13s FAILED or timed out after %s s%s\n" "$name" "$wall" \
+            "${SK_TIMEOUT:+ (timeout $SK_TIMEOUT s)}"
+        tail -3 "$OUT/$name.err"
+        echo "$wall nan" > "$OUT/$name.summary"
+        return
+    fi
+    auc=$(awk '{print $1}' "$OUT/$name.out")
+    printf "sklearn GridSearchCV %-13s wall %6.2f s (1 run)  best mean AUC %s  (%s)\n" "$name" "$wall" "$auc" \
+        "$(cut -d' ' -f2- "$OUT/$name.out")"
+    echo "$wall $auc" > "$OUT/$name.summary"
+}
+
+echo "== 1. a9a ($(zcat "$A9A" | wc -l) rows), 5 folds x 12 configurations = 60 models; grid '$GRID'"
+# a9a has 123 features: --bits 12 holds them without collisions (same models as --bits 18).
+gannet_tune a9a-bits12 "$A9A" --bits 12
+gannet_tune a9a-bits18 "$A9A" --bits 18
+sklearn a9a-logreg lr "$A9A"
+sklearn a9a-sgd sgd "$A9A"
+read -r g_wall g_auc < "$OUT/a9a-bits12.summary"
+read -r l_wall l_auc < "$OUT/a9a-logreg.summary"
+read -r s_wall s_auc < "$OUT/a9a-sgd.summary"
+awk -v g="$g_wall" -v ga="$g_auc" -v l="$l_wall" -v la="$l_auc" -v s="$s_wall" -v sa="$s_auc" 'BEGIN {
+    fast = l < s ? l : s; best = la > sa ? la : sa
+    printf "ratios: gannet %.1fx faster than LogisticRegression grid, %.1fx than SGDClassifier grid, %.1fx than the faster\n", l / g, s / g, fast / g
+    printf "        best AUC gannet - best sklearn = %+.4f\n", ga - best }'
+
+echo "== 2. the same 60 models as 60 separate gannet train + eval runs, one after another"
+"$GANNET" train --help | grep -q -- '--threads' && T1="--threads 1" || T1=""
+for f in 0 1 2 3 4; do   # fold files made with the fold rule (not timed)
+    python3 "$GN_SRC/tests/e2e/fold_split.py" 5 "$f" 0 "$OUT/tr$f.svm" "$OUT/te$f.svm" "$A9A"
+done
+cat > "$OUT/sep.sh" <<EOS
+set -e
+for l2 in 0.1 1 10 100; do for lr in 0.1 0.2 0.5; do for f in 0 1 2 3 4; do
+  "$GANNET" train -d "$OUT/tr\$f.svm" -m "$OUT/sep.gnm" --bits 12 --l2 \$l2 --lr \$lr $T1 --quiet > /dev/null
+  [ "\${EVAL:-1}" = 0 ] || "$GANNET" eval -m "$OUT/sep.gnm" -d "$OUT/te\$f.svm" > /dev/null
+done; done; done
+EOS
+: > "$OUT/sep"; : > "$OUT/septrain"
+for i in 1 2 3; do timed "$OUT/sep" bash "$OUT/sep.sh"; EVAL=0 timed "$OUT/septrain" bash "$OUT/sep.sh"; done
+sep=$(awk '{print $1}' "$OUT/sep" | median)
+septr=$(awk '{print $1}' "$OUT/septrain" | median)
+awk -v g="$g_wall" -v s="$sep" -v t="$septr" 'BEGIN {
+    printf "60 separate train+eval runs %.2f s, train only %.2f s (medians of 3)\n", s, t
+    printf "shared pass: tune takes %.3fx the time of the separate train+eval runs, %.3fx of train only\n", g / s, g / t }'
+
+echo "== 3. synthetic 1,000,000 x 50"
+if [ "${SKIP_SYNTH:-0}" = 1 ] || [ ! -s "$SYNTH" ]; then
+    [ "${SKIP_SYNTH:-0}" = 1 ] && echo "(skipped: SKIP_SYNTH=1)" || echo "(skipped: $SYNTH not found)"
+    exit 0
+fi
+echo "$(wc -l < "$SYNTH") rows"
+RUNS=${SYNTH_RUNS:-1}
+gannet_tune synth-bits20 "$SYNTH" --bits 20
+SK_TIMEOUT=${SYNTH_TIMEOUT:-1800} sklearn synth-sgd sgd "$SYNTH"
+read -r g_wall g_auc < "$OUT/synth-bits20.summary"
+read -r s_wall s_auc < "$OUT/synth-sgd.summary"
+awk -v g="$g_wall" -v ga="$g_auc" -v s="$s_wall" -v sa="$s_auc" 'BEGIN {
+    if (sa == "nan") printf "ratios: gannet at least %.1fx faster than the SGDClassifier grid (which did not finish)\n", s / g
+    else printf "ratios: gannet %.1fx faster than the SGDClassifier grid; best AUC gannet - sklearn = %+.4f\n", s / g, ga - sa }'

@@ -1,0 +1,150 @@
+/* gannet/select.h: model selection — k-fold cross-validation (gn_cv) and hyperparameter search
+ * (gn_tune) where ONE pass over the data feeds every (configuration x fold) candidate model.
+ *
+ * Each parsed batch is read once and handed to all candidates, spread over worker threads, while
+ * the next batch is parsed. Folds are assigned by a hash of each example's stable key (file and
+ * byte offset of its line, see the model of gn_train's holdout): fold(key) = mix64(key ^ seed) % k.
+ * The fold-f model of a configuration learns from every example outside fold f, in file order,
+ * exactly as `gannet train` would on those examples with the same flags (one thread); once it has
+ * done its passes it scores fold f with its final weights, so its metrics equal those of a
+ * separate train + eval run on the same split. Candidates whose data specs differ (--bits, format
+ * flags) read their own parsed stream, so that hashing gives the same slots as gn_train.
+ *
+ * Search spaces are text: a grid 'l2=1e-6,1e-5;lr=0.05,0.1;bits=18,20' (the cross product) or a
+ * random space 'l2=log(1e-8,1e-2);lr=uniform(0.01,1);passes=int(1,5);optimizer=choice(ftrl,sgd)'
+ * sampled N times. Names are training/data flags without the dashes; the library only parses the
+ * text and produces (name, value) pairs — the caller turns them into options (the CLI runs its
+ * own flag parser on them, so any train flag can be searched).
+ *
+ * Ownership: objects returned through **out belong to the caller and are freed with their
+ * gn_x_free (NULL is a no-op). Calls are reentrant; one call uses opts->threads threads. */
+#ifndef GANNET_SELECT_H
+#define GANNET_SELECT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gannet/data.h"
+#include "gannet/metrics.h"
+#include "gannet/model.h"
+#include "gannet/train.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define GN_SELECT_MAX_FOLDS 100
+#define GN_SELECT_MAX_CONFIGS 100000
+#define GN_SEARCH_MAX_PARAMS 32
+#define GN_SEARCH_MAX_VALUES 1000
+#define GN_SEARCH_MAX_TEXT 65536
+
+/* ---- search spaces ---- */
+
+typedef struct gn_search_space gn_search_space;
+
+/* Parses a grid 'name=v1,v2;name2=v3,...'. Values are kept as text. GN_EINVAL with a reason
+ * ("--grid: 'l2=' has an empty list of values") on bad syntax, empty lists, duplicate names,
+ * or more than GN_SELECT_MAX_CONFIGS combinations. */
+int gn_search_parse_grid(const char *text, gn_search_space **out);
+/* Parses a random space 'name=log(a,b);name2=uniform(a,b);name3=int(a,b);name4=choice(x,y)' or
+ * plain lists 'name=v1,v2' (sampled uniformly), and draws n configurations with seed. log needs
+ * 0 < a < b, uniform a < b, int integers a <= b. */
+int gn_search_parse_random(const char *text, uint32_t n, uint64_t seed, gn_search_space **out);
+void gn_search_space_free(gn_search_space *s);
+size_t gn_search_space_params(const gn_search_space *s);
+size_t gn_search_space_configs(const gn_search_space *s);
+/* Name of parameter j (as written, without leading dashes). */
+const char *gn_search_space_name(const gn_search_space *s, size_t j);
+/* Value of parameter j in configuration i, as text ("%.6g" for sampled reals). */
+const char *gn_search_space_value(const gn_search_space *s, size_t i, size_t j);
+/* All distinct values of parameter j (for validating them once): count and k-th. */
+size_t gn_search_space_distinct(const gn_search_space *s, size_t j);
+const char *gn_search_space_distinct_value(const gn_search_space *s, size_t j, size_t k);
+
+/* ---- running candidates ---- */
+
+typedef enum gn_select_metric {
+    GN_METRIC_AUTO = 0, /* auc for logistic/hinge, rmse otherwise */
+    GN_METRIC_AUC = 1,
+    GN_METRIC_LOGLOSS = 2,
+    GN_METRIC_ACCURACY = 3,
+    GN_METRIC_RMSE = 4,
+    GN_METRIC_MAE = 5
+} gn_select_metric;
+
+const char *gn_select_metric_name(gn_select_metric m);
+int gn_select_metric_parse(const char *name); /* -1 if unknown */
+/* The value of metric m in *mt, and whether larger is better. */
+double gn_select_metric_value(gn_select_metric m, const gn_metrics *mt);
+int gn_select_metric_higher_better(gn_select_metric m);
+
+/* What model selection reports while it runs. */
+typedef struct gn_select_progress {
+    uint32_t pass;            /* 1-based data pass */
+    uint64_t examples;        /* examples read in this pass */
+    double seconds;           /* since the start */
+    uint64_t bytes_done, bytes_total;
+    size_t configs_alive;     /* configurations still training or scoring */
+    size_t configs_total;
+    long best;                /* index of the best configuration so far (-1 if none yet) */
+    double best_value;        /* its mean metric (NaN if none) */
+    gn_select_metric metric;
+    int end_of_pass;
+    const char *note;         /* a one-off message (memory estimate, halving), else NULL */
+} gn_select_progress;
+typedef void (*gn_select_progress_fn)(const gn_select_progress *p, void *user);
+
+typedef struct gn_select_options {
+    uint32_t k;                 /* folds, 2..GN_SELECT_MAX_FOLDS; default 5 */
+    uint64_t seed;              /* fold assignment seed; default 0 */
+    gn_select_metric metric;    /* what tune ranks by; default AUTO */
+    int halving;                /* 1: after each pass drop the worse half (by held-out progressive metric) */
+    uint64_t max_memory;        /* bytes for all candidate tables; 0 = no limit */
+    uint32_t threads;           /* worker threads; 0 = all cores */
+    uint32_t batch_size;        /* examples per shared batch; default 8192 */
+    uint64_t cache_bytes;       /* keep parsed batches in memory up to this size for later passes
+                                   (0 = never); default 1 GiB */
+    gn_select_progress_fn progress; /* may be NULL */
+    void *user;
+} gn_select_options;
+
+void gn_select_options_init(gn_select_options *o);
+int gn_select_options_check(const gn_select_options *o);
+
+/* One configuration: training options and data spec (a caller-built copy per configuration). */
+typedef struct gn_select_config {
+    gn_train_options train;
+    gn_data_spec spec;
+} gn_select_config;
+
+typedef struct gn_select_result {
+    uint32_t k;
+    gn_metrics folds[GN_SELECT_MAX_FOLDS]; /* k entries */
+    gn_metrics mean, std;      /* over folds, field by field (std: population, k in the divisor) */
+    double seconds;            /* worker time spent training and scoring this configuration's k models */
+    uint32_t passes;           /* passes trained (fewer than asked if dropped by halving) */
+    int dropped;               /* 1: eliminated by halving; its metrics are the held-out
+                                  progressive ones of its last pass, not a final score */
+    uint64_t table_bytes;      /* memory of one of its k models */
+} gn_select_result;
+
+/* Bytes the candidate tables of these configurations will take (configs x k x table). */
+uint64_t gn_select_memory(const gn_select_config *configs, size_t n, uint32_t k);
+
+/* k-fold cross-validation of one configuration. */
+int gn_cv(const gn_select_options *opts, const gn_train_options *train, const gn_data_spec *spec,
+          const char *const *paths, size_t npaths, gn_select_result *out);
+
+/* Cross-validates every configuration in one shared stream of passes; results[i] (n entries,
+ * caller-allocated) for configs[i]; *best is the index of the best by opts->metric among the
+ * configurations not dropped. If refit is not NULL, the best configuration is retrained on all
+ * the data with gn_train and returned there (caller frees). */
+int gn_tune(const gn_select_options *opts, const gn_select_config *configs, size_t n,
+            const char *const *paths, size_t npaths, gn_select_result *results, size_t *best,
+            gn_model **refit);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

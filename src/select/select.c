@@ -1,0 +1,164 @@
+/* select/select.c: the public model-selection calls — options, metric names, the memory estimate,
+ * per-configuration summaries, gn_cv and gn_tune (which refits the best configuration with
+ * gn_train). The shared-pass work itself is in select/runner.c. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gannet/gannet.h"
+#include "gannet/select.h"
+#include "learn/loss.h"
+#include "select/select_internal.h"
+#include "util/error.h"
+
+static const char *const metric_names[] = {"auto", "auc", "logloss", "accuracy", "rmse", "mae"};
+
+const char *gn_select_metric_name(gn_select_metric m) {
+    return (unsigned)m < sizeof metric_names / sizeof *metric_names ? metric_names[m] : "unknown";
+}
+
+int gn_select_metric_parse(const char *name) {
+    for (size_t i = 0; i < sizeof metric_names / sizeof *metric_names; i++)
+        if (!strcmp(name, metric_names[i])) return (int)i;
+    return -1;
+}
+
+double gn_select_metric_value(gn_select_metric m, const gn_metrics *mt) {
+    switch (m) {
+    case GN_METRIC_AUC: return mt->classification ? mt->auc : NAN;
+    case GN_METRIC_LOGLOSS: return mt->classification ? mt->logloss : NAN;
+    case GN_METRIC_ACCURACY: return mt->classification ? mt->accuracy : NAN;
+    case GN_METRIC_RMSE: return mt->rmse;
+    case GN_METRIC_MAE: return mt->mae;
+    case GN_METRIC_AUTO: return mt->classification ? mt->auc : mt->rmse;
+    }
+    return NAN;
+}
+
+int gn_select_metric_higher_better(gn_select_metric m) {
+    return m == GN_METRIC_AUC || m == GN_METRIC_ACCURACY || m == GN_METRIC_AUTO;
+}
+
+void gn_select_options_init(gn_select_options *o) {
+    memset(o, 0, sizeof *o);
+    o->k = 5;
+    o->metric = GN_METRIC_AUTO;
+    o->batch_size = 8192;
+    o->cache_bytes = (uint64_t)1 << 30;
+}
+
+int gn_select_options_check(const gn_select_options *o) {
+    if (o->k < 2 || o->k > GN_SELECT_MAX_FOLDS)
+        return gn__fail(GN_EINVAL, "-k must be between 2 and %d (got %u)", GN_SELECT_MAX_FOLDS, o->k);
+    if ((unsigned)o->metric > GN_METRIC_MAE) return gn__fail(GN_EINVAL, "unknown metric %d", (int)o->metric);
+    if (o->threads > 1024) return gn__fail(GN_EINVAL, "--threads must be at most 1024 (got %u)", o->threads);
+    if (o->batch_size < 1 || o->batch_size > (1u << 20)) return gn__fail(GN_EINVAL, "batch size must be in [1, 2^20]");
+    return GN_OK;
+}
+
+static uint32_t table_stride(const gn_train_options *t) {
+    gn_optimizer opt = t->optimizer;
+    if (opt == GN_OPT_AUTO) opt = t->loss == GN_LOSS_LOGISTIC ? GN_OPT_FTRL : GN_OPT_ADAGRAD;
+    return opt == GN_OPT_SGD ? 1 : opt == GN_OPT_ADAGRAD ? 2 : 4;
+}
+
+uint64_t gn_select_memory(const gn_select_config *configs, size_t n, uint32_t k) {
+    uint64_t total = 0;
+    for (size_t i = 0; i < n; i++)
+        total += ((uint64_t)1 << configs[i].spec.bits) * table_stride(&configs[i].train) * sizeof(float) * k;
+    return total;
+}
+
+int gn__select_check_configs(const gn_select_config *configs, size_t n) {
+    if (n == 0) return gn__fail(GN_EINVAL, "no configurations to try");
+    if (n > GN_SELECT_MAX_CONFIGS) return gn__fail(GN_EINVAL, "more than %d configurations", GN_SELECT_MAX_CONFIGS);
+    for (size_t i = 0; i < n; i++) {
+        const gn_train_options *t = &configs[i].train;
+        int st = gn_train_options_check(t);
+        if (st == GN_OK) st = gn_data_spec_check(&configs[i].spec);
+        if (st != GN_OK) return n > 1 ? (int)gn__fail_prefix(st, "configuration %zu", i + 1) : st;
+        if (t->optimizer == GN_OPT_LBFGS || t->optimizer == GN_OPT_OWLQN)
+            return gn__fail(GN_EUNSUPPORTED,
+                            "model selection trains online learners (ftrl, adagrad, sgd); --optimizer %s is not "
+                            "supported by cv/tune",
+                            gn_optimizer_name(t->optimizer));
+        if (t->holdout > 0)
+            return gn__fail(GN_EINVAL, "--holdout cannot be used with cv/tune: the folds are the held-out data");
+    }
+    return GN_OK;
+}
+
+/* Applies f to every double field of gn_metrics (the ones means and stds are taken of). */
+#define GN_METRIC_FIELDS(X) X(weight_sum) X(logloss) X(auc) X(accuracy) X(precision) X(recall) X(f1) X(rmse) X(mae) X(mean_loss)
+
+void gn__select_summarise(gn_select_result *r) {
+    const uint32_t k = r->k;
+    gn_metrics *mean = &r->mean, *sd = &r->std;
+    memset(mean, 0, sizeof *mean);
+    memset(sd, 0, sizeof *sd);
+    mean->classification = sd->classification = k ? r->folds[0].classification : 0;
+    double ex = 0;
+    for (uint32_t f = 0; f < k; f++) ex += (double)r->folds[f].examples;
+    mean->examples = k ? (uint64_t)llround(ex / k) : 0;
+#define MEAN_STD(field)                                                          \
+    {                                                                            \
+        double s = 0, s2 = 0;                                                    \
+        for (uint32_t f = 0; f < k; f++) s += r->folds[f].field;                 \
+        double m = k ? s / k : NAN;                                              \
+        for (uint32_t f = 0; f < k; f++) s2 += (r->folds[f].field - m) * (r->folds[f].field - m); \
+        mean->field = m;                                                         \
+        sd->field = k ? sqrt(s2 / k) : NAN;                                      \
+    }
+    GN_METRIC_FIELDS(MEAN_STD)
+#undef MEAN_STD
+}
+
+int gn_tune(const gn_select_options *opts, const gn_select_config *configs, size_t n, const char *const *paths,
+            size_t npaths, gn_select_result *results, size_t *best, gn_model **refit) {
+    gn__clear_error();
+    if (!opts || !configs || !paths || !npaths || !results) return gn__fail(GN_EINVAL, "gn_tune: NULL argument");
+    GN_TRY(gn_select_options_check(opts));
+    GN_TRY(gn__select_check_configs(configs, n));
+    uint64_t need = gn_select_memory(configs, n, opts->k);
+    if (opts->max_memory && need > opts->max_memory)
+        return gn__fail(GN_ELIMIT,
+                        "model selection needs about %.1f MiB for %zu candidate models (%zu configurations x %u "
+                        "folds), more than --max-memory %.1f MiB: use fewer configurations, folds or --bits",
+                        (double)need / 1048576.0, n * opts->k, n, opts->k, (double)opts->max_memory / 1048576.0);
+    gn_select_options o = *opts;
+    if (o.metric == GN_METRIC_AUTO)
+        o.metric = gn__loss_is_binary(configs[0].train.loss) ? GN_METRIC_AUC : GN_METRIC_RMSE;
+    GN_TRY(gn__select_run(&o, configs, n, paths, npaths, results));
+    long b = -1;
+    double bv = NAN;
+    const int hi = gn_select_metric_higher_better(o.metric);
+    for (size_t i = 0; i < n; i++) {
+        if (results[i].dropped) continue;
+        double v = gn_select_metric_value(o.metric, &results[i].mean);
+        if (isnan(v)) continue;
+        if (b < 0 || (hi ? v > bv : v < bv)) {
+            b = (long)i;
+            bv = v;
+        }
+    }
+    if (b < 0 && n == 1) b = 0; /* cv: report the metrics even if this one is undefined */
+    if (b < 0) return gn__fail(GN_EINVAL, "no configuration has a defined %s", gn_select_metric_name(o.metric));
+    if (best) *best = (size_t)b;
+    if (refit) {
+        GN_TRY(gn_train(&configs[b].train, &configs[b].spec, paths, npaths, NULL, NULL, refit, NULL));
+    }
+    return GN_OK;
+}
+
+int gn_cv(const gn_select_options *opts, const gn_train_options *train, const gn_data_spec *spec,
+          const char *const *paths, size_t npaths, gn_select_result *out) {
+    gn__clear_error();
+    if (!opts || !train || !spec || !paths || !npaths || !out) return gn__fail(GN_EINVAL, "gn_cv: NULL argument");
+    gn_select_config c;
+    c.train = *train;
+    c.spec = *spec;
+    gn_select_options o = *opts;
+    o.halving = 0;
+    size_t best;
+    return gn_tune(&o, &c, 1, paths, npaths, out, &best, NULL);
+}

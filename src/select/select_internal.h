@@ -1,0 +1,28 @@
+/* select/select_internal.h: pieces of model selection shared between the candidate runner
+ * (select/runner.c), the public calls (select/select.c) and the unit tests. */
+#ifndef GN_SELECT_INTERNAL_H
+#define GN_SELECT_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gannet/gannet.h"
+#include "gannet/select.h"
+#include "hash/hash.h"
+
+/* The fold (0..k-1) of an example key: the same rule as gn__learner_set_heldout(l, k, f, f+1, seed). */
+static inline uint32_t gn__select_fold(uint64_t key, uint64_t seed, uint32_t k) {
+    return (uint32_t)(gn__mix64(key ^ seed) % k);
+}
+
+/* Checks the configurations (options, spec, and that they are online learners without holdout). */
+int gn__select_check_configs(const gn_select_config *configs, size_t n);
+
+/* Runs every (configuration x fold) candidate over the shared passes and fills results[0..n). */
+int gn__select_run(const gn_select_options *o, const gn_select_config *configs, size_t n,
+                   const char *const *paths, size_t npaths, gn_select_result *results);
+
+/* Mean and population std over k fold metrics, field by field. */
+void gn__select_summarise(gn_select_result *r);
+
+#endif
