@@ -41,8 +41,19 @@ int main(int argc, char **argv) {
         printf("gannet %s\n", gn_version());
         return EXIT_OK;
     }
-    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
-        if (!strcmp(argv[1], commands[i].name)) return commands[i].run(argc - 2, argv + 2);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
+        if (strcmp(argv[1], commands[i].name) != 0) continue;
+        /* under mpirun/srun: start MPI (or refuse, when built without it) before any work */
+        if (gn_dist_init() != GN_OK) {
+            fprintf(stderr, "gannet %s: %s\n", argv[1], gn_last_error());
+            return EXIT_FAIL;
+        }
+        int rc = commands[i].run(argc - 2, argv + 2);
+        /* a rank that failed on its own would leave the others waiting for it: stop the job */
+        if (rc != EXIT_OK && gn_dist_size() > 1 && !gn_dist_failed_together()) gn_dist_abort(rc);
+        gn_dist_finalize();
+        return rc;
+    }
     fprintf(stderr, "gannet: unknown command '%s'\n", argv[1]);
     usage(stderr);
     return EXIT_USAGE;

@@ -1,10 +1,670 @@
-/* learn/lbfgs.c: batch solvers (L-BFGS for smooth objectives, OWL-QN for L1).
- * Placeholder until the batch solver lands: reports that it is not built yet. */
+/* learn/lbfgs.c: the batch solvers. L-BFGS (Nocedal 1980; two-loop recursion, --memory pairs,
+ * diagonal initial matrix from the data's column norms) for smooth objectives and OWL-QN (Andrew
+ * & Gao 2007: pseudo-gradient, orthant-constrained direction and line search) for l1 > 0,
+ * minimising
+ *     F(w) = sum_i weight_i * loss(x_i . w, y_i) + l1 * |w|_1 + l2/2 * |w|^2
+ * over every weight, the bias slot 0 included (so l2 = 1/C matches `liblinear-train -s 0 -B 1 -c C`,
+ * whose objective is C times ours). The data are read once into memory (objective.h); each rank
+ * of an MPI job reads only its part of the input, and the loss and gradient are all-reduced every
+ * iteration so every rank takes the same step (dist.h). Each iteration reports through the
+ * progress callback (rank 0 only): pass = iteration, progressive_loss = F(w).
+ * Stops when |grad| <= tol * |grad at the start| (the pseudo-gradient for OWL-QN), when F
+ * decreases by less than 1e-4 * tol relative in an iteration, when the line search can make no
+ * more progress (round-off), or after --max-iter iterations. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dist/dist.h"
+#include "hash/hash.h"
+#include "learn/loss.h"
+#include "learn/learner.h"
+#include "learn/objective.h"
 #include "learn/train_internal.h"
+#include "model/model.h"
+#include "util/clock.h"
 #include "util/error.h"
+
+#define LS_MAX 40          /* function evaluations per line search */
+#define C1 1e-4            /* sufficient decrease */
+#define C2 0.9             /* curvature (L-BFGS) */
+
+typedef struct solver {
+    const gn_train_options *o;
+    gn_objective *obj;
+    size_t n_global;      /* examples on all ranks */
+    size_t dim;           /* dense features (union over ranks) */
+    size_t m;             /* history pairs kept */
+    double *w, *g, *z, *dir, *wn, *gn, *zn, *pg;
+    double *s, *y, *rho, *alpha; /* history: m x dim, m x dim, m, m */
+    double *hinv;         /* diagonal initial inverse Hessian (NULL: the identity) */
+    size_t hist, head;    /* pairs stored; next slot to write */
+    double f;             /* F(w) */
+    double loss;          /* data part of F(w) */
+    uint32_t iterations, evaluations;
+    const char *stop;     /* why it stopped */
+    gn_progress_fn fn;
+    void *user;
+    double t0;
+    uint32_t pass_offset; /* 1 when an online warm-start pass came first */
+} solver;
+
+static double dot(const double *a, const double *b, size_t n) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += a[i] * b[i];
+    return s;
+}
+
+static double l1norm(const double *a, size_t n) {
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += fabs(a[i]);
+    return s;
+}
+
+static double regulariser(const solver *sv, const double *w) {
+    double r = 0.0;
+    if (sv->o->l2 > 0) r += 0.5 * sv->o->l2 * dot(w, w, sv->dim);
+    if (sv->o->l1 > 0) r += sv->o->l1 * l1norm(w, sv->dim);
+    return r;
+}
+
+/* Moves the margins z by alpha along the last direction, then the data loss (if loss is not NULL)
+ * and gradient there, summed over ranks; adds the l2 term to g. */
+static int full_gradient(solver *sv, const double *w, double *z, double alpha, double *g, double *loss) {
+    double local = 0.0;
+    gn__objective_gradient(sv->obj, z, alpha, loss ? &local : NULL, g);
+    g[sv->dim] = local; /* the buffer has one spare slot: loss rides along in the same reduction */
+    GN_TRY(gn__dist_allreduce_sum(g, sv->dim + 1));
+    if (loss) *loss = g[sv->dim];
+    if (sv->o->l2 > 0)
+        for (size_t j = 0; j < sv->dim; j++) g[j] += sv->o->l2 * w[j];
+    sv->evaluations++;
+    return GN_OK;
+}
+
+/* d = -H v with the two-loop recursion over the stored pairs (H = gamma I without pairs). */
+static void two_loop(solver *sv, const double *v, double *d) {
+    const size_t n = sv->dim;
+    for (size_t j = 0; j < n; j++) d[j] = -v[j];
+    if (sv->hist == 0) {
+        if (sv->hinv)
+            for (size_t j = 0; j < n; j++) d[j] *= sv->hinv[j];
+        return;
+    }
+    for (size_t k = 0; k < sv->hist; k++) { /* newest to oldest */
+        size_t i = (sv->head + sv->m - 1 - k) % sv->m;
+        sv->alpha[i] = sv->rho[i] * dot(sv->s + i * n, d, n);
+        const double *yi = sv->y + i * n;
+        for (size_t j = 0; j < n; j++) d[j] -= sv->alpha[i] * yi[j];
+    }
+    size_t newest = (sv->head + sv->m - 1) % sv->m;
+    const double *yn = sv->y + newest * n;
+    if (sv->hinv) { /* H0 = gamma D^-1 with gamma = s.y / y.D^-1.y */
+        double yhy = 0.0;
+        for (size_t j = 0; j < n; j++) yhy += yn[j] * sv->hinv[j] * yn[j];
+        const double gamma = 1.0 / (sv->rho[newest] * yhy);
+        for (size_t j = 0; j < n; j++) d[j] *= gamma * sv->hinv[j];
+    } else {
+        const double gamma = 1.0 / (sv->rho[newest] * dot(yn, yn, n));
+        for (size_t j = 0; j < n; j++) d[j] *= gamma;
+    }
+    for (size_t k = sv->hist; k-- > 0;) { /* oldest to newest */
+        size_t i = (sv->head + sv->m - 1 - k) % sv->m;
+        double b = sv->rho[i] * dot(sv->y + i * n, d, n);
+        const double *si = sv->s + i * n;
+        for (size_t j = 0; j < n; j++) d[j] += si[j] * (sv->alpha[i] - b);
+    }
+}
+
+/* Stores s = wn - w, y = gn - g if the curvature s.y is safely positive. */
+static void remember(solver *sv) {
+    const size_t n = sv->dim;
+    double *s = sv->s + sv->head * n, *y = sv->y + sv->head * n;
+    for (size_t j = 0; j < n; j++) {
+        s[j] = sv->wn[j] - sv->w[j];
+        y[j] = sv->gn[j] - sv->g[j];
+    }
+    double sy = dot(s, y, n), yy = dot(y, y, n);
+    if (!(sy > 1e-12 * yy) || !(yy > 0)) return; /* skip: keeps H positive definite */
+    sv->rho[sv->head] = 1.0 / sy;
+    sv->head = (sv->head + 1) % sv->m;
+    if (sv->hist < sv->m) sv->hist++;
+}
+
+static void report(solver *sv) {
+    if (!sv->fn || gn__dist_rank() != 0) return;
+    gn_progress p;
+    memset(&p, 0, sizeof p);
+    p.pass = sv->iterations + sv->pass_offset;
+    p.examples = sv->n_global;
+    p.seconds = gn__now() - sv->t0;
+    p.progressive_loss = sv->f;
+    p.holdout_loss = NAN;
+    p.end_of_pass = 1;
+    sv->fn(&p, sv->user);
+}
+
+/* phi(a) = F(w + a dir) and phi'(a). The first call of a line search (first = 1) also computes
+ * the direction's margins q = X dir in the same pass. */
+static int line_eval(solver *sv, double a, int first, double *phi, double *dphi) {
+    double buf[2];
+    if (first) gn__objective_direction(sv->obj, sv->dir, sv->z, a, &buf[0], &buf[1]);
+    else gn__objective_line(sv->obj, sv->z, a, &buf[0], &buf[1]);
+    GN_TRY(gn__dist_allreduce_sum(buf, 2));
+    const size_t n = sv->dim;
+    double reg = 0.0, dreg = 0.0;
+    if (sv->o->l2 > 0) {
+        for (size_t j = 0; j < n; j++) {
+            double wj = sv->w[j] + a * sv->dir[j];
+            reg += wj * wj;
+            dreg += wj * sv->dir[j];
+        }
+        reg *= 0.5 * sv->o->l2;
+        dreg *= sv->o->l2;
+    }
+    *phi = buf[0] + reg;
+    *dphi = buf[1] + dreg;
+    sv->evaluations++;
+    return GN_OK;
+}
+
+/* Cubic interpolation of the minimiser between a (fa, da) and b (fb, db), kept inside the
+ * interval away from its ends; bisection when the cubic has no minimum there. */
+static double cubic_step(double a, double fa, double da, double b, double fb, double db) {
+    double d1 = da + db - 3.0 * (fa - fb) / (a - b);
+    double disc = d1 * d1 - da * db;
+    double lo = a < b ? a : b, hi = a < b ? b : a, x;
+    if (disc >= 0) {
+        double d2 = (b > a ? 1.0 : -1.0) * sqrt(disc);
+        x = b - (b - a) * (db + d2 - d1) / (db - da + 2.0 * d2);
+        if (!isfinite(x)) x = 0.5 * (a + b);
+    } else {
+        x = 0.5 * (a + b);
+    }
+    double margin = 0.1 * (hi - lo);
+    if (x < lo + margin) x = lo + margin;
+    if (x > hi - margin) x = hi - margin;
+    return x;
+}
+
+/* Strong Wolfe line search (Nocedal & Wright, Algorithms 3.5 and 3.6, cubic interpolation).
+ * Near the optimum, differences of F fall under round-off; then a step is also accepted under
+ * Hager & Zhang's approximate Wolfe conditions, which rely on derivatives only.
+ * *step = 0 when no acceptable step was found. */
+static int line_search(solver *sv, double f0, double d0, double a, double *step, double *fstep) {
+    const double eps_f = 1e-12 * fabs(f0);
+    double a_prev = 0.0, f_prev = f0, d_prev = d0;
+    double lo = 0, flo = f0, dlo = d0, hi = 0, fhi = 0, dhi = 0;
+    int zoom = 0, evals = 0;
+    *step = 0.0;
+    while (evals < LS_MAX) {
+        double fa, da;
+        GN_TRY(line_eval(sv, a, evals == 0, &fa, &da));
+        evals++;
+        if (!isfinite(fa) || !isfinite(da)) fa = da = INFINITY; /* overflow: treated as too far */
+        int approx_wolfe = fa <= f0 + eps_f && da >= C2 * d0 && da <= (2 * C1 - 1) * d0;
+        if (approx_wolfe) {
+            *step = a;
+            *fstep = fa;
+            return GN_OK;
+        }
+        if (!zoom) {
+            if (fa > f0 + C1 * a * d0 || (evals > 1 && fa >= f_prev)) {
+                zoom = 1;
+                lo = a_prev, flo = f_prev, dlo = d_prev;
+                hi = a, fhi = fa, dhi = da;
+            } else if (fabs(da) <= -C2 * d0) {
+                *step = a;
+                *fstep = fa;
+                return GN_OK;
+            } else if (da >= 0) {
+                zoom = 1;
+                lo = a, flo = fa, dlo = da;
+                hi = a_prev, fhi = f_prev, dhi = d_prev;
+            } else { /* still going down: go further */
+                a_prev = a, f_prev = fa, d_prev = da;
+                a *= 2;
+                continue;
+            }
+        } else {
+            if (fa > f0 + C1 * a * d0 || fa >= flo) {
+                hi = a, fhi = fa, dhi = da;
+            } else {
+                if (fabs(da) <= -C2 * d0) {
+                    *step = a;
+                    *fstep = fa;
+                    return GN_OK;
+                }
+                if (da * (hi - lo) >= 0) hi = lo, fhi = flo, dhi = dlo;
+                lo = a, flo = fa, dlo = da;
+            }
+        }
+        if (fabs(hi - lo) <= 1e-16 * fmax(fabs(lo), fabs(hi))) break;
+        a = isfinite(fhi) ? cubic_step(lo, flo, dlo, hi, fhi, dhi) : 0.5 * (lo + hi);
+    }
+    if (zoom && lo > 0 && flo < f0) { /* best point with a decrease */
+        *step = lo;
+        *fstep = flo;
+    } else if (!zoom && a_prev > 0) { /* still decreasing at the last extrapolation */
+        *step = a_prev;
+        *fstep = f_prev;
+    }
+    return GN_OK;
+}
+
+static int solve_lbfgs(solver *sv) {
+    const size_t n = sv->dim;
+    GN_TRY(full_gradient(sv, sv->w, sv->z, 0.0, sv->g, &sv->loss));
+    sv->f = sv->loss + regulariser(sv, sv->w);
+    const double g0 = sqrt(dot(sv->g, sv->g, n));
+    report(sv);
+    if (g0 == 0.0) {
+        sv->stop = "gradient is zero at the start";
+        return GN_OK;
+    }
+    while (sv->iterations < sv->o->max_iter) {
+        two_loop(sv, sv->g, sv->dir);
+        double d0 = dot(sv->dir, sv->g, n);
+        if (!(d0 < 0)) { /* not a descent direction: drop the history */
+            sv->hist = 0;
+            two_loop(sv, sv->g, sv->dir);
+            d0 = dot(sv->dir, sv->g, n);
+        }
+        double a0 = sv->hist == 0 && !sv->hinv ? fmin(1.0, 1.0 / sqrt(dot(sv->g, sv->g, n))) : 1.0;
+        double step, fstep = sv->f;
+        GN_TRY(line_search(sv, sv->f, d0, a0, &step, &fstep));
+        if (step == 0.0) {
+            if (sv->hist > 0) { /* retry once along the steepest descent */
+                sv->hist = 0;
+                continue;
+            }
+            sv->stop = "line search made no progress (round-off)";
+            break;
+        }
+        for (size_t j = 0; j < n; j++) sv->wn[j] = sv->w[j] + step * sv->dir[j];
+        /* F at the step is known from the line search: the gradient pass skips the loss */
+        GN_TRY(full_gradient(sv, sv->wn, sv->z, step, sv->gn, NULL));
+        double fn = fstep, loss = fstep - regulariser(sv, sv->wn);
+        remember(sv);
+        double fprev = sv->f;
+        double *t;
+        t = sv->w, sv->w = sv->wn, sv->wn = t;
+        t = sv->g, sv->g = sv->gn, sv->gn = t;
+        sv->f = fn;
+        sv->loss = loss;
+        sv->iterations++;
+        report(sv);
+        if (sqrt(dot(sv->g, sv->g, n)) <= sv->o->tol * g0) {
+            sv->stop = "relative gradient norm below --tol";
+            break;
+        }
+        if (fprev - fn <= 1e-4 * sv->o->tol * fabs(fn)) {
+            sv->stop = "relative objective change below 1e-4 * --tol";
+            break;
+        }
+    }
+    if (!sv->stop) sv->stop = "--max-iter reached";
+    return GN_OK;
+}
+
+/* OWL-QN pseudo-gradient of F at w (g is the smooth part's gradient). */
+static void pseudo_gradient(const double *w, const double *g, double l1, double *pg, size_t n) {
+    for (size_t j = 0; j < n; j++) {
+        if (w[j] > 0) pg[j] = g[j] + l1;
+        else if (w[j] < 0) pg[j] = g[j] - l1;
+        else if (g[j] + l1 < 0) pg[j] = g[j] + l1;
+        else if (g[j] - l1 > 0) pg[j] = g[j] - l1;
+        else pg[j] = 0.0;
+    }
+}
+
+static int solve_owlqn(solver *sv) {
+    const size_t n = sv->dim;
+    const double l1 = sv->o->l1;
+    GN_TRY(full_gradient(sv, sv->w, sv->z, 0.0, sv->g, &sv->loss));
+    sv->f = sv->loss + regulariser(sv, sv->w);
+    pseudo_gradient(sv->w, sv->g, l1, sv->pg, n);
+    const double pg0 = sqrt(dot(sv->pg, sv->pg, n));
+    report(sv);
+    if (pg0 == 0.0) {
+        sv->stop = "pseudo-gradient is zero at the start";
+        return GN_OK;
+    }
+    while (sv->iterations < sv->o->max_iter) {
+        two_loop(sv, sv->pg, sv->dir);
+        size_t moving = 0;
+        for (size_t j = 0; j < n; j++) { /* keep only components that descend along -pg */
+            if (sv->dir[j] * sv->pg[j] >= 0) sv->dir[j] = 0.0;
+            else moving++;
+        }
+        if (moving == 0) {
+            if (sv->hist > 0) {
+                sv->hist = 0;
+                continue;
+            }
+            sv->stop = "no descent direction";
+            break;
+        }
+        /* orthant of the step: the sign of w, or of -pg where w is zero */
+        double a = sv->hist == 0 && !sv->hinv ? fmin(1.0, 1.0 / sqrt(dot(sv->pg, sv->pg, n))) : 1.0;
+        int accepted = 0;
+        double fn = sv->f, loss = 0.0;
+        for (int ls = 0; ls < LS_MAX; ls++) {
+            for (size_t j = 0; j < n; j++) {
+                double xi = sv->w[j] != 0 ? (sv->w[j] > 0 ? 1.0 : -1.0) : (sv->pg[j] > 0 ? -1.0 : 1.0);
+                double v = sv->w[j] + a * sv->dir[j];
+                sv->wn[j] = v * xi > 0 ? v : 0.0;
+            }
+            double buf[1];
+            gn__objective_margins(sv->obj, sv->wn, sv->zn, &buf[0]);
+            GN_TRY(gn__dist_allreduce_sum(buf, 1));
+            sv->evaluations++;
+            loss = buf[0];
+            fn = loss + regulariser(sv, sv->wn);
+            double decrease = 0.0;
+            for (size_t j = 0; j < n; j++) decrease += sv->pg[j] * (sv->wn[j] - sv->w[j]);
+            if (isfinite(fn) && fn <= sv->f + C1 * decrease) {
+                accepted = 1;
+                break;
+            }
+            a *= 0.5;
+        }
+        if (!accepted) {
+            if (sv->hist > 0) {
+                sv->hist = 0;
+                continue;
+            }
+            sv->stop = "line search made no progress (round-off)";
+            break;
+        }
+        GN_TRY(full_gradient(sv, sv->wn, sv->zn, 0.0, sv->gn, NULL));
+        remember(sv); /* y from the smooth part's gradients (Andrew & Gao) */
+        double fprev = sv->f, *t;
+        t = sv->w, sv->w = sv->wn, sv->wn = t;
+        t = sv->g, sv->g = sv->gn, sv->gn = t;
+        t = sv->z, sv->z = sv->zn, sv->zn = t;
+        sv->f = fn;
+        sv->loss = loss;
+        pseudo_gradient(sv->w, sv->g, l1, sv->pg, n);
+        sv->iterations++;
+        report(sv);
+        if (sqrt(dot(sv->pg, sv->pg, n)) <= sv->o->tol * pg0) {
+            sv->stop = "relative pseudo-gradient norm below --tol";
+            break;
+        }
+        if (fprev - fn <= 1e-4 * sv->o->tol * fabs(fn)) {
+            sv->stop = "relative objective change below 1e-4 * --tol";
+            break;
+        }
+    }
+    if (!sv->stop) sv->stop = "--max-iter reached";
+    return GN_OK;
+}
+
+static void solver_free(solver *sv) {
+    free(sv->w);
+    free(sv->g);
+    free(sv->z);
+    free(sv->dir);
+    free(sv->wn);
+    free(sv->gn);
+    free(sv->zn);
+    free(sv->pg);
+    free(sv->s);
+    free(sv->y);
+    free(sv->rho);
+    free(sv->alpha);
+    free(sv->hinv);
+}
+
+static int solver_alloc(solver *sv, size_t n_local) {
+    const size_t d = sv->dim ? sv->dim : 1, m = sv->m, ne = n_local ? n_local : 1;
+    sv->w = calloc(d + 1, sizeof *sv->w);
+    sv->g = calloc(d + 1, sizeof *sv->g);
+    sv->wn = calloc(d + 1, sizeof *sv->wn);
+    sv->gn = calloc(d + 1, sizeof *sv->gn);
+    sv->dir = calloc(d, sizeof *sv->dir);
+    sv->pg = calloc(d, sizeof *sv->pg);
+    sv->z = calloc(ne, sizeof *sv->z);
+    sv->zn = calloc(ne, sizeof *sv->zn);
+    sv->s = calloc(m * d, sizeof *sv->s);
+    sv->y = calloc(m * d, sizeof *sv->y);
+    sv->rho = calloc(m, sizeof *sv->rho);
+    sv->alpha = calloc(m, sizeof *sv->alpha);
+    if (!sv->w || !sv->g || !sv->wn || !sv->gn || !sv->dir || !sv->pg || !sv->z || !sv->zn || !sv->s || !sv->y ||
+        !sv->rho || !sv->alpha)
+        return gn__fail(GN_ENOMEM, "out of memory for L-BFGS state (%zu features, --memory %zu: %zu MiB)", sv->dim, m,
+                        ((2 * m + 6) * d * sizeof(double)) >> 20);
+    return GN_OK;
+}
+
+static unsigned resolve_threads(uint32_t t) {
+    if (t > 0) return t;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (unsigned)n : 1;
+}
+
+/* Poisson needs counts; the key of an example is (file index << 40) ^ byte offset of its line. */
+static int check_labels(const gn_bdata *d, gn_loss loss, const char *const *paths, size_t npaths) {
+    if (loss != GN_LOSS_POISSON) return GN_OK;
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->label[i] >= 0) continue;
+        const uint64_t file = d->key[i] >> 40;
+        return gn__fail(GN_EPARSE, "%s: the line at byte %llu has label %g: poisson loss needs labels >= 0",
+                        file < npaths ? paths[file] : "input", (unsigned long long)(d->key[i] & ((1ull << 40) - 1)),
+                        (double)d->label[i]);
+    }
+    return GN_OK;
+}
+
+/* One online pass over the in-memory data (averaged across ranks) to start from. */
+static int warm_start(const gn_train_options *o, const gn_data_spec *spec, const gn_bdata *data, float *w0,
+                      double *prog_loss) {
+    gn_learner *l;
+    gn_train_options oo = *o;
+    oo.optimizer = GN_OPT_AUTO;
+    GN_TRY(gn__learner_new(&oo, spec, &l));
+    gn_batch view;
+    gn__bdata_view(data, &view);
+    int st = gn__learner_learn_batch(l, &view);
+    gn_learn_stats ls;
+    gn__learner_take_stats(l, &ls);
+    double buf[2] = {ls.train_loss, ls.train_weight};
+    if (st == GN_OK) st = gn__dist_agree(st);
+    if (st == GN_OK) st = gn__dist_allreduce_sum(buf, 2);
+    if (st == GN_OK) st = gn__dist_average_learner(l);
+    if (st == GN_OK) gn__learner_weights(l, w0);
+    *prog_loss = buf[1] > 0 ? buf[0] / buf[1] : NAN;
+    gn__learner_free(l);
+    return st;
+}
+
+/* Adds the solver's and the job's figures to the model's metrics. */
+static void add_metrics(gn_model *m, const solver *sv, size_t dim) {
+    json_t *metrics = m->extra ? json_object_get(m->extra, "metrics") : NULL;
+    if (!metrics) return;
+    uint64_t red, bytes;
+    gn__dist_stats(&red, &bytes);
+    json_object_set_new(metrics, "iterations", json_integer(sv->iterations));
+    json_object_set_new(metrics, "evaluations", json_integer(sv->evaluations));
+    json_object_set_new(metrics, "stop", json_string(sv->stop ? sv->stop : ""));
+    json_object_set_new(metrics, "features", json_integer((json_int_t)dim));
+    json_object_set_new(metrics, "ranks", json_integer(gn__dist_size()));
+    json_object_set_new(metrics, "allreduce_calls", json_integer((json_int_t)red));
+    json_object_set_new(metrics, "allreduce_bytes", json_integer((json_int_t)bytes));
+}
+
+/* The diagonal preconditioner: D_j = c * sum_i weight_i x_ij^2 + l2, with c a bound on the
+ * loss's curvature (logistic 1/4, squared 2, poisson 1), summed over ranks; hinv = 1/D. Features
+ * seen in very different numbers of examples make the Hessian badly scaled, which this corrects
+ * in L-BFGS's initial matrix (H0 = gamma D^-1). */
+static int preconditioner(solver *sv, const gn_bdata *d, const gn_train_options *o) {
+    const size_t n = sv->dim;
+    double *h = calloc(n + 1, sizeof *h);
+    if (!h) return gn__fail(GN_ENOMEM, "out of memory");
+    for (size_t e = 0; e < d->n; e++) {
+        const double wt = d->weight[e];
+        for (size_t k = d->start[e]; k < d->start[e + 1]; k++) h[d->index[k]] += wt * (double)d->value[k] * d->value[k];
+    }
+    int st = gn__dist_allreduce_sum(h, n);
+    if (st != GN_OK) {
+        free(h);
+        return st;
+    }
+    const double c = o->loss == GN_LOSS_LOGISTIC ? 0.25 : o->loss == GN_LOSS_SQUARED ? 2.0 : 1.0;
+    for (size_t j = 0; j < n; j++) {
+        double dj = c * h[j] + o->l2;
+        h[j] = dj > 0 ? 1.0 / dj : 1.0;
+    }
+    sv->hinv = h;
+    return GN_OK;
+}
+
+/* Moves the examples selected as held out (the online learners' rule: mix64(key ^ seed) mod 10^6
+ * below holdout x 10^6) from d to held. */
+static int split_holdout(gn_bdata *d, double fraction, uint64_t seed, gn_bdata *held) {
+    const uint64_t cut = (uint64_t)(fraction * 1e6);
+    gn_bdata keep;
+    memset(&keep, 0, sizeof keep);
+    for (size_t e = 0; e < d->n; e++) {
+        gn_batch one;
+        memset(&one, 0, sizeof one);
+        one.n = one.cap = 1;
+        one.label = d->label + e;
+        one.weight = d->weight + e;
+        one.key = d->key + e;
+        one.start = d->start + e;
+        one.index = d->index;
+        one.value = d->value;
+        int st = gn__bdata_append(gn__mix64(d->key[e] ^ seed) % 1000000 < cut ? held : &keep, &one);
+        if (st != GN_OK) {
+            gn__bdata_free(&keep);
+            return st;
+        }
+    }
+    gn__bdata_free(d);
+    *d = keep;
+    return GN_OK;
+}
+
+/* Mean loss of the model on the held-out examples of all ranks (NaN if there are none). */
+static int holdout_loss(const gn_model *m, const gn_bdata *held, gn_loss loss, double tau, double *out) {
+    double buf[2] = {0, 0};
+    for (size_t e = 0; e < held->n; e++) {
+        const size_t k0 = held->start[e];
+        double s = gn__model_score(m, held->index + k0, held->value + k0, held->start[e + 1] - k0);
+        buf[0] += held->weight[e] * gn__loss_value(loss, s, held->label[e], tau);
+        buf[1] += held->weight[e];
+    }
+    GN_TRY(gn__dist_allreduce_sum(buf, 2));
+    *out = buf[1] > 0 ? buf[0] / buf[1] : NAN;
+    return GN_OK;
+}
 
 int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progress_fn fn, void *user,
                            gn_model **out, gn_train_summary *sum, const char *const *paths, size_t npaths) {
-    (void)src; (void)fn; (void)user; (void)out; (void)sum; (void)paths; (void)npaths;
-    return gn__fail(GN_EUNSUPPORTED, "--optimizer %s is not available yet", gn_optimizer_name(o->optimizer));
+    solver sv;
+    memset(&sv, 0, sizeof sv);
+    sv.o = o;
+    sv.fn = fn;
+    sv.user = user;
+    sv.t0 = gn__now();
+    gn_bdata data, held;
+    memset(&data, 0, sizeof data);
+    memset(&held, 0, sizeof held);
+    uint64_t *used = NULL;
+    uint32_t *slots = NULL;
+    float *w0 = NULL;
+    gn_model *m = NULL;
+    int st = gn__dist_init();
+    if (st != GN_OK) return st;
+    const int rank = gn__dist_rank(), size = gn__dist_size();
+    /* Every rank reads only its own part (T threads, each a sub-part); a failure on any rank
+     * (missing file, bad line) is agreed on before anyone goes on, so no rank waits for one that
+     * has given up. The whole input's source gives the resolved spec and parser. */
+    uint64_t skipped = 0;
+    const uint32_t threads = resolve_threads(o->threads);
+    st = gn__source_resolve(src);
+    if (st == GN_OK)
+        st = gn__bdata_read(src, gn__source_spec(src), paths, npaths, (uint32_t)rank, (uint32_t)size, threads,
+                            o->batch_size, &data, &skipped);
+    if (st == GN_OK) st = check_labels(&data, o->loss, paths, npaths);
+    if (st == GN_OK && o->holdout > 0) st = split_holdout(&data, o->holdout, o->seed, &held);
+    if ((st = gn__dist_agree(st)) != GN_OK) goto done;
+    const gn_data_spec *spec = gn__source_spec(src);
+    const size_t nslots = (size_t)1 << spec->bits;
+    uint64_t counts[2] = {data.n, skipped};
+    if ((st = gn__dist_allreduce_sum_u64(counts, 2)) != GN_OK) goto done;
+    sv.n_global = counts[0];
+    sum->examples = counts[0];
+    sum->skipped = counts[1];
+    sum->ranks = size;
+    if (counts[0] == 0) {
+        st = gn__fail(GN_EPARSE, "%s: no examples in the input", npaths ? paths[0] : "input");
+        goto done;
+    }
+    if (o->warm_start_online) {
+        if (!(w0 = malloc(nslots * sizeof *w0))) {
+            st = gn__fail(GN_ENOMEM, "out of memory");
+            goto done;
+        }
+        double pl;
+        if ((st = warm_start(o, spec, &data, w0, &pl)) != GN_OK) goto done;
+        sum->progressive_loss = pl;
+        sv.pass_offset = 1;
+    }
+    /* Dense renumbering of the slots that occur on any rank (the same on every rank). */
+    const size_t words = (nslots + 63) / 64;
+    if (!(used = calloc(words, sizeof *used))) {
+        st = gn__fail(GN_ENOMEM, "out of memory");
+        goto done;
+    }
+    gn__bdata_mark_used(&data, used, nslots);
+    if ((st = gn__dist_allreduce_or(used, words)) != GN_OK) goto done;
+    if ((st = gn__bdata_remap(&data, used, nslots, &slots, &sv.dim)) != GN_OK) goto done;
+    sv.m = o->lbfgs_memory;
+    if ((st = solver_alloc(&sv, data.n)) != GN_OK) goto done;
+    /* no more threads than there is work to share: a pass over fewer than 2^18 features (about
+     * 0.3 ms) costs less than waking a thread for it, on a busy machine especially */
+    uint32_t eval_threads = threads;
+    if (data.nnz < (size_t)threads << 18) eval_threads = data.nnz >> 18 > 0 ? (uint32_t)(data.nnz >> 18) : 1;
+    if ((st = gn__objective_new(&data, sv.dim, o->loss, eval_threads, &sv.obj)) != GN_OK) goto done;
+    if ((st = preconditioner(&sv, &data, o)) != GN_OK) goto done;
+    if (w0)
+        for (size_t j = 0; j < sv.dim; j++) sv.w[j] = w0[slots[j]];
+    gn__objective_margins(sv.obj, sv.w, sv.z, NULL);
+    st = o->optimizer == GN_OPT_OWLQN ? solve_owlqn(&sv) : solve_lbfgs(&sv);
+    if (st != GN_OK) goto done;
+    /* the final objective from exact margins (the solver updates margins incrementally) */
+    {
+        double buf[1];
+        gn__objective_margins(sv.obj, sv.w, sv.z, &buf[0]);
+        if ((st = gn__dist_allreduce_sum(buf, 1)) != GN_OK) goto done;
+        sv.f = buf[0] + regulariser(&sv, sv.w);
+    }
+    sum->objective = sv.f;
+    sum->iterations = sv.iterations;
+    sum->passes = sv.evaluations + (o->warm_start_online ? 1 : 0);
+    sum->seconds = gn__now() - sv.t0;
+    if ((st = gn__model_new(GN_KIND_LINEAR, o->loss, spec, 1, &m)) != GN_OK) goto done;
+    m->quantile_tau = o->quantile_tau;
+    for (size_t j = 0; j < sv.dim; j++) m->w[slots[j]] = (float)sv.w[j];
+    if (o->holdout > 0 && (st = holdout_loss(m, &held, o->loss, o->quantile_tau, &sum->holdout_loss)) != GN_OK)
+        goto done;
+    if ((st = gn__attach_metadata(m, o, paths, npaths, sum, gn__source_parser(src))) != GN_OK) goto done;
+    add_metrics(m, &sv, sv.dim);
+    if ((st = gn__model_finalize(m)) != GN_OK) goto done;
+    *out = m;
+    m = NULL;
+done:
+    gn_model_free(m);
+    gn__objective_free(sv.obj);
+    solver_free(&sv);
+    free(slots);
+    free(used);
+    free(w0);
+    gn__bdata_free(&data);
+    gn__bdata_free(&held);
+    return st;
 }
