@@ -64,5 +64,7 @@ void gn_set_log_hook(gn_log_fn fn, void *user);
 #include "gannet/train.h"
 #include "gannet/dist.h"
 #include "gannet/select.h"
+#include "gannet/cache.h"
+#include "gannet/serve.h"
 
 #endif
