@@ -209,7 +209,7 @@ const char cli_train_help[] =
     "  --early-stop N          stop after N passes without holdout improvement (default 3)\n"
     "  --seed N                seed for holdout/fold selection (default 0)\n"
     "  --threads N             threads (default: all cores)\n"
-    "  --deterministic         same model on every run whatever the thread count\n"
+    "  --deterministic         same model on every run for a given --threads\n"
     "  --memory M              L-BFGS history size (default 10)\n"
     "  --tol T                 L-BFGS/OWL-QN relative gradient tolerance (default 1e-6)\n"
     "  --max-iter N            L-BFGS/OWL-QN iteration limit (default 500)\n"

@@ -41,7 +41,7 @@ typedef struct gn_train_options {
     double holdout;          /* fraction of examples held out for validation (0 = none) */
     uint32_t early_stop;     /* stop after this many passes without holdout improvement (0 = never) */
     uint32_t threads;        /* 0 = all cores */
-    int deterministic;       /* same model on every run with any thread count */
+    int deterministic;       /* same model on every run for a given thread count (per-thread shards averaged at pass ends) */
     uint64_t seed;           /* for holdout selection, shuffling and initialisation */
     uint32_t batch_size;     /* examples per parsed batch; default 1024 */
     /* batch solvers (L-BFGS / OWL-QN) */
