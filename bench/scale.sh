@@ -52,7 +52,7 @@ for t in 1 2; do
     bench "cache, $t thread(s)" "$RUNS" "$GANNET" train -d "$TRAIN" --cache "$OUT/train.cache" -m "$OUT/m.gnm" --bits 20 --threads $t --quiet
 done
 
-"$GANNET" train -d "$TRAIN" --cache "$OUT/train.cache" -m "$OUT/m.gnm" --bits 20 --threads 2 --quiet
+"$GANNET" train -d "$TRAIN" --cache "$OUT/train.cache" -m "$OUT/m.gnm" --bits 20 --threads 2 --quiet >/dev/null 2>&1
 "$GANNET" predict -m "$OUT/m.gnm" -d "$TEST" -o "$OUT/p"
 cut -d' ' -f1 "$TEST" | paste -d' ' - "$OUT/p" > "$OUT/ls"
 echo "   test AUC after one pass from the cache, 2 threads: $(auc "$OUT/ls")"
@@ -76,7 +76,7 @@ if [ "${QUICK:-0}" != 1 ]; then
         synth "$BENCH_DATA/synth_nnz$nnz.libsvm" 200000 $nnz 1000000 3
         rm -f "$OUT/t"
         for i in $(seq "$RUNS"); do
-            timed "$OUT/t" "$GANNET" train -d "$BENCH_DATA/synth_nnz$nnz.libsvm" -m "$OUT/m.gnm" --bits 20 --threads 2 --quiet
+            timed "$OUT/t" "$GANNET" train -d "$BENCH_DATA/synth_nnz$nnz.libsvm" -m "$OUT/m.gnm" --bits 20 --threads 2 --quiet >/dev/null 2>&1
         done
         row "nnz $nnz, 2 threads" 200000 "$OUT/t"
     done
@@ -87,7 +87,7 @@ if [ "${BIG:-0}" = 1 ]; then
     big=$BENCH_DATA/synth_big.libsvm
     for i in $(seq 10); do cat "$TRAIN"; done > "$big"
     rm -f "$OUT/t"
-    timed "$OUT/t" "$GANNET" train -d "$big" -m "$OUT/m.gnm" --bits 20 --threads 2 --quiet
+    timed "$OUT/t" "$GANNET" train -d "$big" -m "$OUT/m.gnm" --bits 20 --threads 2 --quiet >/dev/null 2>&1
     row "10x file, 2 threads" $((ROWS * 10)) "$OUT/t"
     rm -f "$big"
 fi

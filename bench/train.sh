@@ -20,7 +20,7 @@ echo "== gannet train, 1 pass, --threads 1 --bits $BITS, $ROWS rows, $RUNS runs"
 THREADS_FLAG=""
 "$GANNET" train --help | grep -q -- '--threads' && THREADS_FLAG="--threads 1"
 for i in $(seq "$RUNS"); do
-    timed "$OUT/gannet" "$GANNET" train -d "$TRAIN" -m "$OUT/model.gnm" --bits "$BITS" $THREADS_FLAG --quiet 2>/dev/null
+    timed "$OUT/gannet" "$GANNET" train -d "$TRAIN" -m "$OUT/model.gnm" --bits "$BITS" $THREADS_FLAG --quiet >/dev/null 2>&1
 done
 g_wall=$(awk '{print $1}' "$OUT/gannet" | median)
 g_cpu=$(awk '{print $2+$3}' "$OUT/gannet" | median)

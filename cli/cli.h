@@ -62,6 +62,10 @@ typedef struct cli_progress {
     int enabled;
     int json_lines;     /* reserved: JSON progress to a file */
     FILE *log;          /* --log-json FILE: one JSON object per report */
+    /* for the loss since the last report ("current" loss, as VW's "since last") */
+    uint32_t last_pass;
+    uint64_t last_examples, pass_first_examples;
+    double last_loss_sum;
 } cli_progress;
 void cli_progress_cb(const gn_progress *p, void *user);
 void cli_progress_done(cli_progress *cp);

@@ -117,7 +117,8 @@ int cmd_train(int argc, char **argv) {
         rc = cli_fail("train", st);
         goto out;
     }
-    cli_progress cp = {0, 0, NULL};
+    cli_progress cp;
+    memset(&cp, 0, sizeof cp);
     const int rank0 = gn_dist_rank() == 0; /* under MPI only rank 0 reports and saves */
     cp.enabled = rank0 && !quiet && (force_progress || isatty(STDERR_FILENO));
     if (log_path && rank0 && !(cp.log = fopen(log_path, "a"))) {

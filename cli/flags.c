@@ -346,6 +346,18 @@ void cli_progress_cb(const gn_progress *p, void *user) {
         fflush(cp->log);
     }
     if (!cp->enabled) return;
+    /* the loss of the examples since the last report, from the pass means */
+    if (p->pass != cp->last_pass) {
+        cp->last_pass = p->pass;
+        cp->pass_first_examples = cp->last_examples;
+        cp->last_loss_sum = 0;
+    }
+    double n_pass = (double)(p->examples - cp->pass_first_examples);
+    double sum = isnan(p->progressive_loss) ? 0 : p->progressive_loss * n_pass;
+    double n_new = (double)(p->examples - cp->last_examples);
+    double current = n_new > 0 ? (sum - cp->last_loss_sum) / n_new : p->progressive_loss;
+    cp->last_examples = p->examples;
+    cp->last_loss_sum = sum;
     char done[32], mbs[32];
     human_bytes((double)p->bytes_done, done, sizeof done);
     human_bytes(p->seconds > 0 ? (double)p->bytes_done / p->seconds : 0, mbs, sizeof mbs);
@@ -355,8 +367,8 @@ void cli_progress_cb(const gn_progress *p, void *user) {
         double left = p->seconds * (1 - frac) / frac; /* for this pass */
         snprintf(eta, sizeof eta, " %5.1f%% ETA %.0fs", 100 * frac, left);
     }
-    fprintf(stderr, "\rpass %u  %llu ex  %.0f ex/s  %s (%s/s)  loss %.5f", p->pass,
-            (unsigned long long)p->examples, rate, done, mbs, p->progressive_loss);
+    fprintf(stderr, "\rpass %u  %llu ex  %.0f ex/s  %s (%s/s)  loss %.5f (current %.5f)", p->pass,
+            (unsigned long long)p->examples, rate, done, mbs, p->progressive_loss, current);
     if (!isnan(p->holdout_loss)) fprintf(stderr, "  holdout %.5f", p->holdout_loss);
     fprintf(stderr, "%s\033[K", eta);
     if (p->end_of_pass) fputc('\n', stderr);
