@@ -39,6 +39,18 @@ synth_default() {
     synth "$BENCH_DATA/synth_test.libsvm" 100000 50 1000000 2
 }
 
+# synth_setup: builds gannet, writes the default workload and sets TRAIN, TEST, ROWS and a
+# scratch folder OUT that is removed on exit.
+synth_setup() {
+    build_gannet
+    synth_default
+    TRAIN=$BENCH_DATA/synth_train.libsvm
+    TEST=$BENCH_DATA/synth_test.libsvm
+    ROWS=$(wc -l < "$TRAIN")
+    OUT=$(mktemp -d)
+    trap 'rm -rf "$OUT"' EXIT
+}
+
 # timed OUT CMD...: runs CMD with GNU time; appends "wall_s user_s sys_s maxrss_kb" to OUT.
 timed() {
     local out=$1; shift

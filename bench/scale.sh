@@ -11,13 +11,7 @@
 #          BENCH_DATA and deleted afterwards).
 source "$(dirname "$0")/common.sh"
 RUNS=${1:-3}
-build_gannet
-synth_default
-TRAIN=$BENCH_DATA/synth_train.libsvm
-TEST=$BENCH_DATA/synth_test.libsvm
-ROWS=$(wc -l < "$TRAIN")
-OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
+synth_setup
 
 # row NAME ROWS FILE: prints the medians of the runs recorded in FILE
 row() {

@@ -8,13 +8,7 @@
 source "$(dirname "$0")/common.sh"
 RUNS=${1:-5}
 BITS=${BITS:-20}
-build_gannet
-synth_default
-TRAIN=$BENCH_DATA/synth_train.libsvm
-TEST=$BENCH_DATA/synth_test.libsvm
-ROWS=$(wc -l < "$TRAIN")
-OUT=$(mktemp -d)
-trap 'rm -rf "$OUT"' EXIT
+synth_setup
 
 echo "== gannet train, 1 pass, --threads 1 --bits $BITS, $ROWS rows, $RUNS runs"
 THREADS_FLAG=""

@@ -1,5 +1,6 @@
 /* fuzz/fuzz_common.h: small helpers shared by the libFuzzer targets: a byte reader over the fuzz
- * input and a private temp file to hand file-based APIs their input. */
+ * input, a private temp file to hand file-based APIs their input, and a small synthetic linear
+ * model. */
 #ifndef GN_FUZZ_COMMON_H
 #define GN_FUZZ_COMMON_H
 
@@ -9,6 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+
+#include "model/model.h"
 
 /* A crash the fuzzer reports: an invariant of the library did not hold. */
 #define FUZZ_ASSERT(cond) do { if (!(cond)) { fprintf(stderr, "fuzz assertion failed: %s (%s:%d)\n", #cond, __FILE__, __LINE__); abort(); } } while (0)
@@ -48,6 +51,30 @@ static inline const char *fuzz_temp_file(const uint8_t *data, size_t n) {
     if (n && fwrite(data, 1, n, f) != n) abort();
     if (fclose(f) != 0) abort();
     return path;
+}
+
+/* A finalized linear model for format/loss with 2^bits slots and deterministic weights
+ * w[i] = ((i % wmod) - wmod / 2) * wscale. CSV models read ',' with no header and treat columns
+ * 3-4 as categorical. extra (owned by the model; may be NULL) is set before finalizing. Aborts on
+ * any failure. */
+static inline gn_model *fuzz_linear_model(gn_format format, gn_loss loss, unsigned bits, int wmod, float wscale,
+                                          json_t *extra) {
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    spec.format = format;
+    spec.bits = bits;
+    spec.label_kind = GN_LABEL_NONE;
+    if (format == GN_FORMAT_CSV) {
+        spec.sep = ',';
+        spec.header = 0;
+        strcpy(spec.categorical, "3-4");
+    }
+    gn_model *m = NULL;
+    if (gn__model_new(GN_KIND_LINEAR, loss, &spec, 1, &m) != GN_OK) abort();
+    for (size_t i = 0; i < m->nweights; i++) m->w[i] = (float)((int)(i % (size_t)wmod) - wmod / 2) * wscale;
+    m->extra = extra;
+    if (gn__model_finalize(m) != GN_OK) abort();
+    return m;
 }
 
 #endif

@@ -11,21 +11,7 @@
 static gn_model *models[4];
 
 static gn_model *make_model(gn_format format, gn_loss loss) {
-    gn_data_spec spec;
-    gn_data_spec_init(&spec);
-    spec.format = format;
-    spec.bits = 12;
-    spec.label_kind = GN_LABEL_NONE;
-    if (format == GN_FORMAT_CSV) {
-        spec.sep = ',';
-        spec.header = 0;
-        strcpy(spec.categorical, "3-4");
-    }
-    gn_model *m = NULL;
-    if (gn__model_new(GN_KIND_LINEAR, loss, &spec, 1, &m) != GN_OK) abort();
-    for (size_t i = 0; i < m->nweights; i++) m->w[i] = (float)((int)(i % 17) - 8) * 0.25f;
-    if (gn__model_finalize(m) != GN_OK) abort();
-    return m;
+    return fuzz_linear_model(format, loss, 12, 17, 0.25f, NULL);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

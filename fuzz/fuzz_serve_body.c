@@ -13,27 +13,14 @@
 static gn_model *models[3];
 
 static gn_model *make_model(gn_format format, gn_loss loss) {
-    gn_data_spec spec;
-    gn_data_spec_init(&spec);
-    spec.format = format;
-    spec.bits = 10;
-    spec.label_kind = GN_LABEL_NONE;
-    if (format == GN_FORMAT_CSV) {
-        spec.sep = ',';
-        spec.header = 0;
-        strcpy(spec.categorical, "3-4");
-    }
-    gn_model *m = NULL;
-    if (gn__model_new(GN_KIND_LINEAR, loss, &spec, 1, &m) != GN_OK) abort();
-    for (size_t i = 0; i < m->nweights; i++) m->w[i] = (float)((int)(i % 13) - 6) * 0.5f;
+    json_t *extra = NULL;
     if (format == GN_FORMAT_CSV) { /* the columns a CSV model stores for serving named input */
-        m->extra = json_pack("{s:[{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s}]}", "columns", "name", "y", "role", "label",
-                             "name", "c2", "role", "numeric", "name", "c3", "role", "categorical", "name", "c4",
-                             "role", "categorical");
-        if (!m->extra) abort();
+        extra = json_pack("{s:[{s:s,s:s},{s:s,s:s},{s:s,s:s},{s:s,s:s}]}", "columns", "name", "y", "role", "label",
+                          "name", "c2", "role", "numeric", "name", "c3", "role", "categorical", "name", "c4", "role",
+                          "categorical");
+        if (!extra) abort();
     }
-    if (gn__model_finalize(m) != GN_OK) abort();
-    return m;
+    return fuzz_linear_model(format, loss, 10, 13, 0.5f, extra);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {

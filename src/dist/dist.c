@@ -188,48 +188,38 @@ int gn__dist_agree(int status) {
 #endif
 }
 
-int gn__dist_allreduce_sum(double *buf, size_t n) {
-    if (dist.size <= 1) return GN_OK;
+/* The reductions' common start: with one rank there is nothing to do; otherwise count the call. */
+static int reduction_counted(size_t bytes) {
+    if (dist.size <= 1) return 0;
     dist.reductions++;
-    dist.bytes += n * sizeof *buf;
+    dist.bytes += bytes;
+    return 1;
+}
+
 #if GN_HAVE_MPI
-    return reduce_bcast(buf, n, sizeof *buf, MPI_DOUBLE, MPI_SUM);
+#define REDUCE(fn, buf, n, type, op) fn(buf, n, sizeof *(buf), type, op)
 #else
-    return GN_OK;
+#define REDUCE(fn, buf, n, type, op) GN_OK /* dist.size is always 1 without MPI */
 #endif
+
+int gn__dist_allreduce_sum(double *buf, size_t n) {
+    if (!reduction_counted(n * sizeof *buf)) return GN_OK;
+    return REDUCE(reduce_bcast, buf, n, MPI_DOUBLE, MPI_SUM);
 }
 
 int gn__dist_allreduce_sum_float(float *buf, size_t n) {
-    if (dist.size <= 1) return GN_OK;
-    dist.reductions++;
-    dist.bytes += n * sizeof *buf;
-#if GN_HAVE_MPI
-    return reduce_bcast(buf, n, sizeof *buf, MPI_FLOAT, MPI_SUM);
-#else
-    return GN_OK;
-#endif
+    if (!reduction_counted(n * sizeof *buf)) return GN_OK;
+    return REDUCE(reduce_bcast, buf, n, MPI_FLOAT, MPI_SUM);
 }
 
 int gn__dist_allreduce_sum_u64(uint64_t *buf, size_t n) {
-    if (dist.size <= 1) return GN_OK;
-    dist.reductions++;
-    dist.bytes += n * sizeof *buf;
-#if GN_HAVE_MPI
-    return allreduce_exact(buf, n, sizeof *buf, MPI_UINT64_T, MPI_SUM);
-#else
-    return GN_OK;
-#endif
+    if (!reduction_counted(n * sizeof *buf)) return GN_OK;
+    return REDUCE(allreduce_exact, buf, n, MPI_UINT64_T, MPI_SUM);
 }
 
 int gn__dist_allreduce_or(uint64_t *buf, size_t n) {
-    if (dist.size <= 1) return GN_OK;
-    dist.reductions++;
-    dist.bytes += n * sizeof *buf;
-#if GN_HAVE_MPI
-    return allreduce_exact(buf, n, sizeof *buf, MPI_UINT64_T, MPI_BOR);
-#else
-    return GN_OK;
-#endif
+    if (!reduction_counted(n * sizeof *buf)) return GN_OK;
+    return REDUCE(allreduce_exact, buf, n, MPI_UINT64_T, MPI_BOR);
 }
 
 void gn__dist_finalize(void) {

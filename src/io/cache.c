@@ -16,6 +16,7 @@
 
 #include "io/source.h"
 #include "model/model.h"
+#include "util/atomic_file.h"
 #include "util/error.h"
 
 #define CACHE_MAGIC "GNCACHE1"
@@ -68,18 +69,6 @@ static const unsigned char *get_varint(const unsigned char *p, const unsigned ch
         }
     }
     return NULL;
-}
-
-static int write_all(int fd, const void *buf, size_t n, const char *path) {
-    const char *p = buf;
-    while (n > 0) {
-        ssize_t w = write(fd, p, n);
-        if (w < 0 && errno == EINTR) continue;
-        if (w < 0) return gn__fail(GN_EIO, "%s: write failed: %s", path, strerror(errno));
-        p += w;
-        n -= (size_t)w;
-    }
-    return GN_OK;
 }
 
 static int read_at(int fd, void *buf, size_t n, uint64_t off, const char *path) {
@@ -169,8 +158,8 @@ static int flush_block(block_writer *w) {
     put_u32(hdr + 12, (uint32_t)w->raw_len);
     put_u32(hdr + 16, w->nex);
     put_u64(hdr + 20, XXH3_64bits(payload, stored));
-    GN_TRY(write_all(w->fd, hdr, sizeof hdr, w->path));
-    GN_TRY(write_all(w->fd, payload, stored, w->path));
+    GN_TRY(gn__write_all(w->fd, hdr, sizeof hdr, w->path));
+    GN_TRY(gn__write_all(w->fd, payload, stored, w->path));
     w->blocks++;
     w->examples += w->nex;
     w->nex = 0;
@@ -234,7 +223,8 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
                     gn_cache_info *info) {
     gn_source *src = NULL;
     json_t *hdr = NULL;
-    char *hdr_text = NULL, *tmp = NULL;
+    char *hdr_text = NULL;
+    gn_atomic_file af = {-1, NULL, out_path};
     block_writer w;
     memset(&w, 0, sizeof w);
     w.fd = -1;
@@ -250,11 +240,8 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
     json_t *cols = gn__source_parser(src) ? gn__parser_columns_json(gn__source_parser(src)) : NULL;
     json_object_set_new(hdr, "columns", cols ? cols : json_null());
     if (!(hdr_text = dump(hdr))) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
-    size_t tl = strlen(out_path) + 32;
-    if (!(tmp = malloc(tl))) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
-    snprintf(tmp, tl, "%s.tmp.%ld", out_path, (long)getpid());
-    w.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (w.fd < 0) { st = gn__fail(GN_EIO, "%s: cannot create: %s", tmp, strerror(errno)); goto done; }
+    if ((st = gn__atomic_create(&af, out_path)) != GN_OK) goto done;
+    w.fd = af.fd;
     w.raw_cap = BLOCK_RAW_TARGET * 2;
     w.raw = malloc(w.raw_cap);
     w.zc = ZSTD_createCCtx();
@@ -267,9 +254,9 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
         put_u32(head + 12, (uint32_t)hl);
         unsigned char sum[8];
         put_u64(sum, XXH3_64bits(hdr_text, hl));
-        if ((st = write_all(w.fd, head, 16, tmp)) != GN_OK) goto done;
-        if ((st = write_all(w.fd, hdr_text, hl, tmp)) != GN_OK) goto done;
-        if ((st = write_all(w.fd, sum, 8, tmp)) != GN_OK) goto done;
+        if ((st = gn__write_all(w.fd, head, 16, out_path)) != GN_OK) goto done;
+        if ((st = gn__write_all(w.fd, hdr_text, hl, out_path)) != GN_OK) goto done;
+        if ((st = gn__write_all(w.fd, sum, 8, out_path)) != GN_OK) goto done;
     }
     if ((st = gn__batch_init(&b, 4096, 4096 * 32)) != GN_OK) goto done;
     while ((st = gn__source_next(src, &b, 4096)) == GN_OK)
@@ -285,17 +272,12 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
         put_u64(tr + 16, w.examples);
         put_u64(tr + 24, gn__source_skipped(src));
         put_u64(tr + 32, XXH3_64bits(tr, 32));
-        if ((st = write_all(w.fd, tr, sizeof tr, tmp)) != GN_OK) goto done;
+        if ((st = gn__write_all(w.fd, tr, sizeof tr, out_path)) != GN_OK) goto done;
     }
-    if (fsync(w.fd) != 0) { st = gn__fail(GN_EIO, "%s: fsync failed: %s", tmp, strerror(errno)); goto done; }
     struct stat sb;
     if (fstat(w.fd, &sb) == 0 && info) info->bytes = (uint64_t)sb.st_size;
-    close(w.fd);
-    w.fd = -1;
-    if (rename(tmp, out_path) != 0) {
-        st = gn__fail(GN_EIO, "%s: cannot rename to %s: %s", tmp, out_path, strerror(errno));
-        goto done;
-    }
+    w.fd = -1; /* af owns it */
+    if ((st = gn__atomic_commit(&af, NULL)) != GN_OK) goto done;
     if (info) {
         info->examples = w.examples;
         info->blocks = w.blocks;
@@ -303,9 +285,7 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
     }
     st = GN_OK;
 done:
-    if (w.fd >= 0) close(w.fd);
-    if (st != GN_OK && tmp) unlink(tmp);
-    free(tmp);
+    gn__atomic_discard(&af, NULL); /* nothing left to do after a commit */
     free(hdr_text);
     json_decref(hdr);
     free(w.raw);

@@ -61,16 +61,6 @@ struct gn_line_reader {
     char errmsg[GN_LR_ERRMSG];
 };
 
-/* strerror is not thread-safe everywhere; the XSI strerror_r is (the build asks for POSIX). */
-static const char *errno_text(int err, char *buf, size_t n) {
-#if defined(__GLIBC__) && defined(_GNU_SOURCE)
-    return strerror_r(err, buf, n);
-#else
-    if (strerror_r(err, buf, n) != 0) snprintf(buf, n, "error %d", err);
-    return buf;
-#endif
-}
-
 /* Fails the reader for good: the status and message come back on every later call. */
 static gn_status lr_fail(gn_line_reader *r, gn_status st) {
     r->failed = st;
@@ -81,7 +71,7 @@ static gn_status lr_fail(gn_line_reader *r, gn_status st) {
 static gn_status lr_read_error(gn_line_reader *r, int err) {
     char eb[128];
     gn__fail(GN_EIO, "%s: read error after line %llu: %s", r->path, (unsigned long long)r->lineno,
-             errno_text(err, eb, sizeof eb));
+             gn__errno_text(err, eb, sizeof eb));
     return lr_fail(r, GN_EIO);
 }
 
@@ -345,18 +335,18 @@ int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out
     } else {
         r->fd = open(path, O_RDONLY | O_CLOEXEC);
         if (r->fd < 0) {
-            st = gn__fail(GN_EIO, "%s: cannot open: %s", path, errno_text(errno, eb, sizeof eb));
+            st = gn__fail(GN_EIO, "%s: cannot open: %s", path, gn__errno_text(errno, eb, sizeof eb));
             goto fail;
         }
         r->own_fd = true;
     }
     struct stat sb;
     if (fstat(r->fd, &sb) != 0) {
-        st = gn__fail(GN_EIO, "%s: cannot open: %s", r->path, errno_text(errno, eb, sizeof eb));
+        st = gn__fail(GN_EIO, "%s: cannot open: %s", r->path, gn__errno_text(errno, eb, sizeof eb));
         goto fail;
     }
     if (S_ISDIR(sb.st_mode)) {
-        st = gn__fail(GN_EIO, "%s: cannot open: %s", r->path, errno_text(EISDIR, eb, sizeof eb));
+        st = gn__fail(GN_EIO, "%s: cannot open: %s", r->path, gn__errno_text(EISDIR, eb, sizeof eb));
         goto fail;
     }
     if (S_ISREG(sb.st_mode)) {
@@ -404,7 +394,7 @@ int gn__line_reader_open_range(const char *path, size_t max_line, uint64_t begin
     /* Start one byte early: the line in progress at begin-1 (up to its '\n') belongs to the part
      * before, so a line that starts exactly at begin is ours. */
     if (lseek(r->fd, (off_t)(begin - 1), SEEK_SET) < 0) {
-        gn__fail(GN_EIO, "%s: cannot seek: %s", r->path, errno_text(errno, eb, sizeof eb));
+        gn__fail(GN_EIO, "%s: cannot seek: %s", r->path, gn__errno_text(errno, eb, sizeof eb));
         gn__line_reader_free(r);
         return GN_EIO;
     }

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hash/hash.h"
 #include "util/error.h"
 
 struct gn_shuffler {
@@ -16,12 +17,8 @@ struct gn_shuffler {
     int eof;       /* the input is exhausted */
 };
 
-static uint64_t splitmix(uint64_t *x) {
-    uint64_t z = (*x += 0x9E3779B97F4A7C15ull);
-    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
-    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
-    return z ^ (z >> 31);
-}
+/* splitmix64: a golden-gamma counter through the shared finaliser */
+static uint64_t splitmix(uint64_t *x) { return gn__mix64(*x += 0x9E3779B97F4A7C15ull); }
 
 int gn__shuffler_new(size_t cap, uint64_t seed, gn_shuffler **out) {
     if (cap < 1) cap = 1;

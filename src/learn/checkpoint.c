@@ -12,6 +12,7 @@
 
 #include "learn/train_internal.h"
 #include "model/model.h"
+#include "util/atomic_file.h"
 #include "util/error.h"
 
 #define CK_MAGIC "GNCKPT01"
@@ -56,17 +57,7 @@ typedef struct wbuf {
 static void put(wbuf *w, const void *p, size_t n) {
     if (w->st != GN_OK) return;
     XXH3_64bits_update(w->h, p, n);
-    const char *c = p;
-    while (n > 0) {
-        ssize_t k = write(w->fd, c, n);
-        if (k < 0 && errno == EINTR) continue;
-        if (k < 0) {
-            w->st = gn__fail(GN_EIO, "%s: write failed: %s", w->path, strerror(errno));
-            return;
-        }
-        c += k;
-        n -= (size_t)k;
-    }
+    w->st = gn__write_all(w->fd, p, n, w->path);
 }
 
 static void put_u64(wbuf *w, uint64_t v) {
@@ -90,22 +81,16 @@ int gn__checkpoint_save(const char *path, const gn_train_options *o, const gn_da
     char *text = id ? json_dumps(id, JSON_COMPACT | JSON_SORT_KEYS) : NULL;
     json_decref(id);
     if (!text) return gn__fail(GN_ENOMEM, "out of memory");
-    size_t tl = strlen(path) + 32;
-    char *tmp = malloc(tl);
     wbuf w = {-1, path, XXH3_createState(), GN_OK};
-    if (!tmp || !w.h) {
+    if (!w.h) {
         free(text);
-        free(tmp);
-        XXH3_freeState(w.h);
         return gn__fail(GN_ENOMEM, "out of memory");
     }
     XXH3_64bits_reset(w.h);
-    snprintf(tmp, tl, "%s.tmp.%ld", path, (long)getpid());
-    w.path = tmp;
-    w.fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (w.fd < 0) {
-        w.st = gn__fail(GN_EIO, "%s: cannot create: %s", tmp, strerror(errno));
-    } else {
+    gn_atomic_file af;
+    w.st = gn__atomic_create(&af, path);
+    if (w.st == GN_OK) {
+        w.fd = af.fd;
         uint32_t hl = (uint32_t)strlen(text);
         unsigned char h4[4] = {(unsigned char)hl, (unsigned char)(hl >> 8), (unsigned char)(hl >> 16),
                                (unsigned char)(hl >> 24)};
@@ -137,14 +122,10 @@ int gn__checkpoint_save(const char *path, const gn_train_options *o, const gn_da
         if (cs->best) put(&w, cs->best, nslots * sizeof *cs->best);
         uint64_t sum = XXH3_64bits_digest(w.h);
         put_u64(&w, sum);
-        if (w.st == GN_OK && fsync(w.fd) != 0) w.st = gn__fail(GN_EIO, "%s: fsync failed: %s", tmp, strerror(errno));
-        if (close(w.fd) != 0 && w.st == GN_OK) w.st = gn__fail(GN_EIO, "%s: close failed: %s", tmp, strerror(errno));
-        if (w.st == GN_OK && rename(tmp, path) != 0)
-            w.st = gn__fail(GN_EIO, "%s: cannot rename to %s: %s", tmp, path, strerror(errno));
-        if (w.st != GN_OK) unlink(tmp);
+        if (w.st == GN_OK) w.st = gn__atomic_commit(&af, NULL);
+        else gn__atomic_discard(&af, NULL);
     }
     free(text);
-    free(tmp);
     XXH3_freeState(w.h);
     return w.st;
 }

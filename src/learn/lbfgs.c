@@ -253,6 +253,21 @@ static int line_search(solver *sv, double f0, double d0, double a, double *step,
     return GN_OK;
 }
 
+/* The stopping tests after an accepted step (sv->f is the new objective, fprev the old one):
+ * the (pseudo-)gradient norm gnorm relative to its start norm g0, then the objective's change.
+ * Sets sv->stop and returns 1 when the solver should stop. */
+static int converged(solver *sv, double gnorm, double g0, double fprev, const char *grad_reason) {
+    if (gnorm <= sv->o->tol * g0) {
+        sv->stop = grad_reason;
+        return 1;
+    }
+    if (fprev - sv->f <= 1e-4 * sv->o->tol * fabs(sv->f)) {
+        sv->stop = "relative objective change below 1e-4 * --tol";
+        return 1;
+    }
+    return 0;
+}
+
 static int solve_lbfgs(solver *sv) {
     const size_t n = sv->dim;
     GN_TRY(full_gradient(sv, sv->w, sv->z, 0.0, sv->g, &sv->loss));
@@ -295,14 +310,7 @@ static int solve_lbfgs(solver *sv) {
         sv->loss = loss;
         sv->iterations++;
         report(sv);
-        if (sqrt(dot(sv->g, sv->g, n)) <= sv->o->tol * g0) {
-            sv->stop = "relative gradient norm below --tol";
-            break;
-        }
-        if (fprev - fn <= 1e-4 * sv->o->tol * fabs(fn)) {
-            sv->stop = "relative objective change below 1e-4 * --tol";
-            break;
-        }
+        if (converged(sv, sqrt(dot(sv->g, sv->g, n)), g0, fprev, "relative gradient norm below --tol")) break;
     }
     if (!sv->stop) sv->stop = "--max-iter reached";
     return GN_OK;
@@ -389,14 +397,9 @@ static int solve_owlqn(solver *sv) {
         pseudo_gradient(sv->w, sv->g, l1, sv->pg, n);
         sv->iterations++;
         report(sv);
-        if (sqrt(dot(sv->pg, sv->pg, n)) <= sv->o->tol * pg0) {
-            sv->stop = "relative pseudo-gradient norm below --tol";
+        if (converged(sv, sqrt(dot(sv->pg, sv->pg, n)), pg0, fprev,
+                      "relative pseudo-gradient norm below --tol"))
             break;
-        }
-        if (fprev - fn <= 1e-4 * sv->o->tol * fabs(fn)) {
-            sv->stop = "relative objective change below 1e-4 * --tol";
-            break;
-        }
     }
     if (!sv->stop) sv->stop = "--max-iter reached";
     return GN_OK;

@@ -98,18 +98,15 @@ gn_optimizer gn__learner_optimizer(const gn_learner *l) { return l->opt; }
 double gn__learner_steps(const gn_learner *l) { return l->t; }
 void gn__learner_set_steps(gn_learner *l, double steps) { l->t = steps; }
 
-/* FTRL-Proximal closed form (McMahan et al. 2013, Algorithm 1) for one coordinate. */
-static inline float ftrl_weight(float z, float n, double alpha, double beta, double l1, double l2) {
-    double az = fabs((double)z);
-    if (az <= l1) return 0.0f;
-    double sign = z < 0 ? -1.0 : 1.0;
-    return (float)(-(z - sign * l1) / ((beta + sqrt((double)n)) / alpha + l2));
+/* FTRL-Proximal closed form (McMahan et al. 2013, Algorithm 1) for one coordinate, given z and
+ * r = sqrt(n). The learning loop has r at hand already; everything else goes through ftrl_weight. */
+static inline double ftrl_weight_r(double z, double r, double inv_alpha, double beta, double l1, double l2) {
+    if (fabs(z) <= l1) return 0.0;
+    return -(z - (z < 0 ? -l1 : l1)) / ((beta + r) * inv_alpha + l2);
 }
 
-static inline double link(gn_loss loss, double s) {
-    if (loss == GN_LOSS_LOGISTIC) return 1.0 / (1.0 + exp(-s));
-    if (loss == GN_LOSS_POISSON) return exp(s > 80 ? 80 : s);
-    return s;
+static inline float ftrl_weight(float z, float n, double alpha, double beta, double l1, double l2) {
+    return (float)ftrl_weight_r(z, sqrt((double)n), 1.0 / alpha, beta, l1, l2);
 }
 
 double gn__learner_predict(const gn_learner *l, const uint32_t *idx, const float *val, size_t n) {
@@ -147,9 +144,8 @@ static void learn_ftrl(gn_learner *l, const uint32_t *idx, const float *val, siz
     double s = 0.0;
     for (size_t i = 0; i < n; i++) {
         float *c = t + (size_t)idx[i] * 4;
-        const double z = c[1], r = sqrt((double)c[2]);
-        double w = 0.0;
-        if (fabs(z) > l1) w = -(z - (z < 0 ? -l1 : l1)) / ((beta + r) * inv_alpha + l2);
+        const double r = sqrt((double)c[2]);
+        const double w = ftrl_weight_r(c[1], r, inv_alpha, beta, l1, l2);
         c[0] = (float)w;
         wv[i] = (float)w;
         sq[i] = r;
@@ -227,19 +223,18 @@ int gn__learner_learn_batch(gn_learner *l, const gn_batch *b) {
         const size_t n = s1 - s0;
         const double y = b->label[e], wt = b->weight[e];
         if (is_heldout(l, b->key[e])) {
+            double s = 0.0;
             if (l->opt == GN_OPT_FTRL) { /* weights may be stale: use the closed form */
-                double s = 0.0;
                 for (size_t i = 0; i < n; i++) {
                     const float *c = l->table + (size_t)idx[i] * 4;
                     s += (double)ftrl_weight(c[1], c[2], l->lr, l->beta, l->l1, l->l2) * val[i];
                 }
-                l->stats.heldout_loss += wt * gn__loss_value(l->loss, s, y, l->tau);
-                if (l->eval) GN_TRY(gn_metrics_acc_add(l->eval, link(l->loss, s), y, wt, gn__loss_value(l->loss, s, y, l->tau)));
             } else {
-                double s = gn__learner_predict(l, idx, val, n);
-                l->stats.heldout_loss += wt * gn__loss_value(l->loss, s, y, l->tau);
-                if (l->eval) GN_TRY(gn_metrics_acc_add(l->eval, link(l->loss, s), y, wt, gn__loss_value(l->loss, s, y, l->tau)));
+                s = gn__learner_predict(l, idx, val, n);
             }
+            const double loss = gn__loss_value(l->loss, s, y, l->tau);
+            l->stats.heldout_loss += wt * loss;
+            if (l->eval) GN_TRY(gn_metrics_acc_add(l->eval, gn__link(l->loss, s), y, wt, loss));
             l->stats.heldout_weight += wt;
             l->stats.heldout_examples++;
             continue;

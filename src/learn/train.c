@@ -436,6 +436,18 @@ static void average_by_examples(online_ctx *c, const uint64_t *counts) {
     free(wt);
 }
 
+/* A checkpoint's state at the start of pass `pass`; a save within a pass adds that pass's progress. */
+static void checkpoint_state_init(gn_checkpoint_state *cs, uint32_t pass, uint64_t total, double best_holdout,
+                                  uint32_t since_best, double last_holdout, float *best) {
+    memset(cs, 0, sizeof *cs);
+    cs->pass = pass;
+    cs->total_examples = total;
+    cs->best_holdout = best_holdout;
+    cs->since_best = since_best;
+    cs->last_holdout = last_holdout;
+    cs->best = best;
+}
+
 static int train_online(const gn_train_options *o, const gn_data_spec *spec, const char *const *paths,
                         size_t npaths, gn_progress_fn fn, void *user, gn_model **out, gn_train_summary *sum) {
     online_ctx c;
@@ -606,20 +618,14 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
             int due = o->checkpoint_examples ? 1 : gn__now() >= next_ck_time;
             if (due) {
                 gn_checkpoint_state cs;
-                memset(&cs, 0, sizeof cs);
-                cs.pass = pass;
+                checkpoint_state_init(&cs, pass, total, best_holdout, since_best, sum->holdout_loss, best);
                 cs.batches_done = seg_done;
-                cs.total_examples = total;
                 cs.pass_examples = pass_examples;
                 cs.pass_heldout = pass_heldout;
                 cs.loss_sum = loss_sum;
                 cs.loss_w = loss_w;
                 cs.ho_sum = ho_sum;
                 cs.ho_w = ho_w;
-                cs.best_holdout = best_holdout;
-                cs.since_best = since_best;
-                cs.last_holdout = sum->holdout_loss;
-                cs.best = best;
                 if ((st = gn__checkpoint_save(o->checkpoint_path, o, &cspec, paths, npaths, T, c.ls, &cs)) != GN_OK)
                     goto done;
                 next_ck_time = gn__now() + (double)o->checkpoint_seconds;
@@ -674,13 +680,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         if (want_ck && pass < o->passes && !stop_early) {
             /* a checkpoint at the pass end: resuming starts the next pass */
             gn_checkpoint_state cs;
-            memset(&cs, 0, sizeof cs);
-            cs.pass = pass + 1;
-            cs.total_examples = total;
-            cs.best_holdout = best_holdout;
-            cs.since_best = since_best;
-            cs.last_holdout = sum->holdout_loss;
-            cs.best = best;
+            checkpoint_state_init(&cs, pass + 1, total, best_holdout, since_best, sum->holdout_loss, best);
             if ((st = gn__checkpoint_save(o->checkpoint_path, o, &cspec, paths, npaths, T, c.ls, &cs)) != GN_OK)
                 goto done;
         }

@@ -239,8 +239,11 @@ const char *gn_model_version(const gn_model *model) { return model ? model->vers
 #define GN_POISSON_MAX_SCORE 80.0
 
 double gn_model_link(const gn_model *model, double score) {
-    if (!model) return score;
-    switch (model->loss) {
+    return model ? gn__link(model->loss, score) : score;
+}
+
+double gn__link(gn_loss loss, double score) {
+    switch (loss) {
     case GN_LOSS_LOGISTIC:
         /* exp of a non-positive number only: no overflow for either sign of the score. */
         if (score >= 0.0) return 1.0 / (1.0 + exp(-score));

@@ -20,6 +20,7 @@
 #include <xxhash.h>
 
 #include "model/model.h"
+#include "util/atomic_file.h"
 #include "util/error.h"
 
 #define MODEL_MAGIC "GANNETMD"
@@ -68,12 +69,6 @@ static float bits_float(uint32_t u) {
     return f;
 }
 
-/* The thread-safe (XSI) strerror. */
-static const char *errno_text(int err, char *buf, size_t size) {
-    if (strerror_r(err, buf, size) != 0) snprintf(buf, size, "error %d", err);
-    return buf;
-}
-
 /* ---- layout ---- */
 
 /* Sizes the fixed header declares; shared by the writer and the reader. */
@@ -114,7 +109,7 @@ static int sink_write(sink *s, const void *data, size_t len) {
     XXH3_64bits_update(s->hash, data, len);
     if (s->f && fwrite(data, 1, len, s->f) != len) {
         char eb[128];
-        return gn__fail(GN_EIO, "%s: write failed: %s", s->path, errno_text(errno, eb, sizeof eb));
+        return gn__fail(GN_EIO, "%s: write failed: %s", s->path, gn__errno_text(errno, eb, sizeof eb));
     }
     return GN_OK;
 }
@@ -201,105 +196,39 @@ int gn__model_file_checksum(const gn_model *m, uint64_t *out) {
     return rc;
 }
 
-/* "<path>.tmp.<pid>.<16 hex digits>"; the random part mixes the clock, the pid, a stack address
- * and the attempt number (O_EXCL makes a collision harmless: the caller just tries again). */
-static void temp_name(char *out, size_t size, const char *path, unsigned attempt) {
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    uint64_t mix[5] = {(uint64_t)ts.tv_sec, (uint64_t)ts.tv_nsec, (uint64_t)getpid(), (uint64_t)(uintptr_t)&ts,
-                       attempt};
-    unsigned long long r = (unsigned long long)XXH3_64bits(mix, sizeof mix);
-    snprintf(out, size, "%s.tmp.%ld.%016llx", path, (long)getpid(), r);
-}
-
-/* fsyncs the directory holding path so that the rename itself is durable. */
-static int sync_parent_dir(const char *path) {
-    const char *slash = strrchr(path, '/');
-    char *dir;
-    if (!slash) dir = strdup(".");
-    else if (slash == path) dir = strdup("/");
-    else dir = strndup(path, (size_t)(slash - path));
-    if (!dir) return gn__fail(GN_ENOMEM, "%s: out of memory", path);
-    int fd = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
-    free(dir);
-    char eb[128];
-    if (fd < 0) return gn__fail(GN_EIO, "%s: cannot open its directory: %s", path, errno_text(errno, eb, sizeof eb));
-    /* Some file systems cannot fsync a directory (EINVAL); the rename is then as durable as
-     * they make it. */
-    if (fsync(fd) != 0 && errno != EINVAL) {
-        int err = errno;
-        close(fd);
-        return gn__fail(GN_EIO, "%s: directory fsync failed: %s", path, errno_text(err, eb, sizeof eb));
-    }
-    close(fd);
-    return GN_OK;
-}
-
 int gn_model_save(const gn_model *model, const char *path) {
     if (!model || !path || !*path) return gn__fail(GN_EINVAL, "model save: NULL model or empty path");
-    size_t tmp_size = strlen(path) + 64;
-    char *tmp = malloc(tmp_size);
     XXH3_state_t *hash = XXH3_createState();
-    FILE *f = NULL;
-    int fd = -1, created = 0, rc = GN_OK;
+    if (!hash) return gn__fail(GN_ENOMEM, "%s: out of memory", path);
+    gn_atomic_file af;
+    int rc = gn__atomic_create(&af, path);
+    if (rc != GN_OK) {
+        XXH3_freeState(hash);
+        return rc;
+    }
     char eb[128];
-    if (!tmp || !hash) {
-        rc = gn__fail(GN_ENOMEM, "%s: out of memory", path);
-        goto done;
-    }
-    for (unsigned attempt = 0; fd < 0 && attempt < 16; attempt++) {
-        temp_name(tmp, tmp_size, path, attempt);
-        fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
-        if (fd < 0 && errno != EEXIST) break;
-    }
-    if (fd < 0) {
-        rc = gn__fail(GN_EIO, "%s: cannot create temporary file: %s", path, errno_text(errno, eb, sizeof eb));
-        goto done;
-    }
-    created = 1;
-    f = fdopen(fd, "wb");
+    FILE *f = fdopen(af.fd, "wb");
     if (!f) {
-        rc = gn__fail(GN_EIO, "%s: fdopen failed: %s", path, errno_text(errno, eb, sizeof eb));
-        close(fd);
-        goto done;
+        rc = gn__fail(GN_EIO, "%s: fdopen failed: %s", path, gn__errno_text(errno, eb, sizeof eb));
+        goto fail;
     }
     XXH3_64bits_reset(hash);
     sink s = {f, path, hash};
     rc = serialize(model, &s);
     if (rc != GN_OK) {
         if (rc != GN_EIO) gn__fail_prefix((gn_status)rc, "%s", path);
-        goto done;
+        goto fail;
     }
     unsigned char sum[MODEL_CHECKSUM_LEN];
     put_u64(sum, XXH3_64bits_digest(hash));
     if (fwrite(sum, 1, sizeof sum, f) != sizeof sum) {
-        rc = gn__fail(GN_EIO, "%s: write failed: %s", path, errno_text(errno, eb, sizeof eb));
-        goto done;
+        rc = gn__fail(GN_EIO, "%s: write failed: %s", path, gn__errno_text(errno, eb, sizeof eb));
+        goto fail;
     }
-    if (fflush(f) != 0) {
-        rc = gn__fail(GN_EIO, "%s: write failed: %s", path, errno_text(errno, eb, sizeof eb));
-        goto done;
-    }
-    if (fsync(fileno(f)) != 0) {
-        rc = gn__fail(GN_EIO, "%s: fsync failed: %s", path, errno_text(errno, eb, sizeof eb));
-        goto done;
-    }
-    int closed = fclose(f);
-    f = NULL;
-    if (closed != 0) {
-        rc = gn__fail(GN_EIO, "%s: close failed: %s", path, errno_text(errno, eb, sizeof eb));
-        goto done;
-    }
-    if (rename(tmp, path) != 0) {
-        rc = gn__fail(GN_EIO, "%s: rename failed: %s", path, errno_text(errno, eb, sizeof eb));
-        goto done;
-    }
-    created = 0; /* the temp file is now the model file */
-    rc = sync_parent_dir(path);
-done:
-    if (f) fclose(f);
-    if (created) unlink(tmp);
-    free(tmp);
+    XXH3_freeState(hash);
+    return gn__atomic_commit(&af, f);
+fail:
+    gn__atomic_discard(&af, f);
     XXH3_freeState(hash);
     return rc;
 }
@@ -318,7 +247,7 @@ done:
 static int read_exact(FILE *f, const char *path, void *buf, size_t len) {
     if (fread(buf, 1, len, f) == len) return GN_OK;
     char eb[128];
-    if (ferror(f)) return gn__fail(GN_EIO, "%s: read failed: %s", path, errno_text(errno, eb, sizeof eb));
+    if (ferror(f)) return gn__fail(GN_EIO, "%s: read failed: %s", path, gn__errno_text(errno, eb, sizeof eb));
     return gn__fail(GN_EFORMAT, "%s: truncated while reading (did the file change?)", path);
 }
 
@@ -531,7 +460,7 @@ int gn_model_load(const char *path, gn_model **out) {
     if (!path || !out) return gn__fail(GN_EINVAL, "model load: NULL argument");
     char eb[128];
     FILE *f = fopen(path, "rb");
-    if (!f) return gn__fail(GN_EIO, "%s: cannot open: %s", path, errno_text(errno, eb, sizeof eb));
+    if (!f) return gn__fail(GN_EIO, "%s: cannot open: %s", path, gn__errno_text(errno, eb, sizeof eb));
     char *text = NULL;
     XXH3_state_t *hash = NULL;
     gn_model *m = NULL;
@@ -541,7 +470,7 @@ int gn_model_load(const char *path, gn_model **out) {
 
     struct stat st;
     if (fstat(fileno(f), &st) != 0) {
-        rc = gn__fail(GN_EIO, "%s: stat failed: %s", path, errno_text(errno, eb, sizeof eb));
+        rc = gn__fail(GN_EIO, "%s: stat failed: %s", path, gn__errno_text(errno, eb, sizeof eb));
         goto done;
     }
     if (!S_ISREG(st.st_mode)) {
@@ -601,7 +530,7 @@ int gn_model_load(const char *path, gn_model **out) {
 
     /* Pass 2 hashes again, so a file rewritten between the passes cannot slip through. */
     if (fseeko(f, (off_t)(MODEL_FIXED_LEN + l.header_len), SEEK_SET) != 0) {
-        rc = gn__fail(GN_EIO, "%s: seek failed: %s", path, errno_text(errno, eb, sizeof eb));
+        rc = gn__fail(GN_EIO, "%s: seek failed: %s", path, gn__errno_text(errno, eb, sizeof eb));
         goto done;
     }
     XXH3_64bits_reset(hash);

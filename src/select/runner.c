@@ -203,16 +203,13 @@ static int score_batch(cand *c, const gn_batch *b, uint64_t seed, uint32_t k) {
         gn__learner_sync_weights(c->l);
         c->synced = 1;
     }
-    gn_model link_model; /* gn_model_link only reads the loss: the same link as gn_evaluate */
-    memset(&link_model, 0, sizeof link_model);
-    link_model.loss = c->loss;
     for (size_t e = 0; e < b->n; e++) {
         if (gn__select_fold(b->key[e], seed, k) != c->fold) continue;
         const size_t s0 = b->start[e];
         double s = gn__learner_predict(c->l, b->index + s0, b->value + s0, b->start[e + 1] - s0);
         double y = b->label[e];
         double loss = gn__loss_value(c->loss, s, y, c->tau);
-        GN_TRY(gn_metrics_acc_add(c->acc, gn_model_link(&link_model, s), y, b->weight[e], loss));
+        GN_TRY(gn_metrics_acc_add(c->acc, gn__link(c->loss, s) /* the link gn_evaluate uses */, y, b->weight[e], loss));
     }
     return GN_OK;
 }

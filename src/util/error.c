@@ -81,3 +81,9 @@ void gn__log(gn_log_level level, const char *fmt, ...) {
     va_end(ap);
     gn_log_hook(level, msg, gn_log_user);
 }
+
+/* The XSI strerror_r (the build asks for POSIX, not GNU): thread-safe, unlike strerror. */
+const char *gn__errno_text(int err, char *buf, size_t size) {
+    if (strerror_r(err, buf, size) != 0) snprintf(buf, size, "error %d", err);
+    return buf;
+}

@@ -2,6 +2,8 @@
 #ifndef GN_UTIL_ERROR_H
 #define GN_UTIL_ERROR_H
 
+#include <stddef.h>
+
 #include "gannet/gannet.h"
 
 #if defined(__GNUC__)
@@ -15,6 +17,8 @@ gn_status gn__fail(gn_status st, const char *fmt, ...) GN_PRINTF(2, 3);
 /* Prefixes the current message with "prefix: " (for adding context on the way up). */
 gn_status gn__fail_prefix(gn_status st, const char *fmt, ...) GN_PRINTF(2, 3);
 void gn__clear_error(void);
+/* strerror that is safe on any thread: the text for err, in buf or a static string. */
+const char *gn__errno_text(int err, char *buf, size_t size);
 void gn__log(gn_log_level level, const char *fmt, ...) GN_PRINTF(2, 3);
 int gn__log_enabled(void);
 

@@ -90,30 +90,38 @@ if [ -s "$T/files.json" ] && [ -s "$T/small.1.json" ]; then
         FAILED "3 files on 2 ranks: objective differs from one rank on the whole file"
 fi
 
+# timed_train OUT ERR ARGS...: `gannet train ARGS...` on 2 ranks (60 s at most), stdout to OUT
+# and stderr to ERR; sets rc and took (seconds).
+timed_train() {
+    local out=$1 err=$2 start
+    shift 2
+    start=$(date +%s)
+    rc=0
+    timeout 60 "${MPIRUN[@]}" -np 2 "$GANNET" train "$@" >"$out" 2>"$err" || rc=$?
+    took=$(($(date +%s) - start))
+}
+# job_stopped WHAT: fails unless the last timed_train exited with an error (not the timeout)
+# within 30 s.
+job_stopped() {
+    [ $rc -ne 0 ] && [ $rc -ne 124 ] || FAILED "$1 did not stop the job with an error (exit $rc)"
+    [ $took -le 30 ] || FAILED "$1 took ${took}s to stop the job"
+}
+
 # a bad line that only the last rank reads: the whole job stops, quickly, naming rank and line
 cp "$T/small" "$T/bad"
 bad_line=$((n - 5))
 sed -i "${bad_line}s/.*/+1 1:0.5 2:oops/" "$T/bad"
-start=$(date +%s)
-timeout 60 "${MPIRUN[@]}" -np 2 "$GANNET" train -d "$T/bad" -m "$T/bad.model" --optimizer lbfgs --quiet >"$T/bad.out" 2>"$T/bad.err"
-rc=$?
-took=$(($(date +%s) - start))
+timed_train "$T/bad.out" "$T/bad.err" -d "$T/bad" -m "$T/bad.model" --optimizer lbfgs --quiet
 echo "bad line: exit $rc after ${took}s: $(grep gannet "$T/bad.err" | head -2)"
-[ $rc -ne 0 ] && [ $rc -ne 124 ] || FAILED "a bad line on rank 1 did not stop the job with an error (exit $rc)"
-[ $took -le 30 ] || FAILED "a bad line on rank 1 took ${took}s to stop the job"
+job_stopped "a bad line on rank 1"
 grep -q "rank 1: .*bad:$bad_line" "$T/bad.err" || FAILED "the message does not name rank 1 and bad:$bad_line: $(cat "$T/bad.err")"
 [ "$(grep -c "bad:$bad_line" "$T/bad.err")" = 1 ] || FAILED "the message was printed by more than one rank"
 [ -e "$T/bad.model" ] && FAILED "a model was written although a rank failed"
 
 # a missing file (dealt to rank 1)
-start=$(date +%s)
-timeout 60 "${MPIRUN[@]}" -np 2 "$GANNET" train -d "$T/f1" "$T/nonexistent.svm" -m "$T/miss.model" --optimizer lbfgs --quiet \
-    >/dev/null 2>"$T/miss.err"
-rc=$?
-took=$(($(date +%s) - start))
+timed_train /dev/null "$T/miss.err" -d "$T/f1" "$T/nonexistent.svm" -m "$T/miss.model" --optimizer lbfgs --quiet
 echo "missing file: exit $rc after ${took}s: $(grep gannet "$T/miss.err" | head -1)"
-[ $rc -ne 0 ] && [ $rc -ne 124 ] || FAILED "a missing file did not stop the job with an error (exit $rc)"
-[ $took -le 30 ] || FAILED "a missing file took ${took}s to stop the job"
+job_stopped "a missing file"
 grep -q "nonexistent.svm" "$T/miss.err" || FAILED "the message does not name the missing file: $(cat "$T/miss.err")"
 
 # a launcher that started more processes than MPI can see (srun without --mpi) is refused

@@ -6,6 +6,20 @@
 # the JSON access log, and SIGTERM exiting 0.
 . "$(dirname "$0")/serve_common.sh"
 
+# instances_json FILE FIRST PREFIX: a predict body {"instances":[...]} with one JSON object per
+# row of FILE, "PREFIX<index>": value for each index:value field from field FIRST on.
+instances_json() {
+    awk -v first="$2" -v pre="$3" '{ printf "%s{", (NR > 1 ? "," : "");
+       for (i = first; i <= NF; i++) { split($i, kv, ":"); printf "%s\"%s%s\":%s", (i > first ? "," : ""), pre, kv[1], kv[2] }
+       printf "}" }
+     BEGIN { printf "{\"instances\":[" } END { print "]}" }' "$1"
+}
+
+# same_predictions GOT EXPECT DESC: fails, showing the first differences, unless GOT equals EXPECT.
+same_predictions() {
+    cmp -s "$1" "$2" || { diff "$1" "$2" | head; fail "$3"; }
+}
+
 libsvm_data "$T/hs.svm"
 csv_data "$T/train.csv" 400
 run_ok "$GANNET" train -d "$T/hs.svm" -m "$T/heart.model" --passes 3 --quiet
@@ -45,19 +59,16 @@ requests=$((requests + 1))
 [ "$code" = 200 ] || { cat "$T/r"; fail "text/plain predict: status $code"; }
 [ "$(json_get "$T/r" .model.version)" = "$heart_version" ] || fail "predict response names the wrong version"
 predictions "$T/r" > "$T/heart.text"
-cmp -s "$T/heart.text" "$T/heart.expect" || { diff "$T/heart.text" "$T/heart.expect" | head; fail "text/plain predictions differ from gannet predict"; }
+same_predictions "$T/heart.text" "$T/heart.expect" "text/plain predictions differ from gannet predict"
 ok "text/plain: $nheart predictions equal gannet predict"
 
 # ---- LIBSVM rows as JSON objects {"index": value}
-awk '{ printf "%s{", (NR > 1 ? "," : "");
-       for (i = 2; i <= NF; i++) { split($i, kv, ":"); printf "%s\"%s\":%s", (i > 2 ? "," : ""), kv[1], kv[2] }
-       printf "}" }
-     BEGIN { printf "{\"instances\":[" } END { print "]}" }' "$T/hs.svm" > "$T/heart.json"
+instances_json "$T/hs.svm" 2 "" > "$T/heart.json"
 code=$(req "$T/r" POST /v1/models/heart:predict -H 'Content-Type: application/json' --data-binary "@$T/heart.json")
 requests=$((requests + 1))
 [ "$code" = 200 ] || { cat "$T/r"; fail "JSON predict: status $code"; }
 predictions "$T/r" > "$T/heart.jsonout"
-cmp -s "$T/heart.jsonout" "$T/heart.expect" || { diff "$T/heart.jsonout" "$T/heart.expect" | head; fail "JSON predictions differ"; }
+same_predictions "$T/heart.jsonout" "$T/heart.expect" "JSON predictions differ"
 ok "JSON objects: $nheart predictions equal gannet predict"
 
 # ---- JSON text-line instances, one request per row for the first 20 rows (single-instance path)
@@ -80,7 +91,7 @@ code=$(req "$T/r" POST /v1/models/csv:predict -H 'Content-Type: application/json
 [ "$code" = 200 ] || { cat "$T/r"; fail "CSV JSON predict: status $code"; }
 predictions "$T/r" > "$T/csv.jsonout"
 check "$(wc -l < "$T/csv.jsonout")" == "$ncsv" "CSV JSON: one prediction per row"
-cmp -s "$T/csv.jsonout" "$T/csv.expect" || { diff "$T/csv.jsonout" "$T/csv.expect" | head; fail "CSV named predictions differ"; }
+same_predictions "$T/csv.jsonout" "$T/csv.expect" "CSV named predictions differ"
 ok "CSV named instances with category strings equal gannet predict"
 # a category the model never saw still predicts (it hashes to an untrained slot)
 code=$(req "$T/r" POST /v1/models/csv:predict -H 'Content-Type: application/json' \
@@ -92,14 +103,11 @@ tail -n +2 "$T/train.csv" > "$T/csv.lines"
 code=$(req "$T/r" POST /v1/models/csv:predict -H 'Content-Type: text/plain; charset=utf-8' --data-binary "@$T/csv.lines")
 [ "$code" = 200 ] || { cat "$T/r"; fail "CSV text predict: status $code"; }
 predictions "$T/r" > "$T/csv.textout"
-cmp -s "$T/csv.textout" "$T/csv.expect" || { diff "$T/csv.textout" "$T/csv.expect" | head; fail "CSV text predictions differ"; }
+same_predictions "$T/csv.textout" "$T/csv.expect" "CSV text predictions differ"
 ok "CSV text/plain lines equal gannet predict"
 
 # ---- VW rows as JSON objects {"ns^feature": value} and as text lines
-awk '{ printf "%s{", (NR > 1 ? "," : "");
-       for (i = 3; i <= NF; i++) { split($i, kv, ":"); printf "%s\"f^%s\":%s", (i > 3 ? "," : ""), kv[1], kv[2] }
-       printf "}" }
-     BEGIN { printf "{\"instances\":[" } END { print "]}" }' "$T/hs.vw" > "$T/vw.json"
+instances_json "$T/hs.vw" 3 "f^" > "$T/vw.json"
 code=$(req "$T/r" POST /v1/models/vw:predict -H 'Content-Type: application/json; charset=utf-8' --data-binary "@$T/vw.json")
 [ "$code" = 200 ] || { cat "$T/r"; fail "VW JSON predict: status $code"; }
 predictions "$T/r" | cmp -s - "$T/vw.expect" || fail "VW named predictions differ from gannet predict"

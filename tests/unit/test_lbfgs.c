@@ -65,16 +65,21 @@ static void test_remap(void **state) {
     gn__bdata_free(&d);
 }
 
+/* make_data's n rows, remapped to the dim slots they use (1024 hashed slots); *slots to free. */
+static void make_remapped(gn_bdata *d, size_t n, gn_loss loss, uint32_t **slots, size_t *dim) {
+    memset(d, 0, sizeof *d);
+    make_data(d, n, loss);
+    uint64_t used[16] = {0};
+    gn__bdata_mark_used(d, used, 1024);
+    assert_int_equal(gn__bdata_remap(d, used, 1024, slots, dim), GN_OK);
+}
+
 /* F(w) = data loss + 0 regularisation; gradient checked by central differences. */
 static void check_gradient(gn_loss loss, uint32_t threads) {
     gn_bdata d;
-    memset(&d, 0, sizeof d);
-    make_data(&d, 500, loss);
-    uint64_t used[16] = {0};
-    gn__bdata_mark_used(&d, used, 1024);
     uint32_t *slots;
     size_t dim;
-    assert_int_equal(gn__bdata_remap(&d, used, 1024, &slots, &dim), GN_OK);
+    make_remapped(&d, 500, loss, &slots, &dim);
     gn_objective *o;
     assert_int_equal(gn__objective_new(&d, dim, loss, threads, &o), GN_OK);
     double w[6] = {0.1, -0.2, 0.3, 0.05, -0.4, 0.2}, g[6], z[500], f;
@@ -120,13 +125,9 @@ static void test_gradient_poisson(void **state) {
 static void test_thread_determinism(void **state) {
     (void)state;
     gn_bdata d;
-    memset(&d, 0, sizeof d);
-    make_data(&d, 2000, GN_LOSS_LOGISTIC);
-    uint64_t used[16] = {0};
-    gn__bdata_mark_used(&d, used, 1024);
     uint32_t *slots;
     size_t dim;
-    assert_int_equal(gn__bdata_remap(&d, used, 1024, &slots, &dim), GN_OK);
+    make_remapped(&d, 2000, GN_LOSS_LOGISTIC, &slots, &dim);
     double w[6] = {0.3, -0.1, 0.2, 0.5, -0.3, 0.1};
     double *z = malloc(d.n * sizeof *z);
     double ref[6], fref = 0;

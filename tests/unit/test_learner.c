@@ -20,6 +20,9 @@
 #include "learn/learner.h"
 #include "model/model.h"
 
+#define GN_TEST_DIR_TAG "learner"
+#include "test_util.h"
+
 /* ------------------------------------------------------------------ data generation */
 
 typedef struct rng { uint64_t s; } rng;
@@ -202,31 +205,34 @@ static void check_converges(gn_optimizer opt, gn_loss loss, double lr, unsigned 
     free_problem(&p);
 }
 
+/* Every loss under one optimizer, at that optimizer's learning rate for each loss (lr[] in the
+ * order of the table below); passes and tolerance depend on the loss only. */
+static void check_converges_all(gn_optimizer opt, const double lr[5]) {
+    static const struct {
+        gn_loss loss;
+        unsigned passes;
+        double tol;
+    } cases[5] = {{GN_LOSS_SQUARED, 10, 0.03},
+                  {GN_LOSS_LOGISTIC, 10, 0.02},
+                  {GN_LOSS_HINGE, 10, 0.02},
+                  {GN_LOSS_QUANTILE, 20, 0.08},
+                  {GN_LOSS_POISSON, 10, 0.08}};
+    for (int i = 0; i < 5; i++) check_converges(opt, cases[i].loss, lr[i], cases[i].passes, cases[i].tol);
+}
+
 static void test_sgd_converges(void **state) {
     (void)state;
-    check_converges(GN_OPT_SGD, GN_LOSS_SQUARED, 0.05, 10, 0.03);
-    check_converges(GN_OPT_SGD, GN_LOSS_LOGISTIC, 0.5, 10, 0.02);
-    check_converges(GN_OPT_SGD, GN_LOSS_HINGE, 0.1, 10, 0.02);
-    check_converges(GN_OPT_SGD, GN_LOSS_QUANTILE, 0.2, 20, 0.08);
-    check_converges(GN_OPT_SGD, GN_LOSS_POISSON, 0.05, 10, 0.08);
+    check_converges_all(GN_OPT_SGD, (const double[5]){0.05, 0.5, 0.1, 0.2, 0.05});
 }
 
 static void test_adagrad_converges(void **state) {
     (void)state;
-    check_converges(GN_OPT_ADAGRAD, GN_LOSS_SQUARED, 0.5, 10, 0.03);
-    check_converges(GN_OPT_ADAGRAD, GN_LOSS_LOGISTIC, 0.5, 10, 0.02);
-    check_converges(GN_OPT_ADAGRAD, GN_LOSS_HINGE, 0.5, 10, 0.02);
-    check_converges(GN_OPT_ADAGRAD, GN_LOSS_QUANTILE, 0.5, 20, 0.08);
-    check_converges(GN_OPT_ADAGRAD, GN_LOSS_POISSON, 0.2, 10, 0.08);
+    check_converges_all(GN_OPT_ADAGRAD, (const double[5]){0.5, 0.5, 0.5, 0.5, 0.2});
 }
 
 static void test_ftrl_converges(void **state) {
     (void)state;
-    check_converges(GN_OPT_FTRL, GN_LOSS_SQUARED, 0.5, 10, 0.03);
-    check_converges(GN_OPT_FTRL, GN_LOSS_LOGISTIC, 0.5, 10, 0.02);
-    check_converges(GN_OPT_FTRL, GN_LOSS_HINGE, 0.5, 10, 0.02);
-    check_converges(GN_OPT_FTRL, GN_LOSS_QUANTILE, 0.5, 20, 0.08);
-    check_converges(GN_OPT_FTRL, GN_LOSS_POISSON, 0.2, 10, 0.08);
+    check_converges_all(GN_OPT_FTRL, (const double[5]){0.5, 0.5, 0.5, 0.5, 0.2});
 }
 
 /* FTRL with l1: irrelevant features get weights of exactly 0, the planted ones do not. */
@@ -462,21 +468,6 @@ static void test_share(void **state) {
 }
 
 /* ------------------------------------------------------------------ gn_train on files */
-
-static char g_dir[256];
-
-static int setup_dir(void **state) {
-    (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/gn_test_learner_XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state) {
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
 
 /* Writes a LIBSVM file from the planted model: sparse rows over indices 1..nfeat. */
 static void write_libsvm(const char *path, const double *w, int nfeat, size_t rows, gn_loss loss, uint64_t seed,

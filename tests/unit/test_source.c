@@ -21,37 +21,8 @@
 #include "io/linereader.h"
 #include "io/source.h"
 
-static char g_dir[256];
-
-static int setup_dir(void **state) {
-    (void)state;
-    snprintf(g_dir, sizeof g_dir, "/tmp/gn_test_source_XXXXXX");
-    return mkdtemp(g_dir) ? 0 : -1;
-}
-
-static int remove_dir(void **state) {
-    (void)state;
-    char cmd[300];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", g_dir);
-    return system(cmd) == 0 ? 0 : -1;
-}
-
-static const char *tpath(const char *name) {
-    static char buf[8][384];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", g_dir, name);
-    return buf[k];
-}
-
-static void write_bytes(const char *path, const void *data, size_t len) {
-    FILE *f = fopen(path, "wb");
-    assert_non_null(f);
-    assert_int_equal(fwrite(data, 1, len, f), len);
-    assert_int_equal(fclose(f), 0);
-}
-
-static void write_text(const char *path, const char *text) { write_bytes(path, text, strlen(text)); }
+#define GN_TEST_DIR_TAG "source"
+#include "test_util.h"
 
 static void write_gzip(const char *path, const char *data, size_t len, const char *mode) {
     gzFile g = gzopen(path, mode);
@@ -73,20 +44,6 @@ static void write_zstd(const char *path, const char *data, size_t len) {
     assert_false(ZSTD_isError(n));
     write_bytes(path, out, n);
     free(out);
-}
-
-static char *read_all(const char *path, size_t *len) {
-    FILE *f = fopen(path, "rb");
-    assert_non_null(f);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    fseek(f, 0, SEEK_SET);
-    char *buf = malloc((size_t)n + 1);
-    assert_non_null(buf);
-    assert_int_equal(fread(buf, 1, (size_t)n, f), (size_t)n);
-    fclose(f);
-    *len = (size_t)n;
-    return buf;
 }
 
 static long file_size(const char *path) {
@@ -120,6 +77,15 @@ static int drain(gn_source *src, gn_batch *all, size_t max) {
     return st;
 }
 
+/* Opens paths with spec s (which must succeed), then drains the source into all (initialised
+ * here) in batches of at most max; returns the drain's status. The caller frees all and *src. */
+static int open_drain(const gn_data_spec *s, const char *const *paths, size_t n, gn_source **src, gn_batch *all,
+                      size_t max) {
+    assert_int_equal(gn__source_open(s, NULL, paths, n, src), GN_OK);
+    assert_int_equal(gn__batch_init(all, 4, 16), GN_OK);
+    return drain(*src, all, max);
+}
+
 static void assert_batches_equal(const gn_batch *a, const gn_batch *b) {
     assert_int_equal(a->n, b->n);
     assert_int_equal(a->nnz, b->nnz);
@@ -129,6 +95,14 @@ static void assert_batches_equal(const gn_batch *a, const gn_batch *b) {
     assert_memory_equal(a->start, b->start, (a->n + 1) * sizeof *a->start);
     assert_memory_equal(a->index, b->index, a->nnz * sizeof *a->index);
     assert_memory_equal(a->value, b->value, a->nnz * sizeof *a->value);
+}
+
+/* Rewinds src, drains it again into b (initialised here) and checks that b equals a. */
+static void assert_rewind_same(gn_source *src, const gn_batch *a, gn_batch *b, size_t max) {
+    assert_int_equal(gn__source_rewind(src), GN_OK);
+    assert_int_equal(gn__batch_init(b, 4, 16), GN_OK);
+    assert_int_equal(drain(src, b, max), GN_EOF);
+    assert_batches_equal(a, b);
 }
 
 static void expect_msg(const char *needle) {
@@ -414,9 +388,7 @@ static void test_bad_lines_and_skip_bad(void **state) {
     gn_source *src;
     gn_batch all;
     /* default: stop at the first bad line with "file:line: reason" */
-    assert_int_equal(gn__source_open(&s, NULL, paths, 2, &src), GN_OK);
-    assert_int_equal(gn__batch_init(&all, 4, 16), GN_OK);
-    assert_int_equal(drain(src, &all, 100), GN_EPARSE);
+    assert_int_equal(open_drain(&s, paths, 2, &src, &all, 100), GN_EPARSE);
     char want[512];
     snprintf(want, sizeof want, "%s:2: feature 2: value 'x' is not a number", p);
     assert_string_equal(gn_last_error(), want);
@@ -425,9 +397,7 @@ static void test_bad_lines_and_skip_bad(void **state) {
 
     /* skip_bad: count and go on, in every file */
     s.skip_bad = 1;
-    assert_int_equal(gn__source_open(&s, NULL, paths, 2, &src), GN_OK);
-    assert_int_equal(gn__batch_init(&all, 4, 16), GN_OK);
-    assert_int_equal(drain(src, &all, 100), GN_EOF);
+    assert_int_equal(open_drain(&s, paths, 2, &src, &all, 100), GN_EOF);
     assert_int_equal(all.n, 4);
     assert_int_equal(gn__source_skipped(src), 3);
     assert_int_equal(all.index[all.start[1] + 1], 3);
@@ -447,17 +417,13 @@ static void test_bad_lines_and_skip_bad(void **state) {
     free(text);
     s.max_line = 1024;
     s.skip_bad = 0;
-    assert_int_equal(gn__source_open(&s, NULL, &pl, 1, &src), GN_OK);
-    assert_int_equal(gn__batch_init(&all, 4, 16), GN_OK);
-    assert_int_equal(drain(src, &all, 100), GN_ELIMIT);
+    assert_int_equal(open_drain(&s, &pl, 1, &src, &all, 100), GN_ELIMIT);
     snprintf(want, sizeof want, "%s:2: line longer than 1024 bytes", pl);
     assert_string_equal(gn_last_error(), want);
     gn__batch_free(&all);
     gn__source_free(src);
     s.skip_bad = 1;
-    assert_int_equal(gn__source_open(&s, NULL, &pl, 1, &src), GN_OK);
-    assert_int_equal(gn__batch_init(&all, 4, 16), GN_OK);
-    assert_int_equal(drain(src, &all, 100), GN_EOF);
+    assert_int_equal(open_drain(&s, &pl, 1, &src, &all, 100), GN_EOF);
     assert_int_equal(all.n, 2);
     assert_int_equal(gn__source_skipped(src), 1);
     assert_float_equal(all.label[1], -1.0f, 0);
@@ -478,15 +444,10 @@ static void test_rewind_same_batches(void **state) {
     gn_data_spec_init(&s);
     s.bits = 12;
     gn_source *src;
-    assert_int_equal(gn__source_open(&s, NULL, paths, 2, &src), GN_OK);
     gn_batch a, b;
-    assert_int_equal(gn__batch_init(&a, 4, 16), GN_OK);
-    assert_int_equal(gn__batch_init(&b, 4, 16), GN_OK);
-    assert_int_equal(drain(src, &a, 7), GN_EOF);
+    assert_int_equal(open_drain(&s, paths, 2, &src, &a, 7), GN_EOF);
     assert_int_equal(a.n, 202);
-    assert_int_equal(gn__source_rewind(src), GN_OK);
-    assert_int_equal(drain(src, &b, 7), GN_EOF);
-    assert_batches_equal(&a, &b);
+    assert_rewind_same(src, &a, &b, 7);
     /* rewinding in the middle of a pass also starts over */
     gn__batch_clear(&b);
     gn_batch part;
@@ -513,10 +474,8 @@ static void test_csv_files_headers(void **state) {
     gn_data_spec_init(&s);
     s.bits = 16;
     gn_source *src;
-    assert_int_equal(gn__source_open(&s, NULL, paths, 2, &src), GN_OK);
     gn_batch all;
-    assert_int_equal(gn__batch_init(&all, 4, 16), GN_OK);
-    assert_int_equal(drain(src, &all, 10), GN_EOF);
+    assert_int_equal(open_drain(&s, paths, 2, &src, &all, 10), GN_EOF);
     assert_int_equal(gn__source_spec(src)->format, GN_FORMAT_CSV);
     assert_int_equal(gn__source_spec(src)->header, 1);
     assert_int_equal(all.n, 3); /* each file's header is consumed */
@@ -525,9 +484,7 @@ static void test_csv_files_headers(void **state) {
     gn__source_free(src);
     /* a later file whose header differs is an error naming it */
     const char *paths2[] = {tpath("h1.csv"), tpath("h3.csv")};
-    assert_int_equal(gn__source_open(&s, NULL, paths2, 2, &src), GN_OK);
-    assert_int_equal(gn__batch_init(&all, 4, 16), GN_OK);
-    assert_int_equal(drain(src, &all, 10), GN_EPARSE);
+    assert_int_equal(open_drain(&s, paths2, 2, &src, &all, 10), GN_EPARSE);
     char want[400];
     snprintf(want, sizeof want, "%s:1: header column 3 differs", tpath("h3.csv"));
     expect_msg(want);
@@ -618,10 +575,8 @@ static void test_fixture_ranking_crlf(void **state) {
     gn_data_spec_init(&s);
     s.bits = 10;
     gn_source *src;
-    assert_int_equal(gn__source_open(&s, NULL, &p, 1, &src), GN_OK);
     gn_batch all;
-    assert_int_equal(gn__batch_init(&all, 4, 16), GN_OK);
-    assert_int_equal(drain(src, &all, 3), GN_EOF);
+    assert_int_equal(open_drain(&s, &p, 1, &src, &all, 3), GN_EOF);
     assert_int_equal(gn__source_spec(src)->format, GN_FORMAT_LIBSVM); /* not CSV despite "qid:" */
     assert_int_equal(all.n, 4);
     const float labels[] = {1, -1, -1, 1};
@@ -650,24 +605,17 @@ static void test_csv_rewind_and_vw_detect(void **state) {
     gn_data_spec_init(&s);
     s.bits = 16;
     gn_source *src;
-    assert_int_equal(gn__source_open(&s, NULL, paths, 2, &src), GN_OK);
     gn_batch a, b;
-    assert_int_equal(gn__batch_init(&a, 4, 16), GN_OK);
-    assert_int_equal(gn__batch_init(&b, 4, 16), GN_OK);
-    assert_int_equal(drain(src, &a, 2), GN_EOF);
+    assert_int_equal(open_drain(&s, paths, 2, &src, &a, 2), GN_EOF);
     assert_int_equal(a.n, 3);
-    assert_int_equal(gn__source_rewind(src), GN_OK);
-    assert_int_equal(drain(src, &b, 2), GN_EOF);
-    assert_batches_equal(&a, &b);
+    assert_rewind_same(src, &a, &b, 2);
     gn__source_free(src);
     gn__batch_free(&a);
     gn__batch_free(&b);
 
     write_text(tpath("v.vw"), "1 2 'a |u x y:2\n-1 |u z\n");
     const char *vp = tpath("v.vw");
-    assert_int_equal(gn__source_open(&s, NULL, &vp, 1, &src), GN_OK);
-    assert_int_equal(gn__batch_init(&a, 4, 16), GN_OK);
-    assert_int_equal(drain(src, &a, 8), GN_EOF);
+    assert_int_equal(open_drain(&s, &vp, 1, &src, &a, 8), GN_EOF);
     assert_int_equal(gn__source_spec(src)->format, GN_FORMAT_VW);
     assert_int_equal(a.n, 2);
     assert_float_equal(a.weight[0], 2.0f, 0);
@@ -723,10 +671,8 @@ static void test_empty_first_file(void **state) {
     gn_data_spec_init(&s);
     s.bits = 10;
     gn_source *src;
-    assert_int_equal(gn__source_open(&s, NULL, paths, 2, &src), GN_OK);
     gn_batch all;
-    assert_int_equal(gn__batch_init(&all, 4, 16), GN_OK);
-    int st = drain(src, &all, 4);
+    int st = open_drain(&s, paths, 2, &src, &all, 4);
     if (st != GN_EOF) fail_msg("status %d: %s", st, gn_last_error());
     assert_int_equal(all.n, 1);
     assert_int_equal(all.index[1], 5);
