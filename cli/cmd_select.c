@@ -314,8 +314,9 @@ int cmd_cv(int argc, char **argv) {
         rc = EXIT_FAIL;
         goto out;
     }
-    progress_ctx pc = {!c.quiet && (c.force_progress || isatty(STDERR_FILENO)), "cv", NULL};
-    c.sel.progress = progress_cb;
+    const int rank0 = gn_dist_rank() == 0; /* under MPI only rank 0 reports */
+    progress_ctx pc = {rank0 && !c.quiet && (c.force_progress || isatty(STDERR_FILENO)), "cv", NULL};
+    c.sel.progress = rank0 ? progress_cb : NULL;
     c.sel.user = &pc;
     gn_select_config cfg = {c.train, c.spec};
     if ((st = gn_select_options_check(&c.sel)) != GN_OK || (st = gn_train_options_check(&c.train)) != GN_OK ||
@@ -323,15 +324,15 @@ int cmd_cv(int argc, char **argv) {
         rc = cli_fail("cv", st);
         goto out;
     }
-    if (!c.quiet && c.train.holdout == 0) memory_note("cv", 1, c.sel.k, gn_select_memory(&cfg, 1, c.sel.k));
+    if (rank0 && !c.quiet && c.train.holdout == 0) memory_note("cv", 1, c.sel.k, gn_select_memory(&cfg, 1, c.sel.k));
     if ((st = gn_cv(&c.sel, &c.train, &c.spec, c.files, c.nfiles, res)) != GN_OK) {
         rc = cli_fail("cv", st);
         goto out;
     }
-    if (c.json) {
+    if (rank0 && c.json) {
         json_row(stdout, NULL, 0, res);
         fputc('\n', stdout);
-    } else {
+    } else if (rank0) {
         print_fold_table(stdout, res);
         printf("%u-fold cross-validation, %.2f s of training\n", res->k, res->seconds);
     }
@@ -458,18 +459,23 @@ int cmd_tune(int argc, char **argv) {
         int binary = c.train.loss == GN_LOSS_LOGISTIC || c.train.loss == GN_LOSS_HINGE;
         c.sel.metric = binary ? GN_METRIC_AUC : GN_METRIC_RMSE;
     }
-    progress_ctx pc = {!c.quiet && (c.force_progress || isatty(STDERR_FILENO)), "tune", sp};
-    c.sel.progress = progress_cb;
+    const int rank0 = gn_dist_rank() == 0; /* under MPI only rank 0 reports and writes */
+    progress_ctx pc = {rank0 && !c.quiet && (c.force_progress || isatty(STDERR_FILENO)), "tune", sp};
+    c.sel.progress = rank0 ? progress_cb : NULL;
     c.sel.user = &pc;
     if ((st = gn_select_options_check(&c.sel)) != GN_OK) {
         rc = cli_fail("tune", st);
         goto out;
     }
     uint64_t need = gn_select_memory(cfgs, n, c.sel.k);
-    if (!c.quiet) memory_note("tune", n, c.sel.k, need);
+    if (rank0 && !c.quiet) memory_note("tune", n, c.sel.k, need);
     size_t best = 0;
     if ((st = gn_tune(&c.sel, cfgs, n, c.files, c.nfiles, res, &best, c.model_path ? &model : NULL)) != GN_OK) {
         rc = cli_fail("tune", st);
+        goto out;
+    }
+    if (!rank0) {
+        rc = EXIT_OK;
         goto out;
     }
     if (c.model_path && (st = gn_model_save(model, c.model_path)) != GN_OK) {

@@ -6,7 +6,9 @@
  * its final weights (exactly as gn_evaluate would score the trained model). Parsed batches are
  * kept in memory after the first pass when they fit opts->cache_bytes, so later passes do not
  * parse again. With halving, the worse half of the configurations (by the held-out progressive
- * metric of the pass) is dropped after each pass. */
+ * metric of the pass) is dropped after each pass. Under MPI the candidates are dealt out to the
+ * ranks (select/share.c): each rank reads every pass but trains only its own candidates, and the
+ * ranks share results at the end of each pass, so all of them make the same decisions. */
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -14,6 +16,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "dist/dist.h"
 #include "io/source.h"
 #include "learn/learner.h"
 #include "learn/loss.h"
@@ -33,6 +36,8 @@ typedef struct cand {
     gn_metrics_acc *acc;   /* scores of the fold with the final weights */
     gn_metrics_acc *prog;  /* held-out progressive scores of the current pass (halving) */
     int state, synced, active;
+    int mine;              /* this rank trains it (always, without MPI) */
+    int trained;           /* it was training in this pass (halving ranks those) */
     uint32_t passes_done, passes;
     double seconds;
     gn_loss loss;
@@ -58,8 +63,11 @@ typedef struct runner {
     group *groups;
     size_t ngroups;
     gn_batch **step;        /* the batches of the step being learned, one per group (or NULL) */
-    size_t *active;         /* candidates working in this pass */
+    size_t *active;         /* this rank's candidates working in this pass */
     size_t nactive;
+    gn_metrics **share;     /* end of pass: the metrics to share across ranks, and whose they are */
+    int *share_mine;
+    double *share_secs;
     atomic_size_t next;
     atomic_int err;
     char errmsg[1024];
@@ -330,18 +338,29 @@ static int halve(runner *r, uint32_t pass, char *note, size_t note_size) {
         free(val);
         return gn__fail(GN_ENOMEM, "out of memory");
     }
+    size_t nshare = 0;
+    int st = GN_OK;
+    for (size_t c = 0; c < r->nconfigs && st == GN_OK; c++) {
+        if (!r->cands[c * r->k].trained) continue; /* did not train this pass */
+        for (uint32_t f = 0; f < r->k && st == GN_OK; f++) {
+            cand *cd = &r->cands[c * r->k + f];
+            gn_metrics *slot = &r->results[c].folds[f];
+            if (cd->mine) st = gn_metrics_acc_result(cd->prog, slot);
+            r->share[nshare] = slot;
+            r->share_mine[nshare++] = cd->mine;
+        }
+    }
+    st = gn__dist_agree(st);
+    if (st == GN_OK) st = gn__select_share_metrics(r->share, r->share_mine, nshare);
+    if (st != GN_OK) {
+        free(idx);
+        free(val);
+        return st;
+    }
     for (size_t c = 0; c < r->nconfigs; c++) {
         cand *first = &r->cands[c * r->k];
-        if (!first->prog) continue; /* did not train this pass */
+        if (!first->trained) continue;
         gn_select_result *res = &r->results[c];
-        for (uint32_t f = 0; f < r->k; f++) {
-            int st = gn_metrics_acc_result(r->cands[c * r->k + f].prog, &res->folds[f]);
-            if (st != GN_OK) {
-                free(idx);
-                free(val);
-                return st;
-            }
-        }
         gn__select_summarise(res);
         val[c] = gn_select_metric_value(r->o->metric, &res->mean);
         idx[m++] = c;
@@ -385,27 +404,38 @@ static int halve(runner *r, uint32_t pass, char *note, size_t note_size) {
 
 /* Moves candidates to their next state at the end of a pass; scores finished configurations. */
 static int end_pass(runner *r) {
-    for (size_t i = 0; i < r->ncands; i++) {
+    size_t nshare = 0;
+    int st = GN_OK;
+    for (size_t i = 0; i < r->ncands; i++) { /* every rank moves every candidate, its own or not */
         cand *c = &r->cands[i];
+        r->share_secs[i] = c->mine ? c->seconds : 0;
         if (!c->active) continue;
         if (c->state == C_TRAIN) {
             c->passes_done++;
             if (c->passes_done >= c->passes) c->state = C_SCORE;
         } else if (c->state == C_SCORE) {
             gn_select_result *res = &r->results[c->config];
-            GN_TRY(gn_metrics_acc_result(c->acc, &res->folds[c->fold]));
-            if (res->folds[c->fold].examples == 0)
-                return gn__fail(GN_EINVAL, "fold %u of %u has no examples: the data has too few examples for -k %u",
-                                c->fold + 1, r->k, r->k);
+            if (c->mine && st == GN_OK) st = gn_metrics_acc_result(c->acc, &res->folds[c->fold]);
+            r->share[nshare] = &res->folds[c->fold];
+            r->share_mine[nshare++] = c->mine;
             res->passes = c->passes_done;
             c->state = C_DONE;
             finish_candidate(c);
         }
     }
+    GN_TRY(gn__dist_agree(st));
+    GN_TRY(gn__select_share_metrics(r->share, r->share_mine, nshare));
+    GN_TRY(gn__dist_allreduce_sum(r->share_secs, r->ncands));
+    for (size_t i = 0; i < r->ncands; i++) {
+        const cand *c = &r->cands[i];
+        if (c->active && c->state == C_DONE && r->results[c->config].folds[c->fold].examples == 0) /* scored now */
+            return gn__fail(GN_EINVAL, "fold %u of %u has no examples: the data has too few examples for -k %u",
+                            c->fold + 1, r->k, r->k);
+    }
     for (size_t cfg = 0; cfg < r->nconfigs; cfg++) {
         gn_select_result *res = &r->results[cfg];
         double secs = 0;
-        for (uint32_t f = 0; f < r->k; f++) secs += r->cands[cfg * r->k + f].seconds;
+        for (uint32_t f = 0; f < r->k; f++) secs += r->share_secs[cfg * r->k + f];
         res->seconds = secs;
         if (r->cands[cfg * r->k].state != C_DONE || !r->cands[cfg * r->k].active) continue;
         gn__select_summarise(res);
@@ -437,7 +467,9 @@ static int setup(runner *r, const char *const *paths, size_t npaths) {
     r->k = r->o->k;
     r->ncands = r->nconfigs * r->k;
     if (!(r->cands = calloc(r->ncands, sizeof *r->cands)) || !(r->groups = calloc(r->nconfigs, sizeof *r->groups)) ||
-        !(r->active = malloc(r->ncands * sizeof *r->active)))
+        !(r->active = malloc(r->ncands * sizeof *r->active)) || !(r->share = calloc(r->ncands, sizeof *r->share)) ||
+        !(r->share_mine = calloc(r->ncands, sizeof *r->share_mine)) ||
+        !(r->share_secs = calloc(r->ncands, sizeof *r->share_secs)))
         return gn__fail(GN_ENOMEM, "out of memory");
     size_t *group_of = malloc(r->nconfigs * sizeof *group_of);
     if (!group_of) return gn__fail(GN_ENOMEM, "out of memory");
@@ -474,18 +506,32 @@ static int setup(runner *r, const char *const *paths, size_t npaths) {
             cd->loss = t->loss;
             cd->tau = t->quantile_tau;
             cd->state = C_TRAIN;
+            cd->mine = gn__select_mine(c * r->k + f);
+            if (!cd->mine) continue;
             if ((st = gn__learner_new(t, resolved, &cd->l)) != GN_OK) break;
             gn__learner_set_heldout(cd->l, r->k, f, f + 1, r->o->seed);
             st = gn_metrics_acc_new(gn__label_kind_for(t->loss) == GN_LABEL_BINARY, &cd->acc);
         }
         size_t nslots;
         uint32_t stride;
-        if (st == GN_OK) {
+        if (st == GN_OK && r->cands[c * r->k].mine) {
             gn__learner_table(r->cands[c * r->k].l, &nslots, &stride);
             res->table_bytes = (uint64_t)nslots * stride * sizeof(float);
         }
     }
     free(group_of);
+    return st;
+}
+
+/* Under MPI: every rank learns the table sizes from the owner of each configuration's fold 0. */
+static int share_table_bytes(runner *r) {
+    if (gn__dist_size() <= 1) return GN_OK;
+    uint64_t *v = calloc(r->nconfigs, sizeof *v);
+    if (!v) return gn__fail(GN_ENOMEM, "out of memory");
+    for (size_t c = 0; c < r->nconfigs; c++) v[c] = r->results[c].table_bytes;
+    int st = gn__dist_allreduce_sum_u64(v, r->nconfigs);
+    for (size_t c = 0; c < r->nconfigs && st == GN_OK; c++) r->results[c].table_bytes = v[c];
+    free(v);
     return st;
 }
 
@@ -498,6 +544,9 @@ static void teardown(runner *r) {
     free(r->cands);
     free(r->groups);
     free(r->active);
+    free(r->share);
+    free(r->share_mine);
+    free(r->share_secs);
 }
 
 /* The passes. Worker threads are running. */
@@ -508,32 +557,35 @@ static int run_passes(runner *r) {
     char note[256];
     for (uint32_t pass = 1;; pass++) {
         r->nactive = 0;
+        size_t alive = 0; /* on all ranks */
         for (size_t g = 0; g < r->ngroups; g++) r->groups[g].active = 0;
         for (size_t i = 0; i < r->ncands; i++) {
             cand *c = &r->cands[i];
             c->active = c->state == C_TRAIN || c->state == C_SCORE;
-            if (!c->active) continue;
+            c->trained = c->state == C_TRAIN;
+            alive += c->active;
+            if (!c->active || !c->mine) continue;
             r->active[r->nactive++] = i;
             r->groups[c->group].active = 1;
             if (c->state == C_TRAIN && r->o->halving) {
                 if ((st = gn_metrics_acc_new(gn__label_kind_for(c->loss) == GN_LABEL_BINARY, &c->prog)) != GN_OK)
-                    goto done;
+                    goto failed;
                 gn__learner_set_eval(c->l, c->prog);
             }
         }
-        if (r->nactive == 0) break;
+        if (alive == 0) break; /* the same pass on every rank: all of them track every candidate */
         r->from_cache = pass > 1 && r->cache_complete;
         r->recording = pass == 1 && r->o->cache_bytes > 0;
         r->cache_pos = 0;
         for (size_t g = 0; g < r->ngroups; g++) {
             group *gr = &r->groups[g];
             gr->exhausted = 0;
-            if (gr->active && !r->from_cache && pass > 1 && (st = gn__source_rewind(gr->src)) != GN_OK) goto done;
+            if (gr->active && !r->from_cache && pass > 1 && (st = gn__source_rewind(gr->src)) != GN_OK) goto failed;
         }
         gn_batch **cur = bufs, **nxt = bufs + r->ngroups;
         int any = 0, any_next = 0;
         uint64_t examples = 0;
-        if ((st = read_step(r, cur, &any)) != GN_OK) goto done;
+        if ((st = read_step(r, cur, &any)) != GN_OK) goto failed;
         while (any) {
             dispatch(r, cur);
             int rst = read_step(r, nxt, &any_next); /* parse the next step while the workers learn */
@@ -547,12 +599,12 @@ static int run_passes(runner *r) {
             if (atomic_load(&r->err)) {
                 release_step(r, nxt);
                 st = gn__fail(atomic_load(&r->err), "%s", r->errmsg);
-                goto done;
+                goto failed;
             }
             if (rst != GN_OK) {
                 release_step(r, nxt);
                 st = rst;
-                goto done;
+                goto failed;
             }
             report(r, pass, examples, 0, NULL);
             gn_batch **t = cur;
@@ -572,6 +624,9 @@ static int run_passes(runner *r) {
 done:
     free(bufs);
     return st;
+failed: /* this rank failed inside a pass: tell the others, who wait for it at the end of the pass */
+    st = gn__dist_agree(st);
+    goto done;
 }
 
 int gn__select_run(const gn_select_options *o, const gn_select_config *configs, size_t n,
@@ -587,13 +642,16 @@ int gn__select_run(const gn_select_options *o, const gn_select_config *configs, 
     r.t0 = gn__now();
     atomic_init(&r.next, 0);
     atomic_init(&r.err, 0);
-    int st = setup(&r, paths, npaths);
+    int st = gn__dist_agree(setup(&r, paths, npaths)); /* a rank that failed must not leave others waiting */
+    if (st == GN_OK) st = share_table_bytes(&r);
     if (st != GN_OK) {
         teardown(&r);
         return st;
     }
+    size_t nmine = 0;
+    for (size_t i = 0; i < r.ncands; i++) nmine += r.cands[i].mine;
     r.nthreads = o->threads ? o->threads : default_threads();
-    if (r.nthreads > r.ncands) r.nthreads = (uint32_t)r.ncands;
+    if (r.nthreads > nmine) r.nthreads = nmine ? (uint32_t)nmine : 1;
     pthread_t *th = calloc(r.nthreads, sizeof *th);
     if (!th) {
         teardown(&r);

@@ -7,6 +7,7 @@
 
 #include "gannet/gannet.h"
 #include "gannet/select.h"
+#include "dist/dist.h"
 #include "learn/loss.h"
 #include "select/select_internal.h"
 #include "util/error.h"
@@ -119,6 +120,7 @@ int gn_tune(const gn_select_options *opts, const gn_select_config *configs, size
     if (!opts || !configs || !paths || !npaths || !results) return gn__fail(GN_EINVAL, "gn_tune: NULL argument");
     GN_TRY(gn_select_options_check(opts));
     GN_TRY(gn__select_check_configs(configs, n));
+    GN_TRY(gn__dist_init()); /* under mpirun the candidates are dealt out to the ranks */
     uint64_t need = gn_select_memory(configs, n, opts->k);
     if (opts->max_memory && need > opts->max_memory)
         return gn__fail(GN_ELIMIT,

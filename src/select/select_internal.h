@@ -22,6 +22,12 @@ int gn__select_check_configs(const gn_select_config *configs, size_t n);
 int gn__select_run(const gn_select_options *o, const gn_select_config *configs, size_t n,
                    const char *const *paths, size_t npaths, gn_select_result *results);
 
+/* Under MPI (select/share.c): whether this rank owns candidate number cand (config * k + fold);
+ * candidates are dealt out round-robin. Always 1 with one rank. */
+int gn__select_mine(size_t cand);
+/* Gives every rank the metrics in slots[0..n): the rank with mine[i] set filled slots[i]. */
+int gn__select_share_metrics(gn_metrics *const *slots, const int *mine, size_t n);
+
 /* Mean and population std over k fold metrics, field by field. */
 void gn__select_summarise(gn_select_result *r);
 

@@ -1,0 +1,60 @@
+/* select/share.c: model selection under MPI. Candidates (configuration x fold) are dealt out to
+ * the ranks round-robin; every rank reads all the data but trains and scores only its own
+ * candidates. After each pass the ranks all-reduce what the others need — the fold metrics of
+ * the candidates scored in that pass, the progressive metrics that halving ranks by, training
+ * seconds — so every rank holds every result and takes the same decisions in step. A value is
+ * shared by summing the owner's number with zeros from everyone else, which is exact. With one
+ * rank every call here is a no-op. */
+#include <stdlib.h>
+#include <string.h>
+
+#include "dist/dist.h"
+#include "select/select_internal.h"
+#include "util/error.h"
+
+int gn__select_mine(size_t cand) { return (int)(cand % (size_t)gn__dist_size()) == gn__dist_rank(); }
+
+enum { NFIELDS = 12 }; /* doubles per gn_metrics */
+
+static void pack(const gn_metrics *m, double *d) {
+    d[0] = (double)m->examples; /* exact below 2^53 examples */
+    d[1] = m->weight_sum;
+    d[2] = m->classification;
+    d[3] = m->logloss;
+    d[4] = m->auc;
+    d[5] = m->accuracy;
+    d[6] = m->precision;
+    d[7] = m->recall;
+    d[8] = m->f1;
+    d[9] = m->rmse;
+    d[10] = m->mae;
+    d[11] = m->mean_loss;
+}
+
+static void unpack(const double *d, gn_metrics *m) {
+    m->examples = (uint64_t)d[0];
+    m->weight_sum = d[1];
+    m->classification = (int)d[2];
+    m->logloss = d[3];
+    m->auc = d[4];
+    m->accuracy = d[5];
+    m->precision = d[6];
+    m->recall = d[7];
+    m->f1 = d[8];
+    m->rmse = d[9];
+    m->mae = d[10];
+    m->mean_loss = d[11];
+}
+
+int gn__select_share_metrics(gn_metrics *const *slots, const int *mine, size_t n) {
+    if (gn__dist_size() <= 1 || n == 0) return GN_OK;
+    double *buf = calloc(n * NFIELDS, sizeof *buf);
+    if (!buf) return gn__fail(GN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++)
+        if (mine[i]) pack(slots[i], buf + i * NFIELDS);
+    int st = gn__dist_allreduce_sum(buf, n * NFIELDS);
+    if (st == GN_OK)
+        for (size_t i = 0; i < n; i++) unpack(buf + i * NFIELDS, slots[i]);
+    free(buf);
+    return st;
+}
