@@ -7,6 +7,9 @@
 #   2. the same 60 models as 60 separate `gannet train` (+ `gannet eval`) runs one after another;
 #   3. bench/data/synth_train.libsvm (1,000,000 x 50) when it exists (not generated here): the
 #      same 60-model search vs the SGDClassifier grid.
+# scikit-learn is given exactly gannet's folds (PredefinedSplit over the fold of each example by
+# gannet's rule, computed before the timed run by tests/e2e/fold_split.py --ids), so both rank
+# configurations on the same splits; SAME_FOLDS=0 gives it its own KFold(5) instead.
 # Prints best mean AUCs and time ratios.
 #   usage: bench/select.sh [RUNS]   (gannet timings are medians of RUNS runs, default 5; sklearn runs once)
 #   env:   GANNET (default build/bin/gannet), A9A (default ../shared/data/a9a/a9a.gz), THREADS (2),
@@ -40,26 +43,31 @@ gannet_tune() {
 
 # sklearn NAME KIND DATA: one timed run of GridSearchCV (python start, imports and loading included).
 sklearn() {
-    local name=$1 kind=$2 data=$3
+    local name=$1 kind=$2 data=$3 folds=""
+    if [ "${SAME_FOLDS:-1}" = 1 ]; then
+        folds=$OUT/$name.folds
+        python3 "$GN_SRC/tests/e2e/fold_split.py" --ids 5 0 "$folds" "$data"
+    fi
     cat > "$OUT/gs.py" <<'PY'
 import sys, warnings
 import numpy as np
 from sklearn.datasets import load_svmlight_file
-from sklearn.model_selection import GridSearchCV
+from sklearn.model_selection import GridSearchCV, PredefinedSplit
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 warnings.filterwarnings("ignore")
 kind, path = sys.argv[1], sys.argv[2]
+cv = PredefinedSplit(np.loadtxt(sys.argv[3], dtype=int)) if len(sys.argv) > 3 else 5  # gannet's folds
 X, y = load_svmlight_file(path)
 if kind == "lr":
     est, grid = LogisticRegression(max_iter=1000), {"C": list(np.logspace(-3, 2, 12))}
 else:
     est = SGDClassifier(loss="log_loss", eta0=0.01, random_state=0)
     grid = {"alpha": [1e-6, 1e-5, 1e-4, 1e-3], "learning_rate": ["optimal", "invscaling", "adaptive"]}
-gs = GridSearchCV(est, grid, cv=5, n_jobs=2, scoring="roc_auc").fit(X, y)
+gs = GridSearchCV(est, grid, cv=cv, n_jobs=2, scoring="roc_auc").fit(X, y)
 print("%.6f %s" % (gs.best_score_, " ".join("%s=%s" % kv for kv in sorted(gs.best_params_.items()))))
 PY
     : > "$OUT/$name"
-    timed "$OUT/$name" ${SK_TIMEOUT:+timeout "$SK_TIMEOUT"} "$PY" "$OUT/gs.py" "$kind" "$data" \
+    timed "$OUT/$name" ${SK_TIMEOUT:+timeout "$SK_TIMEOUT"} "$PY" "$OUT/gs.py" "$kind" "$data" $folds \
         > "$OUT/$name.out" 2> "$OUT/$name.err" || true
     local wall auc
     wall=$(tail -1 "$OUT/$name" | awk '{print $1}')   # GNU time may add a "Command exited..." line

@@ -3,6 +3,8 @@
 # cv/tune end-to-end tests. The key of an example is (file index << 40) ^ (byte offset of its line
 # in the decompressed file); its fold is splitmix64-finaliser(key ^ seed) % K.
 # usage: fold_split.py K F SEED OUT_TRAIN OUT_TEST FILE...  (FILE may be .gz)
+#        fold_split.py --ids K SEED OUT FILE...  writes each example's fold (0..K-1), one per line
+#        (for giving another tool, e.g. scikit-learn's PredefinedSplit, exactly gannet's folds)
 import gzip
 import sys
 
@@ -18,19 +20,29 @@ def mix64(x):
     return x
 
 
+def examples(paths):
+    """(key, line) of every non-blank line, in order."""
+    for fi, path in enumerate(paths):
+        opener = gzip.open if path.endswith(".gz") else open
+        off = 0
+        with opener(path, "rb") as fh:
+            for line in fh:
+                key = ((fi << 40) ^ off) & M
+                off += len(line)
+                if line.strip():
+                    yield key, line
+
+
 def main():
+    if sys.argv[1] == "--ids":
+        k, seed = int(sys.argv[2]), int(sys.argv[3])
+        with open(sys.argv[4], "w") as out:
+            out.writelines("%d\n" % (mix64(key ^ seed) % k) for key, _ in examples(sys.argv[5:]))
+        return
     k, f, seed = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     with open(sys.argv[4], "wb") as tr, open(sys.argv[5], "wb") as te:
-        for fi, path in enumerate(sys.argv[6:]):
-            opener = gzip.open if path.endswith(".gz") else open
-            off = 0
-            with opener(path, "rb") as fh:
-                for line in fh:
-                    key = ((fi << 40) ^ off) & M
-                    off += len(line)
-                    if not line.strip():
-                        continue
-                    (te if mix64(key ^ seed) % k == f else tr).write(line)
+        for key, line in examples(sys.argv[6:]):
+            (te if mix64(key ^ seed) % k == f else tr).write(line)
 
 
 main()
