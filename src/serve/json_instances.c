@@ -25,7 +25,7 @@ typedef struct js {
     /* duplicate-name detection: open addressing over feature indices, stamped per instance so
      * it never needs clearing */
     uint32_t *slot_gen, *slot_idx;
-    size_t slots;       /* power of two, > 2 * cap */
+    size_t slots;       /* power of two, 16 * cap (4 * cap past 1024 features) */
     uint32_t gen;
 } js;
 
@@ -43,8 +43,32 @@ static int fail(js *j, int status, const char *fmt, ...) {
     return status;
 }
 
-static void ws(js *j) {
-    while (j->p < j->e && (*j->p == ' ' || *j->p == '\t' || *j->p == '\n' || *j->p == '\r')) j->p++;
+/* Byte classes: bit 0 for the bytes a string holds as they are (0x20..0x7F but '"' and '\\'),
+ * bit 1 for JSON whitespace. */
+#define PLAIN 1
+#define SPACE 2
+static const unsigned char byte_class[256] = {
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 0, 0, 2, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    3, 1, 0, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 0, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0,
+};
+
+/* Skips whitespace; inline, as compact bodies (the common case) have none to skip. */
+static inline void ws(js *j) {
+    while (j->p < j->e && (byte_class[(unsigned char)*j->p] & SPACE)) j->p++;
 }
 
 static int expect(js *j, char c) {
@@ -94,17 +118,45 @@ static size_t utf8_len(const unsigned char *p, const unsigned char *e) {
     return n;
 }
 
+/* Bytes the arena holds beyond the body's length. Every decoded string is followed by its NUL
+ * and 7 more zero bytes (later strings may overwrite them), so a string can be read 8 bytes at a
+ * time from its start without reading past the arena or reading bytes never written; and
+ * read_string and read_name may store 8 and 16 bytes at a time. */
+#define ARENA_PAD 16
+
+#if GN_SWAR
+/* How many of the 8 bytes of w, from the first, are plain string bytes (byte_class PLAIN). */
+static inline int plain_count(uint64_t w) {
+    const uint64_t ones = UINT64_C(0x0101010101010101), high = UINT64_C(0x8080808080808080);
+    uint64_t q = w ^ (ones * '"'), b = w ^ (ones * '\\');
+    /* bit 7 of a byte set where it is < 0x20, '"', '\\' or >= 0x80; borrows can set it
+     * spuriously only above a byte that is truly set, so the lowest set byte is exact */
+    uint64_t bad = (((w - ones * 0x20) & ~w) | ((q - ones) & ~q) | ((b - ones) & ~b) | w) & high;
+    return bad ? __builtin_ctzll(bad) >> 3 : 8;
+}
+#endif
+
 /* Decodes the string at p (which is '"') into the arena; *out is NUL-terminated. */
 static int read_string(js *j, const char **out, size_t *out_len) {
     j->p++;
     char *d = j->arena + j->used, *d0 = d;
     for (;;) {
-        const char *run = j->p;
-        while (j->p < j->e && (unsigned char)*j->p >= 0x20 && (unsigned char)*j->p < 0x80 && *j->p != '"' &&
-               *j->p != '\\')
-            j->p++;
-        memcpy(d, run, (size_t)(j->p - run));
-        d += j->p - run;
+        /* plain bytes are copied as they are scanned: the strings here are short (feature names,
+         * categories), where one pass beats a scan plus a memcpy call */
+        const char *p = j->p, *e = j->e;
+#if GN_SWAR
+        /* eight bytes at a time: copy them all, keep the plain ones (the arena has room) */
+        while (e - p >= 8) {
+            uint64_t w = gn__load8(p);
+            int n = plain_count(w);
+            memcpy(d, &w, 8);
+            d += n;
+            p += n;
+            if (n < 8) break;
+        }
+#endif
+        while (p < e && (byte_class[(unsigned char)*p] & PLAIN)) *d++ = *p++;
+        j->p = p;
         if (j->p >= j->e) return fail(j, 400, "unterminated string");
         unsigned char c = (unsigned char)*j->p;
         if (c == '"') { j->p++; break; }
@@ -162,32 +214,76 @@ static int read_string(js *j, const char **out, size_t *out_len) {
         default: return fail(j, 400, "bad escape '\\%c'", esc);
         }
     }
-    *d = '\0';
+    /* the NUL and 7 more zeros: see ARENA_PAD */
+    memset(d, 0, 8);
     *out = d0;
     *out_len = (size_t)(d - d0);
     j->used += (size_t)(d - d0) + 1;
     return 0;
 }
 
+static const uint64_t pow10_u64[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+
+/* Reads the digits at q (maybe none) into *m (m * 10 + digit each; wraps past 19 digits, which
+ * callers do not use) and returns the end. Eight bytes at a time where the body has them: no
+ * loop, so no mispredicted loop exit, for the short runs of digits in feature values. */
+static inline const char *read_digits(const char *q, const char *e, uint64_t *m) {
+#if GN_SWAR
+    while (e - q >= 8) {
+        uint64_t w = gn__load8(q);
+        int n = gn__swar_digit_count(w);
+        if (n == 0) return q;
+        *m = *m * pow10_u64[n] + gn__swar_digit_value(w, n);
+        q += n;
+        if (n < 8) return q;
+    }
+#endif
+    while (q < e && (unsigned char)(*q - '0') <= 9) *m = *m * 10 + (uint64_t)(*q++ - '0');
+    return q;
+}
+
+/* Validates the JSON number at j->p and converts it in the same pass: the digits are gathered
+ * while the grammar is checked, and the common shape (at most 15 digits, no exponent) is
+ * converted at once exactly as gn__parse_double_fast does (one correctly rounded IEEE
+ * operation); anything else goes to gn__parse_double over the validated text. Either way the
+ * result is bit-identical to strtod. */
 static int read_number(js *j, double *out) {
     const char *q = j->p, *e = j->e;
-    if (q < e && *q == '-') q++;
-    if (q >= e || (unsigned char)(*q - '0') > 9) return fail(j, 400, "bad number");
-    if (*q == '0') q++;
-    else while (q < e && (unsigned char)(*q - '0') <= 9) q++;
-    if (q < e && *q == '.') {
+    int neg = 0;
+    if (q < e && *q == '-') {
+        neg = 1;
         q++;
-        if (q >= e || (unsigned char)(*q - '0') > 9) return fail(j, 400, "bad number: digits expected after '.'");
-        while (q < e && (unsigned char)(*q - '0') <= 9) q++;
     }
+    if (q >= e || (unsigned char)(*q - '0') > 9) return fail(j, 400, "bad number");
+    const char *d0 = q;
+    uint64_t m = 0; /* wraps past 19 digits; used only for <= 15 */
+    if (*q == '0') q++;
+    else q = read_digits(q, e, &m);
+    int ndig = (int)(q - d0), frac = 0;
+    if (q < e && *q == '.') {
+        const char *f0 = ++q;
+        if (q >= e || (unsigned char)(*q - '0') > 9) return fail(j, 400, "bad number: digits expected after '.'");
+        q = read_digits(q, e, &m);
+        frac = (int)(q - f0);
+        ndig += frac;
+    }
+    int expo = 0;
     if (q < e && (*q == 'e' || *q == 'E')) {
         q++;
         if (q < e && (*q == '+' || *q == '-')) q++;
         if (q >= e || (unsigned char)(*q - '0') > 9) return fail(j, 400, "bad number: exponent digits expected");
         while (q < e && (unsigned char)(*q - '0') <= 9) q++;
+        expo = 1;
     }
-    const char *end = gn__parse_double_fast(j->p, q, out);
-    if (end != q) return fail(j, 400, "number out of range");
+    if (expo || ndig > 15) {
+        const char *end = gn__parse_double(j->p, q, out);
+        if (end != q) return fail(j, 400, "number out of range");
+    } else {
+        /* m < 10^15 < 2^53 and 10^frac are exact: one rounding (Clinger), as in
+         * gn__parse_double_fast */
+        double v = frac ? (double)m / gn__exact_pow10[frac] : (double)m;
+        *out = neg ? -v : v;
+    }
     j->p = q;
     return 0;
 }
@@ -245,10 +341,65 @@ static int skip_value(js *j, int depth) {
     }
 }
 
+/* Hash of a decoded feature name (in the arena: see ARENA_PAD), for duplicate detection only
+ * (never stored): eight bytes per multiply, where a byte-wise hash would chain a multiply per
+ * byte. A name of n < 8 bytes whose bytes are the low n bytes of w (the rest zero) hashes to
+ * hash_short(w, n). */
+#define HASH_K UINT64_C(0x9E3779B97F4A7C15)
+static inline uint32_t hash_short(uint64_t w, size_t n) {
+    return (uint32_t)((((uint64_t)n * HASH_K) ^ w) * HASH_K >> 32);
+}
+
 static uint32_t hash_name(const char *s, size_t n) {
-    uint32_t h = 2166136261u;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 16777619u;
-    return h;
+#if !GN_SWAR /* the word trick below keeps the name's bytes on little-endian machines only */
+    uint32_t f = 2166136261u;
+    for (size_t i = 0; i < n; i++) f = (f ^ (unsigned char)s[i]) * 16777619u;
+    return f;
+#else
+    uint64_t w;
+    if (n < 8) {
+        memcpy(&w, s, 8);
+        return hash_short(w & ((UINT64_C(1) << (8 * n)) - 1), n);
+    }
+    uint64_t h = (uint64_t)n * HASH_K;
+    for (;; s += 8, n -= 8) {
+        memcpy(&w, s, 8);
+        if (n < 8) {
+            h = (h ^ (w & ((UINT64_C(1) << (8 * n)) - 1))) * HASH_K; /* the name's last bytes only */
+            break;
+        }
+        h = (h ^ w) * HASH_K;
+        h ^= h >> 29;
+    }
+    return (uint32_t)(h >> 32);
+#endif
+}
+
+/* read_string for a feature name, with its hash_name. Names of up to 7 plain bytes (the common
+ * case) are decoded straight from one 8-byte word, which also gives the hash: no loop, and no
+ * reading back of bytes just stored. */
+static int read_name(js *j, const char **out, size_t *out_len, uint32_t *hash) {
+#if GN_SWAR
+    if (j->e - j->p >= 9) {
+        uint64_t w = gn__load8(j->p + 1);
+        int n = plain_count(w);
+        if (n < 8 && j->p[1 + n] == '"') {
+            char *d = j->arena + j->used;
+            uint64_t wn = n ? w & (~UINT64_C(0) >> (8 * (8 - n))) : 0, zero = 0;
+            memcpy(d, &wn, 8); /* the name, its NUL and zeros up to d[8] */
+            memcpy(d + 8, &zero, 8); /* ... and up to d[n + 7] (ARENA_PAD) */
+            *out = d;
+            *out_len = (size_t)n;
+            *hash = hash_short(wn, (size_t)n);
+            j->used += (size_t)n + 1;
+            j->p += n + 2;
+            return 0;
+        }
+    }
+#endif
+    if (read_string(j, out, out_len)) return 400;
+    *hash = hash_name(*out, *out_len);
+    return 0;
 }
 
 static int grow_features(js *j) {
@@ -263,7 +414,9 @@ static int grow_features(js *j) {
     if (hashes) j->hashes = hashes;
     if (!names || !values || !strs || !hashes) return fail(j, 500, "out of memory");
     j->cap = cap;
-    size_t slots = 4 * cap;
+    /* sparse (at most 1/16 full) while small, so probes rarely meet a taken slot; 1/4 for huge
+     * instances, to bound the memory */
+    size_t slots = (cap <= 1024 ? 16 : 4) * cap;
     uint32_t *sg = calloc(slots, sizeof *sg), *si = calloc(slots, sizeof *si);
     if (!sg || !si) {
         free(sg);
@@ -310,10 +463,12 @@ static int read_instance_object(js *j, size_t index, size_t max_features) {
         if (j->p >= j->e || *j->p != '"') return fail(j, 400, "instance %zu: a feature name (string) expected", index);
         const char *name;
         size_t nl;
-        if (read_string(j, &name, &nl) || expect(j, ':')) return 400;
+        uint32_t h;
+        if (read_name(j, &name, &nl, &h)) return 400;
+        if (j->p < j->e && *j->p == ':') j->p++; /* compact bodies: no whitespace to skip */
+        else if (expect(j, ':')) return 400;
         ws(j);
         if (j->p >= j->e) return fail(j, 400, "a value expected, got the end of the body");
-        uint32_t h = hash_name(name, nl);
         if (j->nf >= max_features)
             return fail(j, 413, "instance %zu: more than %zu features", index, max_features);
         if (j->nf == j->cap && grow_features(j)) return 500;
@@ -390,7 +545,7 @@ int gn__json_instances(const char *body, size_t len, size_t max_batch, size_t ma
     j.e = body + len;
     j.why = why;
     j.why_size = why_size;
-    j.arena = malloc(len + 1);
+    j.arena = malloc(len + ARENA_PAD);
     if (!j.arena) return fail(&j, 500, "out of memory");
     int st = 0, seen = 0;
     ws(&j);

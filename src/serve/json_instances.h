@@ -15,7 +15,8 @@
 
 /* One instance: either n named features (names[i] with values[i], or a category string
  * strs[i] != NULL), or a text line (line != NULL, n == 0). Returns 0 to go on, or an HTTP status
- * with why filled to stop. */
+ * with why filled to stop. Every name and string may be read 8 bytes at a time from its start:
+ * the bytes after its NUL are readable and initialized (their values unspecified). */
 typedef int (*gn__instance_fn)(void *ctx, size_t index, size_t n, const char *const *names, const double *values,
                                const char *const *strs, const char *line, size_t line_len, char *why,
                                size_t why_size);
