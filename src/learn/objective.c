@@ -6,6 +6,7 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 
 #include "learn/loss.h"
 #include "util/error.h"
@@ -51,6 +52,57 @@ int gn__bdata_append(gn_bdata *d, const gn_batch *b) {
     return GN_OK;
 }
 
+/* Arrays of 1 to 32 MiB go in 2 MiB-aligned blocks that the kernel may back with huge pages:
+ * filling them then costs one page fault per 2 MiB instead of one per 4 KiB, which on a virtual
+ * machine is much of the cost of reading a small data set into memory (a9a: 2/3 of it). Larger
+ * arrays keep ordinary pages: there the faults are a small part of the parsing time, and a few
+ * hundred huge pages may cost more to find than they save (sporadic stalls of seconds were seen
+ * with a 130 MB input). The memory is an ordinary heap block (realloc and free work on it). */
+#define HUGE_PAGE ((size_t)2 << 20)
+#define HUGE_MAX ((size_t)32 << 20)
+
+/* Grows *p (holding `used` bytes) to at least `bytes`; returns -1 (nothing changed) on failure. */
+static int grow_block(void **p, size_t used, size_t bytes) {
+#if defined(MADV_HUGEPAGE)
+    if (bytes >= HUGE_PAGE / 2 && bytes <= HUGE_MAX) { /* rounded up: at most one huge page more */
+        const size_t size = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
+        void *q = NULL;
+        if (posix_memalign(&q, HUGE_PAGE, size) == 0) {
+            (void)madvise(q, size, MADV_HUGEPAGE); /* advice only: fine if refused */
+            if (used) memcpy(q, *p, used);
+            free(*p);
+            *p = q;
+            return 0;
+        }
+    }
+#endif
+    void *q = realloc(*p, bytes ? bytes : 1);
+    if (!q) return -1;
+    *p = q;
+    return 0;
+}
+
+int gn__bdata_reserve(gn_bdata *d, size_t n, size_t nnz) {
+    if (n > d->cap_n || !d->start) {
+        if (n < d->cap_n) n = d->cap_n;
+        if (grow_block((void **)&d->label, d->n * sizeof *d->label, n * sizeof *d->label) ||
+            grow_block((void **)&d->weight, d->n * sizeof *d->weight, n * sizeof *d->weight) ||
+            grow_block((void **)&d->key, d->n * sizeof *d->key, n * sizeof *d->key) ||
+            grow_block((void **)&d->start, (d->start ? d->n + 1 : 0) * sizeof *d->start, (n + 1) * sizeof *d->start))
+            return -1;
+        d->cap_n = n;
+        if (d->n == 0) d->start[0] = 0;
+    }
+    if (nnz > d->cap_nnz || !d->index) {
+        if (nnz < d->cap_nnz) nnz = d->cap_nnz;
+        if (grow_block((void **)&d->index, d->nnz * sizeof *d->index, nnz * sizeof *d->index) ||
+            grow_block((void **)&d->value, d->nnz * sizeof *d->value, nnz * sizeof *d->value))
+            return -1;
+        d->cap_nnz = nnz;
+    }
+    return 0;
+}
+
 void gn__bdata_free(gn_bdata *d) {
     if (!d) return;
     free(d->label);
@@ -81,6 +133,15 @@ void gn__bdata_mark_used(const gn_bdata *d, uint64_t *used, size_t nslots) {
     }
 }
 
+/* Bits set in x, without a call (__builtin_popcountll is a library call unless the target has a
+ * popcount instruction, and the remap below counts once per feature held). */
+static inline uint32_t popcount64(uint64_t x) {
+    x = x - ((x >> 1) & 0x5555555555555555ull);
+    x = (x & 0x3333333333333333ull) + ((x >> 2) & 0x3333333333333333ull);
+    x = (x + (x >> 4)) & 0x0f0f0f0f0f0f0f0full;
+    return (uint32_t)((x * 0x0101010101010101ull) >> 56);
+}
+
 int gn__bdata_remap(gn_bdata *d, const uint64_t *used, size_t nslots, uint32_t **slots_out, size_t *dim_out) {
     const size_t words = (nslots + 63) / 64;
     size_t dim = 0;
@@ -104,7 +165,7 @@ int gn__bdata_remap(gn_bdata *d, const uint64_t *used, size_t nslots, uint32_t *
     for (size_t k = 0; k < d->nnz; k++) {
         uint32_t s = d->index[k];
         uint64_t below = used[s >> 6] & (((uint64_t)1 << (s & 63)) - 1);
-        d->index[k] = rank[s >> 6] + (uint32_t)__builtin_popcountll(below);
+        d->index[k] = rank[s >> 6] + popcount64(below);
     }
     free(rank);
     *slots_out = slots;
@@ -115,6 +176,7 @@ int gn__bdata_remap(gn_bdata *d, const uint64_t *used, size_t nslots, uint32_t *
 /* ---- losses ----------------------------------------------------------------------------- */
 
 #define POISSON_CAP 30.0
+#define BLOCK 256 /* examples per stage of a pass (see run_line) */
 
 /* Loss at score s for label y and its derivative in s, with one exp() for the logistic loss. */
 static inline double loss_and_deriv(gn_loss loss, double s, double y, double *deriv) {
@@ -147,17 +209,52 @@ static inline double loss_and_deriv(gn_loss loss, double s, double y, double *de
     }
 }
 
-static inline double deriv_only(gn_loss loss, double s, double y) {
-    switch (loss) {
-    case GN_LOSS_SQUARED: return 2.0 * (s - y);
-    case GN_LOSS_POISSON: return (s <= POISSON_CAP ? exp(s) : exp(POISSON_CAP)) - y;
-    default: return -y / (1.0 + exp(y * s));
+/* Losses (if lv is not NULL) and derivatives of the scores s[0..n) of examples [e0, e0+n) with
+ * non-zero weight (zero-weight examples get a derivative of 0 and no loss). The same numbers as
+ * loss_and_deriv, to the bit; for the logistic loss the exps and the logs run as separate loops,
+ * which the processor overlaps far better than one example's exp-then-log chain at a time. */
+static void block_losses(gn_loss loss, const gn_bdata *d, size_t e0, size_t n, const double *s, double *lv,
+                         double *dv) {
+    const float *label = d->label + e0, *weight = d->weight + e0;
+    if (loss != GN_LOSS_LOGISTIC) {
+        for (size_t i = 0; i < n; i++) {
+            if (weight[i] == 0.0f) {
+                dv[i] = 0.0;
+                if (lv) lv[i] = 0.0;
+                continue;
+            }
+            double l = loss_and_deriv(loss, s[i], label[i], &dv[i]);
+            if (lv) lv[i] = l;
+        }
+        return;
+    }
+    double e[BLOCK];
+    for (size_t i = 0; i < n; i++) e[i] = exp(-fabs((double)label[i] * s[i]));
+    if (lv)
+        for (size_t i = 0; i < n; i++) lv[i] = log1p(e[i]);
+    for (size_t i = 0; i < n; i++) {
+        const double y = label[i], m = y * s[i];
+        if (weight[i] == 0.0f) {
+            dv[i] = 0.0;
+            continue;
+        }
+        dv[i] = (m >= 0 ? -y * e[i] : -y) / (1.0 + e[i]);
+        if (lv && m < 0) lv[i] = -m + lv[i];
     }
 }
 
 /* ---- threaded evaluation ------------------------------------------------------------------ */
 
-typedef enum job_kind { JOB_MARGINS, JOB_DIRECTION, JOB_LINE, JOB_GRADIENT, JOB_REDUCE, JOB_EXIT } job_kind;
+typedef enum job_kind {
+    JOB_MARGINS,
+    JOB_DIRECTION,
+    JOB_DIRECTION_GRADIENT,
+    JOB_LINE,
+    JOB_GRADIENT,
+    JOB_STEP,
+    JOB_REDUCE,
+    JOB_EXIT
+} job_kind;
 
 struct gn_objective {
     const gn_bdata *d;
@@ -192,39 +289,67 @@ typedef struct worker {
     uint32_t t;
 } worker;
 
+static double *thread_gradient(gn_objective *o, uint32_t t) {
+    return t == 0 ? o->g : o->part + (size_t)(t - 1) * o->dim;
+}
+
+/* The passes below go through a thread's examples in blocks of BLOCK, one stage at a time (the
+ * margins, then the losses, then the gradient's scatter): the examples of a stage do not depend
+ * on each other, so the processor overlaps them, where one example at a time would wait on each
+ * one's chain of sparse dot product, exp and log. The sums keep the example order. */
+static inline double row_dot(const gn_bdata *d, size_t e, const double *w) {
+    double s = 0.0;
+    for (size_t k = d->start[e]; k < d->start[e + 1]; k++) s += w[d->index[k]] * (double)d->value[k];
+    return s;
+}
+
+/* g += r_e x_e over the block's examples [e0, e1) (r indexed from e0). */
+static inline void scatter(const gn_bdata *d, size_t e0, size_t e1, const double *r, double *g) {
+    for (size_t e = e0; e < e1; e++) {
+        const double re = r[e - e0];
+        if (re == 0.0) continue;
+        for (size_t k = d->start[e]; k < d->start[e + 1]; k++) g[d->index[k]] += re * (double)d->value[k];
+    }
+}
+
 static void run_margins(gn_objective *o, uint32_t t, const double *w, double *z, int with_loss) {
     const gn_bdata *d = o->d;
-    double f = 0.0;
-    for (size_t e = o->lo[t]; e < o->lo[t + 1]; e++) {
-        double s = 0.0;
-        for (size_t k = d->start[e]; k < d->start[e + 1]; k++) s += w[d->index[k]] * (double)d->value[k];
-        z[e] = s;
-        if (with_loss && d->weight[e] != 0.0) {
-            double dv;
-            f += d->weight[e] * loss_and_deriv(o->loss, s, d->label[e], &dv);
-        }
+    double f = 0.0, lv[BLOCK], dv[BLOCK];
+    for (size_t e0 = o->lo[t]; e0 < o->lo[t + 1]; e0 += BLOCK) {
+        const size_t e1 = e0 + BLOCK < o->lo[t + 1] ? e0 + BLOCK : o->lo[t + 1];
+        for (size_t e = e0; e < e1; e++) z[e] = row_dot(d, e, w);
+        if (!with_loss) continue;
+        block_losses(o->loss, d, e0, e1 - e0, z + e0, lv, dv);
+        for (size_t e = e0; e < e1; e++)
+            if (d->weight[e] != 0.0f) f += d->weight[e] * lv[e - e0];
     }
     o->loss_part[t] = f;
 }
 
-/* Optionally q = X dir first; then loss and derivative along q at z + alpha q. */
-static void run_line(gn_objective *o, uint32_t t, int compute_q) {
+/* Optionally q = X dir first; then loss and derivative along q at z + alpha q, and with g (this
+ * thread's gradient buffer, not NULL) also the gradient there: the rows are still in cache, and
+ * if the line search takes this step, the gradient pass after it is spared. */
+static void run_line(gn_objective *o, uint32_t t, int compute_q, double *g) {
     const gn_bdata *d = o->d;
     const double *z = o->z;
     double *q = o->q;
     const double a = o->alpha;
-    double f = 0.0, df = 0.0;
-    for (size_t e = o->lo[t]; e < o->lo[t + 1]; e++) {
-        if (compute_q) {
-            double s = 0.0;
-            for (size_t k = d->start[e]; k < d->start[e + 1]; k++) s += o->w[d->index[k]] * (double)d->value[k];
-            q[e] = s;
+    double f = 0.0, df = 0.0, sc[BLOCK], lv[BLOCK], dv[BLOCK];
+    if (g) memset(g, 0, o->dim * sizeof *g);
+    for (size_t e0 = o->lo[t]; e0 < o->lo[t + 1]; e0 += BLOCK) {
+        const size_t e1 = e0 + BLOCK < o->lo[t + 1] ? e0 + BLOCK : o->lo[t + 1];
+        if (compute_q)
+            for (size_t e = e0; e < e1; e++) q[e] = row_dot(d, e, o->w);
+        for (size_t e = e0; e < e1; e++) sc[e - e0] = z[e] + a * q[e];
+        block_losses(o->loss, d, e0, e1 - e0, sc, lv, dv);
+        for (size_t e = e0; e < e1; e++) {
+            const double wt = d->weight[e];
+            if (wt == 0.0) continue;
+            f += wt * lv[e - e0];
+            df += wt * dv[e - e0] * q[e];
+            dv[e - e0] *= wt;
         }
-        const double wt = d->weight[e];
-        if (wt == 0.0) continue;
-        double dv;
-        f += wt * loss_and_deriv(o->loss, z[e] + a * q[e], d->label[e], &dv);
-        df += wt * dv * q[e];
+        if (g) scatter(d, e0, e1, dv, g);
     }
     o->loss_part[t] = f;
     o->dphi_part[t] = df;
@@ -232,23 +357,31 @@ static void run_line(gn_objective *o, uint32_t t, int compute_q) {
 
 static void run_gradient(gn_objective *o, uint32_t t) {
     const gn_bdata *d = o->d;
-    double *g = t == 0 ? o->g : o->part + (size_t)(t - 1) * o->dim;
+    double *g = thread_gradient(o, t);
     memset(g, 0, o->dim * sizeof *g);
     double *z = o->z;
     const double a = o->alpha;
-    double f = 0.0;
-    for (size_t e = o->lo[t]; e < o->lo[t + 1]; e++) {
-        if (a != 0.0) z[e] += a * o->q[e];
-        const double wt = d->weight[e];
-        if (wt == 0.0) continue;
-        double dv;
-        if (o->want_loss) f += wt * loss_and_deriv(o->loss, z[e], d->label[e], &dv);
-        else dv = deriv_only(o->loss, z[e], d->label[e]);
-        const double r = wt * dv;
-        if (r == 0.0) continue;
-        for (size_t k = d->start[e]; k < d->start[e + 1]; k++) g[d->index[k]] += r * (double)d->value[k];
+    double f = 0.0, lv[BLOCK], dv[BLOCK];
+    for (size_t e0 = o->lo[t]; e0 < o->lo[t + 1]; e0 += BLOCK) {
+        const size_t e1 = e0 + BLOCK < o->lo[t + 1] ? e0 + BLOCK : o->lo[t + 1];
+        if (a != 0.0)
+            for (size_t e = e0; e < e1; e++) z[e] += a * o->q[e];
+        block_losses(o->loss, d, e0, e1 - e0, z + e0, o->want_loss ? lv : NULL, dv);
+        for (size_t e = e0; e < e1; e++) {
+            const double wt = d->weight[e];
+            if (wt == 0.0) continue;
+            if (o->want_loss) f += wt * lv[e - e0];
+            dv[e - e0] *= wt;
+        }
+        scatter(d, e0, e1, dv, g);
     }
     o->loss_part[t] = f;
+}
+
+static void run_step(gn_objective *o, uint32_t t) {
+    double *z = o->z;
+    const double a = o->alpha;
+    for (size_t e = o->lo[t]; e < o->lo[t + 1]; e++) z[e] += a * o->q[e];
 }
 
 /* g[j] = g0[j] + g1[j] + ... + g_{T-1}[j], always in thread order, over this thread's range of
@@ -264,9 +397,11 @@ static void run_reduce(gn_objective *o, uint32_t t, uint32_t parts) {
 static void run_job(gn_objective *o, uint32_t t) {
     switch (o->job) {
     case JOB_MARGINS: run_margins(o, t, o->w, o->z, o->want_loss); break;
-    case JOB_DIRECTION: run_line(o, t, 1); break;
-    case JOB_LINE: run_line(o, t, 0); break;
+    case JOB_DIRECTION: run_line(o, t, 1, NULL); break;
+    case JOB_DIRECTION_GRADIENT: run_line(o, t, 1, thread_gradient(o, t)); break;
+    case JOB_LINE: run_line(o, t, 0, NULL); break;
     case JOB_GRADIENT: run_gradient(o, t); break;
+    case JOB_STEP: run_step(o, t); break;
     case JOB_REDUCE: run_reduce(o, t, o->threads); break;
     case JOB_EXIT: break;
     }
@@ -426,6 +561,18 @@ void gn__objective_line(gn_objective *o, const double *z, double alpha, double *
     *dphi = sum_parts(o->dphi_part, o->threads);
 }
 
+/* Sums the threads' gradient buffers into o->g (thread order). */
+static void reduce_gradient(gn_objective *o) {
+    if (o->threads > 1) {
+        if (o->dim < ((size_t)1 << 16)) { /* small: not worth waking the threads */
+            run_reduce(o, 0, 1);
+        } else {
+            o->job = JOB_REDUCE;
+            run_all(o);
+        }
+    }
+}
+
 void gn__objective_gradient(gn_objective *o, double *z, double alpha, double *loss, double *g) {
     o->job = JOB_GRADIENT;
     o->z = z;
@@ -434,12 +581,30 @@ void gn__objective_gradient(gn_objective *o, double *z, double alpha, double *lo
     o->want_loss = loss != NULL;
     run_all(o);
     if (loss) *loss = sum_parts(o->loss_part, o->threads);
-    if (o->threads > 1) {
-        if (o->dim < ((size_t)1 << 16)) { /* small: not worth waking the threads */
-            run_reduce(o, 0, 1);
-        } else {
-            o->job = JOB_REDUCE;
-            run_all(o);
-        }
+    reduce_gradient(o);
+}
+
+void gn__objective_direction_gradient(gn_objective *o, const double *dir, const double *z, double alpha,
+                                      double *loss, double *dphi, double *g) {
+    o->job = JOB_DIRECTION_GRADIENT;
+    o->w = dir;
+    o->z = (double *)z; /* read only in this job */
+    o->alpha = alpha;
+    o->g = g;
+    run_all(o);
+    *loss = sum_parts(o->loss_part, o->threads);
+    *dphi = sum_parts(o->dphi_part, o->threads);
+    reduce_gradient(o);
+}
+
+void gn__objective_step(gn_objective *o, double *z, double alpha) {
+    if (alpha == 0.0) return;
+    o->job = JOB_STEP;
+    o->z = z;
+    o->alpha = alpha;
+    if (o->d->n < ((size_t)1 << 16)) { /* small: not worth waking the threads */
+        for (uint32_t t = 0; t < o->threads; t++) run_step(o, t);
+    } else {
+        run_all(o);
     }
 }

@@ -32,14 +32,20 @@ typedef struct gn_bdata {
  * reading sub-part part*threads+t of nparts*threads; the sub-parts are concatenated in order, so
  * the examples keep their order in the input whatever the thread count. src is the whole input,
  * already open: it is read as is (one thread) when there is one part and one thread, or when the
- * input includes stdin. *skipped counts the bad lines skipped (spec->skip_bad). Errors name
- * file:line. (learn/bload.c) */
+ * input includes stdin; once resolved (gn__source_resolve), its parser is handed to the parts,
+ * which then do not detect the format again. The arrays are sized up front from the input's size
+ * (a hint; they grow as needed). *skipped counts the bad lines skipped (spec->skip_bad). Errors
+ * name file:line. (learn/bload.c) */
 int gn__bdata_read(gn_source *src, const gn_data_spec *spec, const char *const *paths, size_t npaths,
                    uint32_t part, uint32_t nparts, uint32_t threads, uint32_t batch, gn_bdata *d,
                    uint64_t *skipped);
 /* Appends every example of b. GN_ENOMEM (message names the size) on failure. */
 int gn__bdata_append(gn_bdata *d, const gn_batch *b);
 void gn__bdata_free(gn_bdata *d);
+/* Makes room for n examples and nnz features in all (a capacity hint, so that appending them
+ * moves nothing). Returns 0, or -1 when out of memory (d is then unchanged and still usable, and
+ * no error message is set). */
+int gn__bdata_reserve(gn_bdata *d, size_t n, size_t nnz);
 /* A read-only gn_batch view of the whole data (for an online warm-start pass). */
 void gn__bdata_view(const gn_bdata *d, gn_batch *view);
 /* Sets bit s of used[] (nslots bits, 64 per word) for every slot s that occurs. */
@@ -65,6 +71,14 @@ void gn__objective_direction(gn_objective *o, const double *dir, const double *z
                              double *dphi);
 /* The same at another alpha along the last direction. O(examples). */
 void gn__objective_line(gn_objective *o, const double *z, double alpha, double *loss, double *dphi);
+/* gn__objective_direction, and also g = X^T (weight_i loss'(z_i + alpha q_i)), the gradient at
+ * that point (regularisation not included), in the same pass. If the step alpha is then taken,
+ * gn__objective_step(z, alpha) moves the margins there and g is its gradient: the same numbers
+ * as gn__objective_gradient(z, alpha, NULL, g) would give, without that second pass. */
+void gn__objective_direction_gradient(gn_objective *o, const double *dir, const double *z, double alpha,
+                                      double *loss, double *dphi, double *g);
+/* z += alpha * q (the accepted step along the last direction). */
+void gn__objective_step(gn_objective *o, double *z, double alpha);
 /* First z += alpha * q (the accepted step along the last direction; alpha 0: z as is), then
  * g = X^T (weight_i loss'(z_i)) and, if loss is not NULL, the data loss at z (one pass).
  * Regularisation is not included. */
