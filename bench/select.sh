@@ -2,11 +2,14 @@
 # bench/select.sh: model selection, gannet tune (one shared pass feeds all configuration x fold
 # models) against scikit-learn's GridSearchCV (Debian's python3-sklearn, n_jobs=2,
 # scoring='roc_auc'), loading included, in the same run:
-#   1. a9a, 5 folds x 12 configurations: gannet tune (FTRL, l2 x lr grid) vs GridSearchCV over
-#      LogisticRegression (12 values of C) and over SGDClassifier (4 alphas x 3 learning rates);
+#   1. a9a, 5 folds x 12 configurations: gannet tune (FTRL, l2 x lr grid; and L-BFGS over the 12
+#      values l2 = 1/C of the LogisticRegression grid) vs GridSearchCV over LogisticRegression
+#      (12 values of C) and over SGDClassifier (4 alphas x 3 learning rates);
 #   2. the same 60 models as 60 separate `gannet train` (+ `gannet eval`) runs one after another;
 #   3. bench/data/synth_train.libsvm (1,000,000 x 50) when it exists (not generated here): the
-#      same 60-model search vs the SGDClassifier grid.
+#      same 60-model searches (FTRL grid; L-BFGS over 12 l2 values log-spaced over the alpha range
+#      of the SGDClassifier grid, l2 = alpha x 800,000 training rows, --tol 1e-3) vs the
+#      SGDClassifier grid.
 # scikit-learn is given exactly gannet's folds (PredefinedSplit over the fold of each example by
 # gannet's rule, computed before the timed run by tests/e2e/fold_split.py --ids), so both rank
 # configurations on the same splits; SAME_FOLDS=0 gives it its own KFold(5) instead.
@@ -20,12 +23,17 @@ THREADS=${THREADS:-2}
 A9A=${A9A:-$GN_SRC/../shared/data/a9a/a9a.gz}
 SYNTH=$BENCH_DATA/synth_train.libsvm
 GRID='l2=0.1,1,10,100;lr=0.1,0.2,0.5'
+# L-BFGS grids: l2 = 1/C for LogisticRegression's C = logspace(-3, 2, 12) (a9a), and l2 = alpha x
+# 800,000 for alpha = logspace(-6, -3, 12), the range of the SGDClassifier grid (synthetic)
+GRID_LB_A9A='l2=1000,351.1,123.3,43.29,15.2,5.337,1.874,0.6579,0.231,0.08111,0.02848,0.01'
+GRID_LB_SYNTH='l2=0.8,1.499,2.809,5.263,9.863,18.48,34.63,64.89,121.6,227.8,426.9,800'
 build_gannet
 [ -f "$A9A" ] || { echo "a9a not found at $A9A"; exit 1; }
 OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 
 # gannet_tune NAME DATA FLAGS...: RUNS timed runs; prints median wall and the best mean AUC.
+# The grid is $GRID unless FLAGS give another --grid.
 gannet_tune() {
     local name=$1 data=$2; shift 2
     : > "$OUT/$name"
@@ -88,15 +96,18 @@ echo "== 1. a9a ($(zcat "$A9A" | wc -l) rows), 5 folds x 12 configurations = 60 
 # a9a has 123 features: --bits 12 holds them without collisions (same models as --bits 18).
 gannet_tune a9a-bits12 "$A9A" --bits 12
 gannet_tune a9a-bits18 "$A9A" --bits 18
+gannet_tune a9a-lbfgs "$A9A" --bits 12 --optimizer lbfgs --grid "$GRID_LB_A9A"
 sklearn a9a-logreg lr "$A9A"
 sklearn a9a-sgd sgd "$A9A"
 read -r g_wall g_auc < "$OUT/a9a-bits12.summary"
 read -r l_wall l_auc < "$OUT/a9a-logreg.summary"
 read -r s_wall s_auc < "$OUT/a9a-sgd.summary"
-awk -v g="$g_wall" -v ga="$g_auc" -v l="$l_wall" -v la="$l_auc" -v s="$s_wall" -v sa="$s_auc" 'BEGIN {
+read -r b_wall b_auc < "$OUT/a9a-lbfgs.summary"
+awk -v g="$g_wall" -v ga="$g_auc" -v l="$l_wall" -v la="$l_auc" -v s="$s_wall" -v sa="$s_auc" -v b="$b_wall" -v ba="$b_auc" 'BEGIN {
     fast = l < s ? l : s; best = la > sa ? la : sa
     printf "ratios: gannet %.1fx faster than LogisticRegression grid, %.1fx than SGDClassifier grid, %.1fx than the faster\n", l / g, s / g, fast / g
-    printf "        best AUC gannet - best sklearn = %+.4f\n", ga - best }'
+    printf "        best AUC gannet - best sklearn = %+.4f\n", ga - best
+    printf "        L-BFGS tune: %.1fx faster than the faster grid; best AUC - best sklearn = %+.4f\n", fast / b, ba - best }'
 
 echo "== 2. the same 60 models as 60 separate gannet train + eval runs, one after another"
 "$GANNET" train --help | grep -q -- '--threads' && T1="--threads 1" || T1=""
@@ -126,9 +137,12 @@ fi
 echo "$(wc -l < "$SYNTH") rows"
 RUNS=${SYNTH_RUNS:-1}
 gannet_tune synth-bits20 "$SYNTH" --bits 20
+gannet_tune synth-lbfgs "$SYNTH" --bits 20 --optimizer lbfgs --tol 1e-3 --grid "$GRID_LB_SYNTH"
 SK_TIMEOUT=${SYNTH_TIMEOUT:-1800} sklearn synth-sgd sgd "$SYNTH"
-read -r g_wall g_auc < "$OUT/synth-bits20.summary"
 read -r s_wall s_auc < "$OUT/synth-sgd.summary"
-awk -v g="$g_wall" -v ga="$g_auc" -v s="$s_wall" -v sa="$s_auc" 'BEGIN {
-    if (sa == "nan") printf "ratios: gannet at least %.1fx faster than the SGDClassifier grid (which did not finish)\n", s / g
-    else printf "ratios: gannet %.1fx faster than the SGDClassifier grid; best AUC gannet - sklearn = %+.4f\n", s / g, ga - sa }'
+for name in synth-bits20 synth-lbfgs; do
+    read -r g_wall g_auc < "$OUT/$name.summary"
+    awk -v n="$name" -v g="$g_wall" -v ga="$g_auc" -v s="$s_wall" -v sa="$s_auc" 'BEGIN {
+        if (sa == "nan") printf "ratios: %s at least %.1fx faster than the SGDClassifier grid (which did not finish)\n", n, s / g
+        else printf "ratios: %s %.1fx faster than the SGDClassifier grid; best AUC gannet - sklearn = %+.4f\n", n, s / g, ga - sa }'
+done

@@ -128,3 +128,32 @@ int gn__bdata_read(gn_source *src, const gn_data_spec *spec, const char *const *
     free(started);
     return st;
 }
+
+int gn__bdata_split(const gn_bdata *d, const uint8_t *to_b, gn_bdata *a, gn_bdata *b) {
+    for (size_t e = 0; e < d->n; e++) {
+        gn_batch one; /* a one-example view of example e */
+        memset(&one, 0, sizeof one);
+        one.n = one.cap = 1;
+        one.label = d->label + e;
+        one.weight = d->weight + e;
+        one.key = d->key + e;
+        one.start = d->start + e;
+        one.index = d->index;
+        one.value = d->value;
+        GN_TRY(gn__bdata_append(to_b[e] ? b : a, &one));
+    }
+    return GN_OK;
+}
+
+/* Poisson needs counts; the key of an example is (file index << 40) ^ byte offset of its line. */
+int gn__bdata_check_labels(const gn_bdata *d, gn_loss loss, const char *const *paths, size_t npaths) {
+    if (loss != GN_LOSS_POISSON) return GN_OK;
+    for (size_t i = 0; i < d->n; i++) {
+        if (d->label[i] >= 0) continue;
+        const uint64_t file = d->key[i] >> 40;
+        return gn__fail(GN_EPARSE, "%s: the line at byte %llu has label %g: poisson loss needs labels >= 0",
+                        file < npaths ? paths[file] : "input", (unsigned long long)(d->key[i] & ((1ull << 40) - 1)),
+                        (double)d->label[i]);
+    }
+    return GN_OK;
+}

@@ -44,6 +44,7 @@ typedef struct solver {
     double *w, *g, *z, *dir, *wn, *gn, *zn, *pg;
     double *s, *y, *rho, *alpha; /* history: m x dim, m x dim, m, m */
     double *hinv;         /* diagonal initial inverse Hessian (NULL: the identity) */
+    double *colsq;        /* sum_i weight_i x_ij^2, summed over ranks (the data part of hinv) */
     double *chol;         /* dim x dim: lower Cholesky factor L of the dense initial Hessian B = L L^T
                            * (small dim only; NULL: the diagonal hinv), and dim doubles of scratch */
     size_t hist, head;    /* pairs stored; next slot to write */
@@ -57,7 +58,15 @@ typedef struct solver {
     void *user;
     double t0;
     uint32_t pass_offset; /* 1 when an online warm-start pass came first */
+    int local;            /* this process alone: no sums over MPI ranks (model selection) */
+    double gref;          /* > 0: the gradient norm the stopping test is relative to (else the start's) */
+    double gstart;        /* the (pseudo-)gradient norm at the start */
 } solver;
+
+/* Sums buf over the ranks (every rank gets the same bits), unless the solve is local. */
+static int sum_ranks(const solver *sv, double *buf, size_t n) {
+    return sv->local ? GN_OK : gn__dist_allreduce_sum(buf, n);
+}
 
 static double dot(const double *a, const double *b, size_t n) {
     double s = 0.0;
@@ -84,7 +93,7 @@ static int full_gradient(solver *sv, const double *w, double *z, double alpha, d
     double local = 0.0;
     gn__objective_gradient(sv->obj, z, alpha, loss ? &local : NULL, g);
     g[sv->dim] = local; /* the buffer has one spare slot: loss rides along in the same reduction */
-    GN_TRY(gn__dist_allreduce_sum(g, sv->dim + 1));
+    GN_TRY(sum_ranks(sv, g, sv->dim + 1));
     if (loss) *loss = g[sv->dim];
     if (sv->o->l2 > 0)
         for (size_t j = 0; j < sv->dim; j++) g[j] += sv->o->l2 * w[j];
@@ -96,7 +105,7 @@ static int full_gradient(solver *sv, const double *w, double *z, double alpha, d
  * reduction over ranks and the l2 term only, no pass over the data. */
 static int reduce_gradient(solver *sv, const double *w, double *g) {
     g[sv->dim] = 0.0;
-    GN_TRY(gn__dist_allreduce_sum(g, sv->dim + 1));
+    GN_TRY(sum_ranks(sv, g, sv->dim + 1));
     if (sv->o->l2 > 0)
         for (size_t j = 0; j < sv->dim; j++) g[j] += sv->o->l2 * w[j];
     return GN_OK;
@@ -175,7 +184,7 @@ static void remember(solver *sv) {
 }
 
 static void report(solver *sv) {
-    if (!sv->fn || gn__dist_rank() != 0) return;
+    if (!sv->fn || (!sv->local && gn__dist_rank() != 0)) return;
     gn_progress p;
     memset(&p, 0, sizeof p);
     p.pass = sv->iterations + sv->pass_offset;
@@ -200,7 +209,7 @@ static int line_eval(solver *sv, double a, int first, double *phi, double *dphi)
     } else {
         gn__objective_line(sv->obj, sv->z, a, &buf[0], &buf[1]);
     }
-    GN_TRY(gn__dist_allreduce_sum(buf, 2));
+    GN_TRY(sum_ranks(sv, buf, 2));
     const size_t n = sv->dim;
     double reg = 0.0, dreg = 0.0;
     if (sv->o->l2 > 0) {
@@ -321,12 +330,17 @@ static int solve_lbfgs(solver *sv) {
     const size_t n = sv->dim;
     GN_TRY(full_gradient(sv, sv->w, sv->z, 0.0, sv->g, &sv->loss));
     sv->f = sv->loss + regulariser(sv, sv->w);
-    const double g0 = sqrt(dot(sv->g, sv->g, n));
+    sv->gstart = sqrt(dot(sv->g, sv->g, n));
+    const double g0 = sv->gref > 0 ? sv->gref : sv->gstart;
     sv->fuse = n <= FUSE_MAX_DIM;
     sv->grad_at = NAN;
     report(sv);
-    if (g0 == 0.0) {
+    if (sv->gstart == 0.0) {
         sv->stop = "gradient is zero at the start";
+        return GN_OK;
+    }
+    if (sv->gref > 0 && sv->gstart <= sv->o->tol * g0) {
+        sv->stop = "a warm start already within --tol";
         return GN_OK;
     }
     while (sv->iterations < sv->o->max_iter) {
@@ -394,10 +408,15 @@ static int solve_owlqn(solver *sv) {
     GN_TRY(full_gradient(sv, sv->w, sv->z, 0.0, sv->g, &sv->loss));
     sv->f = sv->loss + regulariser(sv, sv->w);
     pseudo_gradient(sv->w, sv->g, l1, sv->pg, n);
-    const double pg0 = sqrt(dot(sv->pg, sv->pg, n));
+    sv->gstart = sqrt(dot(sv->pg, sv->pg, n));
+    const double pg0 = sv->gref > 0 ? sv->gref : sv->gstart;
     report(sv);
-    if (pg0 == 0.0) {
+    if (sv->gstart == 0.0) {
         sv->stop = "pseudo-gradient is zero at the start";
+        return GN_OK;
+    }
+    if (sv->gref > 0 && sv->gstart <= sv->o->tol * pg0) {
+        sv->stop = "a warm start already within --tol";
         return GN_OK;
     }
     while (sv->iterations < sv->o->max_iter) {
@@ -427,7 +446,7 @@ static int solve_owlqn(solver *sv) {
             }
             double buf[1];
             gn__objective_margins(sv->obj, sv->wn, sv->zn, &buf[0]);
-            GN_TRY(gn__dist_allreduce_sum(buf, 1));
+            GN_TRY(sum_ranks(sv, buf, 1));
             sv->evaluations++;
             loss = buf[0];
             fn = loss + regulariser(sv, sv->wn);
@@ -480,7 +499,24 @@ static void solver_free(solver *sv) {
     free(sv->rho);
     free(sv->alpha);
     free(sv->hinv);
+    free(sv->colsq);
     free(sv->chol);
+}
+
+/* The history of m (s, y) pairs; any earlier one is dropped. */
+static int history_alloc(solver *sv, size_t m) {
+    const size_t d = sv->dim ? sv->dim : 1;
+    free(sv->s);
+    free(sv->y);
+    free(sv->rho);
+    free(sv->alpha);
+    sv->m = m;
+    sv->hist = sv->head = 0;
+    sv->s = calloc(m * d, sizeof *sv->s);
+    sv->y = calloc(m * d, sizeof *sv->y);
+    sv->rho = calloc(m, sizeof *sv->rho);
+    sv->alpha = calloc(m, sizeof *sv->alpha);
+    return sv->s && sv->y && sv->rho && sv->alpha ? GN_OK : GN_ENOMEM;
 }
 
 static int solver_alloc(solver *sv, size_t n_local) {
@@ -493,12 +529,8 @@ static int solver_alloc(solver *sv, size_t n_local) {
     sv->pg = calloc(d, sizeof *sv->pg);
     sv->z = calloc(ne, sizeof *sv->z);
     sv->zn = calloc(ne, sizeof *sv->zn);
-    sv->s = calloc(m * d, sizeof *sv->s);
-    sv->y = calloc(m * d, sizeof *sv->y);
-    sv->rho = calloc(m, sizeof *sv->rho);
-    sv->alpha = calloc(m, sizeof *sv->alpha);
-    if (!sv->w || !sv->g || !sv->wn || !sv->gn || !sv->dir || !sv->pg || !sv->z || !sv->zn || !sv->s || !sv->y ||
-        !sv->rho || !sv->alpha)
+    if (!sv->w || !sv->g || !sv->wn || !sv->gn || !sv->dir || !sv->pg || !sv->z || !sv->zn ||
+        history_alloc(sv, m) != GN_OK)
         return gn__fail(GN_ENOMEM, "out of memory for L-BFGS state (%zu features, --memory %zu: %zu MiB)", sv->dim, m,
                         ((2 * m + 6) * d * sizeof(double)) >> 20);
     return GN_OK;
@@ -508,19 +540,6 @@ static unsigned resolve_threads(uint32_t t) {
     if (t > 0) return t;
     long n = sysconf(_SC_NPROCESSORS_ONLN);
     return n > 0 ? (unsigned)n : 1;
-}
-
-/* Poisson needs counts; the key of an example is (file index << 40) ^ byte offset of its line. */
-static int check_labels(const gn_bdata *d, gn_loss loss, const char *const *paths, size_t npaths) {
-    if (loss != GN_LOSS_POISSON) return GN_OK;
-    for (size_t i = 0; i < d->n; i++) {
-        if (d->label[i] >= 0) continue;
-        const uint64_t file = d->key[i] >> 40;
-        return gn__fail(GN_EPARSE, "%s: the line at byte %llu has label %g: poisson loss needs labels >= 0",
-                        file < npaths ? paths[file] : "input", (unsigned long long)(d->key[i] & ((1ull << 40) - 1)),
-                        (double)d->label[i]);
-    }
-    return GN_OK;
 }
 
 /* One online pass over the in-memory data (averaged across ranks) to start from. */
@@ -566,23 +585,27 @@ static void add_metrics(gn_model *m, const solver *sv, size_t dim) {
  * in L-BFGS's initial matrix (H0 = gamma D^-1). */
 static int preconditioner(solver *sv, const gn_bdata *d, const gn_train_options *o) {
     const size_t n = sv->dim;
-    double *h = calloc(n + 1, sizeof *h);
-    if (!h) return gn__fail(GN_ENOMEM, "out of memory");
-    for (size_t e = 0; e < d->n; e++) {
-        const double wt = d->weight[e];
-        for (size_t k = d->start[e]; k < d->start[e + 1]; k++) h[d->index[k]] += wt * (double)d->value[k] * d->value[k];
+    if (!sv->colsq) { /* the data part, once for the data (a path of solves reuses it) */
+        double *h = calloc(n + 1, sizeof *h);
+        if (!h) return gn__fail(GN_ENOMEM, "out of memory");
+        for (size_t e = 0; e < d->n; e++) {
+            const double wt = d->weight[e];
+            for (size_t k = d->start[e]; k < d->start[e + 1]; k++)
+                h[d->index[k]] += wt * (double)d->value[k] * d->value[k];
+        }
+        int st = sum_ranks(sv, h, n);
+        if (st != GN_OK) {
+            free(h);
+            return st;
+        }
+        sv->colsq = h;
     }
-    int st = gn__dist_allreduce_sum(h, n);
-    if (st != GN_OK) {
-        free(h);
-        return st;
-    }
+    if (!sv->hinv && !(sv->hinv = calloc(n + 1, sizeof *sv->hinv))) return gn__fail(GN_ENOMEM, "out of memory");
     const double c = o->loss == GN_LOSS_LOGISTIC ? 0.25 : o->loss == GN_LOSS_SQUARED ? 2.0 : 1.0;
     for (size_t j = 0; j < n; j++) {
-        double dj = c * h[j] + o->l2;
-        h[j] = dj > 0 ? 1.0 / dj : 1.0;
+        double dj = c * sv->colsq[j] + o->l2;
+        sv->hinv[j] = dj > 0 ? 1.0 / dj : 1.0;
     }
-    sv->hinv = h;
     return GN_OK;
 }
 
@@ -595,6 +618,8 @@ static int preconditioner(solver *sv, const gn_bdata *d, const gn_train_options 
 #define DENSE_MAX_DIM 1024
 static int dense_preconditioner(solver *sv, const gn_bdata *d, const gn_train_options *o) {
     const size_t n = sv->dim;
+    free(sv->chol); /* from an earlier solve of a path, with another l2 */
+    sv->chol = NULL;
     if (n == 0 || n > DENSE_MAX_DIM || o->l1 > 0) return GN_OK;
     double cost = 0.0; /* multiply-adds to build it (summed over ranks, as the features held) */
     for (size_t e = 0; e < d->n; e++) {
@@ -602,7 +627,7 @@ static int dense_preconditioner(solver *sv, const gn_bdata *d, const gn_train_op
         cost += 0.5 * len * (len + 1);
     }
     double buf[2] = {cost, (double)d->nnz};
-    GN_TRY(gn__dist_allreduce_sum(buf, 2));
+    GN_TRY(sum_ranks(sv, buf, 2));
     /* building it no dearer than about 16 passes over the data (a9a: 8), the factorisation no
      * dearer than 8 (it saves tens to hundreds of passes where it helps) */
     if (buf[0] > 16.0 * buf[1] + 1e6 || (double)n * n * n / 6 > 8.0 * buf[1] + 1e7) return GN_OK;
@@ -641,7 +666,7 @@ static int dense_preconditioner(solver *sv, const gn_bdata *d, const gn_train_op
             }
         }
     }
-    int st = gn__dist_allreduce_sum(p, np);
+    int st = sum_ranks(sv, p, np);
     if (st != GN_OK) {
         free(L);
         free(p);
@@ -681,24 +706,14 @@ static int dense_preconditioner(solver *sv, const gn_bdata *d, const gn_train_op
  * below holdout x 10^6) from d to held. */
 static int split_holdout(gn_bdata *d, double fraction, uint64_t seed, gn_bdata *held) {
     const uint64_t cut = (uint64_t)(fraction * 1e6);
+    uint8_t *out = malloc(d->n ? d->n : 1);
+    if (!out) return gn__fail(GN_ENOMEM, "out of memory");
+    for (size_t e = 0; e < d->n; e++) out[e] = gn__mix64(d->key[e] ^ seed) % 1000000 < cut;
     gn_bdata keep;
     memset(&keep, 0, sizeof keep);
-    for (size_t e = 0; e < d->n; e++) {
-        gn_batch one;
-        memset(&one, 0, sizeof one);
-        one.n = one.cap = 1;
-        one.label = d->label + e;
-        one.weight = d->weight + e;
-        one.key = d->key + e;
-        one.start = d->start + e;
-        one.index = d->index;
-        one.value = d->value;
-        int st = gn__bdata_append(gn__mix64(d->key[e] ^ seed) % 1000000 < cut ? held : &keep, &one);
-        if (st != GN_OK) {
-            gn__bdata_free(&keep);
-            return st;
-        }
-    }
+    int st = gn__bdata_split(d, out, &keep, held);
+    free(out);
+    if (st != GN_OK) return st;
     gn__bdata_free(d);
     *d = keep;
     return GN_OK;
@@ -718,6 +733,93 @@ static int holdout_loss(const gn_model *m, const gn_bdata *held, gn_loss loss, d
     return GN_OK;
 }
 
+/* What depends only on the data (d's indices dense ids in [0, sv->dim)): the state arrays, with
+ * --memory m pairs of history, and the objective with its threads. */
+static int setup_on(solver *sv, const gn_bdata *d, gn_loss loss, uint32_t threads, size_t m) {
+    sv->m = m;
+    GN_TRY(solver_alloc(sv, d->n));
+    /* no more threads than there is work to share: a pass over fewer than 2^18 features (about
+     * 0.3 ms) costs less than waking a thread for it, on a busy machine especially */
+    uint32_t eval_threads = threads;
+    if (d->nnz < (size_t)threads << 18) eval_threads = d->nnz >> 18 > 0 ? (uint32_t)(d->nnz >> 18) : 1;
+    return gn__objective_new(d, sv->dim, loss, eval_threads, &sv->obj);
+}
+
+/* One solve of sv->o's problem on a set-up solver, from start (dense; NULL: zero). Leaves the
+ * solution in sv->w and F(w), recomputed from exact margins (the solver moves margins
+ * incrementally), in sv->f. */
+static int solve_from(solver *sv, const gn_bdata *d, const double *start) {
+    const gn_train_options *o = sv->o;
+    if (o->lbfgs_memory != sv->m && history_alloc(sv, o->lbfgs_memory) != GN_OK)
+        return gn__fail(GN_ENOMEM, "out of memory for the L-BFGS history (--memory %u)", o->lbfgs_memory);
+    sv->hist = sv->head = 0;
+    sv->iterations = sv->evaluations = 0;
+    sv->stop = NULL;
+    GN_TRY(preconditioner(sv, d, o));
+    GN_TRY(dense_preconditioner(sv, d, o));
+    size_t nz = 0;
+    while (start && nz < sv->dim && start[nz] == 0.0) nz++;
+    if (start && nz < sv->dim) {
+        memcpy(sv->w, start, sv->dim * sizeof *sv->w);
+        gn__objective_margins(sv->obj, sv->w, sv->z, NULL);
+    } else { /* w = 0: the margins z are 0 */
+        memset(sv->w, 0, sv->dim * sizeof *sv->w);
+        memset(sv->z, 0, d->n * sizeof *sv->z);
+    }
+    GN_TRY(o->optimizer == GN_OPT_OWLQN ? solve_owlqn(sv) : solve_lbfgs(sv));
+    double buf[1];
+    gn__objective_margins(sv->obj, sv->w, sv->z, &buf[0]);
+    GN_TRY(sum_ranks(sv, buf, 1));
+    sv->f = buf[0] + regulariser(sv, sv->w);
+    return GN_OK;
+}
+
+struct gn_batch_path {
+    solver sv;
+    const gn_bdata *d;
+    gn_loss loss;
+};
+
+int gn__batch_path_new(const gn_bdata *d, size_t dim, gn_loss loss, uint32_t threads, uint32_t memory,
+                       gn_batch_path **out) {
+    gn_batch_path *p = calloc(1, sizeof *p);
+    if (!p) return gn__fail(GN_ENOMEM, "out of memory");
+    p->d = d;
+    p->loss = loss;
+    p->sv.dim = dim;
+    p->sv.n_global = d->n;
+    p->sv.local = 1;
+    int st = setup_on(&p->sv, d, loss, resolve_threads(threads), memory);
+    if (st != GN_OK) {
+        gn__batch_path_free(p);
+        return st;
+    }
+    *out = p;
+    return GN_OK;
+}
+
+void gn__batch_path_free(gn_batch_path *p) {
+    if (!p) return;
+    gn__objective_free(p->sv.obj);
+    solver_free(&p->sv);
+    free(p);
+}
+
+int gn__batch_path_solve(gn_batch_path *p, const gn_train_options *o, double gref, double *w, gn_batch_fit *out) {
+    if (o->loss != p->loss) return gn__fail(GN_EINVAL, "a solver path holds one loss");
+    solver *sv = &p->sv;
+    sv->o = o;
+    sv->gref = gref;
+    sv->t0 = gn__now();
+    GN_TRY(solve_from(sv, p->d, w));
+    memcpy(w, sv->w, sv->dim * sizeof *w);
+    out->objective = sv->f;
+    out->grad0 = sv->gstart;
+    out->iterations = sv->iterations;
+    out->evaluations = sv->evaluations;
+    return GN_OK;
+}
+
 int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progress_fn fn, void *user,
                            gn_model **out, gn_train_summary *sum, const char *const *paths, size_t npaths) {
     solver sv;
@@ -732,6 +834,7 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progres
     uint64_t *used = NULL;
     uint32_t *slots = NULL;
     float *w0 = NULL;
+    double *start = NULL;
     gn_model *m = NULL;
     int st = gn__dist_init();
     if (st != GN_OK) return st;
@@ -745,7 +848,7 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progres
     if (st == GN_OK)
         st = gn__bdata_read(src, gn__source_spec(src), paths, npaths, (uint32_t)rank, (uint32_t)size, threads,
                             o->batch_size, &data, &skipped);
-    if (st == GN_OK) st = check_labels(&data, o->loss, paths, npaths);
+    if (st == GN_OK) st = gn__bdata_check_labels(&data, o->loss, paths, npaths);
     if (st == GN_OK && o->holdout > 0) st = split_holdout(&data, o->holdout, o->seed, &held);
     if ((st = gn__dist_agree(st)) != GN_OK) goto done;
     const gn_data_spec *spec = gn__source_spec(src);
@@ -779,27 +882,15 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progres
     gn__bdata_mark_used(&data, used, nslots);
     if ((st = gn__dist_allreduce_or(used, words)) != GN_OK) goto done;
     if ((st = gn__bdata_remap(&data, used, nslots, &slots, &sv.dim)) != GN_OK) goto done;
-    sv.m = o->lbfgs_memory;
-    if ((st = solver_alloc(&sv, data.n)) != GN_OK) goto done;
-    /* no more threads than there is work to share: a pass over fewer than 2^18 features (about
-     * 0.3 ms) costs less than waking a thread for it, on a busy machine especially */
-    uint32_t eval_threads = threads;
-    if (data.nnz < (size_t)threads << 18) eval_threads = data.nnz >> 18 > 0 ? (uint32_t)(data.nnz >> 18) : 1;
-    if ((st = gn__objective_new(&data, sv.dim, o->loss, eval_threads, &sv.obj)) != GN_OK) goto done;
-    if ((st = preconditioner(&sv, &data, o)) != GN_OK) goto done;
-    if ((st = dense_preconditioner(&sv, &data, o)) != GN_OK) goto done;
-    if (w0)
-        for (size_t j = 0; j < sv.dim; j++) sv.w[j] = w0[slots[j]];
-    if (w0) gn__objective_margins(sv.obj, sv.w, sv.z, NULL); /* else w = 0: the margins z are 0 */
-    st = o->optimizer == GN_OPT_OWLQN ? solve_owlqn(&sv) : solve_lbfgs(&sv);
-    if (st != GN_OK) goto done;
-    /* the final objective from exact margins (the solver updates margins incrementally) */
-    {
-        double buf[1];
-        gn__objective_margins(sv.obj, sv.w, sv.z, &buf[0]);
-        if ((st = gn__dist_allreduce_sum(buf, 1)) != GN_OK) goto done;
-        sv.f = buf[0] + regulariser(&sv, sv.w);
+    if (w0) { /* the online pass's weights, in the dense numbering */
+        if (!(start = malloc((sv.dim ? sv.dim : 1) * sizeof *start))) {
+            st = gn__fail(GN_ENOMEM, "out of memory");
+            goto done;
+        }
+        for (size_t j = 0; j < sv.dim; j++) start[j] = w0[slots[j]];
     }
+    if ((st = setup_on(&sv, &data, o->loss, threads, o->lbfgs_memory)) != GN_OK) goto done;
+    if ((st = solve_from(&sv, &data, start)) != GN_OK) goto done;
     sum->objective = sv.f;
     sum->iterations = sv.iterations;
     sum->passes = sv.evaluations + (o->warm_start_online ? 1 : 0);
@@ -821,6 +912,7 @@ done:
     free(slots);
     free(used);
     free(w0);
+    free(start);
     gn__bdata_free(&data);
     gn__bdata_free(&held);
     return st;

@@ -55,6 +55,12 @@ void gn__bdata_mark_used(const gn_bdata *d, uint64_t *used, size_t nslots);
  * the number of set bits. */
 int gn__bdata_remap(gn_bdata *d, const uint64_t *used, size_t nslots, uint32_t **slots, size_t *dim);
 
+/* Copies every example e of d to b if to_b[e], else to a (appending, in order). The split keeps
+ * slot or dense indices as they are. GN_ENOMEM on failure (a and b then hold what was copied). */
+int gn__bdata_split(const gn_bdata *d, const uint8_t *to_b, gn_bdata *a, gn_bdata *b);
+/* Checks the labels suit the loss (poisson: >= 0); the error names the file and byte offset. */
+int gn__bdata_check_labels(const gn_bdata *d, gn_loss loss, const char *const *paths, size_t npaths);
+
 /* Loss on a score for the batch solvers: logistic, squared, and poisson (continued linearly
  * above a score of 30 so that value and derivative stay consistent). */
 typedef struct gn_objective gn_objective;

@@ -20,4 +20,25 @@ int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *cons
 int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progress_fn fn, void *user,
                            gn_model **out, gn_train_summary *sum, const char *const *paths, size_t npaths);
 
+/* One batch solve on in-memory data, for model selection (learn/lbfgs.c). */
+typedef struct gn_batch_fit {
+    double objective;      /* F at the solution */
+    double grad0;          /* the (pseudo-)gradient norm where the solve started */
+    uint32_t iterations, evaluations; /* evaluations: passes over the data */
+} gn_batch_fit;
+struct gn_bdata;
+/* A batch solver bound to one in-memory data set, whose indices are dense feature ids in [0, dim),
+ * for solving a path of problems on it (model selection): the state arrays, the objective's
+ * threads (0: all cores) and the data part of the preconditioner are made once. It runs on this
+ * process alone (no MPI sums: model selection solves different problems on different ranks). */
+typedef struct gn_batch_path gn_batch_path;
+int gn__batch_path_new(const struct gn_bdata *d, size_t dim, gn_loss loss, uint32_t threads, uint32_t memory,
+                       gn_batch_path **out);
+void gn__batch_path_free(gn_batch_path *p);
+/* Solves o's problem (lbfgs | owlqn with o's loss, which must be the path's; l1, l2, --tol,
+ * --max-iter, --memory) from w (dim doubles), which receives the solution. gref > 0: the stopping
+ * test is |grad| <= tol * gref instead of tol * |grad at the start|, so that a warm start is
+ * measured against the gradient at zero (pass the grad0 of an L-BFGS solve from zero). */
+int gn__batch_path_solve(gn_batch_path *p, const gn_train_options *o, double gref, double *w, gn_batch_fit *out);
+
 #endif

@@ -455,12 +455,19 @@ static uint32_t default_threads(void) {
     return n > 0 ? (uint32_t)n : 1;
 }
 
-static int same_spec(const gn_data_spec *a, const gn_data_spec *b) {
+int gn__select_same_spec(const gn_data_spec *a, const gn_data_spec *b) {
     json_t *ja = gn__spec_to_json(a), *jb = gn__spec_to_json(b);
     int eq = ja && jb && json_equal(ja, jb);
     json_decref(ja);
     json_decref(jb);
     return eq;
+}
+
+int gn__select_same_data(const gn_select_config *a, const gn_select_config *b) {
+    gn_data_spec sa = a->spec, sb = b->spec;
+    sa.label_kind = gn__label_kind_for(a->train.loss);
+    sb.label_kind = gn__label_kind_for(b->train.loss);
+    return gn__select_same_spec(&sa, &sb);
 }
 
 static int setup(runner *r, const char *const *paths, size_t npaths) {
@@ -477,7 +484,7 @@ static int setup(runner *r, const char *const *paths, size_t npaths) {
         gn_data_spec spec = r->configs[c].spec;
         spec.label_kind = gn__label_kind_for(r->configs[c].train.loss);
         size_t g = 0;
-        while (g < r->ngroups && !same_spec(&r->groups[g].spec, &spec)) g++;
+        while (g < r->ngroups && !gn__select_same_spec(&r->groups[g].spec, &spec)) g++;
         if (g == r->ngroups) {
             r->groups[g].spec = spec;
             r->ngroups++;

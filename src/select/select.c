@@ -57,10 +57,14 @@ int gn_select_options_check(const gn_select_options *o) {
     return GN_OK;
 }
 
+static int is_batch(const gn_train_options *t) {
+    return t->optimizer == GN_OPT_LBFGS || t->optimizer == GN_OPT_OWLQN;
+}
+
 static uint32_t table_stride(const gn_train_options *t) {
     gn_optimizer opt = t->optimizer;
     if (opt == GN_OPT_AUTO) opt = t->loss == GN_LOSS_LOGISTIC ? GN_OPT_FTRL : GN_OPT_ADAGRAD;
-    return opt == GN_OPT_SGD ? 1 : opt == GN_OPT_ADAGRAD ? 2 : 4;
+    return opt == GN_OPT_SGD || is_batch(t) ? 1 : opt == GN_OPT_ADAGRAD ? 2 : 4; /* batch: one weight array */
 }
 
 uint64_t gn_select_memory(const gn_select_config *configs, size_t n, uint32_t k) {
@@ -78,11 +82,9 @@ int gn__select_check_configs(const gn_select_config *configs, size_t n) {
         int st = gn_train_options_check(t);
         if (st == GN_OK) st = gn_data_spec_check(&configs[i].spec);
         if (st != GN_OK) return n > 1 ? (int)gn__fail_prefix(st, "configuration %zu", i + 1) : st;
-        if (t->optimizer == GN_OPT_LBFGS || t->optimizer == GN_OPT_OWLQN)
-            return gn__fail(GN_EUNSUPPORTED,
-                            "model selection trains online learners (ftrl, adagrad, sgd); --optimizer %s is not "
-                            "supported by cv/tune",
-                            gn_optimizer_name(t->optimizer));
+        if (is_batch(t) && t->warm_start_online)
+            return gn__fail(GN_EINVAL, "--warm-start online is not supported by cv/tune: they start each "
+                                             "batch solve from the previous configuration's solution instead");
         if (t->holdout > 0)
             return gn__fail(GN_EINVAL, "--holdout cannot be used with cv/tune: the folds are the held-out data");
     }
@@ -114,6 +116,35 @@ void gn__select_summarise(gn_select_result *r) {
 #undef MEAN_STD
 }
 
+/* Online configurations share passes (select/runner.c); batch-solver ones are solved on data held
+ * in memory (select/batch_select.c). A search that mixes both runs each part in turn. */
+static int run_all(const gn_select_options *o, const gn_select_config *configs, size_t n, const char *const *paths,
+                   size_t npaths, gn_select_result *results) {
+    size_t nbatch = 0;
+    for (size_t i = 0; i < n; i++) nbatch += is_batch(&configs[i].train);
+    if (nbatch == 0) return gn__select_run(o, configs, n, paths, npaths, results);
+    if (nbatch == n) return gn__select_batch_run(o, configs, n, paths, npaths, results);
+    gn_select_config *sub = malloc(n * sizeof *sub);
+    gn_select_result *subres = malloc(n * sizeof *subres);
+    size_t *idx = malloc(n * sizeof *idx);
+    int st = sub && subres && idx ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
+    for (int batch = 0; batch < 2 && st == GN_OK; batch++) {
+        size_t m = 0;
+        for (size_t i = 0; i < n; i++)
+            if (is_batch(&configs[i].train) == batch) {
+                idx[m] = i;
+                sub[m++] = configs[i];
+            }
+        st = batch ? gn__select_batch_run(o, sub, m, paths, npaths, subres)
+                   : gn__select_run(o, sub, m, paths, npaths, subres);
+        for (size_t j = 0; j < m && st == GN_OK; j++) results[idx[j]] = subres[j];
+    }
+    free(sub);
+    free(subres);
+    free(idx);
+    return st;
+}
+
 int gn_tune(const gn_select_options *opts, const gn_select_config *configs, size_t n, const char *const *paths,
             size_t npaths, gn_select_result *results, size_t *best, gn_model **refit) {
     gn__clear_error();
@@ -130,7 +161,7 @@ int gn_tune(const gn_select_options *opts, const gn_select_config *configs, size
     gn_select_options o = *opts;
     if (o.metric == GN_METRIC_AUTO)
         o.metric = gn__loss_is_binary(configs[0].train.loss) ? GN_METRIC_AUC : GN_METRIC_RMSE;
-    GN_TRY(gn__select_run(&o, configs, n, paths, npaths, results));
+    GN_TRY(run_all(&o, configs, n, paths, npaths, results));
     long b = -1;
     double bv = NAN;
     const int hi = gn_select_metric_higher_better(o.metric);

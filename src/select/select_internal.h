@@ -28,6 +28,16 @@ int gn__select_mine(size_t cand);
 /* Gives every rank the metrics in slots[0..n): the rank with mine[i] set filled slots[i]. */
 int gn__select_share_metrics(gn_metrics *const *slots, const int *mine, size_t n);
 
+/* Runs every (configuration x fold) candidate of batch-solver configurations (lbfgs, owlqn) and
+ * fills results[0..n) (select/batch_select.c). */
+int gn__select_batch_run(const gn_select_options *o, const gn_select_config *configs, size_t n,
+                         const char *const *paths, size_t npaths, gn_select_result *results);
+
+/* Whether two data specs are equal (then their configurations can share parsed data); the same
+ * for two configurations, whose label kinds follow from their losses (select/runner.c). */
+int gn__select_same_spec(const gn_data_spec *a, const gn_data_spec *b);
+int gn__select_same_data(const gn_select_config *a, const gn_select_config *b);
+
 /* Mean and population std over k fold metrics, field by field. */
 void gn__select_summarise(gn_select_result *r);
 

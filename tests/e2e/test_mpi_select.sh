@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # e2e: `gannet cv` and `gannet tune` under mpirun. The (configuration x fold) candidates are dealt
 # out to the ranks, so 2 and 3 ranks must give exactly the metrics of one process (each candidate
-# learns the same examples in the same order wherever it runs), with halving too; only rank 0
+# learns the same examples in the same order wherever it runs), with halving too, and for the
+# batch solver (whole folds dealt out); only rank 0
 # prints, writes --results and saves the refitted model; a rank that cannot open its data makes
 # the whole job exit non-zero within seconds, naming that rank. Skipped (77) without mpirun or
 # when gannet was built without MPI (test_mpi.sh checks the refusal then).
@@ -56,6 +57,17 @@ for np in 2 3; do
     same_results "$T/cv.1" "$T/cv.$np" || FAILED "cv on $np ranks differs from one process"
 done
 echo "cv: 1, 2 and 3 ranks agree: $(head -c 160 "$T/cv.1")"
+
+# the batch solver: folds dealt out to ranks, each solving its folds' l2 path alone
+BG='l2=0.3,3,30'
+"$GANNET" tune -d "$DATA" -k 4 --optimizer lbfgs --grid "$BG" --threads 1 --json --quiet >"$T/lb.1" ||
+    FAILED "lbfgs tune on one process failed"
+for np in 2 3; do
+    "${MPIRUN[@]}" -np $np "$GANNET" tune -d "$DATA" -k 4 --optimizer lbfgs --grid "$BG" --threads 1 --json --quiet \
+        >"$T/lb.$np" 2>"$T/lb.$np.err" || FAILED "lbfgs tune on $np ranks failed: $(head -3 "$T/lb.$np.err")"
+    same_results "$T/lb.1" "$T/lb.$np" || FAILED "lbfgs tune on $np ranks differs from one process"
+done
+echo "tune --optimizer lbfgs: 1, 2 and 3 ranks agree"
 
 # tune with halving, a refit and a results file
 GRID='l2=0.1,1,10;lr=0.1,0.5'

@@ -2,7 +2,9 @@
 # tests/e2e/test_tune.sh: `gannet tune` finds the best l2 on a generated problem where a middle l2
 # wins (few examples, many noise features, several passes), checked independently by separate
 # train/eval runs on the same folds; writes --results (CSV, JSON) and the refitted -m model;
-# random search and halving run; bad grids and flags give exit 2 with a clear message.
+# the batch solver (lbfgs) over an l2 path agrees with separate lbfgs runs; a grid can mix online
+# and batch optimizers; random search and halving run; bad grids and flags give exit 2 with a
+# clear message.
 set -u
 G=${GANNET:?GANNET must point at the gannet binary}
 SRC=${GN_SRC:-$(cd "$(dirname "$0")/../.." && pwd)}
@@ -70,6 +72,59 @@ for row in rows:
 print(f"  tune's best l2 = {best_sep:g}, as the separate runs")
 PY
 check $? "tune finds the l2 that separate train/eval runs find best (a middle one)"
+
+# The batch solver: tune --optimizer lbfgs solves the l2 path (each solve warm-started from the
+# previous, stronger one) and agrees with separate `gannet train --optimizer lbfgs` runs.
+BL2S="0.3 1 3 10 30 100"
+"$G" tune -d "$D" -k 5 --grid "l2=$(echo $BL2S | tr ' ' ',')" --optimizer lbfgs --metric logloss --threads 1 \
+    --quiet --json > "$T/btune.json" 2> "$T/btune.err"
+check $? "tune --optimizer lbfgs runs ($(head -c 200 "$T/btune.err"))"
+: > "$T/bsep.txt"
+for l2 in $BL2S; do
+    for f in 0 1 2 3 4; do
+        python3 "$SRC/tests/e2e/fold_split.py" 5 "$f" 0 "$T/tr.svm" "$T/te.svm" "$D"
+        "$G" train -d "$T/tr.svm" -m "$T/m.gnm" --threads 1 --quiet --l2 "$l2" --optimizer lbfgs > /dev/null || fail=1
+        printf '%s ' "$l2" >> "$T/bsep.txt"
+        "$G" eval -m "$T/m.gnm" -d "$T/te.svm" --json >> "$T/bsep.txt" || fail=1
+    done
+done
+python3 - "$T/btune.json" "$T/bsep.txt" <<'PY'
+import json, sys
+tune = json.load(open(sys.argv[1]))
+sep = {}
+for line in open(sys.argv[2]):
+    l2, js = line.split(" ", 1)
+    sep.setdefault(float(l2), []).append(json.loads(js)["logloss"])
+means = {l2: sum(v) / len(v) for l2, v in sep.items()}
+order = sorted(means)
+best_sep = min(means, key=means.get)
+print("  lbfgs, separate runs, mean held-out logloss by l2:", ", ".join(f"{l2:g}: {means[l2]:.5f}" for l2 in order))
+assert best_sep not in (order[0], order[-1]), f"the problem should have a middle best l2, got {best_sep}"
+rows = tune["results"]
+best = rows[tune["best"]]
+assert best["params"]["l2"] == best_sep, f"tune chose l2={best['params']['l2']}, separate runs say {best_sep}"
+for row in rows:
+    m = means[row["params"]["l2"]]
+    d = abs(row["mean"]["logloss"] - m) / m
+    assert d < 1e-3, f"l2={row['params']['l2']}: tune {row['mean']['logloss']} vs separate {m}"
+    assert row["passes"] >= 1 and not row["dropped"]
+print(f"  tune --optimizer lbfgs: best l2 = {best_sep:g}, as the separate runs")
+PY
+check $? "tune --optimizer lbfgs finds the l2 that separate lbfgs runs find best"
+# a grid over the optimizer mixes online and batch candidates; each part as when run alone
+"$G" tune -d "$D" -k 3 --grid 'optimizer=ftrl,lbfgs;l2=1,30' $BASE --quiet --json > "$T/mixed.json" &&
+"$G" tune -d "$D" -k 3 --grid 'l2=1,30' $BASE --quiet --json > "$T/online.json" &&
+python3 - "$T/mixed.json" "$T/online.json" <<'PY'
+import json, sys
+mixed, online = json.load(open(sys.argv[1]))["results"], json.load(open(sys.argv[2]))["results"]
+ftrl = [r for r in mixed if r["params"]["optimizer"] == "ftrl"]
+lb = [r for r in mixed if r["params"]["optimizer"] == "lbfgs"]
+assert len(ftrl) == 2 and len(lb) == 2
+for a, b in zip(ftrl, online):
+    assert a["params"]["l2"] == b["params"]["l2"] and a["mean"] == b["mean"], (a["mean"], b["mean"])
+assert all(r["mean"]["examples"] > 0 and r["mean"]["auc"] > 0.5 for r in lb)
+PY
+check $? "a grid over optimizer=ftrl,lbfgs runs both kinds; the online part equals an online-only search"
 
 # The refitted model carries the best flags; the CSV has one row per configuration.
 "$G" inspect -m "$T/best.gnm" --json > "$T/inspect.json" 2>&1

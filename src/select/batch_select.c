@@ -1,0 +1,227 @@
+/* select/batch_select.c: model selection for the batch solvers (--optimizer lbfgs | owlqn). The
+ * data are read into memory once per data spec. For each fold f the examples outside f are copied
+ * into one training set, renumbered to the features they use, and the configurations are solved
+ * on it one after another, from the strongest regularisation to the weakest, each starting from
+ * the previous one's solution (a regularisation path, as LIBLINEAR's -C search does; the optimum
+ * does not depend on the starting point, only the iterations to reach it do). Each solution is
+ * then scored on fold f with float weights, as gn_evaluate scores a saved model. One solve uses
+ * opts->threads threads for the loss and gradient. Under MPI the folds are dealt out to the ranks
+ * (select/share.c); every solve is local to its rank, and the metrics are all-reduced at the end. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "dist/dist.h"
+#include "io/source.h"
+#include "learn/loss.h"
+#include "learn/objective.h"
+#include "learn/train_internal.h"
+#include "model/model.h"
+#include "select/select_internal.h"
+#include "util/clock.h"
+#include "util/error.h"
+
+static uint32_t resolve_threads(uint32_t t) {
+    if (t) return t;
+    long n = sysconf(_SC_NPROCESSORS_ONLN);
+    return n > 0 ? (uint32_t)n : 1;
+}
+
+/* How strongly a configuration is regularised (path order: strongest first). */
+static double strength(const gn_train_options *t) { return t->l2 + t->l1; }
+
+/* The configurations of one data-spec group, strongest regularisation first. */
+typedef struct path_item {
+    size_t config;
+    double strength;
+} path_item;
+
+static int by_strength_desc(const void *a, const void *b) {
+    const path_item *x = a, *y = b;
+    if (x->strength != y->strength) return x->strength > y->strength ? -1 : 1;
+    return x->config < y->config ? -1 : x->config > y->config;
+}
+
+/* Scores the held-out fold with the weights of a solution (slot-indexed floats in m->w). */
+static int score_fold(const gn_model *m, const gn_bdata *held, const gn_train_options *t, gn_metrics *out) {
+    gn_metrics_acc *acc;
+    GN_TRY(gn_metrics_acc_new(gn__loss_is_binary(t->loss), &acc));
+    int st = GN_OK;
+    for (size_t e = 0; e < held->n && st == GN_OK; e++) {
+        const size_t k0 = held->start[e];
+        double s = gn__model_score(m, held->index + k0, held->value + k0, held->start[e + 1] - k0);
+        double y = held->label[e];
+        st = gn_metrics_acc_add(acc, gn__link(t->loss, s), y, held->weight[e],
+                                gn__loss_value(t->loss, s, y, t->quantile_tau));
+    }
+    if (st == GN_OK) st = gn_metrics_acc_result(acc, out);
+    gn_metrics_acc_free(acc);
+    return st;
+}
+
+/* Solves every configuration of the path on the examples outside fold f and scores fold f. */
+static int run_fold(const gn_select_options *o, const gn_select_config *configs, const path_item *path, size_t np,
+                    const gn_bdata *all, const gn_data_spec *spec, uint32_t f, uint32_t threads,
+                    gn_select_result *results) {
+    gn_bdata rest, held;
+    memset(&rest, 0, sizeof rest);
+    memset(&held, 0, sizeof held);
+    const size_t nslots = (size_t)1 << spec->bits;
+    uint64_t *used = NULL;
+    uint32_t *slots = NULL;
+    double *w = NULL;
+    gn_model *m = NULL;
+    gn_batch_path *solver = NULL;
+    uint8_t *in_fold = malloc(all->n ? all->n : 1);
+    int st = in_fold ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
+    for (size_t e = 0; e < all->n && st == GN_OK; e++) in_fold[e] = gn__select_fold(all->key[e], o->seed, o->k) == f;
+    if (st == GN_OK) st = gn__bdata_split(all, in_fold, &rest, &held);
+    if (st == GN_OK && held.n == 0)
+        st = gn__fail(GN_EINVAL, "fold %u of %u has no examples: the data has too few examples for -k %u", f + 1, o->k,
+                      o->k);
+    if (st == GN_OK && rest.n == 0) st = gn__fail(GN_EINVAL, "only fold %u of %u has examples", f + 1, o->k);
+    size_t dim = 0;
+    if (st == GN_OK && !(used = calloc((nslots + 63) / 64, sizeof *used))) st = gn__fail(GN_ENOMEM, "out of memory");
+    if (st == GN_OK) {
+        gn__bdata_mark_used(&rest, used, nslots);
+        st = gn__bdata_remap(&rest, used, nslots, &slots, &dim);
+    }
+    if (st == GN_OK && !(w = calloc(dim ? dim : 1, sizeof *w))) st = gn__fail(GN_ENOMEM, "out of memory");
+    if (st == GN_OK) st = gn__model_new(GN_KIND_LINEAR, configs[path[0].config].train.loss, spec, 1, &m);
+    gn_loss prev_loss = configs[path[0].config].train.loss;
+    double gref = 0; /* |grad| at w = 0 for this fold and loss, from the first L-BFGS solve from zero */
+    int at_zero = 1;
+    for (size_t i = 0; i < np && st == GN_OK; i++) {
+        const gn_select_config *c = &configs[path[i].config];
+        gn_select_result *res = &results[path[i].config];
+        if (c->train.loss != prev_loss || !solver) { /* another loss: start afresh */
+            memset(w, 0, dim * sizeof *w);
+            gref = 0;
+            at_zero = 1;
+            gn__batch_path_free(solver);
+            solver = NULL;
+            st = gn__batch_path_new(&rest, dim, c->train.loss, threads, c->train.lbfgs_memory, &solver);
+            if (st != GN_OK) break;
+        }
+        /* OWL-QN's pseudo-gradient at zero depends on l1: it keeps its own start as the reference */
+        const int lbfgs = c->train.optimizer != GN_OPT_OWLQN;
+        prev_loss = c->train.loss;
+        double t0 = gn__now();
+        gn_batch_fit fit;
+        st = gn__batch_path_solve(solver, &c->train, lbfgs ? gref : 0, w, &fit);
+        if (st != GN_OK) break;
+        if (lbfgs && at_zero) gref = fit.grad0;
+        at_zero = 0;
+        memset(m->w, 0, nslots * sizeof *m->w);
+        for (size_t j = 0; j < dim; j++) m->w[slots[j]] = (float)w[j];
+        st = score_fold(m, &held, &c->train, &res->folds[f]);
+        res->seconds += gn__now() - t0;
+        res->passes += fit.evaluations; /* summed over folds here, the mean per fold in the end */
+    }
+    gn__batch_path_free(solver);
+    gn_model_free(m);
+    free(w);
+    free(slots);
+    free(used);
+    free(in_fold);
+    gn__bdata_free(&rest);
+    gn__bdata_free(&held);
+    return st;
+}
+
+/* One data-spec group: read the data once, then the folds dealt to this rank. */
+static int run_group(const gn_select_options *o, const gn_select_config *configs, const path_item *path, size_t np,
+                     size_t group, const char *const *paths, size_t npaths, gn_select_result *results,
+                     uint32_t *folds_done, double t0) {
+    const uint32_t threads = resolve_threads(o->threads);
+    gn_data_spec spec = configs[path[0].config].spec;
+    spec.label_kind = gn__label_kind_for(configs[path[0].config].train.loss);
+    gn_source *src = NULL;
+    gn_bdata all;
+    memset(&all, 0, sizeof all);
+    uint64_t skipped = 0;
+    int st = gn__source_open(&spec, NULL, paths, npaths, &src);
+    if (st == GN_OK) st = gn__source_resolve(src);
+    if (st == GN_OK)
+        st = gn__bdata_read(src, gn__source_spec(src), paths, npaths, 0, 1, threads, o->batch_size, &all, &skipped);
+    for (size_t i = 0; i < np && st == GN_OK; i++)
+        st = gn__bdata_check_labels(&all, configs[path[i].config].train.loss, paths, npaths);
+    for (uint32_t f = 0; f < o->k && st == GN_OK; f++) {
+        if (!gn__select_mine(group * o->k + f)) continue;
+        st = run_fold(o, configs, path, np, &all, gn__source_spec(src), f, threads, results);
+        if (st == GN_OK && o->progress) { /* for the batch solvers a "pass" is a fold solved */
+            gn_select_progress p;
+            memset(&p, 0, sizeof p);
+            p.pass = ++*folds_done;
+            p.examples = all.n;
+            p.seconds = gn__now() - t0;
+            p.configs_total = p.configs_alive = np;
+            p.best = -1;
+            p.best_value = NAN;
+            p.metric = o->metric;
+            p.end_of_pass = 1;
+            o->progress(&p, o->user);
+        }
+    }
+    gn__bdata_free(&all);
+    gn__source_free(src);
+    return st;
+}
+
+int gn__select_batch_run(const gn_select_options *o, const gn_select_config *configs, size_t n,
+                         const char *const *paths, size_t npaths, gn_select_result *results) {
+    path_item *path = malloc(n * sizeof *path);
+    size_t *group_of = malloc(n * sizeof *group_of);
+    gn_metrics **share = malloc(n * o->k * sizeof *share);
+    int *share_mine = malloc(n * o->k * sizeof *share_mine);
+    double *secs = malloc(n * sizeof *secs);
+    int st = path && group_of && share && share_mine && secs ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
+    for (size_t c = 0; c < n && st == GN_OK; c++) {
+        memset(&results[c], 0, sizeof results[c]);
+        results[c].k = o->k;
+        results[c].table_bytes = ((uint64_t)1 << configs[c].spec.bits) * sizeof(float);
+        size_t g = 0; /* the first configuration with the same data spec names the group */
+        while (g < c && !gn__select_same_data(&configs[g], &configs[c])) g++;
+        group_of[c] = g;
+    }
+    /* each group in turn: its configurations, strongest regularisation first */
+    uint32_t folds_done = 0;
+    const double t0 = gn__now();
+    for (size_t g = 0; g < n && st == GN_OK; g++) {
+        size_t np = 0;
+        for (size_t c = 0; c < n; c++)
+            if (group_of[c] == g) path[np++] = (path_item){c, strength(&configs[c].train)};
+        if (np == 0) continue;
+        qsort(path, np, sizeof *path, by_strength_desc);
+        st = run_group(o, configs, path, np, g, paths, npaths, results, &folds_done, t0);
+    }
+    st = gn__dist_agree(st);
+    /* every rank gets every fold's metrics and the seconds, then the summaries */
+    size_t ns = 0;
+    for (size_t c = 0; c < n && st == GN_OK; c++) {
+        for (uint32_t f = 0; f < o->k; f++) {
+            share[ns] = &results[c].folds[f];
+            share_mine[ns++] = gn__select_mine(group_of[c] * o->k + f);
+        }
+        secs[c] = results[c].seconds;
+    }
+    if (st == GN_OK) st = gn__select_share_metrics(share, share_mine, ns);
+    if (st == GN_OK) st = gn__dist_allreduce_sum(secs, n);
+    uint64_t *passes = st == GN_OK ? calloc(n, sizeof *passes) : NULL;
+    if (st == GN_OK && !passes) st = gn__fail(GN_ENOMEM, "out of memory");
+    for (size_t c = 0; c < n && st == GN_OK; c++) passes[c] = results[c].passes;
+    if (st == GN_OK) st = gn__dist_allreduce_sum_u64(passes, n);
+    for (size_t c = 0; c < n && st == GN_OK; c++) {
+        results[c].seconds = secs[c];
+        results[c].passes = (uint32_t)((passes[c] + o->k / 2) / o->k); /* data passes per fold */
+        gn__select_summarise(&results[c]);
+    }
+    free(passes);
+    free(path);
+    free(group_of);
+    free(share);
+    free(share_mine);
+    free(secs);
+    return st;
+}
