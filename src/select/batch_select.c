@@ -31,16 +31,34 @@ static uint32_t resolve_threads(uint32_t t) {
 /* How strongly a configuration is regularised (path order: strongest first). */
 static double strength(const gn_train_options *t) { return t->l2 + t->l1; }
 
-/* The configurations of one data-spec group, strongest regularisation first. */
+/* Whether two configurations differ at most in l1 and l2: only then does one's solution start
+ * the other's solve (with another --max-iter or --tol, a warm start would change the result). */
+static int same_solver(const gn_train_options *a, const gn_train_options *b) {
+    return a->loss == b->loss && a->optimizer == b->optimizer && a->tol == b->tol && a->max_iter == b->max_iter &&
+           a->lbfgs_memory == b->lbfgs_memory && a->quantile_tau == b->quantile_tau;
+}
+
+/* The configurations of one data-spec group: those with the same solver settings together, each
+ * run from the strongest regularisation to the weakest. */
 typedef struct path_item {
     size_t config;
-    double strength;
+    const gn_train_options *t;
 } path_item;
 
-static int by_strength_desc(const void *a, const void *b) {
+static int cmp_d(double x, double y) { return x < y ? -1 : x > y; }
+
+static int path_order(const void *a, const void *b) {
     const path_item *x = a, *y = b;
-    if (x->strength != y->strength) return x->strength > y->strength ? -1 : 1;
-    return x->config < y->config ? -1 : x->config > y->config;
+    const gn_train_options *p = x->t, *q = y->t;
+    int c = (int)p->loss - (int)q->loss;
+    if (!c) c = (int)p->optimizer - (int)q->optimizer;
+    if (!c) c = cmp_d(p->tol, q->tol);
+    if (!c) c = p->max_iter < q->max_iter ? -1 : p->max_iter > q->max_iter;
+    if (!c) c = p->lbfgs_memory < q->lbfgs_memory ? -1 : p->lbfgs_memory > q->lbfgs_memory;
+    if (!c) c = cmp_d(p->quantile_tau, q->quantile_tau);
+    if (!c) c = -cmp_d(strength(p), strength(q));
+    if (!c) c = x->config < y->config ? -1 : x->config > y->config;
+    return c;
 }
 
 /* Scores the held-out fold with the weights of a solution (slot-indexed floats in m->w). */
@@ -89,16 +107,18 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
     }
     if (st == GN_OK && !(w = calloc(dim ? dim : 1, sizeof *w))) st = gn__fail(GN_ENOMEM, "out of memory");
     if (st == GN_OK) st = gn__model_new(GN_KIND_LINEAR, configs[path[0].config].train.loss, spec, 1, &m);
-    gn_loss prev_loss = configs[path[0].config].train.loss;
+    const gn_train_options *prev = NULL;
     double gref = 0; /* |grad| at w = 0 for this fold and loss, from the first L-BFGS solve from zero */
     int at_zero = 1;
     for (size_t i = 0; i < np && st == GN_OK; i++) {
         const gn_select_config *c = &configs[path[i].config];
         gn_select_result *res = &results[path[i].config];
-        if (c->train.loss != prev_loss || !solver) { /* another loss: start afresh */
+        if (!prev || !same_solver(prev, &c->train)) { /* other solver settings: start from zero */
             memset(w, 0, dim * sizeof *w);
             gref = 0;
             at_zero = 1;
+        }
+        if (!prev || prev->loss != c->train.loss) { /* another loss: another objective */
             gn__batch_path_free(solver);
             solver = NULL;
             st = gn__batch_path_new(&rest, dim, c->train.loss, threads, c->train.lbfgs_memory, &solver);
@@ -106,7 +126,7 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
         }
         /* OWL-QN's pseudo-gradient at zero depends on l1: it keeps its own start as the reference */
         const int lbfgs = c->train.optimizer != GN_OPT_OWLQN;
-        prev_loss = c->train.loss;
+        prev = &c->train;
         double t0 = gn__now();
         gn_batch_fit fit;
         st = gn__batch_path_solve(solver, &c->train, lbfgs ? gref : 0, w, &fit);
@@ -191,9 +211,9 @@ int gn__select_batch_run(const gn_select_options *o, const gn_select_config *con
     for (size_t g = 0; g < n && st == GN_OK; g++) {
         size_t np = 0;
         for (size_t c = 0; c < n; c++)
-            if (group_of[c] == g) path[np++] = (path_item){c, strength(&configs[c].train)};
+            if (group_of[c] == g) path[np++] = (path_item){c, &configs[c].train};
         if (np == 0) continue;
-        qsort(path, np, sizeof *path, by_strength_desc);
+        qsort(path, np, sizeof *path, path_order);
         st = run_group(o, configs, path, np, g, paths, npaths, results, &folds_done, t0);
     }
     st = gn__dist_agree(st);

@@ -111,6 +111,17 @@ for row in rows:
 print(f"  tune --optimizer lbfgs: best l2 = {best_sep:g}, as the separate runs")
 PY
 check $? "tune --optimizer lbfgs finds the l2 that separate lbfgs runs find best"
+# a search over --max-iter: only configurations that differ in l1/l2 warm-start each other, so the
+# first of the max-iter=100 group starts from zero, as a cv run of it does
+"$G" tune -d "$D" -k 3 --optimizer lbfgs --grid 'max-iter=2,100;l2=1,10' --threads 1 --quiet --json > "$T/mi.json" &&
+"$G" cv -d "$D" -k 3 --optimizer lbfgs --max-iter 100 --l2 10 --threads 1 --quiet --json > "$T/mi_cv.json" &&
+python3 - "$T/mi.json" "$T/mi_cv.json" <<'PY'
+import json, sys
+rows, cv = json.load(open(sys.argv[1]))["results"], json.load(open(sys.argv[2]))
+row = [r for r in rows if r["params"] == {"max-iter": 100, "l2": 10}][0]
+assert row["folds"] == cv["folds"], (row["folds"][0], cv["folds"][0])
+PY
+check $? "lbfgs configurations with another --max-iter start from zero (equal to cv)"
 # a grid over the optimizer mixes online and batch candidates; each part as when run alone
 "$G" tune -d "$D" -k 3 --grid 'optimizer=ftrl,lbfgs;l2=1,30' $BASE --quiet --json > "$T/mixed.json" &&
 "$G" tune -d "$D" -k 3 --grid 'l2=1,30' $BASE --quiet --json > "$T/online.json" &&
