@@ -28,11 +28,14 @@ static void help(const char *name) {
                "K-fold cross-validation: fold f's model learns from every example outside fold f, in file\n"
                "order, then scores fold f; all K models share each pass over the data. Folds are assigned\n"
                "by a hash of each example's position (file, byte offset) with --seed. Prints each fold's\n"
-               "metrics and their mean and standard deviation.\n\n");
+               "metrics and their mean and standard deviation. With --optimizer lbfgs|owlqn each fold's\n"
+               "model is solved to its optimum on the data held in memory.\n\n");
     else
         printf("usage: gannet tune -d DATA... [-k K] (--grid GRID | --random N --space SPACE) [flags]\n\n"
                "Hyperparameter search: every (configuration x fold) model is trained in the same passes\n"
-               "over the data, spread over the threads.\n"
+               "over the data, spread over the threads. With --optimizer lbfgs|owlqn each fold's\n"
+               "configurations are solved as an l2 path, strongest first, warm-starting each other.\n"
+               "Under mpirun the candidates are dealt out to the ranks.\n"
                "  --grid 'l2=1e-6,1e-5;lr=0.05,0.1;bits=18,20'   all combinations; any train/data flag\n"
                "  --random N --space 'l2=log(1e-8,1e-2);lr=uniform(0.01,1);passes=int(1,5);\n"
                "                      optimizer=choice(ftrl,adagrad)'   N sampled configurations (--seed)\n"
