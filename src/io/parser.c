@@ -222,8 +222,7 @@ static int parse_libsvm(gn_parser *p, const char *line, size_t len, uint64_t key
         if (hashed) {
             slot = gn__hash_feature(0, tok, (size_t)(colon - tok), mask);
         } else {
-            slot = (uint32_t)(idx & mask);
-            if (slot == 0) slot = 1; /* slot 0 is the bias, as for hashed features */
+            slot = gn__libsvm_slot(idx, mask);
         }
         gn__batch_push(b, slot, (float)v);
     }
@@ -653,7 +652,7 @@ int gn__parser_new(const gn_data_spec *spec, gn_parser **out) {
     gn_parser *p = calloc(1, sizeof *p);
     if (!p) return gn__fail(GN_ENOMEM, "out of memory");
     p->spec = *spec;
-    p->mask = (spec->bits >= 32) ? 0xFFFFFFFFu : ((1u << spec->bits) - 1u);
+    p->mask = gn__slot_mask(spec->bits);
     p->label_col = (size_t)-1;
     *out = p;
     return GN_OK;
@@ -782,8 +781,12 @@ int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const dou
                 gn__batch_abort_example(b);
                 return GN_EPARSE;
             }
-            slot = p->spec.libsvm_hash ? gn__hash_feature(0, name, nl, p->mask) : (uint32_t)(idx & p->mask);
-            if (slot == 0) slot = 1; /* slot 0 is the bias (as in parse_libsvm) */
+            if (p->spec.libsvm_hash) {
+                slot = gn__hash_feature(0, name, nl, p->mask);
+                if (slot == 0) slot = 1; /* slot 0 is the bias */
+            } else {
+                slot = gn__libsvm_slot(idx, p->mask);
+            }
         } else if (p->spec.format == GN_FORMAT_VW) {
             const char *caret = strchr(name, '^');
             if (caret) slot = gn__hash_feature(gn__hash_namespace(name, (size_t)(caret - name)), caret + 1,

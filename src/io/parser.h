@@ -36,6 +36,15 @@ const gn_data_spec *gn__parser_spec(const gn_parser *p);
 /* Number of CSV columns (0 before the first line / for other formats). */
 size_t gn__parser_columns(const gn_parser *p);
 
+/* The mask of 2^bits slots, and the slot of an unhashed LIBSVM index: index mod 2^bits, where
+ * slot 0 is the bias, so an index landing there goes to slot 1. The one rule behind the parser
+ * and the server's shortcut for LIBSVM feature names (serve/predict_req.c). */
+static inline uint32_t gn__slot_mask(uint32_t bits) { return bits >= 32 ? 0xFFFFFFFFu : (1u << bits) - 1u; }
+static inline uint32_t gn__libsvm_slot(uint64_t idx, uint32_t mask) {
+    uint32_t s = (uint32_t)(idx & mask);
+    return s ? s : 1;
+}
+
 /* Appends the features of named inputs (see gn_model_predict_named) to b as one example. */
 int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const double *values,
                      const char *const *strs, gn_batch *b, char *why);

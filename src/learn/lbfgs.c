@@ -14,7 +14,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "dist/dist.h"
 #include "hash/hash.h"
@@ -24,6 +23,7 @@
 #include "learn/train_internal.h"
 #include "model/model.h"
 #include "util/clock.h"
+#include "util/cores.h"
 #include "util/error.h"
 
 #define LS_MAX 40          /* function evaluations per line search */
@@ -536,12 +536,6 @@ static int solver_alloc(solver *sv, size_t n_local) {
     return GN_OK;
 }
 
-static unsigned resolve_threads(uint32_t t) {
-    if (t > 0) return t;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (unsigned)n : 1;
-}
-
 /* One online pass over the in-memory data (averaged across ranks) to start from. */
 static int warm_start(const gn_train_options *o, const gn_data_spec *spec, const gn_bdata *data, float *w0,
                       double *prog_loss) {
@@ -789,7 +783,7 @@ int gn__batch_path_new(const gn_bdata *d, size_t dim, gn_loss loss, uint32_t thr
     p->sv.dim = dim;
     p->sv.n_global = d->n;
     p->sv.local = 1;
-    int st = setup_on(&p->sv, d, loss, resolve_threads(threads), memory);
+    int st = setup_on(&p->sv, d, loss, gn__threads_or_cores(threads), memory);
     if (st != GN_OK) {
         gn__batch_path_free(p);
         return st;
@@ -843,7 +837,7 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progres
      * (missing file, bad line) is agreed on before anyone goes on, so no rank waits for one that
      * has given up. The whole input's source gives the resolved spec and parser. */
     uint64_t skipped = 0;
-    const uint32_t threads = resolve_threads(o->threads);
+    const uint32_t threads = gn__threads_or_cores(o->threads);
     st = gn__source_resolve(src);
     if (st == GN_OK)
         st = gn__bdata_read(src, gn__source_spec(src), paths, npaths, (uint32_t)rank, (uint32_t)size, threads,

@@ -10,7 +10,6 @@
 #include "model/model.h"
 #include "util/error.h"
 
-int gn__model_parser(const gn_model *m, gn_label_kind kind, gn_parser **out);
 
 #define GN_PREDICT_BATCH 4096
 
@@ -25,8 +24,6 @@ static int open_for_model(const gn_model *m, gn_label_kind kind, int skip_bad, c
     gn__parser_free(p);
     return st;
 }
-
-int gn__format_prediction(double v, char *buf, size_t size) { return snprintf(buf, size, "%.9g", v); }
 
 int gn_predict_files(const gn_model *m, const char *const *paths, size_t npaths, int skip_bad, FILE *out,
                      uint64_t *predicted, uint64_t *skipped) {

@@ -26,6 +26,7 @@
 #include "learn/train_internal.h"
 #include "model/model.h"
 #include "util/clock.h"
+#include "util/cores.h"
 #include "util/error.h"
 
 static const char *const opt_names[] = {"auto", "sgd", "adagrad", "ftrl", "lbfgs", "owlqn"};
@@ -334,8 +335,7 @@ static void *worker_main(void *arg) {
 static uint32_t resolve_threads(const gn_train_options *o, const char *const *paths, size_t npaths) {
     uint32_t t = o->threads;
     if (t == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        t = n > 0 ? (uint32_t)n : 1;
+        t = gn__threads_or_cores(0);
         if (t > 64) t = 64;
     }
     (void)paths;

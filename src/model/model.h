@@ -62,6 +62,13 @@ static inline double gn__model_score(const gn_model *m, const uint32_t *idx, con
     for (size_t i = 0; i < n; i++) s += (double)w[idx[i]] * (double)val[i];
     return s;
 }
+/* A parser for the spec (and CSV columns) stored in m, with label kind `kind` (model/predict.c). */
+struct gn_parser;
+int gn__model_parser(const gn_model *m, gn_label_kind kind, struct gn_parser **out);
+/* Writes a prediction as "%.9g" would (the one text form of `gannet predict` and the server;
+ * model/prediction_text.c). Returns the length, like snprintf. */
+int gn__format_prediction(double v, char *buf, size_t size);
+
 /* Spec <-> JSON (used in the model header, cache headers and checkpoints). */
 json_t *gn__spec_to_json(const gn_data_spec *spec);
 int gn__spec_from_json(const json_t *obj, gn_data_spec *spec);

@@ -10,7 +10,6 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "dist/dist.h"
 #include "io/source.h"
@@ -20,13 +19,8 @@
 #include "model/model.h"
 #include "select/select_internal.h"
 #include "util/clock.h"
+#include "util/cores.h"
 #include "util/error.h"
-
-static uint32_t resolve_threads(uint32_t t) {
-    if (t) return t;
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (uint32_t)n : 1;
-}
 
 /* How strongly a configuration is regularised (path order: strongest first). */
 static double strength(const gn_train_options *t) { return t->l2 + t->l1; }
@@ -154,7 +148,7 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
 static int run_group(const gn_select_options *o, const gn_select_config *configs, const path_item *path, size_t np,
                      size_t group, const char *const *paths, size_t npaths, gn_select_result *results,
                      uint32_t *folds_done, double t0) {
-    const uint32_t threads = resolve_threads(o->threads);
+    const uint32_t threads = gn__threads_or_cores(o->threads);
     gn_data_spec spec = configs[path[0].config].spec;
     spec.label_kind = gn__label_kind_for(configs[path[0].config].train.loss);
     gn_source *src = NULL;

@@ -14,7 +14,6 @@
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include "dist/dist.h"
 #include "io/source.h"
@@ -24,6 +23,7 @@
 #include "model/model.h"
 #include "select/select_internal.h"
 #include "util/clock.h"
+#include "util/cores.h"
 #include "util/error.h"
 
 enum { C_TRAIN, C_SCORE, C_DONE, C_DROPPED };
@@ -450,11 +450,6 @@ static int end_pass(runner *r) {
 
 /* ---- setup ---- */
 
-static uint32_t default_threads(void) {
-    long n = sysconf(_SC_NPROCESSORS_ONLN);
-    return n > 0 ? (uint32_t)n : 1;
-}
-
 int gn__select_same_spec(const gn_data_spec *a, const gn_data_spec *b) {
     json_t *ja = gn__spec_to_json(a), *jb = gn__spec_to_json(b);
     int eq = ja && jb && json_equal(ja, jb);
@@ -657,7 +652,7 @@ int gn__select_run(const gn_select_options *o, const gn_select_config *configs, 
     }
     size_t nmine = 0;
     for (size_t i = 0; i < r.ncands; i++) nmine += r.cands[i].mine;
-    r.nthreads = o->threads ? o->threads : default_threads();
+    r.nthreads = gn__threads_or_cores(o->threads);
     if (r.nthreads > nmine) r.nthreads = nmine ? (uint32_t)nmine : 1;
     pthread_t *th = calloc(r.nthreads, sizeof *th);
     if (!th) {

@@ -17,97 +17,8 @@
 #include "serve/json_instances.h"
 #include "util/error.h"
 
-int gn__model_parser(const gn_model *m, gn_label_kind kind, gn_parser **out); /* model/predict.c */
-int gn__format_prediction(double v, char *buf, size_t size);                  /* learn/predict_files.c */
 
 #define WHY(...) snprintf(why, why_size, __VA_ARGS__)
-
-/* Writes y as gn__format_prediction ("%.9g") does: the exact binary value rounded to 9
- * significant digits, ties to even (as glibc rounds in the default rounding mode), exponent
- * form below 1e-4, trailing zeros dropped. Returns the length, for normal y with
- * 2^-44 <= |y| < 1e9; returns 0 for any other y (zero, subnormal, huge, inf, nan), which the
- * caller formats with gn__format_prediction. buf needs 32 bytes. About 10x quicker than
- * snprintf; checked equal to it on 65 million values (random bit patterns over the range and
- * beyond, logistic outputs, neighbours of powers of ten, exact ties). Must change with
- * gn__format_prediction: the tests compare served predictions with `gannet predict` to the
- * last digit. */
-static int format_g9(double y, char *buf) {
-#if defined(__SIZEOF_INT128__) && defined(__GNUC__)
-    __extension__ typedef unsigned __int128 u128;
-    static const uint64_t p10[20] = {UINT64_C(1), UINT64_C(10), UINT64_C(100), UINT64_C(1000), UINT64_C(10000),
-                                     UINT64_C(100000), UINT64_C(1000000), UINT64_C(10000000),
-                                     UINT64_C(100000000), UINT64_C(1000000000), UINT64_C(10000000000),
-                                     UINT64_C(100000000000), UINT64_C(1000000000000),
-                                     UINT64_C(10000000000000), UINT64_C(100000000000000),
-                                     UINT64_C(1000000000000000), UINT64_C(10000000000000000),
-                                     UINT64_C(100000000000000000), UINT64_C(1000000000000000000),
-                                     UINT64_C(10000000000000000000)};
-    uint64_t bits;
-    memcpy(&bits, &y, sizeof bits);
-    int be = (int)((bits >> 52) & 0x7FF), p2 = be - 1023; /* 2^p2 <= |y| < 2^(p2 + 1) */
-    if (p2 < -44 || p2 > 29) return 0;
-    uint64_t man = (bits & ((UINT64_C(1) << 52) - 1)) | (UINT64_C(1) << 52); /* |y| = man / 2^s */
-    int s = 1075 - be;                                                          /* 23..96 */
-    /* floor(log10 |y|) is X or X + 1, X = floor(p2 * log10(2)) */
-    int t = p2 * 78913, X = t >= 0 ? t >> 18 : -((-t + (1 << 18) - 1) >> 18);
-    int k = 8 - X; /* |y| * 10^k in [10^8, 10^10): at most 22 */
-    u128 n, q;
-    for (;;) {
-        if (k < 0) return 0;
-        n = (u128)man * ((u128)p10[k < 19 ? k : 19] * p10[k < 19 ? 0 : k - 19]); /* exact: < 2^127 */
-        q = n >> s;
-        if (q < p10[9]) break;
-        k--;
-    }
-    if (q < p10[8]) return 0; /* cannot happen; kept for safety */
-    u128 rem = n - (q << s), half = (u128)1 << (s - 1);
-    uint32_t d = (uint32_t)q;
-    if (rem > half || (rem == half && (d & 1))) d++;
-    int e10 = 8 - k; /* the exponent of the first digit */
-    if (d == 1000000000u) {
-        d = 100000000u;
-        e10++;
-    }
-    char dig[9];
-    for (int i = 8; i >= 0; i--) {
-        dig[i] = (char)('0' + d % 10);
-        d /= 10;
-    }
-    int nd = 9;
-    while (nd > 1 && dig[nd - 1] == '0') nd--;
-    char *o = buf;
-    if (bits >> 63) *o++ = '-';
-    if (e10 < -4 || e10 >= 9) {
-        *o++ = dig[0];
-        if (nd > 1) {
-            *o++ = '.';
-            for (int i = 1; i < nd; i++) *o++ = dig[i];
-        }
-        *o++ = 'e';
-        *o++ = e10 < 0 ? '-' : '+';
-        int ae = e10 < 0 ? -e10 : e10;
-        *o++ = (char)('0' + ae / 10);
-        *o++ = (char)('0' + ae % 10);
-    } else if (e10 >= 0) {
-        for (int i = 0; i <= e10; i++) *o++ = dig[i];
-        if (nd > e10 + 1) {
-            *o++ = '.';
-            for (int i = e10 + 1; i < nd; i++) *o++ = dig[i];
-        }
-    } else {
-        *o++ = '0';
-        *o++ = '.';
-        for (int i = -1; i > e10; i--) *o++ = '0';
-        for (int i = 0; i < nd; i++) *o++ = dig[i];
-    }
-    *o = '\0';
-    return (int)(o - buf);
-#else
-    (void)y;
-    (void)buf;
-    return 0;
-#endif
-}
 
 /* Appends one line's example (or nothing for a blank/comment line: *added = 0). */
 static int parse_line(gn_parser *p, const char *line, size_t len, gn_batch *b, int *added, char *pwhy) {
@@ -129,7 +40,7 @@ typedef struct json_ctx {
 
 /* The common case of gn__parser_named for a LIBSVM model with unhashed indices, without its
  * strlen and gn__parse_u64 per feature: every name is a decimal index >= 1 going to slot
- * index mod 2^bits (1 for slot 0, which is the bias), every value a finite number. Returns
+ * gn__libsvm_slot (the parser's rule), every value a finite number. Returns
  * GN_OK with the example appended, GN_ENOMEM, or -1 with nothing appended when an instance
  * needs anything else (a string value, a name that is no plain index, a non-finite value):
  * gn__parser_named then handles it and words any error. */
@@ -159,8 +70,7 @@ static int libsvm_named(const json_ctx *c, size_t n, const char *const *names, c
             if (*s != '\0' || digits == 0 || digits > 19) goto other; /* 19 digits cannot overflow */
         }
         if (idx == 0) goto other;
-        uint32_t slot = (uint32_t)(idx & c->mask);
-        gn__batch_push(b, slot ? slot : 1, (float)values[i]);
+        gn__batch_push(b, gn__libsvm_slot(idx, c->mask), (float)values[i]);
     }
     gn__batch_end_example(b);
     return GN_OK;
@@ -200,7 +110,7 @@ static int parse_json(gn_parser *p, const char *body, size_t len, size_t max_bat
                       size_t why_size) {
     const gn_data_spec *spec = gn__parser_spec(p);
     json_ctx c = {p, b, spec->format == GN_FORMAT_LIBSVM && !spec->libsvm_hash, spec->bias != 0,
-                  spec->bits >= 32 ? 0xFFFFFFFFu : (1u << spec->bits) - 1u}; /* the parser's mask */
+                  gn__slot_mask(spec->bits)};
     return gn__json_instances(body, len, max_batch, GN__MAX_INSTANCE_FEATURES, on_instance, &c, why, why_size);
 }
 
@@ -262,7 +172,7 @@ int gn__predict_body(const gn_model *m, gn__body_kind kind, const char *body, si
             if (!isfinite(y)) {
                 memcpy(t, "null", 5);
                 nl = 4;
-            } else if ((nl = format_g9(y, t)) == 0) {
+            } else {
                 nl = gn__format_prediction(y, t, sizeof num - 1);
             }
             gn__sb_append(out, num, (size_t)(t - num) + (size_t)nl);

@@ -21,6 +21,7 @@
 #include "serve/server_internal.h"
 #include "serve/strbuf.h"
 #include "util/clock.h"
+#include "util/cores.h"
 #include "util/error.h"
 
 #define MAX_LOGGED_PATH 512
@@ -557,11 +558,7 @@ int gn_server_start(gn_server *s) {
         s->access_log = fopen(s->access_log_path, "a");
         if (!s->access_log) return gn__fail(GN_EIO, "%s: cannot open the access log for appending", s->access_log_path);
     }
-    unsigned threads = s->opt.threads;
-    if (threads == 0) {
-        long n = sysconf(_SC_NPROCESSORS_ONLN);
-        threads = n > 0 ? (unsigned)n : 1;
-    }
+    unsigned threads = gn__threads_or_cores(s->opt.threads);
     unsigned flags = MHD_USE_EPOLL_INTERNAL_THREAD | MHD_USE_ITC | MHD_USE_ERROR_LOG;
     if (v6) flags |= MHD_USE_IPv6;
     unsigned timeout_s = (s->opt.timeout_ms + 999) / 1000;
