@@ -43,7 +43,8 @@ static void help(const char *name) {
                "  -m, --model FILE    retrain the best configuration on all the data and save it there\n"
                "  --results FILE      one row per configuration: FILE.csv or FILE.json\n"
                "  --halving           after each pass drop the worse half of the configurations\n"
-               "  --max-memory BYTES  fail up front if the candidate models need more (suffix K, M, G)\n\n");
+               "  --max-memory BYTES  fail up front if the candidate models (batch solvers: and\n"
+               "                      the data held in memory) need more (suffix K, M, G)\n\n");
     printf("Selection flags:\n"
            "  -k K                folds (default 5)\n"
            "  --seed N            seed of the fold assignment (and of --random)\n"

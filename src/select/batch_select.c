@@ -144,6 +144,31 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
     return st;
 }
 
+/* Bytes a fold of this group holds at its peak, once the data are in memory: the data twice (all
+ * examples, and one fold's training and held-out copies), the fold's model table, weights and
+ * feature map, and the solver (memory pairs, its vectors, one margin per example, a gradient per
+ * extra thread), counting every feature of the data (dim, an upper bound for a fold's). */
+static uint64_t fold_bytes(const gn_bdata *all, size_t nslots, size_t dim, uint32_t memory, uint32_t threads) {
+    const uint64_t data = (uint64_t)all->n * (2 * sizeof(float) + sizeof(uint64_t) + sizeof(size_t)) +
+                          (uint64_t)all->nnz * (sizeof(uint32_t) + sizeof(float));
+    const uint64_t table = (uint64_t)nslots * sizeof(float) + nslots / 8 + (uint64_t)dim * (sizeof(uint32_t) + sizeof(double));
+    const uint64_t solver = ((uint64_t)2 * memory + 8 + (threads - 1)) * dim * sizeof(double) +
+                            (uint64_t)3 * all->n * sizeof(double);
+    return 2 * data + table + solver;
+}
+
+/* *dim = the number of distinct slots that occur in d. */
+static int count_features(const gn_bdata *d, size_t nslots, size_t *dim) {
+    uint64_t *used = calloc((nslots + 63) / 64, sizeof *used);
+    if (!used) return gn__fail(GN_ENOMEM, "out of memory");
+    gn__bdata_mark_used(d, used, nslots);
+    size_t c = 0;
+    for (size_t i = 0; i < (nslots + 63) / 64; i++) c += (size_t)__builtin_popcountll(used[i]);
+    free(used);
+    *dim = c;
+    return GN_OK;
+}
+
 /* One data-spec group: read the data once, then the folds dealt to this rank. */
 static int run_group(const gn_select_options *o, const gn_select_config *configs, const path_item *path, size_t np,
                      size_t group, const char *const *paths, size_t npaths, gn_select_result *results,
@@ -161,6 +186,21 @@ static int run_group(const gn_select_options *o, const gn_select_config *configs
         st = gn__bdata_read(src, gn__source_spec(src), paths, npaths, 0, 1, threads, o->batch_size, &all, &skipped);
     for (size_t i = 0; i < np && st == GN_OK; i++)
         st = gn__bdata_check_labels(&all, configs[path[i].config].train.loss, paths, npaths);
+    if (st == GN_OK && o->max_memory) { /* the data's size is known only now */
+        uint32_t memory = 1;
+        for (size_t i = 0; i < np; i++)
+            if (configs[path[i].config].train.lbfgs_memory > memory) memory = configs[path[i].config].train.lbfgs_memory;
+        const size_t nslots = (size_t)1 << gn__source_spec(src)->bits;
+        size_t dim = 0;
+        st = count_features(&all, nslots, &dim);
+        const uint64_t need = st == GN_OK ? fold_bytes(&all, nslots, dim, memory, threads) : 0;
+        if (st == GN_OK && need > o->max_memory)
+            st = gn__fail(GN_ELIMIT,
+                          "the batch solvers hold the data in memory: %zu examples (%zu values, %zu features) "
+                          "need about %.1f MiB with the solver's state, more than --max-memory %.1f MiB: use an "
+                          "online optimizer, a smaller --memory, or less data",
+                          all.n, all.nnz, dim, (double)need / 1048576.0, (double)o->max_memory / 1048576.0);
+    }
     for (uint32_t f = 0; f < o->k && st == GN_OK; f++) {
         if (!gn__select_mine(group * o->k + f)) continue;
         st = run_fold(o, configs, path, np, &all, gn__source_spec(src), f, threads, results);

@@ -176,4 +176,9 @@ expect2 "nothing to search" "nothing to search"
 expect2 "unknown metric" "unknown metric" --grid 'l2=1' --metric bogus
 expect2 "results extension" ".csv or .json" --grid 'l2=1' --results "$T/r.txt"
 expect2 "max-memory exceeded" "max-memory" --grid 'l2=1,2;bits=20' --max-memory 10M
+# the batch solvers' data and state (about 0.4 MiB here) count too, once the data are read
+expect2 "batch data over max-memory" "hold the data in memory" --grid 'l2=1,2' --optimizer lbfgs --bits 12 \
+    --threads 1 --max-memory 300K
+"$G" tune -d "$D" -k 3 --quiet --grid 'l2=1,2' --optimizer lbfgs --bits 12 --threads 1 --max-memory 2M > /dev/null
+check $? "a batch search within --max-memory runs"
 exit $fail
