@@ -48,7 +48,8 @@ static void help(const char *name) {
     printf("Selection flags:\n"
            "  -k K                folds (default 5)\n"
            "  --seed N            seed of the fold assignment (and of --random)\n"
-           "  --threads N         worker threads (default: all cores)\n"
+           "  --threads N         worker threads (default: all cores, shared by the\n"
+           "                      mpirun ranks of a machine)\n"
            "  --json              print JSON on stdout\n"
            "  --progress, --quiet progress on stderr even when it is not a terminal / never\n\n");
     fputs(cli_data_help, stdout);

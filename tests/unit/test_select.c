@@ -17,6 +17,7 @@
 #include "io/source.h"
 #include "learn/learner.h"
 #include "select/select_internal.h"
+#include "util/cores.h"
 
 static gn_search_space *grid_ok(const char *text) {
     gn_search_space *s = NULL;
@@ -254,6 +255,30 @@ static void test_folds_cover_once(void **state) {
     free(path);
 }
 
+/* --threads 0 means all cores, or under mpirun this rank's share of the machine's cores. */
+static void test_threads_default(void **state) {
+    (void)state;
+    const long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    unsetenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    unsetenv("MPI_LOCALNRANKS");
+    assert_int_equal(gn__threads_or_cores(0), cores);
+    assert_int_equal(gn__threads_or_cores(3), 3);
+    char v[32];
+    snprintf(v, sizeof v, "%ld", cores);
+    setenv("OMPI_COMM_WORLD_LOCAL_SIZE", v, 1);
+    assert_int_equal(gn__threads_or_cores(0), 1);
+    assert_int_equal(gn__threads_or_cores(3), 3); /* an explicit count is kept */
+    snprintf(v, sizeof v, "%ld", 4 * cores);    /* more ranks than cores: still one thread */
+    setenv("OMPI_COMM_WORLD_LOCAL_SIZE", v, 1);
+    assert_int_equal(gn__threads_or_cores(0), 1);
+    setenv("OMPI_COMM_WORLD_LOCAL_SIZE", "two", 1); /* not a number: ignored */
+    assert_int_equal(gn__threads_or_cores(0), cores);
+    unsetenv("OMPI_COMM_WORLD_LOCAL_SIZE");
+    setenv("MPI_LOCALNRANKS", "1", 1); /* MPICH's name */
+    assert_int_equal(gn__threads_or_cores(0), cores);
+    unsetenv("MPI_LOCALNRANKS");
+}
+
 static void test_tune_options(void **state) {
     (void)state;
     char *path = write_data(400);
@@ -303,6 +328,7 @@ int main(void) {
         cmocka_unit_test(test_grid_cross_product), cmocka_unit_test(test_grid_errors),
         cmocka_unit_test(test_random_space),       cmocka_unit_test(test_random_errors),
         cmocka_unit_test(test_folds_cover_once),   cmocka_unit_test(test_tune_options),
+        cmocka_unit_test(test_threads_default),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
