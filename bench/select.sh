@@ -14,9 +14,12 @@
 # gannet's rule, computed before the timed run by tests/e2e/fold_split.py --ids), so both rank
 # configurations on the same splits; SAME_FOLDS=0 gives it its own KFold(5) instead.
 # Prints best mean AUCs and time ratios.
-#   usage: bench/select.sh [RUNS]   (gannet timings are medians of RUNS runs, default 5; sklearn runs once)
+#   usage: bench/select.sh [RUNS]   (gannet's a9a timings are medians of RUNS runs, default 5;
+#                                    sklearn runs once)
 #   env:   GANNET (default build/bin/gannet), A9A (default ../shared/data/a9a/a9a.gz), THREADS (2),
-#          SKIP_SYNTH=1 to skip part 3, SYNTH_TIMEOUT (seconds for each sklearn synth run, default 1800).
+#          SKIP_SYNTH=1 to skip part 3, SYNTH_RUNS (gannet runs of part 3, default 1),
+#          SYNTH_TIMEOUT (seconds for each sklearn synth run, default 1800),
+#          SAME_FOLDS (1: scikit-learn gets gannet's folds, the default; 0: its own KFold(5)).
 source "$(dirname "$0")/common.sh"
 RUNS=${1:-5}
 THREADS=${THREADS:-2}

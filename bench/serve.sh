@@ -10,7 +10,8 @@
 #      THREADS (server threads and nginx workers, default nproc), GANNET, BENCH_DATA,
 #      SERVER_CPUS / CLIENT_CPUS (taskset CPU lists for gannet+nginx / wrk, e.g. 0 and 1: the
 #      client on its own core, as a remote client would be; default: all share all cores),
-#      WRK_THREADS (default 2).
+#      WRK_THREADS (default 2), PAUSE_MS (pause after each answer, per connection, in the
+#      half-peak run; default 1).
 # Needs wrk and nginx (Debian: apt-get install wrk nginx-light); nginx runs from a config in a
 # temp dir. Everything binds 127.0.0.1 and is killed on exit.
 . "$(dirname "$0")/common.sh"

@@ -29,7 +29,8 @@ static void help(const char *name) {
                "order, then scores fold f; all K models share each pass over the data. Folds are assigned\n"
                "by a hash of each example's position (file, byte offset) with --seed. Prints each fold's\n"
                "metrics and their mean and standard deviation. With --optimizer lbfgs|owlqn each fold's\n"
-               "model is solved to its optimum on the data held in memory.\n\n");
+               "model is solved to its optimum on the data held in memory. Under mpirun the folds are\n"
+               "dealt out to the ranks.\n\n");
     else
         printf("usage: gannet tune -d DATA... [-k K] (--grid GRID | --random N --space SPACE) [flags]\n\n"
                "Hyperparameter search: every (configuration x fold) model is trained in the same passes\n"
@@ -42,15 +43,15 @@ static void help(const char *name) {
                "  --metric M          auc | logloss | accuracy | rmse | mae (default auc, rmse for regression)\n"
                "  -m, --model FILE    retrain the best configuration on all the data and save it there\n"
                "  --results FILE      one row per configuration: FILE.csv or FILE.json\n"
-               "  --halving           after each pass drop the worse half of the configurations\n"
-               "  --max-memory BYTES  fail up front if the candidate models (batch solvers: and\n"
-               "                      the data held in memory) need more (suffix K, M, G)\n\n");
+               "  --halving           after each pass drop the worse half of the configurations\n\n");
     printf("Selection flags:\n"
-           "  -k K                folds (default 5)\n"
+           "  -k, --folds K       folds (default 5)\n"
            "  --seed N            seed of the fold assignment (and of --random)\n"
            "  --threads N         worker threads (default: all cores, shared by the\n"
            "                      mpirun ranks of a machine)\n"
            "  --json              print JSON on stdout\n"
+           "  --max-memory BYTES  fail up front if the candidate models (batch solvers: and\n"
+           "                      the data held in memory) need more (suffix K, M, G)\n"
            "  --progress, --quiet progress on stderr even when it is not a terminal / never\n\n");
     fputs(cli_data_help, stdout);
     putchar('\n');

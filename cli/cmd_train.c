@@ -19,7 +19,8 @@ static void help(void) {
            "                          when missing or stale (see gannet cache)\n"
            "  --shuffle               shuffle examples within a bounded buffer (seeded by --seed)\n"
            "  --shuffle-buffer N      examples in that buffer (default 65536)\n"
-           "  --checkpoint FILE       save the run to FILE (atomically) as it goes; needs\n"
+           "  --checkpoint FILE       save the run to FILE (atomically) as it goes, every\n"
+           "                          --checkpoint-every (which it needs)\n"
            "  --checkpoint-every N    N examples, or Ns seconds (e.g. 30s), between checkpoints\n"
            "  --resume FILE           continue the run saved in FILE (same data and flags)\n\n");
     fputs(cli_data_help, stdout);

@@ -211,6 +211,8 @@ const char cli_train_help[] =
     "  --threads N             threads (default: all cores, shared by the mpirun ranks\n"
     "                          of a machine)\n"
     "  --deterministic         same model on every run for a given --threads\n"
+    "  --batch-size N          examples per parsed batch in train (default 1024; cv and\n"
+    "                          tune read in batches of 8192)\n"
     "  --memory M              L-BFGS history size (default 10)\n"
     "  --tol T                 L-BFGS/OWL-QN relative gradient tolerance (default 1e-6)\n"
     "  --max-iter N            L-BFGS/OWL-QN iteration limit (default 500)\n"

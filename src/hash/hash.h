@@ -17,5 +17,8 @@ uint32_t gn__hash_category(uint64_t col_seed, const char *value, size_t len, uin
 uint64_t gn__hash64(const void *data, size_t len, uint64_t seed);
 /* Mixes a 64-bit key (holdout and fold selection from an example key). */
 uint64_t gn__mix64(uint64_t x);
+/* The next number of the splitmix64 stream whose state is *state (a golden-gamma counter through
+ * gn__mix64): shuffling and random search draw from it. */
+static inline uint64_t gn__splitmix64(uint64_t *state) { return gn__mix64(*state += 0x9E3779B97F4A7C15ull); }
 
 #endif

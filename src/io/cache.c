@@ -76,7 +76,7 @@ static int read_at(int fd, void *buf, size_t n, uint64_t off, const char *path) 
     while (n > 0) {
         ssize_t r = pread(fd, p, n, (off_t)off);
         if (r < 0 && errno == EINTR) continue;
-        if (r < 0) return gn__fail(GN_EIO, "%s: read failed: %s", path, strerror(errno));
+        if (r < 0) return gn__fail(GN_EIO, "%s: read failed: %s", path, GN_ERRNO_TEXT(errno));
         if (r == 0) return gn__fail(GN_EFORMAT, "%s: truncated cache (delete it to rebuild)", path);
         p += r;
         n -= (size_t)r;
@@ -276,7 +276,6 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
     }
     struct stat sb;
     if (fstat(w.fd, &sb) == 0 && info) info->bytes = (uint64_t)sb.st_size;
-    w.fd = -1; /* af owns it */
     if ((st = gn__atomic_commit(&af, NULL)) != GN_OK) goto done;
     if (info) {
         info->examples = w.examples;
@@ -328,7 +327,7 @@ static int open_file(const char *path, gn_cache_reader **out) {
     if (!(r->path = strdup(path))) { st = gn__fail(GN_ENOMEM, "out of memory"); goto fail; }
     r->fd = open(path, O_RDONLY | O_CLOEXEC);
     if (r->fd < 0) {
-        st = gn__fail(errno == ENOENT ? GN_ESTALE : GN_EIO, "%s: cannot open: %s", path, strerror(errno));
+        st = gn__fail(errno == ENOENT ? GN_ESTALE : GN_EIO, "%s: cannot open: %s", path, GN_ERRNO_TEXT(errno));
         goto fail;
     }
     struct stat sb;

@@ -20,12 +20,6 @@
 #error "io/numparse.c needs exact IEEE arithmetic: do not build it with -ffast-math"
 #endif
 
-/* Clinger's fast path is exact only when each double operation rounds once, to double. */
-#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0 && FLT_RADIX == 2 && DBL_MANT_DIG == 53
-#define GN_NUMPARSE_FAST_PATH 1
-#else
-#define GN_NUMPARSE_FAST_PATH 0
-#endif
 
 /* Significant digits the slow path keeps before replacing the rest by one sticky digit. Any
  * boundary between two rounding results (a double, a halfway point, the overflow threshold)

@@ -3,7 +3,16 @@
 #ifndef GN_IO_NUMPARSE_H
 #define GN_IO_NUMPARSE_H
 
+#include <float.h>
 #include <stdint.h>
+
+/* Clinger's fast path is exact only when each double operation rounds once, to double (not on
+ * x87's extended precision, for one): otherwise every number takes the exact slow path. */
+#if defined(FLT_EVAL_METHOD) && FLT_EVAL_METHOD == 0 && FLT_RADIX == 2 && DBL_MANT_DIG == 53
+#define GN_NUMPARSE_FAST_PATH 1
+#else
+#define GN_NUMPARSE_FAST_PATH 0
+#endif
 
 /* Parses a decimal floating-point number: optional sign, digits with an optional '.', optional
  * exponent (e/E, sign, digits), and "inf"/"nan" are rejected. The result is correctly rounded
@@ -23,6 +32,14 @@ const char *gn__parse_u64(const char *p, const char *end, uint64_t *out);
  * results as the functions above (which they fall back to for anything else), only quicker. */
 extern const double gn__exact_pow10[23];
 
+/* The value of the decimal with digits m (at most 15 digits, so m < 10^15 < 2^53) of which the
+ * last frac are after the point: m and 10^frac are exact doubles, so one correctly rounded
+ * division gives the strtod result (Clinger). Only where GN_NUMPARSE_FAST_PATH holds. */
+static inline double gn__small_decimal(uint64_t m, int frac, int neg) {
+    double v = frac ? (double)m / gn__exact_pow10[frac] : (double)m;
+    return neg ? -v : v;
+}
+
 static inline const char *gn__parse_double_fast(const char *p, const char *end, double *out) {
     const char *s = p;
     int neg = 0;
@@ -40,11 +57,10 @@ static inline const char *gn__parse_double_fast(const char *p, const char *end, 
         frac = (int)(s - f0);
         ndig += frac;
     }
-    /* up to 15 digits: m < 10^15 < 2^53 is exact, and so is 10^frac: one rounding (Clinger) */
-    if (ndig == 0 || ndig > 15 || (s < end && (*s == 'e' || *s == 'E' || *s == 'x' || *s == 'X')))
+    if (!GN_NUMPARSE_FAST_PATH || ndig == 0 || ndig > 15 ||
+        (s < end && (*s == 'e' || *s == 'E' || *s == 'x' || *s == 'X')))
         return gn__parse_double(p, end, out);
-    double v = frac ? (double)m / gn__exact_pow10[frac] : (double)m;
-    *out = neg ? -v : v;
+    *out = gn__small_decimal(m, frac, neg);
     return s;
 }
 

@@ -138,7 +138,7 @@ static int parse_label(const gn_parser *p, const char *s, size_t len, float *out
     return GN_OK;
 }
 
-static int begin(gn_parser *p, gn_batch *b, float label, float weight, uint64_t key, size_t room) {
+int gn__parser_begin(const gn_parser *p, gn_batch *b, float label, float weight, uint64_t key, size_t room) {
     GN_TRY(gn__batch_begin_example(b, label, weight, key));
     GN_TRY(gn__batch_reserve_features(b, room + 1));
     if (p->spec.bias) gn__batch_push(b, 0, 1.0f);
@@ -171,7 +171,7 @@ static int parse_libsvm(gn_parser *p, const char *line, size_t len, uint64_t key
         return GN_EPARSE;
     }
     /* a LIBSVM row has at most one feature per 2 bytes */
-    int st = begin(p, b, label, 1.0f, key, (size_t)(end - s) / 2 + 1);
+    int st = gn__parser_begin(p, b, label, 1.0f, key, (size_t)(end - s) / 2 + 1);
     if (st != GN_OK) return st;
     const uint32_t mask = p->mask;
     const int hashed = p->spec.libsvm_hash;
@@ -279,7 +279,7 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
         WHY("missing label before '|'");
         return GN_EPARSE;
     }
-    st = begin(p, b, label, weight, key, (size_t)(end - bar) / 2 + 1);
+    st = gn__parser_begin(p, b, label, weight, key, (size_t)(end - bar) / 2 + 1);
     if (st != GN_OK) return st;
     const uint32_t mask = p->mask;
     uint64_t seed = gn__hash_namespace("", 0);
@@ -608,7 +608,7 @@ static int parse_csv(gn_parser *p, const char *line, size_t len, uint64_t key, g
             if (st != GN_OK && p->spec.label_kind != GN_LABEL_NONE) return st;
         }
     }
-    st = begin(p, b, label, 1.0f, key, p->ncols);
+    st = gn__parser_begin(p, b, label, 1.0f, key, p->ncols);
     if (st != GN_OK) return st;
     for (size_t i = 0; i < p->ncols; i++) {
         const csv_column *c = &p->cols[i];
@@ -731,7 +731,7 @@ size_t gn__parser_columns(const gn_parser *p) { return p->ncols; }
 
 int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const double *values,
                      const char *const *strs, gn_batch *b, char *why) {
-    int st = begin(p, b, 0.0f, 1.0f, 0, n);
+    int st = gn__parser_begin(p, b, 0.0f, 1.0f, 0, n);
     if (st != GN_OK) return st;
     for (size_t i = 0; i < n; i++) {
         const char *name = names[i];
@@ -782,8 +782,7 @@ int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const dou
                 return GN_EPARSE;
             }
             if (p->spec.libsvm_hash) {
-                slot = gn__hash_feature(0, name, nl, p->mask);
-                if (slot == 0) slot = 1; /* slot 0 is the bias */
+                slot = gn__hash_feature(0, name, nl, p->mask); /* never 0, the bias's slot */
             } else {
                 slot = gn__libsvm_slot(idx, p->mask);
             }

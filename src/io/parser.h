@@ -45,6 +45,10 @@ static inline uint32_t gn__libsvm_slot(uint64_t idx, uint32_t mask) {
     return s ? s : 1;
 }
 
+/* Starts an example in b with room for `room` features and, when the spec has one, the bias
+ * feature (slot 0) pushed: every parser path begins its examples so. */
+int gn__parser_begin(const gn_parser *p, gn_batch *b, float label, float weight, uint64_t key, size_t room);
+
 /* Appends the features of named inputs (see gn_model_predict_named) to b as one example. */
 int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const double *values,
                      const char *const *strs, gn_batch *b, char *why);

@@ -17,8 +17,6 @@ struct gn_shuffler {
     int eof;       /* the input is exhausted */
 };
 
-/* splitmix64: a golden-gamma counter through the shared finaliser */
-static uint64_t splitmix(uint64_t *x) { return gn__mix64(*x += 0x9E3779B97F4A7C15ull); }
 
 int gn__shuffler_new(size_t cap, uint64_t seed, gn_shuffler **out) {
     if (cap < 1) cap = 1;
@@ -73,7 +71,7 @@ static int refill(gn_shuffler *s, gn_batch_fn next, void *ctx) {
     }
     for (size_t i = 0; i < buf->n; i++) s->order[i] = i;
     for (size_t i = buf->n; i > 1; i--) {
-        size_t j = (size_t)(splitmix(&s->rng) % i);
+        size_t j = (size_t)(gn__splitmix64(&s->rng) % i);
         size_t x = s->order[i - 1];
         s->order[i - 1] = s->order[j];
         s->order[j] = x;

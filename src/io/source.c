@@ -97,7 +97,7 @@ static int source_alloc(const gn_data_spec *spec, const gn_parser *parser, const
         }
         struct stat sb;
         if (stat(paths[i], &sb) != 0) {
-            st = gn__fail(GN_EIO, "%s: cannot open: %s", paths[i], strerror(errno));
+            st = gn__fail(GN_EIO, "%s: cannot open: %s", paths[i], GN_ERRNO_TEXT(errno));
             goto fail;
         }
         if (S_ISREG(sb.st_mode)) {
@@ -252,7 +252,7 @@ int gn__source_open_part(const gn_data_spec *spec, const gn_parser *parser, cons
             if (!unsplit[i] && sizes[i] >= 2) {
                 unsigned char head[4] = {0};
                 int fd = open(paths[i], O_RDONLY | O_CLOEXEC);
-                if (fd < 0) { st = gn__fail(GN_EIO, "%s: cannot open: %s", paths[i], strerror(errno)); goto fail; }
+                if (fd < 0) { st = gn__fail(GN_EIO, "%s: cannot open: %s", paths[i], GN_ERRNO_TEXT(errno)); goto fail; }
                 ssize_t got = pread(fd, head, 4, 0);
                 close(fd);
                 compressed = (got >= 2 && head[0] == 0x1f && head[1] == 0x8b) ||

@@ -12,22 +12,27 @@
 
 /* Capacity hints from the input's size: a LIBSVM feature takes 4 bytes or more ("1:1 "), a line
  * 16 or more in practice. Reserving them up front spares the copies (and, worse, the page faults)
- * of growing the arrays by doubling; the pages past what is read are never touched. Capped at a
- * quarter of the physical memory; the arrays still grow as needed when the input is denser (or
- * compressed). Counts for 1/parts of the input. */
-static void size_hint(const char *const *paths, size_t npaths, uint32_t parts, size_t *n, size_t *nnz) {
+ * of growing the arrays by doubling; the pages past what is read are never touched. The hint is
+ * for one of `threads` sub-parts of this rank's 1/nparts of the input, and that share is capped
+ * first, so that all the reservations of gn__bdata_read together (part 0 reserves for every
+ * sub-part, the others for their own) stay below half the physical memory; the arrays still
+ * grow as needed when the input is denser (or compressed). */
+static void size_hint(const char *const *paths, size_t npaths, uint32_t nparts, uint32_t threads, size_t *n,
+                      size_t *nnz) {
     unsigned long long bytes = 0;
     for (size_t i = 0; i < npaths; i++) {
         struct stat st;
         if (strcmp(paths[i], "-") != 0 && stat(paths[i], &st) == 0 && S_ISREG(st.st_mode))
             bytes += (unsigned long long)st.st_size;
     }
-    bytes /= parts ? parts : 1;
+    bytes /= nparts ? nparts : 1;
     unsigned long long cap = (unsigned long long)1 << 30;
     long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
     if (pages > 0 && page > 0) cap = (unsigned long long)pages * (unsigned long long)page / 4;
-    /* bytes/4 features of 8 bytes, bytes/16 examples of 24 bytes: 3.5 bytes per input byte */
+    /* bytes/4 features of 8 bytes, bytes/16 examples of 24 bytes: 3.5 bytes per input byte, so
+     * at most 0.22 of the memory for the rank's share, and as much again for the sub-parts */
     if (bytes > cap / 4) bytes = cap / 4;
+    bytes /= threads ? threads : 1;
     *n = (size_t)(bytes / 16);
     *nnz = (size_t)(bytes / 4);
 }
@@ -77,7 +82,7 @@ int gn__bdata_read(gn_source *src, const gn_data_spec *spec, const char *const *
     if (threads > 64) threads = 64;
     *skipped = 0;
     size_t hint_n, hint_nnz;
-    size_hint(paths, npaths, nparts * threads, &hint_n, &hint_nnz);
+    size_hint(paths, npaths, nparts, threads, &hint_n, &hint_nnz);
     if (nparts == 1 && threads == 1) {
         if (hint_nnz > 0) (void)gn__bdata_reserve(d, hint_n, hint_nnz); /* a hint only */
         int st = read_all(src, batch, d);
@@ -130,6 +135,15 @@ int gn__bdata_read(gn_source *src, const gn_data_spec *spec, const char *const *
 }
 
 int gn__bdata_split(const gn_bdata *d, const uint8_t *to_b, gn_bdata *a, gn_bdata *b) {
+    size_t nb = 0, nnzb = 0; /* reserve both sides exactly: no doubling next to the original */
+    for (size_t e = 0; e < d->n; e++)
+        if (to_b[e]) {
+            nb++;
+            nnzb += d->start[e + 1] - d->start[e];
+        }
+    if (gn__bdata_reserve(a, a->n + d->n - nb, a->nnz + d->nnz - nnzb) != 0 ||
+        gn__bdata_reserve(b, b->n + nb, b->nnz + nnzb) != 0)
+        return gn__fail(GN_ENOMEM, "out of memory splitting %zu examples", d->n);
     for (size_t e = 0; e < d->n; e++) {
         gn_batch one; /* a one-example view of example e */
         memset(&one, 0, sizeof one);

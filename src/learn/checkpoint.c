@@ -162,7 +162,7 @@ int gn__checkpoint_load(const char *path, const gn_train_options *o, const gn_da
                         const char *const *paths, size_t npaths, uint32_t threads, gn_learner *const *ls,
                         gn_checkpoint_state *cs) {
     FILE *f = fopen(path, "rb");
-    if (!f) return gn__fail(GN_EIO, "--resume %s: cannot open: %s", path, strerror(errno));
+    if (!f) return gn__fail(GN_EIO, "--resume %s: cannot open: %s", path, GN_ERRNO_TEXT(errno));
     unsigned char *data = NULL;
     size_t len = 0, cap = 0;
     int st = GN_OK;

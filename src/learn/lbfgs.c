@@ -1,6 +1,6 @@
 /* learn/lbfgs.c: the batch solvers. L-BFGS (Nocedal 1980; two-loop recursion, --memory pairs,
- * initial matrix from the data: the dense bound c X^T W X + l2 I on the Hessian when there are
- * few features, else its diagonal) for smooth objectives and OWL-QN (Andrew & Gao 2007:
+ * initial matrix from the data: c X^T W X + l2 I when there are few features, a bound on the
+ * Hessian for the logistic loss and exact for the squared, else its diagonal) for smooth objectives and OWL-QN (Andrew & Gao 2007:
  * pseudo-gradient, orthant-constrained direction and line search) for l1 > 0, minimising
  *     F(w) = sum_i weight_i * loss(x_i . w, y_i) + l1 * |w|_1 + l2/2 * |w|^2
  * over every weight, the bias slot 0 included (so l2 = 1/C matches `liblinear-train -s 0 -B 1 -c C`,
@@ -47,6 +47,9 @@ typedef struct solver {
     double *colsq;        /* sum_i weight_i x_ij^2, summed over ranks (the data part of hinv) */
     double *chol;         /* dim x dim: lower Cholesky factor L of the dense initial Hessian B = L L^T
                            * (small dim only; NULL: the diagonal hinv), and dim doubles of scratch */
+    double *xtx;          /* packed lower triangle of sum_i weight_i x_i x_i^T, summed over ranks (the
+                           * data part of B, kept for the next solve of a path); NULL: not built */
+    int dense_skip;       /* 1: B was found too dear to build for this data */
     size_t hist, head;    /* pairs stored; next slot to write */
     double f;             /* F(w) */
     double loss;          /* data part of F(w) */
@@ -501,6 +504,7 @@ static void solver_free(solver *sv) {
     free(sv->hinv);
     free(sv->colsq);
     free(sv->chol);
+    free(sv->xtx);
 }
 
 /* The history of m (s, y) pairs; any earlier one is dropped. */
@@ -510,13 +514,14 @@ static int history_alloc(solver *sv, size_t m) {
     free(sv->y);
     free(sv->rho);
     free(sv->alpha);
-    sv->m = m;
     sv->hist = sv->head = 0;
     sv->s = calloc(m * d, sizeof *sv->s);
     sv->y = calloc(m * d, sizeof *sv->y);
     sv->rho = calloc(m, sizeof *sv->rho);
     sv->alpha = calloc(m, sizeof *sv->alpha);
-    return sv->s && sv->y && sv->rho && sv->alpha ? GN_OK : GN_ENOMEM;
+    const int ok = sv->s && sv->y && sv->rho && sv->alpha;
+    sv->m = ok ? m : 0; /* a failed allocation is tried again by the next solve */
+    return ok ? GN_OK : GN_ENOMEM;
 }
 
 static int solver_alloc(solver *sv, size_t n_local) {
@@ -573,6 +578,13 @@ static void add_metrics(gn_model *m, const solver *sv, size_t dim) {
     json_object_set_new(metrics, "allreduce_bytes", json_integer((json_int_t)bytes));
 }
 
+/* The scale c of the data part of the initial Hessian: the bound on the loss's second derivative
+ * for the logistic loss (1/4), its exact value for the squared loss (2), a plain 1 for poisson
+ * (whose curvature exp(z) has no bound). */
+static double curvature(gn_loss loss) {
+    return loss == GN_LOSS_LOGISTIC ? 0.25 : loss == GN_LOSS_SQUARED ? 2.0 : 1.0;
+}
+
 /* The diagonal preconditioner: D_j = c * sum_i weight_i x_ij^2 + l2, with c a bound on the
  * loss's curvature (logistic 1/4, squared 2, poisson 1), summed over ranks; hinv = 1/D. Features
  * seen in very different numbers of examples make the Hessian badly scaled, which this corrects
@@ -595,7 +607,7 @@ static int preconditioner(solver *sv, const gn_bdata *d, const gn_train_options 
         sv->colsq = h;
     }
     if (!sv->hinv && !(sv->hinv = calloc(n + 1, sizeof *sv->hinv))) return gn__fail(GN_ENOMEM, "out of memory");
-    const double c = o->loss == GN_LOSS_LOGISTIC ? 0.25 : o->loss == GN_LOSS_SQUARED ? 2.0 : 1.0;
+    const double c = curvature(o->loss);
     for (size_t j = 0; j < n; j++) {
         double dj = c * sv->colsq[j] + o->l2;
         sv->hinv[j] = dj > 0 ? 1.0 / dj : 1.0;
@@ -603,18 +615,13 @@ static int preconditioner(solver *sv, const gn_bdata *d, const gn_train_options 
     return GN_OK;
 }
 
-/* The dense initial Hessian for few features: B = c * sum_i weight_i x_i x_i^T + l2 I (c as in
- * preconditioner(): for the logistic loss B bounds the Hessian everywhere, Boehning 1992), summed
- * over ranks and Cholesky-factored into sv->chol. It captures the correlations between features
- * (one-hot groups, the bias) that a diagonal cannot, which cuts the iterations several-fold on
- * data like a9a. Used only when it is cheap: few features, and building it costs no more than a
- * few passes over the data. Leaves sv->chol NULL (the diagonal stays in use) otherwise. */
 #define DENSE_MAX_DIM 1024
-static int dense_preconditioner(solver *sv, const gn_bdata *d, const gn_train_options *o) {
+
+/* sv->xtx: the packed lower triangle (row i at i(i+1)/2) of sum_i weight_i x_i x_i^T, summed over
+ * ranks, built once per data set and kept for every later solve on it; or sv->dense_skip when
+ * building it would cost more than it saves. */
+static int build_xtx(solver *sv, const gn_bdata *d) {
     const size_t n = sv->dim;
-    free(sv->chol); /* from an earlier solve of a path, with another l2 */
-    sv->chol = NULL;
-    if (n == 0 || n > DENSE_MAX_DIM || o->l1 > 0) return GN_OK;
     double cost = 0.0; /* multiply-adds to build it (summed over ranks, as the features held) */
     for (size_t e = 0; e < d->n; e++) {
         const double len = (double)(d->start[e + 1] - d->start[e]);
@@ -624,15 +631,13 @@ static int dense_preconditioner(solver *sv, const gn_bdata *d, const gn_train_op
     GN_TRY(sum_ranks(sv, buf, 2));
     /* building it no dearer than about 16 passes over the data (a9a: 8), the factorisation no
      * dearer than 8 (it saves tens to hundreds of passes where it helps) */
-    if (buf[0] > 16.0 * buf[1] + 1e6 || (double)n * n * n / 6 > 8.0 * buf[1] + 1e7) return GN_OK;
-    const size_t np = n * (n + 1) / 2;
-    double *L = calloc(n * n + n, sizeof *L), *p = calloc(np, sizeof *p);
-    if (!L || !p) {
-        free(L);
-        free(p);
-        return gn__fail(GN_ENOMEM, "out of memory");
+    if (buf[0] > 16.0 * buf[1] + 1e6 || (double)n * n * n / 6 > 8.0 * buf[1] + 1e7) {
+        sv->dense_skip = 1;
+        return GN_OK;
     }
-    /* packed lower triangle: row i at i(i+1)/2 */
+    const size_t np = n * (n + 1) / 2;
+    double *p = calloc(np, sizeof *p);
+    if (!p) return gn__fail(GN_ENOMEM, "out of memory");
     for (size_t e = 0; e < d->n; e++) {
         const double wt = d->weight[e];
         if (wt == 0.0) continue;
@@ -662,11 +667,30 @@ static int dense_preconditioner(solver *sv, const gn_bdata *d, const gn_train_op
     }
     int st = sum_ranks(sv, p, np);
     if (st != GN_OK) {
-        free(L);
         free(p);
         return st;
     }
-    const double c = o->loss == GN_LOSS_LOGISTIC ? 0.25 : o->loss == GN_LOSS_SQUARED ? 2.0 : 1.0;
+    sv->xtx = p;
+    return GN_OK;
+}
+
+/* The dense initial Hessian for few features: B = c * sum_i weight_i x_i x_i^T + l2 I (c as in
+ * preconditioner(): for the logistic loss B bounds the Hessian everywhere, Boehning 1992), summed
+ * over ranks and Cholesky-factored into sv->chol. It captures the correlations between features
+ * (one-hot groups, the bias) that a diagonal cannot, which cuts the iterations several-fold on
+ * data like a9a. Used only when it is cheap: few features, and building it costs no more than a
+ * few passes over the data. Leaves sv->chol NULL (the diagonal stays in use) otherwise. */
+static int dense_preconditioner(solver *sv, const gn_bdata *d, const gn_train_options *o) {
+    const size_t n = sv->dim;
+    free(sv->chol); /* from an earlier solve of a path, with another l2 */
+    sv->chol = NULL;
+    if (n == 0 || n > DENSE_MAX_DIM || o->l1 > 0) return GN_OK;
+    if (!sv->xtx && !sv->dense_skip) GN_TRY(build_xtx(sv, d));
+    if (!sv->xtx) return GN_OK;
+    const double *p = sv->xtx;
+    double *L = calloc(n * n + n, sizeof *L);
+    if (!L) return gn__fail(GN_ENOMEM, "out of memory");
+    const double c = curvature(o->loss);
     double maxdiag = 0.0;
     for (size_t i = 0; i < n; i++) maxdiag = fmax(maxdiag, p[i * (i + 1) / 2 + i]);
     const double ridge = o->l2 > 0 ? o->l2 : 1e-10 * c * maxdiag + 1e-300;
@@ -674,7 +698,6 @@ static int dense_preconditioner(solver *sv, const gn_bdata *d, const gn_train_op
         for (size_t j = 0; j < i; j++) L[i * n + j] = c * p[i * (i + 1) / 2 + j];
         L[i * n + i] = c * p[i * (i + 1) / 2 + i] + ridge;
     }
-    free(p);
     /* Cholesky, in place (row-major lower triangle) */
     for (size_t j = 0; j < n; j++) {
         double *lj = L + j * n;
@@ -707,7 +730,10 @@ static int split_holdout(gn_bdata *d, double fraction, uint64_t seed, gn_bdata *
     memset(&keep, 0, sizeof keep);
     int st = gn__bdata_split(d, out, &keep, held);
     free(out);
-    if (st != GN_OK) return st;
+    if (st != GN_OK) {
+        gn__bdata_free(&keep); /* gn__bdata_split leaves what it copied */
+        return st;
+    }
     gn__bdata_free(d);
     *d = keep;
     return GN_OK;

@@ -6,10 +6,10 @@
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 
 #include "learn/loss.h"
 #include "util/error.h"
+#include "util/mem.h"
 
 /* ---- data ------------------------------------------------------------------------------- */
 
@@ -52,51 +52,21 @@ int gn__bdata_append(gn_bdata *d, const gn_batch *b) {
     return GN_OK;
 }
 
-/* Arrays of 1 to 32 MiB go in 2 MiB-aligned blocks that the kernel may back with huge pages:
- * filling them then costs one page fault per 2 MiB instead of one per 4 KiB, which on a virtual
- * machine is much of the cost of reading a small data set into memory (a9a: 2/3 of it). Larger
- * arrays keep ordinary pages: there the faults are a small part of the parsing time, and a few
- * hundred huge pages may cost more to find than they save (sporadic stalls of seconds were seen
- * with a 130 MB input). The memory is an ordinary heap block (realloc and free work on it). */
-#define HUGE_PAGE ((size_t)2 << 20)
-#define HUGE_MAX ((size_t)32 << 20)
-
-/* Grows *p (holding `used` bytes) to at least `bytes`; returns -1 (nothing changed) on failure. */
-static int grow_block(void **p, size_t used, size_t bytes) {
-#if defined(MADV_HUGEPAGE)
-    if (bytes >= HUGE_PAGE / 2 && bytes <= HUGE_MAX) { /* rounded up: at most one huge page more */
-        const size_t size = (bytes + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE;
-        void *q = NULL;
-        if (posix_memalign(&q, HUGE_PAGE, size) == 0) {
-            (void)madvise(q, size, MADV_HUGEPAGE); /* advice only: fine if refused */
-            if (used) memcpy(q, *p, used);
-            free(*p);
-            *p = q;
-            return 0;
-        }
-    }
-#endif
-    void *q = realloc(*p, bytes ? bytes : 1);
-    if (!q) return -1;
-    *p = q;
-    return 0;
-}
-
 int gn__bdata_reserve(gn_bdata *d, size_t n, size_t nnz) {
     if (n > d->cap_n || !d->start) {
         if (n < d->cap_n) n = d->cap_n;
-        if (grow_block((void **)&d->label, d->n * sizeof *d->label, n * sizeof *d->label) ||
-            grow_block((void **)&d->weight, d->n * sizeof *d->weight, n * sizeof *d->weight) ||
-            grow_block((void **)&d->key, d->n * sizeof *d->key, n * sizeof *d->key) ||
-            grow_block((void **)&d->start, (d->start ? d->n + 1 : 0) * sizeof *d->start, (n + 1) * sizeof *d->start))
+        if (gn__grow_block((void **)&d->label, d->n * sizeof *d->label, n * sizeof *d->label) ||
+            gn__grow_block((void **)&d->weight, d->n * sizeof *d->weight, n * sizeof *d->weight) ||
+            gn__grow_block((void **)&d->key, d->n * sizeof *d->key, n * sizeof *d->key) ||
+            gn__grow_block((void **)&d->start, (d->start ? d->n + 1 : 0) * sizeof *d->start, (n + 1) * sizeof *d->start))
             return -1;
         d->cap_n = n;
         if (d->n == 0) d->start[0] = 0;
     }
     if (nnz > d->cap_nnz || !d->index) {
         if (nnz < d->cap_nnz) nnz = d->cap_nnz;
-        if (grow_block((void **)&d->index, d->nnz * sizeof *d->index, nnz * sizeof *d->index) ||
-            grow_block((void **)&d->value, d->nnz * sizeof *d->value, nnz * sizeof *d->value))
+        if (gn__grow_block((void **)&d->index, d->nnz * sizeof *d->index, nnz * sizeof *d->index) ||
+            gn__grow_block((void **)&d->value, d->nnz * sizeof *d->value, nnz * sizeof *d->value))
             return -1;
         d->cap_nnz = nnz;
     }
@@ -142,10 +112,25 @@ static inline uint32_t popcount64(uint64_t x) {
     return (uint32_t)((x * 0x0101010101010101ull) >> 56);
 }
 
+/* The number of bits set in used[] (nslots bits). */
+static size_t count_used(const uint64_t *used, size_t nslots) {
+    size_t dim = 0;
+    for (size_t i = 0; i < (nslots + 63) / 64; i++) dim += (size_t)__builtin_popcountll(used[i]);
+    return dim;
+}
+
+int gn__bdata_count_features(const gn_bdata *d, size_t nslots, size_t *dim) {
+    uint64_t *used = calloc((nslots + 63) / 64, sizeof *used);
+    if (!used) return gn__fail(GN_ENOMEM, "out of memory");
+    gn__bdata_mark_used(d, used, nslots);
+    *dim = count_used(used, nslots);
+    free(used);
+    return GN_OK;
+}
+
 int gn__bdata_remap(gn_bdata *d, const uint64_t *used, size_t nslots, uint32_t **slots_out, size_t *dim_out) {
     const size_t words = (nslots + 63) / 64;
-    size_t dim = 0;
-    for (size_t i = 0; i < words; i++) dim += (size_t)__builtin_popcountll(used[i]);
+    const size_t dim = count_used(used, nslots);
     uint32_t *rank = malloc((words + 1) * sizeof *rank); /* dense ids before each word */
     uint32_t *slots = malloc((dim ? dim : 1) * sizeof *slots);
     if (!rank || !slots) {
@@ -176,7 +161,7 @@ int gn__bdata_remap(gn_bdata *d, const uint64_t *used, size_t nslots, uint32_t *
 /* ---- losses ----------------------------------------------------------------------------- */
 
 #define POISSON_CAP 30.0
-#define BLOCK 256 /* examples per stage of a pass (see run_line) */
+#define BLOCK 256 /* examples per stage of a pass (see the comment above row_dot) */
 
 /* Loss at score s for label y and its derivative in s, with one exp() for the logistic loss. */
 static inline double loss_and_deriv(gn_loss loss, double s, double y, double *deriv) {
@@ -210,7 +195,8 @@ static inline double loss_and_deriv(gn_loss loss, double s, double y, double *de
 }
 
 /* Losses (if lv is not NULL) and derivatives of the scores s[0..n) of examples [e0, e0+n) with
- * non-zero weight (zero-weight examples get a derivative of 0 and no loss). The same numbers as
+ * non-zero weight. Zero-weight examples get a derivative of 0, and a loss value that callers
+ * must ignore (0, or for the logistic loss whatever the block computed). The same numbers as
  * loss_and_deriv, to the bit; for the logistic loss the exps and the logs run as separate loops,
  * which the processor overlaps far better than one example's exp-then-log chain at a time. */
 static void block_losses(gn_loss loss, const gn_bdata *d, size_t e0, size_t n, const double *s, double *lv,

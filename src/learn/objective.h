@@ -50,6 +50,8 @@ int gn__bdata_reserve(gn_bdata *d, size_t n, size_t nnz);
 void gn__bdata_view(const gn_bdata *d, gn_batch *view);
 /* Sets bit s of used[] (nslots bits, 64 per word) for every slot s that occurs. */
 void gn__bdata_mark_used(const gn_bdata *d, uint64_t *used, size_t nslots);
+/* *dim = the number of distinct slots (< nslots) that occur in d. */
+int gn__bdata_count_features(const gn_bdata *d, size_t nslots, size_t *dim);
 /* Renumbers the indices in place: slot s becomes its rank among the set bits of used[] (which must
  * include every slot that occurs). *slots (owned by the caller) maps dense id -> slot; *dim is
  * the number of set bits. */

@@ -157,18 +157,6 @@ static uint64_t fold_bytes(const gn_bdata *all, size_t nslots, size_t dim, uint3
     return 2 * data + table + solver;
 }
 
-/* *dim = the number of distinct slots that occur in d. */
-static int count_features(const gn_bdata *d, size_t nslots, size_t *dim) {
-    uint64_t *used = calloc((nslots + 63) / 64, sizeof *used);
-    if (!used) return gn__fail(GN_ENOMEM, "out of memory");
-    gn__bdata_mark_used(d, used, nslots);
-    size_t c = 0;
-    for (size_t i = 0; i < (nslots + 63) / 64; i++) c += (size_t)__builtin_popcountll(used[i]);
-    free(used);
-    *dim = c;
-    return GN_OK;
-}
-
 /* One data-spec group: read the data once, then the folds dealt to this rank. */
 static int run_group(const gn_select_options *o, const gn_select_config *configs, const path_item *path, size_t np,
                      size_t group, const char *const *paths, size_t npaths, gn_select_result *results,
@@ -192,7 +180,7 @@ static int run_group(const gn_select_options *o, const gn_select_config *configs
             if (configs[path[i].config].train.lbfgs_memory > memory) memory = configs[path[i].config].train.lbfgs_memory;
         const size_t nslots = (size_t)1 << gn__source_spec(src)->bits;
         size_t dim = 0;
-        st = count_features(&all, nslots, &dim);
+        st = gn__bdata_count_features(&all, nslots, &dim);
         const uint64_t need = st == GN_OK ? fold_bytes(&all, nslots, dim, memory, threads) : 0;
         if (st == GN_OK && need > o->max_memory)
             st = gn__fail(GN_ELIMIT,
@@ -201,6 +189,7 @@ static int run_group(const gn_select_options *o, const gn_select_config *configs
                           "online optimizer, a smaller --memory, or less data",
                           all.n, all.nnz, dim, (double)need / 1048576.0, (double)o->max_memory / 1048576.0);
     }
+    st = gn__dist_agree(st); /* every rank reads every group: one that failed stops the others now */
     for (uint32_t f = 0; f < o->k && st == GN_OK; f++) {
         if (!gn__select_mine(group * o->k + f)) continue;
         st = run_fold(o, configs, path, np, &all, gn__source_spec(src), f, threads, results);

@@ -257,8 +257,7 @@ fail:
 }
 
 static double next_uniform(uint64_t *state) { /* [0,1) from splitmix64 */
-    *state += 0x9E3779B97F4A7C15ull;
-    return (double)(gn__mix64(*state) >> 11) * (1.0 / 9007199254740992.0);
+    return (double)(gn__splitmix64(state) >> 11) * (1.0 / 9007199254740992.0);
 }
 
 int gn_search_parse_random(const char *text, uint32_t n, uint64_t seed, gn_search_space **out) {

@@ -34,7 +34,6 @@ typedef struct json_ctx {
     gn_parser *p;
     gn_batch *b;
     int libsvm_direct; /* a LIBSVM model with unhashed indices: see libsvm_named */
-    int bias;
     uint32_t mask;
 } json_ctx;
 
@@ -47,9 +46,7 @@ typedef struct json_ctx {
 static int libsvm_named(const json_ctx *c, size_t n, const char *const *names, const double *values,
                         const char *const *strs) {
     gn_batch *b = c->b;
-    if (gn__batch_begin_example(b, 0.0f, 1.0f, 0) != GN_OK || gn__batch_reserve_features(b, n + 1) != GN_OK)
-        return GN_ENOMEM;
-    if (c->bias) gn__batch_push(b, 0, 1.0f);
+    if (gn__parser_begin(c->p, b, 0.0f, 1.0f, 0, n) != GN_OK) return GN_ENOMEM; /* as gn__parser_named */
     for (size_t i = 0; i < n; i++) {
         if ((strs && strs[i]) || !isfinite(values[i])) goto other;
         if (values[i] == 0.0) continue;
@@ -109,7 +106,7 @@ static int on_instance(void *ctx, size_t index, size_t n, const char *const *nam
 static int parse_json(gn_parser *p, const char *body, size_t len, size_t max_batch, gn_batch *b, char *why,
                       size_t why_size) {
     const gn_data_spec *spec = gn__parser_spec(p);
-    json_ctx c = {p, b, spec->format == GN_FORMAT_LIBSVM && !spec->libsvm_hash, spec->bias != 0,
+    json_ctx c = {p, b, spec->format == GN_FORMAT_LIBSVM && !spec->libsvm_hash,
                   gn__slot_mask(spec->bits)};
     return gn__json_instances(body, len, max_batch, GN__MAX_INSTANCE_FEATURES, on_instance, &c, why, why_size);
 }

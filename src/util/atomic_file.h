@@ -22,7 +22,8 @@ int gn__write_all(int fd, const void *buf, size_t n, const char *path);
 int gn__atomic_create(gn_atomic_file *af, const char *path);
 /* Makes the written data the file at path. f, if not NULL, is a stream opened on af->fd
  * (fdopen): it is flushed and closed here. On failure the temp file is removed. Either way af is
- * released. */
+ * released. A failure of the last step, syncing the directory after the rename, is reported
+ * although the new file is already in place (complete, but maybe not yet durable). */
 int gn__atomic_commit(gn_atomic_file *af, FILE *f);
 /* Gives up: closes (f or af->fd) and removes the temp file. Safe after a commit. */
 void gn__atomic_discard(gn_atomic_file *af, FILE *f);

@@ -17,8 +17,11 @@ gn_status gn__fail(gn_status st, const char *fmt, ...) GN_PRINTF(2, 3);
 /* Prefixes the current message with "prefix: " (for adding context on the way up). */
 gn_status gn__fail_prefix(gn_status st, const char *fmt, ...) GN_PRINTF(2, 3);
 void gn__clear_error(void);
-/* strerror that is safe on any thread: the text for err, in buf or a static string. */
+/* strerror that is safe on any thread: the text for err, written to buf (the XSI strerror_r: the
+ * build defines _POSIX_C_SOURCE/_DEFAULT_SOURCE, not _GNU_SOURCE), which it returns. */
 const char *gn__errno_text(int err, char *buf, size_t size);
+/* The same with a buffer that lives until the end of the enclosing block: for one message. */
+#define GN_ERRNO_TEXT(err) gn__errno_text((err), (char[128]){0}, 128)
 void gn__log(gn_log_level level, const char *fmt, ...) GN_PRINTF(2, 3);
 int gn__log_enabled(void);
 

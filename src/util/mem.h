@@ -9,6 +9,10 @@
 /* Returns zeroed memory of `bytes` (64-byte aligned), or NULL. */
 void *gn__table_alloc(size_t bytes);
 void gn__table_free(void *p, size_t bytes);
+/* Grows the heap block *p (holding `used` bytes, or NULL) to at least `bytes`, keeping its
+ * contents; blocks of 1 to 32 MiB are placed for huge pages (see mem.c). The block is freed with
+ * free() and may be grown again. Returns 0, or -1 (nothing changed) when out of memory. */
+int gn__grow_block(void **p, size_t used, size_t bytes);
 /* Peak resident set size of this process in bytes (0 if unknown). */
 size_t gn__peak_rss(void);
 
