@@ -1,6 +1,8 @@
-/* io/batch.c: growth and bookkeeping of gn_batch. */
+/* io/batch.c: growth and bookkeeping of gn_batch, and the merge of repeated slots within an
+ * example. */
 #include "io/batch.h"
 
+#include <float.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -34,6 +36,7 @@ void gn__batch_free(gn_batch *b) {
     free(b->start);
     free(b->index);
     free(b->value);
+    free(b->seen);
     memset(b, 0, sizeof *b);
 }
 
@@ -84,7 +87,114 @@ int gn__batch_begin_example(gn_batch *b, float label, float weight, uint64_t key
     return GN_OK;
 }
 
+/* Bits of the filter that tells, without sorting, that an example's slots are all distinct. */
+#define SEEN_BITS 16384u
+
+/* Sorts n (slot, value) pairs by slot: insertion sort for short runs, else quicksort (median of
+ * three) on the pairs packed as slot << 32 | value bits. */
+static void sort_packed(uint64_t *a, size_t n) {
+    while (n > 24) {
+        uint64_t x = a[0], y = a[n / 2], z = a[n - 1];
+        uint64_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
+        size_t i = 0, j = n - 1;
+        for (;;) {
+            while ((a[i] >> 32) < (pivot >> 32)) i++;
+            while ((a[j] >> 32) > (pivot >> 32)) j--;
+            if (i >= j) break;
+            uint64_t t = a[i];
+            a[i] = a[j];
+            a[j] = t;
+            i++;
+            j--;
+        }
+        /* recurse into the smaller side, loop on the larger (bounded stack) */
+        if (j + 1 < n - j - 1) {
+            sort_packed(a, j + 1);
+            a += j + 1;
+            n -= j + 1;
+        } else {
+            sort_packed(a + j + 1, n - j - 1);
+            n = j + 1;
+        }
+    }
+    for (size_t i = 1; i < n; i++) {
+        uint64_t v = a[i];
+        size_t k = i;
+        while (k > 0 && (a[k - 1] >> 32) > (v >> 32)) {
+            a[k] = a[k - 1];
+            k--;
+        }
+        a[k] = v;
+    }
+}
+
+/* 1 if some slot of the example [s0, s1) may occur twice (exact: 0 means all distinct). */
+static int may_repeat(gn_batch *b, size_t s0, size_t s1) {
+    const uint32_t *idx = b->index;
+    int increasing = 1;
+    for (size_t i = s0 + 1; i < s1 && increasing; i++) increasing = idx[i] > idx[i - 1];
+    if (increasing) return 0;
+    if (!b->seen && !(b->seen = calloc(SEEN_BITS / 64, sizeof *b->seen))) return 1; /* sort instead */
+    int hit = 0;
+    size_t i;
+    for (i = s0; i < s1; i++) {
+        const uint32_t h = idx[i] % SEEN_BITS;
+        const uint64_t bit = UINT64_C(1) << (h % 64);
+        if (b->seen[h / 64] & bit) { hit = 1; break; }
+        b->seen[h / 64] |= bit;
+    }
+    for (size_t k = s0; k < i; k++) b->seen[(idx[k] % SEEN_BITS) / 64] = 0; /* leave it clear */
+    return hit;
+}
+
+/* Sorts the example's features by slot and merges repeated slots (values summed). */
+static void merge_repeats(gn_batch *b, size_t s0) {
+    const size_t n = b->nnz - s0;
+    uint32_t *idx = b->index + s0;
+    float *val = b->value + s0;
+    uint64_t small[64];
+    uint64_t *p = n <= 64 ? small : malloc(n * sizeof *p);
+    if (!p) { /* no memory for the fast way: merge in place in O(n^2) */
+        size_t out = 0;
+        for (size_t i = 0; i < n; i++) {
+            size_t k = 0;
+            while (k < out && idx[k] != idx[i]) k++;
+            if (k < out) val[k] += val[i];
+            else { idx[out] = idx[i]; val[out] = val[i]; out++; }
+        }
+        b->nnz = s0 + out;
+        return;
+    }
+    for (size_t i = 0; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &val[i], sizeof u);
+        p[i] = (uint64_t)idx[i] << 32 | u;
+    }
+    sort_packed(p, n);
+    size_t out = 0;
+    for (size_t i = 0; i < n;) {
+        const uint32_t slot = (uint32_t)(p[i] >> 32);
+        double sum = 0.0; /* in input order within a slot would differ only by rounding */
+        for (; i < n && (uint32_t)(p[i] >> 32) == slot; i++) {
+            uint32_t u = (uint32_t)p[i];
+            float f;
+            memcpy(&f, &u, sizeof f);
+            sum += f;
+        }
+        if (sum == 0.0) continue;
+        if (sum > FLT_MAX) sum = FLT_MAX; /* two values each in float range may sum beyond it */
+        if (sum < -FLT_MAX) sum = -FLT_MAX;
+        idx[out] = slot;
+        val[out] = (float)sum;
+        out++;
+    }
+    b->nnz = s0 + out;
+    if (p != small) free(p);
+}
+
 void gn__batch_end_example(gn_batch *b) {
+    const size_t s0 = b->start[b->n];
+    if (b->nnz - s0 > 1 && may_repeat(b, s0, b->nnz)) merge_repeats(b, s0);
     b->n++;
     b->start[b->n] = b->nnz;
 }

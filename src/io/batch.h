@@ -18,6 +18,7 @@ typedef struct gn_batch {
     uint32_t *index;      /* hashed slot, < 2^bits */
     float *value;
     size_t nnz, fcap;     /* features held / allocated */
+    uint64_t *seen;       /* scratch bitmap for finding repeated slots (gn__batch_end_example) */
 } gn_batch;
 
 int gn__batch_init(gn_batch *b, size_t cap_examples, size_t cap_features);
@@ -33,6 +34,10 @@ static inline void gn__batch_push(gn_batch *b, uint32_t index, float value) {
     b->value[b->nnz] = value;
     b->nnz++;
 }
+/* Closes the example. A slot that occurs more than once in it (a repeated word, a hash collision)
+ * is merged into one feature whose value is the sum (dropped when the sum is 0), so every learner
+ * sees each slot once per example; the features are then in increasing slot order. Examples
+ * whose slots are already strictly increasing (LIBSVM rows) are left exactly as they are. */
 void gn__batch_end_example(gn_batch *b);
 /* Drops the example begun last (after a parse error). */
 void gn__batch_abort_example(gn_batch *b);
