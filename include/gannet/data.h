@@ -21,7 +21,7 @@ typedef enum gn_format {
 } gn_format;
 
 typedef enum gn_label_kind {
-    GN_LABEL_BINARY = 0, /* +1/-1 or 1/0; anything else is an error */
+    GN_LABEL_BINARY = 0, /* two classes, by any names (see positive); +1/-1 and 1/0 as before */
     GN_LABEL_REAL = 1,   /* any finite number */
     GN_LABEL_NONE = 2    /* labels optional (prediction input); a missing label reads as 0 */
 } gn_label_kind;
@@ -49,6 +49,9 @@ typedef struct gn_data_spec {
     int skip_bad;              /* 1: skip and count bad lines instead of failing */
     /* transforms */
     int log_numeric;           /* 1: CSV numeric values x become sign(x)*log(1+|x|); default 0 */
+    /* labels */
+    char positive[256];        /* binary losses: the label of the positive class ("" = the default
+                                  rule: the positive-like value, see docs/cli.md); at most 255 bytes */
 } gn_data_spec;
 
 /* Fills defaults. */

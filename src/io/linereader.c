@@ -59,6 +59,13 @@ struct gn_line_reader {
 
     gn_status failed;      /* GN_OK, or the sticky error (not GN_ELIMIT: that one is skipped) */
     char errmsg[GN_LR_ERRMSG];
+
+    /* A mark (peeking at a stream): the data from mark_start on stays in buf, and reset returns
+     * there with the line count and offset of that moment. */
+    bool marked;
+    size_t mark_start, mark_budget;
+    uint64_t mark_lineno, mark_line_offset;
+    bool mark_skipping;
 };
 
 /* Fails the reader for good: the status and message come back on every later call. */
@@ -180,17 +187,23 @@ static gn_status fill_plain(gn_line_reader *r) {
 /* Makes room after buf[len] (moving the pending bytes to the front, growing up to cap_limit)
  * and reads more. Called only when [start, len) holds no '\n'. */
 static gn_status refill(gn_line_reader *r) {
-    if (r->start > 0) {
-        size_t pending = r->len - r->start;
-        memmove(r->buf, r->buf + r->start, pending);
-        r->buf_offset += r->start;
-        r->scan -= r->start;
+    size_t keep = r->marked ? r->mark_start : r->start; /* a mark keeps the lines after it */
+    if (keep > 0) {
+        size_t pending = r->len - keep;
+        memmove(r->buf, r->buf + keep, pending);
+        r->buf_offset += keep;
+        r->scan -= keep;
+        r->start -= keep;
         r->len = pending;
-        r->start = 0;
+        if (r->marked) r->mark_start = 0;
     }
     if (r->len == r->cap) {
-        /* The caller checked the line limit, so the buffer is below cap_limit here. */
-        size_t ncap = r->cap > r->cap_limit / 2 ? r->cap_limit : r->cap * 2;
+        /* The caller checked the line limit, so without a mark the buffer is below cap_limit
+         * here; a mark may hold up to its budget more. */
+        size_t limit = r->cap_limit + (r->marked ? r->mark_budget : 0);
+        if (r->cap >= limit)
+            return gn__fail(GN_ELIMIT, "%s: more than %zu bytes read ahead", r->path, r->mark_budget);
+        size_t ncap = r->cap > limit / 2 ? limit : r->cap * 2;
         char *nbuf = realloc(r->buf, ncap);
         if (!nbuf) {
             gn__fail(GN_ENOMEM, "%s:%llu: out of memory for a line of %zu bytes", r->path,
@@ -427,6 +440,28 @@ uint64_t gn__line_reader_abs_lineno(gn_line_reader *r) {
         r->base_lineno = n + 1 - (r->lineno ? r->lineno : 1);
     }
     return r->base_lineno + r->lineno;
+}
+
+int gn__line_reader_mark(gn_line_reader *r, size_t budget) {
+    if (r->failed != GN_OK) return gn__fail(r->failed, "%s", r->errmsg);
+    r->marked = true;
+    r->mark_start = r->start;
+    r->mark_budget = budget;
+    r->mark_lineno = r->lineno;
+    r->mark_line_offset = r->line_offset;
+    r->mark_skipping = r->skipping;
+    return GN_OK;
+}
+
+uint64_t gn__line_reader_marked_bytes(const gn_line_reader *r) { return r->marked ? r->start - r->mark_start : 0; }
+
+void gn__line_reader_reset(gn_line_reader *r) {
+    if (!r->marked) return;
+    r->start = r->scan = r->mark_start;
+    r->lineno = r->mark_lineno;
+    r->line_offset = r->mark_line_offset;
+    r->skipping = r->mark_skipping;
+    r->marked = false;
 }
 
 uint64_t gn__line_reader_lineno(const gn_line_reader *r) { return r->lineno; }

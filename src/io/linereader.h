@@ -30,6 +30,14 @@ int gn__line_reader_open_range(const char *path, size_t max_line, uint64_t begin
  * continues after it, so callers may skip it. Every other error is final: later calls return
  * it again with the same message. */
 int gn__line_reader_next(gn_line_reader *r, const char **line, size_t *len);
+/* Peeking at a stream that cannot be read twice (stdin, for the label scan): after mark, the
+ * lines read stay buffered, up to `budget` bytes more than an ordinary reader holds (past that,
+ * a read returns GN_ELIMIT without failing the reader); reset goes back to the mark, and the
+ * same lines come again with the same numbers and offsets. marked_bytes: bytes of the lines read
+ * since the mark. Lines returned before the reset are invalid after it. */
+int gn__line_reader_mark(gn_line_reader *r, size_t budget);
+uint64_t gn__line_reader_marked_bytes(const gn_line_reader *r);
+void gn__line_reader_reset(gn_line_reader *r);
 /* 1-based number of the line returned last. */
 uint64_t gn__line_reader_lineno(const gn_line_reader *r);
 /* 1-based number of the line returned last within the whole file (for a range reader, the lines

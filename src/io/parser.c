@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "hash/hash.h"
+#include "io/labels.h"
 #include "io/numparse.h"
 #include "util/error.h"
 
@@ -38,7 +39,14 @@ struct gn_parser {
     size_t fcap;
     char *unquote;
     size_t unquote_cap;
+    /* label dictionary (owned; NULL: the numeric rule, +1/-1 or 1/0) and how parse_label uses it */
+    gn_labels *labels;
+    int label_mode;
 };
+
+enum { LABELS_NUMERIC = 0, /* no dictionary, or the standard classes: the numeric fast path */
+       LABELS_DICT,        /* binary classes by name */
+       LABELS_ANY };       /* prediction input of a model with named classes: any label text */
 
 #define WHY(...) snprintf(why, GN_WHY_MAX, __VA_ARGS__)
 
@@ -111,19 +119,28 @@ static int check_text(const char *line, size_t len, char *why) {
     return GN_OK;
 }
 
-/* Parses a label token according to the label kind. */
+/* Parses a label token according to the label kind (and the dictionary, when there is one). */
 static int parse_label(const gn_parser *p, const char *s, size_t len, float *out, char *why) {
+    if (p->label_mode == LABELS_DICT) return gn__labels_binary_value(p->labels, s, len, out, why);
+    if (p->label_mode == LABELS_ANY) {
+        *out = 0.0f;
+        return GN_OK;
+    }
     char buf[64];
     double v;
     const char *e = gn__parse_double(s, s + len, &v);
     if (!e || e != s + len) {
+        if (p->labels && p->spec.label_kind == GN_LABEL_BINARY)
+            return gn__labels_binary_value(p->labels, s, len, out, why); /* names the classes */
         WHY("label '%s' is not a number", show(s, len, buf, sizeof buf));
         return GN_EPARSE;
     }
     if (p->spec.label_kind == GN_LABEL_BINARY) {
         if (v == 1.0) *out = 1.0f;
         else if (v == -1.0 || v == 0.0) *out = -1.0f;
-        else {
+        else if (p->labels) {
+            return gn__labels_binary_value(p->labels, s, len, out, why); /* names the classes */
+        } else {
             WHY("label '%s' is not a binary label (+1/-1 or 1/0); use --loss squared for regression",
                 show(s, len, buf, sizeof buf));
             return GN_EPARSE;
@@ -660,6 +677,7 @@ int gn__parser_new(const gn_data_spec *spec, gn_parser **out) {
 
 void gn__parser_free(gn_parser *p) {
     if (!p) return;
+    gn__labels_free(p->labels);
     free_columns(p);
     free(p->fstart);
     free(p->flen);
@@ -682,6 +700,15 @@ int gn__parser_clone(const gn_parser *p, gn_parser **out) {
         }
     }
     c->csv_ready = p->csv_ready;
+    if (p->labels) {
+        gn_labels *l;
+        int st = gn__labels_clone(p->labels, &l);
+        if (st != GN_OK) {
+            gn__parser_free(c);
+            return st;
+        }
+        gn__parser_set_labels(c, l);
+    }
     *out = c;
     return GN_OK;
 }
@@ -726,6 +753,67 @@ int gn__parser_line(gn_parser *p, const char *line, size_t len, uint64_t key, gn
 }
 
 const gn_data_spec *gn__parser_spec(const gn_parser *p) { return &p->spec; }
+
+void gn__parser_set_labels(gn_parser *p, gn_labels *labels) {
+    gn__labels_free(p->labels);
+    p->labels = labels;
+    p->label_mode = LABELS_NUMERIC;
+    if (!labels) return;
+    if (p->spec.label_kind == GN_LABEL_BINARY && !gn__labels_is_standard(labels)) p->label_mode = LABELS_DICT;
+    else if (p->spec.label_kind == GN_LABEL_NONE && gn__labels_has_strings(labels)) p->label_mode = LABELS_ANY;
+}
+
+const gn_labels *gn__parser_labels(const gn_parser *p) { return p->labels; }
+
+int gn__parser_label_token(gn_parser *p, const char *line, size_t len, const char **tok, size_t *tok_len,
+                           char *why) {
+    const char *end = line + len, *s, *t;
+    switch (p->spec.format) {
+    case GN_FORMAT_LIBSVM:
+        s = skip_space(line, end);
+        if (s == end || *s == '#') return 0;
+        t = s;
+        while (t < end && !is_space(*t) && *t != '#') t++;
+        if (memchr(s, ':', (size_t)(t - s))) return 0; /* a feature: no label */
+        *tok = s;
+        *tok_len = (size_t)(t - s);
+        return 1;
+    case GN_FORMAT_VW: {
+        const char *bar = memchr(line, '|', len);
+        if (!bar) return skip_space(line, end) == end ? 0 : -1;
+        for (s = skip_space(line, bar); s < bar; s = skip_space(t, bar)) {
+            t = s;
+            while (t < bar && !is_space(*t)) t++;
+            if (*s == '\'') continue; /* a tag */
+            *tok = s;
+            *tok_len = (size_t)(t - s);
+            return 1;
+        }
+        return 0;
+    }
+    case GN_FORMAT_CSV: {
+        if (len == 0 || !p->csv_ready || p->label_col == (size_t)-1) return 0;
+        long n = split_fields(p, line, len, why);
+        if (n == -2) {
+            WHY("out of memory");
+            return -1;
+        }
+        if (n < 0 || (size_t)n != p->ncols) return n == 1 && p->flen[0] == 0 ? 0 : -1;
+        size_t vl;
+        const char *v = field_value(p, p->fstart[p->label_col], p->flen[p->label_col], &vl);
+        if (!v) {
+            WHY("out of memory");
+            return -1;
+        }
+        if (vl == 0) return 0;
+        *tok = v;
+        *tok_len = vl;
+        return 1;
+    }
+    default:
+        return 0;
+    }
+}
 
 size_t gn__parser_columns(const gn_parser *p) { return p->ncols; }
 

@@ -33,6 +33,21 @@ int gn__parser_first_line(gn_parser *p, const char *line, size_t len, char *why)
 int gn__parser_line(gn_parser *p, const char *line, size_t len, uint64_t key, gn_batch *b, char *why);
 /* The spec with everything resolved (format, sep, header), as it must be stored in a model. */
 const gn_data_spec *gn__parser_spec(const gn_parser *p);
+/* The label dictionary (io/labels.h): set_labels takes ownership of labels (NULL: none, the
+ * numeric rule +1/-1 or 1/0). With label kind binary, labels are then read by name (a resolved
+ * binary dictionary; its standard numeric classes keep the numeric fast path); with label kind
+ * none, a dictionary with named classes lets any label text through (prediction input). Clones
+ * copy it. */
+struct gn_labels;
+void gn__parser_set_labels(gn_parser *p, struct gn_labels *labels);
+const struct gn_labels *gn__parser_labels(const gn_parser *p);
+/* Finds the label token of a data line without parsing features (the label-only scan): 1 with
+ * [*tok, *tok + *tok_len) (which may point into the parser's scratch, valid until its next call),
+ * 0 when the line has no label (blank, comment, a LIBSVM row starting with a feature, an empty
+ * CSV label), -1 when the line is malformed (why filled; the real parse reports it). CSV columns
+ * must be resolved. */
+int gn__parser_label_token(gn_parser *p, const char *line, size_t len, const char **tok, size_t *tok_len,
+                           char *why);
 /* Number of CSV columns (0 before the first line / for other formats). */
 size_t gn__parser_columns(const gn_parser *p);
 

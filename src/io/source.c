@@ -14,6 +14,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "io/labels.h"
 #include "io/linereader.h"
 #include "util/error.h"
 
@@ -40,6 +41,9 @@ struct gn_source {
     uint64_t bytes_before;   /* bytes of the pieces already finished in this pass */
     uint64_t bytes_total;
     int has_stdin;
+    int scan_labels;         /* the parser is our own (not given): find the classes (binary labels) */
+    int resolved;            /* gn__source_resolve has run to the end */
+    char *pending_copy;      /* the pending line of a peeked stdin, copied out of the reader */
 };
 
 static int is_blank_or_comment(const char *line, size_t len) {
@@ -142,6 +146,7 @@ int gn__source_open(const gn_data_spec *spec, const gn_parser *parser, const cha
     } else if (s->spec.format != GN_FORMAT_AUTO) {
         if ((st = gn__parser_new(&s->spec, &s->parser)) != GN_OK) goto fail;
     }
+    s->scan_labels = parser == NULL;
     if ((st = open_piece(s)) != GN_OK) goto fail;
     free(sizes);
     free(unsplit);
@@ -217,17 +222,19 @@ int gn__source_open_part(const gn_data_spec *spec, const gn_parser *parser, cons
 
     /* The parser: the given one, one from an explicit LIBSVM/VW spec, or resolved from the first
      * data line of the first file (format detection, CSV columns and header). */
+    const int binary = s->spec.label_kind == GN_LABEL_BINARY; /* the classes come from the whole input */
     if (parser) {
         if ((st = gn__parser_clone(parser, &s->parser)) != GN_OK) goto fail;
-    } else if (s->spec.format == GN_FORMAT_LIBSVM || s->spec.format == GN_FORMAT_VW) {
+    } else if (!binary && (s->spec.format == GN_FORMAT_LIBSVM || s->spec.format == GN_FORMAT_VW)) {
         if ((st = gn__parser_new(&s->spec, &s->parser)) != GN_OK) goto fail;
     } else {
-        if (strcmp(paths[0], "-") == 0) {
-            st = gn__fail(GN_EINVAL, "stdin ('-') as the first input cannot be split into parts: "
-                                     "give --format libsvm/vw, or use one thread");
+        if (s->has_stdin && (binary || strcmp(paths[0], "-") == 0)) {
+            st = gn__fail(GN_EINVAL, "stdin ('-') cannot be split into parts when its %s must be read first: "
+                                     "give files, or use one thread and one rank",
+                          binary ? "classes" : "format");
             goto fail;
         }
-        if ((st = gn__source_open(spec, NULL, paths, 1, &probe)) != GN_OK) goto fail;
+        if ((st = gn__source_open(spec, NULL, paths, binary ? npaths : 1, &probe)) != GN_OK) goto fail;
         if ((st = gn__source_resolve(probe)) != GN_OK) goto fail;
         if ((st = gn__parser_clone(probe->parser, &s->parser)) != GN_OK) goto fail;
         s->spec = *gn__parser_spec(s->parser);
@@ -306,7 +313,49 @@ fail:
     return st;
 }
 
+/* The classes of a binary label, found by a label-only scan of the input (io/label_scan.c) and
+ * kept in the parser, which every part and thread clones. */
+static int resolve_labels(gn_source *s) {
+    if (!s->scan_labels || !s->parser || gn__parser_spec(s->parser)->label_kind != GN_LABEL_BINARY ||
+        gn__parser_labels(s->parser))
+        return GN_OK;
+    gn_label_scan_input in;
+    memset(&in, 0, sizeof in);
+    in.paths = (const char *const *)s->paths;
+    in.npaths = s->npaths;
+    if (s->reader && strcmp(s->paths[s->pieces[s->cur].file], "-") == 0) {
+        /* stdin is open: peek at it; the line read already must survive the reader's moves */
+        in.live = s->reader;
+        in.live_file = s->pieces[s->cur].file;
+        if (s->pending) {
+            char *copy = malloc(s->pending_len ? s->pending_len : 1);
+            if (!copy) return gn__fail(GN_ENOMEM, "out of memory");
+            memcpy(copy, s->pending, s->pending_len);
+            free(s->pending_copy);
+            s->pending_copy = copy;
+            s->pending = copy;
+            in.pending = copy;
+            in.pending_len = s->pending_len;
+            in.pending_line = gn__line_reader_lineno(s->reader);
+        }
+    }
+    gn_labels *labels;
+    GN_TRY(gn__labels_scan(s->parser, &in, &labels));
+    gn__parser_set_labels(s->parser, labels);
+    return GN_OK;
+}
+
+static int resolve_format(gn_source *s);
+
 int gn__source_resolve(gn_source *s) {
+    if (s->resolved) return GN_OK;
+    GN_TRY(resolve_format(s));
+    GN_TRY(resolve_labels(s));
+    s->resolved = 1;
+    return GN_OK;
+}
+
+static int resolve_format(gn_source *s) {
     if (!s->reader) return GN_OK;
     if (!s->parser) GN_TRY(detect(s));
     if (!s->at_file_start) return GN_OK;
@@ -332,7 +381,7 @@ int gn__source_resolve(gn_source *s) {
 
 int gn__source_next_line(gn_source *s, const char **line_out, size_t *len_out, gn_source_line *where) {
     char why[GN_WHY_MAX];
-    if (!s->parser && s->reader) GN_TRY(detect(s));
+    if (!s->resolved) GN_TRY(gn__source_resolve(s));
     for (;;) {
         if (!s->reader) return GN_EOF;
         const char *line;
@@ -469,6 +518,7 @@ void gn__source_free(gn_source *s) {
     if (!s) return;
     gn__line_reader_free(s->reader);
     gn__parser_free(s->parser);
+    free(s->pending_copy);
     if (s->paths)
         for (size_t i = 0; i < s->npaths; i++) free(s->paths[i]);
     free(s->paths);

@@ -89,6 +89,7 @@ int gn_data_spec_check(const gn_data_spec *spec) {
                         GN_MAX_MAX_LINE, spec->max_line);
     if (spec->log_numeric != 0 && spec->log_numeric != 1)
         return gn__fail(GN_EINVAL, "log_numeric must be 0 or 1 (got %d)", spec->log_numeric);
+    GN_TRY(check_text_field("positive", spec->positive, sizeof spec->positive));
     if (spec->skip_bad != 0 && spec->skip_bad != 1)
         return gn__fail(GN_EINVAL, "skip_bad must be 0 or 1 (got %d)", spec->skip_bad);
     return GN_OK;

@@ -6,7 +6,8 @@
  * Keys: format ("auto"|"libsvm"|"csv"|"vw"), bits (integer), bias, libsvm_hash, skip_bad
  * (booleans), label_kind ("binary"|"real"|"none"), sep (a string of zero or one ASCII character;
  * "" means detect), header (integer -1|0|1), label_col, categorical, numeric, ignore (strings),
- * max_line (integer, bytes), log_numeric (boolean, optional: absent means false). */
+ * max_line (integer, bytes), log_numeric (boolean, optional: absent means false), positive
+ * (string, optional: written only when set; absent means ""). */
 #include <string.h>
 
 #include "model/model.h"
@@ -53,6 +54,8 @@ json_t *gn__spec_to_json(const gn_data_spec *spec) {
              put(obj, "max_line", json_integer((json_int_t)spec->max_line)) &&
              put(obj, "skip_bad", json_boolean(spec->skip_bad)) &&
              put(obj, "log_numeric", json_boolean(spec->log_numeric));
+    /* only when set, so that specs without it read as before (and in older gannets) */
+    if (ok && spec->positive[0]) ok = put(obj, "positive", json_string(spec->positive));
     if (!ok) {
         json_decref(obj);
         return NULL;
@@ -62,7 +65,7 @@ json_t *gn__spec_to_json(const gn_data_spec *spec) {
 
 static const char *const spec_keys[] = {"format", "bits", "bias", "libsvm_hash", "label_kind",
                                         "sep", "header", "label_col", "categorical", "numeric",
-                                        "ignore", "max_line", "skip_bad", "log_numeric"};
+                                        "ignore", "max_line", "skip_bad", "log_numeric", "positive"};
 
 static int get_key(const json_t *obj, const char *key, json_t **out) {
     *out = json_object_get(obj, key);
@@ -150,6 +153,7 @@ int gn__spec_from_json(const json_t *obj, gn_data_spec *spec) {
     s.max_line = (size_t)x;
     GN_TRY(get_bool(obj, "skip_bad", &s.skip_bad));
     if (json_object_get(obj, "log_numeric")) GN_TRY(get_bool(obj, "log_numeric", &s.log_numeric)); /* added in format 1.1: optional */
+    if (json_object_get(obj, "positive")) GN_TRY(get_text(obj, "positive", s.positive, sizeof s.positive)); /* optional */
 
     if (gn_data_spec_check(&s) != GN_OK) return gn__fail_prefix(GN_EFORMAT, "spec");
     *spec = s;

@@ -28,7 +28,8 @@ bad_data nonnumber.svm "$good"'+1 3:abc\n' "" 5 "abc.*not a number|not a number.
 bad_data index0.svm '+1 1:1\n+1 0:1\n' "" 2 "index 0|0:1"
 bad_data nolabel.svm '+1 1:1\n-1 2:1\n3:1 4:1\n' "" 3 "label"
 bad_data badlabel.svm '+1 1:1\nyes 2:1\n' "" 2 "label.*yes|yes.*label"
-bad_data nonbinary.svm '+1 1:1\n7 2:1\n' "" 2 "binary|label"
+# two labels are two classes, whatever they are (+1 and 7: 7 is the negative one); a third is bad
+bad_data nonbinary.svm '+1 1:1\n7 2:1\n-1 3:1\n' "" 3 "label '-1' is not one of the two classes"
 bad_data negindex.svm '+1 1:1\n-1 -3:1\n' "" 2 "-3|index"
 bad_data nocolon.svm '+1 1:1\n-1 2 3\n' "" 2 "index:value|'2'"
 bad_data nan.svm '+1 1:1\n-1 2:nan\n' "" 2 "nan|finite|number"
@@ -37,7 +38,7 @@ bad_data comment_then_bad.svm '# a comment\n+1 1:1\n\n-1 1:x\n' "" 4 "'x'|not a 
 bad_data crlf_bad.svm '+1 1:1\r\n-1 2:zz\r\n' "" 2 "zz"
 bad_data utf8.csv 'y,a,b\n1,2,3\n0,\377\376,3\n' "--format csv --categorical 2" 3 "UTF-8|utf-8"
 bad_data csvlabel.csv 'y,a,b\n1,2,3\n,4,5\n' "--format csv" 3 "label"
-bad_data csvlabel2.csv 'y,a,b\n1,2,3\nmaybe,4,5\n' "--format csv" 3 "maybe"
+bad_data csvlabel2.csv 'y,a,b\n1,2,3\n0,3,4\nmaybe,4,5\n' "--format csv" 4 "maybe"
 bad_data vwbad.vw '1 |f a b:2\n-1 |f c:notnum\n' "--format vw" 2 "notnum|number"
 bad_data vwnolabel.vw '1 |f a\n|f b\n' "--format vw" 2 "label"
 # values beyond a 32-bit float would become infinite weights (found by fuzz/fuzz_parser)
