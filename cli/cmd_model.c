@@ -10,8 +10,11 @@ typedef struct model_cmd {
     const char **files;
     size_t nfiles;
     int json, skip_bad;
+    int output_class;   /* predict --output-type class */
     size_t top;
 } model_cmd;
+
+static void predict_help(void);
 
 /* Parses the flags common to predict/eval/inspect; returns -1 on error, 1 for --help. */
 static int parse(const char *cmd, int argc, char **argv, model_cmd *mc, int want_data, void (*help)(void)) {
@@ -30,6 +33,13 @@ static int parse(const char *cmd, int argc, char **argv, model_cmd *mc, int want
             if (cli_collect_files(&a, &mc->files, &mc->nfiles) != 0) return -1;
         } else if (want_data && (!strcmp(f, "-o") || !strcmp(f, "--output"))) {
             if (!(mc->out_path = cli_value(&a, f))) return -1;
+        } else if (help == predict_help && !strcmp(f, "--output-type")) {
+            if (!(v = cli_value(&a, f))) return -1;
+            if (strcmp(v, "class") != 0 && strcmp(v, "prob") != 0) {
+                cli_usage_error(cmd, "--output-type: expected 'class' or 'prob', got '%s'", v);
+                return -1;
+            }
+            mc->output_class = !strcmp(v, "class");
         } else if (want_data && !strcmp(f, "--skip-bad")) {
             mc->skip_bad = 1;
         } else if (!strcmp(f, "--json")) {
@@ -55,10 +65,13 @@ static int parse(const char *cmd, int argc, char **argv, model_cmd *mc, int want
 }
 
 static void predict_help(void) {
-    printf("usage: gannet predict -m MODEL -d DATA... [-o OUT] [--skip-bad]\n\n"
+    printf("usage: gannet predict -m MODEL -d DATA... [-o OUT] [--output-type class|prob] [--skip-bad]\n\n"
            "Writes one prediction per example line: a probability for logistic models, the rate for\n"
            "poisson, the score otherwise. The data is parsed as the model's training data was.\n"
-           "  -o, --output FILE   write predictions there (default stdout)\n");
+           "  -o, --output FILE      write predictions there (default stdout)\n"
+           "  --output-type T        prob: the prediction (default); class: the name of the predicted\n"
+           "                         class (classification models; positive when p >= 0.5)\n"
+           "  --skip-bad             skip bad lines and report their count on stderr\n");
 }
 
 int cmd_predict(int argc, char **argv) {
@@ -81,7 +94,8 @@ int cmd_predict(int argc, char **argv) {
         goto out;
     }
     uint64_t n = 0, skipped = 0;
-    st = gn_predict_files(m, mc.files, mc.nfiles, mc.skip_bad, out, &n, &skipped);
+    st = gn_predict_files_as(m, mc.files, mc.nfiles, mc.skip_bad, mc.output_class ? GN_PREDICT_CLASS : GN_PREDICT_PROB,
+                             out, &n, &skipped);
     if (out != stdout && fclose(out) != 0 && st == GN_OK) {
         fprintf(stderr, "gannet predict: %s: write failed\n", mc.out_path);
         rc = EXIT_FAIL;
@@ -162,6 +176,9 @@ int cmd_inspect(int argc, char **argv) {
         printf("loss       %s\n", gn_loss_name(gn_model_get_loss(m)));
         printf("format     %s\n", gn_format_name(gn_model_get_spec(m)->format));
         printf("bits       %u\n", gn_model_get_bits(m));
+        size_t nclasses = 0;
+        if (gn_model_classes(m, &nclasses) == GN_OK && nclasses == 2)
+            printf("classes    %s, %s (positive)\n", gn_model_class_name(m, 0), gn_model_class_name(m, 1));
         printf("non-zero   %zu\n", gn_model_nonzero(m));
         printf("version    %s\n", gn_model_version(m));
         printf("metadata   %s\n", gn_model_metadata_json(m));

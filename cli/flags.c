@@ -131,6 +131,8 @@ const char cli_data_help[] =
     "  --numeric COLS          CSV columns used as numbers (others: numeric if they parse)\n"
     "  --ignore COLS           CSV columns to skip\n"
     "  --log-numeric           CSV numbers x enter as sign(x)*log(1+|x|) (for counts, prices)\n"
+    "  --positive VALUE        binary losses: the label of the positive class (default: the\n"
+    "                          positive-like one of the two: 1, true, yes, y, t, pos, positive)\n"
     "  --skip-bad              skip bad lines, count them and report the count (default: stop)\n"
     "  --max-line BYTES        longest accepted line (default 64 MiB)\n";
 
@@ -179,6 +181,10 @@ int cli_data_flag(cli_args *a, const char *flag, gn_data_spec *spec) {
     if (!strcmp(flag, "--numeric")) {
         if (!(v = cli_value(a, flag))) return -1;
         return copy_str(flag, spec->numeric, sizeof spec->numeric, v);
+    }
+    if (!strcmp(flag, "--positive")) {
+        if (!(v = cli_value(a, flag))) return -1;
+        return copy_str(flag, spec->positive, sizeof spec->positive, v);
     }
     if (!strcmp(flag, "--ignore")) {
         if (!(v = cli_value(a, flag))) return -1;

@@ -14,6 +14,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 
+#include "io/labels.h"
 #include "io/source.h"
 #include "model/model.h"
 #include "util/atomic_file.h"
@@ -239,6 +240,13 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
     json_object_set_new(hdr, "spec", gn__spec_to_json(gn__source_spec(src)));
     json_t *cols = gn__source_parser(src) ? gn__parser_columns_json(gn__source_parser(src)) : NULL;
     json_object_set_new(hdr, "columns", cols ? cols : json_null());
+    /* the classes of binary labels: a model trained from the cache alone needs them */
+    const gn_labels *labels = gn__source_parser(src) ? gn__parser_labels(gn__source_parser(src)) : NULL;
+    if (labels) {
+        json_t *lj = gn__labels_to_json(labels);
+        if (!lj) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
+        json_object_set_new(hdr, "labels", lj);
+    }
     if (!(hdr_text = dump(hdr))) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
     if ((st = gn__atomic_create(&af, out_path)) != GN_OK) goto done;
     w.fd = af.fd;
@@ -461,6 +469,12 @@ int gn__cache_ensure(const char *path, const gn_data_spec *spec, const char *con
     if (st == GN_OK) st = gn__parser_new(&s, &p);
     json_t *cols = json_object_get(r->hdr, "columns");
     if (st == GN_OK && json_is_array(cols)) st = gn__parser_load_columns(p, cols);
+    const json_t *lj = json_object_get(r->hdr, "labels");
+    if (st == GN_OK && lj) {
+        gn_labels *labels;
+        st = gn__labels_from_json(lj, &labels);
+        if (st == GN_OK) gn__parser_set_labels(p, labels);
+    }
     gn__cache_close(r);
     if (st != GN_OK) {
         gn__parser_free(p);

@@ -6,7 +6,8 @@
  *            u64 XXH3(stored payload) | payload
  *   trailer: u32 "GNEN" | u32 0 | u64 blocks | u64 examples | u64 XXH3(the 24 bytes before it)
  * The header ties the cache to its source (each file's path, size and mtime) and to the data
- * spec (as requested and as resolved) and holds the CSV columns. A block's payload is a run of
+ * spec (as requested and as resolved) and holds the CSV columns and the classes of binary labels
+ * ("labels", as in model files: the cache can train alone). A block's payload is a run of
  * examples: a flags byte (label +1/-1/other, weight, values all 1), the key as a zigzag delta
  * varint, the feature count, indices as zigzag delta varints (in their original order, so that a
  * model trained from the cache is bit-identical to one trained from the text), then the label,

@@ -27,7 +27,14 @@ static int open_for_model(const gn_model *m, gn_label_kind kind, int skip_bad, c
 
 int gn_predict_files(const gn_model *m, const char *const *paths, size_t npaths, int skip_bad, FILE *out,
                      uint64_t *predicted, uint64_t *skipped) {
+    return gn_predict_files_as(m, paths, npaths, skip_bad, GN_PREDICT_PROB, out, predicted, skipped);
+}
+
+int gn_predict_files_as(const gn_model *m, const char *const *paths, size_t npaths, int skip_bad,
+                        gn_predict_output what, FILE *out, uint64_t *predicted, uint64_t *skipped) {
     gn__clear_error();
+    if (what != GN_PREDICT_PROB && what != GN_PREDICT_CLASS) return gn__fail(GN_EINVAL, "unknown prediction output %d", (int)what);
+    if (what == GN_PREDICT_CLASS) GN_TRY(gn__model_check_class_output(m));
     gn_source *src;
     GN_TRY(open_for_model(m, GN_LABEL_NONE, skip_bad, paths, npaths, &src));
     gn_batch b;
@@ -41,8 +48,10 @@ int gn_predict_files(const gn_model *m, const char *const *paths, size_t npaths,
     while ((st = gn__source_next(src, &b, GN_PREDICT_BATCH)) == GN_OK) {
         for (size_t e = 0; e < b.n; e++) {
             double s = gn__model_score(m, b.index + b.start[e], b.value + b.start[e], b.start[e + 1] - b.start[e]);
-            gn__format_prediction(gn_model_link(m, s), buf, sizeof buf);
-            if (fputs(buf, out) == EOF || fputc('\n', out) == EOF) {
+            const char *text = buf;
+            if (what == GN_PREDICT_CLASS) text = gn__model_class_of(m, gn_model_link(m, s));
+            else gn__format_prediction(gn_model_link(m, s), buf, sizeof buf);
+            if (fputs(text, out) == EOF || fputc('\n', out) == EOF) {
                 st = gn__fail(GN_EIO, "writing predictions failed");
                 goto done;
             }

@@ -18,6 +18,7 @@
 #include "dist/dist.h"
 #include "gannet/gannet.h"
 #include "io/cache.h"
+#include "io/labels.h"
 #include "io/pipeline.h"
 #include "io/shuffle.h"
 #include "io/source.h"
@@ -150,6 +151,14 @@ int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *cons
     if (parser && gn__parser_columns(parser) > 0) {
         json_t *cols = gn__parser_columns_json(parser);
         if (cols) json_object_set_new(extra, "columns", cols);
+    }
+    if (parser && gn__parser_labels(parser)) { /* the classes, for prediction and evaluation */
+        json_t *labels = gn__labels_to_json(gn__parser_labels(parser));
+        if (!labels) {
+            json_decref(extra);
+            return gn__fail(GN_ENOMEM, "out of memory");
+        }
+        json_object_set_new(extra, "labels", labels);
     }
     json_decref(m->extra);
     m->extra = extra;
@@ -362,21 +371,27 @@ static int open_inputs(online_ctx *c, const char *cache_path) {
     const gn_train_options *o = c->o;
     uint32_t T = c->nthreads;
     uint32_t nparts = (uint32_t)gn__dist_size() * T;
-    if (!cache_path && gn__dist_size() == 1) {
-        gn_source *src;
-        GN_TRY(gn__source_open(c->spec, NULL, c->paths, c->npaths, &src));
-        int st = gn__source_resolve(src);
-        if (st == GN_OK && !gn__source_splittable(src)) {
-            st = gn__stream_new(src, T, (size_t)1 << 20, &c->stream);
-            if (st == GN_OK) src = NULL; /* owned by the stream */
+    /* The whole input is resolved once (format, CSV columns, the classes of binary labels) and
+     * its parser handed to every part; under MPI every rank does so from the same files. */
+    gn_source *whole = NULL;
+    int has_stdin = 0;
+    for (size_t i = 0; i < c->npaths; i++) has_stdin |= strcmp(c->paths[i], "-") == 0;
+    if (!cache_path && (gn__dist_size() == 1 || !has_stdin)) {
+        GN_TRY(gn__source_open(c->spec, NULL, c->paths, c->npaths, &whole));
+        int st = gn__source_resolve(whole);
+        if (st == GN_OK && gn__dist_size() == 1 && !gn__source_splittable(whole)) {
+            st = gn__stream_new(whole, T, (size_t)1 << 20, &c->stream);
+            if (st == GN_OK) whole = NULL; /* owned by the stream */
         }
-        gn__source_free(src);
-        if (st != GN_OK) return st;
+        if (st != GN_OK) {
+            gn__source_free(whole);
+            return st;
+        }
     }
-    for (uint32_t t = 0; t < T; t++) {
+    int st = GN_OK;
+    for (uint32_t t = 0; t < T && st == GN_OK; t++) {
         uint32_t part = (uint32_t)gn__dist_rank() * T + t;
         feed *f = &c->ws[t].in;
-        int st;
         if (c->stream) {
             f->stream = c->stream;
             f->wid = t;
@@ -384,17 +399,18 @@ static int open_inputs(online_ctx *c, const char *cache_path) {
         } else if (cache_path) {
             st = gn__cache_open_part(cache_path, part, nparts, &f->cache);
         } else {
-            st = gn__source_open_part(c->spec, NULL, c->paths, c->npaths, part, nparts, &f->src);
+            st = gn__source_open_part(c->spec, whole ? gn__source_parser(whole) : NULL, c->paths, c->npaths, part,
+                                      nparts, &f->src);
             if (st == GN_OK) st = gn__source_resolve(f->src);
         }
-        if (st != GN_OK) return st;
-        if (o->shuffle) {
-            GN_TRY(gn__shuffler_new(o->shuffle_buffer ? o->shuffle_buffer : 65536,
-                                    o->seed ^ ((uint64_t)part * 0x9E3779B97F4A7C15ull), &f->shuf));
-            gn__shuffler_reset(f->shuf, 1);
+        if (st == GN_OK && o->shuffle) {
+            st = gn__shuffler_new(o->shuffle_buffer ? o->shuffle_buffer : 65536,
+                                  o->seed ^ ((uint64_t)part * 0x9E3779B97F4A7C15ull), &f->shuf);
+            if (st == GN_OK) gn__shuffler_reset(f->shuf, 1);
         }
     }
-    return GN_OK;
+    gn__source_free(whole);
+    return st;
 }
 
 /* Deterministic mode, pass end: every worker's table (weights and optimizer state) becomes the

@@ -65,6 +65,14 @@ static inline double gn__model_score(const gn_model *m, const uint32_t *idx, con
 /* A parser for the spec (and CSV columns) stored in m, with label kind `kind` (model/predict.c). */
 struct gn_parser;
 int gn__model_parser(const gn_model *m, gn_label_kind kind, struct gn_parser **out);
+/* The "labels" header key (model/classes.c): check_labels validates it (the loader calls it);
+ * attach_labels gives a parser the model's classes (none: the numeric rule). */
+int gn__model_check_labels(const gn_model *m);
+int gn__model_attach_labels(const gn_model *m, struct gn_parser *p);
+/* GN_EINVAL (with the reason) unless m is a binary classifier; the class name of a prediction
+ * (logistic: positive when p >= 0.5; hinge: when the score is >= 0), owned by m. */
+int gn__model_check_class_output(const gn_model *m);
+const char *gn__model_class_of(const gn_model *m, double prediction);
 /* Writes a prediction as "%.9g" would (the one text form of `gannet predict` and the server;
  * model/prediction_text.c). Returns the length, like snprintf. */
 int gn__format_prediction(double v, char *buf, size_t size);

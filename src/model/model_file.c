@@ -527,6 +527,10 @@ int gn_model_load(const char *path, gn_model **out) {
     m->created = h.created;
     m->extra = h.extra;
     h.extra = NULL;
+    if ((rc = gn__model_check_labels(m)) != GN_OK) {
+        gn__fail_prefix((gn_status)rc, "%s", path);
+        goto done;
+    }
 
     /* Pass 2 hashes again, so a file rewritten between the passes cannot slip through. */
     if (fseeko(f, (off_t)(MODEL_FIXED_LEN + l.header_len), SEEK_SET) != 0) {

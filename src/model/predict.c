@@ -16,12 +16,11 @@ int gn__model_parser(const gn_model *m, gn_label_kind kind, gn_parser **out) {
     gn_parser *p;
     GN_TRY(gn__parser_new(&spec, &p));
     const json_t *cols = m->extra ? json_object_get(m->extra, "columns") : NULL;
-    if (cols) {
-        int st = gn__parser_load_columns(p, cols);
-        if (st != GN_OK) {
-            gn__parser_free(p);
-            return st;
-        }
+    int st = cols ? gn__parser_load_columns(p, cols) : GN_OK;
+    if (st == GN_OK) st = gn__model_attach_labels(m, p);
+    if (st != GN_OK) {
+        gn__parser_free(p);
+        return st;
     }
     *out = p;
     return GN_OK;
