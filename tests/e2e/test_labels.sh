@@ -220,6 +220,18 @@ run_ok "$G" inspect -m tuned.gnm
 grep -qxF "classes    N1, P1 (positive)" "$T/out" || fail "tune -m: the model has no classes"
 ok "cv and tune"
 
+# ---- resume: the classes are found again from the same data; another --positive is refused
+F=(-d adult.svm --bits 16 --threads 2 --deterministic --quiet --positive '>50K')
+run_ok "$G" train "${F[@]}" --passes 3 -m ref.gnm
+run_ok "$G" train "${F[@]}" --passes 2 -m ck2.gnm --checkpoint ck --checkpoint-every 1000
+run_ok "$G" train "${F[@]}" --passes 3 -m res.gnm --resume ck
+"$G" predict -m ref.gnm -d base.t.svm > p1 && "$G" predict -m res.gnm -d base.t.svm > p2
+cmp -s p1 p2 || fail "resume with string labels: the model differs from an uninterrupted run"
+run "$G" train -d adult.svm --bits 16 --threads 2 --deterministic --quiet --positive '<=50K' --passes 3 -m r2.gnm --resume ck
+expect_rc 1 "resume with another --positive"
+expect_err "other spec" "resume with another --positive names the spec"
+ok "checkpoint and resume"
+
 # ---- models written before classes had names: the numeric rule, the same numbers
 C=$GN_SRC/tests/data/compat
 run_ok "$G" predict -m "$C/v1_libsvm.gnm" -d "$C/heart120.svm"
