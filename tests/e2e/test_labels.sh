@@ -220,6 +220,26 @@ run_ok "$G" inspect -m tuned.gnm
 grep -qxF "classes    N1, P1 (positive)" "$T/out" || fail "tune -m: the model has no classes"
 ok "cv and tune"
 
+# ---- MPI: every rank finds the same classes (when mpirun and an MPI build are there)
+if command -v mpirun >/dev/null && ldd "$G" 2>/dev/null | grep -q libmpi; then
+    MPIRUN=(mpirun --oversubscribe)
+    [ "$(id -u)" = 0 ] && MPIRUN+=(--allow-run-as-root)
+    # sorted by label, with labels as long as +1/-1 so that the ranks get the same byte ranges
+    relabel ok no < base.svm | sort -s -k1,1 > sortedok.svm
+    sed 's/^ok/+1/; s/^no/-1/' sortedok.svm > sortedpm.svm
+    for opt in lbfgs ftrl; do
+        run_ok timeout 300 "${MPIRUN[@]}" -np 3 "$G" train --bits 16 --threads 1 --quiet --optimizer $opt --l2 1 \
+            -d sortedok.svm -m mpi.gnm
+        run_ok timeout 300 "${MPIRUN[@]}" -np 3 "$G" train --bits 16 --threads 1 --quiet --optimizer $opt --l2 1 \
+            -d sortedpm.svm -m mpi01.gnm
+        "$G" predict -m mpi.gnm -d base.t.svm > p1 && "$G" predict -m mpi01.gnm -d base.t.svm > p2
+        cmp -s p1 p2 || fail "MPI $opt, 3 ranks: string labels differ from +1/-1"
+        run_ok "$G" inspect -m mpi.gnm
+        grep -qxF "classes    no, ok (positive)" "$T/out" || fail "MPI $opt: classes"
+    done
+    ok "MPI: 3 ranks on a file sorted by label"
+fi
+
 # ---- resume: the classes are found again from the same data; another --positive is refused
 F=(-d adult.svm --bits 16 --threads 2 --deterministic --quiet --positive '>50K')
 run_ok "$G" train "${F[@]}" --passes 3 -m ref.gnm
