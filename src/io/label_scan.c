@@ -135,6 +135,19 @@ int gn__labels_scan(gn_parser *p, const gn_label_scan_input *in, gn_labels **out
     sc.limit = GN_LABELS_SCAN_FIRST;
     GN_TRY(gn__labels_new(&sc.l));
     int st = scan_input(&sc, GN_LABELS_PEEK_BYTES);
+    if (st == GN_OK && sc.cut && !spec->positive[0] && !spec->skip_bad && gn__labels_count(sc.l) > 2 &&
+        strcmp(gn__labels_name(sc.l, 0), "0") != 0 && strcmp(gn__labels_name(sc.l, 1), "0") != 0) {
+        /* the first two labels are the classes whatever follows (unless one is a 0 that a later
+         * 1 and -1 would merge away): when they cannot be told apart (regression targets, say)
+         * the error is sure, without reading everything */
+        gn_labels *c;
+        st = gn__labels_clone(sc.l, &c);
+        if (st == GN_OK) {
+            st = gn__labels_resolve_binary(c, NULL, 0, GN_LABELS_FIRST | (sc.partial ? GN_LABELS_STREAM : 0),
+                                           in->paths, in->npaths);
+            gn__labels_free(c);
+        }
+    }
     if (st == GN_OK && sc.cut && !standard_pair(sc.l, spec->positive)) {
         /* not the common case: every record's label, from the start */
         gn__labels_free(sc.l);
@@ -147,7 +160,8 @@ int gn__labels_scan(gn_parser *p, const gn_label_scan_input *in, gn_labels **out
         if (st == GN_OK) st = scan_input(&sc, GN_LABELS_PEEK_BYTES);
     }
     if (st == GN_OK)
-        st = gn__labels_resolve_binary(sc.l, spec->positive, spec->skip_bad, sc.partial, in->paths, in->npaths);
+        st = gn__labels_resolve_binary(sc.l, spec->positive, spec->skip_bad, sc.partial ? GN_LABELS_STREAM : 0,
+                                       in->paths, in->npaths);
     if (st != GN_OK) {
         gn__labels_free(sc.l);
         return st;

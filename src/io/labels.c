@@ -348,8 +348,8 @@ int gn__labels_add(gn_labels *l, const char *tok, size_t len, size_t file, uint6
     long i = find_key(l, is_num, v, s, n);
     if (i < 0) {
         if (l->n >= GN_LABELS_MAX) {
-            set_why(why, "more than %d distinct labels (at '%s'): is the label column right?",
-                     GN_LABELS_MAX, shown(s, n, buf, sizeof buf));
+            set_why(why, "more than %d distinct labels (at '%s'): is the label column right? (for regression: "
+                    "--loss squared)", GN_LABELS_MAX, shown(s, n, buf, sizeof buf));
             return GN_ELIMIT;
         }
         char name[GN_LABEL_NAME_MAX + 32];
@@ -503,8 +503,9 @@ static int keep_only(gn_labels *l, const long *keep, size_t k) {
     return GN_OK;
 }
 
-int gn__labels_resolve_binary(gn_labels *l, const char *positive, int skip_bad, int partial,
+int gn__labels_resolve_binary(gn_labels *l, const char *positive, int skip_bad, int how,
                               const char *const *paths, size_t npaths) {
+    const int partial = (how & GN_LABELS_STREAM) != 0;
     char pcanon[GN_LABEL_NAME_MAX + 32], other[GN_LABEL_NAME_MAX + 32], list[512], at[512], nb[64];
     const char *P = NULL;
     const char *from = partial ? " in the first lines of the stream (read only once)" : "";
@@ -575,10 +576,11 @@ int gn__labels_resolve_binary(gn_labels *l, const char *positive, int skip_bad, 
             const label_class *c = &l->cls[0];
             list_counts(l, list, sizeof list);
             return gn__fail(GN_EPARSE,
-                            "%s: label '%s' is one of %zu distinct labels%s (%s), but a binary loss (logistic, hinge) "
-                            "needs two, one of them positive: use --loss squared for regression, or --positive VALUE",
-                            where(l, c, paths, npaths, at, sizeof at), shown(c->name, c->len, nb, sizeof nb), l->n,
-                            from, list);
+                            "%s: label '%s' is one of %s%zu distinct labels%s (%s), but a binary loss (logistic, "
+                            "hinge) needs two, one of them positive: use --loss squared for regression, or "
+                            "--positive VALUE",
+                            where(l, c, paths, npaths, at, sizeof at), shown(c->name, c->len, nb, sizeof nb),
+                            how & GN_LABELS_FIRST ? "at least " : "", l->n, from, list);
         }
         GN_TRY(keep_only(l, keep, 2));
     }

@@ -65,12 +65,17 @@ int gn__label_role(const char *tok, size_t len);
 int gn__label_canonical(const char *tok, size_t len, char *buf, size_t size);
 
 /* Resolves the collected classes for a binary loss by the rule above. positive: the --positive
- * value or NULL/"". skip_bad: with more than two values, keep the two most frequent (the
- * positive one among them when given) and let the others be bad lines; without it, a third
- * value is an error naming where it first occurs (paths[file]:line). partial: the values come
- * from the first lines of a stream only (said in messages). GN_EPARSE / GN_EINVAL with the
- * message set; GN_ENOMEM. */
-int gn__labels_resolve_binary(gn_labels *l, const char *positive, int skip_bad, int partial,
+ * value or NULL/"". With more than two values, two of them become the classes and the lines with
+ * the others are bad lines for the parse to report (or skip): without skip_bad the first two to
+ * appear (so the first line with a third value is the error), with it the two most frequent; the
+ * positive one is always kept. When those two cannot be told apart (no --positive, neither rule
+ * decides: regression targets, say) it is an error naming where the first one is
+ * (paths[file]:line). how: GN_LABELS_STREAM when the values come from the first lines of a
+ * stream only, GN_LABELS_FIRST when from the first records only (said in messages).
+ * GN_EPARSE / GN_EINVAL with the message set; GN_ENOMEM. */
+#define GN_LABELS_STREAM 1
+#define GN_LABELS_FIRST 2
+int gn__labels_resolve_binary(gn_labels *l, const char *positive, int skip_bad, int how,
                               const char *const *paths, size_t npaths);
 /* 1 once resolved for a binary loss (2 classes, [negative, positive]). */
 int gn__labels_is_binary(const gn_labels *l);

@@ -233,7 +233,7 @@ static void test_binary_values(void **state) {
     (void)state;
     gn_labels *l = collect((const char *[]){"<=50K", ">50K"}, 2);
     const char *paths[] = {"d"};
-    assert_int_equal(gn__labels_resolve_binary(l, ">50K", 0, 1, paths, 1), GN_OK);
+    assert_int_equal(gn__labels_resolve_binary(l, ">50K", 0, GN_LABELS_STREAM, paths, 1), GN_OK);
     assert_false(gn__labels_is_standard(l));
     assert_true(gn__labels_partial(l));
     float y = 0;
@@ -510,6 +510,26 @@ static void test_scan_label_run(void **state) {
     gn__source_free(src);
 }
 
+static void test_scan_regression_targets(void **state) {
+    (void)state;
+    /* real-valued targets with a binary loss: the first records decide, without a full scan */
+    const char *p = tpath("reg.svm");
+    FILE *f = fopen(p, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 12000; i++) fprintf(f, "%d.5 1:1\n", i + 2);
+    fclose(f);
+    gn_data_spec s;
+    gn_data_spec_init(&s);
+    gn_source *src;
+    assert_int_equal(gn__source_open(&s, NULL, &p, 1, &src), GN_OK);
+    assert_int_equal(gn__source_resolve(src), GN_EPARSE);
+    char want[512];
+    snprintf(want, sizeof want, "%s:1: label '2.5' is one of at least %d distinct labels", p, GN_LABELS_SCAN_FIRST);
+    if (!strstr(gn_last_error(), want)) fail_msg("'%s' lacks '%s'", gn_last_error(), want);
+    assert_non_null(strstr(gn_last_error(), "--loss squared"));
+    gn__source_free(src);
+}
+
 static void test_scan_csv_and_parts(void **state) {
     (void)state;
     /* a CSV sorted by label, in two files with headers; --positive by name */
@@ -631,6 +651,7 @@ int main(void) {
         cmocka_unit_test(test_parser_labels),
         cmocka_unit_test(test_label_token),
         cmocka_unit_test(test_scan_label_run),
+        cmocka_unit_test(test_scan_regression_targets),
         cmocka_unit_test(test_scan_csv_and_parts),
         cmocka_unit_test(test_scan_stdin),
     };
