@@ -62,7 +62,7 @@ int cmd_cache(int argc, char **argv) {
     if (!nfiles) { cli_usage_error("cache", "no data: give -d FILE..."); goto done; }
     if (!out) { cli_usage_error("cache", "no output: give -o FILE"); goto done; }
     /* labels are read as training with this loss reads them (the same rule as gn_train) */
-    spec.label_kind = (loss == GN_LOSS_LOGISTIC || loss == GN_LOSS_HINGE) ? GN_LABEL_BINARY : GN_LABEL_REAL;
+    spec.label_kind = gn_loss_label_kind(loss);
     int st = gn_data_spec_check(&spec);
     if (st != GN_OK) {
         rc = cli_fail("cache", st);

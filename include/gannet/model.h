@@ -27,6 +27,8 @@ typedef enum gn_loss {
 
 const char *gn_loss_name(gn_loss loss);
 int gn_loss_parse(const char *name); /* -1 if unknown */
+/* What a loss reads: two classes (logistic, hinge) or real numbers. */
+gn_label_kind gn_loss_label_kind(gn_loss loss);
 const char *gn_model_kind_name(gn_model_kind kind);
 
 /* Loads a model file. Rejects wrong magic, newer versions, truncation and checksum mismatch

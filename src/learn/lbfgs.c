@@ -20,6 +20,7 @@
 #include "learn/loss.h"
 #include "learn/learner.h"
 #include "learn/objective.h"
+#include "learn/split.h"
 #include "learn/train_internal.h"
 #include "model/model.h"
 #include "util/clock.h"
@@ -719,13 +720,11 @@ static int dense_preconditioner(solver *sv, const gn_bdata *d, const gn_train_op
     return GN_OK;
 }
 
-/* Moves the examples selected as held out (the online learners' rule: mix64(key ^ seed) mod 10^6
- * below holdout x 10^6) from d to held. */
+/* Moves the examples selected as held out (learn/split.h, as the online learners) from d to held. */
 static int split_holdout(gn_bdata *d, double fraction, uint64_t seed, gn_bdata *held) {
-    const uint64_t cut = (uint64_t)(fraction * 1e6);
     uint8_t *out = malloc(d->n ? d->n : 1);
     if (!out) return gn__fail(GN_ENOMEM, "out of memory");
-    for (size_t e = 0; e < d->n; e++) out[e] = gn__mix64(d->key[e] ^ seed) % 1000000 < cut;
+    for (size_t e = 0; e < d->n; e++) out[e] = (uint8_t)gn__split_is_holdout(d->key[e], seed, fraction);
     gn_bdata keep;
     memset(&keep, 0, sizeof keep);
     int st = gn__bdata_split(d, out, &keep, held);

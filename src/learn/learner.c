@@ -9,6 +9,7 @@
 
 #include "hash/hash.h"
 #include "learn/loss.h"
+#include "learn/split.h"
 #include "model/model.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -34,8 +35,7 @@ struct gn_learner {
 int gn__learner_new(const gn_train_options *o, const gn_data_spec *spec, gn_learner **out) {
     gn_learner *l = calloc(1, sizeof *l);
     if (!l) return gn__fail(GN_ENOMEM, "out of memory");
-    l->opt = o->optimizer;
-    if (l->opt == GN_OPT_AUTO) l->opt = o->loss == GN_LOSS_LOGISTIC ? GN_OPT_FTRL : GN_OPT_ADAGRAD;
+    l->opt = gn__resolve_optimizer(o->loss, o->optimizer);
     /* batch solvers keep weights only; their own state lives in learn/lbfgs.c */
     if (l->opt == GN_OPT_LBFGS || l->opt == GN_OPT_OWLQN) l->opt = GN_OPT_FTRL;
     l->loss = o->loss;
@@ -119,7 +119,7 @@ double gn__learner_predict(const gn_learner *l, const uint32_t *idx, const float
 
 static inline int is_heldout(const gn_learner *l, uint64_t key) {
     if (!l->ho_mod) return 0;
-    uint64_t r = gn__mix64(key ^ l->ho_seed) % l->ho_mod;
+    uint64_t r = gn__split_bucket(key, l->ho_seed, l->ho_mod);
     int in = r >= l->ho_lo && r < l->ho_hi;
     return l->ho_invert ? !in : in;
 }

@@ -23,6 +23,7 @@
 #include "io/source.h"
 #include "learn/checkpoint.h"
 #include "learn/learner.h"
+#include "learn/split.h"
 #include "learn/train_internal.h"
 #include "model/model.h"
 #include "util/clock.h"
@@ -83,25 +84,16 @@ int gn_train_options_check(const gn_train_options *o) {
     if (o->checkpoint_path && o->checkpoint_path[0] && !o->checkpoint_examples && !o->checkpoint_seconds)
         return gn__fail(GN_EINVAL, "--checkpoint needs --checkpoint-every N (examples) or Ns (seconds)");
     if (o->shuffle_buffer > (1u << 26)) return gn__fail(GN_EINVAL, "--shuffle buffer must be at most 2^26 examples");
-    if (o->loss == GN_LOSS_LOGISTIC || o->loss == GN_LOSS_HINGE) {
-        /* fine */
-    }
     if ((o->optimizer == GN_OPT_LBFGS) && o->l1 > 0)
         return gn__fail(GN_EINVAL, "--optimizer lbfgs cannot handle --l1 (not smooth): use --optimizer owlqn");
-    if ((o->optimizer == GN_OPT_LBFGS || o->optimizer == GN_OPT_OWLQN) &&
-        (o->loss == GN_LOSS_HINGE || o->loss == GN_LOSS_QUANTILE))
+    if (gn__optimizer_is_batch(o->optimizer) && !gn__loss_info_of(o->loss)->smooth)
         return gn__fail(GN_EINVAL, "--optimizer %s needs a smooth loss (logistic, squared, poisson), not %s",
                         gn_optimizer_name(o->optimizer), gn_loss_name(o->loss));
     return GN_OK;
 }
 
-gn_label_kind gn__label_kind_for(gn_loss loss) {
-    return (loss == GN_LOSS_LOGISTIC || loss == GN_LOSS_HINGE) ? GN_LABEL_BINARY : GN_LABEL_REAL;
-}
-
 json_t *gn__train_options_json(const gn_train_options *o) {
-    gn_optimizer opt = o->optimizer;
-    if (opt == GN_OPT_AUTO) opt = o->loss == GN_LOSS_LOGISTIC ? GN_OPT_FTRL : GN_OPT_ADAGRAD;
+    gn_optimizer opt = gn__resolve_optimizer(o->loss, o->optimizer);
     json_t *j = json_object();
     if (!j) return NULL;
     json_object_set_new(j, "loss", json_string(gn_loss_name(o->loss)));
@@ -501,13 +493,13 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
 
     /* the learners */
     if ((st = gn__learner_new(o, &cspec, &c.owner)) != GN_OK) goto done;
-    if (o->holdout > 0) gn__learner_set_heldout(c.owner, 1000000, 0, (uint64_t)(o->holdout * 1e6), o->seed);
+    if (o->holdout > 0) gn__learner_set_heldout(c.owner, GN__HOLDOUT_BUCKETS, 0, gn__holdout_cut(o->holdout), o->seed);
     c.ls[0] = c.owner;
     for (uint32_t t = 1; t < T; t++) {
         if (o->deterministic) {
             st = gn__learner_new(o, &cspec, &c.ls[t]);
             if (st == GN_OK && o->holdout > 0)
-                gn__learner_set_heldout(c.ls[t], 1000000, 0, (uint64_t)(o->holdout * 1e6), o->seed);
+                gn__learner_set_heldout(c.ls[t], GN__HOLDOUT_BUCKETS, 0, gn__holdout_cut(o->holdout), o->seed);
         } else {
             st = gn__learner_share(c.owner, &c.ls[t]);
         }

@@ -10,28 +10,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "model/loss_table.h"
 #include "model/model.h"
 #include "util/error.h"
-
-const char *gn_loss_name(gn_loss loss) {
-    switch (loss) {
-    case GN_LOSS_LOGISTIC: return "logistic";
-    case GN_LOSS_SQUARED: return "squared";
-    case GN_LOSS_HINGE: return "hinge";
-    case GN_LOSS_QUANTILE: return "quantile";
-    case GN_LOSS_POISSON: return "poisson";
-    }
-    return "unknown";
-}
-
-int gn_loss_parse(const char *name) {
-    static const gn_loss all[] = {GN_LOSS_LOGISTIC, GN_LOSS_SQUARED, GN_LOSS_HINGE, GN_LOSS_QUANTILE,
-                                  GN_LOSS_POISSON};
-    if (!name) return -1;
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(name, gn_loss_name(all[i])) == 0) return (int)all[i];
-    return -1;
-}
 
 const char *gn_model_kind_name(gn_model_kind kind) {
     switch (kind) {
@@ -40,7 +21,7 @@ const char *gn_model_kind_name(gn_model_kind kind) {
     return "unknown";
 }
 
-static int loss_valid(gn_loss loss) { return (int)loss >= GN_LOSS_LOGISTIC && (int)loss <= GN_LOSS_POISSON; }
+static int loss_valid(gn_loss loss) { return gn__loss_info_of(loss) != NULL; }
 
 int gn__model_new(gn_model_kind kind, gn_loss loss, const gn_data_spec *spec, uint32_t weights_per_slot,
                   gn_model **out) {
@@ -234,31 +215,8 @@ const char *gn_model_metadata_json(const gn_model *model) {
 
 const char *gn_model_version(const gn_model *model) { return model ? model->version : ""; }
 
-/* Above this score exp() would overflow a double (exp(709.8)); poisson predictions are capped at
- * exp(80) ~ 5.5e34, far beyond any count while keeping sums of predictions finite. */
-#define GN_POISSON_MAX_SCORE 80.0
-
 double gn_model_link(const gn_model *model, double score) {
     return model ? gn__link(model->loss, score) : score;
-}
-
-double gn__link(gn_loss loss, double score) {
-    switch (loss) {
-    case GN_LOSS_LOGISTIC:
-        /* exp of a non-positive number only: no overflow for either sign of the score. */
-        if (score >= 0.0) return 1.0 / (1.0 + exp(-score));
-        else {
-            double e = exp(score);
-            return e / (1.0 + e);
-        }
-    case GN_LOSS_POISSON:
-        return exp(score < GN_POISSON_MAX_SCORE ? score : GN_POISSON_MAX_SCORE);
-    case GN_LOSS_SQUARED:
-    case GN_LOSS_HINGE:
-    case GN_LOSS_QUANTILE:
-        break;
-    }
-    return score;
 }
 
 /* Order of top weights: larger |value| first, then the smaller slot first (deterministic). */

@@ -8,6 +8,7 @@
 #include <stdint.h>
 
 #include "gannet/gannet.h"
+#include "model/loss_table.h"
 
 struct gn_model {
     gn_model_kind kind;
@@ -52,9 +53,6 @@ int gn__model_file_checksum(const gn_model *m, uint64_t *out);
 /* ISO-8601 UTC ("2024-05-01T12:00:00Z") <-> unix time; the parser accepts exactly that form. */
 int gn__format_utc(int64_t t, char out[32]);
 int gn__parse_utc(const char *text, int64_t *out);
-/* The prediction a loss makes of a raw score (sigmoid, capped exp, or the score itself): the one
- * definition behind gn_model_link, training-time evaluation and model selection. */
-double gn__link(gn_loss loss, double score);
 /* Score (dot product) of one sparse example. */
 static inline double gn__model_score(const gn_model *m, const uint32_t *idx, const float *val, size_t n) {
     double s = 0.0;

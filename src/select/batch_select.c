@@ -58,7 +58,7 @@ static int path_order(const void *a, const void *b) {
 /* Scores the held-out fold with the weights of a solution (slot-indexed floats in m->w). */
 static int score_fold(const gn_model *m, const gn_bdata *held, const gn_train_options *t, gn_metrics *out) {
     gn_metrics_acc *acc;
-    GN_TRY(gn_metrics_acc_new(gn__loss_is_binary(t->loss), &acc));
+    GN_TRY(gn_metrics_acc_new(gn__loss_info_of(t->loss)->binary, &acc));
     int st = GN_OK;
     for (size_t e = 0; e < held->n && st == GN_OK; e++) {
         const size_t k0 = held->start[e];
@@ -87,7 +87,7 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
     gn_batch_path *solver = NULL;
     uint8_t *in_fold = malloc(all->n ? all->n : 1);
     int st = in_fold ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
-    for (size_t e = 0; e < all->n && st == GN_OK; e++) in_fold[e] = gn__select_fold(all->key[e], o->seed, o->k) == f;
+    for (size_t e = 0; e < all->n && st == GN_OK; e++) in_fold[e] = gn__split_fold(all->key[e], o->seed, o->k) == f;
     if (st == GN_OK) st = gn__bdata_split(all, in_fold, &rest, &held);
     if (st == GN_OK && held.n == 0)
         st = gn__fail(GN_EINVAL, "fold %u of %u has no examples: the data has too few examples for -k %u", f + 1, o->k,

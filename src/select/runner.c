@@ -212,7 +212,7 @@ static int score_batch(cand *c, const gn_batch *b, uint64_t seed, uint32_t k) {
         c->synced = 1;
     }
     for (size_t e = 0; e < b->n; e++) {
-        if (gn__select_fold(b->key[e], seed, k) != c->fold) continue;
+        if (gn__split_fold(b->key[e], seed, k) != c->fold) continue;
         const size_t s0 = b->start[e];
         double s = gn__learner_predict(c->l, b->index + s0, b->value + s0, b->start[e + 1] - s0);
         double y = b->label[e];

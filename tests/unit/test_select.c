@@ -194,7 +194,7 @@ static void test_folds_cover_once(void **state) {
     int st;
     while ((st = gn__source_next(src, &b, 256)) == GN_OK) {
         for (size_t e = 0; e < b.n; e++) {
-            uint32_t f = gn__select_fold(b.key[e], seed, k);
+            uint32_t f = gn__split_fold(b.key[e], seed, k);
             assert_true(f < k);
             per_fold[f]++;
             total++;
