@@ -14,8 +14,8 @@ static void help(void) {
            "  -o, --output FILE       the cache file (required)\n"
            "  --loss L                the loss it will train (sets how labels are read; default logistic)\n"
            "  --check                 only check that FILE is a sound, current cache for DATA and flags\n"
-           "  --json                  print a JSON summary on stdout\n\n");
-    fputs(cli_data_help, stdout);
+           "  --json                  print a JSON summary on stdout\n");
+    cli_print_param_help(stdout, CLI_DATA);
 }
 
 int cmd_cache(int argc, char **argv) {
@@ -42,17 +42,18 @@ int cmd_cache(int argc, char **argv) {
         } else if (!strcmp(f, "--loss")) {
             const char *v = cli_value(&a, f);
             if (!v) goto done;
-            int l = gn_loss_parse(v);
-            if (l < 0) {
-                cli_usage_error("cache", "--loss: unknown loss '%s'", v);
+            gn_train_options t;
+            gn_train_options_init(&t);
+            if (gn_train_options_set(&t, "loss", v) != GN_OK) {
+                cli_usage_error("cache", "%s", gn_last_error());
                 goto done;
             }
-            loss = (gn_loss)l;
+            loss = t.loss;
         } else if (!strcmp(f, "--json")) {
             json = 1;
         } else if (!strcmp(f, "--check")) {
             check = 1;
-        } else if ((r = cli_data_flag(&a, f, &spec)) != 0) {
+        } else if ((r = cli_param_flag(&a, f, CLI_DATA, NULL, &spec)) != 0) {
             if (r < 0) goto done;
         } else {
             cli_usage_error("cache", "unknown flag '%s'", f);

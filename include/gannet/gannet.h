@@ -62,6 +62,7 @@ void gn_set_log_hook(gn_log_fn fn, void *user);
 #include "gannet/model.h"
 #include "gannet/metrics.h"
 #include "gannet/train.h"
+#include "gannet/params.h"
 #include "gannet/dist.h"
 #include "gannet/select.h"
 #include "gannet/cache.h"

@@ -37,6 +37,9 @@ typedef struct gn_train_options {
     double ftrl_beta;        /* FTRL beta; default 1 */
     double power_t;          /* SGD step decay lr*(1/(1+t))^power_t; default 0.5 */
     double quantile_tau;     /* quantile loss level in (0,1); default 0.5 */
+    int normalize;           /* 1 (default): online updates are per-feature normalized and so
+                                insensitive to each column's scale (Ross, Mineiro and Langford
+                                2013, as Vowpal Wabbit's default); 0: plain updates of version 0.1 */
     uint32_t passes;         /* passes over the data; default 1 */
     double holdout;          /* fraction of examples held out for validation (0 = none) */
     uint32_t early_stop;     /* stop after this many passes without holdout improvement (0 = never) */

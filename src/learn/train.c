@@ -56,38 +56,25 @@ void gn_train_options_init(gn_train_options *o) {
     o->lbfgs_memory = 10;
     o->tol = 1e-6;
     o->max_iter = 500;
+    o->normalize = 1;
 }
 
 int gn_train_options_check(const gn_train_options *o) {
-    if (!gn_loss_name(o->loss) || strcmp(gn_loss_name(o->loss), "unknown") == 0)
-        return gn__fail(GN_EINVAL, "unknown loss %d", (int)o->loss);
-    if ((unsigned)o->optimizer > GN_OPT_OWLQN) return gn__fail(GN_EINVAL, "unknown optimizer %d", (int)o->optimizer);
-    if (!(o->lr >= 0) || !isfinite(o->lr)) return gn__fail(GN_EINVAL, "--lr must be a positive number (got %g)", o->lr);
-    if (!(o->l1 >= 0) || !isfinite(o->l1)) return gn__fail(GN_EINVAL, "--l1 must be >= 0 (got %g)", o->l1);
-    if (!(o->l2 >= 0) || !isfinite(o->l2)) return gn__fail(GN_EINVAL, "--l2 must be >= 0 (got %g)", o->l2);
-    if (!(o->ftrl_beta >= 0)) return gn__fail(GN_EINVAL, "--ftrl-beta must be >= 0 (got %g)", o->ftrl_beta);
-    if (!(o->power_t >= 0 && o->power_t <= 1)) return gn__fail(GN_EINVAL, "--power-t must be in [0,1] (got %g)", o->power_t);
-    if (!(o->quantile_tau > 0 && o->quantile_tau < 1))
-        return gn__fail(GN_EINVAL, "--quantile-tau must be in (0,1) (got %g)", o->quantile_tau);
-    if (o->passes < 1 || o->passes > 100000) return gn__fail(GN_EINVAL, "--passes must be between 1 and 100000 (got %u)", o->passes);
-    if (!(o->holdout >= 0 && o->holdout < 1)) return gn__fail(GN_EINVAL, "--holdout must be in [0,1) (got %g)", o->holdout);
-    if (o->threads > 1024) return gn__fail(GN_EINVAL, "--threads must be at most 1024 (got %u)", o->threads);
-    if (o->batch_size < 1 || o->batch_size > (1u << 20)) return gn__fail(GN_EINVAL, "batch size must be in [1, 2^20]");
-    if (o->lbfgs_memory < 1 || o->lbfgs_memory > 1000) return gn__fail(GN_EINVAL, "--memory must be in [1,1000] (got %u)", o->lbfgs_memory);
-    if (!(o->tol > 0)) return gn__fail(GN_EINVAL, "--tol must be > 0 (got %g)", o->tol);
-    if (o->max_iter < 1) return gn__fail(GN_EINVAL, "--max-iter must be >= 1");
-    if ((o->optimizer == GN_OPT_LBFGS || o->optimizer == GN_OPT_OWLQN) &&
+    /* ranges of every parameter come from the parameter table (util/params.c) */
+    GN_TRY(gn_param_check_train(o));
+    if (o->shuffle_buffer > (1u << 26)) return gn__fail(GN_EINVAL, "shuffle_buffer must be at most 2^26 examples");
+    /* combinations */
+    if (gn__optimizer_is_batch(o->optimizer) &&
         ((o->cache_path && o->cache_path[0]) || o->shuffle || (o->checkpoint_path && o->checkpoint_path[0]) ||
          (o->resume_path && o->resume_path[0])))
-        return gn__fail(GN_EINVAL, "--cache, --shuffle, --checkpoint and --resume are for the online optimizers "
+        return gn__fail(GN_EINVAL, "cache, shuffle, checkpoint and resume are for the online optimizers "
                                    "(sgd, adagrad, ftrl), not %s", gn_optimizer_name(o->optimizer));
     if (o->checkpoint_path && o->checkpoint_path[0] && !o->checkpoint_examples && !o->checkpoint_seconds)
-        return gn__fail(GN_EINVAL, "--checkpoint needs --checkpoint-every N (examples) or Ns (seconds)");
-    if (o->shuffle_buffer > (1u << 26)) return gn__fail(GN_EINVAL, "--shuffle buffer must be at most 2^26 examples");
-    if ((o->optimizer == GN_OPT_LBFGS) && o->l1 > 0)
-        return gn__fail(GN_EINVAL, "--optimizer lbfgs cannot handle --l1 (not smooth): use --optimizer owlqn");
+        return gn__fail(GN_EINVAL, "checkpoint needs checkpoint_every: N examples or Ns seconds");
+    if (o->optimizer == GN_OPT_LBFGS && o->l1 > 0)
+        return gn__fail(GN_EINVAL, "optimizer lbfgs cannot handle l1 (not smooth): use optimizer owlqn");
     if (gn__optimizer_is_batch(o->optimizer) && !gn__loss_info_of(o->loss)->smooth)
-        return gn__fail(GN_EINVAL, "--optimizer %s needs a smooth loss (logistic, squared, poisson), not %s",
+        return gn__fail(GN_EINVAL, "optimizer %s needs a smooth loss (logistic, squared, poisson), not %s",
                         gn_optimizer_name(o->optimizer), gn_loss_name(o->loss));
     return GN_OK;
 }
@@ -101,6 +88,7 @@ json_t *gn__train_options_json(const gn_train_options *o) {
     json_object_set_new(j, "lr", json_real(o->lr));
     json_object_set_new(j, "l1", json_real(o->l1));
     json_object_set_new(j, "l2", json_real(o->l2));
+    json_object_set_new(j, "normalize", json_boolean(o->normalize));
     json_object_set_new(j, "ftrl_beta", json_real(o->ftrl_beta));
     json_object_set_new(j, "power_t", json_real(o->power_t));
     json_object_set_new(j, "quantile_tau", json_real(o->quantile_tau));
