@@ -247,9 +247,10 @@ int cli_fail(const char *cmd, int st) {
         fprintf(stderr, "gannet %s: rank %d: %s\n", cmd, gn_dist_rank(), msg);
     else if (gn_dist_rank() == 0) /* one rank, or a failure all ranks agreed on: rank 0 reports it */
         fprintf(stderr, "gannet %s: %s\n", cmd, msg);
-    /* Bad input (data or model file content, limits, options) is 2; I/O and the rest are 1. */
+    /* Bad input (data or model file content, limits, options, something this build cannot do) is 2;
+     * I/O and the rest are 1. */
     return (st == GN_EPARSE || st == GN_EINVAL || st == GN_ELIMIT || st == GN_EFORMAT || st == GN_ECHECKSUM ||
-            st == GN_EVERSION)
+            st == GN_EVERSION || st == GN_EUNSUPPORTED)
                ? EXIT_USAGE
                : EXIT_FAIL;
 }

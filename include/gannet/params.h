@@ -22,6 +22,8 @@
 #include "gannet/gannet.h"
 #include "gannet/train.h"
 
+#include "gannet/status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

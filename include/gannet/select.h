@@ -29,6 +29,8 @@
 #include "gannet/model.h"
 #include "gannet/train.h"
 
+#include "gannet/status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

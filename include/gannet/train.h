@@ -13,6 +13,8 @@
 #include "gannet/metrics.h"
 #include "gannet/model.h"
 
+#include "gannet/status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -30,6 +32,7 @@ const char *gn_optimizer_name(gn_optimizer opt);
 int gn_optimizer_parse(const char *name); /* -1 if unknown */
 
 typedef struct gn_train_options {
+    gn_model_kind kind;      /* default GN_KIND_LINEAR */
     gn_loss loss;            /* default GN_LOSS_LOGISTIC */
     gn_optimizer optimizer;  /* default GN_OPT_AUTO */
     double lr;               /* learning rate (FTRL alpha); 0 = the optimizer's default */

@@ -44,6 +44,7 @@ int gn_optimizer_parse(const char *name) {
 
 void gn_train_options_init(gn_train_options *o) {
     memset(o, 0, sizeof *o);
+    o->kind = GN_KIND_LINEAR;
     o->loss = GN_LOSS_LOGISTIC;
     o->optimizer = GN_OPT_AUTO;
     o->ftrl_beta = 1.0;
@@ -391,8 +392,6 @@ static void average_by_examples(online_ctx *c, const uint64_t *counts) {
         gn__learner_average(c->ls, T);
         return;
     }
-    size_t ns;
-    uint32_t stride;
     float **tab = malloc(T * sizeof *tab);
     double *wt = malloc(T * sizeof *wt);
     if (!tab || !wt) { /* cannot happen in practice; the plain mean needs no memory */
@@ -402,10 +401,11 @@ static void average_by_examples(online_ctx *c, const uint64_t *counts) {
         return;
     }
     for (uint32_t t = 0; t < T; t++) {
-        tab[t] = gn__learner_table(c->ls[t], &ns, &stride);
+        tab[t] = gn__learner_table(c->ls[t]).data;
         wt[t] = (double)counts[t] / (double)total;
     }
-    const size_t n = ns * stride;
+    const gn_kind_table t0 = gn__learner_table(c->ls[0]);
+    const size_t n = t0.nslots * t0.stride;
     for (size_t i = 0; i < n; i++) {
         double sum = 0.0;
         for (uint32_t t = 0; t < T; t++) sum += wt[t] * tab[t][i];
@@ -498,7 +498,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     double best_holdout = INFINITY;
     uint32_t since_best = 0;
     uint64_t total = 0;
-    const size_t nslots = (size_t)1 << cspec.bits;
+    const size_t nweights = gn__learner_weights_len(c.owner);
     reporter rp = {fn, user, gn__now(), 0, 0, c.ws, T, 0};
     for (uint32_t t = 0; t < T; t++) rp.bytes_total += feed_bytes_total(&c.ws[t].in);
     uint32_t first_pass = 1;
@@ -618,10 +618,9 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         if (st != GN_OK) goto done;
         if ((st = gn__dist_average_learner(c.owner)) != GN_OK) goto done;
         if (o->deterministic && T > 1 && gn__dist_size() > 1) {
-            size_t ns;
-            uint32_t stride;
-            float *src = gn__learner_table(c.owner, &ns, &stride);
-            for (uint32_t t = 1; t < T; t++) memcpy(gn__learner_table(c.ls[t], &ns, &stride), src, ns * stride * sizeof *src);
+            const gn_kind_table src = gn__learner_table(c.owner);
+            for (uint32_t t = 1; t < T; t++)
+                memcpy(gn__learner_table(c.ls[t]).data, src.data, src.nslots * src.stride * sizeof *src.data);
         }
         double red[5] = {loss_sum, loss_w, ho_sum, ho_w, (double)pass_examples};
         if ((st = gn__dist_allreduce_sum(red, 5)) != GN_OK) goto done;
@@ -645,7 +644,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
                 best_holdout = holdout;
                 since_best = 0;
                 if (o->passes > 1) {
-                    if (!best && !(best = malloc(nslots * sizeof *best))) {
+                    if (!best && !(best = malloc(nweights * sizeof *best))) {
                         st = gn__fail(GN_ENOMEM, "out of memory");
                         goto done;
                     }
@@ -674,8 +673,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     sum->seconds = gn__now() - rp.t0;
     sum->ranks = gn__dist_size();
     gn_model *m;
-    if ((st = gn__learner_to_model(c.owner, &m)) != GN_OK) goto done;
-    if (best) memcpy(m->w, best, nslots * sizeof *best);
+    if ((st = gn__learner_to_model(c.owner, best, &m)) != GN_OK) goto done;
     if ((st = gn__attach_metadata(m, o, paths, npaths, sum, cparser)) != GN_OK) {
         gn_model_free(m);
         goto done;

@@ -9,6 +9,7 @@
 #include "gannet/select.h"
 #include "dist/dist.h"
 #include "learn/loss.h"
+#include "model/kind.h"
 #include "model/loss_table.h"
 #include "select/select_internal.h"
 #include "util/error.h"
@@ -58,15 +59,12 @@ int gn_select_options_check(const gn_select_options *o) {
     return GN_OK;
 }
 
-static uint32_t table_stride(const gn_train_options *t) {
-    gn_optimizer opt = gn__resolve_optimizer(t->loss, t->optimizer);
-    return opt == GN_OPT_SGD || gn__optimizer_is_batch(opt) ? 1 : opt == GN_OPT_ADAGRAD ? 2 : 4; /* batch: one weight array */
-}
-
 uint64_t gn_select_memory(const gn_select_config *configs, size_t n, uint32_t k) {
     uint64_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += ((uint64_t)1 << configs[i].spec.bits) * table_stride(&configs[i].train) * sizeof(float) * k;
+    for (size_t i = 0; i < n; i++) {
+        const gn_kind *kind = gn__kind_by_id(configs[i].train.kind);
+        if (kind) total += kind->learner_bytes(&configs[i].train, &configs[i].spec) * k;
+    }
     return total;
 }
 

@@ -42,7 +42,7 @@ typedef struct row {
 #define U64_MAX_D 18446744073709551615.0
 
 /* C_ENUM rows store choices through an int pointer. */
-_Static_assert(sizeof(gn_format) == sizeof(int) && sizeof(gn_loss) == sizeof(int) &&
+_Static_assert(sizeof(gn_format) == sizeof(int) && sizeof(gn_loss) == sizeof(int) && sizeof(gn_model_kind) == sizeof(int) &&
                    sizeof(gn_optimizer) == sizeof(int),
                "enums of the parameter table must be int-sized");
 #define TRAIN(field) IN_TRAIN, offsetof(gn_train_options, field)
@@ -129,6 +129,7 @@ static void get_shuffle_buffer(const void *obj, char *buf, size_t size) {
 }
 
 static const int header_values[] = {-1, 1, 0};
+static const int kind_values[] = {GN_KIND_LINEAR};
 
 /* ---- the table ---- */
 
@@ -174,6 +175,9 @@ static const row rows[] = {
       "longest accepted line"},
      SPEC(max_line), C_SIZE, 0, NULL, NULL, NULL},
     /* training */
+    {{"kind", "--kind", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "linear", "linear", 0, 0, 0, 0, 1, "K",
+      "the model kind"},
+     TRAIN(kind), C_ENUM, 0, kind_values, NULL, NULL},
     {{"loss", "--loss", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "logistic", "logistic|squared|hinge|quantile|poisson",
       0, 0, 0, 0, 1, "L", "the loss to minimise"},
      TRAIN(loss), C_ENUM, 0, NULL, NULL, NULL},

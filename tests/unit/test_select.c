@@ -295,8 +295,8 @@ static void test_tune_options(void **state) {
     }
     cfg[1].spec.bits = 12;
     cfg[1].train.optimizer = GN_OPT_SGD;
-    /* memory: 3 folds x (2^18 x 4 floats + 2^12 x 1 float) */
-    assert_int_equal(gn_select_memory(cfg, 2, 3), 3ull * (((1ull << 18) * 16) + (1ull << 12) * 4));
+    /* memory: 3 folds x (2^18 x 4 floats (ftrl) + 2^12 x 2 floats (normalized sgd: w, s)) */
+    assert_int_equal(gn_select_memory(cfg, 2, 3), 3ull * (((1ull << 18) * 16) + (1ull << 12) * 8));
     gn_select_result res[2];
     size_t best = 9;
     so.max_memory = 1 << 20;
