@@ -18,13 +18,15 @@ Columns, in order:
   annual_wage     integer, about 5e4 (lognormal)
   capital_gain    integer, 0 in about 90% of the rows, else about 1e5
   debt_ratio      about 1e-3 (printed with %.6g, so the smallest come out as e.g. 9.5e-05)
-  income          the label: <=50K or >50K (about 24% >50K)
+  income          the label: <=50K or >50K (23% >50K at seed 1)
 The numeric columns span six orders of magnitude. The label is drawn from a planted logistic
 model, linear in the raw numbers and in one-hot categoricals; the AUC of the true probabilities
-is about 0.88 (seed 1, 20,000 rows), so a learner that copes with the scales gets well above 0.5.
+is 0.864 (seed 1, 20,000 rows). scikit-learn's LogisticRegression on mean-imputed, standardised
+numbers and one-hot categoricals reaches 0.863 on every 4th row (trained on the others), and
+0.656 on the unscaled numbers: a learner that copes with the scales gets well above 0.5.
 
-Raw mode (default): comma-separated, RFC 4180 quoting: fields with a comma or a double quote are
-quoted with inner quotes doubled (RFC 4180), and every education value is quoted as well,
+Raw mode (default): comma-separated with RFC 4180 quoting: fields holding a comma or a double
+quote are quoted, inner quotes doubled, and every education value is quoted as well,
 as some exporters quote all strings. About 3% of the values of each of age, workclass,
 occupation, city, hours_per_week, annual_wage, capital_gain and debt_ratio are missing, written
 at random as an empty field, NA or ?.
