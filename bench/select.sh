@@ -79,7 +79,7 @@ from sklearn.model_selection import GridSearchCV, KFold, PredefinedSplit
 from sklearn.linear_model import LogisticRegression, SGDClassifier
 warnings.filterwarnings("ignore")
 kind, path = sys.argv[1], sys.argv[2]
-cv = PredefinedSplit(np.loadtxt(sys.argv[3], dtype=int)) if len(sys.argv) > 3 else KFold(5)  # gannet's folds
+cv = PredefinedSplit(np.loadtxt(sys.argv[3], dtype=int)) if len(sys.argv) > 3 else KFold(5)  # gannet's folds, or its own
 X, y = load_svmlight_file(path)
 if kind == "lr":
     est, grid = LogisticRegression(max_iter=1000), {"C": list(np.logspace(-3, 2, 12))}
@@ -134,9 +134,9 @@ echo "== 1b. issue 12: gannet tune -d a9a -k 5 --grid '$GRID12' (default bits an
 echo "   SGDClassifier(log_loss, invscaling, max_iter=5, tol=None), alpha x eta0, cv=KFold(5), roc_auc, n_jobs=2), loading included"
 THREADS="" gannet_tune a9a-issue12 "$A9A" --grid "$GRID12"
 SAME_FOLDS=0 sklearn a9a-sgd12 sgd12 "$A9A"
-read -r g_wall g_auc < "$OUT/a9a-issue12.summary"
-read -r s_wall s_auc < "$OUT/a9a-sgd12.summary"
-awk -v g="$g_wall" -v ga="$g_auc" -v s="$s_wall" -v sa="$s_auc" 'BEGIN {
+read -r i_wall i_auc < "$OUT/a9a-issue12.summary"   # own names: part 2 still needs part 1's g_wall
+read -r k_wall k_auc < "$OUT/a9a-sgd12.summary"
+awk -v g="$i_wall" -v ga="$i_auc" -v s="$k_wall" -v sa="$k_auc" 'BEGIN {
     if (sa == "nan") { print "issue 12 ratio: scikit-learn failed (see above)"; exit }
     printf "issue 12 ratio: gannet tune %.2f s, GridSearchCV %.2f s: gannet %.1fx faster (target >= 3x: %s)\n", g, s, s / g, (s / g >= 3 ? "met" : "NOT met")
     printf "                best mean AUC gannet %s, scikit-learn %s (gannet - sklearn = %+.6f; gannet folds vs KFold(5))\n", ga, sa, ga - sa }'
