@@ -24,6 +24,8 @@ void gn_data_spec_init(gn_data_spec *spec) {
     spec->max_line = GN_DEFAULT_MAX_LINE;
     spec->skip_bad = 0;
     spec->log_numeric = 0;
+    spec->na_values[0] = '\0';
+    spec->na_defaults = 1;
 }
 
 /* A fixed-size string field must be NUL-terminated inside its array. */
@@ -87,6 +89,9 @@ int gn_data_spec_check(const gn_data_spec *spec) {
     if (spec->max_line < GN_MIN_MAX_LINE || spec->max_line > GN_MAX_MAX_LINE)
         return gn__fail(GN_EINVAL, "max_line must be between %zu and %zu bytes (got %zu)", GN_MIN_MAX_LINE,
                         GN_MAX_MAX_LINE, spec->max_line);
+    GN_TRY(check_text_field("na_values", spec->na_values, sizeof spec->na_values));
+    if (spec->na_defaults != 0 && spec->na_defaults != 1)
+        return gn__fail(GN_EINVAL, "na_defaults must be 0 or 1 (got %d)", spec->na_defaults);
     if (spec->log_numeric != 0 && spec->log_numeric != 1)
         return gn__fail(GN_EINVAL, "log_numeric must be 0 or 1 (got %d)", spec->log_numeric);
     if (spec->skip_bad != 0 && spec->skip_bad != 1)
