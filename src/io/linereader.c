@@ -338,11 +338,11 @@ static gn_status too_long(gn_line_reader *r) {
     record_reset(r);
     r->lineno = r->lines_done + 1;
     r->lines_done += 1 + inner;
+    unsigned long long at = gn__line_reader_abs_lineno(r); /* a range reader counts from its start */
     if (unclosed)
         return gn__fail(GN_ELIMIT, "%s:%llu: quoted field not closed within %zu bytes (unterminated quote?)",
-                        r->path, (unsigned long long)r->lineno, r->max_line);
-    return gn__fail(GN_ELIMIT, "%s:%llu: line longer than %zu bytes", r->path, (unsigned long long)r->lineno,
-                    r->max_line);
+                        r->path, at, r->max_line);
+    return gn__fail(GN_ELIMIT, "%s:%llu: line longer than %zu bytes", r->path, at, r->max_line);
 }
 
 /* Drops a UTF-8 byte order mark at the very start of the data (any format). */
@@ -386,7 +386,7 @@ int gn__line_reader_next(gn_line_reader *r, const char **line, size_t *len) {
                 r->lineno = r->lines_done + 1;
                 r->lines_done += 1 + inner;
                 return gn__fail(GN_EPARSE, "%s:%llu: unterminated quoted field (no closing quote before the end)",
-                                r->path, (unsigned long long)r->lineno);
+                                r->path, (unsigned long long)gn__line_reader_abs_lineno(r));
             }
         } else {
             /* No end yet. Over max_line + 1 bytes, the record is too long even if a '\r' ends

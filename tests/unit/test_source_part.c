@@ -310,6 +310,53 @@ static void test_error_names_whole_file_line(void **state) {
     free(path);
 }
 
+/* Lines the reader refuses (over max_line; a CSV quote never closed) in a later part are named
+ * by their line within the whole file too. */
+static void test_reader_errors_name_whole_file_line(void **state) {
+    (void)state;
+    char *path = temp_path(".csv");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "y,a,b\n");
+    for (int i = 0; i < 100; i++) fprintf(f, "%d,\"x\ny\",%d\n", i % 2, i);
+    fprintf(f, "1,\"never closed,3\n0,1,2\n");
+    fclose(f);
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    const char *paths[] = {path};
+    gn_source *s;
+    assert_int_equal(gn__source_open_part(&spec, NULL, paths, 1, 1, 2, &s), GN_OK);
+    gn_batch b;
+    assert_int_equal(gn__batch_init(&b, 16, 64), GN_OK);
+    int st;
+    while ((st = gn__source_next(s, &b, 16)) == GN_OK) {
+    }
+    assert_int_equal(st, GN_EPARSE);
+    char want[300];
+    snprintf(want, sizeof want, "%s:202: unterminated quoted field", path);
+    if (!strstr(gn_last_error(), want)) fail_msg("message '%s' lacks '%s'", gn_last_error(), want);
+    gn__source_free(s);
+
+    f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 1000; i++) fprintf(f, "+1 1:%d\n", i);
+    fprintf(f, "+1 1:");
+    for (int i = 0; i < 2000; i++) fputc('1', f);
+    fprintf(f, "\n+1 2:1\n");
+    fclose(f);
+    spec.max_line = 1024;
+    assert_int_equal(gn__source_open_part(&spec, NULL, paths, 1, 1, 2, &s), GN_OK);
+    while ((st = gn__source_next(s, &b, 16)) == GN_OK) {
+    }
+    assert_int_equal(st, GN_ELIMIT);
+    snprintf(want, sizeof want, "%s:1001: line longer than 1024 bytes", path);
+    if (!strstr(gn_last_error(), want)) fail_msg("message '%s' lacks '%s'", gn_last_error(), want);
+    gn__source_free(s);
+    gn__batch_free(&b);
+    unlink(path);
+    free(path);
+}
+
 static void test_bad_part(void **state) {
     (void)state;
     gn_data_spec spec;
@@ -330,6 +377,7 @@ int main(void) {
         cmocka_unit_test(test_csv_quoted_newlines),
         cmocka_unit_test(test_gzip_whole_to_one_part),
         cmocka_unit_test(test_error_names_whole_file_line),
+        cmocka_unit_test(test_reader_errors_name_whole_file_line),
         cmocka_unit_test(test_bad_part),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
