@@ -130,6 +130,9 @@ const char cli_data_help[] =
     "  --categorical COLS      CSV columns hashed as name=value, e.g. 15-40,city\n"
     "  --numeric COLS          CSV columns used as numbers (others: numeric if they parse)\n"
     "  --ignore COLS           CSV columns to skip\n"
+    "  --na-values LIST        CSV values read as missing besides an empty field and the\n"
+    "                          defaults NA,N/A,n/a,NaN,nan,null,NULL,None,?,#N/A (e.g. -999)\n"
+    "  --no-default-na         only an empty field and --na-values are missing\n"
     "  --log-numeric           CSV numbers x enter as sign(x)*log(1+|x|) (for counts, prices)\n"
     "  --skip-bad              skip bad lines, count them and report the count (default: stop)\n"
     "  --max-line BYTES        longest accepted line (default 64 MiB)\n";
@@ -184,6 +187,11 @@ int cli_data_flag(cli_args *a, const char *flag, gn_data_spec *spec) {
         if (!(v = cli_value(a, flag))) return -1;
         return copy_str(flag, spec->ignore, sizeof spec->ignore, v);
     }
+    if (!strcmp(flag, "--na-values")) {
+        if (!(v = cli_value(a, flag))) return -1;
+        return copy_str(flag, spec->na_values, sizeof spec->na_values, v);
+    }
+    if (!strcmp(flag, "--no-default-na")) { spec->na_defaults = 0; return 1; }
     if (!strcmp(flag, "--max-line")) {
         unsigned long long n;
         if (!(v = cli_value(a, flag)) || cli_parse_u64(flag, v, &n) != 0) return -1;
