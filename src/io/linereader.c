@@ -30,6 +30,9 @@
 /* Record mode quote states at r->scan: outside quotes, inside a quoted field, or just after a '"'
  * inside one (the next byte tells a doubled quote from the closing one). */
 enum { Q_OUT = 0, Q_IN, Q_IN_QUOTE };
+/* r->pre: drop the rest of a line that was over max_line (or, for a range, the line in progress
+ * at its start); look at the start of the data for a byte order mark. */
+enum { PRE_SKIP = 1, PRE_BOM = 2 };
 
 typedef enum { LR_PLAIN, LR_GZIP, LR_ZSTD } lr_kind;
 
@@ -45,7 +48,7 @@ struct gn_line_reader {
     char *buf;
     size_t cap, start, scan, len;
     bool eof;              /* no more data will come into buf */
-    bool skipping;         /* discarding the rest of a line that was over max_line */
+    unsigned char pre;     /* work before the next line: PRE_SKIP, PRE_BOM (one test per line) */
 
     /* Compressed input: [raw_pos, raw_len) of raw is not yet decompressed. */
     unsigned char *raw;
@@ -61,9 +64,7 @@ struct gn_line_reader {
     uint64_t line_offset;  /* decompressed offset of the line returned last */
     uint64_t lineno;       /* 1-based line where the record returned (or refused) last starts */
     uint64_t lines_done;   /* physical lines before the next record */
-    size_t last_start;     /* buf position of the line returned last (for unread) */
     uint64_t bom_end;      /* GN_LR_BOM_LEN when a byte order mark was dropped, else 0 */
-    bool bom_checked;      /* the start of the data was looked at for a byte order mark */
 
     /* Record mode (quote_sep != 0): the machine's state at scan, for the record at start. */
     char quote_sep;
@@ -232,12 +233,12 @@ static gn_status skip_rest_of_line(gn_line_reader *r) {
         char *nl = memchr(r->buf + r->scan, '\n', r->len - r->scan);
         if (nl) {
             r->start = r->scan = (size_t)(nl + 1 - r->buf);
-            r->skipping = false;
+            r->pre &= (unsigned char)~PRE_SKIP;
             return GN_OK;
         }
         r->start = r->scan = r->len;
         if (r->eof) {
-            r->skipping = false;
+            r->pre &= (unsigned char)~PRE_SKIP;
             return GN_OK;
         }
         GN_TRY(refill(r));
@@ -333,7 +334,7 @@ static gn_status too_long(gn_line_reader *r) {
         r->start = r->scan = (size_t)(nl + 1 - r->buf);
     } else {
         r->start = r->scan = r->len;
-        r->skipping = !r->eof;
+        if (!r->eof) r->pre |= PRE_SKIP;
     }
     record_reset(r);
     r->lineno = r->lines_done + 1;
@@ -347,7 +348,7 @@ static gn_status too_long(gn_line_reader *r) {
 
 /* Drops a UTF-8 byte order mark at the very start of the data (any format). */
 static gn_status check_bom(gn_line_reader *r) {
-    r->bom_checked = true;
+    r->pre &= (unsigned char)~PRE_BOM;
     if (r->buf_offset != 0 || r->start != 0) return GN_OK;
     while (r->len < GN_LR_BOM_LEN && !r->eof) GN_TRY(refill(r));
     if (r->len >= GN_LR_BOM_LEN && memcmp(r->buf, "\xEF\xBB\xBF", GN_LR_BOM_LEN) == 0) {
@@ -357,19 +358,17 @@ static gn_status check_bom(gn_line_reader *r) {
     return GN_OK;
 }
 
-int gn__line_reader_next(gn_line_reader *r, const char **line, size_t *len) {
-    if (r->failed != GN_OK) return gn__fail(r->failed, "%s", r->errmsg);
-    if (r->skipping) GN_TRY(skip_rest_of_line(r));
-    if (!r->bom_checked) GN_TRY(check_bom(r));
+static gn_status before_next(gn_line_reader *r) {
+    if (r->pre & PRE_SKIP) GN_TRY(skip_rest_of_line(r));
+    if (r->pre & PRE_BOM) GN_TRY(check_bom(r));
+    return GN_OK;
+}
+
+/* gn__line_reader_next in record mode. */
+static int next_record(gn_line_reader *r, const char **line, size_t *len) {
     for (;;) {
-        if (record_offset(r, r->start) >= r->range_end) return GN_EOF; /* next line is not ours */
-        char *nl;
-        if (r->quote_sep) {
-            nl = find_record_end(r);
-        } else {
-            nl = memchr(r->buf + r->scan, '\n', r->len - r->scan);
-            if (nl) r->scan = (size_t)(nl + 1 - r->buf);
-        }
+        if (record_offset(r, r->start) >= r->range_end) return GN_EOF; /* next record is not ours */
+        char *nl = find_record_end(r);
         size_t n;
         if (nl) {
             n = (size_t)(nl - (r->buf + r->start));
@@ -389,11 +388,8 @@ int gn__line_reader_next(gn_line_reader *r, const char **line, size_t *len) {
                                 r->path, (unsigned long long)gn__line_reader_abs_lineno(r));
             }
         } else {
-            /* No end yet. Over max_line + 1 bytes, the record is too long even if a '\r' ends
-             * it: refuse it now rather than buffer more of it. */
             size_t pending = r->len - r->start;
             if ((pending > 0 && pending - 1 > r->max_line) || pending >= r->cap_limit) return too_long(r);
-            r->scan = r->len;
             GN_TRY(refill(r));
             continue;
         }
@@ -403,11 +399,48 @@ int gn__line_reader_next(gn_line_reader *r, const char **line, size_t *len) {
         if (n > r->max_line) return too_long(r);
         uint64_t inner = r->qquoted ? count_newlines(s, raw) : 0;
         r->line_offset = record_offset(r, r->start);
-        r->last_start = r->start;
         r->start = r->scan;
-        if (r->quote_sep) record_reset(r);
+        record_reset(r);
         r->lineno = r->lines_done + 1;
         r->lines_done += 1 + inner;
+        *line = s;
+        *len = n;
+        return GN_OK;
+    }
+}
+
+int gn__line_reader_next(gn_line_reader *r, const char **line, size_t *len) {
+    if (r->failed != GN_OK) return gn__fail(r->failed, "%s", r->errmsg);
+    if (r->pre) GN_TRY(before_next(r));
+    if (r->quote_sep) return next_record(r, line, len);
+    for (;;) {
+        uint64_t off = r->buf_offset + r->start;
+        if (off == r->bom_end) off = 0; /* a dropped BOM belongs to the first line */
+        if (off >= r->range_end) return GN_EOF; /* next line is not ours */
+        char *nl = memchr(r->buf + r->scan, '\n', r->len - r->scan);
+        size_t n;
+        if (nl) {
+            n = (size_t)(nl - (r->buf + r->start));
+            r->scan = (size_t)(nl + 1 - r->buf);
+        } else if (r->eof) {
+            n = r->len - r->start;
+            if (n == 0) return GN_EOF;
+            r->scan = r->len;
+        } else {
+            /* No '\n' yet. Over max_line + 1 bytes, the line is too long even if a '\r' ends
+             * it: refuse it now rather than buffer more of it. */
+            size_t pending = r->len - r->start;
+            if ((pending > 0 && pending - 1 > r->max_line) || pending >= r->cap_limit) return too_long(r);
+            r->scan = r->len;
+            GN_TRY(refill(r));
+            continue;
+        }
+        char *s = r->buf + r->start;
+        if (n > 0 && s[n - 1] == '\r') n--;
+        if (n > r->max_line) return too_long(r);
+        r->line_offset = off;
+        r->start = r->scan;
+        r->lineno = ++r->lines_done;
         *line = s;
         *len = n;
         return GN_OK;
@@ -420,7 +453,8 @@ void gn__line_reader_set_quoting(gn_line_reader *r, char sep) {
 }
 
 void gn__line_reader_unread(gn_line_reader *r) {
-    r->start = r->scan = r->last_start;
+    /* the buffer has not moved since that line was returned */
+    r->start = r->scan = r->line_offset == 0 && r->bom_end ? (size_t)r->bom_end : (size_t)(r->line_offset - r->buf_offset);
     r->lines_done = r->lineno - 1;
     r->lineno = r->lines_done;
     record_reset(r);
@@ -433,8 +467,7 @@ void gn__line_reader_unread(gn_line_reader *r) {
 static gn_status skip_to(gn_line_reader *r, uint64_t target) {
     for (;;) {
         if (r->failed != GN_OK) return gn__fail(r->failed, "%s", r->errmsg);
-        if (r->skipping) GN_TRY(skip_rest_of_line(r));
-        if (!r->bom_checked) GN_TRY(check_bom(r));
+        if (r->pre) GN_TRY(before_next(r));
         if (record_offset(r, r->start) >= target) return GN_OK;
         if (r->scan == r->start && r->start < r->len) {
             uint64_t room = target - (r->buf_offset + r->start);
@@ -542,6 +575,7 @@ int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out
     }
 
     r->range_end = UINT64_MAX;
+    r->pre = PRE_BOM;
     r->cap = GN_LR_BUF_SIZE;
     r->buf = malloc(r->cap);
     if (!r->buf) {
@@ -588,8 +622,7 @@ int gn__line_reader_open_range(const char *path, size_t max_line, uint64_t begin
     r->eof = false;
     r->raw_read = begin - 1;
     r->base_lineno = UINT64_MAX;
-    r->skipping = true;
-    r->bom_checked = true;
+    r->pre = PRE_SKIP;
     *out = r;
     return GN_OK;
 }
@@ -623,7 +656,7 @@ int gn__line_reader_open_range_records(const char *path, size_t max_line, char s
         r->start = r->scan = r->len = 0;
         r->eof = false;
         r->raw_read = *first;
-        r->bom_checked = true;
+        r->pre = 0;
     }
     r->range_end = end;
     r->range_begin = begin;

@@ -423,13 +423,17 @@ static const char *field_value(gn_parser *p, const char *f, size_t len, size_t *
 }
 
 /* 1 if the value (unquoted and trimmed) is missing: empty, or one of the missing-value tokens. */
-static inline int is_missing(const gn_parser *p, const char *v, size_t vl) {
-    if (vl == 0) return 1;
+static int is_na_token(const gn_parser *p, const char *v, size_t vl) {
     unsigned char c0 = (unsigned char)v[0];
-    if (vl > p->na_maxlen || !(p->na_first[c0 >> 3] & (1u << (c0 & 7)))) return 0;
+    if (!(p->na_first[c0 >> 3] & (1u << (c0 & 7)))) return 0;
     for (size_t i = 0; i < p->nna; i++)
         if (p->na_len[i] == vl && memcmp(p->na_tok[i], v, vl) == 0) return 1;
     return 0;
+}
+
+static inline int is_missing(const gn_parser *p, const char *v, size_t vl) {
+    if (vl - 1 >= p->na_maxlen) return vl == 0; /* most values: longer than every token */
+    return is_na_token(p, v, vl);
 }
 
 static int is_number(const char *v, size_t vl) {
@@ -716,15 +720,19 @@ done:
     return st;
 }
 
-static int csv_feature(gn_parser *p, const csv_column *c, const char *v, size_t vl, gn_batch *b, char *why) {
+/* Appends column c's feature for value v (unquoted, trimmed). maybe_na: 0 when vl rules out every
+ * missing-value token (the caller's quick length test), so most values skip the token lookup;
+ * 2 when, besides, some token reads as a number and must be looked up before numbers. */
+static int csv_feature(gn_parser *p, const csv_column *c, const char *v, size_t vl, int maybe_na, gn_batch *b,
+                       char *why) {
     char buf[64], ref[96];
     if (vl == 0) return GN_OK; /* missing */
     if (c->role == ROLE_CATEGORICAL) {
-        if (is_missing(p, v, vl)) return GN_OK; /* a missing category adds nothing */
+        if (maybe_na && is_na_token(p, v, vl)) return GN_OK; /* a missing category adds nothing */
         gn__batch_push(b, gn__hash_category(c->seed, v, vl, p->mask), 1.0f);
         return GN_OK;
     }
-    if (p->na_numeric && is_missing(p, v, vl)) return GN_OK;
+    if (maybe_na == 2 && is_na_token(p, v, vl)) return GN_OK;
     double d;
     const char *e = gn__parse_double(v, v + vl, &d);
     if (e == v + vl) {
@@ -736,7 +744,7 @@ static int csv_feature(gn_parser *p, const csv_column *c, const char *v, size_t 
         if (d != 0.0) gn__batch_push(b, c->num_slot, (float)d);
         return GN_OK;
     }
-    if (is_missing(p, v, vl)) return GN_OK;
+    if (maybe_na && is_na_token(p, v, vl)) return GN_OK;
     if (c->role == ROLE_NUMERIC) {
         WHY("%s: value '%s' is not a number", col_ref(p, (size_t)(c - p->cols), ref, sizeof ref),
             show(v, vl, buf, sizeof buf));
@@ -780,6 +788,8 @@ static int parse_csv(gn_parser *p, const char *line, size_t len, uint64_t key, g
     }
     st = gn__parser_begin(p, b, label, 1.0f, key, p->ncols);
     if (st != GN_OK) return st;
+    const size_t na_maxlen = p->na_maxlen;
+    const int na_check = p->na_numeric ? 2 : 1;
     for (size_t i = 0; i < p->ncols; i++) {
         const csv_column *c = &p->cols[i];
         if (c->role == ROLE_LABEL || c->role == ROLE_IGNORE) continue;
@@ -789,7 +799,7 @@ static int parse_csv(gn_parser *p, const char *line, size_t len, uint64_t key, g
             gn__batch_abort_example(b);
             return GN_ENOMEM;
         }
-        st = csv_feature(p, c, v, vl, b, why);
+        st = csv_feature(p, c, v, vl, vl <= na_maxlen ? na_check : 0, b, why);
         if (st != GN_OK) {
             gn__batch_abort_example(b);
             return st;

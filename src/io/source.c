@@ -48,13 +48,14 @@ struct gn_source {
     size_t cur;              /* index of the open piece */
     gn_line_reader *reader;  /* NULL between pieces */
     gn_parser *parser;       /* NULL until the format is known */
+    int ready;               /* none of the next four needs doing: a line can be read at once */
     int need_open;           /* the piece at cur is opened by the first read (parts: in the reading thread) */
     int at_file_start;       /* still among the file's leading blank/comment lines */
     int quoting_known;       /* the open reader's record mode is decided */
     ahead_rec *ahead;        /* records read ahead: [ahead_pos, nahead) not served yet */
     size_t nahead, ahead_pos, ahead_cap;
-    uint64_t last_key;       /* the record served (or refused) last */
-    uint64_t last_lineno;    /* its line, or UINT64_MAX: the reader's line */
+    uint64_t last_key;       /* the record served (or refused) last, when it came from the queue */
+    uint64_t last_lineno;    /* its line; UINT64_MAX: the last record came from the reader */
     uint64_t skipped, lines;
     uint64_t bytes_before;   /* bytes of the pieces already finished in this pass */
     uint64_t bytes_total;
@@ -86,6 +87,7 @@ static int open_piece(gn_source *s) {
     gn__line_reader_free(s->reader);
     s->reader = NULL;
     s->need_open = 0;
+    s->ready = 0;
     clear_ahead(s);
     piece *p = &s->pieces[s->cur];
     char qs = record_sep(s);
@@ -385,10 +387,6 @@ static int push_ahead(gn_source *s, const char *text, size_t len, uint64_t offse
     return GN_OK;
 }
 
-static uint64_t file_key(const gn_source *s, uint64_t offset) {
-    return ((uint64_t)s->pieces[s->cur].file << 40) ^ offset;
-}
-
 /* The first data record of a file: the header check (see file start in the comment at the top).
  * Reads the sample for it when the parser wants one; leaves the data records read on the way in
  * the queue (or, without a sample, the first one unread in the reader). */
@@ -402,10 +400,7 @@ static int file_start(gn_source *s) {
             s->at_file_start = 0;
             return GN_OK;
         }
-        if (st == GN_ELIMIT || st == GN_EPARSE) {
-            s->last_key = file_key(s, gn__line_reader_offset(s->reader));
-            s->last_lineno = UINT64_MAX;
-        }
+        if (st == GN_ELIMIT || st == GN_EPARSE) s->last_lineno = UINT64_MAX;
         if ((st == GN_ELIMIT || st == GN_EPARSE) && s->spec.skip_bad) {
             s->lines++;
             s->skipped++;
@@ -429,7 +424,6 @@ static int file_start(gn_source *s) {
         break;
     }
     s->at_file_start = 0;
-    s->last_key = file_key(s, gn__line_reader_offset(s->reader));
     s->last_lineno = UINT64_MAX;
     if (!gn__parser_needs_sample(s->parser)) {
         int h = gn__parser_first_line(s->parser, line, len, why);
@@ -494,34 +488,50 @@ int gn__source_resolve(gn_source *s) {
     return file_start(s);
 }
 
-/* The next record of the open piece: from the queue, else from the reader. */
-static int piece_next(gn_source *s, const char **line, size_t *len) {
-    if (s->ahead_pos < s->nahead) {
-        const ahead_rec *a = &s->ahead[s->ahead_pos++];
-        s->last_key = file_key(s, a->offset);
-        s->last_lineno = a->lineno;
-        if (a->status != GN_OK) return gn__fail(a->status, "%s", a->msg);
-        *line = a->text;
-        *len = a->len;
-        return GN_OK;
-    }
-    int st = gn__line_reader_next(s->reader, line, len);
-    if (st == GN_OK || st == GN_ELIMIT || st == GN_EPARSE) {
-        s->last_key = file_key(s, gn__line_reader_offset(s->reader));
-        s->last_lineno = UINT64_MAX;
-    }
-    return st;
-}
-
 int gn__source_next_line(gn_source *s, const char **line_out, size_t *len_out, gn_source_line *where) {
     for (;;) {
-        if (s->need_open) GN_TRY(open_piece(s));
-        if (!s->reader) return GN_EOF;
-        if (!s->parser) GN_TRY(detect(s));
-        if (s->at_file_start) GN_TRY(file_start(s));
-        const char *line;
-        size_t len;
-        int st = piece_next(s, &line, &len);
+        if (!s->ready) {
+            if (s->need_open) GN_TRY(open_piece(s));
+            if (!s->reader) return GN_EOF;
+            if (!s->parser) GN_TRY(detect(s));
+            if (s->at_file_start) GN_TRY(file_start(s));
+            s->ready = 1;
+        }
+        const size_t file = s->pieces[s->cur].file;
+        int st;
+        if (s->ahead_pos < s->nahead) { /* records read ahead come first */
+            const ahead_rec *a = &s->ahead[s->ahead_pos++];
+            s->last_key = ((uint64_t)file << 40) ^ a->offset;
+            s->last_lineno = a->lineno;
+            st = a->status;
+            if (st == GN_OK) {
+                s->lines++;
+                where->file = file;
+                where->key = s->last_key;
+                where->lineno = a->lineno;
+                *line_out = a->text;
+                *len_out = a->len;
+                return GN_OK;
+            }
+            gn__fail(st, "%s", a->msg);
+        } else {
+            if (s->nahead) { /* the queue is drained */
+                clear_ahead(s);
+                s->last_lineno = UINT64_MAX;
+            }
+            const char *line;
+            size_t len;
+            st = gn__line_reader_next(s->reader, &line, &len);
+            if (st == GN_OK) {
+                s->lines++;
+                where->file = file;
+                where->key = ((uint64_t)file << 40) ^ gn__line_reader_offset(s->reader);
+                where->lineno = s->pieces[s->cur].ranged ? 0 : gn__line_reader_lineno(s->reader);
+                *line_out = line;
+                *len_out = len;
+                return GN_OK;
+            }
+        }
         if (st == GN_EOF) {
             const piece *p = &s->pieces[s->cur];
             uint64_t done = gn__line_reader_bytes_read(s->reader);
@@ -529,8 +539,9 @@ int gn__source_next_line(gn_source *s, const char **line_out, size_t *len_out, g
             s->bytes_before += p->ranged ? piece_size(s, p, fsz) : done;
             gn__line_reader_free(s->reader);
             s->reader = NULL;
+            s->ready = 0;
             clear_ahead(s);
-            s->last_key = UINT64_MAX;
+            s->last_lineno = UINT64_MAX;
             if (s->cur + 1 < s->npieces) {
                 s->cur++;
                 GN_TRY(open_piece(s));
@@ -542,16 +553,7 @@ int gn__source_next_line(gn_source *s, const char **line_out, size_t *len_out, g
             s->skipped++;
             continue;
         }
-        if (st != GN_OK) return st;
-        s->lines++;
-        where->file = s->pieces[s->cur].file;
-        where->key = s->last_key;
-        where->lineno = s->last_lineno != UINT64_MAX ? s->last_lineno
-                        : s->pieces[s->cur].ranged   ? 0
-                                                     : gn__line_reader_lineno(s->reader);
-        *line_out = line;
-        *len_out = len;
-        return GN_OK;
+        return st;
     }
 }
 
@@ -580,7 +582,11 @@ int gn__source_next(gn_source *s, gn_batch *b, size_t max) {
     return GN_OK;
 }
 
-uint64_t gn__source_last_key(const gn_source *s) { return s->reader ? s->last_key : UINT64_MAX; }
+uint64_t gn__source_last_key(const gn_source *s) {
+    if (!s->reader) return UINT64_MAX;
+    if (s->last_lineno != UINT64_MAX) return s->last_key; /* from the queue */
+    return ((uint64_t)s->pieces[s->cur].file << 40) ^ gn__line_reader_offset(s->reader);
+}
 
 const char *gn__source_path(const gn_source *s, size_t file) {
     return file < s->npaths ? (strcmp(s->paths[file], "-") == 0 ? "<stdin>" : s->paths[file]) : "?";
@@ -607,7 +613,7 @@ int gn__source_rewind(gn_source *s) {
     if (s->has_stdin) return gn__fail(GN_EINVAL, "stdin cannot be read twice: use one pass, or a file");
     s->cur = 0;
     s->bytes_before = 0;
-    s->last_key = UINT64_MAX;
+    s->last_lineno = UINT64_MAX;
     if (s->npieces == 0) return GN_OK;
     return open_piece(s);
 }
