@@ -278,9 +278,13 @@ static char *find_record_end(gn_line_reader *r) {
     const char sep = r->quote_sep;
     unsigned char st = r->qstate;
     bool fs = r->qfield_start;
+    /* the next '\n' at or after p (outside quotes it ends the record), looked for once, not after
+     * every quoted field of a line; no_nl: there is none before e */
+    char *nl = NULL;
+    bool no_nl = false;
     while (p < e) {
         if (st == Q_OUT) {
-            char *nl = memchr(p, '\n', (size_t)(e - p));
+            if (!no_nl && (!nl || nl < p)) no_nl = !(nl = memchr(p, '\n', (size_t)(e - p)));
             char *lim = nl ? nl : e;
             char *q = memchr(p, '"', (size_t)(lim - p));
             if (!q) {
