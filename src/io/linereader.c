@@ -457,8 +457,10 @@ void gn__line_reader_set_quoting(gn_line_reader *r, char sep) {
 }
 
 void gn__line_reader_unread(gn_line_reader *r) {
-    /* the buffer has not moved since that line was returned */
-    r->start = r->scan = r->line_offset == 0 && r->bom_end ? (size_t)r->bom_end : (size_t)(r->line_offset - r->buf_offset);
+    /* the buffer has not moved since that line was returned (the first line's bytes start after
+     * a dropped BOM) */
+    uint64_t at = r->line_offset ? r->line_offset : r->bom_end;
+    r->start = r->scan = (size_t)(at - r->buf_offset);
     r->lines_done = r->lineno - 1;
     r->lineno = r->lines_done;
     record_reset(r);

@@ -341,6 +341,20 @@ static void test_bom_any_format(void **state) {
     assert_int_equal(all.index[all.start[0] + 1], 3);
     gn__batch_free(&all);
     gn__source_free(src);
+    /* a tiny CSV with a BOM and no final newline: detection reads its line and reads it again */
+    const char *c = tpath("bom.csv");
+    write_text(c, "\xEF\xBB\xBFy,\"a\"\n1,\"x\ny\"");
+    assert_int_equal(open_drain(&s, &c, 1, &src, &all, 10), GN_EOF);
+    assert_int_equal(gn__source_spec(src)->header, 1);
+    assert_int_equal(all.n, 1);
+    assert_true(all.key[0] == 9);
+    gn__batch_free(&all);
+    gn__source_free(src);
+    write_text(c, "\xEF\xBB\xBFi\x01");
+    assert_int_equal(open_drain(&s, &c, 1, &src, &all, 10), GN_EOF); /* a header alone (the fuzzer's find) */
+    assert_int_equal(all.n, 0);
+    gn__batch_free(&all);
+    gn__source_free(src);
     write_text(p, "\xEF\xBB\xBF");
     gn_line_reader *r;
     assert_int_equal(gn__line_reader_open(p, 1024, &r), GN_OK);
