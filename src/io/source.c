@@ -4,7 +4,12 @@
  * part starts, so every part parses exactly as a sequential read would, and every example keeps
  * the key (file index << 40) ^ (byte offset of its line) whatever the split. Leading blank and
  * comment lines of every file are skipped; the first data line of each file goes through
- * gn__parser_first_line (the CSV header check). */
+ * gn__parser_first_line (the CSV header check, which may look at a sample of the records after
+ * it: those are read ahead into a small queue and served from there, so none is lost, stdin
+ * included). A CSV file whose separator is not a tab is read in record mode (a quoted field may
+ * hold newlines); a byte range of such a file starts at the first record that starts in it,
+ * found by following the quotes from the start of the file (io/linereader.c), once per part and
+ * in the thread that reads the part. */
 #include "io/source.h"
 
 #include <errno.h>
@@ -21,8 +26,18 @@ typedef struct piece {
     size_t file;         /* index into paths: keys use it */
     uint64_t begin, end; /* byte range of line starts; whole file: 0, UINT64_MAX */
     uint64_t data_start; /* offset of the file's first data line (ranges only; else unused) */
+    uint64_t first;      /* record mode ranges: offset of the first record, UINT64_MAX until found */
     int ranged;
 } piece;
+
+/* A record read ahead of parsing (the header check's sample), served before the reader's next. */
+typedef struct ahead_rec {
+    char *text;
+    size_t len;
+    uint64_t offset, lineno;
+    int status;          /* GN_OK, or GN_ELIMIT / GN_EPARSE for a refused record (msg says why) */
+    char *msg;
+} ahead_rec;
 
 struct gn_source {
     gn_data_spec spec;
@@ -33,9 +48,14 @@ struct gn_source {
     size_t cur;              /* index of the open piece */
     gn_line_reader *reader;  /* NULL between pieces */
     gn_parser *parser;       /* NULL until the format is known */
+    int ready;               /* none of the next four needs doing: a line can be read at once */
+    int need_open;           /* the piece at cur is opened by the first read (parts: in the reading thread) */
     int at_file_start;       /* still among the file's leading blank/comment lines */
-    const char *pending;     /* a line read for detection, not yet parsed */
-    size_t pending_len;
+    int quoting_known;       /* the open reader's record mode is decided */
+    ahead_rec *ahead;        /* records read ahead: [ahead_pos, nahead) not served yet */
+    size_t nahead, ahead_pos, ahead_cap;
+    uint64_t last_key;       /* the record served (or refused) last, when it came from the queue */
+    uint64_t last_lineno;    /* its line; UINT64_MAX: the last record came from the reader */
     uint64_t skipped, lines;
     uint64_t bytes_before;   /* bytes of the pieces already finished in this pass */
     uint64_t bytes_total;
@@ -48,15 +68,41 @@ static int is_blank_or_comment(const char *line, size_t len) {
     return i == len || line[i] == '#';
 }
 
+static void clear_ahead(gn_source *s) {
+    for (size_t i = 0; i < s->nahead; i++) {
+        free(s->ahead[i].text);
+        free(s->ahead[i].msg);
+    }
+    s->nahead = s->ahead_pos = 0;
+}
+
+/* The separator of a CSV read in record mode (quotes may hold newlines); 0 for other formats, a
+ * TSV, or while the separator is not known yet. */
+static char record_sep(const gn_source *s) {
+    const gn_data_spec *sp = s->parser ? gn__parser_spec(s->parser) : &s->spec;
+    return sp->format == GN_FORMAT_CSV && sp->sep != '\t' ? sp->sep : 0;
+}
+
 static int open_piece(gn_source *s) {
     gn__line_reader_free(s->reader);
     s->reader = NULL;
-    const piece *p = &s->pieces[s->cur];
+    s->need_open = 0;
+    s->ready = 0;
+    clear_ahead(s);
+    piece *p = &s->pieces[s->cur];
+    char qs = record_sep(s);
+    const gn_data_spec *sp = s->parser ? gn__parser_spec(s->parser) : NULL;
+    s->quoting_known = sp && (sp->format != GN_FORMAT_CSV || sp->sep != 0);
     if (p->ranged) {
-        GN_TRY(gn__line_reader_open_range(s->paths[p->file], s->spec.max_line, p->begin, p->end, &s->reader));
+        if (qs)
+            GN_TRY(gn__line_reader_open_range_records(s->paths[p->file], s->spec.max_line, qs, p->begin, p->end,
+                                                      &p->first, &s->reader));
+        else
+            GN_TRY(gn__line_reader_open_range(s->paths[p->file], s->spec.max_line, p->begin, p->end, &s->reader));
         s->at_file_start = p->begin <= p->data_start;
     } else {
         GN_TRY(gn__line_reader_open(s->paths[p->file], s->spec.max_line, &s->reader));
+        if (qs) gn__line_reader_set_quoting(s->reader, qs);
         s->at_file_start = 1;
     }
     return GN_OK;
@@ -81,6 +127,8 @@ static int source_alloc(const gn_data_spec *spec, const gn_parser *parser, const
         s->spec.skip_bad = spec->skip_bad;
         s->spec.label_kind = spec->label_kind;
     }
+    s->last_key = UINT64_MAX;
+    s->last_lineno = UINT64_MAX;
     s->paths = calloc(npaths, sizeof *s->paths);
     if (!s->paths) { free(s); return gn__fail(GN_ENOMEM, "out of memory"); }
     s->npaths = npaths;
@@ -132,7 +180,7 @@ int gn__source_open(const gn_data_spec *spec, const gn_parser *parser, const cha
     if ((st = source_alloc(spec, parser, paths, npaths, &s, sizes, unsplit)) != GN_OK) goto fail;
     s->pieces = calloc(npaths, sizeof *s->pieces);
     if (!s->pieces) { st = gn__fail(GN_ENOMEM, "out of memory"); goto fail; }
-    for (size_t i = 0; i < npaths; i++) s->pieces[i] = (piece){i, 0, UINT64_MAX, 0, 0};
+    for (size_t i = 0; i < npaths; i++) s->pieces[i] = (piece){i, 0, UINT64_MAX, 0, UINT64_MAX, 0};
     s->npieces = npaths;
     sum_sizes(s, sizes, unsplit);
     if (parser) {
@@ -154,7 +202,10 @@ fail:
     return st;
 }
 
-static uint64_t line_no(gn_source *s) { return gn__line_reader_abs_lineno(s->reader); }
+/* The line of the record served last, for messages. */
+static uint64_t line_no(gn_source *s) {
+    return s->last_lineno != UINT64_MAX ? s->last_lineno : gn__line_reader_abs_lineno(s->reader);
+}
 
 /* Reads the first data line of the open file to decide the format, and creates the parser. */
 static int detect(gn_source *s) {
@@ -174,8 +225,7 @@ static int detect(gn_source *s) {
         char sep = 0;
         s->spec.format = gn__detect_format(line, len, &sep);
         if (s->spec.format == GN_FORMAT_CSV && s->spec.sep == 0) s->spec.sep = sep;
-        s->pending = line;
-        s->pending_len = len;
+        gn__line_reader_unread(s->reader); /* the file start reads it again */
         return gn__parser_new(&s->spec, &s->parser);
     }
     return gn__fail(GN_EPARSE, "%s: no data lines: cannot detect the format (give --format)",
@@ -186,18 +236,20 @@ static int detect(gn_source *s) {
 static int find_data_start(const gn_source *s, size_t file, uint64_t *out) {
     gn_line_reader *r;
     GN_TRY(gn__line_reader_open(s->paths[file], s->spec.max_line, &r));
+    char qs = record_sep(s);
+    if (qs) gn__line_reader_set_quoting(r, qs);
     const char *line;
     size_t len;
     int st;
     *out = UINT64_MAX;
-    while ((st = gn__line_reader_next(r, &line, &len)) == GN_OK || st == GN_ELIMIT) {
-        if (st == GN_ELIMIT || !is_blank_or_comment(line, len)) {
-            *out = st == GN_OK ? gn__line_reader_offset(r) : 0;
+    while ((st = gn__line_reader_next(r, &line, &len)) == GN_OK || st == GN_ELIMIT || st == GN_EPARSE) {
+        if (st != GN_OK || !is_blank_or_comment(line, len)) {
+            *out = gn__line_reader_offset(r);
             break;
         }
     }
     gn__line_reader_free(r);
-    if (st != GN_OK && st != GN_EOF && st != GN_ELIMIT) return st;
+    if (st != GN_OK && st != GN_EOF && st != GN_ELIMIT && st != GN_EPARSE) return st;
     return GN_OK;
 }
 
@@ -241,7 +293,7 @@ int gn__source_open_part(const gn_data_spec *spec, const gn_parser *parser, cons
     if (!s->pieces) { st = gn__fail(GN_ENOMEM, "out of memory"); goto fail; }
     if (npaths >= nparts) {
         /* whole files dealt out in turn */
-        for (size_t i = part; i < npaths; i += nparts) s->pieces[s->npieces++] = (piece){i, 0, UINT64_MAX, 0, 0};
+        for (size_t i = part; i < npaths; i += nparts) s->pieces[s->npieces++] = (piece){i, 0, UINT64_MAX, 0, UINT64_MAX, 0};
     } else {
         /* files that cannot be split go whole to parts in turn; the bytes of the plain files,
          * taken as one run, are cut into nparts equal ranges */
@@ -259,7 +311,7 @@ int gn__source_open_part(const gn_data_spec *spec, const gn_parser *parser, cons
                              (got >= 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd);
             }
             if (unsplit[i] || compressed || sizes[i] == 0) {
-                if (nunsplit++ % nparts == part) s->pieces[s->npieces++] = (piece){i, 0, UINT64_MAX, 0, 0};
+                if (nunsplit++ % nparts == part) s->pieces[s->npieces++] = (piece){i, 0, UINT64_MAX, 0, UINT64_MAX, 0};
                 unsplit[i] = 1;
             } else {
                 total += sizes[i];
@@ -277,7 +329,7 @@ int gn__source_open_part(const gn_data_spec *spec, const gn_parser *parser, cons
             if (fe <= lo || fb >= hi) continue;
             uint64_t b = lo > fb ? lo - fb : 0;
             uint64_t e = hi < fe ? hi - fb : UINT64_MAX; /* the last range runs to the file's end */
-            piece pc = {i, b, e, 0, 1};
+            piece pc = {i, b, e, 0, UINT64_MAX, 1};
             if ((st = find_data_start(s, i, &pc.data_start)) != GN_OK) goto fail;
             tmp[nr++] = pc;
         }
@@ -291,7 +343,9 @@ int gn__source_open_part(const gn_data_spec *spec, const gn_parser *parser, cons
         }
     }
     sum_sizes(s, sizes, irregular);
-    if (s->npieces > 0 && (st = open_piece(s)) != GN_OK) goto fail;
+    /* opened by the first read, so that the search for a range's first record (record mode)
+     * runs in the thread that reads the part, in parallel with the other parts */
+    s->need_open = s->npieces > 0;
     free(sizes);
     free(unsplit);
     free(irregular);
@@ -306,81 +360,200 @@ fail:
     return st;
 }
 
-int gn__source_resolve(gn_source *s) {
-    if (!s->reader) return GN_OK;
-    if (!s->parser) GN_TRY(detect(s));
-    if (!s->at_file_start) return GN_OK;
-    char why[GN_WHY_MAX];
-    const char *line;
-    size_t len;
-    while (!s->pending) {
-        int st = gn__line_reader_next(s->reader, &line, &len);
-        if (st == GN_EOF) return GN_OK;
-        if (st != GN_OK) return st;
-        if (is_blank_or_comment(line, len)) continue;
-        s->pending = line;
-        s->pending_len = len;
+/* Appends a copy of a record (or a refused one: text NULL, msg set) to the look-ahead queue. */
+static int push_ahead(gn_source *s, const char *text, size_t len, uint64_t offset, uint64_t lineno, int status) {
+    if (s->nahead == s->ahead_cap) {
+        size_t cap = s->ahead_cap ? s->ahead_cap * 2 : 8;
+        ahead_rec *a = realloc(s->ahead, cap * sizeof *a);
+        if (!a) return gn__fail(GN_ENOMEM, "out of memory");
+        s->ahead = a;
+        s->ahead_cap = cap;
     }
-    s->at_file_start = 0;
-    int h = gn__parser_first_line(s->parser, s->pending, s->pending_len, why);
-    if (h < 0)
-        return gn__fail(GN_EPARSE, "%s:%llu: %s", gn__line_reader_path(s->reader),
-                        (unsigned long long)line_no(s), why);
-    if (h == 1) s->pending = NULL; /* a header: consumed */
+    ahead_rec *a = &s->ahead[s->nahead];
+    memset(a, 0, sizeof *a);
+    a->offset = offset;
+    a->lineno = lineno;
+    a->status = status;
+    if (status == GN_OK) {
+        a->text = malloc(len ? len : 1);
+        if (!a->text) return gn__fail(GN_ENOMEM, "out of memory");
+        memcpy(a->text, text, len);
+        a->len = len;
+    } else {
+        a->msg = strdup(gn_last_error());
+        if (!a->msg) return gn__fail(GN_ENOMEM, "out of memory");
+    }
+    s->nahead++;
     return GN_OK;
 }
 
-int gn__source_next_line(gn_source *s, const char **line_out, size_t *len_out, gn_source_line *where) {
+/* The first data record of a file: the header check (see file start in the comment at the top).
+ * Reads the sample for it when the parser wants one; leaves the data records read on the way in
+ * the queue (or, without a sample, the first one unread in the reader). */
+static int file_start(gn_source *s) {
     char why[GN_WHY_MAX];
-    if (!s->parser && s->reader) GN_TRY(detect(s));
+    const char *line;
+    size_t len;
     for (;;) {
-        if (!s->reader) return GN_EOF;
-        const char *line;
-        size_t len;
-        int st;
-        if (s->pending) {
-            line = s->pending;
-            len = s->pending_len;
-            s->pending = NULL;
-        } else {
-            st = gn__line_reader_next(s->reader, &line, &len);
-            if (st == GN_EOF) {
-                const piece *p = &s->pieces[s->cur];
-                uint64_t done = gn__line_reader_bytes_read(s->reader);
-                uint64_t fsz = gn__line_reader_file_size(s->reader);
-                s->bytes_before += p->ranged ? piece_size(s, p, fsz) : done;
-                gn__line_reader_free(s->reader);
-                s->reader = NULL;
-                if (s->cur + 1 < s->npieces) {
-                    s->cur++;
-                    GN_TRY(open_piece(s));
-                }
-                continue;
-            }
-            if (st == GN_ELIMIT && s->spec.skip_bad) {
-                s->lines++;
-                s->skipped++;
-                s->at_file_start = 0;
-                continue;
-            }
-            if (st != GN_OK) return st;
-        }
-        s->lines++;
-        if (s->at_file_start) {
-            if (is_blank_or_comment(line, len)) continue;
+        int st = gn__line_reader_next(s->reader, &line, &len);
+        if (st == GN_EOF) {
             s->at_file_start = 0;
-            int h = gn__parser_first_line(s->parser, line, len, why);
-            if (h < 0)
-                return gn__fail(GN_EPARSE, "%s:%llu: %s", gn__line_reader_path(s->reader),
-                                (unsigned long long)line_no(s), why);
-            if (h == 1) continue;
+            return GN_OK;
         }
-        where->file = s->pieces[s->cur].file;
-        where->key = ((uint64_t)where->file << 40) ^ gn__line_reader_offset(s->reader);
-        where->lineno = s->pieces[s->cur].ranged ? 0 : gn__line_reader_lineno(s->reader);
-        *line_out = line;
-        *len_out = len;
+        if (st == GN_ELIMIT || st == GN_EPARSE) s->last_lineno = UINT64_MAX;
+        if ((st == GN_ELIMIT || st == GN_EPARSE) && s->spec.skip_bad) {
+            s->lines++;
+            s->skipped++;
+            s->at_file_start = 0;
+            return GN_OK;
+        }
+        if (st != GN_OK) return st;
+        s->lines++;
+        if (is_blank_or_comment(line, len)) continue;
+        if (!s->quoting_known) {
+            /* a CSV whose separator was not known: now it is, from this line */
+            s->quoting_known = 1;
+            char sep = gn__parser_resolve_sep(s->parser, line, len);
+            if (sep && sep != '\t') {
+                gn__line_reader_set_quoting(s->reader, sep);
+                gn__line_reader_unread(s->reader);
+                s->lines--;
+                continue; /* read it again as a record */
+            }
+        }
+        break;
+    }
+    s->at_file_start = 0;
+    s->last_lineno = UINT64_MAX;
+    if (!gn__parser_needs_sample(s->parser)) {
+        int h = gn__parser_first_line(s->parser, line, len, why);
+        if (h < 0) return gn__fail(GN_EPARSE, "%s:%llu: %s", gn__line_reader_path(s->reader), (unsigned long long)line_no(s), why);
+        if (h == 0) {
+            gn__line_reader_unread(s->reader); /* data: served by the next read */
+            s->lines--;
+        }
         return GN_OK;
+    }
+    /* the first record, then a sample of the records after it, all kept in the queue */
+    uint64_t first_lineno = gn__line_reader_abs_lineno(s->reader);
+    GN_TRY(push_ahead(s, line, len, gn__line_reader_offset(s->reader), first_lineno, GN_OK));
+    s->lines--;
+    size_t nsample = 0, bytes = 0;
+    while (nsample < GN_HEADER_SAMPLE && bytes < GN_HEADER_SAMPLE_BYTES) {
+        int st = gn__line_reader_next(s->reader, &line, &len);
+        if (st == GN_OK) {
+            GN_TRY(push_ahead(s, line, len, gn__line_reader_offset(s->reader), gn__line_reader_abs_lineno(s->reader), GN_OK));
+            if (!is_blank_or_comment(line, len)) nsample++;
+            bytes += len;
+        } else if (st == GN_ELIMIT || st == GN_EPARSE) {
+            GN_TRY(push_ahead(s, NULL, 0, gn__line_reader_offset(s->reader), gn__line_reader_abs_lineno(s->reader), st));
+            break;
+        } else {
+            break; /* the end, or a failure the reader repeats when it is read again */
+        }
+    }
+    const char **sample = malloc((nsample ? nsample : 1) * sizeof *sample);
+    size_t *slen = malloc((nsample ? nsample : 1) * sizeof *slen);
+    if (!sample || !slen) {
+        free(sample);
+        free(slen);
+        return gn__fail(GN_ENOMEM, "out of memory");
+    }
+    size_t n = 0;
+    for (size_t i = 1; i < s->nahead; i++) {
+        const ahead_rec *a = &s->ahead[i];
+        if (a->status != GN_OK || is_blank_or_comment(a->text, a->len)) continue;
+        sample[n] = a->text;
+        slen[n++] = a->len;
+    }
+    int h = gn__parser_first_line_sampled(s->parser, s->ahead[0].text, s->ahead[0].len, sample, slen, n, why);
+    free(sample);
+    free(slen);
+    if (h < 0) return gn__fail(GN_EPARSE, "%s:%llu: %s", gn__line_reader_path(s->reader), (unsigned long long)first_lineno, why);
+    if (h == 1) {
+        s->ahead_pos = 1; /* the header: consumed */
+        s->lines++;
+    }
+    return GN_OK;
+}
+
+int gn__source_resolve(gn_source *s) {
+    if (s->need_open) {
+        if (s->parser) return GN_OK; /* a part: its parser was resolved when it was opened */
+        GN_TRY(open_piece(s));
+    }
+    if (!s->reader) return GN_OK;
+    if (!s->parser) GN_TRY(detect(s));
+    if (!s->at_file_start) return GN_OK;
+    return file_start(s);
+}
+
+int gn__source_next_line(gn_source *s, const char **line_out, size_t *len_out, gn_source_line *where) {
+    for (;;) {
+        if (!s->ready) {
+            if (s->need_open) GN_TRY(open_piece(s));
+            if (!s->reader) return GN_EOF;
+            if (!s->parser) GN_TRY(detect(s));
+            if (s->at_file_start) GN_TRY(file_start(s));
+            s->ready = 1;
+        }
+        const size_t file = s->pieces[s->cur].file;
+        int st;
+        if (s->ahead_pos < s->nahead) { /* records read ahead come first */
+            const ahead_rec *a = &s->ahead[s->ahead_pos++];
+            s->last_key = ((uint64_t)file << 40) ^ a->offset;
+            s->last_lineno = a->lineno;
+            st = a->status;
+            if (st == GN_OK) {
+                s->lines++;
+                where->file = file;
+                where->key = s->last_key;
+                where->lineno = a->lineno;
+                *line_out = a->text;
+                *len_out = a->len;
+                return GN_OK;
+            }
+            gn__fail(st, "%s", a->msg);
+        } else {
+            if (s->nahead) { /* the queue is drained */
+                clear_ahead(s);
+                s->last_lineno = UINT64_MAX;
+            }
+            const char *line;
+            size_t len;
+            st = gn__line_reader_next(s->reader, &line, &len);
+            if (st == GN_OK) {
+                s->lines++;
+                where->file = file;
+                where->key = ((uint64_t)file << 40) ^ gn__line_reader_offset(s->reader);
+                where->lineno = s->pieces[s->cur].ranged ? 0 : gn__line_reader_lineno(s->reader);
+                *line_out = line;
+                *len_out = len;
+                return GN_OK;
+            }
+        }
+        if (st == GN_EOF) {
+            const piece *p = &s->pieces[s->cur];
+            uint64_t done = gn__line_reader_bytes_read(s->reader);
+            uint64_t fsz = gn__line_reader_file_size(s->reader);
+            s->bytes_before += p->ranged ? piece_size(s, p, fsz) : done;
+            gn__line_reader_free(s->reader);
+            s->reader = NULL;
+            s->ready = 0;
+            clear_ahead(s);
+            s->last_lineno = UINT64_MAX;
+            if (s->cur + 1 < s->npieces) {
+                s->cur++;
+                GN_TRY(open_piece(s));
+            }
+            continue;
+        }
+        if ((st == GN_ELIMIT || st == GN_EPARSE) && s->spec.skip_bad) {
+            s->lines++;
+            s->skipped++;
+            continue;
+        }
+        return st;
     }
 }
 
@@ -411,6 +584,7 @@ int gn__source_next(gn_source *s, gn_batch *b, size_t max) {
 
 uint64_t gn__source_last_key(const gn_source *s) {
     if (!s->reader) return UINT64_MAX;
+    if (s->last_lineno != UINT64_MAX) return s->last_key; /* from the queue */
     return ((uint64_t)s->pieces[s->cur].file << 40) ^ gn__line_reader_offset(s->reader);
 }
 
@@ -439,7 +613,7 @@ int gn__source_rewind(gn_source *s) {
     if (s->has_stdin) return gn__fail(GN_EINVAL, "stdin cannot be read twice: use one pass, or a file");
     s->cur = 0;
     s->bytes_before = 0;
-    s->pending = NULL;
+    s->last_lineno = UINT64_MAX;
     if (s->npieces == 0) return GN_OK;
     return open_piece(s);
 }
@@ -468,6 +642,8 @@ gn_parser *gn__source_parser(gn_source *s) { return s->parser; }
 void gn__source_free(gn_source *s) {
     if (!s) return;
     gn__line_reader_free(s->reader);
+    clear_ahead(s);
+    free(s->ahead);
     gn__parser_free(s->parser);
     if (s->paths)
         for (size_t i = 0; i < s->npaths; i++) free(s->paths[i]);

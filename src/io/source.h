@@ -22,8 +22,10 @@ int gn__source_open(const gn_data_spec *spec, const gn_parser *parser, const cha
 /* Opens part `part` (0-based) of `nparts` of the input, for threads and MPI ranks. The parts
  * together hold every example exactly once, with the same keys as gn__source_open. With at least
  * nparts files, whole files are dealt out; otherwise a plain file is split into byte ranges and a
- * line belongs to the part where it starts (lines are never split); a compressed file or stdin
- * that cannot be split goes whole to one part. Implemented in io/source.c. */
+ * line (a CSV record, which may span lines) belongs to the part where it starts (records are never
+ * split); a compressed file or stdin that cannot be split goes whole to one part. The files are
+ * opened by the first read (gn__source_next*): for a CSV, finding a range's first record means
+ * reading the file up to it, which then runs in the reading thread. Implemented in io/source.c. */
 int gn__source_open_part(const gn_data_spec *spec, const gn_parser *parser, const char *const *paths,
                          size_t npaths, uint32_t part, uint32_t nparts, gn_source **out);
 /* Resolves the format (detection) and the CSV columns/header from the first data line, without
@@ -39,9 +41,10 @@ typedef struct gn_source_line {
     uint64_t lineno;    /* 1-based within its file */
     size_t file;        /* index into the paths */
 } gn_source_line;
-/* The next data line, unparsed (header, leading blank/comment lines and, with skip_bad,
- * over-long lines are dealt with here). *line is valid until the next call. GN_OK, GN_EOF or an
- * error. For parsing on other threads: the line goes to gn__parser_line with where->key. */
+/* The next data line (CSV: record, which may hold newlines inside quotes), unparsed (header,
+ * leading blank/comment lines and, with skip_bad, over-long lines and unclosed quotes are dealt
+ * with here). *line is valid until the next call. GN_OK, GN_EOF or an error. For parsing on other
+ * threads: the line goes to gn__parser_line with where->key. */
 int gn__source_next_line(gn_source *s, const char **line, size_t *len, gn_source_line *where);
 /* The key of the line read last (the bad one after an error); UINT64_MAX between files. */
 uint64_t gn__source_last_key(const gn_source *s);

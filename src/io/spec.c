@@ -19,6 +19,8 @@ void gn_data_spec_init(gn_data_spec *spec) {
     spec->max_line = GN_DEFAULT_MAX_LINE;
     spec->skip_bad = 0;
     spec->log_numeric = 0;
+    spec->na_values[0] = '\0';
+    spec->na_defaults = 1;
 }
 
 /* A fixed-size string field must be NUL-terminated inside its array. */
@@ -71,6 +73,7 @@ int gn_data_spec_check(const gn_data_spec *spec) {
     GN_TRY(check_text_field("categorical", spec->categorical, sizeof spec->categorical));
     GN_TRY(check_text_field("numeric", spec->numeric, sizeof spec->numeric));
     GN_TRY(check_text_field("ignore", spec->ignore, sizeof spec->ignore));
+    GN_TRY(check_text_field("na_values", spec->na_values, sizeof spec->na_values));
     return GN_OK;
 }
 

@@ -165,6 +165,13 @@ static const row rows[] = {
     {{"ignore", "--ignore", NULL, GN_PARAM_TEXT, GN_PARAM_DATA, "", NULL, 0, 0, 0, 0, 1, "COLS",
       "CSV columns to skip (ids, timestamps)"},
      SPEC(ignore), C_CHARS, GN_COLSPEC_MAX, NULL, NULL, NULL},
+    {{"na_values", "--na-values", NULL, GN_PARAM_TEXT, GN_PARAM_DATA, "", NULL, 0, 0, 0, 0, 0, "LIST",
+      "CSV values read as missing besides an empty field and the defaults NA,N/A,n/a,NaN,nan,null,NULL,None,?,#N/A "
+      "(e.g. -999)"},
+     SPEC(na_values), C_CHARS, GN_NA_VALUES_MAX, NULL, NULL, NULL},
+    {{"default_na", "--default-na", NULL, GN_PARAM_BOOL, GN_PARAM_DATA, "true", NULL, 0, 1, 0, 0, 0, NULL,
+      "the default missing-value tokens apply (--no-default-na: only an empty field and --na-values)"},
+     SPEC(na_defaults), C_FLAG, 0, NULL, NULL, NULL},
     {{"log_numeric", "--log-numeric", NULL, GN_PARAM_BOOL, GN_PARAM_DATA, "false", NULL, 0, 1, 0, 0, 1, NULL,
       "CSV numbers x enter as sign(x)*log(1+|x|)"},
      SPEC(log_numeric), C_FLAG, 0, NULL, NULL, NULL},

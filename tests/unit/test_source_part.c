@@ -1,7 +1,8 @@
 /* test_source_part.c: gn__source_open_part (io/source.c) and byte-range line readers
  * (io/linereader.c): for nparts 1..7 the parts together hold exactly the examples of a
  * sequential read, with identical keys, labels and features; over LIBSVM with comments and
- * blank lines, CSV with a header, several files, and gzip (which goes whole to one part). */
+ * blank lines, CSV with a header, CSV whose quoted fields hold newlines (so byte ranges begin
+ * inside them), several files, and gzip (which goes whole to one part). */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -194,6 +195,65 @@ static void test_csv_header(void **state) {
     free(path);
 }
 
+/* A CSV as exported by spreadsheets: BOM, CRLF, and most of its bytes inside quoted fields that
+ * hold newlines and text that looks like records ("1,2,3"), so that most range boundaries fall
+ * inside a quoted field; some records are long. With max_line 1024 and skip_bad, fields over
+ * the limit and an unclosed quote are refused the same way whatever the split. */
+static char *write_messy_csv(int n, int with_bad) {
+    char *path = temp_path(".csv");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fprintf(f, "\xEF\xBB\xBFy,\"free text\",n,city\r\n");
+    unsigned r = 99;
+    for (int i = 0; i < n; i++) {
+        r = r * 1103515245u + 12345u;
+        fprintf(f, "%d,\"", (r >> 9) & 1);
+        int lines = (int)((r >> 12) % 6);
+        if (i % 37 == 11) lines = 40;
+        if (with_bad && i % 53 == 7) lines = 60; /* over 1024 bytes */
+        for (int k = 0; k < lines; k++)
+            fprintf(f, "%s line %d, \"\"quoted\"\" %s\n1,2,3\n", k % 2 ? "a" : "another", k, k % 3 ? "\r" : "");
+        fprintf(f, "\",%d.%d,%s\r\n", i, (int)(r % 10), (r >> 20) % 3 ? "paris" : "\"new\nyork\"");
+    }
+    if (with_bad) fprintf(f, "1,\"never closed,2,x\r\n0,plain,3,rome\r\n");
+    fclose(f);
+    return path;
+}
+
+static void test_csv_quoted_newlines(void **state) {
+    (void)state;
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    snprintf(spec.label_col, sizeof spec.label_col, "y");
+    snprintf(spec.categorical, sizeof spec.categorical, "city");
+    snprintf(spec.numeric, sizeof spec.numeric, "n");
+    char *path = write_messy_csv(400, 0);
+    const char *paths[] = {path};
+    check_parts(&spec, paths, 1, 400);
+    spec.format = GN_FORMAT_CSV;
+    spec.sep = ',';
+    check_parts(&spec, paths, 1, 400);
+    unlink(path);
+    free(path);
+
+    /* over-long records and an unclosed quote at the end, skipped */
+    path = write_messy_csv(300, 1);
+    paths[0] = path;
+    spec.max_line = 1024;
+    spec.skip_bad = 1;
+    gn_source *s;
+    recs whole = {0};
+    assert_int_equal(gn__source_open(&spec, NULL, paths, 1, &s), GN_OK);
+    read_all(s, &whole);
+    uint64_t skipped = gn__source_skipped(s);
+    gn__source_free(s);
+    assert_true(skipped >= 6); /* the test has what it is about */
+    check_parts(&spec, paths, 1, whole.n);
+    free(whole.r);
+    unlink(path);
+    free(path);
+}
+
 static void test_gzip_whole_to_one_part(void **state) {
     (void)state;
     char *plain = write_libsvm(120, 5, 1);
@@ -250,6 +310,53 @@ static void test_error_names_whole_file_line(void **state) {
     free(path);
 }
 
+/* Lines the reader refuses (over max_line; a CSV quote never closed) in a later part are named
+ * by their line within the whole file too. */
+static void test_reader_errors_name_whole_file_line(void **state) {
+    (void)state;
+    char *path = temp_path(".csv");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "y,a,b\n");
+    for (int i = 0; i < 100; i++) fprintf(f, "%d,\"x\ny\",%d\n", i % 2, i);
+    fprintf(f, "1,\"never closed,3\n0,1,2\n");
+    fclose(f);
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    const char *paths[] = {path};
+    gn_source *s;
+    assert_int_equal(gn__source_open_part(&spec, NULL, paths, 1, 1, 2, &s), GN_OK);
+    gn_batch b;
+    assert_int_equal(gn__batch_init(&b, 16, 64), GN_OK);
+    int st;
+    while ((st = gn__source_next(s, &b, 16)) == GN_OK) {
+    }
+    assert_int_equal(st, GN_EPARSE);
+    char want[300];
+    snprintf(want, sizeof want, "%s:202: unterminated quoted field", path);
+    if (!strstr(gn_last_error(), want)) fail_msg("message '%s' lacks '%s'", gn_last_error(), want);
+    gn__source_free(s);
+
+    f = fopen(path, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 1000; i++) fprintf(f, "+1 1:%d\n", i);
+    fprintf(f, "+1 1:");
+    for (int i = 0; i < 2000; i++) fputc('1', f);
+    fprintf(f, "\n+1 2:1\n");
+    fclose(f);
+    spec.max_line = 1024;
+    assert_int_equal(gn__source_open_part(&spec, NULL, paths, 1, 1, 2, &s), GN_OK);
+    while ((st = gn__source_next(s, &b, 16)) == GN_OK) {
+    }
+    assert_int_equal(st, GN_ELIMIT);
+    snprintf(want, sizeof want, "%s:1001: line longer than 1024 bytes", path);
+    if (!strstr(gn_last_error(), want)) fail_msg("message '%s' lacks '%s'", gn_last_error(), want);
+    gn__source_free(s);
+    gn__batch_free(&b);
+    unlink(path);
+    free(path);
+}
+
 static void test_bad_part(void **state) {
     (void)state;
     gn_data_spec spec;
@@ -267,8 +374,10 @@ int main(void) {
         cmocka_unit_test(test_libsvm_no_final_newline_and_tiny),
         cmocka_unit_test(test_several_files),
         cmocka_unit_test(test_csv_header),
+        cmocka_unit_test(test_csv_quoted_newlines),
         cmocka_unit_test(test_gzip_whole_to_one_part),
         cmocka_unit_test(test_error_names_whole_file_line),
+        cmocka_unit_test(test_reader_errors_name_whole_file_line),
         cmocka_unit_test(test_bad_part),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
