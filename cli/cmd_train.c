@@ -126,7 +126,8 @@ int cmd_train(int argc, char **argv) {
         json_num(stdout, "progressive_loss", sum.progressive_loss, 1);
         json_num(stdout, "holdout_loss", sum.holdout_loss, 1);
         json_num(stdout, "objective", sum.objective, 1);
-        printf("\"iterations\":%u,\"ranks\":%d,\"nonzero\":%zu", sum.iterations, sum.ranks, gn_model_nonzero(model));
+        printf("\"iterations\":%u,\"ranks\":%d,\"nonzero\":%zu,\"auto_passes\":%s", sum.iterations, sum.ranks,
+               gn_model_nonzero(model), sum.auto_passes ? "true" : "false");
         if (have_test) {
             char buf[1024];
             gn_metrics_to_json(&m, buf, sizeof buf);
@@ -137,6 +138,7 @@ int cmd_train(int argc, char **argv) {
         printf("trained on %llu examples in %u pass%s (%.2f s)", (unsigned long long)sum.examples, sum.passes,
                sum.passes == 1 ? "" : "es", sum.seconds);
         if (sum.skipped) printf(", skipped %llu bad lines", (unsigned long long)sum.skipped);
+        if (sum.auto_passes) printf(" (passes auto: the best number on a 10%% holdout)");
         printf("\n");
         if (!isnan(sum.progressive_loss)) printf("progressive loss  %.6f\n", sum.progressive_loss);
         if (!isnan(sum.holdout_loss)) printf("holdout loss      %.6f\n", sum.holdout_loss);

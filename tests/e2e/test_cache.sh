@@ -25,8 +25,8 @@ expect_rc 1 "--check after the source changed"
 expect_err "changed since the cache was made" "a changed source is named"
 
 # train --cache rebuilds a stale cache (with a message) and the model is the text model
-run_ok "$GANNET" train -d "$T/d.svm" -m "$T/text.gnm" --bits 16 --quiet --threads 1
-run_ok "$GANNET" train -d "$T/d.svm" -m "$T/c.gnm" --bits 16 --cache "$C" --threads 1
+run_ok "$GANNET" train --passes 1 -d "$T/d.svm" -m "$T/text.gnm" --bits 16 --quiet --threads 1
+run_ok "$GANNET" train --passes 1 -d "$T/d.svm" -m "$T/c.gnm" --bits 16 --cache "$C" --threads 1
 expect_err "rebuilding the cache" "train says it rebuilds a stale cache"
 run_ok "$GANNET" cache -d "$T/d.svm" -o "$C" --bits 16 --check
 ok "the rebuilt cache checks"
@@ -41,7 +41,7 @@ head -c $((size - 100)) "$C" > "$T/trunc.cache"
 run "$GANNET" cache -d "$T/d.svm" -o "$T/trunc.cache" --bits 16 --check
 expect_rc "1|2" "--check on a truncated cache"
 expect_err "truncated|corrupt" "a truncated cache is reported"
-run_ok "$GANNET" train -d "$T/d.svm" -m "$T/t.gnm" --bits 16 --cache "$T/trunc.cache" --threads 1
+run_ok "$GANNET" train --passes 1 -d "$T/d.svm" -m "$T/t.gnm" --bits 16 --cache "$T/trunc.cache" --threads 1
 expect_err "rebuilding the cache.*(truncated|corrupt)" "train rebuilds a truncated cache and says why"
 "$GANNET" predict -m "$T/t.gnm" -d "$T/d.svm" > "$T/t.pred"
 cmp -s "$T/text.pred" "$T/t.pred" || fail "model after rebuilding a truncated cache differs"
@@ -55,7 +55,7 @@ cmp -s "$C" "$T/flip.cache" && fail "the bit flip did not happen"
 run "$GANNET" cache -d "$T/d.svm" -o "$T/flip.cache" --bits 16 --check
 expect_rc "1|2" "--check on a bit-flipped cache"
 expect_err "checksum|corrupt" "a bit flip is reported"
-run "$GANNET" train -d "$T/d.svm" -m "$T/f.gnm" --bits 16 --cache "$T/flip.cache" --quiet
+run "$GANNET" train --passes 1 -d "$T/d.svm" -m "$T/f.gnm" --bits 16 --cache "$T/flip.cache" --quiet
 [ "$RC" -ne 0 ] || fail "train used a bit-flipped cache"
 expect_err "checksum mismatch|corrupt" "train names the corruption"
 [ -e "$T/f.gnm" ] && fail "a model was written from a corrupt cache"
@@ -75,11 +75,11 @@ expect_err "not a gannet cache" "a text file is not a cache"
 run "$GANNET" cache -d "$T/d.svm"
 expect_rc 2 "cache without -o"
 expect_err "-o" "missing -o is named"
-run "$GANNET" train -d - -m "$T/s.gnm" --cache "$T/s.cache" < "$T/d.svm"
+run "$GANNET" train --passes 1 -d - -m "$T/s.gnm" --cache "$T/s.cache" < "$T/d.svm"
 expect_rc "1|2" "cache from stdin"
 expect_err "stdin" "stdin is refused for --cache"
 
 # multi-threaded reading of the cache covers every example once
-run_ok "$GANNET" train -d "$T/d.svm" -m "$T/m.gnm" --bits 16 --cache "$C" --threads 3 --quiet --json
+run_ok "$GANNET" train --passes 1 -d "$T/d.svm" -m "$T/m.gnm" --bits 16 --cache "$C" --threads 3 --quiet --json
 check "$(json_get "$T/out" .examples)" == 20000 "3 threads over the cache learn from every example once"
 echo "all cache tests passed"

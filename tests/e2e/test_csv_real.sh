@@ -67,13 +67,13 @@ run_ok "$GANNET" inspect -m "$T/messy.gnm" --json
 [ "$(json_get "$T/out" .metadata.spec.na_values)" = -999 ] || fail "na_values not stored"
 [ "$(json_get "$T/out" .metadata.spec.na_defaults)" = true ] || fail "na_defaults not stored"
 # without --na-values the sentinel is a category of its own: other predictions
-run_ok "$GANNET" train -d "$T/messy.csv" -m "$T/sentinel.gnm" --label y --ignore id,note --categorical city,zip \
+run_ok "$GANNET" train --passes 1 -d "$T/messy.csv" -m "$T/sentinel.gnm" --label y --ignore id,note --categorical city,zip \
     --passes 3 --threads 1
 run_ok "$GANNET" predict -m "$T/sentinel.gnm" -d "$T/messy.csv" -o "$T/p_sentinel"
 cmp -s "$T/p_sentinel" "$T/p_messy" && fail "-999 read as missing without --na-values"
 ok "--na-values changes what is missing"
 # --ignore by column number gives the same model as by name
-run_ok "$GANNET" train -d "$T/messy.csv" -m "$T/byindex.gnm" --label 2 --ignore 1,5 --categorical 4,6 \
+run_ok "$GANNET" train --passes 1 -d "$T/messy.csv" -m "$T/byindex.gnm" --label 2 --ignore 1,5 --categorical 4,6 \
     --na-values=-999 --passes 3 --threads 1
 run_ok "$GANNET" predict -m "$T/byindex.gnm" -d "$T/messy.csv" -o "$T/p_byindex"
 cmp -s "$T/p_byindex" "$T/p_messy" || fail "--ignore 1,5 differs from --ignore id,note"
@@ -81,7 +81,7 @@ ok "columns by number and by name agree"
 
 # split over threads (byte ranges that begin inside quoted fields), gzip (a reader thread), stdin
 for threads in 2 3; do
-    run_ok "$GANNET" train -d "$T/messy.csv" -m "$T/t.gnm" "${MESSY[@]}" --threads "$threads" --json
+    run_ok "$GANNET" train --passes 1 -d "$T/messy.csv" -m "$T/t.gnm" "${MESSY[@]}" --threads "$threads" --json
     check "$(json_get "$T/out" .examples)" == "$N" "$threads threads read every record once"
 done
 gzip -c "$T/messy.csv" > "$T/messy.csv.gz"
@@ -89,7 +89,7 @@ run_ok "$GANNET" train -d "$T/messy.csv.gz" -m "$T/gz.gnm" "${MESSY[@]}" --passe
 check "$(json_get "$T/out" .examples)" == "$((3 * N))" "gzip: every record (3 passes)"
 run_ok "$GANNET" predict -m "$T/gz.gnm" -d "$T/messy.csv" -o "$T/p_gz"
 cmp -s "$T/p_gz" "$T/p_messy" || fail "gzip input gave another model"
-run_ok "$GANNET" train -d "$T/messy.csv.gz" -m "$T/gz2.gnm" "${MESSY[@]}" --threads 2 --json
+run_ok "$GANNET" train --passes 1 -d "$T/messy.csv.gz" -m "$T/gz2.gnm" "${MESSY[@]}" --threads 2 --json
 check "$(json_get "$T/out" .examples)" == "$N" "gzip with 2 workers: every record"
 run "$GANNET" train -d - -m "$T/stdin.gnm" "${MESSY[@]}" --passes 1 --threads 1 --json < "$T/messy.csv"
 expect_rc 0 "train from stdin"
@@ -125,19 +125,19 @@ open(t + "/cut.line", "w").write(str(data[:data.rindex(b"\r\n", 0, cut - 8) + 2]
 lines = [b"y,a,b", b'1,2,"never closed'] + [b"%d,%d,x" % (j % 2, j) for j in range(200000)]
 open(t + "/open.csv", "wb").write(b"\n".join(lines) + b"\n")
 EOF
-run "$GANNET" train -d "$T/bad.csv" -m "$T/x.gnm" "${MESSY[@]}" --numeric age
+run "$GANNET" train --passes 1 -d "$T/bad.csv" -m "$T/x.gnm" "${MESSY[@]}" --numeric age
 expect_rc 2 "a text value in a --numeric column"
 expect_err "bad.csv:$(cat "$T/bad.line"): column 3 \('age'\): value 'abc' is not a number" "the message names line and column"
-run "$GANNET" train -d "$T/cut.csv" -m "$T/x.gnm" "${MESSY[@]}"
+run "$GANNET" train --passes 1 -d "$T/cut.csv" -m "$T/x.gnm" "${MESSY[@]}"
 expect_rc 2 "a file that ends inside quotes"
 expect_err "cut.csv:$(cat "$T/cut.line"): unterminated quoted field" "the message names the record's first line"
-run "$GANNET" train -d "$T/cut.csv" -m "$T/x.gnm" "${MESSY[@]}" --skip-bad --json
+run "$GANNET" train --passes 1 -d "$T/cut.csv" -m "$T/x.gnm" "${MESSY[@]}" --skip-bad --json
 expect_rc 0 "--skip-bad skips the unterminated record"
 check "$(json_get "$T/out" .skipped)" == 1 "one record skipped"
-run "$GANNET" train -d "$T/open.csv" -m "$T/x.gnm" --max-line 4096
+run "$GANNET" train --passes 1 -d "$T/open.csv" -m "$T/x.gnm" --max-line 4096
 expect_rc 2 "an unclosed quote in a long file"
 expect_err "open.csv:2: quoted field not closed within 4096 bytes" "bounded by --max-line, naming line 2"
-run "$GANNET" train -d "$T/open.csv" -m "$T/x.gnm" --max-line 4096 --skip-bad --json
+run "$GANNET" train --passes 1 -d "$T/open.csv" -m "$T/x.gnm" --max-line 4096 --skip-bad --json
 expect_rc 0 "--skip-bad goes on after the refused record"
 check "$(json_get "$T/out" .examples)" '>' 199000 "the lines after it are read"
 echo PASS
