@@ -15,6 +15,7 @@
 #include <unistd.h>
 
 #include "io/linereader.h"
+#include "io/shuffle.h"
 #include "util/error.h"
 
 typedef struct piece {
@@ -23,6 +24,20 @@ typedef struct piece {
     uint64_t data_start; /* offset of the file's first data line (ranges only; else unused) */
     int ranged;
 } piece;
+
+/* --shuffle (gn__source_open_shuffled): the input cut into chunks, read in a seeded order. */
+typedef struct chunking {
+    uint64_t seed;          /* --seed: the order of pass p is gn__permute_key(seed, p) */
+    uint64_t key;           /* this pass's */
+    uint32_t part, nparts;  /* position g of the pass's order goes to part g mod nparts */
+    uint64_t chunk_bytes;
+    uint64_t nchunks;       /* of all parts together */
+    uint64_t *first;        /* first[i]: the index of file i's first chunk; first[npaths] = nchunks */
+    uint64_t *size;         /* per file */
+    uint64_t *data_start;   /* per file: offset of its first data line (plain files) */
+    unsigned char *whole;   /* per file: 1 if it cannot be split (compressed, not a regular file) */
+    piece cur;              /* the piece open now */
+} chunking;
 
 struct gn_source {
     gn_data_spec spec;
@@ -40,7 +55,14 @@ struct gn_source {
     uint64_t bytes_before;   /* bytes of the pieces already finished in this pass */
     uint64_t bytes_total;
     int has_stdin;
+    chunking *chunks;        /* --shuffle: the pieces are chunks in a seeded order (else NULL) */
 };
+
+static const piece *cur_piece(const gn_source *s) {
+    return s->chunks ? &s->chunks->cur : &s->pieces[s->cur];
+}
+
+static piece chunk_piece(const gn_source *s, size_t pos);
 
 static int is_blank_or_comment(const char *line, size_t len) {
     size_t i = 0;
@@ -51,7 +73,8 @@ static int is_blank_or_comment(const char *line, size_t len) {
 static int open_piece(gn_source *s) {
     gn__line_reader_free(s->reader);
     s->reader = NULL;
-    const piece *p = &s->pieces[s->cur];
+    if (s->chunks) s->chunks->cur = chunk_piece(s, s->cur);
+    const piece *p = cur_piece(s);
     if (p->ranged) {
         GN_TRY(gn__line_reader_open_range(s->paths[p->file], s->spec.max_line, p->begin, p->end, &s->reader));
         s->at_file_start = p->begin <= p->data_start;
@@ -179,7 +202,7 @@ static int detect(gn_source *s) {
         return gn__parser_new(&s->spec, &s->parser);
     }
     return gn__fail(GN_EPARSE, "%s: no data lines: cannot detect the format (give --format)",
-                    s->paths[s->pieces[s->cur].file]);
+                    s->paths[cur_piece(s)->file]);
 }
 
 /* Offset of the first data line of a plain file (its size if none), for range parts. */
@@ -306,6 +329,159 @@ fail:
     return st;
 }
 
+/* ---- --shuffle: chunks in a seeded order ---------------------------------------------------- */
+
+#define CHUNK_MIN_BYTES ((uint64_t)16 << 10)  /* a chunk costs an open and a seek: not smaller */
+#define CHUNK_MAX_COUNT ((uint64_t)1 << 32)   /* chunks of the whole input, at most */
+#define ESTIMATE_LINES 4096                   /* data lines sampled for the bytes per example */
+
+/* 1 if path is a regular file that starts with the gzip or zstd magic bytes. */
+static int is_compressed(const char *path) {
+    unsigned char head[4] = {0};
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return 0;
+    ssize_t got = pread(fd, head, 4, 0);
+    close(fd);
+    return (got >= 2 && head[0] == 0x1f && head[1] == 0x8b) ||
+           (got >= 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd);
+}
+
+/* The piece of chunk c (an index into all the chunks, in file order). */
+static piece chunk_of(const gn_source *s, uint64_t c) {
+    const chunking *k = s->chunks;
+    size_t lo = 0, hi = s->npaths; /* the file lo with first[lo] <= c < first[lo + 1] */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (k->first[mid] <= c) lo = mid;
+        else hi = mid;
+    }
+    if (k->whole[lo]) return (piece){lo, 0, UINT64_MAX, 0, 0};
+    uint64_t j = c - k->first[lo];
+    uint64_t end = c + 1 == k->first[lo + 1] ? UINT64_MAX : (j + 1) * k->chunk_bytes;
+    return (piece){lo, j * k->chunk_bytes, end, k->data_start[lo], 1};
+}
+
+/* The piece at position pos of this part's share of the pass: its position pos * nparts + part
+ * in the pass's permutation of all the chunks. */
+static piece chunk_piece(const gn_source *s, size_t pos) {
+    const chunking *k = s->chunks;
+    uint64_t g = (uint64_t)pos * k->nparts + k->part;
+    return chunk_of(s, gn__permute_index(g, k->nchunks, k->key));
+}
+
+/* Sets up pass `pass`: this part's chunks, their size; then starts from the first. */
+static int chunks_start_pass(gn_source *s, uint32_t pass) {
+    chunking *k = s->chunks;
+    k->key = gn__permute_key(k->seed, pass);
+    s->npieces = k->nchunks > k->part ? (size_t)((k->nchunks - k->part - 1) / k->nparts + 1) : 0;
+    s->bytes_total = 0;
+    for (size_t i = 0; i < s->npieces; i++) {
+        piece p = chunk_piece(s, i);
+        if (k->whole[p.file] && k->size[p.file] == 0) { /* not a regular file: size unknown */
+            s->bytes_total = 0;
+            break;
+        }
+        s->bytes_total += piece_size(s, &p, k->size[p.file]);
+    }
+    s->cur = 0;
+    s->bytes_before = 0;
+    s->pending = NULL;
+    gn__line_reader_free(s->reader);
+    s->reader = NULL;
+    return s->npieces > 0 ? open_piece(s) : GN_OK;
+}
+
+/* Bytes per data line, from up to ESTIMATE_LINES data lines of the first plain file with data
+ * (the same for every part and rank); 0 if there is none. */
+static int estimate_line_bytes(const gn_source *s, uint64_t *out) {
+    const chunking *k = s->chunks;
+    *out = 0;
+    for (size_t i = 0; i < s->npaths; i++) {
+        if (k->whole[i] || k->data_start[i] >= k->size[i]) continue;
+        gn_line_reader *r;
+        GN_TRY(gn__line_reader_open_range(s->paths[i], s->spec.max_line, k->data_start[i], UINT64_MAX, &r));
+        const char *line;
+        size_t len;
+        uint64_t n = 0, first = UINT64_MAX, last_end = 0;
+        int st;
+        while (n < ESTIMATE_LINES && ((st = gn__line_reader_next(r, &line, &len)) == GN_OK || st == GN_ELIMIT)) {
+            if (st != GN_OK) continue;
+            uint64_t off = gn__line_reader_offset(r);
+            if (first == UINT64_MAX) first = off;
+            last_end = off + len + 1;
+            n++;
+        }
+        gn__line_reader_free(r);
+        if (n > 0) {
+            *out = (last_end - first + n - 1) / n;
+            return GN_OK;
+        }
+    }
+    return GN_OK;
+}
+
+int gn__source_open_shuffled(const gn_data_spec *spec, const char *const *paths, size_t npaths, uint32_t part,
+                             uint32_t nparts, uint64_t seed, size_t chunk_examples, gn_source **out) {
+    if (nparts == 0 || part >= nparts)
+        return gn__fail(GN_EINVAL, "part %u of %u does not exist", (unsigned)part, (unsigned)nparts);
+    gn_source *s;
+    GN_TRY(gn__source_open(spec, NULL, paths, npaths, &s));
+    int st;
+    chunking *k = NULL;
+    if (s->has_stdin) {
+        st = gn__fail(GN_EINVAL, "stdin ('-') cannot be read in a shuffled order: give files");
+        goto fail;
+    }
+    if ((st = gn__source_resolve(s)) != GN_OK) goto fail;
+    if (!(k = s->chunks = calloc(1, sizeof *k))) { st = gn__fail(GN_ENOMEM, "out of memory"); goto fail; }
+    k->seed = seed;
+    k->part = part;
+    k->nparts = nparts;
+    k->first = calloc(npaths + 1, sizeof *k->first);
+    k->size = calloc(npaths, sizeof *k->size);
+    k->data_start = calloc(npaths, sizeof *k->data_start);
+    k->whole = calloc(npaths, sizeof *k->whole);
+    if (!k->first || !k->size || !k->data_start || !k->whole) { st = gn__fail(GN_ENOMEM, "out of memory"); goto fail; }
+    uint64_t plain_bytes = 0;
+    for (size_t i = 0; i < npaths; i++) {
+        struct stat sb;
+        if (stat(paths[i], &sb) != 0) {
+            st = gn__fail(GN_EIO, "%s: cannot open: %s", paths[i], GN_ERRNO_TEXT(errno));
+            goto fail;
+        }
+        k->size[i] = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+        k->whole[i] = !S_ISREG(sb.st_mode) || is_compressed(paths[i]);
+        if (k->whole[i] || k->size[i] == 0) continue;
+        plain_bytes += k->size[i];
+        if ((st = find_data_start(s, i, &k->data_start[i])) != GN_OK) goto fail;
+    }
+    /* a buffer-full should mix many chunks from all over the input: a chunk is about
+     * chunk_examples examples' worth of bytes */
+    uint64_t line_bytes;
+    if ((st = estimate_line_bytes(s, &line_bytes)) != GN_OK) goto fail;
+    k->chunk_bytes = line_bytes * (chunk_examples ? chunk_examples : 1);
+    if (k->chunk_bytes < CHUNK_MIN_BYTES) k->chunk_bytes = CHUNK_MIN_BYTES;
+    if (plain_bytes / k->chunk_bytes >= CHUNK_MAX_COUNT) k->chunk_bytes = plain_bytes / (CHUNK_MAX_COUNT - 1) + 1;
+    for (size_t i = 0; i < npaths; i++) {
+        uint64_t n = k->whole[i] ? 1 : (k->size[i] + k->chunk_bytes - 1) / k->chunk_bytes;
+        k->first[i + 1] = k->first[i] + n;
+    }
+    k->nchunks = k->first[npaths];
+    if ((st = chunks_start_pass(s, 1)) != GN_OK) goto fail;
+    *out = s;
+    return GN_OK;
+fail:
+    gn__source_free(s);
+    return st;
+}
+
+int gn__source_rewind_pass(gn_source *s, uint32_t pass) {
+    if (!s->chunks) return gn__source_rewind(s);
+    return chunks_start_pass(s, pass);
+}
+
+uint64_t gn__source_chunk_bytes(const gn_source *s) { return s->chunks ? s->chunks->chunk_bytes : 0; }
+
 int gn__source_resolve(gn_source *s) {
     if (!s->reader) return GN_OK;
     if (!s->parser) GN_TRY(detect(s));
@@ -345,7 +521,7 @@ int gn__source_next_line(gn_source *s, const char **line_out, size_t *len_out, g
         } else {
             st = gn__line_reader_next(s->reader, &line, &len);
             if (st == GN_EOF) {
-                const piece *p = &s->pieces[s->cur];
+                const piece *p = cur_piece(s);
                 uint64_t done = gn__line_reader_bytes_read(s->reader);
                 uint64_t fsz = gn__line_reader_file_size(s->reader);
                 s->bytes_before += p->ranged ? piece_size(s, p, fsz) : done;
@@ -375,9 +551,9 @@ int gn__source_next_line(gn_source *s, const char **line_out, size_t *len_out, g
                                 (unsigned long long)line_no(s), why);
             if (h == 1) continue;
         }
-        where->file = s->pieces[s->cur].file;
+        where->file = cur_piece(s)->file;
         where->key = ((uint64_t)where->file << 40) ^ gn__line_reader_offset(s->reader);
-        where->lineno = s->pieces[s->cur].ranged ? 0 : gn__line_reader_lineno(s->reader);
+        where->lineno = cur_piece(s)->ranged ? 0 : gn__line_reader_lineno(s->reader);
         *line_out = line;
         *len_out = len;
         return GN_OK;
@@ -411,7 +587,7 @@ int gn__source_next(gn_source *s, gn_batch *b, size_t max) {
 
 uint64_t gn__source_last_key(const gn_source *s) {
     if (!s->reader) return UINT64_MAX;
-    return ((uint64_t)s->pieces[s->cur].file << 40) ^ gn__line_reader_offset(s->reader);
+    return ((uint64_t)cur_piece(s)->file << 40) ^ gn__line_reader_offset(s->reader);
 }
 
 const char *gn__source_path(const gn_source *s, size_t file) {
@@ -449,7 +625,7 @@ uint64_t gn__source_lines(const gn_source *s) { return s->lines; }
 uint64_t gn__source_bytes_done(const gn_source *s) {
     uint64_t cur = 0;
     if (s->reader) {
-        const piece *p = &s->pieces[s->cur];
+        const piece *p = cur_piece(s);
         uint64_t r = gn__line_reader_bytes_read(s->reader);
         if (p->ranged) {
             uint64_t sz = piece_size(s, p, gn__line_reader_file_size(s->reader));
@@ -473,5 +649,12 @@ void gn__source_free(gn_source *s) {
         for (size_t i = 0; i < s->npaths; i++) free(s->paths[i]);
     free(s->paths);
     free(s->pieces);
+    if (s->chunks) {
+        free(s->chunks->first);
+        free(s->chunks->size);
+        free(s->chunks->data_start);
+        free(s->chunks->whole);
+        free(s->chunks);
+    }
     free(s);
 }

@@ -26,6 +26,20 @@ int gn__source_open(const gn_data_spec *spec, const gn_parser *parser, const cha
  * that cannot be split goes whole to one part. Implemented in io/source.c. */
 int gn__source_open_part(const gn_data_spec *spec, const gn_parser *parser, const char *const *paths,
                          size_t npaths, uint32_t part, uint32_t nparts, gn_source **out);
+/* For --shuffle: opens part `part` of `nparts` of the input read in a seeded random order. The
+ * plain files are cut into chunks of about chunk_examples examples' worth of bytes (estimated from
+ * the first data lines; byte ranges whose lines are never split, as for parts); a compressed file
+ * or one that is not a regular file is one chunk. Each pass permutes all the chunks with
+ * gn__permute_index (seeded by seed and the pass) and deals position g to part g mod nparts, so
+ * the parts together hold every example exactly once per pass, with the keys of a sequential
+ * read, and the order depends only on seed, the pass, nparts and the input. Opens at pass 1;
+ * gn__source_rewind_pass starts another. Memory: one reader and a few words per file. Not stdin. */
+int gn__source_open_shuffled(const gn_data_spec *spec, const char *const *paths, size_t npaths, uint32_t part,
+                             uint32_t nparts, uint64_t seed, size_t chunk_examples, gn_source **out);
+/* Starts pass `pass` (1-based): a shuffled source takes that pass's order; any other rewinds. */
+int gn__source_rewind_pass(gn_source *s, uint32_t pass);
+/* The chunk size of a shuffled source in bytes (0 for any other), for tests and reports. */
+uint64_t gn__source_chunk_bytes(const gn_source *s);
 /* Resolves the format (detection) and the CSV columns/header from the first data line, without
  * consuming an example; afterwards gn__source_spec/gn__source_parser are final. Optional:
  * gn__source_next does it too. */

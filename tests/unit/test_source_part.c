@@ -1,7 +1,9 @@
 /* test_source_part.c: gn__source_open_part (io/source.c) and byte-range line readers
  * (io/linereader.c): for nparts 1..7 the parts together hold exactly the examples of a
  * sequential read, with identical keys, labels and features; over LIBSVM with comments and
- * blank lines, CSV with a header, several files, and gzip (which goes whole to one part). */
+ * blank lines, CSV with a header, several files, and gzip (which goes whole to one part).
+ * gn__source_open_shuffled (--shuffle) likewise, for every pass, and its order is shuffled,
+ * changes with the pass and the seed, and is the same for the same seed, pass and nparts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -261,6 +263,171 @@ static void test_bad_part(void **state) {
     assert_int_equal(gn__source_open_part(&spec, NULL, paths, 1, 0, 2, &s), GN_EIO);
 }
 
+/* ---- --shuffle: chunks in a seeded order ---- */
+
+/* Reads pass `pass` of every part of a shuffled source (opened with seed) into rs, part after
+ * part; part 0's source is rewound to the pass twice, which must give the same order. */
+static void read_shuffled(const gn_data_spec *spec, const char *const *paths, size_t npaths, uint32_t nparts,
+                          uint64_t seed, uint32_t pass, size_t chunk_examples, recs *rs) {
+    for (uint32_t p = 0; p < nparts; p++) {
+        gn_source *s;
+        int st = gn__source_open_shuffled(spec, paths, npaths, p, nparts, seed, chunk_examples, &s);
+        if (st != GN_OK) fail_msg("open_shuffled %u/%u: %s", p, nparts, gn_last_error());
+        if (pass != 1) assert_int_equal(gn__source_rewind_pass(s, pass), GN_OK);
+        size_t before = rs->n;
+        read_all(s, rs);
+        if (p == 0) { /* again: the same order (resume re-reads a pass) */
+            recs again = {0};
+            assert_int_equal(gn__source_rewind_pass(s, pass), GN_OK);
+            read_all(s, &again);
+            assert_int_equal(again.n, rs->n - before);
+            for (size_t i = 0; i < again.n; i++) assert_true(again.r[i].key == rs->r[before + i].key);
+            free(again.r);
+        }
+        gn__source_free(s);
+    }
+}
+
+static void assert_same_set(recs *got, const recs *whole) {
+    assert_int_equal(got->n, whole->n);
+    qsort(got->r, got->n, sizeof *got->r, by_key);
+    for (size_t i = 0; i < whole->n; i++) {
+        assert_true(got->r[i].key == whole->r[i].key);
+        assert_true(got->r[i].label == whole->r[i].label);
+        assert_true(got->r[i].nnz == whole->r[i].nnz);
+        assert_true(got->r[i].fsum == whole->r[i].fsum);
+    }
+}
+
+static size_t keys_in_order(const recs *rs) {
+    size_t n = 0;
+    for (size_t i = 1; i < rs->n; i++) n += rs->r[i].key > rs->r[i - 1].key;
+    return n;
+}
+
+static int same_order(const recs *a, const recs *b) {
+    if (a->n != b->n) return 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->r[i].key != b->r[i].key) return 0;
+    return 1;
+}
+
+/* The parts of every pass hold exactly the examples of a sequential read; the order is shuffled
+ * (by chunks: most neighbours stay in key order), differs between passes and seeds, and is the
+ * same for the same seed and pass. */
+static void check_shuffled(const gn_data_spec *spec, const char *const *paths, size_t npaths, size_t expect_n,
+                           size_t chunk_examples) {
+    gn_source *s;
+    recs whole = {0};
+    assert_int_equal(gn__source_open(spec, NULL, paths, npaths, &s), GN_OK);
+    read_all(s, &whole);
+    gn__source_free(s);
+    assert_int_equal(whole.n, expect_n);
+    qsort(whole.r, whole.n, sizeof *whole.r, by_key);
+    for (uint32_t nparts = 1; nparts <= 5; nparts += 2) {
+        recs p1 = {0}, p1b = {0}, p2 = {0}, other = {0};
+        read_shuffled(spec, paths, npaths, nparts, 42, 1, chunk_examples, &p1);
+        read_shuffled(spec, paths, npaths, nparts, 42, 1, chunk_examples, &p1b);
+        read_shuffled(spec, paths, npaths, nparts, 42, 2, chunk_examples, &p2);
+        read_shuffled(spec, paths, npaths, nparts, 43, 1, chunk_examples, &other);
+        assert_true(same_order(&p1, &p1b));   /* deterministic */
+        assert_false(same_order(&p1, &p2));   /* another pass, another order */
+        assert_false(same_order(&p1, &other)); /* another seed, another order */
+        size_t in_order = keys_in_order(&p1);
+        if (in_order == p1.n - 1) fail_msg("nparts %u: pass 1 is in file order", nparts);
+        assert_same_set(&p1, &whole);
+        assert_same_set(&p1b, &whole);
+        assert_same_set(&p2, &whole);
+        assert_same_set(&other, &whole);
+        free(p1.r);
+        free(p1b.r);
+        free(p2.r);
+        free(other.r);
+    }
+    free(whole.r);
+}
+
+static void test_shuffled_libsvm(void **state) {
+    (void)state;
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    char *a = write_libsvm(20000, 21, 0); /* about 40 chunks of the 16 KiB minimum */
+    const char *paths[] = {a};
+    check_shuffled(&spec, paths, 1, 20000, 1);
+    /* the chunk size follows the example count asked for, from the bytes per line */
+    gn_source *s;
+    assert_int_equal(gn__source_open_shuffled(&spec, paths, 1, 0, 1, 1, 1, &s), GN_OK);
+    assert_int_equal(gn__source_chunk_bytes(s), 16 << 10);
+    gn__source_free(s);
+    assert_int_equal(gn__source_open_shuffled(&spec, paths, 1, 0, 1, 1, 10000, &s), GN_OK);
+    uint64_t cb = gn__source_chunk_bytes(s);
+    FILE *f = fopen(a, "r");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    uint64_t size = (uint64_t)ftell(f);
+    fclose(f);
+    if (cb < size / 2 * 8 / 10 || cb > size / 2 * 12 / 10) /* 10000 of 20000 lines: half the file */
+        fail_msg("chunk of %llu bytes for 10000 of 20000 lines in %llu bytes", (unsigned long long)cb,
+                 (unsigned long long)size);
+    gn__source_free(s);
+    unlink(a);
+    free(a);
+}
+
+/* CSV with a header (read by the chunk at the file start only); several files, one gzip (read
+ * whole, as one chunk) and one empty. */
+static void test_shuffled_csv_and_files(void **state) {
+    (void)state;
+    char *path = temp_path(".csv");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "y,age,city,score\n");
+    for (int i = 0; i < 6000; i++)
+        fprintf(f, "%d,%d,%s,%d.%d\n", i % 3 == 0, 20 + i % 50, i % 4 ? "paris" : "rome", i, i % 7);
+    fclose(f);
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    snprintf(spec.label_col, sizeof spec.label_col, "y");
+    snprintf(spec.categorical, sizeof spec.categorical, "city");
+    const char *paths[] = {path};
+    check_shuffled(&spec, paths, 1, 6000, 1);
+    unlink(path);
+    free(path);
+
+    char *a = write_libsvm(9000, 31, 1), *b = write_libsvm(7000, 32, 1), *e = temp_path(".svm");
+    char *gz = temp_path(".svm.gz");
+    f = fopen(e, "w");
+    assert_non_null(f);
+    fclose(f);
+    gzFile out = gzopen(gz, "wb");
+    assert_non_null(out);
+    for (int i = 0; i < 500; i++) gzprintf(out, "%s 1:%d 2:0.5\n", i % 2 ? "+1" : "-1", i);
+    gzclose(out);
+    gn_data_spec_init(&spec);
+    const char *p4[] = {a, e, gz, b};
+    check_shuffled(&spec, p4, 4, 9000 + 500 + 7000, 1);
+    unlink(a);
+    unlink(b);
+    unlink(e);
+    unlink(gz);
+    free(a);
+    free(b);
+    free(e);
+    free(gz);
+}
+
+static void test_shuffled_refuses_stdin(void **state) {
+    (void)state;
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    spec.format = GN_FORMAT_LIBSVM;
+    const char *paths[] = {"-"};
+    gn_source *s;
+    assert_int_equal(gn__source_open_shuffled(&spec, paths, 1, 0, 1, 1, 100, &s), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "stdin"));
+    assert_int_equal(gn__source_open_shuffled(&spec, paths, 1, 1, 1, 1, 100, &s), GN_EINVAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_libsvm_one_file),
@@ -270,6 +437,9 @@ int main(void) {
         cmocka_unit_test(test_gzip_whole_to_one_part),
         cmocka_unit_test(test_error_names_whole_file_line),
         cmocka_unit_test(test_bad_part),
+        cmocka_unit_test(test_shuffled_libsvm),
+        cmocka_unit_test(test_shuffled_csv_and_files),
+        cmocka_unit_test(test_shuffled_refuses_stdin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
