@@ -168,8 +168,18 @@ static gn_status fill_zstd(gn_line_reader *r) {
     return GN_OK;
 }
 
+#define GN_LR_RANGE_SLACK ((size_t)16 << 10) /* read past a range's end, for its last line */
+
 static gn_status fill_plain(gn_line_reader *r) {
-    ssize_t got = read_some(r->fd, r->buf + r->len, r->cap - r->len);
+    size_t want = r->cap - r->len;
+    if (r->range_end != UINT64_MAX) {
+        /* a range reader reads little past its end: a short range of a big file (--shuffle reads
+         * many) should not cost a whole buffer */
+        uint64_t at = r->buf_offset + r->len;
+        uint64_t need = (r->range_end > at ? r->range_end - at : 0) + GN_LR_RANGE_SLACK;
+        if (need < want) want = (size_t)need;
+    }
+    ssize_t got = read_some(r->fd, r->buf + r->len, want);
     if (got < 0) return lr_read_error(r, errno);
     if (got == 0) r->eof = true;
     r->len += (size_t)got;
@@ -278,6 +288,12 @@ static gn_status read_head(gn_line_reader *r) {
     return GN_OK;
 }
 
+static int open_reader(const char *path, size_t max_line, uint64_t head_end, gn_line_reader **out);
+
+int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out) {
+    return open_reader(path, max_line, UINT64_MAX, out);
+}
+
 static gn_status start_decoder(gn_line_reader *r) {
     static const unsigned char gzip_magic[2] = {0x1f, 0x8b};
     static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
@@ -311,7 +327,8 @@ static gn_status start_decoder(gn_line_reader *r) {
     return GN_OK;
 }
 
-int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out) {
+/* Opens path; the first read (for the magic bytes) stops near head_end, as a range's reads do. */
+static int open_reader(const char *path, size_t max_line, uint64_t head_end, gn_line_reader **out) {
     char eb[128];
     gn_status st;
     if (!path || !out) return gn__fail(GN_EINVAL, "line reader: path and out are required");
@@ -356,7 +373,7 @@ int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out
 #endif
     }
 
-    r->range_end = UINT64_MAX;
+    r->range_end = head_end;
     r->cap = GN_LR_BUF_SIZE;
     r->buf = malloc(r->cap);
     if (!r->buf) {
@@ -365,6 +382,7 @@ int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out
     }
     st = read_head(r);
     if (st != GN_OK) goto fail;
+    r->range_end = UINT64_MAX;
     st = start_decoder(r);
     if (st != GN_OK) goto fail;
     *out = r;
@@ -379,7 +397,8 @@ int gn__line_reader_open_range(const char *path, size_t max_line, uint64_t begin
                                gn_line_reader **out) {
     char eb[128];
     gn_line_reader *r;
-    GN_TRY(gn__line_reader_open(path, max_line, &r));
+    /* the head read for the magic bytes need not be a whole buffer when the range starts later */
+    GN_TRY(open_reader(path, max_line, begin == 0 ? end : 0, &r));
     if (r->kind != LR_PLAIN || !r->own_fd || r->file_size == 0) {
         gn__line_reader_free(r);
         return gn__fail(GN_EINVAL, "%s: only a plain regular file can be read by byte ranges", path);
