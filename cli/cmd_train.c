@@ -7,8 +7,10 @@
 #include "cli.h"
 
 static void help(void) {
-    printf("usage: gannet train -d DATA... -m MODEL [flags]\n\n"
-           "Trains a model on DATA (files in order) and saves it atomically to MODEL.\n\n"
+    printf("usage: gannet train -d DATA... -m MODEL [flags]\n"
+           "       gannet train --cache FILE -m MODEL [flags]\n\n"
+           "Trains a model on DATA (files in order), or on a cache alone, and saves it atomically to\n"
+           "MODEL.\n\n"
            "  -m, --model FILE        where to save the model (required)\n"
            "  --test FILE...          evaluate on these files after training and print the metrics\n"
            "  --json                  print a JSON summary on stdout\n"
@@ -16,8 +18,11 @@ static void help(void) {
            "  --quiet                 no progress line\n"
            "  --log-json FILE         append progress reports as JSON lines to FILE\n"
            "  --cache FILE            read examples from this binary cache; it is made from DATA first\n"
-           "                          when missing or stale (see gannet cache)\n"
-           "  --shuffle               shuffle examples within a bounded buffer (seeded by --seed)\n"
+           "                          when missing or stale (see gannet cache); without -d the cache\n"
+           "                          is the data, and data flags given must agree with it\n"
+           "  --shuffle               read plain files in chunks and caches in blocks in a random\n"
+           "                          order (seeded by --seed, new each pass), and shuffle examples\n"
+           "                          within a bounded buffer; gzip/zstd/stdin: the buffer only\n"
            "  --shuffle-buffer N      examples in that buffer (default 65536)\n"
            "  --checkpoint FILE       save the run to FILE (atomically) as it goes, every\n"
            "                          --checkpoint-every (which it needs)\n"
@@ -111,7 +116,7 @@ int cmd_train(int argc, char **argv) {
             goto out;
         }
     }
-    if (!nfiles) { cli_usage_error("train", "no data: give -d FILE..."); goto out; }
+    if (!nfiles && !opts.cache_path) { cli_usage_error("train", "no data: give -d FILE... or --cache FILE"); goto out; }
     if (!model_path) { cli_usage_error("train", "no model path: give -m MODEL"); goto out; }
     int st;
     if ((st = gn_data_spec_check(&spec)) != GN_OK || (st = gn_train_options_check(&opts)) != GN_OK) {

@@ -50,8 +50,10 @@ typedef struct gn_train_options {
     uint32_t max_iter;       /* default 500 */
     int warm_start_online;   /* 1: one online pass before the batch solver */
     /* scale (online optimizers): cache, shuffling, checkpoints. Strings are borrowed. */
-    const char *cache_path;  /* binary cache: made from the files when missing or stale, then read */
-    int shuffle;             /* 1: shuffle examples within a bounded buffer (seeded) */
+    const char *cache_path;  /* binary cache: made from the files when missing or stale, then read;
+                                without files, the cache alone is the data */
+    int shuffle;             /* 1: read plain files by chunks and the cache by blocks in a seeded
+                                order per pass, and shuffle examples within a bounded buffer */
     uint32_t shuffle_buffer; /* examples in that buffer; 0 = 65536 */
     const char *checkpoint_path;   /* save the run here (atomically) every ... */
     uint64_t checkpoint_examples;  /* ... this many examples, or */
@@ -87,6 +89,9 @@ typedef struct gn_train_summary {
 } gn_train_summary;
 
 /* Trains on the files in order ("-" is stdin). spec->label_kind is set from the loss.
+ * With opts->cache_path and npaths == 0 (paths may then be NULL), the cache alone is the data:
+ * it must exist, and the fields of spec other than their defaults must agree with the spec it
+ * was made with (GN_EINVAL naming the field otherwise; skip_bad and max_line are not checked).
  * On success *out is a new model owned by the caller. progress may be NULL. */
 int gn_train(const gn_train_options *opts, const gn_data_spec *spec, const char *const *paths,
              size_t npaths, gn_progress_fn progress, void *user, gn_model **out,

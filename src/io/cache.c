@@ -445,6 +445,23 @@ int gn__cache_check(const char *path, const gn_data_spec *spec, const char *cons
     return st;
 }
 
+/* The resolved spec and a parser holding the CSV columns, from the header of an open cache. */
+static int header_spec(gn_cache_reader *r, gn_data_spec *resolved, gn_parser **parser) {
+    gn_data_spec s;
+    int st = gn__spec_from_json(json_object_get(r->hdr, "spec"), &s);
+    gn_parser *p = NULL;
+    if (st == GN_OK) st = gn__parser_new(&s, &p);
+    json_t *cols = json_object_get(r->hdr, "columns");
+    if (st == GN_OK && json_is_array(cols)) st = gn__parser_load_columns(p, cols);
+    if (st != GN_OK) {
+        gn__parser_free(p);
+        return gn__fail_prefix(st, "%s: cache header", r->path);
+    }
+    *resolved = s;
+    *parser = p;
+    return GN_OK;
+}
+
 int gn__cache_ensure(const char *path, const gn_data_spec *spec, const char *const *paths, size_t npaths,
                      size_t batch_size, gn_data_spec *resolved, gn_parser **parser) {
     (void)batch_size;
@@ -469,21 +486,98 @@ int gn__cache_ensure(const char *path, const gn_data_spec *spec, const char *con
             return st;
         }
     }
-    gn_data_spec s;
-    st = gn__spec_from_json(json_object_get(r->hdr, "spec"), &s);
-    gn_parser *p = NULL;
-    if (st == GN_OK) st = gn__parser_new(&s, &p);
-    json_t *cols = json_object_get(r->hdr, "columns");
-    if (st == GN_OK && json_is_array(cols)) st = gn__parser_load_columns(p, cols);
+    st = header_spec(r, resolved, parser);
     gn__cache_close(r);
-    if (st != GN_OK) {
-        gn__parser_free(p);
-        return gn__fail_prefix(st, "%s: cache header", path);
+    if (st == GN_OK) resolved->skip_bad = spec->skip_bad;
+    return st;
+}
+
+/* Keys of a spec that only matter while text is parsed: never checked against a cache. */
+static int parse_only_key(const char *key) { return !strcmp(key, "skip_bad") || !strcmp(key, "max_line"); }
+
+/* The data flags given with a cache alone must agree with it: each spec field set to other than
+ * its default must equal the cache's, as requested when it was made or as resolved (--format csv
+ * agrees with a cache whose format was detected as csv); the label kind (from --loss) must equal
+ * the cache's. A field at its default value cannot be told from one not given: the cache's
+ * holds. */
+static int check_alone_spec(gn_cache_reader *r, const gn_data_spec *spec) {
+    gn_data_spec def;
+    gn_data_spec_init(&def);
+    def.label_kind = spec->label_kind;
+    json_t *given = gn__spec_to_json(spec), *dflt = gn__spec_to_json(&def);
+    json_t *req = json_object_get(r->hdr, "request"), *res = json_object_get(r->hdr, "spec");
+    int st = GN_OK;
+    if (!given || !dflt) {
+        st = gn__fail(GN_ENOMEM, "out of memory");
+        goto done;
     }
-    s.skip_bad = spec->skip_bad;
-    *resolved = s;
-    *parser = p;
+    if (!json_equal(json_object_get(given, "label_kind"), json_object_get(res, "label_kind"))) {
+        const char *kind = json_string_value(json_object_get(res, "label_kind"));
+        const char *want = json_string_value(json_object_get(given, "label_kind"));
+        st = gn__fail(GN_EINVAL, "%s: the cache holds %s labels and this --loss needs %s labels: make it again "
+                                 "with -d DATA and this --loss", r->path, kind ? kind : "other", want ? want : "other");
+        goto done;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(given, key, value) {
+        if (parse_only_key(key) || json_equal(value, json_object_get(dflt, key))) continue;
+        if (json_equal(value, json_object_get(req, key)) || json_equal(value, json_object_get(res, key))) continue;
+        char *a = json_dumps(value, JSON_ENCODE_ANY), *b = json_dumps(json_object_get(res, key), JSON_ENCODE_ANY);
+        st = gn__fail(GN_EINVAL, "%s: the data flags contradict the cache: %s is %s here and %s in the cache "
+                                 "(without -d the cache is the data: leave the flag out, or give -d DATA to "
+                                 "make the cache again)", r->path, key, a ? a : "?", b ? b : "?");
+        free(a);
+        free(b);
+        goto done;
+    }
+done:
+    json_decref(given);
+    json_decref(dflt);
+    return st;
+}
+
+/* The source paths recorded in the header, as one allocation: the pointers, then the strings. */
+static int header_files(gn_cache_reader *r, char ***files, size_t *nfiles) {
+    json_t *fs = json_object_get(r->hdr, "files");
+    size_t n = json_array_size(fs), bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = json_string_value(json_object_get(json_array_get(fs, i), "path"));
+        if (!p) return gn__fail(GN_EFORMAT, "%s: corrupt cache header (files)", r->path);
+        bytes += strlen(p) + 1;
+    }
+    if (n == 0) return gn__fail(GN_EFORMAT, "%s: corrupt cache header (no files)", r->path);
+    char **out = malloc(n * sizeof *out + bytes);
+    if (!out) return gn__fail(GN_ENOMEM, "out of memory");
+    char *at = (char *)(out + n);
+    for (size_t i = 0; i < n; i++) {
+        const char *p = json_string_value(json_object_get(json_array_get(fs, i), "path"));
+        size_t len = strlen(p) + 1;
+        memcpy(at, p, len);
+        out[i] = at;
+        at += len;
+    }
+    *files = out;
+    *nfiles = n;
     return GN_OK;
+}
+
+int gn__cache_open_alone(const char *path, const gn_data_spec *spec, gn_data_spec *resolved, gn_parser **parser,
+                         char ***files, size_t *nfiles) {
+    gn_cache_reader *r = NULL;
+    int st = open_file(path, &r);
+    if (st != GN_OK) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", gn_last_error());
+        return gn__fail(st == GN_ESTALE ? GN_EIO : st, "%s (without -d DATA the cache is the data: give -d DATA "
+                        "to make it)", why);
+    }
+    st = check_alone_spec(r, spec);
+    if (st == GN_OK) st = header_files(r, files, nfiles);
+    if (st == GN_OK && (st = header_spec(r, resolved, parser)) != GN_OK) free(*files);
+    gn__cache_close(r);
+    if (st == GN_OK) resolved->skip_bad = spec->skip_bad;
+    return st;
 }
 
 /* ---- reading ------------------------------------------------------------------------------- */

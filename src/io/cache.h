@@ -40,6 +40,17 @@ int gn__cache_check(const char *path, const gn_data_spec *spec, const char *cons
 int gn__cache_ensure(const char *path, const gn_data_spec *spec, const char *const *paths, size_t npaths,
                      size_t batch_size, gn_data_spec *resolved, gn_parser **parser);
 
+/* For `train --cache FILE` without data files: the cache is the data. It cannot be rebuilt, so
+ * a missing (GN_EIO), truncated or corrupt cache is an error that says -d DATA makes it. The
+ * data flags in spec must agree with the cache (GN_EINVAL naming the field otherwise): every
+ * field other than its default equals the cache's as requested or as resolved, and the label
+ * kind (from the loss) equals the cache's; skip_bad and max_line are not checked (they only
+ * matter when text is parsed). Returns the resolved spec, a parser holding the CSV columns
+ * (owned by the caller) and the source files recorded in the cache (*files: *nfiles paths in
+ * one allocation that the caller frees with free()). Blocks are checked as they are read. */
+int gn__cache_open_alone(const char *path, const gn_data_spec *spec, gn_data_spec *resolved, gn_parser **parser,
+                         char ***files, size_t *nfiles);
+
 /* Opens part `part` of `nparts` of a cache (blocks dealt out in turn). Checks the header and
  * the trailer; each block's checksum is checked as it is read. */
 int gn__cache_open_part(const char *path, uint32_t part, uint32_t nparts, gn_cache_reader **out);

@@ -485,6 +485,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     const char *cache_path = NULL;
     gn_data_spec cspec;        /* the resolved spec (from the text, or stored in the cache) */
     gn_parser *cparser = NULL; /* for CSV column names in the model */
+    char **cache_files = NULL; /* a cache alone: the files it was made from (for metadata) */
 
     c.ws = calloc(T, sizeof *c.ws);
     c.ls = calloc(T, sizeof *c.ls);
@@ -499,8 +500,16 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     }
 
     /* --cache: make it first when missing or stale (a sequential pass over the text), then every
-     * pass reads it. */
-    if (o->cache_path && o->cache_path[0]) {
+     * pass reads it. Without files the cache is the data: it must exist and agree with the data
+     * flags, and the model and checkpoints name the files it was made from. */
+    if (o->cache_path && o->cache_path[0] && npaths == 0) {
+        if ((st = gn__cache_open_alone(o->cache_path, spec, &cspec, &cparser, &cache_files, &npaths)) != GN_OK)
+            goto done;
+        paths = (const char *const *)cache_files;
+        c.paths = paths;
+        c.npaths = npaths;
+        cache_path = o->cache_path;
+    } else if (o->cache_path && o->cache_path[0]) {
         if ((st = gn__cache_ensure(o->cache_path, spec, paths, npaths, o->batch_size, &cspec, &cparser)) != GN_OK)
             goto done;
         cache_path = o->cache_path;
@@ -732,6 +741,7 @@ done:
             gn__batch_free(&c.ws[t].b);
         }
     if (cache_path) gn__parser_free(cparser);
+    free(cache_files);
     gn__stream_free(c.stream); /* after the workers' feeds: it stops its reader first */
     free(c.ws);
     free(c.ls);

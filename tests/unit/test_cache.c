@@ -9,6 +9,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <limits.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -225,6 +226,59 @@ static void test_every_corruption_is_detected(void **state) {
     free(orig);
 }
 
+/* ---- a cache alone (train --cache without files) ---- */
+
+static void test_open_alone(void **state) {
+    (void)state;
+    build();
+    gn_data_spec given, resolved;
+    gn_parser *p = NULL;
+    char **files = NULL;
+    size_t nfiles = 0;
+    /* no data flags at all (defaults), the loss's label kind: the cache's spec */
+    gn_data_spec_init(&given);
+    given.label_kind = GN_LABEL_REAL;
+    assert_int_equal(gn__cache_open_alone(path_cache, &given, &resolved, &p, &files, &nfiles), GN_OK);
+    assert_int_equal(resolved.bits, 12);
+    assert_int_equal(resolved.format, GN_FORMAT_VW);
+    assert_int_equal(nfiles, 1);
+    char real[4096];
+    assert_non_null(realpath(path_data, real));
+    assert_string_equal(files[0], real);
+    gn__parser_free(p);
+    free(files);
+    /* flags that agree (and parse-only ones) are fine */
+    given.bits = 12;
+    given.format = GN_FORMAT_VW;
+    given.skip_bad = 1;
+    given.max_line = 4096;
+    assert_int_equal(gn__cache_open_alone(path_cache, &given, &resolved, &p, &files, &nfiles), GN_OK);
+    assert_int_equal(resolved.skip_bad, 1);
+    gn__parser_free(p);
+    free(files);
+    /* a contradiction names the field; nothing is returned */
+    given.bits = 13;
+    p = NULL;
+    files = NULL;
+    assert_int_equal(gn__cache_open_alone(path_cache, &given, &resolved, &p, &files, &nfiles), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "bits is 13 here and 12 in the cache"));
+    assert_null(p);
+    assert_null(files);
+    given.bits = 12;
+    given.bias = 0;
+    assert_int_equal(gn__cache_open_alone(path_cache, &given, &resolved, &p, &files, &nfiles), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "bias"));
+    given.bias = 1;
+    given.label_kind = GN_LABEL_BINARY;
+    assert_int_equal(gn__cache_open_alone(path_cache, &given, &resolved, &p, &files, &nfiles), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "real labels"));
+    /* missing: an I/O error that says how to make it */
+    given.label_kind = GN_LABEL_REAL;
+    assert_int_equal(gn__cache_open_alone("/tmp/gn_test_cache_missing.cache", &given, &resolved, &p, &files, &nfiles),
+                     GN_EIO);
+    assert_non_null(strstr(gn_last_error(), "give -d DATA"));
+}
+
 /* ---- --shuffle ---- */
 
 static char path_big[128], path_big_cache[128];
@@ -363,6 +417,7 @@ int main(void) {
         cmocka_unit_test(test_parts_cover_once),
         cmocka_unit_test(test_check_ties_to_source_and_flags),
         cmocka_unit_test(test_every_corruption_is_detected),
+        cmocka_unit_test(test_open_alone),
         cmocka_unit_test(test_shuffled_blocks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
