@@ -1,5 +1,6 @@
 /* io/source.c: reading a list of files (or one part of it) into batches (see source.h).
- * A source walks a list of pieces: whole files, or byte ranges of plain files for a part. The
+ * A source walks a list of pieces: whole files, or byte ranges of plain files for a part, or for
+ * --shuffle chunks (byte ranges) of all the files in a seeded order, computed as it goes. The
  * format and the CSV columns are resolved from the first data line of the first file before any
  * part starts, so every part parses exactly as a sequential read would, and every example keeps
  * the key (file index << 40) ^ (byte offset of its line) whatever the split. Leading blank and
