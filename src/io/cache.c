@@ -694,8 +694,11 @@ int gn__cache_open_shuffled(const char *path, uint32_t part, uint32_t nparts, ui
 
 size_t gn__cache_ways(const gn_cache_reader *r) { return r->nways; }
 
+/* Grows a block buffer to hold need bytes; at least a block's usual size plus a quarter, so that
+ * the blocks that follow (about BLOCK_RAW_TARGET each, a little more or less) rarely grow it. */
 static int grow(unsigned char **buf, size_t *cap, size_t need) {
     if (need <= *cap) return GN_OK;
+    if (need < BLOCK_RAW_TARGET + BLOCK_RAW_TARGET / 4) need = BLOCK_RAW_TARGET + BLOCK_RAW_TARGET / 4;
     unsigned char *p = realloc(*buf, need);
     if (!p) return gn__fail(GN_ENOMEM, "out of memory reading the cache");
     *buf = p;

@@ -288,10 +288,11 @@ static gn_status read_head(gn_line_reader *r) {
     return GN_OK;
 }
 
-static int open_reader(const char *path, size_t max_line, uint64_t head_end, gn_line_reader **out);
+static int open_reader(const char *path, size_t max_line, uint64_t head_end, gn_line_reader *donor,
+                       gn_line_reader **out);
 
 int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out) {
-    return open_reader(path, max_line, UINT64_MAX, out);
+    return open_reader(path, max_line, UINT64_MAX, NULL, out);
 }
 
 static gn_status start_decoder(gn_line_reader *r) {
@@ -327,18 +328,36 @@ static gn_status start_decoder(gn_line_reader *r) {
     return GN_OK;
 }
 
-/* Opens path; the first read (for the magic bytes) stops near head_end, as a range's reads do. */
-static int open_reader(const char *path, size_t max_line, uint64_t head_end, gn_line_reader **out) {
+/* Opens path; the first read (for the magic bytes) stops near head_end, as a range's reads do.
+ * A plain reader `donor` (may be NULL; taken over whatever happens) is reused with its buffer
+ * (and its path when the same), so reading many ranges allocates nothing per range. */
+static int open_reader(const char *path, size_t max_line, uint64_t head_end, gn_line_reader *donor,
+                       gn_line_reader **out) {
     char eb[128];
     gn_status st;
-    if (!path || !out) return gn__fail(GN_EINVAL, "line reader: path and out are required");
-    if (max_line == 0) return gn__fail(GN_EINVAL, "%s: max_line must be at least 1", path);
-
-    gn_line_reader *r = calloc(1, sizeof *r);
-    if (!r) return gn__fail(GN_ENOMEM, "%s: out of memory", path);
-    r->fd = -1;
+    if (!path || !out || max_line == 0) {
+        gn__line_reader_free(donor);
+        if (!path || !out) return gn__fail(GN_EINVAL, "line reader: path and out are required");
+        return gn__fail(GN_EINVAL, "%s: max_line must be at least 1", path);
+    }
     bool is_stdin = strcmp(path, "-") == 0;
-    r->path = strdup(is_stdin ? "<stdin>" : path);
+    gn_line_reader *r = NULL;
+    size_t donated_cap = 0;
+    if (donor && donor->kind == LR_PLAIN && donor->own_fd && donor->cap >= GN_LR_BUF_SIZE && !is_stdin) {
+        char *buf = donor->buf, *old_path = donor->path;
+        donated_cap = donor->cap;
+        if (donor->fd >= 0) close(donor->fd);
+        memset(donor, 0, sizeof *donor);
+        r = donor;
+        r->buf = buf; /* freed with r on any failure below */
+        if (strcmp(old_path, path) == 0) r->path = old_path;
+        else free(old_path);
+    } else {
+        gn__line_reader_free(donor);
+        if (!(r = calloc(1, sizeof *r))) return gn__fail(GN_ENOMEM, "%s: out of memory", path);
+    }
+    r->fd = -1;
+    if (!r->path) r->path = strdup(is_stdin ? "<stdin>" : path);
     if (!r->path) {
         st = gn__fail(GN_ENOMEM, "%s: out of memory", path);
         goto fail;
@@ -374,8 +393,8 @@ static int open_reader(const char *path, size_t max_line, uint64_t head_end, gn_
     }
 
     r->range_end = head_end;
-    r->cap = GN_LR_BUF_SIZE;
-    r->buf = malloc(r->cap);
+    r->cap = r->buf ? donated_cap : GN_LR_BUF_SIZE;
+    if (!r->buf) r->buf = malloc(r->cap);
     if (!r->buf) {
         st = gn__fail(GN_ENOMEM, "%s: out of memory", r->path);
         goto fail;
@@ -395,10 +414,15 @@ fail:
 
 int gn__line_reader_open_range(const char *path, size_t max_line, uint64_t begin, uint64_t end,
                                gn_line_reader **out) {
+    return gn__line_reader_reopen_range(NULL, path, max_line, begin, end, out);
+}
+
+int gn__line_reader_reopen_range(gn_line_reader *old, const char *path, size_t max_line, uint64_t begin,
+                                 uint64_t end, gn_line_reader **out) {
     char eb[128];
     gn_line_reader *r;
     /* the head read for the magic bytes need not be a whole buffer when the range starts later */
-    GN_TRY(open_reader(path, max_line, begin == 0 ? end : 0, &r));
+    GN_TRY(open_reader(path, max_line, begin == 0 ? end : 0, old, &r));
     if (r->kind != LR_PLAIN || !r->own_fd || r->file_size == 0) {
         gn__line_reader_free(r);
         return gn__fail(GN_EINVAL, "%s: only a plain regular file can be read by byte ranges", path);

@@ -22,6 +22,11 @@ int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out
  * file (those cannot be split). */
 int gn__line_reader_open_range(const char *path, size_t max_line, uint64_t begin, uint64_t end,
                                gn_line_reader **out);
+/* Like gn__line_reader_open_range, taking over the data buffer of `old` (a reader that is done
+ * with; it is freed in any case; NULL is fine): a source that reads many short ranges (--shuffle)
+ * then allocates no new buffer per range. */
+int gn__line_reader_reopen_range(gn_line_reader *old, const char *path, size_t max_line, uint64_t begin,
+                                 uint64_t end, gn_line_reader **out);
 /* Next line, without its '\n' (and without a '\r' before it). *line stays valid until the next
  * call. Returns GN_OK, GN_EOF at the end, or an error (GN_EIO, GN_EFORMAT for a truncated or
  * corrupt compressed stream, GN_ELIMIT for a line over max_line) with a message naming the file

@@ -48,6 +48,7 @@ struct gn_source {
     size_t npieces;
     size_t cur;              /* index of the open piece */
     gn_line_reader *reader;  /* NULL between pieces */
+    gn_line_reader *spare;   /* the last piece's reader: the next range takes its buffer */
     gn_parser *parser;       /* NULL until the format is known */
     int at_file_start;       /* still among the file's leading blank/comment lines */
     const char *pending;     /* a line read for detection, not yet parsed */
@@ -71,13 +72,23 @@ static int is_blank_or_comment(const char *line, size_t len) {
     return i == len || line[i] == '#';
 }
 
-static int open_piece(gn_source *s) {
-    gn__line_reader_free(s->reader);
+/* Puts the open reader aside (the next range reuses its buffer: --shuffle reads many chunks). */
+static void drop_reader(gn_source *s) {
+    if (!s->reader) return;
+    gn__line_reader_free(s->spare);
+    s->spare = s->reader;
     s->reader = NULL;
+}
+
+static int open_piece(gn_source *s) {
+    drop_reader(s);
     if (s->chunks) s->chunks->cur = chunk_piece(s, s->cur);
     const piece *p = cur_piece(s);
     if (p->ranged) {
-        GN_TRY(gn__line_reader_open_range(s->paths[p->file], s->spec.max_line, p->begin, p->end, &s->reader));
+        gn_line_reader *old = s->spare;
+        s->spare = NULL;
+        GN_TRY(gn__line_reader_reopen_range(old, s->paths[p->file], s->spec.max_line, p->begin, p->end,
+                                            &s->reader));
         s->at_file_start = p->begin <= p->data_start;
     } else {
         GN_TRY(gn__line_reader_open(s->paths[p->file], s->spec.max_line, &s->reader));
@@ -387,8 +398,7 @@ static int chunks_start_pass(gn_source *s, uint32_t pass) {
     s->cur = 0;
     s->bytes_before = 0;
     s->pending = NULL;
-    gn__line_reader_free(s->reader);
-    s->reader = NULL;
+    drop_reader(s);
     return s->npieces > 0 ? open_piece(s) : GN_OK;
 }
 
@@ -526,8 +536,7 @@ int gn__source_next_line(gn_source *s, const char **line_out, size_t *len_out, g
                 uint64_t done = gn__line_reader_bytes_read(s->reader);
                 uint64_t fsz = gn__line_reader_file_size(s->reader);
                 s->bytes_before += p->ranged ? piece_size(s, p, fsz) : done;
-                gn__line_reader_free(s->reader);
-                s->reader = NULL;
+                drop_reader(s);
                 if (s->cur + 1 < s->npieces) {
                     s->cur++;
                     GN_TRY(open_piece(s));
@@ -645,6 +654,7 @@ gn_parser *gn__source_parser(gn_source *s) { return s->parser; }
 void gn__source_free(gn_source *s) {
     if (!s) return;
     gn__line_reader_free(s->reader);
+    gn__line_reader_free(s->spare);
     gn__parser_free(s->parser);
     if (s->paths)
         for (size_t i = 0; i < s->npaths; i++) free(s->paths[i]);

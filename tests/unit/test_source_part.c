@@ -263,6 +263,64 @@ static void test_bad_part(void **state) {
     assert_int_equal(gn__source_open_part(&spec, NULL, paths, 1, 0, 2, &s), GN_EIO);
 }
 
+/* The lines (offset and text) of [begin, end) of path, read by r (freed). */
+static size_t range_lines(gn_line_reader *r, uint64_t *offs, size_t max) {
+    const char *line;
+    size_t len, n = 0;
+    while (gn__line_reader_next(r, &line, &len) == GN_OK) {
+        assert_true(n < max);
+        offs[n++] = gn__line_reader_offset(r) * 131 + len;
+    }
+    gn__line_reader_free(r);
+    return n;
+}
+
+/* gn__line_reader_reopen_range reads a range exactly as open_range does, whatever reader it
+ * takes over (same file, another file, a gzip reader, NULL), and frees it even on failure. */
+static void test_reopen_range(void **state) {
+    (void)state;
+    char *a = write_libsvm(3000, 41, 1), *b = write_libsvm(2000, 42, 0);
+    char *gz = temp_path(".gz");
+    gzFile out = gzopen(gz, "wb");
+    assert_non_null(out);
+    gzprintf(out, "+1 1:1\n");
+    gzclose(out);
+    static uint64_t want[4000], got[4000];
+    const uint64_t cuts[][2] = {{0, 5000}, {5000, 20000}, {20000, UINT64_MAX}, {7, 8}, {0, UINT64_MAX}};
+    gn_line_reader *old = NULL;
+    for (size_t k = 0; k < 2 * sizeof cuts / sizeof *cuts; k++) {
+        const char *path = k % 3 == 2 ? b : a;
+        uint64_t begin = cuts[k % 5][0], end = cuts[k % 5][1];
+        gn_line_reader *r;
+        assert_int_equal(gn__line_reader_open_range(path, 1 << 20, begin, end, &r), GN_OK);
+        size_t nw = range_lines(r, want, 4000);
+        if (k == 4) { /* a gzip reader is not plain: freed, not reused */
+            gn__line_reader_free(old);
+            assert_int_equal(gn__line_reader_open(gz, 1 << 20, &old), GN_OK);
+        }
+        assert_int_equal(gn__line_reader_reopen_range(old, path, 1 << 20, begin, end, &r), GN_OK);
+        const char *line;
+        size_t len, ng = 0;
+        while (gn__line_reader_next(r, &line, &len) == GN_OK) {
+            assert_true(ng < 4000);
+            got[ng++] = gn__line_reader_offset(r) * 131 + len;
+        }
+        assert_int_equal(ng, nw);
+        assert_memory_equal(got, want, nw * sizeof *want);
+        old = r; /* the next range takes it over */
+    }
+    gn_line_reader *r = NULL;
+    assert_int_equal(gn__line_reader_reopen_range(old, "/nonexistent/x", 1 << 20, 0, 10, &r), GN_EIO);
+    assert_null(r);
+    assert_int_equal(gn__line_reader_reopen_range(NULL, gz, 1 << 20, 0, 10, &r), GN_EINVAL); /* compressed */
+    unlink(a);
+    unlink(b);
+    unlink(gz);
+    free(a);
+    free(b);
+    free(gz);
+}
+
 /* ---- --shuffle: chunks in a seeded order ---- */
 
 /* Reads pass `pass` of every part of a shuffled source (opened with seed) into rs, part after
@@ -437,6 +495,7 @@ int main(void) {
         cmocka_unit_test(test_gzip_whole_to_one_part),
         cmocka_unit_test(test_error_names_whole_file_line),
         cmocka_unit_test(test_bad_part),
+        cmocka_unit_test(test_reopen_range),
         cmocka_unit_test(test_shuffled_libsvm),
         cmocka_unit_test(test_shuffled_csv_and_files),
         cmocka_unit_test(test_shuffled_refuses_stdin),
