@@ -347,15 +347,29 @@ fail:
 #define CHUNK_MAX_COUNT ((uint64_t)1 << 32)   /* chunks of the whole input, at most */
 #define ESTIMATE_LINES 4096                   /* data lines sampled for the bytes per example */
 
-/* 1 if path is a regular file that starts with the gzip or zstd magic bytes. */
-static int is_compressed(const char *path) {
-    unsigned char head[4] = {0};
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) return 0;
-    ssize_t got = pread(fd, head, 4, 0);
+/* For the regular file i: whether it is compressed (then it is read whole), else the offset of
+ * its first data line. One small read answers both in the usual case, a file whose first line is
+ * data (a header counts); leading blank or comment lines need find_data_start. */
+static int probe_file(const gn_source *s, size_t i, chunking *k) {
+    char head[4096];
+    int fd = open(s->paths[i], O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return gn__fail(GN_EIO, "%s: cannot open: %s", s->paths[i], GN_ERRNO_TEXT(errno));
+    ssize_t got = pread(fd, head, sizeof head, 0);
+    int err = errno;
     close(fd);
-    return (got >= 2 && head[0] == 0x1f && head[1] == 0x8b) ||
-           (got >= 4 && head[0] == 0x28 && head[1] == 0xb5 && head[2] == 0x2f && head[3] == 0xfd);
+    if (got < 0) return gn__fail(GN_EIO, "%s: read error: %s", s->paths[i], GN_ERRNO_TEXT(err));
+    const unsigned char *h = (const unsigned char *)head;
+    if ((got >= 2 && h[0] == 0x1f && h[1] == 0x8b) || (got >= 4 && h[0] == 0x28 && h[1] == 0xb5 && h[2] == 0x2f && h[3] == 0xfd)) {
+        k->whole[i] = 1;
+        return GN_OK;
+    }
+    size_t n = 0;
+    while (n < (size_t)got && head[n] != '\n') n++;
+    if (!is_blank_or_comment(head, n)) { /* (a partial first line that shows data is data too) */
+        k->data_start[i] = 0;
+        return GN_OK;
+    }
+    return find_data_start(s, i, &k->data_start[i]);
 }
 
 /* The piece of chunk c (an index into all the chunks, in file order). */
@@ -461,10 +475,10 @@ int gn__source_open_shuffled(const gn_data_spec *spec, const char *const *paths,
             goto fail;
         }
         k->size[i] = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
-        k->whole[i] = !S_ISREG(sb.st_mode) || is_compressed(paths[i]);
+        k->whole[i] = !S_ISREG(sb.st_mode);
         if (k->whole[i] || k->size[i] == 0) continue;
-        plain_bytes += k->size[i];
-        if ((st = find_data_start(s, i, &k->data_start[i])) != GN_OK) goto fail;
+        if ((st = probe_file(s, i, k)) != GN_OK) goto fail;
+        if (!k->whole[i]) plain_bytes += k->size[i];
     }
     /* a buffer-full should mix many chunks from all over the input: a chunk is about
      * chunk_examples examples' worth of bytes */
