@@ -572,12 +572,20 @@ int gn__cache_open_alone(const char *path, const gn_data_spec *spec, gn_data_spe
         return gn__fail(st == GN_ESTALE ? GN_EIO : st, "%s (without -d DATA the cache is the data: give -d DATA "
                         "to make it)", why);
     }
+    char **names = NULL;
+    size_t nnames = 0;
     st = check_alone_spec(r, spec);
-    if (st == GN_OK) st = header_files(r, files, nfiles);
-    if (st == GN_OK && (st = header_spec(r, resolved, parser)) != GN_OK) free(*files);
+    if (st == GN_OK) st = header_files(r, &names, &nnames);
+    if (st == GN_OK) st = header_spec(r, resolved, parser);
     gn__cache_close(r);
-    if (st == GN_OK) resolved->skip_bad = spec->skip_bad;
-    return st;
+    if (st != GN_OK) { /* nothing is returned */
+        free(names);
+        return st;
+    }
+    resolved->skip_bad = spec->skip_bad;
+    *files = names;
+    *nfiles = nnames;
+    return GN_OK;
 }
 
 /* ---- reading ------------------------------------------------------------------------------- */
