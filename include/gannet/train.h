@@ -13,6 +13,8 @@
 #include "gannet/metrics.h"
 #include "gannet/model.h"
 
+#include "gannet/status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -30,6 +32,7 @@ const char *gn_optimizer_name(gn_optimizer opt);
 int gn_optimizer_parse(const char *name); /* -1 if unknown */
 
 typedef struct gn_train_options {
+    gn_model_kind kind;      /* default GN_KIND_LINEAR */
     gn_loss loss;            /* default GN_LOSS_LOGISTIC */
     gn_optimizer optimizer;  /* default GN_OPT_AUTO */
     double lr;               /* learning rate (FTRL alpha); 0 = the optimizer's default */
@@ -37,6 +40,9 @@ typedef struct gn_train_options {
     double ftrl_beta;        /* FTRL beta; default 1 */
     double power_t;          /* SGD step decay lr*(1/(1+t))^power_t; default 0.5 */
     double quantile_tau;     /* quantile loss level in (0,1); default 0.5 */
+    int normalize;           /* 1 (default): online updates are per-feature normalized and so
+                                insensitive to each column's scale (Ross, Mineiro and Langford
+                                2013, as Vowpal Wabbit's default); 0: plain updates of version 0.1 */
     uint32_t passes;         /* passes over the data; default 1 */
     double holdout;          /* fraction of examples held out for validation (0 = none) */
     uint32_t early_stop;     /* stop after this many passes without holdout improvement (0 = never) */

@@ -495,17 +495,38 @@ int gn__cache_ensure(const char *path, const gn_data_spec *spec, const char *con
 /* Keys of a spec that only matter while text is parsed: never checked against a cache. */
 static int parse_only_key(const char *key) { return !strcmp(key, "skip_bad") || !strcmp(key, "max_line"); }
 
+/* Whether the value `value` given for spec key `key` agrees with the cache's: equal to the value
+ * requested when it was made or to the resolved one (--format csv agrees with a cache whose format
+ * was detected as csv); a value that asks for detection (format, sep, header at auto) agrees with
+ * whatever was detected. */
+static int agrees_with_cache(const gn_cache_reader *r, const char *key, const json_t *value, const json_t *dflt) {
+    const json_t *req = json_object_get(r->hdr, "request"), *res = json_object_get(r->hdr, "spec");
+    if (json_equal(value, json_object_get(req, key)) || json_equal(value, json_object_get(res, key))) return 1;
+    int detect = !strcmp(key, "format") || !strcmp(key, "sep") || !strcmp(key, "header");
+    return detect && json_equal(value, json_object_get(dflt, key));
+}
+
+static int contradiction(const gn_cache_reader *r, const char *name, const char *key, const json_t *value) {
+    const json_t *res = json_object_get(r->hdr, "spec");
+    char *a = json_dumps(value, JSON_ENCODE_ANY), *b = json_dumps(json_object_get(res, key), JSON_ENCODE_ANY);
+    gn__fail(GN_EINVAL, "%s: the data flags contradict the cache: %s is %s here and %s in the cache "
+                        "(without -d the cache is the data: leave the flag out, or give -d DATA to "
+                        "make the cache again)", r->path, name, a ? a : "?", b ? b : "?");
+    free(a);
+    free(b);
+    return GN_EINVAL;
+}
+
 /* The data flags given with a cache alone must agree with it: each spec field set to other than
- * its default must equal the cache's, as requested when it was made or as resolved (--format csv
- * agrees with a cache whose format was detected as csv); the label kind (from --loss) must equal
- * the cache's. A field at its default value cannot be told from one not given: the cache's
- * holds. */
+ * its default must agree with the cache's (agrees_with_cache); the label kind (from --loss) must
+ * equal the cache's. A field at its default value cannot be told here from one not given: the
+ * cache's holds (gn_cache_check_given checks the fields a caller knows were given). */
 static int check_alone_spec(gn_cache_reader *r, const gn_data_spec *spec) {
     gn_data_spec def;
     gn_data_spec_init(&def);
     def.label_kind = spec->label_kind;
     json_t *given = gn__spec_to_json(spec), *dflt = gn__spec_to_json(&def);
-    json_t *req = json_object_get(r->hdr, "request"), *res = json_object_get(r->hdr, "spec");
+    json_t *res = json_object_get(r->hdr, "spec");
     int st = GN_OK;
     if (!given || !dflt) {
         st = gn__fail(GN_ENOMEM, "out of memory");
@@ -522,13 +543,9 @@ static int check_alone_spec(gn_cache_reader *r, const gn_data_spec *spec) {
     json_t *value;
     json_object_foreach(given, key, value) {
         if (parse_only_key(key) || json_equal(value, json_object_get(dflt, key))) continue;
-        if (json_equal(value, json_object_get(req, key)) || json_equal(value, json_object_get(res, key))) continue;
-        char *a = json_dumps(value, JSON_ENCODE_ANY), *b = json_dumps(json_object_get(res, key), JSON_ENCODE_ANY);
-        st = gn__fail(GN_EINVAL, "%s: the data flags contradict the cache: %s is %s here and %s in the cache "
-                                 "(without -d the cache is the data: leave the flag out, or give -d DATA to "
-                                 "make the cache again)", r->path, key, a ? a : "?", b ? b : "?");
-        free(a);
-        free(b);
+        if (agrees_with_cache(r, key, value, dflt)) continue;
+        st = contradiction(r, !strcmp(key, "label_col") ? "label" : !strcmp(key, "na_defaults") ? "default_na" : key,
+                           key, value);
         goto done;
     }
 done:
@@ -562,16 +579,58 @@ static int header_files(gn_cache_reader *r, char ***files, size_t *nfiles) {
     return GN_OK;
 }
 
-int gn__cache_open_alone(const char *path, const gn_data_spec *spec, gn_data_spec *resolved, gn_parser **parser,
-                         char ***files, size_t *nfiles) {
-    gn_cache_reader *r = NULL;
-    int st = open_file(path, &r);
+/* open_file for a cache that is the data: nothing can remake it, so any failure is final. */
+static int open_alone_file(const char *path, gn_cache_reader **r) {
+    int st = open_file(path, r);
     if (st != GN_OK) {
         char why[1024];
         snprintf(why, sizeof why, "%s", gn_last_error());
         return gn__fail(st == GN_ESTALE ? GN_EIO : st, "%s (without -d DATA the cache is the data: give -d DATA "
                         "to make it)", why);
     }
+    return GN_OK;
+}
+
+/* The spec key of a data parameter (parameter names and spec keys differ for two; messages name
+ * the parameter, as the flags do). */
+static const char *spec_key_of(const char *param) {
+    if (!strcmp(param, "label")) return "label_col";
+    if (!strcmp(param, "default_na")) return "na_defaults";
+    return param;
+}
+
+int gn_cache_check_given(const char *path, const gn_data_spec *spec, const char *const *names, size_t nnames) {
+    if (!path || !spec || (nnames && !names)) return gn__fail(GN_EINVAL, "cache check: path and spec are required");
+    for (size_t i = 0; i < nnames; i++) {
+        const gn_param_info *p = names[i] ? gn_param_find(names[i]) : NULL;
+        if (!p || p->group != GN_PARAM_DATA)
+            return gn__fail(GN_EINVAL, "cache check: '%s' is not a data parameter", names[i] ? names[i] : "(null)");
+    }
+    gn_cache_reader *r = NULL;
+    GN_TRY(open_alone_file(path, &r));
+    gn_data_spec def;
+    gn_data_spec_init(&def);
+    json_t *given = gn__spec_to_json(spec), *dflt = gn__spec_to_json(&def);
+    int st = given && dflt ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < nnames && st == GN_OK; i++) {
+        const gn_param_info *p = gn_param_find(names[i]);
+        const char *key = spec_key_of(p->name);
+        if (parse_only_key(key)) continue;
+        const json_t *value = json_object_get(given, key);
+        if (!value) continue; /* not stored in the cache */
+        if (!agrees_with_cache(r, key, value, dflt)) st = contradiction(r, p->name, key, value);
+    }
+    json_decref(given);
+    json_decref(dflt);
+    gn__cache_close(r);
+    return st;
+}
+
+int gn__cache_open_alone(const char *path, const gn_data_spec *spec, gn_data_spec *resolved, gn_parser **parser,
+                         char ***files, size_t *nfiles) {
+    gn_cache_reader *r = NULL;
+    GN_TRY(open_alone_file(path, &r));
+    int st;
     char **names = NULL;
     size_t nnames = 0;
     st = check_alone_spec(r, spec);

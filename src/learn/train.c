@@ -23,6 +23,7 @@
 #include "io/source.h"
 #include "learn/checkpoint.h"
 #include "learn/learner.h"
+#include "learn/split.h"
 #include "learn/train_internal.h"
 #include "model/model.h"
 #include "util/clock.h"
@@ -43,6 +44,7 @@ int gn_optimizer_parse(const char *name) {
 
 void gn_train_options_init(gn_train_options *o) {
     memset(o, 0, sizeof *o);
+    o->kind = GN_KIND_LINEAR;
     o->loss = GN_LOSS_LOGISTIC;
     o->optimizer = GN_OPT_AUTO;
     o->ftrl_beta = 1.0;
@@ -55,53 +57,31 @@ void gn_train_options_init(gn_train_options *o) {
     o->lbfgs_memory = 10;
     o->tol = 1e-6;
     o->max_iter = 500;
+    o->normalize = 1;
 }
 
 int gn_train_options_check(const gn_train_options *o) {
-    if (!gn_loss_name(o->loss) || strcmp(gn_loss_name(o->loss), "unknown") == 0)
-        return gn__fail(GN_EINVAL, "unknown loss %d", (int)o->loss);
-    if ((unsigned)o->optimizer > GN_OPT_OWLQN) return gn__fail(GN_EINVAL, "unknown optimizer %d", (int)o->optimizer);
-    if (!(o->lr >= 0) || !isfinite(o->lr)) return gn__fail(GN_EINVAL, "--lr must be a positive number (got %g)", o->lr);
-    if (!(o->l1 >= 0) || !isfinite(o->l1)) return gn__fail(GN_EINVAL, "--l1 must be >= 0 (got %g)", o->l1);
-    if (!(o->l2 >= 0) || !isfinite(o->l2)) return gn__fail(GN_EINVAL, "--l2 must be >= 0 (got %g)", o->l2);
-    if (!(o->ftrl_beta >= 0)) return gn__fail(GN_EINVAL, "--ftrl-beta must be >= 0 (got %g)", o->ftrl_beta);
-    if (!(o->power_t >= 0 && o->power_t <= 1)) return gn__fail(GN_EINVAL, "--power-t must be in [0,1] (got %g)", o->power_t);
-    if (!(o->quantile_tau > 0 && o->quantile_tau < 1))
-        return gn__fail(GN_EINVAL, "--quantile-tau must be in (0,1) (got %g)", o->quantile_tau);
-    if (o->passes < 1 || o->passes > 100000) return gn__fail(GN_EINVAL, "--passes must be between 1 and 100000 (got %u)", o->passes);
-    if (!(o->holdout >= 0 && o->holdout < 1)) return gn__fail(GN_EINVAL, "--holdout must be in [0,1) (got %g)", o->holdout);
-    if (o->threads > 1024) return gn__fail(GN_EINVAL, "--threads must be at most 1024 (got %u)", o->threads);
-    if (o->batch_size < 1 || o->batch_size > (1u << 20)) return gn__fail(GN_EINVAL, "batch size must be in [1, 2^20]");
-    if (o->lbfgs_memory < 1 || o->lbfgs_memory > 1000) return gn__fail(GN_EINVAL, "--memory must be in [1,1000] (got %u)", o->lbfgs_memory);
-    if (!(o->tol > 0)) return gn__fail(GN_EINVAL, "--tol must be > 0 (got %g)", o->tol);
-    if (o->max_iter < 1) return gn__fail(GN_EINVAL, "--max-iter must be >= 1");
-    if ((o->optimizer == GN_OPT_LBFGS || o->optimizer == GN_OPT_OWLQN) &&
+    /* ranges of every parameter come from the parameter table (util/params.c) */
+    GN_TRY(gn_param_check_train(o));
+    if (o->shuffle_buffer > (1u << 26)) return gn__fail(GN_EINVAL, "shuffle_buffer must be at most 2^26 examples");
+    /* combinations */
+    if (gn__optimizer_is_batch(o->optimizer) &&
         ((o->cache_path && o->cache_path[0]) || o->shuffle || (o->checkpoint_path && o->checkpoint_path[0]) ||
          (o->resume_path && o->resume_path[0])))
-        return gn__fail(GN_EINVAL, "--cache, --shuffle, --checkpoint and --resume are for the online optimizers "
+        return gn__fail(GN_EINVAL, "cache, shuffle, checkpoint and resume are for the online optimizers "
                                    "(sgd, adagrad, ftrl), not %s", gn_optimizer_name(o->optimizer));
     if (o->checkpoint_path && o->checkpoint_path[0] && !o->checkpoint_examples && !o->checkpoint_seconds)
-        return gn__fail(GN_EINVAL, "--checkpoint needs --checkpoint-every N (examples) or Ns (seconds)");
-    if (o->shuffle_buffer > (1u << 26)) return gn__fail(GN_EINVAL, "--shuffle buffer must be at most 2^26 examples");
-    if (o->loss == GN_LOSS_LOGISTIC || o->loss == GN_LOSS_HINGE) {
-        /* fine */
-    }
-    if ((o->optimizer == GN_OPT_LBFGS) && o->l1 > 0)
-        return gn__fail(GN_EINVAL, "--optimizer lbfgs cannot handle --l1 (not smooth): use --optimizer owlqn");
-    if ((o->optimizer == GN_OPT_LBFGS || o->optimizer == GN_OPT_OWLQN) &&
-        (o->loss == GN_LOSS_HINGE || o->loss == GN_LOSS_QUANTILE))
-        return gn__fail(GN_EINVAL, "--optimizer %s needs a smooth loss (logistic, squared, poisson), not %s",
+        return gn__fail(GN_EINVAL, "checkpoint needs checkpoint_every: N examples or Ns seconds");
+    if (o->optimizer == GN_OPT_LBFGS && o->l1 > 0)
+        return gn__fail(GN_EINVAL, "optimizer lbfgs cannot handle l1 (not smooth): use optimizer owlqn");
+    if (gn__optimizer_is_batch(o->optimizer) && !gn__loss_info_of(o->loss)->smooth)
+        return gn__fail(GN_EINVAL, "optimizer %s needs a smooth loss (logistic, squared, poisson), not %s",
                         gn_optimizer_name(o->optimizer), gn_loss_name(o->loss));
     return GN_OK;
 }
 
-gn_label_kind gn__label_kind_for(gn_loss loss) {
-    return (loss == GN_LOSS_LOGISTIC || loss == GN_LOSS_HINGE) ? GN_LABEL_BINARY : GN_LABEL_REAL;
-}
-
 json_t *gn__train_options_json(const gn_train_options *o) {
-    gn_optimizer opt = o->optimizer;
-    if (opt == GN_OPT_AUTO) opt = o->loss == GN_LOSS_LOGISTIC ? GN_OPT_FTRL : GN_OPT_ADAGRAD;
+    gn_optimizer opt = gn__resolve_optimizer(o->loss, o->optimizer);
     json_t *j = json_object();
     if (!j) return NULL;
     json_object_set_new(j, "loss", json_string(gn_loss_name(o->loss)));
@@ -109,6 +89,7 @@ json_t *gn__train_options_json(const gn_train_options *o) {
     json_object_set_new(j, "lr", json_real(o->lr));
     json_object_set_new(j, "l1", json_real(o->l1));
     json_object_set_new(j, "l2", json_real(o->l2));
+    json_object_set_new(j, "normalize", json_boolean(o->normalize));
     json_object_set_new(j, "ftrl_beta", json_real(o->ftrl_beta));
     json_object_set_new(j, "power_t", json_real(o->power_t));
     json_object_set_new(j, "quantile_tau", json_real(o->quantile_tau));
@@ -354,6 +335,7 @@ typedef struct online_ctx {
     gn_learner **ls;           /* the learners: one per worker (deterministic) or shares */
     gn_learner *owner;
     gn_stream *stream;         /* input that cannot be split (gzip, zstd, stdin): one reader thread */
+    gn_chunk_plan *plan;       /* --shuffle over text: the chunks, shared by the workers' sources */
 } online_ctx;
 
 /* Opens every worker's input: part (rank*T + t) of (size*T) of the text or the cache; or, for
@@ -397,8 +379,10 @@ static int open_inputs(online_ctx *c, const char *cache_path) {
         } else if (cache_path) {
             st = gn__cache_open_part(cache_path, part, nparts, &f->cache);
         } else if (o->shuffle) {
-            st = gn__source_open_shuffled(c->spec, c->paths, c->npaths, part, nparts, o->seed, chunk_examples,
-                                          &f->src);
+            /* made once for all the workers: for a CSV it scans each file once for its chunks'
+             * record starts */
+            st = c->plan ? GN_OK : gn__chunk_plan_new(c->spec, c->paths, c->npaths, chunk_examples, &c->plan);
+            if (st == GN_OK) st = gn__source_open_shuffled_plan(c->plan, part, nparts, o->seed, &f->src);
         } else {
             st = gn__source_open_part(c->spec, NULL, c->paths, c->npaths, part, nparts, &f->src);
             if (st == GN_OK) st = gn__source_resolve(f->src);
@@ -426,8 +410,6 @@ static void average_by_examples(online_ctx *c, const uint64_t *counts) {
         gn__learner_average(c->ls, T);
         return;
     }
-    size_t ns;
-    uint32_t stride;
     float **tab = malloc(T * sizeof *tab);
     double *wt = malloc(T * sizeof *wt);
     if (!tab || !wt) { /* cannot happen in practice; the plain mean needs no memory */
@@ -437,10 +419,11 @@ static void average_by_examples(online_ctx *c, const uint64_t *counts) {
         return;
     }
     for (uint32_t t = 0; t < T; t++) {
-        tab[t] = gn__learner_table(c->ls[t], &ns, &stride);
+        tab[t] = gn__learner_table(c->ls[t]).data;
         wt[t] = (double)counts[t] / (double)total;
     }
-    const size_t n = ns * stride;
+    const gn_kind_table t0 = gn__learner_table(c->ls[0]);
+    const size_t n = t0.nslots * t0.stride;
     for (size_t i = 0; i < n; i++) {
         double sum = 0.0;
         for (uint32_t t = 0; t < T; t++) sum += wt[t] * tab[t][i];
@@ -525,13 +508,13 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
 
     /* the learners */
     if ((st = gn__learner_new(o, &cspec, &c.owner)) != GN_OK) goto done;
-    if (o->holdout > 0) gn__learner_set_heldout(c.owner, 1000000, 0, (uint64_t)(o->holdout * 1e6), o->seed);
+    if (o->holdout > 0) gn__learner_set_heldout(c.owner, GN__HOLDOUT_BUCKETS, 0, gn__holdout_cut(o->holdout), o->seed);
     c.ls[0] = c.owner;
     for (uint32_t t = 1; t < T; t++) {
         if (o->deterministic) {
             st = gn__learner_new(o, &cspec, &c.ls[t]);
             if (st == GN_OK && o->holdout > 0)
-                gn__learner_set_heldout(c.ls[t], 1000000, 0, (uint64_t)(o->holdout * 1e6), o->seed);
+                gn__learner_set_heldout(c.ls[t], GN__HOLDOUT_BUCKETS, 0, gn__holdout_cut(o->holdout), o->seed);
         } else {
             st = gn__learner_share(c.owner, &c.ls[t]);
         }
@@ -542,7 +525,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     double best_holdout = INFINITY;
     uint32_t since_best = 0;
     uint64_t total = 0;
-    const size_t nslots = (size_t)1 << cspec.bits;
+    const size_t nweights = gn__learner_weights_len(c.owner);
     reporter rp = {fn, user, gn__now(), 0, 0, c.ws, T, 0};
     for (uint32_t t = 0; t < T; t++) rp.bytes_total += feed_bytes_total(&c.ws[t].in);
     uint32_t first_pass = 1;
@@ -662,10 +645,9 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         if (st != GN_OK) goto done;
         if ((st = gn__dist_average_learner(c.owner)) != GN_OK) goto done;
         if (o->deterministic && T > 1 && gn__dist_size() > 1) {
-            size_t ns;
-            uint32_t stride;
-            float *src = gn__learner_table(c.owner, &ns, &stride);
-            for (uint32_t t = 1; t < T; t++) memcpy(gn__learner_table(c.ls[t], &ns, &stride), src, ns * stride * sizeof *src);
+            const gn_kind_table src = gn__learner_table(c.owner);
+            for (uint32_t t = 1; t < T; t++)
+                memcpy(gn__learner_table(c.ls[t]).data, src.data, src.nslots * src.stride * sizeof *src.data);
         }
         double red[5] = {loss_sum, loss_w, ho_sum, ho_w, (double)pass_examples};
         if ((st = gn__dist_allreduce_sum(red, 5)) != GN_OK) goto done;
@@ -689,7 +671,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
                 best_holdout = holdout;
                 since_best = 0;
                 if (o->passes > 1) {
-                    if (!best && !(best = malloc(nslots * sizeof *best))) {
+                    if (!best && !(best = malloc(nweights * sizeof *best))) {
                         st = gn__fail(GN_ENOMEM, "out of memory");
                         goto done;
                     }
@@ -718,8 +700,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     sum->seconds = gn__now() - rp.t0;
     sum->ranks = gn__dist_size();
     gn_model *m;
-    if ((st = gn__learner_to_model(c.owner, &m)) != GN_OK) goto done;
-    if (best) memcpy(m->w, best, nslots * sizeof *best);
+    if ((st = gn__learner_to_model(c.owner, best, &m)) != GN_OK) goto done;
     if ((st = gn__attach_metadata(m, o, paths, npaths, sum, cparser)) != GN_OK) {
         gn_model_free(m);
         goto done;
@@ -743,6 +724,7 @@ done:
     if (cache_path) gn__parser_free(cparser);
     free(cache_files);
     gn__stream_free(c.stream); /* after the workers' feeds: it stops its reader first */
+    gn__chunk_plan_free(c.plan); /* after the workers' sources, which read it */
     free(c.ws);
     free(c.ls);
     free(tids);

@@ -9,6 +9,8 @@
 #include "gannet/select.h"
 #include "dist/dist.h"
 #include "learn/loss.h"
+#include "model/kind.h"
+#include "model/loss_table.h"
 #include "select/select_internal.h"
 #include "util/error.h"
 
@@ -57,20 +59,12 @@ int gn_select_options_check(const gn_select_options *o) {
     return GN_OK;
 }
 
-static int is_batch(const gn_train_options *t) {
-    return t->optimizer == GN_OPT_LBFGS || t->optimizer == GN_OPT_OWLQN;
-}
-
-static uint32_t table_stride(const gn_train_options *t) {
-    gn_optimizer opt = t->optimizer;
-    if (opt == GN_OPT_AUTO) opt = t->loss == GN_LOSS_LOGISTIC ? GN_OPT_FTRL : GN_OPT_ADAGRAD;
-    return opt == GN_OPT_SGD || is_batch(t) ? 1 : opt == GN_OPT_ADAGRAD ? 2 : 4; /* batch: one weight array */
-}
-
 uint64_t gn_select_memory(const gn_select_config *configs, size_t n, uint32_t k) {
     uint64_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += ((uint64_t)1 << configs[i].spec.bits) * table_stride(&configs[i].train) * sizeof(float) * k;
+    for (size_t i = 0; i < n; i++) {
+        const gn_kind *kind = gn__kind_by_id(configs[i].train.kind);
+        if (kind) total += kind->learner_bytes(&configs[i].train, &configs[i].spec) * k;
+    }
     return total;
 }
 
@@ -82,7 +76,7 @@ int gn__select_check_configs(const gn_select_config *configs, size_t n) {
         int st = gn_train_options_check(t);
         if (st == GN_OK) st = gn_data_spec_check(&configs[i].spec);
         if (st != GN_OK) return n > 1 ? (int)gn__fail_prefix(st, "configuration %zu", i + 1) : st;
-        if (is_batch(t) && t->warm_start_online)
+        if (gn__optimizer_is_batch(t->optimizer) && t->warm_start_online)
             return gn__fail(GN_EINVAL, "--warm-start online is not supported by cv/tune: they start each "
                                              "batch solve from the previous configuration's solution instead");
         if (t->holdout > 0)
@@ -121,7 +115,7 @@ void gn__select_summarise(gn_select_result *r) {
 static int run_all(const gn_select_options *o, const gn_select_config *configs, size_t n, const char *const *paths,
                    size_t npaths, gn_select_result *results) {
     size_t nbatch = 0;
-    for (size_t i = 0; i < n; i++) nbatch += is_batch(&configs[i].train);
+    for (size_t i = 0; i < n; i++) nbatch += gn__optimizer_is_batch(configs[i].train.optimizer);
     if (nbatch == 0) return gn__select_run(o, configs, n, paths, npaths, results);
     if (nbatch == n) return gn__select_batch_run(o, configs, n, paths, npaths, results);
     gn_select_config *sub = malloc(n * sizeof *sub);
@@ -131,7 +125,7 @@ static int run_all(const gn_select_options *o, const gn_select_config *configs, 
     for (int batch = 0; batch < 2 && st == GN_OK; batch++) {
         size_t m = 0;
         for (size_t i = 0; i < n; i++)
-            if (is_batch(&configs[i].train) == batch) {
+            if (gn__optimizer_is_batch(configs[i].train.optimizer) == batch) {
                 idx[m] = i;
                 sub[m++] = configs[i];
             }
@@ -160,7 +154,7 @@ int gn_tune(const gn_select_options *opts, const gn_select_config *configs, size
                         (double)need / 1048576.0, n * opts->k, n, opts->k, (double)opts->max_memory / 1048576.0);
     gn_select_options o = *opts;
     if (o.metric == GN_METRIC_AUTO)
-        o.metric = gn__loss_is_binary(configs[0].train.loss) ? GN_METRIC_AUC : GN_METRIC_RMSE;
+        o.metric = gn_select_metric_default(configs[0].train.loss);
     GN_TRY(run_all(&o, configs, n, paths, npaths, results));
     long b = -1;
     double bv = NAN;

@@ -99,6 +99,10 @@ run_ok "$GANNET" train --cache "$C" -m "$T/a2.gnm" --threads 1 --quiet --bits 16
 run "$GANNET" train --cache "$C" -m "$T/x.gnm" --bits 20
 expect_rc 2 "--bits 20 against a 2^16 cache"
 expect_err "bits is 20 here and 16 in the cache" "the contradicting field is named"
+# a flag given at its default value is checked too (the CLI knows which flags were given)
+run "$GANNET" train --cache "$C" -m "$T/x.gnm" --bits 18
+expect_rc 2 "--bits 18 (the default) against a 2^16 cache"
+expect_err "bits is 18 here and 16 in the cache" "a flag given at its default value is checked"
 run "$GANNET" train --cache "$C" -m "$T/x.gnm" --format csv
 expect_rc 2 "--format csv against a libsvm cache"
 expect_err "format" "the contradicting format is named"
@@ -132,7 +136,7 @@ cmp -s "$T/ca.pred" "$T/ct.pred" || fail "a CSV cache alone gives another model"
 ok "a CSV cache alone: the same model and predictions as the text"
 run "$GANNET" train --cache "$T/c.cache" -m "$T/x.gnm" --label age
 expect_rc 2 "--label age against a cache labelled by y"
-expect_err "label_col" "the label column is named"
+expect_err "label is \"age\" here and \"y\" in the cache" "the label column is named by its flag's parameter"
 
 # a checkpoint of a run on a cache alone resumes on the cache alone, to the same model (shuffled)
 F=(--cache "$C" --threads 1 --quiet --shuffle --shuffle-buffer 3000 --passes 3)

@@ -279,6 +279,37 @@ static void test_open_alone(void **state) {
     assert_non_null(strstr(gn_last_error(), "give -d DATA"));
 }
 
+/* gn_cache_check_given: the named data parameters are checked even at their default value */
+static void test_check_given(void **state) {
+    (void)state;
+    build();
+    gn_data_spec spec;
+    gn_data_spec_init(&spec); /* bits 18: the default, and not the cache's 12 */
+    assert_int_equal(gn_cache_check_given(path_cache, &spec, NULL, 0), GN_OK);
+    const char *bits[] = {"bits"};
+    assert_int_equal(gn_cache_check_given(path_cache, &spec, bits, 1), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "bits is 18 here and 12 in the cache"));
+    spec.bits = 12;
+    assert_int_equal(gn_cache_check_given(path_cache, &spec, bits, 1), GN_OK);
+    /* detection (format auto) agrees with what was detected; parse-only fields are not checked */
+    const char *some[] = {"format", "sep", "header", "max_line", "skip_bad", "bits"};
+    spec.max_line = 10;
+    assert_int_equal(gn_cache_check_given(path_cache, &spec, some, 6), GN_OK);
+    spec.format = GN_FORMAT_VW;
+    assert_int_equal(gn_cache_check_given(path_cache, &spec, some, 6), GN_OK);
+    spec.format = GN_FORMAT_LIBSVM;
+    assert_int_equal(gn_cache_check_given(path_cache, &spec, some, 6), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "format"));
+    /* the parameter's name, not the spec key; only data parameters */
+    const char *label[] = {"label"};
+    snprintf(spec.label_col, sizeof spec.label_col, "7");
+    assert_int_equal(gn_cache_check_given(path_cache, &spec, label, 1), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "label is \"7\" here"));
+    const char *l2[] = {"l2"};
+    assert_int_equal(gn_cache_check_given(path_cache, &spec, l2, 1), GN_EINVAL);
+    assert_int_equal(gn_cache_check_given("/tmp/gn_test_cache_missing.cache", &spec, bits, 1), GN_EIO);
+}
+
 /* ---- --shuffle ---- */
 
 static char path_big[128], path_big_cache[128];
@@ -420,6 +451,7 @@ int main(void) {
         cmocka_unit_test(test_check_ties_to_source_and_flags),
         cmocka_unit_test(test_every_corruption_is_detected),
         cmocka_unit_test(test_open_alone),
+        cmocka_unit_test(test_check_given),
         cmocka_unit_test(test_shuffled_blocks),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
