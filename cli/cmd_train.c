@@ -9,7 +9,8 @@
 static void help(void) {
     printf("usage: gannet train -d DATA... -m MODEL [flags]\n"
            "       gannet train --cache FILE -m MODEL [flags]\n\n"
-           "Trains a model on DATA (files in order) and saves it atomically to MODEL.\n\n"
+           "Trains a model on DATA (files in order), or on a cache alone, and saves it atomically to\n"
+           "MODEL.\n\n"
            "  -d, --data FILE...      input files in order; '-' is stdin; gzip/zstd detected by content\n"
            "  -m, --model FILE        where to save the model (required)\n"
            "  --test FILE...          evaluate on these files after training and print the metrics\n"
@@ -41,6 +42,10 @@ int cmd_train(int argc, char **argv) {
     size_t nfiles = 0, ntests = 0;
     const char *model_path = NULL, *log_path = NULL;
     int json = 0, quiet = 0, force_progress = 0, rc = EXIT_USAGE;
+    /* the data flags given (by parameter name): a cache alone checks each of them, even one given
+     * at its default value */
+    const char *given[64];
+    size_t ngiven = 0;
     cli_args a;
     cli_args_init(&a, "train", argc, argv);
     const char *f;
@@ -66,15 +71,24 @@ int cmd_train(int argc, char **argv) {
             force_progress = 1;
         } else if ((r = cli_param_flag(&a, f, CLI_DATA | CLI_TRAIN | CLI_RUN, &opts, &spec)) != 0) {
             if (r < 0) goto out;
+            if (a.param->group == GN_PARAM_DATA) {
+                size_t k = 0;
+                while (k < ngiven && strcmp(given[k], a.param->name) != 0) k++;
+                if (k == ngiven && ngiven < sizeof given / sizeof given[0]) given[ngiven++] = a.param->name;
+            }
         } else {
             cli_usage_error("train", "unknown flag '%s'", f);
             goto out;
         }
     }
-    if (!nfiles) { cli_usage_error("train", "no data: give -d FILE..."); goto out; }
+    if (!nfiles && !opts.cache_path) { cli_usage_error("train", "no data: give -d FILE... or --cache FILE"); goto out; }
     if (!model_path) { cli_usage_error("train", "no model path: give -m MODEL"); goto out; }
     int st;
     if ((st = gn_data_spec_check(&spec)) != GN_OK || (st = gn_train_options_check(&opts)) != GN_OK) {
+        rc = cli_fail("train", st);
+        goto out;
+    }
+    if (!nfiles && (st = gn_cache_check_given(opts.cache_path, &spec, given, ngiven)) != GN_OK) {
         rc = cli_fail("train", st);
         goto out;
     }

@@ -57,8 +57,10 @@ typedef struct gn_train_options {
     uint32_t max_iter;       /* default 500 */
     int warm_start_online;   /* 1: one online pass before the batch solver */
     /* scale (online optimizers): cache, shuffling, checkpoints. Strings are borrowed. */
-    const char *cache_path;  /* binary cache: made from the files when missing or stale, then read */
-    int shuffle;             /* 1: shuffle examples within a bounded buffer (seeded) */
+    const char *cache_path;  /* binary cache: made from the files when missing or stale, then read;
+                                without files, the cache alone is the data */
+    int shuffle;             /* 1: read plain files by chunks and the cache by blocks in a seeded
+                                order per pass, and shuffle examples within a bounded buffer */
     uint32_t shuffle_buffer; /* examples in that buffer; 0 = 65536 */
     const char *checkpoint_path;   /* save the run here (atomically) every ... */
     uint64_t checkpoint_examples;  /* ... this many examples, or */
@@ -109,10 +111,14 @@ typedef struct gn_train_summary {
  * passes = 0 (auto), online optimizers: when every input is a regular file (or a cache) and they
  * total at most GN_AUTO_PASSES_BYTES, the number of passes is chosen as Vowpal Wabbit's --passes
  * with a holdout would: passes holding out 10% of the examples, early stopping after early_stop
- * passes without improvement, at most max(10, 2^20 / examples) passes (and 100); then the model is
- * trained again on all the data for the best number of passes. With a holdout of the caller's, that holdout is used and the
- * best pass's weights are kept, without the refit. Larger inputs, stdin, checkpoints and resumes:
- * one pass. On success *out is a new model owned by the caller. progress may be NULL. */
+ * passes without improvement, at most max(10, GN_AUTO_PASSES_UPDATES / examples) passes (and
+ * GN_AUTO_PASSES_MAX); then the model is trained again on all the data for the best number of
+ * passes. With a holdout of the caller's, that holdout is used and the best pass's weights are
+ * kept, without the refit. Larger inputs, stdin, checkpoints and resumes: one pass.
+ * With opts->cache_path and npaths == 0 (paths may then be NULL), the cache alone is the data:
+ * it must exist, and the fields of spec other than their defaults must agree with the spec it
+ * was made with (GN_EINVAL naming the field otherwise; skip_bad and max_line are not checked).
+ * On success *out is a new model owned by the caller. progress may be NULL. */
 int gn_train(const gn_train_options *opts, const gn_data_spec *spec, const char *const *paths,
              size_t npaths, gn_progress_fn progress, void *user, gn_model **out,
              gn_train_summary *summary);

@@ -170,11 +170,12 @@ static int feed_next(feed *f, gn_batch *b, size_t max) {
     return feed_next_raw(f, b, max);
 }
 
-/* (a shared stream is rewound once for all workers by the pass loop) */
+/* Starts pass `pass` (a shared stream is rewound once for all workers by the pass loop); a
+ * shuffled source or cache takes that pass's order of chunks or blocks. */
 static int feed_rewind(feed *f, uint32_t pass) {
     if (f->shuf) gn__shuffler_reset(f->shuf, pass);
     if (f->stream) return GN_OK;
-    return f->cache ? gn__cache_rewind(f->cache) : gn__source_rewind(f->src);
+    return f->cache ? gn__cache_rewind_pass(f->cache, pass) : gn__source_rewind_pass(f->src, pass);
 }
 
 static uint64_t feed_bytes_done(const feed *f) {
@@ -344,15 +345,22 @@ typedef struct online_ctx {
     gn_learner **ls;           /* the learners: one per worker (deterministic) or shares */
     gn_learner *owner;
     gn_stream *stream;         /* input that cannot be split (gzip, zstd, stdin): one reader thread */
+    gn_chunk_plan *plan;       /* --shuffle over text: the chunks, shared by the workers' sources */
 } online_ctx;
 
 /* Opens every worker's input: part (rank*T + t) of (size*T) of the text or the cache; or, for
  * input that cannot be split by byte ranges (and one rank), one stream whose reader thread
- * decompresses and deals chunks of lines to the workers. */
+ * decompresses and deals chunks of lines to the workers. With --shuffle, the text or the cache is
+ * read in a seeded order of chunks or blocks (the same permutation for every part, dealt out in
+ * turn) and each worker shuffles its examples in a bounded buffer; a stream can only be
+ * shuffled within the buffer, which is logged. */
 static int open_inputs(online_ctx *c, const char *cache_path) {
     const gn_train_options *o = c->o;
     uint32_t T = c->nthreads;
     uint32_t nparts = (uint32_t)gn__dist_size() * T;
+    const size_t shuffle_cap = o->shuffle_buffer ? o->shuffle_buffer : 65536;
+    /* a buffer-full then holds examples of about 32 chunks from all over the input */
+    const size_t chunk_examples = shuffle_cap / 32 ? shuffle_cap / 32 : 1;
     if (!cache_path && gn__dist_size() == 1) {
         gn_source *src;
         GN_TRY(gn__source_open(c->spec, NULL, c->paths, c->npaths, &src));
@@ -363,6 +371,10 @@ static int open_inputs(online_ctx *c, const char *cache_path) {
         }
         gn__source_free(src);
         if (st != GN_OK) return st;
+        if (c->stream && o->shuffle)
+            gn__log(GN_LOG_WARN, "--shuffle: compressed input or stdin can only be read in order, so "
+                                 "examples are shuffled within the buffer of %zu only; --cache FILE "
+                                 "shuffles the whole input", shuffle_cap);
     }
     for (uint32_t t = 0; t < T; t++) {
         uint32_t part = (uint32_t)gn__dist_rank() * T + t;
@@ -372,16 +384,22 @@ static int open_inputs(online_ctx *c, const char *cache_path) {
             f->stream = c->stream;
             f->wid = t;
             st = gn__parser_clone(gn__source_parser(gn__stream_source(c->stream)), &f->parser);
+        } else if (cache_path && o->shuffle) {
+            st = gn__cache_open_shuffled(cache_path, part, nparts, o->seed, shuffle_cap, &f->cache);
         } else if (cache_path) {
             st = gn__cache_open_part(cache_path, part, nparts, &f->cache);
+        } else if (o->shuffle) {
+            /* made once for all the workers: for a CSV it scans each file once for its chunks'
+             * record starts */
+            st = c->plan ? GN_OK : gn__chunk_plan_new(c->spec, c->paths, c->npaths, chunk_examples, &c->plan);
+            if (st == GN_OK) st = gn__source_open_shuffled_plan(c->plan, part, nparts, o->seed, &f->src);
         } else {
             st = gn__source_open_part(c->spec, NULL, c->paths, c->npaths, part, nparts, &f->src);
             if (st == GN_OK) st = gn__source_resolve(f->src);
         }
         if (st != GN_OK) return st;
         if (o->shuffle) {
-            GN_TRY(gn__shuffler_new(o->shuffle_buffer ? o->shuffle_buffer : 65536,
-                                    o->seed ^ ((uint64_t)part * 0x9E3779B97F4A7C15ull), &f->shuf));
+            GN_TRY(gn__shuffler_new(shuffle_cap, o->seed ^ ((uint64_t)part * 0x9E3779B97F4A7C15ull), &f->shuf));
             gn__shuffler_reset(f->shuf, 1);
         }
     }
@@ -466,6 +484,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     const char *cache_path = NULL;
     gn_data_spec cspec;        /* the resolved spec (from the text, or stored in the cache) */
     gn_parser *cparser = NULL; /* for CSV column names in the model */
+    char **cache_files = NULL; /* a cache alone: the files it was made from (for metadata) */
 
     c.ws = calloc(T, sizeof *c.ws);
     c.ls = calloc(T, sizeof *c.ls);
@@ -480,8 +499,16 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     }
 
     /* --cache: make it first when missing or stale (a sequential pass over the text), then every
-     * pass reads it. */
-    if (o->cache_path && o->cache_path[0]) {
+     * pass reads it. Without files the cache is the data: it must exist and agree with the data
+     * flags, and the model and checkpoints name the files it was made from. */
+    if (o->cache_path && o->cache_path[0] && npaths == 0) {
+        if ((st = gn__cache_open_alone(o->cache_path, spec, &cspec, &cparser, &cache_files, &npaths)) != GN_OK)
+            goto done;
+        paths = (const char *const *)cache_files;
+        c.paths = paths;
+        c.npaths = npaths;
+        cache_path = o->cache_path;
+    } else if (o->cache_path && o->cache_path[0]) {
         if ((st = gn__cache_ensure(o->cache_path, spec, paths, npaths, o->batch_size, &cspec, &cparser)) != GN_OK)
             goto done;
         cache_path = o->cache_path;
@@ -717,7 +744,9 @@ done:
             gn__batch_free(&c.ws[t].b);
         }
     if (cache_path) gn__parser_free(cparser);
+    free(cache_files);
     gn__stream_free(c.stream); /* after the workers' feeds: it stops its reader first */
+    gn__chunk_plan_free(c.plan); /* after the workers' sources, which read it */
     free(c.ws);
     free(c.ls);
     free(tids);

@@ -297,13 +297,16 @@ static const row rows[] = {
      TRAIN(warm_start_online), C_ENUM, 0, NULL, NULL, NULL},
     /* one run */
     {{"cache", "--cache", NULL, GN_PARAM_TEXT, GN_PARAM_RUN, "", NULL, 0, 0, 0, 0, 0, "FILE",
-      "read examples from this binary cache, made from the data first when missing or stale"},
+      "read examples from this binary cache, made from the data first when missing or stale (see gannet cache); "
+      "without -d the cache is the data, and data flags given must agree with it"},
      TRAIN(cache_path), C_PATH, 0, NULL, NULL, NULL},
     {{"shuffle", "--shuffle", NULL, GN_PARAM_BOOL, GN_PARAM_RUN, "false", NULL, 0, 1, 0, 0, 0, NULL,
-      "shuffle the examples in a bounded buffer (seeded by --seed)"},
+      "read plain files in chunks and caches in blocks in a random order (seeded by --seed, new each pass), "
+      "and shuffle examples within a bounded buffer; gzip/zstd/stdin: the buffer only"},
      TRAIN(shuffle), C_FLAG, 0, NULL, NULL, NULL},
     {{"shuffle_buffer", "--shuffle-buffer", NULL, GN_PARAM_INT, GN_PARAM_RUN, "0", NULL, 0, 67108864, 0, 0, 0, "N",
-      "examples in that buffer (implies --shuffle); 0: 65536"},
+      "examples in the --shuffle buffer (implies --shuffle); a chunk of a plain file holds about N/32 of "
+      "them; 0: 65536"},
      TRAIN(shuffle_buffer), C_SPECIAL, 0, NULL, set_shuffle_buffer, get_shuffle_buffer},
     {{"checkpoint", "--checkpoint", NULL, GN_PARAM_TEXT, GN_PARAM_RUN, "", NULL, 0, 0, 0, 0, 0, "FILE",
       "save the run to FILE (atomically) every --checkpoint-every"},

@@ -5,7 +5,8 @@
 # column); the same table is also written as a plain TSV with empty fields for missing values and
 # without the id and free-text columns. A model trained on the messy file (ignoring id and note)
 # must predict exactly the numbers of a model trained on the clean one. Also: the messy file split
-# over threads, through gzip and from stdin reads every record once; errors name the file and the
+# over threads, through gzip and from stdin, and read in shuffled chunks (--shuffle), reads every
+# record once; errors name the file and the
 # line where the bad record starts; an unclosed quote is refused, not read to the end.
 . "$(dirname "$0")/lib.sh"
 
@@ -84,6 +85,26 @@ for threads in 2 3; do
     run_ok "$GANNET" train --passes 1 -d "$T/messy.csv" -m "$T/t.gnm" "${MESSY[@]}" --threads "$threads" --json
     check "$(json_get "$T/out" .examples)" == "$N" "$threads threads read every record once"
 done
+# --shuffle reads chunks of about 16 KiB (the smallest: a buffer of 32 examples) in a random order;
+# most chunk boundaries of this file fall inside quoted fields, yet every pass reads every record
+# once (1 and 2 threads, 3 passes, three seeds), and the deterministic model is the same per seed
+# (the same predictions)
+{ cat "$T/messy.csv"; for k in 1 2 3 4 5 6 7 8 9; do tail -n +2 "$T/messy.csv"; done; } > "$T/big.csv"
+check "$(stat -c %s "$T/big.csv")" '>' $((10 * 16384)) "the shuffled file has more than 10 chunks"
+for threads in 1 2; do
+    for seed in 1 2 3; do
+        run_ok "$GANNET" train -d "$T/big.csv" -m "$T/sh.gnm" "${MESSY[@]}" --shuffle --shuffle-buffer 32 \
+            --threads "$threads" --deterministic --seed "$seed" --passes 3 --json
+        check "$(json_get "$T/out" .examples)" == "$((3 * 10 * N))" "--shuffle, $threads thread(s), seed $seed: every record once per pass"
+        check "$(json_get "$T/out" .skipped)" == 0 "--shuffle, $threads thread(s), seed $seed: no record broken"
+    done
+    run_ok "$GANNET" train -d "$T/big.csv" -m "$T/sh2.gnm" "${MESSY[@]}" --shuffle --shuffle-buffer 32 \
+        --threads "$threads" --deterministic --seed 3 --passes 3 --json
+    run_ok "$GANNET" predict -m "$T/sh.gnm" -d "$T/messy.csv" -o "$T/p_sh1"
+    run_ok "$GANNET" predict -m "$T/sh2.gnm" -d "$T/messy.csv" -o "$T/p_sh2"
+    cmp -s "$T/p_sh1" "$T/p_sh2" || fail "--shuffle --deterministic, $threads thread(s): another model with the same seed"
+done
+ok "--shuffle over CSV records with quoted newlines"
 gzip -c "$T/messy.csv" > "$T/messy.csv.gz"
 run_ok "$GANNET" train -d "$T/messy.csv.gz" -m "$T/gz.gnm" "${MESSY[@]}" --passes 3 --threads 1 --json
 check "$(json_get "$T/out" .examples)" == "$((3 * N))" "gzip: every record (3 passes)"
