@@ -20,6 +20,7 @@ int cmd_cache(int argc, char **argv);  /* cli/cmd_cache.c */
 int cmd_cv(int argc, char **argv);     /* cli/cmd_select.c */
 int cmd_tune(int argc, char **argv);   /* cli/cmd_select.c */
 int cmd_serve(int argc, char **argv);  /* cli/cmd_serve.c */
+int cmd_params(int argc, char **argv); /* cli/cmd_params.c */
 
 /* Iterates over argv. Flags are --name VALUE or --name=VALUE; "-" alone is a value (stdin). */
 typedef struct cli_args {
@@ -28,6 +29,7 @@ typedef struct cli_args {
     int i;              /* current position */
     const char *inline_value; /* value given as --name=VALUE */
     const char *cmd;    /* for messages */
+    const gn_param_info *param; /* the parameter the last cli_param_flag returning 1 set */
 } cli_args;
 
 void cli_args_init(cli_args *a, const char *cmd, int argc, char **argv);
@@ -41,13 +43,19 @@ int cli_collect_files(cli_args *a, const char ***files, size_t *n);
 int cli_parse_double(const char *flag, const char *s, double *out);
 int cli_parse_u32(const char *flag, const char *s, unsigned *out);
 int cli_parse_u64(const char *flag, const char *s, unsigned long long *out);
+/* A byte size with an optional K/M/G/T suffix (gn_parse_size). */
+int cli_parse_size(const char *flag, const char *s, unsigned long long *out);
 
-/* Data-spec flags: returns 1 if `flag` was one (consuming its value), 0 if not, -1 on error. */
-int cli_data_flag(cli_args *a, const char *flag, gn_data_spec *spec);
-/* Training flags, same convention. */
-int cli_train_flag(cli_args *a, const char *flag, gn_train_options *o);
-extern const char cli_data_help[];
-extern const char cli_train_help[];
+/* Groups of parameter flags a command takes (bits of gn_param_group). */
+#define CLI_DATA (1u << GN_PARAM_DATA)
+#define CLI_TRAIN (1u << GN_PARAM_TRAIN)
+#define CLI_RUN (1u << GN_PARAM_RUN)
+/* A flag of the library's parameter table (gannet/params.h) in one of these groups: --name VALUE,
+ * --name=VALUE, a bare --name for true and --no-name for false. Returns 1 if `flag` was one (its
+ * value consumed and set; a->param names it), 0 if not, -1 on error (printed). */
+int cli_param_flag(cli_args *a, const char *flag, unsigned groups, gn_train_options *o, gn_data_spec *spec);
+/* The help of those groups' flags, generated from the parameter table. */
+void cli_print_param_help(FILE *out, unsigned groups);
 
 /* Prints "gannet CMD: <gn_last_error()>" and returns the exit code for st. */
 int cli_fail(const char *cmd, int st);

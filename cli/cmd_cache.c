@@ -14,8 +14,8 @@ static void help(void) {
            "  -o, --output FILE       the cache file (required)\n"
            "  --loss L                the loss it will train (sets how labels are read; default logistic)\n"
            "  --check                 only check that FILE is a sound, current cache for DATA and flags\n"
-           "  --json                  print a JSON summary on stdout\n\n");
-    fputs(cli_data_help, stdout);
+           "  --json                  print a JSON summary on stdout\n");
+    cli_print_param_help(stdout, CLI_DATA);
 }
 
 int cmd_cache(int argc, char **argv) {
@@ -42,17 +42,18 @@ int cmd_cache(int argc, char **argv) {
         } else if (!strcmp(f, "--loss")) {
             const char *v = cli_value(&a, f);
             if (!v) goto done;
-            int l = gn_loss_parse(v);
-            if (l < 0) {
-                cli_usage_error("cache", "--loss: unknown loss '%s'", v);
+            gn_train_options t;
+            gn_train_options_init(&t);
+            if (gn_train_options_set(&t, "loss", v) != GN_OK) {
+                cli_usage_error("cache", "%s", gn_last_error());
                 goto done;
             }
-            loss = (gn_loss)l;
+            loss = t.loss;
         } else if (!strcmp(f, "--json")) {
             json = 1;
         } else if (!strcmp(f, "--check")) {
             check = 1;
-        } else if ((r = cli_data_flag(&a, f, &spec)) != 0) {
+        } else if ((r = cli_param_flag(&a, f, CLI_DATA, NULL, &spec)) != 0) {
             if (r < 0) goto done;
         } else {
             cli_usage_error("cache", "unknown flag '%s'", f);
@@ -62,7 +63,7 @@ int cmd_cache(int argc, char **argv) {
     if (!nfiles) { cli_usage_error("cache", "no data: give -d FILE..."); goto done; }
     if (!out) { cli_usage_error("cache", "no output: give -o FILE"); goto done; }
     /* labels are read as training with this loss reads them (the same rule as gn_train) */
-    spec.label_kind = (loss == GN_LOSS_LOGISTIC || loss == GN_LOSS_HINGE) ? GN_LABEL_BINARY : GN_LABEL_REAL;
+    spec.label_kind = gn_loss_label_kind(loss);
     int st = gn_data_spec_check(&spec);
     if (st != GN_OK) {
         rc = cli_fail("cache", st);

@@ -52,30 +52,8 @@ static void help(const char *name) {
            "  --json              print JSON on stdout\n"
            "  --max-memory BYTES  fail up front if the candidate models (batch solvers: and\n"
            "                      the data held in memory) need more (suffix K, M, G)\n"
-           "  --progress, --quiet progress on stderr even when it is not a terminal / never\n\n");
-    fputs(cli_data_help, stdout);
-    putchar('\n');
-    fputs(cli_train_help, stdout);
-}
-
-static int parse_bytes(const char *flag, const char *s, uint64_t *out) {
-    char *end;
-    errno = 0;
-    double v = strtod(s, &end);
-    double mul = 1;
-    if (end != s) {
-        if (*end == 'K' || *end == 'k') mul = 1024.0, end++;
-        else if (*end == 'M' || *end == 'm') mul = 1048576.0, end++;
-        else if (*end == 'G' || *end == 'g') mul = 1073741824.0, end++;
-        if (*end == 'B' || *end == 'b' || *end == 'i') end++;
-        if (*end == 'B') end++;
-    }
-    if (end == s || *end || errno == ERANGE || !(v >= 0) || v * mul > 1.8e19) {
-        fprintf(stderr, "gannet: %s: '%s' is not a size in bytes (e.g. 2G, 512M)\n", flag, s);
-        return -1;
-    }
-    *out = (uint64_t)(v * mul);
-    return 0;
+           "  --progress, --quiet progress on stderr even when it is not a terminal / never\n");
+    cli_print_param_help(stdout, CLI_DATA | CLI_TRAIN);
 }
 
 /* Returns 0 to go on, 1 after --help, -1 on a usage error (already printed). */
@@ -109,7 +87,9 @@ static int parse(select_cmd *c, int argc, char **argv) {
         } else if (!strcmp(f, "--progress")) {
             c->force_progress = 1;
         } else if (!strcmp(f, "--max-memory")) {
-            if (!(v = cli_value(&a, f)) || parse_bytes(f, v, &c->sel.max_memory) != 0) return -1;
+            unsigned long long bytes;
+            if (!(v = cli_value(&a, f)) || cli_parse_size(f, v, &bytes) != 0) return -1;
+            c->sel.max_memory = bytes;
         } else if (tune && !strcmp(f, "--grid")) {
             if (!(c->grid = cli_value(&a, f))) return -1;
         } else if (tune && !strcmp(f, "--space")) {
@@ -130,7 +110,7 @@ static int parse(select_cmd *c, int argc, char **argv) {
             if (!(c->model_path = cli_value(&a, f))) return -1;
         } else if (tune && !strcmp(f, "--results")) {
             if (!(c->results_path = cli_value(&a, f))) return -1;
-        } else if ((r = cli_data_flag(&a, f, &c->spec)) != 0 || (r = cli_train_flag(&a, f, &c->train)) != 0) {
+        } else if ((r = cli_param_flag(&a, f, CLI_DATA | CLI_TRAIN, &c->train, &c->spec)) != 0) {
             if (r < 0) return -1;
         } else {
             cli_usage_error(c->name, "unknown flag '%s'", f);
@@ -169,39 +149,21 @@ static int parse(select_cmd *c, int argc, char **argv) {
     return 0;
 }
 
-/* Applies one searched (flag, value) pair through the ordinary flag parsers. 0 or -1 (printed). */
+/* Applies one searched (name, value) pair through the parameter table. 0 or -1 (printed). */
 static int apply_param(select_cmd *c, const char *what, const char *name, const char *value, gn_data_spec *spec,
                        gn_train_options *train) {
-    static const char *const fixed[] = {"threads", "seed", "holdout", "early-stop", "data", "d", "k", "folds"};
-    for (size_t i = 0; i < sizeof fixed / sizeof *fixed; i++)
-        if (!strcmp(name, fixed[i])) {
-            cli_usage_error(c->name, "%s: '%s' cannot be searched (it is the same for every configuration)", what, name);
-            return -1;
-        }
-    char flag[80];
-    if (strlen(name) > 64) {
-        cli_usage_error(c->name, "%s: unknown flag '%s'", what, name);
+    const gn_param_info *p = gn_param_find(name);
+    if (!p || p->group == GN_PARAM_RUN) {
+        cli_usage_error(c->name, "%s: unknown parameter '%s' (any searchable train or data parameter: l1, l2, lr, "
+                        "bits, passes, optimizer...; see gannet params)", what, name);
         return -1;
     }
-    snprintf(flag, sizeof flag, "--%s", name);
-    if (!strcmp(name, "b")) snprintf(flag, sizeof flag, "-b");
-    char *argv[2] = {flag, (char *)value};
-    cli_args a;
-    cli_args_init(&a, c->name, 2, argv);
-    const char *f = cli_next(&a);
-    int r = cli_data_flag(&a, f, spec);
-    if (r == 0) r = cli_train_flag(&a, f, train);
-    if (r == 0) {
-        cli_usage_error(c->name, "%s: unknown flag '%s' (any train or data flag: l1, l2, lr, bits, passes, optimizer...)",
-                        what, name);
+    if (!p->searchable) {
+        cli_usage_error(c->name, "%s: '%s' cannot be searched (it is the same for every configuration)", what, name);
         return -1;
     }
-    if (r < 0) {
-        cli_usage_error(c->name, "%s: invalid value '%s' for '%s'", what, value, name);
-        return -1;
-    }
-    if (a.i != 2) {
-        cli_usage_error(c->name, "%s: '%s' takes no value and cannot be searched", what, name);
+    if (gn_param_set(train, spec, p->name, value) != GN_OK) {
+        cli_usage_error(c->name, "%s: %s", what, gn_last_error());
         return -1;
     }
     return 0;
@@ -461,10 +423,7 @@ int cmd_tune(int argc, char **argv) {
             goto out;
         }
     }
-    if (c.sel.metric == GN_METRIC_AUTO) {
-        int binary = c.train.loss == GN_LOSS_LOGISTIC || c.train.loss == GN_LOSS_HINGE;
-        c.sel.metric = binary ? GN_METRIC_AUC : GN_METRIC_RMSE;
-    }
+    if (c.sel.metric == GN_METRIC_AUTO) c.sel.metric = gn_select_metric_default(c.train.loss);
     const int rank0 = gn_dist_rank() == 0; /* under MPI only rank 0 reports and writes */
     progress_ctx pc = {rank0 && !c.quiet && (c.force_progress || isatty(STDERR_FILENO)), "tune", sp};
     c.sel.progress = rank0 ? progress_cb : NULL;

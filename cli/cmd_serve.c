@@ -21,9 +21,9 @@ static void serve_help(void) {
            "                           unless you ask for another)\n"
            "  --port N                 TCP port (default 8080; 0 = any free port, printed on stderr)\n"
            "  --threads N              worker threads (default: number of cores)\n"
-           "  --max-body BYTES         largest request body (default 16777216 = 16 MiB)\n"
+           "  --max-body BYTES         largest request body, suffixes K, M, G (default 16M)\n"
            "  --max-batch N            most instances per predict request (default 100000)\n"
-           "  --max-header BYTES       memory for request line + headers (default 32768)\n"
+           "  --max-header BYTES       memory for request line + headers (default 32K)\n"
            "  --max-connections N      concurrent connections (default 1024)\n"
            "  --timeout MS             idle connection timeout, rounded up to seconds (default 30000)\n"
            "  --grace MS               on SIGTERM, how long to let requests in flight finish\n"
@@ -112,13 +112,13 @@ int cmd_serve(int argc, char **argv) {
         } else if (!strcmp(f, "--threads")) {
             if (!(v = cli_value(&a, f)) || cli_parse_u32(f, v, &o.threads) != 0) return EXIT_USAGE;
         } else if (!strcmp(f, "--max-body")) {
-            if (!(v = cli_value(&a, f)) || cli_parse_u64(f, v, &u) != 0) return EXIT_USAGE;
+            if (!(v = cli_value(&a, f)) || cli_parse_size(f, v, &u) != 0) return EXIT_USAGE;
             o.max_body = (size_t)u;
         } else if (!strcmp(f, "--max-batch")) {
             if (!(v = cli_value(&a, f)) || cli_parse_u64(f, v, &u) != 0) return EXIT_USAGE;
             o.max_batch = (size_t)u;
         } else if (!strcmp(f, "--max-header")) {
-            if (!(v = cli_value(&a, f)) || cli_parse_u64(f, v, &u) != 0) return EXIT_USAGE;
+            if (!(v = cli_value(&a, f)) || cli_parse_size(f, v, &u) != 0) return EXIT_USAGE;
             o.max_header = (size_t)u;
         } else if (!strcmp(f, "--max-connections")) {
             if (!(v = cli_value(&a, f)) || cli_parse_u32(f, v, &o.max_connections) != 0) return EXIT_USAGE;

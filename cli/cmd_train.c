@@ -7,25 +7,18 @@
 #include "cli.h"
 
 static void help(void) {
-    printf("usage: gannet train -d DATA... -m MODEL [flags]\n\n"
-           "Trains a model on DATA (files in order) and saves it atomically to MODEL.\n\n"
+    printf("usage: gannet train -d DATA... -m MODEL [flags]\n"
+           "       gannet train --cache FILE -m MODEL [flags]\n\n"
+           "Trains a model on DATA (files in order), or on a cache alone, and saves it atomically to\n"
+           "MODEL.\n\n"
+           "  -d, --data FILE...      input files in order; '-' is stdin; gzip/zstd detected by content\n"
            "  -m, --model FILE        where to save the model (required)\n"
            "  --test FILE...          evaluate on these files after training and print the metrics\n"
            "  --json                  print a JSON summary on stdout\n"
            "  --progress              progress line on stderr even when it is not a terminal\n"
            "  --quiet                 no progress line\n"
-           "  --log-json FILE         append progress reports as JSON lines to FILE\n"
-           "  --cache FILE            read examples from this binary cache; it is made from DATA first\n"
-           "                          when missing or stale (see gannet cache)\n"
-           "  --shuffle               shuffle examples within a bounded buffer (seeded by --seed)\n"
-           "  --shuffle-buffer N      examples in that buffer (default 65536)\n"
-           "  --checkpoint FILE       save the run to FILE (atomically) as it goes, every\n"
-           "                          --checkpoint-every (which it needs)\n"
-           "  --checkpoint-every N    N examples, or Ns seconds (e.g. 30s), between checkpoints\n"
-           "  --resume FILE           continue the run saved in FILE (same data and flags)\n\n");
-    fputs(cli_data_help, stdout);
-    putchar('\n');
-    fputs(cli_train_help, stdout);
+           "  --log-json FILE         append progress reports as JSON lines to FILE\n");
+    cli_print_param_help(stdout, CLI_DATA | CLI_TRAIN | CLI_RUN);
 }
 
 /* Warnings from the library (e.g. a stale cache being rebuilt) go to stderr. */
@@ -49,6 +42,10 @@ int cmd_train(int argc, char **argv) {
     size_t nfiles = 0, ntests = 0;
     const char *model_path = NULL, *log_path = NULL;
     int json = 0, quiet = 0, force_progress = 0, rc = EXIT_USAGE;
+    /* the data flags given (by parameter name): a cache alone checks each of them, even one given
+     * at its default value */
+    const char *given[64];
+    size_t ngiven = 0;
     cli_args a;
     cli_args_init(&a, "train", argc, argv);
     const char *f;
@@ -66,55 +63,32 @@ int cmd_train(int argc, char **argv) {
             if (!(model_path = cli_value(&a, f))) goto out;
         } else if (!strcmp(f, "--log-json")) {
             if (!(log_path = cli_value(&a, f))) goto out;
-        } else if (!strcmp(f, "--cache")) {
-            if (!(opts.cache_path = cli_value(&a, f))) goto out;
-        } else if (!strcmp(f, "--shuffle")) {
-            opts.shuffle = 1;
-        } else if (!strcmp(f, "--shuffle-buffer")) {
-            const char *v;
-            unsigned u;
-            if (!(v = cli_value(&a, f)) || cli_parse_u32(f, v, &u) != 0) goto out;
-            opts.shuffle = 1;
-            opts.shuffle_buffer = u;
-        } else if (!strcmp(f, "--checkpoint")) {
-            if (!(opts.checkpoint_path = cli_value(&a, f))) goto out;
-        } else if (!strcmp(f, "--checkpoint-every")) {
-            const char *v;
-            if (!(v = cli_value(&a, f))) goto out;
-            size_t vl = strlen(v);
-            char num[32];
-            int secs = vl > 1 && v[vl - 1] == 's';
-            if (vl == 0 || vl >= sizeof num) { cli_usage_error("train", "--checkpoint-every: expected N or Ns, got '%s'", v); goto out; }
-            memcpy(num, v, vl + 1);
-            if (secs) num[vl - 1] = '\0';
-            unsigned long long n;
-            if (cli_parse_u64(f, num, &n) != 0) goto out;
-            if (n == 0) { cli_usage_error("train", "--checkpoint-every must be at least 1"); goto out; }
-            if (secs) {
-                if (n > 100000000ull) { cli_usage_error("train", "--checkpoint-every: too many seconds"); goto out; }
-                opts.checkpoint_seconds = (uint32_t)n;
-            } else {
-                opts.checkpoint_examples = n;
-            }
-        } else if (!strcmp(f, "--resume")) {
-            if (!(opts.resume_path = cli_value(&a, f))) goto out;
         } else if (!strcmp(f, "--json")) {
             json = 1;
         } else if (!strcmp(f, "--quiet") || !strcmp(f, "-q")) {
             quiet = 1;
         } else if (!strcmp(f, "--progress")) {
             force_progress = 1;
-        } else if ((r = cli_data_flag(&a, f, &spec)) != 0 || (r = cli_train_flag(&a, f, &opts)) != 0) {
+        } else if ((r = cli_param_flag(&a, f, CLI_DATA | CLI_TRAIN | CLI_RUN, &opts, &spec)) != 0) {
             if (r < 0) goto out;
+            if (a.param->group == GN_PARAM_DATA) {
+                size_t k = 0;
+                while (k < ngiven && strcmp(given[k], a.param->name) != 0) k++;
+                if (k == ngiven && ngiven < sizeof given / sizeof given[0]) given[ngiven++] = a.param->name;
+            }
         } else {
             cli_usage_error("train", "unknown flag '%s'", f);
             goto out;
         }
     }
-    if (!nfiles) { cli_usage_error("train", "no data: give -d FILE..."); goto out; }
+    if (!nfiles && !opts.cache_path) { cli_usage_error("train", "no data: give -d FILE... or --cache FILE"); goto out; }
     if (!model_path) { cli_usage_error("train", "no model path: give -m MODEL"); goto out; }
     int st;
     if ((st = gn_data_spec_check(&spec)) != GN_OK || (st = gn_train_options_check(&opts)) != GN_OK) {
+        rc = cli_fail("train", st);
+        goto out;
+    }
+    if (!nfiles && (st = gn_cache_check_given(opts.cache_path, &spec, given, ngiven)) != GN_OK) {
         rc = cli_fail("train", st);
         goto out;
     }
@@ -166,7 +140,8 @@ int cmd_train(int argc, char **argv) {
         json_num(stdout, "progressive_loss", sum.progressive_loss, 1);
         json_num(stdout, "holdout_loss", sum.holdout_loss, 1);
         json_num(stdout, "objective", sum.objective, 1);
-        printf("\"iterations\":%u,\"ranks\":%d,\"nonzero\":%zu", sum.iterations, sum.ranks, gn_model_nonzero(model));
+        printf("\"iterations\":%u,\"ranks\":%d,\"nonzero\":%zu,\"auto_passes\":%s", sum.iterations, sum.ranks,
+               gn_model_nonzero(model), sum.auto_passes ? "true" : "false");
         if (have_test) {
             char buf[1024];
             gn_metrics_to_json(&m, buf, sizeof buf);
@@ -177,6 +152,7 @@ int cmd_train(int argc, char **argv) {
         printf("trained on %llu examples in %u pass%s (%.2f s)", (unsigned long long)sum.examples, sum.passes,
                sum.passes == 1 ? "" : "es", sum.seconds);
         if (sum.skipped) printf(", skipped %llu bad lines", (unsigned long long)sum.skipped);
+        if (sum.auto_passes) printf(" (passes auto: the best number on a 10%% holdout)");
         printf("\n");
         if (!isnan(sum.progressive_loss)) printf("progressive loss  %.6f\n", sum.progressive_loss);
         if (!isnan(sum.holdout_loss)) printf("holdout loss      %.6f\n", sum.holdout_loss);

@@ -14,6 +14,7 @@ void cli_args_init(cli_args *a, const char *cmd, int argc, char **argv) {
     a->i = 0;
     a->inline_value = NULL;
     a->cmd = cmd;
+    a->param = NULL;
 }
 
 static char flagbuf[256];
@@ -97,6 +98,16 @@ int cli_parse_u64(const char *flag, const char *s, unsigned long long *out) {
     return 0;
 }
 
+int cli_parse_size(const char *flag, const char *s, unsigned long long *out) {
+    uint64_t v;
+    if (gn_parse_size(s, &v) != GN_OK) {
+        fprintf(stderr, "gannet: %s: %s\n", flag, gn_last_error());
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
 int cli_parse_u32(const char *flag, const char *s, unsigned *out) {
     unsigned long long v;
     if (cli_parse_u64(flag, s, &v) != 0) return -1;
@@ -108,191 +119,128 @@ int cli_parse_u32(const char *flag, const char *s, unsigned *out) {
     return 0;
 }
 
-static int copy_str(const char *flag, char *dst, size_t size, const char *v) {
-    if (strlen(v) >= size) {
-        fprintf(stderr, "gannet: %s: value longer than %zu characters\n", flag, size - 1);
+/* ---- flags from the library's parameter table ---- */
+
+static int group_allowed(const gn_param_info *p, unsigned groups) { return (groups >> p->group) & 1u; }
+
+/* "--no-x" for a BOOL (or true/false choice) parameter "--x": the parameter, else NULL. */
+static const gn_param_info *negated(const char *flag) {
+    if (strncmp(flag, "--no-", 5) != 0) return NULL;
+    char pos[128];
+    if (snprintf(pos, sizeof pos, "--%s", flag + 5) >= (int)sizeof pos) return NULL;
+    const gn_param_info *p = gn_param_find(pos);
+    if (!p || strcmp(p->flag, pos) != 0) return NULL;
+    return p->type == GN_PARAM_BOOL || (p->type == GN_PARAM_CHOICE && strstr(p->choices, "false")) ? p : NULL;
+}
+
+int cli_param_flag(cli_args *a, const char *flag, unsigned groups, gn_train_options *o, gn_data_spec *spec) {
+    if (flag[0] != '-') return 0;
+    const gn_param_info *p = NULL;
+    const char *value = NULL;
+    const gn_param_info *neg = negated(flag);
+    if (neg) {
+        p = neg;
+        if (a->inline_value) {
+            cli_usage_error(a->cmd, "%s takes no value", flag);
+            return -1;
+        }
+        value = "false";
+    } else {
+        /* only exact spellings on the command line: --max-line or -b, not max_line */
+        for (size_t i = 0; i < gn_param_count(); i++) {
+            const gn_param_info *q = gn_param_at(i);
+            if (!strcmp(flag, q->flag) || (q->alias && !strcmp(flag, q->alias))) { p = q; break; }
+        }
+        if (!p) return 0;
+    }
+    if (!group_allowed(p, groups)) return 0;
+    if (!value) {
+        int bare_bool = p->type == GN_PARAM_BOOL || (p->type == GN_PARAM_CHOICE && strstr(p->choices, "true"));
+        if (bare_bool && !a->inline_value) value = "true";
+        else if (!(value = cli_value(a, flag))) return -1;
+    }
+    if (gn_param_set(o, spec, p->name, value) != GN_OK) {
+        fprintf(stderr, "gannet %s: %s\n", a->cmd, gn_last_error());
         return -1;
     }
-    strcpy(dst, v);
+    a->param = p;
     return 1;
 }
 
-const char cli_data_help[] =
-    "Data flags:\n"
-    "  -d, --data FILE...      input files in order; '-' is stdin; gzip/zstd detected by content\n"
-    "  --format F              libsvm | csv | vw (default: detected from the first line)\n"
-    "  --bits B                hash space of 2^B slots, 1..30 (default 18)\n"
-    "  --no-bias               no constant feature\n"
-    "  --libsvm-hash           hash LIBSVM indices instead of using index mod 2^B\n"
-    "  --sep C                 CSV separator: ',' or 'tab' or any single character (default: detect)\n"
-    "  --header, --no-header   CSV first line is / is not a header (default: detect)\n"
-    "  --label COL             CSV label column, name or 1-based index (default 1)\n"
-    "  --categorical COLS      CSV columns hashed as name=value, e.g. 15-40,city\n"
-    "  --numeric COLS          CSV columns used as numbers (others: numeric if they parse)\n"
-    "  --ignore COLS           CSV columns to skip\n"
-    "  --log-numeric           CSV numbers x enter as sign(x)*log(1+|x|) (for counts, prices)\n"
-    "  --positive VALUE        binary losses: the label of the positive class (default: the\n"
-    "                          positive-like one of the two: 1, true, yes, y, t, pos, positive)\n"
-    "  --skip-bad              skip bad lines, count them and report the count (default: stop)\n"
-    "  --max-line BYTES        longest accepted line (default 64 MiB)\n";
-
-int cli_data_flag(cli_args *a, const char *flag, gn_data_spec *spec) {
-    const char *v;
-    if (!strcmp(flag, "--format")) {
-        if (!(v = cli_value(a, flag))) return -1;
-        int f = gn_format_parse(v);
-        if (f < 0) {
-            fprintf(stderr, "gannet: --format: unknown format '%s' (libsvm, csv, vw)\n", v);
-            return -1;
-        }
-        spec->format = (gn_format)f;
-        return 1;
+/* The left column of a parameter's help line: "--bits B, -b B", "--no-bias". */
+static void param_usage(const gn_param_info *p, char *buf, size_t n) {
+    if (p->type == GN_PARAM_BOOL) {
+        if (!strcmp(p->default_text, "true")) snprintf(buf, n, "--no-%s", p->flag + 2);
+        else snprintf(buf, n, "%s", p->flag);
+        return;
     }
-    if (!strcmp(flag, "--bits") || !strcmp(flag, "-b")) {
-        unsigned b;
-        if (!(v = cli_value(a, flag)) || cli_parse_u32(flag, v, &b) != 0) return -1;
-        spec->bits = b;
-        return 1;
+    if (p->type == GN_PARAM_CHOICE && strstr(p->choices, "false")) {
+        snprintf(buf, n, "%s, --no-%s", p->flag, p->flag + 2);
+        return;
     }
-    if (!strcmp(flag, "--no-bias")) { spec->bias = 0; return 1; }
-    if (!strcmp(flag, "--libsvm-hash")) { spec->libsvm_hash = 1; return 1; }
-    if (!strcmp(flag, "--skip-bad")) { spec->skip_bad = 1; return 1; }
-    if (!strcmp(flag, "--log-numeric")) { spec->log_numeric = 1; return 1; }
-    if (!strcmp(flag, "--header")) { spec->header = 1; return 1; }
-    if (!strcmp(flag, "--no-header")) { spec->header = 0; return 1; }
-    if (!strcmp(flag, "--sep")) {
-        if (!(v = cli_value(a, flag))) return -1;
-        if (!strcmp(v, "tab") || !strcmp(v, "\\t")) spec->sep = '\t';
-        else if (strlen(v) == 1) spec->sep = v[0];
-        else {
-            fprintf(stderr, "gannet: --sep: expected one character or 'tab', got '%s'\n", v);
-            return -1;
-        }
-        return 1;
-    }
-    if (!strcmp(flag, "--label")) {
-        if (!(v = cli_value(a, flag))) return -1;
-        return copy_str(flag, spec->label_col, sizeof spec->label_col, v);
-    }
-    if (!strcmp(flag, "--categorical")) {
-        if (!(v = cli_value(a, flag))) return -1;
-        return copy_str(flag, spec->categorical, sizeof spec->categorical, v);
-    }
-    if (!strcmp(flag, "--numeric")) {
-        if (!(v = cli_value(a, flag))) return -1;
-        return copy_str(flag, spec->numeric, sizeof spec->numeric, v);
-    }
-    if (!strcmp(flag, "--positive")) {
-        if (!(v = cli_value(a, flag))) return -1;
-        return copy_str(flag, spec->positive, sizeof spec->positive, v);
-    }
-    if (!strcmp(flag, "--ignore")) {
-        if (!(v = cli_value(a, flag))) return -1;
-        return copy_str(flag, spec->ignore, sizeof spec->ignore, v);
-    }
-    if (!strcmp(flag, "--max-line")) {
-        unsigned long long n;
-        if (!(v = cli_value(a, flag)) || cli_parse_u64(flag, v, &n) != 0) return -1;
-        spec->max_line = (size_t)n;
-        return 1;
-    }
-    return 0;
+    const char *mv = p->metavar ? p->metavar : "X";
+    if (p->alias) snprintf(buf, n, "%s %s, %s %s", p->flag, mv, p->alias, mv);
+    else snprintf(buf, n, "%s %s", p->flag, mv);
 }
 
-const char cli_train_help[] =
-    "Training flags:\n"
-    "  --loss L                logistic | squared | hinge | quantile | poisson (default logistic)\n"
-    "  --optimizer O           ftrl | adagrad | sgd | lbfgs | owlqn (default: ftrl for logistic,\n"
-    "                          adagrad otherwise)\n"
-    "  --lr X                  learning rate (FTRL alpha); default 0.1 ftrl, 0.5 adagrad/sgd\n"
-    "  --l1 X, --l2 X          regularisation of sum_i loss_i + l1*|w|_1 + l2/2*|w|^2\n"
-    "                          (LIBLINEAR's C corresponds to --l2 1/C)\n"
-    "  --ftrl-beta X           FTRL beta (default 1)\n"
-    "  --power-t X             SGD step decay exponent (default 0.5)\n"
-    "  --quantile-tau X        quantile loss level (default 0.5)\n"
-    "  --passes N              passes over the data (default 1)\n"
-    "  --holdout F             hold out this fraction of examples to measure loss (default 0)\n"
-    "  --early-stop N          stop after N passes without holdout improvement (default 3)\n"
-    "  --seed N                seed for holdout/fold selection (default 0)\n"
-    "  --threads N             threads (default: all cores, shared by the mpirun ranks\n"
-    "                          of a machine)\n"
-    "  --deterministic         same model on every run for a given --threads\n"
-    "  --batch-size N          examples per parsed batch in train (default 1024; cv and\n"
-    "                          tune read in batches of 8192)\n"
-    "  --memory M              L-BFGS history size (default 10)\n"
-    "  --tol T                 L-BFGS/OWL-QN relative gradient tolerance (default 1e-6)\n"
-    "  --max-iter N            L-BFGS/OWL-QN iteration limit (default 500)\n"
-    "  --warm-start online     one online pass before the batch solver\n";
+/* The help text of a parameter with its choices and default. */
+static void param_help_text(const gn_param_info *p, char *buf, size_t n) {
+    int k = snprintf(buf, n, "%s", p->help);
+    if (k < 0 || (size_t)k >= n) return;
+    if (p->type == GN_PARAM_BOOL) return;
+    const int bounded = (p->type == GN_PARAM_INT || p->type == GN_PARAM_REAL) && p->max < 1e15;
+    if (p->type == GN_PARAM_CHOICE && !strstr(p->choices, "false"))
+        snprintf(buf + k, n - (size_t)k, " (%s; default %s)", p->choices, p->default_text);
+    else if (bounded)
+        snprintf(buf + k, n - (size_t)k, " (%c%.10g, %.10g%c; default %s)", p->min_open ? '(' : '[', p->min, p->max,
+                 p->max_open ? ')' : ']', p->default_text);
+    else if (p->default_text[0])
+        snprintf(buf + k, n - (size_t)k, " (default %s)", p->default_text);
+}
 
-int cli_train_flag(cli_args *a, const char *flag, gn_train_options *o) {
-    const char *v;
-    double d;
-    unsigned u;
-    if (!strcmp(flag, "--loss")) {
-        if (!(v = cli_value(a, flag))) return -1;
-        int l = gn_loss_parse(v);
-        if (l < 0) {
-            fprintf(stderr, "gannet: --loss: unknown loss '%s' (logistic, squared, hinge, quantile, poisson)\n", v);
-            return -1;
+/* Writes "  LEFT  text" with the text wrapped at 100 columns under a 26-column indent. */
+static void help_line(FILE *out, const char *left, const char *text) {
+    const int indent = 26, width = 100;
+    int col = fprintf(out, "  %s", left);
+    if (col + 2 > indent) {
+        fputc('\n', out);
+        col = 0;
+    }
+    fprintf(out, "%*s", indent - col, "");
+    col = indent;
+    const char *s = text;
+    while (*s) {
+        const char *e = s;
+        while (*e && *e != ' ') e++;
+        int wl = (int)(e - s);
+        if (col > indent && col + 1 + wl > width) {
+            fprintf(out, "\n%*s", indent, "");
+            col = indent;
+        } else if (col > indent) {
+            fputc(' ', out);
+            col++;
         }
-        o->loss = (gn_loss)l;
-        return 1;
+        fwrite(s, 1, (size_t)wl, out);
+        col += wl;
+        s = *e ? e + 1 : e;
     }
-    if (!strcmp(flag, "--optimizer")) {
-        if (!(v = cli_value(a, flag))) return -1;
-        int opt = gn_optimizer_parse(v);
-        if (opt < 0) {
-            fprintf(stderr, "gannet: --optimizer: unknown optimizer '%s' (ftrl, adagrad, sgd, lbfgs, owlqn)\n", v);
-            return -1;
+    fputc('\n', out);
+}
+
+void cli_print_param_help(FILE *out, unsigned groups) {
+    static const char *const titles[] = {"Data flags", "Training flags", "Run flags (train only)"};
+    for (int g = GN_PARAM_DATA; g <= GN_PARAM_RUN; g++) {
+        if (!((groups >> g) & 1u)) continue;
+        fprintf(out, "\n%s:\n", titles[g]);
+        for (size_t i = 0; i < gn_param_count(); i++) {
+            const gn_param_info *p = gn_param_at(i);
+            if ((int)p->group != g) continue;
+            char left[96], text[512];
+            param_usage(p, left, sizeof left);
+            param_help_text(p, text, sizeof text);
+            help_line(out, left, text);
         }
-        o->optimizer = (gn_optimizer)opt;
-        return 1;
     }
-#define DOUBLE_FLAG(name, field)                                                        \
-    if (!strcmp(flag, name)) {                                                          \
-        if (!(v = cli_value(a, flag)) || cli_parse_double(flag, v, &d) != 0) return -1; \
-        o->field = d;                                                                   \
-        return 1;                                                                       \
-    }
-#define U32_FLAG(name, field)                                                         \
-    if (!strcmp(flag, name)) {                                                        \
-        if (!(v = cli_value(a, flag)) || cli_parse_u32(flag, v, &u) != 0) return -1; \
-        o->field = u;                                                                 \
-        return 1;                                                                     \
-    }
-    DOUBLE_FLAG("--lr", lr)
-    DOUBLE_FLAG("--l1", l1)
-    DOUBLE_FLAG("--l2", l2)
-    DOUBLE_FLAG("--ftrl-beta", ftrl_beta)
-    DOUBLE_FLAG("--power-t", power_t)
-    DOUBLE_FLAG("--quantile-tau", quantile_tau)
-    DOUBLE_FLAG("--holdout", holdout)
-    DOUBLE_FLAG("--tol", tol)
-    U32_FLAG("--passes", passes)
-    U32_FLAG("--early-stop", early_stop)
-    U32_FLAG("--threads", threads)
-    U32_FLAG("--memory", lbfgs_memory)
-    U32_FLAG("--max-iter", max_iter)
-    U32_FLAG("--batch-size", batch_size)
-#undef DOUBLE_FLAG
-#undef U32_FLAG
-    if (!strcmp(flag, "--seed")) {
-        unsigned long long s;
-        if (!(v = cli_value(a, flag)) || cli_parse_u64(flag, v, &s) != 0) return -1;
-        o->seed = s;
-        return 1;
-    }
-    if (!strcmp(flag, "--deterministic")) { o->deterministic = 1; return 1; }
-    if (!strcmp(flag, "--warm-start")) {
-        if (!(v = cli_value(a, flag))) return -1;
-        if (strcmp(v, "online") != 0 && strcmp(v, "none") != 0) {
-            fprintf(stderr, "gannet: --warm-start: expected 'online' or 'none', got '%s'\n", v);
-            return -1;
-        }
-        o->warm_start_online = !strcmp(v, "online");
-        return 1;
-    }
-    return 0;
 }
 
 int cli_fail(const char *cmd, int st) {
@@ -301,9 +249,10 @@ int cli_fail(const char *cmd, int st) {
         fprintf(stderr, "gannet %s: rank %d: %s\n", cmd, gn_dist_rank(), msg);
     else if (gn_dist_rank() == 0) /* one rank, or a failure all ranks agreed on: rank 0 reports it */
         fprintf(stderr, "gannet %s: %s\n", cmd, msg);
-    /* Bad input (data or model file content, limits, options) is 2; I/O and the rest are 1. */
+    /* Bad input (data or model file content, limits, options, something this build cannot do) is 2;
+     * I/O and the rest are 1. */
     return (st == GN_EPARSE || st == GN_EINVAL || st == GN_ELIMIT || st == GN_EFORMAT || st == GN_ECHECKSUM ||
-            st == GN_EVERSION)
+            st == GN_EVERSION || st == GN_EUNSUPPORTED)
                ? EXIT_USAGE
                : EXIT_FAIL;
 }

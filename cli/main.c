@@ -19,6 +19,7 @@ static const command commands[] = {
     {"cv", cmd_cv, "k-fold cross-validation"},
     {"tune", cmd_tune, "hyperparameter search (grid, random, successive halving)"},
     {"serve", cmd_serve, "serve predictions over HTTP"},
+    {"params", cmd_params, "list every training and data parameter (name, flag, default, range)"},
 };
 
 static void usage(FILE *out) {

@@ -9,6 +9,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gannet/status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -30,6 +32,10 @@ typedef enum gn_label_kind {
 #define GN_DEFAULT_BITS 18
 #define GN_COLSPEC_MAX 1024
 #define GN_DEFAULT_MAX_LINE ((size_t)64 << 20)
+#define GN_NA_VALUES_MAX 256
+/* The tokens read as a missing value in CSV/TSV fields (besides an empty field) unless
+ * na_defaults is 0. Compared with the whole field, after unquoting and trimming blanks. */
+#define GN_NA_DEFAULTS "NA,N/A,n/a,NaN,nan,null,NULL,None,?,#N/A"
 
 typedef struct gn_data_spec {
     gn_format format;          /* default GN_FORMAT_AUTO */
@@ -49,6 +55,9 @@ typedef struct gn_data_spec {
     int skip_bad;              /* 1: skip and count bad lines instead of failing */
     /* transforms */
     int log_numeric;           /* 1: CSV numeric values x become sign(x)*log(1+|x|); default 0 */
+    /* missing values (CSV/TSV): an empty field, and these tokens, add no feature */
+    char na_values[GN_NA_VALUES_MAX]; /* more tokens, comma-separated; default "" */
+    int na_defaults;           /* 1: the GN_NA_DEFAULTS tokens too; default 1 */
     /* labels */
     char positive[256];        /* binary losses: the label of the positive class ("" = the default
                                   rule: the positive-like value, see docs/cli.md); at most 255 bytes */

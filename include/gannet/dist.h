@@ -7,6 +7,8 @@
 #ifndef GANNET_DIST_H
 #define GANNET_DIST_H
 
+#include "gannet/status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

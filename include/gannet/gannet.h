@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "gannet/status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -22,24 +24,6 @@ extern "C" {
 #define GN_VERSION_MINOR 1
 #define GN_VERSION_PATCH 0
 #define GN_VERSION_STRING "0.1.0"
-
-/* Status codes. Values never change once released; new codes are added at the end. */
-typedef enum gn_status {
-    GN_OK = 0,
-    GN_EINVAL = 1,      /* invalid argument or option */
-    GN_ENOMEM = 2,      /* out of memory */
-    GN_EIO = 3,         /* read/write/open failed */
-    GN_EPARSE = 4,      /* bad input data (message names file:line) */
-    GN_EFORMAT = 5,     /* not a gannet file, or a structurally broken one */
-    GN_ECHECKSUM = 6,   /* checksum mismatch: corrupt file */
-    GN_EVERSION = 7,    /* file written by a newer, unsupported format version */
-    GN_EUNSUPPORTED = 8,/* feature not available in this build / this model kind */
-    GN_ELIMIT = 9,      /* an input exceeded a configured limit */
-    GN_EINTERNAL = 10,  /* bug: an invariant did not hold */
-    GN_EMPI = 11,       /* distributed (MPI) failure */
-    GN_ESTALE = 12,     /* a cache or checkpoint does not match its source or flags */
-    GN_EOF = 13         /* end of data (returned by iterators, not an error for callers) */
-} gn_status;
 
 /* Runtime version, e.g. "0.1.0". */
 const char *gn_version(void);
@@ -62,6 +46,7 @@ void gn_set_log_hook(gn_log_fn fn, void *user);
 #include "gannet/model.h"
 #include "gannet/metrics.h"
 #include "gannet/train.h"
+#include "gannet/params.h"
 #include "gannet/dist.h"
 #include "gannet/select.h"
 #include "gannet/cache.h"

@@ -9,6 +9,8 @@
 
 #include "gannet/data.h"
 
+#include "gannet/status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -27,6 +29,8 @@ typedef enum gn_loss {
 
 const char *gn_loss_name(gn_loss loss);
 int gn_loss_parse(const char *name); /* -1 if unknown */
+/* What a loss reads: two classes (logistic, hinge) or real numbers. */
+gn_label_kind gn_loss_label_kind(gn_loss loss);
 const char *gn_model_kind_name(gn_model_kind kind);
 
 /* Loads a model file. Rejects wrong magic, newer versions, truncation and checksum mismatch
@@ -67,6 +71,24 @@ int gn_model_classes(const gn_model *model, size_t *n);
 const char *gn_model_class_name(const gn_model *model, size_t i);
 /* Turns a raw linear score into the prediction the loss defines (sigmoid, exp or identity). */
 double gn_model_link(const gn_model *model, double score);
+
+/* A batch of examples in compressed sparse rows, as the library's parsers produce them: row r has
+ * the features start[r] .. start[r+1]-1, each a hashed slot (< 2^bits of the model) and a value.
+ * The caller owns the arrays. */
+typedef struct gn_rows {
+    size_t n;              /* rows */
+    const size_t *start;   /* n + 1 offsets into index and value; start[0] is 0 */
+    const uint32_t *index; /* slots */
+    const float *value;
+} gn_rows;
+
+/* Numbers a model predicts per example (1 for binary classifiers and regressors). */
+size_t gn_model_outputs(const gn_model *model);
+/* Predictions of a whole batch: gn_model_outputs() numbers per row, row after row, into out
+ * (out_len >= rows->n * outputs), each the prediction the loss defines (as gn_model_link).
+ * GN_EINVAL if a slot is out of range or out is too short. Thread-safe. This is the one way to
+ * a model's weights: prediction, evaluation, the server and model selection all use it. */
+gn_status gn_model_predict_batch(const gn_model *model, const gn_rows *rows, double *out, size_t out_len);
 
 /* The k weights largest in magnitude (slot, value), sorted by decreasing |value|. *n_out is the
  * number written (<= k). */

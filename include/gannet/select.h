@@ -29,6 +29,8 @@
 #include "gannet/model.h"
 #include "gannet/train.h"
 
+#include "gannet/status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -74,6 +76,8 @@ typedef enum gn_select_metric {
 } gn_select_metric;
 
 const char *gn_select_metric_name(gn_select_metric m);
+/* What GN_METRIC_AUTO means for a loss: auc for binary losses, rmse for regression. */
+gn_select_metric gn_select_metric_default(gn_loss loss);
 int gn_select_metric_parse(const char *name); /* -1 if unknown */
 /* The value of metric m in *mt, and whether larger is better. */
 double gn_select_metric_value(gn_select_metric m, const gn_metrics *mt);

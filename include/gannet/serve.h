@@ -17,6 +17,8 @@
 
 #include "gannet/gannet.h"
 
+#include "gannet/status.h"
+
 #ifdef __cplusplus
 extern "C" {
 #endif

@@ -22,6 +22,16 @@ typedef struct gn_batch {
 } gn_batch;
 
 int gn__batch_init(gn_batch *b, size_t cap_examples, size_t cap_features);
+/* The batch's examples as rows for scoring (a view: valid while b is unchanged). */
+static inline gn_rows gn__batch_rows(const gn_batch *b) {
+    gn_rows r = {b->n, b->start, b->index, b->value};
+    return r;
+}
+/* The rows [from, from + n) of b as a view (scores of a part of a batch). */
+static inline gn_rows gn__batch_rows_range(const gn_batch *b, size_t from, size_t n) {
+    gn_rows r = {n, b->start + from, b->index, b->value};
+    return r;
+}
 void gn__batch_free(gn_batch *b);
 void gn__batch_clear(gn_batch *b);
 /* Makes room for `more` features; GN_ENOMEM on failure. */

@@ -1,7 +1,8 @@
 /* io/label_scan.c: the label-only scan that finds the classes of the input before learning (see
- * io/labels.h). Files are read with their own line readers, so the source that asked is left
- * where it was; stdin, which cannot be read twice, is peeked through the source's own reader with
- * a mark and a reset. */
+ * io/labels.h). Files are read with their own line readers (CSV in record mode, as the source
+ * reads them; a byte order mark is dropped by the reader), so the source that asked is left where
+ * it was; stdin, which cannot be read twice, is peeked through the source's own reader with a
+ * mark and a reset, after the records the source holds in its look-ahead queue. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -48,12 +49,17 @@ static int scan_file(scan *sc, size_t file) {
     const gn_data_spec *spec = gn__parser_spec(sc->p);
     gn_line_reader *r;
     GN_TRY(gn__line_reader_open(sc->in->paths[file], spec->max_line, &r));
+    /* a CSV is read as the source reads it: records whose quoted fields may hold newlines */
+    if (spec->format == GN_FORMAT_CSV && spec->sep != '\t') gn__line_reader_set_quoting(r, spec->sep);
     int at_start = 1, st;
     const char *line;
     size_t len;
     while (!sc->cut) {
         st = gn__line_reader_next(r, &line, &len);
-        if (st == GN_ELIMIT) { at_start = 0; continue; } /* an over-long line: the real parse reports it */
+        if (st == GN_ELIMIT || st == GN_EPARSE) { /* over-long, an unclosed quote: the real parse reports it */
+            at_start = 0;
+            continue;
+        }
         if (st != GN_OK) break;
         if (at_start) {
             if (is_blank_or_comment(line, len)) continue;
@@ -72,8 +78,8 @@ static int scan_live(scan *sc, size_t file, size_t budget) {
     const gn_label_scan_input *in = sc->in;
     gn_line_reader *r = in->live;
     int st = GN_OK;
-    if (in->pending && (st = count_line(sc, file, in->pending_line, in->pending, in->pending_len)) != GN_OK)
-        return st;
+    for (size_t i = 0; i < in->npending && !sc->cut; i++)
+        if ((st = count_line(sc, file, in->pending_line[i], in->pending[i], in->pending_len[i])) != GN_OK) return st;
     GN_TRY(gn__line_reader_mark(r, budget));
     const char *line;
     size_t len;

@@ -117,12 +117,14 @@ typedef struct gn_label_scan_input {
     const char *const *paths;      /* the whole input, in order ("-" = stdin) */
     size_t npaths;
     /* stdin, when the source has it open already (it cannot be opened twice): peeked with a
-     * mark and reset, after the line the source read but has not parsed yet (pending) */
+     * mark and reset, after the records the source read ahead but has not parsed yet (pending:
+     * npending records, their lengths and line numbers; the header check's sample) */
     struct gn_line_reader *live;
     size_t live_file;              /* its index in paths */
-    const char *pending;           /* NULL if none */
-    size_t pending_len;
-    uint64_t pending_line;
+    const char *const *pending;
+    const size_t *pending_len;
+    const uint64_t *pending_line;
+    size_t npending;
 } gn_label_scan_input;
 
 /* p: the source's resolved parser (format, CSV columns and header; its scratch is used). On

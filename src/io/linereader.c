@@ -2,7 +2,11 @@
  * kind comes from the first bytes (gzip 1f 8b, zstd 28 b5 2f fd), never from the name. Data is
  * read (and decompressed) into one large buffer that lines are handed out of in place: no
  * per-line allocation, memchr for the newline, and the buffer only grows for a line that does
- * not fit, up to max_line. */
+ * not fit, up to max_line. A UTF-8 byte order mark at the start of the data is dropped.
+ *
+ * Record mode (CSV): a newline inside a quoted field does not end the record. The quote state is
+ * followed by one small machine (find_record_end) that the sequential reader and the search for
+ * a byte range's first record (skip_to) both use, so every reader finds the same records. */
 #include "io/linereader.h"
 
 #include <errno.h>
@@ -21,6 +25,14 @@
 #define GN_LR_BUF_SIZE ((size_t)1 << 20)    /* decompressed/plain data buffer, first size */
 #define GN_LR_RAW_SIZE ((size_t)256 << 10)  /* compressed input buffer */
 #define GN_LR_ERRMSG 512                    /* a failed reader repeats its message */
+#define GN_LR_BOM_LEN 3                     /* EF BB BF */
+
+/* Record mode quote states at r->scan: outside quotes, inside a quoted field, or just after a '"'
+ * inside one (the next byte tells a doubled quote from the closing one). */
+enum { Q_OUT = 0, Q_IN, Q_IN_QUOTE };
+/* r->pre: drop the rest of a line that was over max_line (or, for a range, the line in progress
+ * at its start); look at the start of the data for a byte order mark. */
+enum { PRE_SKIP = 1, PRE_BOM = 2 };
 
 typedef enum { LR_PLAIN, LR_GZIP, LR_ZSTD } lr_kind;
 
@@ -36,7 +48,7 @@ struct gn_line_reader {
     char *buf;
     size_t cap, start, scan, len;
     bool eof;              /* no more data will come into buf */
-    bool skipping;         /* discarding the rest of a line that was over max_line */
+    unsigned char pre;     /* work before the next line: PRE_SKIP, PRE_BOM (one test per line) */
 
     /* Compressed input: [raw_pos, raw_len) of raw is not yet decompressed. */
     unsigned char *raw;
@@ -50,7 +62,15 @@ struct gn_line_reader {
 
     uint64_t buf_offset;   /* decompressed offset of buf[0] */
     uint64_t line_offset;  /* decompressed offset of the line returned last */
-    uint64_t lineno;       /* lines returned (and over-long lines refused) so far */
+    uint64_t lineno;       /* 1-based line where the record returned (or refused) last starts */
+    uint64_t lines_done;   /* physical lines before the next record */
+    uint64_t bom_end;      /* GN_LR_BOM_LEN when a byte order mark was dropped, else 0 */
+
+    /* Record mode (quote_sep != 0): the machine's state at scan, for the record at start. */
+    char quote_sep;
+    unsigned char qstate;
+    bool qfield_start;     /* Q_OUT: scan is at the first byte of a field */
+    bool qquoted;          /* the record has a quoted field (so it may span lines) */
     uint64_t raw_read;     /* bytes read from fd */
     uint64_t file_size;
     uint64_t range_begin;  /* a byte range reader (plain files): first byte of the range */
@@ -64,8 +84,8 @@ struct gn_line_reader {
      * there with the line count and offset of that moment. */
     bool marked;
     size_t mark_start, mark_budget;
-    uint64_t mark_lineno, mark_line_offset;
-    bool mark_skipping;
+    uint64_t mark_lineno, mark_lines_done, mark_line_offset;
+    unsigned char mark_pre;
 };
 
 /* Fails the reader for good: the status and message come back on every later call. */
@@ -175,8 +195,18 @@ static gn_status fill_zstd(gn_line_reader *r) {
     return GN_OK;
 }
 
+#define GN_LR_RANGE_SLACK ((size_t)16 << 10) /* read past a range's end, for its last line */
+
 static gn_status fill_plain(gn_line_reader *r) {
-    ssize_t got = read_some(r->fd, r->buf + r->len, r->cap - r->len);
+    size_t want = r->cap - r->len;
+    if (r->range_end != UINT64_MAX) {
+        /* a range reader reads little past its end: a short range of a big file (--shuffle reads
+         * many) should not cost a whole buffer */
+        uint64_t at = r->buf_offset + r->len;
+        uint64_t need = (r->range_end > at ? r->range_end - at : 0) + GN_LR_RANGE_SLACK;
+        if (need < want) want = (size_t)need;
+    }
+    ssize_t got = read_some(r->fd, r->buf + r->len, want);
     if (got < 0) return lr_read_error(r, errno);
     if (got == 0) r->eof = true;
     r->len += (size_t)got;
@@ -207,7 +237,7 @@ static gn_status refill(gn_line_reader *r) {
         char *nbuf = realloc(r->buf, ncap);
         if (!nbuf) {
             gn__fail(GN_ENOMEM, "%s:%llu: out of memory for a line of %zu bytes", r->path,
-                     (unsigned long long)r->lineno + 1, ncap);
+                     (unsigned long long)r->lines_done + 1, ncap);
             return lr_fail(r, GN_ENOMEM);
         }
         r->buf = nbuf;
@@ -226,31 +256,194 @@ static gn_status skip_rest_of_line(gn_line_reader *r) {
         char *nl = memchr(r->buf + r->scan, '\n', r->len - r->scan);
         if (nl) {
             r->start = r->scan = (size_t)(nl + 1 - r->buf);
-            r->skipping = false;
+            r->pre &= (unsigned char)~PRE_SKIP;
             return GN_OK;
         }
         r->start = r->scan = r->len;
         if (r->eof) {
-            r->skipping = false;
+            r->pre &= (unsigned char)~PRE_SKIP;
             return GN_OK;
         }
         GN_TRY(refill(r));
     }
 }
 
-/* Refuses the next line for being over max_line. It keeps its line number, so later lines keep
- * theirs, and the next call goes on after it. */
+static void record_reset(gn_line_reader *r) {
+    r->qstate = Q_OUT;
+    r->qfield_start = true;
+    r->qquoted = false;
+}
+
+/* The offset of the record starting at buf[pos]: a dropped byte order mark belongs to the first
+ * record, which starts at 0 (only that record can start right after it). */
+static uint64_t record_offset(const gn_line_reader *r, size_t pos) {
+    uint64_t off = r->buf_offset + pos;
+    return off == r->bom_end ? 0 : off;
+}
+
+static uint64_t count_newlines(const char *s, size_t n) {
+    uint64_t c = 0;
+    const char *e = s + n;
+    while ((s = memchr(s, '\n', (size_t)(e - s))) != NULL) {
+        c++;
+        s++;
+    }
+    return c;
+}
+
+/* Record mode: runs the quote machine over buf[scan, len) and returns the '\n' that ends the
+ * record at start (scan then points past it), or NULL when buf holds no end yet (scan = len,
+ * the state kept for the next bytes). RFC 4180 with the parser's leniency: a '"' opens a quoted
+ * field only as the first byte of a field; inside, '""' is a quote and '"' closes; a '"' anywhere
+ * else is an ordinary byte. */
+static char *find_record_end(gn_line_reader *r) {
+    char *p = r->buf + r->scan, *e = r->buf + r->len;
+    const char sep = r->quote_sep;
+    unsigned char st = r->qstate;
+    bool fs = r->qfield_start;
+    /* the next '\n' at or after p (outside quotes it ends the record), looked for once, not after
+     * every quoted field of a line; no_nl: there is none before e */
+    char *nl = NULL;
+    bool no_nl = false;
+    while (p < e) {
+        if (st == Q_OUT) {
+            if (!no_nl && (!nl || nl < p)) no_nl = !(nl = memchr(p, '\n', (size_t)(e - p)));
+            char *lim = nl ? nl : e;
+            char *q = memchr(p, '"', (size_t)(lim - p));
+            if (!q) {
+                if (nl) {
+                    r->scan = (size_t)(nl + 1 - r->buf);
+                    r->qstate = Q_OUT;
+                    return nl;
+                }
+                fs = lim[-1] == sep;
+                p = e;
+                break;
+            }
+            if (q == p ? fs : q[-1] == sep) {
+                st = Q_IN;
+                r->qquoted = true;
+            }
+            fs = false;
+            p = q + 1;
+        } else if (st == Q_IN) {
+            char *q = memchr(p, '"', (size_t)(e - p));
+            if (!q) {
+                p = e;
+                break;
+            }
+            p = q + 1;
+            st = Q_IN_QUOTE;
+        } else { /* Q_IN_QUOTE */
+            if (*p == '"') p++, st = Q_IN; /* "" inside quotes */
+            else st = Q_OUT;               /* the closing quote; *p is looked at outside */
+        }
+    }
+    r->scan = (size_t)(p - r->buf);
+    r->qstate = st;
+    r->qfield_start = fs;
+    return NULL;
+}
+
+/* Refuses the record at start for being over max_line, with start + max_line + 2 <= len or the
+ * whole record in buf. The reader goes on after the first '\n' at or after start + max_line + 1:
+ * for a plain line that is its own end; in record mode it is a point fixed by the data alone
+ * (not by how much was buffered), so a byte range reader meets the same records as a sequential
+ * one even around an over-long record or an unclosed quote. */
 static gn_status too_long(gn_line_reader *r) {
-    r->lineno++;
-    return gn__fail(GN_ELIMIT, "%s:%llu: line longer than %zu bytes", r->path,
-                    (unsigned long long)r->lineno, r->max_line);
+    bool unclosed = r->quote_sep && r->qstate != Q_OUT;
+    size_t from = r->start + r->max_line + 1;
+    if (from > r->len) from = r->len;
+    uint64_t inner = r->quote_sep ? count_newlines(r->buf + r->start, from - r->start) : 0;
+    r->line_offset = record_offset(r, r->start);
+    char *nl = memchr(r->buf + from, '\n', r->len - from);
+    if (nl) {
+        r->start = r->scan = (size_t)(nl + 1 - r->buf);
+    } else {
+        r->start = r->scan = r->len;
+        if (!r->eof) r->pre |= PRE_SKIP;
+    }
+    record_reset(r);
+    r->lineno = r->lines_done + 1;
+    r->lines_done += 1 + inner;
+    unsigned long long at = gn__line_reader_abs_lineno(r); /* a range reader counts from its start */
+    if (unclosed)
+        return gn__fail(GN_ELIMIT, "%s:%llu: quoted field not closed within %zu bytes (unterminated quote?)",
+                        r->path, at, r->max_line);
+    return gn__fail(GN_ELIMIT, "%s:%llu: line longer than %zu bytes", r->path, at, r->max_line);
+}
+
+/* Drops a UTF-8 byte order mark at the very start of the data (any format). */
+static gn_status check_bom(gn_line_reader *r) {
+    r->pre &= (unsigned char)~PRE_BOM;
+    if (r->buf_offset != 0 || r->start != 0) return GN_OK;
+    while (r->len < GN_LR_BOM_LEN && !r->eof) GN_TRY(refill(r));
+    if (r->len >= GN_LR_BOM_LEN && memcmp(r->buf, "\xEF\xBB\xBF", GN_LR_BOM_LEN) == 0) {
+        r->start = r->scan = GN_LR_BOM_LEN;
+        r->bom_end = GN_LR_BOM_LEN;
+    }
+    return GN_OK;
+}
+
+static gn_status before_next(gn_line_reader *r) {
+    if (r->pre & PRE_SKIP) GN_TRY(skip_rest_of_line(r));
+    if (r->pre & PRE_BOM) GN_TRY(check_bom(r));
+    return GN_OK;
+}
+
+/* gn__line_reader_next in record mode. */
+static int next_record(gn_line_reader *r, const char **line, size_t *len) {
+    for (;;) {
+        if (record_offset(r, r->start) >= r->range_end) return GN_EOF; /* next record is not ours */
+        char *nl = find_record_end(r);
+        size_t n;
+        if (nl) {
+            n = (size_t)(nl - (r->buf + r->start));
+        } else if (r->eof) {
+            n = r->len - r->start;
+            if (n == 0) return GN_EOF;
+            r->scan = r->len;
+            if (n <= r->max_line && r->qstate == Q_IN) {
+                /* the whole rest of the input is one quoted field: refuse it */
+                r->line_offset = record_offset(r, r->start);
+                uint64_t inner = count_newlines(r->buf + r->start, n);
+                r->start = r->len;
+                record_reset(r);
+                r->lineno = r->lines_done + 1;
+                r->lines_done += 1 + inner;
+                return gn__fail(GN_EPARSE, "%s:%llu: unterminated quoted field (no closing quote before the end)",
+                                r->path, (unsigned long long)gn__line_reader_abs_lineno(r));
+            }
+        } else {
+            size_t pending = r->len - r->start;
+            if ((pending > 0 && pending - 1 > r->max_line) || pending >= r->cap_limit) return too_long(r);
+            GN_TRY(refill(r));
+            continue;
+        }
+        char *s = r->buf + r->start;
+        size_t raw = n;
+        if (n > 0 && s[n - 1] == '\r') n--;
+        if (n > r->max_line) return too_long(r);
+        uint64_t inner = r->qquoted ? count_newlines(s, raw) : 0;
+        r->line_offset = record_offset(r, r->start);
+        r->start = r->scan;
+        record_reset(r);
+        r->lineno = r->lines_done + 1;
+        r->lines_done += 1 + inner;
+        *line = s;
+        *len = n;
+        return GN_OK;
+    }
 }
 
 int gn__line_reader_next(gn_line_reader *r, const char **line, size_t *len) {
     if (r->failed != GN_OK) return gn__fail(r->failed, "%s", r->errmsg);
-    if (r->skipping) GN_TRY(skip_rest_of_line(r));
+    if (r->pre) GN_TRY(before_next(r));
+    if (r->quote_sep) return next_record(r, line, len);
     for (;;) {
-        if (r->buf_offset + r->start >= r->range_end) return GN_EOF; /* next line is not ours */
+        uint64_t off = r->buf_offset + r->start;
+        if (off == r->bom_end) off = 0; /* a dropped BOM belongs to the first line */
+        if (off >= r->range_end) return GN_EOF; /* next line is not ours */
         char *nl = memchr(r->buf + r->scan, '\n', r->len - r->scan);
         size_t n;
         if (nl) {
@@ -264,23 +457,64 @@ int gn__line_reader_next(gn_line_reader *r, const char **line, size_t *len) {
             /* No '\n' yet. Over max_line + 1 bytes, the line is too long even if a '\r' ends
              * it: refuse it now rather than buffer more of it. */
             size_t pending = r->len - r->start;
-            if ((pending > 0 && pending - 1 > r->max_line) || pending >= r->cap_limit) {
-                r->skipping = true;
-                return too_long(r);
-            }
+            if ((pending > 0 && pending - 1 > r->max_line) || pending >= r->cap_limit) return too_long(r);
             r->scan = r->len;
             GN_TRY(refill(r));
             continue;
         }
         char *s = r->buf + r->start;
-        r->start = r->scan;
         if (n > 0 && s[n - 1] == '\r') n--;
         if (n > r->max_line) return too_long(r);
-        r->line_offset = r->buf_offset + (uint64_t)(s - r->buf);
-        r->lineno++;
+        r->line_offset = off;
+        r->start = r->scan;
+        r->lineno = ++r->lines_done;
         *line = s;
         *len = n;
         return GN_OK;
+    }
+}
+
+void gn__line_reader_set_quoting(gn_line_reader *r, char sep) {
+    r->quote_sep = sep == '\t' ? 0 : sep;
+    record_reset(r);
+}
+
+void gn__line_reader_unread(gn_line_reader *r) {
+    /* the buffer has not moved since that line was returned (the first line's bytes start after
+     * a dropped BOM) */
+    uint64_t at = r->line_offset ? r->line_offset : r->bom_end;
+    r->start = r->scan = (size_t)(at - r->buf_offset);
+    r->lines_done = r->lineno - 1;
+    r->lineno = r->lines_done;
+    record_reset(r);
+}
+
+/* Record mode: moves to the first record that starts at or after offset `target`, following
+ * the quotes from where the reader is (a record start). Where buf[start, target) holds no '"',
+ * every '\n' in it ends a record, so the reader jumps to the last of them at memchr speed;
+ * elsewhere it reads record by record with the machine gn__line_reader_next uses. */
+static gn_status skip_to(gn_line_reader *r, uint64_t target) {
+    for (;;) {
+        if (r->failed != GN_OK) return gn__fail(r->failed, "%s", r->errmsg);
+        if (r->pre) GN_TRY(before_next(r));
+        if (record_offset(r, r->start) >= target) return GN_OK;
+        if (r->scan == r->start && r->start < r->len) {
+            uint64_t room = target - (r->buf_offset + r->start);
+            size_t x = r->len - r->start < room ? r->len : r->start + (size_t)room;
+            const char *a = r->buf + r->start, *b = r->buf + x;
+            if (!memchr(a, '"', (size_t)(b - a))) {
+                while (b > a && b[-1] != '\n') b--;
+                if (b > a) {
+                    r->start = r->scan = (size_t)(b - r->buf);
+                    continue;
+                }
+            }
+        }
+        const char *line;
+        size_t len;
+        int st = gn__line_reader_next(r, &line, &len);
+        if (st == GN_EOF) return GN_OK;
+        if (st != GN_OK && st != GN_ELIMIT && st != GN_EPARSE) return st;
     }
 }
 
@@ -289,6 +523,13 @@ int gn__line_reader_next(gn_line_reader *r, const char **line, size_t *len) {
 static gn_status read_head(gn_line_reader *r) {
     while (r->len < 4 && !r->eof) GN_TRY(fill_plain(r));
     return GN_OK;
+}
+
+static int open_reader(const char *path, size_t max_line, uint64_t head_end, gn_line_reader *donor,
+                       gn_line_reader **out);
+
+int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out) {
+    return open_reader(path, max_line, UINT64_MAX, NULL, out);
 }
 
 static gn_status start_decoder(gn_line_reader *r) {
@@ -324,17 +565,36 @@ static gn_status start_decoder(gn_line_reader *r) {
     return GN_OK;
 }
 
-int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out) {
+/* Opens path; the first read (for the magic bytes) stops near head_end, as a range's reads do.
+ * A plain reader `donor` (may be NULL; taken over whatever happens) is reused with its buffer
+ * (and its path when the same), so reading many ranges allocates nothing per range. */
+static int open_reader(const char *path, size_t max_line, uint64_t head_end, gn_line_reader *donor,
+                       gn_line_reader **out) {
     char eb[128];
     gn_status st;
-    if (!path || !out) return gn__fail(GN_EINVAL, "line reader: path and out are required");
-    if (max_line == 0) return gn__fail(GN_EINVAL, "%s: max_line must be at least 1", path);
-
-    gn_line_reader *r = calloc(1, sizeof *r);
-    if (!r) return gn__fail(GN_ENOMEM, "%s: out of memory", path);
-    r->fd = -1;
+    if (!path || !out || max_line == 0) {
+        gn__line_reader_free(donor);
+        if (!path || !out) return gn__fail(GN_EINVAL, "line reader: path and out are required");
+        return gn__fail(GN_EINVAL, "%s: max_line must be at least 1", path);
+    }
     bool is_stdin = strcmp(path, "-") == 0;
-    r->path = strdup(is_stdin ? "<stdin>" : path);
+    gn_line_reader *r = NULL;
+    size_t donated_cap = 0;
+    if (donor && donor->kind == LR_PLAIN && donor->own_fd && donor->cap >= GN_LR_BUF_SIZE && !is_stdin) {
+        char *buf = donor->buf, *old_path = donor->path;
+        donated_cap = donor->cap;
+        if (donor->fd >= 0) close(donor->fd);
+        memset(donor, 0, sizeof *donor);
+        r = donor;
+        r->buf = buf; /* freed with r on any failure below */
+        if (strcmp(old_path, path) == 0) r->path = old_path;
+        else free(old_path);
+    } else {
+        gn__line_reader_free(donor);
+        if (!(r = calloc(1, sizeof *r))) return gn__fail(GN_ENOMEM, "%s: out of memory", path);
+    }
+    r->fd = -1;
+    if (!r->path) r->path = strdup(is_stdin ? "<stdin>" : path);
     if (!r->path) {
         st = gn__fail(GN_ENOMEM, "%s: out of memory", path);
         goto fail;
@@ -369,15 +629,17 @@ int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out
 #endif
     }
 
-    r->range_end = UINT64_MAX;
-    r->cap = GN_LR_BUF_SIZE;
-    r->buf = malloc(r->cap);
+    r->range_end = head_end;
+    r->pre = PRE_BOM;
+    r->cap = r->buf ? donated_cap : GN_LR_BUF_SIZE;
+    if (!r->buf) r->buf = malloc(r->cap);
     if (!r->buf) {
         st = gn__fail(GN_ENOMEM, "%s: out of memory", r->path);
         goto fail;
     }
     st = read_head(r);
     if (st != GN_OK) goto fail;
+    r->range_end = UINT64_MAX;
     st = start_decoder(r);
     if (st != GN_OK) goto fail;
     *out = r;
@@ -390,9 +652,15 @@ fail:
 
 int gn__line_reader_open_range(const char *path, size_t max_line, uint64_t begin, uint64_t end,
                                gn_line_reader **out) {
+    return gn__line_reader_reopen_range(NULL, path, max_line, begin, end, out);
+}
+
+int gn__line_reader_reopen_range(gn_line_reader *old, const char *path, size_t max_line, uint64_t begin,
+                                 uint64_t end, gn_line_reader **out) {
     char eb[128];
     gn_line_reader *r;
-    GN_TRY(gn__line_reader_open(path, max_line, &r));
+    /* the head read for the magic bytes need not be a whole buffer when the range starts later */
+    GN_TRY(open_reader(path, max_line, begin == 0 ? end : 0, old, &r));
     if (r->kind != LR_PLAIN || !r->own_fd || r->file_size == 0) {
         gn__line_reader_free(r);
         return gn__fail(GN_EINVAL, "%s: only a plain regular file can be read by byte ranges", path);
@@ -416,9 +684,78 @@ int gn__line_reader_open_range(const char *path, size_t max_line, uint64_t begin
     r->eof = false;
     r->raw_read = begin - 1;
     r->base_lineno = UINT64_MAX;
-    r->skipping = true;
+    r->pre = PRE_SKIP;
     *out = r;
     return GN_OK;
+}
+
+int gn__line_reader_open_range_records(const char *path, size_t max_line, char sep, uint64_t begin,
+                                       uint64_t end, uint64_t *first, gn_line_reader **out) {
+    return gn__line_reader_reopen_range_records(NULL, path, max_line, sep, begin, end, first, out);
+}
+
+int gn__line_reader_reopen_range_records(gn_line_reader *old, const char *path, size_t max_line, char sep,
+                                         uint64_t begin, uint64_t end, uint64_t *first, gn_line_reader **out) {
+    char eb[128];
+    gn_line_reader *r;
+    /* the head read (magic bytes) stops near the range's end when the range starts the file, and
+     * is short when the reader then seeks; following the records from the start reads whole
+     * buffers */
+    uint64_t head_end = begin == 0 ? end : *first == UINT64_MAX ? UINT64_MAX : 0;
+    GN_TRY(open_reader(path, max_line, head_end, old, &r));
+    if (r->kind != LR_PLAIN || !r->own_fd || r->file_size == 0) {
+        gn__line_reader_free(r);
+        return gn__fail(GN_EINVAL, "%s: only a plain regular file can be read by byte ranges", path);
+    }
+    gn__line_reader_set_quoting(r, sep);
+    if (begin > r->file_size) begin = r->file_size;
+    gn_status st = GN_OK;
+    if (begin == 0) {
+        *first = 0;
+    } else if (*first == UINT64_MAX) {
+        /* follow the records from the start of the file up to the range */
+        if ((st = skip_to(r, begin)) != GN_OK) goto fail;
+        *first = record_offset(r, r->start);
+        r->lineno = r->lines_done = 0;
+    } else {
+        /* a start found before: go there directly */
+        if (lseek(r->fd, (off_t)*first, SEEK_SET) < 0) {
+            st = gn__fail(GN_EIO, "%s: cannot seek: %s", r->path, gn__errno_text(errno, eb, sizeof eb));
+            goto fail;
+        }
+        r->buf_offset = *first;
+        r->start = r->scan = r->len = 0;
+        r->eof = false;
+        r->raw_read = *first;
+        r->pre = 0;
+    }
+    r->range_end = end;
+    r->range_begin = begin;
+    r->base_lineno = UINT64_MAX;
+    *out = r;
+    return GN_OK;
+fail:
+    gn__line_reader_free(r);
+    return st;
+}
+
+int gn__line_reader_record_starts(const char *path, size_t max_line, char sep, uint64_t *at, size_t n) {
+    gn_line_reader *r;
+    GN_TRY(gn__line_reader_open(path, max_line, &r));
+    if (r->kind != LR_PLAIN || !r->own_fd) {
+        gn__line_reader_free(r);
+        return gn__fail(GN_EINVAL, "%s: only a plain regular file can be read by byte ranges", path);
+    }
+    gn__line_reader_set_quoting(r, sep);
+    gn_status st = GN_OK;
+    /* one reader walks the records of the whole file once; each target is met on the way (skip_to
+     * keeps the quote state and jumps through stretches without '"' at memchr speed) */
+    for (size_t i = 0; i < n; i++) {
+        if ((st = skip_to(r, at[i])) != GN_OK) break;
+        at[i] = record_offset(r, r->start);
+    }
+    gn__line_reader_free(r);
+    return st;
 }
 
 uint64_t gn__line_reader_abs_lineno(gn_line_reader *r) {
@@ -444,12 +781,14 @@ uint64_t gn__line_reader_abs_lineno(gn_line_reader *r) {
 
 int gn__line_reader_mark(gn_line_reader *r, size_t budget) {
     if (r->failed != GN_OK) return gn__fail(r->failed, "%s", r->errmsg);
+    /* at a record boundary (after open or a GN_OK next): the quote machine is at rest there */
     r->marked = true;
     r->mark_start = r->start;
     r->mark_budget = budget;
     r->mark_lineno = r->lineno;
+    r->mark_lines_done = r->lines_done;
     r->mark_line_offset = r->line_offset;
-    r->mark_skipping = r->skipping;
+    r->mark_pre = r->pre;
     return GN_OK;
 }
 
@@ -459,8 +798,10 @@ void gn__line_reader_reset(gn_line_reader *r) {
     if (!r->marked) return;
     r->start = r->scan = r->mark_start;
     r->lineno = r->mark_lineno;
+    r->lines_done = r->mark_lines_done;
     r->line_offset = r->mark_line_offset;
-    r->skipping = r->mark_skipping;
+    r->pre = r->mark_pre;
+    record_reset(r);
     r->marked = false;
 }
 

@@ -39,6 +39,13 @@ struct gn_parser {
     size_t fcap;
     char *unquote;
     size_t unquote_cap;
+    /* missing-value tokens (CSV/TSV; an empty field is always missing): NUL-separated in na_text */
+    char *na_text;
+    const char **na_tok;
+    size_t *na_len;
+    size_t nna, na_maxlen;
+    unsigned char na_first[32]; /* bitmap of the tokens' first bytes: most values fail it at once */
+    int na_numeric;             /* some token reads as a number: look tokens up before numbers */
     /* label dictionary (owned; NULL: the numeric rule, +1/-1 or 1/0) and how parse_label uses it */
     gn_labels *labels;
     int label_mode;
@@ -418,6 +425,7 @@ static const char *field_value(gn_parser *p, const char *f, size_t len, size_t *
         }
         size_t o = 0;
         for (size_t i = 1; i + 1 < len; i++) {
+            if (f[i] == '\r' && f[i + 1] == '\n') continue; /* CRLF inside quotes reads as LF */
             p->unquote[o++] = f[i];
             if (f[i] == '"') i++; /* "" -> " */
         }
@@ -429,6 +437,71 @@ static const char *field_value(gn_parser *p, const char *f, size_t len, size_t *
     while (len && (f[len - 1] == ' ' || f[len - 1] == '\r')) len--;
     *out_len = len;
     return f;
+}
+
+/* 1 if the value (unquoted and trimmed) is missing: empty, or one of the missing-value tokens. */
+static int is_na_token(const gn_parser *p, const char *v, size_t vl) {
+    unsigned char c0 = (unsigned char)v[0];
+    if (!(p->na_first[c0 >> 3] & (1u << (c0 & 7)))) return 0;
+    for (size_t i = 0; i < p->nna; i++)
+        if (p->na_len[i] == vl && memcmp(p->na_tok[i], v, vl) == 0) return 1;
+    return 0;
+}
+
+static inline int is_missing(const gn_parser *p, const char *v, size_t vl) {
+    if (vl - 1 >= p->na_maxlen) return vl == 0; /* most values: longer than every token */
+    return is_na_token(p, v, vl);
+}
+
+static int is_number(const char *v, size_t vl) {
+    double d;
+    return vl > 0 && gn__parse_double(v, v + vl, &d) == v + vl;
+}
+
+/* Builds the token table from spec.na_defaults and spec.na_values (comma-separated, each token
+ * trimmed of blanks, empty ones ignored). */
+static int na_setup(gn_parser *p) {
+    const char *defs = p->spec.na_defaults ? GN_NA_DEFAULTS : "";
+    size_t dl = strlen(defs), vl = strlen(p->spec.na_values);
+    p->na_text = malloc(dl + vl + 2);
+    if (!p->na_text) return GN_ENOMEM;
+    memcpy(p->na_text, defs, dl);
+    p->na_text[dl] = ',';
+    memcpy(p->na_text + dl + 1, p->spec.na_values, vl + 1);
+    size_t cap = 1;
+    for (const char *c = p->na_text; *c; c++) cap += *c == ',';
+    p->na_tok = malloc(cap * sizeof *p->na_tok);
+    p->na_len = malloc(cap * sizeof *p->na_len);
+    if (!p->na_tok || !p->na_len) return GN_ENOMEM;
+    char *t = p->na_text;
+    for (;;) {
+        char *e = strchr(t, ',');
+        if (e) *e = '\0';
+        size_t tl = strlen(t);
+        while (tl && (*t == ' ' || *t == '\t')) t++, tl--;
+        while (tl && (t[tl - 1] == ' ' || t[tl - 1] == '\t')) tl--;
+        if (tl) {
+            p->na_tok[p->nna] = t;
+            p->na_len[p->nna++] = tl;
+            if (tl > p->na_maxlen) p->na_maxlen = tl;
+            unsigned char c0 = (unsigned char)t[0];
+            p->na_first[c0 >> 3] |= (unsigned char)(1u << (c0 & 7));
+            if (is_number(t, tl)) p->na_numeric = 1;
+        }
+        if (!e) break;
+        t = e + 1;
+    }
+    return GN_OK;
+}
+
+/* "column 3 ('age')" with a header, "column 3" without: how messages name a column. */
+static const char *col_ref(const gn_parser *p, size_t i, char *buf, size_t size) {
+    char nb[64];
+    if (p->spec.header == 1 && p->cols && i < p->ncols)
+        snprintf(buf, size, "column %zu ('%s')", i + 1, show(p->cols[i].name, strlen(p->cols[i].name), nb, sizeof nb));
+    else
+        snprintf(buf, size, "column %zu", i + 1);
+    return buf;
 }
 
 /* Resolves a column list like "3,5,15-40,city" into role assignments. */
@@ -505,48 +578,141 @@ static void free_columns(gn_parser *p) {
     p->ncols = 0;
 }
 
+static int by_string(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
+
+/* The header rule (spec.header = -1), from the first line's values (first[i]) and a sample of the
+ * records after it. A column is "numeric in the sample" when it has a value there and every
+ * value is a number or missing. The first line is a header when
+ *   - a numeric-in-the-sample column has a first-line value that is not a number (nor missing);
+ *   - else it is data when such a column has a number there;
+ *   - else (no numeric column tells) a header when the other columns' first-line values are all
+ *     present, distinct, and none of them occurs as a value of its column in the sample.
+ * With no usable sample (a one-record input): a header when no first-line value is a number and
+ * one is present. So a label column of strings ("yes"/"no", "<=50K") cannot make a data line
+ * look like a header. Returns 1 (header), 0 (data) or GN_ENOMEM (negated). */
+static int detect_header(gn_parser *p, char **first, const char *const *sample, const size_t *slen,
+                         size_t nsample, char *why) {
+    size_t nc = p->ncols;
+    unsigned char *fl = calloc(nc ? nc : 1, 4); /* per column: numeric? text seen? value seen? any? */
+    char **sorted = malloc((nc ? nc : 1) * sizeof *sorted);
+    if (!fl || !sorted) {
+        free(fl);
+        free(sorted);
+        return -GN_ENOMEM;
+    }
+    size_t used = 0;
+    for (size_t r = 0; r < nsample; r++) {
+        long k = split_fields(p, sample[r], slen[r], why);
+        if (k == -2) {
+            free(fl);
+            free(sorted);
+            return -GN_ENOMEM;
+        }
+        if (k < 0 || (size_t)k != nc) continue; /* a bad record says nothing; parsing reports it */
+        used++;
+        for (size_t c = 0; c < nc; c++) {
+            size_t vl;
+            const char *v = field_value(p, p->fstart[c], p->flen[c], &vl);
+            if (!v) {
+                free(fl);
+                free(sorted);
+                return -GN_ENOMEM;
+            }
+            if (is_missing(p, v, vl)) continue;
+            fl[4 * c + 3] = 1;
+            if (!is_number(v, vl)) fl[4 * c + 1] = 1;
+            if (strlen(first[c]) == vl && memcmp(first[c], v, vl) == 0) fl[4 * c + 2] = 1;
+        }
+    }
+    int header;
+    if (used == 0) {
+        int num = 0, present = 0;
+        for (size_t c = 0; c < nc; c++) {
+            size_t l = strlen(first[c]);
+            if (is_missing(p, first[c], l)) continue;
+            present = 1;
+            num |= is_number(first[c], l);
+        }
+        header = present && !num;
+    } else {
+        int text_in_num = 0, num_in_num = 0;
+        for (size_t c = 0; c < nc; c++) {
+            size_t l = strlen(first[c]);
+            if (!fl[4 * c + 3] || fl[4 * c + 1] || is_missing(p, first[c], l)) continue;
+            if (is_number(first[c], l)) num_in_num = 1;
+            else text_in_num = 1;
+        }
+        if (text_in_num) {
+            header = 1;
+        } else if (num_in_num) {
+            header = 0;
+        } else {
+            size_t n = 0;
+            header = 1;
+            for (size_t c = 0; c < nc && header; c++) {
+                if (fl[4 * c + 3] && !fl[4 * c + 1]) continue; /* numeric in the sample, empty here */
+                if (is_missing(p, first[c], strlen(first[c])) || fl[4 * c + 2]) header = 0;
+                sorted[n++] = first[c];
+            }
+            if (n == 0) header = 0;
+            qsort(sorted, n, sizeof *sorted, by_string);
+            for (size_t i = 1; i < n && header; i++)
+                if (strcmp(sorted[i - 1], sorted[i]) == 0) header = 0;
+        }
+    }
+    free(fl);
+    free(sorted);
+    return header;
+}
+
 /* Sets up the CSV columns from the first line (names from the header, or 1-based numbers). */
-static int csv_setup(gn_parser *p, const char *line, size_t len, char *why) {
+static int csv_setup(gn_parser *p, const char *line, size_t len, const char *const *sample, const size_t *slen,
+                     size_t nsample, char *why) {
     long n = split_fields(p, line, len, why);
     if (n == -2) return GN_ENOMEM;
     if (n < 0) return GN_EPARSE;
     p->ncols = (size_t)n;
     p->cols = calloc(p->ncols, sizeof *p->cols);
     if (!p->cols) return GN_ENOMEM;
-    /* header detection: a header's label field is not a number */
-    size_t label_idx = 0;
-    {
+    /* the first line's values, unquoted: the header's names, or data */
+    char **first = calloc(p->ncols, sizeof *first);
+    if (!first) return GN_ENOMEM;
+    int st = GN_OK;
+    for (size_t i = 0; i < p->ncols; i++) {
+        size_t vl;
+        const char *v = field_value(p, p->fstart[i], p->flen[i], &vl);
+        if (!v || !(first[i] = malloc(vl + 1))) {
+            st = GN_ENOMEM;
+            goto done;
+        }
+        memcpy(first[i], v, vl);
+        first[i][vl] = '\0';
+    }
+    if (p->spec.header < 0) {
         uint64_t c;
         size_t l = strlen(p->spec.label_col);
-        const char *e = gn__parse_u64(p->spec.label_col, p->spec.label_col + l, &c);
-        int label_by_name = (e != p->spec.label_col + l);
-        if (!label_by_name && c >= 1 && c <= p->ncols) label_idx = (size_t)(c - 1);
-        if (p->spec.header < 0) {
-            if (label_by_name) {
-                p->spec.header = 1;
-            } else {
-                size_t vl;
-                const char *v = field_value(p, p->fstart[label_idx], p->flen[label_idx], &vl);
-                double d;
-                p->spec.header = !(v && vl && gn__parse_double(v, v + vl, &d) == v + vl);
-            }
+        int label_by_name = gn__parse_u64(p->spec.label_col, p->spec.label_col + l, &c) != p->spec.label_col + l;
+        int h = label_by_name ? 1 : detect_header(p, first, sample, slen, nsample, why);
+        if (h < 0) {
+            st = -h;
+            goto done;
         }
+        p->spec.header = h;
     }
     for (size_t i = 0; i < p->ncols; i++) {
         char num[24];
-        const char *name;
-        size_t nl;
-        if (p->spec.header) {
-            name = field_value(p, p->fstart[i], p->flen[i], &nl);
-            if (!name) return GN_ENOMEM;
-        } else {
-            nl = (size_t)snprintf(num, sizeof num, "%zu", i + 1);
+        const char *name = first[i];
+        if (!p->spec.header) {
+            snprintf(num, sizeof num, "%zu", i + 1);
             name = num;
         }
+        size_t nl = strlen(name);
         p->cols[i].name = malloc(nl + 1);
-        if (!p->cols[i].name) return GN_ENOMEM;
-        memcpy(p->cols[i].name, name, nl);
-        p->cols[i].name[nl] = '\0';
+        if (!p->cols[i].name) {
+            st = GN_ENOMEM;
+            goto done;
+        }
+        memcpy(p->cols[i].name, name, nl + 1);
         p->cols[i].seed = gn__hash_namespace(name, nl);
         p->cols[i].num_slot = gn__hash_feature(p->cols[i].seed, "", 0, p->mask);
     }
@@ -555,39 +721,50 @@ static int csv_setup(gn_parser *p, const char *line, size_t len, char *why) {
             p->label_col = (size_t)-1;
         } else {
             WHY("--label: no column '%s' among the %zu columns", p->spec.label_col, p->ncols);
-            return GN_EINVAL;
+            st = GN_EINVAL;
+            goto done;
         }
     } else {
         p->cols[p->label_col].role = ROLE_LABEL;
     }
-    int st;
-    if ((st = apply_colspec(p, p->spec.ignore, ROLE_IGNORE, "ignore", why)) != GN_OK) return st;
-    if ((st = apply_colspec(p, p->spec.numeric, ROLE_NUMERIC, "numeric", why)) != GN_OK) return st;
-    if ((st = apply_colspec(p, p->spec.categorical, ROLE_CATEGORICAL, "categorical", why)) != GN_OK) return st;
+    if ((st = apply_colspec(p, p->spec.ignore, ROLE_IGNORE, "ignore", why)) != GN_OK) goto done;
+    if ((st = apply_colspec(p, p->spec.numeric, ROLE_NUMERIC, "numeric", why)) != GN_OK) goto done;
+    if ((st = apply_colspec(p, p->spec.categorical, ROLE_CATEGORICAL, "categorical", why)) != GN_OK) goto done;
     p->csv_ready = 1;
-    return GN_OK;
+done:
+    for (size_t i = 0; i < p->ncols; i++) free(first[i]);
+    free(first);
+    return st;
 }
 
-static int csv_feature(gn_parser *p, const csv_column *c, const char *v, size_t vl, gn_batch *b, char *why) {
-    char buf[64];
+/* Appends column c's feature for value v (unquoted, trimmed). maybe_na: 0 when vl rules out every
+ * missing-value token (the caller's quick length test), so most values skip the token lookup;
+ * 2 when, besides, some token reads as a number and must be looked up before numbers. */
+static int csv_feature(gn_parser *p, const csv_column *c, const char *v, size_t vl, int maybe_na, gn_batch *b,
+                       char *why) {
+    char buf[64], ref[96];
     if (vl == 0) return GN_OK; /* missing */
     if (c->role == ROLE_CATEGORICAL) {
+        if (maybe_na && is_na_token(p, v, vl)) return GN_OK; /* a missing category adds nothing */
         gn__batch_push(b, gn__hash_category(c->seed, v, vl, p->mask), 1.0f);
         return GN_OK;
     }
+    if (maybe_na == 2 && is_na_token(p, v, vl)) return GN_OK;
     double d;
     const char *e = gn__parse_double(v, v + vl, &d);
     if (e == v + vl) {
         if (p->spec.log_numeric) d = d < 0 ? -log1p(-d) : log1p(d);
         if (!(fabs(d) <= FLT_MAX)) {
-            WHY("column '%s': value %g is out of range (32-bit float)", c->name, d);
+            WHY("%s: value %g is out of range (32-bit float)", col_ref(p, (size_t)(c - p->cols), ref, sizeof ref), d);
             return GN_EPARSE;
         }
         if (d != 0.0) gn__batch_push(b, c->num_slot, (float)d);
         return GN_OK;
     }
+    if (maybe_na && is_na_token(p, v, vl)) return GN_OK;
     if (c->role == ROLE_NUMERIC) {
-        WHY("column '%s': value '%s' is not a number", c->name, show(v, vl, buf, sizeof buf));
+        WHY("%s: value '%s' is not a number", col_ref(p, (size_t)(c - p->cols), ref, sizeof ref),
+            show(v, vl, buf, sizeof buf));
         return GN_EPARSE;
     }
     gn__batch_push(b, gn__hash_category(c->seed, v, vl, p->mask), 1.0f);
@@ -615,9 +792,10 @@ static int parse_csv(gn_parser *p, const char *line, size_t len, uint64_t key, g
         size_t vl;
         const char *v = field_value(p, p->fstart[p->label_col], p->flen[p->label_col], &vl);
         if (!v) return GN_ENOMEM;
-        if (vl == 0) {
+        if (is_missing(p, v, vl)) {
             if (p->spec.label_kind != GN_LABEL_NONE) {
-                WHY("missing label in column '%s'", p->cols[p->label_col].name);
+                char ref[96];
+                WHY("%s: missing label", col_ref(p, p->label_col, ref, sizeof ref));
                 return GN_EPARSE;
             }
         } else {
@@ -627,6 +805,8 @@ static int parse_csv(gn_parser *p, const char *line, size_t len, uint64_t key, g
     }
     st = gn__parser_begin(p, b, label, 1.0f, key, p->ncols);
     if (st != GN_OK) return st;
+    const size_t na_maxlen = p->na_maxlen;
+    const int na_check = p->na_numeric ? 2 : 1;
     for (size_t i = 0; i < p->ncols; i++) {
         const csv_column *c = &p->cols[i];
         if (c->role == ROLE_LABEL || c->role == ROLE_IGNORE) continue;
@@ -636,7 +816,7 @@ static int parse_csv(gn_parser *p, const char *line, size_t len, uint64_t key, g
             gn__batch_abort_example(b);
             return GN_ENOMEM;
         }
-        st = csv_feature(p, c, v, vl, b, why);
+        st = csv_feature(p, c, v, vl, vl <= na_maxlen ? na_check : 0, b, why);
         if (st != GN_OK) {
             gn__batch_abort_example(b);
             return st;
@@ -671,6 +851,10 @@ int gn__parser_new(const gn_data_spec *spec, gn_parser **out) {
     p->spec = *spec;
     p->mask = gn__slot_mask(spec->bits);
     p->label_col = (size_t)-1;
+    if (na_setup(p) != GN_OK) {
+        gn__parser_free(p);
+        return gn__fail(GN_ENOMEM, "out of memory");
+    }
     *out = p;
     return GN_OK;
 }
@@ -682,6 +866,9 @@ void gn__parser_free(gn_parser *p) {
     free(p->fstart);
     free(p->flen);
     free(p->unquote);
+    free(p->na_text);
+    free(p->na_tok);
+    free(p->na_len);
     free(p);
 }
 
@@ -713,13 +900,31 @@ int gn__parser_clone(const gn_parser *p, gn_parser **out) {
     return GN_OK;
 }
 
+char gn__parser_resolve_sep(gn_parser *p, const char *line, size_t len) {
+    if (p->spec.format != GN_FORMAT_CSV) return 0;
+    if (p->spec.sep == 0) p->spec.sep = memchr(line, '\t', len) ? '\t' : ',';
+    return p->spec.sep;
+}
+
+int gn__parser_needs_sample(const gn_parser *p) {
+    if (p->spec.format != GN_FORMAT_CSV || p->csv_ready || p->spec.header >= 0) return 0;
+    uint64_t c;
+    size_t l = strlen(p->spec.label_col);
+    return gn__parse_u64(p->spec.label_col, p->spec.label_col + l, &c) == p->spec.label_col + l;
+}
+
 int gn__parser_first_line(gn_parser *p, const char *line, size_t len, char *why) {
+    return gn__parser_first_line_sampled(p, line, len, NULL, NULL, 0, why);
+}
+
+int gn__parser_first_line_sampled(gn_parser *p, const char *line, size_t len, const char *const *sample,
+                                  const size_t *slen, size_t nsample, char *why) {
     if (p->spec.format != GN_FORMAT_CSV) return 0;
     if (!p->csv_ready) {
         if (p->spec.sep == 0) p->spec.sep = memchr(line, '\t', len) ? '\t' : ',';
         int st = check_text(line, len, why);
         if (st != GN_OK) return -1;
-        st = csv_setup(p, line, len, why);
+        st = csv_setup(p, line, len, sample, slen, nsample, why);
         if (st == GN_ENOMEM) { WHY("out of memory"); return -1; }
         if (st != GN_OK) return -1;
         return p->spec.header ? 1 : 0;
@@ -805,7 +1010,7 @@ int gn__parser_label_token(gn_parser *p, const char *line, size_t len, const cha
             WHY("out of memory");
             return -1;
         }
-        if (vl == 0) return 0;
+        if (is_missing(p, v, vl)) return 0; /* the parse reports a missing label */
         *tok = v;
         *tok_len = vl;
         return 1;
@@ -834,13 +1039,13 @@ int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const dou
                 size_t c = 0;
                 while (c < p->ncols && strcmp(p->cols[c].name, name) != 0) c++;
                 int categorical = c < p->ncols && p->cols[c].role == ROLE_CATEGORICAL;
-                if (!categorical && vl > 0 && gn__parse_double(v, v + vl, &d) == v + vl) {
+                if (is_missing(p, v, vl)) continue; /* as in a file: adds nothing */
+                if (!categorical && gn__parse_double(v, v + vl, &d) == v + vl) {
                     if (p->spec.log_numeric) d = d < 0 ? -log1p(-d) : log1p(d);
                     if (d != 0.0)
                         gn__batch_push(b, gn__hash_feature(gn__hash_namespace(name, nl), "", 0, p->mask), (float)d);
                     continue;
                 }
-                if (vl == 0) continue; /* empty = missing, as in a file */
                 gn__batch_push(b, gn__hash_category(gn__hash_namespace(name, nl), v, vl, p->mask), 1.0f);
             } else if (p->spec.format == GN_FORMAT_VW) {
                 /* "ns^feature" with a string value is the feature "feature=value"? VW has no string

@@ -24,10 +24,23 @@ int gn__parser_new(const gn_data_spec *spec, gn_parser **out);
 void gn__parser_free(gn_parser *p);
 /* Creates an independent parser with the same resolved state (for other threads). */
 int gn__parser_clone(const gn_parser *p, gn_parser **out);
-/* Must be called with the first line of every file. Returns 1 if the line was a header and
- * consumed, 0 if it is data, or -1 on error (why filled). CSV column roles are resolved from the
- * first file's first line; later files' headers must match it. */
+/* CSV: the separator, resolved from this first physical line when the spec leaves it to
+ * detection (tab if the line has one, else ','); 0 for the other formats. A CSV whose separator
+ * is not a tab is read in record mode (quoted fields may hold newlines: see io/linereader.h). */
+char gn__parser_resolve_sep(gn_parser *p, const char *line, size_t len);
+/* 1 when the header is still to be detected from the data (CSV, columns not resolved, header
+ * -1, label not given by name): gn__parser_first_line_sampled then wants the records after the
+ * first line (GN_HEADER_SAMPLE of them at most). */
+int gn__parser_needs_sample(const gn_parser *p);
+#define GN_HEADER_SAMPLE 20
+#define GN_HEADER_SAMPLE_BYTES ((size_t)1 << 20)
+/* Must be called with the first line (record) of every file. Returns 1 if the line was a header
+ * and consumed, 0 if it is data, or -1 on error (why filled). CSV column roles are resolved from
+ * the first file's first line; later files' headers must match it. The header rule is in
+ * parser.c (detect_header); the sample only informs it and is not consumed. */
 int gn__parser_first_line(gn_parser *p, const char *line, size_t len, char *why);
+int gn__parser_first_line_sampled(gn_parser *p, const char *line, size_t len, const char *const *sample,
+                                  const size_t *slen, size_t nsample, char *why);
 /* Parses a data line and appends it to b. Returns GN_OK (appended), GN_EOF (blank or comment
  * line: nothing appended), GN_EPARSE (why filled, nothing appended) or GN_ENOMEM. */
 int gn__parser_line(gn_parser *p, const char *line, size_t len, uint64_t key, gn_batch *b, char *why);

@@ -5,11 +5,6 @@
 #include "gannet/gannet.h"
 #include "util/error.h"
 
-/* Bounds of max_line: a line shorter than 1 KiB limit would reject ordinary data, and one over
- * 1 GiB is a runaway input rather than a line. */
-#define GN_MIN_MAX_LINE ((size_t)1024)
-#define GN_MAX_MAX_LINE ((size_t)1 << 30)
-
 void gn_data_spec_init(gn_data_spec *spec) {
     if (!spec) return;
     memset(spec, 0, sizeof *spec);
@@ -24,6 +19,8 @@ void gn_data_spec_init(gn_data_spec *spec) {
     spec->max_line = GN_DEFAULT_MAX_LINE;
     spec->skip_bad = 0;
     spec->log_numeric = 0;
+    spec->na_values[0] = '\0';
+    spec->na_defaults = 1;
 }
 
 /* A fixed-size string field must be NUL-terminated inside its array. */
@@ -62,14 +59,8 @@ static int check_text_field(const char *name, const char *field, size_t size) {
 
 int gn_data_spec_check(const gn_data_spec *spec) {
     if (!spec) return gn__fail(GN_EINVAL, "data spec is NULL");
-    if ((int)spec->format < GN_FORMAT_AUTO || (int)spec->format > GN_FORMAT_VW)
-        return gn__fail(GN_EINVAL, "format must be auto, libsvm, csv or vw (got %d)", (int)spec->format);
-    if (spec->bits < 1 || spec->bits > GN_MAX_BITS)
-        return gn__fail(GN_EINVAL, "bits must be between 1 and %d (got %u)", GN_MAX_BITS, (unsigned)spec->bits);
-    if (spec->bias != 0 && spec->bias != 1)
-        return gn__fail(GN_EINVAL, "bias must be 0 or 1 (got %d)", spec->bias);
-    if (spec->libsvm_hash != 0 && spec->libsvm_hash != 1)
-        return gn__fail(GN_EINVAL, "libsvm_hash must be 0 or 1 (got %d)", spec->libsvm_hash);
+    /* ranges, flags and choices come from the parameter table (util/params.c) */
+    GN_TRY(gn_param_check_data(spec));
     if ((int)spec->label_kind < GN_LABEL_BINARY || (int)spec->label_kind > GN_LABEL_NONE)
         return gn__fail(GN_EINVAL, "label_kind must be binary, real or none (got %d)", (int)spec->label_kind);
     if (spec->sep == '\n' || spec->sep == '\r' || spec->sep == '"' || (unsigned char)spec->sep >= 0x80)
@@ -77,21 +68,13 @@ int gn_data_spec_check(const gn_data_spec *spec) {
                         "sep must be an ASCII character other than newline, carriage return and double quote "
                         "(got 0x%02x)",
                         (unsigned)(unsigned char)spec->sep);
-    if (spec->header < -1 || spec->header > 1)
-        return gn__fail(GN_EINVAL, "header must be -1 (detect), 0 or 1 (got %d)", spec->header);
-    GN_TRY(check_text_field("label_col", spec->label_col, sizeof spec->label_col));
-    if (spec->label_col[0] == '\0') return gn__fail(GN_EINVAL, "label_col must not be empty");
+    GN_TRY(check_text_field("label", spec->label_col, sizeof spec->label_col));
+    if (spec->label_col[0] == '\0') return gn__fail(GN_EINVAL, "label must not be empty");
     GN_TRY(check_text_field("categorical", spec->categorical, sizeof spec->categorical));
     GN_TRY(check_text_field("numeric", spec->numeric, sizeof spec->numeric));
     GN_TRY(check_text_field("ignore", spec->ignore, sizeof spec->ignore));
-    if (spec->max_line < GN_MIN_MAX_LINE || spec->max_line > GN_MAX_MAX_LINE)
-        return gn__fail(GN_EINVAL, "max_line must be between %zu and %zu bytes (got %zu)", GN_MIN_MAX_LINE,
-                        GN_MAX_MAX_LINE, spec->max_line);
-    if (spec->log_numeric != 0 && spec->log_numeric != 1)
-        return gn__fail(GN_EINVAL, "log_numeric must be 0 or 1 (got %d)", spec->log_numeric);
+    GN_TRY(check_text_field("na_values", spec->na_values, sizeof spec->na_values));
     GN_TRY(check_text_field("positive", spec->positive, sizeof spec->positive));
-    if (spec->skip_bad != 0 && spec->skip_bad != 1)
-        return gn__fail(GN_EINVAL, "skip_bad must be 0 or 1 (got %d)", spec->skip_bad);
     return GN_OK;
 }
 

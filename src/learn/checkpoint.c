@@ -15,7 +15,7 @@
 #include "util/atomic_file.h"
 #include "util/error.h"
 
-#define CK_MAGIC "GNCKPT01"
+#define CK_MAGIC "GNCKPT02" /* 02: per-thread scalar state of the learner's kind */
 #define CK_HEADER_MAX ((uint32_t)16 << 20)
 
 /* What must match between the run that saved and the run that resumes. */
@@ -38,12 +38,22 @@ static json_t *identity(const gn_train_options *o, const gn_data_spec *spec, con
     json_object_set_new(j, "cache", json_string(o->cache_path ? o->cache_path : ""));
     json_object_set_new(j, "threads", json_integer(threads));
     json_object_set_new(j, "deterministic", json_boolean(o->deterministic));
-    json_object_set_new(j, "shuffle", json_integer(o->shuffle ? (json_int_t)(o->shuffle_buffer ? o->shuffle_buffer : 65536) : 0));
+    if (o->shuffle) { /* "order": chunks and blocks are read in a seeded order (not so before) */
+        json_t *sh = json_object();
+        json_object_set_new(sh, "buffer", json_integer((json_int_t)(o->shuffle_buffer ? o->shuffle_buffer : 65536)));
+        json_object_set_new(sh, "order", json_string("chunks"));
+        json_object_set_new(j, "shuffle", sh);
+    } else {
+        json_object_set_new(j, "shuffle", json_integer(0));
+    }
     json_object_set_new(j, "batch_size", json_integer(o->batch_size));
-    size_t ns;
-    uint32_t stride;
-    gn__learner_table(l0, &ns, &stride);
-    json_object_set_new(j, "stride", json_integer(stride));
+    const gn_kind_table tab = gn__learner_table(l0);
+    size_t nscalars;
+    gn__learner_scalars(l0, &nscalars);
+    json_object_set_new(j, "slots", json_integer((json_int_t)tab.nslots));
+    json_object_set_new(j, "stride", json_integer(tab.stride));
+    json_object_set_new(j, "scalars", json_integer((json_int_t)nscalars));
+    json_object_set_new(j, "weights", json_integer((json_int_t)gn__learner_weights_len(l0)));
     return j;
 }
 
@@ -110,16 +120,18 @@ int gn__checkpoint_save(const char *path, const gn_train_options *o, const gn_da
         put_f64(&w, cs->last_holdout);
         put_u64(&w, cs->since_best);
         uint32_t ntab = shared_table(o, threads) ? 1 : threads;
-        for (uint32_t t = 0; t < threads; t++) put_f64(&w, gn__learner_steps(ls[t]));
-        for (uint32_t t = 0; t < ntab; t++) {
+        for (uint32_t t = 0; t < threads; t++) {
             size_t ns;
-            uint32_t stride;
-            float *tab = gn__learner_table(ls[t], &ns, &stride);
-            put(&w, tab, ns * stride * sizeof *tab);
+            const double *sc = gn__learner_scalars(ls[t], &ns);
+            for (size_t i = 0; i < ns; i++) put_f64(&w, sc[i]);
         }
-        size_t nslots = (size_t)1 << spec->bits;
+        for (uint32_t t = 0; t < ntab; t++) {
+            const gn_kind_table tab = gn__learner_table(ls[t]);
+            put(&w, tab.data, tab.nslots * tab.stride * sizeof *tab.data);
+        }
+        const size_t nweights = gn__learner_weights_len(ls[0]);
         put_u64(&w, cs->best ? 1 : 0);
-        if (cs->best) put(&w, cs->best, nslots * sizeof *cs->best);
+        if (cs->best) put(&w, cs->best, nweights * sizeof *cs->best);
         uint64_t sum = XXH3_64bits_digest(w.h);
         put_u64(&w, sum);
         if (w.st == GN_OK) w.st = gn__atomic_commit(&af, NULL);
@@ -185,6 +197,11 @@ int gn__checkpoint_load(const char *path, const gn_train_options *o, const gn_da
     json_t *hdr = NULL, *mine = NULL;
     char *a = NULL;
     if (st != GN_OK) goto done;
+    if (len >= 8 && memcmp(data, "GNCKPT01", 8) == 0) {
+        st = gn__fail(GN_ESTALE, "%s: a checkpoint of an older gannet (format 01), which this one cannot resume: "
+                                 "start the run again", path);
+        goto done;
+    }
     if (len < 8 + 4 + 8 || memcmp(data, CK_MAGIC, 8) != 0) {
         st = gn__fail(GN_EFORMAT, "%s: not a gannet checkpoint (or truncated)", path);
         goto done;
@@ -235,20 +252,22 @@ int gn__checkpoint_load(const char *path, const gn_train_options *o, const gn_da
     cs->last_holdout = get_f64(&r);
     cs->since_best = (uint32_t)get_u64(&r);
     uint32_t ntab = shared_table(o, threads) ? 1 : threads;
-    for (uint32_t t = 0; t < threads; t++) gn__learner_set_steps(ls[t], get_f64(&r));
-    for (uint32_t t = 0; t < ntab; t++) {
+    for (uint32_t t = 0; t < threads; t++) {
         size_t ns;
-        uint32_t stride;
-        float *tab = gn__learner_table(ls[t], &ns, &stride);
-        get(&r, tab, ns * stride * sizeof *tab);
+        double *sc = gn__learner_scalars(ls[t], &ns);
+        for (size_t i = 0; i < ns; i++) sc[i] = get_f64(&r);
+    }
+    for (uint32_t t = 0; t < ntab; t++) {
+        const gn_kind_table tab = gn__learner_table(ls[t]);
+        get(&r, tab.data, tab.nslots * tab.stride * sizeof *tab.data);
     }
     if (get_u64(&r)) {
-        size_t nslots = (size_t)1 << spec->bits;
-        if (!(cs->best = malloc(nslots * sizeof *cs->best))) {
+        const size_t nweights = gn__learner_weights_len(ls[0]);
+        if (!(cs->best = malloc(nweights * sizeof *cs->best))) {
             st = gn__fail(GN_ENOMEM, "out of memory");
             goto done;
         }
-        get(&r, cs->best, nslots * sizeof *cs->best);
+        get(&r, cs->best, nweights * sizeof *cs->best);
     }
     if (!r.ok || r.p != r.end || cs->pass < 1) {
         free(cs->best);

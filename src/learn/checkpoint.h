@@ -1,8 +1,9 @@
 /* learn/checkpoint.h: saving and restoring an online training run (`--checkpoint`, `--resume`):
  * the learners' tables (weights + optimizer state, one per worker in deterministic mode, one
- * shared table otherwise), their step counts, the best weights kept for early stopping, and the
- * input position (pass and batches done per worker) with the running sums of the pass.
- * File: "GNCKPT01" | u32 header_len | header JSON | binary state | u64 XXH3 of all before it.
+ * shared table otherwise), each worker's scalar state (the kind's step counts and normalizer
+ * sums), the best weights kept for early stopping, and the input position (pass and batches done
+ * per worker) with the running sums of the pass.
+ * File: "GNCKPT02" | u32 header_len | header JSON | binary state | u64 XXH3 of all before it.
  * The header ties the checkpoint to the options, spec, files and thread count; a mismatch is
  * GN_ESTALE with the reason. Written to a temporary file, fsync'ed and renamed: a checkpoint is
  * complete or absent, so a kill -9 at any moment leaves the previous one usable. */
@@ -23,7 +24,7 @@ typedef struct gn_checkpoint_state {
     double loss_sum, loss_w, ho_sum, ho_w;
     double best_holdout, last_holdout;
     uint32_t since_best;
-    float *best;               /* best weights (2^bits floats) or NULL; load allocates it */
+    float *best;               /* best weights (gn__learner_weights_len floats) or NULL; load allocates it */
 } gn_checkpoint_state;
 
 int gn__checkpoint_save(const char *path, const gn_train_options *o, const gn_data_spec *spec,

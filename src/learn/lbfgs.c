@@ -20,7 +20,9 @@
 #include "learn/loss.h"
 #include "learn/learner.h"
 #include "learn/objective.h"
+#include "learn/split.h"
 #include "learn/train_internal.h"
+#include "model/kinds/linear.h"
 #include "model/model.h"
 #include "util/clock.h"
 #include "util/cores.h"
@@ -719,13 +721,11 @@ static int dense_preconditioner(solver *sv, const gn_bdata *d, const gn_train_op
     return GN_OK;
 }
 
-/* Moves the examples selected as held out (the online learners' rule: mix64(key ^ seed) mod 10^6
- * below holdout x 10^6) from d to held. */
+/* Moves the examples selected as held out (learn/split.h, as the online learners) from d to held. */
 static int split_holdout(gn_bdata *d, double fraction, uint64_t seed, gn_bdata *held) {
-    const uint64_t cut = (uint64_t)(fraction * 1e6);
     uint8_t *out = malloc(d->n ? d->n : 1);
     if (!out) return gn__fail(GN_ENOMEM, "out of memory");
-    for (size_t e = 0; e < d->n; e++) out[e] = gn__mix64(d->key[e] ^ seed) % 1000000 < cut;
+    for (size_t e = 0; e < d->n; e++) out[e] = (uint8_t)gn__split_is_holdout(d->key[e], seed, fraction);
     gn_bdata keep;
     memset(&keep, 0, sizeof keep);
     int st = gn__bdata_split(d, out, &keep, held);
@@ -742,12 +742,15 @@ static int split_holdout(gn_bdata *d, double fraction, uint64_t seed, gn_bdata *
 /* Mean loss of the model on the held-out examples of all ranks (NaN if there are none). */
 static int holdout_loss(const gn_model *m, const gn_bdata *held, gn_loss loss, double tau, double *out) {
     double buf[2] = {0, 0};
+    double *scores = malloc((held->n ? held->n : 1) * sizeof *scores);
+    if (!scores) return gn__fail(GN_ENOMEM, "out of memory scoring the holdout");
+    const gn_rows rows = gn__bdata_rows(held);
+    gn__model_scores(m, &rows, scores);
     for (size_t e = 0; e < held->n; e++) {
-        const size_t k0 = held->start[e];
-        double s = gn__model_score(m, held->index + k0, held->value + k0, held->start[e + 1] - k0);
-        buf[0] += held->weight[e] * gn__loss_value(loss, s, held->label[e], tau);
+        buf[0] += held->weight[e] * gn__loss_value(loss, scores[e], held->label[e], tau);
         buf[1] += held->weight[e];
     }
+    free(scores);
     GN_TRY(gn__dist_allreduce_sum(buf, 2));
     *out = buf[1] > 0 ? buf[0] / buf[1] : NAN;
     return GN_OK;
@@ -917,7 +920,7 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progres
     sum->seconds = gn__now() - sv.t0;
     if ((st = gn__model_new(GN_KIND_LINEAR, o->loss, spec, 1, &m)) != GN_OK) goto done;
     m->quantile_tau = o->quantile_tau;
-    for (size_t j = 0; j < sv.dim; j++) m->w[slots[j]] = (float)sv.w[j];
+    if ((st = gn__linear_model_set(m, slots, sv.w, sv.dim)) != GN_OK) goto done;
     if (o->holdout > 0 && (st = holdout_loss(m, &held, o->loss, o->quantile_tau, &sum->holdout_loss)) != GN_OK)
         goto done;
     if ((st = gn__attach_metadata(m, o, paths, npaths, sum, gn__source_parser(src))) != GN_OK) goto done;

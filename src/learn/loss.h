@@ -43,7 +43,5 @@ static inline double gn__loss_deriv(gn_loss loss, double s, double y, double tau
     return 0.0;
 }
 
-/* Second derivative bound used by Newton-type steps (not needed by online learners). */
-static inline int gn__loss_is_binary(gn_loss loss) { return loss == GN_LOSS_LOGISTIC || loss == GN_LOSS_HINGE; }
 
 #endif

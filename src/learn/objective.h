@@ -28,6 +28,12 @@ typedef struct gn_bdata {
     float *value;
 } gn_bdata;
 
+/* The examples of d as rows for scoring (a view). */
+static inline gn_rows gn__bdata_rows(const gn_bdata *d) {
+    gn_rows r = {d->n, d->start, d->index, d->value};
+    return r;
+}
+
 /* Reads part `part` of `nparts` of the input into d (empty on entry) with `threads` threads, each
  * reading sub-part part*threads+t of nparts*threads; the sub-parts are concatenated in order, so
  * the examples keep their order in the input whatever the thread count. src is the whole input,

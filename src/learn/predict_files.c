@@ -1,6 +1,7 @@
 /* learn/predict_files.c: gn_predict_files and gn_evaluate — stream files through a model. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "gannet/gannet.h"
@@ -38,20 +39,25 @@ int gn_predict_files_as(const gn_model *m, const char *const *paths, size_t npat
     gn_source *src;
     GN_TRY(open_for_model(m, GN_LABEL_NONE, skip_bad, paths, npaths, &src));
     gn_batch b;
-    int st = gn__batch_init(&b, GN_PREDICT_BATCH, GN_PREDICT_BATCH * 32);
+    const size_t outs = gn_model_outputs(m);
+    double *pred = malloc(GN_PREDICT_BATCH * outs * sizeof *pred);
+    int st = pred ? gn__batch_init(&b, GN_PREDICT_BATCH, GN_PREDICT_BATCH * 32) : (int)gn__fail(GN_ENOMEM, "out of memory");
     if (st != GN_OK) {
+        free(pred);
         gn__source_free(src);
         return st;
     }
     uint64_t count = 0;
     char buf[64];
     while ((st = gn__source_next(src, &b, GN_PREDICT_BATCH)) == GN_OK) {
-        for (size_t e = 0; e < b.n; e++) {
-            double s = gn__model_score(m, b.index + b.start[e], b.value + b.start[e], b.start[e + 1] - b.start[e]);
+        const gn_rows rows = gn__batch_rows(&b);
+        gn__model_predictions(m, &rows, pred);
+        for (size_t e = 0; e < b.n * outs; e++) {
             const char *text = buf;
-            if (what == GN_PREDICT_CLASS) text = gn__model_class_of(m, gn_model_link(m, s));
-            else gn__format_prediction(gn_model_link(m, s), buf, sizeof buf);
-            if (fputs(text, out) == EOF || fputc('\n', out) == EOF) {
+            if (what == GN_PREDICT_CLASS) text = gn__model_class_of(m, pred[e]); /* one output: checked */
+            else gn__format_prediction(pred[e], buf, sizeof buf);
+            const char sep = (e + 1) % outs ? ' ' : '\n';
+            if (fputs(text, out) == EOF || fputc(sep, out) == EOF) {
                 st = gn__fail(GN_EIO, "writing predictions failed");
                 goto done;
             }
@@ -65,6 +71,7 @@ int gn_predict_files_as(const gn_model *m, const char *const *paths, size_t npat
         if (skipped) *skipped = gn__source_skipped(src);
     }
 done:
+    free(pred);
     gn__batch_free(&b);
     gn__source_free(src);
     return st;
@@ -79,12 +86,15 @@ int gn_evaluate(const gn_model *m, const char *const *paths, size_t npaths, int 
     gn_metrics_acc *acc = NULL;
     gn_batch b;
     memset(&b, 0, sizeof b);
-    int st = gn_metrics_acc_new(kind == GN_LABEL_BINARY, &acc);
+    double *scores = malloc(GN_PREDICT_BATCH * gn_model_outputs(m) * sizeof *scores);
+    int st = scores ? gn_metrics_acc_new(kind == GN_LABEL_BINARY, &acc) : (int)gn__fail(GN_ENOMEM, "out of memory");
     if (st != GN_OK) goto done;
     if ((st = gn__batch_init(&b, GN_PREDICT_BATCH, GN_PREDICT_BATCH * 32)) != GN_OK) goto done;
     while ((st = gn__source_next(src, &b, GN_PREDICT_BATCH)) == GN_OK) {
+        const gn_rows rows = gn__batch_rows(&b);
+        gn__model_scores(m, &rows, scores);
         for (size_t e = 0; e < b.n; e++) {
-            double s = gn__model_score(m, b.index + b.start[e], b.value + b.start[e], b.start[e + 1] - b.start[e]);
+            double s = scores[e];
             double y = b.label[e];
             double loss = gn__loss_value(m->loss, s, y, m->quantile_tau);
             if ((st = gn_metrics_acc_add(acc, gn_model_link(m, s), y, b.weight[e], loss)) != GN_OK) goto done;
@@ -95,6 +105,7 @@ int gn_evaluate(const gn_model *m, const char *const *paths, size_t npaths, int 
     if (st == GN_OK && out->examples == 0) st = gn__fail(GN_EPARSE, "%s: no examples to evaluate", paths[0]);
     if (st == GN_OK && skipped) *skipped = gn__source_skipped(src);
 done:
+    free(scores);
     gn_metrics_acc_free(acc);
     gn__batch_free(&b);
     gn__source_free(src);

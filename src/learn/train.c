@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dist/dist.h"
@@ -24,6 +25,7 @@
 #include "io/source.h"
 #include "learn/checkpoint.h"
 #include "learn/learner.h"
+#include "learn/split.h"
 #include "learn/train_internal.h"
 #include "model/model.h"
 #include "util/clock.h"
@@ -44,65 +46,53 @@ int gn_optimizer_parse(const char *name) {
 
 void gn_train_options_init(gn_train_options *o) {
     memset(o, 0, sizeof *o);
+    o->kind = GN_KIND_LINEAR;
     o->loss = GN_LOSS_LOGISTIC;
     o->optimizer = GN_OPT_AUTO;
     o->ftrl_beta = 1.0;
     o->power_t = 0.5;
     o->quantile_tau = 0.5;
-    o->passes = 1;
+    o->passes = 0; /* auto */
     o->early_stop = 3;
     o->seed = 0;
     o->batch_size = 1024;
     o->lbfgs_memory = 10;
     o->tol = 1e-6;
     o->max_iter = 500;
+    o->normalize = 1;
+    o->l1 = GN_L1_AUTO;
+}
+
+void gn__train_options_resolve(gn_train_options *o) {
+    if (o->l1 == GN_L1_AUTO)
+        o->l1 = gn__resolve_optimizer(o->loss, o->optimizer) == GN_OPT_FTRL && o->normalize ? 1.0 : 0.0;
 }
 
 int gn_train_options_check(const gn_train_options *o) {
-    if (!gn_loss_name(o->loss) || strcmp(gn_loss_name(o->loss), "unknown") == 0)
-        return gn__fail(GN_EINVAL, "unknown loss %d", (int)o->loss);
-    if ((unsigned)o->optimizer > GN_OPT_OWLQN) return gn__fail(GN_EINVAL, "unknown optimizer %d", (int)o->optimizer);
-    if (!(o->lr >= 0) || !isfinite(o->lr)) return gn__fail(GN_EINVAL, "--lr must be a positive number (got %g)", o->lr);
-    if (!(o->l1 >= 0) || !isfinite(o->l1)) return gn__fail(GN_EINVAL, "--l1 must be >= 0 (got %g)", o->l1);
-    if (!(o->l2 >= 0) || !isfinite(o->l2)) return gn__fail(GN_EINVAL, "--l2 must be >= 0 (got %g)", o->l2);
-    if (!(o->ftrl_beta >= 0)) return gn__fail(GN_EINVAL, "--ftrl-beta must be >= 0 (got %g)", o->ftrl_beta);
-    if (!(o->power_t >= 0 && o->power_t <= 1)) return gn__fail(GN_EINVAL, "--power-t must be in [0,1] (got %g)", o->power_t);
-    if (!(o->quantile_tau > 0 && o->quantile_tau < 1))
-        return gn__fail(GN_EINVAL, "--quantile-tau must be in (0,1) (got %g)", o->quantile_tau);
-    if (o->passes < 1 || o->passes > 100000) return gn__fail(GN_EINVAL, "--passes must be between 1 and 100000 (got %u)", o->passes);
-    if (!(o->holdout >= 0 && o->holdout < 1)) return gn__fail(GN_EINVAL, "--holdout must be in [0,1) (got %g)", o->holdout);
-    if (o->threads > 1024) return gn__fail(GN_EINVAL, "--threads must be at most 1024 (got %u)", o->threads);
-    if (o->batch_size < 1 || o->batch_size > (1u << 20)) return gn__fail(GN_EINVAL, "batch size must be in [1, 2^20]");
-    if (o->lbfgs_memory < 1 || o->lbfgs_memory > 1000) return gn__fail(GN_EINVAL, "--memory must be in [1,1000] (got %u)", o->lbfgs_memory);
-    if (!(o->tol > 0)) return gn__fail(GN_EINVAL, "--tol must be > 0 (got %g)", o->tol);
-    if (o->max_iter < 1) return gn__fail(GN_EINVAL, "--max-iter must be >= 1");
-    if ((o->optimizer == GN_OPT_LBFGS || o->optimizer == GN_OPT_OWLQN) &&
+    /* ranges of every parameter come from the parameter table (util/params.c) */
+    GN_TRY(gn_param_check_train(o));
+    if (o->passes > 100000) return gn__fail(GN_EINVAL, "passes must be auto (0) or in [1, 100000] (got %u)", o->passes);
+    if (!(o->l1 >= 0 || o->l1 == GN_L1_AUTO) || !isfinite(o->l1))
+        return gn__fail(GN_EINVAL, "l1 must be auto or >= 0 (got %g)", o->l1);
+    if (o->shuffle_buffer > (1u << 26)) return gn__fail(GN_EINVAL, "shuffle_buffer must be at most 2^26 examples");
+    /* combinations */
+    if (gn__optimizer_is_batch(o->optimizer) &&
         ((o->cache_path && o->cache_path[0]) || o->shuffle || (o->checkpoint_path && o->checkpoint_path[0]) ||
          (o->resume_path && o->resume_path[0])))
-        return gn__fail(GN_EINVAL, "--cache, --shuffle, --checkpoint and --resume are for the online optimizers "
+        return gn__fail(GN_EINVAL, "cache, shuffle, checkpoint and resume are for the online optimizers "
                                    "(sgd, adagrad, ftrl), not %s", gn_optimizer_name(o->optimizer));
     if (o->checkpoint_path && o->checkpoint_path[0] && !o->checkpoint_examples && !o->checkpoint_seconds)
-        return gn__fail(GN_EINVAL, "--checkpoint needs --checkpoint-every N (examples) or Ns (seconds)");
-    if (o->shuffle_buffer > (1u << 26)) return gn__fail(GN_EINVAL, "--shuffle buffer must be at most 2^26 examples");
-    if (o->loss == GN_LOSS_LOGISTIC || o->loss == GN_LOSS_HINGE) {
-        /* fine */
-    }
-    if ((o->optimizer == GN_OPT_LBFGS) && o->l1 > 0)
-        return gn__fail(GN_EINVAL, "--optimizer lbfgs cannot handle --l1 (not smooth): use --optimizer owlqn");
-    if ((o->optimizer == GN_OPT_LBFGS || o->optimizer == GN_OPT_OWLQN) &&
-        (o->loss == GN_LOSS_HINGE || o->loss == GN_LOSS_QUANTILE))
-        return gn__fail(GN_EINVAL, "--optimizer %s needs a smooth loss (logistic, squared, poisson), not %s",
+        return gn__fail(GN_EINVAL, "checkpoint needs checkpoint_every: N examples or Ns seconds");
+    if (o->optimizer == GN_OPT_LBFGS && o->l1 > 0)
+        return gn__fail(GN_EINVAL, "optimizer lbfgs cannot handle l1 (not smooth): use optimizer owlqn");
+    if (gn__optimizer_is_batch(o->optimizer) && !gn__loss_info_of(o->loss)->smooth)
+        return gn__fail(GN_EINVAL, "optimizer %s needs a smooth loss (logistic, squared, poisson), not %s",
                         gn_optimizer_name(o->optimizer), gn_loss_name(o->loss));
     return GN_OK;
 }
 
-gn_label_kind gn__label_kind_for(gn_loss loss) {
-    return (loss == GN_LOSS_LOGISTIC || loss == GN_LOSS_HINGE) ? GN_LABEL_BINARY : GN_LABEL_REAL;
-}
-
 json_t *gn__train_options_json(const gn_train_options *o) {
-    gn_optimizer opt = o->optimizer;
-    if (opt == GN_OPT_AUTO) opt = o->loss == GN_LOSS_LOGISTIC ? GN_OPT_FTRL : GN_OPT_ADAGRAD;
+    gn_optimizer opt = gn__resolve_optimizer(o->loss, o->optimizer);
     json_t *j = json_object();
     if (!j) return NULL;
     json_object_set_new(j, "loss", json_string(gn_loss_name(o->loss)));
@@ -110,6 +100,7 @@ json_t *gn__train_options_json(const gn_train_options *o) {
     json_object_set_new(j, "lr", json_real(o->lr));
     json_object_set_new(j, "l1", json_real(o->l1));
     json_object_set_new(j, "l2", json_real(o->l2));
+    json_object_set_new(j, "normalize", json_boolean(o->normalize));
     json_object_set_new(j, "ftrl_beta", json_real(o->ftrl_beta));
     json_object_set_new(j, "power_t", json_real(o->power_t));
     json_object_set_new(j, "quantile_tau", json_real(o->quantile_tau));
@@ -188,11 +179,12 @@ static int feed_next(feed *f, gn_batch *b, size_t max) {
     return feed_next_raw(f, b, max);
 }
 
-/* (a shared stream is rewound once for all workers by the pass loop) */
+/* Starts pass `pass` (a shared stream is rewound once for all workers by the pass loop); a
+ * shuffled source or cache takes that pass's order of chunks or blocks. */
 static int feed_rewind(feed *f, uint32_t pass) {
     if (f->shuf) gn__shuffler_reset(f->shuf, pass);
     if (f->stream) return GN_OK;
-    return f->cache ? gn__cache_rewind(f->cache) : gn__source_rewind(f->src);
+    return f->cache ? gn__cache_rewind_pass(f->cache, pass) : gn__source_rewind_pass(f->src, pass);
 }
 
 static uint64_t feed_bytes_done(const feed *f) {
@@ -362,22 +354,32 @@ typedef struct online_ctx {
     gn_learner **ls;           /* the learners: one per worker (deterministic) or shares */
     gn_learner *owner;
     gn_stream *stream;         /* input that cannot be split (gzip, zstd, stdin): one reader thread */
+    gn_chunk_plan *plan;       /* --shuffle over text: the chunks, shared by the workers' sources */
+    const gn_parser *parser;   /* the text's resolved parser when the caller has one (passes auto:
+                                * both runs parse with it), else NULL: open_inputs resolves */
 } online_ctx;
 
 /* Opens every worker's input: part (rank*T + t) of (size*T) of the text or the cache; or, for
  * input that cannot be split by byte ranges (and one rank), one stream whose reader thread
- * decompresses and deals chunks of lines to the workers. */
+ * decompresses and deals chunks of lines to the workers. With --shuffle, the text or the cache is
+ * read in a seeded order of chunks or blocks (the same permutation for every part, dealt out in
+ * turn) and each worker shuffles its examples in a bounded buffer; a stream can only be
+ * shuffled within the buffer, which is logged. */
 static int open_inputs(online_ctx *c, const char *cache_path) {
     const gn_train_options *o = c->o;
     uint32_t T = c->nthreads;
     uint32_t nparts = (uint32_t)gn__dist_size() * T;
-    /* The whole input is resolved once (format, CSV columns, the classes of binary labels) and
-     * its parser handed to every part; under MPI every rank does so from the same files. */
+    const size_t shuffle_cap = o->shuffle_buffer ? o->shuffle_buffer : 65536;
+    /* a buffer-full then holds examples of about 32 chunks from all over the input */
+    const size_t chunk_examples = shuffle_cap / 32 ? shuffle_cap / 32 : 1;
+    /* The whole input is resolved once (format, CSV columns and header, the classes of a binary
+     * label: the run's one label scan) and its parser handed to every part, or to the chunk plan
+     * of --shuffle; under MPI every rank does so from the same files. */
     gn_source *whole = NULL;
     int has_stdin = 0;
     for (size_t i = 0; i < c->npaths; i++) has_stdin |= strcmp(c->paths[i], "-") == 0;
     if (!cache_path && (gn__dist_size() == 1 || !has_stdin)) {
-        GN_TRY(gn__source_open(c->spec, NULL, c->paths, c->npaths, &whole));
+        GN_TRY(gn__source_open(c->spec, c->parser, c->paths, c->npaths, &whole));
         int st = gn__source_resolve(whole);
         if (st == GN_OK && gn__dist_size() == 1 && !gn__source_splittable(whole)) {
             st = gn__stream_new(whole, T, (size_t)1 << 20, &c->stream);
@@ -387,6 +389,10 @@ static int open_inputs(online_ctx *c, const char *cache_path) {
             gn__source_free(whole);
             return st;
         }
+        if (c->stream && o->shuffle)
+            gn__log(GN_LOG_WARN, "--shuffle: compressed input or stdin can only be read in order, so "
+                                 "examples are shuffled within the buffer of %zu only; --cache FILE "
+                                 "shuffles the whole input", shuffle_cap);
     }
     int st = GN_OK;
     for (uint32_t t = 0; t < T && st == GN_OK; t++) {
@@ -396,16 +402,24 @@ static int open_inputs(online_ctx *c, const char *cache_path) {
             f->stream = c->stream;
             f->wid = t;
             st = gn__parser_clone(gn__source_parser(gn__stream_source(c->stream)), &f->parser);
+        } else if (cache_path && o->shuffle) {
+            st = gn__cache_open_shuffled(cache_path, part, nparts, o->seed, shuffle_cap, &f->cache);
         } else if (cache_path) {
             st = gn__cache_open_part(cache_path, part, nparts, &f->cache);
+        } else if (o->shuffle) {
+            /* made once for all the workers: for a CSV it scans each file once for its chunks'
+             * record starts */
+            st = c->plan ? GN_OK
+                         : gn__chunk_plan_new(c->spec, whole ? gn__source_parser(whole) : NULL, c->paths, c->npaths,
+                                              chunk_examples, &c->plan);
+            if (st == GN_OK) st = gn__source_open_shuffled_plan(c->plan, part, nparts, o->seed, &f->src);
         } else {
             st = gn__source_open_part(c->spec, whole ? gn__source_parser(whole) : NULL, c->paths, c->npaths, part,
                                       nparts, &f->src);
             if (st == GN_OK) st = gn__source_resolve(f->src);
         }
         if (st == GN_OK && o->shuffle) {
-            st = gn__shuffler_new(o->shuffle_buffer ? o->shuffle_buffer : 65536,
-                                  o->seed ^ ((uint64_t)part * 0x9E3779B97F4A7C15ull), &f->shuf);
+            st = gn__shuffler_new(shuffle_cap, o->seed ^ ((uint64_t)part * 0x9E3779B97F4A7C15ull), &f->shuf);
             if (st == GN_OK) gn__shuffler_reset(f->shuf, 1);
         }
     }
@@ -427,8 +441,6 @@ static void average_by_examples(online_ctx *c, const uint64_t *counts) {
         gn__learner_average(c->ls, T);
         return;
     }
-    size_t ns;
-    uint32_t stride;
     float **tab = malloc(T * sizeof *tab);
     double *wt = malloc(T * sizeof *wt);
     if (!tab || !wt) { /* cannot happen in practice; the plain mean needs no memory */
@@ -438,10 +450,11 @@ static void average_by_examples(online_ctx *c, const uint64_t *counts) {
         return;
     }
     for (uint32_t t = 0; t < T; t++) {
-        tab[t] = gn__learner_table(c->ls[t], &ns, &stride);
+        tab[t] = gn__learner_table(c->ls[t]).data;
         wt[t] = (double)counts[t] / (double)total;
     }
-    const size_t n = ns * stride;
+    const gn_kind_table t0 = gn__learner_table(c->ls[0]);
+    const size_t n = t0.nslots * t0.stride;
     for (size_t i = 0; i < n; i++) {
         double sum = 0.0;
         for (uint32_t t = 0; t < T; t++) sum += wt[t] * tab[t][i];
@@ -464,14 +477,21 @@ static void checkpoint_state_init(gn_checkpoint_state *cs, uint32_t pass, uint64
     cs->best = best;
 }
 
-static int train_online(const gn_train_options *o, const gn_data_spec *spec, const char *const *paths,
-                        size_t npaths, gn_progress_fn fn, void *user, gn_model **out, gn_train_summary *sum) {
+/* max_updates > 0 (passes = auto): after the first pass the passes are capped at
+ * max(GN__AUTO_MIN_PASSES, max_updates / examples of that pass), so small data gets more passes
+ * and large data fewer. */
+#define GN__AUTO_MIN_PASSES 10u
+static int train_online(const gn_train_options *o, const gn_data_spec *spec, const gn_parser *parser,
+                        const char *const *paths, size_t npaths, gn_progress_fn fn, void *user, gn_model **out,
+                        gn_train_summary *sum, uint64_t max_updates) {
+    uint32_t last_pass = o->passes;
     online_ctx c;
     memset(&c, 0, sizeof c);
     c.o = o;
     c.spec = spec;
     c.paths = paths;
     c.npaths = npaths;
+    c.parser = parser;
     c.nthreads = resolve_threads(o, paths, npaths);
     const uint32_t T = c.nthreads;
     float *best = NULL;
@@ -486,6 +506,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     const char *cache_path = NULL;
     gn_data_spec cspec;        /* the resolved spec (from the text, or stored in the cache) */
     gn_parser *cparser = NULL; /* for CSV column names in the model */
+    char **cache_files = NULL; /* a cache alone: the files it was made from (for metadata) */
 
     c.ws = calloc(T, sizeof *c.ws);
     c.ls = calloc(T, sizeof *c.ls);
@@ -500,8 +521,16 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     }
 
     /* --cache: make it first when missing or stale (a sequential pass over the text), then every
-     * pass reads it. */
-    if (o->cache_path && o->cache_path[0]) {
+     * pass reads it. Without files the cache is the data: it must exist and agree with the data
+     * flags, and the model and checkpoints name the files it was made from. */
+    if (o->cache_path && o->cache_path[0] && npaths == 0) {
+        if ((st = gn__cache_open_alone(o->cache_path, spec, &cspec, &cparser, &cache_files, &npaths)) != GN_OK)
+            goto done;
+        paths = (const char *const *)cache_files;
+        c.paths = paths;
+        c.npaths = npaths;
+        cache_path = o->cache_path;
+    } else if (o->cache_path && o->cache_path[0]) {
         if ((st = gn__cache_ensure(o->cache_path, spec, paths, npaths, o->batch_size, &cspec, &cparser)) != GN_OK)
             goto done;
         cache_path = o->cache_path;
@@ -517,13 +546,13 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
 
     /* the learners */
     if ((st = gn__learner_new(o, &cspec, &c.owner)) != GN_OK) goto done;
-    if (o->holdout > 0) gn__learner_set_heldout(c.owner, 1000000, 0, (uint64_t)(o->holdout * 1e6), o->seed);
+    if (o->holdout > 0) gn__learner_set_heldout(c.owner, GN__HOLDOUT_BUCKETS, 0, gn__holdout_cut(o->holdout), o->seed);
     c.ls[0] = c.owner;
     for (uint32_t t = 1; t < T; t++) {
         if (o->deterministic) {
             st = gn__learner_new(o, &cspec, &c.ls[t]);
             if (st == GN_OK && o->holdout > 0)
-                gn__learner_set_heldout(c.ls[t], 1000000, 0, (uint64_t)(o->holdout * 1e6), o->seed);
+                gn__learner_set_heldout(c.ls[t], GN__HOLDOUT_BUCKETS, 0, gn__holdout_cut(o->holdout), o->seed);
         } else {
             st = gn__learner_share(c.owner, &c.ls[t]);
         }
@@ -534,7 +563,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     double best_holdout = INFINITY;
     uint32_t since_best = 0;
     uint64_t total = 0;
-    const size_t nslots = (size_t)1 << cspec.bits;
+    const size_t nweights = gn__learner_weights_len(c.owner);
     reporter rp = {fn, user, gn__now(), 0, 0, c.ws, T, 0};
     for (uint32_t t = 0; t < T; t++) rp.bytes_total += feed_bytes_total(&c.ws[t].in);
     uint32_t first_pass = 1;
@@ -552,7 +581,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     double next_ck_time = gn__now() + (double)o->checkpoint_seconds;
     int want_ck = o->checkpoint_path && o->checkpoint_path[0] && (o->checkpoint_examples || o->checkpoint_seconds);
 
-    for (uint32_t pass = first_pass; pass <= o->passes; pass++) {
+    for (uint32_t pass = first_pass; pass <= last_pass; pass++) {
         for (uint32_t t = 0; t < T; t++) {
             c.ws[t].pass = pass;
             if (pass > 1 || pass != first_pass || skip_batches) {
@@ -654,10 +683,9 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         if (st != GN_OK) goto done;
         if ((st = gn__dist_average_learner(c.owner)) != GN_OK) goto done;
         if (o->deterministic && T > 1 && gn__dist_size() > 1) {
-            size_t ns;
-            uint32_t stride;
-            float *src = gn__learner_table(c.owner, &ns, &stride);
-            for (uint32_t t = 1; t < T; t++) memcpy(gn__learner_table(c.ls[t], &ns, &stride), src, ns * stride * sizeof *src);
+            const gn_kind_table src = gn__learner_table(c.owner);
+            for (uint32_t t = 1; t < T; t++)
+                memcpy(gn__learner_table(c.ls[t]).data, src.data, src.nslots * src.stride * sizeof *src.data);
         }
         double red[5] = {loss_sum, loss_w, ho_sum, ho_w, (double)pass_examples};
         if ((st = gn__dist_allreduce_sum(red, 5)) != GN_OK) goto done;
@@ -672,6 +700,11 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         }
         total += pass_examples;
         sum->passes = pass;
+        if (pass == 1 && max_updates && pass_examples + pass_heldout > 0) {
+            uint64_t cap = max_updates / (pass_examples + pass_heldout);
+            if (cap < GN__AUTO_MIN_PASSES) cap = GN__AUTO_MIN_PASSES;
+            if (cap < last_pass) last_pass = (uint32_t)cap;
+        }
         sum->progressive_loss = loss_w > 0 ? loss_sum / loss_w : NAN;
         double holdout = NAN;
         if (o->holdout > 0) {
@@ -680,8 +713,9 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
             if (!(holdout >= best_holdout)) { /* first pass, or better */
                 best_holdout = holdout;
                 since_best = 0;
-                if (o->passes > 1) {
-                    if (!best && !(best = malloc(nslots * sizeof *best))) {
+                sum->best_pass = pass;
+                if (last_pass > 1) {
+                    if (!best && !(best = malloc(nweights * sizeof *best))) {
                         st = gn__fail(GN_ENOMEM, "out of memory");
                         goto done;
                     }
@@ -693,7 +727,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         }
         report(&rp, pass, total, loss_sum, loss_w, holdout, 1);
         int stop_early = o->holdout > 0 && o->early_stop > 0 && since_best >= o->early_stop;
-        if (want_ck && pass < o->passes && !stop_early) {
+        if (want_ck && pass < last_pass && !stop_early) {
             /* a checkpoint at the pass end: resuming starts the next pass */
             gn_checkpoint_state cs;
             checkpoint_state_init(&cs, pass + 1, total, best_holdout, since_best, sum->holdout_loss, best);
@@ -710,8 +744,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     sum->seconds = gn__now() - rp.t0;
     sum->ranks = gn__dist_size();
     gn_model *m;
-    if ((st = gn__learner_to_model(c.owner, &m)) != GN_OK) goto done;
-    if (best) memcpy(m->w, best, nslots * sizeof *best);
+    if ((st = gn__learner_to_model(c.owner, best, &m)) != GN_OK) goto done;
     if ((st = gn__attach_metadata(m, o, paths, npaths, sum, cparser)) != GN_OK) {
         gn_model_free(m);
         goto done;
@@ -733,7 +766,9 @@ done:
             gn__batch_free(&c.ws[t].b);
         }
     if (cache_path) gn__parser_free(cparser);
+    free(cache_files);
     gn__stream_free(c.stream); /* after the workers' feeds: it stops its reader first */
+    gn__chunk_plan_free(c.plan); /* after the workers' sources, which read it */
     free(c.ws);
     free(c.ls);
     free(tids);
@@ -742,10 +777,79 @@ done:
     return st;
 }
 
-int gn_train(const gn_train_options *opts, const gn_data_spec *spec_in, const char *const *paths, size_t npaths,
+/* 1 if passes = auto may train several passes over these inputs: all re-readable (regular files,
+ * or the cache when one is given) and together small. Every rank decides alike (same files). */
+static int auto_passes_small(const gn_train_options *o, const char *const *paths, size_t npaths) {
+    if ((o->checkpoint_path && o->checkpoint_path[0]) || (o->resume_path && o->resume_path[0])) return 0;
+    uint64_t total = 0;
+    struct stat sb;
+    if (o->cache_path && o->cache_path[0] && stat(o->cache_path, &sb) == 0 && S_ISREG(sb.st_mode))
+        return (uint64_t)sb.st_size <= GN_AUTO_PASSES_BYTES;
+    if (npaths == 0) return 0;
+    for (size_t i = 0; i < npaths; i++) {
+        if (strcmp(paths[i], "-") == 0 || stat(paths[i], &sb) != 0 || !S_ISREG(sb.st_mode)) return 0;
+        total += (uint64_t)sb.st_size;
+    }
+    return total <= GN_AUTO_PASSES_BYTES;
+}
+
+/* passes = auto (see gn_train in gannet/train.h): choose the number of passes on a holdout, then
+ * refit on all the data; or one pass when the input is large or cannot be read again. */
+static int train_auto_passes(const gn_train_options *opts, const gn_data_spec *spec, const char *const *paths,
+                             size_t npaths, gn_progress_fn fn, void *user, gn_model **out, gn_train_summary *sum) {
+    gn_train_options o = *opts;
+    if (!auto_passes_small(opts, paths, npaths)) {
+        o.passes = 1;
+        return train_online(&o, spec, NULL, paths, npaths, fn, user, out, sum, 0);
+    }
+    o.passes = GN_AUTO_PASSES_MAX;
+    if (opts->holdout > 0) { /* the caller's holdout: keep the best pass's weights */
+        int st = train_online(&o, spec, NULL, paths, npaths, fn, user, out, sum, GN_AUTO_PASSES_UPDATES);
+        if (st == GN_OK) sum->auto_passes = 1;
+        return st;
+    }
+    /* Two runs over the same text: it is resolved once (format, CSV columns, the classes of a
+     * binary label: one label scan) and both parse with that parser. A cache holds all that in
+     * its header (the first run makes it when missing). */
+    gn_parser *parser = NULL;
+    if (!(opts->cache_path && opts->cache_path[0])) {
+        gn_source *src;
+        GN_TRY(gn__source_open(spec, NULL, paths, npaths, &src));
+        int rs = gn__source_resolve(src);
+        if (rs == GN_OK && gn__source_parser(src)) rs = gn__parser_clone(gn__source_parser(src), &parser);
+        gn__source_free(src);
+        if (rs != GN_OK) return rs;
+    }
+    o.holdout = 0.1;
+    gn_model *probe = NULL;
+    gn_train_summary first = *sum;
+    int st = train_online(&o, spec, parser, paths, npaths, fn, user, &probe, &first, GN_AUTO_PASSES_UPDATES);
+    gn_model_free(probe);
+    if (st != GN_OK) {
+        gn__parser_free(parser);
+        return st;
+    }
+    o = *opts;
+    o.passes = first.best_pass ? first.best_pass : 1;
+    gn__log(GN_LOG_INFO, "passes auto: %u of %u passes were best on a 10%% holdout (loss %.6g); training on all the "
+                         "data for %u", o.passes, first.passes, first.holdout_loss, o.passes);
+    st = train_online(&o, spec, parser, paths, npaths, fn, user, out, sum, 0);
+    gn__parser_free(parser);
+    if (st != GN_OK) return st;
+    sum->seconds += first.seconds;
+    sum->holdout_loss = first.holdout_loss;
+    sum->best_pass = first.best_pass;
+    sum->auto_passes = 1;
+    return GN_OK;
+}
+
+int gn_train(const gn_train_options *opts_in, const gn_data_spec *spec_in, const char *const *paths, size_t npaths,
              gn_progress_fn progress, void *user, gn_model **out, gn_train_summary *summary) {
     gn__clear_error();
-    GN_TRY(gn_train_options_check(opts));
+    GN_TRY(gn_train_options_check(opts_in));
+    gn_train_options resolved = *opts_in;
+    gn__train_options_resolve(&resolved);
+    const gn_train_options *opts = &resolved;
     gn_data_spec spec = *spec_in;
     spec.label_kind = gn__label_kind_for(opts->loss);
     GN_TRY(gn_data_spec_check(&spec));
@@ -766,8 +870,10 @@ int gn_train(const gn_train_options *opts, const gn_data_spec *spec_in, const ch
         }
         st = gn__train_batch_solver(opts, src, progress, user, out, &sum, paths, npaths);
         gn__source_free(src);
+    } else if (opts->passes != 0) {
+        st = train_online(opts, &spec, NULL, paths, npaths, progress, user, out, &sum, 0);
     } else {
-        st = train_online(opts, &spec, paths, npaths, progress, user, out, &sum);
+        st = train_auto_passes(opts, &spec, paths, npaths, progress, user, out, &sum);
     }
     if (st == GN_OK && summary) *summary = sum;
     return st;

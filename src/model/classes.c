@@ -2,15 +2,20 @@
  * by training, io/labels.h): checked when a model is loaded, handed to the parsers that read
  * prediction and evaluation input, and exposed by gn_model_classes / gn_model_class_name. A
  * binary model without the key (written before classes had names) follows the numeric rule,
- * +1/-1 or 1/0, and names its classes "-1" and "1". */
+ * +1/-1 or 1/0, and names its classes "-1" and "1". Whether a loss is binary and what its
+ * predictions mean come from the loss table; nothing here reads weights. */
 #include <string.h>
 
 #include "io/labels.h"
 #include "io/parser.h"
+#include "model/loss_table.h"
 #include "model/model.h"
 #include "util/error.h"
 
-static int binary_loss(gn_loss loss) { return loss == GN_LOSS_LOGISTIC || loss == GN_LOSS_HINGE; }
+static int binary_loss(gn_loss loss) {
+    const gn__loss_info *li = gn__loss_info_of(loss);
+    return li && li->binary;
+}
 
 static const json_t *labels_key(const gn_model *m) { return m->extra ? json_object_get(m->extra, "labels") : NULL; }
 
@@ -55,12 +60,16 @@ int gn__model_check_class_output(const gn_model *m) {
     if (!binary_loss(m->loss))
         return gn__fail(GN_EINVAL, "class output needs a classification model (logistic, hinge), not a %s one",
                         gn_loss_name(m->loss));
+    if (gn_model_outputs(m) != 1)
+        return gn__fail(GN_EINVAL, "class output needs one prediction per example (this model makes %zu)",
+                        gn_model_outputs(m));
     return GN_OK;
 }
 
 const char *gn__model_class_of(const gn_model *m, double prediction) {
-    /* logistic: the probability of the positive class; hinge: the score, whose sign decides */
-    int positive = m->loss == GN_LOSS_LOGISTIC ? prediction >= 0.5 : prediction >= 0.0;
+    /* a probability of the positive class (logistic link), or a margin whose sign decides */
+    const gn__loss_info *li = gn__loss_info_of(m->loss);
+    int positive = li && li->link == GN__LINK_LOGISTIC ? prediction >= 0.5 : prediction >= 0.0;
     const char *name = gn_model_class_name(m, positive ? 1 : 0);
     return name ? name : "?";
 }

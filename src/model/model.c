@@ -10,42 +10,23 @@
 #include <string.h>
 #include <time.h>
 
+#include "model/loss_table.h"
+#include "model/kind.h"
 #include "model/model.h"
 #include "util/error.h"
 
-const char *gn_loss_name(gn_loss loss) {
-    switch (loss) {
-    case GN_LOSS_LOGISTIC: return "logistic";
-    case GN_LOSS_SQUARED: return "squared";
-    case GN_LOSS_HINGE: return "hinge";
-    case GN_LOSS_QUANTILE: return "quantile";
-    case GN_LOSS_POISSON: return "poisson";
-    }
-    return "unknown";
-}
-
-int gn_loss_parse(const char *name) {
-    static const gn_loss all[] = {GN_LOSS_LOGISTIC, GN_LOSS_SQUARED, GN_LOSS_HINGE, GN_LOSS_QUANTILE,
-                                  GN_LOSS_POISSON};
-    if (!name) return -1;
-    for (size_t i = 0; i < sizeof all / sizeof all[0]; i++)
-        if (strcmp(name, gn_loss_name(all[i])) == 0) return (int)all[i];
-    return -1;
-}
-
 const char *gn_model_kind_name(gn_model_kind kind) {
-    switch (kind) {
-    case GN_KIND_LINEAR: return "linear";
-    }
-    return "unknown";
+    const gn_kind *k = gn__kind_by_id(kind);
+    return k ? k->name : "unknown";
 }
 
-static int loss_valid(gn_loss loss) { return (int)loss >= GN_LOSS_LOGISTIC && (int)loss <= GN_LOSS_POISSON; }
+static int loss_valid(gn_loss loss) { return gn__loss_info_of(loss) != NULL; }
 
 int gn__model_new(gn_model_kind kind, gn_loss loss, const gn_data_spec *spec, uint32_t weights_per_slot,
                   gn_model **out) {
     if (!spec || !out) return gn__fail(GN_EINVAL, "model: NULL argument");
-    if (kind != GN_KIND_LINEAR) return gn__fail(GN_EINVAL, "model: unknown model kind %d", (int)kind);
+    const gn_kind *ops = gn__kind_by_id(kind);
+    if (!ops) return gn__fail(GN_EINVAL, "model: unknown model kind %d", (int)kind);
     if (!loss_valid(loss)) return gn__fail(GN_EINVAL, "model: unknown loss %d", (int)loss);
     if (weights_per_slot < 1 || weights_per_slot > GN__MODEL_MAX_WEIGHTS_PER_SLOT)
         return gn__fail(GN_EINVAL, "model: weights_per_slot must be between 1 and %u (got %u)",
@@ -58,6 +39,7 @@ int gn__model_new(gn_model_kind kind, gn_loss loss, const gn_data_spec *spec, ui
     gn_model *m = calloc(1, sizeof *m);
     if (!m) return gn__fail(GN_ENOMEM, "model: out of memory");
     m->kind = kind;
+    m->ops = ops;
     m->loss = loss;
     m->spec = *spec;
     m->quantile_tau = 0.5;
@@ -88,6 +70,11 @@ static const char *const reserved_keys[] = {"kind", "loss", "bits", "quantile_ta
 int gn__model_reserved_key(const char *key) {
     for (size_t i = 0; i < sizeof reserved_keys / sizeof reserved_keys[0]; i++)
         if (strcmp(reserved_keys[i], key) == 0) return 1;
+    for (size_t k = 0; k < gn__kind_count(); k++) {
+        const char *const *hk = gn__kind_at(k)->header_keys;
+        for (size_t i = 0; hk && hk[i]; i++)
+            if (strcmp(hk[i], key) == 0) return 1;
+    }
     return 0;
 }
 
@@ -137,7 +124,7 @@ static int put(json_t *obj, const char *key, json_t *value) {
 
 int gn__model_header_json(const gn_model *m, json_t **out) {
     if (!m || !out) return gn__fail(GN_EINVAL, "model: NULL argument");
-    if (m->kind != GN_KIND_LINEAR) return gn__fail(GN_EINVAL, "model: unknown model kind %d", (int)m->kind);
+    if (!m->ops || m->ops != gn__kind_by_id(m->kind)) return gn__fail(GN_EINVAL, "model: unknown model kind %d", (int)m->kind);
     if (!loss_valid(m->loss)) return gn__fail(GN_EINVAL, "model: unknown loss %d", (int)m->loss);
     if (gn_data_spec_check(&m->spec) != GN_OK) return gn__fail_prefix(GN_EINVAL, "model spec");
     if (!isfinite(m->quantile_tau)) return gn__fail(GN_EINVAL, "model: quantile_tau is not finite");
@@ -157,6 +144,10 @@ int gn__model_header_json(const gn_model *m, json_t **out) {
              put(obj, "weights_per_slot", json_integer((json_int_t)m->weights_per_slot)) &&
              put(obj, "spec", gn__spec_to_json(&m->spec)) && put(obj, "created", json_string(created));
     if (!ok) goto nomem;
+    if (m->ops->header_write && m->ops->header_write(m, obj) != GN_OK) {
+        json_decref(obj);
+        return gn__fail_prefix(GN_EINVAL, "model");
+    }
     if (m->extra) {
         const char *key;
         json_t *value;
@@ -234,31 +225,8 @@ const char *gn_model_metadata_json(const gn_model *model) {
 
 const char *gn_model_version(const gn_model *model) { return model ? model->version : ""; }
 
-/* Above this score exp() would overflow a double (exp(709.8)); poisson predictions are capped at
- * exp(80) ~ 5.5e34, far beyond any count while keeping sums of predictions finite. */
-#define GN_POISSON_MAX_SCORE 80.0
-
 double gn_model_link(const gn_model *model, double score) {
     return model ? gn__link(model->loss, score) : score;
-}
-
-double gn__link(gn_loss loss, double score) {
-    switch (loss) {
-    case GN_LOSS_LOGISTIC:
-        /* exp of a non-positive number only: no overflow for either sign of the score. */
-        if (score >= 0.0) return 1.0 / (1.0 + exp(-score));
-        else {
-            double e = exp(score);
-            return e / (1.0 + e);
-        }
-    case GN_LOSS_POISSON:
-        return exp(score < GN_POISSON_MAX_SCORE ? score : GN_POISSON_MAX_SCORE);
-    case GN_LOSS_SQUARED:
-    case GN_LOSS_HINGE:
-    case GN_LOSS_QUANTILE:
-        break;
-    }
-    return score;
 }
 
 /* Order of top weights: larger |value| first, then the smaller slot first (deterministic). */
@@ -297,17 +265,13 @@ static void heap_up(uint32_t *slots, float *values, size_t i) {
     }
 }
 
-/* Uses the caller's arrays as a bounded heap: O(nslots log k) time, no allocation. Zero (and NaN)
- * weights are never reported; for several weights per slot, the slot's first weight (the linear
- * term) is ranked. */
-int gn_model_top_weights(const gn_model *model, size_t k, uint32_t *slots, float *values, size_t *n_out) {
-    if (!model || !n_out || (k > 0 && (!slots || !values)))
-        return gn__fail(GN_EINVAL, "top weights: NULL argument");
-    size_t nslots = model->nweights / (model->weights_per_slot ? model->weights_per_slot : 1);
+/* Uses the caller's arrays as a bounded heap: O(nslots log k) time, no allocation. */
+int gn__top_strided(const float *base, size_t nslots, size_t stride, size_t k, uint32_t *slots, float *values,
+                    size_t *n_out) {
     if (k > nslots) k = nslots;
     size_t n = 0;
     for (size_t s = 0; s < nslots && k > 0; s++) {
-        float v = model->w[s * model->weights_per_slot];
+        float v = base[s * stride];
         if (v == 0.0f || isnan(v)) continue;
         if (n < k) {
             slots[n] = (uint32_t)s;
@@ -327,4 +291,42 @@ int gn_model_top_weights(const gn_model *model, size_t k, uint32_t *slots, float
     }
     *n_out = n;
     return GN_OK;
+}
+
+int gn_model_top_weights(const gn_model *model, size_t k, uint32_t *slots, float *values, size_t *n_out) {
+    if (!model || !n_out || (k > 0 && (!slots || !values)))
+        return gn__fail(GN_EINVAL, "top weights: NULL argument");
+    return model->ops->top_weights(model, k, slots, values, n_out);
+}
+
+/* ---- prediction: the one way to the weights ---- */
+
+void gn__model_scores(const gn_model *m, const gn_rows *rows, double *out) { m->ops->score_batch(m, rows, out); }
+
+size_t gn_model_outputs(const gn_model *model) { return model ? model->ops->outputs(model) : 0; }
+
+gn_status gn_model_predict_batch(const gn_model *m, const gn_rows *rows, double *out, size_t out_len) {
+    if (!m || !rows || (rows->n && (!rows->start || !out))) return gn__fail(GN_EINVAL, "predict batch: NULL argument");
+    const size_t k = m->ops->outputs(m);
+    if (rows->n > out_len / k) return gn__fail(GN_EINVAL, "predict batch: out has room for %zu numbers, %zu rows need %zu",
+                                               out_len, rows->n, rows->n * k);
+    if (rows->n == 0) return GN_OK;
+    if (rows->start[0] > rows->start[rows->n] || (rows->start[rows->n] > rows->start[0] && (!rows->index || !rows->value)))
+        return gn__fail(GN_EINVAL, "predict batch: bad row offsets");
+    const uint64_t slots = (uint64_t)1 << m->spec.bits;
+    for (size_t r = 0; r < rows->n; r++) {
+        if (rows->start[r + 1] < rows->start[r]) return gn__fail(GN_EINVAL, "predict batch: row %zu: offsets decrease", r);
+        for (size_t i = rows->start[r]; i < rows->start[r + 1]; i++)
+            if (rows->index[i] >= slots)
+                return gn__fail(GN_EINVAL, "predict batch: row %zu: slot %u is outside the model's 2^%u slots", r,
+                                (unsigned)rows->index[i], (unsigned)m->spec.bits);
+    }
+    gn__model_predictions(m, rows, out);
+    return GN_OK;
+}
+
+void gn__model_predictions(const gn_model *m, const gn_rows *rows, double *out) {
+    m->ops->score_batch(m, rows, out);
+    const size_t n = rows->n * m->ops->outputs(m);
+    for (size_t i = 0; i < n; i++) out[i] = gn__link(m->loss, out[i]);
 }

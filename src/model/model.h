@@ -8,15 +8,21 @@
 #include <stdint.h>
 
 #include "gannet/gannet.h"
+#include "model/loss_table.h"
+
+struct gn_kind;
 
 struct gn_model {
     gn_model_kind kind;
+    const struct gn_kind *ops;  /* the kind's descriptor (model/kind.h): the only code that
+                                   interprets w */
     gn_loss loss;
     gn_data_spec spec;          /* how input is parsed; spec.bits is the hash size */
     double quantile_tau;        /* for GN_LOSS_QUANTILE */
     uint32_t weights_per_slot;  /* 1 for linear models */
     size_t nweights;            /* (1 << spec.bits) * weights_per_slot */
-    float *w;                   /* nweights floats, slot-major; owned */
+    float *w;                   /* nweights floats, slot-major, as the kind lays them out; owned.
+                                   model_file.c stores them as they are */
     json_t *extra;              /* free-form metadata object: "train" (flags), "data", "metrics";
                                    owned; may be NULL */
     int64_t created;            /* unix time the model was trained */
@@ -52,16 +58,16 @@ int gn__model_file_checksum(const gn_model *m, uint64_t *out);
 /* ISO-8601 UTC ("2024-05-01T12:00:00Z") <-> unix time; the parser accepts exactly that form. */
 int gn__format_utc(int64_t t, char out[32]);
 int gn__parse_utc(const char *text, int64_t *out);
-/* The prediction a loss makes of a raw score (sigmoid, capped exp, or the score itself): the one
- * definition behind gn_model_link, training-time evaluation and model selection. */
-double gn__link(gn_loss loss, double score);
-/* Score (dot product) of one sparse example. */
-static inline double gn__model_score(const gn_model *m, const uint32_t *idx, const float *val, size_t n) {
-    double s = 0.0;
-    const float *w = m->w;
-    for (size_t i = 0; i < n; i++) s += (double)w[idx[i]] * (double)val[i];
-    return s;
-}
+/* Raw scores of every row (gn_model_outputs per row) through the model's kind; rows must be in
+ * range (the library's parsers guarantee it). Thread-safe. */
+void gn__model_scores(const gn_model *m, const gn_rows *rows, double *out);
+/* The predictions of every row: the scores through the loss's link (gn_model_predict_batch
+ * without its checks). */
+void gn__model_predictions(const gn_model *m, const gn_rows *rows, double *out);
+/* The k largest |base[s * stride]| over s < nslots as (slot, value) pairs, strongest first (ties:
+ * smaller slot first); zero and NaN values are never reported. For the kinds' top_weights. */
+int gn__top_strided(const float *base, size_t nslots, size_t stride, size_t k, uint32_t *slots, float *values,
+                    size_t *n_out);
 /* A parser for the spec (and CSV columns) stored in m, with label kind `kind` (model/predict.c). */
 struct gn_parser;
 int gn__model_parser(const gn_model *m, gn_label_kind kind, struct gn_parser **out);

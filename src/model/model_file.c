@@ -19,6 +19,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "model/kind.h"
 #include "model/model.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -310,6 +311,7 @@ typedef struct header_fields {
     gn_data_spec spec;
     int64_t created;
     json_t *extra; /* owned; NULL when there are no extra keys */
+    json_t *root;  /* the whole header (owned), for the kind's own keys */
 } header_fields;
 
 static int header_key(const char *path, json_t *root, const char *key, json_t **out) {
@@ -353,11 +355,13 @@ static int parse_header(const char *path, const char *text, size_t len, header_f
         goto done;
     }
     if ((rc = header_string(path, root, "kind", &s)) != GN_OK) goto done;
-    if (strcmp(s, gn_model_kind_name(GN_KIND_LINEAR)) != 0) {
+    const gn_kind *kind = gn__kind_by_name(s);
+    if (!kind) {
         rc = gn__fail(GN_EUNSUPPORTED, "%s: model kind '%.64s' is not supported by this gannet", path, s);
         goto done;
     }
-    h->kind = GN_KIND_LINEAR;
+    h->kind = kind->id;
+    h->root = json_incref(root);
     if ((rc = header_string(path, root, "loss", &s)) != GN_OK) goto done;
     int loss = gn_loss_parse(s);
     if (loss < 0) {
@@ -404,6 +408,8 @@ done:
     if (rc != GN_OK) {
         json_decref(h->extra);
         h->extra = NULL;
+        json_decref(h->root);
+        h->root = NULL;
     }
     json_decref(root);
     return rc;
@@ -531,6 +537,7 @@ int gn_model_load(const char *path, gn_model **out) {
         gn__fail_prefix((gn_status)rc, "%s", path);
         goto done;
     }
+    if (m->ops->header_read && (rc = m->ops->header_read(m, h.root, path)) != GN_OK) goto done;
 
     /* Pass 2 hashes again, so a file rewritten between the passes cannot slip through. */
     if (fseeko(f, (off_t)(MODEL_FIXED_LEN + l.header_len), SEEK_SET) != 0) {
@@ -553,6 +560,7 @@ int gn_model_load(const char *path, gn_model **out) {
     m = NULL;
 done:
     json_decref(h.extra);
+    json_decref(h.root);
     gn_model_free(m);
     XXH3_freeState(hash);
     free(text);

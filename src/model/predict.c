@@ -26,10 +26,16 @@ int gn__model_parser(const gn_model *m, gn_label_kind kind, gn_parser **out) {
     return GN_OK;
 }
 
+/* The prediction of the one example in b (its first output). */
 static int score_batch_one(const gn_model *m, const gn_batch *b, double *out) {
     if (b->n != 1) return gn__fail(GN_EPARSE, "no example on the line");
-    double s = gn__model_score(m, b->index + b->start[0], b->value + b->start[0], b->start[1] - b->start[0]);
-    *out = gn_model_link(m, s);
+    const size_t outs = gn_model_outputs(m);
+    double one[1], *pred = outs == 1 ? one : malloc(outs * sizeof *pred);
+    if (!pred) return gn__fail(GN_ENOMEM, "out of memory");
+    const gn_rows rows = gn__batch_rows(b);
+    gn__model_predictions(m, &rows, pred);
+    *out = pred[0];
+    if (pred != one) free(pred);
     return GN_OK;
 }
 

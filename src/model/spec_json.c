@@ -6,8 +6,11 @@
  * Keys: format ("auto"|"libsvm"|"csv"|"vw"), bits (integer), bias, libsvm_hash, skip_bad
  * (booleans), label_kind ("binary"|"real"|"none"), sep (a string of zero or one ASCII character;
  * "" means detect), header (integer -1|0|1), label_col, categorical, numeric, ignore (strings),
- * max_line (integer, bytes), log_numeric (boolean, optional: absent means false), positive
- * (string, optional: written only when set; absent means ""). */
+ * max_line (integer, bytes), log_numeric (boolean, optional: absent means false), na_values
+ * (string) and na_defaults (boolean), both optional: a spec written before they existed read
+ * only empty fields as missing, so absent means "" and false, and such a model still parses its
+ * input exactly as it was trained (new specs always carry both); positive (string, optional:
+ * written only when set, absent means ""). */
 #include <string.h>
 
 #include "model/model.h"
@@ -53,7 +56,9 @@ json_t *gn__spec_to_json(const gn_data_spec *spec) {
              put(obj, "ignore", json_string(spec->ignore)) &&
              put(obj, "max_line", json_integer((json_int_t)spec->max_line)) &&
              put(obj, "skip_bad", json_boolean(spec->skip_bad)) &&
-             put(obj, "log_numeric", json_boolean(spec->log_numeric));
+             put(obj, "log_numeric", json_boolean(spec->log_numeric)) &&
+             put(obj, "na_values", json_string(spec->na_values)) &&
+             put(obj, "na_defaults", json_boolean(spec->na_defaults));
     /* only when set, so that specs without it read as before (and in older gannets) */
     if (ok && spec->positive[0]) ok = put(obj, "positive", json_string(spec->positive));
     if (!ok) {
@@ -65,7 +70,8 @@ json_t *gn__spec_to_json(const gn_data_spec *spec) {
 
 static const char *const spec_keys[] = {"format", "bits", "bias", "libsvm_hash", "label_kind",
                                         "sep", "header", "label_col", "categorical", "numeric",
-                                        "ignore", "max_line", "skip_bad", "log_numeric", "positive"};
+                                        "ignore", "max_line", "skip_bad", "log_numeric", "na_values",
+                                        "na_defaults", "positive"};
 
 static int get_key(const json_t *obj, const char *key, json_t **out) {
     *out = json_object_get(obj, key);
@@ -153,6 +159,10 @@ int gn__spec_from_json(const json_t *obj, gn_data_spec *spec) {
     s.max_line = (size_t)x;
     GN_TRY(get_bool(obj, "skip_bad", &s.skip_bad));
     if (json_object_get(obj, "log_numeric")) GN_TRY(get_bool(obj, "log_numeric", &s.log_numeric)); /* added in format 1.1: optional */
+    /* missing-value tokens: optional, absent = the behaviour before them (empty fields only) */
+    if (json_object_get(obj, "na_values")) GN_TRY(get_text(obj, "na_values", s.na_values, sizeof s.na_values));
+    s.na_defaults = 0;
+    if (json_object_get(obj, "na_defaults")) GN_TRY(get_bool(obj, "na_defaults", &s.na_defaults));
     if (json_object_get(obj, "positive")) GN_TRY(get_text(obj, "positive", s.positive, sizeof s.positive)); /* optional */
 
     if (gn_data_spec_check(&s) != GN_OK) return gn__fail_prefix(GN_EFORMAT, "spec");

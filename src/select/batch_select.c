@@ -16,6 +16,7 @@
 #include "learn/loss.h"
 #include "learn/objective.h"
 #include "learn/train_internal.h"
+#include "model/kinds/linear.h"
 #include "model/model.h"
 #include "select/select_internal.h"
 #include "util/clock.h"
@@ -55,15 +56,16 @@ static int path_order(const void *a, const void *b) {
     return c;
 }
 
-/* Scores the held-out fold with the weights of a solution (slot-indexed floats in m->w). */
-static int score_fold(const gn_model *m, const gn_bdata *held, const gn_train_options *t, gn_metrics *out) {
+/* Scores the held-out fold with a solution's model; scores has room for held->n numbers. */
+static int score_fold(const gn_model *m, const gn_bdata *held, const gn_train_options *t, double *scores,
+                      gn_metrics *out) {
     gn_metrics_acc *acc;
-    GN_TRY(gn_metrics_acc_new(gn__loss_is_binary(t->loss), &acc));
+    GN_TRY(gn_metrics_acc_new(gn__loss_info_of(t->loss)->binary, &acc));
+    const gn_rows rows = gn__bdata_rows(held);
+    gn__model_scores(m, &rows, scores);
     int st = GN_OK;
     for (size_t e = 0; e < held->n && st == GN_OK; e++) {
-        const size_t k0 = held->start[e];
-        double s = gn__model_score(m, held->index + k0, held->value + k0, held->start[e + 1] - k0);
-        double y = held->label[e];
+        const double s = scores[e], y = held->label[e];
         st = gn_metrics_acc_add(acc, gn__link(t->loss, s), y, held->weight[e],
                                 gn__loss_value(t->loss, s, y, t->quantile_tau));
     }
@@ -82,12 +84,12 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
     const size_t nslots = (size_t)1 << spec->bits;
     uint64_t *used = NULL;
     uint32_t *slots = NULL;
-    double *w = NULL;
+    double *w = NULL, *scores = NULL;
     gn_model *m = NULL;
     gn_batch_path *solver = NULL;
     uint8_t *in_fold = malloc(all->n ? all->n : 1);
     int st = in_fold ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
-    for (size_t e = 0; e < all->n && st == GN_OK; e++) in_fold[e] = gn__select_fold(all->key[e], o->seed, o->k) == f;
+    for (size_t e = 0; e < all->n && st == GN_OK; e++) in_fold[e] = gn__split_fold(all->key[e], o->seed, o->k) == f;
     if (st == GN_OK) st = gn__bdata_split(all, in_fold, &rest, &held);
     if (st == GN_OK && held.n == 0)
         st = gn__fail(GN_EINVAL, "fold %u of %u has no examples: the data has too few examples for -k %u", f + 1, o->k,
@@ -100,6 +102,7 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
         st = gn__bdata_remap(&rest, used, nslots, &slots, &dim);
     }
     if (st == GN_OK && !(w = calloc(dim ? dim : 1, sizeof *w))) st = gn__fail(GN_ENOMEM, "out of memory");
+    if (st == GN_OK && !(scores = malloc((held.n ? held.n : 1) * sizeof *scores))) st = gn__fail(GN_ENOMEM, "out of memory");
     if (st == GN_OK) st = gn__model_new(GN_KIND_LINEAR, configs[path[0].config].train.loss, spec, 1, &m);
     const gn_train_options *prev = NULL;
     double gref = 0; /* |grad| at w = 0 for this fold and loss, from the first L-BFGS solve from zero */
@@ -127,15 +130,15 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
         if (st != GN_OK) break;
         if (lbfgs && at_zero) gref = fit.grad0;
         at_zero = 0;
-        memset(m->w, 0, nslots * sizeof *m->w);
-        for (size_t j = 0; j < dim; j++) m->w[slots[j]] = (float)w[j];
-        st = score_fold(m, &held, &c->train, &res->folds[f]);
+        if ((st = gn__linear_model_set(m, slots, w, dim)) != GN_OK) break;
+        st = score_fold(m, &held, &c->train, scores, &res->folds[f]);
         res->seconds += gn__now() - t0;
         res->passes += fit.evaluations; /* summed over folds here, the mean per fold in the end */
     }
     gn__batch_path_free(solver);
     gn_model_free(m);
     free(w);
+    free(scores);
     free(slots);
     free(used);
     free(in_fold);

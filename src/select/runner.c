@@ -42,6 +42,9 @@ typedef struct cand {
     double seconds;
     gn_loss loss;
     double tau;
+    unsigned char *mode;   /* scoring: which examples of a batch are the fold's */
+    double *scores;
+    size_t cap;
 } cand;
 
 typedef struct group {
@@ -211,12 +214,22 @@ static int score_batch(cand *c, const gn_batch *b, uint64_t seed, uint32_t k) {
         gn__learner_sync_weights(c->l);
         c->synced = 1;
     }
+    if (b->n > c->cap) {
+        const size_t outs = gn__learner_outputs(c->l);
+        unsigned char *m = realloc(c->mode, b->n);
+        if (m) c->mode = m;
+        double *s = m ? realloc(c->scores, b->n * outs * sizeof *s) : NULL;
+        if (!s) return gn__fail(GN_ENOMEM, "out of memory");
+        c->scores = s;
+        c->cap = b->n;
+    }
+    for (size_t e = 0; e < b->n; e++) c->mode[e] = gn__split_fold(b->key[e], seed, k) == c->fold ? GN__EX_SCORE : GN__EX_SKIP;
+    GN_TRY(gn__learner_run(c->l, b, c->mode, c->scores));
+    const size_t outs = gn__learner_outputs(c->l);
     for (size_t e = 0; e < b->n; e++) {
-        if (gn__select_fold(b->key[e], seed, k) != c->fold) continue;
-        const size_t s0 = b->start[e];
-        double s = gn__learner_predict(c->l, b->index + s0, b->value + s0, b->start[e + 1] - s0);
-        double y = b->label[e];
-        double loss = gn__loss_value(c->loss, s, y, c->tau);
+        if (c->mode[e] != GN__EX_SCORE) continue;
+        const double s = c->scores[e * outs], y = b->label[e];
+        const double loss = gn__loss_value(c->loss, s, y, c->tau);
         GN_TRY(gn_metrics_acc_add(c->acc, gn__link(c->loss, s) /* the link gn_evaluate uses */, y, b->weight[e], loss));
     }
     return GN_OK;
@@ -321,6 +334,11 @@ static int better(gn_select_metric m, double a, double b) { /* a strictly better
 static void finish_candidate(cand *c) {
     gn__learner_free(c->l);
     c->l = NULL;
+    free(c->mode);
+    free(c->scores);
+    c->mode = NULL;
+    c->scores = NULL;
+    c->cap = 0;
     gn_metrics_acc_free(c->acc);
     c->acc = NULL;
     gn_metrics_acc_free(c->prog);
@@ -504,7 +522,7 @@ static int setup(runner *r, const char *const *paths, size_t npaths) {
             cd->config = c;
             cd->fold = f;
             cd->group = group_of[c];
-            cd->passes = t->passes;
+            cd->passes = t->passes ? t->passes : 1; /* auto: one pass (search passes explicitly) */
             cd->loss = t->loss;
             cd->tau = t->quantile_tau;
             cd->state = C_TRAIN;
@@ -514,11 +532,9 @@ static int setup(runner *r, const char *const *paths, size_t npaths) {
             gn__learner_set_heldout(cd->l, r->k, f, f + 1, r->o->seed);
             st = gn_metrics_acc_new(gn__label_kind_for(t->loss) == GN_LABEL_BINARY, &cd->acc);
         }
-        size_t nslots;
-        uint32_t stride;
         if (st == GN_OK && r->cands[c * r->k].mine) {
-            gn__learner_table(r->cands[c * r->k].l, &nslots, &stride);
-            res->table_bytes = (uint64_t)nslots * stride * sizeof(float);
+            const gn_kind_table tab = gn__learner_table(r->cands[c * r->k].l);
+            res->table_bytes = (uint64_t)tab.nslots * tab.stride * sizeof(float);
         }
     }
     free(group_of);

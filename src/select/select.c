@@ -9,6 +9,9 @@
 #include "gannet/select.h"
 #include "dist/dist.h"
 #include "learn/loss.h"
+#include "learn/train_internal.h"
+#include "model/kind.h"
+#include "model/loss_table.h"
 #include "select/select_internal.h"
 #include "util/error.h"
 
@@ -57,20 +60,12 @@ int gn_select_options_check(const gn_select_options *o) {
     return GN_OK;
 }
 
-static int is_batch(const gn_train_options *t) {
-    return t->optimizer == GN_OPT_LBFGS || t->optimizer == GN_OPT_OWLQN;
-}
-
-static uint32_t table_stride(const gn_train_options *t) {
-    gn_optimizer opt = t->optimizer;
-    if (opt == GN_OPT_AUTO) opt = t->loss == GN_LOSS_LOGISTIC ? GN_OPT_FTRL : GN_OPT_ADAGRAD;
-    return opt == GN_OPT_SGD || is_batch(t) ? 1 : opt == GN_OPT_ADAGRAD ? 2 : 4; /* batch: one weight array */
-}
-
 uint64_t gn_select_memory(const gn_select_config *configs, size_t n, uint32_t k) {
     uint64_t total = 0;
-    for (size_t i = 0; i < n; i++)
-        total += ((uint64_t)1 << configs[i].spec.bits) * table_stride(&configs[i].train) * sizeof(float) * k;
+    for (size_t i = 0; i < n; i++) {
+        const gn_kind *kind = gn__kind_by_id(configs[i].train.kind);
+        if (kind) total += kind->learner_bytes(&configs[i].train, &configs[i].spec) * k;
+    }
     return total;
 }
 
@@ -82,7 +77,7 @@ int gn__select_check_configs(const gn_select_config *configs, size_t n) {
         int st = gn_train_options_check(t);
         if (st == GN_OK) st = gn_data_spec_check(&configs[i].spec);
         if (st != GN_OK) return n > 1 ? (int)gn__fail_prefix(st, "configuration %zu", i + 1) : st;
-        if (is_batch(t) && t->warm_start_online)
+        if (gn__optimizer_is_batch(t->optimizer) && t->warm_start_online)
             return gn__fail(GN_EINVAL, "--warm-start online is not supported by cv/tune: they start each "
                                              "batch solve from the previous configuration's solution instead");
         if (t->holdout > 0)
@@ -121,7 +116,7 @@ void gn__select_summarise(gn_select_result *r) {
 static int run_all(const gn_select_options *o, const gn_select_config *configs, size_t n, const char *const *paths,
                    size_t npaths, gn_select_result *results) {
     size_t nbatch = 0;
-    for (size_t i = 0; i < n; i++) nbatch += is_batch(&configs[i].train);
+    for (size_t i = 0; i < n; i++) nbatch += gn__optimizer_is_batch(configs[i].train.optimizer);
     if (nbatch == 0) return gn__select_run(o, configs, n, paths, npaths, results);
     if (nbatch == n) return gn__select_batch_run(o, configs, n, paths, npaths, results);
     gn_select_config *sub = malloc(n * sizeof *sub);
@@ -131,7 +126,7 @@ static int run_all(const gn_select_options *o, const gn_select_config *configs, 
     for (int batch = 0; batch < 2 && st == GN_OK; batch++) {
         size_t m = 0;
         for (size_t i = 0; i < n; i++)
-            if (is_batch(&configs[i].train) == batch) {
+            if (gn__optimizer_is_batch(configs[i].train.optimizer) == batch) {
                 idx[m] = i;
                 sub[m++] = configs[i];
             }
@@ -160,8 +155,22 @@ int gn_tune(const gn_select_options *opts, const gn_select_config *configs, size
                         (double)need / 1048576.0, n * opts->k, n, opts->k, (double)opts->max_memory / 1048576.0);
     gn_select_options o = *opts;
     if (o.metric == GN_METRIC_AUTO)
-        o.metric = gn__loss_is_binary(configs[0].train.loss) ? GN_METRIC_AUC : GN_METRIC_RMSE;
-    GN_TRY(run_all(&o, configs, n, paths, npaths, results));
+        o.metric = gn_select_metric_default(configs[0].train.loss);
+    /* resolved copies: passes auto is one pass here (search passes explicitly), l1 auto its value,
+     * and the refit trains exactly what was evaluated */
+    gn_select_config *rc = malloc(n * sizeof *rc);
+    if (!rc) return gn__fail(GN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        rc[i] = configs[i];
+        gn__train_options_resolve(&rc[i].train);
+        if (rc[i].train.passes == 0) rc[i].train.passes = 1;
+    }
+    configs = rc;
+    int st = run_all(&o, configs, n, paths, npaths, results);
+    if (st != GN_OK) {
+        free(rc);
+        return st;
+    }
     long b = -1;
     double bv = NAN;
     const int hi = gn_select_metric_higher_better(o.metric);
@@ -175,12 +184,11 @@ int gn_tune(const gn_select_options *opts, const gn_select_config *configs, size
         }
     }
     if (b < 0 && n == 1) b = 0; /* cv: report the metrics even if this one is undefined */
-    if (b < 0) return gn__fail(GN_EINVAL, "no configuration has a defined %s", gn_select_metric_name(o.metric));
-    if (best) *best = (size_t)b;
-    if (refit) {
-        GN_TRY(gn_train(&configs[b].train, &configs[b].spec, paths, npaths, NULL, NULL, refit, NULL));
-    }
-    return GN_OK;
+    if (b < 0) st = gn__fail(GN_EINVAL, "no configuration has a defined %s", gn_select_metric_name(o.metric));
+    if (st == GN_OK && best) *best = (size_t)b;
+    if (st == GN_OK && refit) st = gn_train(&configs[b].train, &configs[b].spec, paths, npaths, NULL, NULL, refit, NULL);
+    free(rc);
+    return st;
 }
 
 int gn_cv(const gn_select_options *opts, const gn_train_options *train, const gn_data_spec *spec,

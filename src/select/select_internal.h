@@ -8,12 +8,7 @@
 
 #include "gannet/gannet.h"
 #include "gannet/select.h"
-#include "hash/hash.h"
-
-/* The fold (0..k-1) of an example key: the same rule as gn__learner_set_heldout(l, k, f, f+1, seed). */
-static inline uint32_t gn__select_fold(uint64_t key, uint64_t seed, uint32_t k) {
-    return (uint32_t)(gn__mix64(key ^ seed) % k);
-}
+#include "learn/split.h"
 
 /* Checks the configurations (options, spec, and that they are online learners without holdout). */
 int gn__select_check_configs(const gn_select_config *configs, size_t n);

@@ -158,11 +158,17 @@ int gn__predict_body(const gn_model *m, gn__body_kind kind, const char *body, si
         status = kind == GN__BODY_JSON ? parse_json(p, body, len, max_batch, &b, why, why_size)
                                        : parse_text(p, body, len, max_batch, &b, why, why_size);
     }
+    double *pred = NULL;
+    if (status == 200 && b.n && !(pred = malloc(b.n * gn_model_outputs(m) * sizeof *pred))) {
+        WHY("out of memory");
+        status = 500;
+    }
     if (status == 200) {
         char num[64];
+        const gn_rows rows = gn__batch_rows(&b);
+        gn__model_predictions(m, &rows, pred);
         for (size_t e = 0; e < b.n; e++) {
-            double s = gn__model_score(m, b.index + b.start[e], b.value + b.start[e], b.start[e + 1] - b.start[e]);
-            double y = gn_model_link(m, s);
+            double y = pred[e];
             num[0] = ','; /* one append per prediction, its separator included */
             char *t = num + (e != 0);
             int nl;
@@ -181,6 +187,7 @@ int gn__predict_body(const gn_model *m, gn__body_kind kind, const char *body, si
             *count = b.n;
         }
     }
+    free(pred);
     gn__batch_free(&b);
     gn__parser_free(p);
     return status;

@@ -10,7 +10,7 @@
 
 cd "$T" || fail "cannot cd to $T"
 G=$GANNET
-TR=(--bits 16 --threads 1 --quiet)
+TR=(--bits 16 --threads 1 --quiet --passes 1)
 
 gen_planted 6000 11 20 > base.svm
 gen_planted 2000 12 20 > base.t.svm
@@ -133,8 +133,8 @@ gen_planted 60000 13 20 > many.svm
 [ "$(head -n 20000 run01.svm | cut -d' ' -f1 | sort -u)" = "-1" ] || fail "the run file does not start with 20,000 negatives"
 relabel ok no < run01.svm > run.svm # labels as long as +1/-1: threads get the same byte ranges
 for t in 1 3; do
-    run_ok "$G" train --bits 16 --quiet --threads $t --deterministic -d run.svm -m run.gnm
-    run_ok "$G" train --bits 16 --quiet --threads $t --deterministic -d run01.svm -m run01.gnm
+    run_ok "$G" train --bits 16 --quiet --passes 1 --threads $t --deterministic -d run.svm -m run.gnm
+    run_ok "$G" train --bits 16 --quiet --passes 1 --threads $t --deterministic -d run01.svm -m run01.gnm
     run_ok "$G" inspect -m run.gnm
     grep -qxF "classes    no, ok (positive)" "$T/out" || fail "label run, $t threads: classes not found"
     "$G" predict -m run.gnm -d base.t.svm > r1.pred && "$G" predict -m run01.gnm -d base.t.svm > r2.pred
@@ -219,6 +219,64 @@ done
 run_ok "$G" inspect -m tuned.gnm
 grep -qxF "classes    N1, P1 (positive)" "$T/out" || fail "tune -m: the model has no classes"
 ok "cv and tune"
+
+# ---- passes auto (the default): a holdout run, then a refit; both find the same classes and the
+# refit's model stores them
+run_ok "$G" train --bits 16 --threads 1 --quiet -d okno.svm -m auto.gnm
+run_ok "$G" train --bits 16 --threads 1 --quiet -d base.svm -m auto1.gnm
+"$G" predict -m auto.gnm -d base.t.svm > p1 && "$G" predict -m auto1.gnm -d base.t.svm > p2
+cmp -s p1 p2 || fail "passes auto: string labels differ from +1/-1"
+run_ok "$G" inspect -m auto.gnm --json
+[ "$(json_get "$T/out" .metadata.metrics.passes)" -gt 1 ] || fail "passes auto: expected the refit to run several passes"
+run_ok "$G" inspect -m auto.gnm
+grep -qxF "classes    no, ok (positive)" "$T/out" || fail "passes auto: the refit's model has no classes"
+ok "passes auto"
+
+# ---- --shuffle: chunks in a seeded order read with the run's one parser (labels as long as +1/-1
+# keep the chunks); a CSV with a byte order mark, CRLF, quoted labels and quoted newlines
+for t in 1 3; do
+    run_ok "$G" train "${TR[@]}" --threads $t --deterministic --shuffle --shuffle-buffer 512 -d okno.svm -m sh.gnm
+    run_ok "$G" train "${TR[@]}" --threads $t --deterministic --shuffle --shuffle-buffer 512 -d base.svm -m sh1.gnm
+    "$G" predict -m sh.gnm -d base.t.svm > p1 && "$G" predict -m sh1.gnm -d base.t.svm > p2
+    cmp -s p1 p2 || fail "--shuffle, $t threads: string labels differ from +1/-1"
+    run_ok "$G" inspect -m sh.gnm
+    grep -qxF "classes    no, ok (positive)" "$T/out" || fail "--shuffle, $t threads: classes"
+done
+# label "P" or "N" (quoted), a quoted field over two lines in every 50th record
+awk -v q='"' 'BEGIN { printf "\357\273\277"; printf "y,note"; for (j = 1; j <= 20; j++) printf ",x%d", j; printf "\r\n" }
+     { split("", v); for (i = 2; i <= NF; i++) { split($i, kv, ":"); v[kv[1]] = kv[2] }
+       printf "%s%s%s,%s", q, ($1 == "+1" ? "P" : "N"), q, (NR % 50 ? "n" : q "a\r\nb" q)
+       for (j = 1; j <= 20; j++) printf ",%s", (j in v ? v[j] : 0); printf "\r\n" }' base.svm > pn.csv
+sed 's/^"P"/"1"/; s/^"N"/"0"/' pn.csv > 10.csv
+for sh in "" --shuffle; do
+    run_ok "$G" train "${TR[@]}" --threads 3 --deterministic $sh --shuffle-buffer 512 -d pn.csv -m pcsv.gnm --positive P
+    run_ok "$G" train "${TR[@]}" --threads 3 --deterministic $sh --shuffle-buffer 512 -d 10.csv -m ncsv.gnm
+    "$G" predict -m pcsv.gnm -d pn.csv > p1 && "$G" predict -m ncsv.gnm -d 10.csv > p2
+    cmp -s p1 p2 || fail "CSV (BOM, CRLF, quoted labels and newlines) ${sh:-in order}, 3 threads: P/N differ from 1/0"
+    run_ok "$G" predict -m pcsv.gnm -d pn.csv --output-type class
+    awk '{ print ($1 >= 0.5 ? "P" : "N") }' p1 | cmp -s - "$T/out" || fail "CSV ${sh:-in order}: class names"
+done
+# from stdin, the header detected from a sample read ahead (the scan reads that sample, then peeks)
+"$G" train "${TR[@]}" -d - -m pstdin.gnm --positive P < pn.csv > /dev/null || fail "CSV from stdin"
+"$G" predict -m pstdin.gnm -d pn.csv > p3
+"$G" train "${TR[@]}" -d pn.csv -m pfile.gnm --positive P > /dev/null && "$G" predict -m pfile.gnm -d pn.csv > p4
+cmp -s p3 p4 || fail "CSV from stdin: the model differs from the file's"
+ok "--shuffle and CSV records: the classes of the whole input, found once"
+
+# ---- a cache alone is the data: its classes go into the model; --positive must agree with them
+run_ok "$G" train "${TR[@]}" --cache adult.cache -m alone.gnm
+run_ok "$G" inspect -m alone.gnm
+grep -qxF "classes    <=50K, >50K (positive)" "$T/out" || fail "cache alone: the model has no classes"
+"$G" predict -m alone.gnm -d base.t.svm > p1
+cmp -s p1 c.pred || fail "cache alone: the model differs from the one trained with -d"
+run_ok "$G" train "${TR[@]}" --cache adult.cache -m alone2.gnm --positive ' >50K'
+run "$G" train "${TR[@]}" --cache adult.cache -m bad.gnm --positive '<=50K'
+expect_rc 2 "cache alone with another --positive"
+expect_err "positive is \"<=50K\" here and \">50K\" in the cache" "the contradiction names both classes"
+run_ok "$G" train "${TR[@]}" --cache adult.cache -m alone3.gnm --shuffle
+run_ok "$G" inspect -m alone3.gnm
+grep -qxF "classes    <=50K, >50K (positive)" "$T/out" || fail "cache alone, --shuffle: the model has no classes"
+ok "cache alone"
 
 # ---- MPI: every rank finds the same classes (when mpirun and an MPI build are there)
 if command -v mpirun >/dev/null && ldd "$G" 2>/dev/null | grep -q libmpi; then

@@ -283,7 +283,8 @@ static void test_csv_header_detected(void **state) {
     expect_features(&fx.b, 3, 2, (uint32_t[]){0, col_num("age")}, (float[]){1, 3});
     expect_error(&fx, "1,2", "expected 3 fields, got 2");
     expect_error(&fx, "1,2,x,y", "expected 3 fields, got 4");
-    expect_error(&fx, ",2,x", "missing label in column 'y'");
+    expect_error(&fx, ",2,x", "column 1 ('y'): missing label");
+    expect_error(&fx, "NA,2,x", "column 1 ('y'): missing label");
     expect_error(&fx, "2,2,x", "not a binary label");
     assert_int_equal(parse(&fx, ""), GN_EOF);
     fx_close(&fx);
@@ -393,7 +394,7 @@ static void test_csv_roles_and_ranges(void **state) {
     char bad[1024];
     memcpy(bad, line, sizeof bad);
     bad[4] = 'x'; /* "1.5,20,..." -> "1.5,x0,..." */
-    expect_error(&fx, bad, "column '2': value 'x0' is not a number");
+    expect_error(&fx, bad, "column 2: value 'x0' is not a number");
     fx_close(&fx);
 
     /* named role lists with a header, and bad lists */
@@ -513,6 +514,189 @@ static void test_csv_clone_and_columns_json(void **state) {
     assert_float_equal(fx.b.label[1], -1.0f, 0);
     gn__parser_free(restored);
     gn__parser_free(clone);
+    fx_close(&fx);
+}
+
+/* Missing values: an empty field and the default tokens, quoted or not, add no feature in
+ * numeric, categorical and auto columns alike (a missing category is not a category);
+ * --na-values adds tokens, also number-like ones; na_defaults 0 keeps only those; a --numeric
+ * column with any other text is still an error naming the column. */
+static void test_csv_missing_values(void **state) {
+    (void)state;
+    gn_data_spec s;
+    spec_for(&s, GN_FORMAT_CSV);
+    strcpy(s.categorical, "city");
+    strcpy(s.numeric, "age");
+    fixture fx;
+    fx_open(&fx, &s);
+    assert_int_equal(first(&fx, "y,age,city,x"), 1);
+    const char *missing[] = {"", "NA", "N/A", "n/a", "NaN", "nan", "null", "NULL", "None", "?", "#N/A", "\"NA\"", " NA "};
+    for (size_t i = 0; i < sizeof missing / sizeof *missing; i++) {
+        char line[64];
+        snprintf(line, sizeof line, "1,%s,%s,%s", missing[i], missing[i], missing[i]);
+        size_t e = fx.b.n;
+        if (parse(&fx, line) != GN_OK) fail_msg("line '%s': %s", line, fx.why);
+        expect_features(&fx.b, e, 1, (uint32_t[]){0}, (float[]){1}); /* the bias alone */
+    }
+    /* not missing: other spellings are values (a category, or an error in a numeric column) */
+    assert_int_equal(parse(&fx, "1,3,na,Na"), GN_OK);
+    expect_features(&fx.b, fx.b.n - 1, 4, (uint32_t[]){0, col_num("age"), col_cat("city", "na"), col_cat("x", "Na")},
+                    (float[]){1, 3, 1, 1});
+    expect_error(&fx, "1,abc,x,1", "column 2 ('age'): value 'abc' is not a number");
+    assert_int_equal(parse(&fx, "1,-999,x,"), GN_OK); /* without --na-values, -999 is a number */
+    expect_features(&fx.b, fx.b.n - 1, 3, (uint32_t[]){0, col_num("age"), col_cat("city", "x")}, (float[]){1, -999, 1});
+    fx_close(&fx);
+
+    /* extra tokens, a number among them: -999 is missing even in numeric columns */
+    strcpy(s.na_values, " -999 ,missing,");
+    fx_open(&fx, &s);
+    assert_int_equal(first(&fx, "y,age,city,x"), 1);
+    assert_int_equal(parse(&fx, "1,-999,missing,-999"), GN_OK);
+    expect_features(&fx.b, 0, 1, (uint32_t[]){0}, (float[]){1});
+    assert_int_equal(parse(&fx, "1,NA,-9990,?"), GN_OK); /* the defaults still apply */
+    expect_features(&fx.b, 1, 2, (uint32_t[]){0, col_cat("city", "-9990")}, (float[]){1, 1});
+    fx_close(&fx);
+
+    /* defaults off: "NA" is a value again ('?' a category, "NA" in a numeric column an error) */
+    s.na_defaults = 0;
+    strcpy(s.na_values, "-999");
+    fx_open(&fx, &s);
+    assert_int_equal(first(&fx, "y,age,city,x"), 1);
+    assert_int_equal(parse(&fx, "1,,NA,?"), GN_OK);
+    expect_features(&fx.b, 0, 3, (uint32_t[]){0, col_cat("city", "NA"), col_cat("x", "?")}, (float[]){1, 1, 1});
+    expect_error(&fx, "1,NA,a,b", "column 2 ('age'): value 'NA' is not a number");
+    assert_int_equal(parse(&fx, "1,-999,a,-999"), GN_OK);
+    expect_features(&fx.b, 1, 2, (uint32_t[]){0, col_cat("city", "a")}, (float[]){1, 1});
+    fx_close(&fx);
+
+    /* without a header, messages name the column by number */
+    spec_for(&s, GN_FORMAT_CSV);
+    s.header = 0;
+    strcpy(s.numeric, "3");
+    fx_open(&fx, &s);
+    assert_int_equal(first(&fx, "1,2,3"), 0);
+    expect_error(&fx, "1,2,x", "column 3: value 'x' is not a number");
+    expect_error(&fx, "1,2", "expected 3 fields, got 2");
+    fx_close(&fx);
+
+    /* named inputs (the server): a missing-value string adds nothing, as in a file */
+    spec_for(&s, GN_FORMAT_CSV);
+    fx_open(&fx, &s);
+    assert_int_equal(first(&fx, "y,age,city"), 1);
+    const char *names[] = {"age", "city"};
+    const double vals[] = {0, 0};
+    const char *strs[] = {"NA", "?"};
+    assert_int_equal(gn__parser_named(fx.p, 2, names, vals, strs, &fx.b, fx.why), GN_OK);
+    expect_features(&fx.b, 0, 1, (uint32_t[]){0}, (float[]){1});
+    fx_close(&fx);
+}
+
+/* Quoted fields may hold newlines (a record from the reader's record mode); CRLF inside quotes
+ * reads as LF, so a file saved with CRLF gives the same features as with LF. */
+static void test_csv_multiline_fields(void **state) {
+    (void)state;
+    gn_data_spec s;
+    spec_for(&s, GN_FORMAT_CSV);
+    fixture fx;
+    fx_open(&fx, &s);
+    assert_int_equal(first(&fx, "y,\"the\r\nnote\""), 1);
+    assert_string_equal(gn__parser_spec(fx.p)->sep == ',' ? "," : "?", ",");
+    assert_int_equal(parse(&fx, "1,\"a\r\nb, \"\"c\"\"\""), GN_OK);
+    assert_int_equal(parse(&fx, "1,\"a\nb, \"\"c\"\"\""), GN_OK);
+    expect_features(&fx.b, 0, 2, (uint32_t[]){0, col_cat("the\nnote", "a\nb, \"c\"")}, (float[]){1, 1});
+    expect_features(&fx.b, 1, 2, (uint32_t[]){0, col_cat("the\nnote", "a\nb, \"c\"")}, (float[]){1, 1});
+    fx_close(&fx);
+}
+
+/* Feeds a first line and a sample; returns what gn__parser_first_line_sampled returned. */
+static int first_sampled(fixture *fx, const char *line, const char *const *sample, size_t n) {
+    size_t len[32];
+    for (size_t i = 0; i < n; i++) len[i] = strlen(sample[i]);
+    fx->why[0] = '\0';
+    return gn__parser_first_line_sampled(fx->p, line, strlen(line), sample, len, n, fx->why);
+}
+
+/* The header rule with a sample: a label column of strings cannot make data look like a header,
+ * and a header is found by the numeric columns under it, or by names that are no values. */
+static void test_csv_header_rule(void **state) {
+    (void)state;
+    gn_data_spec s;
+    spec_for(&s, GN_FORMAT_CSV);
+    s.label_kind = GN_LABEL_NONE;
+    fixture fx;
+    static const struct {
+        const char *first;
+        const char *sample[4];
+        size_t n;
+        int header;
+    } cases[] = {
+        /* string labels, numeric column: data, then a header */
+        {"yes,39,paris", {"no,50,rome", "yes,41,paris"}, 2, 0},
+        {"<=50K,39,State-gov", {">50K,50,Private"}, 1, 0},
+        {"income,age,workclass", {"<=50K,39,State-gov", ">50K,50,Private"}, 2, 1},
+        /* pandas' index column: an empty name over numbers; the text names decide */
+        {",city,job", {"0,paris,x", "1,rome,y"}, 2, 1},
+        {",2,3", {"0,5,6", "1,7,8"}, 2, 0},
+        /* only text: names that are no values of their column, distinct, present */
+        {"outlook,play", {"sunny,no", "rain,yes", "overcast,yes"}, 3, 1},
+        {"sunny,no", {"rain,yes", "sunny,yes"}, 2, 0},
+        {"a,a", {"x,y", "z,w"}, 2, 0},
+        {"a,", {"x,y", "z,w"}, 2, 0},
+        /* missing values do not count as text or numbers */
+        {"y,n", {"1,NA", "0,?", "1,3"}, 3, 1},
+        {"1,NA", {"0,2", "1,3"}, 2, 0},
+        /* records with another field count are ignored; none left: the one-line rule */
+        {"y,n", {"1", "1,2,3"}, 2, 1},
+        {"yes,2", {"1"}, 1, 0},
+        {"", {"1"}, 0, 0},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        fx_open(&fx, &s);
+        int h = first_sampled(&fx, cases[i].first, cases[i].sample, cases[i].n);
+        if (h != cases[i].header) fail_msg("case %zu ('%s'): got %d (%s)", i, cases[i].first, h, fx.why);
+        fx_close(&fx);
+    }
+    /* --header / --no-header win over the rule; a label by name means a header */
+    s.header = 0;
+    fx_open(&fx, &s);
+    assert_int_equal(first_sampled(&fx, "income,age", (const char *[]){"x,1"}, 1), 0);
+    fx_close(&fx);
+    s.header = -1;
+    strcpy(s.label_col, "income");
+    fx_open(&fx, &s);
+    assert_int_equal(gn__parser_needs_sample(fx.p), 0);
+    assert_int_equal(first(&fx, "income,1"), 1);
+    fx_close(&fx);
+    strcpy(s.label_col, "1");
+    fx_open(&fx, &s);
+    assert_int_equal(gn__parser_needs_sample(fx.p), 1);
+    fx_close(&fx);
+}
+
+/* --ignore by name, index and range, with and without a header. */
+static void test_csv_ignore(void **state) {
+    (void)state;
+    gn_data_spec s;
+    spec_for(&s, GN_FORMAT_CSV);
+    strcpy(s.ignore, "id,4-5,7");
+    fixture fx;
+    fx_open(&fx, &s);
+    assert_int_equal(first(&fx, "y,id,a,b,c,d,e"), 1);
+    assert_int_equal(parse(&fx, "1,77,2,3,4,5,6"), GN_OK);
+    expect_features(&fx.b, 0, 3, (uint32_t[]){0, col_num("a"), col_num("d")}, (float[]){1, 2, 5});
+    fx_close(&fx);
+    spec_for(&s, GN_FORMAT_CSV);
+    s.header = 0;
+    strcpy(s.ignore, "2,4-5,7");
+    fx_open(&fx, &s);
+    assert_int_equal(first(&fx, "1,77,2,3,4,5,6"), 0);
+    assert_int_equal(parse(&fx, "1,77,2,3,4,5,6"), GN_OK);
+    expect_features(&fx.b, 0, 3, (uint32_t[]){0, col_num("3"), col_num("6")}, (float[]){1, 2, 5});
+    fx_close(&fx);
+    strcpy(s.ignore, "id");
+    fx_open(&fx, &s);
+    assert_int_equal(first(&fx, "1,77,2"), -1);
+    assert_non_null(strstr(fx.why, "--ignore: no column named 'id' (the data has no header"));
     fx_close(&fx);
 }
 
@@ -688,6 +872,10 @@ int main(void) {
         cmocka_unit_test(test_csv_quotes_and_tsv),
         cmocka_unit_test(test_csv_bad_bytes),
         cmocka_unit_test(test_csv_clone_and_columns_json),
+        cmocka_unit_test(test_csv_missing_values),
+        cmocka_unit_test(test_csv_multiline_fields),
+        cmocka_unit_test(test_csv_header_rule),
+        cmocka_unit_test(test_csv_ignore),
         cmocka_unit_test(test_vw_basic),
         cmocka_unit_test(test_vw_labels_and_errors),
         cmocka_unit_test(test_named_inputs),

@@ -194,7 +194,7 @@ static void test_folds_cover_once(void **state) {
     int st;
     while ((st = gn__source_next(src, &b, 256)) == GN_OK) {
         for (size_t e = 0; e < b.n; e++) {
-            uint32_t f = gn__select_fold(b.key[e], seed, k);
+            uint32_t f = gn__split_fold(b.key[e], seed, k);
             assert_true(f < k);
             per_fold[f]++;
             total++;
@@ -295,8 +295,8 @@ static void test_tune_options(void **state) {
     }
     cfg[1].spec.bits = 12;
     cfg[1].train.optimizer = GN_OPT_SGD;
-    /* memory: 3 folds x (2^18 x 4 floats + 2^12 x 1 float) */
-    assert_int_equal(gn_select_memory(cfg, 2, 3), 3ull * (((1ull << 18) * 16) + (1ull << 12) * 4));
+    /* memory: 3 folds x (2^18 x 4 floats (ftrl) + 2^12 x 2 floats (normalized sgd: w, s)) */
+    assert_int_equal(gn_select_memory(cfg, 2, 3), 3ull * (((1ull << 18) * 16) + (1ull << 12) * 8));
     gn_select_result res[2];
     size_t best = 9;
     so.max_memory = 1 << 20;

@@ -230,6 +230,259 @@ static void test_linereader_max_line(void **state) {
     gn__line_reader_free(r);
 }
 
+/* ------------------------------------------------------------------ record mode (CSV) */
+
+/* A reference record splitter, byte by byte, written apart from the reader's memchr machine:
+ * a '"' opens quotes only as a field's first byte, '""' inside is a quote, a '\n' outside ends
+ * the record (a '\r' before it is dropped). Returns the number of records. */
+static size_t ref_records(const char *d, size_t n, char sep, size_t *start, size_t *len, size_t cap) {
+    size_t nr = 0, rs = 0;
+    int st = 0, fs = 1; /* 0 out, 1 in, 2 in after a quote */
+    for (size_t i = 0; i < n; i++) {
+        char c = d[i];
+        if (st == 2) {
+            if (c == '"') { st = 1; continue; }
+            st = 0;
+            fs = 0;
+        }
+        if (st == 1) {
+            if (c == '"') st = 2;
+            continue;
+        }
+        if (c == '"' && fs) { st = 1; continue; }
+        if (c == '\n') {
+            assert_true(nr < cap);
+            start[nr] = rs;
+            len[nr] = i - rs - (i > rs && d[i - 1] == '\r');
+            nr++;
+            rs = i + 1;
+            fs = 1;
+            continue;
+        }
+        fs = c == sep;
+    }
+    if (rs < n) {
+        assert_true(nr < cap);
+        start[nr] = rs;
+        len[nr++] = n - rs;
+    }
+    return nr;
+}
+
+static void test_records_basic(void **state) {
+    (void)state;
+    const char *p = tpath("rec.csv");
+    /* BOM, CRLF everywhere, a quoted LF and a quoted CRLF, doubled quotes, a quote in the middle
+     * of an unquoted field (an ordinary byte), a quoted separator */
+    static const char text[] = "\xEF\xBB\xBFy,\"a\r\nb\",c\r\n"
+                               "1,\"x\"\"\ny\",5'11\",q\r\n"
+                               "0,\"p,q\",z\n"
+                               "1,2,3";
+    write_text(p, text);
+    gn_line_reader *r;
+    assert_int_equal(gn__line_reader_open(p, 1024, &r), GN_OK);
+    gn__line_reader_set_quoting(r, ',');
+    const char *l;
+    size_t n;
+    const char *want[] = {"y,\"a\r\nb\",c", "1,\"x\"\"\ny\",5'11\",q", "0,\"p,q\",z", "1,2,3"};
+    const uint64_t line[] = {1, 3, 5, 6};
+    const uint64_t off[] = {0, 15, 34, 44}; /* the first record starts at 0, its BOM included */
+    for (int i = 0; i < 4; i++) {
+        assert_int_equal(gn__line_reader_next(r, &l, &n), GN_OK);
+        assert_int_equal(n, strlen(want[i]));
+        assert_memory_equal(l, want[i], n);
+        assert_int_equal(gn__line_reader_lineno(r), line[i]);
+        assert_int_equal(gn__line_reader_offset(r), off[i]);
+    }
+    assert_int_equal(gn__line_reader_next(r, &l, &n), GN_EOF);
+    gn__line_reader_free(r);
+
+    /* a tab turns record mode off: quotes are ordinary bytes in a TSV */
+    write_text(p, "\"a\tb\n\"c\n");
+    assert_int_equal(gn__line_reader_open(p, 1024, &r), GN_OK);
+    gn__line_reader_set_quoting(r, '\t');
+    assert_int_equal(gn__line_reader_next(r, &l, &n), GN_OK);
+    assert_int_equal(n, 4);
+    assert_int_equal(gn__line_reader_next(r, &l, &n), GN_OK);
+    assert_int_equal(n, 2);
+    gn__line_reader_free(r);
+
+    /* unread, then switching to record mode: the line comes again as a whole record */
+    write_text(p, "\"a\nb\",1\nc,2\n");
+    assert_int_equal(gn__line_reader_open(p, 1024, &r), GN_OK);
+    assert_int_equal(gn__line_reader_next(r, &l, &n), GN_OK);
+    assert_int_equal(n, 2); /* plain lines: "a */
+    gn__line_reader_set_quoting(r, ',');
+    gn__line_reader_unread(r);
+    assert_int_equal(gn__line_reader_next(r, &l, &n), GN_OK);
+    assert_int_equal(n, 7);
+    assert_memory_equal(l, "\"a\nb\",1", 7);
+    assert_int_equal(gn__line_reader_lineno(r), 1);
+    assert_int_equal(gn__line_reader_next(r, &l, &n), GN_OK);
+    assert_int_equal(gn__line_reader_lineno(r), 3);
+    assert_int_equal(gn__line_reader_offset(r), 8);
+    gn__line_reader_free(r);
+}
+
+/* A BOM is dropped in every format; a file that is only a BOM has no lines. */
+static void test_bom_any_format(void **state) {
+    (void)state;
+    const char *p = tpath("bom.svm");
+    write_text(p, "\xEF\xBB\xBF+1 3:1\n-1 4:2\n");
+    gn_data_spec s;
+    gn_data_spec_init(&s); /* format detected after the BOM */
+    s.bits = 16;
+    gn_source *src;
+    gn_batch all;
+    assert_int_equal(open_drain(&s, &p, 1, &src, &all, 10), GN_EOF);
+    assert_int_equal(gn__source_spec(src)->format, GN_FORMAT_LIBSVM);
+    assert_int_equal(all.n, 2);
+    assert_true(all.key[0] == 0);
+    assert_int_equal(all.index[all.start[0] + 1], 3);
+    gn__batch_free(&all);
+    gn__source_free(src);
+    /* a tiny CSV with a BOM and no final newline: detection reads its line and reads it again */
+    const char *c = tpath("bom.csv");
+    write_text(c, "\xEF\xBB\xBFy,\"a\"\n1,\"x\ny\"");
+    assert_int_equal(open_drain(&s, &c, 1, &src, &all, 10), GN_EOF);
+    assert_int_equal(gn__source_spec(src)->header, 1);
+    assert_int_equal(all.n, 1);
+    assert_true(all.key[0] == 9);
+    gn__batch_free(&all);
+    gn__source_free(src);
+    write_text(c, "\xEF\xBB\xBFi\x01");
+    assert_int_equal(open_drain(&s, &c, 1, &src, &all, 10), GN_EOF); /* a header alone (the fuzzer's find) */
+    assert_int_equal(all.n, 0);
+    gn__batch_free(&all);
+    gn__source_free(src);
+    write_text(p, "\xEF\xBB\xBF");
+    gn_line_reader *r;
+    assert_int_equal(gn__line_reader_open(p, 1024, &r), GN_OK);
+    const char *l;
+    size_t n;
+    assert_int_equal(gn__line_reader_next(r, &l, &n), GN_EOF);
+    gn__line_reader_free(r);
+}
+
+/* An unclosed quote: at the end of the file it refuses that record only (naming the line where
+ * it starts); in a long file it is bounded by max_line and reading goes on at a fixed point. */
+static void test_records_unclosed_quote(void **state) {
+    (void)state;
+    const char *p = tpath("open.csv");
+    write_text(p, "a,b\n1,\"never\nclosed,2\n3,4\n");
+    gn_line_reader *r;
+    assert_int_equal(gn__line_reader_open(p, 1024, &r), GN_OK);
+    gn__line_reader_set_quoting(r, ',');
+    const char *l;
+    size_t n;
+    assert_int_equal(gn__line_reader_next(r, &l, &n), GN_OK);
+    assert_int_equal(gn__line_reader_next(r, &l, &n), GN_EPARSE);
+    expect_msg("open.csv:2: unterminated quoted field");
+    assert_int_equal(gn__line_reader_offset(r), 4);
+    assert_int_equal(gn__line_reader_next(r, &l, &n), GN_EOF);
+    gn__line_reader_free(r);
+
+    /* 3000 lines after the quote: refused at max_line, not read to the end */
+    size_t cap = 64 << 10, o = 0;
+    char *t = malloc(cap);
+    assert_non_null(t);
+    o += (size_t)sprintf(t + o, "h1,h2\n1,\"open\n");
+    for (int i = 0; i < 3000; i++) o += (size_t)sprintf(t + o, "%d,x\n", i);
+    write_bytes(p, t, o);
+    assert_int_equal(gn__line_reader_open(p, 1024, &r), GN_OK);
+    gn__line_reader_set_quoting(r, ',');
+    assert_int_equal(gn__line_reader_next(r, &l, &n), GN_OK);
+    assert_int_equal(gn__line_reader_next(r, &l, &n), GN_ELIMIT);
+    expect_msg("open.csv:2: quoted field not closed within 1024 bytes");
+    /* it goes on after the first '\n' at or after byte 1025 of the record (offset 6) */
+    size_t from = 6 + 1025;
+    const char *nl = memchr(t + from, '\n', o - from);
+    assert_non_null(nl);
+    assert_int_equal(gn__line_reader_next(r, &l, &n), GN_OK);
+    assert_int_equal(gn__line_reader_offset(r), (uint64_t)(nl + 1 - t));
+    /* and numbers its lines right: count the newlines before it */
+    uint64_t lines = 1;
+    for (const char *c = t; c < nl + 1; c++) lines += *c == '\n';
+    assert_int_equal(gn__line_reader_lineno(r), lines);
+    gn__line_reader_free(r);
+    free(t);
+}
+
+/* Random CSV with quoted fields holding separators, quotes, LF and CRLF, across the 1 MiB buffer
+ * edge, plain, gzip and zstd: the reader returns exactly the reference splitter's records. */
+static void test_records_buffer_edges(void **state) {
+    (void)state;
+    size_t cap = 4u << 20, len = 0;
+    char *data = malloc(cap);
+    assert_non_null(data);
+    unsigned x = 777;
+    while (len < (5u << 19)) {
+        x = x * 1103515245u + 12345u;
+        int nf = 1 + (int)((x >> 8) % 6);
+        for (int f = 0; f < nf; f++) {
+            x = x * 1103515245u + 12345u;
+            if (f) data[len++] = ',';
+            size_t fl = (x >> 10) % 40;
+            if ((x >> 5) % 1999 == 0) fl = 100000 + (x >> 3) % 30000; /* some long fields */
+            int quoted = (x >> 20) % 3 == 0;
+            if (quoted) data[len++] = '"';
+            for (size_t i = 0; i < fl; i++) {
+                x = x * 1103515245u + 12345u;
+                unsigned k = (x >> 16) % 60;
+                if (quoted && k == 0) data[len++] = '"', data[len++] = '"';
+                else if (quoted && k == 1) data[len++] = '\n';
+                else if (quoted && k == 2) data[len++] = '\r', data[len++] = '\n';
+                else if (quoted && k == 3) data[len++] = ',';
+                else if (!quoted && k == 4 && i > 0) data[len++] = '"'; /* inside an unquoted field */
+                else data[len++] = (char)('a' + k % 26);
+            }
+            if (quoted) data[len++] = '"';
+        }
+        if ((x >> 12) & 1) data[len++] = '\r';
+        data[len++] = '\n';
+    }
+    size_t maxr = len / 2 + 1;
+    size_t *rs = malloc(maxr * sizeof *rs), *rl = malloc(maxr * sizeof *rl);
+    assert_non_null(rs);
+    assert_non_null(rl);
+    size_t nr = ref_records(data, len, ',', rs, rl, maxr);
+    assert_true(nr > 1000);
+    size_t multiline = 0, longest = 0;
+    for (size_t i = 0; i < nr; i++) {
+        multiline += memchr(data + rs[i], '\n', rl[i]) != NULL;
+        if (rl[i] > longest) longest = rl[i];
+    }
+    assert_true(multiline > 100); /* the data has what the test is about */
+    assert_true(longest > 100000);
+    const char *files[3] = {tpath("redges.csv"), tpath("redges.gzdata"), tpath("redges.zstdata")};
+    write_bytes(files[0], data, len);
+    write_gzip(files[1], data, len, "wb6");
+    write_zstd(files[2], data, len);
+    for (int k = 0; k < 3; k++) {
+        gn_line_reader *r;
+        assert_int_equal(gn__line_reader_open(files[k], 1 << 20, &r), GN_OK);
+        gn__line_reader_set_quoting(r, ',');
+        const char *l;
+        size_t n, i = 0;
+        uint64_t lines = 1;
+        while (gn__line_reader_next(r, &l, &n) == GN_OK) {
+            assert_true(i < nr);
+            assert_int_equal(gn__line_reader_offset(r), rs[i]);
+            assert_int_equal(n, rl[i]);
+            assert_memory_equal(l, data + rs[i], n);
+            assert_int_equal(gn__line_reader_lineno(r), lines);
+            for (size_t j = rs[i]; j < rs[i] + n; j++) lines += data[j] == '\n';
+            lines++;
+            i++;
+        }
+        assert_int_equal(i, nr);
+        gn__line_reader_free(r);
+    }
+    free(rs);
+    free(rl);
+    free(data);
+}
+
 /* ------------------------------------------------------------------ source */
 
 static void test_multi_file_order_and_formats(void **state) {
@@ -680,11 +933,137 @@ static void test_empty_first_file(void **state) {
     gn__source_free(src);
 }
 
+/* A CSV as spreadsheets and databases write it: BOM, CRLF, a quoted header name, quoted fields
+ * with separators, doubled quotes and newlines. Every record is one example whose key is the
+ * offset of its first byte; an error names the line where its record starts; plain, gzip (read
+ * through the same source) and a second pass agree. */
+static void test_csv_multiline_records(void **state) {
+    (void)state;
+    static const char text[] = "\xEF\xBB\xBFy,\"the note\",n\r\n"
+                               "1,\"two\r\nlines, and \"\"quotes\"\"\",3\r\n"
+                               "0,plain,4\r\n"
+                               "1,\"\n\n\",5\r\n"
+                               "0,x,abc\r\n";
+    const char *p = tpath("multi.csv");
+    write_text(p, text);
+    write_gzip(tpath("multi.csv.gz"), text, sizeof text - 1, "wb");
+    gn_data_spec s;
+    gn_data_spec_init(&s);
+    s.bits = 16;
+    strcpy(s.numeric, "n");
+    gn_source *src;
+    gn_batch all;
+    assert_int_equal(open_drain(&s, &p, 1, &src, &all, 1), GN_EPARSE);
+    char want[400];
+    snprintf(want, sizeof want, "%s:8: column 3 ('n'): value 'abc' is not a number", p);
+    expect_msg(want);
+    assert_int_equal(all.n, 3);
+    const uint64_t keys[] = {19, 53, 64};
+    for (int i = 0; i < 3; i++) assert_true(all.key[i] == keys[i]);
+    assert_int_equal(gn__source_spec(src)->header, 1);
+    gn__batch_free(&all);
+    gn__source_free(src);
+
+    /* the same through gzip, and without the bad record: the same examples */
+    s.skip_bad = 1;
+    const char *gz = tpath("multi.csv.gz");
+    gn_batch zall, again;
+    assert_int_equal(open_drain(&s, &gz, 1, &src, &zall, 2), GN_EOF);
+    assert_int_equal(gn__source_skipped(src), 1);
+    assert_rewind_same(src, &zall, &again, 3);
+    gn__source_free(src);
+    assert_int_equal(open_drain(&s, &p, 1, &src, &all, 10), GN_EOF);
+    assert_batches_equal(&all, &zall);
+    gn__batch_free(&all);
+    gn__batch_free(&zall);
+    gn__batch_free(&again);
+    gn__source_free(src);
+}
+
+/* Header detection reads a sample of records ahead and serves them afterwards: with a label of
+ * strings no data record is lost, with a header it is consumed; from a file and from stdin. */
+static void test_csv_header_sample(void **state) {
+    (void)state;
+    const char *nohdr = tpath("nohdr.csv"), *hdr = tpath("hdr.csv");
+    write_text(nohdr, "yes,39,paris\nno,50,\"rome\nnorth\"\nyes,NA,?\n");
+    write_text(hdr, "answer,age,city\nyes,39,paris\nno,50,rome\n");
+    gn_data_spec s;
+    gn_data_spec_init(&s);
+    s.bits = 16;
+    s.label_kind = GN_LABEL_NONE; /* string labels are not this test's business */
+    gn_source *src;
+    gn_batch all;
+    assert_int_equal(open_drain(&s, &nohdr, 1, &src, &all, 10), GN_EOF);
+    assert_int_equal(gn__source_spec(src)->header, 0);
+    assert_int_equal(all.n, 3);
+    assert_true(all.key[0] == 0 && all.key[1] == 13 && all.key[2] == 32);
+    /* column 1 is the label; yes,39,paris: bias, 2, 3=paris; yes,NA,? : the bias alone */
+    assert_int_equal(all.start[1] - all.start[0], 3);
+    assert_int_equal(all.start[3] - all.start[2], 1);
+    gn_batch again;
+    assert_rewind_same(src, &all, &again, 1);
+    gn__batch_free(&again);
+    gn__batch_free(&all);
+    gn__source_free(src);
+    assert_int_equal(open_drain(&s, &hdr, 1, &src, &all, 1), GN_EOF);
+    assert_int_equal(gn__source_spec(src)->header, 1);
+    assert_int_equal(all.n, 2);
+    assert_true(all.key[0] == 16);
+    gn__batch_free(&all);
+    gn__source_free(src);
+
+    /* stdin: the sampled records are not lost either */
+    FILE *in = fopen(nohdr, "rb");
+    assert_non_null(in);
+    int saved = dup(0);
+    assert_int_equal(dup2(fileno(in), 0), 0);
+    const char *dash = "-";
+    int st = gn__source_open(&s, NULL, &dash, 1, &src);
+    assert_int_equal(gn__batch_init(&all, 4, 16), GN_OK);
+    int drained = st == GN_OK ? drain(src, &all, 10) : st;
+    if (saved >= 0) {
+        dup2(saved, 0);
+        close(saved);
+    } else {
+        close(0);
+    }
+    fclose(in);
+    assert_int_equal(st, GN_OK);
+    assert_int_equal(drained, GN_EOF);
+    assert_int_equal(all.n, 3);
+    assert_true(all.key[2] == 32);
+    gn__batch_free(&all);
+    gn__source_free(src);
+
+    /* a bad record inside the sample is reported when its turn comes, with its own line */
+    write_text(nohdr, "yes,39,paris\nno,50\nyes,1,x\n");
+    strcpy(s.numeric, "2");
+    assert_int_equal(open_drain(&s, &nohdr, 1, &src, &all, 1), GN_EPARSE);
+    char want[400];
+    snprintf(want, sizeof want, "%s:2: expected 3 fields, got 2", nohdr);
+    expect_msg(want);
+    assert_int_equal(all.n, 1);
+    gn__batch_free(&all);
+    gn__source_free(src);
+    /* an unclosed quote in the sample, skipped with skip_bad: the records before it stay */
+    write_text(nohdr, "yes,39,paris\nno,50,\"rome\nyes,1,x\n");
+    s.skip_bad = 1;
+    assert_int_equal(open_drain(&s, &nohdr, 1, &src, &all, 10), GN_EOF);
+    assert_int_equal(all.n, 1);
+    assert_int_equal(gn__source_skipped(src), 1);
+    gn__batch_free(&all);
+    gn__source_free(src);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_linereader_lines),
         cmocka_unit_test(test_linereader_buffer_edges),
         cmocka_unit_test(test_linereader_max_line),
+        cmocka_unit_test(test_records_basic),
+        cmocka_unit_test(test_bom_any_format),
+        cmocka_unit_test(test_records_unclosed_quote),
+        cmocka_unit_test(test_records_buffer_edges),
         cmocka_unit_test(test_multi_file_order_and_formats),
         cmocka_unit_test(test_big_gzip),
         cmocka_unit_test(test_truncated_and_corrupt),
@@ -697,6 +1076,8 @@ int main(void) {
         cmocka_unit_test(test_csv_rewind_and_vw_detect),
         cmocka_unit_test(test_multi_member_streams),
         cmocka_unit_test(test_empty_first_file),
+        cmocka_unit_test(test_csv_multiline_records),
+        cmocka_unit_test(test_csv_header_sample),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }

@@ -31,6 +31,8 @@ static void test_defaults_pass_check(void **state) {
     assert_string_equal(s.ignore, "");
     assert_true(s.max_line == GN_DEFAULT_MAX_LINE);
     assert_int_equal(s.skip_bad, 0);
+    assert_string_equal(s.na_values, "");
+    assert_int_equal(s.na_defaults, 1);
     assert_int_equal(gn_data_spec_check(&s), GN_OK);
 }
 
@@ -42,10 +44,10 @@ static void test_check_reasons(void **state) {
     gn_data_spec_init(&s);
     s.bits = 31;
     assert_int_equal(gn_data_spec_check(&s), GN_EINVAL);
-    assert_string_equal(gn_last_error(), "bits must be between 1 and 30 (got 31)");
+    assert_string_equal(gn_last_error(), "bits must be in [1, 30] (got 31)");
     s.bits = 0;
     assert_int_equal(gn_data_spec_check(&s), GN_EINVAL);
-    assert_string_equal(gn_last_error(), "bits must be between 1 and 30 (got 0)");
+    assert_string_equal(gn_last_error(), "bits must be in [1, 30] (got 0)");
     s.bits = 1;
     assert_int_equal(gn_data_spec_check(&s), GN_OK);
     s.bits = 30;
@@ -54,14 +56,14 @@ static void test_check_reasons(void **state) {
     gn_data_spec_init(&s);
     s.max_line = 1023;
     assert_int_equal(gn_data_spec_check(&s), GN_EINVAL);
-    assert_string_equal(gn_last_error(), "max_line must be between 1024 and 1073741824 bytes (got 1023)");
+    assert_string_equal(gn_last_error(), "max_line must be in [1024, 1073741824] (got 1023)");
     s.max_line = 1024;
     assert_int_equal(gn_data_spec_check(&s), GN_OK);
 
     gn_data_spec_init(&s);
     s.header = 2;
     assert_int_equal(gn_data_spec_check(&s), GN_EINVAL);
-    assert_string_equal(gn_last_error(), "header must be -1 (detect), 0 or 1 (got 2)");
+    assert_string_equal(gn_last_error(), "header: unknown value 2 (auto|true|false)");
     s.header = 0;
     assert_int_equal(gn_data_spec_check(&s), GN_OK);
 
@@ -83,12 +85,12 @@ static void test_check_reasons(void **state) {
     gn_data_spec_init(&s);
     s.label_col[0] = '\0';
     assert_int_equal(gn_data_spec_check(&s), GN_EINVAL);
-    assert_string_equal(gn_last_error(), "label_col must not be empty");
+    assert_string_equal(gn_last_error(), "label must not be empty");
 
     gn_data_spec_init(&s);
     memset(s.label_col, 'x', sizeof s.label_col); /* no terminator inside the array */
     assert_int_equal(gn_data_spec_check(&s), GN_EINVAL);
-    assert_string_equal(gn_last_error(), "label_col is longer than 127 bytes");
+    assert_string_equal(gn_last_error(), "label is longer than 127 bytes");
 
     gn_data_spec_init(&s);
     memset(s.categorical, 'c', sizeof s.categorical);
@@ -108,7 +110,7 @@ static void test_check_reasons(void **state) {
     gn_data_spec_init(&s);
     s.format = (gn_format)7;
     assert_int_equal(gn_data_spec_check(&s), GN_EINVAL);
-    assert_string_equal(gn_last_error(), "format must be auto, libsvm, csv or vw (got 7)");
+    assert_string_equal(gn_last_error(), "format: unknown value 7 (auto|libsvm|csv|vw)");
 
     gn_data_spec_init(&s);
     s.label_kind = (gn_label_kind)3;
@@ -119,6 +121,18 @@ static void test_check_reasons(void **state) {
     s.bias = 2;
     assert_int_equal(gn_data_spec_check(&s), GN_EINVAL);
     assert_string_equal(gn_last_error(), "bias must be 0 or 1 (got 2)");
+
+    gn_data_spec_init(&s);
+    s.na_defaults = 2;
+    assert_int_equal(gn_data_spec_check(&s), GN_EINVAL);
+    assert_string_equal(gn_last_error(), "default_na must be 0 or 1 (got 2)");
+    gn_data_spec_init(&s);
+    memset(s.na_values, 'n', sizeof s.na_values);
+    assert_int_equal(gn_data_spec_check(&s), GN_EINVAL);
+    assert_string_equal(gn_last_error(), "na_values is longer than 255 bytes");
+    strcpy(s.na_values, "\xff");
+    assert_int_equal(gn_data_spec_check(&s), GN_EINVAL);
+    assert_string_equal(gn_last_error(), "na_values is not valid UTF-8");
 
     gn_data_spec_init(&s);
     s.skip_bad = -1;
@@ -158,6 +172,8 @@ static void fill_unusual_spec(gn_data_spec *s) {
     s->max_line = 4096;
     s->skip_bad = 1;
     s->log_numeric = 1;
+    strcpy(s->na_values, "-999,missing");
+    s->na_defaults = 0;
 }
 
 static void assert_spec_equal(const gn_data_spec *a, const gn_data_spec *b) {
@@ -175,6 +191,8 @@ static void assert_spec_equal(const gn_data_spec *a, const gn_data_spec *b) {
     assert_true(a->max_line == b->max_line);
     assert_int_equal(a->skip_bad, b->skip_bad);
     assert_int_equal(a->log_numeric, b->log_numeric);
+    assert_string_equal(a->na_values, b->na_values);
+    assert_int_equal(a->na_defaults, b->na_defaults);
 }
 
 static void test_json_round_trip(void **state) {
@@ -187,7 +205,9 @@ static void test_json_round_trip(void **state) {
     assert_string_equal(json_string_value(json_object_get(obj, "sep")), "\t");
     assert_string_equal(json_string_value(json_object_get(obj, "label_kind")), "real");
     assert_true(json_is_false(json_object_get(obj, "bias")));
-    assert_int_equal(json_object_size(obj), 14);
+    assert_int_equal(json_object_size(obj), 16);
+    assert_string_equal(json_string_value(json_object_get(obj, "na_values")), "-999,missing");
+    assert_true(json_is_false(json_object_get(obj, "na_defaults")));
     /* Through text too, as it travels in a model file. */
     char *text = json_dumps(obj, JSON_COMPACT);
     assert_non_null(text);
@@ -206,6 +226,17 @@ static void test_json_round_trip(void **state) {
     assert_string_equal(json_string_value(json_object_get(obj, "sep")), "");
     assert_int_equal(gn__spec_from_json(obj, &back), GN_OK);
     assert_spec_equal(&in, &back);
+    assert_int_equal(back.na_defaults, 1);
+
+    /* A spec written before the missing-value keys (an old model file) keeps the behaviour it
+     * was trained with: only empty fields are missing. */
+    json_object_del(obj, "na_values");
+    json_object_del(obj, "na_defaults");
+    json_object_del(obj, "log_numeric");
+    assert_int_equal(gn__spec_from_json(obj, &back), GN_OK);
+    assert_string_equal(back.na_values, "");
+    assert_int_equal(back.na_defaults, 0);
+    assert_int_equal(back.log_numeric, 0);
     json_decref(obj);
 }
 
@@ -248,14 +279,20 @@ static void test_json_strict(void **state) {
     expect_bad("sep", json_string(",;"), "spec: key 'sep' must be a string of at most one character");
     expect_bad("sep", json_string("\""), "spec: sep must be");
     expect_bad("max_line", json_integer(-5), "spec: key 'max_line' is out of range");
-    expect_bad("max_line", json_integer(100), "spec: max_line must be between");
-    expect_bad("label_col", json_string(""), "spec: label_col must not be empty");
+    expect_bad("max_line", json_integer(100), "spec: max_line must be in [1024, 1073741824]");
+    expect_bad("label_col", json_string(""), "spec: label must not be empty");
     char long_col[200];
     memset(long_col, 'a', sizeof long_col - 1);
     long_col[sizeof long_col - 1] = '\0';
     expect_bad("label_col", json_string(long_col), "spec: key 'label_col' is longer than 127 bytes");
     expect_bad("label_col", json_stringn("a\0b", 3), "spec: key 'label_col' contains a NUL character");
     expect_bad("colour", json_string("blue"), "spec: unknown key 'colour'");
+    expect_bad("na_values", json_integer(3), "spec: key 'na_values' must be a string");
+    expect_bad("na_defaults", json_string("yes"), "spec: key 'na_defaults' must be a boolean");
+    char long_na[300];
+    memset(long_na, 'n', sizeof long_na - 1);
+    long_na[sizeof long_na - 1] = '\0';
+    expect_bad("na_values", json_string(long_na), "spec: key 'na_values' is longer than 255 bytes");
 
     gn_data_spec out;
     json_t *arr = json_array();

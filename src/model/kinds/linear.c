@@ -1,0 +1,489 @@
+/* model/kinds/linear.c: the linear model kind. A model is one weight per hash slot; its score is
+ * the dot product with the example. Its online learners are SGD, AdaGrad and FTRL-Proximal over
+ * one table where each slot's weight and optimizer state sit next to each other, so an update
+ * touches one cache line:
+ *
+ *   optimizer  plain (normalize off)   normalized (default)
+ *   sgd        {w}                      {w, s}
+ *   adagrad    {w, g2}                  {w, g2, s, -}
+ *   ftrl       {w, z, n, -}             {w, z, n, s}
+ *
+ * Normalized updates (Ross, Mineiro and Langford, "Normalized Online Learning", 2013; Vowpal
+ * Wabbit's default) keep s, the largest |x| seen for each feature, and learn as if every feature
+ * were divided by its s: a column's scale (ages, incomes, pixel counts) no longer changes what
+ * the learner does, and no preprocessing is needed at prediction time because the table's w is
+ * always the weight of the raw feature. When a feature shows a larger |x| than before, its weight
+ * is rescaled so that past learning keeps its meaning. Regularisation applies to the normalized
+ * weights w*s, so l1 and l2 are scale-free too. AdaGrad and SGD also scale the step by the
+ * running ratio of examples to the normalized squared norm (VW's update multiplier), which makes
+ * the default learning rate work for short and long examples alike; FTRL's per-coordinate rates
+ * do not need it. */
+#include "model/kinds/linear.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learn/loss.h"
+#include "learn/train_internal.h"
+#include "model/kind.h"
+#include "model/model.h"
+#include "util/error.h"
+#include "util/mem.h"
+
+/* ================================================================ the model */
+
+static uint32_t linear_outputs(const gn_model *m) {
+    (void)m;
+    return 1;
+}
+
+static void linear_score_batch(const gn_model *m, const gn_rows *rows, double *out) {
+    const float *w = m->w;
+    for (size_t e = 0; e < rows->n; e++) {
+        double s = 0.0;
+        for (size_t i = rows->start[e]; i < rows->start[e + 1]; i++) s += (double)w[rows->index[i]] * (double)rows->value[i];
+        out[e] = s;
+    }
+}
+
+static int linear_top_weights(const gn_model *m, size_t k, uint32_t *slots, float *values, size_t *n_out) {
+    return gn__top_strided(m->w, m->nweights / m->weights_per_slot, m->weights_per_slot, k, slots, values, n_out);
+}
+
+int gn__linear_model_set(gn_model *m, const uint32_t *slots, const double *w, size_t n) {
+    if (m->kind != GN_KIND_LINEAR) return gn__fail(GN_EINTERNAL, "not a linear model");
+    memset(m->w, 0, m->nweights * sizeof *m->w);
+    const size_t nslots = m->nweights;
+    for (size_t j = 0; j < n; j++) {
+        if (slots[j] >= nslots) return gn__fail(GN_EINTERNAL, "slot %u out of range", (unsigned)slots[j]);
+        m->w[slots[j]] = (float)w[j];
+    }
+    return GN_OK;
+}
+
+/* ================================================================ the learners */
+
+enum { F_W = 0, ADA_G2 = 1, ADA_S = 2, FTRL_Z = 1, FTRL_N = 2, FTRL_S = 3, SGD_S = 1 };
+enum { SC_STEPS = 0, SC_WEIGHT = 1, SC_NORM = 2, NSCALARS = 3 };
+
+struct gn_kind_learner {
+    gn_optimizer opt;
+    gn_loss loss;
+    gn_data_spec spec;
+    double lr, l1, l2, beta, power_t, tau;
+    int normalized;
+    uint32_t stride;       /* floats per slot (table above) */
+    size_t nslots;
+    float *table;
+    int owns_table;
+    /* examples learned (SGD's step decay), their total weight and the sum of their normalized
+     * squared norms (the update multiplier) */
+    double sc[NSCALARS];
+    double *scratch;       /* 3 x scratch_cap doubles for the FTRL learners */
+    size_t scratch_cap;
+};
+
+static uint32_t stride_of(gn_optimizer opt, int normalized) {
+    switch (opt) {
+    case GN_OPT_SGD: return normalized ? 2 : 1;
+    case GN_OPT_ADAGRAD: return normalized ? 4 : 2;
+    default: return 4;
+    }
+}
+
+static uint64_t linear_learner_bytes(const gn_train_options *o, const gn_data_spec *spec) {
+    const gn_optimizer opt = gn__resolve_optimizer(o->loss, o->optimizer);
+    const uint32_t stride = gn__optimizer_is_batch(opt) ? 1 : stride_of(opt, o->normalize);
+    return ((uint64_t)1 << spec->bits) * stride * sizeof(float);
+}
+
+static int linear_learner_new(const gn_train_options *o, const gn_data_spec *spec, gn_kind_learner **out) {
+    gn_kind_learner *l = calloc(1, sizeof *l);
+    if (!l) return gn__fail(GN_ENOMEM, "out of memory");
+    l->opt = gn__resolve_optimizer(o->loss, o->optimizer);
+    /* batch solvers keep weights only; their own state lives in learn/lbfgs.c */
+    if (gn__optimizer_is_batch(l->opt)) l->opt = GN_OPT_FTRL;
+    l->loss = o->loss;
+    l->spec = *spec;
+    gn_train_options resolved = *o; /* callers pass resolved options; l1 auto is resolved the one way anyway */
+    gn__train_options_resolve(&resolved);
+    l->l1 = resolved.l1;
+    l->l2 = o->l2;
+    l->beta = o->ftrl_beta;
+    l->power_t = o->power_t;
+    l->tau = o->quantile_tau;
+    l->normalized = o->normalize;
+    l->lr = o->lr > 0 ? o->lr : l->opt == GN_OPT_FTRL ? 0.1 : 0.5;
+    l->stride = stride_of(l->opt, l->normalized);
+    l->nslots = (size_t)1 << spec->bits;
+    l->table = gn__table_alloc(l->nslots * l->stride * sizeof(float));
+    if (!l->table) {
+        size_t mib = (l->nslots * l->stride * sizeof(float)) >> 20;
+        free(l);
+        return gn__fail(GN_ENOMEM, "out of memory allocating a table of 2^%u slots (%zu MiB)", spec->bits, mib);
+    }
+    l->owns_table = 1;
+    *out = l;
+    return GN_OK;
+}
+
+static void linear_learner_free(gn_kind_learner *l) {
+    if (!l) return;
+    if (l->owns_table) gn__table_free(l->table, l->nslots * l->stride * sizeof(float));
+    free(l->scratch);
+    free(l);
+}
+
+static int linear_learner_share(gn_kind_learner *owner, gn_kind_learner **out) {
+    gn_kind_learner *l = malloc(sizeof *l);
+    if (!l) return gn__fail(GN_ENOMEM, "out of memory");
+    *l = *owner;
+    l->owns_table = 0;
+    l->scratch = NULL;
+    l->scratch_cap = 0;
+    memset(l->sc, 0, sizeof l->sc);
+    *out = l;
+    return GN_OK;
+}
+
+/* Grows the per-example scratch of the FTRL learners (weights, sqrt(n) and normalized values of
+ * the example's slots, so that the update pass does not recompute them). */
+static int scratch_reserve(gn_kind_learner *l, size_t n) {
+    if (n <= l->scratch_cap) return GN_OK;
+    size_t cap = l->scratch_cap ? l->scratch_cap : 256;
+    while (cap < n) cap *= 2;
+    double *s = realloc(l->scratch, cap * 3 * sizeof *s);
+    if (!s) return gn__fail(GN_ENOMEM, "out of memory");
+    l->scratch = s;
+    l->scratch_cap = cap;
+    return GN_OK;
+}
+
+/* FTRL-Proximal closed form (McMahan et al. 2013, Algorithm 1) for one coordinate, given z and
+ * r = sqrt(n). The learning loop has r at hand already; everything else goes through ftrl_weight. */
+static inline double ftrl_weight_r(double z, double r, double inv_alpha, double beta, double l1, double l2) {
+    if (fabs(z) <= l1) return 0.0;
+    return -(z - (z < 0 ? -l1 : l1)) / ((beta + r) * inv_alpha + l2);
+}
+
+/* The weight of the raw feature in slot c from FTRL's state. */
+static inline double ftrl_raw_weight(const gn_kind_learner *l, const float *c) {
+    double v = ftrl_weight_r(c[FTRL_Z], sqrt((double)c[FTRL_N]), 1.0 / l->lr, l->beta, l->l1, l->l2);
+    if (!l->normalized) return v;
+    return c[FTRL_S] > 0 ? v / c[FTRL_S] : 0.0;
+}
+
+/* The score of an example with the current weights (nothing learned). */
+static double score_current(const gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n) {
+    const float *t = l->table;
+    const uint32_t st = l->stride;
+    double s = 0.0;
+    if (l->opt == GN_OPT_FTRL) { /* the w column may be stale: use the closed form */
+        for (size_t i = 0; i < n; i++) s += (double)(float)ftrl_raw_weight(l, t + (size_t)idx[i] * st) * val[i];
+    } else {
+        for (size_t i = 0; i < n; i++) s += (double)t[(size_t)idx[i] * st] * (double)val[i];
+    }
+    return s;
+}
+
+/* Counts an example in the running sums behind the update multiplier; returns the multiplier's
+ * square sqrt-free form total weight / sum of normalized squared norms (1 before any data). */
+static inline double note_norm(gn_kind_learner *l, double wt, double norm) {
+    l->sc[SC_WEIGHT] += wt;
+    l->sc[SC_NORM] += wt * norm;
+    return l->sc[SC_NORM] > 0 ? l->sc[SC_WEIGHT] / l->sc[SC_NORM] : 1.0;
+}
+
+static double learn_ftrl(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y, double wt) {
+    float *t = l->table;
+    const double inv_alpha = 1.0 / l->lr, beta = l->beta, l1 = l->l1, l2 = l->l2;
+    double *wv = l->scratch, *sq = l->scratch + l->scratch_cap;
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        float *c = t + (size_t)idx[i] * 4;
+        const double r = sqrt((double)c[FTRL_N]);
+        const double w = ftrl_weight_r(c[FTRL_Z], r, inv_alpha, beta, l1, l2);
+        c[F_W] = (float)w;
+        wv[i] = (float)w;
+        sq[i] = r;
+        s += (double)(float)w * val[i];
+    }
+    double d = gn__loss_deriv(l->loss, s, y, l->tau) * wt;
+    if (d == 0.0) return s;
+    for (size_t i = 0; i < n; i++) {
+        float *c = t + (size_t)idx[i] * 4;
+        const double g = d * val[i];
+        const double n2 = (double)c[FTRL_N] + g * g;
+        const double sigma = (sqrt(n2) - sq[i]) * inv_alpha;
+        c[FTRL_Z] = (float)(c[FTRL_Z] + g - sigma * wv[i]);
+        c[FTRL_N] = (float)n2;
+    }
+    return s;
+}
+
+/* FTRL on the normalized features x/s: z, n and the closed-form weight v live in that space;
+ * the table's w is v/s, the weight of the raw feature. */
+static double learn_ftrl_normalized(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y,
+                                    double wt) {
+    float *t = l->table;
+    const double inv_alpha = 1.0 / l->lr, beta = l->beta, l1 = l->l1, l2 = l->l2;
+    double *vv = l->scratch, *sq = l->scratch + l->scratch_cap, *xn = l->scratch + 2 * l->scratch_cap;
+    double s = 0.0, norm = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        float *c = t + (size_t)idx[i] * 4;
+        const double x = val[i], ax = fabs(x);
+        if (ax > c[FTRL_S]) c[FTRL_S] = (float)ax;
+        const double xs = x / c[FTRL_S];
+        const double r = sqrt((double)c[FTRL_N]);
+        const double v = ftrl_weight_r(c[FTRL_Z], r, inv_alpha, beta, l1, l2);
+        c[F_W] = (float)(v / c[FTRL_S]);
+        vv[i] = v;
+        sq[i] = r;
+        xn[i] = xs;
+        s += (double)c[F_W] * x;
+        norm += xs * xs;
+    }
+    note_norm(l, wt, norm);
+    double d = gn__loss_deriv(l->loss, s, y, l->tau) * wt;
+    if (d == 0.0) return s;
+    for (size_t i = 0; i < n; i++) {
+        float *c = t + (size_t)idx[i] * 4;
+        const double g = d * xn[i];
+        const double n2 = (double)c[FTRL_N] + g * g;
+        const double sigma = (sqrt(n2) - sq[i]) * inv_alpha;
+        c[FTRL_Z] = (float)(c[FTRL_Z] + g - sigma * vv[i]);
+        c[FTRL_N] = (float)n2;
+    }
+    return s;
+}
+
+static double learn_adagrad(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y, double wt) {
+    float *t = l->table;
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += (double)t[(size_t)idx[i] * 2] * val[i];
+    double d = gn__loss_deriv(l->loss, s, y, l->tau) * wt;
+    const double lr = l->lr, l2 = l->l2, l1 = l->l1;
+    for (size_t i = 0; i < n; i++) {
+        float *c = t + (size_t)idx[i] * 2;
+        double g = d * val[i] + l2 * c[F_W];
+        if (g == 0.0) continue;
+        double g2 = c[ADA_G2] + g * g;
+        c[ADA_G2] = (float)g2;
+        double w = c[F_W] - lr * g / sqrt(g2);
+        if (l1 > 0) { /* truncated step toward zero */
+            double shrink = lr * l1 / sqrt(g2);
+            w = w > shrink ? w - shrink : (w < -shrink ? w + shrink : 0.0);
+        }
+        c[F_W] = (float)w;
+    }
+    return s;
+}
+
+/* AdaGrad as VW's default learner (adaptive, normalized): the step of feature i is
+ * lr * sqrt(N/T)^-1 * g_i / (s_i * sqrt(G_i)), with g_i the gradient of the raw weight. */
+static double learn_adagrad_normalized(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y,
+                                       double wt) {
+    float *t = l->table;
+    double s = 0.0, norm = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        float *c = t + (size_t)idx[i] * 4;
+        const double x = val[i], ax = fabs(x);
+        if (ax > c[ADA_S]) {
+            if (c[ADA_S] > 0) c[F_W] = (float)(c[F_W] * (c[ADA_S] / ax)); /* as if always seen at this scale */
+            c[ADA_S] = (float)ax;
+        }
+        const double xs = x / c[ADA_S];
+        norm += xs * xs;
+        s += (double)c[F_W] * x;
+    }
+    const double mult = sqrt(note_norm(l, wt, norm));
+    double d = gn__loss_deriv(l->loss, s, y, l->tau) * wt;
+    const double lr = l->lr * mult, l2 = l->l2, l1 = l->l1;
+    for (size_t i = 0; i < n; i++) {
+        float *c = t + (size_t)idx[i] * 4;
+        const double sc = c[ADA_S];
+        double g = d * val[i] + l2 * sc * sc * c[F_W]; /* l2/2 (w s)^2 */
+        if (g == 0.0) continue;
+        double g2 = c[ADA_G2] + g * g;
+        c[ADA_G2] = (float)g2;
+        const double step = lr / (sc * sqrt(g2));
+        double w = c[F_W] - step * g;
+        if (l1 > 0) { /* l1 |w s|: truncated step toward zero */
+            double shrink = step * l1 * sc;
+            w = w > shrink ? w - shrink : (w < -shrink ? w + shrink : 0.0);
+        }
+        c[F_W] = (float)w;
+    }
+    return s;
+}
+
+static double learn_sgd(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y, double wt) {
+    float *t = l->table;
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) s += (double)t[idx[i]] * val[i];
+    double d = gn__loss_deriv(l->loss, s, y, l->tau) * wt;
+    double eta = l->lr * pow(1.0 / (1.0 + l->sc[SC_STEPS]), l->power_t);
+    l->sc[SC_STEPS] += wt;
+    const double l2 = l->l2, l1 = l->l1;
+    for (size_t i = 0; i < n; i++) {
+        float *c = t + idx[i];
+        double w = c[0] - eta * (d * val[i] + l2 * c[0]);
+        if (l1 > 0) {
+            double shrink = eta * l1;
+            w = w > shrink ? w - shrink : (w < -shrink ? w + shrink : 0.0);
+        }
+        c[0] = (float)w;
+    }
+    return s;
+}
+
+/* SGD on normalized features (VW's --normalized without --adaptive): the step of feature i is
+ * eta_t * (T/N) * g_i / s_i^2. */
+static double learn_sgd_normalized(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y,
+                                   double wt) {
+    float *t = l->table;
+    double s = 0.0, norm = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        float *c = t + (size_t)idx[i] * 2;
+        const double x = val[i], ax = fabs(x);
+        if (ax > c[SGD_S]) {
+            if (c[SGD_S] > 0) {
+                const double r = c[SGD_S] / ax;
+                c[F_W] = (float)(c[F_W] * r * r);
+            }
+            c[SGD_S] = (float)ax;
+        }
+        const double xs = x / c[SGD_S];
+        norm += xs * xs;
+        s += (double)c[F_W] * x;
+    }
+    const double mult = note_norm(l, wt, norm);
+    double d = gn__loss_deriv(l->loss, s, y, l->tau) * wt;
+    const double eta = l->lr * pow(1.0 / (1.0 + l->sc[SC_STEPS]), l->power_t) * mult;
+    l->sc[SC_STEPS] += wt;
+    const double l2 = l->l2, l1 = l->l1;
+    for (size_t i = 0; i < n; i++) {
+        float *c = t + (size_t)idx[i] * 2;
+        const double sc = c[SGD_S];
+        double w = c[F_W] - eta * (d * val[i] / (sc * sc) + l2 * c[F_W]);
+        if (l1 > 0) {
+            double shrink = eta * l1 / sc;
+            w = w > shrink ? w - shrink : (w < -shrink ? w + shrink : 0.0);
+        }
+        c[F_W] = (float)w;
+    }
+    return s;
+}
+
+static int linear_learn_batch(gn_kind_learner *l, const gn_batch *b, const unsigned char *mode, double *scores) {
+    const int ftrl = l->opt == GN_OPT_FTRL;
+    for (size_t e = 0; e < b->n; e++) {
+        const unsigned char m = mode ? mode[e] : GN__EX_LEARN;
+        if (m == GN__EX_SKIP) continue;
+        const size_t s0 = b->start[e], s1 = b->start[e + 1];
+        const uint32_t *idx = b->index + s0;
+        const float *val = b->value + s0;
+        const size_t n = s1 - s0;
+        const double wt = b->weight[e];
+        if (m == GN__EX_SCORE || wt == 0.0) {
+            scores[e] = score_current(l, idx, val, n);
+            continue;
+        }
+        if (e + 1 < b->n) { /* the table is far larger than the caches: fetch the next example's slots */
+            const char *tb = (const char *)l->table;
+            const size_t bytes = (size_t)l->stride * sizeof(float);
+            for (size_t i = b->start[e + 1]; i < b->start[e + 2]; i++)
+                __builtin_prefetch(tb + (size_t)b->index[i] * bytes, 1, 1);
+        }
+        if (ftrl) GN_TRY(scratch_reserve(l, n));
+        const double y = b->label[e];
+        switch (l->opt) {
+        case GN_OPT_SGD:
+            scores[e] = l->normalized ? learn_sgd_normalized(l, idx, val, n, y, wt) : learn_sgd(l, idx, val, n, y, wt);
+            break;
+        case GN_OPT_ADAGRAD:
+            scores[e] = l->normalized ? learn_adagrad_normalized(l, idx, val, n, y, wt)
+                                      : learn_adagrad(l, idx, val, n, y, wt);
+            break;
+        default:
+            scores[e] = l->normalized ? learn_ftrl_normalized(l, idx, val, n, y, wt) : learn_ftrl(l, idx, val, n, y, wt);
+            break;
+        }
+    }
+    return GN_OK;
+}
+
+static uint32_t linear_learner_outputs(const gn_kind_learner *l) {
+    (void)l;
+    return 1;
+}
+
+static gn_kind_table linear_table(gn_kind_learner *l) {
+    gn_kind_table t = {l->table, l->nslots, l->stride, -1};
+    if (l->opt == GN_OPT_FTRL) t.count_field = FTRL_N;
+    else if (l->opt == GN_OPT_ADAGRAD) t.count_field = ADA_G2;
+    return t;
+}
+
+static void linear_sync(gn_kind_learner *l) {
+    if (l->opt != GN_OPT_FTRL) return;
+    float *t = l->table;
+    for (size_t i = 0; i < l->nslots; i++) {
+        float *c = t + i * 4;
+        c[F_W] = (float)ftrl_raw_weight(l, c);
+    }
+}
+
+static double *linear_scalars(gn_kind_learner *l, size_t *n) {
+    *n = NSCALARS;
+    return l->sc;
+}
+
+static size_t linear_weights_len(const gn_kind_learner *l) { return l->nslots; }
+
+static void linear_get_weights(gn_kind_learner *l, float *dst) {
+    linear_sync(l);
+    for (size_t i = 0; i < l->nslots; i++) dst[i] = l->table[i * l->stride];
+}
+
+static void linear_set_weights(gn_kind_learner *l, const float *src) {
+    for (size_t i = 0; i < l->nslots; i++) l->table[i * l->stride] = src[i];
+}
+
+static int linear_to_model(gn_kind_learner *l, const float *weights, gn_model **out) {
+    gn_model *m;
+    GN_TRY(gn__model_new(GN_KIND_LINEAR, l->loss, &l->spec, 1, &m));
+    m->quantile_tau = l->tau;
+    if (weights) memcpy(m->w, weights, l->nslots * sizeof *m->w);
+    else linear_get_weights(l, m->w);
+    *out = m;
+    return GN_OK;
+}
+
+static gn_optimizer linear_optimizer(const gn_kind_learner *l) { return l->opt; }
+
+const gn_kind gn__kind_linear = {
+    .name = "linear",
+    .id = GN_KIND_LINEAR,
+    .outputs = linear_outputs,
+    .score_batch = linear_score_batch,
+    .header_keys = NULL,
+    .header_write = NULL,
+    .header_read = NULL,
+    .top_weights = linear_top_weights,
+    .learner_bytes = linear_learner_bytes,
+    .learner_new = linear_learner_new,
+    .learner_share = linear_learner_share,
+    .learner_free = linear_learner_free,
+    .learn_batch = linear_learn_batch,
+    .learner_outputs = linear_learner_outputs,
+    .table = linear_table,
+    .sync = linear_sync,
+    .scalars = linear_scalars,
+    .weights_len = linear_weights_len,
+    .get_weights = linear_get_weights,
+    .set_weights = linear_set_weights,
+    .to_model = linear_to_model,
+    .optimizer = linear_optimizer,
+};
