@@ -229,22 +229,21 @@ static double learn_ftrl_normalized(gn_kind_learner *l, const uint32_t *idx, con
     float *t = l->table;
     const double inv_alpha = 1.0 / l->lr, beta = l->beta, l1 = l->l1, l2 = l->l2;
     double *vv = l->scratch, *sq = l->scratch + l->scratch_cap, *xn = l->scratch + 2 * l->scratch_cap;
-    double s = 0.0, norm = 0.0;
+    double s = 0.0;
     for (size_t i = 0; i < n; i++) {
         float *c = t + (size_t)idx[i] * 4;
         const double x = val[i], ax = fabs(x);
         if (ax > c[FTRL_S]) c[FTRL_S] = (float)ax;
-        const double xs = c[FTRL_S] > 0 ? x / c[FTRL_S] : 0.0; /* a value of 0 (never from the parsers) */
+        /* a value of 0 (never from the parsers) leaves s at 0: no feature */
+        const double inv_s = c[FTRL_S] > 0 ? 1.0 / c[FTRL_S] : 0.0;
         const double r = sqrt((double)c[FTRL_N]);
         const double v = ftrl_weight_r(c[FTRL_Z], r, inv_alpha, beta, l1, l2);
-        c[F_W] = c[FTRL_S] > 0 ? (float)(v / c[FTRL_S]) : 0.0f;
+        c[F_W] = (float)(v * inv_s);
         vv[i] = v;
         sq[i] = r;
-        xn[i] = xs;
+        xn[i] = x * inv_s;
         s += (double)c[F_W] * x;
-        norm += xs * xs;
     }
-    note_norm(l, wt, norm);
     double d = gn__loss_deriv(l->loss, s, y, l->tau) * wt;
     if (d == 0.0) return s;
     for (size_t i = 0; i < n; i++) {
