@@ -280,7 +280,7 @@ static int detect(gn_source *s) {
         gn__line_reader_unread(s->reader); /* the file start reads it again */
         return gn__parser_new(&s->spec, &s->parser);
     }
-    return gn__fail(GN_EPARSE, "%s: no data lines: cannot detect the format (give --format)",
+    return gn__fail(GN_EPARSE, "%s: no data lines: cannot detect the format (give the format)",
                     s->paths[cur_piece(s)->file]);
 }
 
@@ -539,7 +539,7 @@ static int find_record_starts(gn_chunk_plan *k) {
     const char qs = plan_record_sep(k);
     if (!qs) return GN_OK;
     k->record_start = malloc((size_t)k->nchunks * sizeof *k->record_start);
-    if (!k->record_start) return gn__fail(GN_ENOMEM, "out of memory for the chunk starts of --shuffle");
+    if (!k->record_start) return gn__fail(GN_ENOMEM, "out of memory for the chunk starts of shuffle");
     for (size_t i = 0; i < k->npaths; i++) {
         uint64_t *at = k->record_start + k->first[i];
         uint64_t n = k->first[i + 1] - k->first[i];
