@@ -1,28 +1,48 @@
-/* util/topk.c: Space-Saving (see topk.h). The counters are an array of entries; a binary
- * min-heap over them by count finds the counter to take over in O(1) and is repaired in
- * O(log capacity) when a count grows; a linear-probing index from id to entry finds an item.
- * Index slots hold entry number + 1 (0: empty); a removed id is deleted by backward shifting, so
- * no tombstones pile up. */
+/* util/topk.c: Space-Saving (see topk.h) over the "stream summary" of Metwally et al.: the
+ * counters are grouped in buckets of equal count, kept in a list by increasing count, and each
+ * bucket lists its entries. Adding one to a count moves the entry to the next bucket (made when
+ * that count has none), and the counter to take over is the first entry of the first bucket, so
+ * every add is O(1). A linear-probing index from id to entry finds an item; its slots hold the
+ * id (compared in place) and entry number + 1 (0: empty), and a removed id is deleted by backward
+ * shifting, so no tombstones pile up. Entry and bucket links are numbers (NONE: no link). */
 #include "util/topk.h"
 
 #include <stdlib.h>
 #include <string.h>
 
+#define NONE UINT32_MAX
+
 typedef struct entry {
-    uint64_t id, count, error;
-    uint32_t heap_pos;
+    uint64_t id, error;
+    uint32_t bucket;          /* its bucket */
+    uint32_t prev, next;      /* in its bucket's list */
     uint32_t text_len;
     int text_cut;
 } entry;
+
+typedef struct bucket {
+    uint64_t count;
+    uint32_t head;            /* first entry */
+    uint32_t prev, next;      /* neighbours by count; next of a free bucket: the next free one */
+} bucket;
+
+typedef struct slot {
+    uint64_t id;
+    uint32_t x1;              /* entry number + 1; 0: empty */
+} slot;
 
 struct gn_topk {
     size_t cap, n, max_text;
     uint64_t total;
     entry *e;
-    uint32_t *heap;     /* entry numbers, a min-heap by count */
-    uint32_t *index;    /* entry number + 1, by id */
+    bucket *b;                /* cap buckets: at most one per entry */
+    uint32_t first;           /* the bucket of the smallest count (NONE while empty) */
+    uint32_t free_b;          /* free buckets */
+    slot *index;              /* by id */
     size_t index_mask;
-    char *text;         /* cap * max_text bytes: entry i's text at i * max_text */
+    char *text;               /* cap * max_text bytes: entry i's text at i * max_text */
+    uint64_t last_id;         /* the item added last and its entry (repeats skip the index) */
+    uint32_t last_x;          /* NONE: none */
 };
 
 int gn__topk_new(size_t capacity, size_t max_text, gn_topk **out) {
@@ -34,14 +54,18 @@ int gn__topk_new(size_t capacity, size_t max_text, gn_topk **out) {
     t->cap = capacity;
     t->max_text = max_text;
     t->e = calloc(capacity, sizeof *t->e);
-    t->heap = calloc(capacity, sizeof *t->heap);
+    t->b = calloc(capacity, sizeof *t->b);
     t->index = calloc(isz, sizeof *t->index);
     t->text = malloc(capacity * (max_text ? max_text : 1));
     t->index_mask = isz - 1;
-    if (!t->e || !t->heap || !t->index || !t->text) {
+    if (!t->e || !t->b || !t->index || !t->text) {
         gn__topk_free(t);
         return -1;
     }
+    for (size_t i = 0; i < capacity; i++) t->b[i].next = i + 1 < capacity ? (uint32_t)(i + 1) : NONE;
+    t->free_b = 0;
+    t->first = NONE;
+    t->last_x = NONE;
     *out = t;
     return 0;
 }
@@ -49,7 +73,7 @@ int gn__topk_new(size_t capacity, size_t max_text, gn_topk **out) {
 void gn__topk_free(gn_topk *t) {
     if (!t) return;
     free(t->e);
-    free(t->heap);
+    free(t->b);
     free(t->index);
     free(t->text);
     free(t);
@@ -60,9 +84,9 @@ static inline size_t home(const gn_topk *t, uint64_t id) {
 }
 
 /* The index slot holding id, or the empty slot where it would go. */
-static size_t find_slot(const gn_topk *t, uint64_t id) {
+static inline size_t find_slot(const gn_topk *t, uint64_t id) {
     size_t i = home(t, id);
-    while (t->index[i] && t->e[t->index[i] - 1].id != id) i = (i + 1) & t->index_mask;
+    while (t->index[i].x1 && t->index[i].id != id) i = (i + 1) & t->index_mask;
     return i;
 }
 
@@ -70,12 +94,12 @@ static size_t find_slot(const gn_topk *t, uint64_t id) {
 static void index_delete(gn_topk *t, size_t i) {
     size_t j = i;
     for (;;) {
-        t->index[i] = 0;
+        t->index[i].x1 = 0;
         for (;;) {
             j = (j + 1) & t->index_mask;
-            if (!t->index[j]) return;
-            size_t k = home(t, t->e[t->index[j] - 1].id);
-            /* j's entry may move to i unless its home lies cyclically in (i, j] */
+            if (!t->index[j].x1) return;
+            size_t k = home(t, t->index[j].id);
+            /* j's entry stays unless its home lies cyclically outside (i, j] */
             if (i <= j ? (i < k && k <= j) : (i < k || k <= j)) continue;
             break;
         }
@@ -84,71 +108,101 @@ static void index_delete(gn_topk *t, size_t i) {
     }
 }
 
-static inline void heap_swap(gn_topk *t, size_t a, size_t b) {
-    uint32_t x = t->heap[a];
-    t->heap[a] = t->heap[b];
-    t->heap[b] = x;
-    t->e[t->heap[a]].heap_pos = (uint32_t)a;
-    t->e[t->heap[b]].heap_pos = (uint32_t)b;
+/* A bucket for `count` right after bucket `after` (NONE: at the front). */
+static uint32_t bucket_new(gn_topk *t, uint64_t count, uint32_t after) {
+    uint32_t k = t->free_b; /* never NONE: there are as many buckets as entries */
+    bucket *b = &t->b[k];
+    t->free_b = b->next;
+    b->count = count;
+    b->head = NONE;
+    b->prev = after;
+    b->next = after == NONE ? t->first : t->b[after].next;
+    if (b->next != NONE) t->b[b->next].prev = k;
+    if (after == NONE) t->first = k;
+    else t->b[after].next = k;
+    return k;
 }
 
-/* Restores the heap below position i after its count grew. */
-static void sift_down(gn_topk *t, size_t i) {
-    for (;;) {
-        size_t l = 2 * i + 1, r = l + 1, m = i;
-        if (l < t->n && t->e[t->heap[l]].count < t->e[t->heap[m]].count) m = l;
-        if (r < t->n && t->e[t->heap[r]].count < t->e[t->heap[m]].count) m = r;
-        if (m == i) return;
-        heap_swap(t, i, m);
-        i = m;
+static void bucket_release(gn_topk *t, uint32_t k) {
+    bucket *b = &t->b[k];
+    if (b->prev != NONE) t->b[b->prev].next = b->next;
+    else t->first = b->next;
+    if (b->next != NONE) t->b[b->next].prev = b->prev;
+    b->next = t->free_b;
+    t->free_b = k;
+}
+
+static void entry_unlink(gn_topk *t, uint32_t x) {
+    entry *e = &t->e[x];
+    if (e->prev != NONE) t->e[e->prev].next = e->next;
+    else t->b[e->bucket].head = e->next;
+    if (e->next != NONE) t->e[e->next].prev = e->prev;
+}
+
+static void entry_link(gn_topk *t, uint32_t x, uint32_t k) {
+    entry *e = &t->e[x];
+    e->bucket = k;
+    e->prev = NONE;
+    e->next = t->b[k].head;
+    if (e->next != NONE) t->e[e->next].prev = x;
+    t->b[k].head = x;
+}
+
+/* Adds one to entry x's count: into the next bucket, made when none has that count. */
+static void increment(gn_topk *t, uint32_t x) {
+    uint32_t k = t->e[x].bucket;
+    bucket *b = &t->b[k];
+    uint64_t c = b->count + 1;
+    if (b->head == x && t->e[x].next == NONE && (b->next == NONE || t->b[b->next].count != c)) {
+        b->count = c; /* alone in its bucket, and no bucket for c: the bucket moves up */
+        return;
     }
+    uint32_t nk = b->next != NONE && t->b[b->next].count == c ? b->next : bucket_new(t, c, k);
+    entry_unlink(t, x);
+    entry_link(t, x, nk);
+    if (t->b[k].head == NONE) bucket_release(t, k);
 }
 
-static void set_text(gn_topk *t, size_t k, const char *text, size_t len) {
-    entry *e = &t->e[k];
+static void set_text(gn_topk *t, size_t x, const char *text, size_t len) {
+    entry *e = &t->e[x];
     e->text_cut = len > t->max_text;
     if (len > t->max_text) len = t->max_text;
-    if (len) memcpy(t->text + k * t->max_text, text, len);
+    if (len) memcpy(t->text + x * t->max_text, text, len);
     e->text_len = (uint32_t)len;
 }
 
 void gn__topk_add(gn_topk *t, uint64_t id, const char *text, size_t len) {
     t->total++;
-    size_t slot = find_slot(t, id);
-    if (t->index[slot]) {
-        entry *e = &t->e[t->index[slot] - 1];
-        e->count++;
-        sift_down(t, e->heap_pos);
+    if (t->last_x != NONE && t->last_id == id) {
+        increment(t, t->last_x);
         return;
     }
-    if (t->n < t->cap) { /* a free counter: exact from now on; count 1 is the heap's minimum */
-        size_t k = t->n++;
-        entry *e = &t->e[k];
-        e->id = id;
-        e->count = 1;
-        e->error = 0;
-        set_text(t, k, text, len);
-        t->index[slot] = (uint32_t)k + 1;
-        /* insert at the end, then move up past larger counts (none are smaller than 1) */
-        size_t i = k;
-        t->heap[i] = (uint32_t)k;
-        e->heap_pos = (uint32_t)i;
-        while (i > 0 && t->e[t->heap[(i - 1) / 2]].count > e->count) {
-            heap_swap(t, i, (i - 1) / 2);
-            i = (i - 1) / 2;
-        }
+    size_t at = find_slot(t, id);
+    if (t->index[at].x1) {
+        t->last_id = id;
+        t->last_x = t->index[at].x1 - 1;
+        increment(t, t->last_x);
         return;
     }
-    /* take over the smallest counter */
-    size_t k = t->heap[0];
-    entry *e = &t->e[k];
-    index_delete(t, find_slot(t, e->id));
-    e->id = id;
-    e->error = e->count;
-    e->count++;
-    set_text(t, k, text, len);
-    t->index[find_slot(t, id)] = (uint32_t)k + 1;
-    sift_down(t, 0);
+    uint32_t x;
+    if (t->n < t->cap) { /* a free counter: exact from now on */
+        x = (uint32_t)t->n++;
+        uint32_t k = t->first != NONE && t->b[t->first].count == 1 ? t->first : bucket_new(t, 1, NONE);
+        t->e[x].error = 0;
+        entry_link(t, x, k);
+    } else { /* take over a counter of the smallest count c: count c + 1, error c */
+        x = t->b[t->first].head;
+        index_delete(t, find_slot(t, t->e[x].id));
+        at = find_slot(t, id);
+        t->e[x].error = t->b[t->first].count;
+        increment(t, x);
+    }
+    t->e[x].id = id;
+    set_text(t, x, text, len);
+    t->index[at].id = id;
+    t->index[at].x1 = x + 1;
+    t->last_id = id;
+    t->last_x = x;
 }
 
 static int by_count(const void *a, const void *b) {
@@ -164,10 +218,84 @@ static int by_count(const void *a, const void *b) {
 size_t gn__topk_items(const gn_topk *t, gn_topk_item *out) {
     for (size_t i = 0; i < t->n; i++) {
         const entry *e = &t->e[i];
-        out[i] = (gn_topk_item){e->id, e->count, e->error, t->text + i * t->max_text, e->text_len, e->text_cut};
+        out[i] = (gn_topk_item){e->id, t->b[e->bucket].count, e->error, t->text + i * t->max_text, e->text_len,
+                                e->text_cut};
     }
     qsort(out, t->n, sizeof *out, by_count);
     return t->n;
+}
+
+/* The smallest count of a full summary: what an item it does not hold may have had (0 when it
+ * is not full: then it holds every item it saw). */
+static uint64_t floor_count(const gn_topk *t) { return t->n == t->cap ? t->b[t->first].count : 0; }
+
+int gn__topk_merge(gn_topk *into, const gn_topk *from) {
+    const size_t n1 = into->n, n2 = from->n;
+    gn_topk_item *all = malloc((n1 + n2 + 1) * sizeof *all);
+    char *texts = malloc((n1 + n2 + 1) * (into->max_text ? into->max_text : 1));
+    if (!all || !texts) {
+        free(all);
+        free(texts);
+        return -1;
+    }
+    const uint64_t f1 = floor_count(into), f2 = floor_count(from);
+    size_t m = 0;
+    for (size_t i = 0; i < n1; i++) { /* into's items, plus from's count of each */
+        const entry *e = &into->e[i];
+        gn_topk_item it = {e->id, into->b[e->bucket].count, e->error, NULL, e->text_len, e->text_cut};
+        size_t at = find_slot(from, e->id);
+        if (from->index[at].x1) {
+            const entry *o = &from->e[from->index[at].x1 - 1];
+            it.count += from->b[o->bucket].count;
+            it.error += o->error;
+        } else {
+            it.count += f2;
+            it.error += f2;
+        }
+        memcpy(texts + m * into->max_text, into->text + i * into->max_text, e->text_len);
+        it.text = texts + m * into->max_text;
+        all[m++] = it;
+    }
+    for (size_t i = 0; i < n2; i++) { /* from's items that into lacks */
+        const entry *o = &from->e[i];
+        if (into->index[find_slot(into, o->id)].x1) continue;
+        size_t len = o->text_len < into->max_text ? o->text_len : into->max_text;
+        gn_topk_item it = {o->id, from->b[o->bucket].count + f1, o->error + f1, NULL, len,
+                           o->text_cut || len < o->text_len};
+        memcpy(texts + m * into->max_text, from->text + i * from->max_text, len);
+        it.text = texts + m * into->max_text;
+        all[m++] = it;
+    }
+    qsort(all, m, sizeof *all, by_count);
+    if (m > into->cap) m = into->cap;
+    /* rebuild into from the m largest, by increasing count */
+    const uint64_t total = into->total + from->total;
+    memset(into->index, 0, (into->index_mask + 1) * sizeof *into->index);
+    for (size_t i = 0; i < into->cap; i++) into->b[i].next = i + 1 < into->cap ? (uint32_t)(i + 1) : NONE;
+    into->free_b = 0;
+    into->first = NONE;
+    into->n = 0;
+    into->last_x = NONE;
+    uint32_t last_b = NONE;
+    for (size_t k = m; k-- > 0;) {
+        const gn_topk_item *it = &all[k];
+        uint32_t x = (uint32_t)into->n++;
+        entry *e = &into->e[x];
+        e->id = it->id;
+        e->error = it->error;
+        memcpy(into->text + x * into->max_text, it->text, it->text_len);
+        e->text_len = (uint32_t)it->text_len;
+        e->text_cut = it->text_cut;
+        if (last_b == NONE || into->b[last_b].count != it->count) last_b = bucket_new(into, it->count, last_b);
+        entry_link(into, x, last_b);
+        size_t at = find_slot(into, it->id);
+        into->index[at].id = it->id;
+        into->index[at].x1 = x + 1;
+    }
+    into->total = total;
+    free(all);
+    free(texts);
+    return 0;
 }
 
 size_t gn__topk_size(const gn_topk *t) { return t->n; }

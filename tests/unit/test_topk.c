@@ -3,7 +3,8 @@
  * counts exact or within a small bound and in the right order, and skewed data whose distinct
  * items fit is counted exactly; on any stream every held count is an upper bound at
  * most its error above the truth, every item more frequent than total/capacity is held, and an
- * item is never held twice (the id index survives heavy churn); texts are cut, ties ordered. */
+ * item is never held twice (the id index survives heavy churn); texts are cut, ties ordered;
+ * merged summaries are exact when both are, and keep the guarantees when not. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -210,12 +211,82 @@ static void test_churn(void **state) {
     gn__topk_free(t);
 }
 
+/* Merging: two small streams give the exact counts of both; two skewed streams whose summaries
+ * overflow keep the guarantees (count >= truth >= count - error; the heavy item first, exact). */
+static void test_merge(void **state) {
+    (void)state;
+    gn_topk *a, *b;
+    assert_int_equal(gn__topk_new(64, 16, &a), 0);
+    assert_int_equal(gn__topk_new(64, 16, &b), 0);
+    uint32_t truth[40] = {0};
+    for (uint64_t i = 0; i < 30; i++)
+        for (uint64_t k = 0; k <= i; k++) add_item(a, i), truth[i]++;
+    for (uint64_t i = 10; i < 40; i++)
+        for (uint64_t k = 0; k < 2; k++) add_item(b, i), truth[i]++;
+    assert_int_equal(gn__topk_merge(a, b), 0);
+    assert_int_equal(gn__topk_total(a), 30 * 31 / 2 + 60);
+    size_t n;
+    gn_topk_item *it = items_of(a, &n);
+    assert_int_equal(n, 40);
+    for (size_t k = 0; k < n; k++) {
+        uint64_t i = item_index(it[k].id, 40);
+        assert_int_equal(it[k].count, truth[i]);
+        assert_int_equal(it[k].error, 0);
+        char txt[16];
+        snprintf(txt, sizeof txt, "item%llu", (unsigned long long)i);
+        assert_int_equal(it[k].text_len, strlen(txt));
+        assert_memory_equal(it[k].text, txt, it[k].text_len);
+    }
+    free(it);
+    /* the merged summary goes on counting */
+    add_item(a, 39);
+    add_item(a, 1000);
+    it = items_of(a, &n);
+    assert_int_equal(n, 41);
+    free(it);
+    gn__topk_free(a);
+    gn__topk_free(b);
+
+    /* overflowing summaries: a skewed stream over 5000 items (item i with probability about
+     * ((i+1)^(1/3) - i^(1/3)) / 5000^(1/3)), in two halves */
+    const uint64_t nitems = 5000;
+    uint32_t *tr = calloc(nitems, sizeof *tr);
+    assert_non_null(tr);
+    assert_int_equal(gn__topk_new(64, 16, &a), 0);
+    assert_int_equal(gn__topk_new(64, 16, &b), 0);
+    uint64_t rng = 5;
+    for (int d = 0; d < 200000; d++) {
+        double u = (double)(gn__splitmix64(&rng) >> 11) * 0x1.0p-53;
+        uint64_t i = (uint64_t)(pow(u, 3.0) * (double)nitems); /* skewed toward small i */
+        tr[i]++;
+        add_item(d < 100000 ? a : b, i);
+    }
+    assert_int_equal(gn__topk_merge(a, b), 0);
+    it = items_of(a, &n);
+    assert_int_equal(n, 64);
+    for (size_t k = 0; k < n; k++) {
+        uint64_t i = item_index(it[k].id, nitems);
+        assert_true(it[k].count >= tr[i]);
+        assert_true(it[k].count - it[k].error <= tr[i]);
+        for (size_t m = k + 1; m < n; m++) assert_true(it[k].id != it[m].id);
+    }
+    /* the one heavy item (6% of the stream, far above total / capacity) is first and exact */
+    assert_int_equal(item_index(it[0].id, nitems), 0);
+    assert_int_equal(it[0].error, 0);
+    assert_int_equal(it[0].count, tr[0]);
+    free(it);
+    free(tr);
+    gn__topk_free(a);
+    gn__topk_free(b);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_exact_when_small),
         cmocka_unit_test(test_skewed),
         cmocka_unit_test(test_skewed_exact),
         cmocka_unit_test(test_churn),
+        cmocka_unit_test(test_merge),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
