@@ -18,6 +18,7 @@
 #include "dist/dist.h"
 #include "gannet/gannet.h"
 #include "io/cache.h"
+#include "io/label_runs.h"
 #include "io/pipeline.h"
 #include "io/shuffle.h"
 #include "io/source.h"
@@ -212,6 +213,7 @@ typedef struct worker {
     uint64_t examples, heldout, batches;
     uint64_t read;             /* examples read (learned, held out or of weight 0) */
     uint64_t bytes_done;       /* published after each batch (read by the reporter) */
+    gn_label_runs runs;        /* pass 1: the labels in the order this worker learns from them */
 } worker;
 
 typedef struct reporter {
@@ -282,6 +284,7 @@ static void run_worker(worker *w, reporter *rp, double holdout) {
         st = feed_next(&w->in, &w->b, w->batch_size);
         if (st == GN_EOF) break;
         if (st != GN_OK) { worker_fail(w, st); return; }
+        if (w->pass == 1) gn__label_runs_add_floats(&w->runs, w->b.label, w->b.n);
         if ((st = gn__learner_learn_batch(w->l, &w->b)) != GN_OK) { worker_fail(w, st); return; }
         w->batches++;
         w->read += w->b.n;
@@ -309,6 +312,41 @@ static void run_worker(worker *w, reporter *rp, double holdout) {
 static void *worker_main(void *arg) {
     run_worker(arg, NULL, NAN);
     return NULL;
+}
+
+/* ---- sorted input ----------------------------------------------------------------------------- */
+
+/* After pass 1: the labels every worker learned from, each in its own order, merged over the
+ * workers and (binary labels) the MPI ranks; warns once when they come in long runs, the rule of
+ * io/label_runs.h (an input sorted by label, which online learning handles poorly). Collective
+ * under MPI: every rank calls it. */
+static int warn_label_runs(const worker *ws, uint32_t nworkers, const gn_train_options *o, gn_label_kind kind) {
+    gn_label_runs all;
+    gn__label_runs_init(&all);
+    for (uint32_t t = 0; t < nworkers; t++) gn__label_runs_merge(&all, &ws[t].runs);
+    if (gn__dist_size() > 1) {
+        const float neg = -1.0f, pos = 1.0f;
+        uint32_t id0, id1;
+        memcpy(&id0, &neg, sizeof id0);
+        memcpy(&id1, &pos, sizeof id1);
+        uint64_t packed[GN_LABEL_RUNS_PACKED];
+        gn__label_runs_pack2(&all, id0, id1, packed);
+        if (kind != GN_LABEL_BINARY) packed[5] = 1; /* other labels: no verdict across ranks */
+        GN_TRY(gn__dist_allreduce_sum_u64(packed, GN_LABEL_RUNS_PACKED));
+        gn__label_runs_unpack2(&all, id0, id1, packed);
+    }
+    gn_label_runs_result res;
+    gn__label_runs_judge(&all, &res);
+    if (res.sorted && gn__dist_rank() == 0) {
+        char msg[640];
+        gn__label_runs_message(&res,
+                               o->shuffle ? "the shuffle buffer does not mix them enough: give a larger "
+                                            "--shuffle-buffer, or shuffle the file"
+                                          : "use gannet train --shuffle",
+                               msg, sizeof msg);
+        gn__log(GN_LOG_WARN, "%s", msg);
+    }
+    return GN_OK;
 }
 
 /* ---- the online training loop --------------------------------------------------------------- */
@@ -633,6 +671,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
             st = gn__fail(GN_EPARSE, "%s: no examples in the input", cache_path ? cache_path : paths[0]);
             goto done;
         }
+        if (pass == 1 && (st = warn_label_runs(c.ws, T, o, cspec.label_kind)) != GN_OK) goto done;
         total += pass_examples;
         sum->passes = pass;
         sum->progressive_loss = loss_w > 0 ? loss_sum / loss_w : NAN;
