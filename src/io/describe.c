@@ -609,7 +609,13 @@ static int merge_parts(gn_describe_report *a, const gn_describe_report *b) {
     return GN_OK;
 }
 
-/* The parts to read: all cores (or opts->threads) for plain files that can be split, else 1. */
+/* The most memory a part's column profiles may take (each part has its own), and what one column
+ * may take at worst: a HyperLogLog sketch and a full Space-Saving table of texts. */
+#define PROFILES_BUDGET ((size_t)512 << 20)
+#define COLUMN_WORST ((size_t)(1 << GN_HLL_P) + 512 * (GN_DESCRIBE_TEXT_MAX + 96))
+
+/* The parts to read: all cores (or opts->threads) for plain files that can be split, else 1; for
+ * a table so wide that the parts' column profiles could pass PROFILES_BUDGET, fewer. */
 static uint32_t part_count(const gn_describe_options *o, const gn_data_spec *spec, const char *const *paths,
                            size_t npaths) {
     uint32_t t = gn__threads_or_cores(o->threads);
@@ -618,7 +624,14 @@ static uint32_t part_count(const gn_describe_options *o, const gn_data_spec *spe
     for (size_t i = 0; i < npaths; i++)
         if (strcmp(paths[i], "-") == 0) return 1;
     gn_source *src = NULL;
-    int ok = gn__source_open(spec, NULL, paths, npaths, &src) == GN_OK && gn__source_splittable(src);
+    int ok = gn__source_open(spec, NULL, paths, npaths, &src) == GN_OK && gn__source_splittable(src) &&
+             gn__source_resolve(src) == GN_OK;
+    if (ok && gn__source_parser(src)) {
+        size_t cols = gn__parser_columns(gn__source_parser(src));
+        if (cols > o->max_columns) cols = o->max_columns;
+        size_t most = cols ? PROFILES_BUDGET / (cols * COLUMN_WORST) : t;
+        if (most < t) t = most ? (uint32_t)most : 1;
+    }
     gn__source_free(src);
     gn__clear_error();
     return ok ? t : 1;
