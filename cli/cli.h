@@ -30,6 +30,7 @@ typedef struct cli_args {
     int i;              /* current position */
     const char *inline_value; /* value given as --name=VALUE */
     const char *cmd;    /* for messages */
+    const gn_param_info *param; /* the parameter the last cli_param_flag returning 1 set */
 } cli_args;
 
 void cli_args_init(cli_args *a, const char *cmd, int argc, char **argv);
@@ -52,7 +53,7 @@ int cli_parse_size(const char *flag, const char *s, unsigned long long *out);
 #define CLI_RUN (1u << GN_PARAM_RUN)
 /* A flag of the library's parameter table (gannet/params.h) in one of these groups: --name VALUE,
  * --name=VALUE, a bare --name for true and --no-name for false. Returns 1 if `flag` was one (its
- * value consumed and set), 0 if not, -1 on error (printed). */
+ * value consumed and set; a->param names it), 0 if not, -1 on error (printed). */
 int cli_param_flag(cli_args *a, const char *flag, unsigned groups, gn_train_options *o, gn_data_spec *spec);
 /* The help of those groups' flags, generated from the parameter table. */
 void cli_print_param_help(FILE *out, unsigned groups);

@@ -9,7 +9,8 @@
 static void help(void) {
     printf("usage: gannet train -d DATA... -m MODEL [flags]\n"
            "       gannet train --cache FILE -m MODEL [flags]\n\n"
-           "Trains a model on DATA (files in order) and saves it atomically to MODEL.\n\n"
+           "Trains a model on DATA (files in order), or on a cache alone, and saves it atomically to\n"
+           "MODEL.\n\n"
            "  -d, --data FILE...      input files in order; '-' is stdin; gzip/zstd detected by content\n"
            "  -m, --model FILE        where to save the model (required)\n"
            "  --test FILE...          evaluate on these files after training and print the metrics\n"
@@ -41,6 +42,10 @@ int cmd_train(int argc, char **argv) {
     size_t nfiles = 0, ntests = 0;
     const char *model_path = NULL, *log_path = NULL;
     int json = 0, quiet = 0, force_progress = 0, rc = EXIT_USAGE;
+    /* the data flags given (by parameter name): a cache alone checks each of them, even one given
+     * at its default value */
+    const char *given[64];
+    size_t ngiven = 0;
     cli_args a;
     cli_args_init(&a, "train", argc, argv);
     const char *f;
@@ -66,15 +71,24 @@ int cmd_train(int argc, char **argv) {
             force_progress = 1;
         } else if ((r = cli_param_flag(&a, f, CLI_DATA | CLI_TRAIN | CLI_RUN, &opts, &spec)) != 0) {
             if (r < 0) goto out;
+            if (a.param->group == GN_PARAM_DATA) {
+                size_t k = 0;
+                while (k < ngiven && strcmp(given[k], a.param->name) != 0) k++;
+                if (k == ngiven && ngiven < sizeof given / sizeof given[0]) given[ngiven++] = a.param->name;
+            }
         } else {
             cli_usage_error("train", "unknown flag '%s'", f);
             goto out;
         }
     }
-    if (!nfiles) { cli_usage_error("train", "no data: give -d FILE..."); goto out; }
+    if (!nfiles && !opts.cache_path) { cli_usage_error("train", "no data: give -d FILE... or --cache FILE"); goto out; }
     if (!model_path) { cli_usage_error("train", "no model path: give -m MODEL"); goto out; }
     int st;
     if ((st = gn_data_spec_check(&spec)) != GN_OK || (st = gn_train_options_check(&opts)) != GN_OK) {
+        rc = cli_fail("train", st);
+        goto out;
+    }
+    if (!nfiles && (st = gn_cache_check_given(opts.cache_path, &spec, given, ngiven)) != GN_OK) {
         rc = cli_fail("train", st);
         goto out;
     }
@@ -126,7 +140,8 @@ int cmd_train(int argc, char **argv) {
         json_num(stdout, "progressive_loss", sum.progressive_loss, 1);
         json_num(stdout, "holdout_loss", sum.holdout_loss, 1);
         json_num(stdout, "objective", sum.objective, 1);
-        printf("\"iterations\":%u,\"ranks\":%d,\"nonzero\":%zu", sum.iterations, sum.ranks, gn_model_nonzero(model));
+        printf("\"iterations\":%u,\"ranks\":%d,\"nonzero\":%zu,\"auto_passes\":%s", sum.iterations, sum.ranks,
+               gn_model_nonzero(model), sum.auto_passes ? "true" : "false");
         if (have_test) {
             char buf[1024];
             gn_metrics_to_json(&m, buf, sizeof buf);
@@ -137,6 +152,7 @@ int cmd_train(int argc, char **argv) {
         printf("trained on %llu examples in %u pass%s (%.2f s)", (unsigned long long)sum.examples, sum.passes,
                sum.passes == 1 ? "" : "es", sum.seconds);
         if (sum.skipped) printf(", skipped %llu bad lines", (unsigned long long)sum.skipped);
+        if (sum.auto_passes) printf(" (passes auto: the best number on a 10%% holdout)");
         printf("\n");
         if (!isnan(sum.progressive_loss)) printf("progressive loss  %.6f\n", sum.progressive_loss);
         if (!isnan(sum.holdout_loss)) printf("holdout loss      %.6f\n", sum.holdout_loss);

@@ -14,6 +14,7 @@ void cli_args_init(cli_args *a, const char *cmd, int argc, char **argv) {
     a->i = 0;
     a->inline_value = NULL;
     a->cmd = cmd;
+    a->param = NULL;
 }
 
 static char flagbuf[256];
@@ -162,6 +163,7 @@ int cli_param_flag(cli_args *a, const char *flag, unsigned groups, gn_train_opti
         fprintf(stderr, "gannet %s: %s\n", a->cmd, gn_last_error());
         return -1;
     }
+    a->param = p;
     return 1;
 }
 

@@ -28,6 +28,16 @@ int gn_cache_build(const gn_data_spec *spec, const char *const *paths, size_t np
  * missing or was made from other or changed files or flags; GN_EFORMAT / GN_ECHECKSUM /
  * GN_EVERSION if it is truncated or corrupt (every block's checksum is verified). */
 int gn_cache_check(const gn_data_spec *spec, const char *const *paths, size_t npaths, const char *path);
+/* For a cache that is the data by itself (gn_train with opts->cache_path and no files): checks
+ * that the data parameters named in names[0..nnames) (parameter-table names such as "bits",
+ * "label"; those the caller was given, e.g. on the command line) have in spec a value that agrees
+ * with the cache: the value asked for when it was made or the resolved one (format, sep and header
+ * at auto agree with what was detected; skip_bad and max_line only matter for text and are not
+ * checked). gn_train checks only the fields off their defaults, as it cannot tell a field given
+ * at its default from one not given; this check can. GN_EINVAL naming the parameter when one
+ * does not agree (or a name is not a data parameter); the errors of opening the cache otherwise.
+ * Thread-safe. */
+int gn_cache_check_given(const char *path, const gn_data_spec *spec, const char *const *names, size_t nnames);
 
 #ifdef __cplusplus
 }

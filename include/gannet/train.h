@@ -36,14 +36,15 @@ typedef struct gn_train_options {
     gn_loss loss;            /* default GN_LOSS_LOGISTIC */
     gn_optimizer optimizer;  /* default GN_OPT_AUTO */
     double lr;               /* learning rate (FTRL alpha); 0 = the optimizer's default */
-    double l1, l2;           /* regularisation of sum_i loss_i + l1*|w|_1 + l2/2*|w|^2 */
+    double l1, l2;           /* regularisation of sum_i loss_i + l1*|w|_1 + l2/2*|w|^2; l1 default
+                                GN_L1_AUTO: 1 for normalized FTRL, else 0 */
     double ftrl_beta;        /* FTRL beta; default 1 */
     double power_t;          /* SGD step decay lr*(1/(1+t))^power_t; default 0.5 */
     double quantile_tau;     /* quantile loss level in (0,1); default 0.5 */
     int normalize;           /* 1 (default): online updates are per-feature normalized and so
                                 insensitive to each column's scale (Ross, Mineiro and Langford
                                 2013, as Vowpal Wabbit's default); 0: plain updates of version 0.1 */
-    uint32_t passes;         /* passes over the data; default 1 */
+    uint32_t passes;         /* passes over the data; 0 (default) = auto: see gn_train */
     double holdout;          /* fraction of examples held out for validation (0 = none) */
     uint32_t early_stop;     /* stop after this many passes without holdout improvement (0 = never) */
     uint32_t threads;        /* 0 = all cores */
@@ -56,14 +57,19 @@ typedef struct gn_train_options {
     uint32_t max_iter;       /* default 500 */
     int warm_start_online;   /* 1: one online pass before the batch solver */
     /* scale (online optimizers): cache, shuffling, checkpoints. Strings are borrowed. */
-    const char *cache_path;  /* binary cache: made from the files when missing or stale, then read */
-    int shuffle;             /* 1: shuffle examples within a bounded buffer (seeded) */
+    const char *cache_path;  /* binary cache: made from the files when missing or stale, then read;
+                                without files, the cache alone is the data */
+    int shuffle;             /* 1: read plain files by chunks and the cache by blocks in a seeded
+                                order per pass, and shuffle examples within a bounded buffer */
     uint32_t shuffle_buffer; /* examples in that buffer; 0 = 65536 */
     const char *checkpoint_path;   /* save the run here (atomically) every ... */
     uint64_t checkpoint_examples;  /* ... this many examples, or */
     uint32_t checkpoint_seconds;   /* ... this many seconds (checked between batches) */
     const char *resume_path; /* continue the run saved in this checkpoint */
 } gn_train_options;
+
+/* l1 = GN_L1_AUTO: 1 for FTRL with normalize (a sparse model, and better on text), 0 otherwise. */
+#define GN_L1_AUTO (-1.0)
 
 void gn_train_options_init(gn_train_options *opts);
 int gn_train_options_check(const gn_train_options *opts);
@@ -90,9 +96,28 @@ typedef struct gn_train_summary {
     double objective;         /* final regularised objective (batch solvers); NaN for online */
     uint32_t iterations;      /* batch solver iterations; 0 for online */
     int ranks;                /* MPI ranks that trained (1 without MPI) */
+    uint32_t best_pass;       /* the pass with the best holdout loss (0 without a holdout) */
+    int auto_passes;          /* 1: passes was auto and the input small, so the number of passes
+                                 was chosen on a holdout and the model refit on all the data */
 } gn_train_summary;
 
+/* passes = auto: inputs up to GN_AUTO_PASSES_BYTES get several passes, at most GN_AUTO_PASSES_MAX
+ * and at most max(10, GN_AUTO_PASSES_UPDATES / examples). */
+#define GN_AUTO_PASSES_BYTES ((uint64_t)256 << 20)
+#define GN_AUTO_PASSES_MAX 100u
+#define GN_AUTO_PASSES_UPDATES ((uint64_t)1 << 17)
+
 /* Trains on the files in order ("-" is stdin). spec->label_kind is set from the loss.
+ * passes = 0 (auto), online optimizers: when every input is a regular file (or a cache) and they
+ * total at most GN_AUTO_PASSES_BYTES, the number of passes is chosen as Vowpal Wabbit's --passes
+ * with a holdout would: passes holding out 10% of the examples, early stopping after early_stop
+ * passes without improvement, at most max(10, GN_AUTO_PASSES_UPDATES / examples) passes (and
+ * GN_AUTO_PASSES_MAX); then the model is trained again on all the data for the best number of
+ * passes. With a holdout of the caller's, that holdout is used and the best pass's weights are
+ * kept, without the refit. Larger inputs, stdin, checkpoints and resumes: one pass.
+ * With opts->cache_path and npaths == 0 (paths may then be NULL), the cache alone is the data:
+ * it must exist, and the fields of spec other than their defaults must agree with the spec it
+ * was made with (GN_EINVAL naming the field otherwise; skip_bad and max_line are not checked).
  * On success *out is a new model owned by the caller. progress may be NULL. */
 int gn_train(const gn_train_options *opts, const gn_data_spec *spec, const char *const *paths,
              size_t npaths, gn_progress_fn progress, void *user, gn_model **out,

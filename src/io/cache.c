@@ -14,6 +14,7 @@
 #include <xxhash.h>
 #include <zstd.h>
 
+#include "io/shuffle.h"
 #include "io/source.h"
 #include "model/model.h"
 #include "util/atomic_file.h"
@@ -297,22 +298,35 @@ done:
 
 /* ---- opening and checking -------------------------------------------------------------------- */
 
+/* A block being read: its examples are decoded one at a time. */
+typedef struct block_cursor {
+    unsigned char *raw;            /* the block's payload, decompressed */
+    size_t raw_cap;
+    const unsigned char *pos, *end;
+    uint32_t left;                 /* examples left in the block */
+    uint64_t prev_key;
+    uint64_t block;                /* 1-based position in this part's order (for messages) */
+} block_cursor;
+
+#define SHUFFLE_BLOCKS 32 /* --shuffle: blocks a buffer-full should mix */
+
 struct gn_cache_reader {
     char *path;
     int fd;
     json_t *hdr;
     uint64_t data_start, data_end; /* blocks lie in [data_start, data_end) */
     uint64_t nblocks, nexamples, skipped;
-    uint64_t *offs;                /* this part's blocks */
-    size_t noffs, next_block;
+    uint64_t *offs;                /* this part's blocks; shuffled: every block, then data_end */
+    size_t noffs;
+    uint64_t nmine, next_block;    /* this part's blocks in a pass; position of the next one */
     uint64_t bytes_total, bytes_done;
-    unsigned char *stored;         /* a block as stored */
+    unsigned char *stored;         /* a compressed block as stored */
     size_t stored_cap;
-    unsigned char *raw;            /* the block decompressed */
-    size_t raw_cap;
-    const unsigned char *pos, *end;
-    uint32_t left;                 /* examples left in the current block */
-    uint64_t prev_key;
+    block_cursor *ways;            /* blocks read at once, example by example in turn */
+    size_t nways, active, turn;    /* cursors, those with blocks left, the one to read next */
+    int shuffled;                  /* --shuffle: blocks in the order of gn__permute_index */
+    uint64_t seed, key;            /* --seed and this pass's permutation key */
+    uint32_t part, nparts;
     uint64_t nslots;               /* 2^bits: every index must be below it */
     ZSTD_DCtx *zd;
 };
@@ -431,6 +445,23 @@ int gn__cache_check(const char *path, const gn_data_spec *spec, const char *cons
     return st;
 }
 
+/* The resolved spec and a parser holding the CSV columns, from the header of an open cache. */
+static int header_spec(gn_cache_reader *r, gn_data_spec *resolved, gn_parser **parser) {
+    gn_data_spec s;
+    int st = gn__spec_from_json(json_object_get(r->hdr, "spec"), &s);
+    gn_parser *p = NULL;
+    if (st == GN_OK) st = gn__parser_new(&s, &p);
+    json_t *cols = json_object_get(r->hdr, "columns");
+    if (st == GN_OK && json_is_array(cols)) st = gn__parser_load_columns(p, cols);
+    if (st != GN_OK) {
+        gn__parser_free(p);
+        return gn__fail_prefix(st, "%s: cache header", r->path);
+    }
+    *resolved = s;
+    *parser = p;
+    return GN_OK;
+}
+
 int gn__cache_ensure(const char *path, const gn_data_spec *spec, const char *const *paths, size_t npaths,
                      size_t batch_size, gn_data_spec *resolved, gn_parser **parser) {
     (void)batch_size;
@@ -455,47 +486,191 @@ int gn__cache_ensure(const char *path, const gn_data_spec *spec, const char *con
             return st;
         }
     }
-    gn_data_spec s;
-    st = gn__spec_from_json(json_object_get(r->hdr, "spec"), &s);
-    gn_parser *p = NULL;
-    if (st == GN_OK) st = gn__parser_new(&s, &p);
-    json_t *cols = json_object_get(r->hdr, "columns");
-    if (st == GN_OK && json_is_array(cols)) st = gn__parser_load_columns(p, cols);
+    st = header_spec(r, resolved, parser);
     gn__cache_close(r);
-    if (st != GN_OK) {
-        gn__parser_free(p);
-        return gn__fail_prefix(st, "%s: cache header", path);
+    if (st == GN_OK) resolved->skip_bad = spec->skip_bad;
+    return st;
+}
+
+/* Keys of a spec that only matter while text is parsed: never checked against a cache. */
+static int parse_only_key(const char *key) { return !strcmp(key, "skip_bad") || !strcmp(key, "max_line"); }
+
+/* Whether the value `value` given for spec key `key` agrees with the cache's: equal to the value
+ * requested when it was made or to the resolved one (--format csv agrees with a cache whose format
+ * was detected as csv); a value that asks for detection (format, sep, header at auto) agrees with
+ * whatever was detected. */
+static int agrees_with_cache(const gn_cache_reader *r, const char *key, const json_t *value, const json_t *dflt) {
+    const json_t *req = json_object_get(r->hdr, "request"), *res = json_object_get(r->hdr, "spec");
+    if (json_equal(value, json_object_get(req, key)) || json_equal(value, json_object_get(res, key))) return 1;
+    int detect = !strcmp(key, "format") || !strcmp(key, "sep") || !strcmp(key, "header");
+    return detect && json_equal(value, json_object_get(dflt, key));
+}
+
+static int contradiction(const gn_cache_reader *r, const char *name, const char *key, const json_t *value) {
+    const json_t *res = json_object_get(r->hdr, "spec");
+    char *a = json_dumps(value, JSON_ENCODE_ANY), *b = json_dumps(json_object_get(res, key), JSON_ENCODE_ANY);
+    gn__fail(GN_EINVAL, "%s: the data flags contradict the cache: %s is %s here and %s in the cache "
+                        "(without -d the cache is the data: leave the flag out, or give -d DATA to "
+                        "make the cache again)", r->path, name, a ? a : "?", b ? b : "?");
+    free(a);
+    free(b);
+    return GN_EINVAL;
+}
+
+/* The data flags given with a cache alone must agree with it: each spec field set to other than
+ * its default must agree with the cache's (agrees_with_cache); the label kind (from --loss) must
+ * equal the cache's. A field at its default value cannot be told here from one not given: the
+ * cache's holds (gn_cache_check_given checks the fields a caller knows were given). */
+static int check_alone_spec(gn_cache_reader *r, const gn_data_spec *spec) {
+    gn_data_spec def;
+    gn_data_spec_init(&def);
+    def.label_kind = spec->label_kind;
+    json_t *given = gn__spec_to_json(spec), *dflt = gn__spec_to_json(&def);
+    json_t *res = json_object_get(r->hdr, "spec");
+    int st = GN_OK;
+    if (!given || !dflt) {
+        st = gn__fail(GN_ENOMEM, "out of memory");
+        goto done;
     }
-    s.skip_bad = spec->skip_bad;
-    *resolved = s;
-    *parser = p;
+    if (!json_equal(json_object_get(given, "label_kind"), json_object_get(res, "label_kind"))) {
+        const char *kind = json_string_value(json_object_get(res, "label_kind"));
+        const char *want = json_string_value(json_object_get(given, "label_kind"));
+        st = gn__fail(GN_EINVAL, "%s: the cache holds %s labels and this --loss needs %s labels: make it again "
+                                 "with -d DATA and this --loss", r->path, kind ? kind : "other", want ? want : "other");
+        goto done;
+    }
+    const char *key;
+    json_t *value;
+    json_object_foreach(given, key, value) {
+        if (parse_only_key(key) || json_equal(value, json_object_get(dflt, key))) continue;
+        if (agrees_with_cache(r, key, value, dflt)) continue;
+        st = contradiction(r, !strcmp(key, "label_col") ? "label" : !strcmp(key, "na_defaults") ? "default_na" : key,
+                           key, value);
+        goto done;
+    }
+done:
+    json_decref(given);
+    json_decref(dflt);
+    return st;
+}
+
+/* The source paths recorded in the header, as one allocation: the pointers, then the strings. */
+static int header_files(gn_cache_reader *r, char ***files, size_t *nfiles) {
+    json_t *fs = json_object_get(r->hdr, "files");
+    size_t n = json_array_size(fs), bytes = 0;
+    for (size_t i = 0; i < n; i++) {
+        const char *p = json_string_value(json_object_get(json_array_get(fs, i), "path"));
+        if (!p) return gn__fail(GN_EFORMAT, "%s: corrupt cache header (files)", r->path);
+        bytes += strlen(p) + 1;
+    }
+    if (n == 0) return gn__fail(GN_EFORMAT, "%s: corrupt cache header (no files)", r->path);
+    char **out = malloc(n * sizeof *out + bytes);
+    if (!out) return gn__fail(GN_ENOMEM, "out of memory");
+    char *at = (char *)(out + n);
+    for (size_t i = 0; i < n; i++) {
+        const char *p = json_string_value(json_object_get(json_array_get(fs, i), "path"));
+        size_t len = strlen(p) + 1;
+        memcpy(at, p, len);
+        out[i] = at;
+        at += len;
+    }
+    *files = out;
+    *nfiles = n;
+    return GN_OK;
+}
+
+/* open_file for a cache that is the data: nothing can remake it, so any failure is final. */
+static int open_alone_file(const char *path, gn_cache_reader **r) {
+    int st = open_file(path, r);
+    if (st != GN_OK) {
+        char why[1024];
+        snprintf(why, sizeof why, "%s", gn_last_error());
+        return gn__fail(st == GN_ESTALE ? GN_EIO : st, "%s (without -d DATA the cache is the data: give -d DATA "
+                        "to make it)", why);
+    }
+    return GN_OK;
+}
+
+/* The spec key of a data parameter (parameter names and spec keys differ for two; messages name
+ * the parameter, as the flags do). */
+static const char *spec_key_of(const char *param) {
+    if (!strcmp(param, "label")) return "label_col";
+    if (!strcmp(param, "default_na")) return "na_defaults";
+    return param;
+}
+
+int gn_cache_check_given(const char *path, const gn_data_spec *spec, const char *const *names, size_t nnames) {
+    if (!path || !spec || (nnames && !names)) return gn__fail(GN_EINVAL, "cache check: path and spec are required");
+    for (size_t i = 0; i < nnames; i++) {
+        const gn_param_info *p = names[i] ? gn_param_find(names[i]) : NULL;
+        if (!p || p->group != GN_PARAM_DATA)
+            return gn__fail(GN_EINVAL, "cache check: '%s' is not a data parameter", names[i] ? names[i] : "(null)");
+    }
+    gn_cache_reader *r = NULL;
+    GN_TRY(open_alone_file(path, &r));
+    gn_data_spec def;
+    gn_data_spec_init(&def);
+    json_t *given = gn__spec_to_json(spec), *dflt = gn__spec_to_json(&def);
+    int st = given && dflt ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < nnames && st == GN_OK; i++) {
+        const gn_param_info *p = gn_param_find(names[i]);
+        const char *key = spec_key_of(p->name);
+        if (parse_only_key(key)) continue;
+        const json_t *value = json_object_get(given, key);
+        if (!value) continue; /* not stored in the cache */
+        if (!agrees_with_cache(r, key, value, dflt)) st = contradiction(r, p->name, key, value);
+    }
+    json_decref(given);
+    json_decref(dflt);
+    gn__cache_close(r);
+    return st;
+}
+
+int gn__cache_open_alone(const char *path, const gn_data_spec *spec, gn_data_spec *resolved, gn_parser **parser,
+                         char ***files, size_t *nfiles) {
+    gn_cache_reader *r = NULL;
+    GN_TRY(open_alone_file(path, &r));
+    int st;
+    char **names = NULL;
+    size_t nnames = 0;
+    st = check_alone_spec(r, spec);
+    if (st == GN_OK) st = header_files(r, &names, &nnames);
+    if (st == GN_OK) st = header_spec(r, resolved, parser);
+    gn__cache_close(r);
+    if (st != GN_OK) { /* nothing is returned */
+        free(names);
+        return st;
+    }
+    resolved->skip_bad = spec->skip_bad;
+    *files = names;
+    *nfiles = nnames;
     return GN_OK;
 }
 
 /* ---- reading ------------------------------------------------------------------------------- */
 
-int gn__cache_open_part(const char *path, uint32_t part, uint32_t nparts, gn_cache_reader **out) {
-    if (nparts == 0 || part >= nparts) return gn__fail(GN_EINVAL, "cache part %u of %u does not exist", part, nparts);
-    gn_cache_reader *r;
-    GN_TRY(open_file(path, &r));
-    int st = GN_OK;
-    r->offs = malloc((r->nblocks / nparts + 1) * sizeof *r->offs);
-    r->zd = ZSTD_createDCtx();
-    if (!r->offs || !r->zd) { st = gn__fail(GN_ENOMEM, "out of memory"); goto fail; }
+/* Walks the block headers once: checks them against the end record and keeps the offsets of this
+ * part's blocks (every block's, and the data end after them, when `all`). */
+static int find_blocks(gn_cache_reader *r, uint32_t part, uint32_t nparts, int all) {
+    const char *path = r->path;
+    if (r->nblocks > (r->data_end - r->data_start) / BLOCK_HDR)
+        return gn__fail(GN_EFORMAT, "%s: corrupt cache: the end record counts %llu blocks", path,
+                        (unsigned long long)r->nblocks);
+    r->offs = malloc((all ? r->nblocks + 1 : r->nblocks / nparts + 1) * sizeof *r->offs);
+    if (!r->offs) return gn__fail(GN_ENOMEM, "out of memory");
     uint64_t off = r->data_start, k = 0, ex = 0;
     while (off < r->data_end) {
         unsigned char h[BLOCK_HDR];
+        int st;
         if (off + BLOCK_HDR > r->data_end || (st = read_at(r->fd, h, BLOCK_HDR, off, path)) != GN_OK ||
-            get_u32(h) != BLOCK_MAGIC) {
-            st = gn__fail(GN_EFORMAT, "%s: corrupt cache: bad block header at byte %llu", path, (unsigned long long)off);
-            goto fail;
-        }
+            get_u32(h) != BLOCK_MAGIC)
+            return gn__fail(GN_EFORMAT, "%s: corrupt cache: bad block header at byte %llu", path, (unsigned long long)off);
         uint64_t stored = get_u32(h + 8);
-        if (k >= r->nblocks || stored > BLOCK_MAX || off + BLOCK_HDR + stored > r->data_end) {
-            st = gn__fail(GN_EFORMAT, "%s: corrupt cache: block %llu runs past the end", path, (unsigned long long)k + 1);
-            goto fail;
-        }
-        if (k % nparts == part) {
+        if (k >= r->nblocks || stored > BLOCK_MAX || off + BLOCK_HDR + stored > r->data_end)
+            return gn__fail(GN_EFORMAT, "%s: corrupt cache: block %llu runs past the end", path, (unsigned long long)k + 1);
+        if (all) {
+            r->offs[r->noffs++] = off;
+        } else if (k % nparts == part) {
             r->offs[r->noffs++] = off;
             r->bytes_total += BLOCK_HDR + stored;
         }
@@ -503,21 +678,94 @@ int gn__cache_open_part(const char *path, uint32_t part, uint32_t nparts, gn_cac
         off += BLOCK_HDR + stored;
         k++;
     }
-    if (k != r->nblocks || ex != r->nexamples) {
-        st = gn__fail(GN_EFORMAT, "%s: corrupt cache: %llu blocks / %llu examples, the end record says %llu / %llu",
-                      path, (unsigned long long)k, (unsigned long long)ex, (unsigned long long)r->nblocks,
-                      (unsigned long long)r->nexamples);
-        goto fail;
+    if (k != r->nblocks || ex != r->nexamples)
+        return gn__fail(GN_EFORMAT, "%s: corrupt cache: %llu blocks / %llu examples, the end record says %llu / %llu",
+                        path, (unsigned long long)k, (unsigned long long)ex, (unsigned long long)r->nblocks,
+                        (unsigned long long)r->nexamples);
+    if (all) r->offs[r->noffs] = r->data_end;
+    return GN_OK;
+}
+
+/* Gives the reader `ways` block cursors, all empty. */
+static int make_ways(gn_cache_reader *r, size_t ways) {
+    r->ways = calloc(ways, sizeof *r->ways);
+    if (!r->ways) return gn__fail(GN_ENOMEM, "out of memory");
+    r->nways = r->active = ways;
+    return GN_OK;
+}
+
+int gn__cache_open_part(const char *path, uint32_t part, uint32_t nparts, gn_cache_reader **out) {
+    if (nparts == 0 || part >= nparts) return gn__fail(GN_EINVAL, "cache part %u of %u does not exist", part, nparts);
+    gn_cache_reader *r;
+    GN_TRY(open_file(path, &r));
+    int st;
+    if (!(r->zd = ZSTD_createDCtx())) st = gn__fail(GN_ENOMEM, "out of memory");
+    else if ((st = find_blocks(r, part, nparts, 0)) == GN_OK) st = make_ways(r, 1);
+    if (st != GN_OK) {
+        gn__cache_close(r);
+        return st;
+    }
+    r->nmine = r->noffs;
+    *out = r;
+    return GN_OK;
+}
+
+/* The offset of the block at position j of this part's order. */
+static uint64_t block_at(const gn_cache_reader *r, uint64_t j) {
+    if (!r->shuffled) return r->offs[j];
+    return r->offs[gn__permute_index(j * r->nparts + r->part, r->nblocks, r->key)];
+}
+
+int gn__cache_rewind_pass(gn_cache_reader *r, uint32_t pass) {
+    if (r->shuffled) {
+        r->key = gn__permute_key(r->seed, pass);
+        r->bytes_total = 0;
+        for (uint64_t j = 0; j < r->nmine; j++) {
+            uint64_t c = gn__permute_index(j * r->nparts + r->part, r->nblocks, r->key);
+            r->bytes_total += r->offs[c + 1] - r->offs[c];
+        }
+    }
+    return gn__cache_rewind(r);
+}
+
+int gn__cache_open_shuffled(const char *path, uint32_t part, uint32_t nparts, uint64_t seed, size_t buffer_examples,
+                            gn_cache_reader **out) {
+    if (nparts == 0 || part >= nparts) return gn__fail(GN_EINVAL, "cache part %u of %u does not exist", part, nparts);
+    gn_cache_reader *r;
+    GN_TRY(open_file(path, &r));
+    int st;
+    if (!(r->zd = ZSTD_createDCtx())) st = gn__fail(GN_ENOMEM, "out of memory");
+    else st = find_blocks(r, part, nparts, 1);
+    if (st != GN_OK) {
+        gn__cache_close(r);
+        return st;
+    }
+    r->shuffled = 1;
+    r->seed = seed;
+    r->part = part;
+    r->nparts = nparts;
+    r->nmine = r->nblocks > part ? (r->nblocks - part - 1) / nparts + 1 : 0;
+    /* A buffer-full should mix examples of about 32 blocks. Read one after another, it spans
+     * buffer/E blocks of E examples; interleaving w blocks example by example adds w - 1. */
+    uint64_t per_block = r->nblocks ? (r->nexamples + r->nblocks - 1) / r->nblocks : 1;
+    uint64_t spanned = buffer_examples / (per_block ? per_block : 1);
+    size_t ways = spanned >= SHUFFLE_BLOCKS ? 1 : (size_t)(SHUFFLE_BLOCKS - spanned);
+    if (ways > r->nmine) ways = r->nmine ? (size_t)r->nmine : 1;
+    if ((st = make_ways(r, ways)) != GN_OK || (st = gn__cache_rewind_pass(r, 1)) != GN_OK) {
+        gn__cache_close(r);
+        return st;
     }
     *out = r;
     return GN_OK;
-fail:
-    gn__cache_close(r);
-    return st;
 }
 
+size_t gn__cache_ways(const gn_cache_reader *r) { return r->nways; }
+
+/* Grows a block buffer to hold need bytes; at least a block's usual size plus a quarter, so that
+ * the blocks that follow (about BLOCK_RAW_TARGET each, a little more or less) rarely grow it. */
 static int grow(unsigned char **buf, size_t *cap, size_t need) {
     if (need <= *cap) return GN_OK;
+    if (need < BLOCK_RAW_TARGET + BLOCK_RAW_TARGET / 4) need = BLOCK_RAW_TARGET + BLOCK_RAW_TARGET / 4;
     unsigned char *p = realloc(*buf, need);
     if (!p) return gn__fail(GN_ENOMEM, "out of memory reading the cache");
     *buf = p;
@@ -525,125 +773,151 @@ static int grow(unsigned char **buf, size_t *cap, size_t need) {
     return GN_OK;
 }
 
-static int load_block(gn_cache_reader *r) {
-    uint64_t off = r->offs[r->next_block++];
+/* Reads, checks and decompresses the next block of this part into cursor c. */
+static int load_block(gn_cache_reader *r, block_cursor *c) {
+    uint64_t off = block_at(r, r->next_block++);
     unsigned char h[BLOCK_HDR];
     GN_TRY(read_at(r->fd, h, BLOCK_HDR, off, r->path));
     uint32_t flags = get_u32(h + 4), stored = get_u32(h + 8), raw = get_u32(h + 12), nex = get_u32(h + 16);
     if (get_u32(h) != BLOCK_MAGIC || stored > BLOCK_MAX || raw > BLOCK_MAX || flags > 1)
         return gn__fail(GN_EFORMAT, "%s: corrupt cache: bad block header at byte %llu", r->path, (unsigned long long)off);
-    GN_TRY(grow(&r->stored, &r->stored_cap, stored ? stored : 1));
-    GN_TRY(read_at(r->fd, r->stored, stored, off + BLOCK_HDR, r->path));
-    if (XXH3_64bits(r->stored, stored) != get_u64(h + 20))
+    if (!(flags & 1) && raw != stored) return gn__fail(GN_EFORMAT, "%s: corrupt cache: bad block sizes", r->path);
+    /* a plain payload is read straight into the cursor's buffer */
+    unsigned char **dst = flags & 1 ? &r->stored : &c->raw;
+    size_t *dst_cap = flags & 1 ? &r->stored_cap : &c->raw_cap;
+    GN_TRY(grow(dst, dst_cap, stored ? stored : 1));
+    GN_TRY(read_at(r->fd, *dst, stored, off + BLOCK_HDR, r->path));
+    if (XXH3_64bits(*dst, stored) != get_u64(h + 20))
         return gn__fail(GN_ECHECKSUM, "%s: corrupt cache: checksum mismatch in the block at byte %llu "
                                       "(delete the file to rebuild it)", r->path, (unsigned long long)off);
     if (flags & 1) {
-        GN_TRY(grow(&r->raw, &r->raw_cap, raw ? raw : 1));
-        size_t got = ZSTD_decompressDCtx(r->zd, r->raw, raw, r->stored, stored);
+        GN_TRY(grow(&c->raw, &c->raw_cap, raw ? raw : 1));
+        size_t got = ZSTD_decompressDCtx(r->zd, c->raw, raw, r->stored, stored);
         if (ZSTD_isError(got) || got != raw)
             return gn__fail(GN_EFORMAT, "%s: corrupt cache: block at byte %llu does not decompress", r->path,
                             (unsigned long long)off);
-        r->pos = r->raw;
-    } else {
-        if (raw != stored) return gn__fail(GN_EFORMAT, "%s: corrupt cache: bad block sizes", r->path);
-        r->pos = r->stored;
     }
-    r->end = r->pos + raw;
-    r->left = nex;
-    r->prev_key = 0;
+    c->pos = c->raw;
+    c->end = c->pos + raw;
+    c->left = nex;
+    c->prev_key = 0;
+    c->block = r->next_block;
     r->bytes_done += BLOCK_HDR + stored;
     return GN_OK;
 }
 
-static int corrupt(gn_cache_reader *r) {
+static int corrupt(gn_cache_reader *r, const block_cursor *c) {
     return gn__fail(GN_EFORMAT, "%s: corrupt cache: an example in block %llu of this part is malformed", r->path,
-                    (unsigned long long)r->next_block);
+                    (unsigned long long)c->block);
 }
 
+/* Decodes the example at c->pos into b. */
+static int decode_example(gn_cache_reader *r, block_cursor *c, gn_batch *b) {
+    const unsigned char *p = c->pos, *end = c->end;
+    if (p >= end) return corrupt(r, c);
+    unsigned flags = *p++;
+    uint64_t kd, n;
+    if (!(p = get_varint(p, end, &kd)) || !(p = get_varint(p, end, &n))) return corrupt(r, c);
+    if (n > (uint64_t)(end - p)) return corrupt(r, c);
+    uint64_t key = c->prev_key + (uint64_t)unzigzag(kd);
+    c->prev_key = key;
+    GN_TRY(gn__batch_reserve_features(b, (size_t)n));
+    uint32_t *idx = b->index + b->nnz;
+    int64_t prev = 0;
+    for (uint64_t j = 0; j < n; j++) {
+        uint64_t d;
+        if (end - p >= 4) { /* fast path: up to 4 bytes (28 bits), no bounds check per byte */
+            uint32_t b0 = p[0];
+            if (b0 < 0x80) {
+                d = b0;
+                p += 1;
+            } else if (p[1] < 0x80) {
+                d = (b0 & 0x7f) | (uint32_t)p[1] << 7;
+                p += 2;
+            } else if (p[2] < 0x80) {
+                d = (b0 & 0x7f) | (uint32_t)(p[1] & 0x7f) << 7 | (uint32_t)p[2] << 14;
+                p += 3;
+            } else if (p[3] < 0x80) {
+                d = (b0 & 0x7f) | (uint32_t)(p[1] & 0x7f) << 7 | (uint32_t)(p[2] & 0x7f) << 14 |
+                    (uint32_t)p[3] << 21;
+                p += 4;
+            } else if (!(p = get_varint(p, end, &d))) {
+                return corrupt(r, c);
+            }
+        } else if (!(p = get_varint(p, end, &d))) {
+            return corrupt(r, c);
+        }
+        prev += unzigzag(d);
+        if ((uint64_t)prev >= r->nslots) return corrupt(r, c); /* also catches prev < 0 */
+        idx[j] = (uint32_t)prev;
+    }
+    float label, weight = 1.0f;
+    switch (flags & EX_LABEL_MASK) {
+    case EX_LABEL_POS: label = 1.0f; break;
+    case EX_LABEL_NEG: label = -1.0f; break;
+    case EX_LABEL_ZERO: label = 0.0f; break;
+    default:
+        if (end - p < 4) return corrupt(r, c);
+        memcpy(&label, p, 4);
+        p += 4;
+    }
+    if (flags & EX_WEIGHT) {
+        if (end - p < 4) return corrupt(r, c);
+        memcpy(&weight, p, 4);
+        p += 4;
+    }
+    float *val = b->value + b->nnz;
+    if (flags & EX_ONES) {
+        for (uint64_t j = 0; j < n; j++) val[j] = 1.0f;
+    } else {
+        if ((uint64_t)(end - p) < n * 4) return corrupt(r, c);
+        memcpy(val, p, (size_t)n * 4);
+        p += n * 4;
+    }
+    if (flags & ~15u) return corrupt(r, c);
+    GN_TRY(gn__batch_begin_example(b, label, weight, key));
+    b->nnz += (size_t)n;
+    gn__batch_end_example(b);
+    c->pos = p;
+    c->left--;
+    return GN_OK;
+}
+
+/* Examples come from the active cursors in turn (one cursor, block after block, unless shuffled);
+ * a cursor whose block ends takes the part's next block, or drops out when there is none. */
 int gn__cache_next(gn_cache_reader *r, gn_batch *b, size_t max) {
     gn__batch_clear(b);
     while (b->n < max) {
-        if (r->left == 0) {
-            if (r->pos != r->end && r->pos) return corrupt(r);
-            if (r->next_block >= r->noffs) return b->n ? GN_OK : GN_EOF;
-            GN_TRY(load_block(r));
+        if (r->active == 0) return b->n ? GN_OK : GN_EOF;
+        block_cursor *c = &r->ways[r->turn];
+        if (c->left == 0) {
+            if (c->pos != c->end) return corrupt(r, c);
+            if (r->next_block < r->nmine) {
+                GN_TRY(load_block(r, c));
+                continue;
+            }
+            /* no block left for this cursor: the last active one takes its place */
+            r->active--;
+            block_cursor t = r->ways[r->turn];
+            r->ways[r->turn] = r->ways[r->active];
+            r->ways[r->active] = t;
+            if (r->turn >= r->active) r->turn = 0;
             continue;
         }
-        const unsigned char *p = r->pos, *end = r->end;
-        if (p >= end) return corrupt(r);
-        unsigned flags = *p++;
-        uint64_t kd, n;
-        if (!(p = get_varint(p, end, &kd)) || !(p = get_varint(p, end, &n))) return corrupt(r);
-        if (n > (uint64_t)(end - p)) return corrupt(r);
-        uint64_t key = r->prev_key + (uint64_t)unzigzag(kd);
-        r->prev_key = key;
-        GN_TRY(gn__batch_reserve_features(b, (size_t)n));
-        uint32_t *idx = b->index + b->nnz;
-        int64_t prev = 0;
-        for (uint64_t j = 0; j < n; j++) {
-            uint64_t d;
-            if (end - p >= 4) { /* fast path: up to 4 bytes (28 bits), no bounds check per byte */
-                uint32_t b0 = p[0];
-                if (b0 < 0x80) {
-                    d = b0;
-                    p += 1;
-                } else if (p[1] < 0x80) {
-                    d = (b0 & 0x7f) | (uint32_t)p[1] << 7;
-                    p += 2;
-                } else if (p[2] < 0x80) {
-                    d = (b0 & 0x7f) | (uint32_t)(p[1] & 0x7f) << 7 | (uint32_t)p[2] << 14;
-                    p += 3;
-                } else if (p[3] < 0x80) {
-                    d = (b0 & 0x7f) | (uint32_t)(p[1] & 0x7f) << 7 | (uint32_t)(p[2] & 0x7f) << 14 |
-                        (uint32_t)p[3] << 21;
-                    p += 4;
-                } else if (!(p = get_varint(p, end, &d))) {
-                    return corrupt(r);
-                }
-            } else if (!(p = get_varint(p, end, &d))) {
-                return corrupt(r);
-            }
-            prev += unzigzag(d);
-            if ((uint64_t)prev >= r->nslots) return corrupt(r); /* also catches prev < 0 */
-            idx[j] = (uint32_t)prev;
-        }
-        float label, weight = 1.0f;
-        switch (flags & EX_LABEL_MASK) {
-        case EX_LABEL_POS: label = 1.0f; break;
-        case EX_LABEL_NEG: label = -1.0f; break;
-        case EX_LABEL_ZERO: label = 0.0f; break;
-        default:
-            if (end - p < 4) return corrupt(r);
-            memcpy(&label, p, 4);
-            p += 4;
-        }
-        if (flags & EX_WEIGHT) {
-            if (end - p < 4) return corrupt(r);
-            memcpy(&weight, p, 4);
-            p += 4;
-        }
-        float *val = b->value + b->nnz;
-        if (flags & EX_ONES) {
-            for (uint64_t j = 0; j < n; j++) val[j] = 1.0f;
-        } else {
-            if ((uint64_t)(end - p) < n * 4) return corrupt(r);
-            memcpy(val, p, (size_t)n * 4);
-            p += n * 4;
-        }
-        if (flags & ~15u) return corrupt(r);
-        GN_TRY(gn__batch_begin_example(b, label, weight, key));
-        b->nnz += (size_t)n;
-        gn__batch_end_example(b);
-        r->pos = p;
-        r->left--;
+        GN_TRY(decode_example(r, c, b));
+        if (++r->turn >= r->active) r->turn = 0;
     }
     return GN_OK;
 }
 
 int gn__cache_rewind(gn_cache_reader *r) {
     r->next_block = 0;
-    r->left = 0;
-    r->pos = r->end = NULL;
+    for (size_t i = 0; i < r->nways; i++) {
+        r->ways[i].left = 0;
+        r->ways[i].pos = r->ways[i].end = NULL;
+    }
+    r->active = r->nways;
+    r->turn = 0;
     r->bytes_done = 0;
     return GN_OK;
 }
@@ -658,7 +932,8 @@ void gn__cache_close(gn_cache_reader *r) {
     free(r->path);
     free(r->offs);
     free(r->stored);
-    free(r->raw);
+    for (size_t i = 0; i < r->nways; i++) free(r->ways[i].raw);
+    free(r->ways);
     ZSTD_freeDCtx(r->zd);
     free(r);
 }

@@ -40,12 +40,37 @@ int gn__cache_check(const char *path, const gn_data_spec *spec, const char *cons
 int gn__cache_ensure(const char *path, const gn_data_spec *spec, const char *const *paths, size_t npaths,
                      size_t batch_size, gn_data_spec *resolved, gn_parser **parser);
 
+/* For `train --cache FILE` without data files: the cache is the data. It cannot be rebuilt, so
+ * a missing (GN_EIO), truncated or corrupt cache is an error that says -d DATA makes it. The
+ * data flags in spec must agree with the cache (GN_EINVAL naming the field otherwise): every
+ * field other than its default equals the cache's as requested or as resolved, and the label
+ * kind (from the loss) equals the cache's; skip_bad and max_line are not checked (they only
+ * matter when text is parsed). Returns the resolved spec, a parser holding the CSV columns
+ * (owned by the caller) and the source files recorded in the cache (*files: *nfiles paths in
+ * one allocation that the caller frees with free()). Blocks are checked as they are read. */
+int gn__cache_open_alone(const char *path, const gn_data_spec *spec, gn_data_spec *resolved, gn_parser **parser,
+                         char ***files, size_t *nfiles);
+
 /* Opens part `part` of `nparts` of a cache (blocks dealt out in turn). Checks the header and
  * the trailer; each block's checksum is checked as it is read. */
 int gn__cache_open_part(const char *path, uint32_t part, uint32_t nparts, gn_cache_reader **out);
+/* For --shuffle: like gn__cache_open_part, but each pass reads the blocks in a seeded random
+ * order: all the blocks are permuted with gn__permute_index (seeded by seed and the pass) and
+ * position g goes to part g mod nparts, so the parts hold every example exactly once per pass and
+ * the order depends only on seed, the pass, nparts and the cache. When a block holds more than
+ * buffer_examples/32 examples, several blocks (at most 32) are read at once, taking one example
+ * from each in turn, so that a buffer-full of buffer_examples mixes about 32 blocks. Memory: one
+ * decompressed block per way read at once, and 8 bytes per block of the cache. Opens at pass 1. */
+int gn__cache_open_shuffled(const char *path, uint32_t part, uint32_t nparts, uint64_t seed, size_t buffer_examples,
+                            gn_cache_reader **out);
+/* The number of blocks read at once (1 unless shuffled), for tests. */
+size_t gn__cache_ways(const gn_cache_reader *r);
 /* Like gn__source_next: up to max examples into b (cleared first); GN_EOF at the end. */
 int gn__cache_next(gn_cache_reader *r, gn_batch *b, size_t max);
+/* Starts the pass again (the same order). */
 int gn__cache_rewind(gn_cache_reader *r);
+/* Starts pass `pass` (1-based): a shuffled reader takes that pass's order; any other rewinds. */
+int gn__cache_rewind_pass(gn_cache_reader *r, uint32_t pass);
 uint64_t gn__cache_bytes_done(const gn_cache_reader *r);
 uint64_t gn__cache_bytes_total(const gn_cache_reader *r);
 void gn__cache_close(gn_cache_reader *r);

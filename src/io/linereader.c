@@ -188,8 +188,18 @@ static gn_status fill_zstd(gn_line_reader *r) {
     return GN_OK;
 }
 
+#define GN_LR_RANGE_SLACK ((size_t)16 << 10) /* read past a range's end, for its last line */
+
 static gn_status fill_plain(gn_line_reader *r) {
-    ssize_t got = read_some(r->fd, r->buf + r->len, r->cap - r->len);
+    size_t want = r->cap - r->len;
+    if (r->range_end != UINT64_MAX) {
+        /* a range reader reads little past its end: a short range of a big file (--shuffle reads
+         * many) should not cost a whole buffer */
+        uint64_t at = r->buf_offset + r->len;
+        uint64_t need = (r->range_end > at ? r->range_end - at : 0) + GN_LR_RANGE_SLACK;
+        if (need < want) want = (size_t)need;
+    }
+    ssize_t got = read_some(r->fd, r->buf + r->len, want);
     if (got < 0) return lr_read_error(r, errno);
     if (got == 0) r->eof = true;
     r->len += (size_t)got;
@@ -502,6 +512,13 @@ static gn_status read_head(gn_line_reader *r) {
     return GN_OK;
 }
 
+static int open_reader(const char *path, size_t max_line, uint64_t head_end, gn_line_reader *donor,
+                       gn_line_reader **out);
+
+int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out) {
+    return open_reader(path, max_line, UINT64_MAX, NULL, out);
+}
+
 static gn_status start_decoder(gn_line_reader *r) {
     static const unsigned char gzip_magic[2] = {0x1f, 0x8b};
     static const unsigned char zstd_magic[4] = {0x28, 0xb5, 0x2f, 0xfd};
@@ -535,17 +552,36 @@ static gn_status start_decoder(gn_line_reader *r) {
     return GN_OK;
 }
 
-int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out) {
+/* Opens path; the first read (for the magic bytes) stops near head_end, as a range's reads do.
+ * A plain reader `donor` (may be NULL; taken over whatever happens) is reused with its buffer
+ * (and its path when the same), so reading many ranges allocates nothing per range. */
+static int open_reader(const char *path, size_t max_line, uint64_t head_end, gn_line_reader *donor,
+                       gn_line_reader **out) {
     char eb[128];
     gn_status st;
-    if (!path || !out) return gn__fail(GN_EINVAL, "line reader: path and out are required");
-    if (max_line == 0) return gn__fail(GN_EINVAL, "%s: max_line must be at least 1", path);
-
-    gn_line_reader *r = calloc(1, sizeof *r);
-    if (!r) return gn__fail(GN_ENOMEM, "%s: out of memory", path);
-    r->fd = -1;
+    if (!path || !out || max_line == 0) {
+        gn__line_reader_free(donor);
+        if (!path || !out) return gn__fail(GN_EINVAL, "line reader: path and out are required");
+        return gn__fail(GN_EINVAL, "%s: max_line must be at least 1", path);
+    }
     bool is_stdin = strcmp(path, "-") == 0;
-    r->path = strdup(is_stdin ? "<stdin>" : path);
+    gn_line_reader *r = NULL;
+    size_t donated_cap = 0;
+    if (donor && donor->kind == LR_PLAIN && donor->own_fd && donor->cap >= GN_LR_BUF_SIZE && !is_stdin) {
+        char *buf = donor->buf, *old_path = donor->path;
+        donated_cap = donor->cap;
+        if (donor->fd >= 0) close(donor->fd);
+        memset(donor, 0, sizeof *donor);
+        r = donor;
+        r->buf = buf; /* freed with r on any failure below */
+        if (strcmp(old_path, path) == 0) r->path = old_path;
+        else free(old_path);
+    } else {
+        gn__line_reader_free(donor);
+        if (!(r = calloc(1, sizeof *r))) return gn__fail(GN_ENOMEM, "%s: out of memory", path);
+    }
+    r->fd = -1;
+    if (!r->path) r->path = strdup(is_stdin ? "<stdin>" : path);
     if (!r->path) {
         st = gn__fail(GN_ENOMEM, "%s: out of memory", path);
         goto fail;
@@ -580,16 +616,17 @@ int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out
 #endif
     }
 
-    r->range_end = UINT64_MAX;
+    r->range_end = head_end;
     r->pre = PRE_BOM;
-    r->cap = GN_LR_BUF_SIZE;
-    r->buf = malloc(r->cap);
+    r->cap = r->buf ? donated_cap : GN_LR_BUF_SIZE;
+    if (!r->buf) r->buf = malloc(r->cap);
     if (!r->buf) {
         st = gn__fail(GN_ENOMEM, "%s: out of memory", r->path);
         goto fail;
     }
     st = read_head(r);
     if (st != GN_OK) goto fail;
+    r->range_end = UINT64_MAX;
     st = start_decoder(r);
     if (st != GN_OK) goto fail;
     *out = r;
@@ -602,9 +639,15 @@ fail:
 
 int gn__line_reader_open_range(const char *path, size_t max_line, uint64_t begin, uint64_t end,
                                gn_line_reader **out) {
+    return gn__line_reader_reopen_range(NULL, path, max_line, begin, end, out);
+}
+
+int gn__line_reader_reopen_range(gn_line_reader *old, const char *path, size_t max_line, uint64_t begin,
+                                 uint64_t end, gn_line_reader **out) {
     char eb[128];
     gn_line_reader *r;
-    GN_TRY(gn__line_reader_open(path, max_line, &r));
+    /* the head read for the magic bytes need not be a whole buffer when the range starts later */
+    GN_TRY(open_reader(path, max_line, begin == 0 ? end : 0, old, &r));
     if (r->kind != LR_PLAIN || !r->own_fd || r->file_size == 0) {
         gn__line_reader_free(r);
         return gn__fail(GN_EINVAL, "%s: only a plain regular file can be read by byte ranges", path);
@@ -635,9 +678,18 @@ int gn__line_reader_open_range(const char *path, size_t max_line, uint64_t begin
 
 int gn__line_reader_open_range_records(const char *path, size_t max_line, char sep, uint64_t begin,
                                        uint64_t end, uint64_t *first, gn_line_reader **out) {
+    return gn__line_reader_reopen_range_records(NULL, path, max_line, sep, begin, end, first, out);
+}
+
+int gn__line_reader_reopen_range_records(gn_line_reader *old, const char *path, size_t max_line, char sep,
+                                         uint64_t begin, uint64_t end, uint64_t *first, gn_line_reader **out) {
     char eb[128];
     gn_line_reader *r;
-    GN_TRY(gn__line_reader_open(path, max_line, &r));
+    /* the head read (magic bytes) stops near the range's end when the range starts the file, and
+     * is short when the reader then seeks; following the records from the start reads whole
+     * buffers */
+    uint64_t head_end = begin == 0 ? end : *first == UINT64_MAX ? UINT64_MAX : 0;
+    GN_TRY(open_reader(path, max_line, head_end, old, &r));
     if (r->kind != LR_PLAIN || !r->own_fd || r->file_size == 0) {
         gn__line_reader_free(r);
         return gn__fail(GN_EINVAL, "%s: only a plain regular file can be read by byte ranges", path);
@@ -670,6 +722,25 @@ int gn__line_reader_open_range_records(const char *path, size_t max_line, char s
     *out = r;
     return GN_OK;
 fail:
+    gn__line_reader_free(r);
+    return st;
+}
+
+int gn__line_reader_record_starts(const char *path, size_t max_line, char sep, uint64_t *at, size_t n) {
+    gn_line_reader *r;
+    GN_TRY(gn__line_reader_open(path, max_line, &r));
+    if (r->kind != LR_PLAIN || !r->own_fd) {
+        gn__line_reader_free(r);
+        return gn__fail(GN_EINVAL, "%s: only a plain regular file can be read by byte ranges", path);
+    }
+    gn__line_reader_set_quoting(r, sep);
+    gn_status st = GN_OK;
+    /* one reader walks the records of the whole file once; each target is met on the way (skip_to
+     * keeps the quote state and jumps through stretches without '"' at memchr speed) */
+    for (size_t i = 0; i < n; i++) {
+        if ((st = skip_to(r, at[i])) != GN_OK) break;
+        at[i] = record_offset(r, r->start);
+    }
     gn__line_reader_free(r);
     return st;
 }

@@ -100,6 +100,29 @@ int gn__shuffler_next(gn_shuffler *s, gn_batch_fn next, void *ctx, gn_batch *b, 
     return GN_OK;
 }
 
+uint64_t gn__permute_index(uint64_t i, uint64_t n, uint64_t key) {
+    if (n <= 1) return 0;
+    int half = 1; /* the domain is 2^(2*half) >= n: at most 4n, so the walk is short */
+    while (half < 32 && ((uint64_t)1 << (2 * half)) < n) half++;
+    const uint64_t mask = ((uint64_t)1 << half) - 1;
+    uint64_t x = i;
+    do { /* cycle walking: x < n is reached again, because the cycle through i holds i */
+        uint64_t l = x >> half, r = x & mask;
+        for (uint64_t round = 0; round < 4; round++) {
+            uint64_t f = gn__mix64(r ^ key ^ (round * 0x9E3779B97F4A7C15ull)) & mask;
+            uint64_t nl = r;
+            r = l ^ f;
+            l = nl;
+        }
+        x = (l << half) | r;
+    } while (x >= n);
+    return x;
+}
+
+uint64_t gn__permute_key(uint64_t seed, uint32_t pass) {
+    return gn__mix64(seed ^ 0x6368756E6B73ull /* "chunks" */) ^ gn__mix64((uint64_t)pass + 1);
+}
+
 void gn__shuffler_free(gn_shuffler *s) {
     if (!s) return;
     gn__batch_free(&s->buf);

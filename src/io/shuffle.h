@@ -21,4 +21,13 @@ void gn__shuffler_reset(gn_shuffler *s, uint32_t pass);
 int gn__shuffler_next(gn_shuffler *s, gn_batch_fn next, void *ctx, gn_batch *b, size_t max);
 void gn__shuffler_free(gn_shuffler *s);
 
+/* The position of item i in a seeded random permutation of [0, n) (i < n): a bijection, so the
+ * items i = 0..n-1 map to every position exactly once. O(1) memory (a Feistel network on the
+ * next even power of two, walked until it lands below n), so a huge input needs no table: the
+ * source's chunks and the cache's blocks are read in the order i -> gn__permute_index(i, n, key),
+ * with key drawn from --seed and the pass. */
+uint64_t gn__permute_index(uint64_t i, uint64_t n, uint64_t key);
+/* The key of pass `pass` for gn__permute_index: the same for every part, rank and run. */
+uint64_t gn__permute_key(uint64_t seed, uint32_t pass);
+
 #endif

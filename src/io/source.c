@@ -1,5 +1,6 @@
 /* io/source.c: reading a list of files (or one part of it) into batches (see source.h).
- * A source walks a list of pieces: whole files, or byte ranges of plain files for a part. The
+ * A source walks a list of pieces: whole files, or byte ranges of plain files for a part, or for
+ * --shuffle chunks (byte ranges) of all the files in a seeded order, computed as it goes. The
  * format and the CSV columns are resolved from the first data line of the first file before any
  * part starts, so every part parses exactly as a sequential read would, and every example keeps
  * the key (file index << 40) ^ (byte offset of its line) whatever the split. Leading blank and
@@ -9,7 +10,8 @@
  * included). A CSV file whose separator is not a tab is read in record mode (a quoted field may
  * hold newlines); a byte range of such a file starts at the first record that starts in it,
  * found by following the quotes from the start of the file (io/linereader.c), once per part and
- * in the thread that reads the part. */
+ * in the thread that reads the part. A --shuffle chunk of such a file starts at the record start
+ * its chunk plan found for it: one sequential scan per file and run (gn__chunk_plan_new). */
 #include "io/source.h"
 
 #include <errno.h>
@@ -20,6 +22,7 @@
 #include <unistd.h>
 
 #include "io/linereader.h"
+#include "io/shuffle.h"
 #include "util/error.h"
 
 typedef struct piece {
@@ -39,6 +42,32 @@ typedef struct ahead_rec {
     char *msg;
 } ahead_rec;
 
+/* --shuffle: what all the parts of a run share (gn__chunk_plan_new); read-only once made. */
+struct gn_chunk_plan {
+    gn_data_spec spec;      /* as given (the parts take skip_bad and label_kind from it) */
+    gn_parser *parser;      /* resolved from the first data line of the first file */
+    char **paths;
+    size_t npaths;
+    uint64_t chunk_bytes;
+    uint64_t nchunks;       /* of all the files */
+    uint64_t *first;        /* first[i]: the index of file i's first chunk; first[npaths] = nchunks */
+    uint64_t *size;         /* per file */
+    uint64_t *data_start;   /* per file: offset of its first data line (plain files) */
+    unsigned char *whole;   /* per file: 1 if it cannot be split (compressed, not a regular file) */
+    uint64_t *record_start; /* per chunk of a CSV file read in record mode: the offset of its first
+                             * record (UINT64_MAX for other files); NULL when no file needs one */
+};
+
+/* --shuffle (gn__source_open_shuffled*): this part's share of the chunks, in a seeded order. */
+typedef struct chunking {
+    const gn_chunk_plan *plan;
+    gn_chunk_plan *owned;   /* the plan, when this source made it for itself */
+    uint64_t seed;          /* --seed: the order of pass p is gn__permute_key(seed, p) */
+    uint64_t key;           /* this pass's */
+    uint32_t part, nparts;  /* position g of the pass's order goes to part g mod nparts */
+    piece cur;              /* the piece open now */
+} chunking;
+
 struct gn_source {
     gn_data_spec spec;
     char **paths;
@@ -47,6 +76,7 @@ struct gn_source {
     size_t npieces;
     size_t cur;              /* index of the open piece */
     gn_line_reader *reader;  /* NULL between pieces */
+    gn_line_reader *spare;   /* the last piece's reader: the next range takes its buffer */
     gn_parser *parser;       /* NULL until the format is known */
     int ready;               /* none of the next four needs doing: a line can be read at once */
     int need_open;           /* the piece at cur is opened by the first read (parts: in the reading thread) */
@@ -60,7 +90,18 @@ struct gn_source {
     uint64_t bytes_before;   /* bytes of the pieces already finished in this pass */
     uint64_t bytes_total;
     int has_stdin;
+    chunking *chunks;        /* --shuffle: the pieces are chunks in a seeded order (else NULL) */
 };
+
+static piece *cur_piece(gn_source *s) {
+    return s->chunks ? &s->chunks->cur : &s->pieces[s->cur];
+}
+
+static const piece *cur_piece_c(const gn_source *s) {
+    return s->chunks ? &s->chunks->cur : &s->pieces[s->cur];
+}
+
+static piece chunk_piece(const gn_source *s, size_t pos);
 
 static int is_blank_or_comment(const char *line, size_t len) {
     size_t i = 0;
@@ -83,22 +124,33 @@ static char record_sep(const gn_source *s) {
     return sp->format == GN_FORMAT_CSV && sp->sep != '\t' ? sp->sep : 0;
 }
 
-static int open_piece(gn_source *s) {
-    gn__line_reader_free(s->reader);
+/* Puts the open reader aside (the next range reuses its buffer: --shuffle reads many chunks). */
+static void drop_reader(gn_source *s) {
+    if (!s->reader) return;
+    gn__line_reader_free(s->spare);
+    s->spare = s->reader;
     s->reader = NULL;
+}
+
+static int open_piece(gn_source *s) {
+    drop_reader(s);
     s->need_open = 0;
     s->ready = 0;
     clear_ahead(s);
-    piece *p = &s->pieces[s->cur];
+    if (s->chunks) s->chunks->cur = chunk_piece(s, s->cur);
+    piece *p = cur_piece(s);
     char qs = record_sep(s);
     const gn_data_spec *sp = s->parser ? gn__parser_spec(s->parser) : NULL;
     s->quoting_known = sp && (sp->format != GN_FORMAT_CSV || sp->sep != 0);
     if (p->ranged) {
+        gn_line_reader *old = s->spare; /* taken over (or freed) by the open */
+        s->spare = NULL;
         if (qs)
-            GN_TRY(gn__line_reader_open_range_records(s->paths[p->file], s->spec.max_line, qs, p->begin, p->end,
-                                                      &p->first, &s->reader));
+            GN_TRY(gn__line_reader_reopen_range_records(old, s->paths[p->file], s->spec.max_line, qs, p->begin,
+                                                        p->end, &p->first, &s->reader));
         else
-            GN_TRY(gn__line_reader_open_range(s->paths[p->file], s->spec.max_line, p->begin, p->end, &s->reader));
+            GN_TRY(gn__line_reader_reopen_range(old, s->paths[p->file], s->spec.max_line, p->begin, p->end,
+                                                &s->reader));
         s->at_file_start = p->begin <= p->data_start;
     } else {
         GN_TRY(gn__line_reader_open(s->paths[p->file], s->spec.max_line, &s->reader));
@@ -229,7 +281,7 @@ static int detect(gn_source *s) {
         return gn__parser_new(&s->spec, &s->parser);
     }
     return gn__fail(GN_EPARSE, "%s: no data lines: cannot detect the format (give --format)",
-                    s->paths[s->pieces[s->cur].file]);
+                    s->paths[cur_piece(s)->file]);
 }
 
 /* Offset of the first data line of a plain file (its size if none), for range parts. */
@@ -359,6 +411,279 @@ fail:
     gn__source_free(s);
     return st;
 }
+
+/* ---- --shuffle: chunks in a seeded order ---------------------------------------------------- */
+
+#define CHUNK_MIN_BYTES ((uint64_t)16 << 10)  /* a chunk costs an open and a seek: not smaller */
+#define CHUNK_MAX_COUNT ((uint64_t)1 << 32)   /* chunks of the whole input, at most */
+#define ESTIMATE_LINES 4096                   /* data records sampled for the bytes per example */
+
+/* For the regular file i: whether it is compressed (then it is read whole), else the offset of
+ * its first data line. One small read answers both in the usual case, a file whose first line is
+ * data (a header counts); leading blank or comment lines need find_data_start. `probe` is a
+ * source whose parser is resolved (find_data_start reads CSV records as records). */
+static int probe_file(const gn_source *probe, gn_chunk_plan *k, size_t i) {
+    char head[4096];
+    const char *path = k->paths[i];
+    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    if (fd < 0) return gn__fail(GN_EIO, "%s: cannot open: %s", path, GN_ERRNO_TEXT(errno));
+    ssize_t got = pread(fd, head, sizeof head, 0);
+    int err = errno;
+    close(fd);
+    if (got < 0) return gn__fail(GN_EIO, "%s: read error: %s", path, GN_ERRNO_TEXT(err));
+    const unsigned char *h = (const unsigned char *)head;
+    if ((got >= 2 && h[0] == 0x1f && h[1] == 0x8b) || (got >= 4 && h[0] == 0x28 && h[1] == 0xb5 && h[2] == 0x2f && h[3] == 0xfd)) {
+        k->whole[i] = 1;
+        return GN_OK;
+    }
+    size_t at = got >= 3 && memcmp(head, "\xEF\xBB\xBF", 3) == 0 ? 3 : 0; /* a byte order mark */
+    size_t n = at;
+    while (n < (size_t)got && head[n] != '\n') n++;
+    if (!is_blank_or_comment(head + at, n - at)) { /* (a partial first line that shows data is data too) */
+        k->data_start[i] = 0;
+        return GN_OK;
+    }
+    return find_data_start(probe, i, &k->data_start[i]);
+}
+
+/* The separator of a CSV read in record mode under the resolved parser, else 0. */
+static char plan_record_sep(const gn_chunk_plan *k) {
+    const gn_data_spec *sp = gn__parser_spec(k->parser);
+    return sp->format == GN_FORMAT_CSV && sp->sep != '\t' ? sp->sep : 0;
+}
+
+/* The piece of chunk c (an index into all the chunks, in file order). */
+static piece chunk_of(const gn_chunk_plan *k, uint64_t c) {
+    size_t lo = 0, hi = k->npaths; /* the file lo with first[lo] <= c < first[lo + 1] */
+    while (hi - lo > 1) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (k->first[mid] <= c) lo = mid;
+        else hi = mid;
+    }
+    if (k->whole[lo]) return (piece){lo, 0, UINT64_MAX, 0, UINT64_MAX, 0};
+    uint64_t j = c - k->first[lo];
+    uint64_t end = c + 1 == k->first[lo + 1] ? UINT64_MAX : (j + 1) * k->chunk_bytes;
+    uint64_t rec = k->record_start ? k->record_start[c] : UINT64_MAX;
+    return (piece){lo, j * k->chunk_bytes, end, k->data_start[lo], rec, 1};
+}
+
+/* The piece at position pos of this part's share of the pass: its position pos * nparts + part
+ * in the pass's permutation of all the chunks. */
+static piece chunk_piece(const gn_source *s, size_t pos) {
+    const chunking *c = s->chunks;
+    uint64_t g = (uint64_t)pos * c->nparts + c->part;
+    return chunk_of(c->plan, gn__permute_index(g, c->plan->nchunks, c->key));
+}
+
+/* Sets up pass `pass`: this part's chunks, their size; then starts from the first. */
+static int chunks_start_pass(gn_source *s, uint32_t pass) {
+    chunking *c = s->chunks;
+    const gn_chunk_plan *k = c->plan;
+    c->key = gn__permute_key(c->seed, pass);
+    s->npieces = k->nchunks > c->part ? (size_t)((k->nchunks - c->part - 1) / c->nparts + 1) : 0;
+    s->bytes_total = 0;
+    for (size_t i = 0; i < s->npieces; i++) {
+        piece p = chunk_piece(s, i);
+        if (k->whole[p.file] && k->size[p.file] == 0) { /* not a regular file: size unknown */
+            s->bytes_total = 0;
+            break;
+        }
+        s->bytes_total += piece_size(s, &p, k->size[p.file]);
+    }
+    s->cur = 0;
+    s->bytes_before = 0;
+    s->last_lineno = UINT64_MAX;
+    drop_reader(s);
+    clear_ahead(s);
+    s->ready = 0;
+    return s->npieces > 0 ? open_piece(s) : GN_OK;
+}
+
+/* Bytes per data record, from up to ESTIMATE_LINES records of the first plain file with data
+ * (the same for every part and rank); 0 if there is none. */
+static int estimate_line_bytes(const gn_chunk_plan *k, uint64_t *out) {
+    const char qs = plan_record_sep(k);
+    *out = 0;
+    for (size_t i = 0; i < k->npaths; i++) {
+        if (k->whole[i] || k->data_start[i] >= k->size[i]) continue;
+        gn_line_reader *r;
+        uint64_t from = k->data_start[i]; /* a record start */
+        if (qs)
+            GN_TRY(gn__line_reader_open_range_records(k->paths[i], k->spec.max_line, qs, from, UINT64_MAX, &from, &r));
+        else
+            GN_TRY(gn__line_reader_open_range(k->paths[i], k->spec.max_line, from, UINT64_MAX, &r));
+        const char *line;
+        size_t len;
+        uint64_t n = 0, first = UINT64_MAX, last_end = 0;
+        int st;
+        while (n < ESTIMATE_LINES &&
+               ((st = gn__line_reader_next(r, &line, &len)) == GN_OK || st == GN_ELIMIT || st == GN_EPARSE)) {
+            if (st != GN_OK) continue;
+            uint64_t off = gn__line_reader_offset(r);
+            if (first == UINT64_MAX) first = off;
+            last_end = off + len + 1;
+            n++;
+        }
+        gn__line_reader_free(r);
+        if (n > 0) {
+            *out = (last_end - first + n - 1) / n;
+            return GN_OK;
+        }
+    }
+    return GN_OK;
+}
+
+/* Record mode: the first record of every chunk of every CSV file, one sequential scan per file
+ * (gn__line_reader_record_starts), so that opening a chunk is a seek whatever the order. */
+static int find_record_starts(gn_chunk_plan *k) {
+    const char qs = plan_record_sep(k);
+    if (!qs) return GN_OK;
+    k->record_start = malloc((size_t)k->nchunks * sizeof *k->record_start);
+    if (!k->record_start) return gn__fail(GN_ENOMEM, "out of memory for the chunk starts of --shuffle");
+    for (size_t i = 0; i < k->npaths; i++) {
+        uint64_t *at = k->record_start + k->first[i];
+        uint64_t n = k->first[i + 1] - k->first[i];
+        if (k->whole[i]) {
+            at[0] = UINT64_MAX;
+            continue;
+        }
+        for (uint64_t j = 0; j < n; j++) at[j] = j * k->chunk_bytes;
+        if (n > 1) GN_TRY(gn__line_reader_record_starts(k->paths[i], k->spec.max_line, qs, at + 1, (size_t)(n - 1)));
+    }
+    return GN_OK;
+}
+
+void gn__chunk_plan_free(gn_chunk_plan *k) {
+    if (!k) return;
+    gn__parser_free(k->parser);
+    if (k->paths)
+        for (size_t i = 0; i < k->npaths; i++) free(k->paths[i]);
+    free(k->paths);
+    free(k->first);
+    free(k->size);
+    free(k->data_start);
+    free(k->whole);
+    free(k->record_start);
+    free(k);
+}
+
+int gn__chunk_plan_new(const gn_data_spec *spec, const char *const *paths, size_t npaths, size_t chunk_examples,
+                       gn_chunk_plan **out) {
+    gn_source *probe = NULL;
+    gn_chunk_plan *k = calloc(1, sizeof *k);
+    int st;
+    if (!k) return gn__fail(GN_ENOMEM, "out of memory");
+    /* the format, the CSV columns and the header, from the first data line of the first file */
+    if ((st = gn__source_open(spec, NULL, paths, npaths, &probe)) != GN_OK) goto fail;
+    if (probe->has_stdin) {
+        st = gn__fail(GN_EINVAL, "stdin ('-') cannot be read in a shuffled order: give files");
+        goto fail;
+    }
+    if ((st = gn__source_resolve(probe)) != GN_OK) goto fail;
+    if ((st = gn__parser_clone(probe->parser, &k->parser)) != GN_OK) goto fail;
+    k->spec = *spec;
+    k->npaths = npaths;
+    k->paths = calloc(npaths, sizeof *k->paths);
+    k->first = calloc(npaths + 1, sizeof *k->first);
+    k->size = calloc(npaths, sizeof *k->size);
+    k->data_start = calloc(npaths, sizeof *k->data_start);
+    k->whole = calloc(npaths, sizeof *k->whole);
+    if (!k->paths || !k->first || !k->size || !k->data_start || !k->whole) {
+        st = gn__fail(GN_ENOMEM, "out of memory");
+        goto fail;
+    }
+    uint64_t plain_bytes = 0;
+    for (size_t i = 0; i < npaths; i++) {
+        if (!(k->paths[i] = strdup(paths[i]))) { st = gn__fail(GN_ENOMEM, "out of memory"); goto fail; }
+        struct stat sb;
+        if (stat(paths[i], &sb) != 0) {
+            st = gn__fail(GN_EIO, "%s: cannot open: %s", paths[i], GN_ERRNO_TEXT(errno));
+            goto fail;
+        }
+        k->size[i] = S_ISREG(sb.st_mode) ? (uint64_t)sb.st_size : 0;
+        k->whole[i] = !S_ISREG(sb.st_mode);
+        if (k->whole[i] || k->size[i] == 0) continue;
+        if ((st = probe_file(probe, k, i)) != GN_OK) goto fail;
+        if (!k->whole[i]) plain_bytes += k->size[i];
+    }
+    /* a buffer-full should mix many chunks from all over the input: a chunk is about
+     * chunk_examples examples' worth of bytes */
+    uint64_t line_bytes;
+    if ((st = estimate_line_bytes(k, &line_bytes)) != GN_OK) goto fail;
+    k->chunk_bytes = line_bytes * (chunk_examples ? chunk_examples : 1);
+    if (k->chunk_bytes < CHUNK_MIN_BYTES) k->chunk_bytes = CHUNK_MIN_BYTES;
+    if (plain_bytes / k->chunk_bytes >= CHUNK_MAX_COUNT) k->chunk_bytes = plain_bytes / (CHUNK_MAX_COUNT - 1) + 1;
+    for (size_t i = 0; i < npaths; i++) {
+        uint64_t n = k->whole[i] ? 1 : (k->size[i] + k->chunk_bytes - 1) / k->chunk_bytes;
+        k->first[i + 1] = k->first[i] + n;
+    }
+    k->nchunks = k->first[npaths];
+    if ((st = find_record_starts(k)) != GN_OK) goto fail;
+    gn__source_free(probe);
+    *out = k;
+    return GN_OK;
+fail:
+    gn__source_free(probe);
+    gn__chunk_plan_free(k);
+    return st;
+}
+
+uint64_t gn__chunk_plan_chunk_bytes(const gn_chunk_plan *k) { return k ? k->chunk_bytes : 0; }
+
+int gn__source_open_shuffled_plan(const gn_chunk_plan *k, uint32_t part, uint32_t nparts, uint64_t seed,
+                                  gn_source **out) {
+    if (!k) return gn__fail(GN_EINVAL, "no chunk plan");
+    if (nparts == 0 || part >= nparts)
+        return gn__fail(GN_EINVAL, "part %u of %u does not exist", (unsigned)part, (unsigned)nparts);
+    gn_source *s = NULL;
+    uint64_t *sizes = calloc(k->npaths, sizeof *sizes);
+    int *unsplit = calloc(k->npaths, sizeof *unsplit);
+    int st;
+    if (!sizes || !unsplit) { st = gn__fail(GN_ENOMEM, "out of memory"); goto fail; }
+    if ((st = source_alloc(&k->spec, k->parser, (const char *const *)k->paths, k->npaths, &s, sizes, unsplit)) != GN_OK)
+        goto fail;
+    if ((st = gn__parser_clone(k->parser, &s->parser)) != GN_OK) goto fail;
+    s->spec = *gn__parser_spec(s->parser); /* its own copy, not the plan's */
+    s->spec.skip_bad = k->spec.skip_bad;
+    s->spec.label_kind = k->spec.label_kind;
+    if (!(s->chunks = calloc(1, sizeof *s->chunks))) { st = gn__fail(GN_ENOMEM, "out of memory"); goto fail; }
+    s->chunks->plan = k;
+    s->chunks->seed = seed;
+    s->chunks->part = part;
+    s->chunks->nparts = nparts;
+    if ((st = chunks_start_pass(s, 1)) != GN_OK) goto fail;
+    free(sizes);
+    free(unsplit);
+    *out = s;
+    return GN_OK;
+fail:
+    free(sizes);
+    free(unsplit);
+    gn__source_free(s);
+    return st;
+}
+
+int gn__source_open_shuffled(const gn_data_spec *spec, const char *const *paths, size_t npaths, uint32_t part,
+                             uint32_t nparts, uint64_t seed, size_t chunk_examples, gn_source **out) {
+    if (nparts == 0 || part >= nparts)
+        return gn__fail(GN_EINVAL, "part %u of %u does not exist", (unsigned)part, (unsigned)nparts);
+    gn_chunk_plan *k;
+    GN_TRY(gn__chunk_plan_new(spec, paths, npaths, chunk_examples, &k));
+    int st = gn__source_open_shuffled_plan(k, part, nparts, seed, out);
+    if (st != GN_OK) {
+        gn__chunk_plan_free(k);
+        return st;
+    }
+    (*out)->chunks->owned = k;
+    return GN_OK;
+}
+
+int gn__source_rewind_pass(gn_source *s, uint32_t pass) {
+    if (!s->chunks) return gn__source_rewind(s);
+    return chunks_start_pass(s, pass);
+}
+
+uint64_t gn__source_chunk_bytes(const gn_source *s) { return s->chunks ? s->chunks->plan->chunk_bytes : 0; }
 
 /* Appends a copy of a record (or a refused one: text NULL, msg set) to the look-ahead queue. */
 static int push_ahead(gn_source *s, const char *text, size_t len, uint64_t offset, uint64_t lineno, int status) {
@@ -497,7 +822,7 @@ int gn__source_next_line(gn_source *s, const char **line_out, size_t *len_out, g
             if (s->at_file_start) GN_TRY(file_start(s));
             s->ready = 1;
         }
-        const size_t file = s->pieces[s->cur].file;
+        const size_t file = cur_piece(s)->file;
         int st;
         if (s->ahead_pos < s->nahead) { /* records read ahead come first */
             const ahead_rec *a = &s->ahead[s->ahead_pos++];
@@ -526,19 +851,18 @@ int gn__source_next_line(gn_source *s, const char **line_out, size_t *len_out, g
                 s->lines++;
                 where->file = file;
                 where->key = ((uint64_t)file << 40) ^ gn__line_reader_offset(s->reader);
-                where->lineno = s->pieces[s->cur].ranged ? 0 : gn__line_reader_lineno(s->reader);
+                where->lineno = cur_piece(s)->ranged ? 0 : gn__line_reader_lineno(s->reader);
                 *line_out = line;
                 *len_out = len;
                 return GN_OK;
             }
         }
         if (st == GN_EOF) {
-            const piece *p = &s->pieces[s->cur];
+            const piece *p = cur_piece(s);
             uint64_t done = gn__line_reader_bytes_read(s->reader);
             uint64_t fsz = gn__line_reader_file_size(s->reader);
             s->bytes_before += p->ranged ? piece_size(s, p, fsz) : done;
-            gn__line_reader_free(s->reader);
-            s->reader = NULL;
+            drop_reader(s);
             s->ready = 0;
             clear_ahead(s);
             s->last_lineno = UINT64_MAX;
@@ -585,7 +909,7 @@ int gn__source_next(gn_source *s, gn_batch *b, size_t max) {
 uint64_t gn__source_last_key(const gn_source *s) {
     if (!s->reader) return UINT64_MAX;
     if (s->last_lineno != UINT64_MAX) return s->last_key; /* from the queue */
-    return ((uint64_t)s->pieces[s->cur].file << 40) ^ gn__line_reader_offset(s->reader);
+    return ((uint64_t)cur_piece_c(s)->file << 40) ^ gn__line_reader_offset(s->reader);
 }
 
 uint64_t gn__source_last_lineno(gn_source *s) { return s->reader || s->last_lineno != UINT64_MAX ? line_no(s) : 0; }
@@ -625,7 +949,7 @@ uint64_t gn__source_lines(const gn_source *s) { return s->lines; }
 uint64_t gn__source_bytes_done(const gn_source *s) {
     uint64_t cur = 0;
     if (s->reader) {
-        const piece *p = &s->pieces[s->cur];
+        const piece *p = cur_piece_c(s);
         uint64_t r = gn__line_reader_bytes_read(s->reader);
         if (p->ranged) {
             uint64_t sz = piece_size(s, p, gn__line_reader_file_size(s->reader));
@@ -644,6 +968,7 @@ gn_parser *gn__source_parser(gn_source *s) { return s->parser; }
 void gn__source_free(gn_source *s) {
     if (!s) return;
     gn__line_reader_free(s->reader);
+    gn__line_reader_free(s->spare);
     clear_ahead(s);
     free(s->ahead);
     gn__parser_free(s->parser);
@@ -651,5 +976,9 @@ void gn__source_free(gn_source *s) {
         for (size_t i = 0; i < s->npaths; i++) free(s->paths[i]);
     free(s->paths);
     free(s->pieces);
+    if (s->chunks) {
+        gn__chunk_plan_free(s->chunks->owned);
+        free(s->chunks);
+    }
     free(s);
 }

@@ -28,6 +28,37 @@ int gn__source_open(const gn_data_spec *spec, const gn_parser *parser, const cha
  * reading the file up to it, which then runs in the reading thread. Implemented in io/source.c. */
 int gn__source_open_part(const gn_data_spec *spec, const gn_parser *parser, const char *const *paths,
                          size_t npaths, uint32_t part, uint32_t nparts, gn_source **out);
+/* For --shuffle: what every part of a run shares, made once per run (per process) and read-only
+ * afterwards, so the parts (threads) may share it: the format and CSV columns resolved from the
+ * first data line of the first file; the plain files cut into chunks of about chunk_examples
+ * examples' worth of bytes (estimated from the first data records; byte ranges whose lines are
+ * never split, as for parts); a compressed file or one that is not a regular file is one chunk.
+ * For a CSV read in record mode (quoted fields may hold newlines) it also holds, per chunk, the
+ * offset of the first record that starts in it, found by ONE sequential scan of each file that has
+ * more than one chunk (gn__line_reader_record_starts: memchr speed where there is no '"'), so a
+ * chunk opens with a seek at a true record start in any order. Memory: a few words per file, and
+ * 8 bytes per chunk of a CSV file. Not stdin. spec is copied (its strings must outlive the plan). */
+typedef struct gn_chunk_plan gn_chunk_plan;
+int gn__chunk_plan_new(const gn_data_spec *spec, const char *const *paths, size_t npaths, size_t chunk_examples,
+                       gn_chunk_plan **out);
+void gn__chunk_plan_free(gn_chunk_plan *plan);
+uint64_t gn__chunk_plan_chunk_bytes(const gn_chunk_plan *plan);
+/* Opens part `part` of `nparts` of the input read in a seeded random order, from a plan that
+ * must outlive the source. Each pass permutes all the chunks with gn__permute_index (seeded by
+ * seed and the pass) and deals position g to part g mod nparts, so the parts together hold every
+ * example exactly once per pass, with the keys of a sequential read, and the order depends only
+ * on seed, the pass, nparts and the input. Opens at pass 1; gn__source_rewind_pass starts
+ * another. Memory: one reader. Reads nothing but its own chunks. */
+int gn__source_open_shuffled_plan(const gn_chunk_plan *plan, uint32_t part, uint32_t nparts, uint64_t seed,
+                                  gn_source **out);
+/* gn__chunk_plan_new, then gn__source_open_shuffled_plan with a plan the source owns (one part
+ * alone, tests: several parts should share one plan). */
+int gn__source_open_shuffled(const gn_data_spec *spec, const char *const *paths, size_t npaths, uint32_t part,
+                             uint32_t nparts, uint64_t seed, size_t chunk_examples, gn_source **out);
+/* Starts pass `pass` (1-based): a shuffled source takes that pass's order; any other rewinds. */
+int gn__source_rewind_pass(gn_source *s, uint32_t pass);
+/* The chunk size of a shuffled source in bytes (0 for any other), for tests and reports. */
+uint64_t gn__source_chunk_bytes(const gn_source *s);
 /* Resolves the format (detection) and the CSV columns/header from the first data line, without
  * consuming an example; afterwards gn__source_spec/gn__source_parser are final. Optional:
  * gn__source_next does it too. */

@@ -38,7 +38,14 @@ static json_t *identity(const gn_train_options *o, const gn_data_spec *spec, con
     json_object_set_new(j, "cache", json_string(o->cache_path ? o->cache_path : ""));
     json_object_set_new(j, "threads", json_integer(threads));
     json_object_set_new(j, "deterministic", json_boolean(o->deterministic));
-    json_object_set_new(j, "shuffle", json_integer(o->shuffle ? (json_int_t)(o->shuffle_buffer ? o->shuffle_buffer : 65536) : 0));
+    if (o->shuffle) { /* "order": chunks and blocks are read in a seeded order (not so before) */
+        json_t *sh = json_object();
+        json_object_set_new(sh, "buffer", json_integer((json_int_t)(o->shuffle_buffer ? o->shuffle_buffer : 65536)));
+        json_object_set_new(sh, "order", json_string("chunks"));
+        json_object_set_new(j, "shuffle", sh);
+    } else {
+        json_object_set_new(j, "shuffle", json_integer(0));
+    }
     json_object_set_new(j, "batch_size", json_integer(o->batch_size));
     const gn_kind_table tab = gn__learner_table(l0);
     size_t nscalars;

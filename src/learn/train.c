@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "dist/dist.h"
@@ -51,7 +52,7 @@ void gn_train_options_init(gn_train_options *o) {
     o->ftrl_beta = 1.0;
     o->power_t = 0.5;
     o->quantile_tau = 0.5;
-    o->passes = 1;
+    o->passes = 0; /* auto */
     o->early_stop = 3;
     o->seed = 0;
     o->batch_size = 1024;
@@ -59,11 +60,20 @@ void gn_train_options_init(gn_train_options *o) {
     o->tol = 1e-6;
     o->max_iter = 500;
     o->normalize = 1;
+    o->l1 = GN_L1_AUTO;
+}
+
+void gn__train_options_resolve(gn_train_options *o) {
+    if (o->l1 == GN_L1_AUTO)
+        o->l1 = gn__resolve_optimizer(o->loss, o->optimizer) == GN_OPT_FTRL && o->normalize ? 1.0 : 0.0;
 }
 
 int gn_train_options_check(const gn_train_options *o) {
     /* ranges of every parameter come from the parameter table (util/params.c) */
     GN_TRY(gn_param_check_train(o));
+    if (o->passes > 100000) return gn__fail(GN_EINVAL, "passes must be auto (0) or in [1, 100000] (got %u)", o->passes);
+    if (!(o->l1 >= 0 || o->l1 == GN_L1_AUTO) || !isfinite(o->l1))
+        return gn__fail(GN_EINVAL, "l1 must be auto or >= 0 (got %g)", o->l1);
     if (o->shuffle_buffer > (1u << 26)) return gn__fail(GN_EINVAL, "shuffle_buffer must be at most 2^26 examples");
     /* combinations */
     if (gn__optimizer_is_batch(o->optimizer) &&
@@ -161,11 +171,12 @@ static int feed_next(feed *f, gn_batch *b, size_t max) {
     return feed_next_raw(f, b, max);
 }
 
-/* (a shared stream is rewound once for all workers by the pass loop) */
+/* Starts pass `pass` (a shared stream is rewound once for all workers by the pass loop); a
+ * shuffled source or cache takes that pass's order of chunks or blocks. */
 static int feed_rewind(feed *f, uint32_t pass) {
     if (f->shuf) gn__shuffler_reset(f->shuf, pass);
     if (f->stream) return GN_OK;
-    return f->cache ? gn__cache_rewind(f->cache) : gn__source_rewind(f->src);
+    return f->cache ? gn__cache_rewind_pass(f->cache, pass) : gn__source_rewind_pass(f->src, pass);
 }
 
 static uint64_t feed_bytes_done(const feed *f) {
@@ -372,15 +383,22 @@ typedef struct online_ctx {
     gn_learner **ls;           /* the learners: one per worker (deterministic) or shares */
     gn_learner *owner;
     gn_stream *stream;         /* input that cannot be split (gzip, zstd, stdin): one reader thread */
+    gn_chunk_plan *plan;       /* --shuffle over text: the chunks, shared by the workers' sources */
 } online_ctx;
 
 /* Opens every worker's input: part (rank*T + t) of (size*T) of the text or the cache; or, for
  * input that cannot be split by byte ranges (and one rank), one stream whose reader thread
- * decompresses and deals chunks of lines to the workers. */
+ * decompresses and deals chunks of lines to the workers. With --shuffle, the text or the cache is
+ * read in a seeded order of chunks or blocks (the same permutation for every part, dealt out in
+ * turn) and each worker shuffles its examples in a bounded buffer; a stream can only be
+ * shuffled within the buffer, which is logged. */
 static int open_inputs(online_ctx *c, const char *cache_path) {
     const gn_train_options *o = c->o;
     uint32_t T = c->nthreads;
     uint32_t nparts = (uint32_t)gn__dist_size() * T;
+    const size_t shuffle_cap = o->shuffle_buffer ? o->shuffle_buffer : 65536;
+    /* a buffer-full then holds examples of about 32 chunks from all over the input */
+    const size_t chunk_examples = shuffle_cap / 32 ? shuffle_cap / 32 : 1;
     if (!cache_path && gn__dist_size() == 1) {
         gn_source *src;
         GN_TRY(gn__source_open(c->spec, NULL, c->paths, c->npaths, &src));
@@ -391,6 +409,10 @@ static int open_inputs(online_ctx *c, const char *cache_path) {
         }
         gn__source_free(src);
         if (st != GN_OK) return st;
+        if (c->stream && o->shuffle)
+            gn__log(GN_LOG_WARN, "--shuffle: compressed input or stdin can only be read in order, so "
+                                 "examples are shuffled within the buffer of %zu only; --cache FILE "
+                                 "shuffles the whole input", shuffle_cap);
     }
     for (uint32_t t = 0; t < T; t++) {
         uint32_t part = (uint32_t)gn__dist_rank() * T + t;
@@ -400,16 +422,22 @@ static int open_inputs(online_ctx *c, const char *cache_path) {
             f->stream = c->stream;
             f->wid = t;
             st = gn__parser_clone(gn__source_parser(gn__stream_source(c->stream)), &f->parser);
+        } else if (cache_path && o->shuffle) {
+            st = gn__cache_open_shuffled(cache_path, part, nparts, o->seed, shuffle_cap, &f->cache);
         } else if (cache_path) {
             st = gn__cache_open_part(cache_path, part, nparts, &f->cache);
+        } else if (o->shuffle) {
+            /* made once for all the workers: for a CSV it scans each file once for its chunks'
+             * record starts */
+            st = c->plan ? GN_OK : gn__chunk_plan_new(c->spec, c->paths, c->npaths, chunk_examples, &c->plan);
+            if (st == GN_OK) st = gn__source_open_shuffled_plan(c->plan, part, nparts, o->seed, &f->src);
         } else {
             st = gn__source_open_part(c->spec, NULL, c->paths, c->npaths, part, nparts, &f->src);
             if (st == GN_OK) st = gn__source_resolve(f->src);
         }
         if (st != GN_OK) return st;
         if (o->shuffle) {
-            GN_TRY(gn__shuffler_new(o->shuffle_buffer ? o->shuffle_buffer : 65536,
-                                    o->seed ^ ((uint64_t)part * 0x9E3779B97F4A7C15ull), &f->shuf));
+            GN_TRY(gn__shuffler_new(shuffle_cap, o->seed ^ ((uint64_t)part * 0x9E3779B97F4A7C15ull), &f->shuf));
             gn__shuffler_reset(f->shuf, 1);
         }
     }
@@ -466,8 +494,14 @@ static void checkpoint_state_init(gn_checkpoint_state *cs, uint32_t pass, uint64
     cs->best = best;
 }
 
+/* max_updates > 0 (passes = auto): after the first pass the passes are capped at
+ * max(GN__AUTO_MIN_PASSES, max_updates / examples of that pass), so small data gets more passes
+ * and large data fewer. */
+#define GN__AUTO_MIN_PASSES 10u
 static int train_online(const gn_train_options *o, const gn_data_spec *spec, const char *const *paths,
-                        size_t npaths, gn_progress_fn fn, void *user, gn_model **out, gn_train_summary *sum) {
+                        size_t npaths, gn_progress_fn fn, void *user, gn_model **out, gn_train_summary *sum,
+                        uint64_t max_updates) {
+    uint32_t last_pass = o->passes;
     online_ctx c;
     memset(&c, 0, sizeof c);
     c.o = o;
@@ -488,6 +522,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     const char *cache_path = NULL;
     gn_data_spec cspec;        /* the resolved spec (from the text, or stored in the cache) */
     gn_parser *cparser = NULL; /* for CSV column names in the model */
+    char **cache_files = NULL; /* a cache alone: the files it was made from (for metadata) */
 
     c.ws = calloc(T, sizeof *c.ws);
     c.ls = calloc(T, sizeof *c.ls);
@@ -502,8 +537,16 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     }
 
     /* --cache: make it first when missing or stale (a sequential pass over the text), then every
-     * pass reads it. */
-    if (o->cache_path && o->cache_path[0]) {
+     * pass reads it. Without files the cache is the data: it must exist and agree with the data
+     * flags, and the model and checkpoints name the files it was made from. */
+    if (o->cache_path && o->cache_path[0] && npaths == 0) {
+        if ((st = gn__cache_open_alone(o->cache_path, spec, &cspec, &cparser, &cache_files, &npaths)) != GN_OK)
+            goto done;
+        paths = (const char *const *)cache_files;
+        c.paths = paths;
+        c.npaths = npaths;
+        cache_path = o->cache_path;
+    } else if (o->cache_path && o->cache_path[0]) {
         if ((st = gn__cache_ensure(o->cache_path, spec, paths, npaths, o->batch_size, &cspec, &cparser)) != GN_OK)
             goto done;
         cache_path = o->cache_path;
@@ -554,7 +597,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     double next_ck_time = gn__now() + (double)o->checkpoint_seconds;
     int want_ck = o->checkpoint_path && o->checkpoint_path[0] && (o->checkpoint_examples || o->checkpoint_seconds);
 
-    for (uint32_t pass = first_pass; pass <= o->passes; pass++) {
+    for (uint32_t pass = first_pass; pass <= last_pass; pass++) {
         for (uint32_t t = 0; t < T; t++) {
             c.ws[t].pass = pass;
             if (pass > 1 || pass != first_pass || skip_batches) {
@@ -674,6 +717,11 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         if (pass == 1 && (st = warn_label_runs(c.ws, T, o, cspec.label_kind)) != GN_OK) goto done;
         total += pass_examples;
         sum->passes = pass;
+        if (pass == 1 && max_updates && pass_examples + pass_heldout > 0) {
+            uint64_t cap = max_updates / (pass_examples + pass_heldout);
+            if (cap < GN__AUTO_MIN_PASSES) cap = GN__AUTO_MIN_PASSES;
+            if (cap < last_pass) last_pass = (uint32_t)cap;
+        }
         sum->progressive_loss = loss_w > 0 ? loss_sum / loss_w : NAN;
         double holdout = NAN;
         if (o->holdout > 0) {
@@ -682,7 +730,8 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
             if (!(holdout >= best_holdout)) { /* first pass, or better */
                 best_holdout = holdout;
                 since_best = 0;
-                if (o->passes > 1) {
+                sum->best_pass = pass;
+                if (last_pass > 1) {
                     if (!best && !(best = malloc(nweights * sizeof *best))) {
                         st = gn__fail(GN_ENOMEM, "out of memory");
                         goto done;
@@ -695,7 +744,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         }
         report(&rp, pass, total, loss_sum, loss_w, holdout, 1);
         int stop_early = o->holdout > 0 && o->early_stop > 0 && since_best >= o->early_stop;
-        if (want_ck && pass < o->passes && !stop_early) {
+        if (want_ck && pass < last_pass && !stop_early) {
             /* a checkpoint at the pass end: resuming starts the next pass */
             gn_checkpoint_state cs;
             checkpoint_state_init(&cs, pass + 1, total, best_holdout, since_best, sum->holdout_loss, best);
@@ -734,7 +783,9 @@ done:
             gn__batch_free(&c.ws[t].b);
         }
     if (cache_path) gn__parser_free(cparser);
+    free(cache_files);
     gn__stream_free(c.stream); /* after the workers' feeds: it stops its reader first */
+    gn__chunk_plan_free(c.plan); /* after the workers' sources, which read it */
     free(c.ws);
     free(c.ls);
     free(tids);
@@ -743,10 +794,62 @@ done:
     return st;
 }
 
-int gn_train(const gn_train_options *opts, const gn_data_spec *spec_in, const char *const *paths, size_t npaths,
+/* 1 if passes = auto may train several passes over these inputs: all re-readable (regular files,
+ * or the cache when one is given) and together small. Every rank decides alike (same files). */
+static int auto_passes_small(const gn_train_options *o, const char *const *paths, size_t npaths) {
+    if ((o->checkpoint_path && o->checkpoint_path[0]) || (o->resume_path && o->resume_path[0])) return 0;
+    uint64_t total = 0;
+    struct stat sb;
+    if (o->cache_path && o->cache_path[0] && stat(o->cache_path, &sb) == 0 && S_ISREG(sb.st_mode))
+        return (uint64_t)sb.st_size <= GN_AUTO_PASSES_BYTES;
+    if (npaths == 0) return 0;
+    for (size_t i = 0; i < npaths; i++) {
+        if (strcmp(paths[i], "-") == 0 || stat(paths[i], &sb) != 0 || !S_ISREG(sb.st_mode)) return 0;
+        total += (uint64_t)sb.st_size;
+    }
+    return total <= GN_AUTO_PASSES_BYTES;
+}
+
+/* passes = auto (see gn_train in gannet/train.h): choose the number of passes on a holdout, then
+ * refit on all the data; or one pass when the input is large or cannot be read again. */
+static int train_auto_passes(const gn_train_options *opts, const gn_data_spec *spec, const char *const *paths,
+                             size_t npaths, gn_progress_fn fn, void *user, gn_model **out, gn_train_summary *sum) {
+    gn_train_options o = *opts;
+    if (!auto_passes_small(opts, paths, npaths)) {
+        o.passes = 1;
+        return train_online(&o, spec, paths, npaths, fn, user, out, sum, 0);
+    }
+    o.passes = GN_AUTO_PASSES_MAX;
+    if (opts->holdout > 0) { /* the caller's holdout: keep the best pass's weights */
+        int st = train_online(&o, spec, paths, npaths, fn, user, out, sum, GN_AUTO_PASSES_UPDATES);
+        if (st == GN_OK) sum->auto_passes = 1;
+        return st;
+    }
+    o.holdout = 0.1;
+    gn_model *probe = NULL;
+    gn_train_summary first = *sum;
+    GN_TRY(train_online(&o, spec, paths, npaths, fn, user, &probe, &first, GN_AUTO_PASSES_UPDATES));
+    gn_model_free(probe);
+    o = *opts;
+    o.passes = first.best_pass ? first.best_pass : 1;
+    gn__log(GN_LOG_INFO, "passes auto: %u of %u passes were best on a 10%% holdout (loss %.6g); training on all the "
+                         "data for %u", o.passes, first.passes, first.holdout_loss, o.passes);
+    int st = train_online(&o, spec, paths, npaths, fn, user, out, sum, 0);
+    if (st != GN_OK) return st;
+    sum->seconds += first.seconds;
+    sum->holdout_loss = first.holdout_loss;
+    sum->best_pass = first.best_pass;
+    sum->auto_passes = 1;
+    return GN_OK;
+}
+
+int gn_train(const gn_train_options *opts_in, const gn_data_spec *spec_in, const char *const *paths, size_t npaths,
              gn_progress_fn progress, void *user, gn_model **out, gn_train_summary *summary) {
     gn__clear_error();
-    GN_TRY(gn_train_options_check(opts));
+    GN_TRY(gn_train_options_check(opts_in));
+    gn_train_options resolved = *opts_in;
+    gn__train_options_resolve(&resolved);
+    const gn_train_options *opts = &resolved;
     gn_data_spec spec = *spec_in;
     spec.label_kind = gn__label_kind_for(opts->loss);
     GN_TRY(gn_data_spec_check(&spec));
@@ -767,8 +870,10 @@ int gn_train(const gn_train_options *opts, const gn_data_spec *spec_in, const ch
         }
         st = gn__train_batch_solver(opts, src, progress, user, out, &sum, paths, npaths);
         gn__source_free(src);
+    } else if (opts->passes != 0) {
+        st = train_online(opts, &spec, paths, npaths, progress, user, out, &sum, 0);
     } else {
-        st = train_online(opts, &spec, paths, npaths, progress, user, out, &sum);
+        st = train_auto_passes(opts, &spec, paths, npaths, progress, user, out, &sum);
     }
     if (st == GN_OK && summary) *summary = sum;
     return st;

@@ -9,6 +9,9 @@
 #include "io/parser.h"
 #include "io/source.h"
 
+/* Resolves the options' automatic values that depend on others (l1 auto), in place. gn_train,
+ * gn_tune and the learners see resolved options only. */
+void gn__train_options_resolve(gn_train_options *o);
 /* The training flags as a JSON object (resolved optimizer). New reference. */
 json_t *gn__train_options_json(const gn_train_options *o);
 /* Sets m->extra (train flags, data summary, metrics, CSV columns) and m->created. */

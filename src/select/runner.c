@@ -522,7 +522,7 @@ static int setup(runner *r, const char *const *paths, size_t npaths) {
             cd->config = c;
             cd->fold = f;
             cd->group = group_of[c];
-            cd->passes = t->passes;
+            cd->passes = t->passes ? t->passes : 1; /* auto: one pass (search passes explicitly) */
             cd->loss = t->loss;
             cd->tau = t->quantile_tau;
             cd->state = C_TRAIN;

@@ -9,6 +9,7 @@
 #include "gannet/select.h"
 #include "dist/dist.h"
 #include "learn/loss.h"
+#include "learn/train_internal.h"
 #include "model/kind.h"
 #include "model/loss_table.h"
 #include "select/select_internal.h"
@@ -155,7 +156,21 @@ int gn_tune(const gn_select_options *opts, const gn_select_config *configs, size
     gn_select_options o = *opts;
     if (o.metric == GN_METRIC_AUTO)
         o.metric = gn_select_metric_default(configs[0].train.loss);
-    GN_TRY(run_all(&o, configs, n, paths, npaths, results));
+    /* resolved copies: passes auto is one pass here (search passes explicitly), l1 auto its value,
+     * and the refit trains exactly what was evaluated */
+    gn_select_config *rc = malloc(n * sizeof *rc);
+    if (!rc) return gn__fail(GN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < n; i++) {
+        rc[i] = configs[i];
+        gn__train_options_resolve(&rc[i].train);
+        if (rc[i].train.passes == 0) rc[i].train.passes = 1;
+    }
+    configs = rc;
+    int st = run_all(&o, configs, n, paths, npaths, results);
+    if (st != GN_OK) {
+        free(rc);
+        return st;
+    }
     long b = -1;
     double bv = NAN;
     const int hi = gn_select_metric_higher_better(o.metric);
@@ -169,12 +184,11 @@ int gn_tune(const gn_select_options *opts, const gn_select_config *configs, size
         }
     }
     if (b < 0 && n == 1) b = 0; /* cv: report the metrics even if this one is undefined */
-    if (b < 0) return gn__fail(GN_EINVAL, "no configuration has a defined %s", gn_select_metric_name(o.metric));
-    if (best) *best = (size_t)b;
-    if (refit) {
-        GN_TRY(gn_train(&configs[b].train, &configs[b].spec, paths, npaths, NULL, NULL, refit, NULL));
-    }
-    return GN_OK;
+    if (b < 0) st = gn__fail(GN_EINVAL, "no configuration has a defined %s", gn_select_metric_name(o.metric));
+    if (st == GN_OK && best) *best = (size_t)b;
+    if (st == GN_OK && refit) st = gn_train(&configs[b].train, &configs[b].spec, paths, npaths, NULL, NULL, refit, NULL);
+    free(rc);
+    return st;
 }
 
 int gn_cv(const gn_select_options *opts, const gn_train_options *train, const gn_data_spec *spec,

@@ -128,6 +128,54 @@ static void get_shuffle_buffer(const void *obj, char *buf, size_t size) {
     snprintf(buf, size, "%u", (unsigned)((const gn_train_options *)obj)->shuffle_buffer);
 }
 
+/* l1: a number >= 0, or auto (GN_L1_AUTO). */
+static int set_l1(void *obj, const char *v, char *why, size_t n) {
+    gn_train_options *o = obj;
+    if (!strcmp(v, "auto")) {
+        o->l1 = GN_L1_AUTO;
+        return GN_OK;
+    }
+    char *end;
+    errno = 0;
+    double x = strtod(v, &end);
+    if (end == v || *end || errno == ERANGE || !isfinite(x) || !(x >= 0)) {
+        snprintf(why, n, "expected auto or a number >= 0, got '%.40s'", v);
+        return GN_EINVAL;
+    }
+    o->l1 = x;
+    return GN_OK;
+}
+
+static void get_l1(const void *obj, char *buf, size_t size) {
+    const gn_train_options *o = obj;
+    if (o->l1 == GN_L1_AUTO) snprintf(buf, size, "auto");
+    else snprintf(buf, size, "%.10g", o->l1);
+}
+
+/* passes: a number, or auto (0). */
+static int set_passes(void *obj, const char *v, char *why, size_t n) {
+    gn_train_options *o = obj;
+    if (!strcmp(v, "auto") || !strcmp(v, "0")) {
+        o->passes = 0;
+        return GN_OK;
+    }
+    char *end;
+    errno = 0;
+    unsigned long long x = isdigit((unsigned char)v[0]) ? strtoull(v, &end, 10) : (end = (char *)v, 0);
+    if (end == v || *end || errno == ERANGE || x < 1 || x > 100000) {
+        snprintf(why, n, "expected auto or a number of passes in [1, 100000], got '%.40s'", v);
+        return GN_EINVAL;
+    }
+    o->passes = (uint32_t)x;
+    return GN_OK;
+}
+
+static void get_passes(const void *obj, char *buf, size_t size) {
+    const gn_train_options *o = obj;
+    if (o->passes == 0) snprintf(buf, size, "auto");
+    else snprintf(buf, size, "%u", (unsigned)o->passes);
+}
+
 static const int header_values[] = {-1, 1, 0};
 static const int kind_values[] = {GN_KIND_LINEAR};
 
@@ -194,9 +242,9 @@ static const row rows[] = {
     {{"lr", "--lr", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0", NULL, 0, 1e300, 0, 0, 1, "X",
       "learning rate (FTRL alpha); 0: the optimizer's default"},
      TRAIN(lr), C_DOUBLE, 0, NULL, NULL, NULL},
-    {{"l1", "--l1", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0", NULL, 0, 1e300, 0, 0, 1, "X",
-      "L1 regularisation of sum_i loss_i + l1*|w|_1 + l2/2*|w|^2"},
-     TRAIN(l1), C_DOUBLE, 0, NULL, NULL, NULL},
+    {{"l1", "--l1", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "auto", NULL, 0, 1e300, 0, 0, 1, "X",
+      "L1 regularisation of sum_i loss_i + l1*|w|_1 + l2/2*|w|^2; auto: 1 for normalized ftrl, else 0"},
+     TRAIN(l1), C_SPECIAL, 0, NULL, set_l1, get_l1},
     {{"l2", "--l2", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0", NULL, 0, 1e300, 0, 0, 1, "X",
       "L2 regularisation (LIBLINEAR's C is l2 = 1/C)"},
      TRAIN(l2), C_DOUBLE, 0, NULL, NULL, NULL},
@@ -212,9 +260,11 @@ static const row rows[] = {
     {{"quantile_tau", "--quantile-tau", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0.5", NULL, 0, 1, 1, 1, 1, "X",
       "quantile loss level"},
      TRAIN(quantile_tau), C_DOUBLE, 0, NULL, NULL, NULL},
-    {{"passes", "--passes", NULL, GN_PARAM_INT, GN_PARAM_TRAIN, "1", NULL, 1, 100000, 0, 0, 1, "N",
-      "passes over the data"},
-     TRAIN(passes), C_U32, 0, NULL, NULL, NULL},
+    {{"passes", "--passes", NULL, GN_PARAM_INT, GN_PARAM_TRAIN, "auto", NULL, 0, 100000, 0, 0, 1, "N",
+      "passes over the data; auto: inputs up to 256 MiB get as many passes as a 10% holdout likes (at most "
+      "max(10, 2^17/examples), and 100), then a refit on all the data; larger inputs and stdin one pass (cv and "
+      "tune: one pass)"},
+     TRAIN(passes), C_SPECIAL, 0, NULL, set_passes, get_passes},
     {{"holdout", "--holdout", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0", NULL, 0, 1, 0, 1, 0, "F",
       "hold out this fraction of examples to measure loss and stop early"},
      TRAIN(holdout), C_DOUBLE, 0, NULL, NULL, NULL},
@@ -247,13 +297,16 @@ static const row rows[] = {
      TRAIN(warm_start_online), C_ENUM, 0, NULL, NULL, NULL},
     /* one run */
     {{"cache", "--cache", NULL, GN_PARAM_TEXT, GN_PARAM_RUN, "", NULL, 0, 0, 0, 0, 0, "FILE",
-      "read examples from this binary cache, made from the data first when missing or stale"},
+      "read examples from this binary cache, made from the data first when missing or stale (see gannet cache); "
+      "without -d the cache is the data, and data flags given must agree with it"},
      TRAIN(cache_path), C_PATH, 0, NULL, NULL, NULL},
     {{"shuffle", "--shuffle", NULL, GN_PARAM_BOOL, GN_PARAM_RUN, "false", NULL, 0, 1, 0, 0, 0, NULL,
-      "shuffle the examples in a bounded buffer (seeded by --seed)"},
+      "read plain files in chunks and caches in blocks in a random order (seeded by --seed, new each pass), "
+      "and shuffle examples within a bounded buffer; gzip/zstd/stdin: the buffer only"},
      TRAIN(shuffle), C_FLAG, 0, NULL, NULL, NULL},
     {{"shuffle_buffer", "--shuffle-buffer", NULL, GN_PARAM_INT, GN_PARAM_RUN, "0", NULL, 0, 67108864, 0, 0, 0, "N",
-      "examples in that buffer (implies --shuffle); 0: 65536"},
+      "examples in the --shuffle buffer (implies --shuffle); a chunk of a plain file holds about N/32 of "
+      "them; 0: 65536"},
      TRAIN(shuffle_buffer), C_SPECIAL, 0, NULL, set_shuffle_buffer, get_shuffle_buffer},
     {{"checkpoint", "--checkpoint", NULL, GN_PARAM_TEXT, GN_PARAM_RUN, "", NULL, 0, 0, 0, 0, 0, "FILE",
       "save the run to FILE (atomically) every --checkpoint-every"},

@@ -10,7 +10,7 @@ TEST=$GN_SHARED_DATA/a9a/a9a.t.gz
 [ -r "$TRAIN" ] && [ -r "$TEST" ] || skip "a9a not found under $GN_SHARED_DATA"
 
 M=$T/a9a.model
-run_ok "$GANNET" train -d "$TRAIN" -m "$M"
+run_ok "$GANNET" train --passes 1 -d "$TRAIN" -m "$M"
 [ -s "$M" ] || fail "train did not write $M"
 for f in "$T"/*.tmp.*; do [ -e "$f" ] && fail "train left a temporary file behind: $f"; done
 
@@ -55,7 +55,7 @@ check "$(awk -v a="$ll" -v b="$(json_get "$T/eval.json" .logloss)" 'BEGIN{d=a-b;
     "logloss recomputed from predictions ($ll) equals eval's"
 
 # train --test gives the same test metrics as a separate eval
-run_ok "$GANNET" train -d "$TRAIN" -m "$T/a9a2.model" --test "$TEST" --json
+run_ok "$GANNET" train --passes 1 -d "$TRAIN" -m "$T/a9a2.model" --test "$TEST" --json
 cp "$T/out" "$T/train.json"
 json_valid "$T/train.json"
 check "$(json_get "$T/train.json" .examples)" == 32561 "train --json examples"

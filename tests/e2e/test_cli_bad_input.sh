@@ -15,7 +15,7 @@ bad_data() {
     local name=$1 content=$2 flags=$3 line=$4 regex=$5
     printf "$content" > "$name"
     # shellcheck disable=SC2086
-    run timeout 60 "$G" train -d "$name" -m bad.model $flags
+    run timeout 60 "$G" train --passes 1 -d "$name" -m bad.model $flags
     [ "$RC" = 124 ] && fail "$name: train hung"
     expect_rc 2 "$name"
     expect_err "$name:$line: " "$name: message names file:line"
@@ -51,7 +51,7 @@ bad_data escapes.svm '+1 1:1\n-1 2:\001\002\003\004\005\006\007\010\016\017\020\
 
 # A NUL byte in a line: an error or a value read around it, never a crash (run() checks signals)
 printf '+1 1:1\n-1 2:1\0 3:1\n' > nul.svm
-run "$G" train -d nul.svm -m nul.model
+run "$G" train --passes 1 -d nul.svm -m nul.model
 expect_rc "0|2" "NUL byte"
 [ "$RC" = 2 ] && expect_err "nul.svm:2: " "NUL byte message"
 ok "NUL byte: exit $RC"
@@ -59,10 +59,10 @@ ok "NUL byte: exit $RC"
 # Errors in a later file name that file and its own line number; stdin is "<stdin>"
 printf "$good" > good.svm
 printf '+1 1:1\n-1 2:x\n' > second.svm
-run "$G" train -d good.svm second.svm -m bad.model
+run "$G" train --passes 1 -d good.svm second.svm -m bad.model
 expect_rc 2 "error in the second file"
 expect_err "second.svm:2: " "error in the second file names it"
-run "$G" train -d - -m bad.model < second.svm
+run "$G" train --passes 1 -d - -m bad.model < second.svm
 expect_rc 2 "error on stdin"
 expect_err "<stdin>:2: " "error on stdin"
 ok "later files and stdin are named in messages"
@@ -71,26 +71,26 @@ ok "later files and stdin are named in messages"
 awk 'BEGIN { printf "-1 1:1\n+1"; for (i = 1; i <= 1100000; i++) printf " %d:0.5", i; printf "\n+1 2:1\n" }' > long.svm
 size=$(awk 'NR == 2 { print length($0) }' long.svm)
 check "$size" '>' 10000000 "the long line is over 10 MB"
-run timeout 120 "$G" train -d long.svm -m long.model --bits 20
+run timeout 120 "$G" train --passes 1 -d long.svm -m long.model --bits 20
 expect_rc "0|2" "10 MB line under the default limit"
 if [ "$RC" = 0 ]; then
     ok "10 MB line accepted"
 else
     expect_err "long.svm:2: " "10 MB line refused with file:line"
 fi
-run "$G" train -d long.svm -m bad.model --max-line 1048576
+run "$G" train --passes 1 -d long.svm -m bad.model --max-line 1048576
 expect_rc 2 "line over --max-line"
 expect_err "long.svm:2: .*(longer|limit|max)" "line over --max-line"
 ok "line over --max-line: $(cat "$T/err")"
-run "$G" train -d long.svm -m skip.model --max-line 1048576 --skip-bad --json
+run "$G" train --passes 1 -d long.svm -m skip.model --max-line 1048576 --skip-bad --json
 expect_rc 0 "--skip-bad skips a line over --max-line"
 check "$(json_get "$T/out" .examples)" == 2 "--skip-bad trains on the 2 short lines"
 check "$(json_get "$T/out" .skipped)" == 1 "--skip-bad counts the long line"
 gzip -c long.svm > long.gz
-run "$G" train -d long.gz -m bad.model --max-line 1048576
+run "$G" train --passes 1 -d long.gz -m bad.model --max-line 1048576
 expect_rc 2 "gzip line over --max-line"
 expect_err "long.gz:2: " "gzip line over --max-line"
-run "$G" train -d - -m bad.model --max-line 1048576 < long.svm
+run "$G" train --passes 1 -d - -m bad.model --max-line 1048576 < long.svm
 expect_rc 2 "stdin line over --max-line"
 ok "over-long lines refused in gzip and stdin input too"
 
@@ -98,34 +98,34 @@ ok "over-long lines refused in gzip and stdin input too"
 awk 'BEGIN { srand(3); for (i = 0; i < 20000; i++) printf "%s 1:%.3f 2:%.3f\n", (rand() < 0.5 ? "+1" : "-1"), rand(), rand() }' > many.svm
 gzip -c many.svm > many.gz
 head -c $(($(wc -c < many.gz) / 2)) many.gz > trunc.gz
-run timeout 60 "$G" train -d trunc.gz -m bad.model
+run timeout 60 "$G" train --passes 1 -d trunc.gz -m bad.model
 expect_rc 2 "truncated gzip"
 expect_err "trunc.gz.*truncated" "truncated gzip is named as such"
 [ -e bad.model ] && fail "truncated gzip: a model was written"
 cp many.gz corrupt.gz
 printf 'XXXXXXXXXXXXXXXX' | dd of=corrupt.gz bs=1 seek=2000 conv=notrunc status=none
-run timeout 60 "$G" train -d corrupt.gz -m bad.model
+run timeout 60 "$G" train --passes 1 -d corrupt.gz -m bad.model
 expect_rc 2 "corrupt gzip"
 expect_err "corrupt.gz" "corrupt gzip names the file"
 ok "truncated/corrupt gzip: exit 2"
 
 # Empty input, missing file, a directory, an unreadable path
 : > empty.svm
-run "$G" train -d empty.svm -m bad.model
+run "$G" train --passes 1 -d empty.svm -m bad.model
 expect_rc 2 "empty file"
 expect_err "empty.svm" "empty file named"
 printf '# only a comment\n\n' > comments.svm
-run "$G" train -d comments.svm -m bad.model --format libsvm
+run "$G" train --passes 1 -d comments.svm -m bad.model --format libsvm
 expect_rc 2 "file with no data lines"
 expect_err "comments.svm" "file with no data lines named"
-run "$G" train -d missing.svm -m bad.model
+run "$G" train --passes 1 -d missing.svm -m bad.model
 expect_rc "1|2" "missing file"
 expect_err "missing.svm.*(No such file|cannot open)" "missing file"
-run "$G" train -d good.svm missing2.svm -m bad.model
+run "$G" train --passes 1 -d good.svm missing2.svm -m bad.model
 expect_rc "1|2" "missing second file"
 expect_err "missing2.svm" "missing second file named"
 mkdir -p adir
-run "$G" train -d adir -m bad.model
+run "$G" train --passes 1 -d adir -m bad.model
 expect_rc "1|2" "directory as input"
 expect_err "adir.*(directory|Is a)" "directory as input"
 run "$G" predict -m nonexist.model -d good.svm
@@ -136,14 +136,14 @@ ok "empty/missing/directory inputs refused"
 
 # --skip-bad: bad lines skipped and counted in train, eval and predict
 printf '+1 1:0.5 2:1\n-1 2:1 3:abc\n+1 1:1 3:1\n1 0:1\n-1 3:0.5\n4:1\n+1 2:1\n' > mixed.svm
-run "$G" train -d mixed.svm -m mixed.model
+run "$G" train --passes 1 -d mixed.svm -m mixed.model
 expect_rc 2 "mixed file without --skip-bad"
 expect_err "mixed.svm:2: " "first bad line named"
-run_ok "$G" train -d mixed.svm -m mixed.model --skip-bad --json
+run_ok "$G" train --passes 1 -d mixed.svm -m mixed.model --skip-bad --json
 check "$(json_get "$T/out" .examples)" == 4 "--skip-bad trains on the 4 good lines"
 check "$(json_get "$T/out" .skipped)" == 3 "--skip-bad counts 3 bad lines"
 expect_err "skipped 3 bad lines" "--skip-bad reports the count on stderr"
-run_ok "$G" train -d mixed.svm -m mixed.model --skip-bad
+run_ok "$G" train --passes 1 -d mixed.svm -m mixed.model --skip-bad
 grep -q "skipped 3" "$T/out" || fail "train text summary lacks the skipped count"
 run_ok "$G" eval -m mixed.model -d mixed.svm --skip-bad --json
 check "$(json_get "$T/out" .examples)" == 4 "eval --skip-bad evaluates the good lines"
@@ -159,7 +159,7 @@ expect_err "mixed.svm:2: " "predict names the bad line"
 ok "--skip-bad skips and counts"
 
 # Prediction input may lack labels, but a non-numeric first token is still bad input
-run_ok "$G" train -d good.svm -m good.model
+run_ok "$G" train --passes 1 -d good.svm -m good.model
 printf '1:1 2:1\n' > nolabels.svm
 run_ok "$G" predict -m good.model -d nolabels.svm
 check "$(wc -l < "$T/out")" == 1 "predict accepts rows without labels"
@@ -174,7 +174,7 @@ expect_err "nolabels.svm:1: .*label" "eval on rows without labels"
 ok "label checks in predict and eval"
 
 # Corrupt model files: refused with a clear message (never loaded, never a crash)
-run_ok "$G" train -d good.svm -m m.model
+run_ok "$G" train --passes 1 -d good.svm -m m.model
 sz=$(wc -c < m.model)
 head -c $((sz - 3)) m.model > trunc.model
 cp m.model flip.model
@@ -217,7 +217,7 @@ bad_flag train -d good.svm -m bad.model --lr -1;       expect_err "lr" "--lr -1"
 bad_flag train -d good.svm -m bad.model --holdout 2;   expect_err "holdout" "--holdout 2"
 bad_flag train -d good.svm -m bad.model --holdout -0.1; expect_err "holdout" "--holdout -0.1"
 bad_flag train -d good.svm -m bad.model --passes -3;   expect_err "passes" "--passes -3"
-bad_flag train -d good.svm -m bad.model --passes 0;    expect_err "passes" "--passes 0"
+bad_flag train -d good.svm -m bad.model --passes 100001;    expect_err "passes" "--passes 100001"
 bad_flag train -d good.svm -m bad.model --format xml;  expect_err "xml" "--format xml"
 bad_flag train -d good.svm -m bad.model --loss cubic;  expect_err "cubic" "--loss cubic"
 bad_flag train -d good.svm -m bad.model --optimizer x; expect_err "optimizer" "--optimizer x"

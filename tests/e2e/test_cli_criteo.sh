@@ -14,7 +14,7 @@ check "$(wc -l < "$T/train.tsv")" == 8000 "train rows"
 check "$(zcat "$SRC" | wc -l)" == 10000 "sample rows (train and test do not overlap)"
 
 M=$T/criteo.model
-run_ok "$GANNET" train -d "$T/train.tsv" -m "$M" --format csv --sep tab --no-header --label 1 \
+run_ok "$GANNET" train --passes 1 -d "$T/train.tsv" -m "$M" --format csv --sep tab --no-header --label 1 \
     --categorical 2-40 --json
 cp "$T/out" "$T/train.json"
 json_valid "$T/train.json"

@@ -73,35 +73,35 @@ same_model() { # NAME MODEL: weights equal to a.model's
     cmp -s a.w "$2.w" || fail "$1: weights differ from training on the plain file"
     ok "$1: same weights as the plain file"
 }
-run_ok "$G" train "${TR[@]}" -d - -m stdin.model < data.svm
-run_ok "$G" train "${TR[@]}" -d - -m stdin.model < data.svm  # (one pass only on stdin)
-run_ok "$G" train "${TR[@]}" -d data.svm -m a1.model
+run_ok "$G" train --passes 1 "${TR[@]}" -d - -m stdin.model < data.svm
+run_ok "$G" train --passes 1 "${TR[@]}" -d - -m stdin.model < data.svm  # (one pass only on stdin)
+run_ok "$G" train --passes 1 "${TR[@]}" -d data.svm -m a1.model
 weights_of a1.model > a.w
 same_model "stdin (-d -)" stdin.model
 gzip -c data.svm > data.svm.gz
-run_ok "$G" train "${TR[@]}" -d data.svm.gz -m gz.model
+run_ok "$G" train --passes 1 "${TR[@]}" -d data.svm.gz -m gz.model
 same_model "gzip input" gz.model
 cp data.svm.gz gz_named.txt
-run_ok "$G" train "${TR[@]}" -d gz_named.txt -m gz2.model
+run_ok "$G" train --passes 1 "${TR[@]}" -d gz_named.txt -m gz2.model
 same_model "gzip detected by content, not by name" gz2.model
-gzip -c data.svm | "$G" train "${TR[@]}" -d - -m gzstdin.model >/dev/null 2>&1 || fail "gzip on stdin failed"
+gzip -c data.svm | "$G" train --passes 1 "${TR[@]}" -d - -m gzstdin.model >/dev/null 2>&1 || fail "gzip on stdin failed"
 same_model "gzip on stdin" gzstdin.model
 if command -v zstd >/dev/null 2>&1; then
     zstd -q -c data.svm > data.zst
-    run_ok "$G" train "${TR[@]}" -d data.zst -m zst.model
+    run_ok "$G" train --passes 1 "${TR[@]}" -d data.zst -m zst.model
     same_model "zstd input" zst.model
 fi
-run_ok "$G" train "${TR[@]}" -d part1.svm part2.svm part3.svm -m parts.model
+run_ok "$G" train --passes 1 "${TR[@]}" -d part1.svm part2.svm part3.svm -m parts.model
 same_model "three files in order" parts.model
 gzip -c part2.svm > part2.gz
-run_ok "$G" train "${TR[@]}" -d part1.svm part2.gz - -m mixed.model < part3.svm
+run_ok "$G" train --passes 1 "${TR[@]}" -d part1.svm part2.gz - -m mixed.model < part3.svm
 same_model "plain + gzip + stdin in order" mixed.model
-run_ok "$G" train "${TR[@]}" -d part2.svm part1.svm part3.svm -m reordered.model
+run_ok "$G" train --passes 1 "${TR[@]}" -d part2.svm part1.svm part3.svm -m reordered.model
 weights_of reordered.model > r.w
 cmp -s a.w r.w && fail "file order did not matter (files read in some other order?)"
 ok "file order matters (online learning sees them in order)"
 sed 's/$/\r/' data.svm > crlf.svm
-run_ok "$G" train "${TR[@]}" -d crlf.svm -m crlf.model
+run_ok "$G" train --passes 1 "${TR[@]}" -d crlf.svm -m crlf.model
 same_model "CRLF line ends" crlf.model
 run_ok "$G" predict -m a1.model -d data.svm -o plain.pred
 run_ok "$G" predict -m a1.model -d - -o stdin.pred < data.svm
@@ -147,7 +147,7 @@ d=$(awk -v a="$(json_get csv.eval.json .auc)" -v b="$(json_get svm.eval.json .au
 check "$d" '<' 1e-4 "CSV and LIBSVM models have the same AUC"
 
 # ---- --json outputs parse and hold the documented keys
-run_ok "$G" train "${TR[@]}" -d data.svm -m j.model --json --test part3.svm
+run_ok "$G" train --passes 1 "${TR[@]}" -d data.svm -m j.model --json --test part3.svm
 cp "$T/out" train.json
 json_valid train.json
 for k in model examples passes progressive_loss nonzero test.auc test.logloss; do
@@ -167,11 +167,11 @@ json_valid inspect.json
 [ "$(json_get inspect.json .metadata.version)" = "$(json_get train.json .version)" ] ||
     fail "inspect version differs from the one train reported"
 # a model path with quotes and backslashes still gives valid JSON
-run_ok "$G" train "${TR[@]}" -d part1.svm -m 'we"ird\name.model' --json
+run_ok "$G" train --passes 1 "${TR[@]}" -d part1.svm -m 'we"ird\name.model' --json
 json_valid "$T/out"
 [ "$(json_get "$T/out" .model)" = 'we"ird\name.model' ] || fail "train --json mangles the model path"
 # squared loss: eval reports regression metrics
-run_ok "$G" train "${TR[@]}" -d data.svm -m sq.model --loss squared
+run_ok "$G" train --passes 1 "${TR[@]}" -d data.svm -m sq.model --loss squared
 run_ok "$G" eval -m sq.model -d data.svm --json
 cp "$T/out" sq.json
 json_valid sq.json
@@ -231,17 +231,17 @@ fi
 # no temporary files left next to the models
 for f in ./*.tmp.* ./.*.tmp.*; do [ -e "$f" ] && fail "a temporary model file was left behind: $f"; done
 # an unwritable destination fails cleanly (exit 1), leaving nothing
-run "$G" train "${TR[@]}" -d part1.svm -m "$T/no/such/dir/m.model"
+run "$G" train --passes 1 "${TR[@]}" -d part1.svm -m "$T/no/such/dir/m.model"
 expect_rc 1 "model in a missing directory"
 expect_err "no/such/dir/m.model" "model in a missing directory is named"
 ok "atomic save leaves no temporary files"
 
 # ---- progress: on stderr only when it is a terminal (or --progress); --log-json writes JSON lines
-run_ok "$G" train "${TR[@]}" -d data.svm -m prog.model
+run_ok "$G" train --passes 1 "${TR[@]}" -d data.svm -m prog.model
 [ -s "$T/err" ] && { cat "$T/err" >&2; fail "train wrote to stderr although it is not a terminal"; }
-run_ok "$G" train "${TR[@]}" -d data.svm -m prog.model --progress
+run_ok "$G" train --passes 1 "${TR[@]}" -d data.svm -m prog.model --progress
 grep -q "pass 1.*ex/s.*loss" "$T/err" || fail "--progress: no progress line on stderr"
-run_ok "$G" train "${TR[@]}" -d data.svm -m prog.model --progress --quiet
+run_ok "$G" train --passes 1 "${TR[@]}" -d data.svm -m prog.model --progress --quiet
 [ -s "$T/err" ] && fail "--quiet still printed progress"
 if command -v script >/dev/null 2>&1; then
     script -qec "'$G' train --threads 1 -d '$T/data.svm' -m '$T/prog.model'" /dev/null > tty.txt 2>&1 ||

@@ -5,7 +5,8 @@
 # column); the same table is also written as a plain TSV with empty fields for missing values and
 # without the id and free-text columns. A model trained on the messy file (ignoring id and note)
 # must predict exactly the numbers of a model trained on the clean one. Also: the messy file split
-# over threads, through gzip and from stdin reads every record once; errors name the file and the
+# over threads, through gzip and from stdin, and read in shuffled chunks (--shuffle), reads every
+# record once; errors name the file and the
 # line where the bad record starts; an unclosed quote is refused, not read to the end.
 . "$(dirname "$0")/lib.sh"
 
@@ -67,13 +68,13 @@ run_ok "$GANNET" inspect -m "$T/messy.gnm" --json
 [ "$(json_get "$T/out" .metadata.spec.na_values)" = -999 ] || fail "na_values not stored"
 [ "$(json_get "$T/out" .metadata.spec.na_defaults)" = true ] || fail "na_defaults not stored"
 # without --na-values the sentinel is a category of its own: other predictions
-run_ok "$GANNET" train -d "$T/messy.csv" -m "$T/sentinel.gnm" --label y --ignore id,note --categorical city,zip \
+run_ok "$GANNET" train --passes 1 -d "$T/messy.csv" -m "$T/sentinel.gnm" --label y --ignore id,note --categorical city,zip \
     --passes 3 --threads 1
 run_ok "$GANNET" predict -m "$T/sentinel.gnm" -d "$T/messy.csv" -o "$T/p_sentinel"
 cmp -s "$T/p_sentinel" "$T/p_messy" && fail "-999 read as missing without --na-values"
 ok "--na-values changes what is missing"
 # --ignore by column number gives the same model as by name
-run_ok "$GANNET" train -d "$T/messy.csv" -m "$T/byindex.gnm" --label 2 --ignore 1,5 --categorical 4,6 \
+run_ok "$GANNET" train --passes 1 -d "$T/messy.csv" -m "$T/byindex.gnm" --label 2 --ignore 1,5 --categorical 4,6 \
     --na-values=-999 --passes 3 --threads 1
 run_ok "$GANNET" predict -m "$T/byindex.gnm" -d "$T/messy.csv" -o "$T/p_byindex"
 cmp -s "$T/p_byindex" "$T/p_messy" || fail "--ignore 1,5 differs from --ignore id,note"
@@ -81,15 +82,35 @@ ok "columns by number and by name agree"
 
 # split over threads (byte ranges that begin inside quoted fields), gzip (a reader thread), stdin
 for threads in 2 3; do
-    run_ok "$GANNET" train -d "$T/messy.csv" -m "$T/t.gnm" "${MESSY[@]}" --threads "$threads" --json
+    run_ok "$GANNET" train --passes 1 -d "$T/messy.csv" -m "$T/t.gnm" "${MESSY[@]}" --threads "$threads" --json
     check "$(json_get "$T/out" .examples)" == "$N" "$threads threads read every record once"
 done
+# --shuffle reads chunks of about 16 KiB (the smallest: a buffer of 32 examples) in a random order;
+# most chunk boundaries of this file fall inside quoted fields, yet every pass reads every record
+# once (1 and 2 threads, 3 passes, three seeds), and the deterministic model is the same per seed
+# (the same predictions)
+{ cat "$T/messy.csv"; for k in 1 2 3 4 5 6 7 8 9; do tail -n +2 "$T/messy.csv"; done; } > "$T/big.csv"
+check "$(stat -c %s "$T/big.csv")" '>' $((10 * 16384)) "the shuffled file has more than 10 chunks"
+for threads in 1 2; do
+    for seed in 1 2 3; do
+        run_ok "$GANNET" train -d "$T/big.csv" -m "$T/sh.gnm" "${MESSY[@]}" --shuffle --shuffle-buffer 32 \
+            --threads "$threads" --deterministic --seed "$seed" --passes 3 --json
+        check "$(json_get "$T/out" .examples)" == "$((3 * 10 * N))" "--shuffle, $threads thread(s), seed $seed: every record once per pass"
+        check "$(json_get "$T/out" .skipped)" == 0 "--shuffle, $threads thread(s), seed $seed: no record broken"
+    done
+    run_ok "$GANNET" train -d "$T/big.csv" -m "$T/sh2.gnm" "${MESSY[@]}" --shuffle --shuffle-buffer 32 \
+        --threads "$threads" --deterministic --seed 3 --passes 3 --json
+    run_ok "$GANNET" predict -m "$T/sh.gnm" -d "$T/messy.csv" -o "$T/p_sh1"
+    run_ok "$GANNET" predict -m "$T/sh2.gnm" -d "$T/messy.csv" -o "$T/p_sh2"
+    cmp -s "$T/p_sh1" "$T/p_sh2" || fail "--shuffle --deterministic, $threads thread(s): another model with the same seed"
+done
+ok "--shuffle over CSV records with quoted newlines"
 gzip -c "$T/messy.csv" > "$T/messy.csv.gz"
 run_ok "$GANNET" train -d "$T/messy.csv.gz" -m "$T/gz.gnm" "${MESSY[@]}" --passes 3 --threads 1 --json
 check "$(json_get "$T/out" .examples)" == "$((3 * N))" "gzip: every record (3 passes)"
 run_ok "$GANNET" predict -m "$T/gz.gnm" -d "$T/messy.csv" -o "$T/p_gz"
 cmp -s "$T/p_gz" "$T/p_messy" || fail "gzip input gave another model"
-run_ok "$GANNET" train -d "$T/messy.csv.gz" -m "$T/gz2.gnm" "${MESSY[@]}" --threads 2 --json
+run_ok "$GANNET" train --passes 1 -d "$T/messy.csv.gz" -m "$T/gz2.gnm" "${MESSY[@]}" --threads 2 --json
 check "$(json_get "$T/out" .examples)" == "$N" "gzip with 2 workers: every record"
 run "$GANNET" train -d - -m "$T/stdin.gnm" "${MESSY[@]}" --passes 1 --threads 1 --json < "$T/messy.csv"
 expect_rc 0 "train from stdin"
@@ -125,19 +146,19 @@ open(t + "/cut.line", "w").write(str(data[:data.rindex(b"\r\n", 0, cut - 8) + 2]
 lines = [b"y,a,b", b'1,2,"never closed'] + [b"%d,%d,x" % (j % 2, j) for j in range(200000)]
 open(t + "/open.csv", "wb").write(b"\n".join(lines) + b"\n")
 EOF
-run "$GANNET" train -d "$T/bad.csv" -m "$T/x.gnm" "${MESSY[@]}" --numeric age
+run "$GANNET" train --passes 1 -d "$T/bad.csv" -m "$T/x.gnm" "${MESSY[@]}" --numeric age
 expect_rc 2 "a text value in a --numeric column"
 expect_err "bad.csv:$(cat "$T/bad.line"): column 3 \('age'\): value 'abc' is not a number" "the message names line and column"
-run "$GANNET" train -d "$T/cut.csv" -m "$T/x.gnm" "${MESSY[@]}"
+run "$GANNET" train --passes 1 -d "$T/cut.csv" -m "$T/x.gnm" "${MESSY[@]}"
 expect_rc 2 "a file that ends inside quotes"
 expect_err "cut.csv:$(cat "$T/cut.line"): unterminated quoted field" "the message names the record's first line"
-run "$GANNET" train -d "$T/cut.csv" -m "$T/x.gnm" "${MESSY[@]}" --skip-bad --json
+run "$GANNET" train --passes 1 -d "$T/cut.csv" -m "$T/x.gnm" "${MESSY[@]}" --skip-bad --json
 expect_rc 0 "--skip-bad skips the unterminated record"
 check "$(json_get "$T/out" .skipped)" == 1 "one record skipped"
-run "$GANNET" train -d "$T/open.csv" -m "$T/x.gnm" --max-line 4096
+run "$GANNET" train --passes 1 -d "$T/open.csv" -m "$T/x.gnm" --max-line 4096
 expect_rc 2 "an unclosed quote in a long file"
 expect_err "open.csv:2: quoted field not closed within 4096 bytes" "bounded by --max-line, naming line 2"
-run "$GANNET" train -d "$T/open.csv" -m "$T/x.gnm" --max-line 4096 --skip-bad --json
+run "$GANNET" train --passes 1 -d "$T/open.csv" -m "$T/x.gnm" --max-line 4096 --skip-bad --json
 expect_rc 0 "--skip-bad goes on after the refused record"
 check "$(json_get "$T/out" .examples)" '>' 199000 "the lines after it are read"
 echo PASS

@@ -41,7 +41,7 @@ compare() {
     : > "$T/sep.jsonl"
     for ((f = 0; f < k; f++)); do
         python3 "$SRC/tests/e2e/fold_split.py" "$k" "$f" "$seed" "$T/tr.svm" "$T/te.svm" $files
-        "$G" train -d "$T/tr.svm" -m "$T/m.gnm" --threads 1 --quiet --seed "$seed" "$@" > /dev/null || return 1
+        "$G" train --passes 1 -d "$T/tr.svm" -m "$T/m.gnm" --threads 1 --quiet --seed "$seed" "$@" > /dev/null || return 1
         "$G" eval -m "$T/m.gnm" -d "$T/te.svm" --json >> "$T/sep.jsonl" || return 1
     done
     python3 - "$T/cv.json" "$T/sep.jsonl" "$k" <<'PY'

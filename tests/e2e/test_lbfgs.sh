@@ -97,7 +97,7 @@ lbfgs_vs_liblinear() {
     l2=$($PY -c "print(repr(1.0/$C))")
     liblinear-train -q -s 0 -e 0.0001 -B 1 -c "$C" "$train" "$T/$name.ll" >/dev/null ||
         { FAILED "$name: liblinear-train failed"; return; }
-    "$GANNET" train -d "$train" -m "$T/$name.gn" --optimizer lbfgs --l2 "$l2" --json --quiet --test "$test" "$@" \
+    "$GANNET" train --passes 1 -d "$train" -m "$T/$name.gn" --optimizer lbfgs --l2 "$l2" --json --quiet --test "$test" "$@" \
         >"$T/$name.json" 2>"$T/$name.err" || { FAILED "$name: gannet train failed: $(cat "$T/$name.err")"; return; }
     dump "$T/$name.gn" "$T/$name.w"
     local f_ll f_gn f_rep r r2
@@ -124,7 +124,7 @@ lbfgs_vs_liblinear small_c4_t2 "$T/small" "$T/small" 4 --threads 2 --memory 5
 
 # squared loss: liblinear -s 11 -p 0 minimises 1/2|w|^2 + C sum (y - w.x)^2
 liblinear-train -q -s 11 -p 0 -e 0.00001 -B 1 -c 0.5 "$T/small" "$T/sq.ll" >/dev/null || FAILED "liblinear -s 11 failed"
-"$GANNET" train -d "$T/small" -m "$T/sq.gn" --loss squared --optimizer lbfgs --l2 2 --json --quiet >"$T/sq.json" 2>"$T/sq.err" ||
+"$GANNET" train --passes 1 -d "$T/small" -m "$T/sq.gn" --loss squared --optimizer lbfgs --l2 2 --json --quiet >"$T/sq.json" 2>"$T/sq.err" ||
     FAILED "squared: gannet failed: $(cat "$T/sq.err")"
 dump "$T/sq.gn" "$T/sq.w"
 f_ll=$($PY "$T/check.py" liblinear "$T/small" "$T/sq.ll" squared 0 2)
@@ -134,7 +134,7 @@ le "$(rel "$f_gn" "$f_ll")" 1e-4 || FAILED "squared loss: objective $f_gn is not
 
 # OWL-QN: l1 = 1/C against liblinear -s 6 (which regularises the bias too with -B 1)
 liblinear-train -q -s 6 -e 0.0001 -B 1 -c 1 "$T/small" "$T/l1.ll" >/dev/null || FAILED "liblinear -s 6 failed"
-"$GANNET" train -d "$T/small" -m "$T/l1.gn" --optimizer owlqn --l1 1 --json --quiet >"$T/l1.json" 2>"$T/l1.err" ||
+"$GANNET" train --passes 1 -d "$T/small" -m "$T/l1.gn" --optimizer owlqn --l1 1 --json --quiet >"$T/l1.json" 2>"$T/l1.err" ||
     FAILED "owlqn: gannet failed: $(cat "$T/l1.err")"
 "$GANNET" train -d "$T/small" -m "$T/ftrl.gn" --optimizer ftrl --l1 1 --passes 5 --json --quiet >"$T/ftrl.json" 2>&1 ||
     FAILED "ftrl: gannet failed"
@@ -150,24 +150,24 @@ le "$(rel "$f_gn" "$f_ll")" 1e-4 || FAILED "owlqn: objective $f_gn is not within
 le "$f_gn" "$f_ftrl" || FAILED "owlqn: objective $f_gn is above online FTRL's $f_ftrl with the same l1"
 [ "$nz" -lt "$nfeat" ] || FAILED "owlqn: no weight is zero ($nz of $nfeat non-zero)"
 # a strong l1 must zero most weights
-"$GANNET" train -d "$T/small" -m "$T/l1b.gn" --optimizer owlqn --l1 20 --json --quiet >"$T/l1b.json" 2>/dev/null ||
+"$GANNET" train --passes 1 -d "$T/small" -m "$T/l1b.gn" --optimizer owlqn --l1 20 --json --quiet >"$T/l1b.json" 2>/dev/null ||
     FAILED "owlqn l1=20 failed"
 nzb=$(json_get "$T/l1b.json" nonzero)
 echo "owlqn l1=20: non-zero $nzb"
 [ "$nzb" -lt "$nz" ] || FAILED "owlqn: l1=20 keeps $nzb weights, not fewer than l1=1 ($nz)"
 
 # --warm-start online reaches the same optimum
-"$GANNET" train -d "$T/small" -m "$T/warm.gn" --optimizer lbfgs --l2 1 --warm-start online --json --quiet >"$T/warm.json" 2>&1 ||
+"$GANNET" train --passes 1 -d "$T/small" -m "$T/warm.gn" --optimizer lbfgs --l2 1 --warm-start online --json --quiet >"$T/warm.json" 2>&1 ||
     FAILED "warm start failed: $(cat "$T/warm.json")"
-"$GANNET" train -d "$T/small" -m "$T/cold.gn" --optimizer lbfgs --l2 1 --json --quiet >"$T/cold.json" 2>&1 || FAILED "cold failed"
+"$GANNET" train --passes 1 -d "$T/small" -m "$T/cold.gn" --optimizer lbfgs --l2 1 --json --quiet >"$T/cold.json" 2>&1 || FAILED "cold failed"
 fw=$(json_get "$T/warm.json" objective)
 fc=$(json_get "$T/cold.json" objective)
 echo "warm start objective $fw, cold $fc"
 le "$(rel "$fw" "$fc")" 1e-6 || FAILED "warm start objective $fw differs from cold start $fc"
 
 # same flags, same model: the run is deterministic (threads own fixed shards)
-"$GANNET" train -d "$T/small" -m "$T/det.gn" --optimizer lbfgs --l2 1 --threads 2 --json --quiet >"$T/det1.json" 2>&1
-"$GANNET" train -d "$T/small" -m "$T/det2.gn" --optimizer lbfgs --l2 1 --threads 2 --json --quiet >"$T/det2.json" 2>&1
+"$GANNET" train --passes 1 -d "$T/small" -m "$T/det.gn" --optimizer lbfgs --l2 1 --threads 2 --json --quiet >"$T/det1.json" 2>&1
+"$GANNET" train --passes 1 -d "$T/small" -m "$T/det2.gn" --optimizer lbfgs --l2 1 --threads 2 --json --quiet >"$T/det2.json" 2>&1
 dump "$T/det.gn" "$T/det1.w"
 dump "$T/det2.gn" "$T/det2.w"
 wdiff=$($PY -c "import json,sys; a,b=(json.load(open(f))['top_weights'] for f in sys.argv[1:]); print(int(a!=b))" "$T/det1.w" "$T/det2.w")
@@ -175,9 +175,9 @@ wdiff=$($PY -c "import json,sys; a,b=(json.load(open(f))['top_weights'] for f in
     FAILED "two identical runs gave different weights or objectives"
 
 # --holdout: the same examples as the online learners hold out, not trained on, loss reported
-"$GANNET" train -d "$T/small" -m "$T/ho.gn" --optimizer lbfgs --l2 1 --holdout 0.3 --json --quiet >"$T/ho.json" 2>&1 ||
+"$GANNET" train --passes 1 -d "$T/small" -m "$T/ho.gn" --optimizer lbfgs --l2 1 --holdout 0.3 --json --quiet >"$T/ho.json" 2>&1 ||
     FAILED "lbfgs --holdout failed: $(cat "$T/ho.json")"
-"$GANNET" train -d "$T/small" -m "$T/ho2.gn" --optimizer ftrl --holdout 0.3 --json --quiet >"$T/ho2.json" 2>&1 ||
+"$GANNET" train --passes 1 -d "$T/small" -m "$T/ho2.gn" --optimizer ftrl --holdout 0.3 --json --quiet >"$T/ho2.json" 2>&1 ||
     FAILED "ftrl --holdout failed"
 echo "holdout: lbfgs trains on $(json_get "$T/ho.json" examples) examples, holdout loss $(json_get "$T/ho.json" holdout_loss)"
 [ "$(json_get "$T/ho.json" examples)" = "$(json_get "$T/ho2.json" examples)" ] ||
@@ -187,13 +187,13 @@ le 0 "$(json_get "$T/ho.json" holdout_loss)" || FAILED "no holdout loss reported
 
 # bad input: a clear error naming file:line, not a crash
 printf '+1 1:0.5\n-1 2:abc\n' >"$T/bad"
-if "$GANNET" train -d "$T/bad" -m "$T/bad.gn" --optimizer lbfgs --quiet 2>"$T/bad.err"; then
+if "$GANNET" train --passes 1 -d "$T/bad" -m "$T/bad.gn" --optimizer lbfgs --quiet 2>"$T/bad.err"; then
     FAILED "bad input was accepted"
 elif ! grep -q "bad:2" "$T/bad.err"; then
     FAILED "bad input: message does not name the line: $(cat "$T/bad.err")"
 fi
 # l1 with lbfgs is refused with a reason
-"$GANNET" train -d "$T/small" -m "$T/x.gn" --optimizer lbfgs --l1 1 --quiet 2>"$T/x.err" && FAILED "lbfgs accepted --l1"
+"$GANNET" train --passes 1 -d "$T/small" -m "$T/x.gn" --optimizer lbfgs --l1 1 --quiet 2>"$T/x.err" && FAILED "lbfgs accepted --l1"
 grep -q owlqn "$T/x.err" || FAILED "lbfgs --l1: message does not point to owlqn"
 
 # a9a, when the shared data is there

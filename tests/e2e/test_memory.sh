@@ -3,7 +3,8 @@
 # io/cache.c, io/pipeline.c). Each worker holds one batch and one 1 MiB read buffer (about 2 MiB in flight per
 # thread); a generated file of at least 20x that bound for 2 threads is trained on from text and
 # from the cache, and the peak RSS (getrusage of the child, via /usr/bin/time or python3) must
-# stay under a fixed bound, and must not grow when the file is 3 times larger.
+# stay under a fixed bound, and must not grow when the file is 3 times larger; likewise with
+# --shuffle (chunks and cache blocks in a random order, a bounded buffer).
 . "$(dirname "$0")/lib.sh"
 
 peak_kb() { # peak_kb CMD...: runs CMD, prints its peak RSS in KiB
@@ -38,8 +39,20 @@ gzip -1 -c "$T/big.svm" > "$T/big.svm.gz"
 rssz=$(peak_kb "$GANNET" train -d "$T/big.svm.gz" -m "$T/m.gnm" --bits 18 --threads 2 --quiet)
 check "$rssz" "<" "$bound" "peak RSS (KiB) training 2 threads on gzip (reader thread + chunk queues)"
 
+# --shuffle adds the buffer (4096 examples of ~37 features: ~1.2 MiB per thread, more under
+# sanitizers) and, from the cache, the blocks read at once (up to 32 of 256 KiB per thread): up
+# to 16 MiB more; never the input
+SH=(--shuffle --shuffle-buffer 4096)
+sbound=$((bound + (16 << 10)))
+rsss=$(peak_kb "$GANNET" train -d "$T/big.svm" -m "$T/m.gnm" --bits 18 --threads 2 --quiet "${SH[@]}" --passes 2)
+check "$rsss" "<" "$sbound" "peak RSS (KiB) training 2 threads with --shuffle on $((size >> 20)) MiB of text"
+rsssc=$(peak_kb "$GANNET" train -d "$T/big.svm" -m "$T/m.gnm" --bits 18 --threads 2 --quiet "${SH[@]}" --cache "$T/big.cache" --passes 2)
+check "$rsssc" "<" "$sbound" "peak RSS (KiB) reading a cache of $((size >> 20)) MiB of text with --shuffle"
+
 # a file 3 times larger needs no more memory (within 4 MiB of noise)
 head -c $((size / 3)) "$T/big.svm" | head -n -1 > "$T/third.svm"
 rss_small=$(peak_kb "$GANNET" train -d "$T/third.svm" -m "$T/m.gnm" --bits 18 --threads 2 --quiet)
 check "$rss" "<" $((rss_small + 4096)) "peak RSS does not grow with the data ($rss_small KiB for a third of it)"
+rss_small=$(peak_kb "$GANNET" train -d "$T/third.svm" -m "$T/m.gnm" --bits 18 --threads 2 --quiet "${SH[@]}" --passes 2)
+check "$rsss" "<" $((rss_small + 4096)) "with --shuffle, peak RSS does not grow with the data ($rss_small KiB for a third)"
 echo "all memory tests passed"

@@ -13,7 +13,7 @@ gzip -c "$T/train.svm" > "$T/train.svm.gz"
 # train NAME FLAGS...: trains on $T/train.svm, writes predictions on the test set to $T/NAME.pred
 train() {
     local name=$1; shift
-    run_ok "$GANNET" train -m "$T/$name.gnm" --quiet --bits 16 "$@"
+    run_ok "$GANNET" train --passes 1 -m "$T/$name.gnm" --quiet --bits 16 "$@"
     run_ok "$GANNET" predict -m "$T/$name.gnm" -d "$T/test.svm" -o "$T/$name.pred"
     [ -s "$T/$name.pred" ] || fail "$name: no predictions"
 }
@@ -50,7 +50,7 @@ check "$ad" ">" "$(awk -v a="$a1" 'BEGIN{print a - 0.01}')" "deterministic 2 thr
 
 # the summary counts every example exactly once, whatever the split
 for n in 1 2 4 7; do
-    run_ok "$GANNET" train -d "$T/train.svm" -m "$T/c.gnm" --quiet --threads $n --json
+    run_ok "$GANNET" train --passes 1 -d "$T/train.svm" -m "$T/c.gnm" --quiet --threads $n --json
     check "$(json_get "$T/out" .examples)" == 30000 "$n threads learn from every example once"
 done
 
@@ -79,7 +79,7 @@ if cmp -s "$T/sh_a.pred" "$T/sh_c.pred"; then fail "--shuffle ignores the seed";
 ok "--shuffle order follows the seed"
 
 # --log-json: one JSON object per line, the last one at the end of the pass
-run_ok "$GANNET" train -d "$T/train.svm" -m "$T/l.gnm" --quiet --threads 2 --log-json "$T/log.jsonl"
+run_ok "$GANNET" train --passes 1 -d "$T/train.svm" -m "$T/l.gnm" --quiet --threads 2 --log-json "$T/log.jsonl"
 tail -n 1 "$T/log.jsonl" > "$T/last.json"
 json_valid "$T/last.json"
 check "$(json_get "$T/last.json" .examples)" == 30000 "--log-json last line counts every example"
@@ -92,30 +92,30 @@ same gz2a gz2b "gzip, 2 deterministic threads: same model on every run"
 ag=$(auc gz2a)
 check "$ag" ">" "$(awk -v a="$a1" 'BEGIN{print a - 0.01}')" "gzip, 2 threads AUC $ag vs 1 thread $a1"
 for n in 1 2 3; do
-    run_ok "$GANNET" train -d - -m "$T/s.gnm" --quiet --threads $n --json < "$T/train.svm"
+    run_ok "$GANNET" train --passes 1 -d - -m "$T/s.gnm" --quiet --threads $n --json < "$T/train.svm"
     check "$(json_get "$T/out" .examples)" == 30000 "stdin, $n threads: every example once"
-    run_ok "$GANNET" train -d "$T/train.svm.gz" "$T/test.svm" -m "$T/s.gnm" --quiet --threads $n --json
+    run_ok "$GANNET" train --passes 1 -d "$T/train.svm.gz" "$T/test.svm" -m "$T/s.gnm" --quiet --threads $n --json
     check "$(json_get "$T/out" .examples)" == 35000 "gzip + plain file, $n threads: every example once"
 done
 
 # a bad line deep in a gzip file, read by 2 threads: the error names the file and line
 { head -n 20000 "$T/train.svm"; echo "+1 3:oops"; tail -n 100 "$T/train.svm"; } | gzip -c > "$T/bad.svm.gz"
-run "$GANNET" train -d "$T/bad.svm.gz" -m "$T/bad.gnm" --quiet --threads 2
+run "$GANNET" train --passes 1 -d "$T/bad.svm.gz" -m "$T/bad.gnm" --quiet --threads 2
 expect_rc 2 "bad line in gzip with 2 threads"
 expect_err "bad.svm.gz:20001:" "the bad line is named with its line number"
 [ -e "$T/bad.gnm" ] && fail "a model was written despite a bad line"
-run_ok "$GANNET" train -d "$T/bad.svm.gz" -m "$T/bad.gnm" --quiet --threads 2 --skip-bad --json
+run_ok "$GANNET" train --passes 1 -d "$T/bad.svm.gz" -m "$T/bad.gnm" --quiet --threads 2 --skip-bad --json
 check "$(json_get "$T/out" .skipped)" == 1 "--skip-bad with 2 threads counts the bad line"
 check "$(json_get "$T/out" .examples)" == 20100 "--skip-bad with 2 threads keeps the rest"
 # and in a plain file split by byte ranges
 { head -n 20000 "$T/train.svm"; echo "+1 3:oops"; tail -n 100 "$T/train.svm"; } > "$T/bad.svm"
-run "$GANNET" train -d "$T/bad.svm" -m "$T/bad.gnm" --quiet --threads 3
+run "$GANNET" train --passes 1 -d "$T/bad.svm" -m "$T/bad.gnm" --quiet --threads 3
 expect_rc 2 "bad line in a plain file with 3 threads"
 expect_err "bad.svm:20001:" "the bad line is named with its line number in a split file"
 # two bad lines, in the first and the last third: 3 threads name the first, as one thread would
 { head -n 3000 "$T/train.svm"; echo "+1 4:early"; head -n 20000 "$T/train.svm" | tail -n 17000; echo "+1 4:late"; tail -n 9000 "$T/train.svm"; } > "$T/bad2.svm"
 for n in 1 2 3; do
-    run "$GANNET" train -d "$T/bad2.svm" -m "$T/bad.gnm" --quiet --threads $n
+    run "$GANNET" train --passes 1 -d "$T/bad2.svm" -m "$T/bad.gnm" --quiet --threads $n
     expect_rc 2 "two bad lines, $n threads"
     expect_err "bad2.svm:3001: .*early" "$n threads name the first bad line"
 done

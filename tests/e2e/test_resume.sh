@@ -2,7 +2,8 @@
 # tests/e2e/test_resume.sh: --checkpoint / --resume (learn/checkpoint.c, learn/train.c): a real
 # training process is killed with SIGKILL at several points and resumed from its checkpoint until
 # it finishes; the model is bit-identical to an uninterrupted run (deterministic mode, 1 and 2
-# threads, text and cache). Also: a checkpoint from other flags is refused with the reason.
+# threads, text and cache, shuffled text and cache). Also: a checkpoint from other flags is
+# refused with the reason.
 . "$(dirname "$0")/lib.sh"
 
 gen_planted 120000 11 40 > "$T/d.svm"
@@ -59,6 +60,8 @@ scenario() {
 scenario one --threads 1
 scenario two --threads 2
 scenario cache --threads 2 --cache "$T/d.cache" --shuffle --shuffle-buffer 5000
+# shuffled text: each pass reads the chunks in another order; a resumed pass reads the same one
+scenario shuffle --threads 2 --shuffle --shuffle-buffer 5000
 # gzip goes through one reader thread: checkpoints at pass ends only
 gzip -c "$T/d.svm" > "$T/d.svm.gz"
 scenario gzip --threads 2 --passes 6 -d "$T/d.svm.gz"

@@ -131,8 +131,9 @@ static void test_bad_values(void **state) {
     expect_bad(&o, &s, "l2", "inf", "l2: 'inf' is not a number");
     expect_bad(&o, &s, "quantile_tau", "1", "quantile_tau: must be in (0, 1)");
     expect_bad(&o, &s, "holdout", "1", "holdout: must be in [0, 1)");
-    expect_bad(&o, &s, "passes", "0", "passes: must be in [1, 100000]");
-    expect_bad(&o, &s, "passes", "-3", "passes: '-3' is not a non-negative integer");
+    expect_bad(&o, &s, "passes", "100001", "passes: expected auto or a number of passes in [1, 100000]");
+    expect_bad(&o, &s, "passes", "-3", "passes: expected auto or a number of passes");
+    expect_bad(&o, &s, "l1", "-0.5", "l1: expected auto or a number >= 0");
     expect_bad(&o, &s, "bits", "31", "bits: must be in [1, 30]");
     expect_bad(&o, &s, "loss", "cubic", "loss: unknown value 'cubic' (logistic|squared|hinge|quantile|poisson)");
     expect_bad(&o, &s, "normalize", "maybe", "normalize: expected true or false");

@@ -1,7 +1,8 @@
 /* test_pipeline.c: the input side of multi-threaded training — the bounded shuffle buffer
  * (io/shuffle.c): every example comes out exactly once per pass with its features intact, the
  * order depends only on seed and pass, examples never leave their buffer-full (bounded memory),
- * and an error from the input comes through. */
+ * and an error from the input comes through; and the seeded permutation of chunks and blocks
+ * (gn__permute_index): a bijection for every size, not the identity, other for another key. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -135,10 +136,51 @@ static void test_empty_input_and_tiny_buffer(void **state) {
     gn__shuffler_free(s);
 }
 
+static void test_permute_index_is_a_permutation(void **state) {
+    (void)state;
+    const uint64_t sizes[] = {1, 2, 3, 5, 16, 17, 100, 1000, 4097, 65537};
+    for (size_t si = 0; si < sizeof sizes / sizeof *sizes; si++) {
+        uint64_t n = sizes[si];
+        char *seen = calloc(n, 1);
+        uint64_t *pos = malloc(n * sizeof *pos);
+        assert_non_null(seen);
+        assert_non_null(pos);
+        for (uint32_t pass = 1; pass <= 3; pass++) {
+            uint64_t key = gn__permute_key(7, pass);
+            memset(seen, 0, n);
+            uint64_t fixed = 0, same_as_before = 0;
+            for (uint64_t i = 0; i < n; i++) {
+                uint64_t p = gn__permute_index(i, n, key);
+                assert_true(p < n);
+                if (seen[p]) fail_msg("n=%llu pass %u: position %llu twice", (unsigned long long)n, pass,
+                                      (unsigned long long)p);
+                seen[p] = 1;
+                fixed += p == i;
+                if (pass > 1) same_as_before += pos[i] == p;
+                pos[i] = p;
+                assert_true(gn__permute_index(i, n, key) == p); /* a function of (i, n, key) only */
+            }
+            if (n >= 100) {
+                /* a random permutation fixes about one point and agrees with another in about one */
+                if (fixed > n / 10) fail_msg("n=%llu: %llu fixed points", (unsigned long long)n, (unsigned long long)fixed);
+                if (pass > 1 && same_as_before > n / 10)
+                    fail_msg("n=%llu: pass %u is too close to the pass before", (unsigned long long)n, pass);
+            }
+        }
+        free(seen);
+        free(pos);
+    }
+    /* the key depends on the seed and the pass */
+    assert_true(gn__permute_key(1, 1) != gn__permute_key(2, 1));
+    assert_true(gn__permute_key(1, 1) != gn__permute_key(1, 2));
+    assert_true(gn__permute_key(1, 1) == gn__permute_key(1, 1));
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_each_once_bounded_and_seeded),
         cmocka_unit_test(test_input_error_comes_through),
+        cmocka_unit_test(test_permute_index_is_a_permutation),
         cmocka_unit_test(test_empty_input_and_tiny_buffer),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

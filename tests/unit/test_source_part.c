@@ -2,7 +2,10 @@
  * (io/linereader.c): for nparts 1..7 the parts together hold exactly the examples of a
  * sequential read, with identical keys, labels and features; over LIBSVM with comments and
  * blank lines, CSV with a header, CSV whose quoted fields hold newlines (so byte ranges begin
- * inside them), several files, and gzip (which goes whole to one part). */
+ * inside them), several files, and gzip (which goes whole to one part).
+ * gn__source_open_shuffled (--shuffle) likewise, for every pass, and its order is shuffled,
+ * changes with the pass and the seed, and is the same for the same seed, pass and nparts; over
+ * quoted multi-line CSV records its chunks start at true record starts. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -368,6 +371,327 @@ static void test_bad_part(void **state) {
     assert_int_equal(gn__source_open_part(&spec, NULL, paths, 1, 0, 2, &s), GN_EIO);
 }
 
+/* The lines (offset and text) of [begin, end) of path, read by r (freed). */
+static size_t range_lines(gn_line_reader *r, uint64_t *offs, size_t max) {
+    const char *line;
+    size_t len, n = 0;
+    while (gn__line_reader_next(r, &line, &len) == GN_OK) {
+        assert_true(n < max);
+        offs[n++] = gn__line_reader_offset(r) * 131 + len;
+    }
+    gn__line_reader_free(r);
+    return n;
+}
+
+/* gn__line_reader_reopen_range reads a range exactly as open_range does, whatever reader it
+ * takes over (same file, another file, a gzip reader, NULL), and frees it even on failure. */
+static void test_reopen_range(void **state) {
+    (void)state;
+    char *a = write_libsvm(3000, 41, 1), *b = write_libsvm(2000, 42, 0);
+    char *gz = temp_path(".gz");
+    gzFile out = gzopen(gz, "wb");
+    assert_non_null(out);
+    gzprintf(out, "+1 1:1\n");
+    gzclose(out);
+    static uint64_t want[4000], got[4000];
+    const uint64_t cuts[][2] = {{0, 5000}, {5000, 20000}, {20000, UINT64_MAX}, {7, 8}, {0, UINT64_MAX}};
+    gn_line_reader *old = NULL;
+    for (size_t k = 0; k < 2 * sizeof cuts / sizeof *cuts; k++) {
+        const char *path = k % 3 == 2 ? b : a;
+        uint64_t begin = cuts[k % 5][0], end = cuts[k % 5][1];
+        gn_line_reader *r;
+        assert_int_equal(gn__line_reader_open_range(path, 1 << 20, begin, end, &r), GN_OK);
+        size_t nw = range_lines(r, want, 4000);
+        if (k == 4) { /* a gzip reader is not plain: freed, not reused */
+            gn__line_reader_free(old);
+            assert_int_equal(gn__line_reader_open(gz, 1 << 20, &old), GN_OK);
+        }
+        assert_int_equal(gn__line_reader_reopen_range(old, path, 1 << 20, begin, end, &r), GN_OK);
+        const char *line;
+        size_t len, ng = 0;
+        while (gn__line_reader_next(r, &line, &len) == GN_OK) {
+            assert_true(ng < 4000);
+            got[ng++] = gn__line_reader_offset(r) * 131 + len;
+        }
+        assert_int_equal(ng, nw);
+        assert_memory_equal(got, want, nw * sizeof *want);
+        old = r; /* the next range takes it over */
+    }
+    gn_line_reader *r = NULL;
+    assert_int_equal(gn__line_reader_reopen_range(old, "/nonexistent/x", 1 << 20, 0, 10, &r), GN_EIO);
+    assert_null(r);
+    assert_int_equal(gn__line_reader_reopen_range(NULL, gz, 1 << 20, 0, 10, &r), GN_EINVAL); /* compressed */
+    unlink(a);
+    unlink(b);
+    unlink(gz);
+    free(a);
+    free(b);
+    free(gz);
+}
+
+/* ---- --shuffle: chunks in a seeded order ---- */
+
+/* Reads pass `pass` of every part of a shuffled source (opened with seed) into rs, part after
+ * part, the parts sharing one chunk plan as training's workers do (part 0 makes its own, which
+ * must read the same); part 0's source is rewound to the pass twice, which must give the same
+ * order. */
+static void read_shuffled(const gn_data_spec *spec, const char *const *paths, size_t npaths, uint32_t nparts,
+                          uint64_t seed, uint32_t pass, size_t chunk_examples, recs *rs) {
+    gn_chunk_plan *plan;
+    if (gn__chunk_plan_new(spec, paths, npaths, chunk_examples, &plan) != GN_OK) fail_msg("plan: %s", gn_last_error());
+    for (uint32_t p = 0; p < nparts; p++) {
+        gn_source *s;
+        int st = p == 0 ? gn__source_open_shuffled(spec, paths, npaths, p, nparts, seed, chunk_examples, &s)
+                        : gn__source_open_shuffled_plan(plan, p, nparts, seed, &s);
+        if (st != GN_OK) fail_msg("open_shuffled %u/%u: %s", p, nparts, gn_last_error());
+        if (pass != 1) assert_int_equal(gn__source_rewind_pass(s, pass), GN_OK);
+        size_t before = rs->n;
+        read_all(s, rs);
+        if (p == 0) { /* again: the same order (resume re-reads a pass) */
+            recs again = {0};
+            assert_int_equal(gn__source_rewind_pass(s, pass), GN_OK);
+            read_all(s, &again);
+            assert_int_equal(again.n, rs->n - before);
+            for (size_t i = 0; i < again.n; i++) assert_true(again.r[i].key == rs->r[before + i].key);
+            free(again.r);
+        }
+        gn__source_free(s);
+    }
+    gn__chunk_plan_free(plan);
+}
+
+static void assert_same_set(recs *got, const recs *whole) {
+    assert_int_equal(got->n, whole->n);
+    qsort(got->r, got->n, sizeof *got->r, by_key);
+    for (size_t i = 0; i < whole->n; i++) {
+        assert_true(got->r[i].key == whole->r[i].key);
+        assert_true(got->r[i].label == whole->r[i].label);
+        assert_true(got->r[i].nnz == whole->r[i].nnz);
+        assert_true(got->r[i].fsum == whole->r[i].fsum);
+    }
+}
+
+static size_t keys_in_order(const recs *rs) {
+    size_t n = 0;
+    for (size_t i = 1; i < rs->n; i++) n += rs->r[i].key > rs->r[i - 1].key;
+    return n;
+}
+
+static int same_order(const recs *a, const recs *b) {
+    if (a->n != b->n) return 0;
+    for (size_t i = 0; i < a->n; i++)
+        if (a->r[i].key != b->r[i].key) return 0;
+    return 1;
+}
+
+/* The parts of every pass hold exactly the examples of a sequential read; the order is shuffled
+ * (by chunks: most neighbours stay in key order), differs between passes and seeds, and is the
+ * same for the same seed and pass. */
+static void check_shuffled(const gn_data_spec *spec, const char *const *paths, size_t npaths, size_t expect_n,
+                           size_t chunk_examples) {
+    gn_source *s;
+    recs whole = {0};
+    assert_int_equal(gn__source_open(spec, NULL, paths, npaths, &s), GN_OK);
+    read_all(s, &whole);
+    gn__source_free(s);
+    assert_int_equal(whole.n, expect_n);
+    qsort(whole.r, whole.n, sizeof *whole.r, by_key);
+    static const uint32_t part_counts[] = {1, 2, 3, 5};
+    for (size_t pc = 0; pc < sizeof part_counts / sizeof *part_counts; pc++) {
+        const uint32_t nparts = part_counts[pc];
+        recs p1 = {0}, p1b = {0}, p2 = {0}, other = {0};
+        read_shuffled(spec, paths, npaths, nparts, 42, 1, chunk_examples, &p1);
+        read_shuffled(spec, paths, npaths, nparts, 42, 1, chunk_examples, &p1b);
+        read_shuffled(spec, paths, npaths, nparts, 42, 2, chunk_examples, &p2);
+        read_shuffled(spec, paths, npaths, nparts, 43, 1, chunk_examples, &other);
+        assert_true(same_order(&p1, &p1b));   /* deterministic */
+        assert_false(same_order(&p1, &p2));   /* another pass, another order */
+        assert_false(same_order(&p1, &other)); /* another seed, another order */
+        size_t in_order = keys_in_order(&p1);
+        if (in_order == p1.n - 1) fail_msg("nparts %u: pass 1 is in file order", nparts);
+        assert_same_set(&p1, &whole);
+        assert_same_set(&p1b, &whole);
+        assert_same_set(&p2, &whole);
+        assert_same_set(&other, &whole);
+        free(p1.r);
+        free(p1b.r);
+        free(p2.r);
+        free(other.r);
+    }
+    free(whole.r);
+}
+
+static void test_shuffled_libsvm(void **state) {
+    (void)state;
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    char *a = write_libsvm(20000, 21, 0); /* about 40 chunks of the 16 KiB minimum */
+    const char *paths[] = {a};
+    check_shuffled(&spec, paths, 1, 20000, 1);
+    /* the chunk size follows the example count asked for, from the bytes per line */
+    gn_source *s;
+    assert_int_equal(gn__source_open_shuffled(&spec, paths, 1, 0, 1, 1, 1, &s), GN_OK);
+    assert_int_equal(gn__source_chunk_bytes(s), 16 << 10);
+    gn__source_free(s);
+    assert_int_equal(gn__source_open_shuffled(&spec, paths, 1, 0, 1, 1, 10000, &s), GN_OK);
+    uint64_t cb = gn__source_chunk_bytes(s);
+    FILE *f = fopen(a, "r");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    uint64_t size = (uint64_t)ftell(f);
+    fclose(f);
+    if (cb < size / 2 * 8 / 10 || cb > size / 2 * 12 / 10) /* 10000 of 20000 lines: half the file */
+        fail_msg("chunk of %llu bytes for 10000 of 20000 lines in %llu bytes", (unsigned long long)cb,
+                 (unsigned long long)size);
+    gn__source_free(s);
+    unlink(a);
+    free(a);
+}
+
+/* CSV with a header (read by the chunk at the file start only); several files, one gzip (read
+ * whole, as one chunk) and one empty. */
+static void test_shuffled_csv_and_files(void **state) {
+    (void)state;
+    char *path = temp_path(".csv");
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "y,age,city,score\n");
+    for (int i = 0; i < 6000; i++)
+        fprintf(f, "%d,%d,%s,%d.%d\n", i % 3 == 0, 20 + i % 50, i % 4 ? "paris" : "rome", i, i % 7);
+    fclose(f);
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    snprintf(spec.label_col, sizeof spec.label_col, "y");
+    snprintf(spec.categorical, sizeof spec.categorical, "city");
+    const char *paths[] = {path};
+    check_shuffled(&spec, paths, 1, 6000, 1);
+    unlink(path);
+    free(path);
+
+    char *a = write_libsvm(9000, 31, 1), *b = write_libsvm(7000, 32, 1), *e = temp_path(".svm");
+    char *gz = temp_path(".svm.gz");
+    f = fopen(e, "w");
+    assert_non_null(f);
+    fclose(f);
+    gzFile out = gzopen(gz, "wb");
+    assert_non_null(out);
+    for (int i = 0; i < 500; i++) gzprintf(out, "%s 1:%d 2:0.5\n", i % 2 ? "+1" : "-1", i);
+    gzclose(out);
+    gn_data_spec_init(&spec);
+    const char *p4[] = {a, e, gz, b};
+    check_shuffled(&spec, p4, 4, 9000 + 500 + 7000, 1);
+    unlink(a);
+    unlink(b);
+    unlink(e);
+    unlink(gz);
+    free(a);
+    free(b);
+    free(e);
+    free(gz);
+}
+
+/* The first line start at or after `at` (plain lines), by the rule of a byte-range line reader. */
+static uint64_t next_line_start(const char *data, size_t size, uint64_t at) {
+    if (at == 0) return 0;
+    const char *nl = at - 1 < size ? memchr(data + at - 1, '\n', size - (at - 1)) : NULL;
+    return nl ? (uint64_t)(nl + 1 - data) : size;
+}
+
+/* gn__line_reader_record_starts (one sequential scan) finds for every offset the record start that
+ * following the quotes from the file start finds (gn__line_reader_open_range_records): at, before
+ * and inside quoted fields, over the BOM, around over-long records and an unclosed quote, past
+ * the end. Most offsets of this file fall inside quoted fields, so plain line starts would differ. */
+static void test_record_starts(void **state) {
+    (void)state;
+    for (int bad = 0; bad <= 1; bad++) {
+        char *path = write_messy_csv(bad ? 300 : 400, bad);
+        FILE *f = fopen(path, "rb");
+        assert_non_null(f);
+        static char data[1 << 20];
+        size_t size = fread(data, 1, sizeof data, f);
+        fclose(f);
+        assert_true(size > 20000 && size < sizeof data);
+        const size_t max_line = bad ? 1024 : 1 << 20;
+        enum { N = 300 };
+        static uint64_t at[N + 4], want[N + 4];
+        size_t n = 0;
+        for (uint64_t o = 0; o <= size + 10 && n < N; o += 1 + (o * 7919) % 977) at[n++] = o;
+        at[n++] = size - 1;
+        at[n++] = size;
+        at[n++] = size + 5;
+        size_t differ = 0;
+        for (size_t i = 0; i < n; i++) {
+            uint64_t first = UINT64_MAX;
+            gn_line_reader *r;
+            assert_int_equal(gn__line_reader_open_range_records(path, max_line, ',', at[i], UINT64_MAX, &first, &r), GN_OK);
+            gn__line_reader_free(r);
+            want[i] = first < size ? first : size;
+            differ += at[i] < size && want[i] != next_line_start(data, size, at[i]);
+        }
+        assert_int_equal(gn__line_reader_record_starts(path, max_line, ',', at, n), GN_OK);
+        for (size_t i = 0; i < n; i++)
+            if (at[i] != want[i]) fail_msg("bad %d: target %zu: %llu, want %llu", bad, i, (unsigned long long)at[i],
+                                           (unsigned long long)want[i]);
+        if (differ < n / 3) fail_msg("only %zu of %zu offsets fall inside quoted fields", differ, n);
+        unlink(path);
+        free(path);
+    }
+}
+
+/* --shuffle over a CSV whose quoted fields hold newlines: most chunk boundaries fall inside quoted
+ * fields, yet every pass of every part count reads every record exactly once, with its key and
+ * features (the chunks start at the record starts of the plan's one scan); also with over-long
+ * records and an unclosed quote skipped. */
+static void test_shuffled_csv_quoted_newlines(void **state) {
+    (void)state;
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    snprintf(spec.label_col, sizeof spec.label_col, "y");
+    snprintf(spec.categorical, sizeof spec.categorical, "city");
+    snprintf(spec.numeric, sizeof spec.numeric, "n");
+    char *path = write_messy_csv(3000, 0);
+    const char *paths[] = {path};
+    gn_chunk_plan *plan;
+    assert_int_equal(gn__chunk_plan_new(&spec, paths, 1, 1, &plan), GN_OK);
+    assert_int_equal(gn__chunk_plan_chunk_bytes(plan), 16 << 10);
+    gn__chunk_plan_free(plan);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    fseek(f, 0, SEEK_END);
+    assert_true(ftell(f) > 12 * (16 << 10)); /* many chunks */
+    fclose(f);
+    check_shuffled(&spec, paths, 1, 3000, 1);
+    unlink(path);
+    free(path);
+
+    path = write_messy_csv(2000, 1);
+    paths[0] = path;
+    spec.max_line = 1024;
+    spec.skip_bad = 1;
+    gn_source *s;
+    recs whole = {0};
+    assert_int_equal(gn__source_open(&spec, NULL, paths, 1, &s), GN_OK);
+    read_all(s, &whole);
+    assert_true(gn__source_skipped(s) >= 30);
+    gn__source_free(s);
+    check_shuffled(&spec, paths, 1, whole.n, 1);
+    free(whole.r);
+    unlink(path);
+    free(path);
+}
+
+static void test_shuffled_refuses_stdin(void **state) {
+    (void)state;
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    spec.format = GN_FORMAT_LIBSVM;
+    const char *paths[] = {"-"};
+    gn_source *s;
+    assert_int_equal(gn__source_open_shuffled(&spec, paths, 1, 0, 1, 1, 100, &s), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "stdin"));
+    assert_int_equal(gn__source_open_shuffled(&spec, paths, 1, 1, 1, 1, 100, &s), GN_EINVAL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_libsvm_one_file),
@@ -379,6 +703,12 @@ int main(void) {
         cmocka_unit_test(test_error_names_whole_file_line),
         cmocka_unit_test(test_reader_errors_name_whole_file_line),
         cmocka_unit_test(test_bad_part),
+        cmocka_unit_test(test_reopen_range),
+        cmocka_unit_test(test_shuffled_libsvm),
+        cmocka_unit_test(test_shuffled_csv_and_files),
+        cmocka_unit_test(test_record_starts),
+        cmocka_unit_test(test_shuffled_csv_quoted_newlines),
+        cmocka_unit_test(test_shuffled_refuses_stdin),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

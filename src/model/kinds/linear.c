@@ -25,6 +25,7 @@
 #include <string.h>
 
 #include "learn/loss.h"
+#include "learn/train_internal.h"
 #include "model/kind.h"
 #include "model/model.h"
 #include "util/error.h"
@@ -105,7 +106,9 @@ static int linear_learner_new(const gn_train_options *o, const gn_data_spec *spe
     if (gn__optimizer_is_batch(l->opt)) l->opt = GN_OPT_FTRL;
     l->loss = o->loss;
     l->spec = *spec;
-    l->l1 = o->l1;
+    gn_train_options resolved = *o; /* callers pass resolved options; l1 auto is resolved the one way anyway */
+    gn__train_options_resolve(&resolved);
+    l->l1 = resolved.l1;
     l->l2 = o->l2;
     l->beta = o->ftrl_beta;
     l->power_t = o->power_t;
