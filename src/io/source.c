@@ -912,6 +912,8 @@ uint64_t gn__source_last_key(const gn_source *s) {
     return ((uint64_t)cur_piece_c(s)->file << 40) ^ gn__line_reader_offset(s->reader);
 }
 
+uint64_t gn__source_last_lineno(gn_source *s) { return s->reader || s->last_lineno != UINT64_MAX ? line_no(s) : 0; }
+
 const char *gn__source_path(const gn_source *s, size_t file) {
     return file < s->npaths ? (strcmp(s->paths[file], "-") == 0 ? "<stdin>" : s->paths[file]) : "?";
 }
