@@ -16,6 +16,7 @@ static const command commands[] = {
     {"eval", cmd_eval, "evaluate a model on labelled data (logloss, AUC, accuracy, RMSE...)"},
     {"inspect", cmd_inspect, "show a model's metadata and largest weights"},
     {"cache", cmd_cache, "write a binary cache of data files for fast later passes"},
+    {"describe", cmd_describe, "profile data as training reads it (columns, labels, sorted input)"},
     {"cv", cmd_cv, "k-fold cross-validation"},
     {"tune", cmd_tune, "hyperparameter search (grid, random, successive halving)"},
     {"serve", cmd_serve, "serve predictions over HTTP"},

@@ -1,6 +1,6 @@
 /* gannet.h: the one public header users include. Version macros, status codes, the thread-local
- * last-error message, the logging hook, and the public headers for data, models, training and
- * evaluation.
+ * last-error message, the logging hook, and the public headers for data, models, training,
+ * evaluation and data profiling.
  *
  * Conventions for every gn_ call:
  * - calls return gn_status; GN_OK (0) is success, anything else an error whose readable message
@@ -51,5 +51,6 @@ void gn_set_log_hook(gn_log_fn fn, void *user);
 #include "gannet/select.h"
 #include "gannet/cache.h"
 #include "gannet/serve.h"
+#include "gannet/describe.h"
 
 #endif

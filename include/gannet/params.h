@@ -38,7 +38,7 @@ typedef enum gn_param_type {
 } gn_param_type;
 
 typedef enum gn_param_group {
-    GN_PARAM_DATA = 0,  /* how data is read (gn_data_spec): train, cv, tune, cache */
+    GN_PARAM_DATA = 0,  /* how data is read (gn_data_spec): train, cv, tune, cache, describe */
     GN_PARAM_TRAIN = 1, /* what is learned and how (gn_train_options): train, cv, tune */
     GN_PARAM_RUN = 2    /* how one training run reads and saves (cache, shuffle, checkpoints): train */
 } gn_param_group;

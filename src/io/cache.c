@@ -481,7 +481,7 @@ int gn__cache_ensure(const char *path, const gn_data_spec *spec, const char *con
                      size_t batch_size, gn_data_spec *resolved, gn_parser **parser) {
     (void)batch_size;
     for (size_t i = 0; i < npaths; i++)
-        if (strcmp(paths[i], "-") == 0) return gn__fail(GN_EINVAL, "--cache cannot be made from stdin: give files");
+        if (strcmp(paths[i], "-") == 0) return gn__fail(GN_EINVAL, "a cache cannot be made from stdin: give files");
     gn_cache_reader *r = NULL;
     int st = open_file(path, &r);
     if (st == GN_OK) st = check_header(r, spec, paths, npaths);
@@ -568,7 +568,7 @@ static int check_alone_spec(gn_cache_reader *r, const gn_data_spec *spec) {
     if (!json_equal(json_object_get(given, "label_kind"), json_object_get(res, "label_kind"))) {
         const char *kind = json_string_value(json_object_get(res, "label_kind"));
         const char *want = json_string_value(json_object_get(given, "label_kind"));
-        st = gn__fail(GN_EINVAL, "%s: the cache holds %s labels and this --loss needs %s labels: make it again "
+        st = gn__fail(GN_EINVAL, "%s: the cache holds %s labels and this loss needs %s labels: make it again "
                                  "with -d DATA and this --loss", r->path, kind ? kind : "other", want ? want : "other");
         goto done;
     }

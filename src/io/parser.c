@@ -771,7 +771,9 @@ static int csv_feature(gn_parser *p, const csv_column *c, const char *v, size_t 
     return GN_OK;
 }
 
-static int parse_csv(gn_parser *p, const char *line, size_t len, uint64_t key, gn_batch *b, char *why) {
+/* Checks a data record and splits it into p->ncols fields: GN_OK, GN_EOF (a blank record),
+ * GN_EPARSE (why filled), GN_ENOMEM or GN_EINTERNAL. */
+static int csv_split_record(gn_parser *p, const char *line, size_t len, char *why) {
     if (len == 0) return GN_EOF;
     int st = check_text(line, len, why);
     if (st != GN_OK) return st;
@@ -787,6 +789,12 @@ static int parse_csv(gn_parser *p, const char *line, size_t len, uint64_t key, g
         WHY("expected %zu fields, got %ld", p->ncols, n);
         return GN_EPARSE;
     }
+    return GN_OK;
+}
+
+static int parse_csv(gn_parser *p, const char *line, size_t len, uint64_t key, gn_batch *b, char *why) {
+    int st = csv_split_record(p, line, len, why);
+    if (st != GN_OK) return st;
     float label = 0.0f;
     if (p->label_col != (size_t)-1) {
         size_t vl;
@@ -1148,4 +1156,63 @@ int gn__parser_load_columns(gn_parser *p, const json_t *cols) {
     }
     p->csv_ready = 1;
     return GN_OK;
+}
+
+/* ---------------------------------------------------------------- raw CSV fields (describe) */
+
+_Static_assert((int)ROLE_AUTO == (int)GN_CSV_ROLE_AUTO && (int)ROLE_LABEL == (int)GN_CSV_ROLE_LABEL &&
+                   (int)ROLE_NUMERIC == (int)GN_CSV_ROLE_NUMERIC && (int)ROLE_CATEGORICAL == (int)GN_CSV_ROLE_CATEGORICAL &&
+                   (int)ROLE_IGNORE == (int)GN_CSV_ROLE_IGNORE,
+               "parser.h's column roles are the parser's own");
+
+int gn__parser_csv_split(gn_parser *p, const char *line, size_t len, char *why) {
+    if (p->spec.format != GN_FORMAT_CSV) {
+        WHY("internal: not a CSV parser");
+        return GN_EINTERNAL;
+    }
+    return csv_split_record(p, line, len, why);
+}
+
+const char *gn__parser_csv_field(gn_parser *p, size_t col, size_t *len) {
+    return field_value(p, p->fstart[col], p->flen[col], len);
+}
+
+int gn__parser_csv_missing(const gn_parser *p, const char *v, size_t vl) { return is_missing(p, v, vl); }
+
+/* As csv_feature reads a value, without adding the feature. */
+int gn__parser_csv_value(const gn_parser *p, size_t col, const char *v, size_t vl, double *num, char *why) {
+    char buf[64], ref[96];
+    const csv_column *c = &p->cols[col];
+    if (vl == 0) return GN_CSV_MISSING;
+    const int maybe_na = vl <= p->na_maxlen;
+    if (c->role == ROLE_CATEGORICAL) return maybe_na && is_na_token(p, v, vl) ? GN_CSV_MISSING : GN_CSV_TEXT;
+    if (maybe_na && p->na_numeric && is_na_token(p, v, vl)) return GN_CSV_MISSING;
+    double d;
+    const char *e = gn__parse_double(v, v + vl, &d);
+    if (e == v + vl) {
+        double t = d;
+        if (p->spec.log_numeric) t = t < 0 ? -log1p(-t) : log1p(t);
+        if (!(fabs(t) <= FLT_MAX)) {
+            WHY("%s: value %g is out of range (32-bit float)", col_ref(p, col, ref, sizeof ref), t);
+            return -1;
+        }
+        *num = d;
+        return GN_CSV_NUMBER;
+    }
+    if (maybe_na && is_na_token(p, v, vl)) return GN_CSV_MISSING;
+    if (c->role == ROLE_NUMERIC) {
+        WHY("%s: value '%s' is not a number", col_ref(p, col, ref, sizeof ref), show(v, vl, buf, sizeof buf));
+        return -1;
+    }
+    return GN_CSV_TEXT;
+}
+
+int gn__parser_csv_role(const gn_parser *p, size_t col) { return p->cols[col].role; }
+
+const char *gn__parser_csv_name(const gn_parser *p, size_t col) { return p->cols[col].name; }
+
+size_t gn__parser_csv_label(const gn_parser *p) { return p->label_col; }
+
+const char *gn__parser_csv_column_ref(const gn_parser *p, size_t col, char *buf, size_t size) {
+    return col_ref(p, col, buf, size);
 }

@@ -89,4 +89,29 @@ json_t *gn__parser_columns_json(const gn_parser *p);
 /* Restores CSV columns saved by gn__parser_columns_json (for serving named/text input without
  * a header line). */
 int gn__parser_load_columns(gn_parser *p, const json_t *cols);
+
+/* Raw CSV fields, for profiling the data as training reads it (io/describe.c): the same
+ * splitting, unquoting and trimming, missing-value tokens and column roles as parsing. */
+enum { GN_CSV_ROLE_AUTO = 0, GN_CSV_ROLE_LABEL, GN_CSV_ROLE_NUMERIC, GN_CSV_ROLE_CATEGORICAL, GN_CSV_ROLE_IGNORE };
+enum { GN_CSV_MISSING = 0, GN_CSV_NUMBER = 1, GN_CSV_TEXT = 2 };
+/* Checks a data record as parsing does (text, field count) and splits it: GN_OK (its fields are
+ * then read with gn__parser_csv_field), GN_EOF (a blank record), GN_EPARSE (why filled),
+ * GN_ENOMEM. CSV columns must be resolved. */
+int gn__parser_csv_split(gn_parser *p, const char *line, size_t len, char *why);
+/* Field col (0-based) of the record split last, unquoted and trimmed; NULL when out of memory.
+ * Valid until the next call on p. */
+const char *gn__parser_csv_field(gn_parser *p, size_t col, size_t *len);
+/* How parsing reads the value v of column col (not the label, not ignored): GN_CSV_MISSING,
+ * GN_CSV_NUMBER (*num = the number as written, before --log-numeric), GN_CSV_TEXT (a category),
+ * or -1 for a value that makes the line bad (text in a --numeric column, a number out of the
+ * 32-bit float range), why filled. */
+int gn__parser_csv_value(const gn_parser *p, size_t col, const char *v, size_t vl, double *num, char *why);
+/* 1 if the value is missing (empty or a missing-value token): how the label is checked. */
+int gn__parser_csv_missing(const gn_parser *p, const char *v, size_t vl);
+/* A column's role as declared (GN_CSV_ROLE_*: AUTO for no role), its name, the label column
+ * ((size_t)-1: none), and how messages name a column ("column 3 ('age')"). */
+int gn__parser_csv_role(const gn_parser *p, size_t col);
+const char *gn__parser_csv_name(const gn_parser *p, size_t col);
+size_t gn__parser_csv_label(const gn_parser *p);
+const char *gn__parser_csv_column_ref(const gn_parser *p, size_t col, char *buf, size_t size);
 #endif

@@ -291,7 +291,7 @@ static int detect(gn_source *s) {
         gn__line_reader_unread(s->reader); /* the file start reads it again */
         return gn__parser_new(&s->spec, &s->parser);
     }
-    return gn__fail(GN_EPARSE, "%s: no data lines: cannot detect the format (give --format)",
+    return gn__fail(GN_EPARSE, "%s: no data lines: cannot detect the format (give the format)",
                     s->paths[cur_piece(s)->file]);
 }
 
@@ -558,7 +558,7 @@ static int find_record_starts(gn_chunk_plan *k) {
     const char qs = plan_record_sep(k);
     if (!qs) return GN_OK;
     k->record_start = malloc((size_t)k->nchunks * sizeof *k->record_start);
-    if (!k->record_start) return gn__fail(GN_ENOMEM, "out of memory for the chunk starts of --shuffle");
+    if (!k->record_start) return gn__fail(GN_ENOMEM, "out of memory for the chunk starts of shuffle");
     for (size_t i = 0; i < k->npaths; i++) {
         uint64_t *at = k->record_start + k->first[i];
         uint64_t n = k->first[i + 1] - k->first[i];
@@ -991,6 +991,8 @@ uint64_t gn__source_last_key(const gn_source *s) {
     if (s->last_lineno != UINT64_MAX) return s->last_key; /* from the queue */
     return ((uint64_t)cur_piece_c(s)->file << 40) ^ gn__line_reader_offset(s->reader);
 }
+
+uint64_t gn__source_last_lineno(gn_source *s) { return s->reader || s->last_lineno != UINT64_MAX ? line_no(s) : 0; }
 
 const char *gn__source_path(const gn_source *s, size_t file) {
     return file < s->npaths ? (strcmp(s->paths[file], "-") == 0 ? "<stdin>" : s->paths[file]) : "?";

@@ -83,6 +83,9 @@ typedef struct gn_source_line {
 int gn__source_next_line(gn_source *s, const char **line, size_t *len, gn_source_line *where);
 /* The key of the line read last (the bad one after an error); UINT64_MAX between files. */
 uint64_t gn__source_last_key(const gn_source *s);
+/* The 1-based line number, within its whole file, of the line read last (inside a byte-range
+ * part the lines before the range are counted on the first call: for messages). */
+uint64_t gn__source_last_lineno(gn_source *s);
 /* The path of file i for messages ("<stdin>" for "-"). */
 const char *gn__source_path(const gn_source *s, size_t file);
 /* 1 if every input is a plain regular file (so parts can split it), 0 otherwise. */

@@ -174,7 +174,7 @@ int gn__checkpoint_load(const char *path, const gn_train_options *o, const gn_da
                         const char *const *paths, size_t npaths, uint32_t threads, gn_learner *const *ls,
                         gn_checkpoint_state *cs) {
     FILE *f = fopen(path, "rb");
-    if (!f) return gn__fail(GN_EIO, "--resume %s: cannot open: %s", path, GN_ERRNO_TEXT(errno));
+    if (!f) return gn__fail(GN_EIO, "resume %s: cannot open: %s", path, GN_ERRNO_TEXT(errno));
     unsigned char *data = NULL;
     size_t len = 0, cap = 0;
     int st = GN_OK;
@@ -233,7 +233,7 @@ int gn__checkpoint_load(const char *path, const gn_train_options *o, const gn_da
                 break;
             }
         a = json_dumps(json_object_get(hdr, which), JSON_COMPACT | JSON_SORT_KEYS);
-        st = gn__fail(GN_ESTALE, "--resume %s: the checkpoint was made with other %s (%s): resume with the same "
+        st = gn__fail(GN_ESTALE, "resume %s: the checkpoint was made with other %s (%s): resume with the same "
                                  "files, --threads and flags", path, which, a ? a : "?");
         goto done;
     }

@@ -538,7 +538,7 @@ static int solver_alloc(solver *sv, size_t n_local) {
     sv->zn = calloc(ne, sizeof *sv->zn);
     if (!sv->w || !sv->g || !sv->wn || !sv->gn || !sv->dir || !sv->pg || !sv->z || !sv->zn ||
         history_alloc(sv, m) != GN_OK)
-        return gn__fail(GN_ENOMEM, "out of memory for L-BFGS state (%zu features, --memory %zu: %zu MiB)", sv->dim, m,
+        return gn__fail(GN_ENOMEM, "out of memory for L-BFGS state (%zu features, lbfgs_memory %zu: %zu MiB)", sv->dim, m,
                         ((2 * m + 6) * d * sizeof(double)) >> 20);
     return GN_OK;
 }
@@ -774,7 +774,7 @@ static int setup_on(solver *sv, const gn_bdata *d, gn_loss loss, uint32_t thread
 static int solve_from(solver *sv, const gn_bdata *d, const double *start) {
     const gn_train_options *o = sv->o;
     if (o->lbfgs_memory != sv->m && history_alloc(sv, o->lbfgs_memory) != GN_OK)
-        return gn__fail(GN_ENOMEM, "out of memory for the L-BFGS history (--memory %u)", o->lbfgs_memory);
+        return gn__fail(GN_ENOMEM, "out of memory for the L-BFGS history (lbfgs_memory %u)", o->lbfgs_memory);
     sv->hist = sv->head = 0;
     sv->iterations = sv->evaluations = 0;
     sv->stop = NULL;

@@ -20,6 +20,7 @@
 #include "gannet/gannet.h"
 #include "io/cache.h"
 #include "io/labels.h"
+#include "io/label_runs.h"
 #include "io/pipeline.h"
 #include "io/shuffle.h"
 #include "io/source.h"
@@ -232,6 +233,7 @@ typedef struct worker {
     uint64_t examples, heldout, batches;
     uint64_t read;             /* examples read (learned, held out or of weight 0) */
     uint64_t bytes_done;       /* published after each batch (read by the reporter) */
+    gn_label_runs runs;        /* pass 1: the labels in the order this worker learns from them */
 } worker;
 
 typedef struct reporter {
@@ -302,6 +304,7 @@ static void run_worker(worker *w, reporter *rp, double holdout) {
         st = feed_next(&w->in, &w->b, w->batch_size);
         if (st == GN_EOF) break;
         if (st != GN_OK) { worker_fail(w, st); return; }
+        if (w->pass == 1) gn__label_runs_add_floats(&w->runs, w->b.label, w->b.n);
         if ((st = gn__learner_learn_batch(w->l, &w->b)) != GN_OK) { worker_fail(w, st); return; }
         w->batches++;
         w->read += w->b.n;
@@ -329,6 +332,42 @@ static void run_worker(worker *w, reporter *rp, double holdout) {
 static void *worker_main(void *arg) {
     run_worker(arg, NULL, NAN);
     return NULL;
+}
+
+/* ---- sorted input ----------------------------------------------------------------------------- */
+
+/* After pass 1: the labels every worker learned from, each in its own order, merged over the
+ * workers and (binary labels) the MPI ranks; warns once when they come in long runs, the rule of
+ * io/label_runs.h (an input sorted by label, which online learning handles poorly). Collective
+ * under MPI: every rank calls it. */
+static int warn_label_runs(const worker *ws, uint32_t nworkers, const gn_train_options *o, gn_label_kind kind) {
+    gn_label_runs all;
+    gn__label_runs_init(&all);
+    for (uint32_t t = 0; t < nworkers; t++) gn__label_runs_merge(&all, &ws[t].runs);
+    if (gn__dist_size() > 1) {
+        const float neg = -1.0f, pos = 1.0f;
+        uint32_t id0, id1;
+        memcpy(&id0, &neg, sizeof id0);
+        memcpy(&id1, &pos, sizeof id1);
+        uint64_t packed[GN_LABEL_RUNS_PACKED];
+        gn__label_runs_pack2(&all, id0, id1, packed);
+        if (kind != GN_LABEL_BINARY) packed[5] = 1; /* other labels: no verdict across ranks */
+        GN_TRY(gn__dist_allreduce_sum_u64(packed, GN_LABEL_RUNS_PACKED));
+        gn__label_runs_unpack2(&all, id0, id1, packed);
+    }
+    gn_label_runs_result res;
+    gn__label_runs_judge(&all, &res);
+    if (res.sorted && gn__dist_rank() == 0) {
+        char msg[640];
+        gn__label_runs_message(&res,
+                               o->shuffle ? "--shuffle does not mix them enough for what each worker reads "
+                                            "(a small input in few chunks, or a stream shuffled in its buffer "
+                                            "only): use fewer --threads, a --cache, or shuffle the file"
+                                          : "use gannet train --shuffle",
+                               msg, sizeof msg);
+        gn__log(GN_LOG_WARN, "%s", msg);
+    }
+    return GN_OK;
 }
 
 /* ---- the online training loop --------------------------------------------------------------- */
@@ -479,11 +518,12 @@ static void checkpoint_state_init(gn_checkpoint_state *cs, uint32_t pass, uint64
 
 /* max_updates > 0 (passes = auto): after the first pass the passes are capped at
  * max(GN__AUTO_MIN_PASSES, max_updates / examples of that pass), so small data gets more passes
- * and large data fewer. */
+ * and large data fewer. warn_runs: after the first pass, warn when the labels come in long runs
+ * (0 for a run that reads the data in an order already judged: the refit of passes = auto). */
 #define GN__AUTO_MIN_PASSES 10u
 static int train_online(const gn_train_options *o, const gn_data_spec *spec, const gn_parser *parser,
                         const char *const *paths, size_t npaths, gn_progress_fn fn, void *user, gn_model **out,
-                        gn_train_summary *sum, uint64_t max_updates) {
+                        gn_train_summary *sum, uint64_t max_updates, int warn_runs) {
     uint32_t last_pass = o->passes;
     online_ctx c;
     memset(&c, 0, sizeof c);
@@ -698,6 +738,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
             st = gn__fail(GN_EPARSE, "%s: no examples in the input", cache_path ? cache_path : paths[0]);
             goto done;
         }
+        if (pass == 1 && warn_runs && (st = warn_label_runs(c.ws, T, o, cspec.label_kind)) != GN_OK) goto done;
         total += pass_examples;
         sum->passes = pass;
         if (pass == 1 && max_updates && pass_examples + pass_heldout > 0) {
@@ -800,11 +841,11 @@ static int train_auto_passes(const gn_train_options *opts, const gn_data_spec *s
     gn_train_options o = *opts;
     if (!auto_passes_small(opts, paths, npaths)) {
         o.passes = 1;
-        return train_online(&o, spec, NULL, paths, npaths, fn, user, out, sum, 0);
+        return train_online(&o, spec, NULL, paths, npaths, fn, user, out, sum, 0, 1);
     }
     o.passes = GN_AUTO_PASSES_MAX;
     if (opts->holdout > 0) { /* the caller's holdout: keep the best pass's weights */
-        int st = train_online(&o, spec, NULL, paths, npaths, fn, user, out, sum, GN_AUTO_PASSES_UPDATES);
+        int st = train_online(&o, spec, NULL, paths, npaths, fn, user, out, sum, GN_AUTO_PASSES_UPDATES, 1);
         if (st == GN_OK) sum->auto_passes = 1;
         return st;
     }
@@ -823,7 +864,7 @@ static int train_auto_passes(const gn_train_options *opts, const gn_data_spec *s
     o.holdout = 0.1;
     gn_model *probe = NULL;
     gn_train_summary first = *sum;
-    int st = train_online(&o, spec, parser, paths, npaths, fn, user, &probe, &first, GN_AUTO_PASSES_UPDATES);
+    int st = train_online(&o, spec, parser, paths, npaths, fn, user, &probe, &first, GN_AUTO_PASSES_UPDATES, 1);
     gn_model_free(probe);
     if (st != GN_OK) {
         gn__parser_free(parser);
@@ -833,7 +874,7 @@ static int train_auto_passes(const gn_train_options *opts, const gn_data_spec *s
     o.passes = first.best_pass ? first.best_pass : 1;
     gn__log(GN_LOG_INFO, "passes auto: %u of %u passes were best on a 10%% holdout (loss %.6g); training on all the "
                          "data for %u", o.passes, first.passes, first.holdout_loss, o.passes);
-    st = train_online(&o, spec, parser, paths, npaths, fn, user, out, sum, 0);
+    st = train_online(&o, spec, parser, paths, npaths, fn, user, out, sum, 0, 0); /* the same order: warned */
     gn__parser_free(parser);
     if (st != GN_OK) return st;
     sum->seconds += first.seconds;
@@ -871,7 +912,7 @@ int gn_train(const gn_train_options *opts_in, const gn_data_spec *spec_in, const
         st = gn__train_batch_solver(opts, src, progress, user, out, &sum, paths, npaths);
         gn__source_free(src);
     } else if (opts->passes != 0) {
-        st = train_online(opts, &spec, NULL, paths, npaths, progress, user, out, &sum, 0);
+        st = train_online(opts, &spec, NULL, paths, npaths, progress, user, out, &sum, 0, 1);
     } else {
         st = train_auto_passes(opts, &spec, paths, npaths, progress, user, out, &sum);
     }

@@ -55,7 +55,7 @@ int gn_select_options_check(const gn_select_options *o) {
     if (o->k < 2 || o->k > GN_SELECT_MAX_FOLDS)
         return gn__fail(GN_EINVAL, "-k must be between 2 and %d (got %u)", GN_SELECT_MAX_FOLDS, o->k);
     if ((unsigned)o->metric > GN_METRIC_MAE) return gn__fail(GN_EINVAL, "unknown metric %d", (int)o->metric);
-    if (o->threads > 1024) return gn__fail(GN_EINVAL, "--threads must be at most 1024 (got %u)", o->threads);
+    if (o->threads > 1024) return gn__fail(GN_EINVAL, "threads must be at most 1024 (got %u)", o->threads);
     if (o->batch_size < 1 || o->batch_size > (1u << 20)) return gn__fail(GN_EINVAL, "batch size must be in [1, 2^20]");
     return GN_OK;
 }
@@ -78,10 +78,10 @@ int gn__select_check_configs(const gn_select_config *configs, size_t n) {
         if (st == GN_OK) st = gn_data_spec_check(&configs[i].spec);
         if (st != GN_OK) return n > 1 ? (int)gn__fail_prefix(st, "configuration %zu", i + 1) : st;
         if (gn__optimizer_is_batch(t->optimizer) && t->warm_start_online)
-            return gn__fail(GN_EINVAL, "--warm-start online is not supported by cv/tune: they start each "
+            return gn__fail(GN_EINVAL, "warm_start online is not supported by cv/tune: they start each "
                                              "batch solve from the previous configuration's solution instead");
         if (t->holdout > 0)
-            return gn__fail(GN_EINVAL, "--holdout cannot be used with cv/tune: the folds are the held-out data");
+            return gn__fail(GN_EINVAL, "holdout cannot be used with cv/tune: the folds are the held-out data");
     }
     return GN_OK;
 }

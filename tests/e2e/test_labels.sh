@@ -3,9 +3,10 @@
 # train, `predict --output-type class` and eval: a model trained on relabelled data predicts
 # exactly the probabilities of the model trained on the +1/-1 original, its predicted class
 # names follow those probabilities, and eval gives the same metrics. Also in VW and CSV, from
-# stdin, through a cache, with the batch solver, cv and tune; on a file sorted by label and on
-# one whose first 20,000 lines are one class. Errors name file:line. Old model files keep the
-# numeric rule. Needs no shared data.
+# stdin, through a cache (and a cache alone), with the batch solver, cv and tune, passes auto,
+# --shuffle chunks and CSV records (BOM, CRLF, quoted newlines, a header sample); on a file sorted
+# by label and on one whose first 20,000 lines are one class. Errors name file:line. Old model
+# files keep the numeric rule. Needs no shared data.
 . "$(dirname "$0")/lib.sh"
 
 cd "$T" || fail "cannot cd to $T"

@@ -1,6 +1,7 @@
 /* test_labels.c: the label dictionary of io/labels.c (canonical names, lookup, counts, the
  * binary positive-class rule and its errors, the JSON form) and the label-only scan of
- * io/label_scan.c through gn__source_open (label runs, sorted files, stdin peeked and replayed). */
+ * io/label_scan.c through gn__source_open (label runs, sorted files, stdin peeked and replayed, CSV
+ * records with a byte order mark and a header sample, --shuffle chunk plans). */
 #include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -424,6 +425,7 @@ static void test_label_token(void **state) {
         {GN_FORMAT_VW, "no bar here", -1, NULL},
         {GN_FORMAT_CSV, "1,\"b c\"", 1, "b c"},
         {GN_FORMAT_CSV, "1,", 0, NULL},
+        {GN_FORMAT_CSV, "1, NA", 0, NULL}, /* a missing value: the parse reports a missing label */
         {GN_FORMAT_CSV, "1,2,3", -1, NULL},
     };
     for (size_t i = 0; i < N(cases); i++) {
@@ -637,6 +639,119 @@ static void test_scan_stdin(void **state) {
     assert_int_equal(n, lines / 64 * 64); /* the batches before the bad line */
 }
 
+/* Writes a CSV with a byte order mark, CRLF line ends, a header, quoted labels ("no" for the
+ * first n_no records, then "yes" for n_yes) and a quoted field over two lines in every 40th. */
+static void write_quoted_csv(const char *path, int n_no, int n_yes) {
+    FILE *f = fopen(path, "w");
+    assert_non_null(f);
+    fprintf(f, "\xEF\xBB\xBF" "answer,note,x\r\n");
+    for (int i = 0; i < n_no + n_yes; i++)
+        fprintf(f, "\"%s\",%s,%d\r\n", i < n_no ? "no" : "yes", i % 40 ? "plain" : "\"two\r\nlines\"", i % 5);
+    fclose(f);
+}
+
+static void test_scan_csv_records(void **state) {
+    (void)state;
+    /* the scan reads CSV as the source does: records, after a byte order mark and the header
+     * (detected from a sample read ahead); the second class only after the first 10,000 */
+    const char *p = tpath("quoted.csv");
+    write_quoted_csv(p, 12000, 50);
+    gn_data_spec s;
+    gn_data_spec_init(&s);
+    s.bits = 10;
+    gn_source *src;
+    assert_int_equal(gn__source_open(&s, NULL, &p, 1, &src), GN_OK);
+    assert_int_equal(gn__source_resolve(src), GN_OK);
+    const gn_labels *l = gn__parser_labels(gn__source_parser(src));
+    assert_non_null(l);
+    assert_string_equal(gn__labels_name(l, 0), "no");
+    assert_string_equal(gn__labels_name(l, 1), "yes");
+    assert_int_equal(gn__labels_class_count(l, 0), 12000);
+    assert_int_equal(gn__labels_class_count(l, 1), 50);
+    gn_batch all;
+    double sum;
+    assert_int_equal(drain(src, &all, &sum), GN_EOF);
+    assert_int_equal(all.n, 12050);
+    assert_true(sum == 50.0 - 12000.0);
+    gn__source_free(src);
+
+    /* the same from stdin: the records of the header sample (queued), then the reader, peeked */
+    const char *paths[] = {"-"};
+    size_t n;
+    char msg[512];
+    assert_int_equal(with_stdin(p, &s, paths, 1, &n, &sum, msg, sizeof msg), GN_EOF);
+    assert_int_equal(n, 12050);
+    assert_true(sum == 50.0 - 12000.0);
+    /* a few records: all of them sit in the header sample's queue */
+    const char *q = tpath("short.csv");
+    write_quoted_csv(q, 3, 2);
+    assert_int_equal(with_stdin(q, &s, paths, 1, &n, &sum, msg, sizeof msg), GN_EOF);
+    assert_int_equal(n, 5);
+    assert_true(sum == 2.0 - 3.0);
+}
+
+static void test_scan_chunk_plan(void **state) {
+    (void)state;
+    /* --shuffle: a chunk plan made without a parser finds the classes of all the files; one made
+     * with a resolved parser reads with that parser's classes and does not scan again */
+    const char *a = tpath("plan_a.svm"), *b = tpath("plan_b.svm");
+    FILE *f = fopen(a, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 3000; i++) fprintf(f, "%s %d:1\n", i < 2990 ? "no" : "yes", i % 7 + 1);
+    fclose(f);
+    f = fopen(b, "w");
+    assert_non_null(f);
+    for (int i = 0; i < 3000; i++) fprintf(f, "%s %d:1\n", i % 2 ? "maybe" : "yes", i % 7 + 1);
+    fclose(f);
+    gn_data_spec s;
+    gn_data_spec_init(&s);
+    s.bits = 10;
+    gn_chunk_plan *plan;
+    assert_int_equal(gn__chunk_plan_new(&s, NULL, &a, 1, 16, &plan), GN_OK);
+    size_t total = 0;
+    double sum_all = 0;
+    for (uint32_t part = 0; part < 3; part++) {
+        gn_source *src;
+        assert_int_equal(gn__source_open_shuffled_plan(plan, part, 3, 7, &src), GN_OK);
+        const gn_labels *l = gn__parser_labels(gn__source_parser(src));
+        assert_non_null(l);
+        assert_string_equal(gn__labels_name(l, 1), "yes");
+        gn_batch all;
+        double sum;
+        assert_int_equal(drain(src, &all, &sum), GN_EOF);
+        total += all.n;
+        sum_all += sum;
+        gn__source_free(src);
+    }
+    assert_int_equal(total, 3000);
+    assert_true(sum_all == 10.0 - 2990.0);
+    gn__chunk_plan_free(plan);
+
+    /* file a's parser (no/yes) over file b: its 'maybe' is no class, as the given parser says */
+    gn_source *whole;
+    assert_int_equal(gn__source_open(&s, NULL, &a, 1, &whole), GN_OK);
+    assert_int_equal(gn__source_resolve(whole), GN_OK);
+    assert_int_equal(gn__chunk_plan_new(&s, gn__source_parser(whole), &b, 1, 16, &plan), GN_OK);
+    gn__source_free(whole);
+    gn_source *src;
+    assert_int_equal(gn__source_open_shuffled_plan(plan, 0, 1, 7, &src), GN_OK);
+    gn_batch all;
+    double sum;
+    assert_int_equal(drain(src, &all, &sum), GN_EPARSE);
+    assert_non_null(strstr(gn_last_error(), "label 'maybe' is not one of the two classes 'no' and 'yes'"));
+    gn__source_free(src);
+    gn__chunk_plan_free(plan);
+    /* without it, the plan finds b's own classes (maybe/yes: yes is positive) */
+    assert_int_equal(gn__chunk_plan_new(&s, NULL, &b, 1, 16, &plan), GN_OK);
+    assert_int_equal(gn__source_open_shuffled_plan(plan, 0, 1, 7, &src), GN_OK);
+    assert_string_equal(gn__labels_name(gn__parser_labels(gn__source_parser(src)), 0), "maybe");
+    assert_int_equal(drain(src, &all, &sum), GN_EOF);
+    assert_int_equal(all.n, 3000);
+    assert_true(sum == 0.0);
+    gn__source_free(src);
+    gn__chunk_plan_free(plan);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_canonical_names),
@@ -654,6 +769,8 @@ int main(void) {
         cmocka_unit_test(test_scan_regression_targets),
         cmocka_unit_test(test_scan_csv_and_parts),
         cmocka_unit_test(test_scan_stdin),
+        cmocka_unit_test(test_scan_csv_records),
+        cmocka_unit_test(test_scan_chunk_plan),
     };
     return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }

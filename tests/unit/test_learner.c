@@ -464,6 +464,89 @@ static void test_share(void **state) {
     free_problem(&p);
 }
 
+/* Normalized learners are scale-free: multiplying feature j by c multiplies its learned weight by
+ * 1/c and leaves every prediction as it was (up to float rounding), whatever the optimizer; the
+ * plain updates are not. Scales from 1e-4 to 1e4, as raw table columns have. */
+static void test_normalized_scale_free(void **state) {
+    (void)state;
+    problem p;
+    make_problem(&p, GN_LOSS_LOGISTIC, 4000, 500, 77);
+    static const double scale[NFEAT + 1] = {1, 1e4, 1e-4, 3e2, 1, 7e-3, 1, 1, 1e3, 1, 5e-2, 2, 40, 1e-3, 1, 9e3, 0.5};
+    gn_batch scaled_train, scaled_test;
+    const gn_batch *src[2] = {&p.train, &p.test};
+    gn_batch *dst[2] = {&scaled_train, &scaled_test};
+    for (int k = 0; k < 2; k++) {
+        assert_int_equal(gn__batch_init(dst[k], src[k]->n, src[k]->nnz + 1), GN_OK);
+        for (size_t e = 0; e < src[k]->n; e++) {
+            assert_int_equal(gn__batch_begin_example(dst[k], src[k]->label[e], src[k]->weight[e], src[k]->key[e]), GN_OK);
+            assert_int_equal(gn__batch_reserve_features(dst[k], src[k]->start[e + 1] - src[k]->start[e]), GN_OK);
+            for (size_t i = src[k]->start[e]; i < src[k]->start[e + 1]; i++)
+                gn__batch_push(dst[k], src[k]->index[i], (float)(src[k]->value[i] * scale[src[k]->index[i]]));
+            gn__batch_end_example(dst[k]);
+        }
+    }
+    const gn_optimizer opts[] = {GN_OPT_SGD, GN_OPT_ADAGRAD, GN_OPT_FTRL};
+    for (int normalize = 1; normalize >= 0; normalize--) {
+        for (size_t k = 0; k < 3; k++) {
+            gn_train_options o;
+            g_normalize = normalize;
+            options(&o, opts[k], GN_LOSS_LOGISTIC, 0);
+            g_normalize = 0;
+            gn_learner *a = train(&o, &p.train, 2), *b = train(&o, &scaled_train, 2);
+            gn_model *ma, *mb;
+            assert_int_equal(gn__learner_to_model(a, NULL, &ma), GN_OK);
+            assert_int_equal(gn__learner_to_model(b, NULL, &mb), GN_OK);
+            double pa[500], pb[500], worst = 0;
+            gn_rows ra = gn__batch_rows(&p.test), rb = gn__batch_rows(&scaled_test);
+            assert_int_equal(gn_model_predict_batch(ma, &ra, pa, 500), GN_OK);
+            assert_int_equal(gn_model_predict_batch(mb, &rb, pb, 500), GN_OK);
+            for (size_t e = 0; e < 500; e++) worst = fmax(worst, fabs(pa[e] - pb[e]));
+            if (normalize && worst > 2e-4)
+                fail_msg("normalized %s: predictions move by %g when columns are rescaled", opt_name(opts[k]), worst);
+            if (!normalize && worst < 0.05)
+                fail_msg("plain %s: rescaling barely matters (%g): the test data does not tell", opt_name(opts[k]), worst);
+            gn_model_free(ma);
+            gn_model_free(mb);
+            gn__learner_free(a);
+            gn__learner_free(b);
+        }
+    }
+    gn__batch_free(&scaled_train);
+    gn__batch_free(&scaled_test);
+    free_problem(&p);
+}
+
+/* A feature whose value is 0 (the parsers drop them, a caller's batch may not) is ignored by the
+ * normalized learners rather than turned into 0/0. */
+static void test_normalized_zero_values(void **state) {
+    (void)state;
+    const gn_optimizer opts[] = {GN_OPT_SGD, GN_OPT_ADAGRAD, GN_OPT_FTRL};
+    for (size_t k = 0; k < 3; k++) {
+        gn_batch b;
+        assert_int_equal(gn__batch_init(&b, 8, 64), GN_OK);
+        for (int e = 0; e < 50; e++) {
+            assert_int_equal(gn__batch_begin_example(&b, e % 2 ? 1.0f : -1.0f, 1.0f, (uint64_t)e), GN_OK);
+            assert_int_equal(gn__batch_reserve_features(&b, 3), GN_OK);
+            gn__batch_push(&b, 0, 1.0f);
+            gn__batch_push(&b, 3, 0.0f); /* never anything but 0 */
+            gn__batch_push(&b, 5, e % 2 ? 2.0f : -1.0f);
+            gn__batch_end_example(&b);
+        }
+        gn_train_options o;
+        g_normalize = 1;
+        options(&o, opts[k], GN_LOSS_LOGISTIC, 0);
+        g_normalize = 0;
+        gn_learner *l = train(&o, &b, 2);
+        float w[256];
+        gn__learner_weights(l, w);
+        for (int j = 0; j < 256; j++) assert_true(isfinite(w[j]));
+        assert_true(w[3] == 0.0f);
+        assert_true(w[5] > 0.0f);
+        gn__learner_free(l);
+        gn__batch_free(&b);
+    }
+}
+
 /* ------------------------------------------------------------------ gn_train on files */
 
 /* Writes a LIBSVM file from the planted model: sparse rows over indices 1..nfeat. */
@@ -624,6 +707,8 @@ int main(void) {
         cmocka_unit_test(test_holdout_selection),
         cmocka_unit_test(test_average),
         cmocka_unit_test(test_share),
+        cmocka_unit_test(test_normalized_scale_free),
+        cmocka_unit_test(test_normalized_zero_values),
         cmocka_unit_test(test_gn_train_logistic_file),
         cmocka_unit_test(test_gn_train_squared_file),
     };

@@ -324,6 +324,89 @@ static void test_records_basic(void **state) {
     gn__line_reader_free(r);
 }
 
+/* Reads up to max records, checking each against want/line/off when given; returns how many. */
+static size_t read_records(gn_line_reader *r, size_t max, const char *const *want, const uint64_t *line,
+                           const uint64_t *off) {
+    const char *l;
+    size_t n, i = 0;
+    while (i < max && gn__line_reader_next(r, &l, &n) == GN_OK) {
+        if (want) {
+            assert_int_equal(n, strlen(want[i]));
+            assert_memory_equal(l, want[i], n);
+            assert_int_equal(gn__line_reader_lineno(r), line[i]);
+            assert_int_equal(gn__line_reader_offset(r), off[i]);
+        }
+        i++;
+    }
+    return i;
+}
+
+/* mark/reset (the label scan peeking at stdin): the records read after a mark come again after
+ * the reset, with the same text, line numbers and offsets; in record mode and after a byte order
+ * mark, from the start or after an unread; past the budget a read is refused (GN_ELIMIT) without
+ * failing the reader, and the reset still replays everything. */
+static void test_linereader_mark_reset(void **state) {
+    (void)state;
+    const char *p = tpath("mark.csv");
+    write_text(p, "\xEF\xBB\xBFy,\"a\r\nb\",c\r\n"
+                  "1,\"x\"\"\ny\",q\r\n"
+                  "0,\"p,q\",z\n"
+                  "1,2,3");
+    const char *want[] = {"y,\"a\r\nb\",c", "1,\"x\"\"\ny\",q", "0,\"p,q\",z", "1,2,3"};
+    const uint64_t line[] = {1, 3, 5, 6};
+    const uint64_t off[] = {0, 15, 28, 38};
+    gn_line_reader *r;
+    assert_int_equal(gn__line_reader_open(p, 1024, &r), GN_OK);
+    gn__line_reader_set_quoting(r, ',');
+    assert_int_equal(gn__line_reader_mark(r, 1 << 20), GN_OK); /* before the first read (and the BOM) */
+    assert_int_equal(read_records(r, 2, want, line, off), 2);
+    assert_true(gn__line_reader_marked_bytes(r) > 0);
+    gn__line_reader_reset(r);
+    assert_int_equal(gn__line_reader_marked_bytes(r), 0);
+    assert_int_equal(read_records(r, 4, want, line, off), 4);
+    gn__line_reader_free(r);
+    /* after a record read and unread (what the source leaves when it has parsed nothing yet) */
+    assert_int_equal(gn__line_reader_open(p, 1024, &r), GN_OK);
+    gn__line_reader_set_quoting(r, ',');
+    assert_int_equal(read_records(r, 2, want, line, off), 2);
+    gn__line_reader_unread(r);
+    assert_int_equal(gn__line_reader_mark(r, 1 << 20), GN_OK);
+    assert_int_equal(read_records(r, 9, want + 1, line + 1, off + 1), 3);
+    gn__line_reader_reset(r);
+    assert_int_equal(read_records(r, 9, want + 1, line + 1, off + 1), 3);
+    gn__line_reader_free(r);
+
+    /* a budget smaller than the data: the peek stops, the replay does not */
+    const char *big = tpath("mark_big.txt");
+    FILE *f = fopen(big, "w");
+    assert_non_null(f);
+    const int nlines = 40000; /* about 3 MiB: more than the 1 MiB buffer and the budget */
+    for (int i = 0; i < nlines; i++) fprintf(f, "%06d %070d\n", i, 0);
+    fclose(f);
+    assert_int_equal(gn__line_reader_open(big, 1024, &r), GN_OK);
+    const char *l;
+    size_t n;
+    assert_int_equal(gn__line_reader_next(r, &l, &n), GN_OK);
+    assert_int_equal(gn__line_reader_mark(r, 64 << 10), GN_OK);
+    int st;
+    size_t peeked = 0;
+    while ((st = gn__line_reader_next(r, &l, &n)) == GN_OK) peeked++;
+    assert_int_equal(st, GN_ELIMIT);
+    assert_true(peeked > 0 && peeked < (size_t)nlines - 1);
+    assert_true(gn__line_reader_marked_bytes(r) <= ((size_t)1 << 20) + (64 << 10));
+    gn__line_reader_reset(r);
+    for (int i = 1; i < nlines; i++) {
+        assert_int_equal(gn__line_reader_next(r, &l, &n), GN_OK);
+        char head[8];
+        snprintf(head, sizeof head, "%06d", i);
+        assert_memory_equal(l, head, 6);
+        assert_int_equal(gn__line_reader_lineno(r), (uint64_t)i + 1);
+        assert_int_equal(gn__line_reader_offset(r), (uint64_t)i * 78);
+    }
+    assert_int_equal(gn__line_reader_next(r, &l, &n), GN_EOF);
+    gn__line_reader_free(r);
+}
+
 /* A BOM is dropped in every format; a file that is only a BOM has no lines. */
 static void test_bom_any_format(void **state) {
     (void)state;
@@ -1062,6 +1145,7 @@ int main(void) {
         cmocka_unit_test(test_linereader_max_line),
         cmocka_unit_test(test_records_basic),
         cmocka_unit_test(test_bom_any_format),
+        cmocka_unit_test(test_linereader_mark_reset),
         cmocka_unit_test(test_records_unclosed_quote),
         cmocka_unit_test(test_records_buffer_edges),
         cmocka_unit_test(test_multi_file_order_and_formats),

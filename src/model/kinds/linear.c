@@ -229,22 +229,21 @@ static double learn_ftrl_normalized(gn_kind_learner *l, const uint32_t *idx, con
     float *t = l->table;
     const double inv_alpha = 1.0 / l->lr, beta = l->beta, l1 = l->l1, l2 = l->l2;
     double *vv = l->scratch, *sq = l->scratch + l->scratch_cap, *xn = l->scratch + 2 * l->scratch_cap;
-    double s = 0.0, norm = 0.0;
+    double s = 0.0;
     for (size_t i = 0; i < n; i++) {
         float *c = t + (size_t)idx[i] * 4;
         const double x = val[i], ax = fabs(x);
         if (ax > c[FTRL_S]) c[FTRL_S] = (float)ax;
-        const double xs = x / c[FTRL_S];
+        /* a value of 0 (never from the parsers) leaves s at 0: no feature */
+        const double inv_s = c[FTRL_S] > 0 ? 1.0 / c[FTRL_S] : 0.0;
         const double r = sqrt((double)c[FTRL_N]);
         const double v = ftrl_weight_r(c[FTRL_Z], r, inv_alpha, beta, l1, l2);
-        c[F_W] = (float)(v / c[FTRL_S]);
+        c[F_W] = (float)(v * inv_s);
         vv[i] = v;
         sq[i] = r;
-        xn[i] = xs;
+        xn[i] = x * inv_s;
         s += (double)c[F_W] * x;
-        norm += xs * xs;
     }
-    note_norm(l, wt, norm);
     double d = gn__loss_deriv(l->loss, s, y, l->tau) * wt;
     if (d == 0.0) return s;
     for (size_t i = 0; i < n; i++) {
@@ -293,7 +292,7 @@ static double learn_adagrad_normalized(gn_kind_learner *l, const uint32_t *idx, 
             if (c[ADA_S] > 0) c[F_W] = (float)(c[F_W] * (c[ADA_S] / ax)); /* as if always seen at this scale */
             c[ADA_S] = (float)ax;
         }
-        const double xs = x / c[ADA_S];
+        const double xs = c[ADA_S] > 0 ? x / c[ADA_S] : 0.0;
         norm += xs * xs;
         s += (double)c[F_W] * x;
     }
@@ -303,6 +302,7 @@ static double learn_adagrad_normalized(gn_kind_learner *l, const uint32_t *idx, 
     for (size_t i = 0; i < n; i++) {
         float *c = t + (size_t)idx[i] * 4;
         const double sc = c[ADA_S];
+        if (sc == 0) continue; /* only zero values seen so far: nothing to learn */
         double g = d * val[i] + l2 * sc * sc * c[F_W]; /* l2/2 (w s)^2 */
         if (g == 0.0) continue;
         double g2 = c[ADA_G2] + g * g;
@@ -354,7 +354,7 @@ static double learn_sgd_normalized(gn_kind_learner *l, const uint32_t *idx, cons
             }
             c[SGD_S] = (float)ax;
         }
-        const double xs = x / c[SGD_S];
+        const double xs = c[SGD_S] > 0 ? x / c[SGD_S] : 0.0;
         norm += xs * xs;
         s += (double)c[F_W] * x;
     }
@@ -366,6 +366,7 @@ static double learn_sgd_normalized(gn_kind_learner *l, const uint32_t *idx, cons
     for (size_t i = 0; i < n; i++) {
         float *c = t + (size_t)idx[i] * 2;
         const double sc = c[SGD_S];
+        if (sc == 0) continue; /* only zero values seen so far: nothing to learn */
         double w = c[F_W] - eta * (d * val[i] / (sc * sc) + l2 * c[F_W]);
         if (l1 > 0) {
             double shrink = eta * l1 / sc;
