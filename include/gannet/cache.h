@@ -15,6 +15,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 typedef struct gn_cache_info {
     uint64_t examples, blocks, bytes, skipped;
@@ -39,6 +40,7 @@ int gn_cache_check(const gn_data_spec *spec, const char *const *paths, size_t np
  * Thread-safe. */
 int gn_cache_check_given(const char *path, const gn_data_spec *spec, const char *const *names, size_t nnames);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 typedef enum gn_format {
     GN_FORMAT_AUTO = 0,  /* detect from the first data line */
@@ -68,6 +69,7 @@ int gn_data_spec_check(const gn_data_spec *spec);
 const char *gn_format_name(gn_format f);
 int gn_format_parse(const char *name);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

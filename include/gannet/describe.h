@@ -33,6 +33,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 #define GN_DESCRIBE_TOP_MAX 100
 #define GN_DESCRIBE_COLUMNS_MAX 65536
@@ -73,6 +74,7 @@ int gn_describe_report_sorted(const gn_describe_report *r);
 /* NULL is a no-op. */
 void gn_describe_report_free(gn_describe_report *r);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

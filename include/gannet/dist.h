@@ -12,6 +12,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 /* Starts MPI when launched by an MPI launcher (idempotent). GN_OK; GN_EUNSUPPORTED when launched
  * with several ranks by a launcher but built without MPI (so N separate models are never trained
@@ -29,6 +30,7 @@ void gn_dist_abort(int exit_code);
 /* Ends MPI (idempotent; no-op when MPI was not started). */
 void gn_dist_finalize(void);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

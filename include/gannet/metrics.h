@@ -12,6 +12,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 typedef struct gn_metrics_acc gn_metrics_acc;
 
@@ -39,6 +40,7 @@ int gn_metrics_acc_result(gn_metrics_acc *acc, gn_metrics *out);
  * needed, like snprintf. */
 int gn_metrics_to_json(const gn_metrics *m, char *buf, size_t size);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

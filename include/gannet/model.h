@@ -14,6 +14,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 typedef struct gn_model gn_model;
 
@@ -87,6 +88,7 @@ gn_status gn_model_predict_batch(const gn_model *model, const gn_rows *rows, dou
  * number written (<= k). */
 int gn_model_top_weights(const gn_model *model, size_t k, uint32_t *slots, float *values, size_t *n_out);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

@@ -34,6 +34,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 #define GN_SELECT_MAX_FOLDS 100
 #define GN_SELECT_MAX_CONFIGS 100000
@@ -148,6 +149,7 @@ int gn_tune(const gn_select_options *opts, const gn_select_config *configs, size
             const char *const *paths, size_t npaths, gn_select_result *results, size_t *best,
             gn_model **refit);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

@@ -22,6 +22,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 typedef struct gn_server gn_server;
 
@@ -72,6 +73,7 @@ void gn_server_stop(gn_server *s, unsigned grace_ms);
 /* Stops if needed and frees everything; NULL is a no-op. */
 void gn_server_free(gn_server *s);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

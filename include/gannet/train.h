@@ -18,6 +18,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 typedef enum gn_optimizer {
     GN_OPT_AUTO = 0,    /* FTRL-Proximal for logistic, AdaGrad for the other losses */
@@ -131,6 +132,7 @@ int gn_predict_files(const gn_model *model, const char *const *paths, size_t npa
 int gn_evaluate(const gn_model *model, const char *const *paths, size_t npaths, int skip_bad,
                 gn_metrics *out, uint64_t *skipped);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif
