@@ -48,7 +48,7 @@ typedef struct gn_describe_options {
 /* Fills the defaults. */
 void gn_describe_options_init(gn_describe_options *opts);
 /* GN_OK, or GN_EINVAL with the reason in gn_last_error(). */
-int gn_describe_options_check(const gn_describe_options *opts);
+gn_status gn_describe_options_check(const gn_describe_options *opts);
 
 typedef struct gn_describe_report gn_describe_report;
 
@@ -58,7 +58,7 @@ typedef struct gn_describe_report gn_describe_report;
  * line without skip_bad, "file:line: reason"; no examples), GN_EINVAL (bad options or spec,
  * e.g. --label naming no column), GN_ELIMIT, GN_EFORMAT (a corrupt compressed stream),
  * GN_ENOMEM. */
-int gn_describe(const gn_describe_options *opts, const gn_data_spec *spec, const char *const *paths, size_t npaths,
+gn_status gn_describe(const gn_describe_options *opts, const gn_data_spec *spec, const char *const *paths, size_t npaths,
                 gn_describe_report **out);
 /* The report as one JSON object (keys in docs/cli.md), without a trailing newline; owned by the
  * report. */
