@@ -15,6 +15,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 typedef struct gn_cache_info {
     uint64_t examples, blocks, bytes, skipped;
@@ -22,12 +23,12 @@ typedef struct gn_cache_info {
 
 /* Parses the files with spec and writes the cache to path atomically (temporary file, fsync,
  * rename). info may be NULL. */
-int gn_cache_build(const gn_data_spec *spec, const char *const *paths, size_t npaths, const char *path,
+gn_status gn_cache_build(const gn_data_spec *spec, const char *const *paths, size_t npaths, const char *path,
                    gn_cache_info *info);
 /* GN_OK if path is a complete cache of exactly these files with this spec; GN_ESTALE if it is
  * missing or was made from other or changed files or flags; GN_EFORMAT / GN_ECHECKSUM /
  * GN_EVERSION if it is truncated or corrupt (every block's checksum is verified). */
-int gn_cache_check(const gn_data_spec *spec, const char *const *paths, size_t npaths, const char *path);
+gn_status gn_cache_check(const gn_data_spec *spec, const char *const *paths, size_t npaths, const char *path);
 /* For a cache that is the data by itself (gn_train with opts->cache_path and no files): checks
  * that the data parameters named in names[0..nnames) (parameter-table names such as "bits",
  * "label"; those the caller was given, e.g. on the command line) have in spec a value that agrees
@@ -37,8 +38,9 @@ int gn_cache_check(const gn_data_spec *spec, const char *const *paths, size_t np
  * at its default from one not given; this check can. GN_EINVAL naming the parameter when one
  * does not agree (or a name is not a data parameter); the errors of opening the cache otherwise.
  * Thread-safe. */
-int gn_cache_check_given(const char *path, const gn_data_spec *spec, const char *const *names, size_t nnames);
+gn_status gn_cache_check_given(const char *path, const gn_data_spec *spec, const char *const *names, size_t nnames);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 typedef enum gn_format {
     GN_FORMAT_AUTO = 0,  /* detect from the first data line */
@@ -66,11 +67,12 @@ typedef struct gn_data_spec {
 /* Fills defaults. */
 void gn_data_spec_init(gn_data_spec *spec);
 /* GN_OK, or GN_EINVAL with the reason in gn_last_error(). */
-int gn_data_spec_check(const gn_data_spec *spec);
+gn_status gn_data_spec_check(const gn_data_spec *spec);
 /* "libsvm", "csv", "vw", "auto"; and the reverse (-1 if unknown). */
 const char *gn_format_name(gn_format f);
 int gn_format_parse(const char *name);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

@@ -33,6 +33,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 #define GN_DESCRIBE_TOP_MAX 100
 #define GN_DESCRIBE_COLUMNS_MAX 65536
@@ -47,7 +48,7 @@ typedef struct gn_describe_options {
 /* Fills the defaults. */
 void gn_describe_options_init(gn_describe_options *opts);
 /* GN_OK, or GN_EINVAL with the reason in gn_last_error(). */
-int gn_describe_options_check(const gn_describe_options *opts);
+gn_status gn_describe_options_check(const gn_describe_options *opts);
 
 typedef struct gn_describe_report gn_describe_report;
 
@@ -57,7 +58,7 @@ typedef struct gn_describe_report gn_describe_report;
  * line without skip_bad, "file:line: reason"; no examples), GN_EINVAL (bad options or spec,
  * e.g. --label naming no column), GN_ELIMIT, GN_EFORMAT (a corrupt compressed stream),
  * GN_ENOMEM. */
-int gn_describe(const gn_describe_options *opts, const gn_data_spec *spec, const char *const *paths, size_t npaths,
+gn_status gn_describe(const gn_describe_options *opts, const gn_data_spec *spec, const char *const *paths, size_t npaths,
                 gn_describe_report **out);
 /* The report as one JSON object (keys in docs/cli.md), without a trailing newline; owned by the
  * report. */
@@ -73,6 +74,7 @@ int gn_describe_report_sorted(const gn_describe_report *r);
 /* NULL is a no-op. */
 void gn_describe_report_free(gn_describe_report *r);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

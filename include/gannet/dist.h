@@ -12,11 +12,12 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 /* Starts MPI when launched by an MPI launcher (idempotent). GN_OK; GN_EUNSUPPORTED when launched
  * with several ranks by a launcher but built without MPI (so N separate models are never trained
  * by accident); GN_EMPI if MPI cannot start or sees fewer ranks than the launcher started. */
-int gn_dist_init(void);
+gn_status gn_dist_init(void);
 int gn_dist_rank(void);  /* 0 without MPI */
 int gn_dist_size(void);  /* 1 without MPI */
 /* 1 if the last failure was agreed by all ranks (each has the message, naming the failing rank,
@@ -29,6 +30,7 @@ void gn_dist_abort(int exit_code);
 /* Ends MPI (idempotent; no-op when MPI was not started). */
 void gn_dist_finalize(void);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

@@ -19,6 +19,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 #define GN_VERSION_MAJOR 0
 #define GN_VERSION_MINOR 1
@@ -38,6 +39,7 @@ typedef enum gn_log_level { GN_LOG_DEBUG = 0, GN_LOG_INFO = 1, GN_LOG_WARN = 2, 
 typedef void (*gn_log_fn)(gn_log_level level, const char *msg, void *user);
 void gn_set_log_hook(gn_log_fn fn, void *user);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

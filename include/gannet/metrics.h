@@ -12,6 +12,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 typedef struct gn_metrics_acc gn_metrics_acc;
 
@@ -28,17 +29,18 @@ typedef struct gn_metrics {
 } gn_metrics;
 
 /* classification: labels are binary (> 0 is positive) and predictions are probabilities. */
-int gn_metrics_acc_new(int classification, gn_metrics_acc **out);
+gn_status gn_metrics_acc_new(int classification, gn_metrics_acc **out);
 void gn_metrics_acc_free(gn_metrics_acc *acc);
 /* Adds one example; loss is the model's loss on it (for mean_loss). */
-int gn_metrics_acc_add(gn_metrics_acc *acc, double prediction, double label, double weight, double loss);
-int gn_metrics_acc_merge(gn_metrics_acc *into, const gn_metrics_acc *from);
+gn_status gn_metrics_acc_add(gn_metrics_acc *acc, double prediction, double label, double weight, double loss);
+gn_status gn_metrics_acc_merge(gn_metrics_acc *into, const gn_metrics_acc *from);
 /* Computes the metrics so far (sorts internally for AUC; the accumulator stays usable). */
-int gn_metrics_acc_result(gn_metrics_acc *acc, gn_metrics *out);
+gn_status gn_metrics_acc_result(gn_metrics_acc *acc, gn_metrics *out);
 /* Writes the metrics as one JSON object (keys as the struct fields) into buf. Returns chars
  * needed, like snprintf. */
 int gn_metrics_to_json(const gn_metrics *m, char *buf, size_t size);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

@@ -14,6 +14,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 typedef struct gn_model gn_model;
 
@@ -35,9 +36,9 @@ const char *gn_model_kind_name(gn_model_kind kind);
 
 /* Loads a model file. Rejects wrong magic, newer versions, truncation and checksum mismatch
  * with GN_EFORMAT / GN_EVERSION / GN_ECHECKSUM and a message naming the file. */
-int gn_model_load(const char *path, gn_model **out);
+gn_status gn_model_load(const char *path, gn_model **out);
 /* Writes atomically (temp file in the same directory, fsync, rename). */
-int gn_model_save(const gn_model *model, const char *path);
+gn_status gn_model_save(const gn_model *model, const char *path);
 void gn_model_free(gn_model *model);
 
 gn_model_kind gn_model_get_kind(const gn_model *model);
@@ -56,11 +57,11 @@ const char *gn_model_version(const gn_model *model);
 /* Prediction on one text line in the model's input format (the label, if any, is ignored).
  * *out is the prediction: a probability for logistic, exp(score) for poisson, the raw score
  * otherwise. Thread-safe. GN_EPARSE with the reason on bad input. */
-int gn_model_predict_line(const gn_model *model, const char *line, size_t len, double *out);
+gn_status gn_model_predict_line(const gn_model *model, const char *line, size_t len, double *out);
 /* Prediction from named features: names[i] with either a numeric value (strs[i] == NULL) or a
  * categorical string value strs[i]. Names are CSV column names or "ns^feature" for VW data,
  * or decimal indices for LIBSVM data. Thread-safe. */
-int gn_model_predict_named(const gn_model *model, size_t n, const char *const *names,
+gn_status gn_model_predict_named(const gn_model *model, size_t n, const char *const *names,
                            const double *values, const char *const *strs, double *out);
 /* The classes of a classification model: the labels it was trained on (e.g. "no" and "yes";
  * numbers in canonical form, "1" for "+1"). Binary models have 2: class 0 is the negative one,
@@ -92,8 +93,9 @@ gn_status gn_model_predict_batch(const gn_model *model, const gn_rows *rows, dou
 
 /* The k weights largest in magnitude (slot, value), sorted by decreasing |value|. *n_out is the
  * number written (<= k). */
-int gn_model_top_weights(const gn_model *model, size_t k, uint32_t *slots, float *values, size_t *n_out);
+gn_status gn_model_top_weights(const gn_model *model, size_t k, uint32_t *slots, float *values, size_t *n_out);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

@@ -27,6 +27,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 typedef enum gn_param_type {
     GN_PARAM_BOOL = 0,   /* true|false (also 1|0, yes|no, on|off); flag --x sets it, --no-x clears it */
@@ -85,6 +86,7 @@ gn_status gn_param_check_data(const gn_data_spec *spec);
  * 1024; "KB", "KiB", "k" are the same). GN_EINVAL if it is not one. */
 gn_status gn_parse_size(const char *text, uint64_t *out);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

@@ -34,6 +34,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 #define GN_SELECT_MAX_FOLDS 100
 #define GN_SELECT_MAX_CONFIGS 100000
@@ -48,11 +49,11 @@ typedef struct gn_search_space gn_search_space;
 /* Parses a grid 'name=v1,v2;name2=v3,...'. Values are kept as text. GN_EINVAL with a reason
  * ("--grid: 'l2=' has an empty list of values") on bad syntax, empty lists, duplicate names,
  * or more than GN_SELECT_MAX_CONFIGS combinations. */
-int gn_search_parse_grid(const char *text, gn_search_space **out);
+gn_status gn_search_parse_grid(const char *text, gn_search_space **out);
 /* Parses a random space 'name=log(a,b);name2=uniform(a,b);name3=int(a,b);name4=choice(x,y)' or
  * plain lists 'name=v1,v2' (sampled uniformly), and draws n configurations with seed. log needs
  * 0 < a < b, uniform a < b, int integers a <= b. */
-int gn_search_parse_random(const char *text, uint32_t n, uint64_t seed, gn_search_space **out);
+gn_status gn_search_parse_random(const char *text, uint32_t n, uint64_t seed, gn_search_space **out);
 void gn_search_space_free(gn_search_space *s);
 size_t gn_search_space_params(const gn_search_space *s);
 size_t gn_search_space_configs(const gn_search_space *s);
@@ -114,7 +115,7 @@ typedef struct gn_select_options {
 } gn_select_options;
 
 void gn_select_options_init(gn_select_options *o);
-int gn_select_options_check(const gn_select_options *o);
+gn_status gn_select_options_check(const gn_select_options *o);
 
 /* One configuration: training options and data spec (a caller-built copy per configuration). */
 typedef struct gn_select_config {
@@ -137,17 +138,18 @@ typedef struct gn_select_result {
 uint64_t gn_select_memory(const gn_select_config *configs, size_t n, uint32_t k);
 
 /* k-fold cross-validation of one configuration. */
-int gn_cv(const gn_select_options *opts, const gn_train_options *train, const gn_data_spec *spec,
+gn_status gn_cv(const gn_select_options *opts, const gn_train_options *train, const gn_data_spec *spec,
           const char *const *paths, size_t npaths, gn_select_result *out);
 
 /* Cross-validates every configuration in one shared stream of passes; results[i] (n entries,
  * caller-allocated) for configs[i]; *best is the index of the best by opts->metric among the
  * configurations not dropped. If refit is not NULL, the best configuration is retrained on all
  * the data with gn_train and returned there (caller frees). */
-int gn_tune(const gn_select_options *opts, const gn_select_config *configs, size_t n,
+gn_status gn_tune(const gn_select_options *opts, const gn_select_config *configs, size_t n,
             const char *const *paths, size_t npaths, gn_select_result *results, size_t *best,
             gn_model **refit);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

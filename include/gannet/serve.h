@@ -22,6 +22,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 typedef struct gn_server gn_server;
 
@@ -50,28 +51,29 @@ typedef struct gn_server_options {
 
 void gn_server_options_init(gn_server_options *o);
 /* GN_OK or GN_EINVAL with the reason in gn_last_error(). */
-int gn_server_options_check(const gn_server_options *o);
+gn_status gn_server_options_check(const gn_server_options *o);
 
 /* Creates a stopped server (options are copied). */
-int gn_server_new(const gn_server_options *o, gn_server **out);
+gn_status gn_server_new(const gn_server_options *o, gn_server **out);
 /* Loads the model at path and registers it as name ([A-Za-z0-9_.-], 1..63 chars, unique).
  * Only before gn_server_start. Errors: GN_EINVAL (name), GN_ELIMIT (too many models) or the
  * loader's status with its message. */
-int gn_server_add_model(gn_server *s, const char *name, const char *path);
+gn_status gn_server_add_model(gn_server *s, const char *name, const char *path);
 /* Binds and starts serving (and the watch thread if asked). GN_EIO if the address cannot be
  * bound, GN_EINVAL without models. */
-int gn_server_start(gn_server *s);
+gn_status gn_server_start(gn_server *s);
 /* The bound port (useful with port 0); 0 before start. */
 unsigned gn_server_port(const gn_server *s);
 /* Reloads the named model (NULL: every model) from its file. GN_OK if every reload succeeded;
  * otherwise the status of the first failure, with the old model still serving. */
-int gn_server_reload(gn_server *s, const char *name);
+gn_status gn_server_reload(gn_server *s, const char *name);
 /* Graceful stop: stops accepting connections, waits up to grace_ms for requests in flight to
  * finish, then closes everything. Idempotent. */
 void gn_server_stop(gn_server *s, unsigned grace_ms);
 /* Stops if needed and frees everything; NULL is a no-op. */
 void gn_server_free(gn_server *s);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

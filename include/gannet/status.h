@@ -3,6 +3,17 @@
 #ifndef GANNET_STATUS_H
 #define GANNET_STATUS_H
 
+/* GN_API_BEGIN / GN_API_END enclose the declarations of every public header: they are the
+ * library's exported calls. The library is compiled with hidden visibility, so the shared
+ * libgannet.so exports these gn_* calls and nothing else (no internal gn__ symbol). */
+#if defined(__GNUC__) || defined(__clang__)
+#define GN_API_BEGIN _Pragma("GCC visibility push(default)")
+#define GN_API_END _Pragma("GCC visibility pop")
+#else
+#define GN_API_BEGIN
+#define GN_API_END
+#endif
+
 #ifdef __cplusplus
 extern "C" {
 #endif

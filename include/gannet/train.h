@@ -18,6 +18,7 @@
 #ifdef __cplusplus
 extern "C" {
 #endif
+GN_API_BEGIN
 
 typedef enum gn_optimizer {
     GN_OPT_AUTO = 0,    /* FTRL-Proximal for logistic, AdaGrad for the other losses */
@@ -72,7 +73,7 @@ typedef struct gn_train_options {
 #define GN_L1_AUTO (-1.0)
 
 void gn_train_options_init(gn_train_options *opts);
-int gn_train_options_check(const gn_train_options *opts);
+gn_status gn_train_options_check(const gn_train_options *opts);
 
 /* What training reports while it runs (through gn_progress_fn) and at the end. */
 typedef struct gn_progress {
@@ -119,12 +120,12 @@ typedef struct gn_train_summary {
  * it must exist, and the fields of spec other than their defaults must agree with the spec it
  * was made with (GN_EINVAL naming the field otherwise; skip_bad and max_line are not checked).
  * On success *out is a new model owned by the caller. progress may be NULL. */
-int gn_train(const gn_train_options *opts, const gn_data_spec *spec, const char *const *paths,
+gn_status gn_train(const gn_train_options *opts, const gn_data_spec *spec, const char *const *paths,
              size_t npaths, gn_progress_fn progress, void *user, gn_model **out,
              gn_train_summary *summary);
 
 /* Writes one prediction per input line to out ("%.9g\n"). */
-int gn_predict_files(const gn_model *model, const char *const *paths, size_t npaths, int skip_bad,
+gn_status gn_predict_files(const gn_model *model, const char *const *paths, size_t npaths, int skip_bad,
                      FILE *out, uint64_t *predicted, uint64_t *skipped);
 
 /* What gn_predict_files_as writes per line: the prediction ("%.9g": probability, rate or score),
@@ -135,9 +136,10 @@ int gn_predict_files_as(const gn_model *model, const char *const *paths, size_t 
                         gn_predict_output what, FILE *out, uint64_t *predicted, uint64_t *skipped);
 
 /* Evaluates the model on labelled files. */
-int gn_evaluate(const gn_model *model, const char *const *paths, size_t npaths, int skip_bad,
+gn_status gn_evaluate(const gn_model *model, const char *const *paths, size_t npaths, int skip_bad,
                 gn_metrics *out, uint64_t *skipped);
 
+GN_API_END
 #ifdef __cplusplus
 }
 #endif

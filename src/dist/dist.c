@@ -243,7 +243,7 @@ void gn__dist_abort(int code) {
 
 /* ---- public wrappers (gannet/dist.h) -------------------------------------------------------- */
 
-int gn_dist_init(void) { return gn__dist_init(); }
+gn_status gn_dist_init(void) { return gn__dist_init(); }
 int gn_dist_rank(void) { return gn__dist_rank(); }
 int gn_dist_size(void) { return gn__dist_size(); }
 int gn_dist_failed_together(void) { return gn__dist_failed_together(); }

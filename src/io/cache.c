@@ -632,7 +632,7 @@ static const char *spec_key_of(const char *param) {
     return param;
 }
 
-int gn_cache_check_given(const char *path, const gn_data_spec *spec, const char *const *names, size_t nnames) {
+gn_status gn_cache_check_given(const char *path, const gn_data_spec *spec, const char *const *names, size_t nnames) {
     if (!path || !spec || (nnames && !names)) return gn__fail(GN_EINVAL, "cache check: path and spec are required");
     for (size_t i = 0; i < nnames; i++) {
         const gn_param_info *p = names[i] ? gn_param_find(names[i]) : NULL;
@@ -973,7 +973,7 @@ void gn__cache_close(gn_cache_reader *r) {
 
 /* ---- public API (gannet/cache.h) ------------------------------------------------------------ */
 
-int gn_cache_build(const gn_data_spec *spec, const char *const *paths, size_t npaths, const char *path,
+gn_status gn_cache_build(const gn_data_spec *spec, const char *const *paths, size_t npaths, const char *path,
                    gn_cache_info *info) {
     gn__clear_error();
     if (!spec || !paths || !path) return gn__fail(GN_EINVAL, "cache: spec, paths and path are required");
@@ -981,7 +981,7 @@ int gn_cache_build(const gn_data_spec *spec, const char *const *paths, size_t np
     return gn__cache_build(path, spec, paths, npaths, info);
 }
 
-int gn_cache_check(const gn_data_spec *spec, const char *const *paths, size_t npaths, const char *path) {
+gn_status gn_cache_check(const gn_data_spec *spec, const char *const *paths, size_t npaths, const char *path) {
     gn__clear_error();
     if (!spec || !paths || !path) return gn__fail(GN_EINVAL, "cache: spec, paths and path are required");
     GN_TRY(gn__cache_check(path, spec, paths, npaths));

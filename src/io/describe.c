@@ -41,7 +41,7 @@ void gn_describe_options_init(gn_describe_options *o) {
     o->threads = 0;
 }
 
-int gn_describe_options_check(const gn_describe_options *o) {
+gn_status gn_describe_options_check(const gn_describe_options *o) {
     if (o->top < 1 || o->top > GN_DESCRIBE_TOP_MAX)
         return gn__fail(GN_EINVAL, "top must be in [1, %d] (got %u)", GN_DESCRIBE_TOP_MAX, (unsigned)o->top);
     if (o->threads > 1024) return gn__fail(GN_EINVAL, "threads must be in [0, 1024] (got %u)", (unsigned)o->threads);
@@ -639,7 +639,7 @@ static uint32_t part_count(const gn_describe_options *o, const gn_data_spec *spe
     return ok ? t : 1;
 }
 
-int gn_describe(const gn_describe_options *opts, const gn_data_spec *spec, const char *const *paths, size_t npaths,
+gn_status gn_describe(const gn_describe_options *opts, const gn_data_spec *spec, const char *const *paths, size_t npaths,
                 gn_describe_report **out) {
     gn__clear_error();
     gn_describe_options o;

@@ -57,7 +57,7 @@ static int check_text_field(const char *name, const char *field, size_t size) {
     return GN_OK;
 }
 
-int gn_data_spec_check(const gn_data_spec *spec) {
+gn_status gn_data_spec_check(const gn_data_spec *spec) {
     if (!spec) return gn__fail(GN_EINVAL, "data spec is NULL");
     /* ranges, flags and choices come from the parameter table (util/params.c) */
     GN_TRY(gn_param_check_data(spec));

@@ -43,7 +43,7 @@ struct gn_metrics_acc {
     size_t n, cap;
 };
 
-int gn_metrics_acc_new(int classification, gn_metrics_acc **out) {
+gn_status gn_metrics_acc_new(int classification, gn_metrics_acc **out) {
     if (!out) return gn__fail(GN_EINVAL, "metrics: NULL argument");
     gn_metrics_acc *acc = calloc(1, sizeof *acc);
     if (!acc) return gn__fail(GN_ENOMEM, "metrics: out of memory");
@@ -72,7 +72,7 @@ static int reserve(gn_metrics_acc *acc, size_t more) {
     return GN_OK;
 }
 
-int gn_metrics_acc_add(gn_metrics_acc *acc, double prediction, double label, double weight, double loss) {
+gn_status gn_metrics_acc_add(gn_metrics_acc *acc, double prediction, double label, double weight, double loss) {
     if (!acc) return gn__fail(GN_EINVAL, "metrics: NULL accumulator");
     if (!isfinite(prediction)) return gn__fail(GN_EINVAL, "metrics: prediction %g is not finite", prediction);
     if (!isfinite(label)) return gn__fail(GN_EINVAL, "metrics: label %g is not finite", label);
@@ -108,7 +108,7 @@ int gn_metrics_acc_add(gn_metrics_acc *acc, double prediction, double label, dou
     return GN_OK;
 }
 
-int gn_metrics_acc_merge(gn_metrics_acc *into, const gn_metrics_acc *from) {
+gn_status gn_metrics_acc_merge(gn_metrics_acc *into, const gn_metrics_acc *from) {
     if (!into || !from) return gn__fail(GN_EINVAL, "metrics: NULL accumulator");
     if (into->classification != from->classification)
         return gn__fail(GN_EINVAL, "metrics: cannot merge classification and regression accumulators");
@@ -192,7 +192,7 @@ static double exact_auc(const scored *items, size_t n) {
     return area / (pos_total * neg_total);
 }
 
-int gn_metrics_acc_result(gn_metrics_acc *acc, gn_metrics *out) {
+gn_status gn_metrics_acc_result(gn_metrics_acc *acc, gn_metrics *out) {
     if (!acc || !out) return gn__fail(GN_EINVAL, "metrics: NULL argument");
     gn_metrics m;
     memset(&m, 0, sizeof m);

@@ -26,7 +26,7 @@ static int open_for_model(const gn_model *m, gn_label_kind kind, int skip_bad, c
     return st;
 }
 
-int gn_predict_files(const gn_model *m, const char *const *paths, size_t npaths, int skip_bad, FILE *out,
+gn_status gn_predict_files(const gn_model *m, const char *const *paths, size_t npaths, int skip_bad, FILE *out,
                      uint64_t *predicted, uint64_t *skipped) {
     return gn_predict_files_as(m, paths, npaths, skip_bad, GN_PREDICT_PROB, out, predicted, skipped);
 }
@@ -77,7 +77,7 @@ done:
     return st;
 }
 
-int gn_evaluate(const gn_model *m, const char *const *paths, size_t npaths, int skip_bad, gn_metrics *out,
+gn_status gn_evaluate(const gn_model *m, const char *const *paths, size_t npaths, int skip_bad, gn_metrics *out,
                 uint64_t *skipped) {
     gn__clear_error();
     const gn_label_kind kind = gn__label_kind_for(m->loss);
@@ -87,7 +87,7 @@ int gn_evaluate(const gn_model *m, const char *const *paths, size_t npaths, int 
     gn_batch b;
     memset(&b, 0, sizeof b);
     double *scores = malloc(GN_PREDICT_BATCH * gn_model_outputs(m) * sizeof *scores);
-    int st = scores ? gn_metrics_acc_new(kind == GN_LABEL_BINARY, &acc) : (int)gn__fail(GN_ENOMEM, "out of memory");
+    int st = scores ? (int)gn_metrics_acc_new(kind == GN_LABEL_BINARY, &acc) : (int)gn__fail(GN_ENOMEM, "out of memory");
     if (st != GN_OK) goto done;
     if ((st = gn__batch_init(&b, GN_PREDICT_BATCH, GN_PREDICT_BATCH * 32)) != GN_OK) goto done;
     while ((st = gn__source_next(src, &b, GN_PREDICT_BATCH)) == GN_OK) {

@@ -69,7 +69,7 @@ void gn__train_options_resolve(gn_train_options *o) {
         o->l1 = gn__resolve_optimizer(o->loss, o->optimizer) == GN_OPT_FTRL && o->normalize ? 1.0 : 0.0;
 }
 
-int gn_train_options_check(const gn_train_options *o) {
+gn_status gn_train_options_check(const gn_train_options *o) {
     /* ranges of every parameter come from the parameter table (util/params.c) */
     GN_TRY(gn_param_check_train(o));
     if (o->passes > 100000) return gn__fail(GN_EINVAL, "passes must be auto (0) or in [1, 100000] (got %u)", o->passes);
@@ -884,7 +884,7 @@ static int train_auto_passes(const gn_train_options *opts, const gn_data_spec *s
     return GN_OK;
 }
 
-int gn_train(const gn_train_options *opts_in, const gn_data_spec *spec_in, const char *const *paths, size_t npaths,
+gn_status gn_train(const gn_train_options *opts_in, const gn_data_spec *spec_in, const char *const *paths, size_t npaths,
              gn_progress_fn progress, void *user, gn_model **out, gn_train_summary *summary) {
     gn__clear_error();
     GN_TRY(gn_train_options_check(opts_in));

@@ -293,7 +293,7 @@ int gn__top_strided(const float *base, size_t nslots, size_t stride, size_t k, u
     return GN_OK;
 }
 
-int gn_model_top_weights(const gn_model *model, size_t k, uint32_t *slots, float *values, size_t *n_out) {
+gn_status gn_model_top_weights(const gn_model *model, size_t k, uint32_t *slots, float *values, size_t *n_out) {
     if (!model || !n_out || (k > 0 && (!slots || !values)))
         return gn__fail(GN_EINVAL, "top weights: NULL argument");
     return model->ops->top_weights(model, k, slots, values, n_out);

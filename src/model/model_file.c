@@ -197,7 +197,7 @@ int gn__model_file_checksum(const gn_model *m, uint64_t *out) {
     return rc;
 }
 
-int gn_model_save(const gn_model *model, const char *path) {
+gn_status gn_model_save(const gn_model *model, const char *path) {
     if (!model || !path || !*path) return gn__fail(GN_EINVAL, "model save: NULL model or empty path");
     XXH3_state_t *hash = XXH3_createState();
     if (!hash) return gn__fail(GN_ENOMEM, "%s: out of memory", path);
@@ -462,7 +462,7 @@ static int read_weights(FILE *f, const char *path, const layout *l, gn_model *m,
     return GN_OK;
 }
 
-int gn_model_load(const char *path, gn_model **out) {
+gn_status gn_model_load(const char *path, gn_model **out) {
     if (!path || !out) return gn__fail(GN_EINVAL, "model load: NULL argument");
     char eb[128];
     FILE *f = fopen(path, "rb");

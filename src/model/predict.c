@@ -39,7 +39,7 @@ static int score_batch_one(const gn_model *m, const gn_batch *b, double *out) {
     return GN_OK;
 }
 
-int gn_model_predict_line(const gn_model *m, const char *line, size_t len, double *out) {
+gn_status gn_model_predict_line(const gn_model *m, const char *line, size_t len, double *out) {
     gn_parser *p;
     GN_TRY(gn__model_parser(m, GN_LABEL_NONE, &p));
     gn_batch b;
@@ -63,7 +63,7 @@ done:
     return st;
 }
 
-int gn_model_predict_named(const gn_model *m, size_t n, const char *const *names, const double *values,
+gn_status gn_model_predict_named(const gn_model *m, size_t n, const char *const *names, const double *values,
                            const char *const *strs, double *out) {
     gn_parser *p;
     GN_TRY(gn__model_parser(m, GN_LABEL_NONE, &p));

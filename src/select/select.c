@@ -51,7 +51,7 @@ void gn_select_options_init(gn_select_options *o) {
     o->cache_bytes = (uint64_t)1 << 30;
 }
 
-int gn_select_options_check(const gn_select_options *o) {
+gn_status gn_select_options_check(const gn_select_options *o) {
     if (o->k < 2 || o->k > GN_SELECT_MAX_FOLDS)
         return gn__fail(GN_EINVAL, "-k must be between 2 and %d (got %u)", GN_SELECT_MAX_FOLDS, o->k);
     if ((unsigned)o->metric > GN_METRIC_MAE) return gn__fail(GN_EINVAL, "unknown metric %d", (int)o->metric);
@@ -140,7 +140,7 @@ static int run_all(const gn_select_options *o, const gn_select_config *configs, 
     return st;
 }
 
-int gn_tune(const gn_select_options *opts, const gn_select_config *configs, size_t n, const char *const *paths,
+gn_status gn_tune(const gn_select_options *opts, const gn_select_config *configs, size_t n, const char *const *paths,
             size_t npaths, gn_select_result *results, size_t *best, gn_model **refit) {
     gn__clear_error();
     if (!opts || !configs || !paths || !npaths || !results) return gn__fail(GN_EINVAL, "gn_tune: NULL argument");
@@ -191,7 +191,7 @@ int gn_tune(const gn_select_options *opts, const gn_select_config *configs, size
     return st;
 }
 
-int gn_cv(const gn_select_options *opts, const gn_train_options *train, const gn_data_spec *spec,
+gn_status gn_cv(const gn_select_options *opts, const gn_train_options *train, const gn_data_spec *spec,
           const char *const *paths, size_t npaths, gn_select_result *out) {
     gn__clear_error();
     if (!opts || !train || !spec || !paths || !npaths || !out) return gn__fail(GN_EINVAL, "gn_cv: NULL argument");

@@ -221,7 +221,7 @@ static int parse_items(const char *what, const char *text, int random, gn_search
     return GN_OK;
 }
 
-int gn_search_parse_grid(const char *text, gn_search_space **out) {
+gn_status gn_search_parse_grid(const char *text, gn_search_space **out) {
     gn__clear_error();
     gn_search_space *s = calloc(1, sizeof *s);
     dist dists[GN_SEARCH_MAX_PARAMS];
@@ -260,7 +260,7 @@ static double next_uniform(uint64_t *state) { /* [0,1) from splitmix64 */
     return (double)(gn__splitmix64(state) >> 11) * (1.0 / 9007199254740992.0);
 }
 
-int gn_search_parse_random(const char *text, uint32_t n, uint64_t seed, gn_search_space **out) {
+gn_status gn_search_parse_random(const char *text, uint32_t n, uint64_t seed, gn_search_space **out) {
     gn__clear_error();
     if (n < 1 || n > GN_SELECT_MAX_CONFIGS)
         return gn__fail(GN_EINVAL, "--random: the number of configurations must be in [1, %d] (got %u)",

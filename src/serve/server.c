@@ -441,7 +441,7 @@ void gn_server_options_init(gn_server_options *o) {
     o->watch_interval_ms = 1000;
 }
 
-int gn_server_options_check(const gn_server_options *o) {
+gn_status gn_server_options_check(const gn_server_options *o) {
     if (!o->host || !o->host[0]) return gn__fail(GN_EINVAL, "host: must not be empty");
     if (o->port > 65535) return gn__fail(GN_EINVAL, "port %u: must be 0..65535", o->port);
     if (o->threads > 1024) return gn__fail(GN_EINVAL, "threads %u: at most 1024", o->threads);
@@ -458,7 +458,7 @@ int gn_server_options_check(const gn_server_options *o) {
     return GN_OK;
 }
 
-int gn_server_new(const gn_server_options *o, gn_server **out) {
+gn_status gn_server_new(const gn_server_options *o, gn_server **out) {
     gn__clear_error();
     GN_TRY(gn_server_options_check(o));
     gn_server *s = calloc(1, sizeof *s);
@@ -483,7 +483,7 @@ int gn_server_new(const gn_server_options *o, gn_server **out) {
     return GN_OK;
 }
 
-int gn_server_add_model(gn_server *s, const char *name, const char *path) {
+gn_status gn_server_add_model(gn_server *s, const char *name, const char *path) {
     gn__clear_error();
     if (s->started) return gn__fail(GN_EINVAL, "models must be added before the server starts");
     if (s->nslots >= GN_SERVE_MAX_MODELS) return gn__fail(GN_ELIMIT, "at most %u models", GN_SERVE_MAX_MODELS);
@@ -511,7 +511,7 @@ int gn__server_reload_slot(gn_server *s, size_t i) {
     return st;
 }
 
-int gn_server_reload(gn_server *s, const char *name) {
+gn_status gn_server_reload(gn_server *s, const char *name) {
     gn__clear_error();
     if (name) {
         int i = find_slot(s, name, strlen(name));
@@ -547,7 +547,7 @@ static int resolve_host(const char *host, unsigned port, struct sockaddr_storage
     return GN_OK;
 }
 
-int gn_server_start(gn_server *s) {
+gn_status gn_server_start(gn_server *s) {
     gn__clear_error();
     if (s->started) return gn__fail(GN_EINVAL, "server already started");
     if (s->nslots == 0) return gn__fail(GN_EINVAL, "no models to serve");
