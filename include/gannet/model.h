@@ -67,7 +67,7 @@ gn_status gn_model_predict_named(const gn_model *model, size_t n, const char *co
  * numbers in canonical form, "1" for "+1"). Binary models have 2: class 0 is the negative one,
  * class 1 the positive one, whose probability logistic predictions are. Regression models have
  * none (*n = 0). Models written before classes were stored report "-1" and "1". Thread-safe. */
-int gn_model_classes(const gn_model *model, size_t *n);
+gn_status gn_model_classes(const gn_model *model, size_t *n);
 /* The name of class i, owned by the model (valid while it lives); NULL if i is out of range. */
 const char *gn_model_class_name(const gn_model *model, size_t i);
 /* Turns a raw linear score into the prediction the loss defines (sigmoid, exp or identity). */

@@ -132,8 +132,8 @@ gn_status gn_predict_files(const gn_model *model, const char *const *paths, size
  * or the name of the predicted class (gn_model_class_name; logistic: positive when p >= 0.5,
  * hinge: when the score is >= 0). GN_PREDICT_CLASS on a regression model is GN_EINVAL. */
 typedef enum gn_predict_output { GN_PREDICT_PROB = 0, GN_PREDICT_CLASS = 1 } gn_predict_output;
-int gn_predict_files_as(const gn_model *model, const char *const *paths, size_t npaths, int skip_bad,
-                        gn_predict_output what, FILE *out, uint64_t *predicted, uint64_t *skipped);
+gn_status gn_predict_files_as(const gn_model *model, const char *const *paths, size_t npaths, int skip_bad,
+                              gn_predict_output what, FILE *out, uint64_t *predicted, uint64_t *skipped);
 
 /* Evaluates the model on labelled files. */
 gn_status gn_evaluate(const gn_model *model, const char *const *paths, size_t npaths, int skip_bad,

@@ -31,8 +31,8 @@ gn_status gn_predict_files(const gn_model *m, const char *const *paths, size_t n
     return gn_predict_files_as(m, paths, npaths, skip_bad, GN_PREDICT_PROB, out, predicted, skipped);
 }
 
-int gn_predict_files_as(const gn_model *m, const char *const *paths, size_t npaths, int skip_bad,
-                        gn_predict_output what, FILE *out, uint64_t *predicted, uint64_t *skipped) {
+gn_status gn_predict_files_as(const gn_model *m, const char *const *paths, size_t npaths, int skip_bad,
+                              gn_predict_output what, FILE *out, uint64_t *predicted, uint64_t *skipped) {
     gn__clear_error();
     if (what != GN_PREDICT_PROB && what != GN_PREDICT_CLASS) return gn__fail(GN_EINVAL, "unknown prediction output %d", (int)what);
     if (what == GN_PREDICT_CLASS) GN_TRY(gn__model_check_class_output(m));

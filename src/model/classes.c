@@ -40,7 +40,7 @@ int gn__model_attach_labels(const gn_model *m, gn_parser *p) {
     return GN_OK;
 }
 
-int gn_model_classes(const gn_model *model, size_t *n) {
+gn_status gn_model_classes(const gn_model *model, size_t *n) {
     if (!model || !n) return gn__fail(GN_EINVAL, "model classes: NULL argument");
     const json_t *j = labels_key(model);
     if (j) *n = json_array_size(json_object_get(j, "classes"));
