@@ -46,7 +46,8 @@ int main(int argc, char **argv) {
 C
 # a sanitizer build's library needs the sanitizer runtime in its client too
 SAN=""
-nm -D "$LIB" | grep -q ' U __asan' && SAN="-fsanitize=address,undefined"
+nm -D "$LIB" >"$T/dynsyms" # (a pipe into grep -q would lose nm to SIGPIPE under pipefail)
+grep -q ' U __asan' "$T/dynsyms" && SAN="-fsanitize=address,undefined"
 cc -std=c11 -Wall -Werror $SAN -I"$GN_SRC/include" "$T/client.c" -L"$(dirname "$LIB")" -lgannet -o "$T/client" ||
     fail "a program using only the public headers does not build against libgannet.so"
 printf '1 1:1\n-1 2:1\n1 1:1\n-1 2:1\n1 1:1 3:1\n-1 2:1 3:1\n' >"$T/d.svm"
