@@ -103,16 +103,16 @@ typedef struct gn_train_summary {
 } gn_train_summary;
 
 /* passes = auto: inputs up to GN_AUTO_PASSES_BYTES get several passes, at most GN_AUTO_PASSES_MAX
- * and at most max(10, GN_AUTO_PASSES_UPDATES / examples). */
+ * and at most max(10, GN_AUTO_PASSES_UPDATES / features in a pass). */
 #define GN_AUTO_PASSES_BYTES ((uint64_t)256 << 20)
 #define GN_AUTO_PASSES_MAX 100u
-#define GN_AUTO_PASSES_UPDATES ((uint64_t)1 << 17)
+#define GN_AUTO_PASSES_UPDATES ((uint64_t)1 << 23) /* feature updates */
 
 /* Trains on the files in order ("-" is stdin). spec->label_kind is set from the loss.
  * passes = 0 (auto), online optimizers: when every input is a regular file (or a cache) and they
  * total at most GN_AUTO_PASSES_BYTES, the number of passes is chosen as Vowpal Wabbit's --passes
  * with a holdout would: passes holding out 10% of the examples, early stopping after early_stop
- * passes without improvement, at most max(10, GN_AUTO_PASSES_UPDATES / examples) passes (and
+ * passes without improvement, at most max(10, GN_AUTO_PASSES_UPDATES / features of a pass) passes (and
  * GN_AUTO_PASSES_MAX); then the model is trained again on all the data for the best number of
  * passes. With a holdout of the caller's, that holdout is used and the best pass's weights are
  * kept, without the refit. Larger inputs, stdin, checkpoints and resumes: one pass.

@@ -435,6 +435,7 @@ fail:
 
 #define CHUNK_MIN_BYTES ((uint64_t)16 << 10)  /* a chunk costs an open and a seek: not smaller */
 #define CHUNK_MAX_COUNT ((uint64_t)1 << 32)   /* chunks of the whole input, at most */
+#define CHUNK_MIN_COUNT ((uint64_t)256)       /* chunks of the whole input, at least (when 16 KiB allows) */
 #define ESTIMATE_LINES 4096                   /* data records sampled for the bytes per example */
 
 /* For the regular file i: whether it is compressed (then it is read whole), else the offset of
@@ -627,10 +628,13 @@ int gn__chunk_plan_new(const gn_data_spec *spec, const gn_parser *parser, const 
         if (!k->whole[i]) plain_bytes += k->size[i];
     }
     /* a buffer-full should mix many chunks from all over the input: a chunk is about
-     * chunk_examples examples' worth of bytes */
+     * chunk_examples examples' worth of bytes; and every reading part (thread, rank) should get
+     * many chunks, or on a sorted file one part could see one class for a whole pass: at least
+     * CHUNK_MIN_COUNT chunks in all */
     uint64_t line_bytes;
     if ((st = estimate_line_bytes(k, &line_bytes)) != GN_OK) goto fail;
     k->chunk_bytes = line_bytes * (chunk_examples ? chunk_examples : 1);
+    if (plain_bytes / CHUNK_MIN_COUNT < k->chunk_bytes) k->chunk_bytes = plain_bytes / CHUNK_MIN_COUNT;
     if (k->chunk_bytes < CHUNK_MIN_BYTES) k->chunk_bytes = CHUNK_MIN_BYTES;
     if (plain_bytes / k->chunk_bytes >= CHUNK_MAX_COUNT) k->chunk_bytes = plain_bytes / (CHUNK_MAX_COUNT - 1) + 1;
     for (size_t i = 0; i < npaths; i++) {

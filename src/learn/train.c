@@ -232,6 +232,7 @@ typedef struct worker {
     double loss_sum, loss_w, ho_sum, ho_w;
     uint64_t examples, heldout, batches;
     uint64_t read;             /* examples read (learned, held out or of weight 0) */
+    uint64_t features;         /* their features (passes auto sizes its passes by them) */
     uint64_t bytes_done;       /* published after each batch (read by the reporter) */
     gn_label_runs runs;        /* pass 1: the labels in the order this worker learns from them */
 } worker;
@@ -295,7 +296,7 @@ static void run_worker(worker *w, reporter *rp, double holdout) {
     w->st = GN_OK;
     w->err_key = UINT64_MAX;
     w->loss_sum = w->loss_w = w->ho_sum = w->ho_w = 0;
-    w->examples = w->heldout = w->batches = w->read = 0;
+    w->examples = w->heldout = w->batches = w->read = w->features = 0;
     int st;
     for (;;) {
         if (atomic_load(&w->sp->stop)) return;
@@ -308,6 +309,7 @@ static void run_worker(worker *w, reporter *rp, double holdout) {
         if ((st = gn__learner_learn_batch(w->l, &w->b)) != GN_OK) { worker_fail(w, st); return; }
         w->batches++;
         w->read += w->b.n;
+        w->features += w->b.nnz;
         gn_learn_stats ls;
         gn__learner_take_stats(w->l, &ls);
         w->loss_sum += ls.train_loss;
@@ -517,8 +519,8 @@ static void checkpoint_state_init(gn_checkpoint_state *cs, uint32_t pass, uint64
 }
 
 /* max_updates > 0 (passes = auto): after the first pass the passes are capped at
- * max(GN__AUTO_MIN_PASSES, max_updates / examples of that pass), so small data gets more passes
- * and large data fewer. warn_runs: after the first pass, warn when the labels come in long runs
+ * max(GN__AUTO_MIN_PASSES, max_updates / features read in that pass), so small data gets more
+ * passes and large data fewer: a budget of feature updates, the work of a pass. warn_runs: after the first pass, warn when the labels come in long runs
  * (0 for a run that reads the data in an order already judged: the refit of passes = auto). */
 #define GN__AUTO_MIN_PASSES 10u
 static int train_online(const gn_train_options *o, const gn_data_spec *spec, const gn_parser *parser,
@@ -630,7 +632,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         }
         if (c.stream && (st = gn__stream_start(c.stream, pass > 1)) != GN_OK) goto done;
         double loss_sum = 0, loss_w = 0, ho_sum = 0, ho_w = 0, last_holdout = sum->holdout_loss;
-        uint64_t pass_examples = 0, pass_heldout = 0;
+        uint64_t pass_examples = 0, pass_heldout = 0, pass_features = 0;
         for (uint32_t t = 0; t < T; t++) pass_worker_examples[t] = 0;
         sp.loss_sum = sp.loss_w = 0;
         sp.examples = 0;
@@ -695,6 +697,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
                 pass_examples += w->examples;
                 pass_heldout += w->heldout;
                 pass_worker_examples[t] += w->read;
+                pass_features += w->features;
                 if (seg && w->batches >= seg) seg_more = 1;
             }
             if (st != GN_OK) goto done;
@@ -727,13 +730,14 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
             for (uint32_t t = 1; t < T; t++)
                 memcpy(gn__learner_table(c.ls[t]).data, src.data, src.nslots * src.stride * sizeof *src.data);
         }
-        double red[5] = {loss_sum, loss_w, ho_sum, ho_w, (double)pass_examples};
-        if ((st = gn__dist_allreduce_sum(red, 5)) != GN_OK) goto done;
+        double red[6] = {loss_sum, loss_w, ho_sum, ho_w, (double)pass_examples, (double)pass_features};
+        if ((st = gn__dist_allreduce_sum(red, 6)) != GN_OK) goto done;
         loss_sum = red[0];
         loss_w = red[1];
         ho_sum = red[2];
         ho_w = red[3];
         pass_examples = (uint64_t)red[4];
+        pass_features = (uint64_t)red[5]; /* over all ranks: every rank sizes the passes alike */
         if (pass == 1 && pass_examples + pass_heldout == 0 && ho_w == 0) {
             st = gn__fail(GN_EPARSE, "%s: no examples in the input", cache_path ? cache_path : paths[0]);
             goto done;
@@ -741,8 +745,8 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         if (pass == 1 && warn_runs && (st = warn_label_runs(c.ws, T, o, cspec.label_kind)) != GN_OK) goto done;
         total += pass_examples;
         sum->passes = pass;
-        if (pass == 1 && max_updates && pass_examples + pass_heldout > 0) {
-            uint64_t cap = max_updates / (pass_examples + pass_heldout);
+        if (pass == 1 && max_updates && pass_features > 0) {
+            uint64_t cap = max_updates / pass_features;
             if (cap < GN__AUTO_MIN_PASSES) cap = GN__AUTO_MIN_PASSES;
             if (cap < last_pass) last_pass = (uint32_t)cap;
         }

@@ -266,7 +266,7 @@ static const row rows[] = {
      TRAIN(quantile_tau), C_DOUBLE, 0, NULL, NULL, NULL},
     {{"passes", "--passes", NULL, GN_PARAM_INT, GN_PARAM_TRAIN, "auto", NULL, 0, 100000, 0, 0, 1, "N",
       "passes over the data; auto: inputs up to 256 MiB get as many passes as a 10% holdout likes (at most "
-      "max(10, 2^17/examples), and 100), then a refit on all the data; larger inputs and stdin one pass (cv and "
+      "max(10, 2^23/features read in a pass), and 100), then a refit on all the data; larger inputs and stdin one pass (cv and "
       "tune: one pass)"},
      TRAIN(passes), C_SPECIAL, 0, NULL, set_passes, get_passes},
     {{"holdout", "--holdout", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0", NULL, 0, 1, 0, 1, 0, "F",
