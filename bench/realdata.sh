@@ -98,6 +98,8 @@ if wants criteo; then
     CSV=(--format csv --sep tab --no-header --label 1 --numeric 2-14 --categorical 15-40)
     : > "$OUT/best"
     quality "gannet default flags" "$OUT/criteo_train.tsv" "$OUT/criteo_test.tsv" "${CSV[@]}"
+    quality "gannet --passes 1" "$OUT/criteo_train.tsv" "$OUT/criteo_test.tsv" "${CSV[@]}" --passes 1
+    quality "gannet --no-normalize --passes 1 (0.1)" "$OUT/criteo_train.tsv" "$OUT/criteo_test.tsv" "${CSV[@]}" --no-normalize --passes 1
     quality "gannet --log-numeric" "$OUT/criteo_train.tsv" "$OUT/criteo_test.tsv" "${CSV[@]}" --log-numeric
     for l2 in $L2S; do
         QRUNS=1 quality "gannet lbfgs --l2 $l2" "$OUT/criteo_train.tsv" "$OUT/criteo_test.tsv" "${CSV[@]}" --optimizer lbfgs --l2 "$l2"
@@ -124,6 +126,7 @@ if wants imdb; then
     if [ "$need" = 1 ]; then python3 "$conv" "$IMDB_TAR" "$BENCH_DATA"; else echo "  (converted files in $BENCH_DATA are current)"; fi
     : > "$OUT/best"
     quality "gannet default flags, one token per word" "$BENCH_DATA/imdb_train.vw" "$BENCH_DATA/imdb_test.vw"
+    quality "gannet --passes 1, one token per word" "$BENCH_DATA/imdb_train.vw" "$BENCH_DATA/imdb_test.vw" --passes 1
     quality "gannet default flags, token:count" "$BENCH_DATA/imdb_train_counts.vw" "$BENCH_DATA/imdb_test_counts.vw"
     peers imdb "$BENCH_DATA/imdb_train.vw" "$BENCH_DATA/imdb_test.vw"
     echo "  target: default flags >= 0.95 (VW one pass with unigrams: 0.949)"
@@ -139,6 +142,7 @@ if wants table; then
         awk 'NR > 1 && (NR - 1) % 3 != 0' "$BREAST" > "$OUT/bc_train.csv"
         awk 'NR > 1 && (NR - 1) % 3 == 0' "$BREAST" > "$OUT/bc_test.csv"
         quality "gannet default flags" "$OUT/bc_train.csv" "$OUT/bc_test.csv" --format csv --no-header --label 31
+        quality "gannet --passes 1" "$OUT/bc_train.csv" "$OUT/bc_test.csv" --format csv --no-header --label 31 --passes 1
         quality "gannet --log-numeric" "$OUT/bc_train.csv" "$OUT/bc_test.csv" --format csv --no-header --label 31 --log-numeric
         peers table "$OUT/bc_train.csv" "$OUT/bc_test.csv" 31
     fi

@@ -84,6 +84,7 @@ concat_once() {   # concat_once OUTFILE TIMES SOURCE.gz
 # `gannet train -d FILE FLAGS`; one row of medians each and the ratio current/baseline of examples/s.
 pair() {
     local name=$1 file=$2 rows=$3; shift 3
+    set -- --passes 1 "$@" # one pass for both (the current default, passes auto, may make several)
     local bytes
     bytes=$(stat -c %s "$file")
     show gannet train -d "$file" -m model.gnm "$@" --quiet
@@ -114,6 +115,7 @@ pair() {
 # auc_pair NAME TRAIN TEST FLAGS...: test AUC of baseline and current, one pass, --threads 1.
 auc_pair() {
     local name=$1 train=$2 test=$3; shift 3
+    set -- --passes 1 "$@"
     echo "+ gannet train -d $train -m model.gnm --threads 1${*:+ $*} --quiet && gannet eval -m model.gnm -d $test --json"
     local who bin a
     for who in baseline current; do

@@ -374,14 +374,30 @@ static int warn_label_runs(const worker *ws, uint32_t nworkers, const gn_train_o
 
 /* ---- the online training loop --------------------------------------------------------------- */
 
+/* Input bytes per thread below which threads 0 (all cores) uses fewer threads: splitting a small
+ * file over Hogwild threads only adds noise (and takes longer to start than to learn). */
+#define GN__BYTES_PER_THREAD ((uint64_t)4 << 20)
+
 static uint32_t resolve_threads(const gn_train_options *o, const char *const *paths, size_t npaths) {
     uint32_t t = o->threads;
-    if (t == 0) {
-        t = gn__threads_or_cores(0);
-        if (t > 64) t = 64;
+    if (t != 0) return t;
+    t = gn__threads_or_cores(0);
+    if (t > 64) t = 64;
+    /* the input's size when every part of it is a regular file (this rank's share under MPI) */
+    uint64_t total = 0;
+    struct stat sb;
+    if (o->cache_path && o->cache_path[0]) {
+        if (stat(o->cache_path, &sb) != 0 || !S_ISREG(sb.st_mode)) return t;
+        total = (uint64_t)sb.st_size;
+    } else {
+        for (size_t i = 0; i < npaths; i++) {
+            if (strcmp(paths[i], "-") == 0 || stat(paths[i], &sb) != 0 || !S_ISREG(sb.st_mode)) return t;
+            total += (uint64_t)sb.st_size;
+        }
     }
-    (void)paths;
-    (void)npaths;
+    const uint64_t share = total / (uint64_t)gn__dist_size();
+    const uint64_t want = share / GN__BYTES_PER_THREAD;
+    if (want < t) t = want < 1 ? 1 : (uint32_t)want;
     return t;
 }
 

@@ -279,7 +279,7 @@ static const row rows[] = {
       "seed of the holdout, the folds, shuffling and random search"},
      TRAIN(seed), C_U64, 0, NULL, NULL, NULL},
     {{"threads", "--threads", NULL, GN_PARAM_INT, GN_PARAM_TRAIN, "0", NULL, 0, 1024, 0, 0, 0, "N",
-      "threads; 0: all cores (shared by the mpirun ranks of a machine)"},
+      "threads; 0: all cores (shared by the mpirun ranks of a machine), but one per 4 MiB of input at most"},
      TRAIN(threads), C_U32, 0, NULL, NULL, NULL},
     {{"deterministic", "--deterministic", NULL, GN_PARAM_BOOL, GN_PARAM_TRAIN, "false", NULL, 0, 1, 0, 0, 0, NULL,
       "the same model on every run for a given --threads"},

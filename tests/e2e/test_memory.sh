@@ -28,15 +28,15 @@ size=$(stat -c %s "$T/big.svm")
 check "$size" ">=" $((80 << 20)) "generated file is at least 20x the in-flight bound"
 
 bound=$((48 << 10)) # KiB: a 2^18-slot FTRL table is 4 MiB; the rest is code, buffers and libc
-rss=$(peak_kb "$GANNET" train -d "$T/big.svm" -m "$T/m.gnm" --bits 18 --threads 2 --quiet)
+rss=$(peak_kb "$GANNET" train --passes 1 -d "$T/big.svm" -m "$T/m.gnm" --bits 18 --threads 2 --quiet)
 check "$rss" "<" "$bound" "peak RSS (KiB) training 2 threads on $((size >> 20)) MiB of text"
-rss1=$(peak_kb "$GANNET" train -d "$T/big.svm" -m "$T/m.gnm" --bits 18 --threads 1 --quiet)
+rss1=$(peak_kb "$GANNET" train --passes 1 -d "$T/big.svm" -m "$T/m.gnm" --bits 18 --threads 1 --quiet)
 check "$rss1" "<" "$bound" "peak RSS (KiB) training 1 thread on $((size >> 20)) MiB of text"
 rssc=$(peak_kb "$GANNET" train -d "$T/big.svm" -m "$T/m.gnm" --bits 18 --threads 2 --quiet --cache "$T/big.cache" --passes 2)
 check "$rssc" "<" "$bound" "peak RSS (KiB) making and reading a cache of $((size >> 20)) MiB of text"
 
 gzip -1 -c "$T/big.svm" > "$T/big.svm.gz"
-rssz=$(peak_kb "$GANNET" train -d "$T/big.svm.gz" -m "$T/m.gnm" --bits 18 --threads 2 --quiet)
+rssz=$(peak_kb "$GANNET" train --passes 1 -d "$T/big.svm.gz" -m "$T/m.gnm" --bits 18 --threads 2 --quiet)
 check "$rssz" "<" "$bound" "peak RSS (KiB) training 2 threads on gzip (reader thread + chunk queues)"
 
 # --shuffle adds the buffer (4096 examples of ~37 features: ~1.2 MiB per thread, more under
@@ -51,7 +51,7 @@ check "$rsssc" "<" "$sbound" "peak RSS (KiB) reading a cache of $((size >> 20)) 
 
 # a file 3 times larger needs no more memory (within 4 MiB of noise)
 head -c $((size / 3)) "$T/big.svm" | head -n -1 > "$T/third.svm"
-rss_small=$(peak_kb "$GANNET" train -d "$T/third.svm" -m "$T/m.gnm" --bits 18 --threads 2 --quiet)
+rss_small=$(peak_kb "$GANNET" train --passes 1 -d "$T/third.svm" -m "$T/m.gnm" --bits 18 --threads 2 --quiet)
 check "$rss" "<" $((rss_small + 4096)) "peak RSS does not grow with the data ($rss_small KiB for a third of it)"
 rss_small=$(peak_kb "$GANNET" train -d "$T/third.svm" -m "$T/m.gnm" --bits 18 --threads 2 --quiet "${SH[@]}" --passes 2)
 check "$rsss" "<" $((rss_small + 4096)) "with --shuffle, peak RSS does not grow with the data ($rss_small KiB for a third)"
