@@ -18,7 +18,8 @@ typedef struct gn_batch {
     uint32_t *index;      /* hashed slot, < 2^bits */
     float *value;
     size_t nnz, fcap;     /* features held / allocated */
-    uint64_t *seen;       /* scratch bitmap for finding repeated slots (gn__batch_end_example) */
+    unsigned char *stamp; /* scratch filter for finding repeated slots (gn__batch_end_example) */
+    unsigned char generation; /* the stamp of the example being closed */
 } gn_batch;
 
 int gn__batch_init(gn_batch *b, size_t cap_examples, size_t cap_features);

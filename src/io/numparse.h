@@ -28,6 +28,58 @@ const char *gn__parse_double(const char *p, const char *end, double *out);
  * no digit or the value exceeds UINT64_MAX. */
 const char *gn__parse_u64(const char *p, const char *end, uint64_t *out);
 
+/* Eight bytes at a time (SWAR), for little-endian machines (GN_SWAR is 0 elsewhere and
+ * callers keep their byte loops). A word w holds the 8 bytes at p (memcpy), first byte lowest.
+ * gn__swar_digit_count: how many of them, from the first, are ASCII digits (0..8).
+ * gn__swar_digit_value: the value of the first n (1..8) of them, which must be digits. */
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
+#define GN_SWAR 1
+static inline uint64_t gn__load8(const char *p) {
+    uint64_t w;
+    __builtin_memcpy(&w, p, 8);
+    return w;
+}
+
+static inline int gn__swar_digit_count(uint64_t w) {
+    uint64_t x = w ^ UINT64_C(0x3030303030303030); /* digits become 0..9 */
+    /* bit 7 of a byte set where it is not 0..9; a carry can set it spuriously only above a byte
+     * that is truly set, so the lowest set byte is exact */
+    uint64_t non = (x | (x + UINT64_C(0x7676767676767676))) & UINT64_C(0x8080808080808080);
+    return non ? __builtin_ctzll(non) >> 3 : 8;
+}
+
+static inline uint32_t gn__swar_digit_value(uint64_t w, int n) {
+    uint64_t x = (w ^ UINT64_C(0x3030303030303030)) << (8 * (8 - n)); /* later bytes out, zeros in front */
+    x = x * 10 + (x >> 8);                                                /* pairs of digits */
+    x = (((x & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32))) +
+         (((x >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32)))) >> 32;
+    return (uint32_t)x;
+}
+#else
+#define GN_SWAR 0
+#endif
+
+/* Reads the digits at q (maybe none) into *m (m * 10 + digit each; wraps past 19 digits, which
+ * callers do not use: they count the digits and take a slow path beyond their limit) and returns
+ * the end. Eight bytes at a time where the text has them, so the short runs of digits in data
+ * files (indices, values, under 8 digits) take one step, without a per-digit loop exit to
+ * mispredict. */
+static inline const char *gn__read_digits(const char *q, const char *e, uint64_t *m) {
+#if GN_SWAR
+    static const uint64_t pow10_u64[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
+    while (e - q >= 8) {
+        uint64_t w = gn__load8(q);
+        int n = gn__swar_digit_count(w);
+        if (n == 0) return q;
+        *m = *m * pow10_u64[n] + gn__swar_digit_value(w, n);
+        q += n;
+        if (n < 8) return q;
+    }
+#endif
+    while (q < e && (unsigned char)(*q - '0') <= 9) *m = *m * 10 + (uint64_t)(*q++ - '0');
+    return q;
+}
+
 /* Inline fast paths for the common shapes in data files ("0.8581", "-3", "12345"): the same
  * results as the functions above (which they fall back to for anything else), only quicker. */
 extern const double gn__exact_pow10[23];
@@ -73,35 +125,5 @@ static inline const char *gn__parse_u64_fast(const char *p, const char *end, uin
     return s;
 }
 
-/* Eight bytes at a time (SWAR), for little-endian machines (GN_SWAR is 0 elsewhere and
- * callers keep their byte loops). A word w holds the 8 bytes at p (memcpy), first byte lowest.
- * gn__swar_digit_count: how many of them, from the first, are ASCII digits (0..8).
- * gn__swar_digit_value: the value of the first n (1..8) of them, which must be digits. */
-#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__ && defined(__GNUC__)
-#define GN_SWAR 1
-static inline uint64_t gn__load8(const char *p) {
-    uint64_t w;
-    __builtin_memcpy(&w, p, 8);
-    return w;
-}
-
-static inline int gn__swar_digit_count(uint64_t w) {
-    uint64_t x = w ^ UINT64_C(0x3030303030303030); /* digits become 0..9 */
-    /* bit 7 of a byte set where it is not 0..9; a carry can set it spuriously only above a byte
-     * that is truly set, so the lowest set byte is exact */
-    uint64_t non = (x | (x + UINT64_C(0x7676767676767676))) & UINT64_C(0x8080808080808080);
-    return non ? __builtin_ctzll(non) >> 3 : 8;
-}
-
-static inline uint32_t gn__swar_digit_value(uint64_t w, int n) {
-    uint64_t x = (w ^ UINT64_C(0x3030303030303030)) << (8 * (8 - n)); /* later bytes out, zeros in front */
-    x = x * 10 + (x >> 8);                                                /* pairs of digits */
-    x = (((x & UINT64_C(0x000000FF000000FF)) * (100 + (UINT64_C(1000000) << 32))) +
-         (((x >> 16) & UINT64_C(0x000000FF000000FF)) * (1 + (UINT64_C(10000) << 32)))) >> 32;
-    return (uint32_t)x;
-}
-#else
-#define GN_SWAR 0
-#endif
 
 #endif

@@ -222,27 +222,6 @@ static int read_string(js *j, const char **out, size_t *out_len) {
     return 0;
 }
 
-static const uint64_t pow10_u64[9] = {1, 10, 100, 1000, 10000, 100000, 1000000, 10000000, 100000000};
-
-/* Reads the digits at q (maybe none) into *m (m * 10 + digit each; wraps past 19 digits, which
- * callers do not use) and returns the end. Eight bytes at a time where the body has them, so the
- * short runs of digits in feature values (under 8) take one step, without a per-digit loop exit
- * to mispredict. */
-static inline const char *read_digits(const char *q, const char *e, uint64_t *m) {
-#if GN_SWAR
-    while (e - q >= 8) {
-        uint64_t w = gn__load8(q);
-        int n = gn__swar_digit_count(w);
-        if (n == 0) return q;
-        *m = *m * pow10_u64[n] + gn__swar_digit_value(w, n);
-        q += n;
-        if (n < 8) return q;
-    }
-#endif
-    while (q < e && (unsigned char)(*q - '0') <= 9) *m = *m * 10 + (uint64_t)(*q++ - '0');
-    return q;
-}
-
 /* Validates the JSON number at j->p and converts it in the same pass: the digits are gathered
  * while the grammar is checked, and the common shape (at most 15 digits, no exponent) is
  * converted at once exactly as gn__parse_double_fast does (one correctly rounded IEEE
@@ -259,12 +238,12 @@ static int read_number(js *j, double *out) {
     const char *d0 = q;
     uint64_t m = 0; /* wraps past 19 digits; used only for <= 15 */
     if (*q == '0') q++;
-    else q = read_digits(q, e, &m);
+    else q = gn__read_digits(q, e, &m);
     int ndig = (int)(q - d0), frac = 0;
     if (q < e && *q == '.') {
         const char *f0 = ++q;
         if (q >= e || (unsigned char)(*q - '0') > 9) return fail(j, 400, "bad number: digits expected after '.'");
-        q = read_digits(q, e, &m);
+        q = gn__read_digits(q, e, &m);
         frac = (int)(q - f0);
         ndig += frac;
     }

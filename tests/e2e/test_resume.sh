@@ -25,7 +25,7 @@ scenario() {
 
     local kills=0 round=0
     rm -f "$ck"
-    local first=(--checkpoint "$ck" --checkpoint-every 10000)
+    local first=(--checkpoint "$ck" --checkpoint-every 4000)
     local resume=()
     while [ $round -lt 12 ]; do
         round=$((round + 1))

@@ -6,7 +6,7 @@
  *   optimizer  plain (normalize off)   normalized (default)
  *   sgd        {w}                      {w, s}
  *   adagrad    {w, g2}                  {w, g2, s, -}
- *   ftrl       {w, z, n, -}             {w, z, n, s}
+ *   ftrl       {w, z, n, -}             {w, z, n, 1/s}
  *
  * Normalized updates (Ross, Mineiro and Langford, "Normalized Online Learning", 2013; Vowpal
  * Wabbit's default) keep s, the largest |x| seen for each feature, and learn as if every feature
@@ -17,7 +17,8 @@
  * weights w*s, so l1 and l2 are scale-free too. AdaGrad and SGD also scale the step by the
  * running ratio of examples to the normalized squared norm (VW's update multiplier), which makes
  * the default learning rate work for short and long examples alike; FTRL's per-coordinate rates
- * do not need it. */
+ * do not need it. FTRL, the default and the fast path, keeps 1/s (0: never seen) so that an
+ * update multiplies instead of dividing. */
 #include "model/kinds/linear.h"
 
 #include <math.h>
@@ -163,15 +164,18 @@ static int scratch_reserve(gn_kind_learner *l, size_t n) {
 /* FTRL-Proximal closed form (McMahan et al. 2013, Algorithm 1) for one coordinate, given z and
  * r = sqrt(n). The learning loop has r at hand already; everything else goes through ftrl_weight. */
 static inline double ftrl_weight_r(double z, double r, double inv_alpha, double beta, double l1, double l2) {
-    if (fabs(z) <= l1) return 0.0;
-    return -(z - (z < 0 ? -l1 : l1)) / ((beta + r) * inv_alpha + l2);
+    /* without a branch: whether |z| <= l1 is a coin toss per feature when l1 > 0, and a
+     * mispredicted branch costs more than the division */
+    const double a = fabs(z) - l1;
+    const double shrunk = 0.5 * (a + fabs(a)); /* max(a, 0), exactly: fmax is a call, ?: a branch */
+    return -copysign(shrunk, z) / ((beta + r) * inv_alpha + l2) + 0.0; /* + 0.0: never -0 */
 }
 
 /* The weight of the raw feature in slot c from FTRL's state. */
 static inline double ftrl_raw_weight(const gn_kind_learner *l, const float *c) {
     double v = ftrl_weight_r(c[FTRL_Z], sqrt((double)c[FTRL_N]), 1.0 / l->lr, l->beta, l->l1, l->l2);
     if (!l->normalized) return v;
-    return c[FTRL_S] > 0 ? v / c[FTRL_S] : 0.0;
+    return v * c[FTRL_S];
 }
 
 /* The score of an example with the current weights (nothing learned). */
@@ -233,9 +237,10 @@ static double learn_ftrl_normalized(gn_kind_learner *l, const uint32_t *idx, con
     for (size_t i = 0; i < n; i++) {
         float *c = t + (size_t)idx[i] * 4;
         const double x = val[i], ax = fabs(x);
-        if (ax > c[FTRL_S]) c[FTRL_S] = (float)ax;
-        /* a value of 0 (never from the parsers) leaves s at 0: no feature */
-        const double inv_s = c[FTRL_S] > 0 ? 1.0 / c[FTRL_S] : 0.0;
+        double inv_s = c[FTRL_S];
+        /* a larger |x| than seen, or the first sight (a value of 0, never from the parsers,
+         * leaves the slot unseen): the only division */
+        if (ax * inv_s > 1.0 || (inv_s == 0.0 && ax > 0.0)) c[FTRL_S] = (float)(inv_s = 1.0 / ax);
         const double r = sqrt((double)c[FTRL_N]);
         const double v = ftrl_weight_r(c[FTRL_Z], r, inv_alpha, beta, l1, l2);
         c[F_W] = (float)(v * inv_s);
