@@ -6,7 +6,8 @@
 #   fuzz/build.sh OUTDIR smoke RUNS         build, then run each target RUNS inputs (fixed seed)
 # Targets: fuzz_parser (LIBSVM/CSV/VW line parsing), fuzz_predict_line (gn_model_predict_line),
 # fuzz_source (line reader + gzip/zstd + detection + parsers), fuzz_model_load (gn_model_load),
-# fuzz_serve_body (the server's predict bodies: JSON reader + text lines).
+# fuzz_serve_body (the server's predict bodies: JSON reader + text lines), fuzz_csv (the CSV reader:
+# RFC 4180 quoting, BOM, CRLF, NA tokens, header detection, label columns, records across parts).
 # Seeds are in fuzz/corpus/<target>/; new corpus entries go to OUTDIR/corpus/<target>/ and
 # crashes to OUTDIR/crashes/. The model loader is built with
 # FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION so wrong checksums do not hide the checks behind them.
@@ -28,8 +29,11 @@ LIBS="$(pkg-config --libs $PKGS) -lm -lpthread"
 
 # The library, instrumented for coverage (fuzzer-no-link), one object per source.
 objs=()
-for c in "$SRC"/src/*/*.c; do
-    o=$OUT/obj/$(basename "$(dirname "$c")")_$(basename "${c%.c}").o
+for c in "$SRC"/src/*/*.c "$SRC"/src/*/*/*.c; do
+    [ -e "$c" ] || continue
+    rel=${c#"$SRC"/src/}
+    o=$OUT/obj/${rel//\//_}
+    o=${o%.c}.o
     if [ ! -e "$o" ] || [ "$c" -nt "$o" ] || [ -n "$(find "$SRC/src" "$SRC/include" -name '*.h' -newer "$o" | head -1)" ]; then
         # shellcheck disable=SC2086
         "$CC" $CFLAGS $SAN -fsanitize=fuzzer-no-link -c "$c" -o "$o"
@@ -39,7 +43,7 @@ done
 rm -f "$OUT/libgannet_fuzz.a"
 ar rcs "$OUT/libgannet_fuzz.a" "${objs[@]}"
 
-targets=(fuzz_parser fuzz_predict_line fuzz_source fuzz_model_load fuzz_serve_body)
+targets=(fuzz_parser fuzz_predict_line fuzz_source fuzz_model_load fuzz_serve_body fuzz_csv)
 for t in "${targets[@]}"; do
     # shellcheck disable=SC2086
     "$CC" $CFLAGS $SAN -fsanitize=fuzzer "$SRC/fuzz/$t.c" "$OUT/libgannet_fuzz.a" $LIBS -o "$OUT/$t"

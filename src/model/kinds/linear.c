@@ -31,6 +31,7 @@
 #include "model/model.h"
 #include "util/error.h"
 #include "util/mem.h"
+#include "util/racy.h"
 
 /* ================================================================ the model */
 
@@ -64,6 +65,8 @@ int gn__linear_model_set(gn_model *m, const uint32_t *slots, const double *w, si
 }
 
 /* ================================================================ the learners */
+/* The learning kernels below are GN_HOGWILD (util/racy.h): with Hogwild threads they read and
+ * write one shared table without locks, by design; ThreadSanitizer checks everything else. */
 
 enum { F_W = 0, ADA_G2 = 1, ADA_S = 2, FTRL_Z = 1, FTRL_N = 2, FTRL_S = 3, SGD_S = 1 };
 enum { SC_STEPS = 0, SC_WEIGHT = 1, SC_NORM = 2, NSCALARS = 3 };
@@ -163,7 +166,7 @@ static int scratch_reserve(gn_kind_learner *l, size_t n) {
 
 /* FTRL-Proximal closed form (McMahan et al. 2013, Algorithm 1) for one coordinate, given z and
  * r = sqrt(n). The learning loop has r at hand already; everything else goes through ftrl_weight. */
-static inline double ftrl_weight_r(double z, double r, double inv_alpha, double beta, double l1, double l2) {
+static GN_HOGWILD inline double ftrl_weight_r(double z, double r, double inv_alpha, double beta, double l1, double l2) {
     /* without a branch: whether |z| <= l1 is a coin toss per feature when l1 > 0, and a
      * mispredicted branch costs more than the division */
     const double a = fabs(z) - l1;
@@ -172,14 +175,14 @@ static inline double ftrl_weight_r(double z, double r, double inv_alpha, double 
 }
 
 /* The weight of the raw feature in slot c from FTRL's state. */
-static inline double ftrl_raw_weight(const gn_kind_learner *l, const float *c) {
+static GN_HOGWILD inline double ftrl_raw_weight(const gn_kind_learner *l, const float *c) {
     double v = ftrl_weight_r(c[FTRL_Z], sqrt((double)c[FTRL_N]), 1.0 / l->lr, l->beta, l->l1, l->l2);
     if (!l->normalized) return v;
     return v * c[FTRL_S];
 }
 
 /* The score of an example with the current weights (nothing learned). */
-static double score_current(const gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n) {
+static GN_HOGWILD double score_current(const gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n) {
     const float *t = l->table;
     const uint32_t st = l->stride;
     double s = 0.0;
@@ -193,13 +196,14 @@ static double score_current(const gn_kind_learner *l, const uint32_t *idx, const
 
 /* Counts an example in the running sums behind the update multiplier; returns the multiplier's
  * square sqrt-free form total weight / sum of normalized squared norms (1 before any data). */
-static inline double note_norm(gn_kind_learner *l, double wt, double norm) {
+static GN_HOGWILD inline double note_norm(gn_kind_learner *l, double wt, double norm) {
     l->sc[SC_WEIGHT] += wt;
     l->sc[SC_NORM] += wt * norm;
     return l->sc[SC_NORM] > 0 ? l->sc[SC_WEIGHT] / l->sc[SC_NORM] : 1.0;
 }
 
-static double learn_ftrl(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y, double wt) {
+static GN_HOGWILD double learn_ftrl(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n,
+                                    double y, double wt) {
     float *t = l->table;
     const double inv_alpha = 1.0 / l->lr, beta = l->beta, l1 = l->l1, l2 = l->l2;
     double *wv = l->scratch, *sq = l->scratch + l->scratch_cap;
@@ -228,7 +232,8 @@ static double learn_ftrl(gn_kind_learner *l, const uint32_t *idx, const float *v
 
 /* FTRL on the normalized features x/s: z, n and the closed-form weight v live in that space;
  * the table's w is v/s, the weight of the raw feature. */
-static double learn_ftrl_normalized(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y,
+static GN_HOGWILD double learn_ftrl_normalized(gn_kind_learner *l, const uint32_t *idx, const float *val,
+                                               size_t n, double y,
                                     double wt) {
     float *t = l->table;
     const double inv_alpha = 1.0 / l->lr, beta = l->beta, l1 = l->l1, l2 = l->l2;
@@ -262,7 +267,8 @@ static double learn_ftrl_normalized(gn_kind_learner *l, const uint32_t *idx, con
     return s;
 }
 
-static double learn_adagrad(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y, double wt) {
+static GN_HOGWILD double learn_adagrad(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n,
+                                       double y, double wt) {
     float *t = l->table;
     double s = 0.0;
     for (size_t i = 0; i < n; i++) s += (double)t[(size_t)idx[i] * 2] * val[i];
@@ -286,7 +292,8 @@ static double learn_adagrad(gn_kind_learner *l, const uint32_t *idx, const float
 
 /* AdaGrad as VW's default learner (adaptive, normalized): the step of feature i is
  * lr * sqrt(N/T)^-1 * g_i / (s_i * sqrt(G_i)), with g_i the gradient of the raw weight. */
-static double learn_adagrad_normalized(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y,
+static GN_HOGWILD double learn_adagrad_normalized(gn_kind_learner *l, const uint32_t *idx, const float *val,
+                                                  size_t n, double y,
                                        double wt) {
     float *t = l->table;
     double s = 0.0, norm = 0.0;
@@ -323,7 +330,8 @@ static double learn_adagrad_normalized(gn_kind_learner *l, const uint32_t *idx, 
     return s;
 }
 
-static double learn_sgd(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y, double wt) {
+static GN_HOGWILD double learn_sgd(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n,
+                                   double y, double wt) {
     float *t = l->table;
     double s = 0.0;
     for (size_t i = 0; i < n; i++) s += (double)t[idx[i]] * val[i];
@@ -345,7 +353,8 @@ static double learn_sgd(gn_kind_learner *l, const uint32_t *idx, const float *va
 
 /* SGD on normalized features (VW's --normalized without --adaptive): the step of feature i is
  * eta_t * (T/N) * g_i / s_i^2. */
-static double learn_sgd_normalized(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y,
+static GN_HOGWILD double learn_sgd_normalized(gn_kind_learner *l, const uint32_t *idx, const float *val,
+                                              size_t n, double y,
                                    double wt) {
     float *t = l->table;
     double s = 0.0, norm = 0.0;
@@ -382,7 +391,8 @@ static double learn_sgd_normalized(gn_kind_learner *l, const uint32_t *idx, cons
     return s;
 }
 
-static int linear_learn_batch(gn_kind_learner *l, const gn_batch *b, const unsigned char *mode, double *scores) {
+static GN_HOGWILD int linear_learn_batch(gn_kind_learner *l, const gn_batch *b, const unsigned char *mode,
+                                         double *scores) {
     const int ftrl = l->opt == GN_OPT_FTRL;
     for (size_t e = 0; e < b->n; e++) {
         const unsigned char m = mode ? mode[e] : GN__EX_LEARN;
