@@ -35,7 +35,8 @@ gn_label_kind gn_loss_label_kind(gn_loss loss);
 const char *gn_model_kind_name(gn_model_kind kind);
 
 /* Loads a model file. Rejects wrong magic, newer versions, truncation and checksum mismatch
- * with GN_EFORMAT / GN_EVERSION / GN_ECHECKSUM and a message naming the file. */
+ * with GN_EFORMAT / GN_EVERSION / GN_ECHECKSUM and a message naming the file; a path that is not
+ * a regular file (a FIFO, a directory, a device) with GN_EIO, without blocking on it. */
 gn_status gn_model_load(const char *path, gn_model **out);
 /* Writes atomically (temp file in the same directory, fsync, rename). */
 gn_status gn_model_save(const gn_model *model, const char *path);
