@@ -257,8 +257,8 @@ static int check_limits(const load_limits *lim, const char *path) {
     if (lim->cancel && atomic_load_explicit(lim->cancel, memory_order_relaxed))
         return gn__fail(GN_ELIMIT, "%s: load cancelled", path);
     if (lim->deadline > 0 && gn__now() > lim->deadline)
-        return gn__fail(GN_ELIMIT, "%s: still reading after the %.3g s allowed; gave up", path,
-                        lim->deadline - lim->start);
+        return gn__fail(GN_ELIMIT, "%s: not read in the time allowed (gave up after %.1f s)", path,
+                        gn__now() - lim->start);
     return GN_OK;
 }
 
