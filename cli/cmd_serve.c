@@ -30,6 +30,8 @@ static void serve_help(void) {
            "                           (default 10000)\n"
            "  --watch                  reload a model when its file changes\n"
            "  --watch-interval MS      how often --watch looks (default 1000)\n"
+           "  --reload-timeout MS      a reload not done by then fails; the old model keeps serving\n"
+           "                           (default 30000)\n"
            "  --access-log FILE        append one JSON line per request to FILE\n"
            "  --quiet                  log only warnings and errors\n\n"
            "Signals: SIGHUP reloads every model; SIGTERM/SIGINT stop accepting, finish requests in\n"
@@ -130,6 +132,8 @@ int cmd_serve(int argc, char **argv) {
             o.watch = 1;
         } else if (!strcmp(f, "--watch-interval")) {
             if (!(v = cli_value(&a, f)) || cli_parse_u32(f, v, &o.watch_interval_ms) != 0) return EXIT_USAGE;
+        } else if (!strcmp(f, "--reload-timeout")) {
+            if (!(v = cli_value(&a, f)) || cli_parse_u32(f, v, &o.reload_timeout_ms) != 0) return EXIT_USAGE;
         } else if (!strcmp(f, "--access-log")) {
             if (!(o.access_log = cli_value(&a, f))) return EXIT_USAGE;
         } else if (!strcmp(f, "--quiet")) {

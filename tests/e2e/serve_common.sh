@@ -92,3 +92,21 @@ predictions() {
 metric() {
     curl -s --max-time 10 "$BASE/metrics" | awk -v k="$1" '$1 == k { print $2 }'
 }
+
+# huge_model FILE: a 4 GiB sparse file that looks like a model until its checksum: a valid fixed
+# header (format 1, dense, 2^30 weights, the 2-byte header "{}") and zeros to the length that
+# header implies. A loader must read all of it to find out, unless it gives up at a deadline.
+huge_model() {
+    printf 'GANNETMD\x01\0\0\0\x04\x03\x02\x01\0\0\0\0\x02\0\0\0\0\0\0\x40\0\0\0\0\0\0\0\x40\0\0\0\0{}' > "$1"
+    truncate -s $(( 42 + 4 * (1 << 30) + 8 )) "$1"
+}
+
+# timed_req OUT METHOD PATH [curl args...]: like req, with the status in CODE and the time it
+# took in ELAPSED (seconds, 1 decimal).
+timed_req() {
+    local t0 t1
+    t0=$(date +%s.%N)
+    CODE=$(req "$@")
+    t1=$(date +%s.%N)
+    ELAPSED=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+}
