@@ -5,6 +5,7 @@
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -15,7 +16,7 @@
 static void serve_help(void) {
     printf("usage: gannet serve -m MODEL [-m NAME=PATH ...] [flags]\n\n"
            "Serves predictions over HTTP (see docs/serving.md). A model given as PATH is named after\n"
-           "its file name without extension.\n\n"
+           "its file name without extension; an argument with '=' is NAME=PATH.\n\n"
            "  -m, --model [NAME=]PATH  a model to serve (repeatable)\n"
            "  --host ADDR              numeric address to bind (default 127.0.0.1; loopback only\n"
            "                           unless you ask for another)\n"
@@ -51,22 +52,28 @@ static void log_stderr(gn_log_level level, const char *msg, void *user) {
     fprintf(stderr, "%s gannet serve [%s] %s\n", when, names[level <= GN_LOG_ERROR ? level : GN_LOG_ERROR], msg);
 }
 
-/* Splits "NAME=PATH" (NAME a valid model name) or derives NAME from PATH's file name. */
+static int name_char_ok(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
+}
+
+/* Splits "NAME=PATH" or derives NAME from PATH's file name. An argument with '=' is NAME=PATH
+ * (split at the first '='), unless the text before the '=' is no valid name and the whole
+ * argument is an existing file: then it is a PATH that holds '='. Returns 0, -1 for an empty
+ * name or path, -2 for an invalid NAME (the text before *path's '='). */
 static int model_arg(const char *arg, char *name, size_t size, const char **path) {
     const char *eq = strchr(arg, '=');
-    if (eq && eq != arg && (size_t)(eq - arg) < size) {
+    if (eq) {
         size_t n = (size_t)(eq - arg);
-        int ok = 1;
-        for (size_t i = 0; i < n; i++) {
-            char c = arg[i];
-            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                  c == '-' || c == '.'))
-                ok = 0;
-        }
-        if (ok) {
+        int ok = n > 0 && n < size;
+        for (size_t i = 0; ok && i < n; i++) ok = name_char_ok(arg[i]);
+        struct stat st;
+        if (ok || stat(arg, &st) != 0) {
+            if (n >= size) n = size - 1;
             memcpy(name, arg, n);
             name[n] = '\0';
             *path = eq + 1;
+            if (!ok) return n ? -2 : -1;
             return **path ? 0 : -1;
         }
     }
@@ -78,12 +85,7 @@ static int model_arg(const char *arg, char *name, size_t size, const char **path
     if (dot && dot != base) n = (size_t)(dot - base);
     if (n == 0) return -1;
     if (n >= size) n = size - 1;
-    for (size_t i = 0; i < n; i++) {
-        char c = base[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                 c == '-' || c == '.';
-        name[i] = ok ? c : '_';
-    }
+    for (size_t i = 0; i < n; i++) name[i] = name_char_ok(base[i]) ? base[i] : '_';
     name[n] = '\0';
     return 0;
 }
@@ -169,7 +171,16 @@ int cmd_serve(int argc, char **argv) {
     for (size_t i = 0; i < nmodels; i++) {
         char name[GN_SERVE_MAX_NAME];
         const char *path;
-        if (model_arg(model_args[i], name, sizeof name, &path) != 0) {
+        int rc = model_arg(model_args[i], name, sizeof name, &path);
+        if (rc == -2) {
+            gn_server_free(s);
+            return cli_usage_error("serve",
+                                   "-m '%s': bad model name '%.*s': use 1-%u of A-Z a-z 0-9 _ - . (a path "
+                                   "with '=' in it must be named: -m NAME=PATH)",
+                                   model_args[i], (int)(path - 1 - model_args[i]), model_args[i],
+                                   GN_SERVE_MAX_NAME - 1);
+        }
+        if (rc != 0) {
             gn_server_free(s);
             return cli_usage_error("serve", "-m '%s': expected PATH or NAME=PATH", model_args[i]);
         }

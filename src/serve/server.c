@@ -354,6 +354,33 @@ static int collect(gn_server *s, request *r, const char *data, size_t n) {
     return 0;
 }
 
+static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* libmicrohttpd's unescaper, except for %00: decodes %HH in the path and the query, but leaves
+ * "%00" as it is. Decoded, a NUL would end the path for every C string comparison, so
+ * ":reload%00x" was routed as ":reload"; kept, such a path matches no route (404). */
+static size_t unescape_url(void *cls, struct MHD_Connection *c, char *s) {
+    (void)cls;
+    (void)c;
+    char *w = s;
+    for (const char *r = s; *r;) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 && (lo = hex_digit(r[2])) >= 0 && (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls) {
     gn_server *s = cls;
@@ -592,6 +619,7 @@ gn_status gn_server_start(gn_server *s) {
                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->opt.max_header,
                                  MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                 MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
                                  MHD_OPTION_END);
     if (!s->daemon) {
         if (s->access_log) { fclose(s->access_log); s->access_log = NULL; }

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "gannet/gannet.h"
 #include "model/model.h"
 #include "serve/json_instances.h"
@@ -308,6 +310,40 @@ static void test_predict_ranges_and_limits(void **state) {
     gn_model_free(m);
 }
 
+/* gn__sb_json_string (error bodies, the access log): valid UTF-8 is kept, control bytes,
+ * quotes and backslashes are escaped, and bytes that are not UTF-8 become the text \xHH, so the
+ * output is valid JSON whose string reads back as expected (issue 13: a path with %ff was
+ * echoed raw, giving invalid JSON). */
+static void test_json_string_escaping(void **state) {
+    (void)state;
+    static const struct {
+        const char *in, *json, *decoded;
+    } cases[] = {
+        {"plain", "\"plain\"", "plain"},
+        {"q\"b\\n\nt\t\x01", "\"q\\\"b\\\\n\\nt\\t\\u0001\"", "q\"b\\n\nt\t\x01"},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa6", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa6\"",
+         "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa6"},
+        {"m\xff\xfe", "\"m\\\\xff\\\\xfe\"", "m\\xff\\xfe"},
+        {"cut \xe2\x82", "\"cut \\\\xe2\\\\x82\"", "cut \\xe2\\x82"},          /* a sequence cut short */
+        {"\xc0\xaf", "\"\\\\xc0\\\\xaf\"", "\\xc0\\xaf"},                        /* overlong '/' */
+        {"\xed\xa0\x80", "\"\\\\xed\\\\xa0\\\\x80\"", "\\xed\\xa0\\x80"},        /* a surrogate */
+        {"\xf4\x90\x80\x80", "\"\\\\xf4\\\\x90\\\\x80\\\\x80\"", "\\xf4\\x90\\x80\\x80"}, /* > U+10FFFF */
+        {"\xc3\xa9\xff\xc3\xa9", "\"\xc3\xa9\\\\xff\xc3\xa9\"", "\xc3\xa9\\xff\xc3\xa9"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        gn__strbuf b;
+        gn__sb_init(&b);
+        gn__sb_json_string(&b, cases[i].in);
+        if (strcmp(b.p, cases[i].json) != 0) fail_msg("case %zu: got %s, want %s", i, b.p, cases[i].json);
+        json_error_t err;
+        json_t *v = json_loads(b.p, JSON_DECODE_ANY, &err);
+        if (!v) fail_msg("case %zu: %s is not valid JSON: %s", i, b.p, err.text);
+        assert_string_equal(json_string_value(v), cases[i].decoded);
+        json_decref(v);
+        gn__sb_free(&b);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepts),
@@ -316,6 +352,7 @@ int main(void) {
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_predict_json_equals_text),
         cmocka_unit_test(test_predict_ranges_and_limits),
+        cmocka_unit_test(test_json_string_escaping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
