@@ -242,11 +242,17 @@ int gn__slot_reload_start(gn__slot *s, double deadline, const gn__file_id *obser
         int finished = prev->finished;
         pthread_mutex_unlock(&prev->mu);
         job_release(prev);
-        if (!finished && !atomic_load(&s->closing))
+        if (!finished && !atomic_load(&s->closing)) {
+            if (observed) { /* the watcher: not again until the file changes again */
+                pthread_mutex_lock(&s->mu);
+                s->seen = *observed;
+                pthread_mutex_unlock(&s->mu);
+            }
             return count_failure(s, gn__fail(GN_ELIMIT,
                                              "%s: not reloaded: an earlier reload of it is still reading it past the "
                                              "reload timeout (a stalled file system?)",
                                              s->path));
+        }
         pthread_mutex_lock(&s->mu);
     }
     gn__load_job *j = job_new(s->path, deadline, observed == NULL);
