@@ -1,5 +1,6 @@
-/* cli/cmd_serve.c: `gannet serve`: flag parsing, signal handling (SIGHUP reloads, SIGTERM and
- * SIGINT stop gracefully) and logging to stderr; the server itself is gn_server (src/serve). */
+/* cli/cmd_serve.c: `gannet serve`: flag parsing, signal handling (SIGHUP reloads, on a thread
+ * of its own; SIGTERM and SIGINT stop gracefully) and logging to stderr; the server itself is
+ * gn_server (src/serve). */
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
@@ -88,6 +89,39 @@ static int model_arg(const char *arg, char *name, size_t size, const char **path
     for (size_t i = 0; i < n; i++) name[i] = name_char_ok(base[i]) ? base[i] : '_';
     name[n] = '\0';
     return 0;
+}
+
+/* SIGHUP reloads run on a thread of their own, so the main thread is always in sigwait and
+ * SIGTERM stops the server at once even while a reload waits on a slow file (gn_server_stop
+ * makes that reload give up). SIGHUPs that arrive during a reload make one more reload. */
+typedef struct hup_reloader {
+    gn_server *server;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int pending, quit; /* guarded by mu */
+} hup_reloader;
+
+static void *hup_main(void *arg) {
+    hup_reloader *h = arg;
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        while (!h->pending && !h->quit) pthread_cond_wait(&h->cv, &h->mu);
+        if (h->quit) break;
+        h->pending = 0;
+        pthread_mutex_unlock(&h->mu);
+        gn_server_reload(h->server, NULL); /* failures are logged and counted by the server */
+        pthread_mutex_lock(&h->mu);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+static void hup_signal(hup_reloader *h, int quit) {
+    pthread_mutex_lock(&h->mu);
+    if (quit) h->quit = 1;
+    else h->pending = 1;
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
 }
 
 int cmd_serve(int argc, char **argv) {
@@ -193,18 +227,26 @@ int cmd_serve(int argc, char **argv) {
         gn_server_free(s);
         return cli_fail("serve", st);
     }
+    hup_reloader hup = {s, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+    pthread_t hup_thread;
+    int hup_running = pthread_create(&hup_thread, NULL, hup_main, &hup) == 0;
     for (;;) {
         int sig = 0;
         if (sigwait(&set, &sig) != 0) continue;
         if (sig == SIGHUP) {
             log_stderr(GN_LOG_INFO, "SIGHUP: reloading every model", &quiet);
-            gn_server_reload(s, NULL); /* failures are logged and counted by the server */
+            if (hup_running) hup_signal(&hup, 0);
+            else gn_server_reload(s, NULL); /* no thread: reload here */
             continue;
         }
         log_stderr(GN_LOG_INFO, sig == SIGTERM ? "SIGTERM: stopping" : "SIGINT: stopping", &quiet);
         break;
     }
-    gn_server_stop(s, grace_ms);
+    gn_server_stop(s, grace_ms); /* a SIGHUP reload in progress gives up here */
+    if (hup_running) {
+        hup_signal(&hup, 1);
+        pthread_join(hup_thread, NULL);
+    }
     gn_server_free(s);
     return EXIT_OK;
 }
