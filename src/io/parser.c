@@ -1105,7 +1105,7 @@ static void unknown_column(const gn_parser *p, const char *name, size_t nl, char
     for (size_t i = 0; i < p->ncols; i++) {
         char cb[64];
         show(p->cols[i].name, strlen(p->cols[i].name), cb, sizeof cb);
-        if (o + strlen(cb) + 6 >= sizeof list) {
+        if (o + strlen(cb) + 8 >= sizeof list) { /* room for ", ..." */
             snprintf(list + o, sizeof list - o, ", ...");
             break;
         }
