@@ -1,10 +1,12 @@
-/* cli/cmd_serve.c: `gannet serve`: flag parsing, signal handling (SIGHUP reloads, SIGTERM and
- * SIGINT stop gracefully) and logging to stderr; the server itself is gn_server (src/serve). */
+/* cli/cmd_serve.c: `gannet serve`: flag parsing, signal handling (SIGHUP reloads, on a thread
+ * of its own; SIGTERM and SIGINT stop gracefully) and logging to stderr; the server itself is
+ * gn_server (src/serve). */
 #include <malloc.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 
 #include "cli.h"
@@ -15,7 +17,7 @@
 static void serve_help(void) {
     printf("usage: gannet serve -m MODEL [-m NAME=PATH ...] [flags]\n\n"
            "Serves predictions over HTTP (see docs/serving.md). A model given as PATH is named after\n"
-           "its file name without extension.\n\n"
+           "its file name without extension; an argument with '=' is NAME=PATH.\n\n"
            "  -m, --model [NAME=]PATH  a model to serve (repeatable)\n"
            "  --host ADDR              numeric address to bind (default 127.0.0.1; loopback only\n"
            "                           unless you ask for another)\n"
@@ -30,6 +32,8 @@ static void serve_help(void) {
            "                           (default 10000)\n"
            "  --watch                  reload a model when its file changes\n"
            "  --watch-interval MS      how often --watch looks (default 1000)\n"
+           "  --reload-timeout MS      a reload not done by then fails; the old model keeps serving\n"
+           "                           (default 30000)\n"
            "  --access-log FILE        append one JSON line per request to FILE\n"
            "  --quiet                  log only warnings and errors\n\n"
            "Signals: SIGHUP reloads every model; SIGTERM/SIGINT stop accepting, finish requests in\n"
@@ -49,22 +53,28 @@ static void log_stderr(gn_log_level level, const char *msg, void *user) {
     fprintf(stderr, "%s gannet serve [%s] %s\n", when, names[level <= GN_LOG_ERROR ? level : GN_LOG_ERROR], msg);
 }
 
-/* Splits "NAME=PATH" (NAME a valid model name) or derives NAME from PATH's file name. */
+static int name_char_ok(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
+           c == '.';
+}
+
+/* Splits "NAME=PATH" or derives NAME from PATH's file name. An argument with '=' is NAME=PATH
+ * (split at the first '='), unless the text before the '=' is no valid name and the whole
+ * argument is an existing file: then it is a PATH that holds '='. Returns 0, -1 for an empty
+ * name or path, -2 for an invalid NAME (the text before *path's '='). */
 static int model_arg(const char *arg, char *name, size_t size, const char **path) {
     const char *eq = strchr(arg, '=');
-    if (eq && eq != arg && (size_t)(eq - arg) < size) {
+    if (eq) {
         size_t n = (size_t)(eq - arg);
-        int ok = 1;
-        for (size_t i = 0; i < n; i++) {
-            char c = arg[i];
-            if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                  c == '-' || c == '.'))
-                ok = 0;
-        }
-        if (ok) {
+        int ok = n > 0 && n < size;
+        for (size_t i = 0; ok && i < n; i++) ok = name_char_ok(arg[i]);
+        struct stat st;
+        if (ok || stat(arg, &st) != 0) {
+            if (n >= size) n = size - 1;
             memcpy(name, arg, n);
             name[n] = '\0';
             *path = eq + 1;
+            if (!ok) return n ? -2 : -1;
             return **path ? 0 : -1;
         }
     }
@@ -76,14 +86,42 @@ static int model_arg(const char *arg, char *name, size_t size, const char **path
     if (dot && dot != base) n = (size_t)(dot - base);
     if (n == 0) return -1;
     if (n >= size) n = size - 1;
-    for (size_t i = 0; i < n; i++) {
-        char c = base[i];
-        int ok = (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-                 c == '-' || c == '.';
-        name[i] = ok ? c : '_';
-    }
+    for (size_t i = 0; i < n; i++) name[i] = name_char_ok(base[i]) ? base[i] : '_';
     name[n] = '\0';
     return 0;
+}
+
+/* SIGHUP reloads run on a thread of their own, so the main thread is always in sigwait and
+ * SIGTERM stops the server at once even while a reload waits on a slow file (gn_server_stop
+ * makes that reload give up). SIGHUPs that arrive during a reload make one more reload. */
+typedef struct hup_reloader {
+    gn_server *server;
+    pthread_mutex_t mu;
+    pthread_cond_t cv;
+    int pending, quit; /* guarded by mu */
+} hup_reloader;
+
+static void *hup_main(void *arg) {
+    hup_reloader *h = arg;
+    pthread_mutex_lock(&h->mu);
+    for (;;) {
+        while (!h->pending && !h->quit) pthread_cond_wait(&h->cv, &h->mu);
+        if (h->quit) break;
+        h->pending = 0;
+        pthread_mutex_unlock(&h->mu);
+        gn_server_reload(h->server, NULL); /* failures are logged and counted by the server */
+        pthread_mutex_lock(&h->mu);
+    }
+    pthread_mutex_unlock(&h->mu);
+    return NULL;
+}
+
+static void hup_signal(hup_reloader *h, int quit) {
+    pthread_mutex_lock(&h->mu);
+    if (quit) h->quit = 1;
+    else h->pending = 1;
+    pthread_cond_signal(&h->cv);
+    pthread_mutex_unlock(&h->mu);
 }
 
 int cmd_serve(int argc, char **argv) {
@@ -130,6 +168,8 @@ int cmd_serve(int argc, char **argv) {
             o.watch = 1;
         } else if (!strcmp(f, "--watch-interval")) {
             if (!(v = cli_value(&a, f)) || cli_parse_u32(f, v, &o.watch_interval_ms) != 0) return EXIT_USAGE;
+        } else if (!strcmp(f, "--reload-timeout")) {
+            if (!(v = cli_value(&a, f)) || cli_parse_u32(f, v, &o.reload_timeout_ms) != 0) return EXIT_USAGE;
         } else if (!strcmp(f, "--access-log")) {
             if (!(o.access_log = cli_value(&a, f))) return EXIT_USAGE;
         } else if (!strcmp(f, "--quiet")) {
@@ -165,7 +205,16 @@ int cmd_serve(int argc, char **argv) {
     for (size_t i = 0; i < nmodels; i++) {
         char name[GN_SERVE_MAX_NAME];
         const char *path;
-        if (model_arg(model_args[i], name, sizeof name, &path) != 0) {
+        int rc = model_arg(model_args[i], name, sizeof name, &path);
+        if (rc == -2) {
+            gn_server_free(s);
+            return cli_usage_error("serve",
+                                   "-m '%s': bad model name '%.*s': use 1-%u of A-Z a-z 0-9 _ - . (a path "
+                                   "with '=' in it must be named: -m NAME=PATH)",
+                                   model_args[i], (int)(path - 1 - model_args[i]), model_args[i],
+                                   GN_SERVE_MAX_NAME - 1);
+        }
+        if (rc != 0) {
             gn_server_free(s);
             return cli_usage_error("serve", "-m '%s': expected PATH or NAME=PATH", model_args[i]);
         }
@@ -178,18 +227,26 @@ int cmd_serve(int argc, char **argv) {
         gn_server_free(s);
         return cli_fail("serve", st);
     }
+    hup_reloader hup = {s, PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, 0};
+    pthread_t hup_thread;
+    int hup_running = pthread_create(&hup_thread, NULL, hup_main, &hup) == 0;
     for (;;) {
         int sig = 0;
         if (sigwait(&set, &sig) != 0) continue;
         if (sig == SIGHUP) {
             log_stderr(GN_LOG_INFO, "SIGHUP: reloading every model", &quiet);
-            gn_server_reload(s, NULL); /* failures are logged and counted by the server */
+            if (hup_running) hup_signal(&hup, 0);
+            else gn_server_reload(s, NULL); /* no thread: reload here */
             continue;
         }
         log_stderr(GN_LOG_INFO, sig == SIGTERM ? "SIGTERM: stopping" : "SIGINT: stopping", &quiet);
         break;
     }
-    gn_server_stop(s, grace_ms);
+    gn_server_stop(s, grace_ms); /* a SIGHUP reload in progress gives up here */
+    if (hup_running) {
+        hup_signal(&hup, 1);
+        pthread_join(hup_thread, NULL);
+    }
     gn_server_free(s);
     return EXIT_OK;
 }

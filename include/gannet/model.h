@@ -35,7 +35,8 @@ gn_label_kind gn_loss_label_kind(gn_loss loss);
 const char *gn_model_kind_name(gn_model_kind kind);
 
 /* Loads a model file. Rejects wrong magic, newer versions, truncation and checksum mismatch
- * with GN_EFORMAT / GN_EVERSION / GN_ECHECKSUM and a message naming the file. */
+ * with GN_EFORMAT / GN_EVERSION / GN_ECHECKSUM and a message naming the file; a path that is not
+ * a regular file (a FIFO, a directory, a device) with GN_EIO, without blocking on it. */
 gn_status gn_model_load(const char *path, gn_model **out);
 /* Writes atomically (temp file in the same directory, fsync, rename). */
 gn_status gn_model_save(const gn_model *model, const char *path);
@@ -59,8 +60,10 @@ const char *gn_model_version(const gn_model *model);
  * otherwise. Thread-safe. GN_EPARSE with the reason on bad input. */
 gn_status gn_model_predict_line(const gn_model *model, const char *line, size_t len, double *out);
 /* Prediction from named features: names[i] with either a numeric value (strs[i] == NULL) or a
- * categorical string value strs[i]. Names are CSV column names or "ns^feature" for VW data,
- * or decimal indices for LIBSVM data. Thread-safe. */
+ * categorical string value strs[i]. Names are CSV column names or 1-based column numbers (an
+ * unknown name, or a column named twice, is GN_EPARSE naming it; the label and ignored columns
+ * add nothing), "ns^feature" for VW data, or decimal indices for LIBSVM data. A numeric value
+ * must fit a 32-bit float, as in text input. Thread-safe. */
 gn_status gn_model_predict_named(const gn_model *model, size_t n, const char *const *names,
                            const double *values, const char *const *strs, double *out);
 /* The classes of a classification model: the labels it was trained on (e.g. "no" and "yes";

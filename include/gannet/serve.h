@@ -47,6 +47,8 @@ typedef struct gn_server_options {
     const char *access_log;      /* path of a JSON-lines access log (appended); NULL = none */
     gn_log_fn log;               /* server log lines (start, reloads, failures); NULL = none */
     void *log_user;
+    unsigned reload_timeout_ms;  /* a reload not done by then fails and the old model keeps
+                                    serving; default 30000 */
 } gn_server_options;
 
 void gn_server_options_init(gn_server_options *o);
@@ -64,8 +66,10 @@ gn_status gn_server_add_model(gn_server *s, const char *name, const char *path);
 gn_status gn_server_start(gn_server *s);
 /* The bound port (useful with port 0); 0 before start. */
 unsigned gn_server_port(const gn_server *s);
-/* Reloads the named model (NULL: every model) from its file. GN_OK if every reload succeeded;
- * otherwise the status of the first failure, with the old model still serving. */
+/* Reloads the named model (NULL: every model, loaded side by side) from its file, within
+ * reload_timeout_ms whatever the file is (a FIFO, a huge file, a stalled file system). GN_OK if
+ * every reload succeeded; otherwise the status of the first failure (GN_ELIMIT: out of time),
+ * with the old model still serving. */
 gn_status gn_server_reload(gn_server *s, const char *name);
 /* Graceful stop: stops accepting connections, waits up to grace_ms for requests in flight to
  * finish, then closes everything. Idempotent. */

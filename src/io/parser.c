@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "hash/hash.h"
 #include "io/labels.h"
@@ -24,6 +25,12 @@ typedef struct csv_column {
     uint32_t num_slot;  /* slot of the numeric feature "name" */
     unsigned char role;
 } csv_column;
+
+/* A column by name, for looking named inputs up (gn__parser_named). */
+typedef struct col_by_name {
+    const char *name; /* the column's own name */
+    size_t col;
+} col_by_name;
 
 struct gn_parser {
     gn_data_spec spec;
@@ -49,6 +56,11 @@ struct gn_parser {
     /* label dictionary (owned; NULL: the numeric rule, +1/-1 or 1/0) and how parse_label uses it */
     gn_labels *labels;
     int label_mode;
+    /* named inputs of a CSV model: the columns sorted by name (built on first use), and per
+     * column the number of the last input that named it, so one naming it twice is caught */
+    col_by_name *named_index;
+    uint32_t *named_seen;
+    uint32_t named_gen;
 };
 
 enum { LABELS_NUMERIC = 0, /* no dictionary, or the standard classes: the numeric fast path */
@@ -576,6 +588,11 @@ static void free_columns(gn_parser *p) {
     free(p->cols);
     p->cols = NULL;
     p->ncols = 0;
+    free(p->named_index);
+    free(p->named_seen);
+    p->named_index = NULL;
+    p->named_seen = NULL;
+    p->named_gen = 0;
 }
 
 static int by_string(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
@@ -1030,45 +1047,155 @@ int gn__parser_label_token(gn_parser *p, const char *line, size_t len, const cha
 
 size_t gn__parser_columns(const gn_parser *p) { return p->ncols; }
 
+static int cmp_col_by_name(const void *a, const void *b) {
+    return strcmp(((const col_by_name *)a)->name, ((const col_by_name *)b)->name);
+}
+
+/* Builds the name index of the CSV columns for named inputs, once. */
+static int named_setup(gn_parser *p) {
+    if (p->named_index) return GN_OK;
+    size_t n = p->ncols ? p->ncols : 1;
+    p->named_index = malloc(n * sizeof *p->named_index);
+    p->named_seen = calloc(n, sizeof *p->named_seen);
+    if (!p->named_index || !p->named_seen) {
+        free(p->named_index);
+        free(p->named_seen);
+        p->named_index = NULL;
+        p->named_seen = NULL;
+        return GN_ENOMEM;
+    }
+    for (size_t i = 0; i < p->ncols; i++) p->named_index[i] = (col_by_name){p->cols[i].name, i};
+    qsort(p->named_index, p->ncols, sizeof *p->named_index, cmp_col_by_name);
+    p->named_gen = 0;
+    return GN_OK;
+}
+
+/* The CSV column a named input means: the column of that header name, else the column of that
+ * 1-based number (as --label, --categorical... take them). 0 when there is none. */
+static int named_column(const gn_parser *p, const char *name, size_t nl, size_t *col) {
+    const col_by_name key = {name, 0};
+    const col_by_name *hit = p->ncols ? bsearch(&key, p->named_index, p->ncols, sizeof key, cmp_col_by_name) : NULL;
+    if (hit) {
+        *col = hit->col;
+        return 1;
+    }
+    uint64_t c;
+    if (nl && (unsigned char)(name[0] - '0') < 10 && gn__parse_u64(name, name + nl, &c) == name + nl && c >= 1 &&
+        c <= p->ncols) {
+        *col = (size_t)(c - 1);
+        return 1;
+    }
+    return 0;
+}
+
+/* Why a name is no column: a close name when one differs only in case, else the columns. */
+static void unknown_column(const gn_parser *p, const char *name, size_t nl, char *why) {
+    char nb[64], list[112];
+    show(name, nl, nb, sizeof nb);
+    for (size_t i = 0; i < p->ncols; i++) {
+        if (strcasecmp(p->cols[i].name, name) == 0) {
+            char cb[64];
+            WHY("feature '%s': no such column (did you mean '%s'?)", nb,
+                show(p->cols[i].name, strlen(p->cols[i].name), cb, sizeof cb));
+            return;
+        }
+    }
+    size_t o = 0;
+    list[0] = '\0';
+    for (size_t i = 0; i < p->ncols; i++) {
+        char cb[64];
+        show(p->cols[i].name, strlen(p->cols[i].name), cb, sizeof cb);
+        if (o + strlen(cb) + 8 >= sizeof list) { /* room for ", ..." */
+            snprintf(list + o, sizeof list - o, ", ...");
+            break;
+        }
+        o += (size_t)snprintf(list + o, sizeof list - o, "%s%s", i ? ", " : "", cb);
+    }
+    WHY("feature '%s': no such column; the model's columns are %s (or their numbers, from 1)", nb, list);
+}
+
+/* One named input of a CSV model: exactly what the column's field would add in a file. */
+static int named_csv(gn_parser *p, const char *name, size_t nl, double v, const char *str, gn_batch *b, char *why) {
+    size_t c;
+    char ref[96];
+    if (!named_column(p, name, nl, &c)) {
+        unknown_column(p, name, nl, why);
+        return GN_EPARSE;
+    }
+    if (p->named_seen[c] == p->named_gen) {
+        WHY("%s given twice", col_ref(p, c, ref, sizeof ref));
+        return GN_EPARSE;
+    }
+    p->named_seen[c] = p->named_gen;
+    const csv_column *cc = &p->cols[c];
+    if (cc->role == ROLE_LABEL || cc->role == ROLE_IGNORE) return GN_OK; /* as in a file: adds nothing */
+    if (str) {
+        size_t vl = strlen(str);
+        return csv_feature(p, cc, str, vl, vl <= p->na_maxlen ? (p->na_numeric ? 2 : 1) : 0, b, why);
+    }
+    if (cc->role == ROLE_CATEGORICAL) {
+        /* a categorical column given as a JSON number: use its integer text */
+        char txt[40];
+        int tl = (v == floor(v) && fabs(v) < 1e15) ? snprintf(txt, sizeof txt, "%.0f", v)
+                                                    : snprintf(txt, sizeof txt, "%.17g", v);
+        gn__batch_push(b, gn__hash_category(cc->seed, txt, (size_t)tl, p->mask), 1.0f);
+        return GN_OK;
+    }
+    if (p->spec.log_numeric) v = v < 0 ? -log1p(-v) : log1p(v);
+    if (!(fabs(v) <= FLT_MAX)) {
+        WHY("%s: value %g is out of range (32-bit float)", col_ref(p, c, ref, sizeof ref), v);
+        return GN_EPARSE;
+    }
+    if (v != 0.0) gn__batch_push(b, cc->num_slot, (float)v);
+    return GN_OK;
+}
+
 int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const double *values,
                      const char *const *strs, gn_batch *b, char *why) {
+    const int csv = p->spec.format == GN_FORMAT_CSV;
+    if (csv) {
+        if (!p->csv_ready || p->ncols == 0) {
+            WHY("this CSV model has no stored columns");
+            return GN_EPARSE;
+        }
+        if (named_setup(p) != GN_OK) return GN_ENOMEM;
+        if (++p->named_gen == 0) { /* wrapped: forget every stamp */
+            memset(p->named_seen, 0, p->ncols * sizeof *p->named_seen);
+            p->named_gen = 1;
+        }
+    }
     int st = gn__parser_begin(p, b, 0.0f, 1.0f, 0, n);
     if (st != GN_OK) return st;
     for (size_t i = 0; i < n; i++) {
         const char *name = names[i];
         size_t nl = strlen(name);
-        if (strs && strs[i]) {
-            const char *v = strs[i];
-            size_t vl = strlen(v);
-            if (p->spec.format == GN_FORMAT_CSV) {
-                /* as in a CSV file: text that is a number is a number unless the column is
-                 * categorical */
-                double d;
-                size_t c = 0;
-                while (c < p->ncols && strcmp(p->cols[c].name, name) != 0) c++;
-                int categorical = c < p->ncols && p->cols[c].role == ROLE_CATEGORICAL;
-                if (is_missing(p, v, vl)) continue; /* as in a file: adds nothing */
-                if (!categorical && gn__parse_double(v, v + vl, &d) == v + vl) {
-                    if (p->spec.log_numeric) d = d < 0 ? -log1p(-d) : log1p(d);
-                    if (d != 0.0)
-                        gn__batch_push(b, gn__hash_feature(gn__hash_namespace(name, nl), "", 0, p->mask), (float)d);
-                    continue;
-                }
-                gn__batch_push(b, gn__hash_category(gn__hash_namespace(name, nl), v, vl, p->mask), 1.0f);
-            } else if (p->spec.format == GN_FORMAT_VW) {
-                /* "ns^feature" with a string value is the feature "feature=value"? VW has no string
-                 * values: treat the string as the feature name inside namespace `name`. */
-                gn__batch_push(b, gn__hash_feature(gn__hash_namespace(name, nl), v, vl, p->mask), 1.0f);
-            } else {
-                WHY("feature '%s': LIBSVM models take numeric values only", name);
+        const char *str = strs ? strs[i] : NULL;
+        double v = values[i];
+        if (!str && !isfinite(v)) {
+            WHY("feature '%s': value is not a finite number", name);
+            gn__batch_abort_example(b);
+            return GN_EPARSE;
+        }
+        if (csv) {
+            if ((st = named_csv(p, name, nl, v, str, b, why)) != GN_OK) {
                 gn__batch_abort_example(b);
-                return GN_EPARSE;
+                return st;
             }
             continue;
         }
-        double v = values[i];
-        if (!isfinite(v)) {
-            WHY("feature '%s': value is not a finite number", name);
+        if (str) {
+            if (p->spec.format == GN_FORMAT_VW) {
+                /* "ns^feature" with a string value is the feature "feature=value"? VW has no string
+                 * values: treat the string as the feature name inside namespace `name`. */
+                gn__batch_push(b, gn__hash_feature(gn__hash_namespace(name, nl), str, strlen(str), p->mask), 1.0f);
+                continue;
+            }
+            WHY("feature '%s': LIBSVM models take numeric values only", name);
+            gn__batch_abort_example(b);
+            return GN_EPARSE;
+        }
+        if (!(fabs(v) <= FLT_MAX)) { /* (float)v would be infinite (undefined behaviour) */
+            WHY("feature '%s': value %g is out of range (32-bit float)", name, v);
             gn__batch_abort_example(b);
             return GN_EPARSE;
         }
@@ -1087,26 +1214,11 @@ int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const dou
             } else {
                 slot = gn__libsvm_slot(idx, p->mask);
             }
-        } else if (p->spec.format == GN_FORMAT_VW) {
+        } else {
             const char *caret = strchr(name, '^');
             if (caret) slot = gn__hash_feature(gn__hash_namespace(name, (size_t)(caret - name)), caret + 1,
                                                strlen(caret + 1), p->mask);
             else slot = gn__hash_feature(gn__hash_namespace("", 0), name, nl, p->mask);
-        } else {
-            size_t c;
-            int found = 0;
-            for (c = 0; c < p->ncols; c++)
-                if (strcmp(p->cols[c].name, name) == 0) { found = 1; break; }
-            if (found && p->cols[c].role == ROLE_CATEGORICAL) {
-                /* a categorical column given as a JSON number: use its integer text */
-                char txt[40];
-                int tl = (v == floor(v) && fabs(v) < 1e15) ? snprintf(txt, sizeof txt, "%.0f", v)
-                                                            : snprintf(txt, sizeof txt, "%.17g", v);
-                gn__batch_push(b, gn__hash_category(p->cols[c].seed, txt, (size_t)tl, p->mask), 1.0f);
-                continue;
-            }
-            slot = gn__hash_feature(gn__hash_namespace(name, nl), "", 0, p->mask);
-            if (p->spec.log_numeric) v = v < 0 ? -log1p(-v) : log1p(v);
         }
         gn__batch_push(b, slot, (float)v);
     }

@@ -4,6 +4,7 @@
 #define GN_MODEL_MODEL_H
 
 #include <jansson.h>
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -53,6 +54,10 @@ int gn__model_finalize_as(gn_model *m, uint64_t checksum);
 int gn__model_header_json(const gn_model *m, json_t **out);
 /* 1 if key is one of the header/metadata keys gannet itself writes (extra may not use them). */
 int gn__model_reserved_key(const char *key);
+/* gn_model_load with limits, for loads that must not hold their caller up (the server's
+ * reloads): the load fails with GN_ELIMIT once gn__now() passes deadline (0: no deadline) or
+ * *cancel (may be NULL) becomes non-zero, checked between reads of at most 12 KiB. */
+int gn__model_load_limited(const char *path, double deadline, const atomic_int *cancel, gn_model **out);
 /* The XXH3-64 checksum of the exact bytes gn_model_save writes for m (model_file.c). */
 int gn__model_file_checksum(const gn_model *m, uint64_t *out);
 /* ISO-8601 UTC ("2024-05-01T12:00:00Z") <-> unix time; the parser accepts exactly that form. */

@@ -10,6 +10,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +23,7 @@
 #include "model/kind.h"
 #include "model/model.h"
 #include "util/atomic_file.h"
+#include "util/clock.h"
 #include "util/error.h"
 
 #define MODEL_MAGIC "GANNETMD"
@@ -244,6 +246,22 @@ fail:
 #define CHECKSUM_ENFORCED 1
 #endif
 
+/* When a load must give up (gn__model_load_limited): checked between chunks, so a huge file
+ * cannot keep a reload busy past its deadline. */
+typedef struct load_limits {
+    double start, deadline;   /* gn__now() seconds; deadline 0: none */
+    const atomic_int *cancel; /* may be NULL */
+} load_limits;
+
+static int check_limits(const load_limits *lim, const char *path) {
+    if (lim->cancel && atomic_load_explicit(lim->cancel, memory_order_relaxed))
+        return gn__fail(GN_ELIMIT, "%s: load cancelled", path);
+    if (lim->deadline > 0 && gn__now() > lim->deadline)
+        return gn__fail(GN_ELIMIT, "%s: not read in the time allowed (gave up after %.1f s)", path,
+                        gn__now() - lim->start);
+    return GN_OK;
+}
+
 /* Reads exactly len bytes. A short read at EOF means the file shrank after it was measured. */
 static int read_exact(FILE *f, const char *path, void *buf, size_t len) {
     if (fread(buf, 1, len, f) == len) return GN_OK;
@@ -419,13 +437,15 @@ nomem:
 }
 
 /* Reads the weight section (at the current position) into m->w, feeding the hash. */
-static int read_weights(FILE *f, const char *path, const layout *l, gn_model *m, XXH3_state_t *hash) {
+static int read_weights(FILE *f, const char *path, const layout *l, gn_model *m, XXH3_state_t *hash,
+                        const load_limits *lim) {
     unsigned char buf[MODEL_CHUNK];
     uint64_t left = l->weights_len;
     if (!(l->flags & MODEL_FLAG_SPARSE)) {
         size_t i = 0;
         while (left > 0) {
             size_t n = left < sizeof buf ? (size_t)left : sizeof buf;
+            GN_TRY(check_limits(lim, path));
             GN_TRY(read_exact(f, path, buf, n));
             XXH3_64bits_update(hash, buf, n);
             for (size_t off = 0; off < n; off += 4, i++) {
@@ -441,6 +461,7 @@ static int read_weights(FILE *f, const char *path, const layout *l, gn_model *m,
     uint64_t next_min = 0; /* indices must be strictly increasing */
     while (left > 0) {
         size_t n = left < sizeof buf ? (size_t)left : sizeof buf;
+        GN_TRY(check_limits(lim, path));
         GN_TRY(read_exact(f, path, buf, n));
         XXH3_64bits_update(hash, buf, n);
         for (size_t off = 0; off < n; off += rec) {
@@ -462,11 +483,53 @@ static int read_weights(FILE *f, const char *path, const layout *l, gn_model *m,
     return GN_OK;
 }
 
-gn_status gn_model_load(const char *path, gn_model **out) {
+static const char *file_kind(mode_t mode) {
+    if (S_ISDIR(mode)) return "a directory";
+    if (S_ISFIFO(mode)) return "a FIFO";
+    if (S_ISSOCK(mode)) return "a socket";
+    if (S_ISCHR(mode) || S_ISBLK(mode)) return "a device";
+    return "of an unknown type";
+}
+
+/* Opens path for reading only if it is a regular file. The open is non-blocking, so a FIFO
+ * with no writer (or a device) is refused instead of blocking the caller forever; the flag is
+ * cleared once fstat has said "regular file". */
+static int open_regular(const char *path, FILE **out, struct stat *st) {
+    char eb[128];
+    int fd = open(path, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    if (fd < 0) return gn__fail(GN_EIO, "%s: cannot open: %s", path, gn__errno_text(errno, eb, sizeof eb));
+    int flags;
+    if (fstat(fd, st) != 0) {
+        int err = errno;
+        close(fd);
+        return gn__fail(GN_EIO, "%s: stat failed: %s", path, gn__errno_text(err, eb, sizeof eb));
+    }
+    if (!S_ISREG(st->st_mode)) {
+        close(fd);
+        return gn__fail(GN_EIO, "%s: not a regular file (it is %s)", path, file_kind(st->st_mode));
+    }
+    if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags & ~O_NONBLOCK) != 0) {
+        int err = errno;
+        close(fd);
+        return gn__fail(GN_EIO, "%s: fcntl failed: %s", path, gn__errno_text(err, eb, sizeof eb));
+    }
+    if (!(*out = fdopen(fd, "rb"))) {
+        int err = errno;
+        close(fd);
+        return gn__fail(GN_EIO, "%s: fdopen failed: %s", path, gn__errno_text(err, eb, sizeof eb));
+    }
+    return GN_OK;
+}
+
+gn_status gn_model_load(const char *path, gn_model **out) { return gn__model_load_limited(path, 0, NULL, out); }
+
+int gn__model_load_limited(const char *path, double deadline, const atomic_int *cancel, gn_model **out) {
     if (!path || !out) return gn__fail(GN_EINVAL, "model load: NULL argument");
     char eb[128];
-    FILE *f = fopen(path, "rb");
-    if (!f) return gn__fail(GN_EIO, "%s: cannot open: %s", path, gn__errno_text(errno, eb, sizeof eb));
+    const load_limits lim = {gn__now(), deadline, cancel};
+    FILE *f;
+    struct stat st;
+    GN_TRY(open_regular(path, &f, &st));
     char *text = NULL;
     XXH3_state_t *hash = NULL;
     gn_model *m = NULL;
@@ -474,15 +537,6 @@ gn_status gn_model_load(const char *path, gn_model **out) {
     memset(&h, 0, sizeof h);
     int rc;
 
-    struct stat st;
-    if (fstat(fileno(f), &st) != 0) {
-        rc = gn__fail(GN_EIO, "%s: stat failed: %s", path, gn__errno_text(errno, eb, sizeof eb));
-        goto done;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        rc = gn__fail(GN_EIO, "%s: not a regular file", path);
-        goto done;
-    }
     uint64_t size = (uint64_t)st.st_size;
     unsigned char fixed[MODEL_FIXED_LEN];
     size_t got = size < MODEL_FIXED_LEN ? (size_t)size : MODEL_FIXED_LEN;
@@ -505,6 +559,7 @@ gn_status gn_model_load(const char *path, gn_model **out) {
     unsigned char buf[MODEL_CHUNK];
     for (uint64_t left = l.weights_len; left > 0;) {
         size_t n = left < sizeof buf ? (size_t)left : sizeof buf;
+        if ((rc = check_limits(&lim, path)) != GN_OK) goto done;
         if ((rc = read_exact(f, path, buf, n)) != GN_OK) goto done;
         XXH3_64bits_update(hash, buf, n);
         left -= n;
@@ -547,7 +602,7 @@ gn_status gn_model_load(const char *path, gn_model **out) {
     XXH3_64bits_reset(hash);
     XXH3_64bits_update(hash, fixed, sizeof fixed);
     XXH3_64bits_update(hash, text, l.header_len);
-    if ((rc = read_weights(f, path, &l, m, hash)) != GN_OK) goto done;
+    if ((rc = read_weights(f, path, &l, m, hash, &lim)) != GN_OK) goto done;
     if (XXH3_64bits_digest(hash) != actual_sum) {
         rc = gn__fail(GN_ECHECKSUM, "%s: the file changed while it was being read", path);
         goto done;

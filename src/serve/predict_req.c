@@ -4,6 +4,7 @@
  * read by the streaming reader in json_instances.c. */
 #include "serve/predict_req.h"
 
+#include <float.h>
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -20,13 +21,22 @@
 
 #define WHY(...) snprintf(why, why_size, __VA_ARGS__)
 
-/* Appends one line's example (or nothing for a blank/comment line: *added = 0). */
+/* Appends one line's example (or nothing for a blank/comment line: *added = 0). GN_ELIMIT when
+ * the example has more than GN__MAX_INSTANCE_FEATURES features (the bias not counted), the
+ * limit a JSON object instance has too. */
 static int parse_line(gn_parser *p, const char *line, size_t len, gn_batch *b, int *added, char *pwhy) {
     while (len && (line[len - 1] == '\r' || line[len - 1] == '\n')) len--;
     size_t before = b->n;
     int st = gn__parser_line(p, line, len, 0, b, pwhy);
     if (st == GN_EOF) st = GN_OK;
     *added = b->n > before;
+    if (st == GN_OK && *added) {
+        size_t features = b->start[b->n] - b->start[b->n - 1] - (gn__parser_spec(p)->bias ? 1 : 0);
+        if (features > GN__MAX_INSTANCE_FEATURES) {
+            snprintf(pwhy, GN_WHY_MAX, "more than %u features", GN__MAX_INSTANCE_FEATURES);
+            st = GN_ELIMIT;
+        }
+    }
     return st;
 }
 
@@ -39,16 +49,16 @@ typedef struct json_ctx {
 
 /* The common case of gn__parser_named for a LIBSVM model with unhashed indices, without its
  * strlen and gn__parse_u64 per feature: every name is a decimal index >= 1 going to slot
- * gn__libsvm_slot (the parser's rule), every value a finite number. Returns
+ * gn__libsvm_slot (the parser's rule), every value a number within the float range. Returns
  * GN_OK with the example appended, GN_ENOMEM, or -1 with nothing appended when an instance
- * needs anything else (a string value, a name that is no plain index, a non-finite value):
+ * needs anything else (a string value, a name that is no plain index, a value out of range):
  * gn__parser_named then handles it and words any error. */
 static int libsvm_named(const json_ctx *c, size_t n, const char *const *names, const double *values,
                         const char *const *strs) {
     gn_batch *b = c->b;
     if (gn__parser_begin(c->p, b, 0.0f, 1.0f, 0, n) != GN_OK) return GN_ENOMEM; /* as gn__parser_named */
     for (size_t i = 0; i < n; i++) {
-        if ((strs && strs[i]) || !isfinite(values[i])) goto other;
+        if ((strs && strs[i]) || !(fabs(values[i]) <= FLT_MAX)) goto other; /* not finite as a float */
         if (values[i] == 0.0) continue;
         const char *s = names[i];
         uint64_t idx = 0;
@@ -98,7 +108,7 @@ static int on_instance(void *ctx, size_t index, size_t n, const char *const *nam
     }
     if (st != GN_OK) {
         WHY("instance %zu: %s", index, pwhy);
-        return 400;
+        return st == GN_ELIMIT ? 413 : 400;
     }
     return 0;
 }
@@ -127,7 +137,7 @@ static int parse_text(gn_parser *p, const char *body, size_t len, size_t max_bat
         int added;
         int st = parse_line(p, s, (size_t)(e - s), b, &added, pwhy);
         if (st == GN_ENOMEM) { WHY("out of memory"); return 500; }
-        if (st != GN_OK) { WHY("line %zu: %s", lineno, pwhy); return 400; }
+        if (st != GN_OK) { WHY("line %zu: %s", lineno, pwhy); return st == GN_ELIMIT ? 413 : 400; }
         if (b->n > max_batch) {
             WHY("more than %zu lines in one request (--max-batch)", max_batch);
             return 413;

@@ -221,7 +221,7 @@ static void handle_predict(gn_server *s, struct MHD_Connection *c, request *r) {
 
 static void handle_reload(gn_server *s, struct MHD_Connection *c, request *r) {
     gn__slot *slot = &s->slots[r->slot];
-    int st = gn__server_reload_slot(s, (size_t)r->slot);
+    int st = gn__server_reload_slot(s, (size_t)r->slot, NULL);
     gn__served *v = gn__slot_acquire(slot);
     if (st == GN_OK) {
         respond_json(c, r, 200,
@@ -354,6 +354,33 @@ static int collect(gn_server *s, request *r, const char *data, size_t n) {
     return 0;
 }
 
+static int hex_digit(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+/* libmicrohttpd's unescaper, except for %00: decodes %HH in the path and the query, but leaves
+ * "%00" as it is. Decoded, a NUL would end the path for every C string comparison, so
+ * ":reload%00x" was routed as ":reload"; kept, such a path matches no route (404). */
+static size_t unescape_url(void *cls, struct MHD_Connection *c, char *s) {
+    (void)cls;
+    (void)c;
+    char *w = s;
+    for (const char *r = s; *r;) {
+        int hi, lo;
+        if (r[0] == '%' && (hi = hex_digit(r[1])) >= 0 && (lo = hex_digit(r[2])) >= 0 && (hi | lo) != 0) {
+            *w++ = (char)(hi * 16 + lo);
+            r += 3;
+        } else {
+            *w++ = *r++;
+        }
+    }
+    *w = '\0';
+    return (size_t)(w - s);
+}
+
 static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const char *url, const char *method,
                                   const char *version, const char *upload, size_t *upload_size, void **con_cls) {
     gn_server *s = cls;
@@ -439,6 +466,7 @@ void gn_server_options_init(gn_server_options *o) {
     o->max_connections = 1024;
     o->timeout_ms = 30000;
     o->watch_interval_ms = 1000;
+    o->reload_timeout_ms = 30000;
 }
 
 gn_status gn_server_options_check(const gn_server_options *o) {
@@ -455,6 +483,8 @@ gn_status gn_server_options_check(const gn_server_options *o) {
         return gn__fail(GN_EINVAL, "timeout: must be 1 ms..24 h");
     if (o->watch && (o->watch_interval_ms < 10 || o->watch_interval_ms > 3600000u))
         return gn__fail(GN_EINVAL, "watch interval: must be 10 ms..1 h");
+    if (o->reload_timeout_ms < 1 || o->reload_timeout_ms > 86400000u)
+        return gn__fail(GN_EINVAL, "reload timeout: must be 1 ms..24 h");
     return GN_OK;
 }
 
@@ -496,9 +526,11 @@ gn_status gn_server_add_model(gn_server *s, const char *name, const char *path) 
     return GN_OK;
 }
 
-int gn__server_reload_slot(gn_server *s, size_t i) {
+static double reload_deadline(const gn_server *s) { return gn__now() + s->opt.reload_timeout_ms / 1000.0; }
+
+/* Logs how a reload of slot i ended (st from gn__slot_reload*). */
+static void log_reload(gn_server *s, size_t i, int st) {
     gn__slot *slot = &s->slots[i];
-    int st = gn__slot_reload(slot);
     if (st == GN_OK) {
         gn__served *v = gn__slot_acquire(slot);
         gn__server_log(s, GN_LOG_INFO, "model '%s': reloaded %s (version %s, %.3f s)", slot->name, slot->path,
@@ -508,6 +540,11 @@ int gn__server_reload_slot(gn_server *s, size_t i) {
         gn__server_log(s, GN_LOG_ERROR, "model '%s': reload rejected, old model keeps serving: %s", slot->name,
                        gn_last_error());
     }
+}
+
+int gn__server_reload_slot(gn_server *s, size_t i, const gn__file_id *observed) {
+    int st = gn__slot_reload(&s->slots[i], reload_deadline(s), observed);
+    log_reload(s, i, st);
     return st;
 }
 
@@ -516,14 +553,25 @@ gn_status gn_server_reload(gn_server *s, const char *name) {
     if (name) {
         int i = find_slot(s, name, strlen(name));
         if (i < 0) return gn__fail(GN_EINVAL, "no model named '%s'", name);
-        return gn__server_reload_slot(s, (size_t)i);
+        return gn__server_reload_slot(s, (size_t)i, NULL);
     }
-    int first = GN_OK;
+    /* every model at once, under one deadline: n slow files take one timeout, not n */
+    double deadline = reload_deadline(s);
+    gn__load_job *jobs[GN_SERVE_MAX_MODELS];
+    int st[GN_SERVE_MAX_MODELS];
     char msg[1024] = "";
     for (size_t i = 0; i < s->nslots; i++) {
-        int st = gn__server_reload_slot(s, i);
-        if (st != GN_OK && first == GN_OK) {
-            first = st;
+        st[i] = gn__slot_reload_start(&s->slots[i], deadline, NULL, &jobs[i]);
+        if (st[i] != GN_OK) log_reload(s, i, st[i]);
+    }
+    int first = GN_OK;
+    for (size_t i = 0; i < s->nslots; i++) {
+        if (st[i] == GN_OK) {
+            st[i] = gn__slot_reload_wait(&s->slots[i], jobs[i]);
+            log_reload(s, i, st[i]);
+        }
+        if (st[i] != GN_OK && first == GN_OK) {
+            first = st[i];
             snprintf(msg, sizeof msg, "%s", gn_last_error());
         }
     }
@@ -571,6 +619,7 @@ gn_status gn_server_start(gn_server *s) {
                                  MHD_OPTION_CONNECTION_MEMORY_LIMIT, s->opt.max_header,
                                  MHD_OPTION_LISTEN_BACKLOG_SIZE, 1024u,
                                  MHD_OPTION_NOTIFY_COMPLETED, on_completed, s,
+                                 MHD_OPTION_UNESCAPE_CALLBACK, unescape_url, NULL,
                                  MHD_OPTION_END);
     if (!s->daemon) {
         if (s->access_log) { fclose(s->access_log); s->access_log = NULL; }
@@ -596,6 +645,8 @@ unsigned gn_server_port(const gn_server *s) { return s->started ? s->port : 0; }
 void gn_server_stop(gn_server *s, unsigned grace_ms) {
     if (!s || !s->started || s->stopped) return;
     atomic_store(&s->stopping, 1);
+    /* reloads waiting for a load give up now (their requests then finish within the grace) */
+    for (size_t i = 0; i < s->nslots; i++) gn__slot_close(&s->slots[i]);
     gn__watch_stop(s);
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
     s->listen_fd = fd == MHD_INVALID_SOCKET ? -1 : (int)fd;

@@ -37,8 +37,8 @@ struct gn_server {
 
 /* Logs through opt.log (no-op when unset). */
 void gn__server_log(gn_server *s, gn_log_level level, const char *fmt, ...) GN_PRINTF(3, 4);
-/* Reloads slot i, logging the result. */
-int gn__server_reload_slot(gn_server *s, size_t i);
+/* Reloads slot i within the reload timeout, logging the result; observed as gn__slot_reload. */
+int gn__server_reload_slot(gn_server *s, size_t i, const gn__file_id *observed);
 /* Watch thread start/stop (watch.c). */
 int gn__watch_start(gn_server *s);
 void gn__watch_stop(gn_server *s);

@@ -52,23 +52,55 @@ void gn__sb_printf(gn__strbuf *b, const char *fmt, ...) {
     b->len += (size_t)n;
 }
 
+/* Length of the valid UTF-8 sequence at p (2..4 bytes; no overlong forms, surrogates or code
+ * points past U+10FFFF), or 0. p is NUL-terminated, so a cut sequence stops at the NUL. */
+static size_t utf8_seq(const unsigned char *p) {
+    unsigned c = p[0], cp, min;
+    size_t n;
+    if (c >= 0xC2 && c <= 0xDF) { n = 2; min = 0x80; }
+    else if (c >= 0xE0 && c <= 0xEF) { n = 3; min = 0x800; }
+    else if (c >= 0xF0 && c <= 0xF4) { n = 4; min = 0x10000; }
+    else return 0;
+    cp = c & (0x7Fu >> n);
+    for (size_t i = 1; i < n; i++) {
+        if ((p[i] & 0xC0) != 0x80) return 0;
+        cp = (cp << 6) | (p[i] & 0x3Fu);
+    }
+    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
+    return n;
+}
+
 void gn__sb_json_string(gn__strbuf *b, const char *s) {
     static const char hex[] = "0123456789abcdef";
     gn__sb_append(b, "\"", 1);
     const unsigned char *u = (const unsigned char *)s;
     size_t run = 0;
-    for (size_t i = 0;; i++) {
+    for (size_t i = 0;;) {
         unsigned char c = u[i];
-        if (c != '\0' && c >= 0x20 && c != '"' && c != '\\') { run++; continue; }
+        if (c != '\0' && c >= 0x20 && c < 0x80 && c != '"' && c != '\\') {
+            run++;
+            i++;
+            continue;
+        }
+        size_t seq = c >= 0x80 ? utf8_seq(u + i) : 0;
+        if (seq) { /* valid UTF-8 stays as it is */
+            run += seq;
+            i += seq;
+            continue;
+        }
         gn__sb_append(b, (const char *)u + i - run, run);
         run = 0;
         if (c == '\0') break;
+        i++;
         char esc[6] = {'\\', 'u', '0', '0', hex[c >> 4], hex[c & 15]};
         if (c == '"' || c == '\\') { esc[1] = (char)c; gn__sb_append(b, esc, 2); }
         else if (c == '\n') gn__sb_append(b, "\\n", 2);
         else if (c == '\t') gn__sb_append(b, "\\t", 2);
         else if (c == '\r') gn__sb_append(b, "\\r", 2);
-        else gn__sb_append(b, esc, 6);
+        else if (c >= 0x80) { /* not UTF-8: shown as the text \xHH, so the output stays valid */
+            char x[5] = {'\\', '\\', 'x', hex[c >> 4], hex[c & 15]};
+            gn__sb_append(b, x, 5);
+        } else gn__sb_append(b, esc, 6);
     }
     gn__sb_append(b, "\"", 1);
 }

@@ -19,7 +19,9 @@ void gn__sb_free(gn__strbuf *b);
 void gn__sb_append(gn__strbuf *b, const char *s, size_t n);
 void gn__sb_puts(gn__strbuf *b, const char *s);
 void gn__sb_printf(gn__strbuf *b, const char *fmt, ...) GN_PRINTF(2, 3);
-/* Appends s as a quoted JSON string (escaping quotes, backslashes and control bytes). */
+/* Appends s as a quoted JSON string: quotes, backslashes and control bytes escaped, valid UTF-8
+ * kept, and every byte that is not part of valid UTF-8 written as the text "\xHH", so the
+ * output is valid JSON and valid UTF-8 whatever s holds (a client's path, say). */
 void gn__sb_json_string(gn__strbuf *b, const char *s);
 static inline int gn__sb_failed(const gn__strbuf *b) { return b->oom; }
 /* Hands the bytes to the caller (malloc'ed, NUL-terminated, free with free()); the buffer is

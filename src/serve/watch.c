@@ -29,12 +29,12 @@ static void *watch_main(void *arg) {
             gn__slot *slot = &s->slots[i];
             gn__file_id now;
             gn__file_identify(slot->path, &now);
-            pthread_mutex_lock(&slot->reload_mu);
+            pthread_mutex_lock(&slot->mu);
             int changed = now.exists && !gn__file_id_equal(&now, &slot->seen);
-            pthread_mutex_unlock(&slot->reload_mu);
+            pthread_mutex_unlock(&slot->mu);
             if (changed) {
                 gn__server_log(s, GN_LOG_INFO, "model '%s': %s changed, reloading", slot->name, slot->path);
-                gn__server_reload_slot(s, i);
+                gn__server_reload_slot(s, i, &now);
             }
         }
         pthread_mutex_lock(&s->watch_mu);

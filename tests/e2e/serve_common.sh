@@ -92,3 +92,75 @@ predictions() {
 metric() {
     curl -s --max-time 10 "$BASE/metrics" | awk -v k="$1" '$1 == k { print $2 }'
 }
+
+# huge_model FILE [LOG2]: a sparse file of 4 x 2^LOG2 bytes (LOG2 default 30: 4 GiB) that looks
+# like a model until its checksum: a valid fixed header (format 1, dense, 2^LOG2 weights, the
+# 2-byte header "{}") and zeros to the length that header implies. A loader must read all of it
+# to find out, unless it gives up at a deadline.
+huge_model() {
+    local n=$(( 1 << ${2:-30} )) i le=""
+    for i in 0 1 2 3 4 5 6 7; do le="$le$(printf '\\x%02x' $(( (n >> (8 * i)) & 255 )))"; done
+    printf "GANNETMD\\x01\\0\\0\\0\\x04\\x03\\x02\\x01\\0\\0\\0\\0\\x02\\0\\0\\0$le$le{}" > "$1"
+    truncate -s $(( 42 + 4 * n + 8 )) "$1"
+}
+
+# timed_req OUT METHOD PATH [curl args...]: like req, with the status in CODE and the time it
+# took in ELAPSED (seconds, 1 decimal).
+timed_req() {
+    local t0 t1
+    t0=$(date +%s.%N)
+    CODE=$(req "$@")
+    t1=$(date +%s.%N)
+    ELAPSED=$(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", b - a }')
+}
+
+# Load under which a test changes things: two clients send predict requests of one row each, in
+# batches of 25 over one keep-alive connection (one curl per batch), until $T/stop exists or
+# LOAD_BATCHES batches (default 80). Each request gives "code version row prediction" in
+# $T/client1 and $T/client2 ("none - row -" when curl stopped before it).
+# load_client ID MODEL ROWS
+load_client() {
+    local id=$1 model=$2 rows=$3 it=0 n
+    n=$(wc -l < "$rows")
+    : > "$T/client$id"
+    while [ ! -e "$T/stop" ] && [ $it -lt "${LOAD_BATCHES:-80}" ]; do
+        it=$((it + 1))
+        awk -v it=$it -v id="$id" -v n="$n" -v url="$BASE/v1/models/$model:predict" -v rows="$T/rows$id" '
+            { line[NR] = $0 }
+            END { for (k = 1; k <= 25; k++) {
+                    r = (it * 31 + k * 7 + id) % n + 1
+                    print r > rows
+                    printf "url = \"%s\"\nheader = \"Content-Type: text/plain\"\n", url
+                    printf "data-binary = \"%s\"\nwrite-out = \"%%{http_code}\\n\"\n", line[r]
+                    if (k < 25) print "next"
+                } }' "$rows" > "$T/cfg$id"
+        curl -s --max-time 20 -K "$T/cfg$id" > "$T/out$id" 2>/dev/null
+        awk 'NR == FNR { row[NR] = $1; next }
+             /^[{]/ { body = $0; next }
+             /^[0-9][0-9][0-9]$/ { i++; v = "-"; p = "-"
+                 if (match(body, /"version":"[0-9a-f]+"/)) v = substr(body, RSTART + 11, RLENGTH - 12)
+                 if (match(body, /"predictions":\[[^]]*\]/)) p = substr(body, RSTART + 15, RLENGTH - 16)
+                 print $0, v, row[i], p; body = "" }
+             END { for (j = i + 1; j <= 25; j++) print "none - " row[j] " -" }' "$T/rows$id" "$T/out$id" >> "$T/client$id"
+    done
+}
+# start_load MODEL ROWS: starts the two clients in the background.
+start_load() { rm -f "$T/stop"; load_client 1 "$1" "$2" & LOAD1=$!; load_client 2 "$1" "$2" & LOAD2=$!; sleep 0.5; }
+# stop_load DESC TRUTH: stops the clients and checks every answer: status 200 and the prediction
+# TRUTH gives for its version and row (TRUTH lines: "version row prediction"). The versions
+# answered go to $T/versions, one per line.
+stop_load() {
+    sleep 0.5
+    touch "$T/stop"
+    wait "$LOAD1" "$LOAD2"
+    cat "$T/client1" "$T/client2" > "$T/answers"
+    local n bad
+    n=$(wc -l < "$T/answers")
+    check "$n" '>=' 20 "requests made under load ($1)"
+    bad=$(awk '$1 != 200' "$T/answers" | wc -l)
+    [ "$bad" -eq 0 ] || { awk '$1 != 200' "$T/answers" | head >&2; fail "$bad of $n requests failed under load ($1)"; }
+    bad=$(awk 'NR == FNR { t[$1 " " $2] = $3; next } !(($2 " " $3) in t) || t[$2 " " $3] != $4' "$2" "$T/answers" | wc -l)
+    [ "$bad" -eq 0 ] || fail "$bad answers do not match gannet predict for their version ($1)"
+    ok "$n requests under load, all 200 and all equal to gannet predict of their version ($1)"
+    cut -d' ' -f2 "$T/answers" | sort -u > "$T/versions"
+}

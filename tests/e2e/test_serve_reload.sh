@@ -14,7 +14,6 @@ run_ok "$GANNET" predict -m "$T/b.model" -d "$T/hs.svm" -o "$T/b.expect"
 run_ok "$GANNET" inspect -m "$T/a.model" --json; va=$(json_get "$T/out" .metadata.version)
 run_ok "$GANNET" inspect -m "$T/b.model" --json; vb=$(json_get "$T/out" .metadata.version)
 [ "$va" != "$vb" ] || fail "the two models have the same version"
-nrows=$(wc -l < "$T/hs.svm")
 # answers per version: "version row prediction"
 awk -v v="$va" '{ print v, NR, $0 }' "$T/a.expect" > "$T/truth"
 awk -v v="$vb" '{ print v, NR, $0 }' "$T/b.expect" >> "$T/truth"
@@ -29,50 +28,8 @@ wait_version() {
     done
     fail "version did not become $1 within 10 s"
 }
-# client ID: batches of 25 predicts over keep-alive connections (one curl per batch), at most 80
-# batches or until $T/stop exists; one "code version row prediction" line per request
-client() {
-    local id=$1 it=0
-    : > "$T/client$id"
-    while [ ! -e "$T/stop" ] && [ $it -lt 80 ]; do
-        it=$((it + 1))
-        awk -v it=$it -v id="$id" -v n="$nrows" -v url="$BASE/v1/models/heart:predict" -v rows="$T/rows$id" '
-            { line[NR] = $0 }
-            END { for (k = 1; k <= 25; k++) {
-                    r = (it * 31 + k * 7 + id) % n + 1
-                    print r > rows
-                    printf "url = \"%s\"\nheader = \"Content-Type: text/plain\"\n", url
-                    printf "data-binary = \"%s\"\nwrite-out = \"%%{http_code}\\n\"\n", line[r]
-                    if (k < 25) print "next"
-                } }' "$T/hs.svm" > "$T/cfg$id"
-        curl -s --max-time 20 -K "$T/cfg$id" > "$T/out$id" 2>/dev/null
-        awk 'NR == FNR { row[NR] = $1; next }
-             /^[{]/ { body = $0; next }
-             /^[0-9][0-9][0-9]$/ { i++; v = "-"; p = "-"
-                 if (match(body, /"version":"[0-9a-f]+"/)) v = substr(body, RSTART + 11, RLENGTH - 12)
-                 if (match(body, /"predictions":\[[^]]*\]/)) p = substr(body, RSTART + 15, RLENGTH - 16)
-                 print $0, v, row[i], p; body = "" }
-             END { for (j = i + 1; j <= 25; j++) print "none - " row[j] " -" }' "$T/rows$id" "$T/out$id" >> "$T/client$id"
-    done
-}
-start_clients() { rm -f "$T/stop"; client 1 & C1=$!; client 2 & C2=$!; sleep 0.5; }
-# stop_clients: stop them, then check every answer
-stop_clients() {
-    sleep 0.5
-    touch "$T/stop"
-    wait "$C1" "$C2"
-    cat "$T/client1" "$T/client2" > "$T/answers"
-    local n bad
-    n=$(wc -l < "$T/answers")
-    check "$n" '>=' 20 "requests made under reload ($1)"
-    bad=$(awk '$1 != 200' "$T/answers" | wc -l)
-    [ "$bad" -eq 0 ] || { awk '$1 != 200' "$T/answers" | head >&2; fail "$bad of $n requests failed during reloads ($1)"; }
-    # every answer equals gannet predict of the version it names
-    bad=$(awk 'NR == FNR { t[$1 " " $2] = $3; next } !(($2 " " $3) in t) || t[$2 " " $3] != $4' "$T/truth" "$T/answers" | wc -l)
-    [ "$bad" -eq 0 ] || fail "$bad answers do not match gannet predict for their version ($1)"
-    ok "$n requests during reloads, all 200 and all equal to gannet predict of their version ($1)"
-    cut -d' ' -f2 "$T/answers" | sort -u > "$T/versions"
-}
+start_clients() { start_load heart "$T/hs.svm"; }
+stop_clients() { stop_load "$1" "$T/truth"; }
 reloads() { metric "gannet_model_reloads_total{model=\"heart\",result=\"$1\"}"; }
 
 # ---- server 1: reload through the endpoint and SIGHUP

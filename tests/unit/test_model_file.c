@@ -1,7 +1,9 @@
 /* test_model_file.c: the binary model file (model/model_file.c): save/load round trips (dense
  * and sparse), and every kind of damage a file can suffer (wrong magic, newer version, truncation
  * at many offsets, flipped bits, trailing bytes, empty and missing files) giving the right status
- * and a message that names the file; atomic saving (no temp file left, no clobbering on failure). */
+ * and a message that names the file; atomic saving (no temp file left, no clobbering on failure);
+ * paths that are not regular files (a FIFO with no writer, a directory, a symlink loop) refused
+ * at once, never blocking; loads with a deadline or a cancel flag giving up with GN_ELIMIT. */
 #include <dirent.h>
 #include <math.h>
 #include <setjmp.h>
@@ -22,6 +24,7 @@
 
 #include "gannet/gannet.h"
 #include "model/model.h"
+#include "util/clock.h"
 
 #define GN_TEST_DIR_TAG "model"
 #include "test_util.h"
@@ -420,8 +423,66 @@ static void test_atomic_save(void **state) {
     gn_model_free(m2);
 }
 
+/* A FIFO with no writer used to block the loader in open() forever (issue 13: one :reload per
+ * server worker took the whole server down). SIGALRM, left at its default action, kills the test
+ * if the load blocks. */
+static void test_not_a_regular_file(void **state) {
+    (void)state;
+    const char *fifo = tpath("fifo.gnm"), *dir = tpath("dir.gnm"), *l1 = tpath("loop1.gnm"),
+               *l2 = tpath("loop2.gnm");
+    assert_int_equal(mkfifo(fifo, 0600), 0);
+    assert_int_equal(mkdir(dir, 0700), 0);
+    assert_int_equal(symlink(l2, l1), 0);
+    assert_int_equal(symlink(l1, l2), 0);
+    alarm(10);
+    gn_model *m = NULL;
+    assert_int_equal(gn_model_load(fifo, &m), GN_EIO);
+    assert_non_null(strstr(gn_last_error(), fifo));
+    assert_non_null(strstr(gn_last_error(), "not a regular file (it is a FIFO)"));
+    assert_int_equal(gn_model_load(dir, &m), GN_EIO);
+    assert_non_null(strstr(gn_last_error(), "not a regular file (it is a directory)"));
+    assert_int_equal(gn_model_load(l1, &m), GN_EIO);
+    assert_non_null(strstr(gn_last_error(), l1));
+    assert_non_null(strstr(gn_last_error(), "cannot open"));
+    assert_int_equal(gn_model_load("/dev/zero", &m), GN_EIO);
+    assert_non_null(strstr(gn_last_error(), "it is a device"));
+    alarm(0);
+    assert_null(m);
+    unlink(fifo);
+    rmdir(dir);
+    unlink(l1);
+    unlink(l2);
+}
+
+/* gn__model_load_limited gives up with GN_ELIMIT once its deadline has passed or its cancel flag
+ * is set, and loads normally otherwise. */
+static void test_load_limits(void **state) {
+    (void)state;
+    gn_model *m = make_model(16, 1, GN_LOSS_LOGISTIC), *r = NULL;
+    const char *p = tpath("limits.gnm");
+    assert_int_equal(gn_model_save(m, p), GN_OK);
+    atomic_int cancel;
+    atomic_init(&cancel, 0);
+    assert_int_equal(gn__model_load_limited(p, gn__now() + 60, &cancel, &r), GN_OK);
+    assert_string_equal(gn_model_version(r), gn_model_version(m));
+    gn_model_free(r);
+    r = NULL;
+    assert_int_equal(gn__model_load_limited(p, gn__now() - 1, NULL, &r), GN_ELIMIT);
+    assert_null(r);
+    assert_non_null(strstr(gn_last_error(), p));
+    assert_non_null(strstr(gn_last_error(), "not read in the time allowed"));
+    atomic_store(&cancel, 1);
+    assert_int_equal(gn__model_load_limited(p, 0, &cancel, &r), GN_ELIMIT);
+    assert_null(r);
+    assert_non_null(strstr(gn_last_error(), "cancelled"));
+    gn_model_free(m);
+    unlink(p);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_not_a_regular_file),
+        cmocka_unit_test(test_load_limits),
         cmocka_unit_test(test_round_trip_dense),
         cmocka_unit_test(test_round_trip_sparse),
         cmocka_unit_test(test_version_tracks_content),

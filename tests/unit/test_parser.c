@@ -831,6 +831,107 @@ static void test_named_inputs(void **state) {
     fx_close(&fx);
 }
 
+/* Examples e1 and e2 of b hold the same features. */
+static void expect_same_example(const gn_batch *b, size_t e1, size_t e2) {
+    size_t a0 = b->start[e1], a1 = b->start[e1 + 1], b0 = b->start[e2], b1 = b->start[e2 + 1];
+    assert_int_equal(a1 - a0, b1 - b0);
+    assert_memory_equal(b->index + a0, b->index + b0, (a1 - a0) * sizeof *b->index);
+    assert_memory_equal(b->value + a0, b->value + b0, (a1 - a0) * sizeof *b->value);
+}
+
+/* gn__parser_named on one instance, expecting GN_EPARSE with `why_part` in the reason and
+ * nothing appended. */
+static void expect_named_error(fixture *fx, size_t n, const char *const *names, const double *vals,
+                               const char *const *strs, const char *why_part) {
+    size_t before = fx->b.n, nnz = fx->b.nnz;
+    fx->why[0] = '\0';
+    assert_int_equal(gn__parser_named(fx->p, n, names, vals, strs, &fx->b, fx->why), GN_EPARSE);
+    if (!strstr(fx->why, why_part)) fail_msg("why '%s' lacks '%s'", fx->why, why_part);
+    assert_int_equal(fx->b.n, before);
+    assert_int_equal(fx->b.nnz, nnz);
+}
+
+/* Named inputs of a CSV model (issue 13): a column by header name or by 1-based number, exactly
+ * as its field in a line; the label and ignored columns add nothing; a name that is no column,
+ * a column named twice and a value out of the float range are errors naming them, with the
+ * same words as for a text line. Before, unknown names were dropped silently (a bias-only
+ * prediction) and 1e300 became an infinite feature. */
+static void test_named_csv_columns(void **state) {
+    (void)state;
+    gn_data_spec s;
+    fixture fx;
+    spec_for(&s, GN_FORMAT_CSV);
+    strcpy(s.categorical, "city");
+    strcpy(s.ignore, "id");
+    fx_open(&fx, &s);
+    assert_int_equal(first(&fx, "y,id,age,city,income"), 1);
+    assert_int_equal(parse(&fx, "1,7,40,Paris,58.5"), GN_OK); /* example 0 */
+    const char *n1[] = {"y", "id", "age", "city", "income"};
+    const double v1[] = {1, 7, 40, 0, 0};
+    const char *s1[] = {NULL, NULL, NULL, "Paris", "58.5"};
+    assert_int_equal(gn__parser_named(fx.p, 5, n1, v1, s1, &fx.b, fx.why), GN_OK);
+    expect_same_example(&fx.b, 0, 1);
+    const char *n2[] = {"3", "4", "5"};
+    const double v2[] = {40, 0, 58.5};
+    const char *s2[] = {NULL, "Paris", NULL};
+    assert_int_equal(gn__parser_named(fx.p, 3, n2, v2, s2, &fx.b, fx.why), GN_OK);
+    expect_same_example(&fx.b, 0, 2);
+    const double one[] = {1, 2};
+    expect_named_error(&fx, 1, (const char *[]){"Age"}, one, NULL, "feature 'Age': no such column (did you mean 'age'?)");
+    expect_named_error(&fx, 1, (const char *[]){"nocol"}, one, NULL,
+                       "feature 'nocol': no such column; the model's columns are y, id, age, city, income");
+    expect_named_error(&fx, 1, (const char *[]){"6"}, one, NULL, "feature '6': no such column");
+    expect_named_error(&fx, 1, (const char *[]){"0"}, one, NULL, "feature '0': no such column");
+    expect_named_error(&fx, 2, (const char *[]){"age", "3"}, one, NULL, "column 3 ('age') given twice");
+    /* the stamp is per instance: the next one may name the column again */
+    assert_int_equal(gn__parser_named(fx.p, 1, (const char *[]){"3"}, one, NULL, &fx.b, fx.why), GN_OK);
+    /* out of the float range: the text line's own words */
+    assert_int_equal(parse(&fx, "1,7,1e300,Paris,1"), GN_EPARSE);
+    char text_why[GN_WHY_MAX];
+    snprintf(text_why, sizeof text_why, "%s", fx.why);
+    assert_string_equal(text_why, "column 3 ('age'): value 1e+300 is out of range (32-bit float)");
+    expect_named_error(&fx, 1, (const char *[]){"age"}, (const double[]){1e300}, NULL, text_why);
+    expect_named_error(&fx, 1, (const char *[]){"income"}, one, (const char *[]){"3.5e38"},
+                       "column 5 ('income'): value 3.5e+38 is out of range (32-bit float)");
+    expect_named_error(&fx, 1, (const char *[]){"5"}, (const double[]){-3.5e38}, NULL, "out of range (32-bit float)");
+    assert_int_equal(gn__parser_named(fx.p, 1, (const char *[]){"age"}, (const double[]){3.4e38}, NULL, &fx.b, fx.why),
+                     GN_OK);
+    fx_close(&fx);
+
+    /* --log-numeric: the logarithm is what must fit, for lines and named inputs alike */
+    spec_for(&s, GN_FORMAT_CSV);
+    s.log_numeric = 1;
+    fx_open(&fx, &s);
+    assert_int_equal(first(&fx, "y,age"), 1);
+    assert_int_equal(parse(&fx, "1,1e300"), GN_OK);
+    assert_int_equal(gn__parser_named(fx.p, 1, (const char *[]){"age"}, (const double[]){1e300}, NULL, &fx.b, fx.why),
+                     GN_OK);
+    expect_same_example(&fx.b, 0, 1);
+    fx_close(&fx);
+
+    /* a --numeric column refuses text, as in a file */
+    spec_for(&s, GN_FORMAT_CSV);
+    strcpy(s.numeric, "age");
+    fx_open(&fx, &s);
+    assert_int_equal(first(&fx, "y,age"), 1);
+    expect_named_error(&fx, 1, (const char *[]){"age"}, one, (const char *[]){"old"},
+                       "column 2 ('age'): value 'old' is not a number");
+    fx_close(&fx);
+
+    /* LIBSVM and VW: the float range too */
+    spec_for(&s, GN_FORMAT_LIBSVM);
+    fx_open(&fx, &s);
+    expect_named_error(&fx, 1, (const char *[]){"1"}, (const double[]){1e300}, NULL,
+                       "feature '1': value 1e+300 is out of range (32-bit float)");
+    expect_named_error(&fx, 1, (const char *[]){"1"}, (const double[]){3.5e38}, NULL, "out of range (32-bit float)");
+    fx_close(&fx);
+    spec_for(&s, GN_FORMAT_VW);
+    fx_open(&fx, &s);
+    expect_named_error(&fx, 1, (const char *[]){"u^age"}, (const double[]){-1e39}, NULL,
+                       "feature 'u^age': value -1e+39 is out of range (32-bit float)");
+    fx_close(&fx);
+}
+
 /* Many lines into one small batch: the batch grows and keeps every example intact. */
 static void test_batch_growth(void **state) {
     (void)state;
@@ -879,6 +980,7 @@ int main(void) {
         cmocka_unit_test(test_vw_basic),
         cmocka_unit_test(test_vw_labels_and_errors),
         cmocka_unit_test(test_named_inputs),
+        cmocka_unit_test(test_named_csv_columns),
         cmocka_unit_test(test_batch_growth),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);

@@ -14,6 +14,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <jansson.h>
+
 #include "gannet/gannet.h"
 #include "model/model.h"
 #include "serve/json_instances.h"
@@ -239,6 +241,109 @@ static void test_predict_json_equals_text(void **state) {
     gn_model_free(m);
 }
 
+/* A LIBSVM model of 2^bits slots with small non-zero weights. */
+static gn_model *libsvm_model(unsigned bits) {
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    spec.format = GN_FORMAT_LIBSVM;
+    spec.bits = bits;
+    gn_model *m;
+    assert_int_equal(gn__model_new(GN_KIND_LINEAR, GN_LOSS_LOGISTIC, &spec, 1, &m), GN_OK);
+    for (size_t i = 0; i < m->nweights; i++) m->w[i] = (float)((int)(i % 7) - 3) * 0.25f;
+    assert_int_equal(gn__model_finalize(m), GN_OK);
+    return m;
+}
+
+/* predict_req on body, expecting status with why_part in the reason. */
+static void expect_predict(const gn_model *m, gn__body_kind kind, const char *body, size_t len, int status,
+                           const char *why_part) {
+    gn__strbuf out;
+    gn__sb_init(&out);
+    size_t n = 0;
+    char why[256] = "";
+    int st = gn__predict_body(m, kind, body, len, 10, &out, &n, why, sizeof why);
+    gn__sb_free(&out);
+    if (st != status || !strstr(why, why_part))
+        fail_msg("body '%.60s': status %d why '%s'; want %d with '%s'", body, st, why, status, why_part);
+}
+
+/* Issue 13: a number beyond the 32-bit float range is a 400 naming it, in JSON as in text (JSON
+ * 1e300 used to predict null, 3.5e38 to predict 1); and the 100,000-feature limit of a JSON
+ * object holds for a text line too (a text body, or a string instance in JSON). */
+static void test_predict_ranges_and_limits(void **state) {
+    (void)state;
+    gn_model *m = libsvm_model(18);
+    const char *text = "1 1:1e300\n";
+    expect_predict(m, GN__BODY_TEXT, text, strlen(text), 400,
+                   "line 1: feature 1: value 1e+300 is out of range (32-bit float)");
+    const char *j1 = "{\"instances\":[{\"2\":1},{\"1\":1e300}]}";
+    expect_predict(m, GN__BODY_JSON, j1, strlen(j1), 400,
+                   "instance 1: feature '1': value 1e+300 is out of range (32-bit float)");
+    const char *j2 = "{\"instances\":[{\"1\":3.5e38}]}";
+    expect_predict(m, GN__BODY_JSON, j2, strlen(j2), 400, "value 3.5e+38 is out of range (32-bit float)");
+    const char *j3 = "{\"instances\":[{\"1\":-3.5e38,\"2\":\"x\"}]}";
+    expect_predict(m, GN__BODY_JSON, j3, strlen(j3), 400, "out of range (32-bit float)");
+    const char *j4 = "{\"instances\":[\"1 7:1e39\"]}";
+    expect_predict(m, GN__BODY_JSON, j4, strlen(j4), 400, "instance 0: feature 7: value 1e+39 is out of range");
+    const char *ok = "{\"instances\":[{\"1\":3.4e38}]}";
+    expect_predict(m, GN__BODY_JSON, ok, strlen(ok), 200, "");
+
+    /* GN__MAX_INSTANCE_FEATURES features pass; one more is a 413, whichever the form */
+    const size_t max = GN__MAX_INSTANCE_FEATURES;
+    size_t cap = (max + 1) * 12 + 64, k = 0;
+    char *line = malloc(cap), *json = malloc(cap + 32);
+    assert_non_null(line);
+    assert_non_null(json);
+    k += (size_t)sprintf(line, "1");
+    for (size_t i = 1; i <= max; i++) k += (size_t)sprintf(line + k, " %zu:1", i);
+    expect_predict(m, GN__BODY_TEXT, line, k, 200, "");
+    k += (size_t)sprintf(line + k, " %zu:1", max + 1);
+    expect_predict(m, GN__BODY_TEXT, line, k, 413, "line 1: more than 100000 features");
+    size_t jl = (size_t)sprintf(json, "{\"instances\":[\"%s\"]}", line);
+    expect_predict(m, GN__BODY_JSON, json, jl, 413, "instance 0: more than 100000 features");
+    jl = (size_t)sprintf(json, "{\"instances\":[{");
+    for (size_t i = 1; i <= max + 1; i++) jl += (size_t)sprintf(json + jl, "%s\"%zu\":1", i > 1 ? "," : "", i);
+    jl += (size_t)sprintf(json + jl, "}]}");
+    expect_predict(m, GN__BODY_JSON, json, jl, 413, "instance 0: more than 100000 features");
+    free(line);
+    free(json);
+    gn_model_free(m);
+}
+
+/* gn__sb_json_string (error bodies, the access log): valid UTF-8 is kept, control bytes,
+ * quotes and backslashes are escaped, and bytes that are not UTF-8 become the text \xHH, so the
+ * output is valid JSON whose string reads back as expected (issue 13: a path with %ff was
+ * echoed raw, giving invalid JSON). */
+static void test_json_string_escaping(void **state) {
+    (void)state;
+    static const struct {
+        const char *in, *json, *decoded;
+    } cases[] = {
+        {"plain", "\"plain\"", "plain"},
+        {"q\"b\\n\nt\t\x01", "\"q\\\"b\\\\n\\nt\\t\\u0001\"", "q\"b\\n\nt\t\x01"},
+        {"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa6", "\"caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa6\"",
+         "caf\xc3\xa9 \xe2\x82\xac \xf0\x9f\x90\xa6"},
+        {"m\xff\xfe", "\"m\\\\xff\\\\xfe\"", "m\\xff\\xfe"},
+        {"cut \xe2\x82", "\"cut \\\\xe2\\\\x82\"", "cut \\xe2\\x82"},          /* a sequence cut short */
+        {"\xc0\xaf", "\"\\\\xc0\\\\xaf\"", "\\xc0\\xaf"},                        /* overlong '/' */
+        {"\xed\xa0\x80", "\"\\\\xed\\\\xa0\\\\x80\"", "\\xed\\xa0\\x80"},        /* a surrogate */
+        {"\xf4\x90\x80\x80", "\"\\\\xf4\\\\x90\\\\x80\\\\x80\"", "\\xf4\\x90\\x80\\x80"}, /* > U+10FFFF */
+        {"\xc3\xa9\xff\xc3\xa9", "\"\xc3\xa9\\\\xff\xc3\xa9\"", "\xc3\xa9\\xff\xc3\xa9"},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        gn__strbuf b;
+        gn__sb_init(&b);
+        gn__sb_json_string(&b, cases[i].in);
+        if (strcmp(b.p, cases[i].json) != 0) fail_msg("case %zu: got %s, want %s", i, b.p, cases[i].json);
+        json_error_t err;
+        json_t *v = json_loads(b.p, JSON_DECODE_ANY, &err);
+        if (!v) fail_msg("case %zu: %s is not valid JSON: %s", i, b.p, err.text);
+        assert_string_equal(json_string_value(v), cases[i].decoded);
+        json_decref(v);
+        gn__sb_free(&b);
+    }
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_accepts),
@@ -246,6 +351,8 @@ int main(void) {
         cmocka_unit_test(test_rejects),
         cmocka_unit_test(test_limits),
         cmocka_unit_test(test_predict_json_equals_text),
+        cmocka_unit_test(test_predict_ranges_and_limits),
+        cmocka_unit_test(test_json_string_escaping),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
