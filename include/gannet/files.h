@@ -1,6 +1,7 @@
 /* gannet/files.h: guards around the files a program reads and writes. gn_check_outputs refuses,
  * before anything is written, an output that is one of the inputs (`train -d d.svm -m d.svm`
- * would replace the data with a model). */
+ * would replace the data with a model); gn_remove_temp_files lets a signal handler remove the
+ * temporary files of the atomic writes in progress (model saves, caches, checkpoints). */
 #ifndef GANNET_FILES_H
 #define GANNET_FILES_H
 
@@ -29,6 +30,14 @@ typedef struct gn_file_use {
  * with the inputs only (--log-json /dev/stdout with stdout redirected to a file is one file on
  * purpose). Call it before opening any output. Thread-safe; reads the file system only. */
 gn_status gn_check_outputs(const gn_file_use *inputs, size_t ninputs, const gn_file_use *outputs, size_t noutputs);
+
+/* Removes the temporary file of every atomic write (model save, cache, checkpoint) this process
+ * has in progress. Async-signal-safe: meant for a SIGINT/SIGTERM handler, which then re-raises the
+ * signal with its default action. A write whose temp file was removed fails (GN_EIO) if the
+ * process goes on. The temp file of a process killed outright (SIGKILL, a crash) is removed by
+ * the next atomic write to the same destination: "DEST.tmp.PID.HEX" files whose PID no longer
+ * runs. */
+void gn_remove_temp_files(void);
 
 GN_API_END
 #ifdef __cplusplus

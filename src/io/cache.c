@@ -236,7 +236,7 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
     gn_source *src = NULL;
     json_t *hdr = NULL;
     char *hdr_text = NULL;
-    gn_atomic_file af = {-1, NULL, out_path};
+    gn_atomic_file af = {-1, NULL, out_path, -1};
     block_writer w;
     memset(&w, 0, sizeof w);
     w.fd = -1;
