@@ -66,6 +66,15 @@ void cli_json_string(FILE *out, const char *s);
 int cli_usage_error(const char *cmd, const char *fmt, ...);
 void cli_print_metrics_text(FILE *out, const gn_metrics *m);
 
+/* ---- output files: never an input ---- */
+/* Appends {paths[i], what} for i < npaths to the list *v of *n file uses; -1 when out of memory
+ * (printed). */
+int cli_add_uses(const char *cmd, gn_file_use **v, size_t *n, const char *what, const char *const *paths,
+                 size_t npaths);
+/* Before anything is written: 0 when no output is the same file as an input or another output
+ * (gn_check_outputs), else prints "gannet CMD: <both named>" and returns EXIT_USAGE. */
+int cli_check_outputs(const char *cmd, const gn_file_use *in, size_t nin, const gn_file_use *out, size_t nout);
+
 /* Progress line on stderr (only when stderr is a terminal, unless forced). */
 typedef struct cli_progress {
     int enabled;

@@ -61,6 +61,16 @@ int cmd_describe(int argc, char **argv) {
         cli_usage_error("describe", "no data: give -d FILE...");
         goto done;
     }
+    gn_file_use *in = NULL;
+    size_t nin = 0;
+    if (cli_add_uses("describe", &in, &nin, "-d", files, nfiles) != 0) {
+        rc = EXIT_FAIL;
+        goto done;
+    }
+    rc = cli_check_outputs("describe", in, nin, &(gn_file_use){"-", NULL}, 1); /* stdout is no input */
+    free(in);
+    if (rc != EXIT_OK) goto done;
+    rc = EXIT_USAGE;
     int st = gn_describe_options_check(&opts);
     if (st == GN_OK) st = gn_data_spec_check(&spec);
     if (st == GN_OK) st = gn_describe(&opts, &spec, files, nfiles, &rep);

@@ -64,6 +64,21 @@ static int parse(const char *cmd, int argc, char **argv, model_cmd *mc, int want
     return 0;
 }
 
+/* The outputs (predict -o, stdout) must not be the model or a data file. EXIT_OK or the exit code
+ * after the message. */
+static int check_files(const char *cmd, const model_cmd *mc) {
+    gn_file_use *in = NULL;
+    size_t nin = 0;
+    int rc = EXIT_FAIL;
+    if (cli_add_uses(cmd, &in, &nin, "--model", &mc->model_path, 1) == 0 &&
+        cli_add_uses(cmd, &in, &nin, "-d", mc->files, mc->nfiles) == 0) {
+        const gn_file_use out = mc->out_path ? (gn_file_use){mc->out_path, "--output"} : (gn_file_use){"-", NULL};
+        rc = cli_check_outputs(cmd, in, nin, &out, 1);
+    }
+    free(in);
+    return rc;
+}
+
 static void predict_help(void) {
     printf("usage: gannet predict -m MODEL -d DATA... [-o OUT] [--output-type class|prob] [--skip-bad]\n\n"
            "Writes one prediction per example line: a probability for logistic models, the rate for\n"
@@ -82,8 +97,9 @@ int cmd_predict(int argc, char **argv) {
         return r > 0 ? EXIT_OK : EXIT_USAGE;
     }
     gn_model *m = NULL;
-    int st = gn_model_load(mc.model_path, &m), rc = EXIT_OK;
-    if (st != GN_OK) {
+    int st = GN_OK, rc = check_files("predict", &mc);
+    if (rc != EXIT_OK) goto out;
+    if ((st = gn_model_load(mc.model_path, &m)) != GN_OK) {
         rc = cli_fail("predict", st);
         goto out;
     }
@@ -122,8 +138,9 @@ int cmd_eval(int argc, char **argv) {
         return r > 0 ? EXIT_OK : EXIT_USAGE;
     }
     gn_model *m = NULL;
-    int st = gn_model_load(mc.model_path, &m), rc = EXIT_OK;
-    if (st != GN_OK) {
+    int st = GN_OK, rc = check_files("eval", &mc);
+    if (rc != EXIT_OK) goto out;
+    if ((st = gn_model_load(mc.model_path, &m)) != GN_OK) {
         rc = cli_fail("eval", st);
         goto out;
     }
@@ -157,8 +174,9 @@ int cmd_inspect(int argc, char **argv) {
     int r = parse("inspect", argc, argv, &mc, 0, inspect_help);
     if (r != 0) return r > 0 ? EXIT_OK : EXIT_USAGE;
     gn_model *m = NULL;
-    int st = gn_model_load(mc.model_path, &m), rc = EXIT_OK;
-    if (st != GN_OK) return cli_fail("inspect", st);
+    int rc = check_files("inspect", &mc), st;
+    if (rc != EXIT_OK) return rc;
+    if ((st = gn_model_load(mc.model_path, &m)) != GN_OK) return cli_fail("inspect", st);
     size_t k = mc.top, n = 0;
     uint32_t *slots = malloc((k ? k : 1) * sizeof *slots);
     float *vals = malloc((k ? k : 1) * sizeof *vals);

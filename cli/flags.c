@@ -338,6 +338,25 @@ void cli_progress_done(cli_progress *cp) {
     cp->log = NULL;
 }
 
+int cli_add_uses(const char *cmd, gn_file_use **v, size_t *n, const char *what, const char *const *paths,
+                 size_t npaths) {
+    if (!npaths) return 0;
+    gn_file_use *grown = realloc(*v, (*n + npaths) * sizeof *grown);
+    if (!grown) {
+        fprintf(stderr, "gannet %s: out of memory\n", cmd);
+        return -1;
+    }
+    for (size_t i = 0; i < npaths; i++) grown[*n + i] = (gn_file_use){paths[i], what};
+    *v = grown;
+    *n += npaths;
+    return 0;
+}
+
+int cli_check_outputs(const char *cmd, const gn_file_use *in, size_t nin, const gn_file_use *out, size_t nout) {
+    int st = gn_check_outputs(in, nin, out, nout);
+    return st == GN_OK ? 0 : cli_fail(cmd, st);
+}
+
 void cli_json_string(FILE *out, const char *s) {
     fputc('"', out);
     for (const unsigned char *p = (const unsigned char *)s; *p; p++) {
