@@ -80,12 +80,7 @@ int cmd_describe(int argc, char **argv) {
     }
     if (json) printf("%s\n", gn_describe_report_json(rep));
     else fputs(gn_describe_report_text(rep), stdout);
-    if (fflush(stdout) != 0) {
-        fprintf(stderr, "gannet describe: cannot write the report\n");
-        rc = EXIT_FAIL;
-        goto done;
-    }
-    rc = EXIT_OK;
+    rc = cli_close_output("describe", NULL, "stdout", stdout, 0);
 done:
     gn_describe_report_free(rep);
     free((void *)files);

@@ -1,5 +1,6 @@
 /* cli/cmd_model.c: the commands that use a saved model: `gannet predict`, `gannet eval` and
  * `gannet inspect`. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -105,19 +106,27 @@ int cmd_predict(int argc, char **argv) {
     }
     FILE *out = stdout;
     if (mc.out_path && !(out = fopen(mc.out_path, "w"))) {
-        fprintf(stderr, "gannet predict: %s: cannot open for writing\n", mc.out_path);
+        fprintf(stderr, "gannet predict: --output %s: cannot open for writing: %s\n", mc.out_path, strerror(errno));
         rc = EXIT_FAIL;
         goto out;
     }
     uint64_t n = 0, skipped = 0;
     st = gn_predict_files_as(m, mc.files, mc.nfiles, mc.skip_bad, mc.output_class ? GN_PREDICT_CLASS : GN_PREDICT_PROB,
                              out, &n, &skipped);
-    if (out != stdout && fclose(out) != 0 && st == GN_OK) {
-        fprintf(stderr, "gannet predict: %s: write failed\n", mc.out_path);
+    const int out_failed = st == GN_EIO && ferror(out);
+    if (out_failed) { /* the output's own failure (a full disk): named, with the reason */
+        if (out == stdout) fprintf(stderr, "gannet predict: stdout: %s\n", gn_last_error());
+        else fprintf(stderr, "gannet predict: --output %s: %s\n", mc.out_path, gn_last_error());
         rc = EXIT_FAIL;
+    } else if (st != GN_OK) {
+        rc = cli_fail("predict", st);
     }
-    if (st != GN_OK) rc = cli_fail("predict", st);
-    else if (skipped) fprintf(stderr, "gannet predict: skipped %llu bad lines\n", (unsigned long long)skipped);
+    if (out != stdout && out_failed) fclose(out); /* already reported */
+    else if (out != stdout) {
+        int closed = cli_close_output("predict", "--output", mc.out_path, out, 0);
+        if (rc == EXIT_OK) rc = closed;
+    }
+    if (rc == EXIT_OK && skipped) fprintf(stderr, "gannet predict: skipped %llu bad lines\n", (unsigned long long)skipped);
 out:
     gn_model_free(m);
     free((void *)mc.files);

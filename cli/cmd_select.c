@@ -384,11 +384,7 @@ static int write_results(const char *path, const gn_search_space *sp, const gn_s
             fprintf(out, "%.6g,%u,%d\n", r->seconds, r->passes, r->dropped);
         }
     }
-    if (fclose(out) != 0) {
-        fprintf(stderr, "gannet tune: --results %s: write failed\n", path);
-        return EXIT_FAIL;
-    }
-    return EXIT_OK;
+    return cli_close_output("tune", "--results", path, out, 0);
 }
 
 int cmd_tune(int argc, char **argv) {

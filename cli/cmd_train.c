@@ -1,4 +1,5 @@
 /* cli/cmd_train.c: `gannet train` — flags to options, gn_train, save, optional test evaluation. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -133,8 +134,9 @@ int cmd_train(int argc, char **argv) {
     memset(&cp, 0, sizeof cp);
     const int rank0 = gn_dist_rank() == 0; /* under MPI only rank 0 reports and saves */
     cp.enabled = rank0 && !quiet && (force_progress || isatty(STDERR_FILENO));
+    cp.log_path = log_path;
     if (log_path && rank0 && !(cp.log = fopen(log_path, "a"))) {
-        fprintf(stderr, "gannet train: --log-json %s: cannot open\n", log_path);
+        fprintf(stderr, "gannet train: --log-json %s: cannot open: %s\n", log_path, strerror(errno));
         rc = EXIT_FAIL;
         goto out;
     }
@@ -142,7 +144,8 @@ int cmd_train(int argc, char **argv) {
     gn_model *model = NULL;
     gn_train_summary sum;
     st = gn_train(&opts, &spec, files, nfiles, (cp.enabled || cp.log) ? cli_progress_cb : NULL, &cp, &model, &sum);
-    cli_progress_done(&cp);
+    /* a log that could not be written fails the run, after the model is saved: no work is lost */
+    const int log_rc = cli_progress_done(&cp, "train");
     if (st != GN_OK) {
         rc = cli_fail("train", st);
         goto out;
@@ -203,7 +206,7 @@ int cmd_train(int argc, char **argv) {
     }
     if (sum.skipped) fprintf(stderr, "gannet train: skipped %llu bad lines\n", (unsigned long long)sum.skipped);
     gn_model_free(model);
-    rc = EXIT_OK;
+    rc = log_rc;
 out:
     free((void *)files);
     free((void *)tests);
