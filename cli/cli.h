@@ -82,6 +82,10 @@ int cli_close_output(const char *cmd, const char *what, const char *path, FILE *
  * turns rc EXIT_OK into EXIT_FAIL after "gannet CMD: stdout: write failed: <strerror>" (a command
  * that failed keeps its code and message). */
 int cli_close_stdout(const char *cmd, int rc);
+/* SIGINT, SIGTERM and SIGHUP remove the temp files of atomic writes in progress
+ * (gn_remove_temp_files), then kill the process with the signal's default action, so the exit
+ * status stays 128 + the signal. */
+void cli_install_signal_cleanup(void);
 
 /* Progress line on stderr (only when stderr is a terminal, unless forced). */
 typedef struct cli_progress {

@@ -1,6 +1,7 @@
 /* cli/flags.c: flag iteration and the data/training flags shared by train, cv and tune. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -392,6 +393,27 @@ int cli_close_stdout(const char *cmd, int rc) {
     if (!err || rc != EXIT_OK) return rc; /* a command that failed has said why already */
     fprintf(stderr, "gannet %s: stdout: write failed: %s\n", cmd, write_error_text(err));
     return EXIT_FAIL;
+}
+
+static void on_fatal_signal(int sig) {
+    gn_remove_temp_files();
+    raise(sig); /* SA_RESETHAND made the action the default: it kills once this handler returns */
+}
+
+void cli_install_signal_cleanup(void) {
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaddset(&sa.sa_mask, sigs[i]);
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction old;
+        /* a signal the caller ignores (nohup, a background job's SIGINT) stays ignored */
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
 }
 
 void cli_json_string(FILE *out, const char *s) {

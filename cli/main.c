@@ -50,6 +50,7 @@ int main(int argc, char **argv) {
             fprintf(stderr, "gannet %s: %s\n", argv[1], gn_last_error());
             return EXIT_FAIL;
         }
+        cli_install_signal_cleanup(); /* SIGINT/SIGTERM leave no temp file behind */
         int rc = commands[i].run(argc - 2, argv + 2);
         /* a rank that failed on its own would leave the others waiting for it: stop the job */
         if (rc != EXIT_OK && gn_dist_size() > 1 && !gn_dist_failed_together()) gn_dist_abort(rc);
