@@ -66,17 +66,42 @@ void cli_json_string(FILE *out, const char *s);
 int cli_usage_error(const char *cmd, const char *fmt, ...);
 void cli_print_metrics_text(FILE *out, const gn_metrics *m);
 
+/* ---- output files: never an input, every write checked ---- */
+/* Appends {paths[i], what} for i < npaths to the list *v of *n file uses; -1 when out of memory
+ * (printed). */
+int cli_add_uses(const char *cmd, gn_file_use **v, size_t *n, const char *what, const char *const *paths,
+                 size_t npaths);
+/* Before anything is written: 0 when no output is the same file as an input or another output
+ * (gn_check_outputs), else prints "gannet CMD: <both named>" and returns EXIT_USAGE. */
+int cli_check_outputs(const char *cmd, const gn_file_use *in, size_t nin, const gn_file_use *out, size_t nout);
+/* Flushes and closes an output stream the command opened (stdout: flushes only); 0, or prints
+ * "gannet CMD: WHAT PATH: write failed: <strerror>" and returns EXIT_FAIL. err_seen: an errno
+ * noted at an earlier failed write of this stream (0: none). */
+int cli_close_output(const char *cmd, const char *what, const char *path, FILE *f, int err_seen);
+/* At the end of every command: flushes and closes stdout; a failed write (a full disk, /dev/full)
+ * turns rc EXIT_OK into EXIT_FAIL after "gannet CMD: stdout: write failed: <strerror>" (a command
+ * that failed keeps its code and message). */
+int cli_close_stdout(const char *cmd, int rc);
+/* SIGINT, SIGTERM and SIGHUP remove the temp files of atomic writes in progress
+ * (gn_remove_temp_files), then kill the process with the signal's default action, so the exit
+ * status stays 128 + the signal. */
+void cli_install_signal_cleanup(void);
+
 /* Progress line on stderr (only when stderr is a terminal, unless forced). */
 typedef struct cli_progress {
     int enabled;
     int json_lines;     /* reserved: JSON progress to a file */
     FILE *log;          /* --log-json FILE: one JSON object per report */
+    const char *log_path;
+    int log_errno;      /* the first failed write to log (errno; then no more lines are written) */
     /* for the loss since the last report ("current" loss, as VW's "since last") */
     uint32_t last_pass;
     uint64_t last_examples, pass_first_examples;
     double last_loss_sum;
 } cli_progress;
 void cli_progress_cb(const gn_progress *p, void *user);
-void cli_progress_done(cli_progress *cp);
+/* Closes the log: 0, or EXIT_FAIL after "gannet CMD: --log-json PATH: write failed: <strerror>"
+ * when a line or the close failed. */
+int cli_progress_done(cli_progress *cp, const char *cmd);
 
 #endif

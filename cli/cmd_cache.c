@@ -62,6 +62,22 @@ int cmd_cache(int argc, char **argv) {
     }
     if (!nfiles) { cli_usage_error("cache", "no data: give -d FILE..."); goto done; }
     if (!out) { cli_usage_error("cache", "no output: give -o FILE"); goto done; }
+    {
+        /* the cache must not replace a data file; with --check it is read, not written */
+        gn_file_use *in = NULL;
+        size_t nin = 0;
+        const gn_file_use outs[2] = {{"-", NULL}, {out, "--output"}};
+        if (cli_add_uses("cache", &in, &nin, "-d", files, nfiles) != 0 ||
+            (check && cli_add_uses("cache", &in, &nin, "--output", &out, 1) != 0)) {
+            free(in);
+            rc = EXIT_FAIL;
+            goto done;
+        }
+        rc = cli_check_outputs("cache", in, nin, outs, check ? 1 : 2);
+        free(in);
+        if (rc != EXIT_OK) goto done;
+        rc = EXIT_USAGE;
+    }
     /* labels are read as training with this loss reads them (the same rule as gn_train) */
     spec.label_kind = gn_loss_label_kind(loss);
     int st = gn_data_spec_check(&spec);

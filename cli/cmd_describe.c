@@ -61,6 +61,16 @@ int cmd_describe(int argc, char **argv) {
         cli_usage_error("describe", "no data: give -d FILE...");
         goto done;
     }
+    gn_file_use *in = NULL;
+    size_t nin = 0;
+    if (cli_add_uses("describe", &in, &nin, "-d", files, nfiles) != 0) {
+        rc = EXIT_FAIL;
+        goto done;
+    }
+    rc = cli_check_outputs("describe", in, nin, &(gn_file_use){"-", NULL}, 1); /* stdout is no input */
+    free(in);
+    if (rc != EXIT_OK) goto done;
+    rc = EXIT_USAGE;
     int st = gn_describe_options_check(&opts);
     if (st == GN_OK) st = gn_data_spec_check(&spec);
     if (st == GN_OK) st = gn_describe(&opts, &spec, files, nfiles, &rep);
@@ -70,12 +80,7 @@ int cmd_describe(int argc, char **argv) {
     }
     if (json) printf("%s\n", gn_describe_report_json(rep));
     else fputs(gn_describe_report_text(rep), stdout);
-    if (fflush(stdout) != 0) {
-        fprintf(stderr, "gannet describe: cannot write the report\n");
-        rc = EXIT_FAIL;
-        goto done;
-    }
-    rc = EXIT_OK;
+    rc = cli_close_output("describe", NULL, "stdout", stdout, 0);
 done:
     gn_describe_report_free(rep);
     free((void *)files);

@@ -1,5 +1,6 @@
 /* cli/cmd_model.c: the commands that use a saved model: `gannet predict`, `gannet eval` and
  * `gannet inspect`. */
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -64,6 +65,21 @@ static int parse(const char *cmd, int argc, char **argv, model_cmd *mc, int want
     return 0;
 }
 
+/* The outputs (predict -o, stdout) must not be the model or a data file. EXIT_OK or the exit code
+ * after the message. */
+static int check_files(const char *cmd, const model_cmd *mc) {
+    gn_file_use *in = NULL;
+    size_t nin = 0;
+    int rc = EXIT_FAIL;
+    if (cli_add_uses(cmd, &in, &nin, "--model", &mc->model_path, 1) == 0 &&
+        cli_add_uses(cmd, &in, &nin, "-d", mc->files, mc->nfiles) == 0) {
+        const gn_file_use out = mc->out_path ? (gn_file_use){mc->out_path, "--output"} : (gn_file_use){"-", NULL};
+        rc = cli_check_outputs(cmd, in, nin, &out, 1);
+    }
+    free(in);
+    return rc;
+}
+
 static void predict_help(void) {
     printf("usage: gannet predict -m MODEL -d DATA... [-o OUT] [--output-type class|prob] [--skip-bad]\n\n"
            "Writes one prediction per example line: a probability for logistic models, the rate for\n"
@@ -82,26 +98,35 @@ int cmd_predict(int argc, char **argv) {
         return r > 0 ? EXIT_OK : EXIT_USAGE;
     }
     gn_model *m = NULL;
-    int st = gn_model_load(mc.model_path, &m), rc = EXIT_OK;
-    if (st != GN_OK) {
+    int st = GN_OK, rc = check_files("predict", &mc);
+    if (rc != EXIT_OK) goto out;
+    if ((st = gn_model_load(mc.model_path, &m)) != GN_OK) {
         rc = cli_fail("predict", st);
         goto out;
     }
     FILE *out = stdout;
     if (mc.out_path && !(out = fopen(mc.out_path, "w"))) {
-        fprintf(stderr, "gannet predict: %s: cannot open for writing\n", mc.out_path);
+        fprintf(stderr, "gannet predict: --output %s: cannot open for writing: %s\n", mc.out_path, strerror(errno));
         rc = EXIT_FAIL;
         goto out;
     }
     uint64_t n = 0, skipped = 0;
     st = gn_predict_files_as(m, mc.files, mc.nfiles, mc.skip_bad, mc.output_class ? GN_PREDICT_CLASS : GN_PREDICT_PROB,
                              out, &n, &skipped);
-    if (out != stdout && fclose(out) != 0 && st == GN_OK) {
-        fprintf(stderr, "gannet predict: %s: write failed\n", mc.out_path);
+    const int out_failed = st == GN_EIO && ferror(out);
+    if (out_failed) { /* the output's own failure (a full disk): named, with the reason */
+        if (out == stdout) fprintf(stderr, "gannet predict: stdout: %s\n", gn_last_error());
+        else fprintf(stderr, "gannet predict: --output %s: %s\n", mc.out_path, gn_last_error());
         rc = EXIT_FAIL;
+    } else if (st != GN_OK) {
+        rc = cli_fail("predict", st);
     }
-    if (st != GN_OK) rc = cli_fail("predict", st);
-    else if (skipped) fprintf(stderr, "gannet predict: skipped %llu bad lines\n", (unsigned long long)skipped);
+    if (out != stdout && out_failed) fclose(out); /* already reported */
+    else if (out != stdout) {
+        int closed = cli_close_output("predict", "--output", mc.out_path, out, 0);
+        if (rc == EXIT_OK) rc = closed;
+    }
+    if (rc == EXIT_OK && skipped) fprintf(stderr, "gannet predict: skipped %llu bad lines\n", (unsigned long long)skipped);
 out:
     gn_model_free(m);
     free((void *)mc.files);
@@ -122,8 +147,9 @@ int cmd_eval(int argc, char **argv) {
         return r > 0 ? EXIT_OK : EXIT_USAGE;
     }
     gn_model *m = NULL;
-    int st = gn_model_load(mc.model_path, &m), rc = EXIT_OK;
-    if (st != GN_OK) {
+    int st = GN_OK, rc = check_files("eval", &mc);
+    if (rc != EXIT_OK) goto out;
+    if ((st = gn_model_load(mc.model_path, &m)) != GN_OK) {
         rc = cli_fail("eval", st);
         goto out;
     }
@@ -157,8 +183,9 @@ int cmd_inspect(int argc, char **argv) {
     int r = parse("inspect", argc, argv, &mc, 0, inspect_help);
     if (r != 0) return r > 0 ? EXIT_OK : EXIT_USAGE;
     gn_model *m = NULL;
-    int st = gn_model_load(mc.model_path, &m), rc = EXIT_OK;
-    if (st != GN_OK) return cli_fail("inspect", st);
+    int rc = check_files("inspect", &mc), st;
+    if (rc != EXIT_OK) return rc;
+    if ((st = gn_model_load(mc.model_path, &m)) != GN_OK) return cli_fail("inspect", st);
     size_t k = mc.top, n = 0;
     uint32_t *slots = malloc((k ? k : 1) * sizeof *slots);
     float *vals = malloc((k ? k : 1) * sizeof *vals);

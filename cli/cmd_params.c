@@ -98,9 +98,5 @@ int cmd_params(int argc, char **argv) {
                    p->default_text[0] ? p->default_text : "-", p->help);
         }
     }
-    if (fflush(stdout) != 0 || ferror(stdout)) {
-        fprintf(stderr, "gannet params: writing to stdout failed\n");
-        return EXIT_FAIL;
-    }
-    return EXIT_OK;
+    return cli_close_output("params", NULL, "stdout", stdout, 0);
 }

@@ -267,6 +267,20 @@ static void memory_note(const char *cmd, size_t nconfigs, uint32_t k, uint64_t b
             cmd, nconfigs * k, nconfigs, nconfigs == 1 ? "" : "s", k, (double)bytes / 1048576.0);
 }
 
+/* What cv and tune write (stdout, tune's --model and --results) must not be a data file, nor each
+ * other. EXIT_OK or the exit code after the message. */
+static int check_files(const select_cmd *c) {
+    gn_file_use *in = NULL, out[3];
+    size_t nin = 0, nout = 0;
+    out[nout++] = (gn_file_use){"-", NULL};
+    if (c->model_path) out[nout++] = (gn_file_use){c->model_path, "--model"};
+    if (c->results_path) out[nout++] = (gn_file_use){c->results_path, "--results"};
+    int rc = cli_add_uses(c->name, &in, &nin, "-d", c->files, c->nfiles) != 0 ? EXIT_FAIL
+                                                                               : cli_check_outputs(c->name, in, nin, out, nout);
+    free(in);
+    return rc;
+}
+
 int cmd_cv(int argc, char **argv) {
     select_cmd c;
     memset(&c, 0, sizeof c);
@@ -276,7 +290,10 @@ int cmd_cv(int argc, char **argv) {
         free((void *)c.files);
         return r > 0 ? EXIT_OK : EXIT_USAGE;
     }
-    gn_select_result *res = calloc(1, sizeof *res);
+    gn_select_result *res = NULL;
+    if ((rc = check_files(&c)) != EXIT_OK) goto out;
+    rc = EXIT_USAGE;
+    res = calloc(1, sizeof *res);
     if (!res) {
         fprintf(stderr, "gannet cv: out of memory\n");
         rc = EXIT_FAIL;
@@ -367,11 +384,7 @@ static int write_results(const char *path, const gn_search_space *sp, const gn_s
             fprintf(out, "%.6g,%u,%d\n", r->seconds, r->passes, r->dropped);
         }
     }
-    if (fclose(out) != 0) {
-        fprintf(stderr, "gannet tune: --results %s: write failed\n", path);
-        return EXIT_FAIL;
-    }
-    return EXIT_OK;
+    return cli_close_output("tune", "--results", path, out, 0);
 }
 
 int cmd_tune(int argc, char **argv) {
@@ -387,6 +400,8 @@ int cmd_tune(int argc, char **argv) {
         free((void *)c.files);
         return r > 0 ? EXIT_OK : EXIT_USAGE;
     }
+    if ((rc = check_files(&c)) != EXIT_OK) goto out;
+    rc = EXIT_USAGE;
     const char *what = c.grid ? "--grid" : "--space";
     st = c.grid ? gn_search_parse_grid(c.grid, &sp) : gn_search_parse_random(c.space, c.random_n, c.train.seed, &sp);
     if (st != GN_OK) {

@@ -182,6 +182,17 @@ int cmd_serve(int argc, char **argv) {
     o.log = log_stderr;
     o.log_user = &quiet;
     if (gn_server_options_check(&o) != GN_OK) return cli_usage_error("serve", "%s", gn_last_error());
+    if (o.access_log) { /* the access log is never appended to a model file */
+        gn_file_use models[MAX_CLI_MODELS];
+        for (size_t i = 0; i < nmodels; i++) {
+            char name[GN_SERVE_MAX_NAME];
+            const char *path = model_args[i];
+            model_arg(model_args[i], name, sizeof name, &path); /* a bad one is refused below */
+            models[i] = (gn_file_use){path, "--model"};
+        }
+        int rc = cli_check_outputs("serve", models, nmodels, &(gn_file_use){o.access_log, "--access-log"}, 1);
+        if (rc != EXIT_OK) return rc;
+    }
 
     /* Block the signals we handle before any server thread exists, so every thread inherits the
      * mask and they are delivered only to sigwait below. */

@@ -1,4 +1,5 @@
 /* cli/cmd_train.c: `gannet train` — flags to options, gn_train, save, optional test evaluation. */
+#include <errno.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -31,6 +32,41 @@ static void json_num(FILE *f, const char *key, double v, int comma) {
     if (isnan(v)) fprintf(f, "\"%s\":null", key);
     else fprintf(f, "\"%s\":%.17g", key, v);
     if (comma) fputc(',', f);
+}
+
+/* Every file train writes (the model, --checkpoint, --log-json, a --cache made from -d, and
+ * stdout) must not be one it reads (-d, --test, --resume, a --cache that is the data), nor
+ * another output; --resume and --checkpoint may name one file (a run resumed goes on saving
+ * there). EXIT_OK, or the exit code after the message. */
+static int check_files(const char **files, size_t nfiles, const char **tests, size_t ntests, const char *model_path,
+                       const char *log_path, const gn_train_options *o) {
+    const char *cache = o->cache_path && o->cache_path[0] ? o->cache_path : NULL;
+    const char *resume = o->resume_path && o->resume_path[0] ? o->resume_path : NULL;
+    gn_file_use *in = NULL, out[5];
+    size_t nin = 0, nout = 0;
+    int rc = EXIT_FAIL;
+    if (cli_add_uses("train", &in, &nin, "-d", files, nfiles) != 0 ||
+        cli_add_uses("train", &in, &nin, "--test", tests, ntests) != 0 ||
+        (cache && !nfiles && cli_add_uses("train", &in, &nin, "--cache", &cache, 1) != 0))
+        goto done;
+    out[nout++] = (gn_file_use){model_path, "--model"};
+    if (cache && nfiles) out[nout++] = (gn_file_use){cache, "--cache"};
+    if (log_path) out[nout++] = (gn_file_use){log_path, "--log-json"};
+    const size_t ck_at = nout;
+    if (o->checkpoint_path && o->checkpoint_path[0]) out[nout++] = (gn_file_use){o->checkpoint_path, "--checkpoint"};
+    out[nout++] = (gn_file_use){"-", NULL};
+    if ((rc = cli_check_outputs("train", in, nin, out, nout)) != 0) goto done;
+    if (resume) { /* every output but the checkpoint */
+        gn_file_use r = {resume, "--resume"}, rest[4];
+        size_t nrest = 0;
+        for (size_t i = 0; i < nout; i++)
+            if (i != ck_at || !o->checkpoint_path || !o->checkpoint_path[0]) rest[nrest++] = out[i];
+        if ((rc = cli_check_outputs("train", &r, 1, rest, nrest)) != 0) goto done;
+    }
+    rc = EXIT_OK;
+done:
+    free(in);
+    return rc;
 }
 
 int cmd_train(int argc, char **argv) {
@@ -92,12 +128,15 @@ int cmd_train(int argc, char **argv) {
         rc = cli_fail("train", st);
         goto out;
     }
+    if ((rc = check_files(files, nfiles, tests, ntests, model_path, log_path, &opts)) != EXIT_OK) goto out;
+    rc = EXIT_USAGE;
     cli_progress cp;
     memset(&cp, 0, sizeof cp);
     const int rank0 = gn_dist_rank() == 0; /* under MPI only rank 0 reports and saves */
     cp.enabled = rank0 && !quiet && (force_progress || isatty(STDERR_FILENO));
+    cp.log_path = log_path;
     if (log_path && rank0 && !(cp.log = fopen(log_path, "a"))) {
-        fprintf(stderr, "gannet train: --log-json %s: cannot open\n", log_path);
+        fprintf(stderr, "gannet train: --log-json %s: cannot open: %s\n", log_path, strerror(errno));
         rc = EXIT_FAIL;
         goto out;
     }
@@ -105,7 +144,8 @@ int cmd_train(int argc, char **argv) {
     gn_model *model = NULL;
     gn_train_summary sum;
     st = gn_train(&opts, &spec, files, nfiles, (cp.enabled || cp.log) ? cli_progress_cb : NULL, &cp, &model, &sum);
-    cli_progress_done(&cp);
+    /* a log that could not be written fails the run, after the model is saved: no work is lost */
+    const int log_rc = cli_progress_done(&cp, "train");
     if (st != GN_OK) {
         rc = cli_fail("train", st);
         goto out;
@@ -166,7 +206,7 @@ int cmd_train(int argc, char **argv) {
     }
     if (sum.skipped) fprintf(stderr, "gannet train: skipped %llu bad lines\n", (unsigned long long)sum.skipped);
     gn_model_free(model);
-    rc = EXIT_OK;
+    rc = log_rc;
 out:
     free((void *)files);
     free((void *)tests);

@@ -1,6 +1,7 @@
 /* cli/flags.c: flag iteration and the data/training flags shared by train, cv and tune. */
 #include <errno.h>
 #include <math.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -292,7 +293,8 @@ static void human_bytes(double b, char *buf, size_t n) {
 void cli_progress_cb(const gn_progress *p, void *user) {
     cli_progress *cp = user;
     double rate = p->seconds > 0 ? (double)p->examples / p->seconds : 0;
-    if (cp->log) {
+    if (cp->log && !cp->log_errno) {
+        errno = 0;
         fprintf(cp->log,
                 "{\"pass\":%u,\"examples\":%llu,\"seconds\":%.3f,\"examples_per_s\":%.0f,\"bytes_done\":%llu,"
                 "\"bytes_total\":%llu,\"progressive_loss\":%.9g,\"holdout_loss\":",
@@ -301,7 +303,8 @@ void cli_progress_cb(const gn_progress *p, void *user) {
         if (isnan(p->holdout_loss)) fputs("null", cp->log);
         else fprintf(cp->log, "%.9g", p->holdout_loss);
         fprintf(cp->log, ",\"end_of_pass\":%s}\n", p->end_of_pass ? "true" : "false");
-        fflush(cp->log);
+        /* a line that cannot be written (full disk) is noted and ends the log: train exits 1 */
+        if (fflush(cp->log) != 0 || ferror(cp->log)) cp->log_errno = errno ? errno : EIO;
     }
     if (!cp->enabled) return;
     /* the loss of the examples since the last report, from the pass means */
@@ -333,9 +336,84 @@ void cli_progress_cb(const gn_progress *p, void *user) {
     fflush(stderr);
 }
 
-void cli_progress_done(cli_progress *cp) {
-    if (cp->log) fclose(cp->log);
+int cli_progress_done(cli_progress *cp, const char *cmd) {
+    if (!cp->log) return EXIT_OK;
+    int rc = cli_close_output(cmd, "--log-json", cp->log_path, cp->log, cp->log_errno);
     cp->log = NULL;
+    return rc;
+}
+
+int cli_add_uses(const char *cmd, gn_file_use **v, size_t *n, const char *what, const char *const *paths,
+                 size_t npaths) {
+    if (!npaths) return 0;
+    gn_file_use *grown = realloc(*v, (*n + npaths) * sizeof *grown);
+    if (!grown) {
+        fprintf(stderr, "gannet %s: out of memory\n", cmd);
+        return -1;
+    }
+    for (size_t i = 0; i < npaths; i++) grown[*n + i] = (gn_file_use){paths[i], what};
+    *v = grown;
+    *n += npaths;
+    return 0;
+}
+
+int cli_check_outputs(const char *cmd, const gn_file_use *in, size_t nin, const gn_file_use *out, size_t nout) {
+    int st = gn_check_outputs(in, nin, out, nout);
+    return st == GN_OK ? 0 : cli_fail(cmd, st);
+}
+
+/* The errno of flushing (and, close_too, closing) f; -1 when only the stream's error flag says
+ * that an earlier write failed (glibc drops a buffer it could not write, so a flush with nothing
+ * new to write succeeds and the reason is gone); 0 when all went out. */
+static int finish_stream(FILE *f, int close_too) {
+    int err = 0;
+    errno = 0;
+    if (fflush(f) != 0) err = errno ? errno : -1;
+    if (ferror(f) && !err) err = -1;
+    errno = 0;
+    /* NFS may report a failure only here; EBADF with nothing left to write is a stdout that was
+     * closed (>&-) by a caller that wants no output, not a lost result */
+    if (close_too && fclose(f) != 0 && !err && errno != EBADF) err = errno ? errno : -1;
+    return err;
+}
+
+static const char *write_error_text(int err) { return err > 0 ? strerror(err) : "an earlier write did not complete"; }
+
+int cli_close_output(const char *cmd, const char *what, const char *path, FILE *f, int err_seen) {
+    int err = finish_stream(f, f != stdout);
+    if (err_seen) err = err_seen;
+    if (!err) return EXIT_OK;
+    if (what && what[0]) fprintf(stderr, "gannet %s: %s %s: write failed: %s\n", cmd, what, path, write_error_text(err));
+    else fprintf(stderr, "gannet %s: %s: write failed: %s\n", cmd, path, write_error_text(err));
+    return EXIT_FAIL;
+}
+
+int cli_close_stdout(const char *cmd, int rc) {
+    int err = finish_stream(stdout, 1);
+    if (!err || rc != EXIT_OK) return rc; /* a command that failed has said why already */
+    fprintf(stderr, "gannet %s: stdout: write failed: %s\n", cmd, write_error_text(err));
+    return EXIT_FAIL;
+}
+
+static void on_fatal_signal(int sig) {
+    gn_remove_temp_files();
+    raise(sig); /* SA_RESETHAND made the action the default: it kills once this handler returns */
+}
+
+void cli_install_signal_cleanup(void) {
+    static const int sigs[] = {SIGINT, SIGTERM, SIGHUP};
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_fatal_signal;
+    sa.sa_flags = SA_RESETHAND;
+    sigemptyset(&sa.sa_mask);
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) sigaddset(&sa.sa_mask, sigs[i]);
+    for (size_t i = 0; i < sizeof sigs / sizeof *sigs; i++) {
+        struct sigaction old;
+        /* a signal the caller ignores (nohup, a background job's SIGINT) stays ignored */
+        if (sigaction(sigs[i], NULL, &old) != 0 || old.sa_handler == SIG_IGN) continue;
+        sigaction(sigs[i], &sa, NULL);
+    }
 }
 
 void cli_json_string(FILE *out, const char *s) {

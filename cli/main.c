@@ -37,11 +37,11 @@ int main(int argc, char **argv) {
     }
     if (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h") || !strcmp(argv[1], "help")) {
         usage(stdout);
-        return EXIT_OK;
+        return cli_close_stdout("help", EXIT_OK);
     }
     if (!strcmp(argv[1], "--version") || !strcmp(argv[1], "version")) {
         printf("gannet %s\n", gn_version());
-        return EXIT_OK;
+        return cli_close_stdout("version", EXIT_OK);
     }
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++) {
         if (strcmp(argv[1], commands[i].name) != 0) continue;
@@ -50,11 +50,12 @@ int main(int argc, char **argv) {
             fprintf(stderr, "gannet %s: %s\n", argv[1], gn_last_error());
             return EXIT_FAIL;
         }
+        cli_install_signal_cleanup(); /* SIGINT/SIGTERM leave no temp file behind */
         int rc = commands[i].run(argc - 2, argv + 2);
         /* a rank that failed on its own would leave the others waiting for it: stop the job */
         if (rc != EXIT_OK && gn_dist_size() > 1 && !gn_dist_failed_together()) gn_dist_abort(rc);
         gn_dist_finalize();
-        return rc;
+        return cli_close_stdout(argv[1], rc); /* results that did not reach stdout are a failure */
     }
     fprintf(stderr, "gannet: unknown command '%s'\n", argv[1]);
     usage(stderr);

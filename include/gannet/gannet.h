@@ -1,6 +1,6 @@
 /* gannet.h: the one public header users include. Version macros, status codes, the thread-local
  * last-error message, the logging hook, and the public headers for data, models, training,
- * evaluation and data profiling.
+ * evaluation, data profiling and the guards around output files.
  *
  * Conventions for every gn_ call:
  * - calls return gn_status; GN_OK (0) is success, anything else an error whose readable message
@@ -54,5 +54,6 @@ GN_API_END
 #include "gannet/cache.h"
 #include "gannet/serve.h"
 #include "gannet/describe.h"
+#include "gannet/files.h"
 
 #endif

@@ -221,12 +221,22 @@ static int add_example(block_writer *w, const gn_batch *b, size_t i) {
     return GN_OK;
 }
 
+/* The cache must not replace one of the files it is made from (gannet/files.h). */
+static int check_output(const char *out_path, const char *const *paths, size_t npaths) {
+    gn_file_use *in = malloc((npaths ? npaths : 1) * sizeof *in);
+    if (!in) return gn__fail(GN_ENOMEM, "out of memory");
+    for (size_t i = 0; i < npaths; i++) in[i] = (gn_file_use){paths[i], "data"};
+    int st = gn_check_outputs(in, npaths, &(gn_file_use){out_path, "cache"}, 1);
+    free(in);
+    return st;
+}
+
 int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *const *paths, size_t npaths,
                     gn_cache_info *info) {
     gn_source *src = NULL;
     json_t *hdr = NULL;
     char *hdr_text = NULL;
-    gn_atomic_file af = {-1, NULL, out_path};
+    gn_atomic_file af = {-1, NULL, out_path, -1};
     block_writer w;
     memset(&w, 0, sizeof w);
     w.fd = -1;
@@ -234,6 +244,7 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
     gn_batch b;
     memset(&b, 0, sizeof b);
     int st;
+    if ((st = check_output(out_path, paths, npaths)) != GN_OK) goto done;
     if ((st = gn__source_open(spec, NULL, paths, npaths, &src)) != GN_OK) goto done;
     if ((st = gn__source_resolve(src)) != GN_OK) goto done;
     if (!(hdr = source_json(spec, paths, npaths))) { st = GN_ENOMEM; goto done; }

@@ -1,4 +1,5 @@
 /* learn/predict_files.c: gn_predict_files and gn_evaluate — stream files through a model. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -58,14 +59,14 @@ gn_status gn_predict_files_as(const gn_model *m, const char *const *paths, size_
             else gn__format_prediction(pred[e], buf, sizeof buf);
             const char sep = (e + 1) % outs ? ' ' : '\n';
             if (fputs(text, out) == EOF || fputc(sep, out) == EOF) {
-                st = gn__fail(GN_EIO, "writing predictions failed");
+                st = gn__fail(GN_EIO, "writing predictions failed: %s", GN_ERRNO_TEXT(errno));
                 goto done;
             }
         }
         count += b.n;
     }
     if (st == GN_EOF) st = GN_OK;
-    if (st == GN_OK && fflush(out) != 0) st = gn__fail(GN_EIO, "writing predictions failed");
+    if (st == GN_OK && fflush(out) != 0) st = gn__fail(GN_EIO, "writing predictions failed: %s", GN_ERRNO_TEXT(errno));
     if (st == GN_OK) {
         if (predicted) *predicted = count;
         if (skipped) *skipped = gn__source_skipped(src);

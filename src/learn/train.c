@@ -904,10 +904,33 @@ static int train_auto_passes(const gn_train_options *opts, const gn_data_spec *s
     return GN_OK;
 }
 
+/* The files a run writes, a checkpoint and a cache made from the data files, must be neither an
+ * input (a data file, a cache that is the data alone, the checkpoint resumed from) nor each other
+ * (gannet/files.h); resuming from the file the run checkpoints to is the normal use. */
+static gn_status check_run_files(const gn_train_options *o, const char *const *paths, size_t npaths) {
+    const char *cache = o->cache_path && o->cache_path[0] ? o->cache_path : NULL;
+    const char *ck = o->checkpoint_path && o->checkpoint_path[0] ? o->checkpoint_path : NULL;
+    const char *resume = o->resume_path && o->resume_path[0] ? o->resume_path : NULL;
+    if (!ck && !(cache && npaths)) return GN_OK; /* nothing written */
+    gn_file_use *in = malloc((npaths + 1) * sizeof *in);
+    if (!in) return gn__fail(GN_ENOMEM, "out of memory");
+    gn_file_use outs[2];
+    size_t nin = 0, nout = 0;
+    for (size_t i = 0; i < npaths; i++) in[nin++] = (gn_file_use){paths[i], "data"};
+    if (cache && !npaths) in[nin++] = (gn_file_use){cache, "cache"};
+    if (cache && npaths) outs[nout++] = (gn_file_use){cache, "cache"};
+    if (ck) outs[nout++] = (gn_file_use){ck, "checkpoint"};
+    gn_status st = gn_check_outputs(in, nin, outs, nout);
+    free(in);
+    if (st == GN_OK && resume && cache && npaths) st = gn_check_outputs(&(gn_file_use){resume, "resume"}, 1, outs, 1);
+    return st;
+}
+
 gn_status gn_train(const gn_train_options *opts_in, const gn_data_spec *spec_in, const char *const *paths, size_t npaths,
              gn_progress_fn progress, void *user, gn_model **out, gn_train_summary *summary) {
     gn__clear_error();
     GN_TRY(gn_train_options_check(opts_in));
+    GN_TRY(check_run_files(opts_in, paths, npaths));
     gn_train_options resolved = *opts_in;
     gn__train_options_resolve(&resolved);
     const gn_train_options *opts = &resolved;
