@@ -565,6 +565,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     gn_data_spec cspec;        /* the resolved spec (from the text, or stored in the cache) */
     gn_parser *cparser = NULL; /* for CSV column names in the model */
     char **cache_files = NULL; /* a cache alone: the files it was made from (for metadata) */
+    json_t *data_prints = NULL; /* checkpoints and resume: what the data files hold */
 
     c.ws = calloc(T, sizeof *c.ws);
     c.ls = calloc(T, sizeof *c.ls);
@@ -594,6 +595,17 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         cache_path = o->cache_path;
     }
     if ((st = open_inputs(&c, cache_path)) != GN_OK) goto done;
+    const int want_ck = o->checkpoint_path && o->checkpoint_path[0] && (o->checkpoint_examples || o->checkpoint_seconds);
+    if (want_ck || (o->resume_path && o->resume_path[0])) {
+        /* the files read: the text, or a cache alone (its source files may be gone) */
+        const char *const *read_paths = paths;
+        size_t nread = npaths;
+        if (cache_files) {
+            read_paths = &cache_path;
+            nread = 1;
+        }
+        if ((st = gn__data_fingerprint(read_paths, nread, GN__CK_HASH_ALL_MAX, &data_prints)) != GN_OK) goto done;
+    }
     if (c.stream) {
         cspec = *gn__source_spec(gn__stream_source(c.stream));
         cparser = gn__source_parser(gn__stream_source(c.stream));
@@ -627,7 +639,8 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     uint32_t first_pass = 1;
     uint64_t skip_batches = 0;
     if (o->resume_path && o->resume_path[0]) {
-        if ((st = gn__checkpoint_load(o->resume_path, o, &cspec, paths, npaths, T, c.ls, &ck)) != GN_OK) goto done;
+        if ((st = gn__checkpoint_load(o->resume_path, o, &cspec, paths, npaths, data_prints, T, c.ls, &ck)) != GN_OK)
+            goto done;
         first_pass = ck.pass;
         total = ck.total_examples;
         best_holdout = ck.best_holdout;
@@ -637,7 +650,6 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         skip_batches = ck.batches_done;
     }
     double next_ck_time = gn__now() + (double)o->checkpoint_seconds;
-    int want_ck = o->checkpoint_path && o->checkpoint_path[0] && (o->checkpoint_examples || o->checkpoint_seconds);
 
     for (uint32_t pass = first_pass; pass <= last_pass; pass++) {
         for (uint32_t t = 0; t < T; t++) {
@@ -730,8 +742,8 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
                 cs.loss_w = loss_w;
                 cs.ho_sum = ho_sum;
                 cs.ho_w = ho_w;
-                if ((st = gn__checkpoint_save(o->checkpoint_path, o, &cspec, paths, npaths, T, c.ls, &cs)) != GN_OK)
-                    goto done;
+                st = gn__checkpoint_save(o->checkpoint_path, o, &cspec, paths, npaths, data_prints, T, c.ls, &cs);
+                if (st != GN_OK) goto done;
                 next_ck_time = gn__now() + (double)o->checkpoint_seconds;
             }
         }
@@ -792,8 +804,8 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
             /* a checkpoint at the pass end: resuming starts the next pass */
             gn_checkpoint_state cs;
             checkpoint_state_init(&cs, pass + 1, total, best_holdout, since_best, sum->holdout_loss, best);
-            if ((st = gn__checkpoint_save(o->checkpoint_path, o, &cspec, paths, npaths, T, c.ls, &cs)) != GN_OK)
-                goto done;
+            st = gn__checkpoint_save(o->checkpoint_path, o, &cspec, paths, npaths, data_prints, T, c.ls, &cs);
+            if (st != GN_OK) goto done;
         }
         if (stop_early) break;
     }
@@ -816,6 +828,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     }
     *out = m;
 done:
+    json_decref(data_prints);
     free(best);
     free(ck.best);
     if (c.ls)
