@@ -10,6 +10,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -65,8 +66,25 @@ void gn_train_options_init(gn_train_options *o) {
 }
 
 void gn__train_options_resolve(gn_train_options *o) {
-    if (o->l1 == GN_L1_AUTO)
-        o->l1 = gn__resolve_optimizer(o->loss, o->optimizer) == GN_OPT_FTRL && o->normalize ? 1.0 : 0.0;
+    const gn_optimizer opt = gn__resolve_optimizer(o->loss, o->optimizer);
+    if (o->l1 == GN_L1_AUTO) o->l1 = opt == GN_OPT_FTRL && o->normalize ? 1.0 : 0.0;
+    /* lr 0: the online optimizer's default, so that metadata and checkpoints record the rate
+     * used; the batch solvers have none (their online warm start runs FTRL) */
+    if (o->lr == 0 && !gn__optimizer_is_batch(opt)) o->lr = gn__default_lr(opt);
+    else if (o->lr == 0 && o->warm_start_online) o->lr = gn__default_lr(GN_OPT_FTRL);
+}
+
+int gn__fail_diverged(double lr, gn_optimizer opt, const char *what) {
+    char hint[96] = "";
+    if (lr > gn__default_lr(opt))
+        snprintf(hint, sizeof hint, " (the default for %s is %g)", gn_optimizer_name(opt), gn__default_lr(opt));
+    return gn__fail(GN_EINVAL, "training diverged (%s) with lr %g: use a smaller lr%s", what, lr, hint);
+}
+
+static int diverged(const gn_train_options *o, uint32_t pass, const char *what) {
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s in pass %u", what, pass);
+    return gn__fail_diverged(o->lr, gn__resolve_optimizer(o->loss, o->optimizer), buf);
 }
 
 gn_status gn_train_options_check(const gn_train_options *o) {
@@ -779,6 +797,10 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
             if (cap < last_pass) last_pass = (uint32_t)cap;
         }
         sum->progressive_loss = loss_w > 0 ? loss_sum / loss_w : NAN;
+        if (!isfinite(loss_sum) || !isfinite(ho_sum)) {
+            st = diverged(o, pass, "the loss is no longer finite");
+            goto done;
+        }
         double holdout = NAN;
         if (o->holdout > 0) {
             holdout = ho_w > 0 ? ho_sum / ho_w : NAN;
@@ -818,6 +840,12 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     sum->ranks = gn__dist_size();
     gn_model *m;
     if ((st = gn__learner_to_model(c.owner, best, &m)) != GN_OK) goto done;
+    for (size_t i = 0; i < m->nweights; i++)
+        if (!isfinite(m->w[i])) {
+            gn_model_free(m);
+            st = diverged(o, sum->passes, "a weight is no longer finite");
+            goto done;
+        }
     if ((st = gn__attach_metadata(m, o, paths, npaths, sum, cparser)) != GN_OK) {
         gn_model_free(m);
         goto done;

@@ -115,7 +115,7 @@ static int linear_learner_new(const gn_train_options *o, const gn_data_spec *spe
     l->power_t = o->power_t;
     l->tau = o->quantile_tau;
     l->normalized = o->normalize;
-    l->lr = o->lr > 0 ? o->lr : l->opt == GN_OPT_FTRL ? 0.1 : 0.5;
+    l->lr = o->lr > 0 ? o->lr : gn__default_lr(l->opt);
     l->stride = stride_of(l->opt, l->normalized);
     l->nslots = (size_t)1 << spec->bits;
     l->table = gn__table_alloc(l->nslots * l->stride * sizeof(float));
