@@ -44,7 +44,7 @@ static json_t *identity(const gn_train_options *o, const gn_data_spec *spec, con
     if (ok && o->shuffle) { /* "order": chunks and blocks are read in a seeded order (not so before) */
         json_t *sh = json_object();
         ok = set_new(j, "shuffle", sh) &&
-             set_new(sh, "buffer", json_integer((json_int_t)(o->shuffle_buffer ? o->shuffle_buffer : 65536))) &&
+             set_new(sh, "buffer", json_integer((json_int_t)o->shuffle_buffer)) &&
              set_new(sh, "order", json_string("chunks"));
     } else if (ok) {
         ok = set_new(j, "shuffle", json_integer(0));

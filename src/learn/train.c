@@ -63,6 +63,7 @@ void gn_train_options_init(gn_train_options *o) {
     o->max_iter = 500;
     o->normalize = 1;
     o->l1 = GN_L1_AUTO;
+    o->shuffle_buffer = 65536;
 }
 
 void gn__train_options_resolve(gn_train_options *o) {
@@ -93,7 +94,6 @@ gn_status gn_train_options_check(const gn_train_options *o) {
     if (o->passes > 100000) return gn__fail(GN_EINVAL, "passes must be auto (0) or in [1, 100000] (got %u)", o->passes);
     if (!(o->l1 >= 0 || o->l1 == GN_L1_AUTO) || !isfinite(o->l1))
         return gn__fail(GN_EINVAL, "l1 must be auto or >= 0 (got %g)", o->l1);
-    if (o->shuffle_buffer > (1u << 26)) return gn__fail(GN_EINVAL, "shuffle_buffer must be at most 2^26 examples");
     /* combinations */
     if (gn__optimizer_is_batch(o->optimizer) &&
         ((o->cache_path && o->cache_path[0]) || o->shuffle || (o->checkpoint_path && o->checkpoint_path[0]) ||
@@ -444,7 +444,7 @@ static int open_inputs(online_ctx *c, const char *cache_path) {
     const gn_train_options *o = c->o;
     uint32_t T = c->nthreads;
     uint32_t nparts = (uint32_t)gn__dist_size() * T;
-    const size_t shuffle_cap = o->shuffle_buffer ? o->shuffle_buffer : 65536;
+    const size_t shuffle_cap = o->shuffle_buffer;
     /* a buffer-full then holds examples of about 32 chunks from all over the input */
     const size_t chunk_examples = shuffle_cap / 32 ? shuffle_cap / 32 : 1;
     /* The whole input is resolved once (format, CSV columns and header, the classes of a binary
