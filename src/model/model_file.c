@@ -379,6 +379,17 @@ static int parse_header(const char *path, const char *text, size_t len, header_f
         goto done;
     }
     h->quantile_tau = json_number_value(v);
+    if (!(h->quantile_tau > 0 && h->quantile_tau < 1)) {
+        rc = gn__fail(GN_EFORMAT, "%s: header: key 'quantile_tau' is out of range (%g not in (0, 1))", path,
+                      h->quantile_tau);
+        goto done;
+    }
+    if (kind->weights_per_slot && h->weights_per_slot != kind->weights_per_slot) {
+        rc = gn__fail(GN_EFORMAT, "%s: header: key 'weights_per_slot' is %u, but a %s model has %u weight%s per slot",
+                      path, (unsigned)h->weights_per_slot, kind->name, (unsigned)kind->weights_per_slot,
+                      kind->weights_per_slot == 1 ? "" : "s");
+        goto done;
+    }
     if ((rc = header_key(path, root, "spec", &v)) != GN_OK) goto done;
     if (gn__spec_from_json(v, &h->spec) != GN_OK) {
         rc = gn__fail_prefix(GN_EFORMAT, "%s: header", path);

@@ -472,6 +472,7 @@ static gn_optimizer linear_optimizer(const gn_kind_learner *l) { return l->opt; 
 const gn_kind gn__kind_linear = {
     .name = "linear",
     .id = GN_KIND_LINEAR,
+    .weights_per_slot = 1,
     .outputs = linear_outputs,
     .score_batch = linear_score_batch,
     .header_keys = NULL,
