@@ -20,6 +20,7 @@
 #include "model/model.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/json_safe.h"
 
 #define CACHE_MAGIC "GNCACHE1"
 #define CACHE_VERSION 1u
@@ -118,7 +119,7 @@ static json_t *source_json(const gn_data_spec *spec, const char *const *paths, s
     return o;
 }
 
-static char *dump(const json_t *j) { return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS); }
+static char *dump(const json_t *j) { return gn__json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS); }
 
 /* ---- writing ------------------------------------------------------------------------------- */
 
@@ -382,7 +383,9 @@ static int open_file(const char *path, gn_cache_reader **out) {
         goto fail;
     }
     json_error_t jerr;
-    r->hdr = json_loadb(text, hl, 0, &jerr);
+    int oom;
+    r->hdr = gn__json_loadb(text, hl, 0, &jerr, &oom);
+    if (!r->hdr && oom) { st = gn__fail(GN_ENOMEM, "%s: out of memory reading the cache header", path); goto fail; }
     if (!r->hdr || !json_is_object(r->hdr)) { st = gn__fail(GN_EFORMAT, "%s: corrupt cache header", path); goto fail; }
     r->data_start = 16 + (uint64_t)hl + 8;
     json_t *bits = json_object_get(json_object_get(r->hdr, "spec"), "bits");
@@ -415,7 +418,11 @@ static int check_header(gn_cache_reader *r, const gn_data_spec *spec, const char
     if (!now) return GN_ENOMEM;
     int st = GN_OK;
     char *a = dump(json_object_get(now, "request")), *b = dump(json_object_get(r->hdr, "request"));
-    if (!a || !b || strcmp(a, b) != 0) {
+    if (!a || (!b && json_object_get(r->hdr, "request"))) {
+        st = gn__fail(GN_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (!b || strcmp(a, b) != 0) {
         st = gn__fail(GN_ESTALE, "%s: the cache was made with other data flags (%s)", r->path, b ? b : "?");
         goto done;
     }
@@ -540,7 +547,7 @@ static int contradiction(const gn_cache_reader *r, const char *name, const char 
     const json_t *theirs = json_object_get(res, key);
     json_t *pos = NULL; /* --positive: the cache's positive class, however it was chosen */
     if (!strcmp(key, "positive") && !theirs && cache_positive(r)) theirs = pos = json_string(cache_positive(r));
-    char *a = json_dumps(value, JSON_ENCODE_ANY), *b = theirs ? json_dumps(theirs, JSON_ENCODE_ANY) : NULL;
+    char *a = gn__json_dumps(value, JSON_ENCODE_ANY), *b = theirs ? gn__json_dumps(theirs, JSON_ENCODE_ANY) : NULL;
     json_decref(pos);
     gn__fail(GN_EINVAL, "%s: the data flags contradict the cache: %s is %s here and %s in the cache "
                         "(without -d the cache is the data: leave the flag out, or give -d DATA to "

@@ -15,6 +15,7 @@
 #include "model/model.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/json_safe.h"
 
 #define CK_MAGIC "GNCKPT03" /* 03: the data files' fingerprints; 02: per-thread scalar state */
 #define CK_HEADER_MAX ((uint32_t)16 << 20)
@@ -242,7 +243,7 @@ static int first_difference(const json_t *a, const json_t *b, char *key, size_t 
 
 /* "value" as compact JSON (or "none"), at most 200 characters. */
 static void value_text(const json_t *v, char *buf, size_t size) {
-    char *t = v ? json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
+    char *t = v ? gn__json_dumps(v, JSON_COMPACT | JSON_SORT_KEYS | JSON_ENCODE_ANY) : NULL;
     snprintf(buf, size, "%.200s%s", v ? (t ? t : "?") : "none", t && strlen(t) > 200 ? "..." : "");
     free(t);
 }
@@ -279,10 +280,10 @@ int gn__checkpoint_save(const char *path, const gn_train_options *o, const gn_da
                         gn_learner *const *ls, const gn_checkpoint_state *cs) {
     json_t *id = identity(o, spec, paths, npaths, threads, ls[0]);
     char *text = NULL;
-    if (id && set_new(id, "data", json_deep_copy(data))) text = json_dumps(id, JSON_COMPACT | JSON_SORT_KEYS);
+    if (id && set_new(id, "data", json_deep_copy(data))) text = gn__json_dumps(id, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(id);
     if (!text) return gn__fail(GN_ENOMEM, "out of memory");
-    wbuf w = {-1, path, XXH3_createState(), GN_OK};
+    wbuf w = {-1, path, XXH3_createState(), GN_OK, {0}, 0};
     if (!w.h) {
         free(text);
         return gn__fail(GN_ENOMEM, "out of memory");
@@ -409,8 +410,9 @@ int gn__checkpoint_load(const char *path, const gn_train_options *o, const gn_da
         goto done;
     }
     json_error_t jerr;
-    hdr = json_loadb((const char *)data + 12, hl, 0, &jerr);
-    if (!hdr && json_error_code(&jerr) == json_error_out_of_memory) {
+    int oom;
+    hdr = gn__json_loadb((const char *)data + 12, hl, 0, &jerr, &oom);
+    if (!hdr && oom) {
         st = gn__fail(GN_ENOMEM, "out of memory reading %s", path);
         goto done;
     }

@@ -14,6 +14,7 @@
 #include "model/kind.h"
 #include "model/model.h"
 #include "util/error.h"
+#include "util/json_safe.h"
 
 const char *gn_model_kind_name(gn_model_kind kind) {
     const gn_kind *k = gn__kind_by_id(kind);
@@ -195,7 +196,7 @@ static int finalize(gn_model *m, const uint64_t *checksum) {
     GN_TRY(gn__model_header_json(m, &meta));
     char *text = NULL;
     if (put(meta, "nonzero", json_integer((json_int_t)nonzero)) && put(meta, "version", json_string(version)))
-        text = json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+        text = gn__json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     json_decref(meta);
     if (!text) return gn__fail(GN_ENOMEM, "model: out of memory building metadata");
 

@@ -23,6 +23,7 @@
 #include "model/model.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/json_safe.h"
 
 #define MODEL_MAGIC "GANNETMD"
 #define MODEL_FORMAT_VERSION 1u
@@ -136,7 +137,7 @@ static int serialize(const gn_model *m, sink *s) {
 
     json_t *header;
     GN_TRY(gn__model_header_json(m, &header));
-    char *text = json_dumps(header, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    char *text = gn__json_dumps(header, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     json_decref(header);
     if (!text) return gn__fail(GN_ENOMEM, "model: out of memory writing the header");
     size_t text_len = strlen(text);
@@ -342,7 +343,9 @@ static int header_string(const char *path, json_t *root, const char *key, const 
 
 static int parse_header(const char *path, const char *text, size_t len, header_fields *h) {
     json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    int oom;
+    json_t *root = gn__json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr, &oom);
+    if (!root && oom) return gn__fail(GN_ENOMEM, "%s: out of memory reading the header", path);
     if (!root)
         return gn__fail(GN_EFORMAT, "%s: bad header JSON: %s (line %d, column %d)", path, jerr.text, jerr.line,
                         jerr.column);
