@@ -27,25 +27,27 @@ static int set_new(json_t *obj, const char *key, json_t *value) { return value &
  * fingerprints are checked apart, for a clearer message). NULL: out of memory. */
 static json_t *identity(const gn_train_options *o, const gn_data_spec *spec, const char *const *paths,
                         size_t npaths, uint32_t threads, gn_learner *l0) {
-    json_t *j = json_object(), *files = json_array();
-    json_t *train = gn__train_options_json(o);
+    json_t *j = json_object(), *files = json_array(), *train = gn__train_options_json(o);
     int ok = j && files && train;
     if (ok) {
         json_object_del(train, "passes"); /* more passes may be asked for on resume */
         json_object_del(train, "early_stop");
     }
     for (size_t i = 0; ok && i < npaths; i++) ok = json_array_append_new(files, json_string(paths[i])) == 0;
-    ok = ok && set_new(j, "train", train);
-    train = NULL;
-    ok = ok && set_new(j, "files", files);
-    files = NULL;
+    if (ok) {
+        ok = set_new(j, "train", train);
+        train = NULL;
+    }
+    if (ok) {
+        ok = set_new(j, "files", files);
+        files = NULL;
+    }
     ok = ok && set_new(j, "spec", gn__spec_to_json(spec)) &&
          set_new(j, "cache", json_string(o->cache_path ? o->cache_path : "")) &&
          set_new(j, "threads", json_integer(threads)) && set_new(j, "deterministic", json_boolean(o->deterministic));
     if (ok && o->shuffle) { /* "order": chunks and blocks are read in a seeded order (not so before) */
         json_t *sh = json_object();
-        ok = set_new(j, "shuffle", sh) &&
-             set_new(sh, "buffer", json_integer((json_int_t)o->shuffle_buffer)) &&
+        ok = set_new(j, "shuffle", sh) && set_new(sh, "buffer", json_integer((json_int_t)o->shuffle_buffer)) &&
              set_new(sh, "order", json_string("chunks"));
     } else if (ok) {
         ok = set_new(j, "shuffle", json_integer(0));
@@ -60,7 +62,7 @@ static json_t *identity(const gn_train_options *o, const gn_data_spec *spec, con
              set_new(j, "scalars", json_integer((json_int_t)nscalars)) &&
              set_new(j, "weights", json_integer((json_int_t)gn__learner_weights_len(l0)));
     }
-    json_decref(train);
+    json_decref(train); /* NULL once j owns it */
     json_decref(files);
     if (!ok) {
         json_decref(j);
@@ -130,7 +132,7 @@ int gn__data_fingerprint(const char *const *paths, size_t npaths, uint64_t hash_
     int st = GN_OK;
     for (size_t i = 0; i < npaths && st == GN_OK; i++) {
         json_t *e = json_object();
-        if (!set_new(e, "path", json_string(paths[i])) || json_array_append_new(arr, e) != 0) {
+        if (json_array_append_new(arr, e) != 0 || !set_new(e, "path", json_string(paths[i]))) { /* arr owns e */
             st = gn__fail(GN_ENOMEM, "out of memory");
             break;
         }

@@ -110,65 +110,60 @@ gn_status gn_train_options_check(const gn_train_options *o) {
     return GN_OK;
 }
 
+/* Sets key to value (a new reference; NULL when making it failed); 0 when either failed. */
+static int set_new(json_t *obj, const char *key, json_t *value) { return value && json_object_set_new(obj, key, value) == 0; }
+
 json_t *gn__train_options_json(const gn_train_options *o) {
     gn_optimizer opt = gn__resolve_optimizer(o->loss, o->optimizer);
     json_t *j = json_object();
     if (!j) return NULL;
-    json_object_set_new(j, "loss", json_string(gn_loss_name(o->loss)));
-    json_object_set_new(j, "optimizer", json_string(gn_optimizer_name(opt)));
-    json_object_set_new(j, "lr", json_real(o->lr));
-    json_object_set_new(j, "l1", json_real(o->l1));
-    json_object_set_new(j, "l2", json_real(o->l2));
-    json_object_set_new(j, "normalize", json_boolean(o->normalize));
-    json_object_set_new(j, "ftrl_beta", json_real(o->ftrl_beta));
-    json_object_set_new(j, "power_t", json_real(o->power_t));
-    json_object_set_new(j, "quantile_tau", json_real(o->quantile_tau));
-    json_object_set_new(j, "passes", json_integer(o->passes));
-    json_object_set_new(j, "holdout", json_real(o->holdout));
-    json_object_set_new(j, "early_stop", json_integer(o->early_stop));
-    json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
-    if (opt == GN_OPT_LBFGS || opt == GN_OPT_OWLQN) {
-        json_object_set_new(j, "lbfgs_memory", json_integer(o->lbfgs_memory));
-        json_object_set_new(j, "tol", json_real(o->tol));
-        json_object_set_new(j, "max_iter", json_integer(o->max_iter));
+    int ok = set_new(j, "loss", json_string(gn_loss_name(o->loss))) &&
+             set_new(j, "optimizer", json_string(gn_optimizer_name(opt))) && set_new(j, "lr", json_real(o->lr)) &&
+             set_new(j, "l1", json_real(o->l1)) && set_new(j, "l2", json_real(o->l2)) &&
+             set_new(j, "normalize", json_boolean(o->normalize)) && set_new(j, "ftrl_beta", json_real(o->ftrl_beta)) &&
+             set_new(j, "power_t", json_real(o->power_t)) && set_new(j, "quantile_tau", json_real(o->quantile_tau)) &&
+             set_new(j, "passes", json_integer(o->passes)) && set_new(j, "holdout", json_real(o->holdout)) &&
+             set_new(j, "early_stop", json_integer(o->early_stop)) &&
+             set_new(j, "seed", json_integer((json_int_t)o->seed));
+    if (ok && (opt == GN_OPT_LBFGS || opt == GN_OPT_OWLQN))
+        ok = set_new(j, "lbfgs_memory", json_integer(o->lbfgs_memory)) && set_new(j, "tol", json_real(o->tol)) &&
+             set_new(j, "max_iter", json_integer(o->max_iter));
+    if (!ok) {
+        json_decref(j);
+        return NULL;
     }
     return j;
 }
 
+/* Moves child (a new reference, or NULL when making it failed) into parent under key while *ok;
+ * child is consumed either way, and *ok becomes 0 when this fails. */
+static void adopt(json_t *parent, const char *key, json_t *child, int *ok) {
+    if (*ok) *ok = set_new(parent, key, child);
+    else json_decref(child);
+}
+
 int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *const *paths, size_t npaths,
                         const gn_train_summary *sum, gn_parser *parser) {
-    json_t *extra = json_object();
-    json_t *train = gn__train_options_json(o);
-    json_t *data = json_object();
-    json_t *files = json_array();
-    json_t *metrics = json_object();
-    if (!extra || !train || !data || !files || !metrics) {
-        json_decref(extra); json_decref(train); json_decref(data); json_decref(files); json_decref(metrics);
+    json_t *extra = json_object(), *data = json_object(), *files = json_array(), *metrics = json_object();
+    int ok = extra && data && files && metrics;
+    for (size_t i = 0; ok && i < npaths; i++) ok = json_array_append_new(files, json_string(paths[i])) == 0;
+    ok = ok && set_new(data, "examples", json_integer((json_int_t)sum->examples)) &&
+         set_new(data, "skipped", json_integer((json_int_t)sum->skipped)) &&
+         set_new(metrics, "progressive_loss",
+                 isnan(sum->progressive_loss) ? json_null() : json_real(sum->progressive_loss)) &&
+         set_new(metrics, "holdout_loss", isnan(sum->holdout_loss) ? json_null() : json_real(sum->holdout_loss)) &&
+         (isnan(sum->objective) || set_new(metrics, "objective", json_real(sum->objective))) &&
+         set_new(metrics, "passes", json_integer(sum->passes)) && set_new(metrics, "seconds", json_real(sum->seconds));
+    adopt(data, "files", files, &ok);
+    adopt(extra, "train", gn__train_options_json(o), &ok);
+    adopt(extra, "data", data, &ok);
+    adopt(extra, "metrics", metrics, &ok);
+    if (parser && gn__parser_columns(parser) > 0) adopt(extra, "columns", gn__parser_columns_json(parser), &ok);
+    /* the classes, for prediction and evaluation */
+    if (parser && gn__parser_labels(parser)) adopt(extra, "labels", gn__labels_to_json(gn__parser_labels(parser)), &ok);
+    if (!ok) {
+        json_decref(extra);
         return gn__fail(GN_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < npaths; i++) json_array_append_new(files, json_string(paths[i]));
-    json_object_set_new(data, "files", files);
-    json_object_set_new(data, "examples", json_integer((json_int_t)sum->examples));
-    json_object_set_new(data, "skipped", json_integer((json_int_t)sum->skipped));
-    json_object_set_new(metrics, "progressive_loss", isnan(sum->progressive_loss) ? json_null() : json_real(sum->progressive_loss));
-    json_object_set_new(metrics, "holdout_loss", isnan(sum->holdout_loss) ? json_null() : json_real(sum->holdout_loss));
-    if (!isnan(sum->objective)) json_object_set_new(metrics, "objective", json_real(sum->objective));
-    json_object_set_new(metrics, "passes", json_integer(sum->passes));
-    json_object_set_new(metrics, "seconds", json_real(sum->seconds));
-    json_object_set_new(extra, "train", train);
-    json_object_set_new(extra, "data", data);
-    json_object_set_new(extra, "metrics", metrics);
-    if (parser && gn__parser_columns(parser) > 0) {
-        json_t *cols = gn__parser_columns_json(parser);
-        if (cols) json_object_set_new(extra, "columns", cols);
-    }
-    if (parser && gn__parser_labels(parser)) { /* the classes, for prediction and evaluation */
-        json_t *labels = gn__labels_to_json(gn__parser_labels(parser));
-        if (!labels) {
-            json_decref(extra);
-            return gn__fail(GN_ENOMEM, "out of memory");
-        }
-        json_object_set_new(extra, "labels", labels);
     }
     json_decref(m->extra);
     m->extra = extra;
