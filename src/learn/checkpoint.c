@@ -255,12 +255,30 @@ typedef struct wbuf {
     const char *path;
     XXH3_state_t *h;
     int st;
+    unsigned char buf[8192]; /* the small fields go out together, not in a write each */
+    size_t used;
 } wbuf;
+
+static void flush(wbuf *w) {
+    if (w->st == GN_OK && w->used) w->st = gn__write_all(w->fd, w->buf, w->used, w->path);
+    w->used = 0;
+}
 
 static void put(wbuf *w, const void *p, size_t n) {
     if (w->st != GN_OK) return;
     XXH3_64bits_update(w->h, p, n);
-    w->st = gn__write_all(w->fd, p, n, w->path);
+    if (n <= sizeof w->buf - w->used) {
+        memcpy(w->buf + w->used, p, n);
+        w->used += n;
+        return;
+    }
+    flush(w);
+    if (n < sizeof w->buf) {
+        memcpy(w->buf, p, n);
+        w->used = n;
+    } else if (w->st == GN_OK) {
+        w->st = gn__write_all(w->fd, p, n, w->path);
+    }
 }
 
 static void put_u64(wbuf *w, uint64_t v) {
@@ -328,6 +346,7 @@ int gn__checkpoint_save(const char *path, const gn_train_options *o, const gn_da
         if (cs->best) put(&w, cs->best, nweights * sizeof *cs->best);
         uint64_t sum = XXH3_64bits_digest(w.h);
         put_u64(&w, sum);
+        flush(&w);
         if (w.st == GN_OK) w.st = gn__atomic_commit(&af, NULL);
         else gn__atomic_discard(&af, NULL);
     }
