@@ -263,8 +263,18 @@ static void progress_cb(const gn_select_progress *p, void *user) {
 }
 
 static void memory_note(const char *cmd, size_t nconfigs, uint32_t k, uint64_t bytes) {
-    fprintf(stderr, "gannet %s: %zu candidate models (%zu configuration%s x %u folds), about %.1f MiB of model tables\n",
-            cmd, nconfigs * k, nconfigs, nconfigs == 1 ? "" : "s", k, (double)bytes / 1048576.0);
+    /* in the largest unit the size fills, as the library's --max-memory messages */
+    const char *unit = "KiB";
+    double v = (double)bytes / 1024.0;
+    if (v >= 1024.0 * 1024.0) {
+        v /= 1024.0 * 1024.0;
+        unit = "GiB";
+    } else if (v >= 1024.0) {
+        v /= 1024.0;
+        unit = "MiB";
+    }
+    fprintf(stderr, "gannet %s: %zu candidate models (%zu configuration%s x %u folds), about %.1f %s of model tables\n",
+            cmd, nconfigs * k, nconfigs, nconfigs == 1 ? "" : "s", k, v, unit);
 }
 
 /* What cv and tune write (stdout, tune's --model and --results) must not be a data file, nor each

@@ -62,7 +62,7 @@ typedef struct gn_train_options {
                                 without files, the cache alone is the data */
     int shuffle;             /* 1: read plain files by chunks and the cache by blocks in a seeded
                                 order per pass, and shuffle examples within a bounded buffer */
-    uint32_t shuffle_buffer; /* examples in that buffer; 0 = 65536 */
+    uint32_t shuffle_buffer; /* examples in that buffer, 1..2^26 (default 65536) */
     const char *checkpoint_path;   /* save the run here (atomically) every ... */
     uint64_t checkpoint_examples;  /* ... this many examples, or */
     uint32_t checkpoint_seconds;   /* ... this many seconds (checked between batches) */

@@ -20,6 +20,7 @@
 #include "model/model.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
+#include "util/json_safe.h"
 
 #define CACHE_MAGIC "GNCACHE1"
 #define CACHE_VERSION 1u
@@ -90,35 +91,37 @@ static int read_at(int fd, void *buf, size_t n, uint64_t off, const char *path) 
 /* ---- the header: what the cache was made from ---------------------------------------------- */
 
 /* {"files":[{"path","size","mtime_ns"}...], "request": spec} for the current inputs. */
+/* Sets key to value (a new reference; NULL when making it failed); 0 when either failed. */
+static int set_new(json_t *obj, const char *key, json_t *value) { return value && json_object_set_new(obj, key, value) == 0; }
+
 static json_t *source_json(const gn_data_spec *spec, const char *const *paths, size_t npaths) {
     json_t *o = json_object(), *files = json_array();
-    json_t *req = gn__spec_to_json(spec);
-    if (!o || !files || !req) {
-        json_decref(o);
-        json_decref(files);
-        json_decref(req);
-        gn__fail(GN_ENOMEM, "out of memory");
-        return NULL;
-    }
-    for (size_t i = 0; i < npaths; i++) {
+    int ok = o && files && set_new(o, "request", gn__spec_to_json(spec));
+    for (size_t i = 0; ok && i < npaths; i++) {
         json_t *f = json_object();
         struct stat sb;
         char real[PATH_MAX];
         const char *name = realpath(paths[i], real) ? real : paths[i];
-        json_object_set_new(f, "path", json_string(name));
-        if (strcmp(paths[i], "-") != 0 && stat(paths[i], &sb) == 0) {
-            json_object_set_new(f, "size", json_integer((json_int_t)sb.st_size));
-            json_object_set_new(f, "mtime_ns", json_integer((json_int_t)sb.st_mtim.tv_sec * 1000000000 +
-                                                             (json_int_t)sb.st_mtim.tv_nsec));
-        }
-        json_array_append_new(files, f);
+        ok = json_array_append_new(files, f) == 0 && set_new(f, "path", json_string(name)); /* files owns f */
+        if (ok && strcmp(paths[i], "-") != 0 && stat(paths[i], &sb) == 0)
+            ok = set_new(f, "size", json_integer((json_int_t)sb.st_size)) &&
+                 set_new(f, "mtime_ns",
+                         json_integer((json_int_t)sb.st_mtim.tv_sec * 1000000000 + (json_int_t)sb.st_mtim.tv_nsec));
     }
-    json_object_set_new(o, "files", files);
-    json_object_set_new(o, "request", req);
+    if (ok) {
+        ok = set_new(o, "files", files);
+        files = NULL;
+    }
+    json_decref(files);
+    if (!ok) {
+        json_decref(o);
+        gn__fail(GN_ENOMEM, "out of memory");
+        return NULL;
+    }
     return o;
 }
 
-static char *dump(const json_t *j) { return json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS); }
+static char *dump(const json_t *j) { return gn__json_dumps(j, JSON_COMPACT | JSON_SORT_KEYS); }
 
 /* ---- writing ------------------------------------------------------------------------------- */
 
@@ -248,17 +251,14 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
     if ((st = gn__source_open(spec, NULL, paths, npaths, &src)) != GN_OK) goto done;
     if ((st = gn__source_resolve(src)) != GN_OK) goto done;
     if (!(hdr = source_json(spec, paths, npaths))) { st = GN_ENOMEM; goto done; }
-    json_object_set_new(hdr, "version", json_integer(CACHE_VERSION));
-    json_object_set_new(hdr, "spec", gn__spec_to_json(gn__source_spec(src)));
-    json_t *cols = gn__source_parser(src) ? gn__parser_columns_json(gn__source_parser(src)) : NULL;
-    json_object_set_new(hdr, "columns", cols ? cols : json_null());
+    const gn_parser *parser = gn__source_parser(src);
+    int ok = set_new(hdr, "version", json_integer(CACHE_VERSION)) &&
+             set_new(hdr, "spec", gn__spec_to_json(gn__source_spec(src))) &&
+             set_new(hdr, "columns", parser && gn__parser_columns(parser) ? gn__parser_columns_json(parser) : json_null());
     /* the classes of binary labels: a model trained from the cache alone needs them */
-    const gn_labels *labels = gn__source_parser(src) ? gn__parser_labels(gn__source_parser(src)) : NULL;
-    if (labels) {
-        json_t *lj = gn__labels_to_json(labels);
-        if (!lj) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
-        json_object_set_new(hdr, "labels", lj);
-    }
+    const gn_labels *labels = parser ? gn__parser_labels(parser) : NULL;
+    if (ok && labels) ok = set_new(hdr, "labels", gn__labels_to_json(labels));
+    if (!ok) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
     if (!(hdr_text = dump(hdr))) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
     if ((st = gn__atomic_create(&af, out_path)) != GN_OK) goto done;
     w.fd = af.fd;
@@ -393,7 +393,9 @@ static int open_file(const char *path, gn_cache_reader **out) {
         goto fail;
     }
     json_error_t jerr;
-    r->hdr = json_loadb(text, hl, 0, &jerr);
+    int oom;
+    r->hdr = gn__json_loadb(text, hl, 0, &jerr, &oom);
+    if (!r->hdr && oom) { st = gn__fail(GN_ENOMEM, "%s: out of memory reading the cache header", path); goto fail; }
     if (!r->hdr || !json_is_object(r->hdr)) { st = gn__fail(GN_EFORMAT, "%s: corrupt cache header", path); goto fail; }
     r->data_start = 16 + (uint64_t)hl + 8;
     json_t *bits = json_object_get(json_object_get(r->hdr, "spec"), "bits");
@@ -426,7 +428,11 @@ static int check_header(gn_cache_reader *r, const gn_data_spec *spec, const char
     if (!now) return GN_ENOMEM;
     int st = GN_OK;
     char *a = dump(json_object_get(now, "request")), *b = dump(json_object_get(r->hdr, "request"));
-    if (!a || !b || strcmp(a, b) != 0) {
+    if (!a || (!b && json_object_get(r->hdr, "request"))) {
+        st = gn__fail(GN_ENOMEM, "out of memory");
+        goto done;
+    }
+    if (!b || strcmp(a, b) != 0) {
         st = gn__fail(GN_ESTALE, "%s: the cache was made with other data flags (%s)", r->path, b ? b : "?");
         goto done;
     }
@@ -551,7 +557,7 @@ static int contradiction(const gn_cache_reader *r, const char *name, const char 
     const json_t *theirs = json_object_get(res, key);
     json_t *pos = NULL; /* --positive: the cache's positive class, however it was chosen */
     if (!strcmp(key, "positive") && !theirs && cache_positive(r)) theirs = pos = json_string(cache_positive(r));
-    char *a = json_dumps(value, JSON_ENCODE_ANY), *b = theirs ? json_dumps(theirs, JSON_ENCODE_ANY) : NULL;
+    char *a = gn__json_dumps(value, JSON_ENCODE_ANY), *b = theirs ? gn__json_dumps(theirs, JSON_ENCODE_ANY) : NULL;
     json_decref(pos);
     gn__fail(GN_EINVAL, "%s: the data flags contradict the cache: %s is %s here and %s in the cache "
                         "(without -d the cache is the data: leave the flag out, or give -d DATA to "

@@ -11,6 +11,7 @@
 
 #include "io/describe_internal.h"
 #include "util/error.h"
+#include "util/json_safe.h"
 
 #define SAFE_MAX (GN_DESCRIBE_TEXT_MAX * 4 + 8)
 #define JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
@@ -525,7 +526,7 @@ int gn__describe_render(gn_describe_report *r) {
     GN_TRY(make_warnings(r));
     json_t *j = report_json(r);
     if (!j) return gn__fail(GN_ENOMEM, "out of memory (describe report)");
-    r->json = json_dumps(j, JSON_FLAGS);
+    r->json = gn__json_dumps(j, JSON_FLAGS);
     json_decref(j);
     if (!r->json) return gn__fail(GN_ENOMEM, "out of memory (describe report)");
     if (!(r->text = report_text(r))) return gn__fail(GN_ENOMEM, "out of memory (describe report)");

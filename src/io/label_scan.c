@@ -33,6 +33,7 @@ static int count_line(scan *sc, size_t file, uint64_t lineno, const char *line, 
     const char *tok;
     size_t tl;
     int r = gn__parser_label_token(sc->p, line, len, &tok, &tl, why);
+    if (r == -2) return gn__fail(GN_ENOMEM, "out of memory");
     if (r <= 0) return GN_OK; /* no label, or a bad line the real parse will report */
     int st = gn__labels_add(sc->l, tok, tl, file, lineno, why);
     if (st == GN_EPARSE && sc->skip_bad) return GN_OK;

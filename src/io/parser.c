@@ -688,9 +688,9 @@ static int csv_setup(gn_parser *p, const char *line, size_t len, const char *con
     long n = split_fields(p, line, len, why);
     if (n == -2) return GN_ENOMEM;
     if (n < 0) return GN_EPARSE;
-    p->ncols = (size_t)n;
-    p->cols = calloc(p->ncols, sizeof *p->cols);
+    p->cols = calloc((size_t)n, sizeof *p->cols);
     if (!p->cols) return GN_ENOMEM;
+    p->ncols = (size_t)n; /* only now: free_columns walks ncols entries of cols */
     /* the first line's values, unquoted: the header's names, or data */
     char **first = calloc(p->ncols, sizeof *first);
     if (!first) return GN_ENOMEM;
@@ -950,13 +950,17 @@ int gn__parser_first_line_sampled(gn_parser *p, const char *line, size_t len, co
         int st = check_text(line, len, why);
         if (st != GN_OK) return -1;
         st = csv_setup(p, line, len, sample, slen, nsample, why);
-        if (st == GN_ENOMEM) { WHY("out of memory"); return -1; }
+        if (st == GN_ENOMEM) { WHY("out of memory"); return -2; }
         if (st != GN_OK) return -1;
         return p->spec.header ? 1 : 0;
     }
     if (!p->spec.header) return 0;
     /* later files: their header must name the same columns */
     long n = split_fields(p, line, len, why);
+    if (n == -2) {
+        WHY("out of memory");
+        return -2;
+    }
     if (n < 0) return -1;
     if ((size_t)n != p->ncols) {
         WHY("header has %ld columns, the first file's has %zu", n, p->ncols);
@@ -965,7 +969,11 @@ int gn__parser_first_line_sampled(gn_parser *p, const char *line, size_t len, co
     for (size_t i = 0; i < p->ncols; i++) {
         size_t vl;
         const char *v = field_value(p, p->fstart[i], p->flen[i], &vl);
-        if (!v || strlen(p->cols[i].name) != vl || memcmp(v, p->cols[i].name, vl) != 0) {
+        if (!v) {
+            WHY("out of memory");
+            return -2;
+        }
+        if (strlen(p->cols[i].name) != vl || memcmp(v, p->cols[i].name, vl) != 0) {
             WHY("header column %zu differs from the first file's ('%s')", i + 1, p->cols[i].name);
             return -1;
         }
@@ -1026,14 +1034,14 @@ int gn__parser_label_token(gn_parser *p, const char *line, size_t len, const cha
         long n = split_fields(p, line, len, why);
         if (n == -2) {
             WHY("out of memory");
-            return -1;
+            return -2;
         }
         if (n < 0 || (size_t)n != p->ncols) return n == 1 && p->flen[0] == 0 ? 0 : -1;
         size_t vl;
         const char *v = field_value(p, p->fstart[p->label_col], p->flen[p->label_col], &vl);
         if (!v) {
             WHY("out of memory");
-            return -1;
+            return -2;
         }
         if (is_missing(p, v, vl)) return 0; /* the parse reports a missing label */
         *tok = v;

@@ -35,7 +35,7 @@ int gn__parser_needs_sample(const gn_parser *p);
 #define GN_HEADER_SAMPLE 20
 #define GN_HEADER_SAMPLE_BYTES ((size_t)1 << 20)
 /* Must be called with the first line (record) of every file. Returns 1 if the line was a header
- * and consumed, 0 if it is data, or -1 on error (why filled). CSV column roles are resolved from
+ * and consumed, 0 if it is data, -1 on error (why filled) or -2 when out of memory. CSV column roles are resolved from
  * the first file's first line; later files' headers must match it. The header rule is in
  * parser.c (detect_header); the sample only informs it and is not consumed. */
 int gn__parser_first_line(gn_parser *p, const char *line, size_t len, char *why);
@@ -57,8 +57,8 @@ const struct gn_labels *gn__parser_labels(const gn_parser *p);
 /* Finds the label token of a data line without parsing features (the label-only scan): 1 with
  * [*tok, *tok + *tok_len) (which may point into the parser's scratch, valid until its next call),
  * 0 when the line has no label (blank, comment, a LIBSVM row starting with a feature, an empty
- * CSV label), -1 when the line is malformed (why filled; the real parse reports it). CSV columns
- * must be resolved. */
+ * CSV label), -1 when the line is malformed (why filled; the real parse reports it), -2 when out
+ * of memory. CSV columns must be resolved. */
 int gn__parser_label_token(gn_parser *p, const char *line, size_t len, const char **tok, size_t *tok_len,
                            char *why);
 /* Number of CSV columns (0 before the first line / for other formats). */

@@ -776,6 +776,7 @@ static int file_start(gn_source *s) {
     s->last_lineno = UINT64_MAX;
     if (!gn__parser_needs_sample(s->parser)) {
         int h = gn__parser_first_line(s->parser, line, len, why);
+        if (h == -2) return gn__fail(GN_ENOMEM, "%s: out of memory", gn__line_reader_path(s->reader));
         if (h < 0) return gn__fail(GN_EPARSE, "%s:%llu: %s", gn__line_reader_path(s->reader), (unsigned long long)line_no(s), why);
         if (h == 0) {
             gn__line_reader_unread(s->reader); /* data: served by the next read */
@@ -818,6 +819,7 @@ static int file_start(gn_source *s) {
     int h = gn__parser_first_line_sampled(s->parser, s->ahead[0].text, s->ahead[0].len, sample, slen, n, why);
     free(sample);
     free(slen);
+    if (h == -2) return gn__fail(GN_ENOMEM, "%s: out of memory", gn__line_reader_path(s->reader));
     if (h < 0) return gn__fail(GN_EPARSE, "%s:%llu: %s", gn__line_reader_path(s->reader), (unsigned long long)first_lineno, why);
     if (h == 1) {
         s->ahead_pos = 1; /* the header: consumed */

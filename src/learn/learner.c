@@ -3,11 +3,13 @@
  * about tables and updates is the kind's (src/model/kinds/). */
 #include "learn/learner.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "learn/loss.h"
 #include "learn/split.h"
+#include "learn/train_internal.h"
 #include "model/model.h"
 #include "util/error.h"
 
@@ -15,7 +17,8 @@ struct gn_learner {
     const gn_kind *kind;
     gn_kind_learner *kl;
     gn_loss loss;
-    double tau;
+    gn_optimizer opt;
+    double tau, lr;        /* lr: the resolved rate, for messages */
     uint32_t outputs;
     uint64_t ho_mod, ho_lo, ho_hi, ho_seed;
     gn_metrics_acc *eval;
@@ -30,7 +33,9 @@ static int alloc_learner(gn_learner **out, const gn_kind *kind, const gn_train_o
     if (!l) return gn__fail(GN_ENOMEM, "out of memory");
     l->kind = kind;
     l->loss = o->loss;
+    l->opt = gn__resolve_optimizer(o->loss, o->optimizer);
     l->tau = o->quantile_tau;
+    l->lr = o->lr;
     *out = l;
     return GN_OK;
 }
@@ -99,6 +104,10 @@ static int reserve(gn_learner *l, size_t n) {
     return GN_OK;
 }
 
+int gn__learner_fail_diverged(const gn_learner *l) {
+    return gn__fail_diverged(l->lr, l->opt, "a score is no longer finite");
+}
+
 int gn__learner_run(gn_learner *l, const gn_batch *b, const unsigned char *mode, double *scores) {
     return l->kind->learn_batch(l->kl, b, mode, scores);
 }
@@ -123,6 +132,7 @@ int gn__learner_learn_batch(gn_learner *l, const gn_batch *b) {
             l->stats.heldout_loss += wt * loss;
             l->stats.heldout_weight += wt;
             l->stats.heldout_examples++;
+            if (l->eval && !isfinite(s)) return gn__learner_fail_diverged(l);
             if (l->eval) GN_TRY(gn_metrics_acc_add(l->eval, gn__link(l->loss, s), y, wt, loss));
         } else if (wt != 0.0) {
             l->stats.train_loss += wt * gn__loss_value(l->loss, s, y, l->tau);

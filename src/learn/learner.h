@@ -45,6 +45,9 @@ int gn__learner_learn_batch(gn_learner *l, const gn_batch *b);
 /* The kind's call itself: each example as mode[e] says (GN__EX_LEARN / SCORE / SKIP), raw scores
  * (gn__learner_outputs per example) into scores; no stats. */
 int gn__learner_run(gn_learner *l, const gn_batch *b, const unsigned char *mode, double *scores);
+/* GN_EINVAL "training diverged (a score is no longer finite) with lr X: ...", for a score that
+ * is not finite. */
+int gn__learner_fail_diverged(const gn_learner *l);
 uint32_t gn__learner_outputs(const gn_learner *l);
 /* Reads and resets the per-pass sums. */
 void gn__learner_take_stats(gn_learner *l, gn_learn_stats *out);

@@ -10,6 +10,7 @@
 #include <math.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -62,11 +63,29 @@ void gn_train_options_init(gn_train_options *o) {
     o->max_iter = 500;
     o->normalize = 1;
     o->l1 = GN_L1_AUTO;
+    o->shuffle_buffer = 65536;
 }
 
 void gn__train_options_resolve(gn_train_options *o) {
-    if (o->l1 == GN_L1_AUTO)
-        o->l1 = gn__resolve_optimizer(o->loss, o->optimizer) == GN_OPT_FTRL && o->normalize ? 1.0 : 0.0;
+    const gn_optimizer opt = gn__resolve_optimizer(o->loss, o->optimizer);
+    if (o->l1 == GN_L1_AUTO) o->l1 = opt == GN_OPT_FTRL && o->normalize ? 1.0 : 0.0;
+    /* lr 0: the online optimizer's default, so that metadata and checkpoints record the rate
+     * used; the batch solvers have none (their online warm start runs FTRL) */
+    if (o->lr == 0 && !gn__optimizer_is_batch(opt)) o->lr = gn__default_lr(opt);
+    else if (o->lr == 0 && o->warm_start_online) o->lr = gn__default_lr(GN_OPT_FTRL);
+}
+
+int gn__fail_diverged(double lr, gn_optimizer opt, const char *what) {
+    char hint[96] = "";
+    if (lr > gn__default_lr(opt))
+        snprintf(hint, sizeof hint, " (the default for %s is %g)", gn_optimizer_name(opt), gn__default_lr(opt));
+    return gn__fail(GN_EINVAL, "training diverged (%s) with lr %g: use a smaller lr%s", what, lr, hint);
+}
+
+static int diverged(const gn_train_options *o, uint32_t pass, const char *what) {
+    char buf[128];
+    snprintf(buf, sizeof buf, "%s in pass %u", what, pass);
+    return gn__fail_diverged(o->lr, gn__resolve_optimizer(o->loss, o->optimizer), buf);
 }
 
 gn_status gn_train_options_check(const gn_train_options *o) {
@@ -75,7 +94,6 @@ gn_status gn_train_options_check(const gn_train_options *o) {
     if (o->passes > 100000) return gn__fail(GN_EINVAL, "passes must be auto (0) or in [1, 100000] (got %u)", o->passes);
     if (!(o->l1 >= 0 || o->l1 == GN_L1_AUTO) || !isfinite(o->l1))
         return gn__fail(GN_EINVAL, "l1 must be auto or >= 0 (got %g)", o->l1);
-    if (o->shuffle_buffer > (1u << 26)) return gn__fail(GN_EINVAL, "shuffle_buffer must be at most 2^26 examples");
     /* combinations */
     if (gn__optimizer_is_batch(o->optimizer) &&
         ((o->cache_path && o->cache_path[0]) || o->shuffle || (o->checkpoint_path && o->checkpoint_path[0]) ||
@@ -92,65 +110,60 @@ gn_status gn_train_options_check(const gn_train_options *o) {
     return GN_OK;
 }
 
+/* Sets key to value (a new reference; NULL when making it failed); 0 when either failed. */
+static int set_new(json_t *obj, const char *key, json_t *value) { return value && json_object_set_new(obj, key, value) == 0; }
+
 json_t *gn__train_options_json(const gn_train_options *o) {
     gn_optimizer opt = gn__resolve_optimizer(o->loss, o->optimizer);
     json_t *j = json_object();
     if (!j) return NULL;
-    json_object_set_new(j, "loss", json_string(gn_loss_name(o->loss)));
-    json_object_set_new(j, "optimizer", json_string(gn_optimizer_name(opt)));
-    json_object_set_new(j, "lr", json_real(o->lr));
-    json_object_set_new(j, "l1", json_real(o->l1));
-    json_object_set_new(j, "l2", json_real(o->l2));
-    json_object_set_new(j, "normalize", json_boolean(o->normalize));
-    json_object_set_new(j, "ftrl_beta", json_real(o->ftrl_beta));
-    json_object_set_new(j, "power_t", json_real(o->power_t));
-    json_object_set_new(j, "quantile_tau", json_real(o->quantile_tau));
-    json_object_set_new(j, "passes", json_integer(o->passes));
-    json_object_set_new(j, "holdout", json_real(o->holdout));
-    json_object_set_new(j, "early_stop", json_integer(o->early_stop));
-    json_object_set_new(j, "seed", json_integer((json_int_t)o->seed));
-    if (opt == GN_OPT_LBFGS || opt == GN_OPT_OWLQN) {
-        json_object_set_new(j, "lbfgs_memory", json_integer(o->lbfgs_memory));
-        json_object_set_new(j, "tol", json_real(o->tol));
-        json_object_set_new(j, "max_iter", json_integer(o->max_iter));
+    int ok = set_new(j, "loss", json_string(gn_loss_name(o->loss))) &&
+             set_new(j, "optimizer", json_string(gn_optimizer_name(opt))) && set_new(j, "lr", json_real(o->lr)) &&
+             set_new(j, "l1", json_real(o->l1)) && set_new(j, "l2", json_real(o->l2)) &&
+             set_new(j, "normalize", json_boolean(o->normalize)) && set_new(j, "ftrl_beta", json_real(o->ftrl_beta)) &&
+             set_new(j, "power_t", json_real(o->power_t)) && set_new(j, "quantile_tau", json_real(o->quantile_tau)) &&
+             set_new(j, "passes", json_integer(o->passes)) && set_new(j, "holdout", json_real(o->holdout)) &&
+             set_new(j, "early_stop", json_integer(o->early_stop)) &&
+             set_new(j, "seed", json_integer((json_int_t)o->seed));
+    if (ok && (opt == GN_OPT_LBFGS || opt == GN_OPT_OWLQN))
+        ok = set_new(j, "lbfgs_memory", json_integer(o->lbfgs_memory)) && set_new(j, "tol", json_real(o->tol)) &&
+             set_new(j, "max_iter", json_integer(o->max_iter));
+    if (!ok) {
+        json_decref(j);
+        return NULL;
     }
     return j;
 }
 
+/* Moves child (a new reference, or NULL when making it failed) into parent under key while *ok;
+ * child is consumed either way, and *ok becomes 0 when this fails. */
+static void adopt(json_t *parent, const char *key, json_t *child, int *ok) {
+    if (*ok) *ok = set_new(parent, key, child);
+    else json_decref(child);
+}
+
 int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *const *paths, size_t npaths,
                         const gn_train_summary *sum, gn_parser *parser) {
-    json_t *extra = json_object();
-    json_t *train = gn__train_options_json(o);
-    json_t *data = json_object();
-    json_t *files = json_array();
-    json_t *metrics = json_object();
-    if (!extra || !train || !data || !files || !metrics) {
-        json_decref(extra); json_decref(train); json_decref(data); json_decref(files); json_decref(metrics);
+    json_t *extra = json_object(), *data = json_object(), *files = json_array(), *metrics = json_object();
+    int ok = extra && data && files && metrics;
+    for (size_t i = 0; ok && i < npaths; i++) ok = json_array_append_new(files, json_string(paths[i])) == 0;
+    ok = ok && set_new(data, "examples", json_integer((json_int_t)sum->examples)) &&
+         set_new(data, "skipped", json_integer((json_int_t)sum->skipped)) &&
+         set_new(metrics, "progressive_loss",
+                 isnan(sum->progressive_loss) ? json_null() : json_real(sum->progressive_loss)) &&
+         set_new(metrics, "holdout_loss", isnan(sum->holdout_loss) ? json_null() : json_real(sum->holdout_loss)) &&
+         (isnan(sum->objective) || set_new(metrics, "objective", json_real(sum->objective))) &&
+         set_new(metrics, "passes", json_integer(sum->passes)) && set_new(metrics, "seconds", json_real(sum->seconds));
+    adopt(data, "files", files, &ok);
+    adopt(extra, "train", gn__train_options_json(o), &ok);
+    adopt(extra, "data", data, &ok);
+    adopt(extra, "metrics", metrics, &ok);
+    if (parser && gn__parser_columns(parser) > 0) adopt(extra, "columns", gn__parser_columns_json(parser), &ok);
+    /* the classes, for prediction and evaluation */
+    if (parser && gn__parser_labels(parser)) adopt(extra, "labels", gn__labels_to_json(gn__parser_labels(parser)), &ok);
+    if (!ok) {
+        json_decref(extra);
         return gn__fail(GN_ENOMEM, "out of memory");
-    }
-    for (size_t i = 0; i < npaths; i++) json_array_append_new(files, json_string(paths[i]));
-    json_object_set_new(data, "files", files);
-    json_object_set_new(data, "examples", json_integer((json_int_t)sum->examples));
-    json_object_set_new(data, "skipped", json_integer((json_int_t)sum->skipped));
-    json_object_set_new(metrics, "progressive_loss", isnan(sum->progressive_loss) ? json_null() : json_real(sum->progressive_loss));
-    json_object_set_new(metrics, "holdout_loss", isnan(sum->holdout_loss) ? json_null() : json_real(sum->holdout_loss));
-    if (!isnan(sum->objective)) json_object_set_new(metrics, "objective", json_real(sum->objective));
-    json_object_set_new(metrics, "passes", json_integer(sum->passes));
-    json_object_set_new(metrics, "seconds", json_real(sum->seconds));
-    json_object_set_new(extra, "train", train);
-    json_object_set_new(extra, "data", data);
-    json_object_set_new(extra, "metrics", metrics);
-    if (parser && gn__parser_columns(parser) > 0) {
-        json_t *cols = gn__parser_columns_json(parser);
-        if (cols) json_object_set_new(extra, "columns", cols);
-    }
-    if (parser && gn__parser_labels(parser)) { /* the classes, for prediction and evaluation */
-        json_t *labels = gn__labels_to_json(gn__parser_labels(parser));
-        if (!labels) {
-            json_decref(extra);
-            return gn__fail(GN_ENOMEM, "out of memory");
-        }
-        json_object_set_new(extra, "labels", labels);
     }
     json_decref(m->extra);
     m->extra = extra;
@@ -426,7 +439,7 @@ static int open_inputs(online_ctx *c, const char *cache_path) {
     const gn_train_options *o = c->o;
     uint32_t T = c->nthreads;
     uint32_t nparts = (uint32_t)gn__dist_size() * T;
-    const size_t shuffle_cap = o->shuffle_buffer ? o->shuffle_buffer : 65536;
+    const size_t shuffle_cap = o->shuffle_buffer;
     /* a buffer-full then holds examples of about 32 chunks from all over the input */
     const size_t chunk_examples = shuffle_cap / 32 ? shuffle_cap / 32 : 1;
     /* The whole input is resolved once (format, CSV columns and header, the classes of a binary
@@ -565,6 +578,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     gn_data_spec cspec;        /* the resolved spec (from the text, or stored in the cache) */
     gn_parser *cparser = NULL; /* for CSV column names in the model */
     char **cache_files = NULL; /* a cache alone: the files it was made from (for metadata) */
+    json_t *data_prints = NULL; /* checkpoints and resume: what the data files hold */
 
     c.ws = calloc(T, sizeof *c.ws);
     c.ls = calloc(T, sizeof *c.ls);
@@ -594,6 +608,17 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         cache_path = o->cache_path;
     }
     if ((st = open_inputs(&c, cache_path)) != GN_OK) goto done;
+    const int want_ck = o->checkpoint_path && o->checkpoint_path[0] && (o->checkpoint_examples || o->checkpoint_seconds);
+    if (want_ck || (o->resume_path && o->resume_path[0])) {
+        /* the files read: the text, or a cache alone (its source files may be gone) */
+        const char *const *read_paths = paths;
+        size_t nread = npaths;
+        if (cache_files) {
+            read_paths = &cache_path;
+            nread = 1;
+        }
+        if ((st = gn__data_fingerprint(read_paths, nread, GN__CK_HASH_ALL_MAX, &data_prints)) != GN_OK) goto done;
+    }
     if (c.stream) {
         cspec = *gn__source_spec(gn__stream_source(c.stream));
         cparser = gn__source_parser(gn__stream_source(c.stream));
@@ -627,7 +652,8 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     uint32_t first_pass = 1;
     uint64_t skip_batches = 0;
     if (o->resume_path && o->resume_path[0]) {
-        if ((st = gn__checkpoint_load(o->resume_path, o, &cspec, paths, npaths, T, c.ls, &ck)) != GN_OK) goto done;
+        if ((st = gn__checkpoint_load(o->resume_path, o, &cspec, paths, npaths, data_prints, T, c.ls, &ck)) != GN_OK)
+            goto done;
         first_pass = ck.pass;
         total = ck.total_examples;
         best_holdout = ck.best_holdout;
@@ -637,7 +663,6 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         skip_batches = ck.batches_done;
     }
     double next_ck_time = gn__now() + (double)o->checkpoint_seconds;
-    int want_ck = o->checkpoint_path && o->checkpoint_path[0] && (o->checkpoint_examples || o->checkpoint_seconds);
 
     for (uint32_t pass = first_pass; pass <= last_pass; pass++) {
         for (uint32_t t = 0; t < T; t++) {
@@ -730,8 +755,8 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
                 cs.loss_w = loss_w;
                 cs.ho_sum = ho_sum;
                 cs.ho_w = ho_w;
-                if ((st = gn__checkpoint_save(o->checkpoint_path, o, &cspec, paths, npaths, T, c.ls, &cs)) != GN_OK)
-                    goto done;
+                st = gn__checkpoint_save(o->checkpoint_path, o, &cspec, paths, npaths, data_prints, T, c.ls, &cs);
+                if (st != GN_OK) goto done;
                 next_ck_time = gn__now() + (double)o->checkpoint_seconds;
             }
         }
@@ -767,6 +792,10 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
             if (cap < last_pass) last_pass = (uint32_t)cap;
         }
         sum->progressive_loss = loss_w > 0 ? loss_sum / loss_w : NAN;
+        if (!isfinite(loss_sum) || !isfinite(ho_sum)) {
+            st = diverged(o, pass, "the loss is no longer finite");
+            goto done;
+        }
         double holdout = NAN;
         if (o->holdout > 0) {
             holdout = ho_w > 0 ? ho_sum / ho_w : NAN;
@@ -792,8 +821,8 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
             /* a checkpoint at the pass end: resuming starts the next pass */
             gn_checkpoint_state cs;
             checkpoint_state_init(&cs, pass + 1, total, best_holdout, since_best, sum->holdout_loss, best);
-            if ((st = gn__checkpoint_save(o->checkpoint_path, o, &cspec, paths, npaths, T, c.ls, &cs)) != GN_OK)
-                goto done;
+            st = gn__checkpoint_save(o->checkpoint_path, o, &cspec, paths, npaths, data_prints, T, c.ls, &cs);
+            if (st != GN_OK) goto done;
         }
         if (stop_early) break;
     }
@@ -806,6 +835,12 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     sum->ranks = gn__dist_size();
     gn_model *m;
     if ((st = gn__learner_to_model(c.owner, best, &m)) != GN_OK) goto done;
+    for (size_t i = 0; i < m->nweights; i++)
+        if (!isfinite(m->w[i])) {
+            gn_model_free(m);
+            st = diverged(o, sum->passes, "a weight is no longer finite");
+            goto done;
+        }
     if ((st = gn__attach_metadata(m, o, paths, npaths, sum, cparser)) != GN_OK) {
         gn_model_free(m);
         goto done;
@@ -816,6 +851,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     }
     *out = m;
 done:
+    json_decref(data_prints);
     free(best);
     free(ck.best);
     if (c.ls)

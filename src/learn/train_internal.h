@@ -12,6 +12,9 @@
 /* Resolves the options' automatic values that depend on others (l1 auto), in place. gn_train,
  * gn_tune and the learners see resolved options only. */
 void gn__train_options_resolve(gn_train_options *o);
+/* GN_EINVAL "training diverged (what) with lr X: use a smaller lr", with the optimizer's default
+ * when lr is above it: a loss, score or weight that is no longer finite. */
+int gn__fail_diverged(double lr, gn_optimizer opt, const char *what);
 /* The training flags as a JSON object (resolved optimizer). New reference. */
 json_t *gn__train_options_json(const gn_train_options *o);
 /* Sets m->extra (train flags, data summary, metrics, CSV columns) and m->created. */

@@ -38,6 +38,9 @@ typedef struct gn_kind_table {
 typedef struct gn_kind {
     const char *name;  /* the model file's "kind" */
     gn_model_kind id;
+    /* Floats per hash slot in every model of this kind (linear: 1); 0 when it varies with the
+     * model (header_read then checks it). A model file that says otherwise is refused. */
+    uint32_t weights_per_slot;
 
     /* ---- models ---- */
     /* Numbers predicted per example. */

@@ -30,6 +30,8 @@ const gn__loss_info *gn__loss_at(size_t i);
 gn_label_kind gn__label_kind_for(gn_loss loss);
 /* The optimizer that runs: opt itself, or the loss's default for GN_OPT_AUTO. */
 gn_optimizer gn__resolve_optimizer(gn_loss loss, gn_optimizer opt);
+/* The learning rate an online optimizer uses when lr is 0 (FTRL's alpha 0.1, else 0.5). */
+static inline double gn__default_lr(gn_optimizer opt) { return opt == GN_OPT_FTRL ? 0.1 : 0.5; }
 /* 1 if opt is a batch solver (L-BFGS, OWL-QN). */
 static inline int gn__optimizer_is_batch(gn_optimizer opt) { return opt == GN_OPT_LBFGS || opt == GN_OPT_OWLQN; }
 /* The loss's prediction from a raw score: the one definition behind gn_model_link, evaluation

@@ -14,6 +14,7 @@
 #include "model/kind.h"
 #include "model/model.h"
 #include "util/error.h"
+#include "util/json_safe.h"
 
 const char *gn_model_kind_name(gn_model_kind kind) {
     const gn_kind *k = gn__kind_by_id(kind);
@@ -127,10 +128,15 @@ int gn__model_header_json(const gn_model *m, json_t **out) {
     if (!m->ops || m->ops != gn__kind_by_id(m->kind)) return gn__fail(GN_EINVAL, "model: unknown model kind %d", (int)m->kind);
     if (!loss_valid(m->loss)) return gn__fail(GN_EINVAL, "model: unknown loss %d", (int)m->loss);
     if (gn_data_spec_check(&m->spec) != GN_OK) return gn__fail_prefix(GN_EINVAL, "model spec");
-    if (!isfinite(m->quantile_tau)) return gn__fail(GN_EINVAL, "model: quantile_tau is not finite");
+    if (!(m->quantile_tau > 0 && m->quantile_tau < 1))
+        return gn__fail(GN_EINVAL, "model: quantile_tau must be in (0, 1) (got %g)", m->quantile_tau);
     if (m->weights_per_slot < 1 || m->weights_per_slot > GN__MODEL_MAX_WEIGHTS_PER_SLOT)
         return gn__fail(GN_EINVAL, "model: weights_per_slot must be between 1 and %u (got %u)",
                         GN__MODEL_MAX_WEIGHTS_PER_SLOT, (unsigned)m->weights_per_slot);
+    if (m->ops->weights_per_slot && m->weights_per_slot != m->ops->weights_per_slot)
+        return gn__fail(GN_EINVAL, "model: a %s model has %u weight%s per slot (got %u)", m->ops->name,
+                        (unsigned)m->ops->weights_per_slot, m->ops->weights_per_slot == 1 ? "" : "s",
+                        (unsigned)m->weights_per_slot);
     if (m->extra && !json_is_object(m->extra)) return gn__fail(GN_EINVAL, "model: extra metadata must be an object");
     char created[32];
     if (gn__format_utc(m->created, created) != GN_OK) return gn__fail_prefix(GN_EINVAL, "model: created");
@@ -190,7 +196,7 @@ static int finalize(gn_model *m, const uint64_t *checksum) {
     GN_TRY(gn__model_header_json(m, &meta));
     char *text = NULL;
     if (put(meta, "nonzero", json_integer((json_int_t)nonzero)) && put(meta, "version", json_string(version)))
-        text = json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+        text = gn__json_dumps(meta, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     json_decref(meta);
     if (!text) return gn__fail(GN_ENOMEM, "model: out of memory building metadata");
 

@@ -25,6 +25,7 @@
 #include "util/atomic_file.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/json_safe.h"
 
 #define MODEL_MAGIC "GANNETMD"
 #define MODEL_FORMAT_VERSION 1u
@@ -138,7 +139,7 @@ static int serialize(const gn_model *m, sink *s) {
 
     json_t *header;
     GN_TRY(gn__model_header_json(m, &header));
-    char *text = json_dumps(header, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
+    char *text = gn__json_dumps(header, JSON_COMPACT | JSON_SORT_KEYS | JSON_REAL_PRECISION(17));
     json_decref(header);
     if (!text) return gn__fail(GN_ENOMEM, "model: out of memory writing the header");
     size_t text_len = strlen(text);
@@ -360,7 +361,9 @@ static int header_string(const char *path, json_t *root, const char *key, const 
 
 static int parse_header(const char *path, const char *text, size_t len, header_fields *h) {
     json_error_t jerr;
-    json_t *root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+    int oom;
+    json_t *root = gn__json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr, &oom);
+    if (!root && oom) return gn__fail(GN_ENOMEM, "%s: out of memory reading the header", path);
     if (!root)
         return gn__fail(GN_EFORMAT, "%s: bad header JSON: %s (line %d, column %d)", path, jerr.text, jerr.line,
                         jerr.column);
@@ -397,6 +400,17 @@ static int parse_header(const char *path, const char *text, size_t len, header_f
         goto done;
     }
     h->quantile_tau = json_number_value(v);
+    if (!(h->quantile_tau > 0 && h->quantile_tau < 1)) {
+        rc = gn__fail(GN_EFORMAT, "%s: header: key 'quantile_tau' is out of range (%g not in (0, 1))", path,
+                      h->quantile_tau);
+        goto done;
+    }
+    if (kind->weights_per_slot && h->weights_per_slot != kind->weights_per_slot) {
+        rc = gn__fail(GN_EFORMAT, "%s: header: key 'weights_per_slot' is %u, but a %s model has %u weight%s per slot",
+                      path, (unsigned)h->weights_per_slot, kind->name, (unsigned)kind->weights_per_slot,
+                      kind->weights_per_slot == 1 ? "" : "s");
+        goto done;
+    }
     if ((rc = header_key(path, root, "spec", &v)) != GN_OK) goto done;
     if (gn__spec_from_json(v, &h->spec) != GN_OK) {
         rc = gn__fail_prefix(GN_EFORMAT, "%s: header", path);

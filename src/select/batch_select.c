@@ -22,6 +22,7 @@
 #include "util/clock.h"
 #include "util/cores.h"
 #include "util/error.h"
+#include "util/mem.h"
 
 /* How strongly a configuration is regularised (path order: strongest first). */
 static double strength(const gn_train_options *t) { return t->l2 + t->l1; }
@@ -188,9 +189,10 @@ static int run_group(const gn_select_options *o, const gn_select_config *configs
         if (st == GN_OK && need > o->max_memory)
             st = gn__fail(GN_ELIMIT,
                           "the batch solvers hold the data in memory: %zu examples (%zu values, %zu features) "
-                          "need about %.1f MiB with the solver's state, more than --max-memory %.1f MiB: use an "
-                          "online optimizer, a smaller --memory, or less data",
-                          all.n, all.nnz, dim, (double)need / 1048576.0, (double)o->max_memory / 1048576.0);
+                          "need about %s with the solver's state, more than --max-memory %s: use an online "
+                          "optimizer, a smaller --memory, or less data",
+                          all.n, all.nnz, dim, gn__bytes_text(need, (char[32]){0}, 32),
+                          gn__bytes_text(o->max_memory, (char[32]){0}, 32));
     }
     st = gn__dist_agree(st); /* every rank reads every group: one that failed stops the others now */
     for (uint32_t f = 0; f < o->k && st == GN_OK; f++) {

@@ -229,6 +229,7 @@ static int score_batch(cand *c, const gn_batch *b, uint64_t seed, uint32_t k) {
     for (size_t e = 0; e < b->n; e++) {
         if (c->mode[e] != GN__EX_SCORE) continue;
         const double s = c->scores[e * outs], y = b->label[e];
+        if (!isfinite(s)) return gn__learner_fail_diverged(c->l);
         const double loss = gn__loss_value(c->loss, s, y, c->tau);
         GN_TRY(gn_metrics_acc_add(c->acc, gn__link(c->loss, s) /* the link gn_evaluate uses */, y, b->weight[e], loss));
     }

@@ -14,6 +14,7 @@
 #include "model/loss_table.h"
 #include "select/select_internal.h"
 #include "util/error.h"
+#include "util/mem.h"
 
 static const char *const metric_names[] = {"auto", "auc", "logloss", "accuracy", "rmse", "mae"};
 
@@ -150,9 +151,10 @@ gn_status gn_tune(const gn_select_options *opts, const gn_select_config *configs
     uint64_t need = gn_select_memory(configs, n, opts->k);
     if (opts->max_memory && need > opts->max_memory)
         return gn__fail(GN_ELIMIT,
-                        "model selection needs about %.1f MiB for %zu candidate models (%zu configurations x %u "
-                        "folds), more than --max-memory %.1f MiB: use fewer configurations, folds or --bits",
-                        (double)need / 1048576.0, n * opts->k, n, opts->k, (double)opts->max_memory / 1048576.0);
+                        "model selection needs about %s for %zu candidate models (%zu configuration%s x %u folds), "
+                        "more than --max-memory %s: use fewer configurations, folds or --bits",
+                        gn__bytes_text(need, (char[32]){0}, 32), n * opts->k, n, n == 1 ? "" : "s", opts->k,
+                        gn__bytes_text(opts->max_memory, (char[32]){0}, 32));
     gn_select_options o = *opts;
     if (o.metric == GN_METRIC_AUTO)
         o.metric = gn_select_metric_default(configs[0].train.loss);

@@ -5,6 +5,7 @@
 #define GN_UTIL_MEM_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 /* Returns zeroed memory of `bytes` (64-byte aligned), or NULL. */
 void *gn__table_alloc(size_t bytes);
@@ -13,6 +14,9 @@ void gn__table_free(void *p, size_t bytes);
  * contents; blocks of 1 to 32 MiB are placed for huge pages (see mem.c). The block is freed with
  * free() and may be grown again. Returns 0, or -1 (nothing changed) when out of memory. */
 int gn__grow_block(void **p, size_t used, size_t bytes);
+/* A size in bytes for messages, in the largest binary unit it fills: "512 bytes", "1.0 KiB",
+ * "20.0 MiB", "2.5 GiB" (one decimal). Writes at most size bytes to buf and returns buf. */
+const char *gn__bytes_text(uint64_t bytes, char *buf, size_t size);
 /* Peak resident set size of this process in bytes (0 if unknown). */
 size_t gn__peak_rss(void);
 

@@ -35,6 +35,8 @@ typedef struct row {
     unsigned char ctype;
     size_t arr;               /* C_CHARS: the array's size */
     const int *choice_values; /* C_ENUM: the stored value of each choice (NULL: its index) */
+    /* C_SPECIAL: parses and stores the value; other types: NULL, or called after the value was
+     * checked and stored, for a side effect */
     int (*set)(void *obj, const char *value, char *why, size_t why_size);
     void (*get)(const void *obj, char *buf, size_t size);
 } row;
@@ -109,23 +111,14 @@ static void get_checkpoint_every(const void *obj, char *buf, size_t size) {
     else snprintf(buf, size, "%llu", (unsigned long long)o->checkpoint_examples);
 }
 
-/* Setting the buffer size asks for shuffling too (as --shuffle-buffer always did). */
-static int set_shuffle_buffer(void *obj, const char *v, char *why, size_t n) {
-    gn_train_options *o = obj;
-    char *end;
-    errno = 0;
-    unsigned long long x = isdigit((unsigned char)v[0]) ? strtoull(v, &end, 10) : (end = (char *)v, 0);
-    if (end == v || *end || errno == ERANGE || x > (1u << 26)) {
-        snprintf(why, n, "expected a number of examples in [0, 67108864], got '%.40s'", v);
-        return GN_EINVAL;
-    }
-    o->shuffle_buffer = (uint32_t)x;
-    o->shuffle = 1;
+/* After shuffle_buffer is set: setting the buffer size asks for shuffling too (as
+ * --shuffle-buffer always did). */
+static int after_shuffle_buffer(void *obj, const char *v, char *why, size_t n) {
+    (void)v;
+    (void)why;
+    (void)n;
+    ((gn_train_options *)obj)->shuffle = 1;
     return GN_OK;
-}
-
-static void get_shuffle_buffer(const void *obj, char *buf, size_t size) {
-    snprintf(buf, size, "%u", (unsigned)((const gn_train_options *)obj)->shuffle_buffer);
 }
 
 /* l1: a number >= 0, or auto (GN_L1_AUTO). */
@@ -308,10 +301,9 @@ static const row rows[] = {
       "read plain files in chunks and caches in blocks in a random order (seeded by --seed, new each pass), "
       "and shuffle examples within a bounded buffer; gzip/zstd/stdin: the buffer only"},
      TRAIN(shuffle), C_FLAG, 0, NULL, NULL, NULL},
-    {{"shuffle_buffer", "--shuffle-buffer", NULL, GN_PARAM_INT, GN_PARAM_RUN, "0", NULL, 0, 67108864, 0, 0, 0, "N",
-      "examples in the --shuffle buffer (implies --shuffle); a chunk of a plain file holds about N/32 of "
-      "them; 0: 65536"},
-     TRAIN(shuffle_buffer), C_SPECIAL, 0, NULL, set_shuffle_buffer, get_shuffle_buffer},
+    {{"shuffle_buffer", "--shuffle-buffer", NULL, GN_PARAM_INT, GN_PARAM_RUN, "65536", NULL, 1, 67108864, 0, 0, 0,
+      "N", "examples in the --shuffle buffer (implies --shuffle); a chunk of a plain file holds about N/32 of them"},
+     TRAIN(shuffle_buffer), C_U32, 0, NULL, after_shuffle_buffer, NULL},
     {{"checkpoint", "--checkpoint", NULL, GN_PARAM_TEXT, GN_PARAM_RUN, "", NULL, 0, 0, 0, 0, 0, "FILE",
       "save the run to FILE (atomically) every --checkpoint-every"},
      TRAIN(checkpoint_path), C_PATH, 0, NULL, NULL, NULL},
@@ -401,13 +393,16 @@ bad:
     return gn__fail(GN_EINVAL, "'%.40s' is not a size in bytes (e.g. 4096, 512K, 64M, 2G)", text);
 }
 
-/* "must be in [a, b]" etc. for a numeric row. */
-static void range_text(const gn_param_info *p, char *buf, size_t n) {
+/* "must be in [a, b]" etc. for a numeric row and the value v it refuses. A maximum of 1e300 or
+ * more (a real with no upper limit but finiteness) is left out unless v is above it. */
+static void range_text(const gn_param_info *p, double v, char *buf, size_t n) {
     const int lo_set = !(p->min <= -1e300), hi_set = p->max < 1e299 && p->max < U64_MAX_D;
     if (lo_set && hi_set)
         snprintf(buf, n, "in %c%.10g, %.10g%c", p->min_open ? '(' : '[', p->min, p->max, p->max_open ? ')' : ']');
-    else if (lo_set)
+    else if (lo_set && !(v > p->max))
         snprintf(buf, n, "%s %.10g", p->min_open ? ">" : ">=", p->min);
+    else if (lo_set)
+        snprintf(buf, n, "%s %.10g and %s %.10g", p->min_open ? ">" : ">=", p->min, p->max_open ? "<" : "<=", p->max);
     else
         snprintf(buf, n, "%s %.10g", p->max_open ? "<" : "<=", p->max);
 }
@@ -470,11 +465,12 @@ static gn_status set_row(const row *r, gn_train_options *o, gn_data_spec *s, con
         if (end == t || *end || errno == ERANGE)
             return gn__fail(GN_EINVAL, "%s: '%.40s' is not a non-negative integer", p->name, v);
         if (!in_range(p, (double)x)) {
-            range_text(p, rt, sizeof rt);
+            range_text(p, (double)x, rt, sizeof rt);
             return gn__fail(GN_EINVAL, "%s: must be %s (got %.40s)", p->name, rt, v);
         }
         if (r->ctype == C_U32) *(uint32_t *)f = (uint32_t)x;
         else *(uint64_t *)f = (uint64_t)x;
+        if (r->set) return r->set(r->target == IN_TRAIN ? (void *)o : (void *)s, v, why, sizeof why);
         return GN_OK;
     }
     case C_DOUBLE: {
@@ -484,7 +480,7 @@ static gn_status set_row(const row *r, gn_train_options *o, gn_data_spec *s, con
         if (end == v || *end || errno == ERANGE || !isfinite(x))
             return gn__fail(GN_EINVAL, "%s: '%.40s' is not a number", p->name, v);
         if (!in_range(p, x)) {
-            range_text(p, rt, sizeof rt);
+            range_text(p, x, rt, sizeof rt);
             return gn__fail(GN_EINVAL, "%s: must be %s (got %.40s)", p->name, rt, v);
         }
         *(double *)f = x;
@@ -494,7 +490,7 @@ static gn_status set_row(const row *r, gn_train_options *o, gn_data_spec *s, con
         uint64_t x;
         if (gn_parse_size(v, &x) != GN_OK) return gn__fail_prefix(GN_EINVAL, "%s", p->name);
         if (!in_range(p, (double)x)) {
-            range_text(p, rt, sizeof rt);
+            range_text(p, (double)x, rt, sizeof rt);
             return gn__fail(GN_EINVAL, "%s: must be %s bytes (got %.40s)", p->name, rt, v);
         }
         *(size_t *)f = (size_t)x;
@@ -612,7 +608,7 @@ static gn_status check_rows(int target, const void *obj) {
         default: continue;
         }
         if (!in_range(p, v)) {
-            range_text(p, rt, sizeof rt);
+            range_text(p, v, rt, sizeof rt);
             return gn__fail(GN_EINVAL, "%s must be %s (got %.10g)", p->name, rt, v);
         }
     }

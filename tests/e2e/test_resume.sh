@@ -3,7 +3,7 @@
 # training process is killed with SIGKILL at several points and resumed from its checkpoint until
 # it finishes; the model is bit-identical to an uninterrupted run (deterministic mode, 1 and 2
 # threads, text and cache, shuffled text and cache). Also: a checkpoint from other flags is
-# refused with the reason.
+# refused with the reason (the data files: test_resume_data.sh).
 . "$(dirname "$0")/lib.sh"
 
 gen_planted 120000 11 40 > "$T/d.svm"
@@ -72,10 +72,10 @@ run_ok "$GANNET" train -d "$T/d.svm" --bits 16 --quiet --threads 2 --determinist
 [ -e "$T/x.ck" ] || fail "no checkpoint written"
 run "$GANNET" train -d "$T/d.svm" --bits 16 --quiet --threads 1 --deterministic -m "$T/y.gnm" --resume "$T/x.ck" --passes 2
 expect_rc "1|2" "resume with another thread count"
-expect_err "other threads" "the differing flag is named"
+expect_err "other threads \(2 there, 1 in this run\)" "the differing flag is named with both values"
 run "$GANNET" train -d "$T/d.svm" --bits 16 --quiet --threads 2 --deterministic -m "$T/y.gnm" --resume "$T/x.ck" --passes 2 --l2 1
 expect_rc "1|2" "resume with another --l2"
-expect_err "other train" "the differing options are named"
+expect_err "other l2 \(0\.0 there, 1\.0 in this run\)" "the differing option is named with both values"
 printf 'junk' > "$T/junk.ck"
 run "$GANNET" train -d "$T/d.svm" --bits 16 --quiet -m "$T/y.gnm" --resume "$T/junk.ck"
 expect_rc "1|2" "resume from junk"

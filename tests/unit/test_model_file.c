@@ -479,10 +479,34 @@ static void test_load_limits(void **state) {
     unlink(p);
 }
 
+/* A model the loader would refuse is not saved either: quantile_tau outside (0, 1), a linear
+ * model with other than one weight per slot (the loader's side: tests/e2e/test_train_checks.sh). */
+static void test_save_refuses_bad_header(void **state) {
+    (void)state;
+    gn_model *m = make_model(8, 0, GN_LOSS_QUANTILE);
+    const char *p = tpath("bad_header.gnm");
+    const double taus[] = {-1.0, 0.0, 1.0, 2.5};
+    for (size_t i = 0; i < sizeof taus / sizeof *taus; i++) {
+        m->quantile_tau = taus[i];
+        assert_int_equal(gn_model_save(m, p), GN_EINVAL);
+        assert_non_null(strstr(gn_last_error(), "quantile_tau must be in (0, 1)"));
+        assert_int_equal(access(p, F_OK), -1);
+    }
+    m->quantile_tau = 0.5;
+    gn_model *two;
+    assert_int_equal(gn__model_new(GN_KIND_LINEAR, GN_LOSS_LOGISTIC, gn_model_get_spec(m), 2, &two), GN_OK);
+    assert_int_equal(gn_model_save(two, p), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "a linear model has 1 weight per slot (got 2)"));
+    assert_int_equal(access(p, F_OK), -1);
+    gn_model_free(two);
+    gn_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_not_a_regular_file),
         cmocka_unit_test(test_load_limits),
+        cmocka_unit_test(test_save_refuses_bad_header),
         cmocka_unit_test(test_round_trip_dense),
         cmocka_unit_test(test_round_trip_sparse),
         cmocka_unit_test(test_version_tracks_content),

@@ -143,6 +143,15 @@ static void test_bad_values(void **state) {
     expect_bad(&o, &s, "checkpoint_every", "0", "checkpoint_every: must be at least 1");
     expect_bad(&o, &s, "checkpoint_every", "10m", "checkpoint_every: expected N (examples) or Ns (seconds)");
     expect_bad(&o, &s, "nosuch", "1", "unknown parameter 'nosuch'");
+    /* a limit the docs leave out (1e300: finite) is named when a value passes it */
+    expect_bad(&o, &s, "lr", "1e308", "lr: must be >= 0 and <= 1e+300 (got 1e308)");
+    /* the shuffle buffer's range comes from the table; a refused value does not turn shuffling on */
+    expect_bad(&o, &s, "shuffle_buffer", "0", "shuffle_buffer: must be in [1, 67108864] (got 0)");
+    expect_bad(&o, &s, "shuffle_buffer", "67108865", "shuffle_buffer: must be in [1, 67108864]");
+    gn_train_options zero = o;
+    zero.shuffle_buffer = 0;
+    assert_int_equal(gn_train_options_check(&zero), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "shuffle_buffer must be in [1, 67108864] (got 0)"));
     char big[2000];
     memset(big, 'c', sizeof big - 1);
     big[sizeof big - 1] = '\0';

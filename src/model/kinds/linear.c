@@ -118,7 +118,7 @@ static int linear_learner_new(const gn_train_options *o, const gn_data_spec *spe
     l->power_t = o->power_t;
     l->tau = o->quantile_tau;
     l->normalized = o->normalize;
-    l->lr = o->lr > 0 ? o->lr : l->opt == GN_OPT_FTRL ? 0.1 : 0.5;
+    l->lr = o->lr > 0 ? o->lr : gn__default_lr(l->opt);
     l->stride = stride_of(l->opt, l->normalized);
     l->nslots = (size_t)1 << spec->bits;
     l->table = gn__table_alloc(l->nslots * l->stride * sizeof(float));
@@ -482,6 +482,7 @@ static gn_optimizer linear_optimizer(const gn_kind_learner *l) { return l->opt; 
 const gn_kind gn__kind_linear = {
     .name = "linear",
     .id = GN_KIND_LINEAR,
+    .weights_per_slot = 1,
     .outputs = linear_outputs,
     .score_batch = linear_score_batch,
     .header_keys = NULL,
