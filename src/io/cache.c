@@ -91,25 +91,22 @@ static int read_at(int fd, void *buf, size_t n, uint64_t off, const char *path) 
 /* ---- the header: what the cache was made from ---------------------------------------------- */
 
 /* {"files":[{"path","size","mtime_ns"}...], "request": spec} for the current inputs. */
-/* Sets key to value (a new reference; NULL when making it failed); 0 when either failed. */
-static int set_new(json_t *obj, const char *key, json_t *value) { return value && json_object_set_new(obj, key, value) == 0; }
-
 static json_t *source_json(const gn_data_spec *spec, const char *const *paths, size_t npaths) {
     json_t *o = json_object(), *files = json_array();
-    int ok = o && files && set_new(o, "request", gn__spec_to_json(spec));
+    int ok = o && files && gn__json_set(o, "request", gn__spec_to_json(spec));
     for (size_t i = 0; ok && i < npaths; i++) {
         json_t *f = json_object();
         struct stat sb;
         char real[PATH_MAX];
         const char *name = realpath(paths[i], real) ? real : paths[i];
-        ok = json_array_append_new(files, f) == 0 && set_new(f, "path", json_string(name)); /* files owns f */
+        ok = json_array_append_new(files, f) == 0 && gn__json_set(f, "path", json_string(name)); /* files owns f */
         if (ok && strcmp(paths[i], "-") != 0 && stat(paths[i], &sb) == 0)
-            ok = set_new(f, "size", json_integer((json_int_t)sb.st_size)) &&
-                 set_new(f, "mtime_ns",
+            ok = gn__json_set(f, "size", json_integer((json_int_t)sb.st_size)) &&
+                 gn__json_set(f, "mtime_ns",
                          json_integer((json_int_t)sb.st_mtim.tv_sec * 1000000000 + (json_int_t)sb.st_mtim.tv_nsec));
     }
     if (ok) {
-        ok = set_new(o, "files", files);
+        ok = gn__json_set(o, "files", files);
         files = NULL;
     }
     json_decref(files);
@@ -252,12 +249,13 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
     if ((st = gn__source_resolve(src)) != GN_OK) goto done;
     if (!(hdr = source_json(spec, paths, npaths))) { st = GN_ENOMEM; goto done; }
     const gn_parser *parser = gn__source_parser(src);
-    int ok = set_new(hdr, "version", json_integer(CACHE_VERSION)) &&
-             set_new(hdr, "spec", gn__spec_to_json(gn__source_spec(src))) &&
-             set_new(hdr, "columns", parser && gn__parser_columns(parser) ? gn__parser_columns_json(parser) : json_null());
+    int ok = gn__json_set(hdr, "version", json_integer(CACHE_VERSION)) &&
+             gn__json_set(hdr, "spec", gn__spec_to_json(gn__source_spec(src))) &&
+             gn__json_set(hdr, "columns",
+                     parser && gn__parser_columns(parser) ? gn__parser_columns_json(parser) : json_null());
     /* the classes of binary labels: a model trained from the cache alone needs them */
     const gn_labels *labels = parser ? gn__parser_labels(parser) : NULL;
-    if (ok && labels) ok = set_new(hdr, "labels", gn__labels_to_json(labels));
+    if (ok && labels) ok = gn__json_set(hdr, "labels", gn__labels_to_json(labels));
     if (!ok) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
     if (!(hdr_text = dump(hdr))) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
     if ((st = gn__atomic_create(&af, out_path)) != GN_OK) goto done;

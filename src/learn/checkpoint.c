@@ -20,9 +20,6 @@
 #define CK_MAGIC "GNCKPT03" /* 03: the data files' fingerprints; 02: per-thread scalar state */
 #define CK_HEADER_MAX ((uint32_t)16 << 20)
 
-/* Sets key to value (a new reference, NULL when its making failed); 0 when either failed. */
-static int set_new(json_t *obj, const char *key, json_t *value) { return value && json_object_set_new(obj, key, value) == 0; }
-
 /* What must match between the run that saved and the run that resumes (the data files'
  * fingerprints are checked apart, for a clearer message). NULL: out of memory. */
 static json_t *identity(const gn_train_options *o, const gn_data_spec *spec, const char *const *paths,
@@ -35,32 +32,32 @@ static json_t *identity(const gn_train_options *o, const gn_data_spec *spec, con
     }
     for (size_t i = 0; ok && i < npaths; i++) ok = json_array_append_new(files, json_string(paths[i])) == 0;
     if (ok) {
-        ok = set_new(j, "train", train);
+        ok = gn__json_set(j, "train", train);
         train = NULL;
     }
     if (ok) {
-        ok = set_new(j, "files", files);
+        ok = gn__json_set(j, "files", files);
         files = NULL;
     }
-    ok = ok && set_new(j, "spec", gn__spec_to_json(spec)) &&
-         set_new(j, "cache", json_string(o->cache_path ? o->cache_path : "")) &&
-         set_new(j, "threads", json_integer(threads)) && set_new(j, "deterministic", json_boolean(o->deterministic));
+    ok = ok && gn__json_set(j, "spec", gn__spec_to_json(spec)) &&
+         gn__json_set(j, "cache", json_string(o->cache_path ? o->cache_path : "")) &&
+         gn__json_set(j, "threads", json_integer(threads)) && gn__json_set(j, "deterministic", json_boolean(o->deterministic));
     if (ok && o->shuffle) { /* "order": chunks and blocks are read in a seeded order (not so before) */
         json_t *sh = json_object();
-        ok = set_new(j, "shuffle", sh) && set_new(sh, "buffer", json_integer((json_int_t)o->shuffle_buffer)) &&
-             set_new(sh, "order", json_string("chunks"));
+        ok = gn__json_set(j, "shuffle", sh) && gn__json_set(sh, "buffer", json_integer((json_int_t)o->shuffle_buffer)) &&
+             gn__json_set(sh, "order", json_string("chunks"));
     } else if (ok) {
-        ok = set_new(j, "shuffle", json_integer(0));
+        ok = gn__json_set(j, "shuffle", json_integer(0));
     }
     if (ok) {
         const gn_kind_table tab = gn__learner_table(l0);
         size_t nscalars;
         gn__learner_scalars(l0, &nscalars);
-        ok = set_new(j, "batch_size", json_integer(o->batch_size)) &&
-             set_new(j, "slots", json_integer((json_int_t)tab.nslots)) &&
-             set_new(j, "stride", json_integer(tab.stride)) &&
-             set_new(j, "scalars", json_integer((json_int_t)nscalars)) &&
-             set_new(j, "weights", json_integer((json_int_t)gn__learner_weights_len(l0)));
+        ok = gn__json_set(j, "batch_size", json_integer(o->batch_size)) &&
+             gn__json_set(j, "slots", json_integer((json_int_t)tab.nslots)) &&
+             gn__json_set(j, "stride", json_integer(tab.stride)) &&
+             gn__json_set(j, "scalars", json_integer((json_int_t)nscalars)) &&
+             gn__json_set(j, "weights", json_integer((json_int_t)gn__learner_weights_len(l0)));
     }
     json_decref(train); /* NULL once j owns it */
     json_decref(files);
@@ -132,7 +129,7 @@ int gn__data_fingerprint(const char *const *paths, size_t npaths, uint64_t hash_
     int st = GN_OK;
     for (size_t i = 0; i < npaths && st == GN_OK; i++) {
         json_t *e = json_object();
-        if (json_array_append_new(arr, e) != 0 || !set_new(e, "path", json_string(paths[i]))) { /* arr owns e */
+        if (json_array_append_new(arr, e) != 0 || !gn__json_set(e, "path", json_string(paths[i]))) { /* arr owns e */
             st = gn__fail(GN_ENOMEM, "out of memory");
             break;
         }
@@ -149,7 +146,7 @@ int gn__data_fingerprint(const char *const *paths, size_t npaths, uint64_t hash_
         }
         if (fd < 0 || !S_ISREG(sb.st_mode)) { /* stdin, a pipe: read once, nothing to compare later */
             if (fd >= 0) close(fd);
-            if (!set_new(e, "hashed", json_string("none"))) st = gn__fail(GN_ENOMEM, "out of memory");
+            if (!gn__json_set(e, "hashed", json_string("none"))) st = gn__fail(GN_ENOMEM, "out of memory");
             continue;
         }
         const uint64_t size = (uint64_t)sb.st_size;
@@ -160,9 +157,9 @@ int gn__data_fingerprint(const char *const *paths, size_t npaths, uint64_t hash_
         if (st != GN_OK) break;
         char hex[17];
         snprintf(hex, sizeof hex, "%016llx", (unsigned long long)h);
-        if (!set_new(e, "size", json_integer((json_int_t)size)) ||
-            !set_new(e, "mtime_ns", json_integer((json_int_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec)) ||
-            !set_new(e, "xxh3", json_string(hex)) || !set_new(e, "hashed", json_string(sampled ? "sampled" : "all")))
+        if (!gn__json_set(e, "size", json_integer((json_int_t)size)) ||
+            !gn__json_set(e, "mtime_ns", json_integer((json_int_t)sb.st_mtim.tv_sec * 1000000000 + sb.st_mtim.tv_nsec)) ||
+            !gn__json_set(e, "xxh3", json_string(hex)) || !gn__json_set(e, "hashed", json_string(sampled ? "sampled" : "all")))
             st = gn__fail(GN_ENOMEM, "out of memory");
     }
     free(buf);
@@ -300,7 +297,7 @@ int gn__checkpoint_save(const char *path, const gn_train_options *o, const gn_da
                         gn_learner *const *ls, const gn_checkpoint_state *cs) {
     json_t *id = identity(o, spec, paths, npaths, threads, ls[0]);
     char *text = NULL;
-    if (id && set_new(id, "data", json_deep_copy(data))) text = gn__json_dumps(id, JSON_COMPACT | JSON_SORT_KEYS);
+    if (id && gn__json_set(id, "data", json_deep_copy(data))) text = gn__json_dumps(id, JSON_COMPACT | JSON_SORT_KEYS);
     json_decref(id);
     if (!text) return gn__fail(GN_ENOMEM, "out of memory");
     wbuf w = {-1, path, XXH3_createState(), GN_OK, {0}, 0};
@@ -456,8 +453,9 @@ int gn__checkpoint_load(const char *path, const gn_train_options *o, const gn_da
         const json_t *x = json_object_get(hdr, order[i]), *y = json_object_get(mine, order[i]);
         if (json_equal(x, y)) continue;
         snprintf(key, sizeof key, "%s", order[i]);
-        if (x && y && json_is_object(x) && json_is_object(y)) differs = first_difference(x, y, key, sizeof key, &va, &vb);
-        else {
+        if (x && y && json_is_object(x) && json_is_object(y)) {
+            differs = first_difference(x, y, key, sizeof key, &va, &vb);
+        } else {
             va = x;
             vb = y;
             differs = 1;

@@ -33,6 +33,7 @@
 #include "util/clock.h"
 #include "util/cores.h"
 #include "util/error.h"
+#include "util/json_safe.h"
 
 static const char *const opt_names[] = {"auto", "sgd", "adagrad", "ftrl", "lbfgs", "owlqn"};
 
@@ -110,24 +111,21 @@ gn_status gn_train_options_check(const gn_train_options *o) {
     return GN_OK;
 }
 
-/* Sets key to value (a new reference; NULL when making it failed); 0 when either failed. */
-static int set_new(json_t *obj, const char *key, json_t *value) { return value && json_object_set_new(obj, key, value) == 0; }
-
 json_t *gn__train_options_json(const gn_train_options *o) {
     gn_optimizer opt = gn__resolve_optimizer(o->loss, o->optimizer);
     json_t *j = json_object();
     if (!j) return NULL;
-    int ok = set_new(j, "loss", json_string(gn_loss_name(o->loss))) &&
-             set_new(j, "optimizer", json_string(gn_optimizer_name(opt))) && set_new(j, "lr", json_real(o->lr)) &&
-             set_new(j, "l1", json_real(o->l1)) && set_new(j, "l2", json_real(o->l2)) &&
-             set_new(j, "normalize", json_boolean(o->normalize)) && set_new(j, "ftrl_beta", json_real(o->ftrl_beta)) &&
-             set_new(j, "power_t", json_real(o->power_t)) && set_new(j, "quantile_tau", json_real(o->quantile_tau)) &&
-             set_new(j, "passes", json_integer(o->passes)) && set_new(j, "holdout", json_real(o->holdout)) &&
-             set_new(j, "early_stop", json_integer(o->early_stop)) &&
-             set_new(j, "seed", json_integer((json_int_t)o->seed));
+    int ok = gn__json_set(j, "loss", json_string(gn_loss_name(o->loss))) &&
+             gn__json_set(j, "optimizer", json_string(gn_optimizer_name(opt))) && gn__json_set(j, "lr", json_real(o->lr)) &&
+             gn__json_set(j, "l1", json_real(o->l1)) && gn__json_set(j, "l2", json_real(o->l2)) &&
+             gn__json_set(j, "normalize", json_boolean(o->normalize)) && gn__json_set(j, "ftrl_beta", json_real(o->ftrl_beta)) &&
+             gn__json_set(j, "power_t", json_real(o->power_t)) && gn__json_set(j, "quantile_tau", json_real(o->quantile_tau)) &&
+             gn__json_set(j, "passes", json_integer(o->passes)) && gn__json_set(j, "holdout", json_real(o->holdout)) &&
+             gn__json_set(j, "early_stop", json_integer(o->early_stop)) &&
+             gn__json_set(j, "seed", json_integer((json_int_t)o->seed));
     if (ok && (opt == GN_OPT_LBFGS || opt == GN_OPT_OWLQN))
-        ok = set_new(j, "lbfgs_memory", json_integer(o->lbfgs_memory)) && set_new(j, "tol", json_real(o->tol)) &&
-             set_new(j, "max_iter", json_integer(o->max_iter));
+        ok = gn__json_set(j, "lbfgs_memory", json_integer(o->lbfgs_memory)) && gn__json_set(j, "tol", json_real(o->tol)) &&
+             gn__json_set(j, "max_iter", json_integer(o->max_iter));
     if (!ok) {
         json_decref(j);
         return NULL;
@@ -138,7 +136,7 @@ json_t *gn__train_options_json(const gn_train_options *o) {
 /* Moves child (a new reference, or NULL when making it failed) into parent under key while *ok;
  * child is consumed either way, and *ok becomes 0 when this fails. */
 static void adopt(json_t *parent, const char *key, json_t *child, int *ok) {
-    if (*ok) *ok = set_new(parent, key, child);
+    if (*ok) *ok = gn__json_set(parent, key, child);
     else json_decref(child);
 }
 
@@ -147,13 +145,13 @@ int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *cons
     json_t *extra = json_object(), *data = json_object(), *files = json_array(), *metrics = json_object();
     int ok = extra && data && files && metrics;
     for (size_t i = 0; ok && i < npaths; i++) ok = json_array_append_new(files, json_string(paths[i])) == 0;
-    ok = ok && set_new(data, "examples", json_integer((json_int_t)sum->examples)) &&
-         set_new(data, "skipped", json_integer((json_int_t)sum->skipped)) &&
-         set_new(metrics, "progressive_loss",
+    ok = ok && gn__json_set(data, "examples", json_integer((json_int_t)sum->examples)) &&
+         gn__json_set(data, "skipped", json_integer((json_int_t)sum->skipped)) &&
+         gn__json_set(metrics, "progressive_loss",
                  isnan(sum->progressive_loss) ? json_null() : json_real(sum->progressive_loss)) &&
-         set_new(metrics, "holdout_loss", isnan(sum->holdout_loss) ? json_null() : json_real(sum->holdout_loss)) &&
-         (isnan(sum->objective) || set_new(metrics, "objective", json_real(sum->objective))) &&
-         set_new(metrics, "passes", json_integer(sum->passes)) && set_new(metrics, "seconds", json_real(sum->seconds));
+         gn__json_set(metrics, "holdout_loss", isnan(sum->holdout_loss) ? json_null() : json_real(sum->holdout_loss)) &&
+         (isnan(sum->objective) || gn__json_set(metrics, "objective", json_real(sum->objective))) &&
+         gn__json_set(metrics, "passes", json_integer(sum->passes)) && gn__json_set(metrics, "seconds", json_real(sum->seconds));
     adopt(data, "files", files, &ok);
     adopt(extra, "train", gn__train_options_json(o), &ok);
     adopt(extra, "data", data, &ok);
@@ -608,7 +606,8 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         cache_path = o->cache_path;
     }
     if ((st = open_inputs(&c, cache_path)) != GN_OK) goto done;
-    const int want_ck = o->checkpoint_path && o->checkpoint_path[0] && (o->checkpoint_examples || o->checkpoint_seconds);
+    const int want_ck =
+        o->checkpoint_path && o->checkpoint_path[0] && (o->checkpoint_examples || o->checkpoint_seconds);
     if (want_ck || (o->resume_path && o->resume_path[0])) {
         /* the files read: the text, or a cache alone (its source files may be gone) */
         const char *const *read_paths = paths;

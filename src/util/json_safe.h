@@ -14,6 +14,12 @@
 #include <jansson.h>
 #include <stddef.h>
 
+/* Sets key of obj to value, a new reference (NULL when making it failed): 1, or 0 when value is
+ * NULL or the set failed. value is consumed either way (jansson drops it on failure). */
+static inline int gn__json_set(json_t *obj, const char *key, json_t *value) {
+    return value && json_object_set_new(obj, key, value) == 0;
+}
+
 /* The JSON text of j with jansson's flags (malloc'ed, NUL-terminated, free with free()), or NULL
  * when j cannot be encoded or memory ran out. */
 char *gn__json_dumps(const json_t *j, size_t flags);
