@@ -11,6 +11,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "io/batch.h"
 #include "model/model.h"
 
 /* A crash the fuzzer reports: an invariant of the library did not hold. */
@@ -75,6 +76,29 @@ static inline gn_model *fuzz_linear_model(gn_format format, gn_loss loss, unsign
     m->extra = extra;
     if (gn__model_finalize(m) != GN_OK) abort();
     return m;
+}
+
+/* The example keys read from a source, to compare whole and part-wise reads (fuzz_source,
+ * fuzz_csv). */
+typedef struct keys {
+    uint64_t *k;
+    size_t n, cap;
+} keys;
+
+static inline void fuzz_add_keys(keys *ks, const gn_batch *b) {
+    for (size_t i = 0; i < b->n; i++) {
+        if (ks->n == ks->cap) {
+            ks->cap = ks->cap ? ks->cap * 2 : 64;
+            ks->k = realloc(ks->k, ks->cap * sizeof *ks->k);
+            if (!ks->k) abort();
+        }
+        ks->k[ks->n++] = b->key[i];
+    }
+}
+
+static inline int fuzz_by_key(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+    return x < y ? -1 : x > y;
 }
 
 #endif

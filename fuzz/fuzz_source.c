@@ -9,27 +9,6 @@
 #include "io/batch.h"
 #include "io/source.h"
 
-typedef struct keys {
-    uint64_t *k;
-    size_t n, cap;
-} keys;
-
-static void add_keys(keys *ks, const gn_batch *b) {
-    for (size_t i = 0; i < b->n; i++) {
-        if (ks->n == ks->cap) {
-            ks->cap = ks->cap ? ks->cap * 2 : 64;
-            ks->k = realloc(ks->k, ks->cap * sizeof *ks->k);
-            if (!ks->k) abort();
-        }
-        ks->k[ks->n++] = b->key[i];
-    }
-}
-
-static int by_key(const void *a, const void *b) {
-    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Reads parts 0..nparts-1 of path and checks their keys against the sequential read's. */
 static void check_parts(const gn_data_spec *spec, const char *path, uint32_t nparts, keys *whole, gn_batch *b) {
     keys got = {0};
@@ -37,12 +16,12 @@ static void check_parts(const gn_data_spec *spec, const char *path, uint32_t npa
         gn_source *src = NULL;
         int st = gn__source_open_part(spec, NULL, &path, 1, part, nparts, &src);
         FUZZ_ASSERT(st == GN_OK);
-        while ((st = gn__source_next(src, b, 8)) == GN_OK) add_keys(&got, b);
+        while ((st = gn__source_next(src, b, 8)) == GN_OK) fuzz_add_keys(&got, b);
         FUZZ_ASSERT(st == GN_EOF);
         gn__source_free(src);
     }
     FUZZ_ASSERT(got.n == whole->n);
-    if (got.n) qsort(got.k, got.n, sizeof *got.k, by_key);
+    if (got.n) qsort(got.k, got.n, sizeof *got.k, fuzz_by_key);
     for (size_t i = 0; i < got.n; i++) FUZZ_ASSERT(got.k[i] == whole->k[i]);
     free(got.k);
 }
@@ -72,12 +51,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         if (st != GN_OK) break;
         FUZZ_ASSERT(b.n > 0 && b.n <= 8);
         for (size_t i = 0; i < b.nnz; i++) FUZZ_ASSERT(b.index[i] < ((uint32_t)1 << spec.bits));
-        add_keys(&whole, &b);
+        fuzz_add_keys(&whole, &b);
     }
     FUZZ_ASSERT(st == GN_OK || st == GN_EOF || gn_last_error()[0] != '\0');
     gn__source_free(src);
     if (st == GN_EOF && !(cfg & 0x80)) {
-        if (whole.n) qsort(whole.k, whole.n, sizeof *whole.k, by_key);
+        if (whole.n) qsort(whole.k, whole.n, sizeof *whole.k, fuzz_by_key);
         check_parts(&spec, path, 2, &whole, &b);
         check_parts(&spec, path, 3, &whole, &b);
     }
