@@ -50,20 +50,29 @@ static int scan_file(scan *sc, size_t file) {
     const gn_data_spec *spec = gn__parser_spec(sc->p);
     gn_line_reader *r;
     GN_TRY(gn__line_reader_open(sc->in->paths[file], spec->max_line, &r));
-    /* a CSV is read as the source reads it: records whose quoted fields may hold newlines */
-    if (spec->format == GN_FORMAT_CSV && spec->sep != '\t') gn__line_reader_set_quoting(r, spec->sep);
-    int at_start = 1, st;
+    /* a CSV is read as the source reads it: leading blank and comment lines line by line, then
+     * records whose quoted fields may hold newlines */
+    const char qs = spec->format == GN_FORMAT_CSV && spec->sep != '\t' ? spec->sep : 0;
+    int at_start = 1, records = 0, st;
     const char *line;
     size_t len;
     while (!sc->cut) {
         st = gn__line_reader_next(r, &line, &len);
         if (st == GN_ELIMIT || st == GN_EPARSE) { /* over-long, an unclosed quote: the real parse reports it */
+            if (at_start && qs) gn__line_reader_set_quoting(r, qs);
+            records = 1;
             at_start = 0;
             continue;
         }
         if (st != GN_OK) break;
         if (at_start) {
             if (is_blank_or_comment(line, len)) continue;
+            if (qs && !records) { /* the first data line: read it again as a record */
+                gn__line_reader_unread(r);
+                gn__line_reader_set_quoting(r, qs);
+                records = 1;
+                continue;
+            }
             at_start = 0;
             if (spec->format == GN_FORMAT_CSV && spec->header == 1) continue; /* the header */
         }

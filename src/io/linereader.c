@@ -689,19 +689,33 @@ int gn__line_reader_reopen_range(gn_line_reader *old, const char *path, size_t m
     return GN_OK;
 }
 
-int gn__line_reader_open_range_records(const char *path, size_t max_line, char sep, uint64_t begin,
+int gn__line_reader_open_range_records(const char *path, size_t max_line, char sep, uint64_t from, uint64_t begin,
                                        uint64_t end, uint64_t *first, gn_line_reader **out) {
-    return gn__line_reader_reopen_range_records(NULL, path, max_line, sep, begin, end, first, out);
+    return gn__line_reader_reopen_range_records(NULL, path, max_line, sep, from, begin, end, first, out);
+}
+
+/* Positions a plain reader at byte off (a record start), with an empty buffer. */
+static gn_status seek_record(gn_line_reader *r, uint64_t off) {
+    char eb[128];
+    if (lseek(r->fd, (off_t)off, SEEK_SET) < 0)
+        return gn__fail(GN_EIO, "%s: cannot seek: %s", r->path, gn__errno_text(errno, eb, sizeof eb));
+    r->buf_offset = off;
+    r->start = r->scan = r->len = 0;
+    r->eof = false;
+    r->raw_read = off;
+    r->pre = 0;
+    r->lineno = r->lines_done = 0;
+    return GN_OK;
 }
 
 int gn__line_reader_reopen_range_records(gn_line_reader *old, const char *path, size_t max_line, char sep,
-                                         uint64_t begin, uint64_t end, uint64_t *first, gn_line_reader **out) {
-    char eb[128];
+                                         uint64_t from, uint64_t begin, uint64_t end, uint64_t *first,
+                                         gn_line_reader **out) {
     gn_line_reader *r;
     /* the head read (magic bytes) stops near the range's end when the range starts the file, and
      * is short when the reader then seeks; following the records from the start reads whole
      * buffers */
-    uint64_t head_end = begin == 0 ? end : *first == UINT64_MAX ? UINT64_MAX : 0;
+    uint64_t head_end = begin == 0 && from == 0 ? end : *first == UINT64_MAX ? UINT64_MAX : 0;
     GN_TRY(open_reader(path, max_line, head_end, old, &r));
     if (r->kind != LR_PLAIN || !r->own_fd || r->file_size == 0) {
         gn__line_reader_free(r);
@@ -709,25 +723,18 @@ int gn__line_reader_reopen_range_records(gn_line_reader *old, const char *path, 
     }
     gn__line_reader_set_quoting(r, sep);
     if (begin > r->file_size) begin = r->file_size;
+    if (from > r->file_size) from = r->file_size;
     gn_status st = GN_OK;
-    if (begin == 0) {
-        *first = 0;
-    } else if (*first == UINT64_MAX) {
-        /* follow the records from the start of the file up to the range */
+    if (begin <= from) *first = from; /* the range starts at or before the first record */
+    if (*first == UINT64_MAX) {
+        /* follow the records from the first one up to the range */
+        if (from > 0 && (st = seek_record(r, from)) != GN_OK) goto fail;
         if ((st = skip_to(r, begin)) != GN_OK) goto fail;
         *first = record_offset(r, r->start);
         r->lineno = r->lines_done = 0;
-    } else {
-        /* a start found before: go there directly */
-        if (lseek(r->fd, (off_t)*first, SEEK_SET) < 0) {
-            st = gn__fail(GN_EIO, "%s: cannot seek: %s", r->path, gn__errno_text(errno, eb, sizeof eb));
-            goto fail;
-        }
-        r->buf_offset = *first;
-        r->start = r->scan = r->len = 0;
-        r->eof = false;
-        r->raw_read = *first;
-        r->pre = 0;
+    } else if (*first > 0) {
+        /* a start known already: go there directly */
+        if ((st = seek_record(r, *first)) != GN_OK) goto fail;
     }
     r->range_end = end;
     r->range_begin = begin;
@@ -739,7 +746,7 @@ fail:
     return st;
 }
 
-int gn__line_reader_record_starts(const char *path, size_t max_line, char sep, uint64_t *at, size_t n) {
+int gn__line_reader_record_starts(const char *path, size_t max_line, char sep, uint64_t from, uint64_t *at, size_t n) {
     gn_line_reader *r;
     GN_TRY(gn__line_reader_open(path, max_line, &r));
     if (r->kind != LR_PLAIN || !r->own_fd) {
@@ -747,10 +754,14 @@ int gn__line_reader_record_starts(const char *path, size_t max_line, char sep, u
         return gn__fail(GN_EINVAL, "%s: only a plain regular file can be read by byte ranges", path);
     }
     gn__line_reader_set_quoting(r, sep);
-    gn_status st = GN_OK;
+    gn_status st = from > 0 ? seek_record(r, from) : GN_OK;
     /* one reader walks the records of the whole file once; each target is met on the way (skip_to
      * keeps the quote state and jumps through stretches without '"' at memchr speed) */
-    for (size_t i = 0; i < n; i++) {
+    for (size_t i = 0; i < n && st == GN_OK; i++) {
+        if (at[i] <= from) {
+            at[i] = from;
+            continue;
+        }
         if ((st = skip_to(r, at[i])) != GN_OK) break;
         at[i] = record_offset(r, r->start);
     }

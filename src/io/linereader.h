@@ -28,24 +28,28 @@ int gn__line_reader_open_range(const char *path, size_t max_line, uint64_t begin
 int gn__line_reader_reopen_range(gn_line_reader *old, const char *path, size_t max_line, uint64_t begin,
                                  uint64_t end, gn_line_reader **out);
 /* Like gn__line_reader_open_range, for a CSV file read in record mode (gn__line_reader_set_quoting
- * with sep): the records that START in [begin, end). Which record is the first one depends on
- * the quotes before it, so unless *first already holds its offset (from an earlier open of the
- * same range, or from gn__line_reader_record_starts), the reader follows the records from the
- * start of the file (at memchr speed where there is no '"') and stores that offset in *first.
- * *first is UINT64_MAX when not known. */
-int gn__line_reader_open_range_records(const char *path, size_t max_line, char sep, uint64_t begin,
+ * with sep): the records that START in [begin, end). `from` is the offset of the file's first
+ * record: its first data line, found line by line (leading blank and comment lines are lines,
+ * whatever quotes they hold, in every reader of a file). Which record is the first one in the
+ * range depends on the quotes before it, so unless *first already holds its offset (from an
+ * earlier open of the same range, or from gn__line_reader_record_starts), the reader follows the
+ * records from `from` (at memchr speed where there is no '"') and stores that offset in *first;
+ * a range that begins at or before `from` starts at `from`. *first is UINT64_MAX when not known. */
+int gn__line_reader_open_range_records(const char *path, size_t max_line, char sep, uint64_t from, uint64_t begin,
                                        uint64_t end, uint64_t *first, gn_line_reader **out);
 /* gn__line_reader_open_range_records reusing the buffer of `old`, as gn__line_reader_reopen_range. */
 int gn__line_reader_reopen_range_records(gn_line_reader *old, const char *path, size_t max_line, char sep,
-                                         uint64_t begin, uint64_t end, uint64_t *first, gn_line_reader **out);
+                                         uint64_t from, uint64_t begin, uint64_t end, uint64_t *first,
+                                         gn_line_reader **out);
 /* Record mode (sep as for gn__line_reader_set_quoting), plain regular files: replaces each of the
  * byte offsets at[0..n) (ascending) by the offset of the first record that starts at or after it
- * (the file size if none), so that a range [at[i], ...) can be opened at a true record start
- * without following the quotes from the start of the file. One sequential read of the file
- * answers all n, following the quotes with the machine gn__line_reader_next uses (at memchr speed
- * where there is no '"'). Over-long records and an unclosed quote are passed over as a
- * sequential read passes over them; other errors are returned. */
-int gn__line_reader_record_starts(const char *path, size_t max_line, char sep, uint64_t *at, size_t n);
+ * (the file size if none; `from`, the file's first record as above, for offsets up to it), so
+ * that a range [at[i], ...) can be opened at a true record start without following the quotes
+ * again. One sequential read of the file answers all n, following the quotes from `from` with
+ * the machine gn__line_reader_next uses (at memchr speed where there is no '"'). Over-long
+ * records and an unclosed quote are passed over as a sequential read passes over them; other
+ * errors are returned. */
+int gn__line_reader_record_starts(const char *path, size_t max_line, char sep, uint64_t from, uint64_t *at, size_t n);
 /* Next line, without its '\n' (and without a '\r' before it). *line stays valid until the next
  * call. Returns GN_OK, GN_EOF at the end, or an error (GN_EIO, GN_EFORMAT for a truncated or
  * corrupt compressed stream, GN_ELIMIT for a line over max_line) with a message naming the file

@@ -134,6 +134,14 @@ static char record_sep(const gn_source *s) {
     return sp->format == GN_FORMAT_CSV && sp->sep != '\t' ? sp->sep : 0;
 }
 
+/* Whether the open file may be a CSV read in record mode (its format or separator may be
+ * unknown yet). */
+static int may_be_records(const gn_source *s) {
+    const gn_data_spec *sp = s->parser ? gn__parser_spec(s->parser) : &s->spec;
+    if (sp->format == GN_FORMAT_LIBSVM || sp->format == GN_FORMAT_VW) return 0;
+    return sp->sep != '\t';
+}
+
 /* Puts the open reader aside (the next range reuses its buffer: --shuffle reads many chunks). */
 static void drop_reader(gn_source *s) {
     if (!s->reader) return;
@@ -151,20 +159,24 @@ static int open_piece(gn_source *s) {
     piece *p = cur_piece(s);
     char qs = record_sep(s);
     const gn_data_spec *sp = s->parser ? gn__parser_spec(s->parser) : NULL;
-    s->quoting_known = sp && (sp->format != GN_FORMAT_CSV || sp->sep != 0);
     if (p->ranged) {
+        /* a range starts at a record (or at the file's first data line, found line by line) */
+        s->quoting_known = sp && (sp->format != GN_FORMAT_CSV || sp->sep != 0);
         gn_line_reader *old = s->spare; /* taken over (or freed) by the open */
         s->spare = NULL;
         if (qs)
-            GN_TRY(gn__line_reader_reopen_range_records(old, s->paths[p->file], s->spec.max_line, qs, p->begin,
-                                                        p->end, &p->first, &s->reader));
+            GN_TRY(gn__line_reader_reopen_range_records(old, s->paths[p->file], s->spec.max_line, qs, p->data_start,
+                                                        p->begin, p->end, &p->first, &s->reader));
         else
             GN_TRY(gn__line_reader_reopen_range(old, s->paths[p->file], s->spec.max_line, p->begin, p->end,
                                                 &s->reader));
         s->at_file_start = p->begin <= p->data_start;
     } else {
+        /* line mode until the first data line: leading blank and comment lines are lines, whatever
+         * quotes they hold (file_start then switches a CSV to record mode), as every other reader
+         * of the file sees them (find_data_start, io/label_scan.c) */
+        s->quoting_known = 0;
         GN_TRY(gn__line_reader_open(s->paths[p->file], s->spec.max_line, &s->reader));
-        if (qs) gn__line_reader_set_quoting(s->reader, qs);
         s->at_file_start = 1;
     }
     return GN_OK;
@@ -298,9 +310,7 @@ static int detect(gn_source *s) {
 /* Offset of the first data line of a plain file (its size if none), for range parts. */
 static int find_data_start(const gn_source *s, size_t file, uint64_t *out) {
     gn_line_reader *r;
-    GN_TRY(gn__line_reader_open(s->paths[file], s->spec.max_line, &r));
-    char qs = record_sep(s);
-    if (qs) gn__line_reader_set_quoting(r, qs);
+    GN_TRY(gn__line_reader_open(s->paths[file], s->spec.max_line, &r)); /* line mode: see open_piece */
     const char *line;
     size_t len;
     int st;
@@ -440,8 +450,7 @@ fail:
 
 /* For the regular file i: whether it is compressed (then it is read whole), else the offset of
  * its first data line. One small read answers both in the usual case, a file whose first line is
- * data (a header counts); leading blank or comment lines need find_data_start. `probe` is a
- * source whose parser is resolved (find_data_start reads CSV records as records). */
+ * data (a header counts); leading blank or comment lines need find_data_start (line by line). */
 static int probe_file(const gn_source *probe, gn_chunk_plan *k, size_t i) {
     char head[4096];
     const char *path = k->paths[i];
@@ -529,7 +538,7 @@ static int estimate_line_bytes(const gn_chunk_plan *k, uint64_t *out) {
         gn_line_reader *r;
         uint64_t from = k->data_start[i]; /* a record start */
         if (qs)
-            GN_TRY(gn__line_reader_open_range_records(k->paths[i], k->spec.max_line, qs, from, UINT64_MAX, &from, &r));
+            GN_TRY(gn__line_reader_open_range_records(k->paths[i], k->spec.max_line, qs, from, from, UINT64_MAX, &from, &r));
         else
             GN_TRY(gn__line_reader_open_range(k->paths[i], k->spec.max_line, from, UINT64_MAX, &r));
         const char *line;
@@ -568,7 +577,8 @@ static int find_record_starts(gn_chunk_plan *k) {
             continue;
         }
         for (uint64_t j = 0; j < n; j++) at[j] = j * k->chunk_bytes;
-        if (n > 1) GN_TRY(gn__line_reader_record_starts(k->paths[i], k->spec.max_line, qs, at + 1, (size_t)(n - 1)));
+        if (n > 1)
+            GN_TRY(gn__line_reader_record_starts(k->paths[i], k->spec.max_line, qs, k->data_start[i], at + 1, (size_t)(n - 1)));
     }
     return GN_OK;
 }
@@ -750,6 +760,15 @@ static int file_start(gn_source *s) {
             return GN_OK;
         }
         if (st == GN_ELIMIT || st == GN_EPARSE) s->last_lineno = UINT64_MAX;
+        if ((st == GN_ELIMIT || st == GN_EPARSE) && s->spec.skip_bad && may_be_records(s)) {
+            /* where a CSV's records start is decided from its first data line on, in record mode
+             * (quotes may hold newlines); skipping that line would leave this read and a read by
+             * parts (threads, ranks) with different records, so it is an error even here */
+            char msg[GN_WHY_MAX];
+            snprintf(msg, sizeof msg, "%s", gn_last_error());
+            return gn__fail(st, "%s (the first data line of a CSV file cannot be skipped with skip_bad: it is the "
+                                "header, or where its records start)", msg);
+        }
         if ((st == GN_ELIMIT || st == GN_EPARSE) && s->spec.skip_bad) {
             s->lines++;
             s->skipped++;

@@ -107,6 +107,9 @@ static void check_parts(const gn_data_spec *spec, const char *const *paths, size
     free(whole.r);
 }
 
+static void check_shuffled(const gn_data_spec *spec, const char *const *paths, size_t npaths, size_t expect_n,
+                           size_t chunk_examples);
+
 static char *temp_path(const char *suffix) {
     static int counter;
     char *p = malloc(256);
@@ -253,6 +256,96 @@ static void test_csv_quoted_newlines(void **state) {
     assert_true(skipped >= 6); /* the test has what it is about */
     check_parts(&spec, paths, 1, whole.n);
     free(whole.r);
+    unlink(path);
+    free(path);
+}
+
+/* Leading comment lines are lines, whatever quotes they hold, for every reader of a file: a
+ * comment with an odd number of '"' used to be a record start for parts (quotes followed from the
+ * file start) but a line for the sequential read, so parts and the whole file read different
+ * records (found by fuzz_source). Two files, so the second file's start is checked too. */
+static char *write_commented_csv(int n, unsigned seed) {
+    char *path = temp_path(".csv");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fprintf(f, "# exported by \"tool\n#  a comment with one \" quote\n\n   # indented \"\n");
+    fprintf(f, "y,text,n\n");
+    unsigned r = seed;
+    for (int i = 0; i < n; i++) {
+        r = r * 1103515245u + 12345u;
+        if (i % 5 == 0) fprintf(f, "%d,\"two\nlines, \"\"q\"\"\",%d\n", (r >> 9) & 1, i);
+        else fprintf(f, "%d,plain %u,%d\n", (r >> 9) & 1, r % 97, i);
+    }
+    fclose(f);
+    return path;
+}
+
+static void test_leading_comments_with_quotes(void **state) {
+    (void)state;
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    snprintf(spec.label_col, sizeof spec.label_col, "y");
+    snprintf(spec.numeric, sizeof spec.numeric, "n");
+    snprintf(spec.categorical, sizeof spec.categorical, "text");
+    char *a = write_commented_csv(6000, 7), *b = write_commented_csv(4000, 11);
+    const char *paths[] = {a, b};
+    check_parts(&spec, paths, 2, 10000);
+    check_shuffled(&spec, paths, 2, 10000, 64);
+    spec.format = GN_FORMAT_CSV;
+    spec.sep = ',';
+    check_parts(&spec, paths, 2, 10000);
+    unlink(a);
+    unlink(b);
+    free(a);
+    free(b);
+}
+
+/* With skip_bad, the first data line of a CSV may not be skipped (it decides where records start;
+ * skipping it made a sequential read and a read by parts disagree), and the error says why. */
+static void test_first_csv_line_not_skipped(void **state) {
+    (void)state;
+    char *path = temp_path(".csv");
+    FILE *f = fopen(path, "wb");
+    assert_non_null(f);
+    fprintf(f, "# comment\n");
+    for (int i = 0; i < 300; i++) fputc('x', f);
+    fprintf(f, ",\"a\nb\"\n1,2\n0,3\n");
+    fclose(f);
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    spec.max_line = 128;
+    spec.skip_bad = 1;
+    const char *paths[] = {path};
+    gn_source *s = NULL;
+    gn_batch b;
+    assert_int_equal(gn__batch_init(&b, 8, 64), GN_OK);
+    for (int csv = 0; csv <= 1; csv++) { /* detected (the format is decided on it), or given */
+        spec.format = csv ? GN_FORMAT_CSV : GN_FORMAT_AUTO;
+        int st = gn__source_open(&spec, NULL, paths, 1, &s);
+        if (st == GN_OK) {
+            while ((st = gn__source_next(s, &b, 8)) == GN_OK) {}
+            gn__source_free(s);
+        }
+        assert_int_equal(st, GN_ELIMIT);
+        assert_non_null(strstr(gn_last_error(), ":2: line longer than 128 bytes"));
+        if (csv && !strstr(gn_last_error(), "first data line of a CSV file cannot be skipped")) fail_msg("%s", gn_last_error());
+    }
+    int st;
+    /* LIBSVM has no records across lines: its first line is skipped as any other */
+    f = fopen(path, "wb");
+    assert_non_null(f);
+    for (int i = 0; i < 300; i++) fputc('1', f);
+    fprintf(f, "\n1 1:2\n-1 2:3\n");
+    fclose(f);
+    spec.format = GN_FORMAT_LIBSVM;
+    assert_int_equal(gn__source_open(&spec, NULL, paths, 1, &s), GN_OK);
+    size_t n = 0;
+    while ((st = gn__source_next(s, &b, 8)) == GN_OK) n += b.n;
+    assert_int_equal(st, GN_EOF);
+    assert_int_equal(n, 2);
+    assert_int_equal(gn__source_skipped(s), 1);
+    gn__source_free(s);
+    gn__batch_free(&b);
     unlink(path);
     free(path);
 }
@@ -626,12 +719,12 @@ static void test_record_starts(void **state) {
         for (size_t i = 0; i < n; i++) {
             uint64_t first = UINT64_MAX;
             gn_line_reader *r;
-            assert_int_equal(gn__line_reader_open_range_records(path, max_line, ',', at[i], UINT64_MAX, &first, &r), GN_OK);
+            assert_int_equal(gn__line_reader_open_range_records(path, max_line, ',', 0, at[i], UINT64_MAX, &first, &r), GN_OK);
             gn__line_reader_free(r);
             want[i] = first < size ? first : size;
             differ += at[i] < size && want[i] != next_line_start(data, size, at[i]);
         }
-        assert_int_equal(gn__line_reader_record_starts(path, max_line, ',', at, n), GN_OK);
+        assert_int_equal(gn__line_reader_record_starts(path, max_line, ',', 0, at, n), GN_OK);
         for (size_t i = 0; i < n; i++)
             if (at[i] != want[i]) fail_msg("bad %d: target %zu: %llu, want %llu", bad, i, (unsigned long long)at[i],
                                            (unsigned long long)want[i]);
@@ -702,6 +795,8 @@ int main(void) {
         cmocka_unit_test(test_several_files),
         cmocka_unit_test(test_csv_header),
         cmocka_unit_test(test_csv_quoted_newlines),
+        cmocka_unit_test(test_leading_comments_with_quotes),
+        cmocka_unit_test(test_first_csv_line_not_skipped),
         cmocka_unit_test(test_gzip_whole_to_one_part),
         cmocka_unit_test(test_error_names_whole_file_line),
         cmocka_unit_test(test_reader_errors_name_whole_file_line),
