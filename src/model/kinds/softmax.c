@@ -20,6 +20,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "model/kinds/softmax.h"
+
 #include "io/labels.h"
 #include "learn/loss.h"
 #include "learn/train_internal.h"
@@ -65,6 +67,17 @@ static int softmax_header_read(gn_model *m, const json_t *hdr, const char *path)
     if (n != m->weights_per_slot)
         return gn__fail(GN_EFORMAT, "%s: header: the model has %u weights per slot but %zu classes", path,
                         (unsigned)m->weights_per_slot, n);
+    return GN_OK;
+}
+
+int gn__softmax_model_set(gn_model *m, const uint32_t *slots, const double *w, size_t n) {
+    if (m->kind != GN_KIND_SOFTMAX) return gn__fail(GN_EINTERNAL, "not a softmax model");
+    const size_t k = m->weights_per_slot, nslots = m->nweights / k;
+    memset(m->w, 0, m->nweights * sizeof *m->w);
+    for (size_t j = 0; j < n; j++) {
+        if (slots[j] >= nslots) return gn__fail(GN_EINTERNAL, "slot %u out of range", (unsigned)slots[j]);
+        for (size_t c = 0; c < k; c++) m->w[(size_t)slots[j] * k + c] = (float)w[j * k + c];
+    }
     return GN_OK;
 }
 
