@@ -17,9 +17,9 @@
 
 #include "dist/dist.h"
 #include "io/source.h"
-#include "learn/score_eval.h"
 #include "learn/learner.h"
 #include "learn/loss.h"
+#include "learn/score_eval.h"
 #include "learn/train_internal.h"
 #include "model/model.h"
 #include "select/select_internal.h"
@@ -505,6 +505,8 @@ static int setup(runner *r, const char *const *paths, size_t npaths) {
             r->groups[g].spec = spec;
             r->ngroups++;
             int st = gn__source_open(&spec, NULL, paths, npaths, &r->groups[g].src);
+            /* resolved now (format, columns, classes): a multiclass learner needs the classes */
+            if (st == GN_OK) st = gn__source_resolve(r->groups[g].src);
             if (st != GN_OK) {
                 free(group_of);
                 return st;

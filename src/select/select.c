@@ -94,7 +94,8 @@ int gn__select_check_configs(const gn_select_config *configs, size_t n) {
 }
 
 /* Applies f to every double field of gn_metrics (the ones means and stds are taken of). */
-#define GN_METRIC_FIELDS(X) X(weight_sum) X(logloss) X(auc) X(accuracy) X(precision) X(recall) X(f1) X(rmse) X(mae) X(mean_loss)
+#define GN_METRIC_FIELDS(X) X(weight_sum) X(logloss) X(auc) X(accuracy) X(precision) X(recall) X(f1) X(rmse) X(mae) X(mean_loss) \
+    X(top_k_accuracy) X(macro_f1) X(micro_f1) X(weighted_f1)
 
 void gn__select_summarise(gn_select_result *r) {
     const uint32_t k = r->k;
@@ -102,6 +103,8 @@ void gn__select_summarise(gn_select_result *r) {
     memset(mean, 0, sizeof *mean);
     memset(sd, 0, sizeof *sd);
     mean->classification = sd->classification = k ? r->folds[0].classification : 0;
+    mean->classes = sd->classes = k ? r->folds[0].classes : 0;
+    mean->top_k = sd->top_k = k ? r->folds[0].top_k : 0;
     double ex = 0;
     for (uint32_t f = 0; f < k; f++) ex += (double)r->folds[f].examples;
     mean->examples = k ? (uint64_t)llround(ex / k) : 0;
