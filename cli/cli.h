@@ -65,6 +65,8 @@ void cli_json_string(FILE *out, const char *s);
 /* Prints "gannet CMD: msg" and returns EXIT_USAGE. */
 int cli_usage_error(const char *cmd, const char *fmt, ...);
 void cli_print_metrics_text(FILE *out, const gn_metrics *m);
+/* A multiclass confusion matrix (k x k weights, row = true class) as a table with class names. */
+void cli_print_confusion(FILE *out, const gn_model *m, const double *conf, size_t k);
 
 /* ---- output files: never an input, every write checked ---- */
 /* Appends {paths[i], what} for i < npaths to the list *v of *n file uses; -1 when out of memory

@@ -11,7 +11,8 @@ typedef struct model_cmd {
     const char **files;
     size_t nfiles;
     int json, skip_bad;
-    int output_class;   /* predict --output-type class */
+    gn_predict_output output; /* predict --output-type */
+    size_t top_n;             /* its N (topk:N) */
     size_t top;
 } model_cmd;
 
@@ -36,11 +37,20 @@ static int parse(const char *cmd, int argc, char **argv, model_cmd *mc, int want
             if (!(mc->out_path = cli_value(&a, f))) return -1;
         } else if (help == predict_help && !strcmp(f, "--output-type")) {
             if (!(v = cli_value(&a, f))) return -1;
-            if (strcmp(v, "class") != 0 && strcmp(v, "prob") != 0) {
-                cli_usage_error(cmd, "--output-type: expected 'class' or 'prob', got '%s'", v);
+            unsigned long long n = 0;
+            char *end = NULL;
+            if (!strcmp(v, "prob")) mc->output = GN_PREDICT_PROB;
+            else if (!strcmp(v, "class")) mc->output = GN_PREDICT_CLASS;
+            else if (!strcmp(v, "probs")) mc->output = GN_PREDICT_PROBS;
+            else if (!strcmp(v, "json")) mc->output = GN_PREDICT_JSON;
+            else if (!strncmp(v, "topk:", 5) && (n = strtoull(v + 5, &end, 10)) >= 1 && n <= 1000000 && end &&
+                     !*end && v[5] >= '0' && v[5] <= '9') {
+                mc->output = GN_PREDICT_TOPK;
+                mc->top_n = (size_t)n;
+            } else {
+                cli_usage_error(cmd, "--output-type: expected prob, class, probs, topk:N or json, got '%s'", v);
                 return -1;
             }
-            mc->output_class = !strcmp(v, "class");
         } else if (want_data && !strcmp(f, "--skip-bad")) {
             mc->skip_bad = 1;
         } else if (!strcmp(f, "--json")) {
@@ -81,12 +91,17 @@ static int check_files(const char *cmd, const model_cmd *mc) {
 }
 
 static void predict_help(void) {
-    printf("usage: gannet predict -m MODEL -d DATA... [-o OUT] [--output-type class|prob] [--skip-bad]\n\n"
+    printf("usage: gannet predict -m MODEL -d DATA... [-o OUT] [--output-type T] [--skip-bad]\n\n"
            "Writes one prediction per example line: a probability for logistic models, the rate for\n"
            "poisson, the score otherwise. The data is parsed as the model's training data was.\n"
            "  -o, --output FILE      write predictions there (default stdout)\n"
            "  --output-type T        prob: the prediction (default); class: the name of the predicted\n"
-           "                         class (classification models; positive when p >= 0.5)\n"
+           "                         class (classification models; positive when p >= 0.5, softmax:\n"
+           "                         the most probable); probs: 'class:p' pairs of every class, in\n"
+           "                         class order (logistic, softmax); topk:N: the N most probable\n"
+           "                         such pairs, most probable first; json: {\"class\": ...,\n"
+           "                         \"probabilities\": {...}} per line, as the server answers.\n"
+           "                         A softmax model's prob output is its K probabilities, in class order\n"
            "  --skip-bad             skip bad lines and report their count on stderr\n");
 }
 
@@ -111,7 +126,7 @@ int cmd_predict(int argc, char **argv) {
         goto out;
     }
     uint64_t n = 0, skipped = 0;
-    st = gn_predict_files_as(m, mc.files, mc.nfiles, mc.skip_bad, mc.output_class ? GN_PREDICT_CLASS : GN_PREDICT_PROB,
+    st = gn_predict_files_top(m, mc.files, mc.nfiles, mc.skip_bad, mc.output, mc.top_n,
                              out, &n, &skipped);
     const int out_failed = st == GN_EIO && ferror(out);
     if (out_failed) { /* the output's own failure (a full disk): named, with the reason */
@@ -136,7 +151,10 @@ out:
 static void eval_help(void) {
     printf("usage: gannet eval -m MODEL -d DATA... [--json] [--skip-bad]\n\n"
            "Evaluates on labelled data: examples, logloss, AUC (exact), accuracy, precision, recall, F1\n"
-           "for classification; RMSE and MAE for regression. --json prints one JSON object.\n");
+           "for classification; RMSE and MAE for regression. Multiclass (softmax) models: accuracy,\n"
+           "top-k accuracy, multiclass logloss, macro/micro/weighted F1 and the confusion matrix (rows:\n"
+           "true class, columns: predicted). --json prints one JSON object (with \"confusion\" and\n"
+           "\"class_names\" for multiclass models).\n");
 }
 
 int cmd_eval(int argc, char **argv) {
@@ -155,17 +173,42 @@ int cmd_eval(int argc, char **argv) {
     }
     gn_metrics met;
     uint64_t skipped = 0;
-    if ((st = gn_evaluate(m, mc.files, mc.nfiles, mc.skip_bad, &met, &skipped)) != GN_OK) {
+    gn_metrics_acc *acc = NULL;
+    if ((st = gn_evaluate_acc(m, mc.files, mc.nfiles, mc.skip_bad, &met, &acc, &skipped)) != GN_OK) {
         rc = cli_fail("eval", st);
         goto out;
     }
+    double *conf = met.classes ? malloc((size_t)met.classes * met.classes * sizeof *conf) : NULL;
+    if (met.classes && (!conf || gn_metrics_acc_confusion(acc, conf, met.classes) != GN_OK)) {
+        free(conf);
+        conf = NULL;
+    }
+    gn_metrics_acc_free(acc);
     if (mc.json) {
         char buf[1024];
         gn_metrics_to_json(&met, buf, sizeof buf);
-        printf("%s\n", buf);
+        if (conf) { /* the object with the classes and the confusion matrix added */
+            buf[strlen(buf) - 1] = '\0';
+            printf("%s,\"class_names\":[", buf);
+            for (size_t i = 0; i < met.classes; i++) {
+                printf("%s", i ? "," : "");
+                cli_json_string(stdout, gn_model_class_name(m, i));
+            }
+            printf("],\"confusion\":[");
+            for (size_t i = 0; i < met.classes; i++) {
+                printf("%s[", i ? "," : "");
+                for (size_t j = 0; j < met.classes; j++) printf("%s%.17g", j ? "," : "", conf[i * met.classes + j]);
+                printf("]");
+            }
+            printf("]}\n");
+        } else {
+            printf("%s\n", buf);
+        }
     } else {
         cli_print_metrics_text(stdout, &met);
+        if (conf) cli_print_confusion(stdout, m, conf, met.classes);
     }
+    free(conf);
     if (skipped) fprintf(stderr, "gannet eval: skipped %llu bad lines\n", (unsigned long long)skipped);
 out:
     gn_model_free(m);

@@ -40,7 +40,8 @@ static void help(const char *name) {
                "  --grid 'l2=1e-6,1e-5;lr=0.05,0.1;bits=18,20'   all combinations; any train/data flag\n"
                "  --random N --space 'l2=log(1e-8,1e-2);lr=uniform(0.01,1);passes=int(1,5);\n"
                "                      optimizer=choice(ftrl,adagrad)'   N sampled configurations (--seed)\n"
-               "  --metric M          auc | logloss | accuracy | rmse | mae (default auc, rmse for regression)\n"
+               "  --metric M          auc | logloss | accuracy | rmse | mae | macro_f1 | weighted_f1 | mlogloss |\n"
+               "                      top_k_accuracy (default auc; logloss for softmax, rmse for regression)\n"
                "  -m, --model FILE    retrain the best configuration on all the data and save it there\n"
                "  --results FILE      one row per configuration: FILE.csv or FILE.json\n"
                "  --halving           after each pass drop the worse half of the configurations\n\n");
@@ -100,7 +101,7 @@ static int parse(select_cmd *c, int argc, char **argv) {
             if (!(v = cli_value(&a, f))) return -1;
             int m = gn_select_metric_parse(v);
             if (m < 0) {
-                cli_usage_error(c->name, "--metric: unknown metric '%s' (auc, logloss, accuracy, rmse, mae)", v);
+                cli_usage_error(c->name, "--metric: unknown metric '%s' (auc, logloss, accuracy, rmse, mae, macro_f1, weighted_f1, mlogloss, top_k_accuracy)", v);
                 return -1;
             }
             c->sel.metric = (gn_select_metric)m;

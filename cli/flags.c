@@ -270,7 +270,15 @@ int cli_usage_error(const char *cmd, const char *fmt, ...) {
 
 void cli_print_metrics_text(FILE *out, const gn_metrics *m) {
     fprintf(out, "examples   %llu\n", (unsigned long long)m->examples);
-    if (m->classification) {
+    if (m->classes) { /* multiclass */
+        fprintf(out, "classes    %u\n", (unsigned)m->classes);
+        fprintf(out, "accuracy   %.6f\n", m->accuracy);
+        fprintf(out, "top%u acc   %.6f\n", (unsigned)m->top_k, m->top_k_accuracy);
+        fprintf(out, "logloss    %.6f\n", m->logloss);
+        fprintf(out, "macro f1   %.6f\n", m->macro_f1);
+        fprintf(out, "micro f1   %.6f\n", m->micro_f1);
+        fprintf(out, "weighted f1 %.6f\n", m->weighted_f1);
+    } else if (m->classification) {
         fprintf(out, "logloss    %.6f\n", m->logloss);
         fprintf(out, "auc        %.6f\n", m->auc);
         fprintf(out, "accuracy   %.6f\n", m->accuracy);
@@ -280,6 +288,28 @@ void cli_print_metrics_text(FILE *out, const gn_metrics *m) {
     } else {
         fprintf(out, "rmse       %.6f\n", m->rmse);
         fprintf(out, "mae        %.6f\n", m->mae);
+    }
+}
+
+void cli_print_confusion(FILE *out, const gn_model *m, const double *conf, size_t k) {
+    int width = 6;
+    for (size_t i = 0; i < k; i++) {
+        const char *name = gn_model_class_name(m, i);
+        int len = name ? (int)strlen(name) : 1;
+        if (len + 1 > width) width = len + 1 > 16 ? 16 : len + 1;
+        for (size_t j = 0; j < k; j++) {
+            char num[32];
+            int n = snprintf(num, sizeof num, "%.10g", conf[i * k + j]);
+            if (n + 1 > width) width = n + 1;
+        }
+    }
+    fprintf(out, "confusion (rows: true class, columns: predicted)\n%*s", width, "");
+    for (size_t j = 0; j < k; j++) fprintf(out, " %*.*s", width, width, gn_model_class_name(m, j));
+    fputc('\n', out);
+    for (size_t i = 0; i < k; i++) {
+        fprintf(out, "%*.*s", width, width, gn_model_class_name(m, i));
+        for (size_t j = 0; j < k; j++) fprintf(out, " %*.10g", width, conf[i * k + j]);
+        fputc('\n', out);
     }
 }
 

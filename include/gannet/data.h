@@ -26,7 +26,9 @@ typedef enum gn_format {
 typedef enum gn_label_kind {
     GN_LABEL_BINARY = 0, /* two classes, by any names (see positive); +1/-1 and 1/0 as before */
     GN_LABEL_REAL = 1,   /* any finite number */
-    GN_LABEL_NONE = 2    /* labels optional (prediction input); a missing label reads as 0 */
+    GN_LABEL_NONE = 2,   /* labels optional (prediction input); a missing label reads as 0 */
+    GN_LABEL_CLASS = 3   /* one of K >= 2 classes, by any names (see classes): the label read is the
+                            class index 0..K-1 */
 } gn_label_kind;
 
 #define GN_MAX_BITS 30
@@ -34,6 +36,7 @@ typedef enum gn_label_kind {
 #define GN_COLSPEC_MAX 1024
 #define GN_DEFAULT_MAX_LINE ((size_t)64 << 20)
 #define GN_NA_VALUES_MAX 256
+#define GN_CLASSES_TEXT_MAX 4096 /* bytes of the classes field */
 /* The tokens read as a missing value in CSV/TSV fields (besides an empty field) unless
  * na_defaults is 0. Compared with the whole field, after unquoting and trimming blanks. */
 #define GN_NA_DEFAULTS "NA,N/A,n/a,NaN,nan,null,NULL,None,?,#N/A"
@@ -62,6 +65,11 @@ typedef struct gn_data_spec {
     /* labels */
     char positive[256];        /* binary losses: the label of the positive class ("" = the default
                                   rule: the positive-like value, see docs/cli.md); at most 255 bytes */
+    char classes[GN_CLASSES_TEXT_MAX]; /* multiclass losses: the classes in order, comma-separated
+                                  ("" = found by a scan of the input, sorted: numbers ascending,
+                                  then names byte by byte); a label outside them is an error */
+    uint32_t nclasses;         /* label_kind class: the number of classes K, set by the library once
+                                  the classes are known (0 before; leave it 0) */
 } gn_data_spec;
 
 /* Fills defaults. */

@@ -26,11 +26,32 @@ typedef struct gn_metrics {
     double precision, recall, f1; /* (c) for the positive class */
     double rmse, mae;   /* (r); also computed for classification on probabilities */
     double mean_loss;   /* mean training loss of the model's own loss function */
+    /* multiclass accumulators (gn_metrics_acc_new_multiclass) only; classes is 0 otherwise. There
+     * classification is 1, logloss is the multiclass log loss (-log of the true class's
+     * probability, clipped at 1e-15), accuracy is top-1, precision/recall/f1 are macro averages
+     * over the classes, auc, rmse and mae are NaN. */
+    uint32_t classes;       /* K */
+    uint32_t top_k;         /* the k of top_k_accuracy: min(5, K - 1) */
+    double top_k_accuracy;  /* weight of examples whose class is among the top_k most probable */
+    double macro_f1;        /* unweighted mean of the per-class F1 */
+    double micro_f1;        /* F1 of all decisions pooled (= accuracy for single-label data) */
+    double weighted_f1;     /* mean of the per-class F1 weighted by each class's true weight */
 } gn_metrics;
 
 /* classification: labels are binary (> 0 is positive) and predictions are probabilities. */
 gn_status gn_metrics_acc_new(int classification, gn_metrics_acc **out);
 void gn_metrics_acc_free(gn_metrics_acc *acc);
+/* A multiclass accumulator over k classes (2 <= k <= GN_METRICS_MAX_CLASSES): examples are
+ * added with gn_metrics_acc_add_probs; it keeps a k x k confusion matrix. */
+#define GN_METRICS_MAX_CLASSES 4096
+gn_status gn_metrics_acc_new_multiclass(uint32_t k, gn_metrics_acc **out);
+/* Adds one example of a multiclass accumulator: the k class probabilities, the true class index
+ * (< k), its weight and the model's loss on it. */
+gn_status gn_metrics_acc_add_probs(gn_metrics_acc *acc, const double *probs, size_t k, uint32_t label, double weight,
+                                   double loss);
+/* The confusion matrix so far: k*k weights, row = true class, column = predicted class (the most
+ * probable; ties: the lower index). GN_EINVAL unless acc is multiclass with k classes. */
+gn_status gn_metrics_acc_confusion(const gn_metrics_acc *acc, double *out, size_t k);
 /* Adds one example; loss is the model's loss on it (for mean_loss). */
 gn_status gn_metrics_acc_add(gn_metrics_acc *acc, double prediction, double label, double weight, double loss);
 gn_status gn_metrics_acc_merge(gn_metrics_acc *into, const gn_metrics_acc *from);

@@ -18,19 +18,22 @@ GN_API_BEGIN
 
 typedef struct gn_model gn_model;
 
-typedef enum gn_model_kind { GN_KIND_LINEAR = 1 } gn_model_kind;
+/* linear: one weight per slot, one score per example; softmax: K weights per slot (one per class),
+ * K scores per example (multinomial logistic regression, --loss softmax). */
+typedef enum gn_model_kind { GN_KIND_LINEAR = 1, GN_KIND_SOFTMAX = 2 } gn_model_kind;
 
 typedef enum gn_loss {
     GN_LOSS_LOGISTIC = 0,
     GN_LOSS_SQUARED = 1,
     GN_LOSS_HINGE = 2,
     GN_LOSS_QUANTILE = 3,
-    GN_LOSS_POISSON = 4
+    GN_LOSS_POISSON = 4,
+    GN_LOSS_SOFTMAX = 5  /* multinomial log loss over K classes (the softmax kind) */
 } gn_loss;
 
 const char *gn_loss_name(gn_loss loss);
 int gn_loss_parse(const char *name); /* -1 if unknown */
-/* What a loss reads: two classes (logistic, hinge) or real numbers. */
+/* What a loss reads: two classes (logistic, hinge), K classes (softmax) or real numbers. */
 gn_label_kind gn_loss_label_kind(gn_loss loss);
 const char *gn_model_kind_name(gn_model_kind kind);
 

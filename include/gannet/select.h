@@ -68,16 +68,22 @@ const char *gn_search_space_distinct_value(const gn_search_space *s, size_t j, s
 /* ---- running candidates ---- */
 
 typedef enum gn_select_metric {
-    GN_METRIC_AUTO = 0, /* auc for logistic/hinge, rmse otherwise */
+    GN_METRIC_AUTO = 0, /* auc for logistic/hinge, logloss for softmax, rmse otherwise */
     GN_METRIC_AUC = 1,
     GN_METRIC_LOGLOSS = 2,
     GN_METRIC_ACCURACY = 3,
     GN_METRIC_RMSE = 4,
-    GN_METRIC_MAE = 5
+    GN_METRIC_MAE = 5,
+    /* multiclass (softmax) models; logloss and accuracy above are their multiclass forms */
+    GN_METRIC_MACRO_F1 = 6,
+    GN_METRIC_WEIGHTED_F1 = 7,
+    GN_METRIC_MLOGLOSS = 8, /* the same number as logloss, by its multiclass name */
+    GN_METRIC_TOP_K = 9     /* top_k_accuracy */
 } gn_select_metric;
 
 const char *gn_select_metric_name(gn_select_metric m);
-/* What GN_METRIC_AUTO means for a loss: auc for binary losses, rmse for regression. */
+/* What GN_METRIC_AUTO means for a loss: auc for binary losses, logloss for softmax, rmse for
+ * regression. */
 gn_select_metric gn_select_metric_default(gn_loss loss);
 int gn_select_metric_parse(const char *name); /* -1 if unknown */
 /* The value of metric m in *mt, and whether larger is better. */

@@ -128,16 +128,35 @@ gn_status gn_train(const gn_train_options *opts, const gn_data_spec *spec, const
 gn_status gn_predict_files(const gn_model *model, const char *const *paths, size_t npaths, int skip_bad,
                      FILE *out, uint64_t *predicted, uint64_t *skipped);
 
-/* What gn_predict_files_as writes per line: the prediction ("%.9g": probability, rate or score),
- * or the name of the predicted class (gn_model_class_name; logistic: positive when p >= 0.5,
- * hinge: when the score is >= 0). GN_PREDICT_CLASS on a regression model is GN_EINVAL. */
-typedef enum gn_predict_output { GN_PREDICT_PROB = 0, GN_PREDICT_CLASS = 1 } gn_predict_output;
+/* What gn_predict_files_as writes per line: the prediction ("%.9g": probability, rate or score;
+ * a multiclass model's K class probabilities separated by spaces, in class order), or the name of
+ * the predicted class (gn_model_class_name; logistic: positive when p >= 0.5, hinge: when the
+ * score is >= 0, softmax: the most probable). GN_PREDICT_CLASS on a regression model is
+ * GN_EINVAL. GN_PREDICT_PROBS: "class:p" pairs separated by spaces, every class in class order
+ * (logistic and softmax models); GN_PREDICT_TOPK: the top_n most probable such pairs, most
+ * probable first; GN_PREDICT_JSON: {"class": NAME, "probabilities": {NAME: p, ...}}, as the
+ * server answers. */
+typedef enum gn_predict_output {
+    GN_PREDICT_PROB = 0,
+    GN_PREDICT_CLASS = 1,
+    GN_PREDICT_PROBS = 2,
+    GN_PREDICT_TOPK = 3,
+    GN_PREDICT_JSON = 4
+} gn_predict_output;
 gn_status gn_predict_files_as(const gn_model *model, const char *const *paths, size_t npaths, int skip_bad,
                               gn_predict_output what, FILE *out, uint64_t *predicted, uint64_t *skipped);
+/* gn_predict_files_as with the N of GN_PREDICT_TOPK (>= 1; ignored by the other outputs). */
+gn_status gn_predict_files_top(const gn_model *model, const char *const *paths, size_t npaths, int skip_bad,
+                               gn_predict_output what, size_t top_n, FILE *out, uint64_t *predicted,
+                               uint64_t *skipped);
 
 /* Evaluates the model on labelled files. */
 gn_status gn_evaluate(const gn_model *model, const char *const *paths, size_t npaths, int skip_bad,
                 gn_metrics *out, uint64_t *skipped);
+/* gn_evaluate that also hands back its accumulator (*acc, owned by the caller: free it with
+ * gn_metrics_acc_free), e.g. for a multiclass model's confusion matrix (gn_metrics_acc_confusion). */
+gn_status gn_evaluate_acc(const gn_model *model, const char *const *paths, size_t npaths, int skip_bad,
+                          gn_metrics *out, gn_metrics_acc **acc, uint64_t *skipped);
 
 GN_API_END
 #ifdef __cplusplus

@@ -2,7 +2,9 @@
  * io/labels.h). Files are read with their own line readers (CSV in record mode, as the source
  * reads them; a byte order mark is dropped by the reader), so the source that asked is left where
  * it was; stdin, which cannot be read twice, is peeked through the source's own reader with a
- * mark and a reset, after the records the source holds in its look-ahead queue. */
+ * mark and a reset, after the records the source holds in its look-ahead queue. A multiclass
+ * label (label kind class) takes its classes from --classes without a scan, or from a scan of
+ * every record (gn__labels_resolve_classes). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -149,6 +151,20 @@ int gn__labels_scan(gn_parser *p, const gn_label_scan_input *in, gn_labels **out
     sc.in = in;
     sc.skip_bad = spec->skip_bad;
     sc.limit = GN_LABELS_SCAN_FIRST;
+    if (spec->label_kind == GN_LABEL_CLASS) { /* multiclass: --classes, or every record's label */
+        if (spec->classes[0]) return gn__labels_from_list(spec->classes, out);
+        sc.limit = UINT64_MAX;
+        GN_TRY(gn__labels_new(&sc.l));
+        int st = scan_input(&sc, GN_LABELS_PEEK_BYTES);
+        if (st == GN_OK)
+            st = gn__labels_resolve_classes(sc.l, sc.partial ? GN_LABELS_STREAM : 0, in->paths, in->npaths);
+        if (st != GN_OK) {
+            gn__labels_free(sc.l);
+            return st;
+        }
+        *out = sc.l;
+        return GN_OK;
+    }
     GN_TRY(gn__labels_new(&sc.l));
     int st = scan_input(&sc, GN_LABELS_PEEK_BYTES);
     if (st == GN_OK && sc.cut && !spec->positive[0] && !spec->skip_bad && gn__labels_count(sc.l) > 2 &&

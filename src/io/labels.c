@@ -642,6 +642,120 @@ int gn__labels_binary_value(const gn_labels *l, const char *tok, size_t len, flo
     return GN_EPARSE;
 }
 
+/* ---- multiclass ---------------------------------------------------------------------------- */
+
+static int class_order(const void *pa, const void *pb) {
+    const label_class *a = pa, *b = pb;
+    if (a->is_num != b->is_num) return a->is_num ? -1 : 1; /* numbers first */
+    if (a->is_num) return (a->num > b->num) - (a->num < b->num);
+    const size_t n = a->len < b->len ? a->len : b->len;
+    const int c = memcmp(a->name, b->name, n);
+    return c ? c : (a->len > b->len) - (a->len < b->len);
+}
+
+/* Rebuilds the lookup after the classes moved. */
+static void reindex(gn_labels *l) {
+    l->last_cls = -1;
+    l->last_len = 0;
+    if (l->table) {
+        memset(l->table, 0, l->tsize * sizeof *l->table);
+        for (size_t k = 0; k < l->n; k++) table_put(l, k);
+    }
+}
+
+int gn__labels_resolve_classes(gn_labels *l, int how, const char *const *paths, size_t npaths) {
+    char at[512], nb[64], list[512];
+    const char *stream = (how & GN_LABELS_STREAM) ? " (from the first lines of the stream, which is read only once)" : "";
+    if (l->n == 0) return gn__fail(GN_EPARSE, "no labels in the input: a multiclass loss needs labelled examples");
+    if (l->n == 1)
+        return gn__fail(GN_EINVAL, "every label of the input is '%s' (first at %s)%s: a multiclass loss needs at "
+                                   "least 2 classes",
+                        shown(l->cls[0].name, l->cls[0].len, nb, sizeof nb),
+                        where(l, &l->cls[0], paths, npaths, at, sizeof at), stream);
+    if (l->n > GN_LABELS_MAX_CLASSES) {
+        list_counts(l, list, sizeof list);
+        return gn__fail(GN_EINVAL, "the input has %zu classes, more than the %d a multiclass model takes (%s; the "
+                                   "%zuth first at %s): is the label column right?",
+                        l->n, GN_LABELS_MAX_CLASSES, list, (size_t)GN_LABELS_MAX_CLASSES + 1,
+                        where(l, &l->cls[GN_LABELS_MAX_CLASSES], paths, npaths, at, sizeof at));
+    }
+    qsort(l->cls, l->n, sizeof *l->cls, class_order);
+    reindex(l);
+    l->binary = l->standard = 0;
+    l->partial = (how & GN_LABELS_STREAM) != 0;
+    return GN_OK;
+}
+
+int gn__labels_from_list(const char *list, gn_labels **out) {
+    gn_labels *l = NULL;
+    GN_TRY(gn__labels_new(&l));
+    char why[GN_WHY_MAX];
+    int st = GN_OK;
+    size_t field = 0;
+    for (const char *s = list;; field++) {
+        const char *comma = strchr(s, ',');
+        size_t len = comma ? (size_t)(comma - s) : strlen(s);
+        const size_t before = l->n;
+        st = gn__labels_add(l, s, len, 0, 0, why);
+        l->last_cls = -1; /* no run shortcut: a repeat must be seen as one */
+        l->last_len = 0;
+        if (st != GN_OK) {
+            st = gn__fail(GN_EINVAL, "classes: class %zu: %s", field + 1, why);
+            break;
+        }
+        if (l->n == before) {
+            char nb[64];
+            const char *t = s;
+            size_t tl = len;
+            trim(&t, &tl);
+            st = gn__fail(GN_EINVAL, "classes: class %zu ('%s') repeats an earlier one", field + 1, shown(t, tl, nb, sizeof nb));
+            break;
+        }
+        if (l->n > GN_LABELS_MAX_CLASSES) {
+            st = gn__fail(GN_EINVAL, "classes: more than %d classes", GN_LABELS_MAX_CLASSES);
+            break;
+        }
+        if (!comma) break;
+        s = comma + 1;
+    }
+    if (st == GN_OK && l->n < 2) st = gn__fail(GN_EINVAL, "classes: a multiclass loss needs at least 2 classes (got '%s')", list);
+    if (st != GN_OK) {
+        gn__labels_free(l);
+        return st;
+    }
+    for (size_t i = 0; i < l->n; i++) l->cls[i].count = 0;
+    *out = l;
+    return GN_OK;
+}
+
+int gn__labels_class_value(const gn_labels *l, const char *tok, size_t len, float *y, char *why) {
+    const char *s = tok;
+    size_t n = len;
+    trim(&s, &n);
+    double v = 0;
+    const int is_num = as_number(s, n, &v);
+    const long i = find_key(l, is_num, v, s, n);
+    if (i >= 0) {
+        *y = (float)i;
+        return GN_OK;
+    }
+    char nb[64], names[200];
+    size_t o = 0;
+    names[0] = '\0';
+    for (size_t k = 0; k < l->n; k++) {
+        char cb[64];
+        int w = snprintf(names + o, sizeof names - o, "%s'%s'", k ? ", " : "", shown(l->cls[k].name, l->cls[k].len, cb, sizeof cb));
+        if (w < 0 || o + (size_t)w >= sizeof names - 8) {
+            snprintf(names + o, sizeof names - o, ", ...");
+            break;
+        }
+        o += (size_t)w;
+    }
+    set_why(why, "label '%s' is not one of the %zu classes (%s)%s", n ? shown(s, n, nb, sizeof nb) : "", l->n, names,
+            l->partial ? " (taken from the first lines of the stream, which is read only once)" : "");
+    return GN_EPARSE;
+}
+
 /* ---- JSON ---------------------------------------------------------------------------------- */
 
 json_t *gn__labels_to_json(const gn_labels *l) {

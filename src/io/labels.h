@@ -35,6 +35,7 @@
 #define GN_LABELS_MAX 65536        /* distinct label values collected before giving up */
 #define GN_LABEL_NAME_MAX 255      /* longest class name, in bytes */
 #define GN_LABELS_SCAN_FIRST 10000 /* records of the first-lines scan */
+#define GN_LABELS_MAX_CLASSES 256  /* most classes of a multiclass loss (a model's weights per slot) */
 
 typedef struct gn_labels gn_labels;
 
@@ -92,6 +93,21 @@ int gn__labels_partial(const gn_labels *l);
 int gn__labels_binary_value(const gn_labels *l, const char *tok, size_t len, float *y, char *why);
 /* Writes "'no' and 'yes' (positive)" (the classes for messages) into buf. */
 void gn__labels_describe(const gn_labels *l, char *buf, size_t size);
+
+/* ---- multiclass (label kind class) ------------------------------------------------------------
+ * The classes are every value of the input (a full label-only scan), sorted: numbers ascending,
+ * then names byte by byte, so that the class order does not depend on the order of the input; or
+ * the list given by --classes, in its order, with no scan. Either way 2 to GN_LABELS_MAX_CLASSES
+ * classes, and a label outside them is a bad line. */
+/* Sorts the collected classes and checks their number (GN_EINVAL naming the input otherwise: one
+ * class only, too many classes). how and paths as gn__labels_resolve_binary. */
+int gn__labels_resolve_classes(gn_labels *l, int how, const char *const *paths, size_t npaths);
+/* The classes of a --classes list ("a,b,c": names trimmed and canonical, no empty or repeated
+ * one, 2 to GN_LABELS_MAX_CLASSES of them). GN_EINVAL with the message set. */
+int gn__labels_from_list(const char *list, gn_labels **out);
+/* The class index of a token as the label of a class label kind. GN_OK, or GN_EPARSE with why
+ * naming the value and (some of) the classes. */
+int gn__labels_class_value(const gn_labels *l, const char *tok, size_t len, float *y, char *why);
 
 /* JSON form stored in model files and cache headers:
  *   {"classes": ["no", "yes"], "positive": "yes"}

@@ -66,7 +66,8 @@ struct gn_parser {
 
 enum { LABELS_NUMERIC = 0, /* no dictionary, or the standard classes: the numeric fast path */
        LABELS_DICT,        /* binary classes by name */
-       LABELS_ANY };       /* prediction input of a model with named classes: any label text */
+       LABELS_ANY,         /* prediction input of a model with named classes: any label text */
+       LABELS_CLASS };     /* label kind class: the class index in the dictionary */
 
 #define WHY(...) snprintf(why, GN_WHY_MAX, __VA_ARGS__)
 
@@ -125,6 +126,11 @@ static int check_text(const char *line, size_t len, char *why) {
 /* Parses a label token according to the label kind (and the dictionary, when there is one). */
 static int parse_label(const gn_parser *p, const char *s, size_t len, float *out, char *why) {
     if (p->label_mode == LABELS_DICT) return gn__labels_binary_value(p->labels, s, len, out, why);
+    if (p->label_mode == LABELS_CLASS) return gn__labels_class_value(p->labels, s, len, out, why);
+    if (p->spec.label_kind == GN_LABEL_CLASS) { /* the classes are resolved before any line is parsed */
+        WHY("no classes known for a multiclass label");
+        return GN_EINTERNAL;
+    }
     if (p->label_mode == LABELS_ANY) {
         *out = 0.0f;
         return GN_OK;
@@ -983,6 +989,10 @@ void gn__parser_set_labels(gn_parser *p, gn_labels *labels) {
     if (!labels) return;
     if (p->spec.label_kind == GN_LABEL_BINARY && !gn__labels_is_standard(labels)) p->label_mode = LABELS_DICT;
     else if (p->spec.label_kind == GN_LABEL_NONE && gn__labels_has_strings(labels)) p->label_mode = LABELS_ANY;
+    else if (p->spec.label_kind == GN_LABEL_CLASS) {
+        p->label_mode = LABELS_CLASS;
+        p->spec.nclasses = (uint32_t)gn__labels_count(labels);
+    }
 }
 
 const gn_labels *gn__parser_labels(const gn_parser *p) { return p->labels; }

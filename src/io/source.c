@@ -344,7 +344,8 @@ int gn__source_open_part(const gn_data_spec *spec, const gn_parser *parser, cons
      * data line of the first file (format detection, CSV columns and header) and, for a binary
      * label, the classes from the whole input (callers that open many parts pass a resolved
      * parser instead: train.c resolves the input once). */
-    const int binary = s->spec.label_kind == GN_LABEL_BINARY;
+    /* binary and multiclass labels: the classes are read first */
+    const int binary = s->spec.label_kind == GN_LABEL_BINARY || s->spec.label_kind == GN_LABEL_CLASS;
     if (parser) {
         if ((st = gn__parser_clone(parser, &s->parser)) != GN_OK) goto fail;
     } else if (!binary && (s->spec.format == GN_FORMAT_LIBSVM || s->spec.format == GN_FORMAT_VW)) {
@@ -855,7 +856,7 @@ static int file_start(gn_source *s) {
 static int resolve_labels(gn_source *s) {
     if (!s->scan_labels || !s->parser) return GN_OK;
     const gn_data_spec *sp = gn__parser_spec(s->parser);
-    if (sp->label_kind != GN_LABEL_BINARY || gn__parser_labels(s->parser)) {
+    if ((sp->label_kind != GN_LABEL_BINARY && sp->label_kind != GN_LABEL_CLASS) || gn__parser_labels(s->parser)) {
         s->scan_labels = 0;
         return GN_OK;
     }

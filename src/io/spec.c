@@ -61,8 +61,8 @@ gn_status gn_data_spec_check(const gn_data_spec *spec) {
     if (!spec) return gn__fail(GN_EINVAL, "data spec is NULL");
     /* ranges, flags and choices come from the parameter table (util/params.c) */
     GN_TRY(gn_param_check_data(spec));
-    if ((int)spec->label_kind < GN_LABEL_BINARY || (int)spec->label_kind > GN_LABEL_NONE)
-        return gn__fail(GN_EINVAL, "label_kind must be binary, real or none (got %d)", (int)spec->label_kind);
+    if ((int)spec->label_kind < GN_LABEL_BINARY || (int)spec->label_kind > GN_LABEL_CLASS)
+        return gn__fail(GN_EINVAL, "label_kind must be binary, real, none or class (got %d)", (int)spec->label_kind);
     if (spec->sep == '\n' || spec->sep == '\r' || spec->sep == '"' || (unsigned char)spec->sep >= 0x80)
         return gn__fail(GN_EINVAL,
                         "sep must be an ASCII character other than newline, carriage return and double quote "
@@ -75,6 +75,7 @@ gn_status gn_data_spec_check(const gn_data_spec *spec) {
     GN_TRY(check_text_field("ignore", spec->ignore, sizeof spec->ignore));
     GN_TRY(check_text_field("na_values", spec->na_values, sizeof spec->na_values));
     GN_TRY(check_text_field("positive", spec->positive, sizeof spec->positive));
+    GN_TRY(check_text_field("classes", spec->classes, sizeof spec->classes));
     return GN_OK;
 }
 

@@ -17,12 +17,14 @@
 
 #include "dist/dist.h"
 #include "hash/hash.h"
+#include "io/labels.h"
 #include "learn/loss.h"
 #include "learn/learner.h"
 #include "learn/objective.h"
 #include "learn/split.h"
 #include "learn/train_internal.h"
 #include "model/kinds/linear.h"
+#include "model/kinds/softmax.h"
 #include "model/model.h"
 #include "util/clock.h"
 #include "util/cores.h"
@@ -41,7 +43,8 @@ typedef struct solver {
     const gn_train_options *o;
     gn_objective *obj;
     size_t n_global;      /* examples on all ranks */
-    size_t dim;           /* dense features (union over ranks) */
+    size_t dim;           /* weights: dense features (union over ranks) x k */
+    size_t k;             /* weights per feature, scores per example (softmax: the classes; else 1) */
     size_t m;             /* history pairs kept */
     double *w, *g, *z, *dir, *wn, *gn, *zn, *pg;
     double *s, *y, *rho, *alpha; /* history: m x dim, m x dim, m, m */
@@ -584,7 +587,8 @@ static void add_metrics(gn_model *m, const solver *sv, size_t dim) {
  * for the logistic loss (1/4), its exact value for the squared loss (2), a plain 1 for poisson
  * (whose curvature exp(z) has no bound). */
 static double curvature(gn_loss loss) {
-    return loss == GN_LOSS_LOGISTIC ? 0.25 : loss == GN_LOSS_SQUARED ? 2.0 : 1.0;
+    /* softmax: 1/2 bounds its Hessian in the scores (Boehning 1992) */
+    return loss == GN_LOSS_LOGISTIC ? 0.25 : loss == GN_LOSS_SQUARED ? 2.0 : loss == GN_LOSS_SOFTMAX ? 0.5 : 1.0;
 }
 
 /* The diagonal preconditioner: D_j = c * sum_i weight_i x_ij^2 + l2, with c a bound on the
@@ -592,26 +596,26 @@ static double curvature(gn_loss loss) {
  * seen in very different numbers of examples make the Hessian badly scaled, which this corrects
  * in L-BFGS's initial matrix (H0 = gamma D^-1). */
 static int preconditioner(solver *sv, const gn_bdata *d, const gn_train_options *o) {
-    const size_t n = sv->dim;
+    const size_t kk = sv->k ? sv->k : 1, nf = sv->dim / kk; /* every class of a feature shares its D */
     if (!sv->colsq) { /* the data part, once for the data (a path of solves reuses it) */
-        double *h = calloc(n + 1, sizeof *h);
+        double *h = calloc(nf + 1, sizeof *h);
         if (!h) return gn__fail(GN_ENOMEM, "out of memory");
         for (size_t e = 0; e < d->n; e++) {
             const double wt = d->weight[e];
             for (size_t k = d->start[e]; k < d->start[e + 1]; k++)
                 h[d->index[k]] += wt * (double)d->value[k] * d->value[k];
         }
-        int st = sum_ranks(sv, h, n);
+        int st = sum_ranks(sv, h, nf);
         if (st != GN_OK) {
             free(h);
             return st;
         }
         sv->colsq = h;
     }
-    if (!sv->hinv && !(sv->hinv = calloc(n + 1, sizeof *sv->hinv))) return gn__fail(GN_ENOMEM, "out of memory");
+    if (!sv->hinv && !(sv->hinv = calloc(sv->dim + 1, sizeof *sv->hinv))) return gn__fail(GN_ENOMEM, "out of memory");
     const double c = curvature(o->loss);
-    for (size_t j = 0; j < n; j++) {
-        double dj = c * sv->colsq[j] + o->l2;
+    for (size_t j = 0; j < sv->dim; j++) {
+        double dj = c * sv->colsq[j / kk] + o->l2;
         sv->hinv[j] = dj > 0 ? 1.0 / dj : 1.0;
     }
     return GN_OK;
@@ -686,7 +690,7 @@ static int dense_preconditioner(solver *sv, const gn_bdata *d, const gn_train_op
     const size_t n = sv->dim;
     free(sv->chol); /* from an earlier solve of a path, with another l2 */
     sv->chol = NULL;
-    if (n == 0 || n > DENSE_MAX_DIM || o->l1 > 0) return GN_OK;
+    if (n == 0 || n > DENSE_MAX_DIM || o->l1 > 0 || sv->k > 1) return GN_OK; /* softmax: the diagonal */
     if (!sv->xtx && !sv->dense_skip) GN_TRY(build_xtx(sv, d));
     if (!sv->xtx) return GN_OK;
     const double *p = sv->xtx;
@@ -742,12 +746,13 @@ static int split_holdout(gn_bdata *d, double fraction, uint64_t seed, gn_bdata *
 /* Mean loss of the model on the held-out examples of all ranks (NaN if there are none). */
 static int holdout_loss(const gn_model *m, const gn_bdata *held, gn_loss loss, double tau, double *out) {
     double buf[2] = {0, 0};
-    double *scores = malloc((held->n ? held->n : 1) * sizeof *scores);
+    const size_t k = gn_model_outputs(m);
+    double *scores = malloc((held->n ? held->n : 1) * k * sizeof *scores);
     if (!scores) return gn__fail(GN_ENOMEM, "out of memory scoring the holdout");
     const gn_rows rows = gn__bdata_rows(held);
     gn__model_scores(m, &rows, scores);
     for (size_t e = 0; e < held->n; e++) {
-        buf[0] += held->weight[e] * gn__loss_value(loss, scores[e], held->label[e], tau);
+        buf[0] += held->weight[e] * gn__loss_row(loss, scores + e * k, k, held->label[e], tau);
         buf[1] += held->weight[e];
     }
     free(scores);
@@ -760,12 +765,13 @@ static int holdout_loss(const gn_model *m, const gn_bdata *held, gn_loss loss, d
  * --memory m pairs of history, and the objective with its threads. */
 static int setup_on(solver *sv, const gn_bdata *d, gn_loss loss, uint32_t threads, size_t m) {
     sv->m = m;
-    GN_TRY(solver_alloc(sv, d->n));
+    if (!sv->k) sv->k = 1;
+    GN_TRY(solver_alloc(sv, d->n * sv->k));
     /* no more threads than there is work to share: a pass over fewer than 2^18 features (about
      * 0.3 ms) costs less than waking a thread for it, on a busy machine especially */
     uint32_t eval_threads = threads;
     if (d->nnz < (size_t)threads << 18) eval_threads = d->nnz >> 18 > 0 ? (uint32_t)(d->nnz >> 18) : 1;
-    return gn__objective_new(d, sv->dim, loss, eval_threads, &sv->obj);
+    return gn__objective_new_k(d, sv->dim / sv->k, sv->k, loss, eval_threads, &sv->obj);
 }
 
 /* One solve of sv->o's problem on a set-up solver, from start (dense; NULL: zero). Leaves the
@@ -787,7 +793,7 @@ static int solve_from(solver *sv, const gn_bdata *d, const double *start) {
         gn__objective_margins(sv->obj, sv->w, sv->z, NULL);
     } else { /* w = 0: the margins z are 0 */
         memset(sv->w, 0, sv->dim * sizeof *sv->w);
-        memset(sv->z, 0, d->n * sizeof *sv->z);
+        memset(sv->z, 0, d->n * sv->k * sizeof *sv->z);
     }
     GN_TRY(o->optimizer == GN_OPT_OWLQN ? solve_owlqn(sv) : solve_lbfgs(sv));
     double buf[1];
@@ -876,6 +882,14 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progres
     if ((st = gn__dist_agree(st)) != GN_OK) goto done;
     const gn_data_spec *spec = gn__source_spec(src);
     const size_t nslots = (size_t)1 << spec->bits;
+    const int multi = gn__kind_for_loss(o->loss) == GN_KIND_SOFTMAX;
+    if (multi && (spec->nclasses < 2 || spec->nclasses > GN_LABELS_MAX_CLASSES)) {
+        st = gn__fail(GN_EINVAL, "softmax needs 2 to %d classes (the data has %u)", GN_LABELS_MAX_CLASSES,
+                      (unsigned)spec->nclasses);
+        goto done;
+    }
+    const size_t k = multi ? spec->nclasses : 1;
+    sv.k = k;
     uint64_t counts[2] = {data.n, skipped};
     if ((st = gn__dist_allreduce_sum_u64(counts, 2)) != GN_OK) goto done;
     sv.n_global = counts[0];
@@ -887,7 +901,7 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progres
         goto done;
     }
     if (o->warm_start_online) {
-        if (!(w0 = malloc(nslots * sizeof *w0))) {
+        if (!(w0 = malloc(nslots * k * sizeof *w0))) {
             st = gn__fail(GN_ENOMEM, "out of memory");
             goto done;
         }
@@ -904,13 +918,16 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progres
     }
     gn__bdata_mark_used(&data, used, nslots);
     if ((st = gn__dist_allreduce_or(used, words)) != GN_OK) goto done;
-    if ((st = gn__bdata_remap(&data, used, nslots, &slots, &sv.dim)) != GN_OK) goto done;
+    size_t nfeat = 0;
+    if ((st = gn__bdata_remap(&data, used, nslots, &slots, &nfeat)) != GN_OK) goto done;
+    sv.dim = nfeat * k;
     if (w0) { /* the online pass's weights, in the dense numbering */
         if (!(start = malloc((sv.dim ? sv.dim : 1) * sizeof *start))) {
             st = gn__fail(GN_ENOMEM, "out of memory");
             goto done;
         }
-        for (size_t j = 0; j < sv.dim; j++) start[j] = w0[slots[j]];
+        for (size_t j = 0; j < nfeat; j++)
+            for (size_t c = 0; c < k; c++) start[j * k + c] = w0[(size_t)slots[j] * k + c];
     }
     if ((st = setup_on(&sv, &data, o->loss, threads, o->lbfgs_memory)) != GN_OK) goto done;
     if ((st = solve_from(&sv, &data, start)) != GN_OK) goto done;
@@ -918,13 +935,15 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progres
     sum->iterations = sv.iterations;
     sum->passes = sv.evaluations + (o->warm_start_online ? 1 : 0);
     sum->seconds = gn__now() - sv.t0;
-    if ((st = gn__model_new(GN_KIND_LINEAR, o->loss, spec, 1, &m)) != GN_OK) goto done;
+    if ((st = gn__model_new(multi ? GN_KIND_SOFTMAX : GN_KIND_LINEAR, o->loss, spec, (uint32_t)k, &m)) != GN_OK)
+        goto done;
     m->quantile_tau = o->quantile_tau;
-    if ((st = gn__linear_model_set(m, slots, sv.w, sv.dim)) != GN_OK) goto done;
+    st = multi ? gn__softmax_model_set(m, slots, sv.w, nfeat) : gn__linear_model_set(m, slots, sv.w, nfeat);
+    if (st != GN_OK) goto done;
     if (o->holdout > 0 && (st = holdout_loss(m, &held, o->loss, o->quantile_tau, &sum->holdout_loss)) != GN_OK)
         goto done;
     if ((st = gn__attach_metadata(m, o, paths, npaths, sum, gn__source_parser(src))) != GN_OK) goto done;
-    add_metrics(m, &sv, sv.dim);
+    add_metrics(m, &sv, nfeat);
     if ((st = gn__model_finalize(m)) != GN_OK) goto done;
     *out = m;
     m = NULL;

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "learn/loss.h"
+#include "learn/score_eval.h"
 #include "learn/split.h"
 #include "learn/train_internal.h"
 #include "model/model.h"
@@ -125,17 +126,19 @@ int gn__learner_learn_batch(gn_learner *l, const gn_batch *b) {
         l->mode[e] = held ? GN__EX_SCORE : GN__EX_LEARN;
     }
     GN_TRY(l->kind->learn_batch(l->kl, b, l->mode, l->scores));
+    const size_t k = l->outputs;
     for (size_t e = 0; e < b->n; e++) {
-        const double s = l->scores[e * l->outputs], y = b->label[e], wt = b->weight[e];
+        double *row = l->scores + e * k;
+        const double s = row[0], y = b->label[e], wt = b->weight[e];
         if (l->mode[e] == GN__EX_SCORE) {
-            const double loss = gn__loss_value(l->loss, s, y, l->tau);
+            const double loss = gn__loss_row(l->loss, row, k, y, l->tau);
             l->stats.heldout_loss += wt * loss;
             l->stats.heldout_weight += wt;
             l->stats.heldout_examples++;
-            if (l->eval && !isfinite(s)) return gn__learner_fail_diverged(l);
-            if (l->eval) GN_TRY(gn_metrics_acc_add(l->eval, gn__link(l->loss, s), y, wt, loss));
+            if (l->eval && !isfinite(loss)) return gn__learner_fail_diverged(l);
+            if (l->eval) GN_TRY(gn__metrics_add_scores(l->eval, l->loss, l->tau, row, k, y, wt, NULL));
         } else if (wt != 0.0) {
-            l->stats.train_loss += wt * gn__loss_value(l->loss, s, y, l->tau);
+            l->stats.train_loss += wt * (k == 1 ? gn__loss_value(l->loss, s, y, l->tau) : gn__loss_row(l->loss, row, k, y, l->tau));
             l->stats.train_weight += wt;
             l->stats.train_examples++;
         }

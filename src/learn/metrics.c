@@ -16,7 +16,16 @@
  *               positives, or P = R = 0)
  *   rmse, mae = of p - y (classification) or p - label (regression), weighted
  *   mean_loss = sum w loss / sum w
- * With zero total weight the weighted means are NaN. */
+ * With zero total weight the weighted means are NaN.
+ *
+ * Multiclass (K classes; p_k the class probabilities, c the true class, q = argmax_k p_k with ties
+ * to the lower index): a K x K confusion matrix of weights (row c, column q), and
+ *   logloss   = -sum w log p_c' / sum w (p_c clipped to [1e-15, 1])
+ *   accuracy  = weight with q == c over sum w; top_k_accuracy: c among the k largest p (k = min(5,
+ *               K-1); a class tied with the k-th counts in)
+ *   per class j: P_j = C[j][j] / column sum, R_j = C[j][j] / row sum, F1_j = 2PR/(P+R) (0 for a 0
+ *               denominator); macro = mean over the K classes, weighted = by row sums, micro F1 =
+ *               accuracy; precision, recall and f1 report the macro averages. */
 #include <float.h>
 #include <math.h>
 #include <stdarg.h>
@@ -41,6 +50,9 @@ struct gn_metrics_acc {
     double weight_sum, logloss_sum, correct, tp, fp, fn, sq_err, abs_err, loss_sum;
     scored *items; /* classification only */
     size_t n, cap;
+    uint32_t classes, top_k; /* multiclass: K (0 otherwise) */
+    double *confusion;       /* K x K, row = true class */
+    double topk_correct;
 };
 
 gn_status gn_metrics_acc_new(int classification, gn_metrics_acc **out) {
@@ -52,8 +64,94 @@ gn_status gn_metrics_acc_new(int classification, gn_metrics_acc **out) {
     return GN_OK;
 }
 
+gn_status gn_metrics_acc_new_multiclass(uint32_t k, gn_metrics_acc **out) {
+    if (!out) return gn__fail(GN_EINVAL, "metrics: NULL argument");
+    if (k < 2 || k > GN_METRICS_MAX_CLASSES)
+        return gn__fail(GN_EINVAL, "metrics: %u classes (2 to %d)", (unsigned)k, GN_METRICS_MAX_CLASSES);
+    gn_metrics_acc *acc = calloc(1, sizeof *acc);
+    double *conf = calloc((size_t)k * k, sizeof *conf);
+    if (!acc || !conf) {
+        free(acc);
+        free(conf);
+        return gn__fail(GN_ENOMEM, "metrics: out of memory");
+    }
+    acc->classification = 1;
+    acc->classes = k;
+    acc->top_k = k - 1 < 5 ? k - 1 : 5;
+    acc->confusion = conf;
+    *out = acc;
+    return GN_OK;
+}
+
+gn_status gn_metrics_acc_add_probs(gn_metrics_acc *acc, const double *probs, size_t k, uint32_t label, double weight,
+                                   double loss) {
+    if (!acc || !probs) return gn__fail(GN_EINVAL, "metrics: NULL argument");
+    if (!acc->classes || k != acc->classes)
+        return gn__fail(GN_EINVAL, "metrics: %zu probabilities for an accumulator of %u classes", k, (unsigned)acc->classes);
+    if (label >= k) return gn__fail(GN_EINVAL, "metrics: class %u out of range (%zu classes)", (unsigned)label, k);
+    if (!isfinite(weight) || weight < 0.0)
+        return gn__fail(GN_EINVAL, "metrics: weight %g is not a finite non-negative number", weight);
+    size_t best = 0;
+    for (size_t j = 0; j < k; j++) {
+        if (!isfinite(probs[j])) return gn__fail(GN_EINVAL, "metrics: probability %g is not finite", probs[j]);
+        if (probs[j] > probs[best]) best = j;
+    }
+    const double pc = probs[label];
+    size_t above = 0; /* classes strictly more probable than the true one */
+    for (size_t j = 0; j < k; j++) above += probs[j] > pc;
+    acc->confusion[(size_t)label * k + best] += weight;
+    if (above < acc->top_k) acc->topk_correct += weight;
+    if (best == label) acc->correct += weight;
+    acc->logloss_sum -= weight * log(pc < GN_LOGLOSS_EPS ? GN_LOGLOSS_EPS : pc);
+    acc->examples++;
+    acc->weight_sum += weight;
+    acc->loss_sum += weight * loss;
+    return GN_OK;
+}
+
+gn_status gn_metrics_acc_confusion(const gn_metrics_acc *acc, double *out, size_t k) {
+    if (!acc || !out) return gn__fail(GN_EINVAL, "metrics: NULL argument");
+    if (!acc->classes || k != acc->classes)
+        return gn__fail(GN_EINVAL, "metrics: the accumulator has %u classes, not %zu", (unsigned)acc->classes, k);
+    memcpy(out, acc->confusion, k * k * sizeof *out);
+    return GN_OK;
+}
+
+/* The multiclass fields of *m from the confusion matrix. */
+static void multiclass_result(const gn_metrics_acc *acc, gn_metrics *m) {
+    const size_t k = acc->classes;
+    const double ws = acc->weight_sum;
+    double macro_p = 0, macro_r = 0, macro_f = 0, weighted = 0;
+    for (size_t j = 0; j < k; j++) {
+        double row = 0, col = 0;
+        for (size_t i = 0; i < k; i++) {
+            row += acc->confusion[j * k + i];
+            col += acc->confusion[i * k + j];
+        }
+        const double tp = acc->confusion[j * k + j];
+        const double p = col > 0 ? tp / col : 0.0, r = row > 0 ? tp / row : 0.0;
+        const double f = p + r > 0 ? 2 * p * r / (p + r) : 0.0;
+        macro_p += p;
+        macro_r += r;
+        macro_f += f;
+        weighted += row * f;
+    }
+    m->classes = acc->classes;
+    m->top_k = acc->top_k;
+    m->logloss = ws > 0 ? acc->logloss_sum / ws : NAN;
+    m->accuracy = ws > 0 ? acc->correct / ws : NAN;
+    m->top_k_accuracy = ws > 0 ? acc->topk_correct / ws : NAN;
+    m->precision = macro_p / (double)k;
+    m->recall = macro_r / (double)k;
+    m->f1 = m->macro_f1 = macro_f / (double)k;
+    m->micro_f1 = m->accuracy;
+    m->weighted_f1 = ws > 0 ? weighted / ws : NAN;
+    m->auc = m->rmse = m->mae = NAN;
+}
+
 void gn_metrics_acc_free(gn_metrics_acc *acc) {
     if (!acc) return;
+    free(acc->confusion);
     free(acc->items);
     free(acc);
 }
@@ -74,6 +172,7 @@ static int reserve(gn_metrics_acc *acc, size_t more) {
 
 gn_status gn_metrics_acc_add(gn_metrics_acc *acc, double prediction, double label, double weight, double loss) {
     if (!acc) return gn__fail(GN_EINVAL, "metrics: NULL accumulator");
+    if (acc->classes) return gn__fail(GN_EINVAL, "metrics: a multiclass accumulator takes probabilities (add_probs)");
     if (!isfinite(prediction)) return gn__fail(GN_EINVAL, "metrics: prediction %g is not finite", prediction);
     if (!isfinite(label)) return gn__fail(GN_EINVAL, "metrics: label %g is not finite", label);
     if (!isfinite(weight) || weight < 0.0)
@@ -112,6 +211,18 @@ gn_status gn_metrics_acc_merge(gn_metrics_acc *into, const gn_metrics_acc *from)
     if (!into || !from) return gn__fail(GN_EINVAL, "metrics: NULL accumulator");
     if (into->classification != from->classification)
         return gn__fail(GN_EINVAL, "metrics: cannot merge classification and regression accumulators");
+    if (into->classes != from->classes)
+        return gn__fail(GN_EINVAL, "metrics: cannot merge accumulators of %u and %u classes", (unsigned)into->classes,
+                        (unsigned)from->classes);
+    if (into->classes && into != from) {
+        const size_t kk = (size_t)into->classes * into->classes;
+        for (size_t i = 0; i < kk; i++) into->confusion[i] += from->confusion[i];
+        into->topk_correct += from->topk_correct;
+    } else if (into->classes) {
+        const size_t kk = (size_t)into->classes * into->classes;
+        for (size_t i = 0; i < kk; i++) into->confusion[i] *= 2;
+        into->topk_correct *= 2;
+    }
     size_t count = from->n; /* read before reserve: from may be into */
     GN_TRY(reserve(into, count));
     if (count) memcpy(into->items + into->n, from->items, count * sizeof(scored));
@@ -203,7 +314,9 @@ gn_status gn_metrics_acc_result(gn_metrics_acc *acc, gn_metrics *out) {
     m.rmse = ws > 0.0 ? sqrt(acc->sq_err / ws) : NAN;
     m.mae = ws > 0.0 ? acc->abs_err / ws : NAN;
     m.mean_loss = ws > 0.0 ? acc->loss_sum / ws : NAN;
-    if (acc->classification) {
+    if (acc->classes) {
+        multiclass_result(acc, &m);
+    } else if (acc->classification) {
         m.logloss = ws > 0.0 ? acc->logloss_sum / ws : NAN;
         m.accuracy = ws > 0.0 ? acc->correct / ws : NAN;
         m.precision = acc->tp + acc->fp > 0.0 ? acc->tp / (acc->tp + acc->fp) : 0.0;
@@ -254,6 +367,13 @@ int gn_metrics_to_json(const gn_metrics *m, char *buf, size_t size) {
         emit_number(&o, "precision", m->precision);
         emit_number(&o, "recall", m->recall);
         emit_number(&o, "f1", m->f1);
+    }
+    if (m->classes) {
+        emit(&o, ",\"classes\":%u,\"top_k\":%u", (unsigned)m->classes, (unsigned)m->top_k);
+        emit_number(&o, "top_k_accuracy", m->top_k_accuracy);
+        emit_number(&o, "macro_f1", m->macro_f1);
+        emit_number(&o, "micro_f1", m->micro_f1);
+        emit_number(&o, "weighted_f1", m->weighted_f1);
     }
     emit_number(&o, "rmse", m->rmse);
     emit_number(&o, "mae", m->mae);

@@ -244,7 +244,8 @@ typedef enum job_kind {
 
 struct gn_objective {
     const gn_bdata *d;
-    size_t dim;
+    size_t dim;          /* weights: features * k */
+    size_t k;            /* scores per example (softmax: the classes) */
     gn_loss loss;
     uint32_t threads;
     size_t *lo;          /* threads+1 example bounds, balanced by features */
@@ -298,7 +299,91 @@ static inline void scatter(const gn_bdata *d, size_t e0, size_t e1, const double
     }
 }
 
+/* ---- k scores per example (softmax) -------------------------------------------------------- */
+
+#define KMAX 256 /* most scores per example (GN_LABELS_MAX_CLASSES) */
+
+/* out[c] = sum_i w[idx_i * k + c] x_i. */
+static inline void row_dot_k(const gn_bdata *d, size_t e, const double *w, size_t k, double *out) {
+    for (size_t c = 0; c < k; c++) out[c] = 0.0;
+    for (size_t i = d->start[e]; i < d->start[e + 1]; i++) {
+        const double *r = w + (size_t)d->index[i] * k;
+        const double x = d->value[i];
+        for (size_t c = 0; c < k; c++) out[c] += r[c] * x;
+    }
+}
+
+/* g[idx_i * k + c] += r[c] x_i. */
+static inline void scatter_k(const gn_bdata *d, size_t e, const double *r, size_t k, double *g) {
+    for (size_t i = d->start[e]; i < d->start[e + 1]; i++) {
+        double *row = g + (size_t)d->index[i] * k;
+        const double x = d->value[i];
+        for (size_t c = 0; c < k; c++) row[c] += r[c] * x;
+    }
+}
+
+static inline size_t class_of(const gn_bdata *d, size_t e, size_t k) {
+    const double y = d->label[e];
+    return y >= 0 && y < (double)k ? (size_t)y : 0;
+}
+
+static void run_margins_k(gn_objective *o, uint32_t t, const double *w, double *z, int with_loss) {
+    const gn_bdata *d = o->d;
+    const size_t k = o->k;
+    double f = 0.0;
+    for (size_t e = o->lo[t]; e < o->lo[t + 1]; e++) {
+        row_dot_k(d, e, w, k, z + e * k);
+        if (with_loss && d->weight[e] != 0.0f) f += d->weight[e] * gn__loss_row(o->loss, z + e * k, k, d->label[e], 0.5);
+    }
+    o->loss_part[t] = f;
+}
+
+static void run_line_k(gn_objective *o, uint32_t t, int compute_q, double *g) {
+    const gn_bdata *d = o->d;
+    const size_t k = o->k;
+    const double a = o->alpha;
+    double f = 0.0, df = 0.0, sc[KMAX], dv[KMAX];
+    if (g) memset(g, 0, o->dim * sizeof *g);
+    for (size_t e = o->lo[t]; e < o->lo[t + 1]; e++) {
+        double *q = o->q + e * k;
+        if (compute_q) row_dot_k(d, e, o->w, k, q);
+        const double wt = d->weight[e];
+        if (wt == 0.0) continue;
+        const double *z = o->z + e * k;
+        for (size_t c = 0; c < k; c++) sc[c] = z[c] + a * q[c];
+        f += wt * gn__softmax_grad(sc, k, class_of(d, e, k), wt, dv);
+        for (size_t c = 0; c < k; c++) df += dv[c] * q[c];
+        if (g) scatter_k(d, e, dv, k, g);
+    }
+    o->loss_part[t] = f;
+    o->dphi_part[t] = df;
+}
+
+static void run_gradient_k(gn_objective *o, uint32_t t) {
+    const gn_bdata *d = o->d;
+    const size_t k = o->k;
+    double *g = thread_gradient(o, t);
+    memset(g, 0, o->dim * sizeof *g);
+    const double a = o->alpha;
+    double f = 0.0, dv[KMAX];
+    for (size_t e = o->lo[t]; e < o->lo[t + 1]; e++) {
+        double *z = o->z + e * k;
+        if (a != 0.0)
+            for (size_t c = 0; c < k; c++) z[c] += a * o->q[e * k + c];
+        const double wt = d->weight[e];
+        if (wt == 0.0) continue;
+        const double lv = gn__softmax_grad(z, k, class_of(d, e, k), wt, dv);
+        if (o->want_loss) f += wt * lv;
+        scatter_k(d, e, dv, k, g);
+    }
+    o->loss_part[t] = f;
+}
+
 static void run_margins(gn_objective *o, uint32_t t, const double *w, double *z, int with_loss) {
+    if (o->k > 1) {
+        run_margins_k(o, t, w, z, with_loss);
+        return;
+    }
     const gn_bdata *d = o->d;
     double f = 0.0, lv[BLOCK], dv[BLOCK];
     for (size_t e0 = o->lo[t]; e0 < o->lo[t + 1]; e0 += BLOCK) {
@@ -316,6 +401,10 @@ static void run_margins(gn_objective *o, uint32_t t, const double *w, double *z,
  * thread's gradient buffer, not NULL) also the gradient there: the rows are still in cache, and
  * if the line search takes this step, the gradient pass after it is spared. */
 static void run_line(gn_objective *o, uint32_t t, int compute_q, double *g) {
+    if (o->k > 1) {
+        run_line_k(o, t, compute_q, g);
+        return;
+    }
     const gn_bdata *d = o->d;
     const double *z = o->z;
     double *q = o->q;
@@ -342,6 +431,10 @@ static void run_line(gn_objective *o, uint32_t t, int compute_q, double *g) {
 }
 
 static void run_gradient(gn_objective *o, uint32_t t) {
+    if (o->k > 1) {
+        run_gradient_k(o, t);
+        return;
+    }
     const gn_bdata *d = o->d;
     double *g = thread_gradient(o, t);
     memset(g, 0, o->dim * sizeof *g);
@@ -367,7 +460,7 @@ static void run_gradient(gn_objective *o, uint32_t t) {
 static void run_step(gn_objective *o, uint32_t t) {
     double *z = o->z;
     const double a = o->alpha;
-    for (size_t e = o->lo[t]; e < o->lo[t + 1]; e++) z[e] += a * o->q[e];
+    for (size_t e = o->lo[t] * o->k; e < o->lo[t + 1] * o->k; e++) z[e] += a * o->q[e];
 }
 
 /* g[j] = g0[j] + g1[j] + ... + g_{T-1}[j], always in thread order, over this thread's range of
@@ -432,6 +525,14 @@ static void run_all(gn_objective *o) {
 }
 
 int gn__objective_new(const gn_bdata *d, size_t dim, gn_loss loss, uint32_t threads, gn_objective **out) {
+    return gn__objective_new_k(d, dim, 1, loss, threads, out);
+}
+
+int gn__objective_new_k(const gn_bdata *d, size_t nfeat, size_t k, gn_loss loss, uint32_t threads,
+                        gn_objective **out) {
+    if (k < 1 || k > KMAX || (k > 1 && loss != GN_LOSS_SOFTMAX))
+        return gn__fail(GN_EINTERNAL, "objective: %zu scores per example for loss %s", k, gn_loss_name(loss));
+    const size_t dim = nfeat * k;
     if (threads < 1) threads = 1;
     if (threads > 1024) threads = 1024;
     if (d->n < threads) threads = d->n > 0 ? (uint32_t)d->n : 1; /* at least one example each */
@@ -439,10 +540,11 @@ int gn__objective_new(const gn_bdata *d, size_t dim, gn_loss loss, uint32_t thre
     if (!o) return gn__fail(GN_ENOMEM, "out of memory");
     o->d = d;
     o->dim = dim;
+    o->k = k;
     o->loss = loss;
     o->threads = threads;
     o->lo = malloc((threads + 1) * sizeof *o->lo);
-    o->q = calloc(d->n ? d->n : 1, sizeof *o->q);
+    o->q = calloc(d->n ? d->n * k : 1, sizeof *o->q);
     o->loss_part = calloc(threads, sizeof *o->loss_part);
     o->dphi_part = calloc(threads, sizeof *o->dphi_part);
     o->part = threads > 1 ? malloc((size_t)(threads - 1) * (dim ? dim : 1) * sizeof *o->part) : NULL;

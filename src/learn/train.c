@@ -68,6 +68,8 @@ void gn_train_options_init(gn_train_options *o) {
 }
 
 void gn__train_options_resolve(gn_train_options *o) {
+    /* the kind a loss needs (softmax: K scores per example): --loss softmax is enough */
+    if (o->kind == GN_KIND_LINEAR) o->kind = gn__kind_for_loss(o->loss);
     const gn_optimizer opt = gn__resolve_optimizer(o->loss, o->optimizer);
     if (o->l1 == GN_L1_AUTO) o->l1 = opt == GN_OPT_FTRL && o->normalize ? 1.0 : 0.0;
     /* lr 0: the online optimizer's default, so that metadata and checkpoints record the rate
@@ -106,8 +108,12 @@ gn_status gn_train_options_check(const gn_train_options *o) {
     if (o->optimizer == GN_OPT_LBFGS && o->l1 > 0)
         return gn__fail(GN_EINVAL, "optimizer lbfgs cannot handle l1 (not smooth): use optimizer owlqn");
     if (gn__optimizer_is_batch(o->optimizer) && !gn__loss_info_of(o->loss)->smooth)
-        return gn__fail(GN_EINVAL, "optimizer %s needs a smooth loss (logistic, squared, poisson), not %s",
+        return gn__fail(GN_EINVAL, "optimizer %s needs a smooth loss (logistic, squared, poisson, softmax), not %s",
                         gn_optimizer_name(o->optimizer), gn_loss_name(o->loss));
+    /* a kind computes the losses made for it (the default kind, linear, follows the loss) */
+    if (o->kind != GN_KIND_LINEAR && o->kind != gn__kind_for_loss(o->loss))
+        return gn__fail(GN_EINVAL, "kind %s does not take loss %s (softmax: --loss softmax)", gn_model_kind_name(o->kind),
+                        gn_loss_name(o->loss));
     return GN_OK;
 }
 

@@ -7,17 +7,24 @@
 
 #include "gannet/gannet.h"
 
-typedef enum gn__link_kind { GN__LINK_IDENTITY = 0, GN__LINK_LOGISTIC = 1, GN__LINK_EXP = 2 } gn__link_kind;
+/* softmax: a row's K scores become K probabilities together (gn__link_row). */
+typedef enum gn__link_kind {
+    GN__LINK_IDENTITY = 0,
+    GN__LINK_LOGISTIC = 1,
+    GN__LINK_EXP = 2,
+    GN__LINK_SOFTMAX = 3
+} gn__link_kind;
 
 typedef struct gn__loss_info {
     gn_loss loss;
     const char *name;               /* as in --loss and the model file */
-    gn_label_kind label_kind;       /* what the parser must read: binary classes or real numbers */
+    gn_label_kind label_kind;       /* what the parser must read: binary classes, K classes or real numbers */
     int binary;                     /* 1: labels are two classes (+1/-1), predictions probabilities or margins */
     int smooth;                     /* 1: differentiable everywhere, so L-BFGS / OWL-QN may take it */
     gn__link_kind link;             /* prediction = link(raw score) */
     gn_optimizer default_optimizer; /* what GN_OPT_AUTO means */
     gn_select_metric default_metric;/* what GN_METRIC_AUTO means */
+    gn_model_kind kind;             /* the model kind that computes it (softmax: K scores per example) */
     const char *help;               /* one line for --help */
 } gn__loss_info;
 
@@ -37,5 +44,10 @@ static inline int gn__optimizer_is_batch(gn_optimizer opt) { return opt == GN_OP
 /* The loss's prediction from a raw score: the one definition behind gn_model_link, evaluation
  * and model selection. */
 double gn__link(gn_loss loss, double score);
+/* The predictions of one example from its k raw scores, in place: the link of each score, or
+ * for softmax the k class probabilities (computed stably, summing to 1). */
+void gn__link_row(gn_loss loss, double *scores, size_t k);
+/* The model kind a loss needs (linear for the one-score losses, softmax for softmax). */
+gn_model_kind gn__kind_for_loss(gn_loss loss);
 
 #endif

@@ -333,6 +333,10 @@ gn_status gn_model_predict_batch(const gn_model *m, const gn_rows *rows, double 
 
 void gn__model_predictions(const gn_model *m, const gn_rows *rows, double *out) {
     m->ops->score_batch(m, rows, out);
-    const size_t n = rows->n * m->ops->outputs(m);
-    for (size_t i = 0; i < n; i++) out[i] = gn__link(m->loss, out[i]);
+    const size_t k = m->ops->outputs(m);
+    if (k == 1) {
+        for (size_t i = 0; i < rows->n; i++) out[i] = gn__link(m->loss, out[i]);
+        return;
+    }
+    for (size_t r = 0; r < rows->n; r++) gn__link_row(m->loss, out + r * k, k); /* softmax: a row at a time */
 }

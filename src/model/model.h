@@ -80,10 +80,25 @@ int gn__model_parser(const gn_model *m, gn_label_kind kind, struct gn_parser **o
  * attach_labels gives a parser the model's classes (none: the numeric rule). */
 int gn__model_check_labels(const gn_model *m);
 int gn__model_attach_labels(const gn_model *m, struct gn_parser *p);
-/* GN_EINVAL (with the reason) unless m is a binary classifier; the class name of a prediction
- * (logistic: positive when p >= 0.5; hinge: when the score is >= 0), owned by m. */
+/* GN_EINVAL (with the reason) unless m is a classifier (binary, or multiclass with one prediction
+ * per class); the class name of a binary prediction (logistic: positive when p >= 0.5; hinge:
+ * when the score is >= 0), owned by m. */
 int gn__model_check_class_output(const gn_model *m);
 const char *gn__model_class_of(const gn_model *m, double prediction);
+/* 1 if m predicts one probability per class (softmax), 0 otherwise. */
+int gn__model_multiclass(const gn_model *m);
+/* The class of one example's predictions (gn_model_outputs numbers): the most probable (ties: the
+ * lower index) for a multiclass model, else as gn__model_class_of. Owned by m. */
+const char *gn__model_class_of_row(const gn_model *m, const double *pred);
+/* How gn__format_classes writes one example's class probabilities: "class:p" pairs separated by
+ * spaces (every class in class order, or the top_n most probable, most probable first), or the
+ * JSON object {"class": NAME, "probabilities": {NAME: p, ...}} of the server. */
+enum { GN__CLASSES_PAIRS = 0, GN__CLASSES_JSON = 1 };
+/* Writes the class probabilities of one example's predictions into buf (as snprintf: returns the
+ * length needed; buf NUL-terminated when size > 0). Binary logistic models give their two
+ * classes; GN_EINVAL (-1 returned, message set) for a model without class probabilities (hinge,
+ * regression). top_n 0: all classes. */
+int gn__format_classes(const gn_model *m, const double *pred, int form, size_t top_n, char *buf, size_t size);
 /* Writes a prediction as "%.9g" would (the one text form of `gannet predict` and the server;
  * model/prediction_text.c). Returns the length, like snprintf. */
 int gn__format_prediction(double v, char *buf, size_t size);

@@ -10,9 +10,12 @@
  * (string) and na_defaults (boolean), both optional: a spec written before they existed read
  * only empty fields as missing, so absent means "" and false, and such a model still parses its
  * input exactly as it was trained (new specs always carry both); positive (string, optional:
- * written only when set, absent means ""). */
+ * written only when set, absent means ""); classes (string, optional likewise: --classes as given;
+ * label_kind "class" for multiclass losses); nclasses (integer, optional: the number of classes of
+ * a multiclass model or cache). */
 #include <string.h>
 
+#include "io/labels.h"
 #include "model/model.h"
 #include "util/error.h"
 
@@ -21,6 +24,7 @@ static const char *label_kind_name(gn_label_kind kind) {
     case GN_LABEL_BINARY: return "binary";
     case GN_LABEL_REAL: return "real";
     case GN_LABEL_NONE: return "none";
+    case GN_LABEL_CLASS: return "class";
     }
     return "unknown";
 }
@@ -29,6 +33,7 @@ static int label_kind_parse(const char *name) {
     if (strcmp(name, "binary") == 0) return GN_LABEL_BINARY;
     if (strcmp(name, "real") == 0) return GN_LABEL_REAL;
     if (strcmp(name, "none") == 0) return GN_LABEL_NONE;
+    if (strcmp(name, "class") == 0) return GN_LABEL_CLASS;
     return -1;
 }
 
@@ -61,6 +66,8 @@ json_t *gn__spec_to_json(const gn_data_spec *spec) {
              put(obj, "na_defaults", json_boolean(spec->na_defaults));
     /* only when set, so that specs without it read as before (and in older gannets) */
     if (ok && spec->positive[0]) ok = put(obj, "positive", json_string(spec->positive));
+    if (ok && spec->classes[0]) ok = put(obj, "classes", json_string(spec->classes));
+    if (ok && spec->nclasses) ok = put(obj, "nclasses", json_integer(spec->nclasses));
     if (!ok) {
         json_decref(obj);
         return NULL;
@@ -71,7 +78,7 @@ json_t *gn__spec_to_json(const gn_data_spec *spec) {
 static const char *const spec_keys[] = {"format", "bits", "bias", "libsvm_hash", "label_kind",
                                         "sep", "header", "label_col", "categorical", "numeric",
                                         "ignore", "max_line", "skip_bad", "log_numeric", "na_values",
-                                        "na_defaults", "positive"};
+                                        "na_defaults", "positive", "classes", "nclasses"};
 
 static int get_key(const json_t *obj, const char *key, json_t **out) {
     *out = json_object_get(obj, key);
@@ -164,6 +171,11 @@ int gn__spec_from_json(const json_t *obj, gn_data_spec *spec) {
     s.na_defaults = 0;
     if (json_object_get(obj, "na_defaults")) GN_TRY(get_bool(obj, "na_defaults", &s.na_defaults));
     if (json_object_get(obj, "positive")) GN_TRY(get_text(obj, "positive", s.positive, sizeof s.positive)); /* optional */
+    if (json_object_get(obj, "classes")) GN_TRY(get_text(obj, "classes", s.classes, sizeof s.classes)); /* optional */
+    const json_t *nc = json_object_get(obj, "nclasses"); /* optional */
+    if (nc && (!json_is_integer(nc) || json_integer_value(nc) < 2 || json_integer_value(nc) > GN_LABELS_MAX_CLASSES))
+        return gn__fail(GN_EFORMAT, "spec: key 'nclasses' must be an integer in [2, %d]", GN_LABELS_MAX_CLASSES);
+    if (nc) s.nclasses = (uint32_t)json_integer_value(nc);
 
     if (gn_data_spec_check(&s) != GN_OK) return gn__fail_prefix(GN_EFORMAT, "spec");
     *spec = s;

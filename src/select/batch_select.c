@@ -225,6 +225,12 @@ int gn__select_batch_run(const gn_select_options *o, const gn_select_config *con
     int *share_mine = malloc(n * o->k * sizeof *share_mine);
     double *secs = malloc(n * sizeof *secs);
     int st = path && group_of && share && share_mine && secs ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
+    for (size_t c = 0; c < n && st == GN_OK; c++)
+        if (gn__kind_for_loss(configs[c].train.loss) != GN_KIND_LINEAR) /* its path solver is linear-only */
+            st = gn__fail(GN_EUNSUPPORTED, "cv and tune with optimizer %s take the one-score losses, not %s: use an "
+                                           "online optimizer (or gannet train --optimizer %s --holdout F)",
+                          gn_optimizer_name(configs[c].train.optimizer), gn_loss_name(configs[c].train.loss),
+                          gn_optimizer_name(configs[c].train.optimizer));
     for (size_t c = 0; c < n && st == GN_OK; c++) {
         memset(&results[c], 0, sizeof results[c]);
         results[c].k = o->k;

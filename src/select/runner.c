@@ -19,6 +19,7 @@
 #include "io/source.h"
 #include "learn/learner.h"
 #include "learn/loss.h"
+#include "learn/score_eval.h"
 #include "learn/train_internal.h"
 #include "model/model.h"
 #include "select/select_internal.h"
@@ -228,10 +229,11 @@ static int score_batch(cand *c, const gn_batch *b, uint64_t seed, uint32_t k) {
     const size_t outs = gn__learner_outputs(c->l);
     for (size_t e = 0; e < b->n; e++) {
         if (c->mode[e] != GN__EX_SCORE) continue;
-        const double s = c->scores[e * outs], y = b->label[e];
-        if (!isfinite(s)) return gn__learner_fail_diverged(c->l);
-        const double loss = gn__loss_value(c->loss, s, y, c->tau);
-        GN_TRY(gn_metrics_acc_add(c->acc, gn__link(c->loss, s) /* the link gn_evaluate uses */, y, b->weight[e], loss));
+        double *row = c->scores + e * outs;
+        for (size_t j = 0; j < outs; j++)
+            if (!isfinite(row[j])) return gn__learner_fail_diverged(c->l);
+        /* the link and loss gn_evaluate uses */
+        GN_TRY(gn__metrics_add_scores(c->acc, c->loss, c->tau, row, outs, b->label[e], b->weight[e], NULL));
     }
     return GN_OK;
 }
@@ -503,6 +505,8 @@ static int setup(runner *r, const char *const *paths, size_t npaths) {
             r->groups[g].spec = spec;
             r->ngroups++;
             int st = gn__source_open(&spec, NULL, paths, npaths, &r->groups[g].src);
+            /* resolved now (format, columns, classes): a multiclass learner needs the classes */
+            if (st == GN_OK) st = gn__source_resolve(r->groups[g].src);
             if (st != GN_OK) {
                 free(group_of);
                 return st;
@@ -531,7 +535,7 @@ static int setup(runner *r, const char *const *paths, size_t npaths) {
             if (!cd->mine) continue;
             if ((st = gn__learner_new(t, resolved, &cd->l)) != GN_OK) break;
             gn__learner_set_heldout(cd->l, r->k, f, f + 1, r->o->seed);
-            st = gn_metrics_acc_new(gn__label_kind_for(t->loss) == GN_LABEL_BINARY, &cd->acc);
+            st = gn__metrics_acc_for(t->loss, gn__learner_outputs(cd->l), &cd->acc);
         }
         if (st == GN_OK && r->cands[c * r->k].mine) {
             const gn_kind_table tab = gn__learner_table(r->cands[c * r->k].l);
@@ -587,7 +591,7 @@ static int run_passes(runner *r) {
             r->active[r->nactive++] = i;
             r->groups[c->group].active = 1;
             if (c->state == C_TRAIN && r->o->halving) {
-                if ((st = gn_metrics_acc_new(gn__label_kind_for(c->loss) == GN_LABEL_BINARY, &c->prog)) != GN_OK)
+                if ((st = gn__metrics_acc_for(c->loss, gn__learner_outputs(c->l), &c->prog)) != GN_OK)
                     goto failed;
                 gn__learner_set_eval(c->l, c->prog);
             }

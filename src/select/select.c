@@ -16,7 +16,8 @@
 #include "util/error.h"
 #include "util/mem.h"
 
-static const char *const metric_names[] = {"auto", "auc", "logloss", "accuracy", "rmse", "mae"};
+static const char *const metric_names[] = {"auto", "auc", "logloss", "accuracy", "rmse", "mae",
+                                            "macro_f1", "weighted_f1", "mlogloss", "top_k_accuracy"};
 
 const char *gn_select_metric_name(gn_select_metric m) {
     return (unsigned)m < sizeof metric_names / sizeof *metric_names ? metric_names[m] : "unknown";
@@ -35,13 +36,18 @@ double gn_select_metric_value(gn_select_metric m, const gn_metrics *mt) {
     case GN_METRIC_ACCURACY: return mt->classification ? mt->accuracy : NAN;
     case GN_METRIC_RMSE: return mt->rmse;
     case GN_METRIC_MAE: return mt->mae;
-    case GN_METRIC_AUTO: return mt->classification ? mt->auc : mt->rmse;
+    case GN_METRIC_MACRO_F1: return mt->classes ? mt->macro_f1 : NAN;
+    case GN_METRIC_WEIGHTED_F1: return mt->classes ? mt->weighted_f1 : NAN;
+    case GN_METRIC_MLOGLOSS: return mt->classification ? mt->logloss : NAN;
+    case GN_METRIC_TOP_K: return mt->classes ? mt->top_k_accuracy : NAN;
+    case GN_METRIC_AUTO: return mt->classes ? mt->logloss : mt->classification ? mt->auc : mt->rmse;
     }
     return NAN;
 }
 
 int gn_select_metric_higher_better(gn_select_metric m) {
-    return m == GN_METRIC_AUC || m == GN_METRIC_ACCURACY || m == GN_METRIC_AUTO;
+    return m == GN_METRIC_AUC || m == GN_METRIC_ACCURACY || m == GN_METRIC_AUTO || m == GN_METRIC_MACRO_F1 ||
+           m == GN_METRIC_WEIGHTED_F1 || m == GN_METRIC_TOP_K;
 }
 
 void gn_select_options_init(gn_select_options *o) {
@@ -55,7 +61,7 @@ void gn_select_options_init(gn_select_options *o) {
 gn_status gn_select_options_check(const gn_select_options *o) {
     if (o->k < 2 || o->k > GN_SELECT_MAX_FOLDS)
         return gn__fail(GN_EINVAL, "-k must be between 2 and %d (got %u)", GN_SELECT_MAX_FOLDS, o->k);
-    if ((unsigned)o->metric > GN_METRIC_MAE) return gn__fail(GN_EINVAL, "unknown metric %d", (int)o->metric);
+    if ((unsigned)o->metric > GN_METRIC_TOP_K) return gn__fail(GN_EINVAL, "unknown metric %d", (int)o->metric);
     if (o->threads > 1024) return gn__fail(GN_EINVAL, "threads must be at most 1024 (got %u)", o->threads);
     if (o->batch_size < 1 || o->batch_size > (1u << 20)) return gn__fail(GN_EINVAL, "batch size must be in [1, 2^20]");
     return GN_OK;
@@ -88,7 +94,8 @@ int gn__select_check_configs(const gn_select_config *configs, size_t n) {
 }
 
 /* Applies f to every double field of gn_metrics (the ones means and stds are taken of). */
-#define GN_METRIC_FIELDS(X) X(weight_sum) X(logloss) X(auc) X(accuracy) X(precision) X(recall) X(f1) X(rmse) X(mae) X(mean_loss)
+#define GN_METRIC_FIELDS(X) X(weight_sum) X(logloss) X(auc) X(accuracy) X(precision) X(recall) X(f1) X(rmse) X(mae) X(mean_loss) \
+    X(top_k_accuracy) X(macro_f1) X(micro_f1) X(weighted_f1)
 
 void gn__select_summarise(gn_select_result *r) {
     const uint32_t k = r->k;
@@ -96,6 +103,8 @@ void gn__select_summarise(gn_select_result *r) {
     memset(mean, 0, sizeof *mean);
     memset(sd, 0, sizeof *sd);
     mean->classification = sd->classification = k ? r->folds[0].classification : 0;
+    mean->classes = sd->classes = k ? r->folds[0].classes : 0;
+    mean->top_k = sd->top_k = k ? r->folds[0].top_k : 0;
     double ex = 0;
     for (uint32_t f = 0; f < k; f++) ex += (double)r->folds[f].examples;
     mean->examples = k ? (uint64_t)llround(ex / k) : 0;

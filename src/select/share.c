@@ -14,7 +14,7 @@
 
 int gn__select_mine(size_t cand) { return (int)(cand % (size_t)gn__dist_size()) == gn__dist_rank(); }
 
-enum { NFIELDS = 12 }; /* doubles per gn_metrics */
+enum { NFIELDS = 18 }; /* doubles per gn_metrics */
 
 static void pack(const gn_metrics *m, double *d) {
     d[0] = (double)m->examples; /* exact below 2^53 examples */
@@ -29,6 +29,12 @@ static void pack(const gn_metrics *m, double *d) {
     d[9] = m->rmse;
     d[10] = m->mae;
     d[11] = m->mean_loss;
+    d[12] = m->classes;
+    d[13] = m->top_k;
+    d[14] = m->top_k_accuracy;
+    d[15] = m->macro_f1;
+    d[16] = m->micro_f1;
+    d[17] = m->weighted_f1;
 }
 
 static void unpack(const double *d, gn_metrics *m) {
@@ -44,6 +50,12 @@ static void unpack(const double *d, gn_metrics *m) {
     m->rmse = d[9];
     m->mae = d[10];
     m->mean_loss = d[11];
+    m->classes = (uint32_t)d[12];
+    m->top_k = (uint32_t)d[13];
+    m->top_k_accuracy = d[14];
+    m->macro_f1 = d[15];
+    m->micro_f1 = d[16];
+    m->weighted_f1 = d[17];
 }
 
 int gn__select_share_metrics(gn_metrics *const *slots, const int *mine, size_t n) {

@@ -177,7 +177,30 @@ int gn__predict_body(const gn_model *m, gn__body_kind kind, const char *body, si
         char num[64];
         const gn_rows rows = gn__batch_rows(&b);
         gn__model_predictions(m, &rows, pred);
-        for (size_t e = 0; e < b.n; e++) {
+        const size_t outs = gn_model_outputs(m);
+        char *obj = NULL;
+        size_t obj_cap = 0;
+        for (size_t e = 0; e < b.n && gn__model_multiclass(m); e++) { /* {"class":..,"probabilities":{..}} */
+            if (e) gn__sb_append(out, ",", 1);
+            int n = gn__format_classes(m, pred + e * outs, GN__CLASSES_JSON, 0, obj, obj_cap);
+            if (n >= 0 && (size_t)n >= obj_cap) {
+                char *t = realloc(obj, (size_t)n + 1);
+                if (!t) {
+                    n = -1;
+                } else {
+                    obj = t;
+                    obj_cap = (size_t)n + 1;
+                    n = gn__format_classes(m, pred + e * outs, GN__CLASSES_JSON, 0, obj, obj_cap);
+                }
+            }
+            if (n < 0) {
+                gn__sb_append(out, "null", 4);
+                continue;
+            }
+            gn__sb_append(out, obj, (size_t)n);
+        }
+        free(obj);
+        for (size_t e = 0; e < b.n && !gn__model_multiclass(m); e++) {
             double y = pred[e];
             num[0] = ','; /* one append per prediction, its separator included */
             char *t = num + (e != 0);

@@ -18,7 +18,8 @@ typedef enum gn__body_kind { GN__BODY_JSON = 0, GN__BODY_TEXT = 1 } gn__body_kin
 
 /* Predicts every instance of body. On success returns 200, appends the predictions to out as a
  * comma-separated list of JSON numbers (each printed "%.9g" like `gannet predict`; null for a
- * non-finite value) and sets *count. On failure returns an HTTP status (400 bad body, 413 more
+ * non-finite value; a multiclass model's instance is the object {"class": NAME, "probabilities":
+ * {NAME: p, ...}}) and sets *count. On failure returns an HTTP status (400 bad body, 413 more
  * than max_batch instances or more than GN__MAX_INSTANCE_FEATURES features in one, 500 out of
  * memory) with a message in why (NUL-terminated). */
 int gn__predict_body(const gn_model *m, gn__body_kind kind, const char *body, size_t len, size_t max_batch,

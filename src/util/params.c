@@ -170,7 +170,7 @@ static void get_passes(const void *obj, char *buf, size_t size) {
 }
 
 static const int header_values[] = {-1, 1, 0};
-static const int kind_values[] = {GN_KIND_LINEAR};
+static const int kind_values[] = {GN_KIND_LINEAR, GN_KIND_SOFTMAX};
 
 /* ---- the table ---- */
 
@@ -220,6 +220,10 @@ static const row rows[] = {
       "binary losses: the label of the positive class (default: the positive-like one of the two: 1, true, yes, y, "
       "t, pos, positive)"},
      SPEC(positive), C_CHARS, sizeof(((gn_data_spec *)0)->positive), NULL, NULL, NULL},
+    {{"classes", "--classes", NULL, GN_PARAM_TEXT, GN_PARAM_DATA, "", NULL, 0, 0, 0, 0, 0, "LIST",
+      "multiclass losses (softmax): the classes in order, e.g. a,b,c; a label outside them is an error (default: "
+      "every label of the input, sorted: numbers ascending, then names)"},
+     SPEC(classes), C_CHARS, GN_CLASSES_TEXT_MAX, NULL, NULL, NULL},
     {{"skip_bad", "--skip-bad", NULL, GN_PARAM_BOOL, GN_PARAM_DATA, "false", NULL, 0, 1, 0, 0, 0, NULL,
       "skip bad lines, count them and report the count (default: stop at the first)"},
      SPEC(skip_bad), C_FLAG, 0, NULL, NULL, NULL},
@@ -227,10 +231,10 @@ static const row rows[] = {
       "longest accepted line"},
      SPEC(max_line), C_SIZE, 0, NULL, NULL, NULL},
     /* training */
-    {{"kind", "--kind", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "linear", "linear", 0, 0, 0, 0, 1, "K",
-      "the model kind"},
+    {{"kind", "--kind", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "linear", "linear|softmax", 0, 0, 0, 0, 1, "K",
+      "the model kind; softmax: K weights per slot, one per class (--loss softmax selects it)"},
      TRAIN(kind), C_ENUM, 0, kind_values, NULL, NULL},
-    {{"loss", "--loss", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "logistic", "logistic|squared|hinge|quantile|poisson",
+    {{"loss", "--loss", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "logistic", "logistic|squared|hinge|quantile|poisson|softmax",
       0, 0, 0, 0, 1, "L", "the loss to minimise"},
      TRAIN(loss), C_ENUM, 0, NULL, NULL, NULL},
     {{"optimizer", "--optimizer", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "auto", "auto|sgd|adagrad|ftrl|lbfgs|owlqn",

@@ -135,7 +135,7 @@ static void test_bad_values(void **state) {
     expect_bad(&o, &s, "passes", "-3", "passes: expected auto or a number of passes");
     expect_bad(&o, &s, "l1", "-0.5", "l1: expected auto or a number >= 0");
     expect_bad(&o, &s, "bits", "31", "bits: must be in [1, 30]");
-    expect_bad(&o, &s, "loss", "cubic", "loss: unknown value 'cubic' (logistic|squared|hinge|quantile|poisson)");
+    expect_bad(&o, &s, "loss", "cubic", "loss: unknown value 'cubic' (logistic|squared|hinge|quantile|poisson|softmax)");
     expect_bad(&o, &s, "normalize", "maybe", "normalize: expected true or false");
     expect_bad(&o, &s, "max_line", "12Q", "max_line: '12Q' is not a size");
     expect_bad(&o, &s, "max_line", "100", "max_line: must be in [1024, 1073741824] bytes");

@@ -113,9 +113,9 @@ static void test_check_reasons(void **state) {
     assert_string_equal(gn_last_error(), "format: unknown value 7 (auto|libsvm|csv|vw)");
 
     gn_data_spec_init(&s);
-    s.label_kind = (gn_label_kind)3;
+    s.label_kind = (gn_label_kind)4;
     assert_int_equal(gn_data_spec_check(&s), GN_EINVAL);
-    assert_string_equal(gn_last_error(), "label_kind must be binary, real or none (got 3)");
+    assert_string_equal(gn_last_error(), "label_kind must be binary, real, none or class (got 4)");
 
     gn_data_spec_init(&s);
     s.bias = 2;

@@ -6,9 +6,11 @@
 #include "model/kind.h"
 
 extern const gn_kind gn__kind_linear;
+extern const gn_kind gn__kind_softmax;
 
 static const gn_kind *const kinds[] = {
     &gn__kind_linear,
+    &gn__kind_softmax,
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
