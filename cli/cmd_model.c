@@ -18,6 +18,28 @@ typedef struct model_cmd {
 
 static void predict_help(void);
 
+/* predict's output types: prob, class, probs, json, topk:N (1 <= N <= 10^6). */
+static int is_output_type(const char *v) {
+    if (!strcmp(v, "prob") || !strcmp(v, "class") || !strcmp(v, "probs") || !strcmp(v, "json")) return 1;
+    if (strncmp(v, "topk:", 5) != 0 || v[5] < '0' || v[5] > '9') return 0;
+    char *end = NULL;
+    errno = 0;
+    unsigned long long n = strtoull(v + 5, &end, 10);
+    return errno == 0 && *end == '\0' && n >= 1 && n <= 1000000;
+}
+
+static void set_output_type(model_cmd *mc, const char *v) {
+    if (!strcmp(v, "prob")) mc->output = GN_PREDICT_PROB;
+    else if (!strcmp(v, "class")) mc->output = GN_PREDICT_CLASS;
+    else if (!strcmp(v, "probs")) mc->output = GN_PREDICT_PROBS;
+    else if (!strcmp(v, "json")) mc->output = GN_PREDICT_JSON;
+    else {
+        mc->output = GN_PREDICT_TOPK;
+        mc->top_n = (size_t)strtoull(v + 5, NULL, 10);
+    }
+}
+
+
 /* Parses the flags common to predict/eval/inspect; returns -1 on error, 1 for --help. */
 static int parse(const char *cmd, int argc, char **argv, model_cmd *mc, int want_data, void (*help)(void)) {
     memset(mc, 0, sizeof *mc);
@@ -33,24 +55,20 @@ static int parse(const char *cmd, int argc, char **argv, model_cmd *mc, int want
             if (!(mc->model_path = cli_value(&a, f))) return -1;
         } else if (want_data && (!strcmp(f, "-d") || !strcmp(f, "--data"))) {
             if (cli_collect_files(&a, &mc->files, &mc->nfiles) != 0) return -1;
+        } else if (want_data && help == predict_help && !strcmp(f, "--output") &&
+                   is_output_type(a.inline_value ? a.inline_value : a.i < a.argc ? a.argv[a.i] : "")) {
+            /* predict --output class|probs|topk:N|json|prob: what to write (the spelling of
+             * issue 14); any other value of --output is the output file, as -o */
+            set_output_type(mc, cli_value(&a, f));
         } else if (want_data && (!strcmp(f, "-o") || !strcmp(f, "--output"))) {
             if (!(mc->out_path = cli_value(&a, f))) return -1;
         } else if (help == predict_help && !strcmp(f, "--output-type")) {
             if (!(v = cli_value(&a, f))) return -1;
-            unsigned long long n = 0;
-            char *end = NULL;
-            if (!strcmp(v, "prob")) mc->output = GN_PREDICT_PROB;
-            else if (!strcmp(v, "class")) mc->output = GN_PREDICT_CLASS;
-            else if (!strcmp(v, "probs")) mc->output = GN_PREDICT_PROBS;
-            else if (!strcmp(v, "json")) mc->output = GN_PREDICT_JSON;
-            else if (!strncmp(v, "topk:", 5) && (n = strtoull(v + 5, &end, 10)) >= 1 && n <= 1000000 && end &&
-                     !*end && v[5] >= '0' && v[5] <= '9') {
-                mc->output = GN_PREDICT_TOPK;
-                mc->top_n = (size_t)n;
-            } else {
+            if (!is_output_type(v)) {
                 cli_usage_error(cmd, "--output-type: expected prob, class, probs, topk:N or json, got '%s'", v);
                 return -1;
             }
+            set_output_type(mc, v);
         } else if (want_data && !strcmp(f, "--skip-bad")) {
             mc->skip_bad = 1;
         } else if (!strcmp(f, "--json")) {
@@ -91,11 +109,12 @@ static int check_files(const char *cmd, const model_cmd *mc) {
 }
 
 static void predict_help(void) {
-    printf("usage: gannet predict -m MODEL -d DATA... [-o OUT] [--output-type T] [--skip-bad]\n\n"
+    printf("usage: gannet predict -m MODEL -d DATA... [-o OUT] [--output T] [--skip-bad]\n\n"
            "Writes one prediction per example line: a probability for logistic models, the rate for\n"
            "poisson, the score otherwise. The data is parsed as the model's training data was.\n"
            "  -o, --output FILE      write predictions there (default stdout)\n"
-           "  --output-type T        prob: the prediction (default); class: the name of the predicted\n"
+           "  --output T, --output-type T\n"
+           "                         T = prob: the prediction (default); class: the name of the predicted\n"
            "                         class (classification models; positive when p >= 0.5, softmax:\n"
            "                         the most probable); probs: 'class:p' pairs of every class, in\n"
            "                         class order (logistic, softmax); topk:N: the N most probable\n"

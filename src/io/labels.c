@@ -670,7 +670,7 @@ int gn__labels_resolve_classes(gn_labels *l, int how, const char *const *paths, 
     if (l->n == 1)
         return gn__fail(GN_EINVAL, "every label of the input is '%s' (first at %s)%s: a multiclass loss needs at "
                                    "least 2 classes",
-                        shown(l->cls[0].name, l->cls[0].len, nb, sizeof nb),
+                        gn__utf8_shown(l->cls[0].name, l->cls[0].len, nb, sizeof nb),
                         where(l, &l->cls[0], paths, npaths, at, sizeof at), stream);
     if (l->n > GN_LABELS_MAX_CLASSES) {
         list_counts(l, list, sizeof list);
@@ -708,7 +708,7 @@ int gn__labels_from_list(const char *list, gn_labels **out) {
             const char *t = s;
             size_t tl = len;
             trim(&t, &tl);
-            st = gn__fail(GN_EINVAL, "classes: class %zu ('%s') repeats an earlier one", field + 1, shown(t, tl, nb, sizeof nb));
+            st = gn__fail(GN_EINVAL, "classes: class %zu ('%s') repeats an earlier one", field + 1, gn__utf8_shown(t, tl, nb, sizeof nb));
             break;
         }
         if (l->n > GN_LABELS_MAX_CLASSES) {
@@ -744,14 +744,14 @@ int gn__labels_class_value(const gn_labels *l, const char *tok, size_t len, floa
     names[0] = '\0';
     for (size_t k = 0; k < l->n; k++) {
         char cb[64];
-        int w = snprintf(names + o, sizeof names - o, "%s'%s'", k ? ", " : "", shown(l->cls[k].name, l->cls[k].len, cb, sizeof cb));
+        int w = snprintf(names + o, sizeof names - o, "%s'%s'", k ? ", " : "", gn__utf8_shown(l->cls[k].name, l->cls[k].len, cb, sizeof cb));
         if (w < 0 || o + (size_t)w >= sizeof names - 8) {
             snprintf(names + o, sizeof names - o, ", ...");
             break;
         }
         o += (size_t)w;
     }
-    set_why(why, "label '%s' is not one of the %zu classes (%s)%s", n ? shown(s, n, nb, sizeof nb) : "", l->n, names,
+    set_why(why, "label '%s' is not one of the %zu classes (%s)%s", n ? gn__utf8_shown(s, n, nb, sizeof nb) : "", l->n, names,
             l->partial ? " (taken from the first lines of the stream, which is read only once)" : "");
     return GN_EPARSE;
 }

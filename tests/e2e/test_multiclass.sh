@@ -94,6 +94,12 @@ for t in class probs topk:3 json prob; do
     check "$(wc -l < "$T/p.$t")" == "$n" "predict --output-type $t: one line per row"
 done
 check "$(awk '{ print NF }' "$T/p.prob" | sort -u)" == 10 "prob: K probabilities per line"
+# the issue's spelling: --output TYPE (any other --output value is the output file, as -o)
+run_ok "$GANNET" predict -m "$T/digits.model" -d "$T/dtest.csv" --output probs -o "$T/p.probs2"
+cmp -s "$T/p.probs2" "$T/p.probs" || fail "--output probs differs from --output-type probs"
+run_ok "$GANNET" predict -m "$T/digits.model" -d "$T/dtest.csv" --output=topk:3 --output "$T/p.topk2"
+cmp -s "$T/p.topk2" "$T/p.topk:3" || fail "--output=topk:3 --output FILE differs from --output-type topk:3"
+ok "predict --output TYPE as --output-type TYPE; --output FILE still the file"
 check "$(awk '{ print NF }' "$T/p.topk:3" | sort -u)" == 3 "topk:3: three pairs per line"
 # the class is the first of topk and the json's class; accuracy from predict equals eval's
 awk '{ split($1, kv, ":"); print kv[1] }' "$T/p.topk:3" > "$T/top1"
