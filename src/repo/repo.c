@@ -16,6 +16,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "repo/repo_internal.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/json_safe.h"
@@ -110,15 +111,17 @@ gn_status gn_repo_versions(const char *repo, const char *name, uint32_t **versio
     return GN_OK;
 }
 
-gn_status gn_repo_current(const char *repo, const char *name, uint32_t *version) {
-    GN_TRY(check_args(repo, name));
-    char p[REPO_PATH_MAX];
-    GN_TRY(make_path(p, "%s/%s/current", repo, name));
+/* Reads the pointer file p: *version 0 when it does not exist. */
+static int read_pointer(const char *p, uint32_t *version) {
     *version = 0;
-    FILE *f = fopen(p, "rb");
+    /* O_NONBLOCK: a FIFO put there does not block the reader (a server's reload) */
+    int fd = open(p, O_RDONLY | O_NONBLOCK | O_CLOEXEC);
+    FILE *f = fd >= 0 ? fdopen(fd, "rb") : NULL;
     if (!f) {
-        if (errno == ENOENT) return GN_OK;
-        return gn__fail(GN_EIO, "%s: %s", p, GN_ERRNO_TEXT(errno));
+        int err = errno;
+        if (fd >= 0) close(fd);
+        if (err == ENOENT) return GN_OK;
+        return gn__fail(GN_EIO, "%s: %s", p, GN_ERRNO_TEXT(err));
     }
     char buf[32];
     size_t got = fread(buf, 1, sizeof buf - 1, f);
@@ -129,6 +132,25 @@ gn_status gn_repo_current(const char *repo, const char *name, uint32_t *version)
     if (got && buf[got - 1] == '\n') buf[--got] = '\0';
     uint32_t v = parse_version(buf);
     if (!v) return gn__fail(GN_EFORMAT, "%s: not a version number: '%.20s'", p, buf);
+    *version = v;
+    return GN_OK;
+}
+
+gn_status gn_repo_current(const char *repo, const char *name, uint32_t *version) {
+    GN_TRY(check_args(repo, name));
+    char p[REPO_PATH_MAX];
+    GN_TRY(make_path(p, "%s/%s/current", repo, name));
+    return read_pointer(p, version);
+}
+
+int gn__repo_resolve_pointer(const char *pointer, char *model_path, size_t size, uint32_t *version) {
+    uint32_t v;
+    GN_TRY(read_pointer(pointer, &v));
+    if (!v) return gn__fail(GN_EIO, "%s: no current version", pointer);
+    const char *slash = strrchr(pointer, '/');
+    int dir_len = slash ? (int)(slash - pointer) : 1;
+    int n = snprintf(model_path, size, "%.*s/%u/model.gnm", dir_len, slash ? pointer : ".", v);
+    if (n < 0 || (size_t)n >= size) return gn__fail(GN_ELIMIT, "%s: path too long", pointer);
     *version = v;
     return GN_OK;
 }
