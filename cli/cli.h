@@ -25,6 +25,8 @@ int cmd_describe(int argc, char **argv); /* cli/cmd_describe.c */
 int cmd_publish(int argc, char **argv);  /* cli/cmd_repo.c */
 int cmd_models(int argc, char **argv);   /* cli/cmd_repo.c */
 int cmd_rollback(int argc, char **argv); /* cli/cmd_repo.c */
+int cmd_pipeline(int argc, char **argv); /* cli/cmd_pipeline.c */
+int cmd_report(int argc, char **argv);   /* cli/cmd_pipeline.c */
 
 /* Iterates over argv. Flags are --name VALUE or --name=VALUE; "-" alone is a value (stdin). */
 typedef struct cli_args {

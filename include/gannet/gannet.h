@@ -56,5 +56,7 @@ GN_API_END
 #include "gannet/describe.h"
 #include "gannet/files.h"
 #include "gannet/repo.h"
+#include "gannet/pipeline.h"
+#include "gannet/report.h"
 
 #endif
