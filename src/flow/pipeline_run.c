@@ -68,7 +68,7 @@ static int mkdirs(const char *path) {
 }
 
 static int write_json_atomic(const char *path, const json_t *j) {
-    char *text = gn__json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(12));
+    char *text = gn__json_dumps(j, JSON_INDENT(2) | JSON_SORT_KEYS);
     if (!text) return gn__fail(GN_ENOMEM, "out of memory");
     gn_atomic_file af;
     int st = gn__atomic_create(&af, path);
@@ -832,7 +832,7 @@ gn_status gn_pipeline_runs_json(const char *path, char **json) {
     for (size_t i = 0; i < n; i++) free(names[i]);
     free(names);
     gn_pipeline_free(p);
-    char *text = arr ? gn__json_dumps(arr, JSON_COMPACT | JSON_REAL_PRECISION(12)) : NULL;
+    char *text = arr ? gn__json_dumps(arr, JSON_COMPACT) : NULL;
     json_decref(arr);
     if (!text) return gn__fail(GN_ENOMEM, "out of memory");
     *json = text;

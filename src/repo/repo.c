@@ -339,7 +339,7 @@ static int build_meta(const char *name, uint32_t version, uint32_t parent, const
              gn__json_set(o, "model_version", json_string(gn_model_version(model))) &&
              gn__json_set(o, "kind", json_string(gn_model_kind_name(gn_model_get_kind(model)))) &&
              gn__json_set(o, "loss", json_string(gn_loss_name(gn_model_get_loss(model))));
-    char *text = ok ? gn__json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS | JSON_REAL_PRECISION(12)) : NULL;
+    char *text = ok ? gn__json_dumps(o, JSON_INDENT(2) | JSON_SORT_KEYS) : NULL;
     json_decref(o);
     if (!text) return gn__fail(GN_ENOMEM, "out of memory");
     size_t n = strlen(text);
