@@ -16,7 +16,8 @@ if [ -r "$GN_SHARED_DATA/a9a/a9a.gz" ] && [ -r "$GN_SHARED_DATA/a9a/a9a.t.gz" ];
     zcat "$TEST" | head -300 > "$T/rows"
 else
     echo "note: $GN_SHARED_DATA/a9a absent: generated data" >&2
-    gen_planted 4000 3 20 > "$W/train.svm"; gen_planted 1500 4 20 > "$W/test.svm"
+    gen_planted 5500 3 20 > "$W/all.svm"   # one planted model: train and test from it
+    head -4000 "$W/all.svm" > "$W/train.svm"; tail -1500 "$W/all.svm" > "$W/test.svm"
     TRAIN=$W/train.svm; TEST=$W/test.svm; AUC_MIN=0.7
     head -300 "$TEST" > "$T/rows"
 fi
