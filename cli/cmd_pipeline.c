@@ -12,7 +12,7 @@ static void pipeline_help(FILE *out) {
                  "run: describe, tune (or cv), train, eval, gate and publish as FILE.yaml says\n"
                  "(docs/pipeline-file.md); a step whose inputs have not changed since its last run is\n"
                  "skipped. Exit 0 when published or nothing changed, 1 when the gate refused the model or a\n"
-                 "step failed, 2 for a bad pipeline file.\n"
+                 "step failed, 2 for a bad pipeline file or bad data.\n"
                  "  --force        run every step\n"
                  "  --threads N    threads for each step (default: all cores)\n"
                  "status: the past runs of FILE.yaml from their run records.\n");

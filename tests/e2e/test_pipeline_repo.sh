@@ -130,3 +130,16 @@ run "$GANNET" pipeline run "$W/bad.yaml"
 expect_rc 2 "bad pipeline file"
 expect_err 'bad.yaml:3: gate.auc' "bad pipeline file message"
 ok "bad pipeline file refused with file:line"
+
+# a step that fails on bad data names file and line; the record says which step and why
+printf '+1 1:0.5 2:1\n-1 1:0.1\n+1 3:zz\n' > "$W/bad.svm"
+printf 'name: badd\ndata: {train: [bad.svm], test: [bad.svm], format: libsvm}\ntrain: {passes: 1}\npublish: {repository: models/}\n' > "$W/badd.yaml"
+run "$GANNET" pipeline run "$W/badd.yaml"
+expect_rc 2 "bad training data (bad input: exit 2, as everywhere)"
+expect_err 'bad.svm:3' "bad data: file:line"
+run_ok "$GANNET" pipeline status "$W/badd.yaml" --json
+[ "$(jq -r '.[-1].status' "$T/out")" = failed ] || fail "the record of a failed run"
+jq -e '.[-1].steps[] | select(.status == "failed") | .reason | test("bad.svm:3")' "$T/out" >/dev/null ||
+    fail "the failed step's reason in the record: $(jq -c '.[-1].steps' "$T/out")"
+[ ! -e "$R/badd" ] || fail "a failed run published"
+ok "a step failing on bad data names file:line, in the record too, and publishes nothing"
