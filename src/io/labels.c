@@ -14,6 +14,7 @@
 #include "io/numparse.h"
 #include "io/parser.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 typedef struct label_class {
     char *name;          /* canonical text, NUL-terminated */
@@ -145,43 +146,17 @@ static void opposite_name(const char *name, char *buf, size_t size) {
     snprintf(buf, size, "not %s", name);
 }
 
-/* For messages: at most 40 bytes of a name, non-printable bytes escaped. */
-static const char *shown(const char *s, size_t len, char *buf, size_t size) {
-    size_t o = 0;
-    for (size_t i = 0; i < len && o + 8 < size; i++) {
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c != 0x7f) buf[o++] = (char)c;
-        else o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-        if (i == 40 && len > 48) {
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-    }
-    buf[o] = '\0';
-    return buf;
-}
-
 /* Valid UTF-8 without control characters (names go into JSON and onto output lines). */
 static int name_ok(const unsigned char *s, size_t len) {
-    size_t i = 0;
-    while (i < len) {
-        unsigned c = s[i];
-        if (c < 0x20 || c == 0x7f) return 0;
-        if (c < 0x80) { i++; continue; }
-        size_t n;
-        unsigned cp;
-        if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; }
-        else return 0;
-        for (size_t k = 1; k <= n; k++) {
-            if (i + k >= len || (s[i + k] & 0xC0) != 0x80) return 0;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
+    for (size_t i = 0; i < len;) {
+        if (s[i] < 0x80) {
+            if (s[i] < 0x20 || s[i] == 0x7f) return 0;
+            i++;
+            continue;
         }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-            return 0;
-        i += n + 1;
+        size_t n = gn__utf8_seq_len(s + i, len - i);
+        if (!n) return 0;
+        i += n;
     }
     return 1;
 }
@@ -349,7 +324,7 @@ int gn__labels_add(gn_labels *l, const char *tok, size_t len, size_t file, uint6
     if (i < 0) {
         if (l->n >= GN_LABELS_MAX) {
             set_why(why, "more than %d distinct labels (at '%s'): is the label column right? (for regression: "
-                    "--loss squared)", GN_LABELS_MAX, shown(s, n, buf, sizeof buf));
+                    "--loss squared)", GN_LABELS_MAX, gn__utf8_shown(s, n, buf, sizeof buf));
             return GN_ELIMIT;
         }
         char name[GN_LABEL_NAME_MAX + 32];
@@ -358,13 +333,13 @@ int gn__labels_add(gn_labels *l, const char *tok, size_t len, size_t file, uint6
             nl = number_text(v, name, sizeof name);
         } else {
             if (n > GN_LABEL_NAME_MAX) {
-                set_why(why, "label '%s' is longer than %d bytes", shown(s, n, buf, sizeof buf),
+                set_why(why, "label '%s' is longer than %d bytes", gn__utf8_shown(s, n, buf, sizeof buf),
                          GN_LABEL_NAME_MAX);
                 return GN_EPARSE;
             }
             if (!name_ok((const unsigned char *)s, n)) {
                 set_why(why, "label '%s' is not valid UTF-8 text (or has control characters)",
-                         shown(s, n, buf, sizeof buf));
+                         gn__utf8_shown(s, n, buf, sizeof buf));
                 return GN_EPARSE;
             }
             memcpy(name, s, n);
@@ -402,7 +377,7 @@ static void list_counts(const gn_labels *l, char *buf, size_t size) {
         if (done) done[best] = 1;
         char nb[64];
         int w = snprintf(buf + o, o < size ? size - o : 0, "%s'%s' %llu", shown_n ? ", " : "",
-                         shown(l->cls[best].name, l->cls[best].len, nb, sizeof nb),
+                         gn__utf8_shown(l->cls[best].name, l->cls[best].len, nb, sizeof nb),
                          (unsigned long long)l->cls[best].count);
         if (w < 0 || o + (size_t)w >= size) break;
         o += (size_t)w;
@@ -513,7 +488,7 @@ int gn__labels_resolve_binary(gn_labels *l, const char *positive, int skip_bad, 
     if (positive && positive[0]) {
         if (gn__label_canonical(positive, strlen(positive), pcanon, sizeof pcanon) != 0)
             return gn__fail(GN_EINVAL, "--positive: '%s' is empty or longer than %d bytes",
-                            shown(positive, strlen(positive), nb, sizeof nb), GN_LABEL_NAME_MAX);
+                            gn__utf8_shown(positive, strlen(positive), nb, sizeof nb), GN_LABEL_NAME_MAX);
         P = pcanon;
     }
     const int p_is_one = P && strcmp(P, "1") == 0;
@@ -579,7 +554,7 @@ int gn__labels_resolve_binary(gn_labels *l, const char *positive, int skip_bad, 
                             "%s: label '%s' is one of %s%zu distinct labels%s (%s), but a binary loss (logistic, "
                             "hinge) needs two, one of them positive: use --loss squared for regression, or "
                             "--positive VALUE",
-                            where(l, c, paths, npaths, at, sizeof at), shown(c->name, c->len, nb, sizeof nb),
+                            where(l, c, paths, npaths, at, sizeof at), gn__utf8_shown(c->name, c->len, nb, sizeof nb),
                             how & GN_LABELS_FIRST ? "at least " : "", l->n, from, list);
         }
         GN_TRY(keep_only(l, keep, 2));
@@ -603,8 +578,8 @@ int gn__labels_resolve_binary(gn_labels *l, const char *positive, int skip_bad, 
                 return gn__fail(GN_EINVAL,
                                 "%s: cannot tell which label is the positive class, '%s' (first here) or '%s'%s "
                                 "(labels: %s): give --positive VALUE",
-                                where(l, b, paths, npaths, at, sizeof at), shown(b->name, b->len, nb, sizeof nb),
-                                shown(a->name, a->len, nb2, sizeof nb2), from, list);
+                                where(l, b, paths, npaths, at, sizeof at), gn__utf8_shown(b->name, b->len, nb, sizeof nb),
+                                gn__utf8_shown(a->name, a->len, nb2, sizeof nb2), from, list);
             }
         }
         return set_binary(l, l->cls[!pi].name, l->cls[!pi].count, l->cls[pi].name, l->cls[pi].count);
@@ -629,7 +604,7 @@ int gn__labels_resolve_binary(gn_labels *l, const char *positive, int skip_bad, 
         return gn__fail(GN_EINVAL,
                         "only one label, '%s' (%llu examples)%s: give --positive VALUE to say whether it is the "
                         "positive class",
-                        shown(v->name, v->len, nb, sizeof nb), (unsigned long long)count, from);
+                        gn__utf8_shown(v->name, v->len, nb, sizeof nb), (unsigned long long)count, from);
     }
 
     /* no labels at all (P given: the standard case was taken otherwise) */
@@ -640,8 +615,8 @@ int gn__labels_resolve_binary(gn_labels *l, const char *positive, int skip_bad, 
 void gn__labels_describe(const gn_labels *l, char *buf, size_t size) {
     char a[64], b[64];
     if (l->n == 2 && l->binary)
-        snprintf(buf, size, "'%s' and '%s' (positive)", shown(l->cls[0].name, l->cls[0].len, a, sizeof a),
-                 shown(l->cls[1].name, l->cls[1].len, b, sizeof b));
+        snprintf(buf, size, "'%s' and '%s' (positive)", gn__utf8_shown(l->cls[0].name, l->cls[0].len, a, sizeof a),
+                 gn__utf8_shown(l->cls[1].name, l->cls[1].len, b, sizeof b));
     else
         list_counts(l, buf, size);
 }
@@ -661,7 +636,7 @@ int gn__labels_binary_value(const gn_labels *l, const char *tok, size_t len, flo
     }
     char nb[64], classes[200];
     gn__labels_describe(l, classes, sizeof classes);
-    set_why(why, "label '%s' is not one of the two classes %s%s", shown(s, n, nb, sizeof nb), classes,
+    set_why(why, "label '%s' is not one of the two classes %s%s", gn__utf8_shown(s, n, nb, sizeof nb), classes,
             l->partial ? " (taken from the first lines of the stream, which is read only once)"
             : is_num && !l->strings ? "; use --loss squared for regression" : "");
     return GN_EPARSE;

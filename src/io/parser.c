@@ -16,6 +16,7 @@
 #include "io/labels.h"
 #include "io/numparse.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 enum col_role { ROLE_AUTO = 0, ROLE_LABEL, ROLE_NUMERIC, ROLE_CATEGORICAL, ROLE_IGNORE };
 
@@ -68,23 +69,6 @@ enum { LABELS_NUMERIC = 0, /* no dictionary, or the standard classes: the numeri
        LABELS_ANY };       /* prediction input of a model with named classes: any label text */
 
 #define WHY(...) snprintf(why, GN_WHY_MAX, __VA_ARGS__)
-
-/* Shows a token in an error message, shortened and with non-printable bytes escaped. */
-static const char *show(const char *s, size_t len, char *buf, size_t size) {
-    size_t o = 0;
-    for (size_t i = 0; i < len && o + 8 < size; i++) { /* room for "\\xHH", "..." and NUL */
-        unsigned char c = (unsigned char)s[i];
-        if (c >= 0x20 && c < 0x7f) buf[o++] = (char)c;
-        else o += (size_t)snprintf(buf + o, size - o, "\\x%02x", c);
-        if (i == 40 && len > 48) {
-            memcpy(buf + o, "...", 3);
-            o += 3;
-            break;
-        }
-    }
-    buf[o] = '\0';
-    return buf;
-}
 
 static inline int is_space(char c) { return c == ' ' || c == '\t' || c == '\r' || c == '\v' || c == '\f'; }
 
@@ -151,7 +135,7 @@ static int parse_label(const gn_parser *p, const char *s, size_t len, float *out
     if (!e || e != s + len) {
         if (p->labels && p->spec.label_kind == GN_LABEL_BINARY)
             return gn__labels_binary_value(p->labels, s, len, out, why); /* names the classes */
-        WHY("label '%s' is not a number", show(s, len, buf, sizeof buf));
+        WHY("label '%s' is not a number", gn__utf8_shown(s, len, buf, sizeof buf));
         return GN_EPARSE;
     }
     if (p->spec.label_kind == GN_LABEL_BINARY) {
@@ -161,13 +145,13 @@ static int parse_label(const gn_parser *p, const char *s, size_t len, float *out
             return gn__labels_binary_value(p->labels, s, len, out, why); /* names the classes */
         } else {
             WHY("label '%s' is not a binary label (+1/-1 or 1/0); use --loss squared for regression",
-                show(s, len, buf, sizeof buf));
+                gn__utf8_shown(s, len, buf, sizeof buf));
             return GN_EPARSE;
         }
         return GN_OK;
     }
     if (!isfinite(v) || fabs(v) > 3.4e38) {
-        WHY("label '%s' is out of range", show(s, len, buf, sizeof buf));
+        WHY("label '%s' is out of range", gn__utf8_shown(s, len, buf, sizeof buf));
         return GN_EPARSE;
     }
     *out = (float)v;
@@ -203,7 +187,7 @@ static int parse_libsvm(gn_parser *p, const char *line, size_t len, uint64_t key
         if (st != GN_OK) return st;
         s = t;
     } else if (p->spec.label_kind != GN_LABEL_NONE) {
-        WHY("missing label: the line starts with feature '%s'", show(s, (size_t)(t - s), buf, sizeof buf));
+        WHY("missing label: the line starts with feature '%s'", gn__utf8_shown(s, (size_t)(t - s), buf, sizeof buf));
         return GN_EPARSE;
     }
     /* a LIBSVM row has at most one feature per 2 bytes */
@@ -222,11 +206,11 @@ static int parse_libsvm(gn_parser *p, const char *line, size_t len, uint64_t key
             while (te < end && !is_space(*te)) te++;
             if ((size_t)(te - tok) > 4 && memcmp(tok, "qid:", 4) == 0) { s = te; continue; }
             if (colon && colon < end && *colon != ':' && !is_space(*colon)) {
-                WHY("feature index '%s' is not a non-negative integer", show(tok, (size_t)(te - tok), buf, sizeof buf));
+                WHY("feature index '%s' is not a non-negative integer", gn__utf8_shown(tok, (size_t)(te - tok), buf, sizeof buf));
             } else if (colon && (colon >= end || is_space(*colon))) {
-                WHY("feature '%s' has no ':value'", show(tok, (size_t)(te - tok), buf, sizeof buf));
+                WHY("feature '%s' has no ':value'", gn__utf8_shown(tok, (size_t)(te - tok), buf, sizeof buf));
             } else {
-                WHY("expected index:value, got '%s'", show(tok, (size_t)(te - tok), buf, sizeof buf));
+                WHY("expected index:value, got '%s'", gn__utf8_shown(tok, (size_t)(te - tok), buf, sizeof buf));
             }
             gn__batch_abort_example(b);
             return GN_EPARSE;
@@ -243,7 +227,7 @@ static int parse_libsvm(gn_parser *p, const char *line, size_t len, uint64_t key
             const char *te = vs;
             while (te < end && !is_space(*te)) te++;
             WHY("feature %llu: value '%s' is not a number", (unsigned long long)idx,
-                show(vs, (size_t)(te - vs), buf, sizeof buf));
+                gn__utf8_shown(vs, (size_t)(te - vs), buf, sizeof buf));
             gn__batch_abort_example(b);
             return GN_EPARSE;
         }
@@ -299,11 +283,11 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
             if (!we || we != te) {
                 /* VW treats a trailing non-number as the tag */
                 if (te == bar) { q = te; continue; }
-                WHY("importance weight '%s' is not a number", show(q, (size_t)(te - q), buf, sizeof buf));
+                WHY("importance weight '%s' is not a number", gn__utf8_shown(q, (size_t)(te - q), buf, sizeof buf));
                 return GN_EPARSE;
             }
             if (!(w >= 0) || !(w <= FLT_MAX)) { /* also keeps (float)w finite */
-                WHY("importance weight '%s' must be a non-negative number up to 3.4e38", show(q, (size_t)(te - q), buf, sizeof buf));
+                WHY("importance weight '%s' must be a non-negative number up to 3.4e38", gn__utf8_shown(q, (size_t)(te - q), buf, sizeof buf));
                 return GN_EPARSE;
             }
             weight = (float)w;
@@ -333,7 +317,7 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
                 double v;
                 const char *ve = gn__parse_double(s + 1, end, &v);
                 if (!ve || (ve < end && !is_space(*ve))) {
-                    WHY("namespace scale after '|%s' is not a number", show(ns, (size_t)(s - ns), buf, sizeof buf));
+                    WHY("namespace scale after '|%s' is not a number", gn__utf8_shown(ns, (size_t)(s - ns), buf, sizeof buf));
                     gn__batch_abort_example(b);
                     return GN_EPARSE;
                 }
@@ -357,8 +341,8 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
             if (!ve || (ve < end && !is_space(*ve) && *ve != '|')) {
                 const char *te = s + 1;
                 while (te < end && !is_space(*te)) te++;
-                WHY("feature '%s': value '%s' is not a number", show(f, (size_t)(fe - f), buf, 32),
-                    show(s + 1, (size_t)(te - s - 1), buf + 32, 32));
+                WHY("feature '%s': value '%s' is not a number", gn__utf8_shown(f, (size_t)(fe - f), buf, 32),
+                    gn__utf8_shown(s + 1, (size_t)(te - s - 1), buf + 32, 32));
                 gn__batch_abort_example(b);
                 return GN_EPARSE;
             }
@@ -366,7 +350,7 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
         }
         if (fe == f || v == 0.0) continue;
         if (!(fabs(v * ns_scale) <= FLT_MAX)) {
-            WHY("feature '%s': value %g is out of range (32-bit float)", show(f, (size_t)(fe - f), buf, 32), v * ns_scale);
+            WHY("feature '%s': value %g is out of range (32-bit float)", gn__utf8_shown(f, (size_t)(fe - f), buf, 32), v * ns_scale);
             gn__batch_abort_example(b);
             return GN_EPARSE;
         }
@@ -510,7 +494,7 @@ static int na_setup(gn_parser *p) {
 static const char *col_ref(const gn_parser *p, size_t i, char *buf, size_t size) {
     char nb[64];
     if (p->spec.header == 1 && p->cols && i < p->ncols)
-        snprintf(buf, size, "column %zu ('%s')", i + 1, show(p->cols[i].name, strlen(p->cols[i].name), nb, sizeof nb));
+        snprintf(buf, size, "column %zu ('%s')", i + 1, gn__utf8_shown(p->cols[i].name, strlen(p->cols[i].name), nb, sizeof nb));
     else
         snprintf(buf, size, "column %zu", i + 1);
     return buf;
@@ -781,7 +765,7 @@ static int csv_feature(gn_parser *p, const csv_column *c, const char *v, size_t 
     if (maybe_na && is_na_token(p, v, vl)) return GN_OK;
     if (c->role == ROLE_NUMERIC) {
         WHY("%s: value '%s' is not a number", col_ref(p, (size_t)(c - p->cols), ref, sizeof ref),
-            show(v, vl, buf, sizeof buf));
+            gn__utf8_shown(v, vl, buf, sizeof buf));
         return GN_EPARSE;
     }
     gn__batch_push(b, gn__hash_category(c->seed, v, vl, p->mask), 1.0f);
@@ -1099,12 +1083,12 @@ static int named_column(const gn_parser *p, const char *name, size_t nl, size_t 
 /* Why a name is no column: a close name when one differs only in case, else the columns. */
 static void unknown_column(const gn_parser *p, const char *name, size_t nl, char *why) {
     char nb[64], list[112];
-    show(name, nl, nb, sizeof nb);
+    gn__utf8_shown(name, nl, nb, sizeof nb);
     for (size_t i = 0; i < p->ncols; i++) {
         if (strcasecmp(p->cols[i].name, name) == 0) {
             char cb[64];
             WHY("feature '%s': no such column (did you mean '%s'?)", nb,
-                show(p->cols[i].name, strlen(p->cols[i].name), cb, sizeof cb));
+                gn__utf8_shown(p->cols[i].name, strlen(p->cols[i].name), cb, sizeof cb));
             return;
         }
     }
@@ -1112,7 +1096,7 @@ static void unknown_column(const gn_parser *p, const char *name, size_t nl, char
     list[0] = '\0';
     for (size_t i = 0; i < p->ncols; i++) {
         char cb[64];
-        show(p->cols[i].name, strlen(p->cols[i].name), cb, sizeof cb);
+        gn__utf8_shown(p->cols[i].name, strlen(p->cols[i].name), cb, sizeof cb);
         if (o + strlen(cb) + 8 >= sizeof list) { /* room for ", ..." */
             snprintf(list + o, sizeof list - o, ", ...");
             break;
@@ -1321,7 +1305,7 @@ int gn__parser_csv_value(const gn_parser *p, size_t col, const char *v, size_t v
     }
     if (maybe_na && is_na_token(p, v, vl)) return GN_CSV_MISSING;
     if (c->role == ROLE_NUMERIC) {
-        WHY("%s: value '%s' is not a number", col_ref(p, col, ref, sizeof ref), show(v, vl, buf, sizeof buf));
+        WHY("%s: value '%s' is not a number", col_ref(p, col, ref, sizeof ref), gn__utf8_shown(v, vl, buf, sizeof buf));
         return -1;
     }
     return GN_CSV_TEXT;

@@ -1,7 +1,9 @@
 /* serve/access_log.c: JSON-lines access log (see access_log.h). */
 #include "serve/access_log.h"
 
+#include <errno.h>
 #include <stdio.h>
+#include <string.h>
 #include <time.h>
 
 #include "serve/strbuf.h"
@@ -29,8 +31,28 @@ void gn__access_log_write(gn_server *s, const gn__access_entry *e) {
                   e->status, e->bytes_in, e->bytes_out, e->instances, e->seconds * 1e3);
     if (!gn__sb_failed(&b)) {
         pthread_mutex_lock(&s->log_mu);
-        fwrite(b.p, 1, b.len, s->access_log);
-        fflush(s->access_log);
+        errno = 0;
+        int ok = fwrite(b.p, 1, b.len, s->access_log) == b.len;
+        ok = fflush(s->access_log) == 0 && ok;
+        int err = errno;
+        if (!ok) {
+            /* Requests are still answered; the loss is reported once when it starts, counted in
+             * /metrics, and reported again when writes succeed (a full disk that was cleared). */
+            clearerr(s->access_log);
+            atomic_fetch_add_explicit(&s->stats.access_log_errors, 1, memory_order_relaxed);
+            s->access_log_lost++;
+            if (!s->access_log_failing)
+                gn__server_log(s, GN_LOG_ERROR,
+                               "access log %s: write failed (%s); requests are still answered, their log "
+                               "lines are lost until writes succeed (gannet_access_log_write_errors_total)",
+                               s->access_log_path, err ? strerror(err) : "short write");
+            s->access_log_failing = 1;
+        } else if (s->access_log_failing) {
+            gn__server_log(s, GN_LOG_WARN, "access log %s: writes succeed again, %llu line(s) were lost",
+                           s->access_log_path, (unsigned long long)s->access_log_lost);
+            s->access_log_failing = 0;
+            s->access_log_lost = 0;
+        }
         pthread_mutex_unlock(&s->log_mu);
     }
     gn__sb_free(&b);

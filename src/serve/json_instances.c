@@ -9,6 +9,7 @@
 
 #include "io/numparse.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 typedef struct js {
     const char *s, *p, *e;   /* body start, position, end */
@@ -99,25 +100,6 @@ static int read_u4(js *j, unsigned *out) {
     return 0;
 }
 
-/* Length of the valid UTF-8 sequence at p (2..4 bytes), or 0. */
-static size_t utf8_len(const unsigned char *p, const unsigned char *e) {
-    unsigned c = p[0];
-    size_t n;
-    unsigned min;
-    if (c >= 0xC2 && c <= 0xDF) { n = 2; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { n = 3; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { n = 4; min = 0x10000; }
-    else return 0;
-    if ((size_t)(e - p) < n) return 0;
-    unsigned cp = c & (0x7F >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (p[i] & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return n;
-}
-
 /* Bytes the arena holds beyond the body's length. Every decoded string is followed by its NUL
  * and 7 more zero bytes (later strings may overwrite them), so a string can be read 8 bytes at a
  * time from its start without reading past the arena or reading bytes never written; and
@@ -162,7 +144,7 @@ static int read_string(js *j, const char **out, size_t *out_len) {
         if (c == '"') { j->p++; break; }
         if (c < 0x20) return fail(j, 400, "control character in a string");
         if (c >= 0x80) {
-            size_t n = utf8_len((const unsigned char *)j->p, (const unsigned char *)j->e);
+            size_t n = gn__utf8_seq_len((const unsigned char *)j->p, (size_t)(j->e - j->p));
             if (!n) return fail(j, 400, "invalid UTF-8 in a string");
             memcpy(d, j->p, n);
             d += n;

@@ -47,6 +47,11 @@ void gn__metrics_render(gn__strbuf *o, const gn__server_stats *s, const gn__mode
                      "gannet_http_requests_in_flight %lld\n",
                   (long long)atomic_load_explicit((atomic_int_fast64_t *)&s->in_flight, memory_order_relaxed));
 
+    gn__sb_printf(o, "# HELP gannet_access_log_write_errors_total Access-log lines lost to failed writes.\n"
+                     "# TYPE gannet_access_log_write_errors_total counter\n"
+                     "gannet_access_log_write_errors_total %llu\n",
+                  (unsigned long long)ld(&s->access_log_errors));
+
     gn__sb_puts(o, "# HELP gannet_predict_requests_total Predict requests, by model and status code.\n"
                    "# TYPE gannet_predict_requests_total counter\n");
     for (size_t k = 0; k < n; k++)

@@ -37,6 +37,7 @@ typedef struct gn__model_stats {
 typedef struct gn__server_stats {
     atomic_uint_fast64_t requests[GN__NCODES]; /* every request by status */
     atomic_int_fast64_t in_flight;
+    atomic_uint_fast64_t access_log_errors;    /* access-log lines that could not be written */
 } gn__server_stats;
 
 /* What the renderer needs to know about one model at scrape time. */

@@ -24,6 +24,7 @@
 #include "util/cores.h"
 #include "util/error.h"
 #include "util/json_safe.h"
+#include "util/utf8.h"
 
 #define MAX_LOGGED_PATH 512
 
@@ -128,14 +129,14 @@ static void respond_error_allow(struct MHD_Connection *c, request *r, int status
 #define respond_error(c, r, status, ...) respond_error_allow(c, r, status, NULL, __VA_ARGS__)
 
 static void respond_json(struct MHD_Connection *c, request *r, int status, json_t *obj) {
-    char *text = obj ? json_dumps(obj, JSON_COMPACT) : NULL;
+    char *text = obj ? gn__json_dumps(obj, JSON_COMPACT) : NULL;
     json_decref(obj);
     if (!text) {
         respond_error(c, r, 500, "out of memory");
         return;
     }
     size_t n = strlen(text);
-    /* json_dumps memory comes from jansson's allocator (malloc by default): copy to be sure. */
+    /* room for the newline */
     char *p = malloc(n + 2);
     if (p) {
         memcpy(p, text, n);
@@ -161,14 +162,21 @@ static json_t *model_json(gn__slot *slot) {
     char when[32];
     iso_time(v->loaded_at, when);
     json_t *meta = json_loads(gn_model_metadata_json(v->model), 0, NULL);
-    json_t *o = json_pack("{s:s, s:s, s:s, s:s, s:f, s:o?}", "name", slot->name, "version",
-                          gn_model_version(v->model), "path", slot->path, "loaded_at", when, "load_seconds",
-                          v->load_seconds, "metadata", meta);
-    if (o && slot->repo && /* served from a repository: which version, from which file */
-        (!gn__json_set(o, "repository_version", json_integer(v->repo_version)) ||
-         !gn__json_set(o, "file", json_string(v->file)))) {
-        json_decref(o);
-        o = NULL;
+    /* a path is whatever bytes the file system allows; JSON strings must be UTF-8 */
+    char *path = gn__utf8_sanitize(slot->path);
+    json_t *o = path ? json_pack("{s:s, s:s, s:s, s:s, s:f, s:o?}", "name", slot->name, "version",
+                                 gn_model_version(v->model), "path", path, "loaded_at", when, "load_seconds",
+                                 v->load_seconds, "metadata", meta)
+                     : (json_decref(meta), NULL);
+    free(path);
+    if (o && slot->repo) { /* served from a repository: which version, from which file */
+        char *file = gn__utf8_sanitize(v->file);
+        if (!file || !gn__json_set(o, "repository_version", json_integer(v->repo_version)) ||
+            !gn__json_set(o, "file", json_string(file))) {
+            json_decref(o);
+            o = NULL;
+        }
+        free(file);
     }
     gn__served_release(v);
     return o;

@@ -27,6 +27,8 @@ struct gn_server {
     int started, stopped;
     FILE *access_log;
     pthread_mutex_t log_mu;     /* serialises access-log lines */
+    int access_log_failing;     /* guarded by log_mu: the last write failed (reported once) */
+    uint64_t access_log_lost;   /* guarded by log_mu: lines lost since writes started failing */
     /* watch thread */
     pthread_t watch_thread;
     int watch_running;

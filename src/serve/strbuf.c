@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "util/utf8.h"
+
 void gn__sb_init(gn__strbuf *b) { memset(b, 0, sizeof *b); }
 
 void gn__sb_free(gn__strbuf *b) {
@@ -52,24 +54,6 @@ void gn__sb_printf(gn__strbuf *b, const char *fmt, ...) {
     b->len += (size_t)n;
 }
 
-/* Length of the valid UTF-8 sequence at p (2..4 bytes; no overlong forms, surrogates or code
- * points past U+10FFFF), or 0. p is NUL-terminated, so a cut sequence stops at the NUL. */
-static size_t utf8_seq(const unsigned char *p) {
-    unsigned c = p[0], cp, min;
-    size_t n;
-    if (c >= 0xC2 && c <= 0xDF) { n = 2; min = 0x80; }
-    else if (c >= 0xE0 && c <= 0xEF) { n = 3; min = 0x800; }
-    else if (c >= 0xF0 && c <= 0xF4) { n = 4; min = 0x10000; }
-    else return 0;
-    cp = c & (0x7Fu >> n);
-    for (size_t i = 1; i < n; i++) {
-        if ((p[i] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (p[i] & 0x3Fu);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return 0;
-    return n;
-}
-
 void gn__sb_json_string(gn__strbuf *b, const char *s) {
     static const char hex[] = "0123456789abcdef";
     gn__sb_append(b, "\"", 1);
@@ -82,7 +66,7 @@ void gn__sb_json_string(gn__strbuf *b, const char *s) {
             i++;
             continue;
         }
-        size_t seq = c >= 0x80 ? utf8_seq(u + i) : 0;
+        size_t seq = c >= 0x80 ? gn__utf8_seq_len(u + i, 4) : 0;
         if (seq) { /* valid UTF-8 stays as it is */
             run += seq;
             i += seq;

@@ -6,7 +6,9 @@
 # column number works as its header name, the label column adds nothing, a column named twice is
 # a 400; a text line has the 100,000-feature limit of a JSON object; "%00" in a path no longer
 # cuts routing short (":reload%00x" reloaded); bytes that are not UTF-8 in a path come back
-# escaped, in the error body and the access log; `serve -m ../x=f` says the name is bad.
+# escaped, in the error body and the access log, and a model path that is not UTF-8 is listed
+# escaped (it was a 500 "out of memory"); an access log that cannot be written is reported once
+# and counted while requests are answered; `serve -m ../x=f` says the name is bad.
 . "$(dirname "$0")/serve_common.sh"
 
 libsvm_data "$T/hs.svm"
@@ -91,6 +93,27 @@ jq -e . "$T/access.log" >/dev/null || fail "the access log is not valid JSON"
 grep -q '"path":"/v1/models/m\\\\xff\\\\xfe\\\\xc3"' "$T/access.log" || { cat "$T/access.log" >&2; fail "access log: path not escaped"; }
 grep -q '"path":"/v1/models/heart:reload%00x"' "$T/access.log" || fail "access log: %00 path not logged as sent"
 ok "access log: $(wc -l < "$T/access.log") lines, valid JSON and UTF-8"
+
+# ---- a model path that is not UTF-8 is listed (escaped), not a 500 "out of memory"
+BADDIR="$T/$(printf 'd\xff\xfe')"
+mkdir -p "$BADDIR" && cp "$T/heart.model" "$BADDIR/m.gnm"
+# ---- an access log that cannot be written: requests still answered, the loss reported and counted
+start_server "$T/serve-full.log" -m "odd=$BADDIR/m.gnm" --threads 2 --access-log /dev/full
+code=$(req "$T/list" GET /v1/models)
+[ "$code" = 200 ] || { cat "$T/list" >&2; fail "GET /v1/models with a non-UTF-8 model path: $code"; }
+iconv -f UTF-8 -t UTF-8 "$T/list" >/dev/null || fail "/v1/models is not valid UTF-8"
+jq -e '.models[0].path | endswith("/d\\xff\\xfe/m.gnm")' "$T/list" >/dev/null || { cat "$T/list" >&2; fail "/v1/models: path not escaped"; }
+ok "GET /v1/models with a non-UTF-8 model path: 200, path escaped"
+for i in 1 2 3; do
+    [ "$(req "$T/p" POST /v1/models/odd:predict "${JSON[@]}" --data-binary '{"instances":[{"1":1}]}')" = 200 ] ||
+        { cat "$T/p" >&2; fail "predict with a full access log: not 200"; }
+done
+lost=$(metric gannet_access_log_write_errors_total)
+[ -n "$lost" ] && [ "$lost" -ge 3 ] || fail "gannet_access_log_write_errors_total is '$lost', expected >= 3"
+stop_server
+[ "$(grep -c 'access log /dev/full: write failed (No space left on device)' "$T/serve-full.log")" = 1 ] ||
+    { cat "$T/serve-full.log" >&2; fail "the access-log write failure was not reported exactly once"; }
+ok "access log on a full device: requests answered, $lost lines counted lost, reported once"
 
 # ---- serve -m NAME=PATH with a bad name
 run "$GANNET" serve -m "../x=$T/heart.model"
