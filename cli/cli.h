@@ -22,6 +22,11 @@ int cmd_tune(int argc, char **argv);   /* cli/cmd_select.c */
 int cmd_serve(int argc, char **argv);  /* cli/cmd_serve.c */
 int cmd_params(int argc, char **argv); /* cli/cmd_params.c */
 int cmd_describe(int argc, char **argv); /* cli/cmd_describe.c */
+int cmd_publish(int argc, char **argv);  /* cli/cmd_repo.c */
+int cmd_models(int argc, char **argv);   /* cli/cmd_repo.c */
+int cmd_rollback(int argc, char **argv); /* cli/cmd_repo.c */
+int cmd_pipeline(int argc, char **argv); /* cli/cmd_pipeline.c */
+int cmd_report(int argc, char **argv);   /* cli/cmd_pipeline.c */
 
 /* Iterates over argv. Flags are --name VALUE or --name=VALUE; "-" alone is a value (stdin). */
 typedef struct cli_args {

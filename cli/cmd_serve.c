@@ -15,10 +15,14 @@
 #define MAX_CLI_MODELS GN_SERVE_MAX_MODELS
 
 static void serve_help(void) {
-    printf("usage: gannet serve -m MODEL [-m NAME=PATH ...] [flags]\n\n"
+    printf("usage: gannet serve -m MODEL [-m NAME=PATH ...] [flags]\n"
+           "       gannet serve --repository REPO [flags]\n\n"
            "Serves predictions over HTTP (see docs/serving.md). A model given as PATH is named after\n"
            "its file name without extension; an argument with '=' is NAME=PATH.\n\n"
            "  -m, --model [NAME=]PATH  a model to serve (repeatable)\n"
+           "  --repository REPO        serve the current version of every model of a model\n"
+           "                           repository (gannet publish) and follow publishes and\n"
+           "                           rollbacks (implies --watch; inotify, else polling)\n"
            "  --host ADDR              numeric address to bind (default 127.0.0.1; loopback only\n"
            "                           unless you ask for another)\n"
            "  --port N                 TCP port (default 8080; 0 = any free port, printed on stderr)\n"
@@ -128,7 +132,7 @@ int cmd_serve(int argc, char **argv) {
     gn_server_options o;
     gn_server_options_init(&o);
     static int quiet = 0;
-    const char *model_args[MAX_CLI_MODELS];
+    const char *model_args[MAX_CLI_MODELS], *repo = NULL;
     size_t nmodels = 0;
     unsigned grace_ms = 10000;
     cli_args a;
@@ -143,6 +147,9 @@ int cmd_serve(int argc, char **argv) {
             if (!(v = cli_value(&a, f))) return EXIT_USAGE;
             if (nmodels >= MAX_CLI_MODELS) return cli_usage_error("serve", "at most %u models", MAX_CLI_MODELS);
             model_args[nmodels++] = v;
+        } else if (!strcmp(f, "--repository")) {
+            if (!(repo = cli_value(&a, f))) return EXIT_USAGE;
+            o.watch = 1;
         } else if (!strcmp(f, "--host")) {
             if (!(o.host = cli_value(&a, f))) return EXIT_USAGE;
         } else if (!strcmp(f, "--port")) {
@@ -178,7 +185,7 @@ int cmd_serve(int argc, char **argv) {
             return cli_usage_error("serve", "unknown flag '%s'", f);
         }
     }
-    if (!nmodels) return cli_usage_error("serve", "no model: give -m MODEL or -m NAME=PATH");
+    if (!nmodels && !repo) return cli_usage_error("serve", "no model: give -m MODEL, -m NAME=PATH or --repository REPO");
     o.log = log_stderr;
     o.log_user = &quiet;
     if (gn_server_options_check(&o) != GN_OK) return cli_usage_error("serve", "%s", gn_last_error());
@@ -233,6 +240,10 @@ int cmd_serve(int argc, char **argv) {
             gn_server_free(s);
             return cli_fail("serve", st);
         }
+    }
+    if (repo && (st = gn_server_add_repository(s, repo)) != GN_OK) {
+        gn_server_free(s);
+        return cli_fail("serve", st);
     }
     if ((st = gn_server_start(s)) != GN_OK) {
         gn_server_free(s);

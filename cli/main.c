@@ -20,6 +20,11 @@ static const command commands[] = {
     {"cv", cmd_cv, "k-fold cross-validation"},
     {"tune", cmd_tune, "hyperparameter search (grid, random, successive halving)"},
     {"serve", cmd_serve, "serve predictions over HTTP"},
+    {"pipeline", cmd_pipeline, "run a pipeline file: describe, tune, train, eval, gate, publish (skips what is current)"},
+    {"report", cmd_report, "write an HTML evaluation report (ROC, PR, calibration, ...) of a model on test data"},
+    {"publish", cmd_publish, "publish a model as the next version in a model repository"},
+    {"models", cmd_models, "list a model repository's models and versions (models list REPO)"},
+    {"rollback", cmd_rollback, "make an earlier version of a repository's model current"},
     {"params", cmd_params, "list every training and data parameter (name, flag, default, range)"},
 };
 

@@ -55,5 +55,8 @@ GN_API_END
 #include "gannet/serve.h"
 #include "gannet/describe.h"
 #include "gannet/files.h"
+#include "gannet/repo.h"
+#include "gannet/pipeline.h"
+#include "gannet/report.h"
 
 #endif

@@ -61,6 +61,13 @@ gn_status gn_server_new(const gn_server_options *o, gn_server **out);
  * Only before gn_server_start. Errors: GN_EINVAL (name), GN_ELIMIT (too many models) or the
  * loader's status with its message. */
 gn_status gn_server_add_model(gn_server *s, const char *name, const char *path);
+/* Adds every model of a model repository (gannet/repo.h) that has a current version, named as
+ * in the repository, and follows each one's `current` pointer: with options.watch, a changed
+ * pointer (publish, rollback) is noticed (inotify, else by polling) and the version it names is
+ * swapped in as a reload is; gn_server_reload re-reads the pointers too. Responses name the
+ * version served (X-Gannet-Model-Version, /v1/models). Only before gn_server_start. GN_EIO when
+ * the repository cannot be read, GN_EINVAL when it holds no model with a current version. */
+gn_status gn_server_add_repository(gn_server *s, const char *repo);
 /* Binds and starts serving (and the watch thread if asked). GN_EIO if the address cannot be
  * bound, GN_EINVAL without models. */
 gn_status gn_server_start(gn_server *s);

@@ -9,6 +9,7 @@
 #include <time.h>
 
 #include "model/model.h"
+#include "repo/repo_internal.h"
 #include "util/clock.h"
 #include "util/error.h"
 
@@ -46,16 +47,24 @@ static double unix_now(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* Loads path into a new served version with one reference (the slot's). */
-static int load_served(const char *path, double deadline, const atomic_int *cancel, gn__served **out) {
+/* Loads path into a new served version with one reference (the slot's). repo: path is a
+ * repository's `current` pointer, and the version it names is loaded. */
+static int load_served(const char *path, int repo, double deadline, const atomic_int *cancel, gn__served **out) {
     double t0 = gn__now();
+    char file[4096];
+    uint32_t version = 0;
+    if (repo) GN_TRY(gn__repo_resolve_pointer(path, file, sizeof file, &version));
+    else if (snprintf(file, sizeof file, "%s", path) >= (int)sizeof file)
+        return gn__fail(GN_ELIMIT, "model path too long");
     gn_model *m;
-    GN_TRY(gn__model_load_limited(path, deadline, cancel, &m));
+    GN_TRY(gn__model_load_limited(file, deadline, cancel, &m));
     gn__served *v = calloc(1, sizeof *v);
-    if (!v) {
+    if (!v || !(v->file = strdup(file))) {
+        free(v);
         gn_model_free(m);
         return gn__fail(GN_ENOMEM, "out of memory");
     }
+    v->repo_version = version;
     v->model = m;
     atomic_init(&v->refs, 1);
     v->loaded_at = unix_now();
@@ -77,6 +86,7 @@ struct gn__load_job {
     char *path;             /* owned copy */
     double deadline;        /* gn__now() seconds */
     int identify;           /* 1: the thread records the file identity in seen before loading */
+    int repo;               /* the slot's repo flag */
     /* written by the thread before it sets done, read by others only after */
     gn__file_id seen;
     gn__served *result;     /* the loaded model until it is swapped in (or freed with the job) */
@@ -125,7 +135,7 @@ static void *job_main(void *arg) {
     gn__load_job *j = arg;
     if (j->identify) gn__file_identify(j->path, &j->seen);
     gn__served *v = NULL;
-    int st = load_served(j->path, j->deadline, &j->cancel, &v);
+    int st = load_served(j->path, j->repo, j->deadline, &j->cancel, &v);
     pthread_mutex_lock(&j->mu);
     j->status = st;
     if (st != GN_OK) snprintf(j->msg, sizeof j->msg, "%s", gn_last_error());
@@ -166,15 +176,18 @@ static int count_failure(gn__slot *s, int st) {
     return st;
 }
 
-int gn__slot_init(gn__slot *s, const char *name, const char *path) {
+int gn__slot_init(gn__slot *s, const char *name, const char *path) { return gn__slot_init_as(s, name, path, 0); }
+
+int gn__slot_init_as(gn__slot *s, const char *name, const char *path, int repo) {
     memset(s, 0, sizeof *s);
+    s->repo = repo;
     if (!gn__model_name_ok(name))
         return gn__fail(GN_EINVAL, "model name '%s': use 1-%u of A-Z a-z 0-9 _ - .", name, GN_SERVE_MAX_NAME - 1);
     memcpy(s->name, name, strlen(name) + 1);
     s->path = strdup(path);
     if (!s->path) return gn__fail(GN_ENOMEM, "out of memory");
     gn__file_identify(path, &s->seen);
-    int st = load_served(path, 0, NULL, &s->cur);
+    int st = load_served(path, repo, 0, NULL, &s->cur);
     if (st != GN_OK) {
         free(s->path);
         s->path = NULL;
@@ -213,6 +226,7 @@ void gn__served_release(gn__served *v) {
     /* acq_rel: the thread that frees must see every other holder's reads as finished. */
     if (atomic_fetch_sub_explicit(&v->refs, 1, memory_order_acq_rel) == 1) {
         gn_model_free(v->model);
+        free(v->file);
         free(v);
     }
 }
@@ -256,6 +270,7 @@ int gn__slot_reload_start(gn__slot *s, double deadline, const gn__file_id *obser
         pthread_mutex_lock(&s->mu);
     }
     gn__load_job *j = job_new(s->path, deadline, observed == NULL);
+    if (j) j->repo = s->repo;
     if (!j) {
         pthread_mutex_unlock(&s->mu);
         return count_failure(s, gn__fail(GN_ENOMEM, "%s: not reloaded: out of memory", s->path));

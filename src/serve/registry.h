@@ -30,6 +30,8 @@ typedef struct gn__served {
     atomic_uint refs;
     double loaded_at;    /* unix seconds */
     double load_seconds;
+    uint32_t repo_version;  /* the repository version it was loaded as; 0: not from a repository */
+    char *file;             /* the model file it was loaded from; owned */
 } gn__served;
 
 /* File identity used by --watch to notice a replaced or rewritten file. */
@@ -52,6 +54,8 @@ typedef struct gn__slot {
     gn__load_job *job;         /* the latest reload's load (a reference), NULL before the first */
     gn__file_id seen;          /* the file as it was at the last load attempt */
     atomic_int closing;        /* set by gn__slot_close: reloads fail at once */
+    int repo;                  /* 1: path is a repository's `current` pointer (gannet/repo.h):
+                                  every load reads it and loads the version it names */
     gn__model_stats stats;
 } gn__slot;
 
@@ -60,6 +64,8 @@ int gn__model_name_ok(const char *name);
 /* Initialises the slot and loads its first model (no deadline: the caller is starting up). On
  * failure the slot is left destroyed. */
 int gn__slot_init(gn__slot *s, const char *name, const char *path);
+/* The same; repo 1: path is a repository model's `current` pointer file. */
+int gn__slot_init_as(gn__slot *s, const char *name, const char *path, int repo);
 /* Frees the slot. A load still running keeps only its own job and discards its result. */
 void gn__slot_destroy(gn__slot *s);
 /* A counted reference to the current model; pair with gn__served_release. Never NULL. */

@@ -52,6 +52,7 @@ typedef struct request {
     size_t instances, bytes_out;
     char method[16];
     char path[MAX_LOGGED_PATH];
+    char model_version[24]; /* X-Gannet-Model-Version of a prediction ("" for none) */
 } request;
 
 void gn__server_log(gn_server *s, gn_log_level level, const char *fmt, ...) {
@@ -84,6 +85,7 @@ static void respond(struct MHD_Connection *c, request *r, int status, const char
     if (!resp) { free(body); return; }
     MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, ctype);
     if (allow) MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, allow);
+    if (r->model_version[0]) MHD_add_response_header(resp, "X-Gannet-Model-Version", r->model_version);
     if (MHD_queue_response(c, (unsigned)status, resp) == MHD_YES) {
         r->status = status;
         r->bytes_out = len;
@@ -167,6 +169,15 @@ static json_t *model_json(gn__slot *slot) {
                                  v->load_seconds, "metadata", meta)
                      : (json_decref(meta), NULL);
     free(path);
+    if (o && slot->repo) { /* served from a repository: which version, from which file */
+        char *file = gn__utf8_sanitize(v->file);
+        if (!file || !gn__json_set(o, "repository_version", json_integer(v->repo_version)) ||
+            !gn__json_set(o, "file", json_string(file))) {
+            json_decref(o);
+            o = NULL;
+        }
+        free(file);
+    }
     gn__served_release(v);
     return o;
 }
@@ -213,8 +224,12 @@ static void handle_predict(gn_server *s, struct MHD_Connection *c, request *r) {
     int status = gn__predict_body(v->model, r->body_kind, r->body ? r->body : "", r->len, s->opt.max_batch, &b,
                                   &n, why, sizeof why);
     if (status == 200) {
-        gn__sb_printf(&b, "],\"model\":{\"name\":\"%s\",\"version\":\"%s\"}}\n", slot->name,
+        gn__sb_printf(&b, "],\"model\":{\"name\":\"%s\",\"version\":\"%s\"", slot->name,
                       gn_model_version(v->model));
+        if (slot->repo) gn__sb_printf(&b, ",\"repository_version\":%u", v->repo_version);
+        gn__sb_puts(&b, "}}\n");
+        if (slot->repo) snprintf(r->model_version, sizeof r->model_version, "%u", v->repo_version);
+        else snprintf(r->model_version, sizeof r->model_version, "%s", gn_model_version(v->model));
         gn__served_release(v);
         r->instances = n;
         respond_sb(c, r, 200, "application/json", &b);
@@ -520,13 +535,17 @@ gn_status gn_server_new(const gn_server_options *o, gn_server **out) {
 }
 
 gn_status gn_server_add_model(gn_server *s, const char *name, const char *path) {
+    return gn__server_add(s, name, path, 0);
+}
+
+int gn__server_add(gn_server *s, const char *name, const char *path, int repo) {
     gn__clear_error();
     if (s->started) return gn__fail(GN_EINVAL, "models must be added before the server starts");
     if (s->nslots >= GN_SERVE_MAX_MODELS) return gn__fail(GN_ELIMIT, "at most %u models", GN_SERVE_MAX_MODELS);
     if (find_slot(s, name, strlen(name)) >= 0) return gn__fail(GN_EINVAL, "model name '%s' given twice", name);
-    GN_TRY(gn__slot_init(&s->slots[s->nslots], name, path));
+    GN_TRY(gn__slot_init_as(&s->slots[s->nslots], name, path, repo));
     gn__served *v = s->slots[s->nslots].cur;
-    gn__server_log(s, GN_LOG_INFO, "model '%s': loaded %s (version %s, %.3f s)", name, path,
+    gn__server_log(s, GN_LOG_INFO, "model '%s': loaded %s (version %s, %.3f s)", name, v->file,
                    gn_model_version(v->model), v->load_seconds);
     s->nslots++;
     return GN_OK;
@@ -539,7 +558,7 @@ static void log_reload(gn_server *s, size_t i, int st) {
     gn__slot *slot = &s->slots[i];
     if (st == GN_OK) {
         gn__served *v = gn__slot_acquire(slot);
-        gn__server_log(s, GN_LOG_INFO, "model '%s': reloaded %s (version %s, %.3f s)", slot->name, slot->path,
+        gn__server_log(s, GN_LOG_INFO, "model '%s': reloaded %s (version %s, %.3f s)", slot->name, v->file,
                        gn_model_version(v->model), v->load_seconds);
         gn__served_release(v);
     } else {

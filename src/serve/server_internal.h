@@ -41,6 +41,8 @@ struct gn_server {
 void gn__server_log(gn_server *s, gn_log_level level, const char *fmt, ...) GN_PRINTF(3, 4);
 /* Reloads slot i within the reload timeout, logging the result; observed as gn__slot_reload. */
 int gn__server_reload_slot(gn_server *s, size_t i, const gn__file_id *observed);
+/* gn_server_add_model; repo 1: path is a repository model's `current` pointer (registry.h). */
+int gn__server_add(gn_server *s, const char *name, const char *path, int repo);
 /* Watch thread start/stop (watch.c). */
 int gn__watch_start(gn_server *s);
 void gn__watch_stop(gn_server *s);
