@@ -20,20 +20,14 @@
 #include "util/atomic_file.h"
 #include "util/error.h"
 #include "util/json_safe.h"
+#include "util/names.h"
 
 #define REPO_PATH_MAX 4096
 #define META_MAX ((size_t)16 << 20)
 
 int gn_repo_name_ok(const char *name) {
-    size_t n = name ? strlen(name) : 0;
-    if (n == 0 || n >= GN_REPO_MAX_NAME || name[0] == '.') return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-              c == '.'))
-            return 0;
-    }
-    return 1;
+    /* a repository name is also a directory: no hidden ones */
+    return gn__name_chars_ok(name, GN_REPO_MAX_NAME) && name[0] != '.';
 }
 
 /* snprintf into buf of REPO_PATH_MAX; GN_ELIMIT when the path does not fit. */

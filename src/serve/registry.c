@@ -12,18 +12,9 @@
 #include "repo/repo_internal.h"
 #include "util/clock.h"
 #include "util/error.h"
+#include "util/names.h"
 
-int gn__model_name_ok(const char *name) {
-    size_t n = strlen(name);
-    if (n == 0 || n >= GN_SERVE_MAX_NAME) return 0;
-    for (size_t i = 0; i < n; i++) {
-        char c = name[i];
-        if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' || c == '-' ||
-              c == '.'))
-            return 0;
-    }
-    return 1;
-}
+int gn__model_name_ok(const char *name) { return gn__name_chars_ok(name, GN_SERVE_MAX_NAME); }
 
 void gn__file_identify(const char *path, gn__file_id *out) {
     struct stat st;
