@@ -55,5 +55,6 @@ GN_API_END
 #include "gannet/serve.h"
 #include "gannet/describe.h"
 #include "gannet/files.h"
+#include "gannet/arrays.h"
 
 #endif

@@ -1,0 +1,249 @@
+"""scikit-learn estimators over libgannet: LinearClassifier (binary: logistic, hinge) and
+LinearRegressor (squared, quantile, poisson). Their keywords are the library's training
+parameters (gannet/params.h), so `LinearClassifier(l2=1e-3, passes=5)` trains what
+`gannet train --l2 1e-3 --passes 5` trains.
+
+fit(X, y): the rows are streamed from the arrays in place into a compressed binary cache in a
+temporary directory (gn_cache_write_matrix: no copy of the matrix in memory), gn_train reads that
+cache with the GIL released (multi-threaded as `threads` says, several passes as `passes` says),
+and the cache is deleted. fit_files(paths, ...) trains on files through the same C pipeline as the
+CLI, out of core. Prediction reads the arrays in place, in blocks of rows (gn_model_predict_matrix).
+
+Column j of X is LIBSVM feature index j+1: a model trained here and `gannet predict` on the
+equivalent LIBSVM file give the same numbers, and models trained by the CLI on LIBSVM data
+predict arrays here.
+
+Hooks for the model kinds of other issues: _KIND names the model kind a class trains; softmax
+(issue 14) and FM/MF (issue 15) add classes with their own _KIND/_LOSSES and reuse _GannetEstimator
+(multiclass classes_ come from Model.classes, outputs > 1 from Model.outputs)."""
+import os
+import tempfile
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from . import _gannet, _params
+from ._arrays import as_matrix
+from ._model import Model
+
+_ACCEPT = dict(accept_sparse="csr", dtype=(np.float64, np.float32), order=None, accept_large_sparse=True)
+
+
+def _make_init(params):
+    """An explicit __init__(self, *, name=default, ...) as scikit-learn's get_params reads it."""
+    args = ", ".join("%s=%r" % (name, default) for name, default in params)
+    body = "".join("    self.%s = %s\n" % (name, name) for name, _ in params) or "    pass\n"
+    ns = {}
+    exec("def __init__(self, *, %s):\n%s" % (args, body), ns)  # noqa: S102 - names from the table
+    return ns["__init__"]
+
+
+class _GannetEstimator(BaseEstimator):
+    _KIND = "linear"
+    _LOSSES = ()           # losses this estimator accepts
+    _LABEL_KIND = None     # "binary" or "real"
+
+    # ---- parameters ------------------------------------------------------------------------
+    def _train_params(self, extra=None):
+        values = {name: getattr(self, name) for name, _ in _params.estimator_params()}
+        params = _params.to_params(values)
+        if self.loss not in self._LOSSES:
+            raise ValueError("loss: %r is not one of %s for %s" % (self.loss, "|".join(self._LOSSES),
+                                                                   type(self).__name__))
+        params["kind"] = self._KIND
+        if extra:
+            params.update(_params.to_params(extra))
+        return params
+
+    # ---- training --------------------------------------------------------------------------
+    def _fit_arrays(self, X, y, sample_weight, classes):
+        params = self._train_params()
+        matrix, n = as_matrix(X)
+        w = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        with tempfile.TemporaryDirectory(prefix="gannet-fit-") as d:
+            cache = os.path.join(d, "fit.gncache")
+            _gannet.write_cache(cache, params, matrix, y, w, classes)
+            handle, summary = _gannet.train(params, None, cache)
+        self._set_model(Model(handle), summary)
+        return self
+
+    def fit_files(self, paths, format="auto", **data_flags):
+        """Trains on data files (LIBSVM, CSV/TSV, VW; gzip/zstd; "-" is stdin) streamed through the
+        C pipeline as `gannet train -d PATH ...` would, with this estimator's parameters and the
+        data flags (label=, categorical=, sep=, header=, skip_bad=, ...; names of `gannet params`).
+        Memory stays bounded by the batch size, not the data size."""
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        flags = dict(data_flags)
+        flags["format"] = format
+        for name in flags:
+            p = _params.BY_NAME.get(name)
+            if p is None or p["group"] != "data":
+                raise ValueError("fit_files: '%s' is not a data parameter (see `gannet params`)" % name)
+        params = self._train_params(flags)
+        handle, summary = _gannet.train(params, [os.fspath(p) for p in paths], None)
+        self._set_model(Model(handle), summary)
+        for attr in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        return self
+
+    def _set_model(self, model, summary=None):
+        self.model_ = model
+        self.train_summary_ = summary or {}
+        self.n_iter_ = int(self.train_summary_.get("passes", 0)) or None
+        if self._LABEL_KIND == "binary" and not hasattr(self, "_classes_from_fit"):
+            self.classes_ = np.array(model.classes, dtype=object)
+
+    # ---- the model -------------------------------------------------------------------------
+    @property
+    def info(self):
+        """The model's metadata, as `gannet inspect --json` prints it."""
+        check_is_fitted(self, "model_")
+        return self.model_.info
+
+    def save(self, path):
+        """Writes the model file (atomically): `gannet serve`, `predict` and `inspect` read it."""
+        check_is_fitted(self, "model_")
+        self.model_.save(path)
+
+    def _check_X(self, X):
+        check_is_fitted(self, "model_")
+        return self._validate_data(X, reset=False, **_ACCEPT)
+
+    def _weights_by_column(self):
+        """coef_ and intercept_ when every column has a slot of its own."""
+        check_is_fitted(self, "model_")
+        n = getattr(self, "n_features_in_", None)
+        spec = self.model_.spec
+        bits = self.model_.bits
+        if n is None or spec.get("libsvm_hash") == "true" or n >= (1 << bits) - 1:
+            raise AttributeError("coef_ is defined when each column has a slot of its own: a model fit on "
+                                 "arrays with n_features_in_ < 2^bits - 1 and libsvm_hash off")
+        slots, values = self.model_.weights()
+        table = dict(zip(slots.tolist(), values.tolist()))
+        coef = np.array([table.get(j + 1, 0.0) for j in range(n)], dtype=np.float64)
+        intercept = table.get(0, 0.0) if spec.get("bias") == "true" else 0.0
+        return coef, intercept
+
+    def _more_tags(self):
+        return {"allow_nan": False, "requires_y": True}
+
+
+class LinearClassifier(ClassifierMixin, _GannetEstimator):
+    """A binary linear classifier (logistic regression by default, or a hinge-loss SVM) trained
+    by libgannet. Keywords: the training parameters of `gannet params` (loss, optimizer, lr, l1,
+    l2, passes, holdout, threads, ...), with the library's defaults. classes_[1] is the positive
+    class. Multiclass input is refused until the softmax kind (issue 14) lands."""
+    _LOSSES = ("logistic", "hinge")
+    _LABEL_KIND = "binary"
+
+    def fit(self, X, y, sample_weight=None):
+        X, y = self._validate_data(X, y, **_ACCEPT)
+        check_classification_targets(y)
+        classes, y_index = np.unique(y, return_inverse=True)
+        if len(classes) != 2:
+            raise ValueError("LinearClassifier needs samples of exactly 2 classes (got %d: %s); multiclass "
+                             "comes with the softmax kind" % (len(classes), ", ".join(map(str, classes[:5]))))
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        y_sign = np.where(y_index == 1, 1.0, -1.0)
+        self._fit_arrays(X, y_sign, sample_weight, (str(classes[0]), str(classes[1])))
+        self.classes_ = classes
+        return self
+
+    def _positive(self, X):
+        """The library's prediction: probability of classes_[1] (logistic) or the margin."""
+        return self.model_.predict(self._check_X(X))
+
+    def decision_function(self, X):
+        """Raw scores (log-odds for logistic); > 0 leans to classes_[1]."""
+        return self.model_.decision_function(self._check_X(X))
+
+    def predict_proba(self, X):
+        """[P(classes_[0]), P(classes_[1])] per row; logistic loss only."""
+        if self.loss != "logistic":
+            raise AttributeError("predict_proba needs loss='logistic' (this is %r)" % self.loss)
+        p = self._positive(X)
+        return np.column_stack([1.0 - p, p])
+
+    def predict_log_proba(self, X):
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """classes_[1] when P >= 0.5 (logistic) or the margin >= 0 (hinge), as `gannet predict
+        --output class` decides."""
+        pred = self._positive(X)
+        cut = 0.5 if self.model_.loss == "logistic" else 0.0
+        return self.classes_[(pred >= cut).astype(np.intp)]
+
+    @property
+    def coef_(self):
+        coef, _ = self._weights_by_column()
+        return coef.reshape(1, -1)
+
+    @property
+    def intercept_(self):
+        _, b = self._weights_by_column()
+        return np.array([b])
+
+    def _more_tags(self):
+        return {"binary_only": True, "allow_nan": False, "requires_y": True}
+
+
+class LinearRegressor(RegressorMixin, _GannetEstimator):
+    """A linear regressor (squared loss by default; quantile, poisson) trained by libgannet.
+    Keywords: the training parameters of `gannet params`."""
+    _LOSSES = ("squared", "quantile", "poisson")
+    _LABEL_KIND = "real"
+
+    def fit(self, X, y, sample_weight=None):
+        X, y = self._validate_data(X, y, y_numeric=True, **_ACCEPT)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        return self._fit_arrays(X, y, sample_weight, None)
+
+    def predict(self, X):
+        """The value the loss defines (exp(score) for poisson)."""
+        return self.model_.predict(self._check_X(X))
+
+    def decision_function(self, X):
+        """Raw scores (log-rate for poisson)."""
+        return self.model_.decision_function(self._check_X(X))
+
+    @property
+    def coef_(self):
+        coef, _ = self._weights_by_column()
+        return coef
+
+    @property
+    def intercept_(self):
+        _, b = self._weights_by_column()
+        return float(b)
+
+
+def _defaults(cls):
+    out = []
+    for name, default in _params.estimator_params():
+        if name == "loss":
+            default = cls._LOSSES[0]
+        out.append((name, default))
+    return out
+
+
+LinearClassifier.__init__ = _make_init(_defaults(LinearClassifier))
+LinearRegressor.__init__ = _make_init(_defaults(LinearRegressor))
+
+
+def load(path):
+    """Reads a model file (from `gannet train`, the server or save()) as a fitted estimator:
+    LinearClassifier for binary losses (classes_ = the class names stored in the file),
+    LinearRegressor otherwise. Its .model_ is the gannet.Model."""
+    model = Model.load(path)
+    kind = _gannet.loss_label_kind(model.loss)
+    est = LinearClassifier(loss=model.loss) if kind == "binary" else LinearRegressor(loss=model.loss)
+    est._set_model(model)
+    return est

@@ -1,0 +1,18 @@
+/* io/matrix.h: rows of an in-memory gn_matrix (gannet/arrays.h) appended to a batch as the
+ * LIBSVM parser would append the equivalent lines. */
+#ifndef GN_IO_MATRIX_H
+#define GN_IO_MATRIX_H
+
+#include <stddef.h>
+
+#include "gannet/arrays.h"
+#include "io/batch.h"
+
+/* Appends rows [from, from + n) of m to b with labels y[row] (NULL: 0) and weights w[row] (NULL:
+ * 1), key = row. spec gives bits, bias and libsvm_hash. GN_EPARSE naming the row and column of
+ * a value that is not finite or does not fit a float; GN_ENOMEM. m must have passed
+ * gn_matrix_check. */
+int gn__matrix_rows(const gn_data_spec *spec, const gn_matrix *m, size_t from, size_t n, const double *y,
+                    const double *w, gn_batch *b);
+
+#endif
