@@ -45,14 +45,18 @@ def pkg_config(flag):
     return {"--cflags": [], "--libs": ["-lzstd", "-lxxhash", "-ljansson", "-lmicrohttpd", "-lz"]}[flag]
 
 
+# GANNET_SANITIZE=1 (tests/e2e/test_python.sh in a GN_SANITIZE build): ASan + UBSan, as the C tests.
+SANITIZE = ["-fsanitize=address,undefined", "-fno-sanitize-recover=undefined", "-fno-omit-frame-pointer"] \
+    if os.environ.get("GANNET_SANITIZE") == "1" else []
+
 ext = Extension(
     "gannet._gannet",
     sources=[os.path.join(HERE, "gannet", "_gannet.c")] + LIB_SOURCES,
     include_dirs=[INCLUDE, SRC],
     define_macros=[("_POSIX_C_SOURCE", "200809L"), ("_DEFAULT_SOURCE", None), ("GN_HAVE_MPI", "0")],
     extra_compile_args=["-std=c11", "-O2", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"]
-    + pkg_config("--cflags"),
-    extra_link_args=pkg_config("--libs") + ["-lpthread", "-lm"],
+    + SANITIZE + pkg_config("--cflags"),
+    extra_link_args=pkg_config("--libs") + ["-lpthread", "-lm"] + SANITIZE,
 )
 
 setup(

@@ -49,7 +49,9 @@ gn_status gn_matrix_check(const gn_matrix *m);
  * label_kind GN_LABEL_BINARY or GN_LABEL_REAL as the loss needs. y: one label per row; binary
  * labels are +1 (class `classes[1]`, the positive one) or -1 (class `classes[0]`), and classes
  * (2 names, the labels the model will report) is required then and must be NULL otherwise.
- * weight: one importance weight per row (>= 0), or NULL for 1. Written atomically. */
+ * weight: one importance weight per row (>= 0), or NULL for 1; a row of weight 0 is left out, so
+ * that it trains the model the data without it trains (row positions among the rows kept decide
+ * the holdout split). Written atomically. */
 gn_status gn_cache_write_matrix(const char *path, const gn_data_spec *spec, const gn_matrix *x, const double *y,
                                 const double *weight, const char *const *classes);
 

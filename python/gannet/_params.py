@@ -42,7 +42,11 @@ def estimator_params():
 
 
 def to_text(name, value):
-    """A keyword's value as the text gn_param_set parses (ValueError names the keyword)."""
+    """A keyword's value as the text gn_param_set parses (ValueError names the keyword). A choice
+    with a 'none' value takes False for it (scikit-learn sets warm_start=False in its checks)."""
+    p = BY_NAME.get(name)
+    if p is not None and p["type"] == "choice" and value is False and "none" in p["choices"].split("|"):
+        return "none"
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
@@ -62,15 +66,20 @@ def to_text(name, value):
     raise ValueError("%s: expected a number, a bool or text, got %r" % (name, value))
 
 
-def to_params(values, names=None):
-    """{name: text} of the values that are set (None means the library's default)."""
+def to_params(values):
+    """{name: text} of the values other than the table's default (None is the default too): a
+    keyword left at its default is not given at all, as a flag left off the command line (some
+    parameters imply others when given: shuffle_buffer implies shuffle)."""
     out = {}
     for name, value in values.items():
-        if names is not None and name not in names:
-            continue
+        p = BY_NAME.get(name)
+        if p is None:
+            raise ValueError("unknown parameter '%s'" % name)
         if value is None:
             continue
-        if name not in BY_NAME:
-            raise ValueError("unknown parameter '%s'" % name)
-        out[name] = to_text(name, value)
+        text = to_text(name, value)
+        default = default_value(p)
+        if default is not None and text == to_text(name, default):
+            continue
+        out[name] = text
     return out

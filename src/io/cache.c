@@ -342,6 +342,7 @@ typedef struct matrix_feed {
     const gn_matrix *x;
     const double *y, *w;
     size_t next;
+    uint64_t key;
 } matrix_feed;
 
 static int feed_matrix(void *user, gn_batch *b, size_t max, uint64_t *skipped) {
@@ -350,7 +351,7 @@ static int feed_matrix(void *user, gn_batch *b, size_t max, uint64_t *skipped) {
     gn__batch_clear(b);
     if (f->next >= f->x->rows) return GN_EOF;
     size_t n = f->x->rows - f->next < max ? f->x->rows - f->next : max;
-    GN_TRY(gn__matrix_rows(f->spec, f->x, f->next, n, f->y, f->w, b));
+    GN_TRY(gn__matrix_rows(f->spec, f->x, f->next, n, f->y, f->w, &f->key, b));
     f->next += n;
     return GN_OK;
 }
@@ -410,7 +411,7 @@ gn_status gn_cache_write_matrix(const char *path, const gn_data_spec *spec, cons
              (!labels || gn__json_set(hdr, "labels", gn__labels_to_json(labels)));
     gn__labels_free(labels);
     int st = ok ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
-    matrix_feed f = {&resolved, x, y, weight, 0};
+    matrix_feed f = {&resolved, x, y, weight, 0, 0};
     if (st == GN_OK) st = write_cache(path, hdr, feed_matrix, &f, NULL);
     json_decref(hdr);
     return st;

@@ -62,17 +62,18 @@ static int push_value(gn_batch *b, size_t row, size_t j, double v, uint32_t mask
 }
 
 int gn__matrix_rows(const gn_data_spec *spec, const gn_matrix *m, size_t from, size_t n, const double *y,
-                    const double *w, gn_batch *b) {
+                    const double *w, uint64_t *next_key, gn_batch *b) {
     const uint32_t mask = gn__slot_mask(spec->bits);
     const int hashed = spec->libsvm_hash;
     const int wide = m->index_bits == 64;
     for (size_t r = from; r < from + n; r++) {
+        if (w && w[r] == 0.0) continue;
         size_t lo = 0, hi = m->cols;
         if (m->layout == GN_MATRIX_CSR) {
             lo = (size_t)(wide ? ((const int64_t *)m->indptr)[r] : ((const int32_t *)m->indptr)[r]);
             hi = (size_t)(wide ? ((const int64_t *)m->indptr)[r + 1] : ((const int32_t *)m->indptr)[r + 1]);
         }
-        GN_TRY(gn__batch_begin_example(b, y ? (float)y[r] : 0.0f, w ? (float)w[r] : 1.0f, (uint64_t)r));
+        GN_TRY(gn__batch_begin_example(b, y ? (float)y[r] : 0.0f, w ? (float)w[r] : 1.0f, *next_key));
         GN_TRY(gn__batch_reserve_features(b, hi - lo + 1));
         if (spec->bias) gn__batch_push(b, 0, 1.0f);
         int st = GN_OK;
@@ -91,6 +92,7 @@ int gn__matrix_rows(const gn_data_spec *spec, const gn_matrix *m, size_t from, s
             return st;
         }
         gn__batch_end_example(b);
+        (*next_key)++;
     }
     return GN_OK;
 }

@@ -9,10 +9,12 @@
 #include "io/batch.h"
 
 /* Appends rows [from, from + n) of m to b with labels y[row] (NULL: 0) and weights w[row] (NULL:
- * 1), key = row. spec gives bits, bias and libsvm_hash. GN_EPARSE naming the row and column of
+ * 1). A row of weight 0 is left out (it is no example: a zero weight and a removed row train the
+ * same model); the others get the keys *next_key, *next_key + 1, ... (the row's position among
+ * the rows kept, for the holdout split). spec gives bits, bias and libsvm_hash. GN_EPARSE naming the row and column of
  * a value that is not finite or does not fit a float; GN_ENOMEM. m must have passed
  * gn_matrix_check. */
 int gn__matrix_rows(const gn_data_spec *spec, const gn_matrix *m, size_t from, size_t n, const double *y,
-                    const double *w, gn_batch *b);
+                    const double *w, uint64_t *next_key, gn_batch *b);
 
 #endif

@@ -26,7 +26,8 @@ gn_status gn_model_predict_matrix(const gn_model *model, const gn_matrix *x, int
     for (size_t from = 0; from < x->rows && st == GN_OK; from += MATRIX_BLOCK_ROWS) {
         size_t n = x->rows - from < MATRIX_BLOCK_ROWS ? x->rows - from : MATRIX_BLOCK_ROWS;
         gn__batch_clear(&b);
-        st = gn__matrix_rows(spec, x, from, n, NULL, NULL, &b);
+        uint64_t key = from;
+        st = gn__matrix_rows(spec, x, from, n, NULL, NULL, &key, &b);
         if (st == GN_OK) {
             gn_rows rows = gn__batch_rows(&b); /* slots are below 2^bits by construction */
             if (raw_scores) gn__model_scores(model, &rows, out + from * outs);
