@@ -2,8 +2,9 @@
  * A gn_matrix describes caller-owned numbers without copying them: a dense matrix with any row
  * and column strides (C or Fortran order, a slice), or compressed sparse rows (scipy's CSR) with
  * 32- or 64-bit indices. Either way column j is the LIBSVM feature index j+1: a row reads exactly
- * as the LIBSVM line "label j+1:x[j] ..." would with the same spec (zeros add no feature, slot
- * index mod 2^bits or hashed with libsvm_hash, the bias in slot 0, repeated columns summed), so a
+ * as the LIBSVM line "label j+1:x[j] ..." would with the same spec (features in the row's order,
+ * zeros add no feature, slot index mod 2^bits or hashed with libsvm_hash, the bias in slot 0,
+ * repeated columns summed), so a
  * model trained from a matrix and one trained from the equivalent LIBSVM file read the same
  * features, and `gannet predict` on that file gives the numbers gn_model_predict_matrix gives.
  * Values must be finite and fit a 32-bit float (GN_EPARSE naming row and column otherwise). All
