@@ -25,6 +25,7 @@ static PyObject *raise_status(gn_status st) {
     case GN_ENOMEM: type = PyExc_MemoryError; break;
     case GN_EUNSUPPORTED: type = PyExc_NotImplementedError; break;
     case GN_EINTERNAL: case GN_EMPI: type = PyExc_RuntimeError; break;
+    case GN_ECANCELED: type = PyExc_KeyboardInterrupt; break;
     default: break;
     }
     PyErr_SetString(type, msg);
@@ -427,6 +428,26 @@ static PyObject *summary_dict(const gn_train_summary *s) {
                          s->auto_passes ? Py_True : Py_False);
 }
 
+/* Ctrl-C during training: the library calls the progress callback on the calling thread (its
+ * first worker, about every 0.5 s, and at pass ends / solver iterations). The callback takes the
+ * GIL, runs Python's pending signal handlers (PyErr_CheckSignals: a SIGINT becomes
+ * KeyboardInterrupt) and, when one raised, keeps the exception and sets the stop flag the library
+ * reads on that thread; gn_train then returns GN_ECANCELED and the exception is raised. */
+typedef struct {
+    volatile int stop;
+    PyObject *type, *value, *tb; /* the exception a signal handler raised */
+} train_ctx;
+
+static void on_progress(const gn_progress *p, void *user) {
+    train_ctx *c = user;
+    PyGILState_STATE g = PyGILState_Ensure();
+    if (!c->stop && PyErr_CheckSignals() != 0) {
+        PyErr_Fetch(&c->type, &c->value, &c->tb);
+        c->stop = 1;
+    }
+    PyGILState_Release(g);
+}
+
 /* train(params, paths, cache): gn_train on files (paths) or on a cache alone (paths None);
  * returns (model, summary dict). */
 static PyObject *py_train(PyObject *mod, PyObject *args) {
@@ -449,11 +470,18 @@ static PyObject *py_train(PyObject *mod, PyObject *args) {
     gn_train_summary sum;
     memset(&sum, 0, sizeof sum);
     gn_status st;
+    train_ctx ctx = {0, NULL, NULL, NULL};
+    o.stop = &ctx.stop;
     Py_BEGIN_ALLOW_THREADS
-    st = gn_train(&o, &spec, pl.n ? pl.paths : NULL, pl.n, NULL, NULL, &m, &sum);
+    st = gn_train(&o, &spec, pl.n ? pl.paths : NULL, pl.n, on_progress, &ctx, &m, &sum);
     Py_END_ALLOW_THREADS
     paths_free(&pl);
     Py_XDECREF(cache_bytes);
+    if (ctx.type) { /* a signal handler raised (KeyboardInterrupt): that is the error */
+        gn_model_free(m);
+        PyErr_Restore(ctx.type, ctx.value, ctx.tb);
+        return NULL;
+    }
     if (st != GN_OK) return raise_status(st);
     PyObject *model = wrap_model(m);
     if (!model) return NULL;

@@ -98,3 +98,16 @@ def test_fit_files_csv_with_data_flags(tmp_path):
     assert list(est.classes_) == ["no", "yes"]
     assert est.model_.spec["format"] == "csv"
     assert os.path.getsize(path) > 0
+
+
+def test_lbfgs_on_arrays_is_the_cli_model(tmp_path, gannet_cli):
+    """The batch solvers read the matrix's cache alone: the same model as `gannet train
+    --optimizer lbfgs` on the equivalent LIBSVM file (the same examples in the same order)."""
+    X, y = binary_data(n=500, sparse_frac=0.2)
+    write_libsvm(tmp_path / "t.svm", X, y)
+    run_cli(gannet_cli, "train", "-d", tmp_path / "t.svm", "-m", tmp_path / "cli.gnm", "--optimizer", "lbfgs",
+            "--l2", "0.1", "--threads", "1")
+    est = gannet.LinearClassifier(optimizer="lbfgs", l2=0.1, threads=1).fit(X, y)
+    cli = gannet.load(tmp_path / "cli.gnm")
+    np.testing.assert_array_equal(est.decision_function(X), cli.decision_function(X))
+    assert est.info["train"]["optimizer"] == "lbfgs" and est.n_iter_ > 0
