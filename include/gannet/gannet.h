@@ -56,5 +56,6 @@ GN_API_END
 #include "gannet/describe.h"
 #include "gannet/files.h"
 #include "gannet/arrays.h"
+#include "gannet/online.h"
 
 #endif

@@ -18,6 +18,7 @@ Hooks for the model kinds of other issues: _KIND names the model kind a class tr
 (multiclass classes_ come from Model.classes, outputs > 1 from Model.outputs)."""
 import os
 import tempfile
+import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
@@ -59,6 +60,7 @@ class _GannetEstimator(BaseEstimator):
 
     # ---- training --------------------------------------------------------------------------
     def _fit_arrays(self, X, y, sample_weight, classes):
+        self._online = None  # fit starts over: a partial_fit run is not continued
         params = self._train_params()
         matrix, n = as_matrix(X)
         w = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
@@ -91,12 +93,45 @@ class _GannetEstimator(BaseEstimator):
                 delattr(self, attr)
         return self
 
+    def _learn_online(self, X, y, sample_weight, classes):
+        """partial_fit's step: one pass over these rows, continuing the run of the earlier
+        partial_fit calls (weights and optimizer state kept in C between calls)."""
+        online = getattr(self, "_online", None)
+        if online is None:
+            online = _gannet.Online(self._train_params(), classes)
+        matrix, _ = as_matrix(X)
+        w = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
+        online.learn(matrix, np.ascontiguousarray(y, dtype=np.float64), w)
+        self._online = online
+        self._set_model(Model(online.model()), {"passes": 1, "examples": online.examples})
+        return self
+
+    def _first_partial_fit(self):
+        """True when partial_fit starts a run. A model from fit(), fit_files(), load() or a pickle
+        cannot be continued (model files keep the weights, not the optimizer state): partial_fit
+        then starts a new online run, with a warning that the old model is replaced."""
+        if getattr(self, "_online", None) is not None:
+            return False
+        if hasattr(self, "model_"):
+            warnings.warn("partial_fit starts a new online run: this model comes from fit(), fit_files(), "
+                          "gannet.load() or a pickle, whose optimizer state is not kept (model files hold the "
+                          "weights only), so it cannot be continued and is replaced", UserWarning, stacklevel=3)
+            for attr in ("model_", "classes_", "n_features_in_", "feature_names_in_"):
+                if attr in self.__dict__:
+                    delattr(self, attr)
+        return True
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_online", None)  # C state: pickles keep the model only (see partial_fit)
+        return state
+
     def _set_model(self, model, summary=None):
         self.model_ = model
         self.train_summary_ = summary or {}
         self.n_iter_ = int(self.train_summary_.get("passes", 0)) or None
-        if self._LABEL_KIND == "binary" and not hasattr(self, "_classes_from_fit"):
-            self.classes_ = np.array(model.classes, dtype=object)
+        if self._LABEL_KIND == "binary":
+            self.classes_ = np.array(model.classes, dtype=object)  # fit/partial_fit put theirs back
 
     # ---- the model -------------------------------------------------------------------------
     @property
@@ -161,6 +196,35 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
         self.classes_ = classes
         return self
 
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Online continuation: learns from these rows once, in order, continuing from the weights
+        and optimizer state of the earlier partial_fit calls (as SGDClassifier.partial_fit). The
+        first call needs `classes` (both classes) unless y holds both. A model from fit(), load()
+        or a pickle cannot be continued (model files keep no optimizer state): partial_fit then
+        starts a new run, with a UserWarning."""
+        first = self._first_partial_fit()
+        X, y = self._validate_data(X, y, reset=first, **_ACCEPT)
+        check_classification_targets(y)
+        if first:
+            cls = np.unique(y) if classes is None else np.unique(np.asarray(classes))
+            if len(cls) != 2:
+                raise ValueError("LinearClassifier needs exactly 2 classes; got %d class%s (%s)"
+                                 % (len(cls), "" if len(cls) == 1 else "es", ", ".join(map(str, cls[:5]))))
+            self.classes_ = cls
+        elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+            raise ValueError("classes %r differ from those of the first partial_fit call %r"
+                             % (list(classes), list(self.classes_)))
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            raise ValueError("y holds %r, which is not one of the classes %r" % (y[unknown][0], list(self.classes_)))
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        y_sign = np.where(y == self.classes_[1], 1.0, -1.0)
+        classes_ = self.classes_
+        self._learn_online(X, y_sign, sample_weight, (str(classes_[0]), str(classes_[1])))
+        self.classes_ = classes_
+        return self
+
     def _positive(self, X):
         """The library's prediction: probability of classes_[1] (logistic) or the margin."""
         X = self._check_X(X)
@@ -213,6 +277,17 @@ class LinearRegressor(RegressorMixin, _GannetEstimator):
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         return self._fit_arrays(X, y, sample_weight, None)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Online continuation: learns from these rows once, in order, continuing from the weights
+        and optimizer state of the earlier partial_fit calls (as SGDRegressor.partial_fit). A model
+        from fit(), load() or a pickle cannot be continued: partial_fit then starts a new run, with
+        a UserWarning."""
+        first = self._first_partial_fit()
+        X, y = self._validate_data(X, y, y_numeric=True, reset=first, **_ACCEPT)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        return self._learn_online(X, y, sample_weight, None)
 
     def predict(self, X):
         """The value the loss defines (exp(score) for poisson); raw scores (the log-rate for

@@ -547,6 +547,107 @@ done:
     return result;
 }
 
+/* ---- an online run (partial_fit) --------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    gn_online *run;
+} OnlineObject;
+
+/* Online(params, classes): gn_online_new with the options of params and (negative, positive)
+ * class names for binary losses (None otherwise). */
+static PyObject *online_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
+    PyObject *params, *classes_obj;
+    if (!PyArg_ParseTuple(args, "OO:Online", &params, &classes_obj)) return NULL;
+    gn_train_options o;
+    gn_data_spec spec;
+    if (options_from(params, &o, &spec) != 0) return NULL;
+    const char *names[2] = {NULL, NULL};
+    if (classes_obj != Py_None && !PyArg_ParseTuple(classes_obj, "ss:classes", &names[0], &names[1])) return NULL;
+    gn_online *run = NULL;
+    gn_status st = gn_online_new(&o, &spec, classes_obj == Py_None ? NULL : names, &run);
+    if (st != GN_OK) return raise_status(st);
+    OnlineObject *self = (OnlineObject *)type->tp_alloc(type, 0);
+    if (!self) {
+        gn_online_free(run);
+        return NULL;
+    }
+    self->run = run;
+    return (PyObject *)self;
+}
+
+static void online_dealloc(OnlineObject *self) {
+    gn_online_free(self->run);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* learn(X, y, w): one pass over the rows, in order, with the GIL released. */
+static PyObject *online_learn(OnlineObject *self, PyObject *args) {
+    PyObject *x_obj, *y_obj, *w_obj;
+    if (!PyArg_ParseTuple(args, "OOO:learn", &x_obj, &y_obj, &w_obj)) return NULL;
+    matrix_arg a;
+    if (matrix_from(x_obj, &a) != 0) return NULL;
+    Py_buffer yv, wv;
+    PyObject *result = NULL;
+    memset(&wv, 0, sizeof wv);
+    if (vector_from(y_obj, a.m.rows, "y", 0, &yv) != 0) goto done;
+    if (!yv.buf) {
+        PyErr_SetString(PyExc_ValueError, "y: required");
+        goto done;
+    }
+    if (vector_from(w_obj, a.m.rows, "sample_weight", 0, &wv) != 0) goto done;
+    gn_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = gn_online_learn_matrix(self->run, &a.m, yv.buf, wv.buf);
+    Py_END_ALLOW_THREADS
+    if (st != GN_OK) {
+        raise_status(st);
+        goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    if (yv.buf) PyBuffer_Release(&yv);
+    if (wv.buf) PyBuffer_Release(&wv);
+    matrix_release(&a);
+    return result;
+}
+
+static PyObject *online_model(OnlineObject *self, PyObject *unused) {
+    gn_model *m = NULL;
+    gn_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = gn_online_model(self->run, &m);
+    Py_END_ALLOW_THREADS
+    if (st != GN_OK) return raise_status(st);
+    return wrap_model(m);
+}
+
+static PyObject *online_get_examples(OnlineObject *self, void *unused) {
+    return PyLong_FromUnsignedLongLong(gn_online_examples(self->run));
+}
+
+static PyMethodDef online_methods[] = {
+    {"learn", (PyCFunction)online_learn, METH_VARARGS, "learn(X, y, w): learns from the rows once, in order"},
+    {"model", (PyCFunction)online_model, METH_NOARGS, "model(): a snapshot Model of the current weights"},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef online_getset[] = {
+    {"examples", (getter)online_get_examples, NULL, "examples learned from", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyTypeObject OnlineType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "gannet._gannet.Online",
+    .tp_basicsize = sizeof(OnlineObject),
+    .tp_dealloc = (destructor)online_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "An online learning run kept open between calls (partial_fit). Not picklable.",
+    .tp_methods = online_methods,
+    .tp_getset = online_getset,
+    .tp_new = online_new,
+};
+
 static PyObject *py_load(PyObject *mod, PyObject *args) {
     PyObject *path_obj;
     if (!PyArg_ParseTuple(args, "O&:load", PyUnicode_FSConverter, &path_obj)) return NULL;
@@ -601,12 +702,18 @@ static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "gannet._gannet",
                                         NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__gannet(void) {
-    if (PyType_Ready(&ModelType) < 0) return NULL;
+    if (PyType_Ready(&ModelType) < 0 || PyType_Ready(&OnlineType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (!m) return NULL;
     Py_INCREF(&ModelType);
     if (PyModule_AddObject(m, "Model", (PyObject *)&ModelType) < 0) {
         Py_DECREF(&ModelType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&OnlineType);
+    if (PyModule_AddObject(m, "Online", (PyObject *)&OnlineType) < 0) {
+        Py_DECREF(&OnlineType);
         Py_DECREF(m);
         return NULL;
     }

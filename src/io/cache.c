@@ -2,7 +2,6 @@
 #include "io/cache.h"
 
 #include <errno.h>
-#include <float.h>
 #include <fcntl.h>
 #include <limits.h>
 #include <math.h>
@@ -356,30 +355,6 @@ static int feed_matrix(void *user, gn_batch *b, size_t max, uint64_t *skipped) {
     return GN_OK;
 }
 
-/* The labels of a binary target: y must be +1 or -1 everywhere; classes names the two. */
-static int matrix_labels(const gn_matrix *x, const double *y, const char *const *classes, gn_labels **out) {
-    for (size_t r = 0; r < x->rows; r++)
-        if (y[r] != 1.0 && y[r] != -1.0)
-            return gn__fail(GN_EINVAL, "row %zu: binary label %g is not +1 or -1", r, y[r]);
-    gn_labels *l;
-    GN_TRY(gn__labels_new(&l));
-    char why[GN_WHY_MAX];
-    int st = GN_OK;
-    for (int c = 0; c < 2 && st == GN_OK; c++) {
-        st = gn__labels_add(l, classes[c], strlen(classes[c]), 0, 0, why);
-        if (st != GN_OK && st != GN_ENOMEM) st = gn__fail(st, "class %d: %s", c, why);
-    }
-    if (st == GN_OK && gn__labels_count(l) != 2)
-        st = gn__fail(GN_EINVAL, "the two classes '%s' and '%s' are the same label", classes[0], classes[1]);
-    if (st == GN_OK) st = gn__labels_resolve_binary(l, gn__labels_name(l, 1), 0, 0, NULL, 0);
-    if (st != GN_OK) {
-        gn__labels_free(l);
-        return st;
-    }
-    *out = l;
-    return GN_OK;
-}
-
 gn_status gn_cache_write_matrix(const char *path, const gn_data_spec *spec, const gn_matrix *x, const double *y,
                                 const double *weight, const char *const *classes) {
     GN_TRY(gn_matrix_check(x));
@@ -394,13 +369,9 @@ gn_status gn_cache_write_matrix(const char *path, const gn_data_spec *spec, cons
     gn_data_spec resolved = *spec;
     resolved.format = GN_FORMAT_LIBSVM;
     GN_TRY(gn_data_spec_check(&resolved));
-    for (size_t r = 0; r < x->rows; r++) {
-        if (!isfinite(y[r]) || fabs(y[r]) > FLT_MAX) return gn__fail(GN_EINVAL, "row %zu: label %g is out of range", r, y[r]);
-        if (weight && !(weight[r] >= 0 && weight[r] <= FLT_MAX))
-            return gn__fail(GN_EINVAL, "row %zu: weight %g is not a finite number >= 0", r, weight[r]);
-    }
+    GN_TRY(gn__matrix_check_targets(x, y, weight, binary));
     gn_labels *labels = NULL;
-    if (binary) GN_TRY(matrix_labels(x, y, classes, &labels));
+    if (binary) GN_TRY(gn__matrix_classes(classes, &labels));
     /* the "file" the model will name as its data: no such path exists, so nothing stats it */
     char source[96];
     snprintf(source, sizeof source, "(array of %zu rows, %zu columns)", x->rows, x->cols);

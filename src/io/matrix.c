@@ -6,8 +6,10 @@
 #include <float.h>
 #include <math.h>
 #include <stdio.h>
+#include <string.h>
 
 #include "hash/hash.h"
+#include "io/labels.h"
 #include "io/parser.h"
 #include "util/error.h"
 
@@ -94,5 +96,37 @@ int gn__matrix_rows(const gn_data_spec *spec, const gn_matrix *m, size_t from, s
         gn__batch_end_example(b);
         (*next_key)++;
     }
+    return GN_OK;
+}
+
+int gn__matrix_check_targets(const gn_matrix *m, const double *y, const double *w, int binary) {
+    for (size_t r = 0; r < m->rows; r++) {
+        if (binary && y[r] != 1.0 && y[r] != -1.0)
+            return gn__fail(GN_EINVAL, "row %zu: binary label %g is not +1 or -1", r, y[r]);
+        if (!(fabs(y[r]) <= FLT_MAX)) return gn__fail(GN_EINVAL, "row %zu: label %g is out of range", r, y[r]);
+        if (w && !(w[r] >= 0 && w[r] <= FLT_MAX))
+            return gn__fail(GN_EINVAL, "row %zu: weight %g is not a finite number >= 0", r, w[r]);
+    }
+    return GN_OK;
+}
+
+int gn__matrix_classes(const char *const *classes, gn_labels **out) {
+    if (!classes || !classes[0] || !classes[1]) return gn__fail(GN_EINVAL, "binary labels need two class names");
+    gn_labels *l;
+    GN_TRY(gn__labels_new(&l));
+    char why[GN_WHY_MAX];
+    int st = GN_OK;
+    for (int c = 0; c < 2 && st == GN_OK; c++) {
+        st = gn__labels_add(l, classes[c], strlen(classes[c]), 0, 0, why);
+        if (st != GN_OK && st != GN_ENOMEM) st = gn__fail(st, "class %d: %s", c, why);
+    }
+    if (st == GN_OK && gn__labels_count(l) != 2)
+        st = gn__fail(GN_EINVAL, "the two classes '%s' and '%s' are the same label", classes[0], classes[1]);
+    if (st == GN_OK) st = gn__labels_resolve_binary(l, gn__labels_name(l, 1), 0, 0, NULL, 0);
+    if (st != GN_OK) {
+        gn__labels_free(l);
+        return st;
+    }
+    *out = l;
     return GN_OK;
 }

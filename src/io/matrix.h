@@ -17,4 +17,13 @@
 int gn__matrix_rows(const gn_data_spec *spec, const gn_matrix *m, size_t from, size_t n, const double *y,
                     const double *w, uint64_t *next_key, gn_batch *b);
 
+/* Checks the targets of the rows: labels finite and within float range (binary: +1 or -1),
+ * weights (NULL: none) finite and >= 0. GN_EINVAL naming the row. */
+int gn__matrix_check_targets(const gn_matrix *m, const double *y, const double *w, int binary);
+/* A resolved binary label dictionary (io/labels.h) from two class names, negative then positive:
+ * the classes a model trained from a matrix reports. GN_EINVAL when a name is not a valid label
+ * or both are the same label. */
+struct gn_labels;
+int gn__matrix_classes(const char *const *classes, struct gn_labels **out);
+
 #endif

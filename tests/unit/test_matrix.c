@@ -3,7 +3,8 @@
  * j+1:x ...", with and without the bias, hashed or not, with slots that wrap; bad descriptions
  * and values are errors naming what is wrong; a cache written from a matrix trains a model alone
  * (classes named, rows of weight 0 left out) whose gn_model_predict_matrix numbers equal its
- * predictions of the LIBSVM lines. */
+ * predictions of the LIBSVM lines; an online run (gannet/online.h) learns a matrix in chunks
+ * exactly as in one call, and refuses batch optimizers. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -233,11 +234,56 @@ static void test_cache_trains_alone_and_predicts_as_lines(void **state) {
     unlink(model_path);
 }
 
+static void test_online_chunks_equal_one_call(void **state) {
+    (void)state;
+    fill();
+    gn_train_options o;
+    gn_train_options_init(&o);
+    gn_data_spec s;
+    spec_for(&s, 14, 1, 0);
+    const char *classes[2] = {"-1", "1"};
+    gn_matrix all = {GN_MATRIX_DENSE, ROWS, COLS, GN_F64, dense, COLS, 1, NULL, NULL, 0};
+    gn_online *one = NULL, *chunks = NULL;
+    assert_int_equal(gn_online_new(&o, &s, NULL, &one), GN_EINVAL); /* logistic needs the classes */
+    assert_int_equal(gn_online_new(&o, &s, classes, &one), GN_OK);
+    assert_int_equal(gn_online_new(&o, &s, classes, &chunks), GN_OK);
+    assert_int_equal(gn_online_learn_matrix(one, &all, labels, NULL), GN_OK);
+    for (size_t from = 0; from < ROWS; from += 7) {
+        size_t n = ROWS - from < 7 ? ROWS - from : 7;
+        gn_matrix part = {GN_MATRIX_DENSE, n, COLS, GN_F64, dense[from], COLS, 1, NULL, NULL, 0};
+        assert_int_equal(gn_online_learn_matrix(chunks, &part, labels + from, NULL), GN_OK);
+    }
+    assert_int_equal(gn_online_examples(chunks), ROWS);
+    gn_model *a = NULL, *b = NULL;
+    assert_int_equal(gn_online_model(one, &a), GN_OK);
+    assert_int_equal(gn_online_model(chunks, &b), GN_OK);
+    double pa[ROWS], pb[ROWS];
+    assert_int_equal(gn_model_predict_matrix(a, &all, 1, pa, ROWS), GN_OK);
+    assert_int_equal(gn_model_predict_matrix(b, &all, 1, pb, ROWS), GN_OK);
+    assert_memory_equal(pa, pb, sizeof pa);
+    int nonzero = 0;
+    for (int i = 0; i < ROWS; i++) nonzero += pa[i] != 0.0;
+    assert_true(nonzero > 0);
+    double bad[ROWS];
+    memcpy(bad, labels, sizeof bad);
+    bad[3] = 2.0;
+    assert_int_equal(gn_online_learn_matrix(one, &all, bad, NULL), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "row 3"));
+    gn_model_free(a);
+    gn_model_free(b);
+    gn_online_free(one);
+    gn_online_free(chunks);
+    o.optimizer = GN_OPT_LBFGS;
+    assert_int_equal(gn_online_new(&o, &s, classes, &one), GN_EINVAL);
+    gn_online_free(NULL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows_read_as_the_parser_reads_lines),
         cmocka_unit_test(test_bad_matrices_and_values),
         cmocka_unit_test(test_cache_trains_alone_and_predicts_as_lines),
+        cmocka_unit_test(test_online_chunks_equal_one_call),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
