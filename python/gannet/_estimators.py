@@ -86,6 +86,7 @@ class _GannetEstimator(BaseEstimator):
             if p is None or p["group"] != "data":
                 raise ValueError("fit_files: '%s' is not a data parameter (see `gannet params`)" % name)
         params = self._train_params(flags)
+        self._online = None  # a partial_fit run is not continued
         handle, summary = _gannet.train(params, [os.fspath(p) for p in paths], None)
         self._set_model(Model(handle), summary)
         for attr in ("n_features_in_", "feature_names_in_"):

@@ -552,7 +552,18 @@ done:
 typedef struct {
     PyObject_HEAD
     gn_online *run;
+    int busy; /* a call is learning or snapshotting with the GIL released (set and read under it) */
 } OnlineObject;
+
+/* A run is used by one thread at a time: a second thread gets RuntimeError, not a data race. */
+static int online_enter(OnlineObject *self) {
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "this online run is in use by another thread");
+        return -1;
+    }
+    self->busy = 1;
+    return 0;
+}
 
 /* Online(params, classes): gn_online_new with the options of params and (negative, positive)
  * class names for binary losses (None otherwise). */
@@ -596,10 +607,12 @@ static PyObject *online_learn(OnlineObject *self, PyObject *args) {
         goto done;
     }
     if (vector_from(w_obj, a.m.rows, "sample_weight", 0, &wv) != 0) goto done;
+    if (online_enter(self) != 0) goto done;
     gn_status st;
     Py_BEGIN_ALLOW_THREADS
     st = gn_online_learn_matrix(self->run, &a.m, yv.buf, wv.buf);
     Py_END_ALLOW_THREADS
+    self->busy = 0;
     if (st != GN_OK) {
         raise_status(st);
         goto done;
@@ -616,9 +629,11 @@ done:
 static PyObject *online_model(OnlineObject *self, PyObject *unused) {
     gn_model *m = NULL;
     gn_status st;
+    if (online_enter(self) != 0) return NULL;
     Py_BEGIN_ALLOW_THREADS
     st = gn_online_model(self->run, &m);
     Py_END_ALLOW_THREADS
+    self->busy = 0;
     if (st != GN_OK) return raise_status(st);
     return wrap_model(m);
 }
