@@ -4,7 +4,8 @@
  * and values are errors naming what is wrong; a cache written from a matrix trains a model alone
  * (classes named, rows of weight 0 left out) whose gn_model_predict_matrix numbers equal its
  * predictions of the LIBSVM lines; an online run (gannet/online.h) learns a matrix in chunks
- * exactly as in one call, and refuses batch optimizers. */
+ * exactly as in one call, and refuses batch optimizers; a set stop flag ends training with
+ * GN_ECANCELED. */
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -205,6 +206,17 @@ static void test_cache_trains_alone_and_predicts_as_lines(void **state) {
     gn_data_spec_init(&ts);
     gn_model *model = NULL;
     gn_train_summary sum;
+    /* the stop flag, set: no model, GN_ECANCELED (online and batch solver alike) */
+    volatile int stop = 1;
+    o.stop = &stop;
+    assert_int_equal(gn_train(&o, &ts, NULL, 0, NULL, NULL, &model, &sum), GN_ECANCELED);
+    assert_null(model);
+    o.optimizer = GN_OPT_LBFGS;
+    assert_int_equal(gn_train(&o, &ts, NULL, 0, NULL, NULL, &model, &sum), GN_ECANCELED);
+    assert_null(model);
+    assert_string_equal(gn_status_name(GN_ECANCELED), "GN_ECANCELED");
+    o.optimizer = GN_OPT_AUTO;
+    o.stop = NULL;
     assert_int_equal(gn_train(&o, &ts, NULL, 0, NULL, NULL, &model, &sum), GN_OK);
     assert_int_equal(sum.examples, kept);
     size_t nc = 0;
