@@ -22,6 +22,7 @@ import warnings
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
@@ -130,7 +131,9 @@ class _GannetEstimator(BaseEstimator):
     def _set_model(self, model, summary=None):
         self.model_ = model
         self.train_summary_ = summary or {}
-        self.n_iter_ = int(self.train_summary_.get("passes", 0)) or None
+        # passes over the data (online), or solver iterations (lbfgs, owlqn)
+        summary = self.train_summary_
+        self.n_iter_ = int(summary.get("iterations") or summary.get("passes") or 0) or None
         if self._LABEL_KIND == "binary":
             self.classes_ = np.array(model.classes, dtype=object)  # fit/partial_fit put theirs back
 
@@ -236,13 +239,20 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
         X = self._check_X(X)
         return self.model_.decision_function(X)
 
+    def _has_proba(self):
+        """predict_proba exists for the logistic loss only (hasattr says so, as in scikit-learn)."""
+        loss = self.model_.loss if hasattr(self, "model_") else self.loss
+        if loss != "logistic":
+            raise AttributeError("predict_proba needs loss='logistic' (this is %r)" % loss)
+        return True
+
+    @available_if(_has_proba)
     def predict_proba(self, X):
         """[P(classes_[0]), P(classes_[1])] per row; logistic loss only."""
-        if self.loss != "logistic":
-            raise AttributeError("predict_proba needs loss='logistic' (this is %r)" % self.loss)
         p = self._positive(X)
         return np.column_stack([1.0 - p, p])
 
+    @available_if(_has_proba)
     def predict_log_proba(self, X):
         return np.log(self.predict_proba(X))
 

@@ -66,3 +66,14 @@ def test_unfitted():
     from sklearn.exceptions import NotFittedError
     with pytest.raises(NotFittedError):
         gannet.LinearRegressor().predict(np.zeros((2, 2)))
+
+
+def test_predict_proba_only_for_logistic():
+    X, y = binary_data()
+    hinge = gannet.LinearClassifier(loss="hinge").fit(X, y)
+    assert not hasattr(hinge, "predict_proba")
+    with pytest.raises(AttributeError, match="logistic"):
+        hinge.predict_proba(X)
+    assert hasattr(gannet.LinearClassifier(), "predict_proba")
+    lbfgs = gannet.LinearClassifier(optimizer="lbfgs", l2=1.0).fit(X, y)
+    assert lbfgs.n_iter_ == lbfgs.train_summary_["iterations"] > 0
