@@ -58,5 +58,7 @@ GN_API_END
 #include "gannet/repo.h"
 #include "gannet/pipeline.h"
 #include "gannet/report.h"
+#include "gannet/arrays.h"
+#include "gannet/online.h"
 
 #endif

@@ -33,7 +33,8 @@ typedef enum gn_status {
     GN_EINTERNAL = 10,  /* bug: an invariant did not hold */
     GN_EMPI = 11,       /* distributed (MPI) failure */
     GN_ESTALE = 12,     /* a cache or checkpoint does not match its source or flags */
-    GN_EOF = 13         /* end of data (returned by iterators, not an error for callers) */
+    GN_EOF = 13,        /* end of data (returned by iterators, not an error for callers) */
+    GN_ECANCELED = 14   /* stopped by the caller (gn_train_options.stop) */
 } gn_status;
 
 #ifdef __cplusplus

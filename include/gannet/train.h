@@ -67,6 +67,12 @@ typedef struct gn_train_options {
     uint64_t checkpoint_examples;  /* ... this many examples, or */
     uint32_t checkpoint_seconds;   /* ... this many seconds (checked between batches) */
     const char *resume_path; /* continue the run saved in this checkpoint */
+    /* Stop flag (default NULL: none). When *stop is nonzero, gn_train ends with GN_ECANCELED and no
+     * model. Read on the calling thread only, between the batches it learns from (the first
+     * worker's: right after each progress report, so at most about 0.5 s apart) and between batch
+     * solver iterations; set it from the progress callback (which runs on that thread) or from a
+     * signal handler. Not checked while a cache is being made, nor in MPI runs. */
+    const volatile int *stop;
 } gn_train_options;
 
 /* l1 = GN_L1_AUTO: 1 for FTRL with normalize (a sparse model, and better on text), 0 otherwise. */

@@ -15,6 +15,7 @@
 #include <zstd.h>
 
 #include "io/labels.h"
+#include "io/matrix.h"
 #include "io/shuffle.h"
 #include "io/source.h"
 #include "model/model.h"
@@ -231,10 +232,12 @@ static int check_output(const char *out_path, const char *const *paths, size_t n
     return st;
 }
 
-int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *const *paths, size_t npaths,
-                    gn_cache_info *info) {
-    gn_source *src = NULL;
-    json_t *hdr = NULL;
+/* Where write_cache takes its examples: fills b (cleared first) with up to max examples;
+ * GN_EOF at the end, then *skipped is the number of bad lines skipped. */
+typedef int (*cache_feed)(void *user, gn_batch *b, size_t max, uint64_t *skipped);
+
+/* Writes the cache with header hdr and the examples of feed to out_path atomically. */
+static int write_cache(const char *out_path, const json_t *hdr, cache_feed feed, void *user, gn_cache_info *info) {
     char *hdr_text = NULL;
     gn_atomic_file af = {-1, NULL, out_path, -1};
     block_writer w;
@@ -243,20 +246,8 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
     w.path = out_path;
     gn_batch b;
     memset(&b, 0, sizeof b);
+    uint64_t skipped = 0;
     int st;
-    if ((st = check_output(out_path, paths, npaths)) != GN_OK) goto done;
-    if ((st = gn__source_open(spec, NULL, paths, npaths, &src)) != GN_OK) goto done;
-    if ((st = gn__source_resolve(src)) != GN_OK) goto done;
-    if (!(hdr = source_json(spec, paths, npaths))) { st = GN_ENOMEM; goto done; }
-    const gn_parser *parser = gn__source_parser(src);
-    int ok = gn__json_set(hdr, "version", json_integer(CACHE_VERSION)) &&
-             gn__json_set(hdr, "spec", gn__spec_to_json(gn__source_spec(src))) &&
-             gn__json_set(hdr, "columns",
-                     parser && gn__parser_columns(parser) ? gn__parser_columns_json(parser) : json_null());
-    /* the classes of binary labels: a model trained from the cache alone needs them */
-    const gn_labels *labels = parser ? gn__parser_labels(parser) : NULL;
-    if (ok && labels) ok = gn__json_set(hdr, "labels", gn__labels_to_json(labels));
-    if (!ok) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
     if (!(hdr_text = dump(hdr))) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
     if ((st = gn__atomic_create(&af, out_path)) != GN_OK) goto done;
     w.fd = af.fd;
@@ -277,7 +268,7 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
         if ((st = gn__write_all(w.fd, sum, 8, out_path)) != GN_OK) goto done;
     }
     if ((st = gn__batch_init(&b, 4096, 4096 * 32)) != GN_OK) goto done;
-    while ((st = gn__source_next(src, &b, 4096)) == GN_OK)
+    while ((st = feed(user, &b, 4096, &skipped)) == GN_OK)
         for (size_t i = 0; i < b.n; i++)
             if ((st = add_example(&w, &b, i)) != GN_OK) goto done;
     if (st != GN_EOF) goto done;
@@ -288,7 +279,7 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
         put_u32(tr + 4, 0);
         put_u64(tr + 8, w.blocks);
         put_u64(tr + 16, w.examples);
-        put_u64(tr + 24, gn__source_skipped(src));
+        put_u64(tr + 24, skipped);
         put_u64(tr + 32, XXH3_64bits(tr, 32));
         if ((st = gn__write_all(w.fd, tr, sizeof tr, out_path)) != GN_OK) goto done;
     }
@@ -298,18 +289,102 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
     if (info) {
         info->examples = w.examples;
         info->blocks = w.blocks;
-        info->skipped = gn__source_skipped(src);
+        info->skipped = skipped;
     }
     st = GN_OK;
 done:
     gn__atomic_discard(&af, NULL); /* nothing left to do after a commit */
     free(hdr_text);
-    json_decref(hdr);
     free(w.raw);
     free(w.zbuf);
     ZSTD_freeCCtx(w.zc);
     gn__batch_free(&b);
+    return st;
+}
+
+static int feed_source(void *user, gn_batch *b, size_t max, uint64_t *skipped) {
+    gn_source *src = user;
+    int st = gn__source_next(src, b, max);
+    *skipped = gn__source_skipped(src);
+    return st;
+}
+
+int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *const *paths, size_t npaths,
+                    gn_cache_info *info) {
+    gn_source *src = NULL;
+    json_t *hdr = NULL;
+    int st;
+    if ((st = check_output(out_path, paths, npaths)) != GN_OK) goto done;
+    if ((st = gn__source_open(spec, NULL, paths, npaths, &src)) != GN_OK) goto done;
+    if ((st = gn__source_resolve(src)) != GN_OK) goto done;
+    if (!(hdr = source_json(spec, paths, npaths))) { st = GN_ENOMEM; goto done; }
+    const gn_parser *parser = gn__source_parser(src);
+    int ok = gn__json_set(hdr, "version", json_integer(CACHE_VERSION)) &&
+             gn__json_set(hdr, "spec", gn__spec_to_json(gn__source_spec(src))) &&
+             gn__json_set(hdr, "columns",
+                     parser && gn__parser_columns(parser) ? gn__parser_columns_json(parser) : json_null());
+    /* the classes of binary labels: a model trained from the cache alone needs them */
+    const gn_labels *labels = parser ? gn__parser_labels(parser) : NULL;
+    if (ok && labels) ok = gn__json_set(hdr, "labels", gn__labels_to_json(labels));
+    if (!ok) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
+    st = write_cache(out_path, hdr, feed_source, src, info);
+done:
+    json_decref(hdr);
     gn__source_free(src);
+    return st;
+}
+
+/* ---- writing from an in-memory matrix (gannet/arrays.h) ------------------------------------- */
+
+typedef struct matrix_feed {
+    const gn_data_spec *spec;
+    const gn_matrix *x;
+    const double *y, *w;
+    size_t next;
+    uint64_t key;
+} matrix_feed;
+
+static int feed_matrix(void *user, gn_batch *b, size_t max, uint64_t *skipped) {
+    matrix_feed *f = user;
+    *skipped = 0;
+    gn__batch_clear(b);
+    if (f->next >= f->x->rows) return GN_EOF;
+    size_t n = f->x->rows - f->next < max ? f->x->rows - f->next : max;
+    GN_TRY(gn__matrix_rows(f->spec, f->x, f->next, n, f->y, f->w, &f->key, b));
+    f->next += n;
+    return GN_OK;
+}
+
+gn_status gn_cache_write_matrix(const char *path, const gn_data_spec *spec, const gn_matrix *x, const double *y,
+                                const double *weight, const char *const *classes) {
+    GN_TRY(gn_matrix_check(x));
+    if (!path || !spec || !y) return gn__fail(GN_EINVAL, "cache from a matrix: path, spec and labels are required");
+    if (spec->format != GN_FORMAT_LIBSVM && spec->format != GN_FORMAT_AUTO)
+        return gn__fail(GN_EINVAL, "cache from a matrix: format must be libsvm (got %s)", gn_format_name(spec->format));
+    const int binary = spec->label_kind == GN_LABEL_BINARY;
+    if (!binary && spec->label_kind != GN_LABEL_REAL)
+        return gn__fail(GN_EINVAL, "cache from a matrix: the label kind must be binary or real");
+    if (binary != (classes != NULL))
+        return gn__fail(GN_EINVAL, "cache from a matrix: class names go with binary labels, and only with them");
+    gn_data_spec resolved = *spec;
+    resolved.format = GN_FORMAT_LIBSVM;
+    GN_TRY(gn_data_spec_check(&resolved));
+    GN_TRY(gn__matrix_check_targets(x, y, weight, binary));
+    gn_labels *labels = NULL;
+    if (binary) GN_TRY(gn__matrix_classes(classes, &labels));
+    /* the "file" the model will name as its data: no such path exists, so nothing stats it */
+    char source[96];
+    snprintf(source, sizeof source, "(array of %zu rows, %zu columns)", x->rows, x->cols);
+    const char *sources[1] = {source};
+    json_t *hdr = source_json(&resolved, sources, 1);
+    int ok = hdr && gn__json_set(hdr, "version", json_integer(CACHE_VERSION)) &&
+             gn__json_set(hdr, "spec", gn__spec_to_json(&resolved)) && gn__json_set(hdr, "columns", json_null()) &&
+             (!labels || gn__json_set(hdr, "labels", gn__labels_to_json(labels)));
+    gn__labels_free(labels);
+    int st = ok ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
+    matrix_feed f = {&resolved, x, y, weight, 0, 0};
+    if (st == GN_OK) st = write_cache(path, hdr, feed_matrix, &f, NULL);
+    json_decref(hdr);
     return st;
 }
 

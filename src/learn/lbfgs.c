@@ -18,6 +18,7 @@
 #include "dist/dist.h"
 #include "hash/hash.h"
 #include "io/labels.h"
+#include "io/cache.h"
 #include "learn/loss.h"
 #include "learn/learner.h"
 #include "learn/objective.h"
@@ -191,17 +192,23 @@ static void remember(solver *sv) {
     if (sv->hist < sv->m) sv->hist++;
 }
 
-static void report(solver *sv) {
-    if (!sv->fn || (!sv->local && gn__dist_rank() != 0)) return;
-    gn_progress p;
-    memset(&p, 0, sizeof p);
-    p.pass = sv->iterations + sv->pass_offset;
-    p.examples = sv->n_global;
-    p.seconds = gn__now() - sv->t0;
-    p.progressive_loss = sv->f;
-    p.holdout_loss = NAN;
-    p.end_of_pass = 1;
-    sv->fn(&p, sv->user);
+/* Reports the iteration to the progress callback; GN_ECANCELED when the caller's stop flag is then
+ * set (one process only: ranks cannot stop one alone). */
+static int report(solver *sv) {
+    if (sv->fn && (sv->local || gn__dist_rank() == 0)) {
+        gn_progress p;
+        memset(&p, 0, sizeof p);
+        p.pass = sv->iterations + sv->pass_offset;
+        p.examples = sv->n_global;
+        p.seconds = gn__now() - sv->t0;
+        p.progressive_loss = sv->f;
+        p.holdout_loss = NAN;
+        p.end_of_pass = 1;
+        sv->fn(&p, sv->user);
+    }
+    if (sv->o->stop && *sv->o->stop && (sv->local || gn__dist_size() == 1))
+        return gn__fail(GN_ECANCELED, "training stopped: the caller's stop flag is set");
+    return GN_OK;
 }
 
 /* phi(a) = F(w + a dir) and phi'(a). The first call of a line search (first = 1) also computes
@@ -342,7 +349,7 @@ static int solve_lbfgs(solver *sv) {
     const double g0 = sv->gref > 0 ? sv->gref : sv->gstart;
     sv->fuse = n <= FUSE_MAX_DIM;
     sv->grad_at = NAN;
-    report(sv);
+    GN_TRY(report(sv));
     if (sv->gstart == 0.0) {
         sv->stop = "gradient is zero at the start";
         return GN_OK;
@@ -392,7 +399,7 @@ static int solve_lbfgs(solver *sv) {
         sv->f = fn;
         sv->loss = loss;
         sv->iterations++;
-        report(sv);
+        GN_TRY(report(sv));
         if (converged(sv, sqrt(dot(sv->g, sv->g, n)), g0, fprev, "relative gradient norm below --tol")) break;
     }
     if (!sv->stop) sv->stop = "--max-iter reached";
@@ -418,7 +425,7 @@ static int solve_owlqn(solver *sv) {
     pseudo_gradient(sv->w, sv->g, l1, sv->pg, n);
     sv->gstart = sqrt(dot(sv->pg, sv->pg, n));
     const double pg0 = sv->gref > 0 ? sv->gref : sv->gstart;
-    report(sv);
+    GN_TRY(report(sv));
     if (sv->gstart == 0.0) {
         sv->stop = "pseudo-gradient is zero at the start";
         return GN_OK;
@@ -484,7 +491,7 @@ static int solve_owlqn(solver *sv) {
         sv->loss = loss;
         pseudo_gradient(sv->w, sv->g, l1, sv->pg, n);
         sv->iterations++;
-        report(sv);
+        GN_TRY(report(sv));
         if (converged(sv, sqrt(dot(sv->pg, sv->pg, n)), pg0, fprev,
                       "relative pseudo-gradient norm below --tol"))
             break;
@@ -849,8 +856,26 @@ int gn__batch_path_solve(gn_batch_path *p, const gn_train_options *o, double gre
     return GN_OK;
 }
 
-int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progress_fn fn, void *user,
-                           gn_model **out, gn_train_summary *sum, const char *const *paths, size_t npaths) {
+/* A cache that is the data by itself (no src): this rank's part of its blocks into d, with the
+ * cache's resolved spec and parser (classes, CSV columns) and the files it was made from. */
+static int read_cache_alone(const gn_train_options *o, const gn_data_spec *spec, uint32_t part, uint32_t nparts,
+                            gn_data_spec *resolved, gn_parser **parser, char ***files, size_t *nfiles,
+                            gn_bdata *d) {
+    GN_TRY(gn__cache_open_alone(o->cache_path, spec, resolved, parser, files, nfiles));
+    gn_cache_reader *r = NULL;
+    gn_batch b;
+    int st = gn__batch_init(&b, o->batch_size, (size_t)o->batch_size * 64);
+    if (st == GN_OK) st = gn__cache_open_part(o->cache_path, part, nparts, &r);
+    while (st == GN_OK && (st = gn__cache_next(r, &b, o->batch_size)) == GN_OK) st = gn__bdata_append(d, &b);
+    if (st == GN_EOF) st = GN_OK;
+    gn__cache_close(r);
+    gn__batch_free(&b);
+    return st;
+}
+
+int gn__train_batch_solver(const gn_train_options *o, gn_source *src, const gn_data_spec *alone_spec,
+                           gn_progress_fn fn, void *user, gn_model **out, gn_train_summary *sum,
+                           const char *const *paths, size_t npaths) {
     solver sv;
     memset(&sv, 0, sizeof sv);
     sv.o = o;
@@ -873,14 +898,23 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progres
      * has given up. The whole input's source gives the resolved spec and parser. */
     uint64_t skipped = 0;
     const uint32_t threads = gn__threads_or_cores(o->threads);
-    st = gn__source_resolve(src);
-    if (st == GN_OK)
-        st = gn__bdata_read(src, gn__source_spec(src), paths, npaths, (uint32_t)rank, (uint32_t)size, threads,
-                            o->batch_size, &data, &skipped);
+    gn_data_spec cache_spec;
+    gn_parser *cache_parser = NULL;
+    char **cache_files = NULL;
+    if (!src) { /* the cache alone is the data (gn_train checked that it was given) */
+        st = read_cache_alone(o, alone_spec, (uint32_t)rank, (uint32_t)size, &cache_spec, &cache_parser,
+                              &cache_files, &npaths, &data);
+        paths = (const char *const *)cache_files;
+    } else {
+        st = gn__source_resolve(src);
+        if (st == GN_OK)
+            st = gn__bdata_read(src, gn__source_spec(src), paths, npaths, (uint32_t)rank, (uint32_t)size, threads,
+                                o->batch_size, &data, &skipped);
+    }
     if (st == GN_OK) st = gn__bdata_check_labels(&data, o->loss, paths, npaths);
     if (st == GN_OK && o->holdout > 0) st = split_holdout(&data, o->holdout, o->seed, &held);
     if ((st = gn__dist_agree(st)) != GN_OK) goto done;
-    const gn_data_spec *spec = gn__source_spec(src);
+    const gn_data_spec *spec = src ? gn__source_spec(src) : &cache_spec;
     const size_t nslots = (size_t)1 << spec->bits;
     const int multi = gn__kind_for_loss(o->loss) == GN_KIND_SOFTMAX;
     if (multi && (spec->nclasses < 2 || spec->nclasses > GN_LABELS_MAX_CLASSES)) {
@@ -942,7 +976,8 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progres
     if (st != GN_OK) goto done;
     if (o->holdout > 0 && (st = holdout_loss(m, &held, o->loss, o->quantile_tau, &sum->holdout_loss)) != GN_OK)
         goto done;
-    if ((st = gn__attach_metadata(m, o, paths, npaths, sum, gn__source_parser(src))) != GN_OK) goto done;
+    if ((st = gn__attach_metadata(m, o, paths, npaths, sum, src ? gn__source_parser(src) : cache_parser)) != GN_OK)
+        goto done;
     add_metrics(m, &sv, nfeat);
     if ((st = gn__model_finalize(m)) != GN_OK) goto done;
     *out = m;
@@ -955,6 +990,8 @@ done:
     free(used);
     free(w0);
     free(start);
+    gn__parser_free(cache_parser);
+    free(cache_files);
     gn__bdata_free(&data);
     gn__bdata_free(&held);
     return st;

@@ -99,9 +99,8 @@ gn_status gn_train_options_check(const gn_train_options *o) {
         return gn__fail(GN_EINVAL, "l1 must be auto or >= 0 (got %g)", o->l1);
     /* combinations */
     if (gn__optimizer_is_batch(o->optimizer) &&
-        ((o->cache_path && o->cache_path[0]) || o->shuffle || (o->checkpoint_path && o->checkpoint_path[0]) ||
-         (o->resume_path && o->resume_path[0])))
-        return gn__fail(GN_EINVAL, "cache, shuffle, checkpoint and resume are for the online optimizers "
+        (o->shuffle || (o->checkpoint_path && o->checkpoint_path[0]) || (o->resume_path && o->resume_path[0])))
+        return gn__fail(GN_EINVAL, "shuffle, checkpoint and resume are for the online optimizers "
                                    "(sgd, adagrad, ftrl), not %s", gn_optimizer_name(o->optimizer));
     if (o->checkpoint_path && o->checkpoint_path[0] && !o->checkpoint_examples && !o->checkpoint_seconds)
         return gn__fail(GN_EINVAL, "checkpoint needs checkpoint_every: N examples or Ns seconds");
@@ -257,6 +256,7 @@ typedef struct worker {
 typedef struct reporter {
     gn_progress_fn fn;
     void *user;
+    const volatile int *stop;  /* the caller's stop flag (worker 0 reads it: the calling thread) */
     double t0, last;
     uint64_t total_before;     /* examples of the finished passes */
     worker *ws;
@@ -317,6 +317,13 @@ static void run_worker(worker *w, reporter *rp, double holdout) {
     int st;
     for (;;) {
         if (atomic_load(&w->sp->stop)) return;
+        if (rp && rp->stop && *rp->stop) {
+            w->st = gn__fail(GN_ECANCELED, "training stopped: the caller's stop flag is set");
+            snprintf(w->msg, sizeof w->msg, "%s", gn_last_error());
+            w->err_key = 0;
+            atomic_store(&w->sp->stop, 1);
+            return;
+        }
         if (w->limit && w->batches >= w->limit) return;
         if (reads_in_order(w) && w->b.n > 0 && w->b.key[w->b.n - 1] > atomic_load(&w->sp->err_key)) return;
         st = feed_next(&w->in, &w->b, w->batch_size);
@@ -652,7 +659,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     uint32_t since_best = 0;
     uint64_t total = 0;
     const size_t nweights = gn__learner_weights_len(c.owner);
-    reporter rp = {fn, user, gn__now(), 0, 0, c.ws, T, 0};
+    reporter rp = {fn, user, gn__dist_size() > 1 ? NULL : o->stop, gn__now(), 0, 0, c.ws, T, 0};
     for (uint32_t t = 0; t < T; t++) rp.bytes_total += feed_bytes_total(&c.ws[t].in);
     uint32_t first_pass = 1;
     uint64_t skip_batches = 0;
@@ -972,6 +979,10 @@ gn_status gn_train(const gn_train_options *opts_in, const gn_data_spec *spec_in,
     gn__clear_error();
     GN_TRY(gn_train_options_check(opts_in));
     GN_TRY(check_run_files(opts_in, paths, npaths));
+    if (gn__optimizer_is_batch(opts_in->optimizer) && opts_in->cache_path && opts_in->cache_path[0] && npaths > 0)
+        return gn__fail(GN_EINVAL, "optimizer %s reads a cache alone (no data files) or the data files without a "
+                        "cache: making a cache from the files is for the online optimizers",
+                        gn_optimizer_name(opts_in->optimizer));
     gn_train_options resolved = *opts_in;
     gn__train_options_resolve(&resolved);
     const gn_train_options *opts = &resolved;
@@ -986,14 +997,17 @@ gn_status gn_train(const gn_train_options *opts_in, const gn_data_spec *spec_in,
     sum.ranks = 1;
     GN_TRY(gn__dist_init());
     int st;
-    if (opts->optimizer == GN_OPT_LBFGS || opts->optimizer == GN_OPT_OWLQN) {
+    if ((opts->optimizer == GN_OPT_LBFGS || opts->optimizer == GN_OPT_OWLQN) && npaths == 0 && opts->cache_path &&
+        opts->cache_path[0]) {
+        st = gn__train_batch_solver(opts, NULL, &spec, progress, user, out, &sum, NULL, 0);
+    } else if (opts->optimizer == GN_OPT_LBFGS || opts->optimizer == GN_OPT_OWLQN) {
         gn_source *src = NULL;
         /* agreed across ranks, so a rank that cannot open the input stops every rank */
         if ((st = gn__dist_agree(gn__source_open(&spec, NULL, paths, npaths, &src))) != GN_OK) {
             gn__source_free(src);
             return st;
         }
-        st = gn__train_batch_solver(opts, src, progress, user, out, &sum, paths, npaths);
+        st = gn__train_batch_solver(opts, src, NULL, progress, user, out, &sum, paths, npaths);
         gn__source_free(src);
     } else if (opts->passes != 0) {
         st = train_online(opts, &spec, NULL, paths, npaths, progress, user, out, &sum, 0, 1);

@@ -20,9 +20,12 @@ json_t *gn__train_options_json(const gn_train_options *o);
 /* Sets m->extra (train flags, data summary, metrics, CSV columns) and m->created. */
 int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *const *paths, size_t npaths,
                         const gn_train_summary *sum, gn_parser *parser);
-/* L-BFGS / OWL-QN over the whole source (learn/lbfgs.c). */
-int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progress_fn fn, void *user,
-                           gn_model **out, gn_train_summary *sum, const char *const *paths, size_t npaths);
+/* L-BFGS / OWL-QN over the whole source (learn/lbfgs.c); with src NULL, over the cache
+ * o->cache_path alone (made by `gannet cache` or gn_cache_write_matrix), checked against
+ * alone_spec as gn_train checks a cache alone. */
+int gn__train_batch_solver(const gn_train_options *o, gn_source *src, const gn_data_spec *alone_spec,
+                           gn_progress_fn fn, void *user, gn_model **out, gn_train_summary *sum,
+                           const char *const *paths, size_t npaths);
 
 /* One batch solve on in-memory data, for model selection (learn/lbfgs.c). */
 typedef struct gn_batch_fit {

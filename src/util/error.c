@@ -31,6 +31,7 @@ const char *gn_status_name(gn_status st) {
     case GN_EMPI: return "GN_EMPI";
     case GN_ESTALE: return "GN_ESTALE";
     case GN_EOF: return "GN_EOF";
+    case GN_ECANCELED: return "GN_ECANCELED";
     }
     return "GN_UNKNOWN";
 }

@@ -196,6 +196,19 @@ fi
 "$GANNET" train --passes 1 -d "$T/small" -m "$T/x.gn" --optimizer lbfgs --l1 1 --quiet 2>"$T/x.err" && FAILED "lbfgs accepted --l1"
 grep -q owlqn "$T/x.err" || FAILED "lbfgs --l1: message does not point to owlqn"
 
+# a cache alone is the batch solvers' data too: the same model as from the text; a cache made
+# from -d files is refused with a reason (it is made for the online optimizers)
+"$GANNET" cache -d "$T/small" -o "$T/small.cache" >/dev/null 2>"$T/c.err" || FAILED "cache: $(cat "$T/c.err")"
+"$GANNET" train -d "$T/small" -m "$T/text.gn" --optimizer lbfgs --l2 0.5 --quiet 2>"$T/c.err" || FAILED "lbfgs text: $(cat "$T/c.err")"
+"$GANNET" train --cache "$T/small.cache" -m "$T/cache.gn" --optimizer lbfgs --l2 0.5 --quiet 2>"$T/c.err" ||
+    FAILED "lbfgs on a cache alone: $(cat "$T/c.err")"
+"$GANNET" predict -m "$T/text.gn" -d "$T/small" -o "$T/text.p" 2>/dev/null
+"$GANNET" predict -m "$T/cache.gn" -d "$T/small" -o "$T/cache.p" 2>/dev/null
+[ -s "$T/text.p" ] && cmp -s "$T/text.p" "$T/cache.p" || FAILED "lbfgs on the cache alone predicts differently from lbfgs on the text"
+"$GANNET" train -d "$T/small" --cache "$T/small.cache" -m "$T/x.gn" --optimizer lbfgs --quiet 2>"$T/c.err" &&
+    FAILED "lbfgs accepted a cache made from -d"
+grep -q "cache alone" "$T/c.err" || FAILED "lbfgs --cache with -d: no reason given: $(cat "$T/c.err")"
+
 # a9a, when the shared data is there
 D=${GN_SHARED_DATA:-}/a9a
 if [ -n "${GN_SHARED_DATA:-}" ] && [ -r "$D/a9a.gz" ] && [ -r "$D/a9a.t.gz" ]; then

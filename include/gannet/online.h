@@ -1,0 +1,44 @@
+/* gannet/online.h: an online learning run kept open between calls (the Python package's
+ * partial_fit; VW's and scikit-learn's incremental learning). gn_online_new starts a learner with
+ * the options of gn_train (an online optimizer: sgd, adagrad, ftrl or auto); every
+ * gn_online_learn_matrix call learns from its rows once, in order, on the calling thread,
+ * continuing from the weights and optimizer state the earlier calls left; gn_online_model takes a
+ * snapshot model at any time. passes, holdout, threads and the run parameters (cache, shuffle,
+ * checkpoints) do not apply. A run is used by one thread at a time; separate runs are independent.
+ * The state lives in memory only: a model file holds the weights, not the optimizer state, so a run
+ * cannot be continued from a saved model. */
+#ifndef GANNET_ONLINE_H
+#define GANNET_ONLINE_H
+
+#include "gannet/arrays.h"
+#include "gannet/train.h"
+
+#include "gannet/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+GN_API_BEGIN
+
+typedef struct gn_online gn_online;
+
+/* spec: bits, bias and libsvm_hash of the rows (format LIBSVM or AUTO; the label kind follows
+ * opts->loss). classes: for binary losses the two class names (negative, positive) the model will
+ * report, required; NULL for the other losses. GN_EINVAL for a batch optimizer or bad options. */
+gn_status gn_online_new(const gn_train_options *opts, const gn_data_spec *spec, const char *const *classes,
+                        gn_online **out);
+/* Learns from every row of x once, in order (rows of weight 0 are left out). y and weight as in
+ * gn_cache_write_matrix (binary labels +1/-1). On an error (a bad value names its row and column)
+ * the rows before the block it is in may have been learned. */
+gn_status gn_online_learn_matrix(gn_online *run, const gn_matrix *x, const double *y, const double *weight);
+/* A model of the current weights, owned by the caller (the run goes on). */
+gn_status gn_online_model(gn_online *run, gn_model **out);
+/* Examples learned from so far. */
+uint64_t gn_online_examples(const gn_online *run);
+void gn_online_free(gn_online *run);
+
+GN_API_END
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,22 @@
+"""gannet: scikit-learn estimators over libgannet, a C11 library for large-scale linear models.
+
+    import gannet
+    clf = gannet.LinearClassifier(l2=1e-4).fit(X, y)      # X: numpy or scipy.sparse CSR
+    clf.predict_proba(X_test)
+    clf.save("model.gnm")                                 # `gannet serve` / `predict` read it
+    clf = gannet.load("model.gnm")                        # models from `gannet train` too
+    clf.fit_files(["train.svm"], format="libsvm")         # out of core, as the CLI trains
+
+Keywords are the library's parameters (`gannet params`, gannet.params()); see python/README.md."""
+from . import _gannet
+from ._estimators import LinearClassifier, LinearRegressor, load
+from ._model import Model
+
+__version__ = _gannet.version()
+__all__ = ["LinearClassifier", "LinearRegressor", "Model", "load", "params"]
+
+
+def params():
+    """The library's parameter table: a list of dicts (name, flag, type, group, default, choices,
+    min, max, searchable, help), the same rows as `gannet params`."""
+    return _gannet.params()

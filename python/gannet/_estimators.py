@@ -1,0 +1,342 @@
+"""scikit-learn estimators over libgannet: LinearClassifier (binary: logistic, hinge) and
+LinearRegressor (squared, quantile, poisson). Their keywords are the library's training
+parameters (gannet/params.h), so `LinearClassifier(l2=1e-3, passes=5)` trains what
+`gannet train --l2 1e-3 --passes 5` trains.
+
+fit(X, y): the rows are streamed from the arrays in place into a compressed binary cache in a
+temporary directory (gn_cache_write_matrix: no copy of the matrix in memory), gn_train reads that
+cache with the GIL released (multi-threaded as `threads` says, several passes as `passes` says),
+and the cache is deleted. fit_files(paths, ...) trains on files through the same C pipeline as the
+CLI, out of core. Prediction reads the arrays in place, in blocks of rows (gn_model_predict_matrix).
+
+Column j of X is LIBSVM feature index j+1: a model trained here and `gannet predict` on the
+equivalent LIBSVM file give the same numbers, and models trained by the CLI on LIBSVM data
+predict arrays here.
+
+Hooks for the model kinds of other issues: _KIND names the model kind a class trains; softmax
+(issue 14) and FM/MF (issue 15) add classes with their own _KIND/_LOSSES and reuse _GannetEstimator
+(multiclass classes_ come from Model.classes, outputs > 1 from Model.outputs)."""
+import os
+import tempfile
+import warnings
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.multiclass import check_classification_targets
+from sklearn.utils.validation import _check_sample_weight, check_is_fitted
+
+from . import _gannet, _params
+from ._arrays import as_matrix
+from ._model import Model
+
+_ACCEPT = dict(accept_sparse="csr", dtype=(np.float64, np.float32), order=None, accept_large_sparse=True)
+
+
+def _make_init(params):
+    """An explicit __init__(self, *, name=default, ...) as scikit-learn's get_params reads it."""
+    args = ", ".join("%s=%r" % (name, default) for name, default in params)
+    body = "".join("    self.%s = %s\n" % (name, name) for name, _ in params) or "    pass\n"
+    ns = {}
+    exec("def __init__(self, *, %s):\n%s" % (args, body), ns)  # noqa: S102 - names from the table
+    return ns["__init__"]
+
+
+class _GannetEstimator(BaseEstimator):
+    _KIND = "linear"
+    _LOSSES = ()           # losses this estimator accepts
+    _LABEL_KIND = None     # "binary" or "real"
+
+    # ---- parameters ------------------------------------------------------------------------
+    def _train_params(self, extra=None):
+        values = {name: getattr(self, name) for name, _ in _params.estimator_params()}
+        params = _params.to_params(values)
+        if self.loss not in self._LOSSES:
+            raise ValueError("loss: %r is not one of %s for %s" % (self.loss, "|".join(self._LOSSES),
+                                                                   type(self).__name__))
+        params["kind"] = self._KIND
+        if extra:
+            params.update(_params.to_params(extra))
+        return params
+
+    # ---- training --------------------------------------------------------------------------
+    def _fit_arrays(self, X, y, sample_weight, classes):
+        self._online = None  # fit starts over: a partial_fit run is not continued
+        params = self._train_params()
+        matrix, n = as_matrix(X)
+        w = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        with tempfile.TemporaryDirectory(prefix="gannet-fit-") as d:
+            cache = os.path.join(d, "fit.gncache")
+            _gannet.write_cache(cache, params, matrix, y, w, classes)
+            handle, summary = _gannet.train(params, None, cache)
+        self._set_model(Model(handle), summary)
+        return self
+
+    def fit_files(self, paths, format="auto", **data_flags):
+        """Trains on data files (LIBSVM, CSV/TSV, VW; gzip/zstd; "-" is stdin) streamed through the
+        C pipeline as `gannet train -d PATH ...` would, with this estimator's parameters and the
+        data flags (label=, categorical=, sep=, header=, skip_bad=, ...; names of `gannet params`).
+        Memory stays bounded by the batch size, not the data size."""
+        if isinstance(paths, (str, os.PathLike)):
+            paths = [paths]
+        flags = dict(data_flags)
+        flags["format"] = format
+        for name in flags:
+            p = _params.BY_NAME.get(name)
+            if p is None or p["group"] != "data":
+                raise ValueError("fit_files: '%s' is not a data parameter (see `gannet params`)" % name)
+        params = self._train_params(flags)
+        self._online = None  # a partial_fit run is not continued
+        handle, summary = _gannet.train(params, [os.fspath(p) for p in paths], None)
+        self._set_model(Model(handle), summary)
+        for attr in ("n_features_in_", "feature_names_in_"):
+            if hasattr(self, attr):
+                delattr(self, attr)
+        return self
+
+    def _learn_online(self, X, y, sample_weight, classes):
+        """partial_fit's step: one pass over these rows, continuing the run of the earlier
+        partial_fit calls (weights and optimizer state kept in C between calls)."""
+        online = getattr(self, "_online", None)
+        if online is None:
+            online = _gannet.Online(self._train_params(), classes)
+        matrix, _ = as_matrix(X)
+        w = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
+        online.learn(matrix, np.ascontiguousarray(y, dtype=np.float64), w)
+        self._online = online
+        self._set_model(Model(online.model()), {"passes": 1, "examples": online.examples})
+        return self
+
+    def _first_partial_fit(self):
+        """True when partial_fit starts a run. A model from fit(), fit_files(), load() or a pickle
+        cannot be continued (model files keep the weights, not the optimizer state): partial_fit
+        then starts a new online run, with a warning that the old model is replaced."""
+        if getattr(self, "_online", None) is not None:
+            return False
+        if hasattr(self, "model_"):
+            warnings.warn("partial_fit starts a new online run: this model comes from fit(), fit_files(), "
+                          "gannet.load() or a pickle, whose optimizer state is not kept (model files hold the "
+                          "weights only), so it cannot be continued and is replaced", UserWarning, stacklevel=3)
+            for attr in ("model_", "classes_", "n_features_in_", "feature_names_in_"):
+                if attr in self.__dict__:
+                    delattr(self, attr)
+        return True
+
+    def __getstate__(self):
+        state = dict(super().__getstate__())
+        state.pop("_online", None)  # C state: pickles keep the model only (see partial_fit)
+        return state
+
+    def _set_model(self, model, summary=None):
+        self.model_ = model
+        self.train_summary_ = summary or {}
+        # passes over the data (online), or solver iterations (lbfgs, owlqn)
+        summary = self.train_summary_
+        self.n_iter_ = int(summary.get("iterations") or summary.get("passes") or 0) or None
+        if self._LABEL_KIND == "binary":
+            self.classes_ = np.array(model.classes, dtype=object)  # fit/partial_fit put theirs back
+
+    # ---- the model -------------------------------------------------------------------------
+    @property
+    def info(self):
+        """The model's metadata, as `gannet inspect --json` prints it."""
+        check_is_fitted(self, "model_")
+        return self.model_.info
+
+    def save(self, path):
+        """Writes the model file (atomically): `gannet serve`, `predict` and `inspect` read it."""
+        check_is_fitted(self, "model_")
+        self.model_.save(path)
+
+    def _check_X(self, X):
+        check_is_fitted(self, "model_")
+        return self._validate_data(X, reset=False, **_ACCEPT)
+
+    def _weights_by_column(self):
+        """coef_ and intercept_ when every column has a slot of its own."""
+        check_is_fitted(self, "model_")
+        n = getattr(self, "n_features_in_", None)
+        spec = self.model_.spec
+        bits = self.model_.bits
+        if n is None or spec.get("libsvm_hash") == "true" or n >= (1 << bits) - 1:
+            raise AttributeError("coef_ is defined when each column has a slot of its own: a model fit on "
+                                 "arrays with n_features_in_ < 2^bits - 1 and libsvm_hash off")
+        slots, values = self.model_.weights()
+        table = dict(zip(slots.tolist(), values.tolist()))
+        coef = np.array([table.get(j + 1, 0.0) for j in range(n)], dtype=np.float64)
+        intercept = table.get(0, 0.0) if spec.get("bias") == "true" else 0.0
+        return coef, intercept
+
+    # Online learning is order-dependent: scikit-learn's zero-weight check shuffles the rows, so
+    # the data without the zero-weight rows comes in another order (SGDClassifier marks it so too).
+    _XFAIL = {"check_sample_weights_invariance": "zero sample_weight is not equivalent to removing samples: "
+              "online learning depends on the order of the rows, which the check shuffles"}
+
+    def _more_tags(self):
+        return {"allow_nan": False, "requires_y": True, "_xfail_checks": dict(self._XFAIL)}
+
+
+class LinearClassifier(ClassifierMixin, _GannetEstimator):
+    """A binary linear classifier (logistic regression by default, or a hinge-loss SVM) trained
+    by libgannet. Keywords: the training parameters of `gannet params` (loss, optimizer, lr, l1,
+    l2, passes, holdout, threads, ...), with the library's defaults. classes_[1] is the positive
+    class. Multiclass input is refused until the softmax kind (issue 14) lands."""
+    _LOSSES = ("logistic", "hinge")
+    _LABEL_KIND = "binary"
+
+    def fit(self, X, y, sample_weight=None):
+        X, y = self._validate_data(X, y, **_ACCEPT)
+        check_classification_targets(y)
+        classes, y_index = np.unique(y, return_inverse=True)
+        if len(classes) != 2:
+            raise ValueError("LinearClassifier needs samples of exactly 2 classes; got %d class%s (%s)%s"
+                             % (len(classes), "" if len(classes) == 1 else "es", ", ".join(map(str, classes[:5])),
+                                "; multiclass comes with the softmax kind" if len(classes) > 2 else ""))
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        y_sign = np.where(y_index == 1, 1.0, -1.0)
+        self._fit_arrays(X, y_sign, sample_weight, (str(classes[0]), str(classes[1])))
+        self.classes_ = classes
+        return self
+
+    def partial_fit(self, X, y, classes=None, sample_weight=None):
+        """Online continuation: learns from these rows once, in order, continuing from the weights
+        and optimizer state of the earlier partial_fit calls (as SGDClassifier.partial_fit). The
+        first call needs `classes` (both classes) unless y holds both. A model from fit(), load()
+        or a pickle cannot be continued (model files keep no optimizer state): partial_fit then
+        starts a new run, with a UserWarning."""
+        first = self._first_partial_fit()
+        X, y = self._validate_data(X, y, reset=first, **_ACCEPT)
+        check_classification_targets(y)
+        if first:
+            cls = np.unique(y) if classes is None else np.unique(np.asarray(classes))
+            if len(cls) != 2:
+                raise ValueError("LinearClassifier needs exactly 2 classes; got %d class%s (%s)"
+                                 % (len(cls), "" if len(cls) == 1 else "es", ", ".join(map(str, cls[:5]))))
+            self.classes_ = cls
+        elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
+            raise ValueError("classes %r differ from those of the first partial_fit call %r"
+                             % (list(classes), list(self.classes_)))
+        unknown = ~np.isin(y, self.classes_)
+        if unknown.any():
+            raise ValueError("y holds %r, which is not one of the classes %r" % (y[unknown][0], list(self.classes_)))
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        y_sign = np.where(y == self.classes_[1], 1.0, -1.0)
+        classes_ = self.classes_
+        self._learn_online(X, y_sign, sample_weight, (str(classes_[0]), str(classes_[1])))
+        self.classes_ = classes_
+        return self
+
+    def _positive(self, X):
+        """The library's prediction: probability of classes_[1] (logistic) or the margin."""
+        X = self._check_X(X)
+        return self.model_.predict(X)
+
+    def decision_function(self, X):
+        """Raw scores (log-odds for logistic); > 0 leans to classes_[1]."""
+        X = self._check_X(X)
+        return self.model_.decision_function(X)
+
+    def _has_proba(self):
+        """predict_proba exists for the logistic loss only (hasattr says so, as in scikit-learn)."""
+        loss = self.model_.loss if hasattr(self, "model_") else self.loss
+        if loss != "logistic":
+            raise AttributeError("predict_proba needs loss='logistic' (this is %r)" % loss)
+        return True
+
+    @available_if(_has_proba)
+    def predict_proba(self, X):
+        """[P(classes_[0]), P(classes_[1])] per row; logistic loss only."""
+        p = self._positive(X)
+        return np.column_stack([1.0 - p, p])
+
+    @available_if(_has_proba)
+    def predict_log_proba(self, X):
+        return np.log(self.predict_proba(X))
+
+    def predict(self, X):
+        """classes_[1] when P >= 0.5 (logistic) or the margin >= 0 (hinge), as `gannet predict
+        --output class` decides."""
+        pred = self._positive(X)
+        cut = 0.5 if self.model_.loss == "logistic" else 0.0
+        return self.classes_[(pred >= cut).astype(np.intp)]
+
+    @property
+    def coef_(self):
+        coef, _ = self._weights_by_column()
+        return coef.reshape(1, -1)
+
+    @property
+    def intercept_(self):
+        _, b = self._weights_by_column()
+        return np.array([b])
+
+    def _more_tags(self):
+        return {"binary_only": True}
+
+
+class LinearRegressor(RegressorMixin, _GannetEstimator):
+    """A linear regressor (squared loss by default; quantile, poisson) trained by libgannet.
+    Keywords: the training parameters of `gannet params`."""
+    _LOSSES = ("squared", "quantile", "poisson")
+    _LABEL_KIND = "real"
+
+    def fit(self, X, y, sample_weight=None):
+        X, y = self._validate_data(X, y, y_numeric=True, **_ACCEPT)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        return self._fit_arrays(X, y, sample_weight, None)
+
+    def partial_fit(self, X, y, sample_weight=None):
+        """Online continuation: learns from these rows once, in order, continuing from the weights
+        and optimizer state of the earlier partial_fit calls (as SGDRegressor.partial_fit). A model
+        from fit(), load() or a pickle cannot be continued: partial_fit then starts a new run, with
+        a UserWarning."""
+        first = self._first_partial_fit()
+        X, y = self._validate_data(X, y, y_numeric=True, reset=first, **_ACCEPT)
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        return self._learn_online(X, y, sample_weight, None)
+
+    def predict(self, X):
+        """The value the loss defines (exp(score) for poisson); raw scores (the log-rate for
+        poisson) are model_.decision_function(X): scikit-learn's regressors have no
+        decision_function."""
+        X = self._check_X(X)
+        return self.model_.predict(X)
+
+    @property
+    def coef_(self):
+        coef, _ = self._weights_by_column()
+        return coef
+
+    @property
+    def intercept_(self):
+        _, b = self._weights_by_column()
+        return float(b)
+
+
+def _defaults(cls):
+    out = []
+    for name, default in _params.estimator_params():
+        if name == "loss":
+            default = cls._LOSSES[0]
+        out.append((name, default))
+    return out
+
+
+LinearClassifier.__init__ = _make_init(_defaults(LinearClassifier))
+LinearRegressor.__init__ = _make_init(_defaults(LinearRegressor))
+
+
+def load(path):
+    """Reads a model file (from `gannet train`, the server or save()) as a fitted estimator:
+    LinearClassifier for binary losses (classes_ = the class names stored in the file),
+    LinearRegressor otherwise. Its .model_ is the gannet.Model."""
+    model = Model.load(path)
+    kind = _gannet.loss_label_kind(model.loss)
+    est = LinearClassifier(loss=model.loss) if kind == "binary" else LinearRegressor(loss=model.loss)
+    est._set_model(model)
+    return est

@@ -1,0 +1,736 @@
+/* python/gannet/_gannet.c: the CPython extension over libgannet (gannet/gannet.h), compiled together
+ * with the library's sources (python/setup.py). It owns the crossing between Python objects and
+ * the C calls: options by name (the parameter table), arrays read in place through the buffer
+ * protocol (no numpy C API: any 2-D strided buffer of float32/float64, or CSR as three 1-D
+ * buffers), the model handle, status -> exception, and the GIL, which is released around every
+ * call that trains, predicts, loads or saves. The estimators are in Python (gannet/_estimators.py). */
+#define PY_SSIZE_T_CLEAN
+#include <Python.h>
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gannet/gannet.h"
+
+/* ---- errors ------------------------------------------------------------------------------------ */
+
+/* Raises the exception a status calls for, with the library's message. Returns NULL. */
+static PyObject *raise_status(gn_status st) {
+    const char *msg = gn_last_error();
+    if (!msg || !msg[0]) msg = gn_status_name(st);
+    PyObject *type = PyExc_ValueError; /* bad parameters and bad data */
+    switch (st) {
+    case GN_EIO: case GN_EFORMAT: case GN_ECHECKSUM: case GN_EVERSION: case GN_ESTALE: type = PyExc_OSError; break;
+    case GN_ENOMEM: type = PyExc_MemoryError; break;
+    case GN_EUNSUPPORTED: type = PyExc_NotImplementedError; break;
+    case GN_EINTERNAL: case GN_EMPI: type = PyExc_RuntimeError; break;
+    case GN_ECANCELED: type = PyExc_KeyboardInterrupt; break;
+    default: break;
+    }
+    PyErr_SetString(type, msg);
+    return NULL;
+}
+
+/* ---- the model handle -------------------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    gn_model *model;
+} ModelObject;
+
+static PyTypeObject ModelType;
+
+static PyObject *wrap_model(gn_model *m) {
+    ModelObject *o = PyObject_New(ModelObject, &ModelType);
+    if (!o) {
+        gn_model_free(m);
+        return NULL;
+    }
+    o->model = m;
+    return (PyObject *)o;
+}
+
+static void model_dealloc(ModelObject *self) {
+    gn_model_free(self->model);
+    PyObject_Free(self);
+}
+
+static PyObject *model_save(ModelObject *self, PyObject *args) {
+    PyObject *path_obj;
+    if (!PyArg_ParseTuple(args, "O&:save", PyUnicode_FSConverter, &path_obj)) return NULL;
+    gn_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = gn_model_save(self->model, PyBytes_AS_STRING(path_obj));
+    Py_END_ALLOW_THREADS
+    Py_DECREF(path_obj);
+    if (st != GN_OK) return raise_status(st);
+    Py_RETURN_NONE;
+}
+
+/* ---- matrices through the buffer protocol ------------------------------------------------------ */
+
+typedef struct {
+    gn_matrix m;
+    Py_buffer views[3];
+    int nviews;
+} matrix_arg;
+
+static void matrix_release(matrix_arg *a) {
+    for (int i = 0; i < a->nviews; i++) PyBuffer_Release(&a->views[i]);
+    a->nviews = 0;
+}
+
+/* The element type of a buffer format: 'd', 'f', 'i' (int32), 'q' (int64), or 0. */
+static char format_kind(const Py_buffer *v) {
+    const char *f = v->format ? v->format : "B";
+    if (*f == '<' || *f == '=' || *f == '@') f++;
+    if (f[0] && f[1]) return 0;
+    switch (f[0]) {
+    case 'd': return v->itemsize == 8 ? 'd' : 0;
+    case 'f': return v->itemsize == 4 ? 'f' : 0;
+    case 'i': case 'l': case 'q':
+        return v->itemsize == 4 ? 'i' : v->itemsize == 8 ? 'q' : 0;
+    default: return 0;
+    }
+}
+
+/* A dense 2-D array (any strides), or ("csr", indptr, indices, data, n_cols) with 1-D contiguous
+ * parts. The caller releases with matrix_release. */
+static int matrix_from(PyObject *obj, matrix_arg *a) {
+    memset(a, 0, sizeof *a);
+    if (PyTuple_Check(obj)) {
+        PyObject *indptr, *indices, *data;
+        const char *tag;
+        Py_ssize_t cols;
+        if (!PyArg_ParseTuple(obj, "sOOOn:matrix", &tag, &indptr, &indices, &data, &cols)) return -1;
+        if (strcmp(tag, "csr") != 0 || cols < 0) {
+            PyErr_SetString(PyExc_ValueError, "matrix: expected ('csr', indptr, indices, data, n_cols)");
+            return -1;
+        }
+        PyObject *parts[3] = {indptr, indices, data};
+        for (int i = 0; i < 3; i++) {
+            if (PyObject_GetBuffer(parts[i], &a->views[i], PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) {
+                matrix_release(a);
+                return -1;
+            }
+            a->nviews++;
+        }
+        char ki = format_kind(&a->views[0]), kj = format_kind(&a->views[1]), kd = format_kind(&a->views[2]);
+        if (ki != kj || (ki != 'i' && ki != 'q') || (kd != 'd' && kd != 'f')) {
+            PyErr_SetString(PyExc_ValueError, "matrix: CSR indptr and indices must both be int32 or both int64, "
+                                              "data float32 or float64");
+            matrix_release(a);
+            return -1;
+        }
+        Py_ssize_t nptr = a->views[0].len / a->views[0].itemsize;
+        Py_ssize_t nnz = a->views[1].len / a->views[1].itemsize;
+        if (nptr < 1 || a->views[2].len / a->views[2].itemsize != nnz) {
+            PyErr_SetString(PyExc_ValueError, "matrix: CSR indptr is empty or indices and data differ in length");
+            matrix_release(a);
+            return -1;
+        }
+        a->m.layout = GN_MATRIX_CSR;
+        a->m.rows = (size_t)nptr - 1;
+        a->m.cols = (size_t)cols;
+        a->m.dtype = kd == 'd' ? GN_F64 : GN_F32;
+        a->m.values = a->views[2].buf;
+        a->m.indptr = a->views[0].buf;
+        a->m.indices = a->views[1].buf;
+        a->m.index_bits = ki == 'i' ? 32 : 64;
+        /* the last offset must not pass the nonzeros held */
+        int64_t last = ki == 'i' ? ((const int32_t *)a->m.indptr)[a->m.rows] : ((const int64_t *)a->m.indptr)[a->m.rows];
+        if (last > nnz) {
+            PyErr_SetString(PyExc_ValueError, "matrix: CSR indptr points past the end of indices");
+            matrix_release(a);
+            return -1;
+        }
+        return 0;
+    }
+    if (PyObject_GetBuffer(obj, &a->views[0], PyBUF_STRIDES | PyBUF_FORMAT) != 0) return -1;
+    a->nviews = 1;
+    Py_buffer *v = &a->views[0];
+    char k = format_kind(v);
+    if (v->ndim != 2 || (k != 'd' && k != 'f') || v->strides[0] % v->itemsize || v->strides[1] % v->itemsize) {
+        PyErr_SetString(PyExc_ValueError, "matrix: expected a 2-D float32 or float64 array");
+        matrix_release(a);
+        return -1;
+    }
+    a->m.layout = GN_MATRIX_DENSE;
+    a->m.rows = (size_t)v->shape[0];
+    a->m.cols = (size_t)v->shape[1];
+    a->m.dtype = k == 'd' ? GN_F64 : GN_F32;
+    a->m.values = v->buf;
+    a->m.row_stride = v->strides[0] / v->itemsize;
+    a->m.col_stride = v->strides[1] / v->itemsize;
+    return 0;
+}
+
+/* A contiguous float64 vector of n numbers (or None when allow_none: view->buf NULL). */
+static int vector_from(PyObject *obj, size_t n, const char *what, int writable, Py_buffer *view) {
+    memset(view, 0, sizeof *view);
+    if (obj == Py_None) return 0;
+    int flags = PyBUF_C_CONTIGUOUS | PyBUF_FORMAT | (writable ? PyBUF_WRITABLE : 0);
+    if (PyObject_GetBuffer(obj, view, flags) != 0) return -1;
+    if (format_kind(view) != 'd' || (size_t)(view->len / 8) < n) {
+        PyErr_Format(PyExc_ValueError, "%s: expected a float64 vector of %zu numbers", what, n);
+        PyBuffer_Release(view);
+        view->buf = NULL;
+        return -1;
+    }
+    return 0;
+}
+
+/* model.predict(X, out, raw): fills the float64 vector out (rows * outputs). */
+static PyObject *model_predict(ModelObject *self, PyObject *args) {
+    PyObject *x_obj, *out_obj;
+    int raw = 0;
+    if (!PyArg_ParseTuple(args, "OO|p:predict", &x_obj, &out_obj, &raw)) return NULL;
+    matrix_arg a;
+    if (matrix_from(x_obj, &a) != 0) return NULL;
+    Py_buffer out;
+    size_t need = a.m.rows * gn_model_outputs(self->model);
+    if (vector_from(out_obj, need, "out", 1, &out) != 0 || !out.buf) {
+        if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "out: required");
+        matrix_release(&a);
+        return NULL;
+    }
+    gn_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = gn_model_predict_matrix(self->model, &a.m, raw, out.buf, (size_t)(out.len / 8));
+    Py_END_ALLOW_THREADS
+    PyBuffer_Release(&out);
+    matrix_release(&a);
+    if (st != GN_OK) return raise_status(st);
+    Py_RETURN_NONE;
+}
+
+/* model.predict_files(paths, out_path, classes): `gannet predict` over files; returns the count. */
+static PyObject *model_predict_files(ModelObject *self, PyObject *args);
+
+static PyObject *model_classes(ModelObject *self, PyObject *unused) {
+    size_t n = 0;
+    gn_status st = gn_model_classes(self->model, &n);
+    if (st != GN_OK) return raise_status(st);
+    PyObject *list = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; list && i < n; i++) {
+        PyObject *s = PyUnicode_FromString(gn_model_class_name(self->model, i));
+        if (!s) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, s);
+    }
+    return list;
+}
+
+/* model.weights(): the nonzero weights as a list of (slot, value), strongest first. */
+static PyObject *model_weights(ModelObject *self, PyObject *unused) {
+    size_t k = gn_model_nonzero(self->model), n = 0;
+    uint32_t *slots = malloc((k ? k : 1) * sizeof *slots);
+    float *values = malloc((k ? k : 1) * sizeof *values);
+    if (!slots || !values) {
+        free(slots);
+        free(values);
+        return PyErr_NoMemory();
+    }
+    gn_status st = gn_model_top_weights(self->model, k, slots, values, &n);
+    PyObject *list = st == GN_OK ? PyList_New((Py_ssize_t)n) : NULL;
+    for (size_t i = 0; list && i < n; i++) {
+        PyObject *t = Py_BuildValue("(kd)", (unsigned long)slots[i], (double)values[i]);
+        if (!t) {
+            Py_CLEAR(list);
+            break;
+        }
+        PyList_SET_ITEM(list, (Py_ssize_t)i, t);
+    }
+    free(slots);
+    free(values);
+    if (st != GN_OK) return raise_status(st);
+    return list;
+}
+
+/* model.spec(): the data parameters the model reads its input with, name -> text. */
+static PyObject *model_spec(ModelObject *self, PyObject *unused) {
+    PyObject *d = PyDict_New();
+    const gn_data_spec *spec = gn_model_get_spec(self->model);
+    char buf[2048];
+    for (size_t i = 0; d && i < gn_param_count(); i++) {
+        const gn_param_info *p = gn_param_at(i);
+        if (p->group != GN_PARAM_DATA) continue;
+        if (gn_param_get(NULL, spec, p->name, buf, sizeof buf) != GN_OK) continue;
+        PyObject *v = PyUnicode_DecodeUTF8(buf, (Py_ssize_t)strlen(buf), "replace");
+        if (!v || PyDict_SetItemString(d, p->name, v) != 0) Py_CLEAR(d);
+        Py_XDECREF(v);
+    }
+    return d;
+}
+
+static PyObject *model_get_metadata(ModelObject *self, void *unused) {
+    return PyUnicode_FromString(gn_model_metadata_json(self->model));
+}
+static PyObject *model_get_version(ModelObject *self, void *unused) {
+    return PyUnicode_FromString(gn_model_version(self->model));
+}
+static PyObject *model_get_kind(ModelObject *self, void *unused) {
+    return PyUnicode_FromString(gn_model_kind_name(gn_model_get_kind(self->model)));
+}
+static PyObject *model_get_loss(ModelObject *self, void *unused) {
+    return PyUnicode_FromString(gn_loss_name(gn_model_get_loss(self->model)));
+}
+static PyObject *model_get_bits(ModelObject *self, void *unused) {
+    return PyLong_FromUnsignedLong(gn_model_get_bits(self->model));
+}
+static PyObject *model_get_outputs(ModelObject *self, void *unused) {
+    return PyLong_FromSize_t(gn_model_outputs(self->model));
+}
+static PyObject *model_get_nonzero(ModelObject *self, void *unused) {
+    return PyLong_FromSize_t(gn_model_nonzero(self->model));
+}
+
+static PyMethodDef model_methods[] = {
+    {"save", (PyCFunction)model_save, METH_VARARGS, "save(path): writes the model file atomically"},
+    {"predict", (PyCFunction)model_predict, METH_VARARGS,
+     "predict(X, out, raw=False): predictions (or raw scores) of the rows of X into the float64 vector out"},
+    {"predict_files", (PyCFunction)model_predict_files, METH_VARARGS,
+     "predict_files(paths, out_path, classes=False): `gannet predict` over files into out_path; returns the count"},
+    {"classes", (PyCFunction)model_classes, METH_NOARGS, "classes(): the class names (binary: negative, positive)"},
+    {"weights", (PyCFunction)model_weights, METH_NOARGS, "weights(): nonzero weights as (slot, value) pairs"},
+    {"spec", (PyCFunction)model_spec, METH_NOARGS, "spec(): the data parameters of the model's input"},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef model_getset[] = {
+    {"metadata", (getter)model_get_metadata, NULL, "metadata as JSON text (what `gannet inspect` shows)", NULL},
+    {"version", (getter)model_get_version, NULL, "content identifier (16 hex digits)", NULL},
+    {"kind", (getter)model_get_kind, NULL, "model kind", NULL},
+    {"loss", (getter)model_get_loss, NULL, "loss", NULL},
+    {"bits", (getter)model_get_bits, NULL, "hash bits", NULL},
+    {"outputs", (getter)model_get_outputs, NULL, "numbers predicted per row", NULL},
+    {"nonzero", (getter)model_get_nonzero, NULL, "nonzero weights", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyTypeObject ModelType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "gannet._gannet.Model",
+    .tp_basicsize = sizeof(ModelObject),
+    .tp_dealloc = (destructor)model_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "A trained gannet model (immutable; thread-safe prediction).",
+    .tp_methods = model_methods,
+    .tp_getset = model_getset,
+};
+
+/* ---- paths and options ------------------------------------------------------------------------- */
+
+typedef struct {
+    PyObject **objs; /* bytes from PyUnicode_FSConverter */
+    const char **paths;
+    size_t n;
+} path_list;
+
+static void paths_free(path_list *pl) {
+    for (size_t i = 0; i < pl->n; i++) Py_XDECREF(pl->objs[i]);
+    free(pl->objs);
+    free(pl->paths);
+    memset(pl, 0, sizeof *pl);
+}
+
+static int paths_from(PyObject *seq_obj, path_list *pl) {
+    memset(pl, 0, sizeof *pl);
+    if (seq_obj == Py_None) return 0;
+    PyObject *seq = PySequence_Fast(seq_obj, "paths: expected a list of paths");
+    if (!seq) return -1;
+    Py_ssize_t n = PySequence_Fast_GET_SIZE(seq);
+    pl->objs = calloc((size_t)n + 1, sizeof *pl->objs);
+    pl->paths = calloc((size_t)n + 1, sizeof *pl->paths);
+    if (!pl->objs || !pl->paths) {
+        Py_DECREF(seq);
+        paths_free(pl);
+        PyErr_NoMemory();
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < n; i++) {
+        if (!PyUnicode_FSConverter(PySequence_Fast_GET_ITEM(seq, i), &pl->objs[i])) {
+            Py_DECREF(seq);
+            paths_free(pl);
+            return -1;
+        }
+        pl->n++;
+        pl->paths[i] = PyBytes_AS_STRING(pl->objs[i]);
+    }
+    Py_DECREF(seq);
+    return 0;
+}
+
+static PyObject *model_predict_files(ModelObject *self, PyObject *args) {
+    PyObject *paths_obj, *out_obj;
+    int classes = 0;
+    if (!PyArg_ParseTuple(args, "OO&|p:predict_files", &paths_obj, PyUnicode_FSConverter, &out_obj, &classes))
+        return NULL;
+    path_list pl;
+    if (paths_from(paths_obj, &pl) != 0) {
+        Py_DECREF(out_obj);
+        return NULL;
+    }
+    uint64_t predicted = 0, skipped = 0;
+    gn_status st = GN_OK;
+    int open_errno = 0;
+    Py_BEGIN_ALLOW_THREADS
+    FILE *f = fopen(PyBytes_AS_STRING(out_obj), "w");
+    if (!f) {
+        open_errno = errno;
+    } else {
+        st = gn_predict_files_as(self->model, pl.paths, pl.n, 0, classes ? GN_PREDICT_CLASS : GN_PREDICT_PROB, f,
+                                 &predicted, &skipped);
+        if (fclose(f) != 0 && st == GN_OK) open_errno = errno;
+    }
+    Py_END_ALLOW_THREADS
+    paths_free(&pl);
+    if (open_errno) {
+        errno = open_errno;
+        PyErr_SetFromErrnoWithFilenameObject(PyExc_OSError, out_obj);
+        Py_DECREF(out_obj);
+        return NULL;
+    }
+    Py_DECREF(out_obj);
+    if (st != GN_OK) return raise_status(st);
+    return PyLong_FromUnsignedLongLong(predicted);
+}
+
+/* Options from a dict name -> text (values borrowed from the dict, which outlives the options). */
+static int options_from(PyObject *params, gn_train_options *o, gn_data_spec *spec) {
+    gn_train_options_init(o);
+    gn_data_spec_init(spec);
+    if (params == Py_None) return 0;
+    if (!PyDict_Check(params)) {
+        PyErr_SetString(PyExc_TypeError, "params: expected a dict of name -> text");
+        return -1;
+    }
+    PyObject *key, *value;
+    Py_ssize_t pos = 0;
+    while (PyDict_Next(params, &pos, &key, &value)) {
+        const char *k = PyUnicode_AsUTF8(key), *v = PyUnicode_AsUTF8(value);
+        if (!k || !v) return -1;
+        gn_status st = gn_param_set(o, spec, k, v);
+        if (st != GN_OK) {
+            raise_status(st);
+            return -1;
+        }
+    }
+    return 0;
+}
+
+static PyObject *summary_dict(const gn_train_summary *s) {
+    return Py_BuildValue("{s:K,s:K,s:I,s:d,s:d,s:d,s:d,s:I,s:I,s:O}", "examples", (unsigned long long)s->examples,
+                         "skipped", (unsigned long long)s->skipped, "passes", s->passes, "seconds", s->seconds,
+                         "progressive_loss", s->progressive_loss, "holdout_loss", s->holdout_loss, "objective",
+                         s->objective, "iterations", s->iterations, "best_pass", s->best_pass, "auto_passes",
+                         s->auto_passes ? Py_True : Py_False);
+}
+
+/* Ctrl-C during training: the library calls the progress callback on the calling thread (its
+ * first worker, about every 0.5 s, and at pass ends / solver iterations). The callback takes the
+ * GIL, runs Python's pending signal handlers (PyErr_CheckSignals: a SIGINT becomes
+ * KeyboardInterrupt) and, when one raised, keeps the exception and sets the stop flag the library
+ * reads on that thread; gn_train then returns GN_ECANCELED and the exception is raised. */
+typedef struct {
+    volatile int stop;
+    PyObject *type, *value, *tb; /* the exception a signal handler raised */
+} train_ctx;
+
+static void on_progress(const gn_progress *p, void *user) {
+    train_ctx *c = user;
+    PyGILState_STATE g = PyGILState_Ensure();
+    if (!c->stop && PyErr_CheckSignals() != 0) {
+        PyErr_Fetch(&c->type, &c->value, &c->tb);
+        c->stop = 1;
+    }
+    PyGILState_Release(g);
+}
+
+/* train(params, paths, cache): gn_train on files (paths) or on a cache alone (paths None);
+ * returns (model, summary dict). */
+static PyObject *py_train(PyObject *mod, PyObject *args) {
+    PyObject *params, *paths_obj, *cache_obj;
+    if (!PyArg_ParseTuple(args, "OOO:train", &params, &paths_obj, &cache_obj)) return NULL;
+    gn_train_options o;
+    gn_data_spec spec;
+    if (options_from(params, &o, &spec) != 0) return NULL;
+    PyObject *cache_bytes = NULL;
+    if (cache_obj != Py_None) {
+        if (!PyUnicode_FSConverter(cache_obj, &cache_bytes)) return NULL;
+        o.cache_path = PyBytes_AS_STRING(cache_bytes);
+    }
+    path_list pl;
+    if (paths_from(paths_obj, &pl) != 0) {
+        Py_XDECREF(cache_bytes);
+        return NULL;
+    }
+    gn_model *m = NULL;
+    gn_train_summary sum;
+    memset(&sum, 0, sizeof sum);
+    gn_status st;
+    train_ctx ctx = {0, NULL, NULL, NULL};
+    o.stop = &ctx.stop;
+    Py_BEGIN_ALLOW_THREADS
+    st = gn_train(&o, &spec, pl.n ? pl.paths : NULL, pl.n, on_progress, &ctx, &m, &sum);
+    Py_END_ALLOW_THREADS
+    paths_free(&pl);
+    Py_XDECREF(cache_bytes);
+    if (ctx.type) { /* a signal handler raised (KeyboardInterrupt): that is the error */
+        gn_model_free(m);
+        PyErr_Restore(ctx.type, ctx.value, ctx.tb);
+        return NULL;
+    }
+    if (st != GN_OK) return raise_status(st);
+    PyObject *model = wrap_model(m);
+    if (!model) return NULL;
+    PyObject *sd = summary_dict(&sum);
+    if (!sd) {
+        Py_DECREF(model);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", model, sd);
+}
+
+/* write_cache(path, params, X, y, w, classes): gn_cache_write_matrix with the data parameters of
+ * params and the label kind of its loss; classes: (negative, positive) names or None. */
+static PyObject *py_write_cache(PyObject *mod, PyObject *args) {
+    PyObject *path_obj, *params, *x_obj, *y_obj, *w_obj, *classes_obj;
+    if (!PyArg_ParseTuple(args, "O&OOOOO:write_cache", PyUnicode_FSConverter, &path_obj, &params, &x_obj, &y_obj,
+                          &w_obj, &classes_obj))
+        return NULL;
+    gn_train_options o;
+    gn_data_spec spec;
+    matrix_arg a;
+    Py_buffer yv, wv;
+    memset(&yv, 0, sizeof yv);
+    memset(&wv, 0, sizeof wv);
+    PyObject *result = NULL;
+    const char *names[2] = {NULL, NULL};
+    if (options_from(params, &o, &spec) != 0) {
+        Py_DECREF(path_obj);
+        return NULL;
+    }
+    spec.label_kind = gn_loss_label_kind(o.loss);
+    if (classes_obj != Py_None &&
+        (!PyArg_ParseTuple(classes_obj, "ss:classes", &names[0], &names[1]))) {
+        Py_DECREF(path_obj);
+        return NULL;
+    }
+    if (matrix_from(x_obj, &a) != 0) {
+        Py_DECREF(path_obj);
+        return NULL;
+    }
+    if (vector_from(y_obj, a.m.rows, "y", 0, &yv) != 0 || vector_from(w_obj, a.m.rows, "sample_weight", 0, &wv) != 0)
+        goto done;
+    if (!yv.buf) {
+        PyErr_SetString(PyExc_ValueError, "y: required");
+        goto done;
+    }
+    gn_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = gn_cache_write_matrix(PyBytes_AS_STRING(path_obj), &spec, &a.m, yv.buf, wv.buf,
+                               classes_obj == Py_None ? NULL : names);
+    Py_END_ALLOW_THREADS
+    if (st != GN_OK) {
+        raise_status(st);
+        goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    if (yv.buf) PyBuffer_Release(&yv);
+    if (wv.buf) PyBuffer_Release(&wv);
+    matrix_release(&a);
+    Py_DECREF(path_obj);
+    return result;
+}
+
+/* ---- an online run (partial_fit) --------------------------------------------------------------- */
+
+typedef struct {
+    PyObject_HEAD
+    gn_online *run;
+    int busy; /* a call is learning or snapshotting with the GIL released (set and read under it) */
+} OnlineObject;
+
+/* A run is used by one thread at a time: a second thread gets RuntimeError, not a data race. */
+static int online_enter(OnlineObject *self) {
+    if (self->busy) {
+        PyErr_SetString(PyExc_RuntimeError, "this online run is in use by another thread");
+        return -1;
+    }
+    self->busy = 1;
+    return 0;
+}
+
+/* Online(params, classes): gn_online_new with the options of params and (negative, positive)
+ * class names for binary losses (None otherwise). */
+static PyObject *online_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
+    PyObject *params, *classes_obj;
+    if (!PyArg_ParseTuple(args, "OO:Online", &params, &classes_obj)) return NULL;
+    gn_train_options o;
+    gn_data_spec spec;
+    if (options_from(params, &o, &spec) != 0) return NULL;
+    const char *names[2] = {NULL, NULL};
+    if (classes_obj != Py_None && !PyArg_ParseTuple(classes_obj, "ss:classes", &names[0], &names[1])) return NULL;
+    gn_online *run = NULL;
+    gn_status st = gn_online_new(&o, &spec, classes_obj == Py_None ? NULL : names, &run);
+    if (st != GN_OK) return raise_status(st);
+    OnlineObject *self = (OnlineObject *)type->tp_alloc(type, 0);
+    if (!self) {
+        gn_online_free(run);
+        return NULL;
+    }
+    self->run = run;
+    return (PyObject *)self;
+}
+
+static void online_dealloc(OnlineObject *self) {
+    gn_online_free(self->run);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+/* learn(X, y, w): one pass over the rows, in order, with the GIL released. */
+static PyObject *online_learn(OnlineObject *self, PyObject *args) {
+    PyObject *x_obj, *y_obj, *w_obj;
+    if (!PyArg_ParseTuple(args, "OOO:learn", &x_obj, &y_obj, &w_obj)) return NULL;
+    matrix_arg a;
+    if (matrix_from(x_obj, &a) != 0) return NULL;
+    Py_buffer yv, wv;
+    PyObject *result = NULL;
+    memset(&wv, 0, sizeof wv);
+    if (vector_from(y_obj, a.m.rows, "y", 0, &yv) != 0) goto done;
+    if (!yv.buf) {
+        PyErr_SetString(PyExc_ValueError, "y: required");
+        goto done;
+    }
+    if (vector_from(w_obj, a.m.rows, "sample_weight", 0, &wv) != 0) goto done;
+    if (online_enter(self) != 0) goto done;
+    gn_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = gn_online_learn_matrix(self->run, &a.m, yv.buf, wv.buf);
+    Py_END_ALLOW_THREADS
+    self->busy = 0;
+    if (st != GN_OK) {
+        raise_status(st);
+        goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    if (yv.buf) PyBuffer_Release(&yv);
+    if (wv.buf) PyBuffer_Release(&wv);
+    matrix_release(&a);
+    return result;
+}
+
+static PyObject *online_model(OnlineObject *self, PyObject *unused) {
+    gn_model *m = NULL;
+    gn_status st;
+    if (online_enter(self) != 0) return NULL;
+    Py_BEGIN_ALLOW_THREADS
+    st = gn_online_model(self->run, &m);
+    Py_END_ALLOW_THREADS
+    self->busy = 0;
+    if (st != GN_OK) return raise_status(st);
+    return wrap_model(m);
+}
+
+static PyObject *online_get_examples(OnlineObject *self, void *unused) {
+    return PyLong_FromUnsignedLongLong(gn_online_examples(self->run));
+}
+
+static PyMethodDef online_methods[] = {
+    {"learn", (PyCFunction)online_learn, METH_VARARGS, "learn(X, y, w): learns from the rows once, in order"},
+    {"model", (PyCFunction)online_model, METH_NOARGS, "model(): a snapshot Model of the current weights"},
+    {NULL, NULL, 0, NULL}};
+
+static PyGetSetDef online_getset[] = {
+    {"examples", (getter)online_get_examples, NULL, "examples learned from", NULL},
+    {NULL, NULL, NULL, NULL, NULL}};
+
+static PyTypeObject OnlineType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "gannet._gannet.Online",
+    .tp_basicsize = sizeof(OnlineObject),
+    .tp_dealloc = (destructor)online_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "An online learning run kept open between calls (partial_fit). Not picklable.",
+    .tp_methods = online_methods,
+    .tp_getset = online_getset,
+    .tp_new = online_new,
+};
+
+static PyObject *py_load(PyObject *mod, PyObject *args) {
+    PyObject *path_obj;
+    if (!PyArg_ParseTuple(args, "O&:load", PyUnicode_FSConverter, &path_obj)) return NULL;
+    gn_model *m = NULL;
+    gn_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = gn_model_load(PyBytes_AS_STRING(path_obj), &m);
+    Py_END_ALLOW_THREADS
+    Py_DECREF(path_obj);
+    if (st != GN_OK) return raise_status(st);
+    return wrap_model(m);
+}
+
+/* params(): the parameter table as a list of dicts. */
+static PyObject *py_params(PyObject *mod, PyObject *unused) {
+    static const char *types[] = {"bool", "int", "real", "size", "choice", "text"};
+    static const char *groups[] = {"data", "train", "run"};
+    PyObject *list = PyList_New(0);
+    for (size_t i = 0; list && i < gn_param_count(); i++) {
+        const gn_param_info *p = gn_param_at(i);
+        PyObject *d = Py_BuildValue("{s:s,s:s,s:s,s:s,s:s,s:z,s:d,s:d,s:O,s:s}", "name", p->name, "flag", p->flag, "type",
+                                    types[p->type], "group", groups[p->group], "default", p->default_text, "choices",
+                                    p->choices, "min", p->min, "max", p->max, "searchable",
+                                    p->searchable ? Py_True : Py_False, "help", p->help);
+        if (!d || PyList_Append(list, d) != 0) Py_CLEAR(list);
+        Py_XDECREF(d);
+    }
+    return list;
+}
+
+static PyObject *py_loss_label_kind(PyObject *mod, PyObject *args) {
+    const char *name;
+    if (!PyArg_ParseTuple(args, "s:loss_label_kind", &name)) return NULL;
+    int loss = gn_loss_parse(name);
+    if (loss < 0) return PyErr_Format(PyExc_ValueError, "loss: unknown value '%s'", name);
+    return PyUnicode_FromString(gn_loss_label_kind((gn_loss)loss) == GN_LABEL_BINARY ? "binary" : "real");
+}
+
+static PyObject *py_version(PyObject *mod, PyObject *unused) { return PyUnicode_FromString(gn_version()); }
+
+static PyMethodDef module_methods[] = {
+    {"train", py_train, METH_VARARGS, "train(params, paths, cache) -> (Model, summary)"},
+    {"write_cache", py_write_cache, METH_VARARGS, "write_cache(path, params, X, y, w, classes)"},
+    {"load", py_load, METH_VARARGS, "load(path) -> Model"},
+    {"params", py_params, METH_NOARGS, "the parameter table"},
+    {"loss_label_kind", py_loss_label_kind, METH_VARARGS, "'binary' or 'real'"},
+    {"version", py_version, METH_NOARGS, "libgannet's version"},
+    {NULL, NULL, 0, NULL}};
+
+static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "gannet._gannet",
+                                        "CPython extension over libgannet", -1, module_methods,
+                                        NULL, NULL, NULL, NULL};
+
+PyMODINIT_FUNC PyInit__gannet(void) {
+    if (PyType_Ready(&ModelType) < 0 || PyType_Ready(&OnlineType) < 0) return NULL;
+    PyObject *m = PyModule_Create(&module_def);
+    if (!m) return NULL;
+    Py_INCREF(&ModelType);
+    if (PyModule_AddObject(m, "Model", (PyObject *)&ModelType) < 0) {
+        Py_DECREF(&ModelType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    Py_INCREF(&OnlineType);
+    if (PyModule_AddObject(m, "Online", (PyObject *)&OnlineType) < 0) {
+        Py_DECREF(&OnlineType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    return m;
+}

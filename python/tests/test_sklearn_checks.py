@@ -1,0 +1,50 @@
+"""scikit-learn's own estimator checks (check_estimator's list, run one by one) for both
+estimators. Checks skipped, and why:
+- multiclass checks (check_classifiers_train on 3 classes, ...): LinearClassifier is binary only
+  until the softmax kind (issue 14) lands; it says so with the `binary_only` tag, which makes
+  scikit-learn leave them out, and refuses a third class with a ValueError (test_errors.py).
+- check_sample_weights_invariance(kind="zeros"), marked xfail by the estimators' tags as
+  SGDClassifier marks it: the check compares fitting without some rows to fitting with weight 0
+  on them, after shuffling the rows; an online learner depends on the order of the rows. (Rows
+  of weight 0 are left out of training: test_arrays.py checks that with the order kept.) The
+  tag skips the kind="ones" variant too, so test_sample_weights_ones runs that one itself.
+- the parts of checks that need pandas, when pandas is not installed (Debian's python3-pandas
+  is not a dependency): scikit-learn raises SkipTest for them; any other SkipTest fails here.
+No other check is skipped."""
+import warnings
+from unittest import SkipTest
+
+import pytest
+from sklearn.utils.estimator_checks import check_estimator, check_sample_weights_invariance
+
+import gannet
+
+ESTIMATORS = [gannet.LinearClassifier(), gannet.LinearRegressor()]
+
+
+def _checks():
+    for est in ESTIMATORS:
+        for e, check in check_estimator(est, generate_only=True):
+            name = getattr(check, "func", check).__name__
+            yield pytest.param(e, check, id="%s-%s" % (type(e).__name__, name))
+
+
+@pytest.mark.parametrize("est,check", list(_checks()))
+def test_sklearn_check(est, check):
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", category=FutureWarning)
+            check(est)
+    except SkipTest as e:
+        if "pandas" not in str(e) and "online learning depends on the order" not in str(e):
+            raise AssertionError("check skipped for a reason not listed in this file: %s" % e)
+        pytest.skip(str(e))
+
+
+def test_multiclass_checks_left_out_by_tag():
+    assert gannet.LinearClassifier()._get_tags()["binary_only"] is True
+
+
+@pytest.mark.parametrize("est", ESTIMATORS, ids=lambda e: type(e).__name__)
+def test_sample_weights_ones(est):
+    check_sample_weights_invariance(type(est).__name__, est, kind="ones")

@@ -1,0 +1,301 @@
+/* test_matrix.c: in-memory matrices (io/matrix.c, gannet/arrays.h). Every row of a dense matrix
+ * (C and Fortran order) and of a CSR matrix (32- and 64-bit indices) becomes exactly the example the LIBSVM parser makes of the equivalent line "y
+ * j+1:x ...", with and without the bias, hashed or not, with slots that wrap; bad descriptions
+ * and values are errors naming what is wrong; a cache written from a matrix trains a model alone
+ * (classes named, rows of weight 0 left out) whose gn_model_predict_matrix numbers equal its
+ * predictions of the LIBSVM lines; an online run (gannet/online.h) learns a matrix in chunks
+ * exactly as in one call, and refuses batch optimizers; a set stop flag ends training with
+ * GN_ECANCELED. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <math.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "gannet/gannet.h"
+#include "io/batch.h"
+#include "io/matrix.h"
+#include "io/parser.h"
+
+#define ROWS 60
+#define COLS 9
+
+static double dense[ROWS][COLS];
+static double labels[ROWS];
+
+/* A matrix with zeros, tiny and large values, and one empty row. */
+static void fill(void) {
+    uint64_t s = 42;
+    for (int i = 0; i < ROWS; i++) {
+        labels[i] = (i % 3) ? 1.0 : -1.0;
+        for (int j = 0; j < COLS; j++) {
+            s = s * 6364136223846793005ull + 1442695040888963407ull;
+            int r = (int)(s >> 59);
+            dense[i][j] = r < 12 ? 0.0 : (double)(int64_t)(s >> 40) / 1048576.0 - 4096.0 + (r == 13 ? 1e-30 : 0);
+            if (i == 7) dense[i][j] = 0.0;
+        }
+    }
+}
+
+/* The LIBSVM line of row i. */
+static void line_of(int i, char *buf, size_t size) {
+    size_t n = (size_t)snprintf(buf, size, "%g", labels[i]);
+    for (int j = 0; j < COLS; j++)
+        if (dense[i][j] != 0.0) n += (size_t)snprintf(buf + n, size - n, " %d:%.17g", j + 1, dense[i][j]);
+}
+
+static void spec_for(gn_data_spec *s, uint32_t bits, int bias, int hashed) {
+    gn_data_spec_init(s);
+    s->format = GN_FORMAT_LIBSVM;
+    s->bits = bits;
+    s->bias = bias;
+    s->libsvm_hash = hashed;
+    s->label_kind = GN_LABEL_REAL;
+}
+
+static void assert_same_batch(const gn_batch *a, const gn_batch *b) {
+    assert_int_equal(a->n, b->n);
+    assert_int_equal(a->nnz, b->nnz);
+    for (size_t i = 0; i <= a->n; i++) assert_int_equal(a->start[i], b->start[i]);
+    for (size_t i = 0; i < a->n; i++) assert_true(a->label[i] == b->label[i]);
+    for (size_t k = 0; k < a->nnz; k++) {
+        assert_int_equal(a->index[k], b->index[k]);
+        assert_memory_equal(&a->value[k], &b->value[k], sizeof(float));
+    }
+}
+
+/* Parses the LIBSVM lines of all rows into b. */
+static void parse_rows(const gn_data_spec *s, gn_batch *b) {
+    gn_parser *p;
+    assert_int_equal(gn__parser_new(s, &p), GN_OK);
+    char line[4096], why[GN_WHY_MAX];
+    for (int i = 0; i < ROWS; i++) {
+        line_of(i, line, sizeof line);
+        assert_int_equal(gn__parser_line(p, line, strlen(line), (uint64_t)i, b, why), GN_OK);
+    }
+    gn__parser_free(p);
+}
+
+static void test_rows_read_as_the_parser_reads_lines(void **state) {
+    (void)state;
+    fill();
+    static double fortran[COLS][ROWS];
+    for (int i = 0; i < ROWS; i++)
+        for (int j = 0; j < COLS; j++) fortran[j][i] = dense[i][j];
+    /* CSR (features in the line's order: a row's order is kept, as a line's is) */
+    static int32_t ptr32[ROWS + 1], idx32[ROWS * COLS];
+    static int64_t ptr64[ROWS + 1], idx64[ROWS * COLS];
+    static double data[ROWS * COLS];
+    size_t nnz = 0;
+    for (int i = 0; i < ROWS; i++) {
+        ptr32[i] = (int32_t)nnz;
+        ptr64[i] = (int64_t)nnz;
+        for (int j = 0; j < COLS; j++)
+            if (dense[i][j] != 0.0) {
+                idx32[nnz] = j;
+                idx64[nnz] = j;
+                data[nnz++] = dense[i][j];
+            }
+    }
+    ptr32[ROWS] = (int32_t)nnz;
+    ptr64[ROWS] = (int64_t)nnz;
+    const uint32_t bits_list[] = {3, 18};
+    for (size_t bi = 0; bi < 2; bi++)
+        for (int bias = 0; bias <= 1; bias++)
+            for (int hashed = 0; hashed <= 1; hashed++) {
+                gn_data_spec s;
+                spec_for(&s, bits_list[bi], bias, hashed);
+                gn_batch want, got;
+                assert_int_equal(gn__batch_init(&want, 8, 64), GN_OK);
+                assert_int_equal(gn__batch_init(&got, 8, 64), GN_OK);
+                parse_rows(&s, &want);
+                gn_matrix ms[4] = {
+                    {GN_MATRIX_DENSE, ROWS, COLS, GN_F64, dense, COLS, 1, NULL, NULL, 0},
+                    {GN_MATRIX_DENSE, ROWS, COLS, GN_F64, fortran, 1, ROWS, NULL, NULL, 0},
+                    {GN_MATRIX_CSR, ROWS, COLS, GN_F64, data, 0, 0, ptr32, idx32, 32},
+                    {GN_MATRIX_CSR, ROWS, COLS, GN_F64, data, 0, 0, ptr64, idx64, 64},
+                };
+                for (int k = 0; k < 4; k++) {
+                    assert_int_equal(gn_matrix_check(&ms[k]), GN_OK);
+                    gn__batch_clear(&got);
+                    uint64_t key = 0;
+                    /* in two pieces, as the readers go block by block */
+                    assert_int_equal(gn__matrix_rows(&s, &ms[k], 0, 25, labels, NULL, &key, &got), GN_OK);
+                    assert_int_equal(gn__matrix_rows(&s, &ms[k], 25, ROWS - 25, labels, NULL, &key, &got), GN_OK);
+                    assert_int_equal(key, ROWS);
+                    assert_same_batch(&want, &got);
+                }
+                gn__batch_free(&want);
+                gn__batch_free(&got);
+            }
+}
+
+static void test_bad_matrices_and_values(void **state) {
+    (void)state;
+    gn_data_spec s;
+    spec_for(&s, 10, 1, 0);
+    int32_t ptr[3] = {0, 2, 1}, idx[2] = {0, 5};
+    double data[2] = {1, 2};
+    gn_matrix m = {GN_MATRIX_CSR, 2, 4, GN_F64, data, 0, 0, ptr, idx, 32};
+    assert_int_equal(gn_matrix_check(&m), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "indptr[2]"));
+    ptr[2] = 2;
+    assert_int_equal(gn_matrix_check(&m), GN_EINVAL); /* column 5 of 4 */
+    assert_non_null(strstr(gn_last_error(), "column index 5"));
+    idx[1] = 3;
+    assert_int_equal(gn_matrix_check(&m), GN_OK);
+    m.index_bits = 16;
+    assert_int_equal(gn_matrix_check(&m), GN_EINVAL);
+    m.index_bits = 32;
+
+    double d[2][3] = {{1, 2, 3}, {4, NAN, 6}};
+    gn_matrix dm = {GN_MATRIX_DENSE, 2, 3, GN_F64, d, 3, 1, NULL, NULL, 0};
+    gn_batch b;
+    assert_int_equal(gn__batch_init(&b, 4, 16), GN_OK);
+    uint64_t key = 0;
+    assert_int_equal(gn__matrix_rows(&s, &dm, 0, 2, NULL, NULL, &key, &b), GN_EPARSE);
+    assert_non_null(strstr(gn_last_error(), "row 1, column 1"));
+    assert_int_equal(b.n, 1); /* the good row stays, the bad one is dropped */
+    d[1][1] = 1e300;
+    gn__batch_clear(&b);
+    key = 0;
+    assert_int_equal(gn__matrix_rows(&s, &dm, 0, 2, NULL, NULL, &key, &b), GN_EPARSE);
+    assert_non_null(strstr(gn_last_error(), "32-bit float"));
+    gn__batch_free(&b);
+}
+
+static void test_cache_trains_alone_and_predicts_as_lines(void **state) {
+    (void)state;
+    fill();
+    char cache[128], model_path[128];
+    snprintf(cache, sizeof cache, "/tmp/gn_test_matrix_%d.cache", (int)getpid());
+    snprintf(model_path, sizeof model_path, "/tmp/gn_test_matrix_%d.gnm", (int)getpid());
+    gn_data_spec s;
+    spec_for(&s, 12, 1, 0);
+    s.label_kind = GN_LABEL_BINARY;
+    gn_matrix m = {GN_MATRIX_DENSE, ROWS, COLS, GN_F64, dense, COLS, 1, NULL, NULL, 0};
+    const char *classes[2] = {"no", "yes"};
+    double w[ROWS];
+    size_t kept = 0;
+    for (int i = 0; i < ROWS; i++) {
+        w[i] = i % 10 == 3 ? 0.0 : 1.0 + i % 2;
+        kept += w[i] != 0.0;
+    }
+    /* labels must be +1/-1, and the classes given with binary labels only */
+    double bad[ROWS];
+    memcpy(bad, labels, sizeof bad);
+    bad[5] = 0.5;
+    assert_int_equal(gn_cache_write_matrix(cache, &s, &m, bad, NULL, classes), GN_EINVAL);
+    assert_int_equal(gn_cache_write_matrix(cache, &s, &m, labels, NULL, NULL), GN_EINVAL);
+    const char *same[2] = {"1", "1.0"};
+    assert_int_equal(gn_cache_write_matrix(cache, &s, &m, labels, NULL, same), GN_EINVAL);
+    assert_int_equal(gn_cache_write_matrix(cache, &s, &m, labels, w, classes), GN_OK);
+
+    gn_train_options o;
+    gn_train_options_init(&o);
+    o.passes = 1;
+    o.threads = 1;
+    o.cache_path = cache;
+    gn_data_spec ts;
+    gn_data_spec_init(&ts);
+    gn_model *model = NULL;
+    gn_train_summary sum;
+    /* the stop flag, set: no model, GN_ECANCELED (online and batch solver alike) */
+    volatile int stop = 1;
+    o.stop = &stop;
+    assert_int_equal(gn_train(&o, &ts, NULL, 0, NULL, NULL, &model, &sum), GN_ECANCELED);
+    assert_null(model);
+    o.optimizer = GN_OPT_LBFGS;
+    assert_int_equal(gn_train(&o, &ts, NULL, 0, NULL, NULL, &model, &sum), GN_ECANCELED);
+    assert_null(model);
+    assert_string_equal(gn_status_name(GN_ECANCELED), "GN_ECANCELED");
+    o.optimizer = GN_OPT_AUTO;
+    o.stop = NULL;
+    assert_int_equal(gn_train(&o, &ts, NULL, 0, NULL, NULL, &model, &sum), GN_OK);
+    assert_int_equal(sum.examples, kept);
+    size_t nc = 0;
+    assert_int_equal(gn_model_classes(model, &nc), GN_OK);
+    assert_int_equal(nc, 2);
+    assert_string_equal(gn_model_class_name(model, 0), "no");
+    assert_string_equal(gn_model_class_name(model, 1), "yes");
+    assert_int_equal(gn_model_save(model, model_path), GN_OK);
+
+    double pred[ROWS], raw[ROWS];
+    assert_int_equal(gn_model_predict_matrix(model, &m, 0, pred, ROWS), GN_OK);
+    assert_int_equal(gn_model_predict_matrix(model, &m, 1, raw, ROWS), GN_OK);
+    assert_int_equal(gn_model_predict_matrix(model, &m, 0, pred, ROWS - 1), GN_EINVAL); /* out too short */
+    char line[4096];
+    int differ = 0;
+    for (int i = 0; i < ROWS; i++) {
+        line_of(i, line, sizeof line);
+        double p;
+        assert_int_equal(gn_model_predict_line(model, line, strlen(line), &p), GN_OK);
+        assert_true(p == pred[i]);
+        assert_true(gn_model_link(model, raw[i]) == pred[i]);
+        differ += pred[i] != pred[0];
+    }
+    assert_true(differ > 0);
+    gn_model_free(model);
+    unlink(cache);
+    unlink(model_path);
+}
+
+static void test_online_chunks_equal_one_call(void **state) {
+    (void)state;
+    fill();
+    gn_train_options o;
+    gn_train_options_init(&o);
+    gn_data_spec s;
+    spec_for(&s, 14, 1, 0);
+    const char *classes[2] = {"-1", "1"};
+    gn_matrix all = {GN_MATRIX_DENSE, ROWS, COLS, GN_F64, dense, COLS, 1, NULL, NULL, 0};
+    gn_online *one = NULL, *chunks = NULL;
+    assert_int_equal(gn_online_new(&o, &s, NULL, &one), GN_EINVAL); /* logistic needs the classes */
+    assert_int_equal(gn_online_new(&o, &s, classes, &one), GN_OK);
+    assert_int_equal(gn_online_new(&o, &s, classes, &chunks), GN_OK);
+    assert_int_equal(gn_online_learn_matrix(one, &all, labels, NULL), GN_OK);
+    for (size_t from = 0; from < ROWS; from += 7) {
+        size_t n = ROWS - from < 7 ? ROWS - from : 7;
+        gn_matrix part = {GN_MATRIX_DENSE, n, COLS, GN_F64, dense[from], COLS, 1, NULL, NULL, 0};
+        assert_int_equal(gn_online_learn_matrix(chunks, &part, labels + from, NULL), GN_OK);
+    }
+    assert_int_equal(gn_online_examples(chunks), ROWS);
+    gn_model *a = NULL, *b = NULL;
+    assert_int_equal(gn_online_model(one, &a), GN_OK);
+    assert_int_equal(gn_online_model(chunks, &b), GN_OK);
+    double pa[ROWS], pb[ROWS];
+    assert_int_equal(gn_model_predict_matrix(a, &all, 1, pa, ROWS), GN_OK);
+    assert_int_equal(gn_model_predict_matrix(b, &all, 1, pb, ROWS), GN_OK);
+    assert_memory_equal(pa, pb, sizeof pa);
+    int nonzero = 0;
+    for (int i = 0; i < ROWS; i++) nonzero += pa[i] != 0.0;
+    assert_true(nonzero > 0);
+    double bad[ROWS];
+    memcpy(bad, labels, sizeof bad);
+    bad[3] = 2.0;
+    assert_int_equal(gn_online_learn_matrix(one, &all, bad, NULL), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "row 3"));
+    gn_model_free(a);
+    gn_model_free(b);
+    gn_online_free(one);
+    gn_online_free(chunks);
+    o.optimizer = GN_OPT_LBFGS;
+    assert_int_equal(gn_online_new(&o, &s, classes, &one), GN_EINVAL);
+    gn_online_free(NULL);
+}
+
+int main(void) {
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rows_read_as_the_parser_reads_lines),
+        cmocka_unit_test(test_bad_matrices_and_values),
+        cmocka_unit_test(test_cache_trains_alone_and_predicts_as_lines),
+        cmocka_unit_test(test_online_chunks_equal_one_call),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
