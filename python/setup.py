@@ -1,7 +1,7 @@
 """Builds the `gannet` Python package: the CPython extension gannet._gannet is compiled together
 with libgannet's own sources (../src/**/*.c), so no earlier cmake build or installed libgannet is
 needed. Build and run dependencies are Debian's: python3-dev, python3-setuptools, python3-numpy,
-python3-scipy, python3-sklearn, and the -dev packages of zstd, xxhash, jansson, microhttpd and
+python3-scipy, python3-sklearn, and the -dev packages of zstd, xxhash, jansson, microhttpd, yaml and
 zlib that libgannet itself needs (scripts/install-deps).
 
     /usr/bin/python3 -m pip install ./python --break-system-packages   # the system python3
@@ -30,7 +30,7 @@ if not os.path.isdir(SRC) or not os.path.isfile(os.path.join(INCLUDE, "gannet", 
 # The library's sources, as CMakeLists.txt globs them; absolute paths keep the object files
 # inside build_temp. MPI is left out (GN_HAVE_MPI=0): the extension trains on one machine.
 LIB_SOURCES = sorted(glob.glob(os.path.join(SRC, "**", "*.c"), recursive=True))
-PKGS = ["libzstd", "libxxhash", "jansson", "libmicrohttpd", "zlib"]
+PKGS = ["libzstd", "libxxhash", "jansson", "libmicrohttpd", "zlib", "yaml-0.1"]
 
 
 def pkg_config(flag):
@@ -42,7 +42,7 @@ def pkg_config(flag):
         except subprocess.CalledProcessError as e:
             sys.exit("gannet: pkg-config %s %s failed (install the -dev packages: scripts/install-deps): %s"
                      % (flag, " ".join(PKGS), e.stderr.strip()))
-    return {"--cflags": [], "--libs": ["-lzstd", "-lxxhash", "-ljansson", "-lmicrohttpd", "-lz"]}[flag]
+    return {"--cflags": [], "--libs": ["-lzstd", "-lxxhash", "-ljansson", "-lmicrohttpd", "-lz", "-lyaml"]}[flag]
 
 
 # GANNET_SANITIZE=1 (tests/e2e/test_python.sh in a GN_SANITIZE build): ASan + UBSan, as the C tests.
@@ -57,6 +57,9 @@ ext = Extension(
     extra_compile_args=["-std=c11", "-O2", "-fvisibility=hidden", "-Wall", "-Wextra", "-Wno-unused-parameter"]
     + SANITIZE + pkg_config("--cflags"),
     extra_link_args=pkg_config("--libs") + ["-lpthread", "-lm"] + SANITIZE,
+    # a changed header or this file rebuilds the whole extension (setuptools compares times)
+    depends=sorted(glob.glob(os.path.join(SRC, "**", "*.h"), recursive=True)
+                   + glob.glob(os.path.join(INCLUDE, "gannet", "*.h")) + [os.path.abspath(__file__)]),
 )
 
 setup(
