@@ -21,6 +21,8 @@
 #include "gannet/gannet.h"
 #include "io/cache.h"
 #include "io/labels.h"
+#include "learn/class_weights.h"
+#include "model/loss_table.h"
 #include "io/label_runs.h"
 #include "io/pipeline.h"
 #include "io/shuffle.h"
@@ -98,6 +100,7 @@ gn_status gn_train_options_check(const gn_train_options *o) {
     if (!(o->l1 >= 0 || o->l1 == GN_L1_AUTO) || !isfinite(o->l1))
         return gn__fail(GN_EINVAL, "l1 must be auto or >= 0 (got %g)", o->l1);
     /* combinations */
+    GN_TRY(gn__class_weights_check(o));
     if (gn__optimizer_is_batch(o->optimizer) &&
         ((o->cache_path && o->cache_path[0]) || o->shuffle || (o->checkpoint_path && o->checkpoint_path[0]) ||
          (o->resume_path && o->resume_path[0])))
@@ -129,6 +132,8 @@ json_t *gn__train_options_json(const gn_train_options *o) {
              gn__json_set(j, "passes", json_integer(o->passes)) && gn__json_set(j, "holdout", json_real(o->holdout)) &&
              gn__json_set(j, "early_stop", json_integer(o->early_stop)) &&
              gn__json_set(j, "seed", json_integer((json_int_t)o->seed));
+    if (ok && o->balanced) ok = gn__json_set(j, "balanced", json_true());
+    if (ok && o->class_weights && o->class_weights[0]) ok = gn__json_set(j, "class_weights", json_string(o->class_weights));
     if (ok && (opt == GN_OPT_LBFGS || opt == GN_OPT_OWLQN))
         ok = gn__json_set(j, "lbfgs_memory", json_integer(o->lbfgs_memory)) && gn__json_set(j, "tol", json_real(o->tol)) &&
              gn__json_set(j, "max_iter", json_integer(o->max_iter));
@@ -144,6 +149,18 @@ json_t *gn__train_options_json(const gn_train_options *o) {
 static void adopt(json_t *parent, const char *key, json_t *child, int *ok) {
     if (*ok) *ok = gn__json_set(parent, key, child);
     else json_decref(child);
+}
+
+int gn__learner_class_weights_from(gn_learner *l, const gn_train_options *o, const gn_parser *parser) {
+    if (!gn__class_weights_wanted(o)) return GN_OK;
+    const gn_labels *lab = parser ? gn__parser_labels(parser) : NULL;
+    const size_t k = lab ? gn__labels_count(lab) : 0;
+    double *cw = malloc((k ? k : 1) * sizeof *cw);
+    if (!cw) return gn__fail(GN_ENOMEM, "out of memory");
+    int st = gn__class_weights_resolve(o, lab, cw, k);
+    if (st == GN_OK) st = gn__learner_set_class_weights(l, cw, k, gn__label_kind_for(o->loss) == GN_LABEL_BINARY);
+    free(cw);
+    return st;
 }
 
 int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *const *paths, size_t npaths,
@@ -165,6 +182,19 @@ int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *cons
     if (parser && gn__parser_columns(parser) > 0) adopt(extra, "columns", gn__parser_columns_json(parser), &ok);
     /* the classes, for prediction and evaluation */
     if (parser && gn__parser_labels(parser)) adopt(extra, "labels", gn__labels_to_json(gn__parser_labels(parser)), &ok);
+    if (ok && parser && gn__parser_labels(parser) && gn__class_weights_wanted(o)) {
+        const gn_labels *lab = gn__parser_labels(parser);
+        const size_t k = gn__labels_count(lab);
+        double *cw = malloc((k ? k : 1) * sizeof *cw);
+        if (!cw) ok = 0;
+        else if (gn__class_weights_resolve(o, lab, cw, k) != GN_OK) {
+            free(cw);
+            json_decref(extra);
+            return GN_EINVAL;
+        }
+        if (cw) adopt(extra, "class_weights", gn__class_weights_json(lab, cw, k), &ok);
+        free(cw);
+    }
     if (!ok) {
         json_decref(extra);
         return gn__fail(GN_ENOMEM, "out of memory");
@@ -634,11 +664,13 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
 
     /* the learners */
     if ((st = gn__learner_new(o, &cspec, &c.owner)) != GN_OK) goto done;
+    if ((st = gn__learner_class_weights_from(c.owner, o, cparser)) != GN_OK) goto done;
     if (o->holdout > 0) gn__learner_set_heldout(c.owner, GN__HOLDOUT_BUCKETS, 0, gn__holdout_cut(o->holdout), o->seed);
     c.ls[0] = c.owner;
     for (uint32_t t = 1; t < T; t++) {
         if (o->deterministic) {
             st = gn__learner_new(o, &cspec, &c.ls[t]);
+            if (st == GN_OK) st = gn__learner_class_weights_from(c.ls[t], o, cparser);
             if (st == GN_OK && o->holdout > 0)
                 gn__learner_set_heldout(c.ls[t], GN__HOLDOUT_BUCKETS, 0, gn__holdout_cut(o->holdout), o->seed);
         } else {

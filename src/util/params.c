@@ -296,6 +296,12 @@ static const row rows[] = {
     {{"warm_start", "--warm-start", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "none", "none|online", 0, 0, 0, 0, 1, "W",
       "online: one online pass before the batch solver"},
      TRAIN(warm_start_online), C_ENUM, 0, NULL, NULL, NULL},
+    {{"class_weights", "--class-weights", NULL, GN_PARAM_TEXT, GN_PARAM_TRAIN, "", NULL, 0, 0, 0, 0, 0, "LIST",
+      "classification: weigh each example by its class, e.g. a:2,b:1 (classes not named: 1)"},
+     TRAIN(class_weights), C_PATH, 0, NULL, NULL, NULL},
+    {{"balanced", "--balanced", NULL, GN_PARAM_BOOL, GN_PARAM_TRAIN, "false", NULL, 0, 1, 0, 0, 0, NULL,
+      "classification: weigh each class by n_samples / (K * n_class), as scikit-learn's class_weight='balanced'"},
+     TRAIN(balanced), C_FLAG, 0, NULL, NULL, NULL},
     /* one run */
     {{"cache", "--cache", NULL, GN_PARAM_TEXT, GN_PARAM_RUN, "", NULL, 0, 0, 0, 0, 0, "FILE",
       "read examples from this binary cache, made from the data first when missing or stale (see gannet cache); "
