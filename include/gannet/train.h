@@ -62,6 +62,12 @@ typedef struct gn_train_options {
      * (K * n_class) from the label scan's counts, as scikit-learn's class_weight='balanced' */
     const char *class_weights;
     int balanced;
+    /* one-against-all (as Vowpal Wabbit's --oaa): K binary classifiers over loss (logistic or
+     * hinge) in one model of kind oaa, predicting their sigmoids normalized to sum to 1. Once
+     * resolved (by the library) loss reads softmax (K class probabilities), kind oaa, and
+     * oaa_loss holds the binary loss. */
+    int oaa;
+    gn_loss oaa_loss;
     /* scale (online optimizers): cache, shuffling, checkpoints. Strings are borrowed. */
     const char *cache_path;  /* binary cache: made from the files when missing or stale, then read;
                                 without files, the cache alone is the data */

@@ -71,6 +71,11 @@ void gn_train_options_init(gn_train_options *o) {
 
 void gn__train_options_resolve(gn_train_options *o) {
     /* the kind a loss needs (softmax: K scores per example): --loss softmax is enough */
+    if (o->oaa && o->kind != GN_KIND_OAA) { /* K binary classifiers: K scores, K class probabilities */
+        o->oaa_loss = o->loss;
+        o->loss = GN_LOSS_SOFTMAX;
+        o->kind = GN_KIND_OAA;
+    }
     if (o->kind == GN_KIND_LINEAR) o->kind = gn__kind_for_loss(o->loss);
     const gn_optimizer opt = gn__resolve_optimizer(o->loss, o->optimizer);
     if (o->l1 == GN_L1_AUTO) o->l1 = opt == GN_OPT_FTRL && o->normalize ? 1.0 : 0.0;
@@ -100,6 +105,15 @@ gn_status gn_train_options_check(const gn_train_options *o) {
     if (!(o->l1 >= 0 || o->l1 == GN_L1_AUTO) || !isfinite(o->l1))
         return gn__fail(GN_EINVAL, "l1 must be auto or >= 0 (got %g)", o->l1);
     /* combinations */
+    const int oaa_resolved = o->oaa && o->kind == GN_KIND_OAA && o->loss == GN_LOSS_SOFTMAX;
+    if (o->oaa && !oaa_resolved && o->loss != GN_LOSS_LOGISTIC && o->loss != GN_LOSS_HINGE)
+        return gn__fail(GN_EINVAL, "oaa takes a binary loss (logistic or hinge), not %s", gn_loss_name(o->loss));
+    if (o->oaa && !oaa_resolved && o->kind != GN_KIND_LINEAR)
+        return gn__fail(GN_EINVAL, "oaa makes a model of kind oaa, not %s", gn_model_kind_name(o->kind));
+    if (o->oaa && gn__optimizer_is_batch(o->optimizer))
+        return gn__fail(GN_EINVAL, "oaa takes the online optimizers (sgd, adagrad, ftrl), not %s (for now)",
+                        gn_optimizer_name(o->optimizer));
+    if (!o->oaa && o->kind == GN_KIND_OAA) return gn__fail(GN_EINVAL, "kind oaa is made by --oaa");
     GN_TRY(gn__class_weights_check(o));
     if (gn__optimizer_is_batch(o->optimizer) &&
         ((o->cache_path && o->cache_path[0]) || o->shuffle || (o->checkpoint_path && o->checkpoint_path[0]) ||
@@ -114,7 +128,7 @@ gn_status gn_train_options_check(const gn_train_options *o) {
         return gn__fail(GN_EINVAL, "optimizer %s needs a smooth loss (logistic, squared, poisson, softmax), not %s",
                         gn_optimizer_name(o->optimizer), gn_loss_name(o->loss));
     /* a kind computes the losses made for it (the default kind, linear, follows the loss) */
-    if (o->kind != GN_KIND_LINEAR && o->kind != gn__kind_for_loss(o->loss))
+    if (o->kind != GN_KIND_LINEAR && o->kind != gn__kind_for_loss(o->loss) && !oaa_resolved)
         return gn__fail(GN_EINVAL, "kind %s does not take loss %s (softmax: --loss softmax)", gn_model_kind_name(o->kind),
                         gn_loss_name(o->loss));
     return GN_OK;
@@ -132,6 +146,7 @@ json_t *gn__train_options_json(const gn_train_options *o) {
              gn__json_set(j, "passes", json_integer(o->passes)) && gn__json_set(j, "holdout", json_real(o->holdout)) &&
              gn__json_set(j, "early_stop", json_integer(o->early_stop)) &&
              gn__json_set(j, "seed", json_integer((json_int_t)o->seed));
+    if (ok && o->oaa) ok = gn__json_set(j, "oaa", json_string(gn_loss_name(o->kind == GN_KIND_OAA ? o->oaa_loss : o->loss)));
     if (ok && o->balanced) ok = gn__json_set(j, "balanced", json_true());
     if (ok && o->class_weights && o->class_weights[0]) ok = gn__json_set(j, "class_weights", json_string(o->class_weights));
     if (ok && (opt == GN_OPT_LBFGS || opt == GN_OPT_OWLQN))
