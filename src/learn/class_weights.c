@@ -53,6 +53,7 @@ static int each_item(const char *list, int (*item)(void *, const char *, size_t,
         double w = 0;
         GN_TRY(parse_item(s, e, &name, &len, &w));
         if (item) GN_TRY(item(ctx, name, len, w));
+        if (*e && !e[1]) return gn__fail(GN_EINVAL, "class_weights: an empty item after the last ','");
         s = *e ? e + 1 : e;
     }
     return GN_OK;
