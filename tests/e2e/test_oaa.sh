@@ -25,6 +25,12 @@ run "$GANNET" train -d "$T/abc.csv" --no-header --kind oaa -m "$T/bad.model" --q
 expect_rc 2 "kind oaa without --oaa"
 # class weights combine with oaa
 run_ok "$GANNET" train -d "$T/abc.csv" --no-header --oaa --balanced -m "$T/abcb.model" --quiet
+# cv and tune take it (tune's default metric is the multiclass one: logloss)
+run_ok "$GANNET" cv -d "$T/abc.csv" --no-header --oaa -k 3 --json
+check "$(json_get "$T/out" '.folds[0].classes')" == 3 "cv --oaa: multiclass metrics per fold"
+run_ok "$GANNET" tune -d "$T/abc.csv" --no-header --oaa --loss hinge -k 3 --grid 'l2=0,0.01' -m "$T/tuned.model"
+run_ok "$GANNET" inspect -m "$T/tuned.model" --json
+grep -q '"kind":"oaa"' "$T/out" || fail "tune --oaa saves an oaa model"
 
 DIGITS=/usr/lib/python3/dist-packages/sklearn/datasets/data/digits.csv.gz
 [ -r "$DIGITS" ] || skip "scikit-learn's digits table is not installed"
