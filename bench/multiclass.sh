@@ -23,7 +23,7 @@ for K in 2 20 100; do
     rate() { # examples/s of one training run
         local t0 t1
         t0=$(date +%s.%N)
-        "$GANNET" train -d "$1" "${@:2}" --passes 1 --threads 1 -m "$OUT/m.gnm" --quiet
+        "$GANNET" train -d "$1" "${@:2}" --passes 1 --threads 1 -m "$OUT/m.gnm" --quiet >/dev/null
         t1=$(date +%s.%N)
         awk -v n="$ROWS" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.0f\n", n / (b - a) }'
     }
