@@ -449,7 +449,7 @@ int cmd_tune(int argc, char **argv) {
             goto out;
         }
     }
-    if (c.sel.metric == GN_METRIC_AUTO) c.sel.metric = gn_select_metric_default(c.train.loss);
+    if (c.sel.metric == GN_METRIC_AUTO) c.sel.metric = gn_select_metric_default(c.train.oaa ? GN_LOSS_SOFTMAX : c.train.loss);
     const int rank0 = gn_dist_rank() == 0; /* under MPI only rank 0 reports and writes */
     progress_ctx pc = {rank0 && !c.quiet && (c.force_progress || isatty(STDERR_FILENO)), "tune", sp};
     c.sel.progress = rank0 ? progress_cb : NULL;

@@ -57,6 +57,17 @@ typedef struct gn_train_options {
     double tol;              /* relative gradient norm to stop at; default 1e-6 */
     uint32_t max_iter;       /* default 500 */
     int warm_start_online;   /* 1: one online pass before the batch solver */
+    /* classification: each example's importance weight times its class's weight (borrowed text
+     * "a:2,b:1", classes by name, others 1; NULL or "": none), or balanced: n_samples /
+     * (K * n_class) from the label scan's counts, as scikit-learn's class_weight='balanced' */
+    const char *class_weights;
+    int balanced;
+    /* one-against-all (as Vowpal Wabbit's --oaa): K binary classifiers over loss (logistic or
+     * hinge) in one model of kind oaa, predicting their sigmoids normalized to sum to 1. Once
+     * resolved (by the library) loss reads softmax (K class probabilities), kind oaa, and
+     * oaa_loss holds the binary loss. */
+    int oaa;
+    gn_loss oaa_loss;
     /* scale (online optimizers): cache, shuffling, checkpoints. Strings are borrowed. */
     const char *cache_path;  /* binary cache: made from the files when missing or stale, then read;
                                 without files, the cache alone is the data */

@@ -224,7 +224,7 @@ static int step_describe(run_ctx *c) {
 }
 
 static gn_select_metric tune_metric(const gn_pipeline *p) {
-    return p->sel.metric == GN_METRIC_AUTO ? gn_select_metric_default(p->train.loss) : p->sel.metric;
+    return p->sel.metric == GN_METRIC_AUTO ? gn_select_metric_default(p->train.oaa ? GN_LOSS_SOFTMAX : p->train.loss) : p->sel.metric;
 }
 
 /* The params object {name: value} of configuration i. */

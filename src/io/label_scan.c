@@ -55,7 +55,7 @@ static int scan_file(scan *sc, size_t file) {
     /* a CSV is read as the source reads it: leading blank and comment lines line by line, then
      * records whose quoted fields may hold newlines */
     const char qs = spec->format == GN_FORMAT_CSV && spec->sep != '\t' ? spec->sep : 0;
-    int at_start = 1, records = 0, st;
+    int at_start = 1, records = 0, st = GN_OK;
     const char *line;
     size_t len;
     while (!sc->cut) {

@@ -19,6 +19,7 @@
 #include "hash/hash.h"
 #include "io/labels.h"
 #include "io/cache.h"
+#include "learn/class_weights.h"
 #include "learn/loss.h"
 #include "learn/learner.h"
 #include "learn/objective.h"
@@ -26,6 +27,7 @@
 #include "learn/train_internal.h"
 #include "model/kinds/linear.h"
 #include "model/kinds/softmax.h"
+#include "model/loss_table.h"
 #include "model/model.h"
 #include "util/clock.h"
 #include "util/cores.h"
@@ -912,6 +914,16 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, const gn_d
                                 o->batch_size, &data, &skipped);
     }
     if (st == GN_OK) st = gn__bdata_check_labels(&data, o->loss, paths, npaths);
+    if (st == GN_OK && gn__class_weights_wanted(o)) { /* each example weighs its class's weight */
+        const gn_labels *lab = gn__parser_labels(gn__source_parser(src));
+        const size_t k = lab ? gn__labels_count(lab) : 0;
+        double *cw = malloc((k ? k : 1) * sizeof *cw);
+        if (!cw) st = gn__fail(GN_ENOMEM, "out of memory");
+        else st = gn__class_weights_resolve(o, lab, cw, k);
+        if (st == GN_OK)
+            gn__class_weights_apply(cw, k, gn__label_kind_for(o->loss) == GN_LABEL_BINARY, data.label, data.weight, data.n);
+        free(cw);
+    }
     if (st == GN_OK && o->holdout > 0) st = split_holdout(&data, o->holdout, o->seed, &held);
     if ((st = gn__dist_agree(st)) != GN_OK) goto done;
     const gn_data_spec *spec = src ? gn__source_spec(src) : &cache_spec;

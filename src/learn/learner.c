@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "learn/class_weights.h"
 #include "learn/loss.h"
 #include "learn/score_eval.h"
 #include "learn/split.h"
@@ -26,7 +27,11 @@ struct gn_learner {
     gn_learn_stats stats;
     unsigned char *mode;   /* per example of the batch being learned */
     double *scores;        /* outputs per example */
+    float *weights;        /* with class weights: the batch's weights times its classes' */
     size_t cap;
+    double *cw;            /* class weights (learn/class_weights.h), ncw of them; NULL: none */
+    size_t ncw;
+    int cw_binary;
 };
 
 static int alloc_learner(gn_learner **out, const gn_kind *kind, const gn_train_options *o) {
@@ -61,20 +66,43 @@ void gn__learner_free(gn_learner *l) {
     if (l->kl) l->kind->learner_free(l->kl);
     free(l->mode);
     free(l->scores);
+    free(l->weights);
+    free(l->cw);
     free(l);
+}
+
+int gn__learner_set_class_weights(gn_learner *l, const double *cw, size_t n, int binary) {
+    double *c = NULL;
+    if (n) {
+        c = malloc(n * sizeof *c);
+        if (!c) return gn__fail(GN_ENOMEM, "out of memory");
+        memcpy(c, cw, n * sizeof *c);
+    }
+    free(l->cw);
+    l->cw = c;
+    l->ncw = n;
+    l->cw_binary = binary;
+    l->cap = 0; /* reserve() makes room for the weights too */
+    return GN_OK;
 }
 
 int gn__learner_share(gn_learner *owner, gn_learner **out) {
     gn_learner *l = malloc(sizeof *l);
     if (!l) return gn__fail(GN_ENOMEM, "out of memory");
     *l = *owner;
+    l->kl = NULL;
     l->eval = NULL;
     l->mode = NULL;
     l->scores = NULL;
+    l->weights = NULL;
     l->cap = 0;
+    l->cw = NULL;
+    l->ncw = 0;
     memset(&l->stats, 0, sizeof l->stats);
     int st = owner->kind->learner_share(owner->kl, &l->kl);
+    if (st == GN_OK) st = gn__learner_set_class_weights(l, owner->cw, owner->ncw, owner->cw_binary);
     if (st != GN_OK) {
+        if (l->kl) owner->kind->learner_free(l->kl);
         free(l);
         return st;
     }
@@ -101,6 +129,11 @@ static int reserve(gn_learner *l, size_t n) {
     double *s = realloc(l->scores, cap * l->outputs * sizeof *s);
     if (!s) return gn__fail(GN_ENOMEM, "out of memory");
     l->scores = s;
+    if (l->ncw) {
+        float *w = realloc(l->weights, cap * sizeof *w);
+        if (!w) return gn__fail(GN_ENOMEM, "out of memory");
+        l->weights = w;
+    }
     l->cap = cap;
     return GN_OK;
 }
@@ -115,8 +148,17 @@ int gn__learner_run(gn_learner *l, const gn_batch *b, const unsigned char *mode,
 
 uint32_t gn__learner_outputs(const gn_learner *l) { return l->outputs; }
 
-int gn__learner_learn_batch(gn_learner *l, const gn_batch *b) {
-    GN_TRY(reserve(l, b->n));
+int gn__learner_learn_batch(gn_learner *l, const gn_batch *b_in) {
+    GN_TRY(reserve(l, b_in->n));
+    gn_batch view;
+    const gn_batch *b = b_in;
+    if (l->ncw) { /* the same examples, each weighed by its class */
+        view = *b_in;
+        memcpy(l->weights, b_in->weight, b_in->n * sizeof *l->weights);
+        gn__class_weights_apply(l->cw, l->ncw, l->cw_binary, b_in->label, l->weights, b_in->n);
+        view.weight = l->weights;
+        b = &view;
+    }
     for (size_t e = 0; e < b->n; e++) {
         int held = 0;
         if (l->ho_mod) {
@@ -129,15 +171,19 @@ int gn__learner_learn_batch(gn_learner *l, const gn_batch *b) {
     const size_t k = l->outputs;
     for (size_t e = 0; e < b->n; e++) {
         double *row = l->scores + e * k;
-        const double s = row[0], y = b->label[e], wt = b->weight[e];
+        const double s = row[0], y = b->label[e];
         if (l->mode[e] == GN__EX_SCORE) {
+            /* held out: measured with the example's own weight (class weights shape learning,
+             * not the measure) */
+            const double wt = b_in->weight[e];
             const double loss = gn__loss_row(l->loss, row, k, y, l->tau);
             l->stats.heldout_loss += wt * loss;
             l->stats.heldout_weight += wt;
             l->stats.heldout_examples++;
             if (l->eval && !isfinite(loss)) return gn__learner_fail_diverged(l);
             if (l->eval) GN_TRY(gn__metrics_add_scores(l->eval, l->loss, l->tau, row, k, y, wt, NULL));
-        } else if (wt != 0.0) {
+        } else if (b->weight[e] != 0.0) {
+            const double wt = b->weight[e];
             l->stats.train_loss += wt * (k == 1 ? gn__loss_value(l->loss, s, y, l->tau) : gn__loss_row(l->loss, row, k, y, l->tau));
             l->stats.train_weight += wt;
             l->stats.train_examples++;

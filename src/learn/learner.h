@@ -39,6 +39,9 @@ void gn__learner_set_heldout(gn_learner *l, uint64_t mod, uint64_t lo, uint64_t 
 /* If set, held-out examples' predictions are added to acc (prediction = link(score)). */
 void gn__learner_set_eval(gn_learner *l, gn_metrics_acc *acc);
 
+/* Each example learned from by gn__learner_learn_batch weighs its weight times cw[its class]
+ * (learn/class_weights.h; n = 0: none). Copied; shared learners made after this inherit it. */
+int gn__learner_set_class_weights(gn_learner *l, const double *cw, size_t n, int binary);
 /* Learns from every example of b (except held out ones), updating the stats. Not thread-safe
  * per learner. */
 int gn__learner_learn_batch(gn_learner *l, const gn_batch *b);

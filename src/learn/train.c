@@ -21,6 +21,8 @@
 #include "gannet/gannet.h"
 #include "io/cache.h"
 #include "io/labels.h"
+#include "learn/class_weights.h"
+#include "model/loss_table.h"
 #include "io/label_runs.h"
 #include "io/pipeline.h"
 #include "io/shuffle.h"
@@ -69,6 +71,11 @@ void gn_train_options_init(gn_train_options *o) {
 
 void gn__train_options_resolve(gn_train_options *o) {
     /* the kind a loss needs (softmax: K scores per example): --loss softmax is enough */
+    if (o->oaa && o->kind != GN_KIND_OAA) { /* K binary classifiers: K scores, K class probabilities */
+        o->oaa_loss = o->loss;
+        o->loss = GN_LOSS_SOFTMAX;
+        o->kind = GN_KIND_OAA;
+    }
     if (o->kind == GN_KIND_LINEAR) o->kind = gn__kind_for_loss(o->loss);
     const gn_optimizer opt = gn__resolve_optimizer(o->loss, o->optimizer);
     if (o->l1 == GN_L1_AUTO) o->l1 = opt == GN_OPT_FTRL && o->normalize ? 1.0 : 0.0;
@@ -98,6 +105,16 @@ gn_status gn_train_options_check(const gn_train_options *o) {
     if (!(o->l1 >= 0 || o->l1 == GN_L1_AUTO) || !isfinite(o->l1))
         return gn__fail(GN_EINVAL, "l1 must be auto or >= 0 (got %g)", o->l1);
     /* combinations */
+    const int oaa_resolved = o->oaa && o->kind == GN_KIND_OAA && o->loss == GN_LOSS_SOFTMAX;
+    if (o->oaa && !oaa_resolved && o->loss != GN_LOSS_LOGISTIC && o->loss != GN_LOSS_HINGE)
+        return gn__fail(GN_EINVAL, "oaa takes a binary loss (logistic or hinge), not %s", gn_loss_name(o->loss));
+    if (o->oaa && !oaa_resolved && o->kind != GN_KIND_LINEAR)
+        return gn__fail(GN_EINVAL, "oaa makes a model of kind oaa, not %s", gn_model_kind_name(o->kind));
+    if (o->oaa && gn__optimizer_is_batch(o->optimizer))
+        return gn__fail(GN_EINVAL, "oaa takes the online optimizers (sgd, adagrad, ftrl), not %s (for now)",
+                        gn_optimizer_name(o->optimizer));
+    if (!o->oaa && o->kind == GN_KIND_OAA) return gn__fail(GN_EINVAL, "kind oaa is made by --oaa");
+    GN_TRY(gn__class_weights_check(o));
     if (gn__optimizer_is_batch(o->optimizer) &&
         (o->shuffle || (o->checkpoint_path && o->checkpoint_path[0]) || (o->resume_path && o->resume_path[0])))
         return gn__fail(GN_EINVAL, "shuffle, checkpoint and resume are for the online optimizers "
@@ -110,7 +127,7 @@ gn_status gn_train_options_check(const gn_train_options *o) {
         return gn__fail(GN_EINVAL, "optimizer %s needs a smooth loss (logistic, squared, poisson, softmax), not %s",
                         gn_optimizer_name(o->optimizer), gn_loss_name(o->loss));
     /* a kind computes the losses made for it (the default kind, linear, follows the loss) */
-    if (o->kind != GN_KIND_LINEAR && o->kind != gn__kind_for_loss(o->loss))
+    if (o->kind != GN_KIND_LINEAR && o->kind != gn__kind_for_loss(o->loss) && !oaa_resolved)
         return gn__fail(GN_EINVAL, "kind %s does not take loss %s (softmax: --loss softmax)", gn_model_kind_name(o->kind),
                         gn_loss_name(o->loss));
     return GN_OK;
@@ -128,6 +145,9 @@ json_t *gn__train_options_json(const gn_train_options *o) {
              gn__json_set(j, "passes", json_integer(o->passes)) && gn__json_set(j, "holdout", json_real(o->holdout)) &&
              gn__json_set(j, "early_stop", json_integer(o->early_stop)) &&
              gn__json_set(j, "seed", json_integer((json_int_t)o->seed));
+    if (ok && o->oaa) ok = gn__json_set(j, "oaa", json_string(gn_loss_name(o->kind == GN_KIND_OAA ? o->oaa_loss : o->loss)));
+    if (ok && o->balanced) ok = gn__json_set(j, "balanced", json_true());
+    if (ok && o->class_weights && o->class_weights[0]) ok = gn__json_set(j, "class_weights", json_string(o->class_weights));
     if (ok && (opt == GN_OPT_LBFGS || opt == GN_OPT_OWLQN))
         ok = gn__json_set(j, "lbfgs_memory", json_integer(o->lbfgs_memory)) && gn__json_set(j, "tol", json_real(o->tol)) &&
              gn__json_set(j, "max_iter", json_integer(o->max_iter));
@@ -143,6 +163,18 @@ json_t *gn__train_options_json(const gn_train_options *o) {
 static void adopt(json_t *parent, const char *key, json_t *child, int *ok) {
     if (*ok) *ok = gn__json_set(parent, key, child);
     else json_decref(child);
+}
+
+int gn__learner_class_weights_from(gn_learner *l, const gn_train_options *o, const gn_parser *parser) {
+    if (!gn__class_weights_wanted(o)) return GN_OK;
+    const gn_labels *lab = parser ? gn__parser_labels(parser) : NULL;
+    const size_t k = lab ? gn__labels_count(lab) : 0;
+    double *cw = malloc((k ? k : 1) * sizeof *cw);
+    if (!cw) return gn__fail(GN_ENOMEM, "out of memory");
+    int st = gn__class_weights_resolve(o, lab, cw, k);
+    if (st == GN_OK) st = gn__learner_set_class_weights(l, cw, k, gn__label_kind_for(o->loss) == GN_LABEL_BINARY);
+    free(cw);
+    return st;
 }
 
 int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *const *paths, size_t npaths,
@@ -164,6 +196,19 @@ int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *cons
     if (parser && gn__parser_columns(parser) > 0) adopt(extra, "columns", gn__parser_columns_json(parser), &ok);
     /* the classes, for prediction and evaluation */
     if (parser && gn__parser_labels(parser)) adopt(extra, "labels", gn__labels_to_json(gn__parser_labels(parser)), &ok);
+    if (ok && parser && gn__parser_labels(parser) && gn__class_weights_wanted(o)) {
+        const gn_labels *lab = gn__parser_labels(parser);
+        const size_t k = gn__labels_count(lab);
+        double *cw = malloc((k ? k : 1) * sizeof *cw);
+        if (!cw) ok = 0;
+        else if (gn__class_weights_resolve(o, lab, cw, k) != GN_OK) {
+            free(cw);
+            json_decref(extra);
+            return GN_EINVAL;
+        }
+        if (cw) adopt(extra, "class_weights", gn__class_weights_json(lab, cw, k), &ok);
+        free(cw);
+    }
     if (!ok) {
         json_decref(extra);
         return gn__fail(GN_ENOMEM, "out of memory");
@@ -641,11 +686,13 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
 
     /* the learners */
     if ((st = gn__learner_new(o, &cspec, &c.owner)) != GN_OK) goto done;
+    if ((st = gn__learner_class_weights_from(c.owner, o, cparser)) != GN_OK) goto done;
     if (o->holdout > 0) gn__learner_set_heldout(c.owner, GN__HOLDOUT_BUCKETS, 0, gn__holdout_cut(o->holdout), o->seed);
     c.ls[0] = c.owner;
     for (uint32_t t = 1; t < T; t++) {
         if (o->deterministic) {
             st = gn__learner_new(o, &cspec, &c.ls[t]);
+            if (st == GN_OK) st = gn__learner_class_weights_from(c.ls[t], o, cparser);
             if (st == GN_OK && o->holdout > 0)
                 gn__learner_set_heldout(c.ls[t], GN__HOLDOUT_BUCKETS, 0, gn__holdout_cut(o->holdout), o->seed);
         } else {

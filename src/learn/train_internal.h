@@ -18,6 +18,11 @@ int gn__fail_diverged(double lr, gn_optimizer opt, const char *what);
 /* The training flags as a JSON object (resolved optimizer). New reference. */
 json_t *gn__train_options_json(const gn_train_options *o);
 /* Sets m->extra (train flags, data summary, metrics, CSV columns) and m->created. */
+/* Resolves the options' class weights (learn/class_weights.h) against the parser's classes and
+ * gives them to l (nothing when none are asked for). */
+struct gn_learner;
+struct gn_parser;
+int gn__learner_class_weights_from(struct gn_learner *l, const gn_train_options *o, const struct gn_parser *parser);
 int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *const *paths, size_t npaths,
                         const gn_train_summary *sum, gn_parser *parser);
 /* L-BFGS / OWL-QN over the whole source (learn/lbfgs.c); with src NULL, over the cache

@@ -20,6 +20,7 @@ struct gn_model {
     gn_loss loss;
     gn_data_spec spec;          /* how input is parsed; spec.bits is the hash size */
     double quantile_tau;        /* for GN_LOSS_QUANTILE */
+    gn_loss oaa_loss;           /* kind oaa: the binary loss of each class's classifier */
     uint32_t weights_per_slot;  /* 1 for linear models */
     size_t nweights;            /* (1 << spec.bits) * weights_per_slot */
     float *w;                   /* nweights floats, slot-major, as the kind lays them out; owned.

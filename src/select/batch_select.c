@@ -13,10 +13,13 @@
 
 #include "dist/dist.h"
 #include "io/source.h"
+#include "io/labels.h"
+#include "learn/class_weights.h"
 #include "learn/loss.h"
 #include "learn/objective.h"
 #include "learn/train_internal.h"
 #include "model/kinds/linear.h"
+#include "model/loss_table.h"
 #include "model/model.h"
 #include "select/select_internal.h"
 #include "util/clock.h"
@@ -76,8 +79,11 @@ static int score_fold(const gn_model *m, const gn_bdata *held, const gn_train_op
 }
 
 /* Solves every configuration of the path on the examples outside fold f and scores fold f. */
+typedef struct class_factors class_factors;
+static void weigh_rest(const class_factors *cf, gn_bdata *rest);
+
 static int run_fold(const gn_select_options *o, const gn_select_config *configs, const path_item *path, size_t np,
-                    const gn_bdata *all, const gn_data_spec *spec, uint32_t f, uint32_t threads,
+                    const gn_bdata *all, const class_factors *cf, const gn_data_spec *spec, uint32_t f, uint32_t threads,
                     gn_select_result *results) {
     gn_bdata rest, held;
     memset(&rest, 0, sizeof rest);
@@ -92,6 +98,7 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
     int st = in_fold ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
     for (size_t e = 0; e < all->n && st == GN_OK; e++) in_fold[e] = gn__split_fold(all->key[e], o->seed, o->k) == f;
     if (st == GN_OK) st = gn__bdata_split(all, in_fold, &rest, &held);
+    if (st == GN_OK) weigh_rest(cf, &rest); /* class weights shape learning; the fold is measured as is */
     if (st == GN_OK && held.n == 0)
         st = gn__fail(GN_EINVAL, "fold %u of %u has no examples: the data has too few examples for -k %u", f + 1, o->k,
                       o->k);
@@ -162,6 +169,45 @@ static uint64_t fold_bytes(const gn_bdata *all, size_t nslots, size_t dim, uint3
 }
 
 /* One data-spec group: read the data once, then the folds dealt to this rank. */
+/* The group's class weights (learn/class_weights.h): every configuration of the group must ask
+ * for the same ones. *cw (owned by the caller) NULL when none; else ncw factors. */
+typedef struct class_factors {
+    double *cw;
+    size_t n;
+    int binary;
+} class_factors;
+
+static int class_weights_of(const gn_select_config *configs, const path_item *path, size_t np, gn_source *src,
+                            class_factors *out) {
+    const gn_train_options *t0 = &configs[path[0].config].train;
+    for (size_t i = 1; i < np; i++) {
+        const gn_train_options *t = &configs[path[i].config].train;
+        const char *a = t0->class_weights ? t0->class_weights : "", *b = t->class_weights ? t->class_weights : "";
+        if (t->balanced != t0->balanced || strcmp(a, b) != 0)
+            return gn__fail(GN_EINVAL, "the batch solvers take one setting of class_weights/balanced for all the "
+                                       "configurations of a search");
+    }
+    if (!gn__class_weights_wanted(t0)) return GN_OK;
+    const gn_labels *lab = gn__parser_labels(gn__source_parser(src));
+    const size_t k = lab ? gn__labels_count(lab) : 0;
+    double *cw = malloc((k ? k : 1) * sizeof *cw);
+    if (!cw) return gn__fail(GN_ENOMEM, "out of memory");
+    int st = gn__class_weights_resolve(t0, lab, cw, k);
+    if (st != GN_OK) {
+        free(cw);
+        return st;
+    }
+    out->cw = cw;
+    out->n = k;
+    out->binary = gn__label_kind_for(t0->loss) == GN_LABEL_BINARY;
+    return GN_OK;
+}
+
+/* The training part of a fold: each example weighs its class's factor. */
+static void weigh_rest(const class_factors *cf, gn_bdata *rest) {
+    if (cf->cw) gn__class_weights_apply(cf->cw, cf->n, cf->binary, rest->label, rest->weight, rest->n);
+}
+
 static int run_group(const gn_select_options *o, const gn_select_config *configs, const path_item *path, size_t np,
                      size_t group, const char *const *paths, size_t npaths, gn_select_result *results,
                      uint32_t *folds_done, double t0) {
@@ -178,6 +224,8 @@ static int run_group(const gn_select_options *o, const gn_select_config *configs
         st = gn__bdata_read(src, gn__source_spec(src), paths, npaths, 0, 1, threads, o->batch_size, &all, &skipped);
     for (size_t i = 0; i < np && st == GN_OK; i++)
         st = gn__bdata_check_labels(&all, configs[path[i].config].train.loss, paths, npaths);
+    class_factors cf = {NULL, 0, 0};
+    if (st == GN_OK) st = class_weights_of(configs, path, np, src, &cf);
     if (st == GN_OK && o->max_memory) { /* the data's size is known only now */
         uint32_t memory = 1;
         for (size_t i = 0; i < np; i++)
@@ -197,7 +245,7 @@ static int run_group(const gn_select_options *o, const gn_select_config *configs
     st = gn__dist_agree(st); /* every rank reads every group: one that failed stops the others now */
     for (uint32_t f = 0; f < o->k && st == GN_OK; f++) {
         if (!gn__select_mine(group * o->k + f)) continue;
-        st = run_fold(o, configs, path, np, &all, gn__source_spec(src), f, threads, results);
+        st = run_fold(o, configs, path, np, &all, &cf, gn__source_spec(src), f, threads, results);
         if (st == GN_OK && o->progress) { /* for the batch solvers a "pass" is a fold solved */
             gn_select_progress p;
             memset(&p, 0, sizeof p);
@@ -214,6 +262,7 @@ static int run_group(const gn_select_options *o, const gn_select_config *configs
     }
     gn__bdata_free(&all);
     gn__source_free(src);
+    free(cf.cw);
     return st;
 }
 

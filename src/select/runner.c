@@ -534,6 +534,8 @@ static int setup(runner *r, const char *const *paths, size_t npaths) {
             cd->mine = gn__select_mine(c * r->k + f);
             if (!cd->mine) continue;
             if ((st = gn__learner_new(t, resolved, &cd->l)) != GN_OK) break;
+            if ((st = gn__learner_class_weights_from(cd->l, t, gn__source_parser(r->groups[group_of[c]].src))) != GN_OK)
+                break;
             gn__learner_set_heldout(cd->l, r->k, f, f + 1, r->o->seed);
             st = gn__metrics_acc_for(t->loss, gn__learner_outputs(cd->l), &cd->acc);
         }

@@ -166,7 +166,7 @@ gn_status gn_tune(const gn_select_options *opts, const gn_select_config *configs
                         gn__bytes_text(opts->max_memory, (char[32]){0}, 32));
     gn_select_options o = *opts;
     if (o.metric == GN_METRIC_AUTO)
-        o.metric = gn_select_metric_default(configs[0].train.loss);
+        o.metric = gn_select_metric_default(configs[0].train.oaa ? GN_LOSS_SOFTMAX : configs[0].train.loss);
     /* resolved copies: passes auto is one pass here (search passes explicitly), l1 auto its value,
      * and the refit trains exactly what was evaluated */
     gn_select_config *rc = malloc(n * sizeof *rc);

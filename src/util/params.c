@@ -170,7 +170,7 @@ static void get_passes(const void *obj, char *buf, size_t size) {
 }
 
 static const int header_values[] = {-1, 1, 0};
-static const int kind_values[] = {GN_KIND_LINEAR, GN_KIND_SOFTMAX};
+static const int kind_values[] = {GN_KIND_LINEAR, GN_KIND_SOFTMAX, GN_KIND_OAA};
 
 /* ---- the table ---- */
 
@@ -231,8 +231,8 @@ static const row rows[] = {
       "longest accepted line"},
      SPEC(max_line), C_SIZE, 0, NULL, NULL, NULL},
     /* training */
-    {{"kind", "--kind", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "linear", "linear|softmax", 0, 0, 0, 0, 1, "K",
-      "the model kind; softmax: K weights per slot, one per class (--loss softmax selects it)"},
+    {{"kind", "--kind", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "linear", "linear|softmax|oaa", 0, 0, 0, 0, 1, "K",
+      "the model kind; softmax: K weights per slot, one per class (--loss softmax selects it); oaa: made by --oaa"},
      TRAIN(kind), C_ENUM, 0, kind_values, NULL, NULL},
     {{"loss", "--loss", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "logistic", "logistic|squared|hinge|quantile|poisson|softmax",
       0, 0, 0, 0, 1, "L", "the loss to minimise"},
@@ -296,6 +296,15 @@ static const row rows[] = {
     {{"warm_start", "--warm-start", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "none", "none|online", 0, 0, 0, 0, 1, "W",
       "online: one online pass before the batch solver"},
      TRAIN(warm_start_online), C_ENUM, 0, NULL, NULL, NULL},
+    {{"class_weights", "--class-weights", NULL, GN_PARAM_TEXT, GN_PARAM_TRAIN, "", NULL, 0, 0, 0, 0, 0, "LIST",
+      "classification: weigh each example by its class, e.g. a:2,b:1 (classes not named: 1)"},
+     TRAIN(class_weights), C_PATH, 0, NULL, NULL, NULL},
+    {{"oaa", "--oaa", NULL, GN_PARAM_BOOL, GN_PARAM_TRAIN, "false", NULL, 0, 1, 0, 0, 0, NULL,
+      "multiclass one-against-all over the binary --loss (logistic or hinge): K binary weight vectors (kind oaa)"},
+     TRAIN(oaa), C_FLAG, 0, NULL, NULL, NULL},
+    {{"balanced", "--balanced", NULL, GN_PARAM_BOOL, GN_PARAM_TRAIN, "false", NULL, 0, 1, 0, 0, 0, NULL,
+      "classification: weigh each class by n_samples / (K * n_class), as scikit-learn's class_weight='balanced'"},
+     TRAIN(balanced), C_FLAG, 0, NULL, NULL, NULL},
     /* one run */
     {{"cache", "--cache", NULL, GN_PARAM_TEXT, GN_PARAM_RUN, "", NULL, 0, 0, 0, 0, 0, "FILE",
       "read examples from this binary cache, made from the data first when missing or stale (see gannet cache); "

@@ -7,10 +7,12 @@
 
 extern const gn_kind gn__kind_linear;
 extern const gn_kind gn__kind_softmax;
+extern const gn_kind gn__kind_oaa;
 
 static const gn_kind *const kinds[] = {
     &gn__kind_linear,
     &gn__kind_softmax,
+    &gn__kind_oaa,
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 

@@ -15,7 +15,15 @@
  * The gradient of -log p_y in class k's score is p_k - [k == y]; each class's weights then learn
  * exactly as a linear weight does with that derivative, sharing the feature's scale s and the
  * example's update multiplier. With K = 2 the model is over-parameterised (only w_1 - w_0
- * matters), as scikit-learn's multinomial LogisticRegression is. */
+ * matters), as scikit-learn's multinomial LogisticRegression is.
+ *
+ * The oaa kind (--oaa, as Vowpal Wabbit's) shares this layout, its learners and its table: K
+ * binary classifiers over a binary loss (logistic or hinge), class k's learning from the label
+ * [y == k] ? +1 : -1 with that loss's derivative in its score. Its predictions are the K
+ * sigmoids normalized to sum to 1; the scores it reports (models and learners alike) are their
+ * logarithms, so that the softmax link of the rest of gannet (predict, eval, serve, the
+ * progressive and held-out losses) gives exactly those probabilities: an oaa model's loss reads
+ * softmax, its binary loss is the header key oaa_loss. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,6 +57,19 @@ static void softmax_score_batch(const gn_model *m, const gn_rows *rows, double *
     }
 }
 
+/* oaa: scores -> log of the normalized sigmoids (softmax of them: the normalized sigmoids). */
+static void oaa_row(double *s, size_t k) {
+    for (size_t j = 0; j < k; j++) s[j] = s[j] >= 0 ? -log1p(exp(-s[j])) : s[j] - log1p(exp(s[j])); /* log sigmoid */
+    const double lse = gn__logsumexp(s, k);
+    for (size_t j = 0; j < k; j++) s[j] -= lse;
+}
+
+static void oaa_score_batch(const gn_model *m, const gn_rows *rows, double *out) {
+    softmax_score_batch(m, rows, out);
+    const size_t k = m->weights_per_slot;
+    for (size_t e = 0; e < rows->n; e++) oaa_row(out + e * k, k);
+}
+
 static int softmax_top_weights(const gn_model *m, size_t k, uint32_t *slots, float *values, size_t *n_out) {
     /* the strongest weights of any class: slots are reported as slot * K + class (inspect prints
      * them as they come) */
@@ -68,6 +89,22 @@ static int softmax_header_read(gn_model *m, const json_t *hdr, const char *path)
         return gn__fail(GN_EFORMAT, "%s: header: the model has %u weights per slot but %zu classes", path,
                         (unsigned)m->weights_per_slot, n);
     return GN_OK;
+}
+
+static const char *const oaa_header_keys[] = {"oaa_loss", NULL};
+
+static int oaa_header_write(const gn_model *m, json_t *hdr) {
+    return json_object_set_new(hdr, "oaa_loss", json_string(gn_loss_name(m->oaa_loss))) == 0 ? GN_OK
+                                                                                            : gn__fail(GN_ENOMEM, "out of memory");
+}
+
+static int oaa_header_read(gn_model *m, const json_t *hdr, const char *path) {
+    const char *name = json_string_value(json_object_get(hdr, "oaa_loss"));
+    const int loss = name ? gn_loss_parse(name) : -1;
+    if (loss != GN_LOSS_LOGISTIC && loss != GN_LOSS_HINGE)
+        return gn__fail(GN_EFORMAT, "%s: header: an oaa model needs oaa_loss logistic or hinge", path);
+    m->oaa_loss = (gn_loss)loss;
+    return softmax_header_read(m, hdr, path);
 }
 
 int gn__softmax_model_set(gn_model *m, const uint32_t *slots, const double *w, size_t n) {
@@ -92,6 +129,8 @@ struct gn_kind_learner {
     gn_data_spec spec;
     double lr, l1, l2, beta, power_t;
     int normalized;
+    gn_model_kind kind;    /* softmax or oaa */
+    gn_loss base;          /* oaa: the binary loss of each class's classifier */
     uint32_t k;            /* classes */
     uint32_t fields;       /* floats per class (table above) */
     uint32_t stride;       /* ROW_HEAD + k * fields */
@@ -150,6 +189,13 @@ static int softmax_learner_new(const gn_train_options *o, const gn_data_spec *sp
     l->power_t = o->power_t;
     l->normalized = o->normalize;
     l->lr = o->lr > 0 ? o->lr : gn__default_lr(l->opt);
+    l->kind = o->kind == GN_KIND_OAA ? GN_KIND_OAA : GN_KIND_SOFTMAX;
+    l->base = o->kind == GN_KIND_OAA ? o->oaa_loss : GN_LOSS_SOFTMAX;
+    if (l->kind == GN_KIND_OAA && l->base != GN_LOSS_LOGISTIC && l->base != GN_LOSS_HINGE) {
+        const gn_loss base = l->base;
+        free(l);
+        return gn__fail(GN_EINVAL, "oaa takes a binary loss (logistic or hinge), not %s", gn_loss_name(base));
+    }
     l->k = k;
     l->fields = fields_of(l->opt);
     l->stride = ROW_HEAD + k * l->fields;
@@ -197,6 +243,16 @@ static int scratch_reserve(gn_kind_learner *l, size_t n) {
     l->scratch = s;
     l->scratch_cap = cap;
     return GN_OK;
+}
+
+/* The gradient of an example's loss in its K scores, times wt: softmax's, or (oaa) each class's
+ * binary loss derivative at label [k == y] ? +1 : -1. */
+static GN_HOGWILD inline void grad(const gn_kind_learner *l, const double *s, size_t k, size_t y, double wt, double *g) {
+    if (l->base == GN_LOSS_SOFTMAX) {
+        (void)gn__softmax_grad(s, k, y, wt, g);
+        return;
+    }
+    for (size_t j = 0; j < k; j++) g[j] = wt * gn__loss_deriv(l->base, s[j], j == y ? 1.0 : -1.0, 0.5);
 }
 
 /* FTRL-Proximal closed form for one coordinate (as linear.c's ftrl_weight_r). */
@@ -261,7 +317,7 @@ static GN_HOGWILD void learn_ftrl(gn_kind_learner *l, const uint32_t *idx, const
             s[j] += (double)f[C_W] * x;
         }
     }
-    gn__softmax_grad(s, k, y, wt, g);
+    grad(l, s, k, y, wt, g);
     for (size_t i = 0; i < n; i++) {
         float *f = l->table + (size_t)idx[i] * st + ROW_HEAD;
         for (size_t j = 0; j < k; j++, f += 3) {
@@ -301,7 +357,7 @@ static GN_HOGWILD void learn_adagrad(gn_kind_learner *l, const uint32_t *idx, co
         for (size_t j = 0; j < k; j++) s[j] += (double)f[j * 2 + C_W] * x;
     }
     const double mult = l->normalized ? sqrt(note_norm(l, wt, norm)) : 1.0;
-    gn__softmax_grad(s, k, y, wt, g);
+    grad(l, s, k, y, wt, g);
     const double lr = l->lr * mult, l2 = l->l2, l1 = l->l1;
     for (size_t i = 0; i < n; i++) {
         float *c = l->table + (size_t)idx[i] * st;
@@ -350,7 +406,7 @@ static GN_HOGWILD void learn_sgd(gn_kind_learner *l, const uint32_t *idx, const 
         for (size_t j = 0; j < k; j++) s[j] += (double)c[ROW_HEAD + j] * x;
     }
     const double mult = l->normalized ? note_norm(l, wt, norm) : 1.0;
-    gn__softmax_grad(s, k, y, wt, g);
+    grad(l, s, k, y, wt, g);
     const double eta = l->lr * pow(1.0 / (1.0 + l->sc[SC_STEPS]), l->power_t) * mult;
     l->sc[SC_STEPS] += wt;
     const double l2 = l->l2, l1 = l->l1;
@@ -384,6 +440,7 @@ static GN_HOGWILD int softmax_learn_batch(gn_kind_learner *l, const gn_batch *b,
         double *s = scores + e * k;
         if (m == GN__EX_SCORE || wt == 0.0) {
             score_current(l, idx, val, n, s);
+            if (l->kind == GN_KIND_OAA) oaa_row(s, k);
             continue;
         }
         const double yl = b->label[e];
@@ -402,6 +459,7 @@ static GN_HOGWILD int softmax_learn_batch(gn_kind_learner *l, const gn_batch *b,
         case GN_OPT_ADAGRAD: learn_adagrad(l, idx, val, n, y, wt, s); break;
         default: learn_ftrl(l, idx, val, n, y, wt, s); break;
         }
+        if (l->kind == GN_KIND_OAA) oaa_row(s, k);
     }
     return GN_OK;
 }
@@ -449,7 +507,8 @@ static void softmax_set_weights(gn_kind_learner *l, const float *src) {
 
 static int softmax_to_model(gn_kind_learner *l, const float *weights, gn_model **out) {
     gn_model *m;
-    GN_TRY(gn__model_new(GN_KIND_SOFTMAX, GN_LOSS_SOFTMAX, &l->spec, l->k, &m));
+    GN_TRY(gn__model_new(l->kind, GN_LOSS_SOFTMAX, &l->spec, l->k, &m));
+    m->oaa_loss = l->kind == GN_KIND_OAA ? l->base : GN_LOSS_LOGISTIC;
     if (weights) memcpy(m->w, weights, l->nslots * l->k * sizeof *m->w);
     else softmax_get_weights(l, m->w);
     *out = m;
@@ -467,6 +526,32 @@ const gn_kind gn__kind_softmax = {
     .header_keys = NULL,
     .header_write = NULL,
     .header_read = softmax_header_read,
+    .top_weights = softmax_top_weights,
+    .learner_bytes = softmax_learner_bytes,
+    .learner_new = softmax_learner_new,
+    .learner_share = softmax_learner_share,
+    .learner_free = softmax_learner_free,
+    .learn_batch = softmax_learn_batch,
+    .learner_outputs = softmax_learner_outputs,
+    .table = softmax_table,
+    .sync = softmax_sync,
+    .scalars = softmax_scalars,
+    .weights_len = softmax_weights_len,
+    .get_weights = softmax_get_weights,
+    .set_weights = softmax_set_weights,
+    .to_model = softmax_to_model,
+    .optimizer = softmax_optimizer,
+};
+
+const gn_kind gn__kind_oaa = {
+    .name = "oaa",
+    .id = GN_KIND_OAA,
+    .weights_per_slot = 0, /* K, the model's classes: header_read checks it */
+    .outputs = softmax_outputs,
+    .score_batch = oaa_score_batch,
+    .header_keys = oaa_header_keys,
+    .header_write = oaa_header_write,
+    .header_read = oaa_header_read,
     .top_weights = softmax_top_weights,
     .learner_bytes = softmax_learner_bytes,
     .learner_new = softmax_learner_new,
