@@ -92,7 +92,7 @@ int gn__batch_begin_example(gn_batch *b, float label, float weight, uint64_t key
 
 /* Sorts n (slot, value) pairs by slot: insertion sort for short runs, else quicksort (median of
  * three) on the pairs packed as slot << 32 | value bits. */
-static void sort_packed(uint64_t *a, size_t n) {
+void gn__sort_packed(uint64_t *a, size_t n) {
     while (n > 24) {
         uint64_t x = a[0], y = a[n / 2], z = a[n - 1];
         uint64_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
@@ -109,11 +109,11 @@ static void sort_packed(uint64_t *a, size_t n) {
         }
         /* recurse into the smaller side, loop on the larger (bounded stack) */
         if (j + 1 < n - j - 1) {
-            sort_packed(a, j + 1);
+            gn__sort_packed(a, j + 1);
             a += j + 1;
             n -= j + 1;
         } else {
-            sort_packed(a + j + 1, n - j - 1);
+            gn__sort_packed(a + j + 1, n - j - 1);
             n = j + 1;
         }
     }
@@ -177,7 +177,7 @@ static void merge_repeats(gn_batch *b, size_t s0) {
         memcpy(&u, &val[i], sizeof u);
         p[i] = (uint64_t)idx[i] << 32 | u;
     }
-    sort_packed(p, n);
+    gn__sort_packed(p, n);
     size_t out = 0;
     for (size_t i = 0; i < n;) {
         const uint32_t slot = (uint32_t)(p[i] >> 32);

@@ -50,6 +50,8 @@ static inline void gn__batch_push(gn_batch *b, uint32_t index, float value) {
  * sees each slot once per example; the features are then in increasing slot order. Examples
  * whose slots are already strictly increasing (LIBSVM rows) are left exactly as they are. */
 void gn__batch_end_example(gn_batch *b);
+/* Sorts n (slot << 32 | payload) pairs by slot (the order of equal slots is unspecified). */
+void gn__sort_packed(uint64_t *a, size_t n);
 /* Drops the example begun last (after a parse error). */
 void gn__batch_abort_example(gn_batch *b);
 

@@ -15,9 +15,10 @@
 #include "hash/hash.h"
 #include "io/labels.h"
 #include "io/numparse.h"
+#include "io/text.h"
 #include "util/error.h"
 
-enum col_role { ROLE_AUTO = 0, ROLE_LABEL, ROLE_NUMERIC, ROLE_CATEGORICAL, ROLE_IGNORE };
+enum col_role { ROLE_AUTO = 0, ROLE_LABEL, ROLE_NUMERIC, ROLE_CATEGORICAL, ROLE_IGNORE, ROLE_TEXT };
 
 typedef struct csv_column {
     char *name;
@@ -61,6 +62,13 @@ struct gn_parser {
     col_by_name *named_index;
     uint32_t *named_seen;
     uint32_t named_gen;
+    /* text features (io/text.h): the tokenizer's scratch, the options (idf borrowed, see
+     * gn__parser_set_idf), and the VW namespaces that hold text (NUL-separated names) */
+    gn_text text;
+    gn_text_opts topts;
+    char *vw_text;
+    size_t vw_ntext;
+    uint64_t dir_seed; /* --format dir: the namespace "text" */
 };
 
 enum { LABELS_NUMERIC = 0, /* no dictionary, or the standard classes: the numeric fast path */
@@ -266,6 +274,68 @@ static int parse_libsvm(gn_parser *p, const char *line, size_t len, uint64_t key
     return GN_OK;
 }
 
+/* ---------------------------------------------------------------- text */
+
+/* 1 if the VW namespace [ns, ns + len) is one of --text's. */
+static int vw_is_text(const gn_parser *p, const char *ns, size_t len) {
+    const char *t = p->vw_text;
+    for (size_t i = 0; i < p->vw_ntext; i++) {
+        size_t tl = strlen(t);
+        if (tl == len && memcmp(t, ns, len) == 0) return 1;
+        t += tl + 1;
+    }
+    return 0;
+}
+
+/* The names of --text for VW input, NUL-separated in p->vw_text. */
+static int vw_text_setup(gn_parser *p) {
+    size_t n = strlen(p->spec.text);
+    if (n == 0) return GN_OK;
+    p->vw_text = malloc(n + 1);
+    if (!p->vw_text) return GN_ENOMEM;
+    size_t o = 0;
+    const char *s = p->spec.text;
+    for (;;) {
+        const char *e = strchr(s, ',');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        while (len && *s == ' ') s++, len--;
+        while (len && s[len - 1] == ' ') len--;
+        if (len) {
+            memcpy(p->vw_text + o, s, len);
+            p->vw_text[o + len] = '\0';
+            o += len + 1;
+            p->vw_ntext++;
+        }
+        if (!e) break;
+        s = e + 1;
+    }
+    return GN_OK;
+}
+
+/* --format dir: "class<TAB>document" (io/dirtree.c makes these lines from the files). */
+static int parse_dir(gn_parser *p, const char *line, size_t len, uint64_t key, gn_batch *b, char *why) {
+    if (len == 0) return GN_EOF;
+    int st = check_text(line, len, why);
+    if (st != GN_OK) return st;
+    const char *tab = memchr(line, '\t', len);
+    if (!tab) {
+        WHY("no class before the document (internal: a --format dir record is class<TAB>text)");
+        return GN_EPARSE;
+    }
+    float label = 0.0f;
+    st = parse_label(p, line, (size_t)(tab - line), &label, why);
+    if (st != GN_OK && p->spec.label_kind != GN_LABEL_NONE) return st;
+    st = gn__parser_begin(p, b, label, 1.0f, key, 0);
+    if (st != GN_OK) return st;
+    st = gn__text_features(&p->text, &p->topts, p->dir_seed, tab + 1, (size_t)(line + len - tab - 1), b);
+    if (st != GN_OK) {
+        gn__batch_abort_example(b);
+        return st;
+    }
+    gn__batch_end_example(b);
+    return GN_OK;
+}
+
 /* ---------------------------------------------------------------- VW text */
 
 static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn_batch *b, char *why) {
@@ -329,6 +399,18 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
             while (s < end && !is_space(*s) && *s != ':' && *s != '|') s++;
             seed = gn__hash_namespace(ns, (size_t)(s - ns));
             ns_scale = 1.0f;
+            if (p->vw_ntext && vw_is_text(p, ns, (size_t)(s - ns))) {
+                /* a text namespace: everything up to the next '|' is one document */
+                const char *te = memchr(s, '|', (size_t)(end - s));
+                if (!te) te = end;
+                st = gn__text_features(&p->text, &p->topts, seed, s, (size_t)(te - s), b);
+                if (st != GN_OK) {
+                    gn__batch_abort_example(b);
+                    return st;
+                }
+                s = te;
+                continue;
+            }
             if (s < end && *s == ':') {
                 double v;
                 const char *ve = gn__parse_double(s + 1, end, &v);
@@ -747,6 +829,7 @@ static int csv_setup(gn_parser *p, const char *line, size_t len, const char *con
     if ((st = apply_colspec(p, p->spec.ignore, ROLE_IGNORE, "ignore", why)) != GN_OK) goto done;
     if ((st = apply_colspec(p, p->spec.numeric, ROLE_NUMERIC, "numeric", why)) != GN_OK) goto done;
     if ((st = apply_colspec(p, p->spec.categorical, ROLE_CATEGORICAL, "categorical", why)) != GN_OK) goto done;
+    if ((st = apply_colspec(p, p->spec.text, ROLE_TEXT, "text", why)) != GN_OK) goto done;
     p->csv_ready = 1;
 done:
     for (size_t i = 0; i < p->ncols; i++) free(first[i]);
@@ -761,6 +844,14 @@ static int csv_feature(gn_parser *p, const csv_column *c, const char *v, size_t 
                        char *why) {
     char buf[64], ref[96];
     if (vl == 0) return GN_OK; /* missing */
+    if (c->role == ROLE_TEXT) {
+        if (maybe_na && is_na_token(p, v, vl)) return GN_OK;
+        if (gn__text_features(&p->text, &p->topts, c->seed, v, vl, b) != GN_OK) {
+            WHY("out of memory");
+            return GN_ENOMEM;
+        }
+        return GN_OK;
+    }
     if (c->role == ROLE_CATEGORICAL) {
         if (maybe_na && is_na_token(p, v, vl)) return GN_OK; /* a missing category adds nothing */
         gn__batch_push(b, gn__hash_category(c->seed, v, vl, p->mask), 1.0f);
@@ -876,7 +967,14 @@ int gn__parser_new(const gn_data_spec *spec, gn_parser **out) {
     p->spec = *spec;
     p->mask = gn__slot_mask(spec->bits);
     p->label_col = (size_t)-1;
-    if (na_setup(p) != GN_OK) {
+    gn__text_init(&p->text);
+    p->topts.ngrams = spec->ngrams;
+    p->topts.skips = spec->skips;
+    p->topts.tf = spec->tf;
+    p->topts.normalize = spec->normalize_rows;
+    p->topts.mask = p->mask;
+    p->dir_seed = gn__hash_namespace("text", 4);
+    if (na_setup(p) != GN_OK || (spec->format == GN_FORMAT_VW && vw_text_setup(p) != GN_OK)) {
         gn__parser_free(p);
         return gn__fail(GN_ENOMEM, "out of memory");
     }
@@ -894,6 +992,8 @@ void gn__parser_free(gn_parser *p) {
     free(p->na_text);
     free(p->na_tok);
     free(p->na_len);
+    free(p->vw_text);
+    gn__text_free(&p->text);
     free(p);
 }
 
@@ -912,6 +1012,7 @@ int gn__parser_clone(const gn_parser *p, gn_parser **out) {
         }
     }
     c->csv_ready = p->csv_ready;
+    c->topts.idf = p->topts.idf;
     if (p->labels) {
         gn_labels *l;
         int st = gn__labels_clone(p->labels, &l);
@@ -986,11 +1087,14 @@ int gn__parser_line(gn_parser *p, const char *line, size_t len, uint64_t key, gn
     case GN_FORMAT_LIBSVM: return parse_libsvm(p, line, len, key, b, why);
     case GN_FORMAT_VW: return parse_vw(p, line, len, key, b, why);
     case GN_FORMAT_CSV: return parse_csv(p, line, len, key, b, why);
+    case GN_FORMAT_DIR: return parse_dir(p, line, len, key, b, why);
     default: WHY("unknown format"); return GN_EINTERNAL;
     }
 }
 
 const gn_data_spec *gn__parser_spec(const gn_parser *p) { return &p->spec; }
+
+void gn__parser_set_idf(gn_parser *p, const float *idf) { p->topts.idf = idf; }
 
 void gn__parser_set_labels(gn_parser *p, gn_labels *labels) {
     gn__labels_free(p->labels);
@@ -1028,6 +1132,13 @@ int gn__parser_label_token(gn_parser *p, const char *line, size_t len, const cha
             return 1;
         }
         return 0;
+    }
+    case GN_FORMAT_DIR: {
+        const char *tab = memchr(line, '\t', len);
+        if (!tab || tab == line) return 0;
+        *tok = line;
+        *tok_len = (size_t)(tab - line);
+        return 1;
     }
     case GN_FORMAT_CSV: {
         if (len == 0 || !p->csv_ready || p->label_col == (size_t)-1) return 0;
@@ -1234,7 +1345,7 @@ int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const dou
     return GN_OK;
 }
 
-static const char *const role_names[] = {"auto", "label", "numeric", "categorical", "ignore"};
+static const char *const role_names[] = {"auto", "label", "numeric", "categorical", "ignore", "text"};
 
 json_t *gn__parser_columns_json(const gn_parser *p) {
     if (!p->ncols) return NULL;
@@ -1282,7 +1393,7 @@ int gn__parser_load_columns(gn_parser *p, const json_t *cols) {
 
 _Static_assert((int)ROLE_AUTO == (int)GN_CSV_ROLE_AUTO && (int)ROLE_LABEL == (int)GN_CSV_ROLE_LABEL &&
                    (int)ROLE_NUMERIC == (int)GN_CSV_ROLE_NUMERIC && (int)ROLE_CATEGORICAL == (int)GN_CSV_ROLE_CATEGORICAL &&
-                   (int)ROLE_IGNORE == (int)GN_CSV_ROLE_IGNORE,
+                   (int)ROLE_IGNORE == (int)GN_CSV_ROLE_IGNORE && (int)ROLE_TEXT == (int)GN_CSV_ROLE_TEXT,
                "parser.h's column roles are the parser's own");
 
 int gn__parser_csv_split(gn_parser *p, const char *line, size_t len, char *why) {
@@ -1305,7 +1416,7 @@ int gn__parser_csv_value(const gn_parser *p, size_t col, const char *v, size_t v
     const csv_column *c = &p->cols[col];
     if (vl == 0) return GN_CSV_MISSING;
     const int maybe_na = vl <= p->na_maxlen;
-    if (c->role == ROLE_CATEGORICAL) return maybe_na && is_na_token(p, v, vl) ? GN_CSV_MISSING : GN_CSV_TEXT;
+    if (c->role == ROLE_CATEGORICAL || c->role == ROLE_TEXT) return maybe_na && is_na_token(p, v, vl) ? GN_CSV_MISSING : GN_CSV_TEXT;
     if (maybe_na && p->na_numeric && is_na_token(p, v, vl)) return GN_CSV_MISSING;
     double d;
     const char *e = gn__parse_double(v, v + vl, &d);
