@@ -163,7 +163,10 @@ static int open_piece(gn_source *s) {
                                                 &s->reader));
         s->at_file_start = p->begin <= p->data_start;
     } else {
-        GN_TRY(gn__line_reader_open(s->paths[p->file], s->spec.max_line, &s->reader));
+        if (s->spec.format == GN_FORMAT_DIR) /* a directory tree: one record per document */
+            GN_TRY(gn__line_reader_open_tree(s->paths[p->file], s->spec.max_line, &s->reader));
+        else
+            GN_TRY(gn__line_reader_open(s->paths[p->file], s->spec.max_line, &s->reader));
         if (qs) gn__line_reader_set_quoting(s->reader, qs);
         s->at_file_start = 1;
     }
