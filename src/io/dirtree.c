@@ -300,3 +300,8 @@ ssize_t gn__dir_tree_read(gn_dir_tree *t, char *dst, size_t cap) {
 
 uint64_t gn__dir_tree_bytes(const gn_dir_tree *t) { return t->bytes; }
 size_t gn__dir_tree_docs(const gn_dir_tree *t) { return t->ndocs; }
+
+size_t gn__dir_tree_classes(const gn_dir_tree *t, const char *const **names) {
+    *names = (const char *const *)t->classes;
+    return t->nclasses;
+}

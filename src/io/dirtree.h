@@ -30,6 +30,8 @@ ssize_t gn__dir_tree_read(gn_dir_tree *t, char *dst, size_t cap);
 /* The documents' total size in bytes (for progress), and how many there are. */
 uint64_t gn__dir_tree_bytes(const gn_dir_tree *t);
 size_t gn__dir_tree_docs(const gn_dir_tree *t);
+/* The class names, sorted (owned by t). */
+size_t gn__dir_tree_classes(const gn_dir_tree *t, const char *const **names);
 void gn__dir_tree_free(gn_dir_tree *t);
 
 #endif

@@ -66,6 +66,7 @@ struct gn_parser {
      * gn__parser_set_idf), and the VW namespaces that hold text (NUL-separated names) */
     gn_text text;
     gn_text_opts topts;
+    gn_idf *idf;       /* a reference, or NULL */
     char *vw_text;
     size_t vw_ntext;
     uint64_t dir_seed; /* --format dir: the namespace "text" */
@@ -317,17 +318,18 @@ static int parse_dir(gn_parser *p, const char *line, size_t len, uint64_t key, g
     if (len == 0) return GN_EOF;
     int st = check_text(line, len, why);
     if (st != GN_OK) return st;
-    const char *tab = memchr(line, '\t', len);
-    if (!tab) {
-        WHY("no class before the document (internal: a --format dir record is class<TAB>text)");
-        return GN_EPARSE;
-    }
+    const char *tab = memchr(line, '\t', len), *doc = tab ? tab + 1 : line;
     float label = 0.0f;
-    st = parse_label(p, line, (size_t)(tab - line), &label, why);
-    if (st != GN_OK && p->spec.label_kind != GN_LABEL_NONE) return st;
+    if (tab) {
+        st = parse_label(p, line, (size_t)(tab - line), &label, why);
+        if (st != GN_OK && p->spec.label_kind != GN_LABEL_NONE) return st;
+    } else if (p->spec.label_kind != GN_LABEL_NONE) {
+        WHY("no class before the document (a --format dir record is class<TAB>text)");
+        return GN_EPARSE;
+    } /* prediction input (the server's text lines): the line is the document */
     st = gn__parser_begin(p, b, label, 1.0f, key, 0);
     if (st != GN_OK) return st;
-    st = gn__text_features(&p->text, &p->topts, p->dir_seed, tab + 1, (size_t)(line + len - tab - 1), b);
+    st = gn__text_features(&p->text, &p->topts, p->dir_seed, doc, (size_t)(line + len - doc), b);
     if (st != GN_OK) {
         gn__batch_abort_example(b);
         return st;
@@ -994,6 +996,7 @@ void gn__parser_free(gn_parser *p) {
     free(p->na_len);
     free(p->vw_text);
     gn__text_free(&p->text);
+    gn__idf_unref(p->idf);
     free(p);
 }
 
@@ -1012,7 +1015,7 @@ int gn__parser_clone(const gn_parser *p, gn_parser **out) {
         }
     }
     c->csv_ready = p->csv_ready;
-    c->topts.idf = p->topts.idf;
+    gn__parser_set_idf(c, p->idf);
     if (p->labels) {
         gn_labels *l;
         int st = gn__labels_clone(p->labels, &l);
@@ -1094,7 +1097,14 @@ int gn__parser_line(gn_parser *p, const char *line, size_t len, uint64_t key, gn
 
 const gn_data_spec *gn__parser_spec(const gn_parser *p) { return &p->spec; }
 
-void gn__parser_set_idf(gn_parser *p, const float *idf) { p->topts.idf = idf; }
+void gn__parser_set_idf(gn_parser *p, gn_idf *t) {
+    gn_idf *old = p->idf;
+    p->idf = gn__idf_ref(t);
+    p->topts.idf = t ? t->w : NULL;
+    gn__idf_unref(old);
+}
+
+gn_idf *gn__parser_idf(const gn_parser *p) { return p->idf; }
 
 void gn__parser_set_labels(gn_parser *p, gn_labels *labels) {
     gn__labels_free(p->labels);
@@ -1302,7 +1312,27 @@ int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const dou
             }
             continue;
         }
+        if (str && p->spec.format == GN_FORMAT_DIR) {
+            if (strcmp(name, "text") != 0) {
+                WHY("feature '%s': a --format dir model takes one input, \"text\" (the document)", name);
+                gn__batch_abort_example(b);
+                return GN_EPARSE;
+            }
+            if ((st = gn__text_features(&p->text, &p->topts, p->dir_seed, str, strlen(str), b)) != GN_OK) {
+                gn__batch_abort_example(b);
+                return st;
+            }
+            continue;
+        }
         if (str) {
+            if (p->spec.format == GN_FORMAT_VW && p->vw_ntext && vw_is_text(p, name, nl)) { /* a text namespace */
+                if ((st = gn__text_features(&p->text, &p->topts, gn__hash_namespace(name, nl), str, strlen(str), b)) !=
+                    GN_OK) {
+                    gn__batch_abort_example(b);
+                    return st;
+                }
+                continue;
+            }
             if (p->spec.format == GN_FORMAT_VW) {
                 /* "ns^feature" with a string value is the feature "feature=value"? VW has no string
                  * values: treat the string as the feature name inside namespace `name`. */

@@ -44,9 +44,11 @@ int gn__parser_first_line_sampled(gn_parser *p, const char *line, size_t len, co
 /* Parses a data line and appends it to b. Returns GN_OK (appended), GN_EOF (blank or comment
  * line: nothing appended), GN_EPARSE (why filled, nothing appended) or GN_ENOMEM. */
 int gn__parser_line(gn_parser *p, const char *line, size_t len, uint64_t key, gn_batch *b, char *why);
-/* The idf weights of text features (2^bits floats, borrowed: they must outlive p and its
- * clones, which share them), or NULL for none. */
-void gn__parser_set_idf(gn_parser *p, const float *idf);
+/* The idf weights of text features (io/text.h): set_idf takes a reference of t (NULL: none);
+ * clones share the table. */
+struct gn_idf;
+void gn__parser_set_idf(gn_parser *p, struct gn_idf *t);
+struct gn_idf *gn__parser_idf(const gn_parser *p);
 /* The spec with everything resolved (format, sep, header), as it must be stored in a model. */
 const gn_data_spec *gn__parser_spec(const gn_parser *p);
 /* The label dictionary (io/labels.h): set_labels takes ownership of labels (NULL: none, the

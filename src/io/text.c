@@ -7,10 +7,12 @@
 #include "io/text.h"
 
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hash/hash.h"
+#include "util/error.h"
 
 /* ASCII: the lowercase form of a word character, 0 for a separator. */
 static const unsigned char ascii_word[128] = {
@@ -203,4 +205,44 @@ int gn__text_features(gn_text *t, const gn_text_opts *o, uint64_t seed, const ch
         if (v != 0.0f) gn__batch_push(b, (uint32_t)(terms[i] >> 32), v);
     }
     return GN_OK;
+}
+
+/* ---------------------------------------------------------------- idf tables */
+
+int gn__idf_new(uint32_t bits, uint64_t docs, gn_idf **out) {
+    if (bits < 1 || bits > GN_MAX_BITS) return gn__fail(GN_EINVAL, "idf: bits %u out of range", (unsigned)bits);
+    gn_idf *t = calloc(1, sizeof *t);
+    const size_t n = (size_t)1 << bits;
+    if (!t || !(t->w = malloc(n * sizeof *t->w))) {
+        free(t);
+        return gn__fail(GN_ENOMEM, "out of memory for the idf table of 2^%u slots", (unsigned)bits);
+    }
+    atomic_init(&t->refs, 1u);
+    t->bits = bits;
+    t->docs = docs;
+    const float unseen = (float)gn__text_idf(docs, 0);
+    for (size_t i = 0; i < n; i++) t->w[i] = unseen;
+    *out = t;
+    return GN_OK;
+}
+
+int gn__idf_from_df(uint32_t bits, uint64_t docs, const uint32_t *df, gn_idf **out) {
+    gn_idf *t;
+    GN_TRY(gn__idf_new(bits, docs, &t));
+    const size_t n = (size_t)1 << bits;
+    for (size_t i = 0; i < n; i++)
+        if (df[i]) t->w[i] = (float)gn__text_idf(docs, df[i]);
+    *out = t;
+    return GN_OK;
+}
+
+gn_idf *gn__idf_ref(gn_idf *t) {
+    if (t) atomic_fetch_add(&t->refs, 1u);
+    return t;
+}
+
+void gn__idf_unref(gn_idf *t) {
+    if (!t || atomic_fetch_sub(&t->refs, 1u) != 1u) return;
+    free(t->w);
+    free(t);
 }

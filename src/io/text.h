@@ -53,6 +53,23 @@ size_t gn__text_next_token(gn_text *t, const char *s, size_t len, size_t *pos);
  * tokens. GN_OK or GN_ENOMEM. */
 int gn__text_features(gn_text *t, const gn_text_opts *o, uint64_t seed, const char *s, size_t len, gn_batch *b);
 
+/* The idf weights of a hash space, shared (reference-counted) by the parsers of a run and the
+ * model trained there: w[slot] = gn__text_idf(docs, df of slot) for the 2^bits slots. Read-only
+ * once made, so any thread may read it. */
+typedef struct gn_idf {
+    _Atomic unsigned refs;
+    uint32_t bits;
+    uint64_t docs; /* the documents (examples) counted */
+    float *w;
+} gn_idf;
+
+/* A table of 2^bits slots all at the weight of an unseen term, gn__text_idf(docs, 0). */
+int gn__idf_new(uint32_t bits, uint64_t docs, gn_idf **out);
+/* From document frequencies (df of 2^bits slots, n documents). */
+int gn__idf_from_df(uint32_t bits, uint64_t docs, const uint32_t *df, gn_idf **out);
+gn_idf *gn__idf_ref(gn_idf *t);   /* NULL-safe */
+void gn__idf_unref(gn_idf *t);    /* NULL-safe; frees with the last reference */
+
 /* The smoothed idf of a term seen in df of n documents: ln((1+n)/(1+df)) + 1. */
 double gn__text_idf(uint64_t n, uint64_t df);
 
