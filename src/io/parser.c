@@ -14,6 +14,7 @@
 
 #include "hash/hash.h"
 #include "io/labels.h"
+#include "io/cross.h"
 #include "io/numparse.h"
 #include "io/text.h"
 #include "util/error.h"
@@ -25,6 +26,7 @@ typedef struct csv_column {
     uint64_t seed;      /* namespace seed of the column name */
     uint32_t num_slot;  /* slot of the numeric feature "name" */
     unsigned char role;
+    uint64_t xmask;     /* the interaction groups (io/cross.h) of the column: bit g-1 for group g */
 } csv_column;
 
 /* A column by name, for looking named inputs up (gn__parser_named). */
@@ -70,6 +72,10 @@ struct gn_parser {
     char *vw_text;
     size_t vw_ntext;
     uint64_t dir_seed; /* --format dir: the namespace "text" */
+    /* interactions (io/cross.h): the compiled list, and whether crossed features go into the
+     * example (prediction, caches) or the grouped features into the batch's x lists (training) */
+    gn_cross *cross;
+    int cross_inline;
 };
 
 enum { LABELS_NUMERIC = 0, /* no dictionary, or the standard classes: the numeric fast path */
@@ -183,7 +189,66 @@ static int parse_label(const gn_parser *p, const char *s, size_t len, float *out
     return GN_OK;
 }
 
+/* ---------------------------------------------------------------- interactions */
+
+static int find_column(const gn_parser *p, const char *spec, size_t *out);
+
+/* The groups of a VW namespace (or --format dir's "text"): a one-character group name matches
+ * the namespaces that start with it, a longer one the namespace of that name. */
+static uint64_t ns_groups(const gn_parser *p, const char *ns, size_t len) {
+    uint64_t m = 0;
+    for (uint32_t g = 1; g <= p->cross->ngroups; g++) {
+        const char *name = p->cross->name[g];
+        size_t nl = strlen(name);
+        if (nl == 1 ? (len >= 1 && ns[0] == name[0]) : (nl == len && memcmp(ns, name, len) == 0))
+            m |= (uint64_t)1 << (g - 1);
+    }
+    return m;
+}
+
+/* Copies the features [from, nnz) of the example in progress to its x lists, once per group. */
+static int note_groups(gn_batch *b, size_t from, uint64_t mask) {
+    for (unsigned g = 1; mask && b->nnz > from; g++, mask >>= 1)
+        if (mask & 1) GN_TRY(gn__batch_x_copy(b, from, (unsigned char)g));
+    return GN_OK;
+}
+
+/* Before an example is closed: in inline mode its crossed features are appended to it and its
+ * x lists dropped; otherwise the x lists stay for the learner. */
+static int cross_finish(gn_parser *p, gn_batch *b) {
+    if (!p->cross || !p->cross_inline) return GN_OK;
+    const size_t x0 = b->xstart[b->n];
+    const gn_cross_feats f = {b->xn - x0, b->xslot + x0, b->xval + x0, b->xgrp + x0};
+    size_t room = gn__cross_count(p->cross, &f);
+    GN_TRY(gn__batch_reserve_features(b, room));
+    b->nnz += gn__cross_expand(p->cross, &f, p->mask, b->index + b->nnz, b->value + b->nnz);
+    b->xn = x0;
+    return GN_OK;
+}
+
+/* Resolves the interaction groups to CSV columns (names or 1-based numbers). */
+static int cross_columns(gn_parser *p, char *why) {
+    if (!p->cross) return GN_OK;
+    for (size_t c = 0; c < p->ncols; c++) p->cols[c].xmask = 0;
+    for (uint32_t g = 1; g <= p->cross->ngroups; g++) {
+        const char *name = p->cross->name[g];
+        size_t c;
+        if (find_column(p, name, &c) != 0) {
+            WHY("--interactions: no column named '%s'%s", name,
+                p->spec.header ? "" : " (the data has no header: use 1-based column numbers)");
+            return GN_EINVAL;
+        }
+        if (c == p->label_col) {
+            WHY("--interactions: column '%s' is the label column", name);
+            return GN_EINVAL;
+        }
+        p->cols[c].xmask |= (uint64_t)1 << (g - 1);
+    }
+    return GN_OK;
+}
+
 int gn__parser_begin(const gn_parser *p, gn_batch *b, float label, float weight, uint64_t key, size_t room) {
+    if (p->cross && !b->xstart) GN_TRY(gn__batch_x_enable(b));
     GN_TRY(gn__batch_begin_example(b, label, weight, key));
     GN_TRY(gn__batch_reserve_features(b, room + 1));
     if (p->spec.bias) gn__batch_push(b, 0, 1.0f);
@@ -329,7 +394,10 @@ static int parse_dir(gn_parser *p, const char *line, size_t len, uint64_t key, g
     } /* prediction input (the server's text lines): the line is the document */
     st = gn__parser_begin(p, b, label, 1.0f, key, 0);
     if (st != GN_OK) return st;
+    const size_t k0 = b->nnz;
     st = gn__text_features(&p->text, &p->topts, p->dir_seed, doc, (size_t)(line + len - doc), b);
+    if (st == GN_OK && p->cross) st = note_groups(b, k0, ns_groups(p, "text", 4));
+    if (st == GN_OK) st = cross_finish(p, b);
     if (st != GN_OK) {
         gn__batch_abort_example(b);
         return st;
@@ -392,6 +460,8 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
     const uint32_t mask = p->mask;
     uint64_t seed = gn__hash_namespace("", 0);
     float ns_scale = 1.0f;
+    size_t ns_from = b->nnz; /* interactions: the namespace's first feature and its groups */
+    uint64_t ns_mask = 0;
     s = bar;
     while (s < end) {
         if (*s == '|') {
@@ -400,6 +470,14 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
             const char *ns = s;
             while (s < end && !is_space(*s) && *s != ':' && *s != '|') s++;
             seed = gn__hash_namespace(ns, (size_t)(s - ns));
+            if (p->cross) {
+                if (ns_mask && (st = note_groups(b, ns_from, ns_mask)) != GN_OK) {
+                    gn__batch_abort_example(b);
+                    return st;
+                }
+                ns_from = b->nnz;
+                ns_mask = ns_groups(p, ns, (size_t)(s - ns));
+            }
             ns_scale = 1.0f;
             if (p->vw_ntext && vw_is_text(p, ns, (size_t)(s - ns))) {
                 /* a text namespace: everything up to the next '|' is one document */
@@ -455,6 +533,14 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
             return GN_EPARSE;
         }
         gn__batch_push(b, gn__hash_feature(seed, f, (size_t)(fe - f), mask), (float)(v * ns_scale));
+    }
+    if (p->cross) {
+        if (ns_mask) st = note_groups(b, ns_from, ns_mask);
+        if (st == GN_OK) st = cross_finish(p, b);
+        if (st != GN_OK) {
+            gn__batch_abort_example(b);
+            return st;
+        }
     }
     gn__batch_end_example(b);
     return GN_OK;
@@ -832,6 +918,7 @@ static int csv_setup(gn_parser *p, const char *line, size_t len, const char *con
     if ((st = apply_colspec(p, p->spec.numeric, ROLE_NUMERIC, "numeric", why)) != GN_OK) goto done;
     if ((st = apply_colspec(p, p->spec.categorical, ROLE_CATEGORICAL, "categorical", why)) != GN_OK) goto done;
     if ((st = apply_colspec(p, p->spec.text, ROLE_TEXT, "text", why)) != GN_OK) goto done;
+    if ((st = cross_columns(p, why)) != GN_OK) goto done;
     p->csv_ready = 1;
 done:
     for (size_t i = 0; i < p->ncols; i++) free(first[i]);
@@ -934,11 +1021,17 @@ static int parse_csv(gn_parser *p, const char *line, size_t len, uint64_t key, g
             gn__batch_abort_example(b);
             return GN_ENOMEM;
         }
+        const size_t k0 = b->nnz;
         st = csv_feature(p, c, v, vl, vl <= na_maxlen ? na_check : 0, b, why);
+        if (st == GN_OK && c->xmask) st = note_groups(b, k0, c->xmask);
         if (st != GN_OK) {
             gn__batch_abort_example(b);
             return st;
         }
+    }
+    if (p->cross && (st = cross_finish(p, b)) != GN_OK) {
+        gn__batch_abort_example(b);
+        return st;
     }
     gn__batch_end_example(b);
     return GN_OK;
@@ -976,6 +1069,17 @@ int gn__parser_new(const gn_data_spec *spec, gn_parser **out) {
     p->topts.normalize = spec->normalize_rows;
     p->topts.mask = p->mask;
     p->dir_seed = gn__hash_namespace("text", 4);
+    if (spec->interactions[0]) {
+        char why[256];
+        if (!(p->cross = malloc(sizeof *p->cross))) {
+            gn__parser_free(p);
+            return gn__fail(GN_ENOMEM, "out of memory");
+        }
+        if (gn__cross_compile(spec->interactions, p->cross, why) != GN_OK) {
+            gn__parser_free(p);
+            return gn__fail(GN_EINVAL, "%s", why);
+        }
+    }
     if (na_setup(p) != GN_OK || (spec->format == GN_FORMAT_VW && vw_text_setup(p) != GN_OK)) {
         gn__parser_free(p);
         return gn__fail(GN_ENOMEM, "out of memory");
@@ -995,6 +1099,7 @@ void gn__parser_free(gn_parser *p) {
     free(p->na_tok);
     free(p->na_len);
     free(p->vw_text);
+    free(p->cross);
     gn__text_free(&p->text);
     gn__idf_unref(p->idf);
     free(p);
@@ -1015,6 +1120,7 @@ int gn__parser_clone(const gn_parser *p, gn_parser **out) {
         }
     }
     c->csv_ready = p->csv_ready;
+    c->cross_inline = p->cross_inline;
     gn__parser_set_idf(c, p->idf);
     if (p->labels) {
         gn_labels *l;
@@ -1105,6 +1211,8 @@ void gn__parser_set_idf(gn_parser *p, gn_idf *t) {
 }
 
 gn_idf *gn__parser_idf(const gn_parser *p) { return p->idf; }
+
+void gn__parser_set_cross_inline(gn_parser *p, int on) { p->cross_inline = on; }
 
 void gn__parser_set_labels(gn_parser *p, gn_labels *labels) {
     gn__labels_free(p->labels);
@@ -1244,7 +1352,20 @@ static void unknown_column(const gn_parser *p, const char *name, size_t nl, char
 }
 
 /* One named input of a CSV model: exactly what the column's field would add in a file. */
+static int named_csv_feature(gn_parser *p, const char *name, size_t nl, double v, const char *str, gn_batch *b,
+                             char *why, size_t *col);
+
+/* One named input of a CSV model, and its interaction groups. */
 static int named_csv(gn_parser *p, const char *name, size_t nl, double v, const char *str, gn_batch *b, char *why) {
+    const size_t k0 = b->nnz;
+    size_t c = (size_t)-1;
+    int st = named_csv_feature(p, name, nl, v, str, b, why, &c);
+    if (st == GN_OK && c != (size_t)-1 && p->cols[c].xmask) st = note_groups(b, k0, p->cols[c].xmask);
+    return st;
+}
+
+static int named_csv_feature(gn_parser *p, const char *name, size_t nl, double v, const char *str, gn_batch *b,
+                             char *why, size_t *col) {
     size_t c;
     char ref[96];
     if (!named_column(p, name, nl, &c)) {
@@ -1256,6 +1377,7 @@ static int named_csv(gn_parser *p, const char *name, size_t nl, double v, const 
         return GN_EPARSE;
     }
     p->named_seen[c] = p->named_gen;
+    *col = c;
     const csv_column *cc = &p->cols[c];
     if (cc->role == ROLE_LABEL || cc->role == ROLE_IGNORE) return GN_OK; /* as in a file: adds nothing */
     if (str) {
@@ -1370,6 +1492,18 @@ int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const dou
             else slot = gn__hash_feature(gn__hash_namespace("", 0), name, nl, p->mask);
         }
         gn__batch_push(b, slot, (float)v);
+        if (p->cross && p->spec.format == GN_FORMAT_VW) { /* "ns^feature": the namespace's groups */
+            const char *caret = strchr(name, '^');
+            uint64_t m = ns_groups(p, caret ? name : "", caret ? (size_t)(caret - name) : 0);
+            if (m && (st = note_groups(b, b->nnz - 1, m)) != GN_OK) {
+                gn__batch_abort_example(b);
+                return st;
+            }
+        }
+    }
+    if (p->cross && (st = cross_finish(p, b)) != GN_OK) {
+        gn__batch_abort_example(b);
+        return st;
     }
     gn__batch_end_example(b);
     return GN_OK;
@@ -1415,6 +1549,8 @@ int gn__parser_load_columns(gn_parser *p, const json_t *cols) {
         p->cols[i].role = (unsigned char)r;
         if (r == ROLE_LABEL) p->label_col = i;
     }
+    char why[GN_WHY_MAX];
+    if (cross_columns(p, why) != GN_OK) return gn__fail(GN_EFORMAT, "%s", why);
     p->csv_ready = 1;
     return GN_OK;
 }

@@ -49,6 +49,10 @@ int gn__parser_line(gn_parser *p, const char *line, size_t len, uint64_t key, gn
 struct gn_idf;
 void gn__parser_set_idf(gn_parser *p, struct gn_idf *t);
 struct gn_idf *gn__parser_idf(const gn_parser *p);
+/* Interactions (io/cross.h): 1 makes the parser append the crossed features to each example
+ * (prediction, caches); 0 (the default) leaves the grouped features in the batch's x lists for
+ * the learner to cross. Clones keep the setting. */
+void gn__parser_set_cross_inline(gn_parser *p, int on);
 /* The spec with everything resolved (format, sep, header), as it must be stored in a model. */
 const gn_data_spec *gn__parser_spec(const gn_parser *p);
 /* The label dictionary (io/labels.h): set_labels takes ownership of labels (NULL: none, the

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "gannet/gannet.h"
+#include "io/cross.h"
 #include "util/error.h"
 
 void gn_data_spec_init(gn_data_spec *spec) {
@@ -84,6 +85,11 @@ gn_status gn_data_spec_check(const gn_data_spec *spec) {
         return gn__fail(GN_EINVAL, "text: LIBSVM input has no text columns (use CSV/TSV, VW or --format dir)");
     if (spec->format == GN_FORMAT_LIBSVM && spec->interactions[0])
         return gn__fail(GN_EINVAL, "interactions: LIBSVM input has no namespaces (use CSV/TSV or VW)");
+    if (spec->interactions[0]) {
+        gn_cross c;
+        char why[256];
+        if (gn__cross_compile(spec->interactions, &c, why) != GN_OK) return gn__fail(GN_EINVAL, "%s", why);
+    }
     return GN_OK;
 }
 

@@ -246,3 +246,98 @@ void gn__idf_unref(gn_idf *t) {
     free(t->w);
     free(t);
 }
+
+/* ---------------------------------------------------------------- idf tables as JSON */
+
+static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+
+static uint32_t f32_bits(float f) {
+    uint32_t u;
+    memcpy(&u, &f, sizeof u);
+    return u;
+}
+
+json_t *gn__idf_to_json(const gn_idf *t) {
+    const uint32_t unseen = f32_bits((float)gn__text_idf(t->docs, 0));
+    const size_t nslots = (size_t)1 << t->bits;
+    size_t n = 0;
+    for (size_t i = 0; i < nslots; i++) n += f32_bits(t->w[i]) != unseen;
+    const size_t raw = n * 8, enc = (raw + 2) / 3 * 4;
+    unsigned char *r = malloc(raw ? raw : 1);
+    char *e = malloc(enc + 1);
+    json_t *j = NULL;
+    if (r && e) {
+        size_t o = 0;
+        for (size_t i = 0; i < nslots; i++) {
+            const uint32_t v = f32_bits(t->w[i]);
+            if (v == unseen) continue;
+            for (int k = 0; k < 4; k++) r[o + (size_t)k] = (unsigned char)(i >> (8 * k));
+            for (int k = 0; k < 4; k++) r[o + 4 + (size_t)k] = (unsigned char)(v >> (8 * k));
+            o += 8;
+        }
+        size_t q = 0;
+        for (size_t i = 0; i < raw; i += 3) {
+            uint32_t x = (uint32_t)r[i] << 16 | (i + 1 < raw ? (uint32_t)r[i + 1] << 8 : 0) | (i + 2 < raw ? r[i + 2] : 0);
+            e[q++] = b64[x >> 18 & 63];
+            e[q++] = b64[x >> 12 & 63];
+            e[q++] = i + 1 < raw ? b64[x >> 6 & 63] : '=';
+            e[q++] = i + 2 < raw ? b64[x & 63] : '=';
+        }
+        e[q] = '\0';
+        j = json_pack("{s:I, s:s}", "docs", (json_int_t)t->docs, "records", e);
+    }
+    free(r);
+    free(e);
+    return j;
+}
+
+static int b64_value(char c) {
+    const char *p = c ? strchr(b64, c) : NULL;
+    return p ? (int)(p - b64) : -1;
+}
+
+int gn__idf_from_json(const json_t *j, uint32_t bits, gn_idf **out) {
+    const json_t *d = json_object_get(j, "docs"), *rec = json_object_get(j, "records");
+    if (!json_is_integer(d) || json_integer_value(d) < 0 || !json_is_string(rec))
+        return gn__fail(GN_EFORMAT, "idf: needs integer docs and string records");
+    const char *e = json_string_value(rec);
+    const size_t el = json_string_length(rec);
+    if (el % 4) return gn__fail(GN_EFORMAT, "idf: records are not base64");
+    gn_idf *t;
+    GN_TRY(gn__idf_new(bits, (uint64_t)json_integer_value(d), &t));
+    unsigned char rec8[8];
+    size_t got = 0, next_min = 0;
+    const size_t nslots = (size_t)1 << bits;
+    for (size_t i = 0; i < el; i += 4) {
+        int v[4];
+        for (int k = 0; k < 4; k++) v[k] = e[i + (size_t)k] == '=' ? 0 : b64_value(e[i + (size_t)k]);
+        int pad = (e[i + 2] == '=') + (e[i + 3] == '=');
+        if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0 || (pad && i + 4 != el)) {
+            gn__idf_unref(t);
+            return gn__fail(GN_EFORMAT, "idf: records are not base64");
+        }
+        const uint32_t x = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
+        const unsigned char bytes[3] = {(unsigned char)(x >> 16), (unsigned char)(x >> 8), (unsigned char)x};
+        for (int k = 0; k < 3 - pad; k++) {
+            rec8[got++] = bytes[k];
+            if (got < 8) continue;
+            got = 0;
+            const uint32_t slot = (uint32_t)rec8[0] | (uint32_t)rec8[1] << 8 | (uint32_t)rec8[2] << 16 | (uint32_t)rec8[3] << 24;
+            const uint32_t wb = (uint32_t)rec8[4] | (uint32_t)rec8[5] << 8 | (uint32_t)rec8[6] << 16 | (uint32_t)rec8[7] << 24;
+            float w;
+            memcpy(&w, &wb, sizeof w);
+            if (slot >= nslots || slot < next_min || !isfinite(w)) {
+                gn__idf_unref(t);
+                return gn__fail(GN_EFORMAT, "idf: record for slot %u out of range, out of order or not finite", slot);
+            }
+            t->w[slot] = w;
+            next_min = (size_t)slot + 1;
+        }
+    }
+    if (got) {
+        gn__idf_unref(t);
+        return gn__fail(GN_EFORMAT, "idf: records are not a whole number of 8 bytes");
+    }
+    *out = t;
+    return GN_OK;
+}

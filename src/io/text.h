@@ -70,6 +70,13 @@ int gn__idf_from_df(uint32_t bits, uint64_t docs, const uint32_t *df, gn_idf **o
 gn_idf *gn__idf_ref(gn_idf *t);   /* NULL-safe */
 void gn__idf_unref(gn_idf *t);    /* NULL-safe; frees with the last reference */
 
+/* An idf table as JSON for cache headers: {"docs": n, "records": base64 of the (u32 slot, f32
+ * weight) little-endian records of the slots not at the unseen weight}; and back (GN_EFORMAT for
+ * a malformed object). */
+#include <jansson.h>
+json_t *gn__idf_to_json(const gn_idf *t);
+int gn__idf_from_json(const json_t *j, uint32_t bits, gn_idf **out);
+
 /* The smoothed idf of a term seen in df of n documents: ln((1+n)/(1+df)) + 1. */
 double gn__text_idf(uint64_t n, uint64_t df);
 

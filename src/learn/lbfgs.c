@@ -868,6 +868,8 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, gn_progres
     uint64_t skipped = 0;
     const uint32_t threads = gn__threads_or_cores(o->threads);
     st = gn__source_resolve(src);
+    /* interactions: the batch solvers keep the data in memory with its crossed features */
+    if (st == GN_OK && gn__source_parser(src)) gn__parser_set_cross_inline(gn__source_parser(src), 1);
     if (st == GN_OK)
         st = gn__bdata_read(src, gn__source_spec(src), paths, npaths, (uint32_t)rank, (uint32_t)size, threads,
                             o->batch_size, &data, &skipped);
