@@ -49,12 +49,12 @@ awk -v p="$plain" -v c="$crossed" 'BEGIN {exit !(p < 0.6 && c > 0.95)}' || fail 
 ok "categorical pair: test AUC $plain without, $crossed with --interactions c1*c2"
 
 # ---- the same crosses through a cache, shuffled threads, the batch solver and cv
-run_ok "$G" train -d "$T/ctr.csv" --label y --interactions 'c1*c2' --passes 5 --cache "$T/c.cache" -m "$T/cc.model"
+run_ok "$G" train -d "$T/ctr.csv" --label y --interactions 'c1*c2' --passes 5 --threads 1 --cache "$T/c.cache" -m "$T/cc.model"
 run_ok "$G" eval -m "$T/cc.model" -d "$T/cte.csv"
 awk -v a="$(auc_of)" 'BEGIN {exit !(a > 0.95)}' || fail "a model trained through the cache loses the crosses"
 run_ok "$G" predict -m "$T/cc.model" -d "$T/cte.csv"
 cp "$T/out" "$T/pred.cache"
-run_ok "$G" train --label y --interactions 'c1*c2' --passes 5 --cache "$T/c.cache" -m "$T/cc2.model"
+run_ok "$G" train --label y --interactions 'c1*c2' --passes 5 --threads 1 --cache "$T/c.cache" -m "$T/cc2.model"
 run_ok "$G" predict -m "$T/cc2.model" -d "$T/cte.csv"
 cmp -s "$T/out" "$T/pred.cache" || fail "a model trained from the cache alone predicts differently"
 run_ok "$G" train -d "$T/ctr.csv" --label y --passes 5 --cache "$T/c.cache" -m "$T/cc3.model"
