@@ -18,12 +18,13 @@ OUT=$(mktemp -d)
 trap 'rm -rf "$OUT"' EXIT
 tar -xzf "$TAR" -C "$OUT"
 D=$OUT/aclImdb
-cat "$D"/train/*/* "$D"/test/*/* > /dev/null # warm the page cache for both
+find "$D" -type f -exec cat {} + > /dev/null # warm the page cache for both
 
-# gannet: train on the raw tree, then evaluate on the test tree (one process each)
+# gannet: train on the raw tree (parsed once into a cache that the passes read), then evaluate on
+# the test tree (one process each); the cache is made inside the timing
 s=$(date +%s.%N)
 # shellcheck disable=SC2086
-"$GANNET" train --format dir -d "$D/train" $FLAGS -m "$OUT/imdb.model" -q
+"$GANNET" train --format dir -d "$D/train" $FLAGS --cache "$OUT/imdb.cache" -m "$OUT/imdb.model" -q
 "$GANNET" eval -m "$OUT/imdb.model" -d "$D/test" > "$OUT/eval.txt"
 e=$(date +%s.%N)
 g_time=$(echo "$e - $s" | bc)
