@@ -181,13 +181,17 @@ int gn__text_features(gn_text *t, const gn_text_opts *o, uint64_t seed, const ch
     /* merge: one (slot, weight) per distinct slot, written back over terms as slot << 32 | float */
     size_t nd = 0;
     double norm2 = 0.0;
+    const float *idf = o->idf;
+    if (idf) /* the idf table is far larger than the caches: fetch the first terms' weights */
+        for (size_t i = 0; i < nt && i < 64; i += 4) __builtin_prefetch(idf + (terms[i] >> 32), 0, 0);
     for (size_t i = 0; i < nt;) {
         const uint32_t slot = (uint32_t)(terms[i] >> 32);
+        if (idf && i + 64 < nt) __builtin_prefetch(idf + (terms[i + 64] >> 32), 0, 0);
         size_t j = i + 1;
         while (j < nt && (uint32_t)(terms[j] >> 32) == slot) j++;
         const double c = (double)(j - i);
         double v = o->tf == GN_TF_BINARY ? 1.0 : o->tf == GN_TF_LOG ? 1.0 + log(c) : c;
-        if (o->idf) v *= o->idf[slot];
+        if (idf) v *= idf[slot];
         norm2 += v * v;
         float f = (float)v;
         uint32_t bits;
