@@ -37,6 +37,10 @@ void gn__batch_free(gn_batch *b) {
     free(b->index);
     free(b->value);
     free(b->stamp);
+    free(b->xstart);
+    free(b->xslot);
+    free(b->xval);
+    free(b->xgrp);
     memset(b, 0, sizeof *b);
 }
 
@@ -44,6 +48,8 @@ void gn__batch_clear(gn_batch *b) {
     b->n = 0;
     b->nnz = 0;
     b->start[0] = 0;
+    b->xn = 0;
+    if (b->xstart) b->xstart[0] = 0;
 }
 
 int gn__batch_reserve_features(gn_batch *b, size_t more) {
@@ -74,6 +80,11 @@ static int grow_examples(gn_batch *b) {
     size_t *s = realloc(b->start, (cap + 1) * sizeof *s);
     if (!s) return gn__fail(GN_ENOMEM, "out of memory growing a batch");
     b->start = s;
+    if (b->xstart) {
+        size_t *x = realloc(b->xstart, (cap + 1) * sizeof *x);
+        if (!x) return gn__fail(GN_ENOMEM, "out of memory growing a batch");
+        b->xstart = x;
+    }
     b->cap = cap;
     return GN_OK;
 }
@@ -84,6 +95,38 @@ int gn__batch_begin_example(gn_batch *b, float label, float weight, uint64_t key
     b->weight[b->n] = weight;
     b->key[b->n] = key;
     b->start[b->n] = b->nnz;
+    if (b->xstart) b->xstart[b->n] = b->xn;
+    return GN_OK;
+}
+
+int gn__batch_x_enable(gn_batch *b) {
+    if (b->xstart) return GN_OK;
+    b->xstart = calloc(b->cap + 1, sizeof *b->xstart);
+    if (!b->xstart) return gn__fail(GN_ENOMEM, "out of memory");
+    b->xn = 0;
+    return GN_OK;
+}
+
+int gn__batch_x_copy(gn_batch *b, size_t from, unsigned char grp) {
+    const size_t n = b->nnz - from;
+    if (b->xn + n > b->xcap) {
+        size_t cap = b->xcap ? b->xcap * 2 : 256;
+        while (cap < b->xn + n) cap *= 2;
+        uint32_t *sl = realloc(b->xslot, cap * sizeof *sl);
+        if (!sl) return gn__fail(GN_ENOMEM, "out of memory");
+        b->xslot = sl;
+        float *v = realloc(b->xval, cap * sizeof *v);
+        if (!v) return gn__fail(GN_ENOMEM, "out of memory");
+        b->xval = v;
+        unsigned char *g = realloc(b->xgrp, cap);
+        if (!g) return gn__fail(GN_ENOMEM, "out of memory");
+        b->xgrp = g;
+        b->xcap = cap;
+    }
+    memcpy(b->xslot + b->xn, b->index + from, n * sizeof *b->xslot);
+    memcpy(b->xval + b->xn, b->value + from, n * sizeof *b->xval);
+    memset(b->xgrp + b->xn, grp, n);
+    b->xn += n;
     return GN_OK;
 }
 
@@ -92,7 +135,7 @@ int gn__batch_begin_example(gn_batch *b, float label, float weight, uint64_t key
 
 /* Sorts n (slot, value) pairs by slot: insertion sort for short runs, else quicksort (median of
  * three) on the pairs packed as slot << 32 | value bits. */
-static void sort_packed(uint64_t *a, size_t n) {
+void gn__sort_packed(uint64_t *a, size_t n) {
     while (n > 24) {
         uint64_t x = a[0], y = a[n / 2], z = a[n - 1];
         uint64_t pivot = x < y ? (y < z ? y : (x < z ? z : x)) : (x < z ? x : (y < z ? z : y));
@@ -109,11 +152,11 @@ static void sort_packed(uint64_t *a, size_t n) {
         }
         /* recurse into the smaller side, loop on the larger (bounded stack) */
         if (j + 1 < n - j - 1) {
-            sort_packed(a, j + 1);
+            gn__sort_packed(a, j + 1);
             a += j + 1;
             n -= j + 1;
         } else {
-            sort_packed(a + j + 1, n - j - 1);
+            gn__sort_packed(a + j + 1, n - j - 1);
             n = j + 1;
         }
     }
@@ -177,7 +220,7 @@ static void merge_repeats(gn_batch *b, size_t s0) {
         memcpy(&u, &val[i], sizeof u);
         p[i] = (uint64_t)idx[i] << 32 | u;
     }
-    sort_packed(p, n);
+    gn__sort_packed(p, n);
     size_t out = 0;
     for (size_t i = 0; i < n;) {
         const uint32_t slot = (uint32_t)(p[i] >> 32);
@@ -204,6 +247,37 @@ void gn__batch_end_example(gn_batch *b) {
     if (b->nnz - s0 > 1 && may_repeat(b, s0, b->nnz)) merge_repeats(b, s0);
     b->n++;
     b->start[b->n] = b->nnz;
+    if (b->xstart) b->xstart[b->n] = b->xn;
 }
 
-void gn__batch_abort_example(gn_batch *b) { b->nnz = b->start[b->n]; }
+void gn__batch_abort_example(gn_batch *b) {
+    b->nnz = b->start[b->n];
+    if (b->xstart) b->xn = b->xstart[b->n];
+}
+
+int gn__batch_copy_example(gn_batch *dst, const gn_batch *src, size_t i) {
+    const size_t n = src->start[i + 1] - src->start[i];
+    GN_TRY(gn__batch_reserve_features(dst, n));
+    if (src->xstart && !dst->xstart) GN_TRY(gn__batch_x_enable(dst));
+    GN_TRY(gn__batch_begin_example(dst, src->label[i], src->weight[i], src->key[i]));
+    memcpy(dst->index + dst->nnz, src->index + src->start[i], n * sizeof *dst->index);
+    memcpy(dst->value + dst->nnz, src->value + src->start[i], n * sizeof *dst->value);
+    dst->nnz += n;
+    if (src->xstart) { /* the x lists: copied as a group-0 block, then their groups */
+        const size_t x0 = src->xstart[i], xn = src->xstart[i + 1] - x0, at = dst->nnz;
+        if (xn) {
+            /* reuse x_copy through the feature arrays' spare room */
+            GN_TRY(gn__batch_reserve_features(dst, xn));
+            memcpy(dst->index + at, src->xslot + x0, xn * sizeof *dst->index);
+            memcpy(dst->value + at, src->xval + x0, xn * sizeof *dst->value);
+            dst->nnz += xn;
+            size_t start = dst->xn;
+            int st = gn__batch_x_copy(dst, at, 0);
+            dst->nnz = at;
+            GN_TRY(st);
+            memcpy(dst->xgrp + start, src->xgrp + x0, xn);
+        }
+    }
+    gn__batch_end_example(dst);
+    return GN_OK;
+}

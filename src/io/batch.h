@@ -20,6 +20,14 @@ typedef struct gn_batch {
     size_t nnz, fcap;     /* features held / allocated */
     unsigned char *stamp; /* scratch filter for finding repeated slots (gn__batch_end_example) */
     unsigned char generation; /* the stamp of the example being closed */
+    /* Interactions (io/cross.h): a copy of the features of the crossed columns/namespaces, with
+     * their group, for the learner to cross. NULL unless a parser with --interactions made them
+     * (gn__batch_x_enable); example e's are [xstart[e], xstart[e + 1]). */
+    size_t *xstart;
+    uint32_t *xslot;
+    float *xval;
+    unsigned char *xgrp;
+    size_t xn, xcap;
 } gn_batch;
 
 int gn__batch_init(gn_batch *b, size_t cap_examples, size_t cap_features);
@@ -50,6 +58,14 @@ static inline void gn__batch_push(gn_batch *b, uint32_t index, float value) {
  * sees each slot once per example; the features are then in increasing slot order. Examples
  * whose slots are already strictly increasing (LIBSVM rows) are left exactly as they are. */
 void gn__batch_end_example(gn_batch *b);
+/* Sorts n (slot << 32 | payload) pairs by slot (the order of equal slots is unspecified). */
+void gn__sort_packed(uint64_t *a, size_t n);
+/* Starts the x lists (all examples so far have none). GN_ENOMEM. */
+int gn__batch_x_enable(gn_batch *b);
+/* Copies the features [from, b->nnz) of the example in progress to its x lists as group grp. */
+int gn__batch_x_copy(gn_batch *b, size_t from, unsigned char grp);
+/* Appends example i of src to dst (features, and x lists when src has them). GN_ENOMEM. */
+int gn__batch_copy_example(gn_batch *dst, const gn_batch *src, size_t i);
 /* Drops the example begun last (after a parse error). */
 void gn__batch_abort_example(gn_batch *b);
 

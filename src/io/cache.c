@@ -18,6 +18,7 @@
 #include "io/matrix.h"
 #include "io/shuffle.h"
 #include "io/source.h"
+#include "io/text.h"
 #include "model/model.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -317,6 +318,8 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
     if ((st = check_output(out_path, paths, npaths)) != GN_OK) goto done;
     if ((st = gn__source_open(spec, NULL, paths, npaths, &src)) != GN_OK) goto done;
     if ((st = gn__source_resolve(src)) != GN_OK) goto done;
+    /* interactions: the cache holds the crossed features (io/cross.h) */
+    if (gn__source_parser(src)) gn__parser_set_cross_inline(gn__source_parser(src), 1);
     if (!(hdr = source_json(spec, paths, npaths))) { st = GN_ENOMEM; goto done; }
     const gn_parser *parser = gn__source_parser(src);
     int ok = gn__json_set(hdr, "version", json_integer(CACHE_VERSION)) &&
@@ -326,6 +329,8 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
     /* the classes of binary labels: a model trained from the cache alone needs them */
     const gn_labels *labels = parser ? gn__parser_labels(parser) : NULL;
     if (ok && labels) ok = gn__json_set(hdr, "labels", gn__labels_to_json(labels));
+    /* --idf: the weights the cached values carry, for a model trained from the cache */
+    if (ok && parser && gn__parser_idf(parser)) ok = gn__json_set(hdr, "idf", gn__idf_to_json(gn__parser_idf(parser)));
     if (!ok) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
     st = write_cache(out_path, hdr, feed_source, src, info);
 done:
@@ -557,6 +562,16 @@ static int header_spec(gn_cache_reader *r, gn_data_spec *resolved, gn_parser **p
         gn_labels *labels;
         st = gn__labels_from_json(lj, &labels);
         if (st == GN_OK) gn__parser_set_labels(p, labels);
+    }
+    const json_t *ij = json_object_get(r->hdr, "idf");
+    if (st == GN_OK && s.idf && !ij) st = gn__fail(GN_EFORMAT, "the spec asks for idf weights, the cache has none");
+    if (st == GN_OK && ij) {
+        gn_idf *t;
+        st = gn__idf_from_json(ij, s.bits, &t);
+        if (st == GN_OK) {
+            gn__parser_set_idf(p, t);
+            gn__idf_unref(t);
+        }
     }
     if (st != GN_OK) {
         gn__parser_free(p);

@@ -115,6 +115,7 @@ static const char *role_name(int role) {
     case GN_CSV_ROLE_NUMERIC: return "numeric";
     case GN_CSV_ROLE_CATEGORICAL: return "categorical";
     case GN_CSV_ROLE_IGNORE: return "ignored";
+    case GN_CSV_ROLE_TEXT: return "text";
     default: return "auto";
     }
 }

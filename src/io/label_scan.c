@@ -51,7 +51,8 @@ static int count_line(scan *sc, size_t file, uint64_t lineno, const char *line, 
 static int scan_file(scan *sc, size_t file) {
     const gn_data_spec *spec = gn__parser_spec(sc->p);
     gn_line_reader *r;
-    GN_TRY(gn__line_reader_open(sc->in->paths[file], spec->max_line, &r));
+    if (spec->format == GN_FORMAT_DIR) GN_TRY(gn__line_reader_open_tree(sc->in->paths[file], spec->max_line, &r));
+    else GN_TRY(gn__line_reader_open(sc->in->paths[file], spec->max_line, &r));
     /* a CSV is read as the source reads it: leading blank and comment lines line by line, then
      * records whose quoted fields may hold newlines */
     const char qs = spec->format == GN_FORMAT_CSV && spec->sep != '\t' ? spec->sep : 0;

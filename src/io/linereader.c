@@ -20,6 +20,7 @@
 #include <zlib.h>
 #include <zstd.h>
 
+#include "io/dirtree.h"
 #include "util/error.h"
 
 #define GN_LR_BUF_SIZE ((size_t)1 << 20)    /* decompressed/plain data buffer, first size */
@@ -34,7 +35,7 @@ enum { Q_OUT = 0, Q_IN, Q_IN_QUOTE };
  * at its start); look at the start of the data for a byte order mark. */
 enum { PRE_SKIP = 1, PRE_BOM = 2 };
 
-typedef enum { LR_PLAIN, LR_GZIP, LR_ZSTD } lr_kind;
+typedef enum { LR_PLAIN, LR_GZIP, LR_ZSTD, LR_DIR } lr_kind;
 
 struct gn_line_reader {
     char *path;            /* for messages: the path, or "<stdin>" */
@@ -58,7 +59,8 @@ struct gn_line_reader {
     bool z_ready;          /* inflateInit2 succeeded: inflateEnd is owed */
     bool z_member_done;    /* a gzip member ended; another may follow */
     ZSTD_DCtx *zd;
-    size_t zstd_hint;      /* last ZSTD_decompressStream result: 0 = at a frame boundary */
+    size_t zstd_hint;
+    gn_dir_tree *tree;     /* LR_DIR: a --format dir tree read as records (io/dirtree.h) */      /* last ZSTD_decompressStream result: 0 = at a frame boundary */
 
     uint64_t buf_offset;   /* decompressed offset of buf[0] */
     uint64_t line_offset;  /* decompressed offset of the line returned last */
@@ -214,6 +216,16 @@ static gn_status fill_plain(gn_line_reader *r) {
     return GN_OK;
 }
 
+/* The next records of a directory tree. */
+static gn_status fill_dir(gn_line_reader *r) {
+    ssize_t got = gn__dir_tree_read(r->tree, r->buf + r->len, r->cap - r->len);
+    if (got < 0) return lr_fail(r, GN_EIO);
+    if (got == 0) r->eof = true;
+    r->len += (size_t)got;
+    r->raw_read += (uint64_t)got;
+    return GN_OK;
+}
+
 /* Makes room after buf[len] (moving the pending bytes to the front, growing up to cap_limit)
  * and reads more. Called only when [start, len) holds no '\n'. */
 static gn_status refill(gn_line_reader *r) {
@@ -246,6 +258,7 @@ static gn_status refill(gn_line_reader *r) {
     switch (r->kind) {
     case LR_GZIP: return fill_gzip(r);
     case LR_ZSTD: return fill_zstd(r);
+    case LR_DIR: return fill_dir(r);
     default: return fill_plain(r);
     }
 }
@@ -825,8 +838,34 @@ uint64_t gn__line_reader_bytes_read(const gn_line_reader *r) {
 uint64_t gn__line_reader_file_size(const gn_line_reader *r) { return r->file_size; }
 const char *gn__line_reader_path(const gn_line_reader *r) { return r->path; }
 
+int gn__line_reader_open_tree(const char *path, size_t max_line, gn_line_reader **out) {
+    if (!path || !out || max_line == 0) return gn__fail(GN_EINVAL, "line reader: path, out and max_line are required");
+    gn_line_reader *r = calloc(1, sizeof *r);
+    if (!r) return gn__fail(GN_ENOMEM, "%s: out of memory", path);
+    r->fd = -1;
+    r->kind = LR_DIR;
+    r->max_line = max_line;
+    r->cap_limit = max_line < SIZE_MAX - 2 ? max_line + 2 : SIZE_MAX;
+    if (r->cap_limit < GN_LR_BUF_SIZE) r->cap_limit = GN_LR_BUF_SIZE;
+    r->range_end = UINT64_MAX;
+    r->cap = GN_LR_BUF_SIZE;
+    int st;
+    if (!(r->path = strdup(path)) || !(r->buf = malloc(r->cap))) {
+        st = gn__fail(GN_ENOMEM, "%s: out of memory", path);
+        goto fail;
+    }
+    if ((st = gn__dir_tree_open(path, &r->tree)) != GN_OK) goto fail;
+    r->file_size = gn__dir_tree_bytes(r->tree);
+    *out = r;
+    return GN_OK;
+fail:
+    gn__line_reader_free(r);
+    return st;
+}
+
 void gn__line_reader_free(gn_line_reader *r) {
     if (!r) return;
+    gn__dir_tree_free(r->tree);
     if (r->own_fd && r->fd >= 0) close(r->fd);
     if (r->z_ready) inflateEnd(&r->z);
     ZSTD_freeDCtx(r->zd);

@@ -16,6 +16,9 @@ typedef struct gn_line_reader gn_line_reader;
  * gn__line_reader_free. One reader is used by one thread at a time. Errors: GN_EIO (cannot open,
  * a directory), GN_ENOMEM, GN_EINVAL. */
 int gn__line_reader_open(const char *path, size_t max_line, gn_line_reader **out);
+/* Opens a directory tree DIR/<class>/<doc> (--format dir) as lines "class<TAB>text", one per
+ * document (io/dirtree.h); errors name the directory or the document. Never a range reader. */
+int gn__line_reader_open_tree(const char *path, size_t max_line, gn_line_reader **out);
 /* Opens the lines of a plain regular file that START in the byte range [begin, end): the line in
  * progress at begin belongs to the range before, and the last line may run past end. Offsets and
  * keys stay those of the whole file. GN_EINVAL for a compressed file, stdin or a non-regular

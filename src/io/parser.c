@@ -14,17 +14,20 @@
 
 #include "hash/hash.h"
 #include "io/labels.h"
+#include "io/cross.h"
 #include "io/numparse.h"
+#include "io/text.h"
 #include "util/error.h"
 #include "util/utf8.h"
 
-enum col_role { ROLE_AUTO = 0, ROLE_LABEL, ROLE_NUMERIC, ROLE_CATEGORICAL, ROLE_IGNORE };
+enum col_role { ROLE_AUTO = 0, ROLE_LABEL, ROLE_NUMERIC, ROLE_CATEGORICAL, ROLE_IGNORE, ROLE_TEXT };
 
 typedef struct csv_column {
     char *name;
     uint64_t seed;      /* namespace seed of the column name */
     uint32_t num_slot;  /* slot of the numeric feature "name" */
     unsigned char role;
+    uint64_t xmask;     /* the interaction groups (io/cross.h) of the column: bit g-1 for group g */
 } csv_column;
 
 /* A column by name, for looking named inputs up (gn__parser_named). */
@@ -62,6 +65,18 @@ struct gn_parser {
     col_by_name *named_index;
     uint32_t *named_seen;
     uint32_t named_gen;
+    /* text features (io/text.h): the tokenizer's scratch, the options (idf borrowed, see
+     * gn__parser_set_idf), and the VW namespaces that hold text (NUL-separated names) */
+    gn_text text;
+    gn_text_opts topts;
+    gn_idf *idf;       /* a reference, or NULL */
+    char *vw_text;
+    size_t vw_ntext;
+    uint64_t dir_seed; /* --format dir: the namespace "text" */
+    /* interactions (io/cross.h): the compiled list, and whether crossed features go into the
+     * example (prediction, caches) or the grouped features into the batch's x lists (training) */
+    gn_cross *cross;
+    int cross_inline;
 };
 
 enum { LABELS_NUMERIC = 0, /* no dictionary, or the standard classes: the numeric fast path */
@@ -164,7 +179,66 @@ static int parse_label(const gn_parser *p, const char *s, size_t len, float *out
     return GN_OK;
 }
 
+/* ---------------------------------------------------------------- interactions */
+
+static int find_column(const gn_parser *p, const char *spec, size_t *out);
+
+/* The groups of a VW namespace (or --format dir's "text"): a one-character group name matches
+ * the namespaces that start with it, a longer one the namespace of that name. */
+static uint64_t ns_groups(const gn_parser *p, const char *ns, size_t len) {
+    uint64_t m = 0;
+    for (uint32_t g = 1; g <= p->cross->ngroups; g++) {
+        const char *name = p->cross->name[g];
+        size_t nl = strlen(name);
+        if (nl == 1 ? (len >= 1 && ns[0] == name[0]) : (nl == len && memcmp(ns, name, len) == 0))
+            m |= (uint64_t)1 << (g - 1);
+    }
+    return m;
+}
+
+/* Copies the features [from, nnz) of the example in progress to its x lists, once per group. */
+static int note_groups(gn_batch *b, size_t from, uint64_t mask) {
+    for (unsigned g = 1; mask && b->nnz > from; g++, mask >>= 1)
+        if (mask & 1) GN_TRY(gn__batch_x_copy(b, from, (unsigned char)g));
+    return GN_OK;
+}
+
+/* Before an example is closed: in inline mode its crossed features are appended to it and its
+ * x lists dropped; otherwise the x lists stay for the learner. */
+static int cross_finish(gn_parser *p, gn_batch *b) {
+    if (!p->cross || !p->cross_inline) return GN_OK;
+    const size_t x0 = b->xstart[b->n];
+    const gn_cross_feats f = {b->xn - x0, b->xslot + x0, b->xval + x0, b->xgrp + x0};
+    size_t room = gn__cross_count(p->cross, &f);
+    GN_TRY(gn__batch_reserve_features(b, room));
+    b->nnz += gn__cross_expand(p->cross, &f, p->mask, b->index + b->nnz, b->value + b->nnz);
+    b->xn = x0;
+    return GN_OK;
+}
+
+/* Resolves the interaction groups to CSV columns (names or 1-based numbers). */
+static int cross_columns(gn_parser *p, char *why) {
+    if (!p->cross) return GN_OK;
+    for (size_t c = 0; c < p->ncols; c++) p->cols[c].xmask = 0;
+    for (uint32_t g = 1; g <= p->cross->ngroups; g++) {
+        const char *name = p->cross->name[g];
+        size_t c;
+        if (find_column(p, name, &c) != 0) {
+            WHY("--interactions: no column named '%s'%s", name,
+                p->spec.header ? "" : " (the data has no header: use 1-based column numbers)");
+            return GN_EINVAL;
+        }
+        if (c == p->label_col) {
+            WHY("--interactions: column '%s' is the label column", name);
+            return GN_EINVAL;
+        }
+        p->cols[c].xmask |= (uint64_t)1 << (g - 1);
+    }
+    return GN_OK;
+}
+
 int gn__parser_begin(const gn_parser *p, gn_batch *b, float label, float weight, uint64_t key, size_t room) {
+    if (p->cross && !b->xstart) GN_TRY(gn__batch_x_enable(b));
     GN_TRY(gn__batch_begin_example(b, label, weight, key));
     GN_TRY(gn__batch_reserve_features(b, room + 1));
     if (p->spec.bias) gn__batch_push(b, 0, 1.0f);
@@ -256,6 +330,72 @@ static int parse_libsvm(gn_parser *p, const char *line, size_t len, uint64_t key
     return GN_OK;
 }
 
+/* ---------------------------------------------------------------- text */
+
+/* 1 if the VW namespace [ns, ns + len) is one of --text's. */
+static int vw_is_text(const gn_parser *p, const char *ns, size_t len) {
+    const char *t = p->vw_text;
+    for (size_t i = 0; i < p->vw_ntext; i++) {
+        size_t tl = strlen(t);
+        if (tl == len && memcmp(t, ns, len) == 0) return 1;
+        t += tl + 1;
+    }
+    return 0;
+}
+
+/* The names of --text for VW input, NUL-separated in p->vw_text. */
+static int vw_text_setup(gn_parser *p) {
+    size_t n = strlen(p->spec.text);
+    if (n == 0) return GN_OK;
+    p->vw_text = malloc(n + 1);
+    if (!p->vw_text) return GN_ENOMEM;
+    size_t o = 0;
+    const char *s = p->spec.text;
+    for (;;) {
+        const char *e = strchr(s, ',');
+        size_t len = e ? (size_t)(e - s) : strlen(s);
+        while (len && *s == ' ') s++, len--;
+        while (len && s[len - 1] == ' ') len--;
+        if (len) {
+            memcpy(p->vw_text + o, s, len);
+            p->vw_text[o + len] = '\0';
+            o += len + 1;
+            p->vw_ntext++;
+        }
+        if (!e) break;
+        s = e + 1;
+    }
+    return GN_OK;
+}
+
+/* --format dir: "class<TAB>document" (io/dirtree.c makes these lines from the files). */
+static int parse_dir(gn_parser *p, const char *line, size_t len, uint64_t key, gn_batch *b, char *why) {
+    if (len == 0) return GN_EOF;
+    int st = check_text(line, len, why);
+    if (st != GN_OK) return st;
+    const char *tab = memchr(line, '\t', len), *doc = tab ? tab + 1 : line;
+    float label = 0.0f;
+    if (tab) {
+        st = parse_label(p, line, (size_t)(tab - line), &label, why);
+        if (st != GN_OK && p->spec.label_kind != GN_LABEL_NONE) return st;
+    } else if (p->spec.label_kind != GN_LABEL_NONE) {
+        WHY("no class before the document (a --format dir record is class<TAB>text)");
+        return GN_EPARSE;
+    } /* prediction input (the server's text lines): the line is the document */
+    st = gn__parser_begin(p, b, label, 1.0f, key, 0);
+    if (st != GN_OK) return st;
+    const size_t k0 = b->nnz;
+    st = gn__text_features(&p->text, &p->topts, p->dir_seed, doc, (size_t)(line + len - doc), b);
+    if (st == GN_OK && p->cross) st = note_groups(b, k0, ns_groups(p, "text", 4));
+    if (st == GN_OK) st = cross_finish(p, b);
+    if (st != GN_OK) {
+        gn__batch_abort_example(b);
+        return st;
+    }
+    gn__batch_end_example(b);
+    return GN_OK;
+}
+
 /* ---------------------------------------------------------------- VW text */
 
 static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn_batch *b, char *why) {
@@ -310,6 +450,8 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
     const uint32_t mask = p->mask;
     uint64_t seed = gn__hash_namespace("", 0);
     float ns_scale = 1.0f;
+    size_t ns_from = b->nnz; /* interactions: the namespace's first feature and its groups */
+    uint64_t ns_mask = 0;
     s = bar;
     while (s < end) {
         if (*s == '|') {
@@ -318,7 +460,27 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
             const char *ns = s;
             while (s < end && !is_space(*s) && *s != ':' && *s != '|') s++;
             seed = gn__hash_namespace(ns, (size_t)(s - ns));
+            if (p->cross) {
+                if (ns_mask && (st = note_groups(b, ns_from, ns_mask)) != GN_OK) {
+                    gn__batch_abort_example(b);
+                    return st;
+                }
+                ns_from = b->nnz;
+                ns_mask = ns_groups(p, ns, (size_t)(s - ns));
+            }
             ns_scale = 1.0f;
+            if (p->vw_ntext && vw_is_text(p, ns, (size_t)(s - ns))) {
+                /* a text namespace: everything up to the next '|' is one document */
+                const char *te = memchr(s, '|', (size_t)(end - s));
+                if (!te) te = end;
+                st = gn__text_features(&p->text, &p->topts, seed, s, (size_t)(te - s), b);
+                if (st != GN_OK) {
+                    gn__batch_abort_example(b);
+                    return st;
+                }
+                s = te;
+                continue;
+            }
             if (s < end && *s == ':') {
                 double v;
                 const char *ve = gn__parse_double(s + 1, end, &v);
@@ -361,6 +523,14 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
             return GN_EPARSE;
         }
         gn__batch_push(b, gn__hash_feature(seed, f, (size_t)(fe - f), mask), (float)(v * ns_scale));
+    }
+    if (p->cross) {
+        if (ns_mask) st = note_groups(b, ns_from, ns_mask);
+        if (st == GN_OK) st = cross_finish(p, b);
+        if (st != GN_OK) {
+            gn__batch_abort_example(b);
+            return st;
+        }
     }
     gn__batch_end_example(b);
     return GN_OK;
@@ -737,6 +907,8 @@ static int csv_setup(gn_parser *p, const char *line, size_t len, const char *con
     if ((st = apply_colspec(p, p->spec.ignore, ROLE_IGNORE, "ignore", why)) != GN_OK) goto done;
     if ((st = apply_colspec(p, p->spec.numeric, ROLE_NUMERIC, "numeric", why)) != GN_OK) goto done;
     if ((st = apply_colspec(p, p->spec.categorical, ROLE_CATEGORICAL, "categorical", why)) != GN_OK) goto done;
+    if ((st = apply_colspec(p, p->spec.text, ROLE_TEXT, "text", why)) != GN_OK) goto done;
+    if ((st = cross_columns(p, why)) != GN_OK) goto done;
     p->csv_ready = 1;
 done:
     for (size_t i = 0; i < p->ncols; i++) free(first[i]);
@@ -751,6 +923,14 @@ static int csv_feature(gn_parser *p, const csv_column *c, const char *v, size_t 
                        char *why) {
     char buf[64], ref[96];
     if (vl == 0) return GN_OK; /* missing */
+    if (c->role == ROLE_TEXT) {
+        if (maybe_na && is_na_token(p, v, vl)) return GN_OK;
+        if (gn__text_features(&p->text, &p->topts, c->seed, v, vl, b) != GN_OK) {
+            WHY("out of memory");
+            return GN_ENOMEM;
+        }
+        return GN_OK;
+    }
     if (c->role == ROLE_CATEGORICAL) {
         if (maybe_na && is_na_token(p, v, vl)) return GN_OK; /* a missing category adds nothing */
         gn__batch_push(b, gn__hash_category(c->seed, v, vl, p->mask), 1.0f);
@@ -831,11 +1011,17 @@ static int parse_csv(gn_parser *p, const char *line, size_t len, uint64_t key, g
             gn__batch_abort_example(b);
             return GN_ENOMEM;
         }
+        const size_t k0 = b->nnz;
         st = csv_feature(p, c, v, vl, vl <= na_maxlen ? na_check : 0, b, why);
+        if (st == GN_OK && c->xmask) st = note_groups(b, k0, c->xmask);
         if (st != GN_OK) {
             gn__batch_abort_example(b);
             return st;
         }
+    }
+    if (p->cross && (st = cross_finish(p, b)) != GN_OK) {
+        gn__batch_abort_example(b);
+        return st;
     }
     gn__batch_end_example(b);
     return GN_OK;
@@ -866,7 +1052,25 @@ int gn__parser_new(const gn_data_spec *spec, gn_parser **out) {
     p->spec = *spec;
     p->mask = gn__slot_mask(spec->bits);
     p->label_col = (size_t)-1;
-    if (na_setup(p) != GN_OK) {
+    gn__text_init(&p->text);
+    p->topts.ngrams = spec->ngrams;
+    p->topts.skips = spec->skips;
+    p->topts.tf = spec->tf;
+    p->topts.normalize = spec->normalize_rows;
+    p->topts.mask = p->mask;
+    p->dir_seed = gn__hash_namespace("text", 4);
+    if (spec->interactions[0]) {
+        char why[256];
+        if (!(p->cross = malloc(sizeof *p->cross))) {
+            gn__parser_free(p);
+            return gn__fail(GN_ENOMEM, "out of memory");
+        }
+        if (gn__cross_compile(spec->interactions, p->cross, why) != GN_OK) {
+            gn__parser_free(p);
+            return gn__fail(GN_EINVAL, "%s", why);
+        }
+    }
+    if (na_setup(p) != GN_OK || (spec->format == GN_FORMAT_VW && vw_text_setup(p) != GN_OK)) {
         gn__parser_free(p);
         return gn__fail(GN_ENOMEM, "out of memory");
     }
@@ -884,6 +1088,10 @@ void gn__parser_free(gn_parser *p) {
     free(p->na_text);
     free(p->na_tok);
     free(p->na_len);
+    free(p->vw_text);
+    free(p->cross);
+    gn__text_free(&p->text);
+    gn__idf_unref(p->idf);
     free(p);
 }
 
@@ -902,6 +1110,8 @@ int gn__parser_clone(const gn_parser *p, gn_parser **out) {
         }
     }
     c->csv_ready = p->csv_ready;
+    c->cross_inline = p->cross_inline;
+    gn__parser_set_idf(c, p->idf);
     if (p->labels) {
         gn_labels *l;
         int st = gn__labels_clone(p->labels, &l);
@@ -976,11 +1186,23 @@ int gn__parser_line(gn_parser *p, const char *line, size_t len, uint64_t key, gn
     case GN_FORMAT_LIBSVM: return parse_libsvm(p, line, len, key, b, why);
     case GN_FORMAT_VW: return parse_vw(p, line, len, key, b, why);
     case GN_FORMAT_CSV: return parse_csv(p, line, len, key, b, why);
+    case GN_FORMAT_DIR: return parse_dir(p, line, len, key, b, why);
     default: WHY("unknown format"); return GN_EINTERNAL;
     }
 }
 
 const gn_data_spec *gn__parser_spec(const gn_parser *p) { return &p->spec; }
+
+void gn__parser_set_idf(gn_parser *p, gn_idf *t) {
+    gn_idf *old = p->idf;
+    p->idf = gn__idf_ref(t);
+    p->topts.idf = t ? t->w : NULL;
+    gn__idf_unref(old);
+}
+
+gn_idf *gn__parser_idf(const gn_parser *p) { return p->idf; }
+
+void gn__parser_set_cross_inline(gn_parser *p, int on) { p->cross_inline = on; }
 
 void gn__parser_set_labels(gn_parser *p, gn_labels *labels) {
     gn__labels_free(p->labels);
@@ -1022,6 +1244,13 @@ int gn__parser_label_token(gn_parser *p, const char *line, size_t len, const cha
             return 1;
         }
         return 0;
+    }
+    case GN_FORMAT_DIR: {
+        const char *tab = memchr(line, '\t', len);
+        if (!tab || tab == line) return 0;
+        *tok = line;
+        *tok_len = (size_t)(tab - line);
+        return 1;
     }
     case GN_FORMAT_CSV: {
         if (len == 0 || !p->csv_ready || p->label_col == (size_t)-1) return 0;
@@ -1117,7 +1346,20 @@ static void unknown_column(const gn_parser *p, const char *name, size_t nl, char
 }
 
 /* One named input of a CSV model: exactly what the column's field would add in a file. */
+static int named_csv_feature(gn_parser *p, const char *name, size_t nl, double v, const char *str, gn_batch *b,
+                             char *why, size_t *col);
+
+/* One named input of a CSV model, and its interaction groups. */
 static int named_csv(gn_parser *p, const char *name, size_t nl, double v, const char *str, gn_batch *b, char *why) {
+    const size_t k0 = b->nnz;
+    size_t c = (size_t)-1;
+    int st = named_csv_feature(p, name, nl, v, str, b, why, &c);
+    if (st == GN_OK && c != (size_t)-1 && p->cols[c].xmask) st = note_groups(b, k0, p->cols[c].xmask);
+    return st;
+}
+
+static int named_csv_feature(gn_parser *p, const char *name, size_t nl, double v, const char *str, gn_batch *b,
+                             char *why, size_t *col) {
     size_t c;
     char ref[96];
     if (!named_column(p, name, nl, &c)) {
@@ -1129,6 +1371,7 @@ static int named_csv(gn_parser *p, const char *name, size_t nl, double v, const 
         return GN_EPARSE;
     }
     p->named_seen[c] = p->named_gen;
+    *col = c;
     const csv_column *cc = &p->cols[c];
     if (cc->role == ROLE_LABEL || cc->role == ROLE_IGNORE) return GN_OK; /* as in a file: adds nothing */
     if (str) {
@@ -1185,7 +1428,27 @@ int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const dou
             }
             continue;
         }
+        if (str && p->spec.format == GN_FORMAT_DIR) {
+            if (strcmp(name, "text") != 0) {
+                WHY("feature '%s': a --format dir model takes one input, \"text\" (the document)", name);
+                gn__batch_abort_example(b);
+                return GN_EPARSE;
+            }
+            if ((st = gn__text_features(&p->text, &p->topts, p->dir_seed, str, strlen(str), b)) != GN_OK) {
+                gn__batch_abort_example(b);
+                return st;
+            }
+            continue;
+        }
         if (str) {
+            if (p->spec.format == GN_FORMAT_VW && p->vw_ntext && vw_is_text(p, name, nl)) { /* a text namespace */
+                if ((st = gn__text_features(&p->text, &p->topts, gn__hash_namespace(name, nl), str, strlen(str), b)) !=
+                    GN_OK) {
+                    gn__batch_abort_example(b);
+                    return st;
+                }
+                continue;
+            }
             if (p->spec.format == GN_FORMAT_VW) {
                 /* "ns^feature" with a string value is the feature "feature=value"? VW has no string
                  * values: treat the string as the feature name inside namespace `name`. */
@@ -1223,12 +1486,24 @@ int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const dou
             else slot = gn__hash_feature(gn__hash_namespace("", 0), name, nl, p->mask);
         }
         gn__batch_push(b, slot, (float)v);
+        if (p->cross && p->spec.format == GN_FORMAT_VW) { /* "ns^feature": the namespace's groups */
+            const char *caret = strchr(name, '^');
+            uint64_t m = ns_groups(p, caret ? name : "", caret ? (size_t)(caret - name) : 0);
+            if (m && (st = note_groups(b, b->nnz - 1, m)) != GN_OK) {
+                gn__batch_abort_example(b);
+                return st;
+            }
+        }
+    }
+    if (p->cross && (st = cross_finish(p, b)) != GN_OK) {
+        gn__batch_abort_example(b);
+        return st;
     }
     gn__batch_end_example(b);
     return GN_OK;
 }
 
-static const char *const role_names[] = {"auto", "label", "numeric", "categorical", "ignore"};
+static const char *const role_names[] = {"auto", "label", "numeric", "categorical", "ignore", "text"};
 
 json_t *gn__parser_columns_json(const gn_parser *p) {
     if (!p->ncols) return NULL;
@@ -1268,6 +1543,8 @@ int gn__parser_load_columns(gn_parser *p, const json_t *cols) {
         p->cols[i].role = (unsigned char)r;
         if (r == ROLE_LABEL) p->label_col = i;
     }
+    char why[GN_WHY_MAX];
+    if (cross_columns(p, why) != GN_OK) return gn__fail(GN_EFORMAT, "%s", why);
     p->csv_ready = 1;
     return GN_OK;
 }
@@ -1276,7 +1553,7 @@ int gn__parser_load_columns(gn_parser *p, const json_t *cols) {
 
 _Static_assert((int)ROLE_AUTO == (int)GN_CSV_ROLE_AUTO && (int)ROLE_LABEL == (int)GN_CSV_ROLE_LABEL &&
                    (int)ROLE_NUMERIC == (int)GN_CSV_ROLE_NUMERIC && (int)ROLE_CATEGORICAL == (int)GN_CSV_ROLE_CATEGORICAL &&
-                   (int)ROLE_IGNORE == (int)GN_CSV_ROLE_IGNORE,
+                   (int)ROLE_IGNORE == (int)GN_CSV_ROLE_IGNORE && (int)ROLE_TEXT == (int)GN_CSV_ROLE_TEXT,
                "parser.h's column roles are the parser's own");
 
 int gn__parser_csv_split(gn_parser *p, const char *line, size_t len, char *why) {
@@ -1299,7 +1576,7 @@ int gn__parser_csv_value(const gn_parser *p, size_t col, const char *v, size_t v
     const csv_column *c = &p->cols[col];
     if (vl == 0) return GN_CSV_MISSING;
     const int maybe_na = vl <= p->na_maxlen;
-    if (c->role == ROLE_CATEGORICAL) return maybe_na && is_na_token(p, v, vl) ? GN_CSV_MISSING : GN_CSV_TEXT;
+    if (c->role == ROLE_CATEGORICAL || c->role == ROLE_TEXT) return maybe_na && is_na_token(p, v, vl) ? GN_CSV_MISSING : GN_CSV_TEXT;
     if (maybe_na && p->na_numeric && is_na_token(p, v, vl)) return GN_CSV_MISSING;
     double d;
     const char *e = gn__parse_double(v, v + vl, &d);

@@ -44,6 +44,15 @@ int gn__parser_first_line_sampled(gn_parser *p, const char *line, size_t len, co
 /* Parses a data line and appends it to b. Returns GN_OK (appended), GN_EOF (blank or comment
  * line: nothing appended), GN_EPARSE (why filled, nothing appended) or GN_ENOMEM. */
 int gn__parser_line(gn_parser *p, const char *line, size_t len, uint64_t key, gn_batch *b, char *why);
+/* The idf weights of text features (io/text.h): set_idf takes a reference of t (NULL: none);
+ * clones share the table. */
+struct gn_idf;
+void gn__parser_set_idf(gn_parser *p, struct gn_idf *t);
+struct gn_idf *gn__parser_idf(const gn_parser *p);
+/* Interactions (io/cross.h): 1 makes the parser append the crossed features to each example
+ * (prediction, caches); 0 (the default) leaves the grouped features in the batch's x lists for
+ * the learner to cross. Clones keep the setting. */
+void gn__parser_set_cross_inline(gn_parser *p, int on);
 /* The spec with everything resolved (format, sep, header), as it must be stored in a model. */
 const gn_data_spec *gn__parser_spec(const gn_parser *p);
 /* The label dictionary (io/labels.h): set_labels takes ownership of labels (NULL: none, the
@@ -92,7 +101,8 @@ int gn__parser_load_columns(gn_parser *p, const json_t *cols);
 
 /* Raw CSV fields, for profiling the data as training reads it (io/describe.c): the same
  * splitting, unquoting and trimming, missing-value tokens and column roles as parsing. */
-enum { GN_CSV_ROLE_AUTO = 0, GN_CSV_ROLE_LABEL, GN_CSV_ROLE_NUMERIC, GN_CSV_ROLE_CATEGORICAL, GN_CSV_ROLE_IGNORE };
+enum { GN_CSV_ROLE_AUTO = 0, GN_CSV_ROLE_LABEL, GN_CSV_ROLE_NUMERIC, GN_CSV_ROLE_CATEGORICAL, GN_CSV_ROLE_IGNORE,
+       GN_CSV_ROLE_TEXT };
 enum { GN_CSV_MISSING = 0, GN_CSV_NUMBER = 1, GN_CSV_TEXT = 2 };
 /* Checks a data record as parsing does (text, field count) and splits it: GN_OK (its fields are
  * then read with gn__parser_csv_field), GN_EOF (a blank record), GN_EPARSE (why filled),

@@ -60,14 +60,7 @@ static int refill(gn_shuffler *s, gn_batch_fn next, void *ctx) {
         if (st != GN_OK) return st;
         const gn_batch *t = &s->tmp;
         GN_TRY(gn__batch_reserve_features(buf, t->nnz));
-        for (size_t i = 0; i < t->n; i++) {
-            GN_TRY(gn__batch_begin_example(buf, t->label[i], t->weight[i], t->key[i]));
-            size_t n = t->start[i + 1] - t->start[i];
-            memcpy(buf->index + buf->nnz, t->index + t->start[i], n * sizeof *buf->index);
-            memcpy(buf->value + buf->nnz, t->value + t->start[i], n * sizeof *buf->value);
-            buf->nnz += n;
-            gn__batch_end_example(buf);
-        }
+        for (size_t i = 0; i < t->n; i++) GN_TRY(gn__batch_copy_example(buf, t, i));
     }
     for (size_t i = 0; i < buf->n; i++) s->order[i] = i;
     for (size_t i = buf->n; i > 1; i--) {
@@ -88,14 +81,7 @@ int gn__shuffler_next(gn_shuffler *s, gn_batch_fn next, void *ctx, gn_batch *b, 
     }
     const gn_batch *buf = &s->buf;
     while (b->n < max && s->next < buf->n) {
-        size_t i = s->order[s->next++];
-        size_t n = buf->start[i + 1] - buf->start[i];
-        GN_TRY(gn__batch_reserve_features(b, n));
-        GN_TRY(gn__batch_begin_example(b, buf->label[i], buf->weight[i], buf->key[i]));
-        memcpy(b->index + b->nnz, buf->index + buf->start[i], n * sizeof *b->index);
-        memcpy(b->value + b->nnz, buf->value + buf->start[i], n * sizeof *b->value);
-        b->nnz += n;
-        gn__batch_end_example(b);
+        GN_TRY(gn__batch_copy_example(b, buf, s->order[s->next++]));
     }
     return GN_OK;
 }

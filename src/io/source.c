@@ -29,7 +29,9 @@
 #include <unistd.h>
 
 #include "io/labels.h"
+#include "io/dirtree.h"
 #include "io/linereader.h"
+#include "io/text.h"
 #include "io/shuffle.h"
 #include "util/error.h"
 
@@ -99,6 +101,8 @@ struct gn_source {
     uint64_t bytes_total;
     int has_stdin;
     chunking *chunks;        /* --shuffle: the pieces are chunks in a seeded order (else NULL) */
+    int scan_idf;            /* the parser is our own and the spec asks for --idf: count the document
+                              * frequencies once the labels are known (resolve_idf) */
     int scan_labels;         /* the parser is our own (none was given): find the classes of a binary
                               * label once the first file's columns are known (resolve_labels) */
 };
@@ -176,7 +180,10 @@ static int open_piece(gn_source *s) {
          * quotes they hold (file_start then switches a CSV to record mode), as every other reader
          * of the file sees them (find_data_start, io/label_scan.c) */
         s->quoting_known = 0;
-        GN_TRY(gn__line_reader_open(s->paths[p->file], s->spec.max_line, &s->reader));
+        if (s->spec.format == GN_FORMAT_DIR) /* a directory tree: one record per document */
+            GN_TRY(gn__line_reader_open_tree(s->paths[p->file], s->spec.max_line, &s->reader));
+        else
+            GN_TRY(gn__line_reader_open(s->paths[p->file], s->spec.max_line, &s->reader));
         s->at_file_start = 1;
     }
     return GN_OK;
@@ -265,6 +272,7 @@ int gn__source_open(const gn_data_spec *spec, const gn_parser *parser, const cha
         if ((st = gn__parser_new(&s->spec, &s->parser)) != GN_OK) goto fail;
     }
     s->scan_labels = parser == NULL;
+    s->scan_idf = parser == NULL;
     if ((st = open_piece(s)) != GN_OK) goto fail;
     free(sizes);
     free(unsplit);
@@ -853,9 +861,32 @@ static int file_start(gn_source *s) {
  * every part and thread clones. Runs once per source (again after a failure, which so repeats
  * itself), and only in a source that resolves its own parser; stdin, open now, is peeked and left
  * as it was. */
+/* Training on --format dir trees: the trees together must have two classes at least (one class
+ * directory is a mistake the label scan would otherwise take for a one-class problem). */
+static int check_tree_classes(const gn_source *s) {
+    char first[256] = "";
+    int seen = 0;
+    for (size_t i = 0; i < s->npaths; i++) {
+        gn_dir_tree *t;
+        GN_TRY(gn__dir_tree_open(s->paths[i], &t));
+        const char *const *names;
+        size_t n = gn__dir_tree_classes(t, &names);
+        int two = n > 1 || (n == 1 && seen && strncmp(first, names[0], sizeof first - 1) != 0);
+        if (!seen && n) {
+            snprintf(first, sizeof first, "%s", names[0]);
+            seen = 1;
+        }
+        gn__dir_tree_free(t);
+        if (two) return GN_OK;
+    }
+    return gn__fail(GN_EINVAL, "%s: one class subdirectory ('%s'): training needs two classes or more (--format dir "
+                               "reads DIR/<class>/<doc>)", s->paths[s->npaths - 1], first);
+}
+
 static int resolve_labels(gn_source *s) {
     if (!s->scan_labels || !s->parser) return GN_OK;
     const gn_data_spec *sp = gn__parser_spec(s->parser);
+    if (sp->format == GN_FORMAT_DIR && sp->label_kind != GN_LABEL_NONE) GN_TRY(check_tree_classes(s));
     if ((sp->label_kind != GN_LABEL_BINARY && sp->label_kind != GN_LABEL_CLASS) || gn__parser_labels(s->parser)) {
         s->scan_labels = 0;
         return GN_OK;
@@ -907,6 +938,54 @@ static int resolve_labels(gn_source *s) {
     return GN_OK;
 }
 
+/* --idf: the document frequencies of the hash slots over the whole input, counted by a first
+ * pass that parses every example (a source over the same files with a clone of the resolved
+ * parser), made into the parser's idf table, which every part and thread then shares. An example
+ * is a document: a slot counts once per example (the parsers merge repeats). Runs once per
+ * source that resolves its own parser. */
+static int resolve_idf(gn_source *s) {
+    if (!s->scan_idf || !s->parser) return GN_OK;
+    const gn_data_spec *sp = gn__parser_spec(s->parser);
+    if (!sp->idf || gn__parser_idf(s->parser)) {
+        s->scan_idf = 0;
+        return GN_OK;
+    }
+    if (sp->format == GN_FORMAT_CSV && gn__parser_columns(s->parser) == 0) return GN_OK;
+    if (s->has_stdin)
+        return gn__fail(GN_EINVAL, "--idf counts document frequencies in a first pass over the data, which "
+                                   "stdin ('-') cannot give: read from files");
+    const size_t nslots = (size_t)1 << sp->bits;
+    uint32_t *df = calloc(nslots, sizeof *df);
+    if (!df) return gn__fail(GN_ENOMEM, "out of memory for document frequencies of 2^%u slots", (unsigned)sp->bits);
+    gn_source *sub = NULL;
+    gn_batch b;
+    int st = gn__batch_init(&b, 1024, 1 << 16);
+    if (st != GN_OK) {
+        free(df);
+        return st;
+    }
+    uint64_t docs = 0;
+    st = gn__source_open(&s->spec, s->parser, (const char *const *)s->paths, s->npaths, &sub);
+    while (st == GN_OK && (st = gn__source_next(sub, &b, 1024)) == GN_OK) {
+        docs += b.n;
+        for (size_t i = 0; i < b.nnz; i++)
+            if (df[b.index[i]] != UINT32_MAX) df[b.index[i]]++;
+    }
+    gn__source_free(sub);
+    gn__batch_free(&b);
+    if (st == GN_EOF) {
+        gn_idf *t;
+        st = gn__idf_from_df(sp->bits, docs, df, &t);
+        if (st == GN_OK) {
+            gn__parser_set_idf(s->parser, t);
+            gn__idf_unref(t);
+            s->scan_idf = 0;
+        }
+    }
+    free(df);
+    return st;
+}
+
 int gn__source_resolve(gn_source *s) {
     if (s->need_open) {
         if (s->parser) return GN_OK; /* a part: its parser was resolved when it was opened */
@@ -915,7 +994,8 @@ int gn__source_resolve(gn_source *s) {
     if (!s->reader) return GN_OK;
     if (!s->parser) GN_TRY(detect(s));
     if (s->at_file_start) GN_TRY(file_start(s));
-    return resolve_labels(s);
+    GN_TRY(resolve_labels(s));
+    return resolve_idf(s);
 }
 
 int gn__source_next_line(gn_source *s, const char **line_out, size_t *len_out, gn_source_line *where) {
@@ -926,6 +1006,7 @@ int gn__source_next_line(gn_source *s, const char **line_out, size_t *len_out, g
             if (!s->parser) GN_TRY(detect(s));
             if (s->at_file_start) GN_TRY(file_start(s));
             if (s->scan_labels) GN_TRY(resolve_labels(s));
+            if (s->scan_idf) GN_TRY(resolve_idf(s));
             s->ready = 1;
         }
         const size_t file = cur_piece(s)->file;

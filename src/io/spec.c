@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "gannet/gannet.h"
+#include "io/cross.h"
 #include "util/error.h"
 
 void gn_data_spec_init(gn_data_spec *spec) {
@@ -21,6 +22,9 @@ void gn_data_spec_init(gn_data_spec *spec) {
     spec->log_numeric = 0;
     spec->na_values[0] = '\0';
     spec->na_defaults = 1;
+    spec->ngrams = 1;
+    spec->skips = 0;
+    spec->tf = GN_TF_COUNT;
 }
 
 /* A fixed-size string field must be NUL-terminated inside its array. */
@@ -76,12 +80,24 @@ gn_status gn_data_spec_check(const gn_data_spec *spec) {
     GN_TRY(check_text_field("na_values", spec->na_values, sizeof spec->na_values));
     GN_TRY(check_text_field("positive", spec->positive, sizeof spec->positive));
     GN_TRY(check_text_field("classes", spec->classes, sizeof spec->classes));
+    GN_TRY(check_text_field("text", spec->text, sizeof spec->text));
+    GN_TRY(check_text_field("interactions", spec->interactions, sizeof spec->interactions));
+    if (spec->format == GN_FORMAT_LIBSVM && spec->text[0])
+        return gn__fail(GN_EINVAL, "text: LIBSVM input has no text columns (use CSV/TSV, VW or --format dir)");
+    if (spec->format == GN_FORMAT_LIBSVM && spec->interactions[0])
+        return gn__fail(GN_EINVAL, "interactions: LIBSVM input has no namespaces (use CSV/TSV or VW)");
+    if (spec->interactions[0]) {
+        gn_cross c;
+        char why[256];
+        if (gn__cross_compile(spec->interactions, &c, why) != GN_OK) return gn__fail(GN_EINVAL, "%s", why);
+    }
     return GN_OK;
 }
 
 const char *gn_format_name(gn_format f) {
     switch (f) {
     case GN_FORMAT_AUTO: return "auto";
+    case GN_FORMAT_DIR: return "dir";
     case GN_FORMAT_LIBSVM: return "libsvm";
     case GN_FORMAT_CSV: return "csv";
     case GN_FORMAT_VW: return "vw";
@@ -92,6 +108,7 @@ const char *gn_format_name(gn_format f) {
 int gn_format_parse(const char *name) {
     if (!name) return -1;
     if (strcmp(name, "auto") == 0) return GN_FORMAT_AUTO;
+    if (strcmp(name, "dir") == 0) return GN_FORMAT_DIR;
     if (strcmp(name, "libsvm") == 0) return GN_FORMAT_LIBSVM;
     if (strcmp(name, "csv") == 0) return GN_FORMAT_CSV;
     if (strcmp(name, "vw") == 0) return GN_FORMAT_VW;

@@ -909,6 +909,8 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, const gn_d
         paths = (const char *const *)cache_files;
     } else {
         st = gn__source_resolve(src);
+        /* interactions: the batch solvers keep the data in memory with its crossed features */
+        if (st == GN_OK && gn__source_parser(src)) gn__parser_set_cross_inline(gn__source_parser(src), 1);
         if (st == GN_OK)
             st = gn__bdata_read(src, gn__source_spec(src), paths, npaths, (uint32_t)rank, (uint32_t)size, threads,
                                 o->batch_size, &data, &skipped);

@@ -23,6 +23,7 @@
 #include "io/labels.h"
 #include "learn/class_weights.h"
 #include "model/loss_table.h"
+#include "io/text.h"
 #include "io/label_runs.h"
 #include "io/pipeline.h"
 #include "io/shuffle.h"
@@ -216,6 +217,8 @@ int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *cons
     json_decref(m->extra);
     m->extra = extra;
     m->created = (int64_t)time(NULL);
+    /* --idf: the weights the data was parsed with, for prediction */
+    if (parser && gn__parser_idf(parser) && !m->idf) m->idf = gn__idf_ref(gn__parser_idf(parser));
     return GN_OK;
 }
 

@@ -10,6 +10,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "io/text.h"
 #include "model/loss_table.h"
 #include "model/kind.h"
 #include "model/model.h"
@@ -59,6 +60,7 @@ int gn__model_new(gn_model_kind kind, gn_loss loss, const gn_data_spec *spec, ui
 void gn_model_free(gn_model *model) {
     if (!model) return;
     free(model->w);
+    gn__idf_unref(model->idf);
     json_decref(model->extra);
     free(model->meta_json);
     free(model);

@@ -32,6 +32,8 @@ struct gn_model {
     char version[17];           /* checksum hex of the file it was loaded from / saved to */
     size_t nonzero;             /* weights != 0, counted by gn__model_finalize */
     int finalized;              /* 1 once gn__model_finalize has run (meta_json, version, nonzero set) */
+    struct gn_idf *idf;         /* spec.idf: the idf weights of text features (io/text.h), a
+                                   reference; stored in the model file after the weights */
 };
 
 /* Most weights one hash slot may carry (linear: 1); bounds nweights in files. */

@@ -20,6 +20,7 @@
 #include <unistd.h>
 #include <xxhash.h>
 
+#include "io/text.h"
 #include "model/kind.h"
 #include "model/model.h"
 #include "util/atomic_file.h"
@@ -31,6 +32,8 @@
 #define MODEL_FORMAT_VERSION 1u
 #define MODEL_ENDIAN_MARK 0x01020304u
 #define MODEL_FLAG_SPARSE 1u
+#define MODEL_FLAG_IDF 2u  /* an idf section follows the weights (spec.idf; docs/model-format.md) */
+#define MODEL_IDF_HEAD 16u /* the idf section: u64 documents, u64 records, then the records */
 #define MODEL_FIXED_LEN 40u
 #define MODEL_CHECKSUM_LEN 8u
 #define MODEL_MIN_FILE_LEN (MODEL_FIXED_LEN + MODEL_CHECKSUM_LEN)
@@ -81,13 +84,24 @@ typedef struct layout {
     uint64_t nweights, stored;
     unsigned index_len;      /* bytes per sparse index: 4, or 8 when nweights > 2^32 */
     uint64_t weights_len;    /* bytes of the weight section */
+    uint64_t idf_records;    /* MODEL_FLAG_IDF: (slot, weight) records of the idf section */
+    uint64_t idf_len;        /* bytes of the idf section (0 without the flag) */
     uint64_t file_len;       /* total, checksum included */
 } layout;
 
 static void layout_sizes(layout *l) {
     l->index_len = l->nweights <= ((uint64_t)1 << 32) ? 4u : 8u;
     l->weights_len = (l->flags & MODEL_FLAG_SPARSE) ? l->stored * (l->index_len + 4u) : l->nweights * 4u;
-    l->file_len = MODEL_FIXED_LEN + (uint64_t)l->header_len + l->weights_len + MODEL_CHECKSUM_LEN;
+    l->idf_len = (l->flags & MODEL_FLAG_IDF) ? MODEL_IDF_HEAD + l->idf_records * 8u : 0;
+    l->file_len = MODEL_FIXED_LEN + (uint64_t)l->header_len + l->weights_len + l->idf_len + MODEL_CHECKSUM_LEN;
+}
+
+/* The idf records: the slots whose weight is not that of an unseen term (bits compared). */
+static uint64_t idf_records(const gn_idf *t) {
+    const float unseen = (float)gn__text_idf(t->docs, 0);
+    uint64_t n = 0;
+    for (size_t i = 0; i < (size_t)1 << t->bits; i++) n += float_bits(t->w[i]) != float_bits(unseen);
+    return n;
 }
 
 static void encode_fixed(const layout *l, unsigned char fixed[MODEL_FIXED_LEN]) {
@@ -136,6 +150,13 @@ static int serialize(const gn_model *m, sink *s) {
     l.index_len = l.nweights <= ((uint64_t)1 << 32) ? 4u : 8u;
     if (l.stored * (l.index_len + 4u) < l.nweights * 4u) l.flags |= MODEL_FLAG_SPARSE;
     else l.stored = l.nweights;
+    if ((m->idf != NULL) != (m->spec.idf != 0) || (m->idf && m->idf->bits != m->spec.bits))
+        return gn__fail(GN_EINVAL, "model: the idf table does not match the spec (idf %s, bits %u)",
+                        m->spec.idf ? "on" : "off", (unsigned)m->spec.bits);
+    if (m->idf) {
+        l.flags |= MODEL_FLAG_IDF;
+        l.idf_records = idf_records(m->idf);
+    }
 
     json_t *header;
     GN_TRY(gn__model_header_json(m, &header));
@@ -185,6 +206,24 @@ static int serialize(const gn_model *m, sink *s) {
         }
     }
     if (used) GN_TRY(sink_write(s, buf, used));
+    if (m->idf) { /* the idf section */
+        put_u64(buf, m->idf->docs);
+        put_u64(buf + 8, l.idf_records);
+        used = MODEL_IDF_HEAD;
+        const uint32_t unseen = float_bits((float)gn__text_idf(m->idf->docs, 0));
+        for (size_t i = 0; i < (size_t)1 << m->idf->bits; i++) {
+            const uint32_t bits = float_bits(m->idf->w[i]);
+            if (bits == unseen) continue;
+            if (used + 8 > sizeof buf) {
+                GN_TRY(sink_write(s, buf, used));
+                used = 0;
+            }
+            put_u32(buf + used, (uint32_t)i);
+            put_u32(buf + used + 4, bits);
+            used += 8;
+        }
+        if (used) GN_TRY(sink_write(s, buf, used));
+    }
     return GN_OK;
 }
 
@@ -297,7 +336,7 @@ static int check_fixed(const char *path, const unsigned char *fixed, size_t got,
     l->header_len = get_u32(fixed + 20);
     l->nweights = get_u64(fixed + 24);
     l->stored = get_u64(fixed + 32);
-    if (l->flags & ~MODEL_FLAG_SPARSE)
+    if (l->flags & ~(MODEL_FLAG_SPARSE | MODEL_FLAG_IDF))
         return gn__fail(GN_EFORMAT, "%s: unknown flags 0x%08x", path, (unsigned)l->flags);
     if (l->header_len > MODEL_MAX_HEADER_LEN)
         return gn__fail(GN_EFORMAT, "%s: header length %u is over the limit of %u bytes", path,
@@ -311,6 +350,17 @@ static int check_fixed(const char *path, const unsigned char *fixed, size_t got,
         return gn__fail(GN_EFORMAT, "%s: stored count %llu exceeds weight count %llu", path,
                         (unsigned long long)l->stored, (unsigned long long)l->nweights);
     layout_sizes(l);
+    if (l->flags & MODEL_FLAG_IDF) {
+        /* the idf section's record count is in the section: take it from the size, which is
+         * checked against the count when the section is read */
+        if (size < l->file_len)
+            return gn__fail(GN_EFORMAT, "%s: truncated (expected at least %llu bytes, got %llu)", path,
+                            (unsigned long long)l->file_len, (unsigned long long)size);
+        if ((size - l->file_len) % 8u != 0)
+            return gn__fail(GN_EFORMAT, "%s: the idf section is not a whole number of records", path);
+        l->idf_records = (size - l->file_len) / 8u;
+        layout_sizes(l);
+    }
     if (size < l->file_len)
         return gn__fail(GN_EFORMAT, "%s: truncated (expected %llu bytes, got %llu)", path,
                         (unsigned long long)l->file_len, (unsigned long long)size);
@@ -497,6 +547,46 @@ static int read_weights(FILE *f, const char *path, const layout *l, gn_model *m,
     return GN_OK;
 }
 
+/* Reads the idf section (at the current position) into m->idf, feeding the hash. */
+static int read_idf(FILE *f, const char *path, const layout *l, gn_model *m, XXH3_state_t *hash) {
+    unsigned char head[MODEL_IDF_HEAD];
+    GN_TRY(read_exact(f, path, head, sizeof head));
+    XXH3_64bits_update(hash, head, sizeof head);
+    const uint64_t docs = get_u64(head), n = get_u64(head + 8);
+    if (n != l->idf_records)
+        return gn__fail(GN_EFORMAT, "%s: the idf section says %llu records, the file holds %llu", path,
+                        (unsigned long long)n, (unsigned long long)l->idf_records);
+    gn_idf *t;
+    GN_TRY(gn__idf_new(m->spec.bits, docs, &t));
+    unsigned char buf[MODEL_CHUNK];
+    uint64_t left = n * 8u, next_min = 0;
+    const uint64_t nslots = (uint64_t)1 << m->spec.bits;
+    int st = GN_OK;
+    while (left > 0 && st == GN_OK) {
+        size_t k = left < sizeof buf ? (size_t)left : sizeof buf;
+        if ((st = read_exact(f, path, buf, k)) != GN_OK) break;
+        XXH3_64bits_update(hash, buf, k);
+        for (size_t off = 0; off < k; off += 8) {
+            uint64_t slot = get_u32(buf + off);
+            float w = bits_float(get_u32(buf + off + 4));
+            if (slot >= nslots || slot < next_min || !isfinite(w)) {
+                st = gn__fail(GN_EFORMAT, "%s: idf record for slot %llu is out of range, out of order or not finite",
+                              path, (unsigned long long)slot);
+                break;
+            }
+            t->w[slot] = w;
+            next_min = slot + 1;
+        }
+        left -= k;
+    }
+    if (st != GN_OK) {
+        gn__idf_unref(t);
+        return st;
+    }
+    m->idf = t;
+    return GN_OK;
+}
+
 static const char *file_kind(mode_t mode) {
     if (S_ISDIR(mode)) return "a directory";
     if (S_ISFIFO(mode)) return "a FIFO";
@@ -571,7 +661,7 @@ int gn__model_load_limited(const char *path, double deadline, const atomic_int *
     text[l.header_len] = '\0';
     XXH3_64bits_update(hash, text, l.header_len);
     unsigned char buf[MODEL_CHUNK];
-    for (uint64_t left = l.weights_len; left > 0;) {
+    for (uint64_t left = l.weights_len + l.idf_len; left > 0;) {
         size_t n = left < sizeof buf ? (size_t)left : sizeof buf;
         if ((rc = check_limits(&lim, path)) != GN_OK) goto done;
         if ((rc = read_exact(f, path, buf, n)) != GN_OK) goto done;
@@ -617,6 +707,12 @@ int gn__model_load_limited(const char *path, double deadline, const atomic_int *
     XXH3_64bits_update(hash, fixed, sizeof fixed);
     XXH3_64bits_update(hash, text, l.header_len);
     if ((rc = read_weights(f, path, &l, m, hash, &lim)) != GN_OK) goto done;
+    if (((l.flags & MODEL_FLAG_IDF) != 0) != (m->spec.idf != 0)) {
+        rc = gn__fail(GN_EFORMAT, "%s: the spec %s idf weights but the file %s an idf section", path,
+                      m->spec.idf ? "asks for" : "has no", (l.flags & MODEL_FLAG_IDF) ? "has" : "lacks");
+        goto done;
+    }
+    if ((l.flags & MODEL_FLAG_IDF) && (rc = read_idf(f, path, &l, m, hash)) != GN_OK) goto done;
     if (XXH3_64bits_digest(hash) != actual_sum) {
         rc = gn__fail(GN_ECHECKSUM, "%s: the file changed while it was being read", path);
         goto done;

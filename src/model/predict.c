@@ -18,6 +18,8 @@ int gn__model_parser(const gn_model *m, gn_label_kind kind, gn_parser **out) {
     const json_t *cols = m->extra ? json_object_get(m->extra, "columns") : NULL;
     int st = cols ? gn__parser_load_columns(p, cols) : GN_OK;
     if (st == GN_OK) st = gn__model_attach_labels(m, p);
+    if (st == GN_OK) gn__parser_set_idf(p, m->idf);
+    gn__parser_set_cross_inline(p, 1); /* scored by the model: the crossed features in the example */
     if (st != GN_OK) {
         gn__parser_free(p);
         return st;

@@ -12,7 +12,12 @@
  * input exactly as it was trained (new specs always carry both); positive (string, optional:
  * written only when set, absent means ""); classes (string, optional likewise: --classes as given;
  * label_kind "class" for multiclass losses); nclasses (integer, optional: the number of classes of
- * a multiclass model or cache). */
+ * a multiclass model or cache);
+ * and the text and interaction keys, each written only
+ * when not at its default and absent meaning the default: text (string, ""), ngrams (integer,
+ * 1), skips (integer, 0), tf ("count"|"binary"|"log", "count"), idf and normalize_rows (booleans,
+ * false), interactions (string, ""). A gannet that predates them refuses such a spec (unknown
+ * key), as it must: it would parse the input differently. */
 #include <string.h>
 
 #include "io/labels.h"
@@ -34,6 +39,21 @@ static int label_kind_parse(const char *name) {
     if (strcmp(name, "real") == 0) return GN_LABEL_REAL;
     if (strcmp(name, "none") == 0) return GN_LABEL_NONE;
     if (strcmp(name, "class") == 0) return GN_LABEL_CLASS;
+    return -1;
+}
+
+static const char *tf_name(int tf) {
+    switch (tf) {
+    case GN_TF_BINARY: return "binary";
+    case GN_TF_LOG: return "log";
+    default: return "count";
+    }
+}
+
+static int tf_parse(const char *name) {
+    if (strcmp(name, "count") == 0) return GN_TF_COUNT;
+    if (strcmp(name, "binary") == 0) return GN_TF_BINARY;
+    if (strcmp(name, "log") == 0) return GN_TF_LOG;
     return -1;
 }
 
@@ -68,6 +88,13 @@ json_t *gn__spec_to_json(const gn_data_spec *spec) {
     if (ok && spec->positive[0]) ok = put(obj, "positive", json_string(spec->positive));
     if (ok && spec->classes[0]) ok = put(obj, "classes", json_string(spec->classes));
     if (ok && spec->nclasses) ok = put(obj, "nclasses", json_integer(spec->nclasses));
+    if (ok && spec->text[0]) ok = put(obj, "text", json_string(spec->text));
+    if (ok && spec->ngrams != 1) ok = put(obj, "ngrams", json_integer((json_int_t)spec->ngrams));
+    if (ok && spec->skips) ok = put(obj, "skips", json_integer((json_int_t)spec->skips));
+    if (ok && spec->tf != GN_TF_COUNT) ok = put(obj, "tf", json_string(tf_name(spec->tf)));
+    if (ok && spec->idf) ok = put(obj, "idf", json_boolean(1));
+    if (ok && spec->normalize_rows) ok = put(obj, "normalize_rows", json_boolean(1));
+    if (ok && spec->interactions[0]) ok = put(obj, "interactions", json_string(spec->interactions));
     if (!ok) {
         json_decref(obj);
         return NULL;
@@ -78,7 +105,8 @@ json_t *gn__spec_to_json(const gn_data_spec *spec) {
 static const char *const spec_keys[] = {"format", "bits", "bias", "libsvm_hash", "label_kind",
                                         "sep", "header", "label_col", "categorical", "numeric",
                                         "ignore", "max_line", "skip_bad", "log_numeric", "na_values",
-                                        "na_defaults", "positive", "classes", "nclasses"};
+                                        "na_defaults", "positive", "classes", "nclasses", "text", "ngrams",
+                                        "skips", "tf", "idf", "normalize_rows", "interactions"};
 
 static int get_key(const json_t *obj, const char *key, json_t **out) {
     *out = json_object_get(obj, key);
@@ -176,6 +204,27 @@ int gn__spec_from_json(const json_t *obj, gn_data_spec *spec) {
     if (nc && (!json_is_integer(nc) || json_integer_value(nc) < 2 || json_integer_value(nc) > GN_LABELS_MAX_CLASSES))
         return gn__fail(GN_EFORMAT, "spec: key 'nclasses' must be an integer in [2, %d]", GN_LABELS_MAX_CLASSES);
     if (nc) s.nclasses = (uint32_t)json_integer_value(nc);
+    /* text and interactions: optional, absent = the default */
+    if (json_object_get(obj, "text")) GN_TRY(get_text(obj, "text", s.text, sizeof s.text));
+    s.ngrams = 1;
+    if (json_object_get(obj, "ngrams")) {
+        GN_TRY(get_integer(obj, "ngrams", 1, GN_MAX_NGRAMS, &x));
+        s.ngrams = (uint32_t)x;
+    }
+    if (json_object_get(obj, "skips")) {
+        GN_TRY(get_integer(obj, "skips", 0, GN_MAX_SKIPS, &x));
+        s.skips = (uint32_t)x;
+    }
+    if (json_object_get(obj, "tf")) {
+        GN_TRY(get_text(obj, "tf", name, sizeof name));
+        int tf = tf_parse(name);
+        if (tf < 0) return gn__fail(GN_EFORMAT, "spec: key 'tf' has unknown value '%s'", name);
+        s.tf = tf;
+    }
+    if (json_object_get(obj, "idf")) GN_TRY(get_bool(obj, "idf", &s.idf));
+    if (json_object_get(obj, "normalize_rows")) GN_TRY(get_bool(obj, "normalize_rows", &s.normalize_rows));
+    if (json_object_get(obj, "interactions"))
+        GN_TRY(get_text(obj, "interactions", s.interactions, sizeof s.interactions));
 
     if (gn_data_spec_check(&s) != GN_OK) return gn__fail_prefix(GN_EFORMAT, "spec");
     *spec = s;

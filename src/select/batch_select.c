@@ -220,6 +220,7 @@ static int run_group(const gn_select_options *o, const gn_select_config *configs
     uint64_t skipped = 0;
     int st = gn__source_open(&spec, NULL, paths, npaths, &src);
     if (st == GN_OK) st = gn__source_resolve(src);
+    if (st == GN_OK && gn__source_parser(src)) gn__parser_set_cross_inline(gn__source_parser(src), 1); /* interactions */
     if (st == GN_OK)
         st = gn__bdata_read(src, gn__source_spec(src), paths, npaths, 0, 1, threads, o->batch_size, &all, &skipped);
     for (size_t i = 0; i < np && st == GN_OK; i++)

@@ -170,14 +170,49 @@ static void get_passes(const void *obj, char *buf, size_t size) {
 }
 
 static const int header_values[] = {-1, 1, 0};
+static const int tf_values[] = {GN_TF_COUNT, GN_TF_BINARY, GN_TF_LOG};
+
+/* --quadratic AB / --cubic ABC (Vowpal Wabbit's -q and --cubic): namespaces by first letter,
+ * added to --interactions as "A*B" / "A*B*C". */
+static int add_cross(gn_data_spec *s, const char *v, size_t want, char *why, size_t n) {
+    if (strlen(v) != want) {
+        snprintf(why, n, "expected %zu namespace letters, got '%.40s'", want, v);
+        return GN_EINVAL;
+    }
+    for (size_t i = 0; i < want; i++) {
+        if (!isalnum((unsigned char)v[i]) && v[i] != '_') {
+            snprintf(why, n, "namespace letter '%c' must be a letter, digit or '_'", v[i]);
+            return GN_EINVAL;
+        }
+    }
+    size_t len = strlen(s->interactions);
+    if (len + 2 * want + 1 >= sizeof s->interactions) {
+        snprintf(why, n, "too many interactions");
+        return GN_EINVAL;
+    }
+    char *o = s->interactions + len;
+    if (len) *o++ = ',';
+    for (size_t i = 0; i < want; i++) {
+        if (i) *o++ = '*';
+        *o++ = v[i];
+    }
+    *o = '\0';
+    return GN_OK;
+}
+static int set_quadratic(void *obj, const char *v, char *why, size_t n) { return add_cross(obj, v, 2, why, n); }
+static int set_cubic(void *obj, const char *v, char *why, size_t n) { return add_cross(obj, v, 3, why, n); }
+static void get_none(const void *obj, char *buf, size_t size) {
+    (void)obj;
+    snprintf(buf, size, "%s", ""); /* stored in interactions */
+}
 static const int kind_values[] = {GN_KIND_LINEAR, GN_KIND_SOFTMAX, GN_KIND_OAA};
 
 /* ---- the table ---- */
 
 static const row rows[] = {
     /* data */
-    {{"format", "--format", NULL, GN_PARAM_CHOICE, GN_PARAM_DATA, "auto", "auto|libsvm|csv|vw", 0, 0, 0, 0, 0, "F",
-      "input format; auto: detected from the first data line"},
+    {{"format", "--format", NULL, GN_PARAM_CHOICE, GN_PARAM_DATA, "auto", "auto|libsvm|csv|vw|dir", 0, 0, 0, 0, 0, "F",
+      "input format; auto: detected from the first data line; dir: a tree DIR/<class>/<doc>, one example per file"},
      SPEC(format), C_ENUM, 0, NULL, NULL, NULL},
     {{"bits", "--bits", "-b", GN_PARAM_INT, GN_PARAM_DATA, "18", NULL, 1, GN_MAX_BITS, 0, 0, 1, "B",
       "hash space of 2^B slots"},
@@ -224,6 +259,34 @@ static const row rows[] = {
       "multiclass losses (softmax): the classes in order, e.g. a,b,c; a label outside them is an error (default: "
       "every label of the input, sorted: numbers ascending, then names)"},
      SPEC(classes), C_CHARS, GN_CLASSES_TEXT_MAX, NULL, NULL, NULL},
+    {{"text", "--text", NULL, GN_PARAM_TEXT, GN_PARAM_DATA, "", NULL, 0, 0, 0, 0, 0, "COLS",
+      "CSV columns (or VW namespaces) holding text: tokenized into lowercase words and n-grams"},
+     SPEC(text), C_CHARS, GN_COLSPEC_MAX, NULL, NULL, NULL},
+    {{"ngrams", "--ngrams", NULL, GN_PARAM_INT, GN_PARAM_DATA, "1", NULL, 1, GN_MAX_NGRAMS, 0, 0, 1, "N",
+      "text: word n-grams of 1..N words"},
+     SPEC(ngrams), C_U32, 0, NULL, NULL, NULL},
+    {{"skips", "--skips", NULL, GN_PARAM_INT, GN_PARAM_DATA, "0", NULL, 0, GN_MAX_SKIPS, 0, 0, 1, "K",
+      "text: n-grams may skip up to K words in all (skip-grams)"},
+     SPEC(skips), C_U32, 0, NULL, NULL, NULL},
+    {{"tf", "--tf", NULL, GN_PARAM_CHOICE, GN_PARAM_DATA, "count", "count|binary|log", 0, 0, 0, 0, 1, "W",
+      "text: a term's value from its count c in the document: c, 1, or 1+ln(c)"},
+     SPEC(tf), C_ENUM, 0, tf_values, NULL, NULL},
+    {{"idf", "--idf", NULL, GN_PARAM_BOOL, GN_PARAM_DATA, "false", NULL, 0, 1, 0, 0, 1, NULL,
+      "text: weight terms by ln((1+n)/(1+df))+1 from the training documents (stored in the model)"},
+     SPEC(idf), C_FLAG, 0, NULL, NULL, NULL},
+    {{"normalize_rows", "--normalize-rows", NULL, GN_PARAM_BOOL, GN_PARAM_DATA, "false", NULL, 0, 1, 0, 0, 1, NULL,
+      "text: scale each document's text features to unit L2 norm"},
+     SPEC(normalize_rows), C_FLAG, 0, NULL, NULL, NULL},
+    {{"interactions", "--interactions", NULL, GN_PARAM_TEXT, GN_PARAM_DATA, "", NULL, 0, 0, 0, 0, 0, "LIST",
+      "crossed features of columns/namespaces, e.g. 'site*app,user*item*hour' (VW: a one-letter name is a "
+      "namespace's first letter)"},
+     SPEC(interactions), C_CHARS, GN_COLSPEC_MAX, NULL, NULL, NULL},
+    {{"quadratic", "--quadratic", NULL, GN_PARAM_TEXT, GN_PARAM_DATA, "", NULL, 0, 0, 0, 0, 0, "AB",
+      "VW's -q AB: adds A*B to --interactions (namespaces by first letter)"},
+     SPEC(interactions), C_SPECIAL, 0, NULL, set_quadratic, get_none},
+    {{"cubic", "--cubic", NULL, GN_PARAM_TEXT, GN_PARAM_DATA, "", NULL, 0, 0, 0, 0, 0, "ABC",
+      "VW's --cubic ABC: adds A*B*C to --interactions"},
+     SPEC(interactions), C_SPECIAL, 0, NULL, set_cubic, get_none},
     {{"skip_bad", "--skip-bad", NULL, GN_PARAM_BOOL, GN_PARAM_DATA, "false", NULL, 0, 1, 0, 0, 0, NULL,
       "skip bad lines, count them and report the count (default: stop at the first)"},
      SPEC(skip_bad), C_FLAG, 0, NULL, NULL, NULL},
