@@ -20,10 +20,19 @@ void cli_args_init(cli_args *a, const char *cmd, int argc, char **argv) {
 
 static char flagbuf[256];
 
+static int is_ns_letter(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_';
+}
+
 const char *cli_next(cli_args *a) {
     a->inline_value = NULL;
     if (a->i >= a->argc) return NULL;
     const char *s = a->argv[a->i++];
+    /* Vowpal Wabbit's spelling -q AB (two namespace letters) is --quadratic AB; a -q without
+     * such a value is --quiet */
+    if (!strcmp(s, "-q") && a->i < a->argc && strlen(a->argv[a->i]) == 2 && is_ns_letter(a->argv[a->i][0]) &&
+        is_ns_letter(a->argv[a->i][1]))
+        return "--quadratic";
     if (s[0] == '-' && s[1] == '-') {
         const char *eq = strchr(s, '=');
         if (eq && (size_t)(eq - s) < sizeof flagbuf) {

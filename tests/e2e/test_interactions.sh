@@ -82,6 +82,15 @@ run_ok "$G" inspect -m "$T/v3.model" --json
 [ "$(json_get "$T/out" .metadata.spec.interactions)" = 'a*b*z' ] || fail "--cubic abz is not stored as a*b*z"
 awk -v a="$q" 'BEGIN {exit !(a > 0.95)}' || fail "VW --quadratic ab: AUC $q"
 ok "VW --quadratic ab: test AUC $q; --cubic abz stored"
+# VW's own spelling -q ab is --quadratic ab; -q alone is still --quiet
+run_ok "$G" train -d "$T/tr.vw" -q ab --passes 5 -m "$T/vq.model"
+run_ok "$G" inspect -m "$T/vq.model" --json
+[ "$(json_get "$T/out" .metadata.spec.interactions)" = 'a*b' ] || fail "-q ab is not stored as a*b"
+run_ok "$G" train -d "$T/tr.vw" -q --passes 1 -m "$T/vq0.model"
+[ ! -s "$T/err" ] || { cat "$T/err" >&2; fail "-q alone is not --quiet"; }
+run_ok "$G" inspect -m "$T/vq0.model" --json
+[ "$(json_get "$T/out" '.metadata.spec.interactions // ""')" = '' ] || fail "-q alone added interactions"
+ok "VW's -q ab is --quadratic ab; -q alone is --quiet"
 
 # ---- bad lists and unknown columns
 run "$G" train -d "$T/ctr.csv" --label y --interactions 'c1*nope' -m "$T/bad.model"
