@@ -68,6 +68,12 @@ typedef struct gn_train_options {
      * oaa_loss holds the binary loss. */
     int oaa;
     gn_loss oaa_loss;
+    /* kind fm (factorization machine, Rendle 2010): rank latent factors per slot (1..255, default
+     * 8), initialised uniformly in [-fm_init, fm_init] (seeded by seed; default 0.01) and
+     * regularised by fm_l2 (default 0) */
+    uint32_t fm_rank;
+    double fm_init;
+    double fm_l2;
     /* scale (online optimizers): cache, shuffling, checkpoints. Strings are borrowed. */
     const char *cache_path;  /* binary cache: made from the files when missing or stale, then read;
                                 without files, the cache alone is the data */

@@ -205,7 +205,7 @@ static void get_none(const void *obj, char *buf, size_t size) {
     (void)obj;
     snprintf(buf, size, "%s", ""); /* stored in interactions */
 }
-static const int kind_values[] = {GN_KIND_LINEAR, GN_KIND_SOFTMAX, GN_KIND_OAA};
+static const int kind_values[] = {GN_KIND_LINEAR, GN_KIND_SOFTMAX, GN_KIND_OAA, GN_KIND_FM};
 
 /* ---- the table ---- */
 
@@ -294,8 +294,9 @@ static const row rows[] = {
       "longest accepted line"},
      SPEC(max_line), C_SIZE, 0, NULL, NULL, NULL},
     /* training */
-    {{"kind", "--kind", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "linear", "linear|softmax|oaa", 0, 0, 0, 0, 1, "K",
-      "the model kind; softmax: K weights per slot, one per class (--loss softmax selects it); oaa: made by --oaa"},
+    {{"kind", "--kind", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "linear", "linear|softmax|oaa|fm", 0, 0, 0, 0, 1, "K",
+      "the model kind; softmax: K weights per slot, one per class (--loss softmax selects it); oaa: made by --oaa; "
+      "fm: a factorization machine (logistic, hinge or squared loss; --rank)"},
      TRAIN(kind), C_ENUM, 0, kind_values, NULL, NULL},
     {{"loss", "--loss", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "logistic", "logistic|squared|hinge|quantile|poisson|softmax",
       0, 0, 0, 0, 1, "L", "the loss to minimise"},
@@ -368,6 +369,15 @@ static const row rows[] = {
     {{"balanced", "--balanced", NULL, GN_PARAM_BOOL, GN_PARAM_TRAIN, "false", NULL, 0, 1, 0, 0, 0, NULL,
       "classification: weigh each class by n_samples / (K * n_class), as scikit-learn's class_weight='balanced'"},
      TRAIN(balanced), C_FLAG, 0, NULL, NULL, NULL},
+    {{"rank", "--rank", NULL, GN_PARAM_INT, GN_PARAM_TRAIN, "8", NULL, 1, 255, 0, 0, 1, "K",
+      "kind fm: latent factors per feature"},
+     TRAIN(fm_rank), C_U32, 0, NULL, NULL, NULL},
+    {{"fm_init", "--fm-init", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0.01", NULL, 0, 1e300, 0, 0, 1, "X",
+      "kind fm: factors start uniform in [-X, X] (seeded by --seed)"},
+     TRAIN(fm_init), C_DOUBLE, 0, NULL, NULL, NULL},
+    {{"fm_l2", "--fm-l2", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0", NULL, 0, 1e300, 0, 0, 1, "X",
+      "kind fm: L2 regularisation of the latent factors"},
+     TRAIN(fm_l2), C_DOUBLE, 0, NULL, NULL, NULL},
     /* one run */
     {{"cache", "--cache", NULL, GN_PARAM_TEXT, GN_PARAM_RUN, "", NULL, 0, 0, 0, 0, 0, "FILE",
       "read examples from this binary cache, made from the data first when missing or stale (see gannet cache); "

@@ -8,11 +8,13 @@
 extern const gn_kind gn__kind_linear;
 extern const gn_kind gn__kind_softmax;
 extern const gn_kind gn__kind_oaa;
+extern const gn_kind gn__kind_fm;
 
 static const gn_kind *const kinds[] = {
     &gn__kind_linear,
     &gn__kind_softmax,
     &gn__kind_oaa,
+    &gn__kind_fm,
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 

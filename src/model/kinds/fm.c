@@ -1,0 +1,394 @@
+/* model/kinds/fm.c: the factorization-machine model kind (Rendle, "Factorization Machines", 2010),
+ * --kind fm --rank K, for the binary (logistic, hinge) and regression (squared) losses. A model
+ * has 1 + K weights per hash slot: the feature's linear weight w, then its K latent factors v.
+ * An example's score is
+ *
+ *   sum_i w_i x_i + 1/2 sum_f [(sum_i v_if x_i)^2 - sum_i v_if^2 x_i^2]
+ *
+ * (the bias is the constant feature of slot 0, a feature like any other), computed in
+ * O(K * features). The online learners are SGD and AdaGrad for both parts (no FTRL: factors have
+ * no closed form); the linear part learns as the linear kind's (normalized or not, l1, l2: see
+ * linear.c), the factors plainly, from d score / d v_if = x_i (sum_j v_jf x_j - v_if x_i), with
+ * their own l2 (fm_l2). One table row per slot keeps everything an example touches together:
+ *
+ *   optimizer  row
+ *   sgd        {s, w, v_1..v_K}
+ *   adagrad    {s, w, g2, v_1..v_K, g2_1..g2_K}
+ *
+ * s is the largest |x| seen (normalized updates; unused otherwise). Factors start uniform in
+ * [-fm_init, fm_init], from a hash of (seed, slot, factor), so that every learner made with the
+ * same options (threads, folds, resumes) starts from the same table. The model-file header key
+ * fm_rank repeats K. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learn/loss.h"
+#include "learn/train_internal.h"
+#include "model/kind.h"
+#include "model/model.h"
+#include "util/error.h"
+#include "util/mem.h"
+#include "util/racy.h"
+
+#define FM_MAX_RANK (GN__MODEL_MAX_WEIGHTS_PER_SLOT - 1)
+
+/* ================================================================ the model */
+
+static uint32_t fm_outputs(const gn_model *m) {
+    (void)m;
+    return 1;
+}
+
+static void fm_score_batch(const gn_model *m, const gn_rows *rows, double *out) {
+    const size_t st = m->weights_per_slot, k = st - 1;
+    double sum[FM_MAX_RANK];
+    for (size_t e = 0; e < rows->n; e++) {
+        double lin = 0.0, sq = 0.0;
+        for (size_t f = 0; f < k; f++) sum[f] = 0.0;
+        for (size_t i = rows->start[e]; i < rows->start[e + 1]; i++) {
+            const float *r = m->w + (size_t)rows->index[i] * st;
+            const double x = rows->value[i];
+            lin += (double)r[0] * x;
+            for (size_t f = 0; f < k; f++) {
+                const double vx = (double)r[1 + f] * x;
+                sum[f] += vx;
+                sq += vx * vx;
+            }
+        }
+        double pair = 0.0;
+        for (size_t f = 0; f < k; f++) pair += sum[f] * sum[f];
+        out[e] = lin + 0.5 * (pair - sq);
+    }
+}
+
+static int fm_top_weights(const gn_model *m, size_t k, uint32_t *slots, float *values, size_t *n_out) {
+    /* the linear weights (the factors have no single meaning) */
+    return gn__top_strided(m->w, m->nweights / m->weights_per_slot, m->weights_per_slot, k, slots, values, n_out);
+}
+
+static const char *const fm_header_keys[] = {"fm_rank", NULL};
+
+static int fm_header_write(const gn_model *m, json_t *hdr) {
+    return json_object_set_new(hdr, "fm_rank", json_integer((json_int_t)m->weights_per_slot - 1)) == 0
+               ? GN_OK
+               : gn__fail(GN_ENOMEM, "out of memory");
+}
+
+static int fm_header_read(gn_model *m, const json_t *hdr, const char *path) {
+    const json_t *r = json_object_get(hdr, "fm_rank");
+    if (!json_is_integer(r) || json_integer_value(r) < 1 || json_integer_value(r) > FM_MAX_RANK)
+        return gn__fail(GN_EFORMAT, "%s: header: an fm model needs fm_rank, an integer in [1, %u]", path,
+                        (unsigned)FM_MAX_RANK);
+    if ((json_int_t)m->weights_per_slot != json_integer_value(r) + 1)
+        return gn__fail(GN_EFORMAT, "%s: header: fm_rank %lld needs %lld weights per slot, not %u", path,
+                        (long long)json_integer_value(r), (long long)json_integer_value(r) + 1,
+                        (unsigned)m->weights_per_slot);
+    if (m->loss != GN_LOSS_LOGISTIC && m->loss != GN_LOSS_HINGE && m->loss != GN_LOSS_SQUARED)
+        return gn__fail(GN_EFORMAT, "%s: header: an fm model needs loss logistic, hinge or squared, not %s", path,
+                        gn_loss_name(m->loss));
+    return GN_OK;
+}
+
+/* ================================================================ the learners */
+
+enum { R_S = 0, R_W = 1, ADA_G2 = 2 };
+enum { SC_STEPS = 0, SC_WEIGHT = 1, SC_NORM = 2, NSCALARS = 3 };
+
+struct gn_kind_learner {
+    gn_optimizer opt;
+    gn_loss loss;
+    gn_data_spec spec;
+    double lr, l1, l2, power_t, fm_l2;
+    int normalized;
+    uint32_t k;      /* rank */
+    uint32_t vbase;  /* the row's first factor */
+    uint32_t stride; /* floats per row (table above) */
+    size_t nslots;
+    float *table;
+    int owns_table;
+    double sc[NSCALARS];
+    double sum[FM_MAX_RANK]; /* per example: sum_i v_if x_i */
+};
+
+static uint32_t vbase_of(gn_optimizer opt) { return opt == GN_OPT_ADAGRAD ? 3 : 2; }
+static uint32_t stride_of(gn_optimizer opt, uint32_t k) {
+    return vbase_of(opt) + k * (opt == GN_OPT_ADAGRAD ? 2 : 1);
+}
+
+/* The optimizer an fm learner runs: sgd, or adagrad (also for auto; others are refused by
+ * gn_train_options_check). */
+static gn_optimizer fm_opt(const gn_train_options *o) { return o->optimizer == GN_OPT_SGD ? GN_OPT_SGD : GN_OPT_ADAGRAD; }
+
+static uint64_t fm_learner_bytes(const gn_train_options *o, const gn_data_spec *spec) {
+    const uint32_t k = o->fm_rank >= 1 && o->fm_rank <= FM_MAX_RANK ? o->fm_rank : 1;
+    return ((uint64_t)1 << spec->bits) * stride_of(fm_opt(o), k) * sizeof(float);
+}
+
+/* A uniform number in [-1, 1) from (seed, i) (splitmix64). */
+static double unit_noise(uint64_t seed, uint64_t i) {
+    uint64_t z = seed + 0x9e3779b97f4a7c15ull * (i + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return (double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+}
+
+static int fm_learner_new(const gn_train_options *o, const gn_data_spec *spec, gn_kind_learner **out) {
+    if (o->loss != GN_LOSS_LOGISTIC && o->loss != GN_LOSS_HINGE && o->loss != GN_LOSS_SQUARED)
+        return gn__fail(GN_EINVAL, "kind fm takes loss logistic, hinge or squared, not %s", gn_loss_name(o->loss));
+    if (o->fm_rank < 1 || o->fm_rank > FM_MAX_RANK)
+        return gn__fail(GN_EINVAL, "rank must be in [1, %u] (got %u)", (unsigned)FM_MAX_RANK, (unsigned)o->fm_rank);
+    if (o->optimizer != GN_OPT_AUTO && o->optimizer != GN_OPT_SGD && o->optimizer != GN_OPT_ADAGRAD)
+        return gn__fail(GN_EINVAL, "kind fm takes optimizer sgd or adagrad, not %s", gn_optimizer_name(o->optimizer));
+    if (!(o->fm_init >= 0) || !isfinite(o->fm_init))
+        return gn__fail(GN_EINVAL, "fm_init must be >= 0 (got %g)", o->fm_init);
+    gn_kind_learner *l = calloc(1, sizeof *l);
+    if (!l) return gn__fail(GN_ENOMEM, "out of memory");
+    l->opt = fm_opt(o);
+    l->loss = o->loss;
+    l->spec = *spec;
+    gn_train_options resolved = *o;
+    gn__train_options_resolve(&resolved);
+    l->l1 = resolved.l1;
+    l->l2 = o->l2;
+    l->fm_l2 = o->fm_l2;
+    l->power_t = o->power_t;
+    l->normalized = o->normalize;
+    l->lr = o->lr > 0 ? o->lr : gn__default_lr(l->opt);
+    l->k = o->fm_rank;
+    l->vbase = vbase_of(l->opt);
+    l->stride = stride_of(l->opt, l->k);
+    l->nslots = (size_t)1 << spec->bits;
+    const size_t bytes = l->nslots * l->stride * sizeof(float);
+    l->table = gn__table_alloc(bytes);
+    if (!l->table) {
+        const unsigned rank = l->k;
+        free(l);
+        return gn__fail(GN_ENOMEM, "out of memory allocating a table of 2^%u slots x rank %u (%zu MiB)", spec->bits,
+                        rank, bytes >> 20);
+    }
+    l->owns_table = 1;
+    for (size_t i = 0; i < l->nslots; i++) {
+        float *v = l->table + i * l->stride + l->vbase;
+        for (size_t f = 0; f < l->k; f++) v[f] = (float)(o->fm_init * unit_noise(o->seed, (uint64_t)i * l->k + f));
+    }
+    *out = l;
+    return GN_OK;
+}
+
+static void fm_learner_free(gn_kind_learner *l) {
+    if (!l) return;
+    if (l->owns_table) gn__table_free(l->table, l->nslots * l->stride * sizeof(float));
+    free(l);
+}
+
+static int fm_learner_share(gn_kind_learner *owner, gn_kind_learner **out) {
+    gn_kind_learner *l = malloc(sizeof *l);
+    if (!l) return gn__fail(GN_ENOMEM, "out of memory");
+    *l = *owner;
+    l->owns_table = 0;
+    memset(l->sc, 0, sizeof l->sc);
+    *out = l;
+    return GN_OK;
+}
+
+/* The score of an example with the current table, leaving sum_i v_if x_i in l->sum; with
+ * `learn`, first updates each feature's scale s (normalized) and returns the example's normalized
+ * squared norm in *norm. */
+static GN_HOGWILD double score_row(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, int learn,
+                                   double *norm) {
+    const size_t k = l->k, st = l->stride, vb = l->vbase;
+    double *sum = l->sum, lin = 0.0, sq = 0.0, nm = 0.0;
+    for (size_t f = 0; f < k; f++) sum[f] = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        float *c = l->table + (size_t)idx[i] * st;
+        const double x = val[i];
+        if (learn && l->normalized) {
+            const double ax = fabs(x);
+            if (ax > c[R_S]) {
+                if (c[R_S] > 0) { /* as if always seen at this scale */
+                    const double r = c[R_S] / ax;
+                    c[R_W] = (float)(c[R_W] * (l->opt == GN_OPT_SGD ? r * r : r));
+                }
+                c[R_S] = (float)ax;
+            }
+            const double xs = c[R_S] > 0 ? x / c[R_S] : 0.0;
+            nm += xs * xs;
+        }
+        lin += (double)c[R_W] * x;
+        const float *v = c + vb;
+        for (size_t f = 0; f < k; f++) {
+            const double vx = (double)v[f] * x;
+            sum[f] += vx;
+            sq += vx * vx;
+        }
+    }
+    double pair = 0.0;
+    for (size_t f = 0; f < k; f++) pair += sum[f] * sum[f];
+    if (norm) *norm = nm;
+    return lin + 0.5 * (pair - sq);
+}
+
+static GN_HOGWILD inline double note_norm(gn_kind_learner *l, double wt, double norm) {
+    l->sc[SC_WEIGHT] += wt;
+    l->sc[SC_NORM] += wt * norm;
+    return l->sc[SC_NORM] > 0 ? l->sc[SC_WEIGHT] / l->sc[SC_NORM] : 1.0;
+}
+
+static GN_HOGWILD inline double shrink_l1(double w, double shrink) {
+    return w > shrink ? w - shrink : (w < -shrink ? w + shrink : 0.0);
+}
+
+/* One example: scores it, then one step of the optimizer on both parts. */
+static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y,
+                                   double wt) {
+    double norm = 0.0;
+    const double s = score_row(l, idx, val, n, 1, &norm);
+    const double d = gn__loss_deriv(l->loss, s, y, 0.5) * wt;
+    const size_t k = l->k, st = l->stride, vb = l->vbase;
+    const double *sum = l->sum;
+    const double l1 = l->l1, l2 = l->l2, fl2 = l->fm_l2;
+    if (l->opt == GN_OPT_ADAGRAD) {
+        const double mult = l->normalized ? sqrt(note_norm(l, wt, norm)) : 1.0, lr = l->lr * mult, vlr = l->lr;
+        for (size_t i = 0; i < n; i++) {
+            float *c = l->table + (size_t)idx[i] * st;
+            const double x = val[i];
+            const double sc = l->normalized ? c[R_S] : 1.0;
+            if (sc == 0) continue; /* only zero values seen so far: nothing to learn */
+            const double g = d * x + l2 * sc * sc * c[R_W];
+            if (g != 0.0) {
+                const double g2 = c[ADA_G2] + g * g;
+                c[ADA_G2] = (float)g2;
+                const double step = lr / (sc * sqrt(g2));
+                double w = c[R_W] - step * g;
+                if (l1 > 0) w = shrink_l1(w, step * l1 * sc);
+                c[R_W] = (float)w;
+            }
+            float *v = c + vb, *vg = v + k;
+            for (size_t f = 0; f < k; f++) {
+                const double gv = d * x * (sum[f] - (double)v[f] * x) + fl2 * v[f];
+                if (gv == 0.0) continue;
+                const double g2 = vg[f] + gv * gv;
+                vg[f] = (float)g2;
+                v[f] = (float)(v[f] - vlr * gv / sqrt(g2));
+            }
+        }
+    } else {
+        const double mult = l->normalized ? note_norm(l, wt, norm) : 1.0;
+        const double decay = pow(1.0 / (1.0 + l->sc[SC_STEPS]), l->power_t);
+        const double eta = l->lr * decay * mult, veta = l->lr * decay;
+        l->sc[SC_STEPS] += wt;
+        for (size_t i = 0; i < n; i++) {
+            float *c = l->table + (size_t)idx[i] * st;
+            const double x = val[i];
+            const double sc = l->normalized ? c[R_S] : 1.0;
+            if (sc == 0) continue;
+            double w = c[R_W] - eta * (d * x / (sc * sc) + l2 * c[R_W]);
+            if (l1 > 0) w = shrink_l1(w, eta * l1 / sc);
+            c[R_W] = (float)w;
+            float *v = c + vb;
+            for (size_t f = 0; f < k; f++)
+                v[f] = (float)(v[f] - veta * (d * x * (sum[f] - (double)v[f] * x) + fl2 * v[f]));
+        }
+    }
+    return s;
+}
+
+static GN_HOGWILD int fm_learn_batch(gn_kind_learner *l, const gn_batch *b, const unsigned char *mode,
+                                     double *scores) {
+    for (size_t e = 0; e < b->n; e++) {
+        const unsigned char m = mode ? mode[e] : GN__EX_LEARN;
+        if (m == GN__EX_SKIP) continue;
+        const size_t s0 = b->start[e], n = b->start[e + 1] - s0;
+        const uint32_t *idx = b->index + s0;
+        const float *val = b->value + s0;
+        const double wt = b->weight[e];
+        if (m == GN__EX_SCORE || wt == 0.0) {
+            scores[e] = score_row(l, idx, val, n, 0, NULL);
+            continue;
+        }
+        if (e + 1 < b->n) { /* fetch the next example's rows */
+            const char *tb = (const char *)l->table;
+            const size_t bytes = (size_t)l->stride * sizeof(float);
+            for (size_t i = b->start[e + 1]; i < b->start[e + 2]; i++)
+                __builtin_prefetch(tb + (size_t)b->index[i] * bytes, 1, 1);
+        }
+        scores[e] = learn_one(l, idx, val, n, b->label[e], wt);
+    }
+    return GN_OK;
+}
+
+static uint32_t fm_learner_outputs(const gn_kind_learner *l) {
+    (void)l;
+    return 1;
+}
+
+static gn_kind_table fm_table(gn_kind_learner *l) {
+    gn_kind_table t = {l->table, l->nslots, l->stride, l->opt == GN_OPT_ADAGRAD ? ADA_G2 : -1};
+    return t;
+}
+
+static void fm_sync(gn_kind_learner *l) { (void)l; /* every weight is current */ }
+
+static double *fm_scalars(gn_kind_learner *l, size_t *n) {
+    *n = NSCALARS;
+    return l->sc;
+}
+
+static size_t fm_weights_len(const gn_kind_learner *l) { return l->nslots * (1 + (size_t)l->k); }
+
+static void fm_get_weights(gn_kind_learner *l, float *dst) {
+    const size_t mw = 1 + (size_t)l->k;
+    for (size_t i = 0; i < l->nslots; i++) {
+        const float *c = l->table + i * l->stride;
+        dst[i * mw] = c[R_W];
+        memcpy(dst + i * mw + 1, c + l->vbase, l->k * sizeof *dst);
+    }
+}
+
+static void fm_set_weights(gn_kind_learner *l, const float *src) {
+    const size_t mw = 1 + (size_t)l->k;
+    for (size_t i = 0; i < l->nslots; i++) {
+        float *c = l->table + i * l->stride;
+        c[R_W] = src[i * mw];
+        memcpy(c + l->vbase, src + i * mw + 1, l->k * sizeof *src);
+    }
+}
+
+static int fm_to_model(gn_kind_learner *l, const float *weights, gn_model **out) {
+    gn_model *m;
+    GN_TRY(gn__model_new(GN_KIND_FM, l->loss, &l->spec, 1 + l->k, &m));
+    if (weights) memcpy(m->w, weights, fm_weights_len(l) * sizeof *m->w);
+    else fm_get_weights(l, m->w);
+    *out = m;
+    return GN_OK;
+}
+
+static gn_optimizer fm_optimizer(const gn_kind_learner *l) { return l->opt; }
+
+const gn_kind gn__kind_fm = {
+    .name = "fm",
+    .id = GN_KIND_FM,
+    .weights_per_slot = 0, /* 1 + rank: header_read checks it */
+    .outputs = fm_outputs,
+    .score_batch = fm_score_batch,
+    .header_keys = fm_header_keys,
+    .header_write = fm_header_write,
+    .header_read = fm_header_read,
+    .top_weights = fm_top_weights,
+    .learner_bytes = fm_learner_bytes,
+    .learner_new = fm_learner_new,
+    .learner_share = fm_learner_share,
+    .learner_free = fm_learner_free,
+    .learn_batch = fm_learn_batch,
+    .learner_outputs = fm_learner_outputs,
+    .table = fm_table,
+    .sync = fm_sync,
+    .scalars = fm_scalars,
+    .weights_len = fm_weights_len,
+    .get_weights = fm_get_weights,
+    .set_weights = fm_set_weights,
+    .to_model = fm_to_model,
+    .optimizer = fm_optimizer,
+};
