@@ -101,6 +101,21 @@ code=$(req "$T/h" POST /v1/models/demo:predict -D "$T/hdr" -H 'Content-Type: tex
 grep -qi '^X-Gannet-Model-Version: 1' "$T/hdr" || fail "header after rollback"
 ok "rollback made version 1 current and the server serves it"
 
+# 6. a model name published while the server runs is served without a restart
+run_ok "$GANNET" publish -m "$R/demo/2/model.gnm" --repository "$R" --name late
+for _ in $(seq 50); do
+    curl -s "$BASE/v1/models" | jq -e '.models[] | select(.name == "late")' > /dev/null && break
+    sleep 0.1
+done
+curl -s "$BASE/v1/models" | jq -e '.models[] | select(.name == "late" and .repository_version == 1)' > /dev/null ||
+    fail "a model name published while serving is not listed within 5 s: $(curl -s "$BASE/v1/models" | jq -c '[.models[].name]')"
+code=$(req "$T/h" POST /v1/models/late:predict -D "$T/hdr" -H 'Content-Type: text/plain' --data-binary "$(head -1 "$T/rows")")
+[ "$code" = 200 ] || fail "predict on the late model: $code"
+"$GANNET" predict -m "$R/demo/2/model.gnm" -d <(head -1 "$T/rows") -o "$T/late_truth" 2>/dev/null || fail "predict late"
+[ "$(predictions "$T/h")" = "$(cat "$T/late_truth")" ] || fail "the late model's answer $(predictions "$T/h") is not gannet predict's $(cat "$T/late_truth")"
+grep -q "now serving new model 'late'" "$T/serve.log" || fail "the server did not log the new model"
+ok "a model name published while serving (late) is listed and answers"
+
 # every answer under load: 200 and equal to gannet predict of its version
 : > "$T/truth"
 for v in 1 2; do
