@@ -131,6 +131,38 @@ static int resolve_files(gn_pipeline *p, const char *key, const json_t *v, char 
     return GN_OK;
 }
 
+static int parse_u32(gn_pipeline *p, const char *what, const json_t *v, uint32_t lo, uint32_t hi, uint32_t *out);
+static int parse_real(gn_pipeline *p, const char *what, const json_t *v, double *out);
+
+/* data.split: {test: F, seed: S, by: random}: the test part cut from the train files
+ * (flow/pipeline_split.c). */
+static int read_split(gn_pipeline *p, const json_t *v) {
+    if (!json_is_object(v)) return fail_at(p, v, GN_EINVAL, "data.split: expected a mapping {test: FRACTION, seed: N}");
+    p->has_split = 1;
+    p->split_seed = 1;
+    p->split_test = 0;
+    const char *key;
+    json_t *x;
+    json_object_foreach((json_t *)v, key, x) {
+        if (!strcmp(key, "test")) {
+            GN_TRY(parse_real(p, "data.split.test", x, &p->split_test));
+            if (!(p->split_test > 0 && p->split_test < 1))
+                return fail_at(p, x, GN_EINVAL, "data.split.test: expected a fraction between 0 and 1 (exclusive)");
+        } else if (!strcmp(key, "seed")) {
+            uint32_t seed;
+            GN_TRY(parse_u32(p, "data.split.seed", x, 0, UINT32_MAX, &seed));
+            p->split_seed = seed;
+        } else if (!strcmp(key, "by")) {
+            if (!json_is_string(x) || strcmp(json_string_value(x), "random") != 0)
+                return fail_at(p, x, GN_EINVAL, "data.split.by: only 'random' (by the example key) is supported");
+        } else {
+            return fail_at(p, x, GN_EINVAL, "data.split: unknown key '%s' (test, seed, by)", key);
+        }
+    }
+    if (p->split_test <= 0) return fail_at(p, v, GN_EINVAL, "data.split: 'test' (the held-out fraction) is required");
+    return GN_OK;
+}
+
 static int read_data(gn_pipeline *p, const json_t *data) {
     if (!json_is_object(data)) return fail_at(p, data, GN_EINVAL, "data: expected a mapping (train, test, format, ...)");
     const char *key;
@@ -138,10 +170,15 @@ static int read_data(gn_pipeline *p, const json_t *data) {
     json_object_foreach((json_t *)data, key, v) {
         if (!strcmp(key, "train")) GN_TRY(resolve_files(p, key, v, &p->train_files, &p->ntrain));
         else if (!strcmp(key, "test")) GN_TRY(resolve_files(p, key, v, &p->test_files, &p->ntest));
+        else if (!strcmp(key, "split")) GN_TRY(read_split(p, v));
         else GN_TRY(set_param(p, "data", key, v, 1u << GN_PARAM_DATA));
     }
     if (!p->ntrain) return fail_at(p, data, GN_EINVAL, "data: no train files (data: {train: [FILE...]})");
-    if (!p->ntest) return fail_at(p, data, GN_EINVAL, "data: no test files (data: {test: [FILE...]}): eval and the gate need them");
+    if (p->ntest && p->has_split)
+        return fail_at(p, data, GN_EINVAL, "data: give test files or a split rule (data.split), not both");
+    if (!p->ntest && !p->has_split)
+        return fail_at(p, data, GN_EINVAL,
+                       "data: no test files (data: {test: [FILE...]} or data: {split: {test: 0.2}}): eval and the gate need them");
     return GN_OK;
 }
 

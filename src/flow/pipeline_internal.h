@@ -30,6 +30,9 @@ struct gn_pipeline {
     gn_data_spec spec;
     char **train_files, **test_files; /* resolved, globs expanded; owned */
     size_t ntrain, ntest;
+    int has_split;         /* data.split: the test part is cut from the train files */
+    double split_test;     /* its fraction, in (0, 1) */
+    uint64_t split_seed;
     char **owned;          /* joined list values the options borrow */
     size_t nowned;
     /* tune or cv */
@@ -47,6 +50,11 @@ struct gn_pipeline {
     char *publish_name;
     int report;            /* 1 (default): an HTML report per run */
 };
+
+/* data.split: writes STATE/split/{train,test} from the train files by the library's split rule
+ * (learn/split.h) and makes them the pipeline's train and test files (pipeline_split.c);
+ * *ntrain, *ntest: the examples on each side. */
+int gn__pipeline_split(gn_pipeline *p, uint64_t *ntrain, uint64_t *ntest);
 
 /* The canonical JSON text of a section of the file ("" when absent), for step hashes. */
 char *gn__pipeline_section_text(const gn_pipeline *p, const char *section);

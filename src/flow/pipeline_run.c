@@ -666,6 +666,18 @@ static int run_steps(run_ctx *c) {
         return st;
     }
     json_object_set_new(c->record, "data", json_pack("{s:o, s:o}", "train", train_sums, "test", test_sums));
+    if (p->has_split) { /* the split rule is in the data section's text, so in every step key */
+        uint64_t ntr = 0, nte = 0;
+        GN_TRY(gn__pipeline_split(p, &ntr, &nte));
+        json_t *split_sums = NULL; /* the held-out part is the test data: eval, gate and report keys */
+        GN_TRY(data_checksums(c, p->test_files, p->ntest, c->test_sums, sizeof c->test_sums, &split_sums));
+        json_object_set_new(json_object_get(c->record, "data"), "test", split_sums);
+        json_object_set_new(json_object_get(c->record, "data"), "split",
+                            json_pack("{s:f, s:I, s:I, s:I}", "test", p->split_test, "seed", (json_int_t)p->split_seed,
+                                      "train_examples", (json_int_t)ntr, "test_examples", (json_int_t)nte));
+        logf_(c, "split: %llu train, %llu test examples (test %.3g, seed %llu)", (unsigned long long)ntr,
+              (unsigned long long)nte, p->split_test, (unsigned long long)p->split_seed);
+    }
     GN_TRY(step_describe(c));
     json_t *best = NULL, *metrics = NULL, *train_out = NULL;
     gn_model *m = NULL;

@@ -1,7 +1,8 @@
 /* report/report.c: gn_report_write: one pass over the test data collects (prediction, label,
  * weight) and the metrics, then the page is written: metrics, classification panels (ROC, PR,
  * calibration, score histograms by class, gain and lift, confusion matrix) or regression panels
- * (predicted vs actual, residuals), the largest weights, tune results and the learning curve. */
+ * (predicted vs actual, residuals), the largest weights, tune results and the learning curve;
+ * a model with several outputs gets multiclass.c's panels instead. */
 #include "gannet/report.h"
 
 #include <errno.h>
@@ -15,6 +16,7 @@
 #include "learn/loss.h"
 #include "model/loss_table.h"
 #include "model/model.h"
+#include "report/multiclass.h"
 #include "report/svg.h"
 #include "util/atomic_file.h"
 #include "util/error.h"
@@ -44,7 +46,6 @@ void gn_report_options_init(gn_report_options *o) {
 static int collect(const gn_model *m, const char *const *test, size_t ntest, int skip_bad, scored *s) {
     const gn_label_kind kind = gn__label_kind_for(m->loss);
     s->classification = kind == GN_LABEL_BINARY;
-    if (gn_model_outputs(m) != 1) return gn__fail(GN_EUNSUPPORTED, "report: models with several outputs are not supported yet");
     gn_parser *parser;
     GN_TRY(gn__model_parser(m, kind, &parser));
     gn_data_spec spec = m->spec;
@@ -509,11 +510,16 @@ gn_status gn_report_write(const gn_model *model, const char *const *test, size_t
     if (!(o->threshold > 0 && o->threshold < 1)) return gn__fail(GN_EINVAL, "report: threshold must be in (0, 1)");
     scored s;
     memset(&s, 0, sizeof s);
-    GN_TRY(collect(model, test, ntest, o->skip_bad, &s));
+    gn__report_mc mc;
+    memset(&mc, 0, sizeof mc);
+    const int multi = gn_model_outputs(model) > 1; /* softmax, oaa: multiclass.c's panels */
+    if (multi) GN_TRY(gn__report_mc_collect(model, test, ntest, o->skip_bad, &mc));
+    else GN_TRY(collect(model, test, ntest, o->skip_bad, &s));
     gn_atomic_file af;
     int st = gn__atomic_create(&af, out_path);
     if (st != GN_OK) {
         free(s.e);
+        gn__report_mc_free(&mc);
         return st;
     }
     FILE *f = fdopen(af.fd, "w");
@@ -521,6 +527,7 @@ gn_status gn_report_write(const gn_model *model, const char *const *test, size_t
         st = gn__fail(GN_EIO, "%s: %s", out_path, GN_ERRNO_TEXT(errno));
         gn__atomic_discard(&af, NULL);
         free(s.e);
+        gn__report_mc_free(&mc);
         return st;
     }
     const char *title = o->title ? o->title : "gannet report";
@@ -539,10 +546,14 @@ gn_status gn_report_write(const gn_model *model, const char *const *test, size_t
     fprintf(f, "</p>\n");
     if (o->summary_json) st = write_summary(f, o->summary_json);
     if (st == GN_OK) {
-        write_metrics(f, &s);
-        if (s.classification) write_classification(f, &s, o->threshold);
-        else write_regression(f, &s);
-        write_weights(f, model);
+        if (multi) {
+            gn__report_mc_write(f, model, &mc);
+        } else {
+            write_metrics(f, &s);
+            if (s.classification) write_classification(f, &s, o->threshold);
+            else write_regression(f, &s);
+            write_weights(f, model);
+        }
     }
     if (st == GN_OK && o->tune_json) st = write_tune(f, o->tune_json);
     if (st == GN_OK && o->curve_json) st = write_curve(f, o->curve_json);
@@ -550,7 +561,8 @@ gn_status gn_report_write(const gn_model *model, const char *const *test, size_t
     if (st == GN_OK && ferror(f)) st = gn__fail(GN_EIO, "%s: write failed", out_path);
     if (st == GN_OK) st = gn__atomic_commit(&af, f);
     else gn__atomic_discard(&af, f);
-    if (st == GN_OK && metrics) *metrics = s.m;
+    if (st == GN_OK && metrics) *metrics = multi ? mc.m : s.m;
     free(s.e);
+    gn__report_mc_free(&mc);
     return st;
 }

@@ -541,13 +541,18 @@ gn_status gn_server_add_model(gn_server *s, const char *name, const char *path) 
 int gn__server_add(gn_server *s, const char *name, const char *path, int repo) {
     gn__clear_error();
     if (s->started) return gn__fail(GN_EINVAL, "models must be added before the server starts");
+    return gn__server_add_slot(s, name, path, repo);
+}
+
+int gn__server_add_slot(gn_server *s, const char *name, const char *path, int repo) {
     if (s->nslots >= GN_SERVE_MAX_MODELS) return gn__fail(GN_ELIMIT, "at most %u models", GN_SERVE_MAX_MODELS);
     if (find_slot(s, name, strlen(name)) >= 0) return gn__fail(GN_EINVAL, "model name '%s' given twice", name);
-    GN_TRY(gn__slot_init_as(&s->slots[s->nslots], name, path, repo));
-    gn__served *v = s->slots[s->nslots].cur;
+    const size_t n = s->nslots;
+    GN_TRY(gn__slot_init_as(&s->slots[n], name, path, repo));
+    gn__served *v = s->slots[n].cur;
     gn__server_log(s, GN_LOG_INFO, "model '%s': loaded %s (version %s, %.3f s)", name, v->file,
                    gn_model_version(v->model), v->load_seconds);
-    s->nslots++;
+    atomic_store(&s->nslots, n + 1); /* publishes the complete slot to request threads */
     return GN_OK;
 }
 
@@ -673,6 +678,7 @@ void gn_server_stop(gn_server *s, unsigned grace_ms) {
     /* reloads waiting for a load give up now (their requests then finish within the grace) */
     for (size_t i = 0; i < s->nslots; i++) gn__slot_close(&s->slots[i]);
     gn__watch_stop(s);
+    for (size_t i = 0; i < s->nslots; i++) gn__slot_close(&s->slots[i]); /* any the watcher added */
     MHD_socket fd = MHD_quiesce_daemon(s->daemon);
     s->listen_fd = fd == MHD_INVALID_SOCKET ? -1 : (int)fd;
     double deadline = gn__now() + grace_ms / 1000.0;
@@ -702,5 +708,6 @@ void gn_server_free(gn_server *s) {
     pthread_cond_destroy(&s->watch_cv);
     free(s->host);
     free(s->access_log_path);
+    free(s->repo);
     free(s);
 }

@@ -3,7 +3,9 @@
  * Linux, also as soon as inotify reports a change in a model file's directory (a write, a rename
  * over it: how atomic saves and a repository's `current` pointer are replaced); without inotify
  * (or when a watch cannot be added) polling alone finds the change. A file that fails to load is
- * not retried until it changes again, so a corrupt file is counted once, not once per look. */
+ * not retried until it changes again, so a corrupt file is counted once, not once per look.
+ * With --repository it also watches the repository directory and serves a model name published
+ * after the start (repo_models.c). */
 #include <errno.h>
 #include <poll.h>
 #include <stdio.h>
@@ -18,8 +20,10 @@
 #include "util/clock.h"
 #include "util/error.h"
 
-/* Reloads every slot whose file changed since it was last seen. */
-static void scan_slots(gn_server *s) {
+/* Reloads every slot whose file changed since it was last seen, then (--repository) serves
+ * the model names published since the last look. */
+static void scan_slots(gn_server *s, int inotify_fd) {
+    gn__server_repo_scan(s, inotify_fd);
     for (size_t i = 0; i < s->nslots; i++) {
         gn__slot *slot = &s->slots[i];
         gn__file_id now;
@@ -48,6 +52,8 @@ static int inotify_open(gn_server *s) {
         if (inotify_add_watch(fd, dir, IN_CLOSE_WRITE | IN_MOVED_TO | IN_CREATE | IN_DELETE | IN_ATTRIB) >= 0)
             watched++;
     }
+    /* the repository itself: a model name published after the start (repo_models.c) */
+    if (s->repo && inotify_add_watch(fd, s->repo, IN_CREATE | IN_MOVED_TO | IN_ONLYDIR) >= 0) watched++;
     if (!watched) {
         close(fd);
         return -1;
@@ -111,7 +117,7 @@ static void *watch_main(void *arg) {
         if (!event && gn__now() < next_scan) continue;
         next_scan = gn__now() + interval;
         pthread_mutex_unlock(&s->watch_mu);
-        scan_slots(s);
+        scan_slots(s, ifd);
         pthread_mutex_lock(&s->watch_mu);
     }
     pthread_mutex_unlock(&s->watch_mu);

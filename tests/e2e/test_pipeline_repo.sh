@@ -101,6 +101,21 @@ code=$(req "$T/h" POST /v1/models/demo:predict -D "$T/hdr" -H 'Content-Type: tex
 grep -qi '^X-Gannet-Model-Version: 1' "$T/hdr" || fail "header after rollback"
 ok "rollback made version 1 current and the server serves it"
 
+# 6. a model name published while the server runs is served without a restart
+run_ok "$GANNET" publish -m "$R/demo/2/model.gnm" --repository "$R" --name late
+for _ in $(seq 50); do
+    curl -s "$BASE/v1/models" | jq -e '.models[] | select(.name == "late")' > /dev/null && break
+    sleep 0.1
+done
+curl -s "$BASE/v1/models" | jq -e '.models[] | select(.name == "late" and .repository_version == 1)' > /dev/null ||
+    fail "a model name published while serving is not listed within 5 s: $(curl -s "$BASE/v1/models" | jq -c '[.models[].name]')"
+code=$(req "$T/h" POST /v1/models/late:predict -D "$T/hdr" -H 'Content-Type: text/plain' --data-binary "$(head -1 "$T/rows")")
+[ "$code" = 200 ] || fail "predict on the late model: $code"
+"$GANNET" predict -m "$R/demo/2/model.gnm" -d <(head -1 "$T/rows") -o "$T/late_truth" 2>/dev/null || fail "predict late"
+[ "$(predictions "$T/h")" = "$(cat "$T/late_truth")" ] || fail "the late model's answer $(predictions "$T/h") is not gannet predict's $(cat "$T/late_truth")"
+grep -q "now serving new model 'late'" "$T/serve.log" || fail "the server did not log the new model"
+ok "a model name published while serving (late) is listed and answers"
+
 # every answer under load: 200 and equal to gannet predict of its version
 : > "$T/truth"
 for v in 1 2; do
@@ -143,3 +158,32 @@ jq -e '.[-1].steps[] | select(.status == "failed") | .reason | test("bad.svm:3")
     fail "the failed step's reason in the record: $(jq -c '.[-1].steps' "$T/out")"
 [ ! -e "$R/badd" ] || fail "a failed run published"
 ok "a step failing on bad data names file:line, in the record too, and publishes nothing"
+
+# data.split instead of test files: the test part is cut from the train files by the split rule;
+# the published metrics are gannet eval on that held-out part; the two parts are disjoint and
+# hold every train example; a re-run skips; test files and a split together are refused
+S=$W/.gannet-pipeline/splitd/split
+printf 'name: splitd\ndata: {train: [%s], split: {test: 0.2, seed: 3}, format: libsvm}\ntrain: {passes: 2}\npublish: {repository: models/}\n' "$TRAIN" > "$W/split.yaml"
+run_ok "$GANNET" pipeline run "$W/split.yaml"
+expect_err 'published version 1' "split run"
+[ -s "$S/train" ] && [ -s "$S/test" ] || fail "split files missing"
+cat_train() { case "$TRAIN" in *.gz) zcat "$TRAIN" ;; *) cat "$TRAIN" ;; esac | grep -v '^[[:space:]]*$'; }
+total=$(cat_train | wc -l); ntr=$(wc -l < "$S/train"); nte=$(wc -l < "$S/test")
+[ $((ntr + nte)) -eq "$total" ] || fail "split parts hold $ntr + $nte lines, the train data $total"
+check "$(awk -v a="$nte" -v b="$total" 'BEGIN { print a / b }')" '>' 0.17 "split test share"
+check "$(awk -v a="$nte" -v b="$total" 'BEGIN { print a / b }')" '<' 0.23 "split test share"
+cat_train | sort > "$T/all_sorted"
+sort "$S/train" "$S/test" | cmp -s - "$T/all_sorted" || fail "the split parts are not the train data cut in two"
+run_ok "$GANNET" pipeline status "$W/split.yaml" --json
+[ "$(jq -r '.[-1].data.split.test_examples' "$T/out")" = "$nte" ] || fail "the record's split counts"
+auc_split=$(json_get "$R/splitd/1/meta.json" .metrics.auc)
+run_ok "$GANNET" eval -m "$R/splitd/1/model.gnm" -d "$S/test" --json
+check "$(json_get "$T/out" .auc)" '==' "$auc_split" "published auc equals gannet eval on the held-out part"
+check "$(json_get "$T/out" .examples)" '==' "$nte" "eval examples = held-out examples"
+run_ok "$GANNET" pipeline run "$W/split.yaml"
+[ ! -e "$R/splitd/2" ] || fail "an unchanged split re-run published"
+printf 'name: both\ndata: {train: [%s], test: [%s], split: {test: 0.2}}\n' "$TRAIN" "$TEST" > "$W/both.yaml"
+run "$GANNET" pipeline run "$W/both.yaml"
+expect_rc 2 "test files and a split"
+expect_err 'not both' "test files and a split message"
+ok "data.split: published metrics are on the held-out part; parts disjoint and complete; re-run skips"
