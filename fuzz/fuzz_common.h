@@ -1,6 +1,6 @@
 /* fuzz/fuzz_common.h: small helpers shared by the libFuzzer targets: a byte reader over the fuzz
- * input, a private temp file to hand file-based APIs their input, and a small synthetic linear
- * model. */
+ * input, a private temp file to hand file-based APIs their input, the check that a file read by
+ * parts gives the examples of the whole read, and a small synthetic linear model. */
 #ifndef GN_FUZZ_COMMON_H
 #define GN_FUZZ_COMMON_H
 
@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "io/batch.h"
+#include "io/source.h"
 #include "model/model.h"
 
 /* A crash the fuzzer reports: an invariant of the library did not hold. */
@@ -99,6 +100,23 @@ static inline void fuzz_add_keys(keys *ks, const gn_batch *b) {
 static inline int fuzz_by_key(const void *a, const void *b) {
     uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
+}
+
+/* Reads parts 0..nparts-1 of path and checks their keys against the sequential read's. */
+static inline void fuzz_check_parts(const gn_data_spec *spec, const char *path, uint32_t nparts, keys *whole, gn_batch *b) {
+    keys got = {0};
+    for (uint32_t part = 0; part < nparts; part++) {
+        gn_source *src = NULL;
+        int st = gn__source_open_part(spec, NULL, &path, 1, part, nparts, &src);
+        FUZZ_ASSERT(st == GN_OK);
+        while ((st = gn__source_next(src, b, 8)) == GN_OK) fuzz_add_keys(&got, b);
+        FUZZ_ASSERT(st == GN_EOF);
+        gn__source_free(src);
+    }
+    FUZZ_ASSERT(got.n == whole->n);
+    if (got.n) qsort(got.k, got.n, sizeof *got.k, fuzz_by_key);
+    for (size_t i = 0; i < got.n; i++) FUZZ_ASSERT(got.k[i] == whole->k[i]);
+    free(got.k);
 }
 
 #endif

@@ -9,23 +9,6 @@
 #include "io/batch.h"
 #include "io/source.h"
 
-/* Reads parts 0..nparts-1 of path and checks their keys against the sequential read's. */
-static void check_parts(const gn_data_spec *spec, const char *path, uint32_t nparts, keys *whole, gn_batch *b) {
-    keys got = {0};
-    for (uint32_t part = 0; part < nparts; part++) {
-        gn_source *src = NULL;
-        int st = gn__source_open_part(spec, NULL, &path, 1, part, nparts, &src);
-        FUZZ_ASSERT(st == GN_OK);
-        while ((st = gn__source_next(src, b, 8)) == GN_OK) fuzz_add_keys(&got, b);
-        FUZZ_ASSERT(st == GN_EOF);
-        gn__source_free(src);
-    }
-    FUZZ_ASSERT(got.n == whole->n);
-    if (got.n) qsort(got.k, got.n, sizeof *got.k, fuzz_by_key);
-    for (size_t i = 0; i < got.n; i++) FUZZ_ASSERT(got.k[i] == whole->k[i]);
-    free(got.k);
-}
-
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1 || size > (1u << 20)) return 0;
     gn_data_spec spec;
@@ -57,8 +40,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gn__source_free(src);
     if (st == GN_EOF && !(cfg & 0x80)) {
         if (whole.n) qsort(whole.k, whole.n, sizeof *whole.k, fuzz_by_key);
-        check_parts(&spec, path, 2, &whole, &b);
-        check_parts(&spec, path, 3, &whole, &b);
+        fuzz_check_parts(&spec, path, 2, &whole, &b);
+        fuzz_check_parts(&spec, path, 3, &whole, &b);
     }
     free(whole.k);
     gn__batch_free(&b);

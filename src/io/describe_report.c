@@ -12,6 +12,7 @@
 #include "io/describe_internal.h"
 #include "util/error.h"
 #include "util/json_safe.h"
+#include "util/utf8.h"
 
 #define SAFE_MAX (GN_DESCRIBE_TEXT_MAX * 4 + 8)
 #define JSON_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_REAL_PRECISION(12))
@@ -20,23 +21,7 @@
 
 /* Length of the valid UTF-8 sequence at s (1..4), or 0 if the bytes there are not one. */
 static size_t utf8_seq(const unsigned char *s, size_t len) {
-    unsigned char c = s[0];
-    if (c < 0x80) return 1;
-    size_t n;
-    uint32_t cp;
-    if ((c & 0xE0) == 0xC0) { n = 2; cp = c & 0x1F; }
-    else if ((c & 0xF0) == 0xE0) { n = 3; cp = c & 0x0F; }
-    else if ((c & 0xF8) == 0xF0) { n = 4; cp = c & 0x07; }
-    else return 0;
-    if (n > len) return 0;
-    for (size_t k = 1; k < n; k++) {
-        if ((s[k] & 0xC0) != 0x80) return 0;
-        cp = (cp << 6) | (s[k] & 0x3F);
-    }
-    if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) || cp > 0x10FFFF ||
-        (cp >= 0xD800 && cp <= 0xDFFF))
-        return 0;
-    return n;
+    return s[0] < 0x80 ? 1 : gn__utf8_seq_len(s, len);
 }
 
 /* s[0, len) as a NUL-terminated, valid UTF-8 string in buf (SAFE_MAX bytes): invalid bytes as

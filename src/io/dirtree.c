@@ -14,6 +14,7 @@
 
 #include "hash/hash.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 #define GN_DIR_MAX_DOC ((size_t)1 << 30) /* a document above 1 GiB is refused */
 
@@ -199,30 +200,6 @@ fail:
     return st;
 }
 
-/* Offset of the first invalid UTF-8 byte of s[0, n), or n. */
-static size_t utf8_bad_at(const unsigned char *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        unsigned char c = s[i];
-        if (c < 0x80) { i++; continue; }
-        size_t k;
-        uint32_t cp;
-        if (c >= 0xC2 && c <= 0xDF) { k = 1; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { k = 2; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { k = 3; cp = c & 0x07; }
-        else return i;
-        if (i + k >= n) return i;
-        for (size_t j = 1; j <= k; j++) {
-            if ((s[i + j] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (s[i + j] & 0x3F);
-        }
-        if ((k == 2 && cp < 0x800) || (k == 3 && (cp < 0x10000 || cp > 0x10FFFF)) || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += k + 1;
-    }
-    return n;
-}
-
 /* Reads document i into t->rec as its record. */
 static int load_record(gn_dir_tree *t, size_t i) {
     char eb[128];
@@ -272,7 +249,7 @@ static int load_record(gn_dir_tree *t, size_t i) {
         if (body[k] == '\n' || body[k] == '\r') body[k] = ' ';
         else if (body[k] == 0) return gn__fail(GN_EFORMAT, "%s: a NUL byte at byte %zu (not a text file?)", path, k + 1);
     }
-    size_t bad = utf8_bad_at(body, blen);
+    size_t bad = gn__utf8_invalid_at(body, blen);
     if (bad < blen)
         return gn__fail(GN_EFORMAT, "%s: invalid UTF-8 byte 0x%02x at byte %zu (documents must be UTF-8 text)", path,
                         body[bad], bad + 1);

@@ -93,32 +93,6 @@ static const char *skip_space(const char *p, const char *end) {
     return p;
 }
 
-/* Validates UTF-8 (only called on lines that have bytes >= 0x80). Returns the offset of the first
- * bad byte or (size_t)-1 if valid. */
-static size_t utf8_invalid_at(const unsigned char *s, size_t len) {
-    size_t i = 0;
-    while (i < len) {
-        unsigned char c = s[i];
-        if (c < 0x80) { i++; continue; }
-        size_t n;
-        uint32_t cp;
-        if ((c & 0xE0) == 0xC0) { n = 1; cp = c & 0x1F; }
-        else if ((c & 0xF0) == 0xE0) { n = 2; cp = c & 0x0F; }
-        else if ((c & 0xF8) == 0xF0) { n = 3; cp = c & 0x07; }
-        else return i;
-        if (i + n >= len) return i;
-        for (size_t k = 1; k <= n; k++) {
-            if (i + k >= len || (s[i + k] & 0xC0) != 0x80) return i;
-            cp = (cp << 6) | (s[i + k] & 0x3F);
-        }
-        if ((n == 1 && cp < 0x80) || (n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
-            cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
-            return i;
-        i += n + 1;
-    }
-    return (size_t)-1;
-}
-
 /* Common checks for text formats with names: no NUL bytes, valid UTF-8. */
 static int check_text(const char *line, size_t len, char *why) {
     if (memchr(line, '\0', len)) {
@@ -127,8 +101,8 @@ static int check_text(const char *line, size_t len, char *why) {
     }
     for (size_t i = 0; i < len; i++) {
         if ((unsigned char)line[i] >= 0x80) {
-            size_t at = utf8_invalid_at((const unsigned char *)line, len);
-            if (at != (size_t)-1) {
+            size_t at = gn__utf8_invalid_at((const unsigned char *)line, len);
+            if (at != len) {
                 WHY("invalid UTF-8 byte 0x%02x at column %zu", (unsigned char)line[at], at + 1);
                 return GN_EPARSE;
             }

@@ -5,6 +5,7 @@
 #include "gannet/gannet.h"
 #include "io/cross.h"
 #include "util/error.h"
+#include "util/utf8.h"
 
 void gn_data_spec_init(gn_data_spec *spec) {
     if (!spec) return;
@@ -33,25 +34,8 @@ static int field_terminated(const char *field, size_t size) { return memchr(fiel
 /* 1 if s is well-formed UTF-8 (no overlongs, surrogates or code points above U+10FFFF). Specs are
  * stored as JSON inside model files, and JSON text must be UTF-8. */
 static int valid_utf8(const char *text) {
-    const unsigned char *s = (const unsigned char *)text;
-    while (*s) {
-        unsigned c = *s;
-        size_t n;
-        unsigned cp;
-        if (c < 0x80) { s++; continue; }
-        if (c >= 0xC2 && c <= 0xDF) { n = 1; cp = c & 0x1F; }
-        else if (c >= 0xE0 && c <= 0xEF) { n = 2; cp = c & 0x0F; }
-        else if (c >= 0xF0 && c <= 0xF4) { n = 3; cp = c & 0x07; }
-        else return 0;
-        for (size_t i = 1; i <= n; i++) {
-            if ((s[i] & 0xC0) != 0x80) return 0;
-            cp = (cp << 6) | (s[i] & 0x3F);
-        }
-        if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10FFFF))) return 0;
-        if (cp >= 0xD800 && cp <= 0xDFFF) return 0;
-        s += n + 1;
-    }
-    return 1;
+    const size_t n = strlen(text);
+    return gn__utf8_invalid_at((const unsigned char *)text, n) == n;
 }
 
 /* Checks one column field: terminated inside its array and valid UTF-8. */

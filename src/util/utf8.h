@@ -25,6 +25,20 @@ static inline size_t gn__utf8_seq_len(const unsigned char *p, size_t avail) {
     return n;
 }
 
+/* Offset of the first byte of s[0, n) that is not part of valid UTF-8, or n when all of it is. */
+static inline size_t gn__utf8_invalid_at(const unsigned char *s, size_t n) {
+    for (size_t i = 0; i < n;) {
+        if (s[i] < 0x80) {
+            i++;
+            continue;
+        }
+        size_t k = gn__utf8_seq_len(s + i, n - i);
+        if (!k) return i;
+        i += k;
+    }
+    return n;
+}
+
 /* A copy of the NUL-terminated s (malloc'ed) that is valid UTF-8: each byte of s that is not
  * part of valid UTF-8 becomes the text "\xHH", as the server's JSON writer shows such bytes.
  * NULL when memory ran out. */
