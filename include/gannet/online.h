@@ -35,6 +35,12 @@ gn_status gn_online_learn_matrix(gn_online *run, const gn_matrix *x, const doubl
 gn_status gn_online_model(gn_online *run, gn_model **out);
 /* Examples learned from so far. */
 uint64_t gn_online_examples(const gn_online *run);
+/* The progressive loss so far: the sum of each learned example's loss, scored before it was
+ * learned from, times its weight (*loss_sum), and the sum of those weights (*weight_sum). A caller
+ * passing over the same rows several times takes differences between passes: the mean loss of a
+ * pass (the first pass's is an honest validation loss; a later pass's is a training loss, as
+ * scikit-learn's SGD measures it for its tol stopping rule). */
+void gn_online_loss(const gn_online *run, double *loss_sum, double *weight_sum);
 void gn_online_free(gn_online *run);
 
 GN_API_END

@@ -66,11 +66,45 @@ class _GannetEstimator(BaseEstimator):
         matrix, n = as_matrix(X)
         w = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
         y = np.ascontiguousarray(y, dtype=np.float64)
+        if _auto_passes_in_memory(params):
+            return self._fit_auto_passes(params, X, matrix, y, w, classes)
         with tempfile.TemporaryDirectory(prefix="gannet-fit-") as d:
             cache = os.path.join(d, "fit.gncache")
             _gannet.write_cache(cache, params, matrix, y, w, classes)
             handle, summary = _gannet.train(params, None, cache)
         self._set_model(Model(handle), summary)
+        return self
+
+    def _fit_auto_passes(self, params, X, matrix, y, w, classes):
+        """passes='auto' from arrays: one online run over the rows in memory (no cache file, no
+        refit), pass after pass, stopping by scikit-learn's SGD rule (tol, n_iter_no_change): a
+        pass counts as no improvement when its mean progressive loss (each example scored before
+        it is learned from: an honest validation loss in the first pass, the training loss SGD
+        measures in later ones) is not AUTO_PASSES_TOL below the best pass's. It stops at the first
+        such pass: with per-feature adaptive steps (FTRL, AdaGrad) that loss falls smoothly, so one
+        flat pass means convergence (SGD's patience of 5 absorbs its noisier epochs); early_stop,
+        when given, is the patience instead (0: never). At most the CLI's passes=auto cap:
+        max(10, AUTO_PASSES_UPDATES / features of a pass), and AUTO_PASSES_MAX."""
+        features = _features_per_pass(X, params)
+        cap = min(_gannet.AUTO_PASSES_MAX, max(10, _gannet.AUTO_PASSES_UPDATES // max(1, features)))
+        patience = int(self.early_stop) if "early_stop" in params else 1
+        online = _gannet.Online(params, classes)
+        best, since, done = np.inf, 0, (0.0, 0.0)
+        losses = []
+        for _ in range(cap):
+            online.learn(matrix, y, w)
+            total = online.loss
+            weight = total[1] - done[1]
+            loss = (total[0] - done[0]) / weight if weight > 0 else 0.0
+            done = total
+            losses.append(loss)
+            since = since + 1 if loss > best - AUTO_PASSES_TOL else 0
+            best = min(best, loss)
+            if patience and since >= patience:
+                break
+        self._set_model(Model(online.model()), {"passes": len(losses), "examples": online.examples,
+                                                "progressive_loss": losses[-1], "pass_losses": losses,
+                                                "auto_passes": 1})
         return self
 
     def fit_files(self, paths, format="auto", **data_flags):
@@ -316,6 +350,30 @@ class LinearRegressor(RegressorMixin, _GannetEstimator):
     def intercept_(self):
         _, b = self._weights_by_column()
         return float(b)
+
+
+# passes='auto' from arrays stops when a pass's mean progressive loss is not AUTO_PASSES_TOL below
+# the best pass's, early_stop passes in a row: scikit-learn's SGD rule (tol=1e-3, absolute).
+AUTO_PASSES_TOL = 1e-3
+# Parameters whose use needs gn_train (several threads, a holdout, shuffling, batch solvers, class
+# weights, one-against-all): with any of them, fit(X, y) writes a cache and calls gn_train.
+_NEEDS_TRAIN = ("passes", "holdout", "shuffle", "shuffle_buffer", "class_weights", "balanced", "oaa", "warm_start")
+
+
+def _auto_passes_in_memory(params):
+    """True when fit(X, y) trains in memory on the calling thread (passes auto, an online
+    optimizer, threads 0 or 1, none of _NEEDS_TRAIN)."""
+    if any(name in params for name in _NEEDS_TRAIN):
+        return False
+    if params.get("optimizer") in ("lbfgs", "owlqn"):
+        return False
+    return params.get("threads", "0") in ("0", "1")
+
+
+def _features_per_pass(X, params):
+    """Features read in one pass over X (nonzeros, plus the bias per row), for the passes cap."""
+    nnz = X.nnz if hasattr(X, "nnz") else int(np.count_nonzero(X))
+    return nnz + (X.shape[0] if params.get("bias", "true") == "true" else 0)
 
 
 def _defaults(cls):

@@ -641,6 +641,11 @@ static PyObject *online_model(OnlineObject *self, PyObject *unused) {
 static PyObject *online_get_examples(OnlineObject *self, void *unused) {
     return PyLong_FromUnsignedLongLong(gn_online_examples(self->run));
 }
+static PyObject *online_get_loss(OnlineObject *self, void *unused) {
+    double loss = 0.0, weight = 0.0;
+    gn_online_loss(self->run, &loss, &weight);
+    return Py_BuildValue("(dd)", loss, weight);
+}
 
 static PyMethodDef online_methods[] = {
     {"learn", (PyCFunction)online_learn, METH_VARARGS, "learn(X, y, w): learns from the rows once, in order"},
@@ -649,6 +654,8 @@ static PyMethodDef online_methods[] = {
 
 static PyGetSetDef online_getset[] = {
     {"examples", (getter)online_get_examples, NULL, "examples learned from", NULL},
+    {"loss", (getter)online_get_loss, NULL,
+     "(loss_sum, weight_sum): the progressive loss so far (each example scored before learning)", NULL},
     {NULL, NULL, NULL, NULL, NULL}};
 
 static PyTypeObject OnlineType = {
@@ -729,6 +736,12 @@ PyMODINIT_FUNC PyInit__gannet(void) {
     Py_INCREF(&OnlineType);
     if (PyModule_AddObject(m, "Online", (PyObject *)&OnlineType) < 0) {
         Py_DECREF(&OnlineType);
+        Py_DECREF(m);
+        return NULL;
+    }
+    /* passes = auto's limits (gannet/train.h), which the estimators' in-memory fit follows too */
+    if (PyModule_AddIntConstant(m, "AUTO_PASSES_MAX", GN_AUTO_PASSES_MAX) < 0 ||
+        PyModule_AddObject(m, "AUTO_PASSES_UPDATES", PyLong_FromUnsignedLongLong(GN_AUTO_PASSES_UPDATES)) < 0) {
         Py_DECREF(m);
         return NULL;
     }

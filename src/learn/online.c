@@ -124,6 +124,11 @@ gn_status gn_online_model(gn_online *r, gn_model **out) {
 
 uint64_t gn_online_examples(const gn_online *r) { return r ? r->sum.examples : 0; }
 
+void gn_online_loss(const gn_online *r, double *loss_sum, double *weight_sum) {
+    if (loss_sum) *loss_sum = r ? r->loss_sum : 0.0;
+    if (weight_sum) *weight_sum = r ? r->loss_w : 0.0;
+}
+
 void gn_online_free(gn_online *r) {
     if (!r) return;
     gn__learner_free(r->learner);
