@@ -63,6 +63,22 @@ gn_status gn_cache_write_matrix(const char *path, const gn_data_spec *spec, cons
 gn_status gn_model_predict_matrix(const gn_model *model, const gn_matrix *x, int raw_scores, double *out,
                                   size_t out_len);
 
+/* The linear form of a linear model (kind linear, one output, LIBSVM input) over the columns of
+ * a matrix: coef[j] for j < cols, the weight column j's slot holds, and *intercept, the bias
+ * slot's weight (0 without a bias). Read through the kind's scoring of one-feature rows, so
+ * exact. GN_EUNSUPPORTED for other kinds (their scores are not linear in the columns). O(cols);
+ * a caller predicting many matrices keeps the result (the model is immutable). Thread-safe. */
+gn_status gn_model_matrix_coef(const gn_model *model, size_t cols, double *coef, double *intercept);
+
+/* gn_model_predict_matrix for a linear model through its linear form (gn_model_matrix_coef for
+ * x->cols columns, given by the caller): a sparse (or dense) matrix-vector product, with no
+ * batches. Bit for bit the numbers gn_model_predict_matrix gives: values are rounded to 32-bit
+ * floats and summed in the same order (the intercept first), and a value that is not finite or
+ * beyond a float is GN_EPARSE naming its row and column. ncoef: entries of coef (>= x->cols).
+ * Thread-safe. */
+gn_status gn_model_predict_matrix_linear(const gn_model *model, const gn_matrix *x, const double *coef, size_t ncoef,
+                                         double intercept, int raw_scores, double *out, size_t out_len);
+
 GN_API_END
 #ifdef __cplusplus
 }

@@ -188,19 +188,14 @@ class _GannetEstimator(BaseEstimator):
         return self._validate_data(X, reset=False, **_ACCEPT)
 
     def _weights_by_column(self):
-        """coef_ and intercept_ when every column has a slot of its own."""
+        """coef_ and intercept_ when every column has a slot of its own (Model.linear_form)."""
         check_is_fitted(self, "model_")
         n = getattr(self, "n_features_in_", None)
-        spec = self.model_.spec
-        bits = self.model_.bits
-        if n is None or spec.get("libsvm_hash") == "true" or n >= (1 << bits) - 1:
-            raise AttributeError("coef_ is defined when each column has a slot of its own: a model fit on "
+        form = None if n is None else self.model_.linear_form(n)
+        if form is None:
+            raise AttributeError("coef_ is defined when each column has a slot of its own: a linear model fit on "
                                  "arrays with n_features_in_ < 2^bits - 1 and libsvm_hash off")
-        slots, values = self.model_.weights()
-        table = dict(zip(slots.tolist(), values.tolist()))
-        coef = np.array([table.get(j + 1, 0.0) for j in range(n)], dtype=np.float64)
-        intercept = table.get(0, 0.0) if spec.get("bias") == "true" else 0.0
-        return coef, intercept
+        return form
 
     # Online learning is order-dependent: scikit-learn's zero-weight check shuffles the rows, so
     # the data without the zero-weight rows comes in another order (SGDClassifier marks it so too).

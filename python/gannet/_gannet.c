@@ -37,6 +37,13 @@ static PyObject *raise_status(gn_status st) {
 typedef struct {
     PyObject_HEAD
     gn_model *model;
+    /* a linear model's form over matrix columns (gn_model_matrix_coef), made on the first
+     * prediction from a matrix with that many columns and kept (the model is immutable); linear
+     * 0 once the model proved not linear */
+    double *coef;
+    size_t coef_cols;
+    double intercept;
+    int linear;
 } ModelObject;
 
 static PyTypeObject ModelType;
@@ -48,11 +55,16 @@ static PyObject *wrap_model(gn_model *m) {
         return NULL;
     }
     o->model = m;
+    o->coef = NULL;
+    o->coef_cols = 0;
+    o->intercept = 0.0;
+    o->linear = 1;
     return (PyObject *)o;
 }
 
 static void model_dealloc(ModelObject *self) {
     gn_model_free(self->model);
+    free(self->coef);
     PyObject_Free(self);
 }
 
@@ -181,11 +193,28 @@ static int vector_from(PyObject *obj, size_t n, const char *what, int writable, 
     return 0;
 }
 
+/* The linear form of a model over cols columns into a new *coef (gn_model_matrix_coef): 0, -1 if
+ * the model is not linear in its columns (or reads no LIBSVM input), -2 out of memory, -3 if the
+ * matrix is too wide for a vector of its columns (the batch path then: no memory per column). */
+#define LINEAR_FORM_MAX_COLS ((size_t)1 << 24)
+static int linear_form(const gn_model *model, size_t cols, double **coef, double *intercept) {
+    if (cols > LINEAR_FORM_MAX_COLS) return -3;
+    double *c = malloc((cols ? cols : 1) * sizeof *c);
+    if (!c) return -2;
+    gn_status st = gn_model_matrix_coef(model, cols, c, intercept);
+    if (st != GN_OK) {
+        free(c);
+        return st == GN_ENOMEM ? -2 : -1;
+    }
+    *coef = c;
+    return 0;
+}
+
 /* model.predict(X, out, raw): fills the float64 vector out (rows * outputs). */
 static PyObject *model_predict(ModelObject *self, PyObject *args) {
     PyObject *x_obj, *out_obj;
-    int raw = 0;
-    if (!PyArg_ParseTuple(args, "OO|p:predict", &x_obj, &out_obj, &raw)) return NULL;
+    int raw = 0, batch = 0;
+    if (!PyArg_ParseTuple(args, "OO|pp:predict", &x_obj, &out_obj, &raw, &batch)) return NULL;
     matrix_arg a;
     if (matrix_from(x_obj, &a) != 0) return NULL;
     Py_buffer out;
@@ -195,14 +224,64 @@ static PyObject *model_predict(ModelObject *self, PyObject *args) {
         matrix_release(&a);
         return NULL;
     }
+    /* linear models: the column form (O(columns), under the GIL), kept for the first column
+     * count seen and made afresh for a call with another (the kept one is never replaced, as
+     * another thread may be predicting with it); then a matrix-vector product, same numbers */
+    double *tmp = NULL, intercept = 0.0;
+    const double *coef = NULL;
+    if (!batch && self->linear && !self->coef) { /* batch: the caller asks for the batch path (tests) */
+        int r = linear_form(self->model, a.m.cols, &self->coef, &self->intercept);
+        if (r == 0) self->coef_cols = a.m.cols;
+        else if (r == -1) self->linear = 0; /* not linear in its columns: the batch path */
+        else if (r == -2) goto nomem;
+    }
+    if (!batch && self->linear) {
+        if (self->coef && self->coef_cols == a.m.cols) {
+            coef = self->coef;
+            intercept = self->intercept;
+        } else if (linear_form(self->model, a.m.cols, &tmp, &intercept) == -2) {
+            goto nomem;
+        } else {
+            coef = tmp;
+        }
+    }
     gn_status st;
     Py_BEGIN_ALLOW_THREADS
-    st = gn_model_predict_matrix(self->model, &a.m, raw, out.buf, (size_t)(out.len / 8));
+    if (coef)
+        st = gn_model_predict_matrix_linear(self->model, &a.m, coef, a.m.cols, intercept, raw, out.buf,
+                                            (size_t)(out.len / 8));
+    else
+        st = gn_model_predict_matrix(self->model, &a.m, raw, out.buf, (size_t)(out.len / 8));
     Py_END_ALLOW_THREADS
+    free(tmp);
     PyBuffer_Release(&out);
     matrix_release(&a);
     if (st != GN_OK) return raise_status(st);
     Py_RETURN_NONE;
+nomem:
+    PyBuffer_Release(&out);
+    matrix_release(&a);
+    return PyErr_NoMemory();
+}
+
+/* model.linear_form(out): the weights of the columns into the float64 vector out (its length is
+ * the column count) and returns the intercept; None when the model is not linear in its columns
+ * (another kind, hashed or shared slots: gn_model_matrix_coef). */
+static PyObject *model_linear_form(ModelObject *self, PyObject *args) {
+    PyObject *out_obj;
+    if (!PyArg_ParseTuple(args, "O:linear_form", &out_obj)) return NULL;
+    Py_buffer out;
+    if (vector_from(out_obj, 0, "out", 1, &out) != 0) return NULL;
+    if (!out.buf) {
+        PyErr_SetString(PyExc_ValueError, "out: required");
+        return NULL;
+    }
+    double intercept = 0.0;
+    gn_status st = gn_model_matrix_coef(self->model, (size_t)(out.len / 8), out.buf, &intercept);
+    PyBuffer_Release(&out);
+    if (st == GN_EUNSUPPORTED) Py_RETURN_NONE;
+    if (st != GN_OK) return raise_status(st);
+    return PyFloat_FromDouble(intercept);
 }
 
 /* model.predict_files(paths, out_path, classes): `gannet predict` over files; returns the count. */
@@ -291,9 +370,12 @@ static PyObject *model_get_nonzero(ModelObject *self, void *unused) {
 static PyMethodDef model_methods[] = {
     {"save", (PyCFunction)model_save, METH_VARARGS, "save(path): writes the model file atomically"},
     {"predict", (PyCFunction)model_predict, METH_VARARGS,
-     "predict(X, out, raw=False): predictions (or raw scores) of the rows of X into the float64 vector out"},
+     "predict(X, out, raw=False, batch=False): predictions (or raw scores) of the rows of X into the float64 vector "
+     "out; linear models through their column form unless batch (the hashed batches of other kinds)"},
     {"predict_files", (PyCFunction)model_predict_files, METH_VARARGS,
      "predict_files(paths, out_path, classes=False): `gannet predict` over files into out_path; returns the count"},
+    {"linear_form", (PyCFunction)model_linear_form, METH_VARARGS,
+     "linear_form(out): column weights into the float64 vector out; the intercept, or None if not linear in columns"},
     {"classes", (PyCFunction)model_classes, METH_NOARGS, "classes(): the class names (binary: negative, positive)"},
     {"weights", (PyCFunction)model_weights, METH_NOARGS, "weights(): nonzero weights as (slot, value) pairs"},
     {"spec", (PyCFunction)model_spec, METH_NOARGS, "spec(): the data parameters of the model's input"},

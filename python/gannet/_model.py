@@ -80,6 +80,14 @@ class Model:
         a = np.array(pairs)
         return a[:, 0].astype(np.int64), a[:, 1]
 
+    def linear_form(self, n_columns):
+        """(coef, intercept) with which the raw score of a row x of n_columns columns is
+        intercept + coef @ x, when each column has a slot of its own (a linear model on LIBSVM
+        input, n_columns < 2^bits, libsvm_hash off); None otherwise."""
+        coef = np.zeros(n_columns)
+        intercept = self._h.linear_form(coef)
+        return None if intercept is None else (coef, intercept)
+
     # ---- prediction ------------------------------------------------------------------------
     def _run(self, X, raw):
         matrix, n = as_matrix(X)

@@ -1,6 +1,13 @@
 /* model/predict_matrix.c: predictions for the rows of an in-memory matrix (gannet/arrays.h),
- * read in blocks of rows into a small batch and scored as gn_model_predict_batch scores. */
+ * read in blocks of rows into a small batch and scored as gn_model_predict_batch scores; and, for
+ * linear models, the same numbers through their linear form over the columns (a matrix-vector
+ * product). */
+#include <float.h>
+#include <math.h>
+#include <stdlib.h>
+
 #include "gannet/arrays.h"
+#include "io/parser.h"
 #include "io/batch.h"
 #include "io/matrix.h"
 #include "model/model.h"
@@ -36,4 +43,136 @@ gn_status gn_model_predict_matrix(const gn_model *model, const gn_matrix *x, int
     }
     gn__batch_free(&b);
     return st;
+}
+
+gn_status gn_model_matrix_coef(const gn_model *model, size_t cols, double *coef, double *intercept) {
+    if (!model || (cols && !coef) || !intercept) return gn__fail(GN_EINVAL, "matrix coef: model, coef and intercept are required");
+    if (model->kind != GN_KIND_LINEAR || gn_model_outputs(model) != 1)
+        return gn__fail(GN_EUNSUPPORTED, "matrix coef: a %s model is not linear in its columns",
+                        gn_model_kind_name(model->kind));
+    const gn_data_spec *spec = gn_model_get_spec(model);
+    if (spec->format != GN_FORMAT_LIBSVM)
+        return gn__fail(GN_EUNSUPPORTED, "matrix coef: the model reads %s input, not columns", gn_format_name(spec->format));
+    /* one row per column holding its slot with value 1 (mapped as gn__matrix_rows maps a column,
+     * without the bias), scored by the kind: the score is that slot's weight, exactly */
+    gn_batch b;
+    GN_TRY(gn__batch_init(&b, MATRIX_BLOCK_ROWS, MATRIX_BLOCK_ROWS * 2));
+    const double one = 1.0;
+    gn_data_spec nobias = *spec;
+    nobias.bias = 0;
+    int st = GN_OK;
+    uint32_t prev_slot = 0;
+    for (size_t from = 0; from < cols && st == GN_OK; from += MATRIX_BLOCK_ROWS) {
+        size_t n = cols - from < MATRIX_BLOCK_ROWS ? cols - from : MATRIX_BLOCK_ROWS;
+        gn__batch_clear(&b);
+        for (size_t r = 0; r < n && st == GN_OK; r++) {
+            uint64_t key = from + r;
+            int64_t indptr[2] = {0, 1}, column = (int64_t)(from + r);
+            const gn_matrix unit = {.layout = GN_MATRIX_CSR, .rows = 1, .cols = cols, .dtype = GN_F64, .values = &one,
+                                    .indptr = indptr, .indices = &column, .index_bits = 64};
+            st = gn__matrix_rows(&nobias, &unit, 0, 1, NULL, NULL, &key, &b);
+        }
+        if (st == GN_OK) {
+            gn_rows rows = gn__batch_rows(&b);
+            gn__model_scores(model, &rows, coef + from);
+            /* each column a slot of its own, increasing with the column (after the bias's slot
+             * 0): then a row's features reach the kind in column order, unmerged and unsorted,
+             * and a matrix-vector product sums exactly what the kind sums */
+            for (size_t r = 0; r < n && st == GN_OK; r++) {
+                if (rows.start[r + 1] - rows.start[r] != 1) {
+                    st = gn__fail(GN_EUNSUPPORTED, "matrix coef: column %zu has no slot", from + r);
+                    break;
+                }
+                uint32_t slot = rows.index[rows.start[r]];
+                if ((from + r == 0 && spec->bias && slot == 0) || (from + r > 0 && slot <= prev_slot))
+                    st = gn__fail(GN_EUNSUPPORTED, "matrix coef: columns share slots or are hashed (bits %u)",
+                                  (unsigned)spec->bits);
+                prev_slot = slot;
+            }
+        }
+    }
+    *intercept = 0.0;
+    if (st == GN_OK && spec->bias) { /* the bias slot alone: an empty row with the bias on */
+        gn__batch_clear(&b);
+        uint64_t key = 0;
+        int64_t indptr[2] = {0, 0}, index = 0;
+        const gn_matrix empty = {.layout = GN_MATRIX_CSR, .rows = 1, .cols = 1, .dtype = GN_F64, .values = &one,
+                                 .indptr = indptr, .indices = &index, .index_bits = 64};
+        st = gn__matrix_rows(spec, &empty, 0, 1, NULL, NULL, &key, &b);
+        if (st == GN_OK) {
+            gn_rows rows = gn__batch_rows(&b);
+            gn__model_scores(model, &rows, intercept);
+        }
+    }
+    gn__batch_free(&b);
+    return st;
+}
+
+/* Raw scores of rows [from, from + n) of x through batches (gn_model_predict_matrix's way). */
+static int predict_rows(const gn_model *model, const gn_matrix *x, size_t from, size_t n, int raw_scores, double *out) {
+    gn_batch b;
+    GN_TRY(gn__batch_init(&b, n, n * 16));
+    uint64_t key = from;
+    int st = gn__matrix_rows(gn_model_get_spec(model), x, from, n, NULL, NULL, &key, &b);
+    if (st == GN_OK) {
+        gn_rows rows = gn__batch_rows(&b);
+        if (raw_scores) gn__model_scores(model, &rows, out);
+        else gn__model_predictions(model, &rows, out);
+    }
+    gn__batch_free(&b);
+    return st;
+}
+
+static int bad_value(size_t row, size_t col, double v) {
+    return gn__fail(GN_EPARSE, "row %zu, column %zu: value %g is not finite or out of range (32-bit float)", row, col, v);
+}
+
+gn_status gn_model_predict_matrix_linear(const gn_model *model, const gn_matrix *x, const double *coef, size_t ncoef,
+                                         double intercept, int raw_scores, double *out, size_t out_len) {
+    if (!model || !out || (ncoef && !coef)) return gn__fail(GN_EINVAL, "predict matrix: model, coef and out are required");
+    GN_TRY(gn_matrix_check(x));
+    if (x->cols > ncoef)
+        return gn__fail(GN_EINVAL, "predict matrix: %zu columns, but coef holds %zu", x->cols, ncoef);
+    if (model->kind != GN_KIND_LINEAR || gn_model_outputs(model) != 1)
+        return gn__fail(GN_EUNSUPPORTED, "predict matrix: a %s model is not linear in its columns",
+                        gn_model_kind_name(model->kind));
+    if (x->rows > out_len)
+        return gn__fail(GN_EINVAL, "predict matrix: out holds %zu numbers, %zu rows need %zu", out_len, x->rows, x->rows);
+    const int f64 = x->dtype == GN_F64, wide = x->index_bits == 64;
+    const double has_bias = gn_model_get_spec(model)->bias ? 1.0 : 0.0;
+    for (size_t r = 0; r < x->rows; r++) {
+        /* as linear_score_batch sums a row: 0, then the bias, then the nonzeros in order */
+        double s = 0.0;
+        if (has_bias != 0.0) s += intercept * has_bias;
+        if (x->layout == GN_MATRIX_CSR) {
+            size_t lo = (size_t)(wide ? ((const int64_t *)x->indptr)[r] : ((const int32_t *)x->indptr)[r]);
+            size_t hi = (size_t)(wide ? ((const int64_t *)x->indptr)[r + 1] : ((const int32_t *)x->indptr)[r + 1]);
+            size_t last = 0;
+            int ordered = 1, seen = 0;
+            for (size_t k = lo; k < hi; k++) {
+                double v = f64 ? ((const double *)x->values)[k] : (double)((const float *)x->values)[k];
+                size_t j = (size_t)(wide ? ((const int64_t *)x->indices)[k] : ((const int32_t *)x->indices)[k]);
+                if (v == 0.0) continue;
+                if (!(fabs(v) <= FLT_MAX)) return bad_value(r, j, v);
+                if (seen && j <= last) ordered = 0;
+                last = j;
+                seen = 1;
+                s += coef[j] * (double)(float)v;
+            }
+            /* columns out of order or repeated: the batch merges and sorts them, so score the row as
+             * the batch path does (scipy's CSR is sorted unless built by hand) */
+            if (!ordered) GN_TRY(predict_rows(model, x, r, 1, 1, &s));
+        } else {
+            const ptrdiff_t base = (ptrdiff_t)r * x->row_stride;
+            for (size_t j = 0; j < x->cols; j++) {
+                ptrdiff_t k = base + (ptrdiff_t)j * x->col_stride;
+                double v = f64 ? ((const double *)x->values)[k] : (double)((const float *)x->values)[k];
+                if (v == 0.0) continue;
+                if (!(fabs(v) <= FLT_MAX)) return bad_value(r, j, v);
+                s += coef[j] * (double)(float)v;
+            }
+        }
+        out[r] = raw_scores ? s : gn_model_link(model, s);
+    }
+    return GN_OK;
 }

@@ -1,0 +1,112 @@
+"""The in-memory paths of the estimators: fit(X, y) with passes='auto' (one online run, stopping by
+scikit-learn's SGD rule on the progressive loss: no cache file, no refit) and linear prediction
+through the model's column form (a matrix-vector product) instead of hashed batches."""
+import tempfile
+
+import numpy as np
+import pytest
+import scipy.sparse as sp
+
+import gannet
+from conftest import binary_data
+
+
+def test_auto_passes_is_one_run_in_memory(monkeypatch):
+    X, y = binary_data(n=800, d=10, seed=3)
+
+    def no_files(*a, **k):
+        raise AssertionError("fit with passes='auto' wrote a temporary file")
+    monkeypatch.setattr(tempfile, "TemporaryDirectory", no_files)
+    clf = gannet.LinearClassifier().fit(X, y)
+    losses = clf.train_summary_["pass_losses"]
+    assert clf.n_iter_ == len(losses) >= 2
+    # the rule: every pass but the last improved on the best by tol; the last did not
+    tol = gannet._estimators.AUTO_PASSES_TOL
+    best = losses[0]
+    for loss in losses[1:-1]:
+        assert loss < best - tol
+        best = min(best, loss)
+    assert losses[-1] > best - tol
+    # the same model as that many online passes over the rows, in order (partial_fit): one run
+    chunks = gannet.LinearClassifier()
+    for _ in range(clf.n_iter_):
+        chunks.partial_fit(X, y)
+    np.testing.assert_array_equal(clf.predict_proba(X), chunks.predict_proba(X))
+
+
+def test_auto_passes_patience_and_fallback():
+    X, y = binary_data(n=300, d=6, seed=4)
+    never = gannet.LinearClassifier(early_stop=0).fit(X, y)
+    assert never.n_iter_ == gannet._gannet.AUTO_PASSES_MAX  # small data: the cap, 100 passes
+    # early_stop at its default (3) is a patience of 1 here; given, it is the patience
+    patient = gannet.LinearClassifier(early_stop=5).fit(X, y)
+    assert patient.n_iter_ >= gannet.LinearClassifier().fit(X, y).n_iter_ + 4
+    # a holdout needs gn_train: the cache path, choosing passes there
+    held = gannet.LinearClassifier(holdout=0.2, threads=1).fit(X, y)
+    assert "pass_losses" not in held.train_summary_
+
+
+def _models():
+    X, y = binary_data(n=500, d=9, seed=5, sparse_frac=0.4)
+    yield gannet.LinearClassifier(passes=2, threads=1).fit(X, y)
+    yield gannet.LinearClassifier(passes=2, threads=1, bias=False).fit(X, y)
+    yield gannet.LinearClassifier(passes=2, threads=1, bits=3).fit(X, y)          # columns share slots
+    yield gannet.LinearClassifier(passes=2, threads=1, libsvm_hash=True).fit(X, y)
+    yield gannet.LinearRegressor(passes=2, threads=1, loss="poisson").fit(X, np.abs(X[:, 0]) * 3)
+
+
+@pytest.mark.parametrize("est", list(_models()))
+def test_linear_prediction_equals_batches(est):
+    X, _ = binary_data(n=300, d=9, seed=6, sparse_frac=0.5)
+    X[0, :] = 0.0
+    X[1, 2] = 1e-40  # rounds to 0 as a float: the batch path adds nothing for it either
+    inputs = [X, np.asfortranarray(X), X.astype(np.float32), X[:, ::1][::2], sp.csr_matrix(X),
+              sp.csr_matrix(X.astype(np.float32))]
+    big = sp.csr_matrix(X)
+    big.indptr, big.indices = big.indptr.astype(np.int64), big.indices.astype(np.int64)
+    inputs.append(big)
+    shuffled = sp.csr_matrix(X)  # columns out of order within rows, and one repeated
+    for i in range(shuffled.shape[0]):
+        lo, hi = shuffled.indptr[i], shuffled.indptr[i + 1]
+        shuffled.indices[lo:hi] = shuffled.indices[lo:hi][::-1].copy()
+        shuffled.data[lo:hi] = shuffled.data[lo:hi][::-1].copy()
+    shuffled.indices[shuffled.indptr[3]] = shuffled.indices[shuffled.indptr[3] + 1]
+    shuffled.has_sorted_indices = False
+    inputs.append(shuffled)
+    for x in inputs:
+        for raw in (False, True):
+            matrix, n = gannet._arrays.as_matrix(x)
+            fast, slow = np.empty(n), np.empty(n)
+            est.model_._h.predict(matrix, fast, raw)
+            est.model_._h.predict(matrix, slow, raw, True)
+            np.testing.assert_array_equal(fast, slow)
+    assert not np.array_equal(est.model_.decision_function(X[:5]), np.zeros(5))
+    spec = est.model_.spec
+    linear = spec["libsvm_hash"] == "false" and est.model_.bits > 3
+    assert (est.model_.linear_form(9) is not None) == linear  # else the batch path: nothing to compare
+
+
+def test_linear_form_is_the_score():
+    est = next(_models())
+    X, _ = binary_data(n=50, d=9, seed=8)
+    coef, intercept = est.model_.linear_form(9)
+    np.testing.assert_allclose(est.model_.decision_function(X), X @ coef + intercept, rtol=1e-6)
+    assert intercept != 0.0 and np.count_nonzero(coef) == 9
+    np.testing.assert_array_equal(est.coef_.ravel(), coef)
+
+
+def test_linear_prediction_refuses_what_batches_refuse():
+    est = next(_models())
+    X, _ = binary_data(n=20, d=9, seed=7)
+    X[4, 3] = 1e300
+    with pytest.raises(ValueError, match="row 4, column 3"):
+        est.model_.predict(X)
+    # a matrix of another width than the first one predicted: its own column form
+    wide = np.zeros((2, 12))
+    wide[:, :9] = X[:2]
+    wide[:, 10] = 5.0
+    matrix, n = gannet._arrays.as_matrix(wide)
+    fast, slow = np.empty(n), np.empty(n)
+    est.model_._h.predict(matrix, fast, False)
+    est.model_._h.predict(matrix, slow, False, True)
+    np.testing.assert_array_equal(fast, slow)
