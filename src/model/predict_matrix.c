@@ -127,6 +127,40 @@ static int bad_value(size_t row, size_t col, double v) {
     return gn__fail(GN_EPARSE, "row %zu, column %zu: value %g is not finite or out of range (32-bit float)", row, col, v);
 }
 
+/* Raw scores of the CSR rows of x, one function per value type and index width (no branch on
+ * them per nonzero). Summed as linear_score_batch sums a row: 0, the bias, the nonzeros in
+ * order; a row whose columns are out of order or repeated is scored as the batch path scores it
+ * (the batch merges and sorts such rows; scipy's CSR is sorted unless built by hand). */
+#define CSR_SCORES(NAME, VT, IT)                                                                               \
+    static int NAME(const gn_model *model, const gn_matrix *x, const double *coef, int bias, double intercept, \
+                    double *out) {                                                                             \
+        const IT *indptr = x->indptr, *indices = x->indices;                                                   \
+        const VT *values = x->values;                                                                          \
+        for (size_t r = 0; r < x->rows; r++) {                                                                 \
+            double s = 0.0;                                                                                    \
+            if (bias) s += intercept;                                                                          \
+            size_t lo = (size_t)indptr[r], hi = (size_t)indptr[r + 1];                                         \
+            int64_t last = -1;                                                                                 \
+            int ordered = 1;                                                                                   \
+            for (size_t k = lo; k < hi; k++) {                                                                 \
+                double v = (double)values[k];                                                                  \
+                int64_t j = (int64_t)indices[k];                                                               \
+                if (v == 0.0) continue;                                                                        \
+                if (!(fabs(v) <= FLT_MAX)) return bad_value(r, (size_t)j, v);                                  \
+                ordered &= j > last;                                                                           \
+                last = j;                                                                                      \
+                s += coef[j] * (double)(float)v;                                                               \
+            }                                                                                                  \
+            if (!ordered) GN_TRY(predict_rows(model, x, r, 1, 1, &s));                                         \
+            out[r] = s;                                                                                        \
+        }                                                                                                      \
+        return GN_OK;                                                                                          \
+    }
+CSR_SCORES(csr_scores_f64_i64, double, int64_t)
+CSR_SCORES(csr_scores_f64_i32, double, int32_t)
+CSR_SCORES(csr_scores_f32_i64, float, int64_t)
+CSR_SCORES(csr_scores_f32_i32, float, int32_t)
+
 gn_status gn_model_predict_matrix_linear(const gn_model *model, const gn_matrix *x, const double *coef, size_t ncoef,
                                          double intercept, int raw_scores, double *out, size_t out_len) {
     if (!model || !out || (ncoef && !coef)) return gn__fail(GN_EINVAL, "predict matrix: model, coef and out are required");
@@ -139,30 +173,16 @@ gn_status gn_model_predict_matrix_linear(const gn_model *model, const gn_matrix 
     if (x->rows > out_len)
         return gn__fail(GN_EINVAL, "predict matrix: out holds %zu numbers, %zu rows need %zu", out_len, x->rows, x->rows);
     const int f64 = x->dtype == GN_F64, wide = x->index_bits == 64;
-    const double has_bias = gn_model_get_spec(model)->bias ? 1.0 : 0.0;
-    for (size_t r = 0; r < x->rows; r++) {
-        /* as linear_score_batch sums a row: 0, then the bias, then the nonzeros in order */
-        double s = 0.0;
-        if (has_bias != 0.0) s += intercept * has_bias;
-        if (x->layout == GN_MATRIX_CSR) {
-            size_t lo = (size_t)(wide ? ((const int64_t *)x->indptr)[r] : ((const int32_t *)x->indptr)[r]);
-            size_t hi = (size_t)(wide ? ((const int64_t *)x->indptr)[r + 1] : ((const int32_t *)x->indptr)[r + 1]);
-            size_t last = 0;
-            int ordered = 1, seen = 0;
-            for (size_t k = lo; k < hi; k++) {
-                double v = f64 ? ((const double *)x->values)[k] : (double)((const float *)x->values)[k];
-                size_t j = (size_t)(wide ? ((const int64_t *)x->indices)[k] : ((const int32_t *)x->indices)[k]);
-                if (v == 0.0) continue;
-                if (!(fabs(v) <= FLT_MAX)) return bad_value(r, j, v);
-                if (seen && j <= last) ordered = 0;
-                last = j;
-                seen = 1;
-                s += coef[j] * (double)(float)v;
-            }
-            /* columns out of order or repeated: the batch merges and sorts them, so score the row as
-             * the batch path does (scipy's CSR is sorted unless built by hand) */
-            if (!ordered) GN_TRY(predict_rows(model, x, r, 1, 1, &s));
-        } else {
+    const int bias = gn_model_get_spec(model)->bias;
+    if (x->layout == GN_MATRIX_CSR) {
+        if (f64 && wide) GN_TRY(csr_scores_f64_i64(model, x, coef, bias, intercept, out));
+        else if (f64) GN_TRY(csr_scores_f64_i32(model, x, coef, bias, intercept, out));
+        else if (wide) GN_TRY(csr_scores_f32_i64(model, x, coef, bias, intercept, out));
+        else GN_TRY(csr_scores_f32_i32(model, x, coef, bias, intercept, out));
+    } else {
+        for (size_t r = 0; r < x->rows; r++) {
+            double s = 0.0; /* as linear_score_batch sums a row: 0, the bias, the nonzeros in order */
+            if (bias) s += intercept;
             const ptrdiff_t base = (ptrdiff_t)r * x->row_stride;
             for (size_t j = 0; j < x->cols; j++) {
                 ptrdiff_t k = base + (ptrdiff_t)j * x->col_stride;
@@ -171,8 +191,10 @@ gn_status gn_model_predict_matrix_linear(const gn_model *model, const gn_matrix 
                 if (!(fabs(v) <= FLT_MAX)) return bad_value(r, j, v);
                 s += coef[j] * (double)(float)v;
             }
+            out[r] = s;
         }
-        out[r] = raw_scores ? s : gn_model_link(model, s);
     }
+    if (!raw_scores)
+        for (size_t r = 0; r < x->rows; r++) out[r] = gn_model_link(model, out[r]);
     return GN_OK;
 }
