@@ -246,6 +246,75 @@ static void test_cache_trains_alone_and_predicts_as_lines(void **state) {
     unlink(model_path);
 }
 
+/* The linear form of a linear model: exact coefficients, the batch path's numbers bit for bit
+ * (dense and CSR, 32- and 64-bit indices, a row with its columns out of order), refused when
+ * columns share slots or are hashed; the progressive loss of an online run. */
+static void test_linear_form_predicts_as_batches(void **state) {
+    (void)state;
+    fill();
+    gn_train_options o;
+    gn_train_options_init(&o);
+    const char *classes[2] = {"-1", "1"};
+    gn_matrix all = {GN_MATRIX_DENSE, ROWS, COLS, GN_F64, dense, COLS, 1, NULL, NULL, 0};
+    /* CSR of the same rows, row 5's nonzeros reversed */
+    static double vals[ROWS * COLS];
+    static int64_t idx64[ROWS * COLS], ptr64[ROWS + 1];
+    static int32_t idx32[ROWS * COLS], ptr32[ROWS + 1];
+    size_t nnz = 0;
+    for (int i = 0; i < ROWS; i++) {
+        ptr64[i] = ptr32[i] = (int32_t)nnz;
+        size_t first = nnz;
+        for (int j = 0; j < COLS; j++)
+            if (dense[i][j] != 0.0) { vals[nnz] = dense[i][j]; idx64[nnz] = idx32[nnz] = j; nnz++; }
+        for (size_t a = first, b = nnz; i == 5 && a + 1 < b; a++, b--) {
+            double v = vals[a]; vals[a] = vals[b - 1]; vals[b - 1] = v;
+            int64_t t = idx64[a]; idx64[a] = idx32[a] = (int32_t)idx64[b - 1]; idx64[b - 1] = idx32[b - 1] = (int32_t)t;
+        }
+    }
+    ptr64[ROWS] = ptr32[ROWS] = (int32_t)nnz;
+    gn_matrix csr64 = {GN_MATRIX_CSR, ROWS, COLS, GN_F64, vals, 0, 0, ptr64, idx64, 64};
+    gn_matrix csr32 = {GN_MATRIX_CSR, ROWS, COLS, GN_F64, vals, 0, 0, ptr32, idx32, 32};
+    for (int bias = 0; bias <= 1; bias++) {
+        gn_data_spec s;
+        spec_for(&s, 14, bias, 0);
+        gn_online *run = NULL;
+        assert_int_equal(gn_online_new(&o, &s, classes, &run), GN_OK);
+        assert_int_equal(gn_online_learn_matrix(run, &all, labels, NULL), GN_OK);
+        double loss = 0, weight = 0;
+        gn_online_loss(run, &loss, &weight);
+        assert_true(weight == ROWS - 0.0 && loss > 0 && loss < ROWS);
+        gn_model *m = NULL;
+        assert_int_equal(gn_online_model(run, &m), GN_OK);
+        double coef[COLS], intercept = -1;
+        assert_int_equal(gn_model_matrix_coef(m, COLS, coef, &intercept), GN_OK);
+        assert_true(bias ? intercept != 0.0 : intercept == 0.0);
+        const gn_matrix *xs[3] = {&all, &csr64, &csr32};
+        for (int k = 0; k < 3; k++)
+            for (int raw = 0; raw <= 1; raw++) {
+                double want[ROWS], got[ROWS];
+                assert_int_equal(gn_model_predict_matrix(m, xs[k], raw, want, ROWS), GN_OK);
+                assert_int_equal(gn_model_predict_matrix_linear(m, xs[k], coef, COLS, intercept, raw, got, ROWS), GN_OK);
+                assert_memory_equal(want, got, sizeof want);
+            }
+        assert_int_equal(gn_model_predict_matrix_linear(m, &all, coef, COLS - 1, intercept, 0, coef, ROWS), GN_EINVAL);
+        gn_model_free(m);
+        gn_online_free(run);
+    }
+    for (int hashed = 0; hashed <= 1; hashed++) { /* 2 bits: 9 columns share 4 slots; or hashed */
+        gn_data_spec s;
+        spec_for(&s, hashed ? 14 : 2, 1, hashed);
+        gn_online *run = NULL;
+        gn_model *m = NULL;
+        assert_int_equal(gn_online_new(&o, &s, classes, &run), GN_OK);
+        assert_int_equal(gn_online_learn_matrix(run, &all, labels, NULL), GN_OK);
+        assert_int_equal(gn_online_model(run, &m), GN_OK);
+        double coef[COLS], intercept;
+        assert_int_equal(gn_model_matrix_coef(m, COLS, coef, &intercept), GN_EUNSUPPORTED);
+        gn_model_free(m);
+        gn_online_free(run);
+    }
+}
+
 static void test_online_chunks_equal_one_call(void **state) {
     (void)state;
     fill();
@@ -296,6 +365,7 @@ int main(void) {
         cmocka_unit_test(test_bad_matrices_and_values),
         cmocka_unit_test(test_cache_trains_alone_and_predicts_as_lines),
         cmocka_unit_test(test_online_chunks_equal_one_call),
+        cmocka_unit_test(test_linear_form_predicts_as_batches),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
