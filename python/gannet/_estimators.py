@@ -26,7 +26,7 @@ from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
 from sklearn.utils.validation import _check_sample_weight, check_is_fitted
 
-from . import _gannet, _params
+from . import _frame, _gannet, _params
 from ._arrays import as_matrix
 from ._model import Model
 
@@ -187,6 +187,31 @@ class _GannetEstimator(BaseEstimator):
         check_is_fitted(self, "model_")
         return self._validate_data(X, reset=False, **_ACCEPT)
 
+    def _frame_predictions(self, X):
+        """Predictions of a DataFrame read by column name as the CSV reader reads a file (models
+        trained from CSV data: a frame with text columns, `gannet train` on a CSV file); None
+        for other inputs and models."""
+        check_is_fitted(self, "model_")
+        if not _frame.is_frame(X) or self.model_.spec.get("format") != "csv":
+            return None
+        expected = getattr(self, "feature_names_in_", None)
+        names, cols = _frame.columns(X)
+        if expected is not None and list(expected) != names:
+            raise ValueError("the DataFrame's columns %r differ from those fit had %r" % (names, list(expected)))
+        out = np.empty(X.shape[0], dtype=np.float64)
+        self.model_._h.predict_columns(names, cols, out)
+        return out
+
+    def _fit_frame(self, X, y, sample_weight):
+        """fit(X, y) for a DataFrame with text columns: through a CSV file (gannet/_frame.py)."""
+        if sample_weight is not None:
+            raise ValueError("sample_weight with a DataFrame of text columns is not supported yet")
+        y = np.asarray(y)
+        if y.ndim != 1 or len(y) != X.shape[0]:
+            raise ValueError("y must be one label per row of X (%d rows, y of shape %r)" % (X.shape[0], y.shape))
+        self._online = None
+        return _frame.fit_frame(self, X, y)
+
     def _weights_by_column(self):
         """coef_ and intercept_ when every column has a slot of its own (Model.linear_form)."""
         check_is_fitted(self, "model_")
@@ -215,6 +240,14 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
     _LABEL_KIND = "binary"
 
     def fit(self, X, y, sample_weight=None):
+        if _frame.is_frame(X) and _frame.needs_csv(X):
+            check_classification_targets(y)
+            classes = np.unique(y)
+            if len(classes) != 2:
+                raise ValueError("LinearClassifier needs samples of exactly 2 classes; got %d" % len(classes))
+            self._fit_frame(X, y, sample_weight)
+            self.classes_ = np.array([_class_of(name, classes) for name in self.model_.classes], dtype=classes.dtype)
+            return self
         X, y = self._validate_data(X, y, **_ACCEPT)
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)
@@ -260,11 +293,17 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
 
     def _positive(self, X):
         """The library's prediction: probability of classes_[1] (logistic) or the margin."""
+        p = self._frame_predictions(X)
+        if p is not None:
+            return p
         X = self._check_X(X)
         return self.model_.predict(X)
 
     def decision_function(self, X):
         """Raw scores (log-odds for logistic); > 0 leans to classes_[1]."""
+        p = self._frame_predictions(X)
+        if p is not None:  # the library predicts probabilities by name: their log-odds
+            return np.log(p) - np.log1p(-p) if self.model_.loss == "logistic" else p
         X = self._check_X(X)
         return self.model_.decision_function(X)
 
@@ -313,6 +352,8 @@ class LinearRegressor(RegressorMixin, _GannetEstimator):
     _LABEL_KIND = "real"
 
     def fit(self, X, y, sample_weight=None):
+        if _frame.is_frame(X) and _frame.needs_csv(X):
+            return self._fit_frame(X, y, sample_weight)
         X, y = self._validate_data(X, y, y_numeric=True, **_ACCEPT)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
@@ -333,6 +374,9 @@ class LinearRegressor(RegressorMixin, _GannetEstimator):
         """The value the loss defines (exp(score) for poisson); raw scores (the log-rate for
         poisson) are model_.decision_function(X): scikit-learn's regressors have no
         decision_function."""
+        p = self._frame_predictions(X)
+        if p is not None:
+            return p
         X = self._check_X(X)
         return self.model_.predict(X)
 
@@ -369,6 +413,20 @@ def _features_per_pass(X, params):
     """Features read in one pass over X (nonzeros, plus the bias per row), for the passes cap."""
     nnz = X.nnz if hasattr(X, "nnz") else int(np.count_nonzero(X))
     return nnz + (X.shape[0] if params.get("bias", "true") == "true" else 0)
+
+
+def _class_of(name, classes):
+    """The label of y that the model's class name (its canonical text) stands for."""
+    for c in classes:
+        if str(c) == name:
+            return c
+    for c in classes:
+        try:
+            if float(c) == float(name):
+                return c
+        except (TypeError, ValueError):
+            pass
+    raise ValueError("the model's class %r is none of y's labels %r" % (name, list(classes)))
 
 
 def _defaults(cls):

@@ -284,6 +284,94 @@ static PyObject *model_linear_form(ModelObject *self, PyObject *args) {
     return PyFloat_FromDouble(intercept);
 }
 
+/* model.predict_columns(names, columns, out): a table's rows by column name, as the CSV reader
+ * reads them (gn_model_predict_named, the server's path): columns[c] is a float64 vector (a
+ * numeric column; NaN = missing) or a list of str or None (None = missing; "" and the missing-value
+ * tokens are missing as in a CSV file). One output per row into out. */
+static PyObject *model_predict_columns(ModelObject *self, PyObject *args) {
+    PyObject *names_obj, *cols_obj, *out_obj;
+    if (!PyArg_ParseTuple(args, "O!O!O:predict_columns", &PyList_Type, &names_obj, &PyList_Type, &cols_obj, &out_obj))
+        return NULL;
+    Py_ssize_t nc = PyList_GET_SIZE(names_obj);
+    if (PyList_GET_SIZE(cols_obj) != nc) {
+        PyErr_SetString(PyExc_ValueError, "predict_columns: as many names as columns");
+        return NULL;
+    }
+    if (gn_model_outputs(self->model) != 1) {
+        PyErr_SetString(PyExc_NotImplementedError, "predict_columns: models with one output per row only");
+        return NULL;
+    }
+    const char **names = calloc((size_t)nc + 1, sizeof *names), **strs = calloc((size_t)nc + 1, sizeof *strs);
+    const char **row_names = calloc((size_t)nc + 1, sizeof *row_names);
+    double *values = calloc((size_t)nc + 1, sizeof *values);
+    Py_buffer *num = calloc((size_t)nc + 1, sizeof *num);
+    Py_buffer out;
+    memset(&out, 0, sizeof out);
+    PyObject *result = NULL;
+    Py_ssize_t rows = -1;
+    if (!names || !strs || !row_names || !values || !num) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (Py_ssize_t c = 0; c < nc; c++) {
+        names[c] = PyUnicode_AsUTF8(PyList_GET_ITEM(names_obj, c));
+        if (!names[c]) goto done;
+        PyObject *col = PyList_GET_ITEM(cols_obj, c);
+        Py_ssize_t n;
+        if (PyList_Check(col)) {
+            n = PyList_GET_SIZE(col);
+        } else {
+            if (vector_from(col, 0, "column", 0, &num[c]) != 0) goto done;
+            n = num[c].len / 8;
+        }
+        if (rows >= 0 && n != rows) {
+            PyErr_SetString(PyExc_ValueError, "predict_columns: columns differ in length");
+            goto done;
+        }
+        rows = n;
+    }
+    if (rows < 0) rows = 0;
+    if (vector_from(out_obj, (size_t)rows, "out", 1, &out) != 0) goto done;
+    for (Py_ssize_t r = 0; r < rows; r++) {
+        size_t k = 0;
+        for (Py_ssize_t c = 0; c < nc; c++) {
+            PyObject *col = PyList_GET_ITEM(cols_obj, c);
+            if (!PyList_Check(col)) {
+                double v = ((const double *)num[c].buf)[r];
+                if (v != v) continue; /* NaN: missing */
+                row_names[k] = names[c];
+                values[k] = v;
+                strs[k++] = NULL;
+                continue;
+            }
+            PyObject *item = PyList_GET_ITEM(col, r);
+            if (item == Py_None) continue;
+            const char *text = PyUnicode_AsUTF8(item);
+            if (!text) goto done;
+            row_names[k] = names[c];
+            values[k] = 0.0;
+            strs[k++] = text;
+        }
+        gn_status st = gn_model_predict_named(self->model, k, row_names, values, strs, (double *)out.buf + r);
+        if (st != GN_OK) {
+            raise_status(st);
+            goto done;
+        }
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    if (out.buf) PyBuffer_Release(&out);
+    for (Py_ssize_t c = 0; num && c < nc; c++)
+        if (num[c].buf) PyBuffer_Release(&num[c]);
+    free(names);
+    free(strs);
+    free(row_names);
+    free(values);
+    free(num);
+    return result;
+}
+
 /* model.predict_files(paths, out_path, classes): `gannet predict` over files; returns the count. */
 static PyObject *model_predict_files(ModelObject *self, PyObject *args);
 
@@ -374,6 +462,8 @@ static PyMethodDef model_methods[] = {
      "out; linear models through their column form unless batch (the hashed batches of other kinds)"},
     {"predict_files", (PyCFunction)model_predict_files, METH_VARARGS,
      "predict_files(paths, out_path, classes=False): `gannet predict` over files into out_path; returns the count"},
+    {"predict_columns", (PyCFunction)model_predict_columns, METH_VARARGS,
+     "predict_columns(names, columns, out): rows of a table by column name, as the CSV reader reads them"},
     {"linear_form", (PyCFunction)model_linear_form, METH_VARARGS,
      "linear_form(out): column weights into the float64 vector out; the intercept, or None if not linear in columns"},
     {"classes", (PyCFunction)model_classes, METH_NOARGS, "classes(): the class names (binary: negative, positive)"},
