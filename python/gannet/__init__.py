@@ -6,14 +6,16 @@
     clf.save("model.gnm")                                 # `gannet serve` / `predict` read it
     clf = gannet.load("model.gnm")                        # models from `gannet train` too
     clf.fit_files(["train.svm"], format="libsvm")         # out of core, as the CLI trains
+    gannet.tune(["train.svm"], grid={"l2": [1e-4, 1e-3]}, k=5)  # as `gannet tune --json`
 
 Keywords are the library's parameters (`gannet params`, gannet.params()); see python/README.md."""
 from . import _gannet
 from ._estimators import LinearClassifier, LinearRegressor, load
 from ._model import Model
+from ._select import cv, tune
 
 __version__ = _gannet.version()
-__all__ = ["LinearClassifier", "LinearRegressor", "Model", "load", "params"]
+__all__ = ["LinearClassifier", "LinearRegressor", "Model", "cv", "load", "params", "tune"]
 
 
 def params():

@@ -882,8 +882,186 @@ static PyObject *py_loss_label_kind(PyObject *mod, PyObject *args) {
 
 static PyObject *py_version(PyObject *mod, PyObject *unused) { return PyUnicode_FromString(gn_version()); }
 
+
+/* ---- model selection (cv, tune): gannet/select.h over files ------------------------------------ */
+
+/* One configuration's result: {"folds": [metrics JSON text...], "mean": text, "std": text,
+ * "seconds", "passes", "dropped"} (the texts are gn_metrics_to_json's, as `--json` prints them). */
+static PyObject *select_result_dict(const gn_select_result *r) {
+    char buf[1024];
+    PyObject *folds = PyList_New(0);
+    for (uint32_t f = 0; folds && f < r->k; f++) {
+        gn_metrics_to_json(&r->folds[f], buf, sizeof buf);
+        PyObject *t = PyUnicode_FromString(buf);
+        if (!t || PyList_Append(folds, t) != 0) Py_CLEAR(folds);
+        Py_XDECREF(t);
+    }
+    if (!folds) return NULL;
+    char mean[1024], std[1024];
+    gn_metrics_to_json(&r->mean, mean, sizeof mean);
+    gn_metrics_to_json(&r->std, std, sizeof std);
+    return Py_BuildValue("{s:N,s:s,s:s,s:d,s:I,s:O}", "folds", folds, "mean", mean, "std", std, "seconds", r->seconds,
+                         "passes", r->passes, "dropped", r->dropped ? Py_True : Py_False);
+}
+
+/* Select options as the CLI sets them: folds, threads (for selection and training alike), seed
+ * (the training seed), metric, halving, max_memory. */
+static int select_options_from(gn_select_options *so, const gn_train_options *t, unsigned k, const char *metric,
+                               int halving, unsigned long long max_memory) {
+    gn_select_options_init(so);
+    so->k = k;
+    so->threads = t->threads;
+    so->seed = t->seed;
+    so->halving = halving;
+    so->max_memory = max_memory;
+    if (metric && metric[0]) {
+        int m = gn_select_metric_parse(metric);
+        if (m < 0) {
+            PyErr_Format(PyExc_ValueError, "metric: unknown metric '%s' (auc, logloss, accuracy, rmse, mae, macro_f1, "
+                                           "weighted_f1, mlogloss, top_k_accuracy)", metric);
+            return -1;
+        }
+        so->metric = (gn_select_metric)m;
+    }
+    gn_status st = gn_select_options_check(so);
+    if (st != GN_OK) {
+        raise_status(st);
+        return -1;
+    }
+    return 0;
+}
+
+/* cv(params, paths, k) -> result dict: `gannet cv -d PATHS -k K [params]`. */
+static PyObject *py_cv(PyObject *mod, PyObject *args) {
+    PyObject *params, *paths_obj;
+    unsigned k;
+    if (!PyArg_ParseTuple(args, "OOI:cv", &params, &paths_obj, &k)) return NULL;
+    gn_train_options o;
+    gn_data_spec spec;
+    gn_select_options so;
+    if (options_from(params, &o, &spec) != 0 || select_options_from(&so, &o, k, NULL, 0, 0) != 0) return NULL;
+    path_list pl;
+    if (paths_from(paths_obj, &pl) != 0) return NULL;
+    gn_select_result *res = calloc(1, sizeof *res);
+    if (!res) {
+        paths_free(&pl);
+        return PyErr_NoMemory();
+    }
+    gn_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = gn_train_options_check(&o);
+    if (st == GN_OK) st = gn_data_spec_check(&spec);
+    if (st == GN_OK) st = gn_cv(&so, &o, &spec, pl.paths, pl.n, res);
+    Py_END_ALLOW_THREADS
+    paths_free(&pl);
+    PyObject *out = st == GN_OK ? select_result_dict(res) : raise_status(st);
+    free(res);
+    return out;
+}
+
+/* Sets one searched parameter as `gannet tune` does (searchable train or data parameters). */
+static int apply_searched(const char *name, const char *value, gn_train_options *t, gn_data_spec *s) {
+    const gn_param_info *p = gn_param_find(name);
+    if (!p || p->group == GN_PARAM_RUN) {
+        PyErr_Format(PyExc_ValueError, "unknown parameter '%s' (any searchable train or data parameter: l1, l2, lr, "
+                                       "bits, passes, optimizer...; see gannet params)", name);
+        return -1;
+    }
+    if (!p->searchable) {
+        PyErr_Format(PyExc_ValueError, "'%s' cannot be searched (it is the same for every configuration)", name);
+        return -1;
+    }
+    gn_status st = gn_param_set(t, s, p->name, value);
+    if (st != GN_OK) {
+        raise_status(st);
+        return -1;
+    }
+    return 0;
+}
+
+/* tune(params, paths, k, grid, space, n_random, metric, halving, max_memory) -> (metric name,
+ * best index, [(params [(name, text)...], result dict)...]): `gannet tune --grid G` or
+ * `--space S --random N`. */
+static PyObject *py_tune(PyObject *mod, PyObject *args) {
+    PyObject *params, *paths_obj;
+    unsigned k, n_random;
+    const char *grid, *space, *metric;
+    int halving;
+    unsigned long long max_memory;
+    if (!PyArg_ParseTuple(args, "OOIzzIzpK:tune", &params, &paths_obj, &k, &grid, &space, &n_random, &metric, &halving,
+                          &max_memory))
+        return NULL;
+    gn_train_options o;
+    gn_data_spec spec;
+    gn_select_options so;
+    if (options_from(params, &o, &spec) != 0 || select_options_from(&so, &o, k, metric, halving, max_memory) != 0)
+        return NULL;
+    gn_search_space *sp = NULL;
+    gn_status st = grid ? gn_search_parse_grid(grid, &sp) : gn_search_parse_random(space ? space : "", n_random, o.seed, &sp);
+    if (st != GN_OK) return raise_status(st);
+    const size_t n = gn_search_space_configs(sp), np = gn_search_space_params(sp);
+    gn_select_config *cfgs = calloc(n ? n : 1, sizeof *cfgs);
+    gn_select_result *res = calloc(n ? n : 1, sizeof *res);
+    PyObject *out = NULL, *rows = NULL;
+    path_list pl;
+    memset(&pl, 0, sizeof pl);
+    if (!cfgs || !res) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    for (size_t i = 0; i < n; i++) {
+        cfgs[i].train = o;
+        cfgs[i].spec = spec;
+        for (size_t j = 0; j < np; j++)
+            if (apply_searched(gn_search_space_name(sp, j), gn_search_space_value(sp, i, j), &cfgs[i].train,
+                               &cfgs[i].spec) != 0)
+                goto done;
+        if ((st = gn_train_options_check(&cfgs[i].train)) != GN_OK || (st = gn_data_spec_check(&cfgs[i].spec)) != GN_OK) {
+            raise_status(st);
+            goto done;
+        }
+    }
+    if (so.metric == GN_METRIC_AUTO) so.metric = gn_select_metric_default(o.oaa ? GN_LOSS_SOFTMAX : o.loss);
+    if (paths_from(paths_obj, &pl) != 0) goto done;
+    size_t best = 0;
+    Py_BEGIN_ALLOW_THREADS
+    st = gn_tune(&so, cfgs, n, pl.paths, pl.n, res, &best, NULL);
+    Py_END_ALLOW_THREADS
+    if (st != GN_OK) {
+        raise_status(st);
+        goto done;
+    }
+    rows = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; rows && i < n; i++) {
+        PyObject *ps = PyList_New((Py_ssize_t)np);
+        for (size_t j = 0; ps && j < np; j++) {
+            PyObject *t = Py_BuildValue("(ss)", gn_search_space_name(sp, j), gn_search_space_value(sp, i, j));
+            if (!t) Py_CLEAR(ps);
+            else PyList_SET_ITEM(ps, (Py_ssize_t)j, t);
+        }
+        PyObject *r = ps ? select_result_dict(&res[i]) : NULL;
+        PyObject *row = r ? Py_BuildValue("(NN)", ps, r) : NULL;
+        if (!row) {
+            Py_XDECREF(ps);
+            Py_CLEAR(rows);
+            break;
+        }
+        PyList_SET_ITEM(rows, (Py_ssize_t)i, row);
+    }
+    if (rows) out = Py_BuildValue("(snN)", gn_select_metric_name(so.metric), (Py_ssize_t)best, rows);
+done:
+    paths_free(&pl);
+    gn_search_space_free(sp);
+    free(cfgs);
+    free(res);
+    return out;
+}
+
 static PyMethodDef module_methods[] = {
     {"train", py_train, METH_VARARGS, "train(params, paths, cache) -> (Model, summary)"},
+    {"cv", py_cv, METH_VARARGS, "cv(params, paths, k) -> result dict (`gannet cv`)"},
+    {"tune", py_tune, METH_VARARGS,
+     "tune(params, paths, k, grid, space, n_random, metric, halving, max_memory) -> (metric, best, rows)"},
     {"write_cache", py_write_cache, METH_VARARGS, "write_cache(path, params, X, y, w, classes)"},
     {"load", py_load, METH_VARARGS, "load(path) -> Model"},
     {"params", py_params, METH_NOARGS, "the parameter table"},
