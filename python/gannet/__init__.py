@@ -10,12 +10,12 @@
 
 Keywords are the library's parameters (`gannet params`, gannet.params()); see python/README.md."""
 from . import _gannet
-from ._estimators import LinearClassifier, LinearRegressor, load
+from ._estimators import FMClassifier, FMRegressor, LinearClassifier, LinearRegressor, load
 from ._model import Model
 from ._select import cv, tune
 
 __version__ = _gannet.version()
-__all__ = ["LinearClassifier", "LinearRegressor", "Model", "cv", "load", "params", "tune"]
+__all__ = ["FMClassifier", "FMRegressor", "LinearClassifier", "LinearRegressor", "Model", "cv", "load", "params", "tune"]
 
 
 def params():

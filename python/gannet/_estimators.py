@@ -438,16 +438,31 @@ def _defaults(cls):
     return out
 
 
-LinearClassifier.__init__ = _make_init(_defaults(LinearClassifier))
-LinearRegressor.__init__ = _make_init(_defaults(LinearRegressor))
+class FMClassifier(LinearClassifier):
+    """A binary factorization machine (Rendle 2010; `gannet train --kind fm`): a linear model
+    plus pairwise interactions through `rank` latent factors per slot (initialised in
+    [-fm_init, fm_init] from `seed`, regularised by fm_l2). Keywords, inputs and outputs as
+    LinearClassifier's; no coef_ (the model is not linear in its columns)."""
+    _KIND = "fm"
+
+
+class FMRegressor(LinearRegressor):
+    """A factorization machine regressor (`gannet train --kind fm`, squared loss by default);
+    see FMClassifier."""
+    _KIND = "fm"
+
+
+for _cls in (LinearClassifier, LinearRegressor, FMClassifier, FMRegressor):
+    _cls.__init__ = _make_init(_defaults(_cls))
 
 
 def load(path):
     """Reads a model file (from `gannet train`, the server or save()) as a fitted estimator:
-    LinearClassifier for binary losses (classes_ = the class names stored in the file),
-    LinearRegressor otherwise. Its .model_ is the gannet.Model."""
+    LinearClassifier (FMClassifier for kind fm) for binary losses (classes_ = the class names
+    stored in the file), LinearRegressor (FMRegressor) otherwise. Its .model_ is the gannet.Model."""
     model = Model.load(path)
     kind = _gannet.loss_label_kind(model.loss)
-    est = LinearClassifier(loss=model.loss) if kind == "binary" else LinearRegressor(loss=model.loss)
+    classes = (FMClassifier, FMRegressor) if model.kind == "fm" else (LinearClassifier, LinearRegressor)
+    est = classes[0](loss=model.loss) if kind == "binary" else classes[1](loss=model.loss)
     est._set_model(model)
     return est

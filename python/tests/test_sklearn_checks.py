@@ -1,6 +1,7 @@
-"""scikit-learn's own estimator checks (check_estimator's list, run one by one) for both
-estimators. Checks skipped, and why:
-- multiclass checks (check_classifiers_train on 3 classes, ...): LinearClassifier is binary only
+"""scikit-learn's own estimator checks (check_estimator's list, run one by one) for the four
+estimators (LinearClassifier, LinearRegressor, FMClassifier, FMRegressor; ctest runs this file as
+e2e/test_python_checks, apart from the rest of the suite). Checks skipped, and why:
+- multiclass checks (check_classifiers_train on 3 classes, ...): the classifiers are binary only
   until the softmax kind (issue 14) lands; it says so with the `binary_only` tag, which makes
   scikit-learn leave them out, and refuses a third class with a ValueError (test_errors.py).
 - check_sample_weights_invariance(kind="zeros"), marked xfail by the estimators' tags as
@@ -19,7 +20,7 @@ from sklearn.utils.estimator_checks import check_estimator, check_sample_weights
 
 import gannet
 
-ESTIMATORS = [gannet.LinearClassifier(), gannet.LinearRegressor()]
+ESTIMATORS = [gannet.LinearClassifier(), gannet.LinearRegressor(), gannet.FMClassifier(), gannet.FMRegressor()]
 
 
 def _checks():
