@@ -164,6 +164,7 @@ class _GannetEstimator(BaseEstimator):
 
     def _set_model(self, model, summary=None):
         self.model_ = model
+        self._column_order = None  # softmax fit sets it: the model's classes in classes_ order
         self.train_summary_ = summary or {}
         # passes over the data (online), or solver iterations (lbfgs, owlqn)
         summary = self.train_summary_
@@ -235,8 +236,9 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
     """A binary linear classifier (logistic regression by default, or a hinge-loss SVM) trained
     by libgannet. Keywords: the training parameters of `gannet params` (loss, optimizer, lr, l1,
     l2, passes, holdout, threads, ...), with the library's defaults. classes_[1] is the positive
-    class. Multiclass input is refused until the softmax kind (issue 14) lands."""
-    _LOSSES = ("logistic", "hinge")
+    class. More than 2 classes (or loss='softmax') train the softmax kind: classes_ sorted,
+    predict_proba with one column per class."""
+    _LOSSES = ("logistic", "hinge", "softmax")
     _LABEL_KIND = "binary"
 
     def fit(self, X, y, sample_weight=None):
@@ -244,22 +246,56 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
             check_classification_targets(y)
             classes = np.unique(y)
             if len(classes) != 2:
-                raise ValueError("LinearClassifier needs samples of exactly 2 classes; got %d" % len(classes))
+                raise ValueError("%s needs samples of exactly 2 classes with a DataFrame of text columns; got %d"
+                                 % (type(self).__name__, len(classes)))
             self._fit_frame(X, y, sample_weight)
             self.classes_ = np.array([_class_of(name, classes) for name in self.model_.classes], dtype=classes.dtype)
             return self
         X, y = self._validate_data(X, y, **_ACCEPT)
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)
+        if (len(classes) > 2 or self.loss == "softmax") and self._KIND == "linear":
+            return self._fit_multiclass(X, y_index, classes, sample_weight)
         if len(classes) != 2:
-            raise ValueError("LinearClassifier needs samples of exactly 2 classes; got %d class%s (%s)%s"
-                             % (len(classes), "" if len(classes) == 1 else "es", ", ".join(map(str, classes[:5])),
-                                "; multiclass comes with the softmax kind" if len(classes) > 2 else ""))
+            raise ValueError("%s needs samples of at least 2 classes%s; got %d class%s (%s)"
+                             % (type(self).__name__, "" if self._KIND == "linear" else " (exactly 2 for kind fm)",
+                                len(classes), "" if len(classes) == 1 else "es", ", ".join(map(str, classes[:5]))))
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         y_sign = np.where(y_index == 1, 1.0, -1.0)
         self._fit_arrays(X, y_sign, sample_weight, (str(classes[0]), str(classes[1])))
         self.classes_ = classes
+        return self
+
+    def _fit_multiclass(self, X, y_index, classes, sample_weight):
+        """More than 2 classes: the softmax kind (`gannet train --loss softmax`), K weights per
+        slot. The rows go through a temporary LIBSVM text file (column j = index j+1, the class
+        names as labels, values in round-trip form) that gn_train reads as `gannet train -d FILE
+        --loss softmax` would: the binary cache and the online run hold 2-class labels only."""
+        if sample_weight is not None:
+            raise ValueError("sample_weight with more than 2 classes is not supported yet")
+        if self.loss not in ("logistic", "softmax"):
+            raise ValueError("loss %r is binary; more than 2 classes train with loss='softmax'" % self.loss)
+        names = [_label_token(c, i) for i, c in enumerate(classes)]
+        if len(set(names)) != len(names):
+            names = [str(i) for i in range(len(classes))]
+        self._online = None
+        feature_names = getattr(self, "feature_names_in_", None)
+        loss = self.loss
+        try:
+            self.loss = "softmax"
+            with tempfile.TemporaryDirectory(prefix="gannet-fit-") as d:
+                path = os.path.join(d, "fit.svm")
+                _write_libsvm(path, X, np.asarray(names, dtype=object)[y_index])
+                self.fit_files([path], format="libsvm")
+        finally:
+            self.loss = loss
+        if feature_names is not None:
+            self.feature_names_in_ = feature_names
+        order = [names.index(name) for name in self.model_.classes]  # the model's class i is classes[order[i]]
+        self._column_order = np.argsort(order)                         # model columns in classes_ order
+        self.classes_ = classes
+        self.n_features_in_ = X.shape[1]
         return self
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
@@ -292,12 +328,21 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
         return self
 
     def _positive(self, X):
-        """The library's prediction: probability of classes_[1] (logistic) or the margin."""
+        """The library's prediction: probability of classes_[1] (logistic) or the margin; for
+        softmax the K class probabilities, in classes_ order."""
         p = self._frame_predictions(X)
         if p is not None:
             return p
         X = self._check_X(X)
-        return self.model_.predict(X)
+        return self._in_class_order(self.model_.predict(X))
+
+    def _in_class_order(self, out):
+        """K columns of a softmax model in classes_ order (fit sorts the classes as
+        np.unique does; a model loaded from a file keeps its own order)."""
+        order = getattr(self, "_column_order", None)
+        if out.ndim == 2 and order is not None:
+            return out[:, order]
+        return out
 
     def decision_function(self, X):
         """Raw scores (log-odds for logistic); > 0 leans to classes_[1]."""
@@ -305,19 +350,23 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
         if p is not None:  # the library predicts probabilities by name: their log-odds
             return np.log(p) - np.log1p(-p) if self.model_.loss == "logistic" else p
         X = self._check_X(X)
-        return self.model_.decision_function(X)
+        return self._in_class_order(self.model_.decision_function(X))
 
     def _has_proba(self):
-        """predict_proba exists for the logistic loss only (hasattr says so, as in scikit-learn)."""
+        """predict_proba exists for the logistic and softmax losses (hasattr says so, as in
+        scikit-learn)."""
         loss = self.model_.loss if hasattr(self, "model_") else self.loss
-        if loss != "logistic":
+        if loss not in ("logistic", "softmax"):
             raise AttributeError("predict_proba needs loss='logistic' (this is %r)" % loss)
         return True
 
     @available_if(_has_proba)
     def predict_proba(self, X):
-        """[P(classes_[0]), P(classes_[1])] per row; logistic loss only."""
+        """[P(classes_[0]), P(classes_[1])] per row (logistic), or the K class probabilities in
+        classes_ order (softmax)."""
         p = self._positive(X)
+        if p.ndim == 2:
+            return p
         return np.column_stack([1.0 - p, p])
 
     @available_if(_has_proba)
@@ -328,6 +377,8 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
         """classes_[1] when P >= 0.5 (logistic) or the margin >= 0 (hinge), as `gannet predict
         --output class` decides."""
         pred = self._positive(X)
+        if pred.ndim == 2:
+            return self.classes_[np.argmax(pred, axis=1)]
         cut = 0.5 if self.model_.loss == "logistic" else 0.0
         return self.classes_[(pred >= cut).astype(np.intp)]
 
@@ -415,6 +466,27 @@ def _features_per_pass(X, params):
     return nnz + (X.shape[0] if params.get("bias", "true") == "true" else 0)
 
 
+def _label_token(c, i):
+    """A class as a LIBSVM label token: its text when it is one word without ':' or '#'."""
+    text = str(c)
+    if not text or any(ch.isspace() for ch in text) or ":" in text or "#" in text:
+        return str(i)
+    return text
+
+
+def _write_libsvm(path, X, labels):
+    """Rows of X (dense or CSR, checked finite) as LIBSVM lines: column j is index j+1, values
+    in repr's round-trip form, zeros left out."""
+    import scipy.sparse as sp
+    X = sp.csr_matrix(X)
+    with open(path, "w") as f:
+        for i in range(X.shape[0]):
+            lo, hi = X.indptr[i], X.indptr[i + 1]
+            feats = " ".join("%d:%r" % (j + 1, float(v)) for j, v in zip(X.indices[lo:hi].tolist(), X.data[lo:hi].tolist())
+                             if v != 0)
+            f.write("%s %s\n" % (labels[i], feats))
+
+
 def _class_of(name, classes):
     """The label of y that the model's class name (its canonical text) stands for."""
     for c in classes:
@@ -444,6 +516,7 @@ class FMClassifier(LinearClassifier):
     [-fm_init, fm_init] from `seed`, regularised by fm_l2). Keywords, inputs and outputs as
     LinearClassifier's; no coef_ (the model is not linear in its columns)."""
     _KIND = "fm"
+    _LOSSES = ("logistic", "hinge")
 
 
 class FMRegressor(LinearRegressor):
@@ -463,6 +536,7 @@ def load(path):
     model = Model.load(path)
     kind = _gannet.loss_label_kind(model.loss)
     classes = (FMClassifier, FMRegressor) if model.kind == "fm" else (LinearClassifier, LinearRegressor)
-    est = classes[0](loss=model.loss) if kind == "binary" else classes[1](loss=model.loss)
+    classify = kind == "binary" or model.loss == "softmax"  # softmax (and oaa) models: K classes
+    est = classes[0](loss=model.loss) if classify else classes[1](loss=model.loss)
     est._set_model(model)
     return est
