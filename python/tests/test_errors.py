@@ -27,7 +27,9 @@ def test_bad_data():
     with pytest.raises(ValueError):
         gannet.LinearClassifier().fit(Xbad, y)
     with pytest.raises(ValueError, match="3 classes"):
-        gannet.LinearClassifier().fit(X, np.arange(len(y)) % 3)
+        gannet.FMClassifier().fit(X, np.arange(len(y)) % 3)  # fm is binary (LinearClassifier: softmax)
+    with pytest.raises(ValueError, match="1 class"):
+        gannet.LinearClassifier().fit(X, np.zeros(len(y)))
     clf = gannet.LinearClassifier().fit(X, y)
     with pytest.raises(ValueError, match="features"):
         clf.predict(X[:, :5])
