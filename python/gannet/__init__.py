@@ -1,4 +1,5 @@
-"""gannet: scikit-learn estimators over libgannet, a C11 library for large-scale linear models.
+"""gannet: scikit-learn estimators over libgannet, a C11 library for large-scale linear models
+(and factorization machines).
 
     import gannet
     clf = gannet.LinearClassifier(l2=1e-4).fit(X, y)      # X: numpy or scipy.sparse CSR

@@ -1,21 +1,25 @@
-"""scikit-learn estimators over libgannet: LinearClassifier (binary: logistic, hinge) and
-LinearRegressor (squared, quantile, poisson). Their keywords are the library's training
-parameters (gannet/params.h), so `LinearClassifier(l2=1e-3, passes=5)` trains what
-`gannet train --l2 1e-3 --passes 5` trains.
+"""scikit-learn estimators over libgannet: LinearClassifier (binary: logistic, hinge; more than 2
+classes: softmax), LinearRegressor (squared, quantile, poisson), FMClassifier and FMRegressor
+(kind fm). Their keywords are the library's training parameters (gannet/params.h), so
+`LinearClassifier(l2=1e-3, passes=5)` trains what `gannet train --l2 1e-3 --passes 5` trains.
 
-fit(X, y): the rows are streamed from the arrays in place into a compressed binary cache in a
-temporary directory (gn_cache_write_matrix: no copy of the matrix in memory), gn_train reads that
-cache with the GIL released (multi-threaded as `threads` says, several passes as `passes` says),
-and the cache is deleted. fit_files(paths, ...) trains on files through the same C pipeline as the
-CLI, out of core. Prediction reads the arrays in place, in blocks of rows (gn_model_predict_matrix).
+fit(X, y) with passes='auto' (the default) is one online run over the arrays in memory, stopped on
+the progressive loss (_fit_auto_passes); with other settings the rows are streamed from the arrays
+in place into a compressed binary cache in a temporary directory (gn_cache_write_matrix: no copy
+of the matrix in memory), gn_train reads that cache with the GIL released (multi-threaded as
+`threads` says, several passes as `passes` says), and the cache is deleted. More than 2 classes
+go through a temporary LIBSVM file, DataFrames with text columns through a temporary CSV file
+(_frame.py). fit_files(paths, ...) trains on files through the same C pipeline as the CLI, out of
+core. Prediction reads the arrays in place: linear models through their column form (a
+matrix-vector product), other kinds in blocks of rows (gn_model_predict_matrix).
 
 Column j of X is LIBSVM feature index j+1: a model trained here and `gannet predict` on the
 equivalent LIBSVM file give the same numbers, and models trained by the CLI on LIBSVM data
 predict arrays here.
 
-Hooks for the model kinds of other issues: _KIND names the model kind a class trains; softmax
-(issue 14) and FM/MF (issue 15) add classes with their own _KIND/_LOSSES and reuse _GannetEstimator
-(multiclass classes_ come from Model.classes, outputs > 1 from Model.outputs)."""
+Hooks for the model kinds of other issues: _KIND names the model kind a class trains (FM classes
+set "fm"); a MatrixFactorization estimator would add its own _KIND/_LOSSES and reuse
+_GannetEstimator (outputs > 1 from Model.outputs, classes from Model.classes)."""
 import os
 import tempfile
 import warnings
