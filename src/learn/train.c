@@ -163,7 +163,8 @@ json_t *gn__train_options_json(const gn_train_options *o) {
     if (ok && o->oaa) ok = gn__json_set(j, "oaa", json_string(gn_loss_name(o->kind == GN_KIND_OAA ? o->oaa_loss : o->loss)));
     if (ok && (o->kind == GN_KIND_FM || o->kind == GN_KIND_FFM))
         ok = gn__json_set(j, "fm_rank", json_integer(o->fm_rank)) && gn__json_set(j, "fm_init", json_real(o->fm_init)) &&
-             gn__json_set(j, "fm_l2", json_real(o->fm_l2));
+             gn__json_set(j, "fm_l2", json_real(o->fm_l2)) &&
+             gn__json_set(j, "fm_lr", json_real(o->fm_lr));
     if (ok && o->balanced) ok = gn__json_set(j, "balanced", json_true());
     if (ok && o->class_weights && o->class_weights[0]) ok = gn__json_set(j, "class_weights", json_string(o->class_weights));
     if (ok && (opt == GN_OPT_LBFGS || opt == GN_OPT_OWLQN))

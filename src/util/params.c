@@ -383,6 +383,10 @@ static const row rows[] = {
     {{"fm_l2", "--fm-l2", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0", NULL, 0, 1e300, 0, 0, 1, "X",
       "kind fm: L2 regularisation of the latent factors"},
      TRAIN(fm_l2), C_DOUBLE, 0, NULL, NULL, NULL},
+    {{"fm_lr", "--fm-lr", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0", NULL, 0, 1e300, 0, 0, 1, "X",
+      "kinds fm, ffm: the latent factors' learning rate (--lr drives the linear weights); 0: 0.1 with adagrad, "
+      "--lr with sgd"},
+     TRAIN(fm_lr), C_DOUBLE, 0, NULL, NULL, NULL},
     /* one run */
     {{"cache", "--cache", NULL, GN_PARAM_TEXT, GN_PARAM_RUN, "", NULL, 0, 0, 0, 0, 0, "FILE",
       "read examples from this binary cache, made from the data first when missing or stale (see gannet cache); "

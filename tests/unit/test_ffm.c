@@ -178,6 +178,7 @@ static void test_ffm_grad_fd(void **state) {
         o.power_t = 0;
         o.l1 = 0;
         o.lr = 0.05;
+        o.fm_lr = 0; /* the factors step with lr too */
         o.fm_init = 0.3;
         gn_data_spec spec;
         ffm_spec(&spec, BITS, NF);

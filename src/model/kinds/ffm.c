@@ -14,7 +14,8 @@
  *
  * The online learners are SGD and AdaGrad. The linear part learns as fm's (normalized or not, l1,
  * l2: see fm.c and linear.c); the factors take a step per pair (i, j), as libffm does, from
- * d score / d v_{i,f(j)} = v_{j,f(i)} x_i x_j plus their own l2 (fm_l2). One table row per slot:
+ * d score / d v_{i,f(j)} = v_{j,f(i)} x_i x_j plus their own l2 (fm_l2), with their own learning
+ * rate (fm_lr; AdaGrad's sums for them start at 1, as libffm's). One table row per slot:
  *
  *   optimizer  row
  *   sgd        {s, w, v[F*K]}
@@ -149,7 +150,7 @@ struct gn_kind_learner {
     gn_optimizer opt;
     gn_loss loss;
     gn_data_spec spec;
-    double lr, l1, l2, power_t, fm_l2;
+    double lr, l1, l2, power_t, fm_l2, fm_lr;
     int normalized;
     uint32_t k;       /* rank */
     uint32_t nf;      /* fields */
@@ -236,6 +237,7 @@ static int ffm_learner_new(const gn_train_options *o, const gn_data_spec *spec, 
     l->power_t = o->power_t;
     l->normalized = o->normalize;
     l->lr = o->lr > 0 ? o->lr : gn__default_lr(l->opt);
+    l->fm_lr = o->fm_lr > 0 ? o->fm_lr : l->opt == GN_OPT_ADAGRAD ? 0.1 : l->lr;
     l->k = o->fm_rank;
     l->nf = spec->nfields;
     l->span = span;
@@ -256,6 +258,10 @@ static int ffm_learner_new(const gn_train_options *o, const gn_data_spec *spec, 
         float *v = l->table + i * l->stride + l->vbase;
         for (size_t f = 0; f < l->nfac; f++)
             v[f] = (float)(o->fm_init * unit_noise(o->seed, (uint64_t)i * l->nfac + f));
+        /* AdaGrad's factor sums start at 1 (as libffm's): the first steps then scale with the
+         * gradient instead of being lr whatever its size, which throws small factors far */
+        if (l->opt == GN_OPT_ADAGRAD)
+            for (size_t f = 0; f < l->nfac; f++) v[l->nfac + f] = 1.0f;
     }
     *out = l;
     return GN_OK;
@@ -406,7 +412,7 @@ static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, cons
             if (l1 > 0) w = shrink_l1(w, step * l1 * sc);
             c[R_W] = (float)w;
         }
-        if (d != 0.0 || l->fm_l2 > 0) learn_pairs(l, idx, val, n, d, l->lr);
+        if (d != 0.0 || l->fm_l2 > 0) learn_pairs(l, idx, val, n, d, l->fm_lr);
     } else {
         const double mult = l->normalized ? note_norm(l, wt, norm) : 1.0;
         const double decay = pow(1.0 / (1.0 + l->sc[SC_STEPS]), l->power_t);
@@ -421,7 +427,7 @@ static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, cons
             if (l1 > 0) w = shrink_l1(w, eta * l1 / sc);
             c[R_W] = (float)w;
         }
-        learn_pairs(l, idx, val, n, d, l->lr * decay);
+        learn_pairs(l, idx, val, n, d, l->fm_lr * decay);
     }
     return s;
 }
