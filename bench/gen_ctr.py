@@ -39,11 +39,11 @@ def frappe(rng, n):
 
 def frappe_score(rng_model, names, sizes, x):
     k = 8
-    U = rng_model.normal(0, 1, (sizes[0], k)) / np.sqrt(k) * 1.6
-    V = rng_model.normal(0, 1, (sizes[1], k)) / np.sqrt(k) * 1.6
+    U = rng_model.normal(0, 1, (sizes[0], k)) / np.sqrt(k) * 2.2
+    V = rng_model.normal(0, 1, (sizes[1], k)) / np.sqrt(k) * 2.2
     s = np.einsum("ij,ij->i", U[x[:, 0]], V[x[:, 1]])
     for f in range(2, len(sizes)):
-        s += rng_model.normal(0, 0.35, sizes[f])[x[:, f]]
+        s += rng_model.normal(0, 0.5, sizes[f])[x[:, f]]
     s += rng_model.normal(0, 0.3, sizes[0])[x[:, 0]] + rng_model.normal(0, 0.3, sizes[1])[x[:, 1]]
     ud = rng_model.normal(0, 0.4, (sizes[0], 2)) @ rng_model.normal(0, 1, (2, sizes[2]))
     s += ud[x[:, 0], x[:, 2]]
