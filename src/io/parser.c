@@ -1292,6 +1292,8 @@ int gn__parser_clone(const gn_parser *p, gn_parser **out) {
     }
     c->csv_ready = p->csv_ready;
     c->cross_inline = p->cross_inline;
+    c->spec.nfields = p->spec.nfields; /* CSV: resolved with the columns */
+    c->field_span = p->field_span;
     gn__parser_set_idf(c, p->idf);
     if (p->labels) {
         gn_labels *l;
@@ -1740,6 +1742,7 @@ int gn__parser_load_columns(gn_parser *p, const json_t *cols) {
     }
     char why[GN_WHY_MAX];
     if (cross_columns(p, why) != GN_OK) return gn__fail(GN_EFORMAT, "%s", why);
+    if (csv_fields(p, why) != GN_OK) return gn__fail(GN_EFORMAT, "%s", why);
     p->csv_ready = 1;
     return GN_OK;
 }

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include <cmocka.h>
+#include <jansson.h>
 
 #include "gannet/gannet.h"
 #include "hash/hash.h"
@@ -181,6 +182,20 @@ static void test_csv_fields(void **state) {
     expect_features(&fx.b, 0, 3, sl, v);
     assert_int_equal(gn__slot_field(u, span, 2), 0);
     assert_int_equal(gn__slot_field(a, span, 2), 1);
+    /* a clone (other threads) and a parser from the saved columns (a model's) hash alike */
+    gn_parser *c = NULL, *m = NULL;
+    assert_int_equal(gn__parser_clone(fx.p, &c), GN_OK);
+    json_t *cols = gn__parser_columns_json(fx.p);
+    assert_non_null(cols);
+    assert_int_equal(gn__parser_new(gn__parser_spec(fx.p), &m), GN_OK);
+    assert_int_equal(gn__parser_load_columns(m, cols), GN_OK);
+    json_decref(cols);
+    assert_int_equal(gn__parser_line(c, "0,u1,x,a7", 9, 8, &fx.b, fx.why), GN_OK);
+    assert_int_equal(gn__parser_line(m, "0,u1,x,a7", 9, 9, &fx.b, fx.why), GN_OK);
+    expect_features(&fx.b, 1, 3, sl, v);
+    expect_features(&fx.b, 2, 3, sl, v);
+    gn__parser_free(c);
+    gn__parser_free(m);
     fx_close(&fx);
     strcpy(s.fields, "2");
     gn_parser *p = NULL;
