@@ -8,16 +8,18 @@
 #      file, --fields 10), scikit-learn's LogisticRegression on the one-hot matrix, and the
 #      Bayes-optimal AUC of the planted probabilities (the ceiling);
 #  (b) speed on a generated CTR set with 10 categorical fields (bench/gen_ctr.py ctr10): one
-#      pass, whole process timed (reading, parsing, learning, saving), examples/s of linear,
-#      fm and ffm with --threads 1 and 2, and fm/ffm as a fraction of linear's.
+#      pass, examples/s of linear, fm and ffm with --threads 1 and 2, and fm/ffm as a fraction of
+#      linear's: of the whole process (reading, parsing, making the table, learning, saving the
+#      model: ffm's is 85 MB) and of the pass alone (train's "trained on N examples in X s").
 # Data under BENCH_DATA (default /tmp/gannet-fm-bench), made once.
-#   usage: bench/fm.sh            env: NTRAIN (200000), NTEST (50000), NSPEED (300000), RUNS (3)
+#   usage: bench/fm.sh   env: NTRAIN (200000), NTEST (50000), NSPEED (300000), RUNS (3), PARTS ("a b")
 BENCH_DATA=${BENCH_DATA:-/tmp/gannet-fm-bench}
 source "$(dirname "$0")/common.sh"
 NTRAIN=${NTRAIN:-200000}
 NTEST=${NTEST:-50000}
 NSPEED=${NSPEED:-300000}
 RUNS=${RUNS:-3}
+PARTS=${PARTS:-a b}
 build_gannet
 FR=$BENCH_DATA/fr$NTRAIN
 SP=$BENCH_DATA/ctr10_$NSPEED
@@ -29,6 +31,7 @@ trap 'rm -rf "$M"' EXIT
 auc() { "$GANNET" eval -m "$1" -d "$2" --json | $PY -c 'import json, sys; print("%.4f" % json.load(sys.stdin)["auc"])'; }
 secs() { local t0 t1; t0=$(date +%s.%N); "$@" >/dev/null 2>&1 || { echo "failed: $*" >&2; exit 1; }; t1=$(date +%s.%N); echo "$t1 - $t0" | bc; }
 
+if [[ $PARTS == *a* ]]; then
 echo "== (a) frappe-like: $NTRAIN train / $NTEST test rows, 10 one-hot fields; test AUC, default flags"
 printf '%-44s %8s %8s\n' "model" "AUC" "train s"
 row() { printf '%-44s %8s %8.2f\n' "$1" "$2" "$3"; }
@@ -57,23 +60,36 @@ print("%-44s %8.4f %8.2f" % ("sklearn LogisticRegression (one-hot, C=1)", roc_au
 p = np.loadtxt(fr + ".test.p")
 print("%-44s %8.4f %8s" % ("Bayes-optimal (planted probabilities)", roc_auc_score(yte, p), "-"))
 EOF
+fi
 
+[[ $PARTS == *b* ]] || exit 0
 echo
 echo "== (b) speed: $NSPEED rows x 10 categorical fields, one pass, median of $RUNS runs (whole process)"
-printf '%-28s %8s %12s %10s\n' "model" "threads" "examples/s" "/ linear"
+printf '%-28s %8s %12s %10s %14s %10s\n' "model" "threads" "examples/s" "/ linear" "pass ex/s" "/ linear"
 for th in 1 2; do
     base=""
+    pbase=""
     for cfg in "linear|$SP.train.libfm|--format libfm" "fm|$SP.train.libfm|--format libfm --kind fm" \
         "ffm|$SP.train.libffm|--kind ffm --fields 10"; do
         IFS='|' read -r name file flags <<<"$cfg"
         ts=()
+        ps=()
         for _ in $(seq "$RUNS"); do
+            t0=$(date +%s.%N)
             # shellcheck disable=SC2086
-            ts+=("$(secs "$GANNET" train -d "$file" $flags --passes 1 --threads "$th" -m "$M/s.model" --quiet)")
+            "$GANNET" train -d "$file" $flags --passes 1 --threads "$th" -m "$M/s.model" > "$M/log" 2>&1 ||
+                { cat "$M/log" >&2; exit 1; }
+            t1=$(date +%s.%N)
+            ts+=("$(echo "$t1 - $t0" | bc)")
+            ps+=("$(sed -n 's/^trained on .* in 1 pass (\([0-9.]*\) s).*/\1/p' "$M/log")")
         done
         med=$(printf '%s\n' "${ts[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
+        pmed=$(printf '%s\n' "${ps[@]}" | sort -g | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }')
         eps=$(echo "$NSPEED / $med" | bc)
+        peps=$(echo "$NSPEED / $pmed" | bc)
         [ -n "$base" ] || base=$eps
-        printf '%-28s %8s %12s %10.3f\n' "$name" "$th" "$eps" "$(echo "$eps / $base" | bc -l)"
+        [ -n "$pbase" ] || pbase=$peps
+        printf '%-28s %8s %12s %10.3f %14s %10.3f\n' "$name" "$th" "$eps" "$(echo "$eps / $base" | bc -l)" \
+            "$peps" "$(echo "$peps / $pbase" | bc -l)"
     done
 done
