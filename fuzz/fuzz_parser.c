@@ -1,5 +1,7 @@
-/* fuzz/fuzz_parser.c: libFuzzer target for the line parsers (LIBSVM, CSV/TSV, VW) through the
- * internal parser API. Input: byte 0 picks the format and flags, byte 1 the bits; then four
+/* fuzz/fuzz_parser.c: libFuzzer target for the line parsers (LIBSVM, CSV/TSV, VW, libFM, libffm)
+ * through the internal parser API. Input: byte 0 picks the format and flags, byte 1 the bits,
+ * byte 2 the separator and, in its high nibble, the formats added later (0xA libFM, 0xB libffm,
+ * 0xC byte 0's format field-aware as kind ffm reads it, 0xD libffm field-aware); then four
  * '\n'-terminated fields give --label, --categorical, --numeric and --ignore; the rest is data,
  * split into lines. Checks that every parsed feature slot is inside the hash space and every
  * value finite. */
@@ -8,6 +10,7 @@
 #include "fuzz_common.h"
 #include "gannet/gannet.h"
 #include "io/batch.h"
+#include "io/fields.h"
 #include "io/parser.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
@@ -25,6 +28,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     uint8_t sep = fuzz_byte(&in);
     spec.sep = (sep & 1) ? '\t' : (sep & 2) ? ',' : (sep & 4) ? ';' : 0;
     spec.log_numeric = (sep >> 3) & 1;
+    switch (sep >> 4) {
+    case 0xA: spec.format = GN_FORMAT_LIBFM; break;
+    case 0xB: spec.format = GN_FORMAT_LIBFFM; break;
+    case 0xC: spec.field_aware = 1; break;
+    case 0xD: spec.format = GN_FORMAT_LIBFFM; spec.field_aware = 1; break;
+    default: break;
+    }
+    if (spec.field_aware) strcpy(spec.fields, spec.format == GN_FORMAT_VW ? "a,b,c" : spec.format == GN_FORMAT_LIBFFM ? "3" : "");
     fuzz_field(&in, spec.label_col, sizeof spec.label_col);
     if (!spec.label_col[0]) strcpy(spec.label_col, "1");
     fuzz_field(&in, spec.categorical, 64);
@@ -60,8 +71,13 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FUZZ_ASSERT(st == GN_OK || st == GN_EOF || st == GN_EPARSE || st == GN_ENOMEM || st == GN_ELIMIT);
         if (st == GN_OK) {
             FUZZ_ASSERT(b.n == before + 1);
+            const gn_data_spec *rs = gn__parser_spec(p);
+            const uint32_t span = rs->field_aware ? gn__field_span(rs->bits, rs->nfields) : 0;
             for (size_t i = b.start[before]; i < b.start[b.n]; i++) {
                 FUZZ_ASSERT(b.index[i] < nslots);
+                /* field-aware: a feature's slot is inside a field's range, only the bias at 0 */
+                if (span) FUZZ_ASSERT(b.index[i] > 0 ? gn__slot_field(b.index[i], span, rs->nfields) < rs->nfields
+                                                     : spec.bias && i == b.start[before]);
                 FUZZ_ASSERT(isfinite(b.value[i]));
             }
             FUZZ_ASSERT(isfinite(b.label[before]) && isfinite(b.weight[before]));

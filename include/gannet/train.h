@@ -74,6 +74,9 @@ typedef struct gn_train_options {
     uint32_t fm_rank;
     double fm_init;
     double fm_l2;
+    /* kinds fm and ffm: the latent factors' learning rate; lr drives the linear weights. 0 (the
+     * default): 0.1 with adagrad, lr with sgd */
+    double fm_lr;
     /* scale (online optimizers): cache, shuffling, checkpoints. Strings are borrowed. */
     const char *cache_path;  /* binary cache: made from the files when missing or stale, then read;
                                 without files, the cache alone is the data */

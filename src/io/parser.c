@@ -15,6 +15,7 @@
 #include "hash/hash.h"
 #include "io/labels.h"
 #include "io/cross.h"
+#include "io/fields.h"
 #include "io/numparse.h"
 #include "io/text.h"
 #include "util/error.h"
@@ -28,6 +29,7 @@ typedef struct csv_column {
     uint32_t num_slot;  /* slot of the numeric feature "name" */
     unsigned char role;
     uint64_t xmask;     /* the interaction groups (io/cross.h) of the column: bit g-1 for group g */
+    uint32_t field;     /* field-aware hashing (io/fields.h): the feature column's field */
 } csv_column;
 
 /* A column by name, for looking named inputs up (gn__parser_named). */
@@ -77,6 +79,10 @@ struct gn_parser {
      * example (prediction, caches) or the grouped features into the batch's x lists (training) */
     gn_cross *cross;
     int cross_inline;
+    /* fields (io/fields.h; spec field_aware): slots per field, 0 when not field-aware; VW: the
+     * namespaces of --fields in field order, NUL-separated */
+    uint32_t field_span;
+    char *field_ns;
 };
 
 enum { LABELS_NUMERIC = 0, /* no dictionary, or the standard classes: the numeric fast path */
@@ -177,6 +183,23 @@ static int note_groups(gn_batch *b, size_t from, uint64_t mask) {
     return GN_OK;
 }
 
+/* Field-aware hashing: moves the features [from, nnz) of the example in progress into field f's
+ * slots (io/fields.h). */
+static void field_remap(const gn_parser *p, gn_batch *b, size_t from, uint32_t f) {
+    for (size_t i = from; i < b->nnz; i++) b->index[i] = gn__field_slot(b->index[i], f, p->field_span);
+}
+
+/* The field of VW namespace [ns, ns + len): its place in --fields, or -1. */
+static long vw_field(const gn_parser *p, const char *ns, size_t len) {
+    const char *t = p->field_ns;
+    for (uint32_t f = 0; f < p->spec.nfields; f++) {
+        size_t tl = strlen(t);
+        if (tl == len && memcmp(t, ns, len) == 0) return (long)f;
+        t += tl + 1;
+    }
+    return -1;
+}
+
 /* Before an example is closed: in inline mode its crossed features are appended to it and its
  * x lists dropped; otherwise the x lists stay for the learner. */
 static int cross_finish(gn_parser *p, gn_batch *b) {
@@ -249,6 +272,7 @@ static int parse_libsvm(gn_parser *p, const char *line, size_t len, uint64_t key
     if (st != GN_OK) return st;
     const uint32_t mask = p->mask;
     const int hashed = p->spec.libsvm_hash;
+    const int zero_based = p->spec.format == GN_FORMAT_LIBFM; /* libFM: indices from 0 */
     for (;;) {
         while (s < end && is_space(*s)) s++;
         if (s >= end) break;
@@ -269,8 +293,8 @@ static int parse_libsvm(gn_parser *p, const char *line, size_t len, uint64_t key
             gn__batch_abort_example(b);
             return GN_EPARSE;
         }
-        if (idx == 0) {
-            WHY("feature index 0 (LIBSVM indices start at 1)");
+        if (idx == 0 && !zero_based) {
+            WHY("feature index 0 (LIBSVM indices start at 1; --format libfm reads indices from 0)");
             gn__batch_abort_example(b);
             return GN_EPARSE;
         }
@@ -296,8 +320,80 @@ static int parse_libsvm(gn_parser *p, const char *line, size_t len, uint64_t key
         if (hashed) {
             slot = gn__hash_feature(0, tok, (size_t)(colon - tok), mask);
         } else {
-            slot = gn__libsvm_slot(idx, mask);
+            slot = gn__libsvm_slot(idx + (uint64_t)zero_based, mask);
         }
+        gn__batch_push(b, slot, (float)v);
+    }
+    gn__batch_end_example(b);
+    return GN_OK;
+}
+
+/* ---------------------------------------------------------------- libffm */
+
+/* libffm's "label field:idx:val ..." (fields and indices from 0). Index idx goes to the slot of
+ * LIBSVM index idx + 1; field-aware (kind ffm), into its field's slots, else the field is not
+ * used (libffm's indices are one numbering across fields, as in its tools). */
+static int parse_libffm(gn_parser *p, const char *line, size_t len, uint64_t key, gn_batch *b, char *why) {
+    const char *end = line + len;
+    const char *hash = memchr(line, '#', len);
+    if (hash) end = hash;
+    const char *s = skip_space(line, end);
+    if (s == end) return GN_EOF;
+    char buf[64];
+    const char *t = s;
+    while (t < end && !is_space(*t)) t++;
+    float label = 0.0f;
+    if (!memchr(s, ':', (size_t)(t - s))) {
+        int st = parse_label(p, s, (size_t)(t - s), &label, why);
+        if (st != GN_OK) return st;
+        s = t;
+    } else if (p->spec.label_kind != GN_LABEL_NONE) {
+        WHY("missing label: the line starts with feature '%s'", gn__utf8_shown(s, (size_t)(t - s), buf, sizeof buf));
+        return GN_EPARSE;
+    }
+    /* a libffm feature takes at least 6 bytes with its blank */
+    int st = gn__parser_begin(p, b, label, 1.0f, key, (size_t)(end - s) / 6 + 1);
+    if (st != GN_OK) return st;
+    const uint32_t mask = p->mask, span = p->field_span;
+    for (;;) {
+        s = skip_space(s, end);
+        if (s >= end) break;
+        const char *tok = s, *te = s;
+        while (te < end && !is_space(*te)) te++;
+        uint64_t field, idx;
+        const char *c1 = gn__parse_u64_fast(s, te, &field);
+        const char *c2 = c1 && c1 < te && *c1 == ':' ? gn__parse_u64_fast(c1 + 1, te, &idx) : NULL;
+        if (!c2 || c2 >= te || *c2 != ':') {
+            WHY("expected field:index:value (non-negative integers and a number), got '%s'",
+                gn__utf8_shown(tok, (size_t)(te - tok), buf, sizeof buf));
+            gn__batch_abort_example(b);
+            return GN_EPARSE;
+        }
+        double v;
+        const char *ve = gn__parse_double_fast(c2 + 1, te, &v);
+        if (!ve || ve != te) {
+            WHY("feature '%s': value '%s' is not a number", gn__utf8_shown(tok, (size_t)(c2 - tok), buf, 32),
+                gn__utf8_shown(c2 + 1, (size_t)(te - c2 - 1), buf + 32, 32));
+            gn__batch_abort_example(b);
+            return GN_EPARSE;
+        }
+        s = te;
+        if (span && field >= p->spec.nfields) {
+            WHY("feature '%s': field %llu, but the data has %u fields (--fields: 0..%u)",
+                gn__utf8_shown(tok, (size_t)(te - tok), buf, sizeof buf), (unsigned long long)field,
+                (unsigned)p->spec.nfields, (unsigned)p->spec.nfields - 1);
+            gn__batch_abort_example(b);
+            return GN_EPARSE;
+        }
+        if (v == 0.0) continue;
+        if (!(fabs(v) <= FLT_MAX)) {
+            WHY("feature '%s': value %g is out of range (32-bit float)",
+                gn__utf8_shown(tok, (size_t)(c2 - tok), buf, sizeof buf), v);
+            gn__batch_abort_example(b);
+            return GN_EPARSE;
+        }
+        uint32_t slot = gn__libsvm_slot(idx + 1, mask);
+        if (span) slot = gn__field_slot(slot, (uint32_t)field, span);
         gn__batch_push(b, slot, (float)v);
     }
     gn__batch_end_example(b);
@@ -426,6 +522,8 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
     float ns_scale = 1.0f;
     size_t ns_from = b->nnz; /* interactions: the namespace's first feature and its groups */
     uint64_t ns_mask = 0;
+    size_t fld_from = b->nnz; /* field-aware: the namespace's first feature and its field */
+    uint32_t fld = 0;
     s = bar;
     while (s < end) {
         if (*s == '|') {
@@ -434,6 +532,19 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
             const char *ns = s;
             while (s < end && !is_space(*s) && *s != ':' && *s != '|') s++;
             seed = gn__hash_namespace(ns, (size_t)(s - ns));
+            if (p->field_span) {
+                field_remap(p, b, fld_from, fld);
+                long f = vw_field(p, ns, (size_t)(s - ns));
+                if (f < 0) {
+                    if (s == ns) WHY("the unnamed namespace has no field (kind ffm: name the namespaces and list them in --fields)");
+                    else WHY("namespace '%s' is not one of --fields (kind ffm: each namespace listed there is a field)",
+                             gn__utf8_shown(ns, (size_t)(s - ns), buf, sizeof buf));
+                    gn__batch_abort_example(b);
+                    return GN_EPARSE;
+                }
+                fld = (uint32_t)f;
+                fld_from = b->nnz;
+            }
             if (p->cross) {
                 if (ns_mask && (st = note_groups(b, ns_from, ns_mask)) != GN_OK) {
                     gn__batch_abort_example(b);
@@ -498,6 +609,7 @@ static int parse_vw(gn_parser *p, const char *line, size_t len, uint64_t key, gn
         }
         gn__batch_push(b, gn__hash_feature(seed, f, (size_t)(fe - f), mask), (float)(v * ns_scale));
     }
+    if (p->field_span) field_remap(p, b, fld_from, fld);
     if (p->cross) {
         if (ns_mask) st = note_groups(b, ns_from, ns_mask);
         if (st == GN_OK) st = cross_finish(p, b);
@@ -816,6 +928,31 @@ static int detect_header(gn_parser *p, char **first, const char *const *sample, 
     return header;
 }
 
+/* Field-aware hashing of CSV (kind ffm): each feature column is a field, in column order. */
+static int csv_fields(gn_parser *p, char *why) {
+    if (!p->spec.field_aware) return GN_OK;
+    uint32_t n = 0;
+    for (size_t c = 0; c < p->ncols; c++)
+        if (p->cols[c].role != ROLE_LABEL && p->cols[c].role != ROLE_IGNORE) p->cols[c].field = n++;
+    if (n == 0 || n > GN_MAX_FIELDS) {
+        WHY("kind ffm: each feature column is a field, and the data has %u (1 to %d are allowed; --ignore some)",
+            (unsigned)n, GN_MAX_FIELDS);
+        return GN_EINVAL;
+    }
+    if (p->spec.nfields && p->spec.nfields != n) {
+        WHY("the model has %u fields (feature columns), the data %u", (unsigned)p->spec.nfields, (unsigned)n);
+        return GN_EINVAL;
+    }
+    const uint32_t span = gn__field_span(p->spec.bits, n);
+    if (span < 2) {
+        WHY("kind ffm: %u fields do not fit in 2^%u slots (raise --bits)", (unsigned)n, (unsigned)p->spec.bits);
+        return GN_EINVAL;
+    }
+    p->spec.nfields = n;
+    p->field_span = span;
+    return GN_OK;
+}
+
 /* Sets up the CSV columns from the first line (names from the header, or 1-based numbers). */
 static int csv_setup(gn_parser *p, const char *line, size_t len, const char *const *sample, const size_t *slen,
                      size_t nsample, char *why) {
@@ -883,6 +1020,7 @@ static int csv_setup(gn_parser *p, const char *line, size_t len, const char *con
     if ((st = apply_colspec(p, p->spec.categorical, ROLE_CATEGORICAL, "categorical", why)) != GN_OK) goto done;
     if ((st = apply_colspec(p, p->spec.text, ROLE_TEXT, "text", why)) != GN_OK) goto done;
     if ((st = cross_columns(p, why)) != GN_OK) goto done;
+    if ((st = csv_fields(p, why)) != GN_OK) goto done;
     p->csv_ready = 1;
 done:
     for (size_t i = 0; i < p->ncols; i++) free(first[i]);
@@ -987,6 +1125,7 @@ static int parse_csv(gn_parser *p, const char *line, size_t len, uint64_t key, g
         }
         const size_t k0 = b->nnz;
         st = csv_feature(p, c, v, vl, vl <= na_maxlen ? na_check : 0, b, why);
+        if (st == GN_OK && p->field_span) field_remap(p, b, k0, c->field);
         if (st == GN_OK && c->xmask) st = note_groups(b, k0, c->xmask);
         if (st != GN_OK) {
             gn__batch_abort_example(b);
@@ -1014,9 +1153,71 @@ gn_format gn__detect_format(const char *line, size_t len, char *sep) {
     }
     uint64_t idx;
     const char *c = gn__parse_u64(s, end, &idx);
-    if (c && c < end && *c == ':' && !memchr(line, ',', len)) return GN_FORMAT_LIBSVM;
+    if (c && c < end && *c == ':' && !memchr(line, ',', len)) {
+        /* libffm: field:index:value */
+        const char *c2 = gn__parse_u64(c + 1, end, &idx);
+        return c2 && c2 < end && *c2 == ':' ? GN_FORMAT_LIBFFM : GN_FORMAT_LIBSVM;
+    }
     if (sep) *sep = memchr(line, '\t', len) ? '\t' : ',';
     return GN_FORMAT_CSV;
+}
+
+/* Field-aware hashing (spec field_aware, kind ffm): the fields of VW (the namespaces named in
+ * --fields) and libffm (--fields N) input; CSV's are its feature columns (csv_fields). */
+static int fields_setup(gn_parser *p) {
+    gn_data_spec *sp = &p->spec;
+    if (!sp->field_aware) return GN_OK;
+    uint32_t n = 0;
+    switch (sp->format) {
+    case GN_FORMAT_CSV:
+        if (sp->fields[0])
+            return gn__fail(GN_EINVAL, "--fields: each feature column of a CSV/TSV file is a field (leave --fields "
+                                       "out; --ignore columns to drop them)");
+        return GN_OK; /* from the first line */
+    case GN_FORMAT_LIBFFM: {
+        uint64_t v;
+        const char *e = sp->fields[0] ? gn__parse_u64(sp->fields, sp->fields + strlen(sp->fields), &v) : NULL;
+        if (!e || *e || v < 1 || v > GN_MAX_FIELDS)
+            return gn__fail(GN_EINVAL, "kind ffm on libffm data needs --fields N, the number of fields (1 to %d; "
+                                       "fields are numbered from 0)%s%s%s",
+                            GN_MAX_FIELDS, sp->fields[0] ? ", not '" : "", sp->fields, sp->fields[0] ? "'" : "");
+        n = (uint32_t)v;
+        break;
+    }
+    case GN_FORMAT_VW: {
+        size_t len = strlen(sp->fields);
+        if (len == 0)
+            return gn__fail(GN_EINVAL, "kind ffm on VW data needs --fields NS,NS,...: the namespaces, each a field");
+        if (!(p->field_ns = malloc(len + 1))) return gn__fail(GN_ENOMEM, "out of memory");
+        memcpy(p->field_ns, sp->fields, len + 1);
+        n = 1;
+        for (size_t i = 0; i < len; i++)
+            if (p->field_ns[i] == ',') {
+                p->field_ns[i] = '\0';
+                n++;
+            }
+        const char *a = p->field_ns;
+        for (uint32_t i = 0; i < n; i++, a += strlen(a) + 1) {
+            const char *bn = a + strlen(a) + 1;
+            if (!*a) return gn__fail(GN_EINVAL, "--fields: an empty namespace name in '%s'", sp->fields);
+            for (uint32_t j = i + 1; j < n; j++, bn += strlen(bn) + 1)
+                if (strcmp(a, bn) == 0) return gn__fail(GN_EINVAL, "--fields: namespace '%s' is named twice", a);
+        }
+        if (n > GN_MAX_FIELDS) return gn__fail(GN_EINVAL, "--fields: %u namespaces, at most %d", (unsigned)n, GN_MAX_FIELDS);
+        break;
+    }
+    default:
+        return gn__fail(GN_EINVAL, "kind ffm needs fields: the columns of a CSV/TSV file, VW namespaces (--fields) "
+                                   "or --format libffm; %s rows have none", gn_format_name(sp->format));
+    }
+    if (sp->nfields && sp->nfields != n)
+        return gn__fail(GN_EINVAL, "the model has %u fields, --fields gives %u", (unsigned)sp->nfields, (unsigned)n);
+    const uint32_t span = gn__field_span(sp->bits, n);
+    if (span < 2) return gn__fail(GN_EINVAL, "kind ffm: %u fields do not fit in 2^%u slots (raise --bits)", (unsigned)n,
+                                  (unsigned)sp->bits);
+    sp->nfields = n;
+    p->field_span = span;
+    return GN_OK;
 }
 
 int gn__parser_new(const gn_data_spec *spec, gn_parser **out) {
@@ -1048,6 +1249,11 @@ int gn__parser_new(const gn_data_spec *spec, gn_parser **out) {
         gn__parser_free(p);
         return gn__fail(GN_ENOMEM, "out of memory");
     }
+    int st = fields_setup(p);
+    if (st != GN_OK) {
+        gn__parser_free(p);
+        return st;
+    }
     *out = p;
     return GN_OK;
 }
@@ -1063,6 +1269,7 @@ void gn__parser_free(gn_parser *p) {
     free(p->na_tok);
     free(p->na_len);
     free(p->vw_text);
+    free(p->field_ns);
     free(p->cross);
     gn__text_free(&p->text);
     gn__idf_unref(p->idf);
@@ -1085,6 +1292,8 @@ int gn__parser_clone(const gn_parser *p, gn_parser **out) {
     }
     c->csv_ready = p->csv_ready;
     c->cross_inline = p->cross_inline;
+    c->spec.nfields = p->spec.nfields; /* CSV: resolved with the columns */
+    c->field_span = p->field_span;
     gn__parser_set_idf(c, p->idf);
     if (p->labels) {
         gn_labels *l;
@@ -1158,6 +1367,8 @@ int gn__parser_first_line_sampled(gn_parser *p, const char *line, size_t len, co
 int gn__parser_line(gn_parser *p, const char *line, size_t len, uint64_t key, gn_batch *b, char *why) {
     switch (p->spec.format) {
     case GN_FORMAT_LIBSVM: return parse_libsvm(p, line, len, key, b, why);
+    case GN_FORMAT_LIBFM: return parse_libsvm(p, line, len, key, b, why);
+    case GN_FORMAT_LIBFFM: return parse_libffm(p, line, len, key, b, why);
     case GN_FORMAT_VW: return parse_vw(p, line, len, key, b, why);
     case GN_FORMAT_CSV: return parse_csv(p, line, len, key, b, why);
     case GN_FORMAT_DIR: return parse_dir(p, line, len, key, b, why);
@@ -1198,6 +1409,8 @@ int gn__parser_label_token(gn_parser *p, const char *line, size_t len, const cha
     const char *end = line + len, *s, *t;
     switch (p->spec.format) {
     case GN_FORMAT_LIBSVM:
+    case GN_FORMAT_LIBFM:
+    case GN_FORMAT_LIBFFM:
         s = skip_space(line, end);
         if (s == end || *s == '#') return 0;
         t = s;
@@ -1328,6 +1541,7 @@ static int named_csv(gn_parser *p, const char *name, size_t nl, double v, const 
     const size_t k0 = b->nnz;
     size_t c = (size_t)-1;
     int st = named_csv_feature(p, name, nl, v, str, b, why, &c);
+    if (st == GN_OK && c != (size_t)-1 && p->field_span) field_remap(p, b, k0, p->cols[c].field);
     if (st == GN_OK && c != (size_t)-1 && p->cols[c].xmask) st = note_groups(b, k0, p->cols[c].xmask);
     return st;
 }
@@ -1372,6 +1586,11 @@ static int named_csv_feature(gn_parser *p, const char *name, size_t nl, double v
 int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const double *values,
                      const char *const *strs, gn_batch *b, char *why) {
     const int csv = p->spec.format == GN_FORMAT_CSV;
+    if (!csv && (p->field_span || p->spec.format == GN_FORMAT_LIBFFM)) {
+        WHY("named inputs are for CSV, LIBSVM, libFM and VW models; send this %s model data lines",
+            gn_format_name(p->spec.format));
+        return GN_EPARSE;
+    }
     if (csv) {
         if (!p->csv_ready || p->ncols == 0) {
             WHY("this CSV model has no stored columns");
@@ -1440,15 +1659,19 @@ int gn__parser_named(gn_parser *p, size_t n, const char *const *names, const dou
         }
         if (v == 0.0) continue;
         uint32_t slot;
-        if (p->spec.format == GN_FORMAT_LIBSVM) {
+        if (p->spec.format == GN_FORMAT_LIBSVM || p->spec.format == GN_FORMAT_LIBFM) {
+            const int zero_based = p->spec.format == GN_FORMAT_LIBFM;
             uint64_t idx;
             const char *e = gn__parse_u64(name, name + nl, &idx);
-            if (e != name + nl || idx == 0) {
-                WHY("feature '%s': LIBSVM models take feature names that are indices >= 1", name);
+            if (e != name + nl || (idx == 0 && !zero_based)) {
+                WHY("feature '%s': %s models take feature names that are indices >= %d", name,
+                    zero_based ? "libFM" : "LIBSVM", zero_based ? 0 : 1);
                 gn__batch_abort_example(b);
                 return GN_EPARSE;
             }
-            if (p->spec.libsvm_hash) {
+            if (zero_based) {
+                slot = gn__libsvm_slot(idx + 1, p->mask);
+            } else if (p->spec.libsvm_hash) {
                 slot = gn__hash_feature(0, name, nl, p->mask); /* never 0, the bias's slot */
             } else {
                 slot = gn__libsvm_slot(idx, p->mask);
@@ -1519,6 +1742,7 @@ int gn__parser_load_columns(gn_parser *p, const json_t *cols) {
     }
     char why[GN_WHY_MAX];
     if (cross_columns(p, why) != GN_OK) return gn__fail(GN_EFORMAT, "%s", why);
+    if (csv_fields(p, why) != GN_OK) return gn__fail(GN_EFORMAT, "%s", why);
     p->csv_ready = 1;
     return GN_OK;
 }

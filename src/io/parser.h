@@ -14,8 +14,8 @@
 
 typedef struct gn_parser gn_parser;
 
-/* Detects the format of a data line: VW if it has '|', LIBSVM if its second token is
- * "number:number", else CSV (with *sep set to '\t' or ','). */
+/* Detects the format of a data line: VW if it has '|', libffm if its second token is
+ * "number:number:...", LIBSVM if it is "number:number", else CSV (with *sep set to '\t' or ','). */
 gn_format gn__detect_format(const char *line, size_t len, char *sep);
 
 /* spec->format must be resolved (not AUTO). For CSV, the column roles are resolved when the

@@ -142,7 +142,9 @@ static char record_sep(const gn_source *s) {
  * unknown yet). */
 static int may_be_records(const gn_source *s) {
     const gn_data_spec *sp = s->parser ? gn__parser_spec(s->parser) : &s->spec;
-    if (sp->format == GN_FORMAT_LIBSVM || sp->format == GN_FORMAT_VW) return 0;
+    if (sp->format == GN_FORMAT_LIBSVM || sp->format == GN_FORMAT_VW || sp->format == GN_FORMAT_LIBFM ||
+        sp->format == GN_FORMAT_LIBFFM)
+        return 0;
     return sp->sep != '\t';
 }
 
@@ -356,7 +358,8 @@ int gn__source_open_part(const gn_data_spec *spec, const gn_parser *parser, cons
     const int binary = s->spec.label_kind == GN_LABEL_BINARY || s->spec.label_kind == GN_LABEL_CLASS;
     if (parser) {
         if ((st = gn__parser_clone(parser, &s->parser)) != GN_OK) goto fail;
-    } else if (!binary && (s->spec.format == GN_FORMAT_LIBSVM || s->spec.format == GN_FORMAT_VW)) {
+    } else if (!binary && (s->spec.format == GN_FORMAT_LIBSVM || s->spec.format == GN_FORMAT_VW ||
+                           s->spec.format == GN_FORMAT_LIBFM || s->spec.format == GN_FORMAT_LIBFFM)) {
         if ((st = gn__parser_new(&s->spec, &s->parser)) != GN_OK) goto fail;
     } else {
         if (binary && s->has_stdin) {

@@ -66,10 +66,22 @@ gn_status gn_data_spec_check(const gn_data_spec *spec) {
     GN_TRY(check_text_field("classes", spec->classes, sizeof spec->classes));
     GN_TRY(check_text_field("text", spec->text, sizeof spec->text));
     GN_TRY(check_text_field("interactions", spec->interactions, sizeof spec->interactions));
-    if (spec->format == GN_FORMAT_LIBSVM && spec->text[0])
-        return gn__fail(GN_EINVAL, "text: LIBSVM input has no text columns (use CSV/TSV, VW or --format dir)");
-    if (spec->format == GN_FORMAT_LIBSVM && spec->interactions[0])
-        return gn__fail(GN_EINVAL, "interactions: LIBSVM input has no namespaces (use CSV/TSV or VW)");
+    GN_TRY(check_text_field("fields", spec->fields, sizeof spec->fields));
+    const int libsvm_like = spec->format == GN_FORMAT_LIBSVM || spec->format == GN_FORMAT_LIBFM ||
+                            spec->format == GN_FORMAT_LIBFFM;
+    if (libsvm_like && spec->text[0])
+        return gn__fail(GN_EINVAL, "text: %s input has no text columns (use CSV/TSV, VW or --format dir)",
+                        gn_format_name(spec->format));
+    if (libsvm_like && spec->interactions[0])
+        return gn__fail(GN_EINVAL, "interactions: %s input has no namespaces (use CSV/TSV or VW)",
+                        gn_format_name(spec->format));
+    if (spec->nfields > GN_MAX_FIELDS)
+        return gn__fail(GN_EINVAL, "nfields must be at most %d (got %u)", GN_MAX_FIELDS, (unsigned)spec->nfields);
+    if (spec->field_aware && (spec->format == GN_FORMAT_LIBSVM || spec->format == GN_FORMAT_LIBFM ||
+                              spec->format == GN_FORMAT_DIR))
+        return gn__fail(GN_EINVAL, "kind ffm needs fields: the columns of a CSV/TSV file, VW namespaces (--fields) "
+                                   "or --format libffm; %s rows have none",
+                        gn_format_name(spec->format));
     if (spec->interactions[0]) {
         gn_cross c;
         char why[256];
@@ -85,6 +97,8 @@ const char *gn_format_name(gn_format f) {
     case GN_FORMAT_LIBSVM: return "libsvm";
     case GN_FORMAT_CSV: return "csv";
     case GN_FORMAT_VW: return "vw";
+    case GN_FORMAT_LIBFM: return "libfm";
+    case GN_FORMAT_LIBFFM: return "libffm";
     }
     return "unknown";
 }
@@ -96,5 +110,7 @@ int gn_format_parse(const char *name) {
     if (strcmp(name, "libsvm") == 0) return GN_FORMAT_LIBSVM;
     if (strcmp(name, "csv") == 0) return GN_FORMAT_CSV;
     if (strcmp(name, "vw") == 0) return GN_FORMAT_VW;
+    if (strcmp(name, "libfm") == 0) return GN_FORMAT_LIBFM;
+    if (strcmp(name, "libffm") == 0) return GN_FORMAT_LIBFFM;
     return -1;
 }

@@ -81,7 +81,7 @@ void gn__train_options_resolve(gn_train_options *o) {
     }
     if (o->kind == GN_KIND_LINEAR) o->kind = gn__kind_for_loss(o->loss);
     /* fm: AdaGrad for both parts unless sgd is asked for (its factors have no FTRL) */
-    if (o->kind == GN_KIND_FM && o->optimizer == GN_OPT_AUTO) o->optimizer = GN_OPT_ADAGRAD;
+    if ((o->kind == GN_KIND_FM || o->kind == GN_KIND_FFM) && o->optimizer == GN_OPT_AUTO) o->optimizer = GN_OPT_ADAGRAD;
     const gn_optimizer opt = gn__resolve_optimizer(o->loss, o->optimizer);
     if (o->l1 == GN_L1_AUTO) o->l1 = opt == GN_OPT_FTRL && o->normalize ? 1.0 : 0.0;
     /* lr 0: the online optimizer's default, so that metadata and checkpoints record the rate
@@ -131,11 +131,12 @@ gn_status gn_train_options_check(const gn_train_options *o) {
     if (gn__optimizer_is_batch(o->optimizer) && !gn__loss_info_of(o->loss)->smooth)
         return gn__fail(GN_EINVAL, "optimizer %s needs a smooth loss (logistic, squared, poisson, softmax), not %s",
                         gn_optimizer_name(o->optimizer), gn_loss_name(o->loss));
-    if (o->kind == GN_KIND_FM) {
+    if (o->kind == GN_KIND_FM || o->kind == GN_KIND_FFM) {
+        const char *kn = gn_model_kind_name(o->kind);
         if (o->loss != GN_LOSS_LOGISTIC && o->loss != GN_LOSS_HINGE && o->loss != GN_LOSS_SQUARED)
-            return gn__fail(GN_EINVAL, "kind fm takes loss logistic, hinge or squared, not %s", gn_loss_name(o->loss));
+            return gn__fail(GN_EINVAL, "kind %s takes loss logistic, hinge or squared, not %s", kn, gn_loss_name(o->loss));
         if (o->optimizer != GN_OPT_AUTO && o->optimizer != GN_OPT_SGD && o->optimizer != GN_OPT_ADAGRAD)
-            return gn__fail(GN_EINVAL, "kind fm takes optimizer sgd or adagrad (auto: adagrad), not %s%s",
+            return gn__fail(GN_EINVAL, "kind %s takes optimizer sgd or adagrad (auto: adagrad), not %s%s", kn,
                             gn_optimizer_name(o->optimizer),
                             gn__optimizer_is_batch(o->optimizer) ? " (a factorization machine is not convex)" : "");
         return GN_OK;
@@ -160,9 +161,10 @@ json_t *gn__train_options_json(const gn_train_options *o) {
              gn__json_set(j, "early_stop", json_integer(o->early_stop)) &&
              gn__json_set(j, "seed", json_integer((json_int_t)o->seed));
     if (ok && o->oaa) ok = gn__json_set(j, "oaa", json_string(gn_loss_name(o->kind == GN_KIND_OAA ? o->oaa_loss : o->loss)));
-    if (ok && o->kind == GN_KIND_FM)
+    if (ok && (o->kind == GN_KIND_FM || o->kind == GN_KIND_FFM))
         ok = gn__json_set(j, "fm_rank", json_integer(o->fm_rank)) && gn__json_set(j, "fm_init", json_real(o->fm_init)) &&
-             gn__json_set(j, "fm_l2", json_real(o->fm_l2));
+             gn__json_set(j, "fm_l2", json_real(o->fm_l2)) &&
+             gn__json_set(j, "fm_lr", json_real(o->fm_lr));
     if (ok && o->balanced) ok = gn__json_set(j, "balanced", json_true());
     if (ok && o->class_weights && o->class_weights[0]) ok = gn__json_set(j, "class_weights", json_string(o->class_weights));
     if (ok && (opt == GN_OPT_LBFGS || opt == GN_OPT_OWLQN))
@@ -1054,6 +1056,7 @@ gn_status gn_train(const gn_train_options *opts_in, const gn_data_spec *spec_in,
     const gn_train_options *opts = &resolved;
     gn_data_spec spec = *spec_in;
     spec.label_kind = gn__label_kind_for(opts->loss);
+    if (opts->kind == GN_KIND_FFM) spec.field_aware = 1; /* its features carry their fields (io/fields.h) */
     GN_TRY(gn_data_spec_check(&spec));
     gn_train_summary sum;
     memset(&sum, 0, sizeof sum);

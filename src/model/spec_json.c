@@ -16,7 +16,8 @@
  * and the text and interaction keys, each written only
  * when not at its default and absent meaning the default: text (string, ""), ngrams (integer,
  * 1), skips (integer, 0), tf ("count"|"binary"|"log", "count"), idf and normalize_rows (booleans,
- * false), interactions (string, ""). A gannet that predates them refuses such a spec (unknown
+ * false), interactions (string, ""); and the fields of kind ffm, written only when field_aware:
+ * field_aware (boolean), fields (string, the request) and nfields (integer, resolved). A gannet that predates them refuses such a spec (unknown
  * key), as it must: it would parse the input differently. */
 #include <string.h>
 
@@ -95,6 +96,9 @@ json_t *gn__spec_to_json(const gn_data_spec *spec) {
     if (ok && spec->idf) ok = put(obj, "idf", json_boolean(1));
     if (ok && spec->normalize_rows) ok = put(obj, "normalize_rows", json_boolean(1));
     if (ok && spec->interactions[0]) ok = put(obj, "interactions", json_string(spec->interactions));
+    if (ok && spec->field_aware)
+        ok = put(obj, "field_aware", json_boolean(1)) && put(obj, "fields", json_string(spec->fields)) &&
+             put(obj, "nfields", json_integer((json_int_t)spec->nfields));
     if (!ok) {
         json_decref(obj);
         return NULL;
@@ -106,7 +110,8 @@ static const char *const spec_keys[] = {"format", "bits", "bias", "libsvm_hash",
                                         "sep", "header", "label_col", "categorical", "numeric",
                                         "ignore", "max_line", "skip_bad", "log_numeric", "na_values",
                                         "na_defaults", "positive", "classes", "nclasses", "text", "ngrams",
-                                        "skips", "tf", "idf", "normalize_rows", "interactions"};
+                                        "skips", "tf", "idf", "normalize_rows", "interactions",
+                                        "field_aware", "fields", "nfields"};
 
 static int get_key(const json_t *obj, const char *key, json_t **out) {
     *out = json_object_get(obj, key);
@@ -225,6 +230,12 @@ int gn__spec_from_json(const json_t *obj, gn_data_spec *spec) {
     if (json_object_get(obj, "normalize_rows")) GN_TRY(get_bool(obj, "normalize_rows", &s.normalize_rows));
     if (json_object_get(obj, "interactions"))
         GN_TRY(get_text(obj, "interactions", s.interactions, sizeof s.interactions));
+    if (json_object_get(obj, "field_aware")) { /* kind ffm: all three */
+        GN_TRY(get_bool(obj, "field_aware", &s.field_aware));
+        GN_TRY(get_text(obj, "fields", s.fields, sizeof s.fields));
+        GN_TRY(get_integer(obj, "nfields", 0, GN_MAX_FIELDS, &x));
+        s.nfields = (uint32_t)x;
+    }
 
     if (gn_data_spec_check(&s) != GN_OK) return gn__fail_prefix(GN_EFORMAT, "spec");
     *spec = s;

@@ -483,6 +483,8 @@ int gn__select_same_data(const gn_select_config *a, const gn_select_config *b) {
     gn_data_spec sa = a->spec, sb = b->spec;
     sa.label_kind = gn__label_kind_for(a->train.loss);
     sb.label_kind = gn__label_kind_for(b->train.loss);
+    sa.field_aware |= a->train.kind == GN_KIND_FFM;
+    sb.field_aware |= b->train.kind == GN_KIND_FFM;
     return gn__select_same_spec(&sa, &sb);
 }
 
@@ -499,6 +501,7 @@ static int setup(runner *r, const char *const *paths, size_t npaths) {
     for (size_t c = 0; c < r->nconfigs; c++) {
         gn_data_spec spec = r->configs[c].spec;
         spec.label_kind = gn__label_kind_for(r->configs[c].train.loss);
+        spec.field_aware |= r->configs[c].train.kind == GN_KIND_FFM; /* as gn_train */
         size_t g = 0;
         while (g < r->ngroups && !gn__select_same_spec(&r->groups[g].spec, &spec)) g++;
         if (g == r->ngroups) {

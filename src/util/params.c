@@ -205,14 +205,15 @@ static void get_none(const void *obj, char *buf, size_t size) {
     (void)obj;
     snprintf(buf, size, "%s", ""); /* stored in interactions */
 }
-static const int kind_values[] = {GN_KIND_LINEAR, GN_KIND_SOFTMAX, GN_KIND_OAA, GN_KIND_FM};
+static const int kind_values[] = {GN_KIND_LINEAR, GN_KIND_SOFTMAX, GN_KIND_OAA, GN_KIND_FM, GN_KIND_FFM};
 
 /* ---- the table ---- */
 
 static const row rows[] = {
     /* data */
-    {{"format", "--format", NULL, GN_PARAM_CHOICE, GN_PARAM_DATA, "auto", "auto|libsvm|csv|vw|dir", 0, 0, 0, 0, 0, "F",
-      "input format; auto: detected from the first data line; dir: a tree DIR/<class>/<doc>, one example per file"},
+    {{"format", "--format", NULL, GN_PARAM_CHOICE, GN_PARAM_DATA, "auto", "auto|libsvm|csv|vw|dir|libfm|libffm", 0, 0, 0, 0, 0, "F",
+      "input format; auto: detected from the first data line; dir: a tree DIR/<class>/<doc>, one example per file; "
+      "libfm: 'label idx:val ...' from index 0; libffm: 'label field:idx:val ...'"},
      SPEC(format), C_ENUM, 0, NULL, NULL, NULL},
     {{"bits", "--bits", "-b", GN_PARAM_INT, GN_PARAM_DATA, "18", NULL, 1, GN_MAX_BITS, 0, 0, 1, "B",
       "hash space of 2^B slots"},
@@ -281,6 +282,10 @@ static const row rows[] = {
       "crossed features of columns/namespaces, e.g. 'site*app,user*item*hour' (VW: a one-letter name is a "
       "namespace's first letter)"},
      SPEC(interactions), C_CHARS, GN_COLSPEC_MAX, NULL, NULL, NULL},
+    {{"fields", "--fields", NULL, GN_PARAM_TEXT, GN_PARAM_DATA, "", NULL, 0, 0, 0, 0, 0, "LIST|N",
+      "kind ffm: VW input: the namespaces, each a field ('u,i,c'); libffm input: the number of fields; CSV: each "
+      "feature column is a field (leave it out)"},
+     SPEC(fields), C_CHARS, GN_COLSPEC_MAX, NULL, NULL, NULL},
     {{"quadratic", "--quadratic", NULL, GN_PARAM_TEXT, GN_PARAM_DATA, "", NULL, 0, 0, 0, 0, 0, "AB",
       "VW's -q AB: adds A*B to --interactions (namespaces by first letter)"},
      SPEC(interactions), C_SPECIAL, 0, NULL, set_quadratic, get_none},
@@ -294,9 +299,9 @@ static const row rows[] = {
       "longest accepted line"},
      SPEC(max_line), C_SIZE, 0, NULL, NULL, NULL},
     /* training */
-    {{"kind", "--kind", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "linear", "linear|softmax|oaa|fm", 0, 0, 0, 0, 1, "K",
+    {{"kind", "--kind", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "linear", "linear|softmax|oaa|fm|ffm", 0, 0, 0, 0, 1, "K",
       "the model kind; softmax: K weights per slot, one per class (--loss softmax selects it); oaa: made by --oaa; "
-      "fm: a factorization machine (logistic, hinge or squared loss; --rank)"},
+      "fm: a factorization machine (logistic, hinge or squared loss; --rank); ffm: a field-aware one (--fields)"},
      TRAIN(kind), C_ENUM, 0, kind_values, NULL, NULL},
     {{"loss", "--loss", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "logistic", "logistic|squared|hinge|quantile|poisson|softmax",
       0, 0, 0, 0, 1, "L", "the loss to minimise"},
@@ -370,14 +375,18 @@ static const row rows[] = {
       "classification: weigh each class by n_samples / (K * n_class), as scikit-learn's class_weight='balanced'"},
      TRAIN(balanced), C_FLAG, 0, NULL, NULL, NULL},
     {{"rank", "--rank", NULL, GN_PARAM_INT, GN_PARAM_TRAIN, "8", NULL, 1, 255, 0, 0, 1, "K",
-      "kind fm: latent factors per feature"},
+      "kinds fm, ffm: latent factors per feature (ffm: per feature and field)"},
      TRAIN(fm_rank), C_U32, 0, NULL, NULL, NULL},
     {{"fm_init", "--fm-init", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0.01", NULL, 0, 1e300, 0, 0, 1, "X",
-      "kind fm: factors start uniform in [-X, X] (seeded by --seed)"},
+      "kinds fm, ffm: factors start uniform in [-X, X] (seeded by --seed)"},
      TRAIN(fm_init), C_DOUBLE, 0, NULL, NULL, NULL},
     {{"fm_l2", "--fm-l2", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0", NULL, 0, 1e300, 0, 0, 1, "X",
-      "kind fm: L2 regularisation of the latent factors"},
+      "kinds fm, ffm: L2 regularisation of the latent factors"},
      TRAIN(fm_l2), C_DOUBLE, 0, NULL, NULL, NULL},
+    {{"fm_lr", "--fm-lr", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0", NULL, 0, 1e300, 0, 0, 1, "X",
+      "kinds fm, ffm: the latent factors' learning rate (--lr drives the linear weights); 0: 0.1 with adagrad, "
+      "--lr with sgd"},
+     TRAIN(fm_lr), C_DOUBLE, 0, NULL, NULL, NULL},
     /* one run */
     {{"cache", "--cache", NULL, GN_PARAM_TEXT, GN_PARAM_RUN, "", NULL, 0, 0, 0, 0, 0, "FILE",
       "read examples from this binary cache, made from the data first when missing or stale (see gannet cache); "

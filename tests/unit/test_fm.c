@@ -119,6 +119,7 @@ static void test_fm_grad_fd(void **state) {
         o.power_t = 0;
         o.l1 = 0;
         o.lr = 0.05;
+        o.fm_lr = 0; /* the factors step with lr too */
         o.fm_rank = 3;
         o.fm_init = 0.3;
         o.seed = 7;

@@ -110,7 +110,7 @@ static void test_check_reasons(void **state) {
     gn_data_spec_init(&s);
     s.format = (gn_format)7;
     assert_int_equal(gn_data_spec_check(&s), GN_EINVAL);
-    assert_string_equal(gn_last_error(), "format: unknown value 7 (auto|libsvm|csv|vw|dir)");
+    assert_string_equal(gn_last_error(), "format: unknown value 7 (auto|libsvm|csv|vw|dir|libfm|libffm)");
 
     gn_data_spec_init(&s);
     s.label_kind = (gn_label_kind)4;

@@ -9,7 +9,8 @@
  * O(K * features). The online learners are SGD and AdaGrad for both parts (no FTRL: factors have
  * no closed form); the linear part learns as the linear kind's (normalized or not, l1, l2: see
  * linear.c), the factors plainly, from d score / d v_if = x_i (sum_j v_jf x_j - v_if x_i), with
- * their own l2 (fm_l2). One table row per slot keeps everything an example touches together:
+ * their own l2 (fm_l2) and learning rate (fm_lr; auto: 0.1 with adagrad, lr with sgd). One
+ * table row per slot keeps everything an example touches together:
  *
  *   optimizer  row
  *   sgd        {s, w, v_1..v_K}
@@ -99,7 +100,7 @@ struct gn_kind_learner {
     gn_optimizer opt;
     gn_loss loss;
     gn_data_spec spec;
-    double lr, l1, l2, power_t, fm_l2;
+    double lr, l1, l2, power_t, fm_l2, fm_lr;
     int normalized;
     uint32_t k;      /* rank */
     uint32_t vbase;  /* the row's first factor */
@@ -156,6 +157,7 @@ static int fm_learner_new(const gn_train_options *o, const gn_data_spec *spec, g
     l->power_t = o->power_t;
     l->normalized = o->normalize;
     l->lr = o->lr > 0 ? o->lr : gn__default_lr(l->opt);
+    l->fm_lr = o->fm_lr > 0 ? o->fm_lr : l->opt == GN_OPT_ADAGRAD ? 0.1 : l->lr;
     l->k = o->fm_rank;
     l->vbase = vbase_of(l->opt);
     l->stride = stride_of(l->opt, l->k);
@@ -250,7 +252,7 @@ static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, cons
     const double *sum = l->sum;
     const double l1 = l->l1, l2 = l->l2, fl2 = l->fm_l2;
     if (l->opt == GN_OPT_ADAGRAD) {
-        const double mult = l->normalized ? sqrt(note_norm(l, wt, norm)) : 1.0, lr = l->lr * mult, vlr = l->lr;
+        const double mult = l->normalized ? sqrt(note_norm(l, wt, norm)) : 1.0, lr = l->lr * mult, vlr = l->fm_lr;
         for (size_t i = 0; i < n; i++) {
             float *c = l->table + (size_t)idx[i] * st;
             const double x = val[i];
@@ -277,7 +279,7 @@ static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, cons
     } else {
         const double mult = l->normalized ? note_norm(l, wt, norm) : 1.0;
         const double decay = pow(1.0 / (1.0 + l->sc[SC_STEPS]), l->power_t);
-        const double eta = l->lr * decay * mult, veta = l->lr * decay;
+        const double eta = l->lr * decay * mult, veta = l->fm_lr * decay;
         l->sc[SC_STEPS] += wt;
         for (size_t i = 0; i < n; i++) {
             float *c = l->table + (size_t)idx[i] * st;

@@ -1,0 +1,532 @@
+/* model/kinds/ffm.c: the field-aware factorization-machine model kind (Juan, Zhuang, Chin and Lin,
+ * "Field-aware Factorization Machines for CTR Prediction", 2016), --kind ffm --rank K, for the
+ * binary (logistic, hinge) and regression (squared) losses. Every feature belongs to a field (a
+ * CSV feature column, a VW namespace of --fields, libffm's field number); the parser hashes a
+ * field's features into the field's own range of slots (io/fields.h), so a slot's field is known
+ * from the slot and the model's spec (nfields, bits). A feature has one latent vector per field
+ * it can meet, and an example's score is
+ *
+ *   sum_i w_i x_i + sum_{i<j} <v_{i,f(j)}, v_{j,f(i)}> x_i x_j
+ *
+ * over its features (the bias, slot 0, has no field and only its w), which costs O(K * n^2) for
+ * n features (no O(K n) trick: each pair uses its own vectors). A model has 1 + F*K weights per
+ * slot for F fields: w, then the vectors v_{i,0} .. v_{i,F-1}, K floats each, contiguous.
+ *
+ * The online learners are SGD and AdaGrad. The linear part learns as fm's (normalized or not, l1,
+ * l2: see fm.c and linear.c); the factors take a step per pair (i, j), as libffm does, from
+ * d score / d v_{i,f(j)} = v_{j,f(i)} x_i x_j plus their own l2 (fm_l2), with their own learning
+ * rate (fm_lr; AdaGrad's sums for them start at 1, as libffm's). One table row per slot:
+ *
+ *   optimizer  row
+ *   sgd        {s, w, v[F*K]}
+ *   adagrad    {s, w, g2, v[F*K], g2[F*K]}
+ *
+ * s is the largest |x| seen (normalized updates). Factors start uniform in [-fm_init, fm_init]
+ * from a hash of (seed, slot, factor), as fm's, so every learner made with the same options
+ * (threads, folds, resumes) starts from the same table. The model-file header keys
+ * ffm_rank (K) and ffm_fields (F, which must equal the spec's nfields) repeat the layout. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/fields.h"
+#include "learn/loss.h"
+#include "learn/train_internal.h"
+#include "model/kind.h"
+#include "model/model.h"
+#include "util/error.h"
+#include "util/mem.h"
+#include "util/racy.h"
+
+/* factors per slot: F * K, one weight less than a model row may hold */
+#define FFM_MAX_FACTORS (GN__MODEL_MAX_WEIGHTS_PER_SLOT - 1)
+/* rows up to this many features find their fields in a stack array while scoring a model */
+#define FFM_STACK_FEATURES 512
+
+/* Checks a rank and a field count; the reason in gn_last_error. */
+static int check_layout(uint32_t k, uint32_t f) {
+    if (k < 1 || k > FFM_MAX_FACTORS)
+        return gn__fail(GN_EINVAL, "rank must be in [1, %u] (got %u)", (unsigned)FFM_MAX_FACTORS, (unsigned)k);
+    if (f < 1 || f > GN_MAX_FIELDS)
+        return gn__fail(GN_EINVAL, "kind ffm needs 1 to %d fields (got %u)", GN_MAX_FIELDS, (unsigned)f);
+    if ((uint64_t)f * k > FFM_MAX_FACTORS)
+        return gn__fail(GN_EINVAL,
+                        "kind ffm: %u fields x rank %u = %u factors per feature, more than the %u a model holds: "
+                        "lower --rank (at most %u) or use fewer fields",
+                        (unsigned)f, (unsigned)k, (unsigned)(f * k), (unsigned)FFM_MAX_FACTORS,
+                        (unsigned)(FFM_MAX_FACTORS / f));
+    return GN_OK;
+}
+
+/* The field of feature i of a row: from the stack array when it is there, else from its slot. */
+static inline uint32_t field_at(const uint32_t *fs, size_t nfs, const uint32_t *idx, size_t i, uint32_t span,
+                                uint32_t nf) {
+    return i < nfs ? fs[i] : gn__slot_field(idx[i], span, nf);
+}
+
+/* ================================================================ the model */
+
+static uint32_t ffm_outputs(const gn_model *m) {
+    (void)m;
+    return 1;
+}
+
+static void ffm_score_batch(const gn_model *m, const gn_rows *rows, double *out) {
+    const size_t st = m->weights_per_slot;
+    const uint32_t nf = m->spec.nfields, span = gn__field_span(m->spec.bits, nf);
+    const size_t k = nf ? (st - 1) / nf : 0;
+    uint32_t fs[FFM_STACK_FEATURES];
+    for (size_t e = 0; e < rows->n; e++) {
+        const size_t s0 = rows->start[e], n = rows->start[e + 1] - s0;
+        const uint32_t *idx = rows->index + s0;
+        const float *val = rows->value + s0;
+        const size_t nfs = n < FFM_STACK_FEATURES ? n : FFM_STACK_FEATURES;
+        double lin = 0.0, pair = 0.0;
+        for (size_t i = 0; i < nfs; i++) fs[i] = gn__slot_field(idx[i], span, nf);
+        for (size_t a = 0; a < n; a++) {
+            const float *ra = m->w + (size_t)idx[a] * st;
+            lin += (double)ra[0] * val[a];
+            const uint32_t fa = field_at(fs, nfs, idx, a, span, nf);
+            if (fa >= nf) continue; /* the bias */
+            for (size_t b = a + 1; b < n; b++) {
+                const uint32_t fb = field_at(fs, nfs, idx, b, span, nf);
+                if (fb >= nf) continue;
+                const float *va = ra + 1 + fb * k, *vb = m->w + (size_t)idx[b] * st + 1 + fa * k;
+                double dot = 0.0;
+                for (size_t f = 0; f < k; f++) dot += (double)va[f] * vb[f];
+                pair += dot * val[a] * val[b];
+            }
+        }
+        out[e] = lin + pair;
+    }
+}
+
+static int ffm_top_weights(const gn_model *m, size_t k, uint32_t *slots, float *values, size_t *n_out) {
+    /* the linear weights (the factors have no single meaning) */
+    return gn__top_strided(m->w, m->nweights / m->weights_per_slot, m->weights_per_slot, k, slots, values, n_out);
+}
+
+static const char *const ffm_header_keys[] = {"ffm_rank", "ffm_fields", NULL};
+
+static int ffm_header_write(const gn_model *m, json_t *hdr) {
+    const uint32_t nf = m->spec.nfields;
+    const uint32_t k = nf ? (m->weights_per_slot - 1) / nf : 0;
+    return json_object_set_new(hdr, "ffm_rank", json_integer((json_int_t)k)) == 0 &&
+                   json_object_set_new(hdr, "ffm_fields", json_integer((json_int_t)nf)) == 0
+               ? GN_OK
+               : gn__fail(GN_ENOMEM, "out of memory");
+}
+
+static int ffm_header_read(gn_model *m, const json_t *hdr, const char *path) {
+    const json_t *r = json_object_get(hdr, "ffm_rank"), *f = json_object_get(hdr, "ffm_fields");
+    if (!json_is_integer(r) || json_integer_value(r) < 1 || json_integer_value(r) > FFM_MAX_FACTORS)
+        return gn__fail(GN_EFORMAT, "%s: header: an ffm model needs ffm_rank, an integer in [1, %u]", path,
+                        (unsigned)FFM_MAX_FACTORS);
+    if (!json_is_integer(f) || json_integer_value(f) < 1 || json_integer_value(f) > GN_MAX_FIELDS)
+        return gn__fail(GN_EFORMAT, "%s: header: an ffm model needs ffm_fields, an integer in [1, %d]", path,
+                        GN_MAX_FIELDS);
+    const json_int_t k = json_integer_value(r), nf = json_integer_value(f);
+    if (!m->spec.field_aware || (json_int_t)m->spec.nfields != nf)
+        return gn__fail(GN_EFORMAT, "%s: header: ffm_fields %lld, but the spec has %s%u fields", path, (long long)nf,
+                        m->spec.field_aware ? "" : "no field-aware hashing and ", (unsigned)m->spec.nfields);
+    if (gn__field_span(m->spec.bits, (uint32_t)nf) < 2)
+        return gn__fail(GN_EFORMAT, "%s: header: %lld fields do not fit in 2^%u slots", path, (long long)nf,
+                        (unsigned)m->spec.bits);
+    if ((json_int_t)m->weights_per_slot != 1 + k * nf)
+        return gn__fail(GN_EFORMAT, "%s: header: ffm_rank %lld x ffm_fields %lld needs %lld weights per slot, not %u",
+                        path, (long long)k, (long long)nf, (long long)(1 + k * nf), (unsigned)m->weights_per_slot);
+    if (m->loss != GN_LOSS_LOGISTIC && m->loss != GN_LOSS_HINGE && m->loss != GN_LOSS_SQUARED)
+        return gn__fail(GN_EFORMAT, "%s: header: an ffm model needs loss logistic, hinge or squared, not %s", path,
+                        gn_loss_name(m->loss));
+    return GN_OK;
+}
+
+/* ================================================================ the learners */
+
+enum { R_S = 0, R_W = 1, ADA_G2 = 2 };
+enum { SC_STEPS = 0, SC_WEIGHT = 1, SC_NORM = 2, NSCALARS = 3 };
+
+struct gn_kind_learner {
+    gn_optimizer opt;
+    gn_loss loss;
+    gn_data_spec spec;
+    double lr, l1, l2, power_t, fm_l2, fm_lr;
+    int normalized;
+    uint32_t k;       /* rank */
+    uint32_t nf;      /* fields */
+    uint32_t span;    /* slots per field (io/fields.h) */
+    uint32_t nfac;    /* factors per row: nf * k */
+    uint32_t vbase;   /* the row's first factor */
+    uint32_t stride;  /* floats per row (table above) */
+    size_t nslots;
+    float *table;
+    int owns_table;
+    double sc[NSCALARS];
+    uint32_t *fld;    /* per example: each feature's field (nf: none); this learner's own */
+    size_t fld_cap;
+};
+
+static uint32_t vbase_of(gn_optimizer opt) { return opt == GN_OPT_ADAGRAD ? 3 : 2; }
+static uint32_t stride_of(gn_optimizer opt, uint32_t nfac) {
+    return vbase_of(opt) + nfac * (opt == GN_OPT_ADAGRAD ? 2 : 1);
+}
+
+static gn_optimizer ffm_opt(const gn_train_options *o) {
+    return o->optimizer == GN_OPT_SGD ? GN_OPT_SGD : GN_OPT_ADAGRAD;
+}
+
+/* The fields a learner over this spec will have: nfields once resolved, else what the request
+ * says (libffm: N; VW: the namespaces), else (CSV before its header is read) the most a row can
+ * hold, so that the bytes below are an upper bound, never less than what is allocated. */
+static uint32_t fields_of(const gn_data_spec *spec, uint32_t k) {
+    if (spec->nfields) return spec->nfields;
+    const char *f = spec->fields;
+    if (f[0] && spec->format == GN_FORMAT_LIBFFM) {
+        long v = strtol(f, NULL, 10);
+        if (v >= 1 && v <= GN_MAX_FIELDS) return (uint32_t)v;
+    } else if (f[0] && spec->format == GN_FORMAT_VW) {
+        uint32_t n = 1;
+        for (; *f; f++) n += *f == ',';
+        return n;
+    }
+    const uint32_t most = FFM_MAX_FACTORS / (k ? k : 1);
+    return most < GN_MAX_FIELDS ? most : GN_MAX_FIELDS;
+}
+
+static uint64_t ffm_learner_bytes(const gn_train_options *o, const gn_data_spec *spec) {
+    const uint32_t k = o->fm_rank >= 1 && o->fm_rank <= FFM_MAX_FACTORS ? o->fm_rank : 1;
+    const uint32_t nf = fields_of(spec, k);
+    const uint64_t nfac = (uint64_t)nf * k <= FFM_MAX_FACTORS ? (uint64_t)nf * k : FFM_MAX_FACTORS;
+    return ((uint64_t)1 << spec->bits) * stride_of(ffm_opt(o), (uint32_t)nfac) * sizeof(float);
+}
+
+/* A uniform number in [-1, 1) from (seed, i) (splitmix64; fm.c's rule). */
+static double unit_noise(uint64_t seed, uint64_t i) {
+    uint64_t z = seed + 0x9e3779b97f4a7c15ull * (i + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return (double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+}
+
+static int ffm_learner_new(const gn_train_options *o, const gn_data_spec *spec, gn_kind_learner **out) {
+    if (o->loss != GN_LOSS_LOGISTIC && o->loss != GN_LOSS_HINGE && o->loss != GN_LOSS_SQUARED)
+        return gn__fail(GN_EINVAL, "kind ffm takes loss logistic, hinge or squared, not %s", gn_loss_name(o->loss));
+    if (o->optimizer != GN_OPT_AUTO && o->optimizer != GN_OPT_SGD && o->optimizer != GN_OPT_ADAGRAD)
+        return gn__fail(GN_EINVAL, "kind ffm takes optimizer sgd or adagrad, not %s", gn_optimizer_name(o->optimizer));
+    if (!(o->fm_init >= 0) || !isfinite(o->fm_init))
+        return gn__fail(GN_EINVAL, "fm_init must be >= 0 (got %g)", o->fm_init);
+    if (!spec->field_aware || !spec->nfields)
+        return gn__fail(GN_EINVAL, "kind ffm needs fields: the columns of a CSV/TSV file, VW namespaces (--fields) "
+                                   "or --format libffm (the data's fields were not resolved)");
+    GN_TRY(check_layout(o->fm_rank, spec->nfields));
+    const uint32_t span = gn__field_span(spec->bits, spec->nfields);
+    if (span < 2)
+        return gn__fail(GN_EINVAL, "kind ffm: %u fields do not fit in 2^%u slots (raise --bits)",
+                        (unsigned)spec->nfields, (unsigned)spec->bits);
+    gn_kind_learner *l = calloc(1, sizeof *l);
+    if (!l) return gn__fail(GN_ENOMEM, "out of memory");
+    l->opt = ffm_opt(o);
+    l->loss = o->loss;
+    l->spec = *spec;
+    gn_train_options resolved = *o;
+    gn__train_options_resolve(&resolved);
+    l->l1 = resolved.l1;
+    l->l2 = o->l2;
+    l->fm_l2 = o->fm_l2;
+    l->power_t = o->power_t;
+    l->normalized = o->normalize;
+    l->lr = o->lr > 0 ? o->lr : gn__default_lr(l->opt);
+    l->fm_lr = o->fm_lr > 0 ? o->fm_lr : l->opt == GN_OPT_ADAGRAD ? 0.1 : l->lr;
+    l->k = o->fm_rank;
+    l->nf = spec->nfields;
+    l->span = span;
+    l->nfac = l->k * l->nf;
+    l->vbase = vbase_of(l->opt);
+    l->stride = stride_of(l->opt, l->nfac);
+    l->nslots = (size_t)1 << spec->bits;
+    const size_t bytes = l->nslots * l->stride * sizeof(float);
+    l->table = gn__table_alloc(bytes);
+    if (!l->table) {
+        const unsigned rank = l->k, nf = l->nf;
+        free(l);
+        return gn__fail(GN_ENOMEM, "out of memory allocating a table of 2^%u slots x %u fields x rank %u (%zu MiB)",
+                        spec->bits, nf, rank, bytes >> 20);
+    }
+    l->owns_table = 1;
+    for (size_t i = 0; i < l->nslots; i++) {
+        float *v = l->table + i * l->stride + l->vbase;
+        for (size_t f = 0; f < l->nfac; f++)
+            v[f] = (float)(o->fm_init * unit_noise(o->seed, (uint64_t)i * l->nfac + f));
+        /* AdaGrad's factor sums start at 1 (as libffm's): the first steps then scale with the
+         * gradient instead of being lr whatever its size, which throws small factors far */
+        if (l->opt == GN_OPT_ADAGRAD)
+            for (size_t f = 0; f < l->nfac; f++) v[l->nfac + f] = 1.0f;
+    }
+    *out = l;
+    return GN_OK;
+}
+
+static void ffm_learner_free(gn_kind_learner *l) {
+    if (!l) return;
+    if (l->owns_table) gn__table_free(l->table, l->nslots * l->stride * sizeof(float));
+    free(l->fld);
+    free(l);
+}
+
+static int ffm_learner_share(gn_kind_learner *owner, gn_kind_learner **out) {
+    gn_kind_learner *l = malloc(sizeof *l);
+    if (!l) return gn__fail(GN_ENOMEM, "out of memory");
+    *l = *owner;
+    l->owns_table = 0;
+    l->fld = NULL; /* scratch is per learner */
+    l->fld_cap = 0;
+    memset(l->sc, 0, sizeof l->sc);
+    *out = l;
+    return GN_OK;
+}
+
+/* Each feature's field into l->fld (grown as needed). */
+static int note_fields(gn_kind_learner *l, const uint32_t *idx, size_t n) {
+    if (n > l->fld_cap) {
+        size_t cap = l->fld_cap ? l->fld_cap : 64;
+        while (cap < n) cap *= 2;
+        uint32_t *f = realloc(l->fld, cap * sizeof *f);
+        if (!f) return gn__fail(GN_ENOMEM, "out of memory");
+        l->fld = f;
+        l->fld_cap = cap;
+    }
+    for (size_t i = 0; i < n; i++) l->fld[i] = gn__slot_field(idx[i], l->span, l->nf);
+    return GN_OK;
+}
+
+/* The score of an example with the current table (its fields in l->fld); with `learn`, first
+ * updates each feature's scale s (normalized) and returns the example's normalized squared norm
+ * in *norm. */
+static GN_HOGWILD double score_row(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, int learn,
+                                   double *norm) {
+    const size_t k = l->k, st = l->stride, vb = l->vbase;
+    const uint32_t *fld = l->fld, nf = l->nf;
+    double lin = 0.0, pair = 0.0, nm = 0.0;
+    for (size_t a = 0; a < n; a++) {
+        float *c = l->table + (size_t)idx[a] * st;
+        const double x = val[a];
+        if (learn && l->normalized) {
+            const double ax = fabs(x);
+            if (ax > c[R_S]) {
+                if (c[R_S] > 0) { /* as if always seen at this scale */
+                    const double r = c[R_S] / ax;
+                    c[R_W] = (float)(c[R_W] * (l->opt == GN_OPT_SGD ? r * r : r));
+                }
+                c[R_S] = (float)ax;
+            }
+            const double xs = c[R_S] > 0 ? x / c[R_S] : 0.0;
+            nm += xs * xs;
+        }
+        lin += (double)c[R_W] * x;
+        const uint32_t fa = fld[a];
+        if (fa >= nf) continue;
+        for (size_t b = a + 1; b < n; b++) {
+            const uint32_t fb = fld[b];
+            if (fb >= nf) continue;
+            const float *va = c + vb + fb * k, *vv = l->table + (size_t)idx[b] * st + vb + fa * k;
+            double dot = 0.0;
+            for (size_t f = 0; f < k; f++) dot += (double)va[f] * vv[f];
+            pair += dot * x * val[b];
+        }
+    }
+    if (norm) *norm = nm;
+    return lin + pair;
+}
+
+static GN_HOGWILD inline double note_norm(gn_kind_learner *l, double wt, double norm) {
+    l->sc[SC_WEIGHT] += wt;
+    l->sc[SC_NORM] += wt * norm;
+    return l->sc[SC_NORM] > 0 ? l->sc[SC_WEIGHT] / l->sc[SC_NORM] : 1.0;
+}
+
+static GN_HOGWILD inline double shrink_l1(double w, double shrink) {
+    return w > shrink ? w - shrink : (w < -shrink ? w + shrink : 0.0);
+}
+
+/* The factor steps of one example whose loss derivative is d: a step per pair (a, b) on
+ * v_{a,f(b)} and v_{b,f(a)}. AdaGrad keeps a squared-gradient sum per factor; SGD steps eta. */
+static GN_HOGWILD void learn_pairs(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double d,
+                                   double eta) {
+    const size_t k = l->k, st = l->stride, vb = l->vbase, nfac = l->nfac;
+    const uint32_t *fld = l->fld, nf = l->nf;
+    const double fl2 = l->fm_l2;
+    const int ada = l->opt == GN_OPT_ADAGRAD;
+    for (size_t a = 0; a < n; a++) {
+        const uint32_t fa = fld[a];
+        if (fa >= nf) continue;
+        float *ra = l->table + (size_t)idx[a] * st + vb;
+        for (size_t b = a + 1; b < n; b++) {
+            const uint32_t fb = fld[b];
+            if (fb >= nf) continue;
+            float *rb = l->table + (size_t)idx[b] * st + vb;
+            float *va = ra + fb * k, *vv = rb + fa * k;
+            const double kappa = d * val[a] * val[b];
+            if (ada) {
+                float *ga = va + nfac, *gb = vv + nfac;
+                for (size_t f = 0; f < k; f++) {
+                    const double g1 = kappa * vv[f] + fl2 * va[f], g2 = kappa * va[f] + fl2 * vv[f];
+                    const double s1 = ga[f] + g1 * g1, s2 = gb[f] + g2 * g2;
+                    ga[f] = (float)s1;
+                    gb[f] = (float)s2;
+                    if (s1 > 0) va[f] = (float)(va[f] - eta * g1 / sqrt(s1));
+                    if (s2 > 0) vv[f] = (float)(vv[f] - eta * g2 / sqrt(s2));
+                }
+            } else {
+                for (size_t f = 0; f < k; f++) {
+                    const double g1 = kappa * vv[f] + fl2 * va[f], g2 = kappa * va[f] + fl2 * vv[f];
+                    va[f] = (float)(va[f] - eta * g1);
+                    vv[f] = (float)(vv[f] - eta * g2);
+                }
+            }
+        }
+    }
+}
+
+/* One example (its fields in l->fld): scores it, then one step of the optimizer on both parts. */
+static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y,
+                                   double wt) {
+    double norm = 0.0;
+    const double s = score_row(l, idx, val, n, 1, &norm);
+    const double d = gn__loss_deriv(l->loss, s, y, 0.5) * wt;
+    const size_t st = l->stride;
+    const double l1 = l->l1, l2 = l->l2;
+    if (l->opt == GN_OPT_ADAGRAD) {
+        const double mult = l->normalized ? sqrt(note_norm(l, wt, norm)) : 1.0, lr = l->lr * mult;
+        for (size_t i = 0; i < n; i++) {
+            float *c = l->table + (size_t)idx[i] * st;
+            const double x = val[i];
+            const double sc = l->normalized ? c[R_S] : 1.0;
+            if (sc == 0) continue; /* only zero values seen so far: nothing to learn */
+            const double g = d * x + l2 * sc * sc * c[R_W];
+            if (g == 0.0) continue;
+            const double g2 = c[ADA_G2] + g * g;
+            c[ADA_G2] = (float)g2;
+            const double step = lr / (sc * sqrt(g2));
+            double w = c[R_W] - step * g;
+            if (l1 > 0) w = shrink_l1(w, step * l1 * sc);
+            c[R_W] = (float)w;
+        }
+        if (d != 0.0 || l->fm_l2 > 0) learn_pairs(l, idx, val, n, d, l->fm_lr);
+    } else {
+        const double mult = l->normalized ? note_norm(l, wt, norm) : 1.0;
+        const double decay = pow(1.0 / (1.0 + l->sc[SC_STEPS]), l->power_t);
+        const double eta = l->lr * decay * mult;
+        l->sc[SC_STEPS] += wt;
+        for (size_t i = 0; i < n; i++) {
+            float *c = l->table + (size_t)idx[i] * st;
+            const double x = val[i];
+            const double sc = l->normalized ? c[R_S] : 1.0;
+            if (sc == 0) continue;
+            double w = c[R_W] - eta * (d * x / (sc * sc) + l2 * c[R_W]);
+            if (l1 > 0) w = shrink_l1(w, eta * l1 / sc);
+            c[R_W] = (float)w;
+        }
+        learn_pairs(l, idx, val, n, d, l->fm_lr * decay);
+    }
+    return s;
+}
+
+static GN_HOGWILD int ffm_learn_batch(gn_kind_learner *l, const gn_batch *b, const unsigned char *mode,
+                                      double *scores) {
+    for (size_t e = 0; e < b->n; e++) {
+        const unsigned char m = mode ? mode[e] : GN__EX_LEARN;
+        if (m == GN__EX_SKIP) continue;
+        const size_t s0 = b->start[e], n = b->start[e + 1] - s0;
+        const uint32_t *idx = b->index + s0;
+        const float *val = b->value + s0;
+        const double wt = b->weight[e];
+        GN_TRY(note_fields(l, idx, n));
+        if (m == GN__EX_SCORE || wt == 0.0) {
+            scores[e] = score_row(l, idx, val, n, 0, NULL);
+            continue;
+        }
+        if (e + 1 < b->n) { /* fetch the next example's rows */
+            const char *tb = (const char *)l->table;
+            const size_t bytes = (size_t)l->stride * sizeof(float);
+            for (size_t i = b->start[e + 1]; i < b->start[e + 2]; i++)
+                __builtin_prefetch(tb + (size_t)b->index[i] * bytes, 1, 1);
+        }
+        scores[e] = learn_one(l, idx, val, n, b->label[e], wt);
+    }
+    return GN_OK;
+}
+
+static uint32_t ffm_learner_outputs(const gn_kind_learner *l) {
+    (void)l;
+    return 1;
+}
+
+static gn_kind_table ffm_table(gn_kind_learner *l) {
+    gn_kind_table t = {l->table, l->nslots, l->stride, l->opt == GN_OPT_ADAGRAD ? ADA_G2 : -1};
+    return t;
+}
+
+static void ffm_sync(gn_kind_learner *l) { (void)l; /* every weight is current */ }
+
+static double *ffm_scalars(gn_kind_learner *l, size_t *n) {
+    *n = NSCALARS;
+    return l->sc;
+}
+
+static size_t ffm_weights_len(const gn_kind_learner *l) { return l->nslots * (1 + (size_t)l->nfac); }
+
+static void ffm_get_weights(gn_kind_learner *l, float *dst) {
+    const size_t mw = 1 + (size_t)l->nfac;
+    for (size_t i = 0; i < l->nslots; i++) {
+        const float *c = l->table + i * l->stride;
+        dst[i * mw] = c[R_W];
+        memcpy(dst + i * mw + 1, c + l->vbase, l->nfac * sizeof *dst);
+    }
+}
+
+static void ffm_set_weights(gn_kind_learner *l, const float *src) {
+    const size_t mw = 1 + (size_t)l->nfac;
+    for (size_t i = 0; i < l->nslots; i++) {
+        float *c = l->table + i * l->stride;
+        c[R_W] = src[i * mw];
+        memcpy(c + l->vbase, src + i * mw + 1, l->nfac * sizeof *src);
+    }
+}
+
+static int ffm_to_model(gn_kind_learner *l, const float *weights, gn_model **out) {
+    gn_model *m;
+    GN_TRY(gn__model_new(GN_KIND_FFM, l->loss, &l->spec, 1 + l->nfac, &m));
+    if (weights) memcpy(m->w, weights, ffm_weights_len(l) * sizeof *m->w);
+    else ffm_get_weights(l, m->w);
+    *out = m;
+    return GN_OK;
+}
+
+static gn_optimizer ffm_optimizer(const gn_kind_learner *l) { return l->opt; }
+
+const gn_kind gn__kind_ffm = {
+    .name = "ffm",
+    .id = GN_KIND_FFM,
+    .weights_per_slot = 0, /* 1 + fields x rank: header_read checks it */
+    .outputs = ffm_outputs,
+    .score_batch = ffm_score_batch,
+    .header_keys = ffm_header_keys,
+    .header_write = ffm_header_write,
+    .header_read = ffm_header_read,
+    .top_weights = ffm_top_weights,
+    .learner_bytes = ffm_learner_bytes,
+    .learner_new = ffm_learner_new,
+    .learner_share = ffm_learner_share,
+    .learner_free = ffm_learner_free,
+    .learn_batch = ffm_learn_batch,
+    .learner_outputs = ffm_learner_outputs,
+    .table = ffm_table,
+    .sync = ffm_sync,
+    .scalars = ffm_scalars,
+    .weights_len = ffm_weights_len,
+    .get_weights = ffm_get_weights,
+    .set_weights = ffm_set_weights,
+    .to_model = ffm_to_model,
+    .optimizer = ffm_optimizer,
+};
