@@ -112,6 +112,11 @@ int cmd_train(int argc, char **argv) {
                 while (k < ngiven && strcmp(given[k], a.param->name) != 0) k++;
                 if (k == ngiven && ngiven < sizeof given / sizeof given[0]) given[ngiven++] = a.param->name;
             }
+        } else if (f[0] != '-' && !a.inline_value) { /* a data file without -d */
+            const char **nf = realloc((void *)files, (nfiles + 1) * sizeof *files);
+            if (!nf) goto out;
+            files = nf;
+            files[nfiles++] = f;
         } else {
             cli_usage_error("train", "unknown flag '%s'", f);
             goto out;

@@ -71,7 +71,7 @@ uint64_t gn_select_memory(const gn_select_config *configs, size_t n, uint32_t k)
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++) {
         const gn_kind *kind = gn__kind_by_id(configs[i].train.kind);
-        if (kind) total += kind->learner_bytes(&configs[i].train, &configs[i].spec) * k;
+        if (kind && kind->learner_bytes) total += kind->learner_bytes(&configs[i].train, &configs[i].spec) * k;
     }
     return total;
 }

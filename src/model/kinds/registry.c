@@ -9,12 +9,14 @@ extern const gn_kind gn__kind_linear;
 extern const gn_kind gn__kind_softmax;
 extern const gn_kind gn__kind_oaa;
 extern const gn_kind gn__kind_fm;
+extern const gn_kind gn__kind_mf;
 
 static const gn_kind *const kinds[] = {
     &gn__kind_linear,
     &gn__kind_softmax,
     &gn__kind_oaa,
     &gn__kind_fm,
+    &gn__kind_mf,
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 
