@@ -19,6 +19,7 @@ static void help(void) {
            "  -k N                 how many items (default 10)\n"
            "  --exclude-seen       leave out the items the user had in training\n"
            "  --exclude LIST       leave out these items (comma-separated)\n"
+           "  --exclude-file FILE  leave out the items of FILE (one per line; ids with commas)\n"
            "  --candidates FILE    rank only these items (one per line)\n"
            "  --json               JSON lines\n");
 }
@@ -74,6 +75,9 @@ nomem:
 }
 
 int cmd_recommend(int argc, char **argv) {
+    const char *xfile = NULL;
+    char *xbuf = NULL, **xlines = NULL;
+    size_t nx = 0;
     const char *model_path = NULL, *user = NULL, *users_path = NULL, *cand_path = NULL, *excl_text = NULL;
     unsigned long long k = 10;
     int exclude_seen = 0, json = 0, rc = EXIT_USAGE;
@@ -105,6 +109,8 @@ int cmd_recommend(int argc, char **argv) {
             exclude_seen = 1;
         } else if (!strcmp(f, "--exclude")) {
             if (!(excl_text = cli_value(&a, f))) goto out;
+        } else if (!strcmp(f, "--exclude-file")) {
+            if (!(xfile = cli_value(&a, f))) goto out;
         } else if (!strcmp(f, "--candidates")) {
             if (!(cand_path = cli_value(&a, f))) goto out;
         } else if (!strcmp(f, "--json")) {
@@ -139,6 +145,13 @@ int cmd_recommend(int argc, char **argv) {
         }
     }
     if (cand_path && read_lines(cand_path, &cbuf, &clines, &ncand) != 0) goto out;
+    if (xfile) {
+        if (read_lines(xfile, &xbuf, &xlines, &nx) != 0) goto out;
+        const char **e = realloc((void *)excl, (nexcl + nx + 1) * sizeof *excl);
+        if (!e) goto out;
+        excl = e;
+        for (size_t i = 0; i < nx; i++) excl[nexcl++] = xlines[i];
+    }
     if (users_path && read_lines(users_path, &ubuf, &ulines, &nusers) != 0) goto out;
     int st;
     if ((st = gn_model_load(model_path, &m)) != GN_OK) {
@@ -190,6 +203,8 @@ out:
     free(ubuf);
     free(cbuf);
     free(ebuf);
+    free(xbuf);
+    free(xlines);
     free(ulines);
     free(clines);
     free((void *)excl);

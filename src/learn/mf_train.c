@@ -38,7 +38,9 @@
 #define MF_ALS_EPOCHS 15u
 #define MF_SGD_LR 0.007
 #define MF_SGD_L2 0.05
-#define MF_SGD_EPOCHS 30u
+#define MF_SGD_EPOCHS 30u   /* at least; small inputs get more, up to MF_SGD_UPDATES updates */
+#define MF_SGD_MAX_EPOCHS 200u
+#define MF_SGD_UPDATES 2400000.0
 #define MF_IMPLICIT_L2 0.1
 #define MF_IMPLICIT_EPOCHS 15u
 #define MF_INIT 0.1         /* factors start uniform with this standard deviation */
@@ -324,7 +326,7 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
     if (ro.optimizer == GN_OPT_AUTO) ro.optimizer = GN_OPT_ALS;
     const int sgd = ro.optimizer == GN_OPT_SGD;
     const uint32_t k = ro.fm_rank ? ro.fm_rank : 8;
-    const uint32_t epochs = ro.passes ? ro.passes : ro.implicit ? MF_IMPLICIT_EPOCHS : sgd ? MF_SGD_EPOCHS : MF_ALS_EPOCHS;
+    uint32_t epochs = ro.passes ? ro.passes : ro.implicit ? MF_IMPLICIT_EPOCHS : sgd ? MF_SGD_EPOCHS : MF_ALS_EPOCHS;
     const double l2 = ro.l2 > 0 ? ro.l2 : ro.implicit ? MF_IMPLICIT_L2 : sgd ? MF_SGD_L2 : MF_ALS_L2;
     const double lr = ro.lr > 0 ? ro.lr : MF_SGD_LR;
     ro.l2 = l2;
@@ -353,6 +355,9 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
         goto done;
     }
     const uint32_t nu = (uint32_t)gn__iddict_size(users), ni = (uint32_t)gn__iddict_size(items);
+    if (sgd && !o->passes && MF_SGD_UPDATES / (double)t.n > epochs) /* small inputs: more epochs */
+        epochs = MF_SGD_UPDATES / (double)t.n > MF_SGD_MAX_EPOCHS ? MF_SGD_MAX_EPOCHS : (uint32_t)(MF_SGD_UPDATES / (double)t.n);
+    ro.passes = epochs;
     /* memory: the model's tables, then what training holds besides them (both CSRs, the rows) */
     const uint64_t tables = gn__mf_table_bytes(k, nu, ni, t.n) + gn__iddict_bytes(users) + gn__iddict_bytes(items);
     const uint64_t extra = 2 * (8ull * t.n + 8ull * ((uint64_t)nu + ni + 2)) + (sgd ? 4ull * t.n : 0);
