@@ -132,6 +132,13 @@ typedef struct als_job {
 
 #define ALS_CHUNK 16u
 
+/* Solves A x = b in place (b becomes x) for the n x n symmetric positive definite A whose upper
+ * triangle is filled, row-major: that is the lower triangle column-major, so LAPACK's Cholesky
+ * (sposv) takes it as it is, without LAPACKE's transposes and NaN scans. 0, or LAPACK's info. */
+static int spd_solve(float *A, float *b, uint32_t n) {
+    return LAPACKE_sposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, 1, A, (lapack_int)n, b, (lapack_int)n);
+}
+
 /* Explicit: [b, x] of one row from A = sum y y' + reg, y = [1, q], b = sum (r - mean - b_other) y. */
 static void solve_explicit(als_job *j, uint32_t r, float *G, float *t, float *A, float *b) {
     const uint32_t k = j->k, k1 = k + 1;
@@ -159,7 +166,7 @@ static void solve_explicit(als_job *j, uint32_t r, float *G, float *t, float *A,
     const double n = (double)(hi - lo);
     A[0] += (float)(j->bias_l2 + 1e-6);
     for (uint32_t f = 1; f < k1; f++) A[(size_t)f * k1 + f] += (float)(j->l2 * n + 1e-6);
-    if (LAPACKE_sposv(LAPACK_ROW_MAJOR, 'U', (int)k1, 1, A, (int)k1, b, 1) != 0) {
+    if (spd_solve(A, b, k1) != 0) {
         atomic_store(&j->failed, 1);
         return;
     }
@@ -193,7 +200,7 @@ static void solve_implicit(als_job *j, uint32_t r, float *G, float *t, float *A,
         cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)k, (int)m, 1.0f, G, (int)k, 1.0f, A, (int)k);
     }
     for (uint32_t f = 0; f < k; f++) A[(size_t)f * k + f] += (float)(j->l2 + 1e-6);
-    if (LAPACKE_sposv(LAPACK_ROW_MAJOR, 'U', (int)k, 1, A, (int)k, b, 1) != 0) {
+    if (spd_solve(A, b, k) != 0) {
         atomic_store(&j->failed, 1);
         return;
     }
@@ -355,6 +362,7 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
         goto done;
     }
     const uint32_t nu = (uint32_t)gn__iddict_size(users), ni = (uint32_t)gn__iddict_size(items);
+    const double t_read = gn__now() - t0;
     if (sgd && !o->passes && MF_SGD_UPDATES / (double)t.n > epochs) /* small inputs: more epochs */
         epochs = MF_SGD_UPDATES / (double)t.n > MF_SGD_MAX_EPOCHS ? MF_SGD_MAX_EPOCHS : (uint32_t)(MF_SGD_UPDATES / (double)t.n);
     ro.passes = epochs;
@@ -418,6 +426,7 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
     uint64_t rng = ro.seed ^ 0x6D66u;
     init_factors(mf->Q, (size_t)ni * k, &rng);
     double mse = NAN;
+    const double t_solve = gn__now();
     if (sgd) {
         init_factors(mf->P, (size_t)nu * k, &rng);
         if ((st = sgd_train(mf, &t, &ro, lr, l2, epochs, &rng, progress, user, t0, &mse)) != GN_OK) goto done;
@@ -452,6 +461,11 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
         free(gramm);
         if (st != GN_OK) goto done;
         mse = train_mse(mf, &t);
+    }
+    {
+        const double solve = gn__now() - t_solve;
+        gn__log(GN_LOG_INFO, "mf: read %zu ratings in %.2f s; %u %s epochs in %.2f s (%.3f s each)", t.n, t_read, epochs,
+                sgd ? "SGD" : ro.implicit ? "implicit ALS" : "ALS", solve, solve / epochs);
     }
     gn_train_summary sum;
     memset(&sum, 0, sizeof sum);

@@ -10,7 +10,8 @@ struct gn_iddict {
     size_t arena_len, arena_cap;
     uint64_t *off;        /* off[i]: where id i starts in the arena; off[n]: the end */
     size_t n, off_cap;
-    uint32_t *table;      /* open addressing: index + 1, 0 empty */
+    uint64_t *table;      /* open addressing: (hash >> 32) << 32 | (index + 1); 0 empty. The hash's
+                             high half is compared before the arena is touched */
     size_t table_cap;     /* a power of two */
 };
 
@@ -54,23 +55,33 @@ static int same(const gn_iddict *d, uint32_t i, const char *s, size_t len) {
     return d->off[i + 1] - d->off[i] - 1 == len && memcmp(d->arena + d->off[i], s, len) == 0;
 }
 
-uint32_t gn__iddict_find(const gn_iddict *d, const char *s, size_t len) {
+static uint32_t find_hashed(const gn_iddict *d, const char *s, size_t len, uint64_t hash) {
     const size_t mask = d->table_cap - 1;
-    for (size_t h = (size_t)XXH3_64bits(s, len) & mask;; h = (h + 1) & mask) {
-        const uint32_t e = d->table[h];
+    const uint64_t tag = hash & 0xFFFFFFFF00000000ull;
+    for (size_t h = (size_t)hash & mask;; h = (h + 1) & mask) {
+        const uint64_t e = d->table[h];
         if (!e) return GN_IDDICT_NONE;
-        if (same(d, e - 1, s, len)) return e - 1;
+        const uint32_t i = (uint32_t)e - 1;
+        if ((e & 0xFFFFFFFF00000000ull) == tag && same(d, i, s, len)) return i;
     }
+}
+
+uint32_t gn__iddict_find(const gn_iddict *d, const char *s, size_t len) {
+    return find_hashed(d, s, len, XXH3_64bits(s, len));
 }
 
 static int grow_table(gn_iddict *d) {
     const size_t cap = d->table_cap * 2, mask = cap - 1;
-    uint32_t *t = calloc(cap, sizeof *t);
+    uint64_t *t = calloc(cap, sizeof *t);
     if (!t) return -1;
-    for (size_t i = 0; i < d->n; i++) {
-        size_t h = (size_t)XXH3_64bits(d->arena + d->off[i], (size_t)(d->off[i + 1] - d->off[i] - 1)) & mask;
+    for (size_t k = 0; k < d->table_cap; k++) { /* the stored tags hold the hash's high half only */
+        const uint64_t e = d->table[k];
+        if (!e) continue;
+        const uint32_t i = (uint32_t)e - 1;
+        const uint64_t hash = XXH3_64bits(d->arena + d->off[i], (size_t)(d->off[i + 1] - d->off[i] - 1));
+        size_t h = (size_t)hash & mask;
         while (t[h]) h = (h + 1) & mask;
-        t[h] = (uint32_t)i + 1;
+        t[h] = e;
     }
     free(d->table);
     d->table = t;
@@ -79,7 +90,8 @@ static int grow_table(gn_iddict *d) {
 }
 
 int gn__iddict_add(gn_iddict *d, const char *s, size_t len, uint32_t *index) {
-    uint32_t found = gn__iddict_find(d, s, len);
+    const uint64_t hash = XXH3_64bits(s, len);
+    uint32_t found = find_hashed(d, s, len, hash);
     if (found != GN_IDDICT_NONE) {
         *index = found;
         return 0;
@@ -105,9 +117,9 @@ int gn__iddict_add(gn_iddict *d, const char *s, size_t len, uint32_t *index) {
     d->arena_len += len + 1;
     d->off[d->n + 1] = d->arena_len;
     const size_t mask = d->table_cap - 1;
-    size_t h = (size_t)XXH3_64bits(s, len) & mask;
+    size_t h = (size_t)hash & mask;
     while (d->table[h]) h = (h + 1) & mask;
-    d->table[h] = (uint32_t)d->n + 1;
+    d->table[h] = (hash & 0xFFFFFFFF00000000ull) | ((uint64_t)d->n + 1);
     *index = (uint32_t)d->n++;
     return 0;
 }
