@@ -44,7 +44,14 @@
 #define MF_IMPLICIT_L2 0.1
 #define MF_IMPLICIT_EPOCHS 15u
 #define MF_INIT 0.1         /* factors start uniform with this standard deviation */
-#define ALS_BLOCK 256u      /* rows gathered per ssyrk call */
+#define ALS_BLOCK 256u      /* rows gathered per ssyrk call, at most; and at most ALS_BLOCK_FLOATS floats,
+                               so that OpenBLAS runs each call on the calling thread (its own threads
+                               start above a few thousand elements; ours already cover the rows) */
+#define ALS_BLOCK_FLOATS 8192u
+static uint32_t block_rows(uint32_t k1) {
+    const uint32_t r = ALS_BLOCK_FLOATS / k1;
+    return r < 8 ? 8 : r > ALS_BLOCK ? ALS_BLOCK : r;
+}
 
 int gn__mf_options_check(const gn_train_options *o) {
     if (o->optimizer != GN_OPT_AUTO && o->optimizer != GN_OPT_ALS && o->optimizer != GN_OPT_SGD)
@@ -151,8 +158,9 @@ static void solve_explicit(als_job *j, uint32_t r, float *G, float *t, float *A,
     }
     memset(A, 0, (size_t)k1 * k1 * sizeof *A);
     memset(b, 0, k1 * sizeof *b);
-    for (uint64_t at = lo; at < hi; at += ALS_BLOCK) {
-        const uint32_t m = (uint32_t)(hi - at < ALS_BLOCK ? hi - at : ALS_BLOCK);
+    const uint32_t blk = block_rows(k + 1);
+    for (uint64_t at = lo; at < hi; at += blk) {
+        const uint32_t m = (uint32_t)(hi - at < blk ? hi - at : blk);
         for (uint32_t e = 0; e < m; e++) {
             const uint32_t o = j->rows->idx[at + e];
             float *g = G + (size_t)e * k1;
@@ -185,8 +193,9 @@ static void solve_implicit(als_job *j, uint32_t r, float *G, float *t, float *A,
     }
     memcpy(A, j->YtY, (size_t)k * k * sizeof *A);
     memset(b, 0, k * sizeof *b);
-    for (uint64_t at = lo; at < hi; at += ALS_BLOCK) {
-        const uint32_t m = (uint32_t)(hi - at < ALS_BLOCK ? hi - at : ALS_BLOCK);
+    const uint32_t blk = block_rows(k + 1);
+    for (uint64_t at = lo; at < hi; at += blk) {
+        const uint32_t m = (uint32_t)(hi - at < blk ? hi - at : blk);
         for (uint32_t e = 0; e < m; e++) {
             const uint32_t o = j->rows->idx[at + e];
             memcpy(G + (size_t)e * k, j->Y + (size_t)o * k, k * sizeof *G);
@@ -210,7 +219,7 @@ static void solve_implicit(als_job *j, uint32_t r, float *G, float *t, float *A,
 static void *als_worker(void *arg) {
     als_job *j = arg;
     const size_t k1 = (size_t)j->k + 1;
-    float *G = malloc(ALS_BLOCK * k1 * sizeof *G), *t = malloc(ALS_BLOCK * sizeof *t),
+    float *G = malloc(block_rows((uint32_t)k1) * k1 * sizeof *G), *t = malloc(ALS_BLOCK * sizeof *t),
           *A = malloc(k1 * k1 * sizeof *A), *b = malloc(k1 * sizeof *b);
     if (!G || !t || !A || !b) {
         atomic_store(&j->failed, 2);

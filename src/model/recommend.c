@@ -14,7 +14,10 @@
 #include "model/recommend_internal.h"
 #include "util/error.h"
 
+/* Items per sgemv: at most 512, and at most 8192 floats of factors, so OpenBLAS computes each
+ * product on the calling thread (a server worker) instead of starting threads of its own. */
 #define SCAN_BLOCK 512u
+#define SCAN_FLOATS 8192u
 
 void gn_recommend_options_init(gn_recommend_options *o) {
     if (o) memset(o, 0, sizeof *o);
@@ -111,8 +114,9 @@ void gn__mf_topk(const gn_mf *mf, uint32_t u, size_t k, int exclude_seen, const 
         }
     } else {
         float buf[SCAN_BLOCK];
-        for (uint32_t start = 0; start < mf->nitems; start += SCAN_BLOCK) {
-            const uint32_t m = mf->nitems - start < SCAN_BLOCK ? mf->nitems - start : SCAN_BLOCK;
+        const uint32_t blk = SCAN_FLOATS / K < 8 ? 8 : SCAN_FLOATS / K > SCAN_BLOCK ? SCAN_BLOCK : SCAN_FLOATS / K;
+        for (uint32_t start = 0; start < mf->nitems; start += blk) {
+            const uint32_t m = mf->nitems - start < blk ? mf->nitems - start : blk;
             if (p) cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)K, 1.0f, mf->Q + (size_t)start * K, (int)K, p, 1,
                                0.0f, buf, 1);
             else memset(buf, 0, m * sizeof *buf);

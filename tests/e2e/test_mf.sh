@@ -133,6 +133,9 @@ code=$(curl -s -o "$T/e.json" -w '%{http_code}' -X GET "$BASE/v1/models/recs:rec
 [ "$code" = 405 ] || fail ":recommend GET: $code"
 code=$(curl -s -o "$T/e.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' -d '{"user": "u1"}' "$BASE/v1/models/nope:recommend")
 [ "$code" = 404 ] || fail ":recommend unknown model: $code"
+code=$(curl -s -o "$T/e.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -d '{"instances": [{"a": 1}]}' "$BASE/v1/models/recs:predict")
+[ "$code" = 400 ] && grep -q ':recommend' "$T/e.json" || fail ":predict on an mf model: $code $(cat "$T/e.json")"
 ok "server :recommend (seen and excluded never returned, batch, fallback, errors)"
 
 # MovieLens: default flags on the issue's split
