@@ -108,4 +108,17 @@ if [ "${SCALE:-0}" = 1 ]; then
         printf "threads %d: %s; %s\n" "$th" "$(grep -o 'mf: read.*' "$D/scale.log")" "$(grep -o 'cpu.*' "$D/scale.log")"
     done
     grep -o 'mf: [0-9]* users.*' "$D/scale.log"
+
+    echo
+    echo "== recommend: the exact scan at rank 64 (20,000 users, 400,000 generated ratings) =="
+    [ -s "$D/rec.csv" ] || "$D/gen-mf" 20000 100000 400000 2 > "$D/rec.csv"
+    "$GANNET" train --kind mf --quiet --rank 64 --passes 2 --user 1 --item 2 --rating 3 "$D/rec.csv" \
+        -m "$D/rec.model" 2> "$D/rec.log" > /dev/null
+    grep -o 'mf: [0-9]* users.*' "$D/rec.log"
+    cut -d, -f1 "$D/rec.csv" | sort -u | head -2000 > "$D/users2000.txt"
+    one=$( { /usr/bin/time -f "%U" "$GANNET" recommend -m "$D/rec.model" --user 5 -k 10 --exclude-seen > /dev/null; } 2>&1)
+    all=$( { /usr/bin/time -f "%U" "$GANNET" recommend -m "$D/rec.model" --users "$D/users2000.txt" -k 10 \
+        --exclude-seen > /dev/null; } 2>&1)
+    printf "top 10 of 2000 users: %.2f ms CPU per user (process with one user: %.2f s CPU, the model's load)\n" \
+        "$(echo "($all - $one) / 2" | bc -l)" "$one"
 fi
