@@ -2,7 +2,8 @@
  * model/recommend.c). ALS and SGD recover a generated low-rank matrix (held-out RMSE near the
  * noise level, far below the bias-only answer); the model file round trip keeps every prediction
  * and both id dictionaries; recommend ranks a planted best item first and never returns seen or
- * excluded items; implicit ALS ranks held-out positives above random items (AUC). */
+ * excluded items; implicit ALS ranks held-out positives above random items (AUC); the id
+ * dictionary keeps every id through its growths. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -373,6 +374,38 @@ static void test_bad_options(void **state) {
     assert_null(m);
 }
 
+/* The id dictionary through many growths: every id keeps its index, names and lengths. */
+static void test_iddict(void **state) {
+    (void)state;
+    gn_iddict *d = gn__iddict_new();
+    assert_non_null(d);
+    char buf[32];
+    for (uint32_t i = 0; i < 100000; i++) {
+        int n = snprintf(buf, sizeof buf, "id-%u", i * 7919u);
+        uint32_t x;
+        assert_int_equal(gn__iddict_add(d, buf, (size_t)n, &x), 0);
+        assert_int_equal(x, i);
+        assert_int_equal(gn__iddict_add(d, buf, (size_t)n, &x), 0); /* again: the same index */
+        assert_int_equal(x, i);
+    }
+    assert_int_equal(gn__iddict_size(d), 100000);
+    for (uint32_t i = 0; i < 100000; i += 13) {
+        int n = snprintf(buf, sizeof buf, "id-%u", i * 7919u);
+        assert_int_equal(gn__iddict_find(d, buf, (size_t)n), i);
+        size_t len;
+        const char *s = gn__iddict_name(d, i, &len);
+        assert_int_equal(len, (size_t)n);
+        assert_memory_equal(s, buf, len);
+    }
+    assert_int_equal(gn__iddict_find(d, "id-1", 4), GN_IDDICT_NONE);
+    assert_int_equal(gn__iddict_find(d, "", 0), GN_IDDICT_NONE);
+    uint32_t x;
+    assert_int_equal(gn__iddict_add(d, "with\0nul", 8, &x), 0); /* bytes, not C strings */
+    assert_int_equal(gn__iddict_find(d, "with\0nul", 8), x);
+    assert_int_equal(gn__iddict_find(d, "with", 4), GN_IDDICT_NONE);
+    gn__iddict_free(d);
+}
+
 static int teardown(void **state) {
     (void)state;
     if (train_path[0]) unlink(train_path);
@@ -385,6 +418,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_als_recovers, teardown), cmocka_unit_test_teardown(test_sgd_recovers, teardown),
         cmocka_unit_test_teardown(test_save_load, teardown),   cmocka_unit_test(test_recommend),
         cmocka_unit_test(test_implicit_auc),                   cmocka_unit_test_teardown(test_bad_options, teardown),
+        cmocka_unit_test(test_iddict),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
