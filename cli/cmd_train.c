@@ -202,7 +202,11 @@ int cmd_train(int argc, char **argv) {
         if (!isnan(sum.progressive_loss)) printf("progressive loss  %.6f\n", sum.progressive_loss);
         if (!isnan(sum.holdout_loss)) printf("holdout loss      %.6f\n", sum.holdout_loss);
         if (!isnan(sum.objective)) printf("objective         %.9g (%u iterations)\n", sum.objective, sum.iterations);
-        printf("model saved to %s (%zu non-zero weights)\n", model_path, gn_model_nonzero(model));
+        gn_mf_info mi;
+        if (gn_model_mf_info(model, &mi) == GN_OK)
+            printf("model saved to %s (%u users x %u items, rank %u%s)\n", model_path, mi.users, mi.items, mi.rank,
+                   mi.implicit ? ", implicit" : "");
+        else printf("model saved to %s (%zu non-zero weights)\n", model_path, gn_model_nonzero(model));
         if (have_test) {
             printf("test metrics:\n");
             cli_print_metrics_text(stdout, &m);
