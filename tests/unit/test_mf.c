@@ -14,6 +14,7 @@
 #include <string.h>
 #include <unistd.h>
 #include <cmocka.h>
+#include <xxhash.h>
 
 #include "gannet/gannet.h"
 #include "model/mf.h"
@@ -374,6 +375,53 @@ static void test_bad_options(void **state) {
     assert_null(m);
 }
 
+/* A header whose sizes the payload cannot hold is refused before anything is allocated for them
+ * (the checksum recomputed, so the file is otherwise valid); the untouched file loads. */
+static void test_payload_bounds(void **state) {
+    (void)state;
+    gn_model *m = planted();
+    char path[] = "/tmp/gn_test_mf_boundsXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(gn_model_save(m, path), GN_OK);
+    gn_model_free(m);
+    FILE *f = fopen(path, "rb");
+    assert_non_null(f);
+    static unsigned char buf[1 << 16];
+    size_t n = fread(buf, 1, sizeof buf, f);
+    fclose(f);
+    assert_true(n > 48 && n < sizeof buf);
+    const char *keys[] = {"\"users\":2", "\"items\":8", "\"rank\":2"};
+    const char *big[] = {"\"users\":9", "\"items\":9", "\"rank\":9"};
+    for (int k = 0; k < 3; k++) {
+        static unsigned char mod[1 << 16];
+        memcpy(mod, buf, n);
+        unsigned char *at = NULL;
+        for (size_t i = 40; i + strlen(keys[k]) < n && !at; i++)
+            if (!memcmp(mod + i, keys[k], strlen(keys[k]))) at = mod + i;
+        assert_non_null(at);
+        memcpy(at, big[k], strlen(big[k]));
+        const uint64_t sum = XXH3_64bits(mod, n - 8);
+        for (int b = 0; b < 8; b++) mod[n - 8 + b] = (unsigned char)(sum >> (8 * b));
+        f = fopen(path, "wb");
+        assert_non_null(f);
+        assert_int_equal(fwrite(mod, 1, n, f), n);
+        fclose(f);
+        gn_model *l = NULL;
+        assert_int_equal(gn_model_load(path, &l), GN_EFORMAT);
+        assert_non_null(strstr(gn_last_error(), "payload"));
+        assert_null(l);
+    }
+    f = fopen(path, "wb");
+    assert_int_equal(fwrite(buf, 1, n, f), n);
+    fclose(f);
+    gn_model *l = NULL;
+    assert_int_equal(gn_model_load(path, &l), GN_OK);
+    gn_model_free(l);
+    unlink(path);
+}
+
 /* The id dictionary through many growths: every id keeps its index, names and lengths. */
 static void test_iddict(void **state) {
     (void)state;
@@ -418,7 +466,7 @@ int main(void) {
         cmocka_unit_test_teardown(test_als_recovers, teardown), cmocka_unit_test_teardown(test_sgd_recovers, teardown),
         cmocka_unit_test_teardown(test_save_load, teardown),   cmocka_unit_test(test_recommend),
         cmocka_unit_test(test_implicit_auc),                   cmocka_unit_test_teardown(test_bad_options, teardown),
-        cmocka_unit_test(test_iddict),
+        cmocka_unit_test(test_iddict),                         cmocka_unit_test(test_payload_bounds),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -326,6 +326,13 @@ static int take_dict(in_buf *in, gn_iddict *d, size_t n, const char *path, const
 static int mf_payload_read(gn_model *m, const unsigned char *data, size_t len, const char *path) {
     gn_mf *hdr = m->payload;
     if (!hdr) return gn__fail(GN_EFORMAT, "%s: a mf model without its header key", path);
+    /* the header's sizes must fit in the section before anything is allocated for them: memory
+     * stays bounded by the file's size whatever the header claims */
+    const uint64_t nids = (uint64_t)hdr->nusers + hdr->nitems;
+    if (hdr->nnz > len / 4 || 4 * nids > len ||
+        gn__mf_table_bytes(hdr->rank, hdr->nusers, hdr->nitems, hdr->nnz) + 4 * nids > len)
+        return gn__fail(GN_EFORMAT, "%s: payload: %zu bytes cannot hold %u users x %u items x rank %u (%llu seen)", path,
+                        len, hdr->nusers, hdr->nitems, hdr->rank, (unsigned long long)hdr->nnz);
     gn_mf *mf;
     GN_TRY(gn__mf_new(hdr->rank, hdr->nusers, hdr->nitems, hdr->nnz, &mf));
     mf->mean = hdr->mean;
