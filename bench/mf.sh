@@ -121,4 +121,31 @@ if [ "${SCALE:-0}" = 1 ]; then
         --exclude-seen > /dev/null; } 2>&1)
     printf "top 10 of 2000 users: %.2f ms CPU per user (process with one user: %.2f s CPU, the model's load)\n" \
         "$(echo "($all - $one) / 2" | bc -l)" "$one"
+    # the same through HTTP: POST :recommend, one keep-alive connection, 1000 sequential requests
+    "$GANNET" serve --port 0 --threads 2 -m "recs=$D/rec.model" 2> "$D/serve.log" &
+    spid=$!
+    port=""
+    for _ in $(seq 100); do
+        port=$(grep -o '127\.0\.0\.1:[0-9]*' "$D/serve.log" | head -1 | cut -d: -f2)
+        [ -n "$port" ] && break
+        sleep 0.1
+    done
+    sleep 1
+    $PY - "$port" <<'PYEOF'
+import http.client, json, sys, time
+c = http.client.HTTPConnection("127.0.0.1", int(sys.argv[1]))
+lat = []
+for i in range(1000):
+    body = json.dumps({"user": str(i % 20000), "k": 10, "exclude_seen": True})
+    t = time.perf_counter()
+    c.request("POST", "/v1/models/recs:recommend", body, {"Content-Type": "application/json"})
+    r = c.getresponse(); d = r.read()
+    lat.append(time.perf_counter() - t)
+    assert r.status == 200, d
+lat.sort()
+print(":recommend k 10 over HTTP, one connection: p50 %.2f ms, p90 %.2f ms, p99 %.2f ms (client included)"
+      % (1e3 * lat[500], 1e3 * lat[900], 1e3 * lat[990]))
+PYEOF
+    kill "$spid"
+    wait "$spid" 2>/dev/null || true
 fi
