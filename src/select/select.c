@@ -89,6 +89,9 @@ int gn__select_check_configs(const gn_select_config *configs, size_t n) {
                                              "batch solve from the previous configuration's solution instead");
         if (t->holdout > 0)
             return gn__fail(GN_EINVAL, "holdout cannot be used with cv/tune: the folds are the held-out data");
+        if (t->kind == GN_KIND_MF)
+            return gn__fail(GN_EUNSUPPORTED, "kind mf is not in cv/tune yet: train it with gannet train and "
+                                             "evaluate with gannet eval (rmse, ranking metrics)");
     }
     return GN_OK;
 }

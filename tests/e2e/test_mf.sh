@@ -103,6 +103,9 @@ run "$GANNET" train --kind mf --user user --item item --rating rating "$T/train.
 expect_rc "1|2" "--max-memory"
 expect_err "more than --max-memory" "--max-memory refuses"
 [ ! -e "$T/bad.model" ] || fail "a refused run wrote a model"
+run "$GANNET" cv --kind mf --user user --item item --rating rating -d "$T/train.csv"
+expect_rc "1|2" "cv --kind mf"
+expect_err "kind mf is not in cv/tune yet" "cv --kind mf says so"
 ok "bad input"
 
 # the server: POST :recommend
