@@ -1,6 +1,7 @@
 /* cli/cmd_model.c: the commands that use a saved model: `gannet predict`, `gannet eval` and
  * `gannet inspect`. */
 #include <errno.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -14,9 +15,12 @@ typedef struct model_cmd {
     gn_predict_output output; /* predict --output-type */
     size_t top_n;             /* its N (topk:N) */
     size_t top;
+    size_t rank_k;        /* eval, mf models: the k of the ranking metrics */
+    double relevant_min;  /* eval, mf models: a test row is relevant when its rating is >= this */
 } model_cmd;
 
 static void predict_help(void);
+static void eval_help(void);
 
 /* predict's output types: prob, class, probs, json, topk:N (1 <= N <= 10^6). */
 static int is_output_type(const char *v) {
@@ -44,6 +48,8 @@ static void set_output_type(model_cmd *mc, const char *v) {
 static int parse(const char *cmd, int argc, char **argv, model_cmd *mc, int want_data, void (*help)(void)) {
     memset(mc, 0, sizeof *mc);
     mc->top = 20;
+    mc->rank_k = 10;
+    mc->relevant_min = NAN;
     cli_args a;
     cli_args_init(&a, cmd, argc, argv);
     const char *f, *v;
@@ -73,10 +79,25 @@ static int parse(const char *cmd, int argc, char **argv, model_cmd *mc, int want
             mc->skip_bad = 1;
         } else if (!strcmp(f, "--json")) {
             mc->json = 1;
+        } else if (help == eval_help && !strcmp(f, "--k")) {
+            unsigned long long k;
+            if (!(v = cli_value(&a, f)) || cli_parse_u64(f, v, &k) != 0) return -1;
+            if (k < 1 || k > 100000) {
+                cli_usage_error(cmd, "--k: expected 1..100000, got %s", v);
+                return -1;
+            }
+            mc->rank_k = (size_t)k;
+        } else if (help == eval_help && !strcmp(f, "--relevant-min")) {
+            if (!(v = cli_value(&a, f)) || cli_parse_double(f, v, &mc->relevant_min) != 0) return -1;
         } else if (!want_data && !strcmp(f, "--top")) {
             unsigned long long k;
             if (!(v = cli_value(&a, f)) || cli_parse_u64(f, v, &k) != 0) return -1;
             mc->top = (size_t)k;
+        } else if (want_data && f[0] != '-' && !a.inline_value) { /* a data file without -d */
+            const char **nf = realloc((void *)mc->files, (mc->nfiles + 1) * sizeof *mc->files);
+            if (!nf) return -1;
+            mc->files = nf;
+            mc->files[mc->nfiles++] = f;
         } else {
             cli_usage_error(cmd, "unknown flag '%s'", f);
             return -1;
@@ -173,7 +194,12 @@ static void eval_help(void) {
            "for classification; RMSE and MAE for regression. Multiclass (softmax) models: accuracy,\n"
            "top-k accuracy, multiclass logloss, macro/micro/weighted F1 and the confusion matrix (rows:\n"
            "true class, columns: predicted). --json prints one JSON object (with \"confusion\" and\n"
-           "\"class_names\" for multiclass models).\n");
+           "\"class_names\" for multiclass models).\n"
+           "Matrix factorization (kind mf) models: RMSE and MAE on the ratings, and the ranking metrics\n"
+           "precision@k, recall@k, ndcg@k, map@k and catalogue coverage of each test user's top k with\n"
+           "the user's training items excluded (relevant: the user's test items).\n"
+           "  --k N                  the k of the ranking metrics (default 10)\n"
+           "  --relevant-min X       only test rows rated >= X are relevant (e.g. 4)\n");
 }
 
 int cmd_eval(int argc, char **argv) {
@@ -203,7 +229,29 @@ int cmd_eval(int argc, char **argv) {
         conf = NULL;
     }
     gn_metrics_acc_free(acc);
-    if (mc.json) {
+    gn_rank_metrics rk;
+    const int ranked = gn_model_get_kind(m) == GN_KIND_MF;
+    if (ranked) {
+        gn_rank_eval_options ro;
+        gn_rank_eval_options_init(&ro);
+        ro.k = mc.rank_k;
+        ro.relevant_min = mc.relevant_min;
+        ro.skip_bad = mc.skip_bad;
+        if ((st = gn_model_rank_eval(m, mc.files, mc.nfiles, &ro, &rk)) != GN_OK) {
+            free(conf);
+            rc = cli_fail("eval", st);
+            goto out;
+        }
+    }
+    if (mc.json && ranked) {
+        char buf[1024];
+        gn_metrics_to_json(&met, buf, sizeof buf);
+        buf[strlen(buf) - 1] = '\0';
+        printf("%s,\"k\":%zu,\"ranked_users\":%llu,\"unknown_users\":%llu,\"precision@%zu\":%.17g,\"recall@%zu\":%.17g,"
+               "\"ndcg@%zu\":%.17g,\"map@%zu\":%.17g,\"coverage\":%.17g}\n",
+               buf, rk.k, (unsigned long long)rk.users, (unsigned long long)rk.unknown_users, rk.k, rk.precision, rk.k,
+               rk.recall, rk.k, rk.ndcg, rk.k, rk.map, rk.coverage);
+    } else if (mc.json) {
         char buf[1024];
         gn_metrics_to_json(&met, buf, sizeof buf);
         if (conf) { /* the object with the classes and the confusion matrix added */
@@ -226,6 +274,11 @@ int cmd_eval(int argc, char **argv) {
     } else {
         cli_print_metrics_text(stdout, &met);
         if (conf) cli_print_confusion(stdout, m, conf, met.classes);
+        if (ranked)
+            printf("ranked users %llu (unknown %llu)\nprecision@%zu %.6f\nrecall@%zu    %.6f\nndcg@%zu      %.6f\n"
+                   "map@%zu       %.6f\ncoverage     %.6f\n",
+                   (unsigned long long)rk.users, (unsigned long long)rk.unknown_users, rk.k, rk.precision, rk.k, rk.recall,
+                   rk.k, rk.ndcg, rk.k, rk.map, rk.coverage);
     }
     free(conf);
     if (skipped) fprintf(stderr, "gannet eval: skipped %llu bad lines\n", (unsigned long long)skipped);

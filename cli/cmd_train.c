@@ -112,6 +112,11 @@ int cmd_train(int argc, char **argv) {
                 while (k < ngiven && strcmp(given[k], a.param->name) != 0) k++;
                 if (k == ngiven && ngiven < sizeof given / sizeof given[0]) given[ngiven++] = a.param->name;
             }
+        } else if (f[0] != '-' && !a.inline_value) { /* a data file without -d */
+            const char **nf = realloc((void *)files, (nfiles + 1) * sizeof *files);
+            if (!nf) goto out;
+            files = nf;
+            files[nfiles++] = f;
         } else {
             cli_usage_error("train", "unknown flag '%s'", f);
             goto out;
@@ -197,7 +202,11 @@ int cmd_train(int argc, char **argv) {
         if (!isnan(sum.progressive_loss)) printf("progressive loss  %.6f\n", sum.progressive_loss);
         if (!isnan(sum.holdout_loss)) printf("holdout loss      %.6f\n", sum.holdout_loss);
         if (!isnan(sum.objective)) printf("objective         %.9g (%u iterations)\n", sum.objective, sum.iterations);
-        printf("model saved to %s (%zu non-zero weights)\n", model_path, gn_model_nonzero(model));
+        gn_mf_info mi;
+        if (gn_model_mf_info(model, &mi) == GN_OK)
+            printf("model saved to %s (%u users x %u items, rank %u%s)\n", model_path, mi.users, mi.items, mi.rank,
+                   mi.implicit ? ", implicit" : "");
+        else printf("model saved to %s (%zu non-zero weights)\n", model_path, gn_model_nonzero(model));
         if (have_test) {
             printf("test metrics:\n");
             cli_print_metrics_text(stdout, &m);

@@ -25,6 +25,7 @@ static const command commands[] = {
     {"publish", cmd_publish, "publish a model as the next version in a model repository"},
     {"models", cmd_models, "list a model repository's models and versions (models list REPO)"},
     {"rollback", cmd_rollback, "make an earlier version of a repository's model current"},
+    {"recommend", cmd_recommend, "the top k items for users of a matrix-factorization model (kind mf)"},
     {"params", cmd_params, "list every training and data parameter (name, flag, default, range)"},
 };
 

@@ -30,7 +30,7 @@ if not os.path.isdir(SRC) or not os.path.isfile(os.path.join(INCLUDE, "gannet", 
 # The library's sources, as CMakeLists.txt globs them; absolute paths keep the object files
 # inside build_temp. MPI is left out (GN_HAVE_MPI=0): the extension trains on one machine.
 LIB_SOURCES = sorted(glob.glob(os.path.join(SRC, "**", "*.c"), recursive=True))
-PKGS = ["libzstd", "libxxhash", "jansson", "libmicrohttpd", "zlib", "yaml-0.1"]
+PKGS = ["libzstd", "libxxhash", "jansson", "libmicrohttpd", "zlib", "yaml-0.1", "openblas", "lapacke"]
 
 
 def pkg_config(flag):
@@ -42,7 +42,7 @@ def pkg_config(flag):
         except subprocess.CalledProcessError as e:
             sys.exit("gannet: pkg-config %s %s failed (install the -dev packages: scripts/install-deps): %s"
                      % (flag, " ".join(PKGS), e.stderr.strip()))
-    return {"--cflags": [], "--libs": ["-lzstd", "-lxxhash", "-ljansson", "-lmicrohttpd", "-lz", "-lyaml"]}[flag]
+    return {"--cflags": [], "--libs": ["-lzstd", "-lxxhash", "-ljansson", "-lmicrohttpd", "-lz", "-lyaml", "-lopenblas", "-llapacke"]}[flag]
 
 
 # GANNET_SANITIZE=1 (tests/e2e/test_python.sh in a GN_SANITIZE build): ASan + UBSan, as the C tests.

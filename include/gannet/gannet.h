@@ -60,5 +60,6 @@ GN_API_END
 #include "gannet/report.h"
 #include "gannet/arrays.h"
 #include "gannet/online.h"
+#include "gannet/recommend.h"
 
 #endif

@@ -21,7 +21,8 @@ typedef struct gn_model gn_model;
 /* linear: one weight per slot, one score per example; softmax: K weights per slot (one per class),
  * K scores per example (multinomial logistic regression, --loss softmax). */
 typedef enum gn_model_kind { GN_KIND_LINEAR = 1, GN_KIND_SOFTMAX = 2, GN_KIND_OAA = 3, GN_KIND_FM = 4,
-                              GN_KIND_FFM = 5 /* field-aware factorization machine */ } gn_model_kind;
+                              GN_KIND_FFM = 5, /* field-aware factorization machine */
+                              GN_KIND_MF = 6 /* matrix factorization (gannet/recommend.h) */ } gn_model_kind;
 
 typedef enum gn_loss {
     GN_LOSS_LOGISTIC = 0,

@@ -26,7 +26,8 @@ typedef enum gn_optimizer {
     GN_OPT_ADAGRAD = 2,
     GN_OPT_FTRL = 3,
     GN_OPT_LBFGS = 4,
-    GN_OPT_OWLQN = 5
+    GN_OPT_OWLQN = 5,
+    GN_OPT_ALS = 6      /* kind mf: alternating least squares */
 } gn_optimizer;
 
 const char *gn_optimizer_name(gn_optimizer opt);
@@ -77,6 +78,18 @@ typedef struct gn_train_options {
     /* kinds fm and ffm: the latent factors' learning rate; lr drives the linear weights. 0 (the
      * default): 0.1 with adagrad, lr with sgd */
     double fm_lr;
+    /* kind mf (matrix factorization of (user, item, rating) CSV rows; gannet/recommend.h): the
+     * columns (header name or 1-based index; borrowed; rating may be NULL or "" with implicit:
+     * every row is one interaction). fm_rank is the rank K (default 8 here too); l2 0 and lr 0
+     * mean the mf defaults; passes 0: the solver's default number of epochs. optimizer auto or
+     * als: alternating least squares; sgd: stochastic gradient descent. implicit: weighted ALS
+     * (Hu, Koren and Volinsky 2008) with confidence 1 + alpha * rating. */
+    const char *mf_user, *mf_item, *mf_rating;
+    int implicit;
+    double alpha;
+    /* refuse to train (GN_ELIMIT, before allocating) when the model's tables would take more
+     * bytes than this (0: no limit); kind mf */
+    size_t max_memory;
     /* scale (online optimizers): cache, shuffling, checkpoints. Strings are borrowed. */
     const char *cache_path;  /* binary cache: made from the files when missing or stale, then read;
                                 without files, the cache alone is the data */

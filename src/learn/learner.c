@@ -49,6 +49,9 @@ static int alloc_learner(gn_learner **out, const gn_kind *kind, const gn_train_o
 int gn__learner_new(const gn_train_options *o, const gn_data_spec *spec, gn_learner **out) {
     const gn_kind *kind = gn__kind_by_id(o->kind);
     if (!kind) return gn__fail(GN_EINVAL, "kind %d is not known to this gannet", (int)o->kind);
+    if (!kind->learner_new) /* mf: gn_train's own solvers (learn/mf_train.c) */
+        return gn__fail(GN_EUNSUPPORTED, "kind %s is trained by gannet train alone (not cv, tune or online learners)",
+                        kind->name);
     /* interactions are crossed inside the kind's learning loop (io/cross.h): only the linear
      * kind does so yet, and another would silently learn without the crosses */
     if (spec->interactions[0] && o->kind != GN_KIND_LINEAR)

@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "learn/mf_eval.h"
 #include "gannet/gannet.h"
 #include "io/source.h"
 #include "learn/loss.h"
@@ -56,6 +57,10 @@ gn_status gn_predict_files_top(const gn_model *m, const char *const *paths, size
                                gn_predict_output what, size_t top_n, FILE *out, uint64_t *predicted,
                                uint64_t *skipped) {
     gn__clear_error();
+    if (m && m->kind == GN_KIND_MF) {
+        if (what != GN_PREDICT_PROB) return gn__fail(GN_EINVAL, "a mf model predicts ratings: no classes to output");
+        return gn__mf_predict_files(m, paths, npaths, skip_bad, out, predicted, skipped);
+    }
     if ((unsigned)what > GN_PREDICT_JSON) return gn__fail(GN_EINVAL, "unknown prediction output %d", (int)what);
     if (what == GN_PREDICT_TOPK && top_n < 1) return gn__fail(GN_EINVAL, "topk needs N >= 1");
     if (what != GN_PREDICT_PROB) GN_TRY(gn__model_check_class_output(m));
@@ -128,6 +133,7 @@ gn_status gn_evaluate(const gn_model *m, const char *const *paths, size_t npaths
 gn_status gn_evaluate_acc(const gn_model *m, const char *const *paths, size_t npaths, int skip_bad, gn_metrics *out,
                           gn_metrics_acc **acc_out, uint64_t *skipped) {
     gn__clear_error();
+    if (m && m->kind == GN_KIND_MF) return gn__mf_evaluate(m, paths, npaths, skip_bad, out, acc_out, skipped);
     const gn_label_kind kind = gn__label_kind_for(m->loss);
     const size_t outs = gn_model_outputs(m);
     gn_source *src;

@@ -38,7 +38,7 @@
 #include "util/error.h"
 #include "util/json_safe.h"
 
-static const char *const opt_names[] = {"auto", "sgd", "adagrad", "ftrl", "lbfgs", "owlqn"};
+static const char *const opt_names[] = {"auto", "sgd", "adagrad", "ftrl", "lbfgs", "owlqn", "als"};
 
 const char *gn_optimizer_name(gn_optimizer opt) {
     return (unsigned)opt < sizeof opt_names / sizeof *opt_names ? opt_names[opt] : "unknown";
@@ -70,6 +70,7 @@ void gn_train_options_init(gn_train_options *o) {
     o->shuffle_buffer = 65536;
     o->fm_rank = 8;
     o->fm_init = 0.01;
+    o->alpha = 10.0;
 }
 
 void gn__train_options_resolve(gn_train_options *o) {
@@ -110,6 +111,7 @@ gn_status gn_train_options_check(const gn_train_options *o) {
     if (!(o->l1 >= 0 || o->l1 == GN_L1_AUTO) || !isfinite(o->l1))
         return gn__fail(GN_EINVAL, "l1 must be auto or >= 0 (got %g)", o->l1);
     /* combinations */
+    if (o->kind == GN_KIND_MF) return gn__mf_options_check(o);
     const int oaa_resolved = o->oaa && o->kind == GN_KIND_OAA && o->loss == GN_LOSS_SOFTMAX;
     if (o->oaa && !oaa_resolved && o->loss != GN_LOSS_LOGISTIC && o->loss != GN_LOSS_HINGE)
         return gn__fail(GN_EINVAL, "oaa takes a binary loss (logistic or hinge), not %s", gn_loss_name(o->loss));
@@ -165,6 +167,12 @@ json_t *gn__train_options_json(const gn_train_options *o) {
         ok = gn__json_set(j, "fm_rank", json_integer(o->fm_rank)) && gn__json_set(j, "fm_init", json_real(o->fm_init)) &&
              gn__json_set(j, "fm_l2", json_real(o->fm_l2)) &&
              gn__json_set(j, "fm_lr", json_real(o->fm_lr));
+    if (ok && o->kind == GN_KIND_MF)
+        ok = gn__json_set(j, "rank", json_integer(o->fm_rank)) && gn__json_set(j, "implicit", json_boolean(o->implicit)) &&
+             (!o->implicit || gn__json_set(j, "alpha", json_real(o->alpha))) &&
+             gn__json_set(j, "user", json_string(o->mf_user ? o->mf_user : "")) &&
+             gn__json_set(j, "item", json_string(o->mf_item ? o->mf_item : "")) &&
+             gn__json_set(j, "rating", json_string(o->mf_rating ? o->mf_rating : ""));
     if (ok && o->balanced) ok = gn__json_set(j, "balanced", json_true());
     if (ok && o->class_weights && o->class_weights[0]) ok = gn__json_set(j, "class_weights", json_string(o->class_weights));
     if (ok && (opt == GN_OPT_LBFGS || opt == GN_OPT_OWLQN))
@@ -1046,6 +1054,7 @@ gn_status gn_train(const gn_train_options *opts_in, const gn_data_spec *spec_in,
              gn_progress_fn progress, void *user, gn_model **out, gn_train_summary *summary) {
     gn__clear_error();
     GN_TRY(gn_train_options_check(opts_in));
+    if (opts_in->kind == GN_KIND_MF) return gn__mf_train(opts_in, spec_in, paths, npaths, progress, user, out, summary);
     GN_TRY(check_run_files(opts_in, paths, npaths));
     if (gn__optimizer_is_batch(opts_in->optimizer) && opts_in->cache_path && opts_in->cache_path[0] && npaths > 0)
         return gn__fail(GN_EINVAL, "optimizer %s reads a cache alone (no data files) or the data files without a "

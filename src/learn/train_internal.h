@@ -25,6 +25,11 @@ struct gn_parser;
 int gn__learner_class_weights_from(struct gn_learner *l, const gn_train_options *o, const struct gn_parser *parser);
 int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *const *paths, size_t npaths,
                         const gn_train_summary *sum, gn_parser *parser);
+/* Kind mf (learn/mf_train.c): its option checks (gn_train_options_check calls them for kind mf)
+ * and its training (gn_train hands kind mf over): ALS, implicit weighted ALS or SGD. */
+int gn__mf_options_check(const gn_train_options *o);
+int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec, const char *const *paths, size_t npaths,
+                 gn_progress_fn progress, void *user, gn_model **out, gn_train_summary *summary);
 /* L-BFGS / OWL-QN over the whole source (learn/lbfgs.c); with src NULL, over the cache
  * o->cache_path alone (made by `gannet cache` or gn_cache_write_matrix), checked against
  * alone_spec as gn_train checks a cache alone. */

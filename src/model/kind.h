@@ -52,6 +52,15 @@ typedef struct gn_kind {
     const char *const *header_keys;
     int (*header_write)(const gn_model *m, json_t *hdr);
     int (*header_read)(gn_model *m, const json_t *hdr, const char *path);
+    /* Kind-owned payload, for kinds whose parameters are not hashed slots (mf: id dictionaries,
+     * factor tables): m->payload, stored in the model file's payload section after the weights
+     * (docs/model-format.md). NULL when the kind has none. payload_write hands the section's bytes
+     * to put in pieces (in the same order on every call: the file writer calls it twice, once to
+     * count); payload_read parses the whole section (len bytes, checksum already verified) into m
+     * after header_read; payload_free releases m->payload (gn_model_free). */
+    int (*payload_write)(const gn_model *m, int (*put)(void *ctx, const void *data, size_t len), void *ctx);
+    int (*payload_read)(gn_model *m, const unsigned char *data, size_t len, const char *path);
+    void (*payload_free)(gn_model *m);
     /* Up to k (slot, weight) pairs largest in magnitude, sorted (gannet inspect). */
     int (*top_weights)(const gn_model *m, size_t k, uint32_t *slots, float *values, size_t *n_out);
 

@@ -59,6 +59,7 @@ int gn__model_new(gn_model_kind kind, gn_loss loss, const gn_data_spec *spec, ui
 
 void gn_model_free(gn_model *model) {
     if (!model) return;
+    if (model->payload && model->ops && model->ops->payload_free) model->ops->payload_free(model);
     free(model->w);
     gn__idf_unref(model->idf);
     json_decref(model->extra);

@@ -34,6 +34,8 @@ struct gn_model {
     int finalized;              /* 1 once gn__model_finalize has run (meta_json, version, nonzero set) */
     struct gn_idf *idf;         /* spec.idf: the idf weights of text features (io/text.h), a
                                    reference; stored in the model file after the weights */
+    struct gn_kind_payload *payload; /* the kind's own tables when they are not hashed slots (kind
+                                   mf: model/mf.h), owned; freed by the kind's payload_free */
 };
 
 /* Most weights one hash slot may carry (linear: 1); bounds nweights in files. */

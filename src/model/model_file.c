@@ -34,6 +34,8 @@
 #define MODEL_FLAG_SPARSE 1u
 #define MODEL_FLAG_IDF 2u  /* an idf section follows the weights (spec.idf; docs/model-format.md) */
 #define MODEL_IDF_HEAD 16u /* the idf section: u64 documents, u64 records, then the records */
+#define MODEL_FLAG_PAYLOAD 4u /* a kind payload section follows the weights (kind mf; docs/model-format.md) */
+#define MODEL_PAYLOAD_HEAD 8u /* the payload section: u64 length, then the kind's bytes */
 #define MODEL_FIXED_LEN 40u
 #define MODEL_CHECKSUM_LEN 8u
 #define MODEL_MIN_FILE_LEN (MODEL_FIXED_LEN + MODEL_CHECKSUM_LEN)
@@ -86,6 +88,8 @@ typedef struct layout {
     uint64_t weights_len;    /* bytes of the weight section */
     uint64_t idf_records;    /* MODEL_FLAG_IDF: (slot, weight) records of the idf section */
     uint64_t idf_len;        /* bytes of the idf section (0 without the flag) */
+    uint64_t payload_bytes;  /* MODEL_FLAG_PAYLOAD: the kind's bytes in the payload section */
+    uint64_t payload_len;    /* bytes of the payload section, its head included (0 without the flag) */
     uint64_t file_len;       /* total, checksum included */
 } layout;
 
@@ -93,7 +97,9 @@ static void layout_sizes(layout *l) {
     l->index_len = l->nweights <= ((uint64_t)1 << 32) ? 4u : 8u;
     l->weights_len = (l->flags & MODEL_FLAG_SPARSE) ? l->stored * (l->index_len + 4u) : l->nweights * 4u;
     l->idf_len = (l->flags & MODEL_FLAG_IDF) ? MODEL_IDF_HEAD + l->idf_records * 8u : 0;
-    l->file_len = MODEL_FIXED_LEN + (uint64_t)l->header_len + l->weights_len + l->idf_len + MODEL_CHECKSUM_LEN;
+    l->payload_len = (l->flags & MODEL_FLAG_PAYLOAD) ? MODEL_PAYLOAD_HEAD + l->payload_bytes : 0;
+    l->file_len = MODEL_FIXED_LEN + (uint64_t)l->header_len + l->weights_len + l->idf_len + l->payload_len +
+                  MODEL_CHECKSUM_LEN;
 }
 
 /* The idf records: the slots whose weight is not that of an unseen term (bits compared). */
@@ -132,6 +138,14 @@ static int sink_write(sink *s, const void *data, size_t len) {
     return GN_OK;
 }
 
+/* The kind's payload_write callbacks: into the sink, or only counted. */
+static int payload_put(void *ctx, const void *data, size_t len) { return sink_write(ctx, data, len); }
+static int payload_count(void *ctx, const void *data, size_t len) {
+    (void)data;
+    *(uint64_t *)ctx += len;
+    return GN_OK;
+}
+
 /* Writes everything but the checksum, which is then XXH3_64bits_digest(s->hash). The same bytes
  * feed gn__model_file_checksum, so a finalized model's version is its file's checksum. */
 static int serialize(const gn_model *m, sink *s) {
@@ -156,6 +170,12 @@ static int serialize(const gn_model *m, sink *s) {
     if (m->idf) {
         l.flags |= MODEL_FLAG_IDF;
         l.idf_records = idf_records(m->idf);
+    }
+    if (m->ops && m->ops->payload_write) {
+        if (!m->payload) return gn__fail(GN_EINVAL, "model: a %s model without its tables", m->ops->name);
+        if (m->idf) return gn__fail(GN_EINVAL, "model: a %s model cannot hold idf weights", m->ops->name);
+        l.flags |= MODEL_FLAG_PAYLOAD;
+        GN_TRY(m->ops->payload_write(m, payload_count, &l.payload_bytes));
     }
 
     json_t *header;
@@ -223,6 +243,11 @@ static int serialize(const gn_model *m, sink *s) {
             used += 8;
         }
         if (used) GN_TRY(sink_write(s, buf, used));
+    }
+    if (l.flags & MODEL_FLAG_PAYLOAD) { /* the payload section */
+        put_u64(buf, l.payload_bytes);
+        GN_TRY(sink_write(s, buf, MODEL_PAYLOAD_HEAD));
+        GN_TRY(m->ops->payload_write(m, payload_put, s));
     }
     return GN_OK;
 }
@@ -336,7 +361,7 @@ static int check_fixed(const char *path, const unsigned char *fixed, size_t got,
     l->header_len = get_u32(fixed + 20);
     l->nweights = get_u64(fixed + 24);
     l->stored = get_u64(fixed + 32);
-    if (l->flags & ~(MODEL_FLAG_SPARSE | MODEL_FLAG_IDF))
+    if (l->flags & ~(MODEL_FLAG_SPARSE | MODEL_FLAG_IDF | MODEL_FLAG_PAYLOAD))
         return gn__fail(GN_EFORMAT, "%s: unknown flags 0x%08x", path, (unsigned)l->flags);
     if (l->header_len > MODEL_MAX_HEADER_LEN)
         return gn__fail(GN_EFORMAT, "%s: header length %u is over the limit of %u bytes", path,
@@ -349,7 +374,18 @@ static int check_fixed(const char *path, const unsigned char *fixed, size_t got,
     if (l->stored > l->nweights)
         return gn__fail(GN_EFORMAT, "%s: stored count %llu exceeds weight count %llu", path,
                         (unsigned long long)l->stored, (unsigned long long)l->nweights);
+    if ((l->flags & MODEL_FLAG_IDF) && (l->flags & MODEL_FLAG_PAYLOAD))
+        return gn__fail(GN_EFORMAT, "%s: flags 0x%08x: an idf section and a payload section together", path,
+                        (unsigned)l->flags);
     layout_sizes(l);
+    if (l->flags & MODEL_FLAG_PAYLOAD) {
+        /* the payload's length is in its head: take it from the size, checked when it is read */
+        if (size < l->file_len)
+            return gn__fail(GN_EFORMAT, "%s: truncated (expected at least %llu bytes, got %llu)", path,
+                            (unsigned long long)l->file_len, (unsigned long long)size);
+        l->payload_bytes = size - l->file_len;
+        layout_sizes(l);
+    }
     if (l->flags & MODEL_FLAG_IDF) {
         /* the idf section's record count is in the section: take it from the size, which is
          * checked against the count when the section is read */
@@ -587,6 +623,32 @@ static int read_idf(FILE *f, const char *path, const layout *l, gn_model *m, XXH
     return GN_OK;
 }
 
+/* Reads the payload section (at the current position), feeding the hash, and hands its bytes to
+ * the kind. Memory: the section's bytes, which the file holds. */
+static int read_payload(FILE *f, const char *path, const layout *l, gn_model *m, XXH3_state_t *hash,
+                        const load_limits *lim) {
+    unsigned char head[MODEL_PAYLOAD_HEAD];
+    GN_TRY(read_exact(f, path, head, sizeof head));
+    XXH3_64bits_update(hash, head, sizeof head);
+    if (get_u64(head) != l->payload_bytes)
+        return gn__fail(GN_EFORMAT, "%s: the payload section says %llu bytes, the file holds %llu", path,
+                        (unsigned long long)get_u64(head), (unsigned long long)l->payload_bytes);
+    if (l->payload_bytes > SIZE_MAX - 1) return gn__fail(GN_ENOMEM, "%s: payload too large", path);
+    unsigned char *data = malloc(l->payload_bytes ? (size_t)l->payload_bytes : 1);
+    if (!data) return gn__fail(GN_ENOMEM, "%s: out of memory for a %llu-byte payload", path,
+                               (unsigned long long)l->payload_bytes);
+    int st = GN_OK;
+    for (uint64_t done = 0; done < l->payload_bytes && st == GN_OK;) {
+        size_t n = l->payload_bytes - done < MODEL_CHUNK ? (size_t)(l->payload_bytes - done) : MODEL_CHUNK;
+        if ((st = check_limits(lim, path)) != GN_OK || (st = read_exact(f, path, data + done, n)) != GN_OK) break;
+        XXH3_64bits_update(hash, data + done, n);
+        done += n;
+    }
+    if (st == GN_OK) st = m->ops->payload_read(m, data, (size_t)l->payload_bytes, path);
+    free(data);
+    return st;
+}
+
 static const char *file_kind(mode_t mode) {
     if (S_ISDIR(mode)) return "a directory";
     if (S_ISFIFO(mode)) return "a FIFO";
@@ -661,7 +723,7 @@ int gn__model_load_limited(const char *path, double deadline, const atomic_int *
     text[l.header_len] = '\0';
     XXH3_64bits_update(hash, text, l.header_len);
     unsigned char buf[MODEL_CHUNK];
-    for (uint64_t left = l.weights_len + l.idf_len; left > 0;) {
+    for (uint64_t left = l.weights_len + l.idf_len + l.payload_len; left > 0;) {
         size_t n = left < sizeof buf ? (size_t)left : sizeof buf;
         if ((rc = check_limits(&lim, path)) != GN_OK) goto done;
         if ((rc = read_exact(f, path, buf, n)) != GN_OK) goto done;
@@ -713,6 +775,12 @@ int gn__model_load_limited(const char *path, double deadline, const atomic_int *
         goto done;
     }
     if ((l.flags & MODEL_FLAG_IDF) && (rc = read_idf(f, path, &l, m, hash)) != GN_OK) goto done;
+    if (((l.flags & MODEL_FLAG_PAYLOAD) != 0) != (m->ops->payload_read != NULL)) {
+        rc = gn__fail(GN_EFORMAT, "%s: a %s model %s a payload section, but the file %s one", path, m->ops->name,
+                      m->ops->payload_read ? "needs" : "has no", (l.flags & MODEL_FLAG_PAYLOAD) ? "has" : "lacks");
+        goto done;
+    }
+    if ((l.flags & MODEL_FLAG_PAYLOAD) && (rc = read_payload(f, path, &l, m, hash, &lim)) != GN_OK) goto done;
     if (XXH3_64bits_digest(hash) != actual_sum) {
         rc = gn__fail(GN_ECHECKSUM, "%s: the file changed while it was being read", path);
         goto done;

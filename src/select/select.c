@@ -71,7 +71,7 @@ uint64_t gn_select_memory(const gn_select_config *configs, size_t n, uint32_t k)
     uint64_t total = 0;
     for (size_t i = 0; i < n; i++) {
         const gn_kind *kind = gn__kind_by_id(configs[i].train.kind);
-        if (kind) total += kind->learner_bytes(&configs[i].train, &configs[i].spec) * k;
+        if (kind && kind->learner_bytes) total += kind->learner_bytes(&configs[i].train, &configs[i].spec) * k;
     }
     return total;
 }
@@ -89,6 +89,9 @@ int gn__select_check_configs(const gn_select_config *configs, size_t n) {
                                              "batch solve from the previous configuration's solution instead");
         if (t->holdout > 0)
             return gn__fail(GN_EINVAL, "holdout cannot be used with cv/tune: the folds are the held-out data");
+        if (t->kind == GN_KIND_MF)
+            return gn__fail(GN_EUNSUPPORTED, "kind mf is not in cv/tune yet: train it with gannet train and "
+                                             "evaluate with gannet eval (rmse, ranking metrics)");
     }
     return GN_OK;
 }

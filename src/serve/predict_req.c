@@ -149,6 +149,10 @@ static int parse_text(gn_parser *p, const char *body, size_t len, size_t max_bat
 
 int gn__predict_body(const gn_model *m, gn__body_kind kind, const char *body, size_t len, size_t max_batch,
                      gn__strbuf *out, size_t *count, char *why, size_t why_size) {
+    if (gn_model_get_kind(m) == GN_KIND_MF) { /* its rows are ids, not features */
+        WHY("a model of kind mf answers POST :recommend (docs/recommend.md), not :predict");
+        return 400;
+    }
     gn_parser *p;
     if (gn__model_parser(m, GN_LABEL_NONE, &p) != GN_OK) {
         WHY("%s", gn_last_error());

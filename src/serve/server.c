@@ -18,6 +18,7 @@
 #include "model/model.h"
 #include "serve/access_log.h"
 #include "serve/predict_req.h"
+#include "serve/recommend_req.h"
 #include "serve/server_internal.h"
 #include "serve/strbuf.h"
 #include "util/clock.h"
@@ -36,7 +37,8 @@ typedef enum route_kind {
     ROUTE_LIST,
     ROUTE_MODEL,
     ROUTE_PREDICT,
-    ROUTE_RELOAD
+    ROUTE_RELOAD,
+    ROUTE_RECOMMEND
 } route_kind;
 
 /* Per-request state, created on the first handler call and freed in on_completed. */
@@ -240,6 +242,32 @@ static void handle_predict(gn_server *s, struct MHD_Connection *c, request *r) {
     respond_error(c, r, status, "%s", why);
 }
 
+/* POST /v1/models/{name}:recommend (serve/recommend_req.h); counted with the model's predictions. */
+static void handle_recommend(gn_server *s, struct MHD_Connection *c, request *r) {
+    gn__slot *slot = &s->slots[r->slot];
+    gn__served *v = gn__slot_acquire(slot);
+    gn__strbuf b;
+    gn__sb_init(&b);
+    gn__sb_puts(&b, "{");
+    char why[1024];
+    size_t n = 0;
+    int status = gn__recommend_body(v->model, r->body ? r->body : "", r->len, s->opt.max_batch, &b, &n, why, sizeof why);
+    if (status == 200) {
+        gn__sb_printf(&b, ",\"model\":{\"name\":\"%s\",\"version\":\"%s\"", slot->name, gn_model_version(v->model));
+        if (slot->repo) gn__sb_printf(&b, ",\"repository_version\":%u", v->repo_version);
+        gn__sb_puts(&b, "}}\n");
+        if (slot->repo) snprintf(r->model_version, sizeof r->model_version, "%u", v->repo_version);
+        else snprintf(r->model_version, sizeof r->model_version, "%s", gn_model_version(v->model));
+        gn__served_release(v);
+        r->instances = n;
+        respond_sb(c, r, 200, "application/json", &b);
+        return;
+    }
+    gn__served_release(v);
+    gn__sb_free(&b);
+    respond_error(c, r, status, "%s", why);
+}
+
 static void handle_reload(gn_server *s, struct MHD_Connection *c, request *r) {
     gn__slot *slot = &s->slots[r->slot];
     int st = gn__server_reload_slot(s, (size_t)r->slot, NULL);
@@ -291,6 +319,7 @@ static int route(gn_server *s, struct MHD_Connection *c, request *r, const char 
         if (!colon) kind = ROUTE_MODEL;
         else if (!strcmp(colon, ":predict")) kind = ROUTE_PREDICT;
         else if (!strcmp(colon, ":reload")) kind = ROUTE_RELOAD;
+        else if (!strcmp(colon, ":recommend")) kind = ROUTE_RECOMMEND;
         if (kind != ROUTE_NONE) {
             r->slot = find_slot(s, name, nlen);
             if (r->slot < 0) {
@@ -305,10 +334,17 @@ static int route(gn_server *s, struct MHD_Connection *c, request *r, const char 
         respond_error(c, r, 404, "no such endpoint; see docs/serving.md");
         return 1;
     }
-    if (kind == ROUTE_PREDICT || kind == ROUTE_RELOAD) {
+    if (kind == ROUTE_PREDICT || kind == ROUTE_RELOAD || kind == ROUTE_RECOMMEND) {
         if (strcmp(method, MHD_HTTP_METHOD_POST) != 0) {
             respond_error_allow(c, r, 405, "POST", "method %s not allowed here; use POST", r->method);
             return 1;
+        }
+        if (kind == ROUTE_RECOMMEND) {
+            const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
+            if (ct && !media_type_is(ct, "application/json")) {
+                respond_error(c, r, 415, "content type '%.100s' not supported; use application/json", ct);
+                return 1;
+            }
         }
         if (kind == ROUTE_PREDICT) {
             const char *ct = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_TYPE);
@@ -432,6 +468,8 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *c, const cha
         handle_predict(s, c, r);
     } else if (r->route == ROUTE_RELOAD) {
         handle_reload(s, c, r);
+    } else if (r->route == ROUTE_RECOMMEND) {
+        handle_recommend(s, c, r);
     }
     if (!r->status) return MHD_NO; /* could not queue anything: close the connection */
     return MHD_YES;
@@ -446,7 +484,7 @@ static void on_completed(void *cls, struct MHD_Connection *c, void **con_cls, en
     if (r->status) {
         size_t ci = gn__metric_code_index(r->status);
         atomic_fetch_add_explicit(&s->stats.requests[ci], 1, memory_order_relaxed);
-        if (r->route == ROUTE_PREDICT && r->slot >= 0) {
+        if ((r->route == ROUTE_PREDICT || r->route == ROUTE_RECOMMEND) && r->slot >= 0) {
             gn__model_stats *ms = &s->slots[r->slot].stats;
             atomic_fetch_add_explicit(&ms->requests[ci], 1, memory_order_relaxed);
             if (r->status == 200) atomic_fetch_add_explicit(&ms->predictions, r->instances, memory_order_relaxed);

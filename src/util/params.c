@@ -205,7 +205,7 @@ static void get_none(const void *obj, char *buf, size_t size) {
     (void)obj;
     snprintf(buf, size, "%s", ""); /* stored in interactions */
 }
-static const int kind_values[] = {GN_KIND_LINEAR, GN_KIND_SOFTMAX, GN_KIND_OAA, GN_KIND_FM, GN_KIND_FFM};
+static const int kind_values[] = {GN_KIND_LINEAR, GN_KIND_SOFTMAX, GN_KIND_OAA, GN_KIND_FM, GN_KIND_FFM, GN_KIND_MF};
 
 /* ---- the table ---- */
 
@@ -299,15 +299,17 @@ static const row rows[] = {
       "longest accepted line"},
      SPEC(max_line), C_SIZE, 0, NULL, NULL, NULL},
     /* training */
-    {{"kind", "--kind", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "linear", "linear|softmax|oaa|fm|ffm", 0, 0, 0, 0, 1, "K",
+    {{"kind", "--kind", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "linear", "linear|softmax|oaa|fm|ffm|mf", 0, 0, 0, 0, 1, "K",
       "the model kind; softmax: K weights per slot, one per class (--loss softmax selects it); oaa: made by --oaa; "
-      "fm: a factorization machine (logistic, hinge or squared loss; --rank); ffm: a field-aware one (--fields)"},
+      "fm: a factorization machine (logistic, hinge or squared loss; --rank); ffm: a field-aware one (--fields); "
+      "mf: matrix factorization of --user/--item/--rating CSV columns (docs/recommend.md)"},
      TRAIN(kind), C_ENUM, 0, kind_values, NULL, NULL},
     {{"loss", "--loss", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "logistic", "logistic|squared|hinge|quantile|poisson|softmax",
       0, 0, 0, 0, 1, "L", "the loss to minimise"},
      TRAIN(loss), C_ENUM, 0, NULL, NULL, NULL},
-    {{"optimizer", "--optimizer", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "auto", "auto|sgd|adagrad|ftrl|lbfgs|owlqn",
-      0, 0, 0, 0, 1, "O", "auto: ftrl for logistic, adagrad for the other losses; lbfgs and owlqn are batch solvers"},
+    {{"optimizer", "--optimizer", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "auto", "auto|sgd|adagrad|ftrl|lbfgs|owlqn|als",
+      0, 0, 0, 0, 1, "O", "auto: ftrl for logistic, adagrad for the other losses (kind mf: als); lbfgs and owlqn are "
+      "batch solvers; als: alternating least squares (kind mf)"},
      TRAIN(optimizer), C_ENUM, 0, NULL, NULL, NULL},
     {{"lr", "--lr", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0", NULL, 0, 1e300, 0, 0, 1, "X",
       "learning rate (FTRL alpha); 0: the optimizer's default"},
@@ -375,7 +377,7 @@ static const row rows[] = {
       "classification: weigh each class by n_samples / (K * n_class), as scikit-learn's class_weight='balanced'"},
      TRAIN(balanced), C_FLAG, 0, NULL, NULL, NULL},
     {{"rank", "--rank", NULL, GN_PARAM_INT, GN_PARAM_TRAIN, "8", NULL, 1, 255, 0, 0, 1, "K",
-      "kinds fm, ffm: latent factors per feature (ffm: per feature and field)"},
+      "kinds fm, ffm, mf: latent factors per feature (ffm: per feature and field; mf: per user and item)"},
      TRAIN(fm_rank), C_U32, 0, NULL, NULL, NULL},
     {{"fm_init", "--fm-init", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0.01", NULL, 0, 1e300, 0, 0, 1, "X",
       "kinds fm, ffm: factors start uniform in [-X, X] (seeded by --seed)"},
@@ -387,6 +389,21 @@ static const row rows[] = {
       "kinds fm, ffm: the latent factors' learning rate (--lr drives the linear weights); 0: 0.1 with adagrad, "
       "--lr with sgd"},
      TRAIN(fm_lr), C_DOUBLE, 0, NULL, NULL, NULL},
+    {{"user", "--user", NULL, GN_PARAM_TEXT, GN_PARAM_TRAIN, "", NULL, 0, 0, 0, 0, 0, "COL",
+      "kind mf: the CSV column of user ids (header name or 1-based index)"},
+     TRAIN(mf_user), C_PATH, 0, NULL, NULL, NULL},
+    {{"item", "--item", NULL, GN_PARAM_TEXT, GN_PARAM_TRAIN, "", NULL, 0, 0, 0, 0, 0, "COL",
+      "kind mf: the CSV column of item ids (header name or 1-based index)"},
+     TRAIN(mf_item), C_PATH, 0, NULL, NULL, NULL},
+    {{"rating", "--rating", NULL, GN_PARAM_TEXT, GN_PARAM_TRAIN, "", NULL, 0, 0, 0, 0, 0, "COL",
+      "kind mf: the CSV column of ratings (--implicit: counts; none: each row counts 1)"},
+     TRAIN(mf_rating), C_PATH, 0, NULL, NULL, NULL},
+    {{"implicit", "--implicit", NULL, GN_PARAM_BOOL, GN_PARAM_TRAIN, "false", NULL, 0, 1, 0, 0, 1, NULL,
+      "kind mf: implicit feedback, weighted ALS with confidence 1 + alpha*rating (Hu, Koren, Volinsky 2008)"},
+     TRAIN(implicit), C_FLAG, 0, NULL, NULL, NULL},
+    {{"alpha", "--alpha", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "10", NULL, 0, 1e300, 0, 0, 1, "X",
+      "kind mf --implicit: confidence 1 + alpha*rating"},
+     TRAIN(alpha), C_DOUBLE, 0, NULL, NULL, NULL},
     /* one run */
     {{"cache", "--cache", NULL, GN_PARAM_TEXT, GN_PARAM_RUN, "", NULL, 0, 0, 0, 0, 0, "FILE",
       "read examples from this binary cache, made from the data first when missing or stale (see gannet cache); "
@@ -405,6 +422,9 @@ static const row rows[] = {
     {{"checkpoint_every", "--checkpoint-every", NULL, GN_PARAM_TEXT, GN_PARAM_RUN, "0", NULL, 0, 0, 0, 0, 0, "N|Ns",
       "N examples, or N seconds (e.g. 30s), between checkpoints"},
      IN_TRAIN, 0, C_SPECIAL, 0, NULL, set_checkpoint_every, get_checkpoint_every},
+    {{"max_memory", "--max-memory", NULL, GN_PARAM_SIZE, GN_PARAM_RUN, "0", NULL, 0, 1e18, 0, 0, 0, "BYTES",
+      "kind mf: refuse before allocating when the model's tables would need more (0: no limit)"},
+     TRAIN(max_memory), C_SIZE, 0, NULL, NULL, NULL},
     {{"resume", "--resume", NULL, GN_PARAM_TEXT, GN_PARAM_RUN, "", NULL, 0, 0, 0, 0, 0, "FILE",
       "continue the run saved in FILE (same data and flags)"},
      TRAIN(resume_path), C_PATH, 0, NULL, NULL, NULL},

@@ -10,6 +10,7 @@ extern const gn_kind gn__kind_softmax;
 extern const gn_kind gn__kind_oaa;
 extern const gn_kind gn__kind_fm;
 extern const gn_kind gn__kind_ffm;
+extern const gn_kind gn__kind_mf;
 
 static const gn_kind *const kinds[] = {
     &gn__kind_linear,
@@ -17,6 +18,7 @@ static const gn_kind *const kinds[] = {
     &gn__kind_oaa,
     &gn__kind_fm,
     &gn__kind_ffm,
+    &gn__kind_mf,
 };
 #define NKINDS (sizeof kinds / sizeof kinds[0])
 

@@ -1,0 +1,212 @@
+/* cli/cmd_recommend.c: `gannet recommend`: the top k items of a user (or of every user of a file)
+ * from a matrix-factorization model, through gn_model_recommend (gannet/recommend.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "cli.h"
+
+static void help(void) {
+    printf("usage: gannet recommend -m MODEL (--user U | --users FILE) [-k N] [--exclude-seen]\n"
+           "                        [--exclude ITEM,...] [--candidates FILE] [--json]\n\n"
+           "The k best items for a user of a matrix-factorization model (kind mf), best first, as\n"
+           "'user<TAB>item:score item:score ...' lines (--json: {\"user\": U, \"known\": true,\n"
+           "\"items\": [{\"item\": I, \"score\": S}, ...]} per line). A user the model does not know\n"
+           "gets the fallback: the items with the best bias (ratings) or the most popular (implicit).\n"
+           "  -m, --model FILE     the model\n"
+           "  --user U             one user\n"
+           "  --users FILE         one user per line ('-': stdin)\n"
+           "  -k N                 how many items (default 10)\n"
+           "  --exclude-seen       leave out the items the user had in training\n"
+           "  --exclude LIST       leave out these items (comma-separated)\n"
+           "  --exclude-file FILE  leave out the items of FILE (one per line; ids with commas)\n"
+           "  --candidates FILE    rank only these items (one per line)\n"
+           "  --json               JSON lines\n");
+}
+
+/* Lines of a file (without '\n' / '\r'), empty ones dropped; *buf owns the text. */
+static int read_lines(const char *path, char **buf, char ***lines, size_t *n) {
+    FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "r");
+    *buf = NULL;
+    *lines = NULL;
+    *n = 0;
+    if (!f) {
+        fprintf(stderr, "gannet recommend: %s: cannot open: %s\n", path, strerror(errno));
+        return -1;
+    }
+    size_t cap = 0, len = 0;
+    char chunk[65536];
+    size_t got;
+    while ((got = fread(chunk, 1, sizeof chunk, f)) > 0) {
+        if (len + got + 1 > cap) {
+            cap = (len + got + 1) * 2;
+            char *b = realloc(*buf, cap);
+            if (!b) goto nomem;
+            *buf = b;
+        }
+        memcpy(*buf + len, chunk, got);
+        len += got;
+    }
+    if (f != stdin) fclose(f);
+    if (!*buf && !(*buf = malloc(1))) return -1;
+    (*buf)[len] = '\0';
+    size_t lcap = 0;
+    for (char *s = *buf; *s;) {
+        char *e = strchr(s, '\n');
+        if (e) *e = '\0';
+        size_t l = strlen(s);
+        if (l && s[l - 1] == '\r') s[--l] = '\0';
+        if (l) {
+            if (*n == lcap) {
+                lcap = lcap ? lcap * 2 : 64;
+                char **v = realloc(*lines, lcap * sizeof *v);
+                if (!v) return -1;
+                *lines = v;
+            }
+            (*lines)[(*n)++] = s;
+        }
+        if (!e) break;
+        s = e + 1;
+    }
+    return 0;
+nomem:
+    if (f != stdin) fclose(f);
+    return -1;
+}
+
+int cmd_recommend(int argc, char **argv) {
+    const char *xfile = NULL;
+    char *xbuf = NULL, **xlines = NULL;
+    size_t nx = 0;
+    const char *model_path = NULL, *user = NULL, *users_path = NULL, *cand_path = NULL, *excl_text = NULL;
+    unsigned long long k = 10;
+    int exclude_seen = 0, json = 0, rc = EXIT_USAGE;
+    cli_args a;
+    cli_args_init(&a, "recommend", argc, argv);
+    const char *f, *v;
+    char *ubuf = NULL, *cbuf = NULL, *ebuf = NULL, **ulines = NULL, **clines = NULL;
+    const char **excl = NULL;
+    size_t nusers = 0, ncand = 0, nexcl = 0;
+    gn_model *m = NULL;
+    gn_recommend_item *items = NULL;
+    while ((f = cli_next(&a))) {
+        if (!strcmp(f, "--help") || !strcmp(f, "-h")) {
+            help();
+            return EXIT_OK;
+        } else if (!strcmp(f, "-m") || !strcmp(f, "--model")) {
+            if (!(model_path = cli_value(&a, f))) goto out;
+        } else if (!strcmp(f, "--user")) {
+            if (!(user = cli_value(&a, f))) goto out;
+        } else if (!strcmp(f, "--users")) {
+            if (!(users_path = cli_value(&a, f))) goto out;
+        } else if (!strcmp(f, "-k") || !strcmp(f, "--k")) {
+            if (!(v = cli_value(&a, f)) || cli_parse_u64(f, v, &k) != 0) goto out;
+            if (k < 1 || k > 100000) {
+                cli_usage_error("recommend", "-k: expected 1..100000, got %s", v);
+                goto out;
+            }
+        } else if (!strcmp(f, "--exclude-seen")) {
+            exclude_seen = 1;
+        } else if (!strcmp(f, "--exclude")) {
+            if (!(excl_text = cli_value(&a, f))) goto out;
+        } else if (!strcmp(f, "--exclude-file")) {
+            if (!(xfile = cli_value(&a, f))) goto out;
+        } else if (!strcmp(f, "--candidates")) {
+            if (!(cand_path = cli_value(&a, f))) goto out;
+        } else if (!strcmp(f, "--json")) {
+            json = 1;
+        } else {
+            cli_usage_error("recommend", "unknown flag '%s'", f);
+            goto out;
+        }
+    }
+    if (!model_path) {
+        cli_usage_error("recommend", "no model: give -m MODEL");
+        goto out;
+    }
+    if (!user == !users_path) {
+        cli_usage_error("recommend", "give one of --user U or --users FILE");
+        goto out;
+    }
+    rc = EXIT_FAIL;
+    if (excl_text) { /* comma-separated ids */
+        if (!(ebuf = strdup(excl_text))) goto out;
+        for (char *s = ebuf;;) {
+            char *c = strchr(s, ',');
+            if (c) *c = '\0';
+            if (*s) {
+                const char **e = realloc((void *)excl, (nexcl + 1) * sizeof *excl);
+                if (!e) goto out;
+                excl = e;
+                excl[nexcl++] = s;
+            }
+            if (!c) break;
+            s = c + 1;
+        }
+    }
+    if (cand_path && read_lines(cand_path, &cbuf, &clines, &ncand) != 0) goto out;
+    if (xfile) {
+        if (read_lines(xfile, &xbuf, &xlines, &nx) != 0) goto out;
+        const char **e = realloc((void *)excl, (nexcl + nx + 1) * sizeof *excl);
+        if (!e) goto out;
+        excl = e;
+        for (size_t i = 0; i < nx; i++) excl[nexcl++] = xlines[i];
+    }
+    if (users_path && read_lines(users_path, &ubuf, &ulines, &nusers) != 0) goto out;
+    int st;
+    if ((st = gn_model_load(model_path, &m)) != GN_OK) {
+        rc = cli_fail("recommend", st);
+        goto out;
+    }
+    if (gn_model_get_kind(m) != GN_KIND_MF) {
+        fprintf(stderr, "gannet recommend: %s: a model of kind %s; recommend needs kind mf (train --kind mf)\n",
+                model_path, gn_model_kind_name(gn_model_get_kind(m)));
+        goto out;
+    }
+    gn_recommend_options o;
+    gn_recommend_options_init(&o);
+    o.exclude_seen = exclude_seen;
+    o.exclude = excl;
+    o.nexclude = nexcl;
+    o.candidates = cand_path ? (const char *const *)clines : NULL;
+    o.ncandidates = ncand;
+    if (!(items = malloc((size_t)k * sizeof *items))) goto out;
+    const size_t total = users_path ? nusers : 1;
+    for (size_t j = 0; j < total; j++) {
+        const char *u = users_path ? ulines[j] : user;
+        size_t n;
+        if ((st = gn_model_recommend(m, u, (size_t)k, &o, items, &n)) != GN_OK) {
+            rc = cli_fail("recommend", st);
+            goto out;
+        }
+        if (json) {
+            printf("{\"user\":");
+            cli_json_string(stdout, u);
+            printf(",\"known\":%s,\"items\":[", gn_model_mf_has_user(m, u) ? "true" : "false");
+            for (size_t i = 0; i < n; i++) {
+                printf("%s{\"item\":", i ? "," : "");
+                cli_json_string(stdout, items[i].item);
+                printf(",\"score\":%.9g}", items[i].score);
+            }
+            printf("]}\n");
+        } else {
+            fputs(u, stdout);
+            putchar('\t');
+            for (size_t i = 0; i < n; i++) printf("%s%s:%.6g", i ? " " : "", items[i].item, items[i].score);
+            putchar('\n');
+        }
+    }
+    rc = EXIT_OK;
+out:
+    gn_model_free(m);
+    free(items);
+    free(ubuf);
+    free(cbuf);
+    free(ebuf);
+    free(xbuf);
+    free(xlines);
+    free(ulines);
+    free(clines);
+    free((void *)excl);
+    return rc;
+}

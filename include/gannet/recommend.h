@@ -1,0 +1,95 @@
+/* gannet/recommend.h: matrix-factorization models (kind mf, `gannet train --kind mf`): top-k
+ * recommendation, single predictions by id, and ranking evaluation.
+ *
+ * A model of kind mf holds its users' and items' ids (strings), their factors and biases, and
+ * each user's training items. Every call here takes a const model and only reads it: they are
+ * thread-safe, and the server calls gn_model_recommend from its worker threads directly.
+ * Strings returned point into the model and live as long as it does. */
+#ifndef GANNET_RECOMMEND_H
+#define GANNET_RECOMMEND_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "gannet/model.h"
+#include "gannet/status.h"
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+GN_API_BEGIN
+
+typedef struct gn_recommend_options {
+    int exclude_seen;               /* 1: never return the user's training items */
+    const char *const *exclude;     /* item ids never to return (ids the model does not know are
+                                       ignored); NULL when nexclude is 0 */
+    size_t nexclude;
+    const char *const *candidates;  /* NULL: rank every item; else only these ids (unknown ids and
+                                       repeats ignored) */
+    size_t ncandidates;
+} gn_recommend_options;
+
+/* exclude_seen 0, no exclusions, every item a candidate. */
+void gn_recommend_options_init(gn_recommend_options *o);
+
+typedef struct gn_recommend_item {
+    const char *item; /* the item's id (owned by the model) */
+    double score;     /* explicit ratings: the predicted rating; implicit: the preference score
+                         (an unknown user: the item's training interactions, its popularity) */
+} gn_recommend_item;
+
+/* The k best items for `user` (a NUL-terminated id), best first (ties: the item seen first in
+ * training), into out (room for k); *n_out says how many (fewer when the catalogue, after the
+ * exclusions, has fewer). A user the model does not know is answered from the items alone: the
+ * global mean plus each item's bias (explicit), or the most popular items (implicit). GN_EINVAL
+ * unless m is of kind mf; opt NULL: the defaults. Thread-safe; allocates only O(k + exclusions). */
+gn_status gn_model_recommend(const gn_model *m, const char *user, size_t k, const gn_recommend_options *opt,
+                             gn_recommend_item *out, size_t *n_out);
+
+/* 1 if the model was trained with this user / item id, 0 if not (or m is not of kind mf). */
+int gn_model_mf_has_user(const gn_model *m, const char *user);
+int gn_model_mf_has_item(const gn_model *m, const char *item);
+
+/* The model's answer for one (user, item): the predicted rating (explicit) or preference
+ * (implicit), with the cold-start rules above for unknown ids. */
+gn_status gn_model_mf_predict(const gn_model *m, const char *user, const char *item, double *out);
+
+typedef struct gn_mf_info {
+    uint32_t rank, users, items;
+    uint64_t interactions; /* distinct (user, item) pairs of the training data */
+    int implicit;
+    double mean;           /* the global mean rating (explicit) */
+} gn_mf_info;
+gn_status gn_model_mf_info(const gn_model *m, gn_mf_info *out);
+
+/* Ranking evaluation on held-out (user, item[, rating]) CSV rows read with the model's columns:
+ * for every user with at least one relevant test item, the top k with the user's training items
+ * excluded, against the relevant ones (test items not seen in training, and with rating >=
+ * relevant_min unless relevant_min is NaN or the data has no rating). */
+typedef struct gn_rank_eval_options {
+    size_t k;             /* default 10 */
+    double relevant_min;  /* default NaN: every test row is relevant */
+    int skip_bad;         /* skip bad rows (counted) instead of failing */
+    uint32_t threads;     /* 0: all cores */
+} gn_rank_eval_options;
+void gn_rank_eval_options_init(gn_rank_eval_options *o);
+
+typedef struct gn_rank_metrics {
+    size_t k;
+    uint64_t users;       /* users evaluated (with a relevant item) */
+    uint64_t unknown_users; /* of them, users the model does not know (answered by the fallback) */
+    double precision;     /* mean over users of hits / k */
+    double recall;        /* mean of hits / relevant */
+    double ndcg;          /* mean nDCG@k, binary relevance */
+    double map;           /* mean average precision at k (normalised by min(relevant, k)) */
+    double coverage;      /* distinct items recommended / items in the model */
+    uint64_t skipped;
+} gn_rank_metrics;
+gn_status gn_model_rank_eval(const gn_model *m, const char *const *paths, size_t npaths, const gn_rank_eval_options *o,
+                             gn_rank_metrics *out);
+
+GN_API_END
+#ifdef __cplusplus
+}
+#endif
+#endif

@@ -1,0 +1,15 @@
+/* learn/mf_eval.h: prediction and rating metrics of kind mf over CSV files (learn/mf_eval.c);
+ * gn_predict_files_top and gn_evaluate_acc hand mf models over to these. */
+#ifndef GN_LEARN_MF_EVAL_H
+#define GN_LEARN_MF_EVAL_H
+
+#include <stdio.h>
+
+#include "gannet/gannet.h"
+
+int gn__mf_predict_files(const gn_model *m, const char *const *paths, size_t npaths, int skip_bad, FILE *out,
+                         uint64_t *predicted, uint64_t *skipped);
+int gn__mf_evaluate(const gn_model *m, const char *const *paths, size_t npaths, int skip_bad, gn_metrics *out,
+                    gn_metrics_acc **acc_out, uint64_t *skipped);
+
+#endif

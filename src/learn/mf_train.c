@@ -1,0 +1,510 @@
+/* learn/mf_train.c: training of the matrix-factorization kind (model/mf.h) from (user, item,
+ * rating) CSV rows (io/triples.h):
+ *
+ * - explicit ratings, ALS (the default): alternating ridge regressions, each user's bias and
+ *   factors [b_u, p_u] solved against the items' [1, q_i] and the targets r - mean - b_i, then
+ *   the items' likewise. A row's normal equations (K+1 square) are built with cblas (ssyrk,
+ *   sgemv) over blocks of gathered rows and solved by LAPACKE's Cholesky (sposv): O(K^2 n_u +
+ *   K^3) per user. Factor regularisation is l2 * n_u (weighted-lambda, Zhou et al. 2008); the
+ *   biases' is a constant (MF_BIAS_L2), as the alternating bias baseline.
+ * - explicit ratings, SGD: the biased model of Koren, Bell and Volinsky (2009), epochs over a
+ *   seeded shuffle of the ratings.
+ * - implicit feedback (--implicit): weighted ALS (Hu, Koren and Volinsky 2008): preference 1 for
+ *   each observed (user, item), confidence 1 + alpha * rating, and for every user
+ *   (Y'Y + Y'(C_u - I)Y + l2 I) p_u = Y'C_u 1, Y'Y computed once per half-step, so the unobserved
+ *   items are never visited one by one.
+ *
+ * The rows of one side are independent: opts->threads threads take them in chunks (ALS). */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "io/triples.h"
+#include "learn/train_internal.h"
+#include "model/mf.h"
+#include "model/model.h"
+#include "util/clock.h"
+#include "util/cores.h"
+#include "util/error.h"
+#include "util/mem.h"
+
+/* Defaults (parameter value 0: these). Chosen on MovieLens (BENCHMARKS.md), not swept per data. */
+#define MF_ALS_L2 0.2       /* x n_u: weighted-lambda ALS */
+#define MF_BIAS_L2 3.0      /* the biases' ridge in ALS */
+#define MF_ALS_EPOCHS 15u
+#define MF_SGD_LR 0.007
+#define MF_SGD_L2 0.05
+#define MF_SGD_EPOCHS 30u   /* at least; small inputs get more, up to MF_SGD_UPDATES updates */
+#define MF_SGD_MAX_EPOCHS 200u
+#define MF_SGD_UPDATES 2400000.0
+#define MF_IMPLICIT_L2 0.1
+#define MF_IMPLICIT_EPOCHS 15u
+#define MF_INIT 0.1         /* factors start uniform with this standard deviation */
+#define ALS_BLOCK 256u      /* rows gathered per ssyrk call, at most; and at most ALS_BLOCK_FLOATS floats,
+                               so that OpenBLAS runs each call on the calling thread (its own threads
+                               start above a few thousand elements; ours already cover the rows) */
+#define ALS_BLOCK_FLOATS 8192u
+static uint32_t block_rows(uint32_t k1) {
+    const uint32_t r = ALS_BLOCK_FLOATS / k1;
+    return r < 8 ? 8 : r > ALS_BLOCK ? ALS_BLOCK : r;
+}
+
+int gn__mf_options_check(const gn_train_options *o) {
+    if (o->optimizer != GN_OPT_AUTO && o->optimizer != GN_OPT_ALS && o->optimizer != GN_OPT_SGD)
+        return gn__fail(GN_EINVAL, "kind mf takes optimizer als or sgd (auto: als), not %s", gn_optimizer_name(o->optimizer));
+    if (o->implicit && o->optimizer == GN_OPT_SGD)
+        return gn__fail(GN_EINVAL, "kind mf: --implicit is solved by weighted ALS (optimizer als), not sgd");
+    if (!o->mf_user || !o->mf_user[0] || !o->mf_item || !o->mf_item[0])
+        return gn__fail(GN_EINVAL, "kind mf needs the CSV columns of users and items: --user COL --item COL");
+    if (!o->implicit && (!o->mf_rating || !o->mf_rating[0]))
+        return gn__fail(GN_EINVAL, "kind mf needs the ratings column --rating COL (or --implicit)");
+    if (strlen(o->mf_user) >= GN__MF_COL_MAX || strlen(o->mf_item) >= GN__MF_COL_MAX ||
+        (o->mf_rating && strlen(o->mf_rating) >= GN__MF_COL_MAX))
+        return gn__fail(GN_EINVAL, "kind mf: a column name is longer than %d bytes", GN__MF_COL_MAX - 1);
+    if (o->oaa || o->holdout > 0 || o->shuffle || (o->cache_path && o->cache_path[0]) ||
+        (o->checkpoint_path && o->checkpoint_path[0]) || (o->resume_path && o->resume_path[0]))
+        return gn__fail(GN_EINVAL, "kind mf does not take --oaa, --holdout, --shuffle, --cache, --checkpoint or --resume");
+    return GN_OK;
+}
+
+/* ---- random numbers (splitmix64), so a seed gives the same model ---- */
+
+static uint64_t splitmix(uint64_t *s) {
+    uint64_t z = (*s += 0x9E3779B97F4A7C15ull);
+    z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ull;
+    z = (z ^ (z >> 27)) * 0x94D049BB133111EBull;
+    return z ^ (z >> 31);
+}
+
+static double uniform01(uint64_t *s) { return (double)(splitmix(s) >> 11) * 0x1.0p-53; }
+
+static void init_factors(float *x, size_t n, uint64_t *rng) {
+    const double a = MF_INIT * sqrt(3.0); /* uniform [-a, a] has standard deviation MF_INIT */
+    for (size_t j = 0; j < n; j++) x[j] = (float)((2.0 * uniform01(rng) - 1.0) * a);
+}
+
+/* ---- compressed rows ---- */
+
+typedef struct csr {
+    uint64_t *ptr;  /* rows + 1 */
+    uint32_t *idx;  /* the other side's index */
+    float *val;     /* the rating */
+} csr;
+
+static void csr_free(csr *c) {
+    free(c->ptr);
+    free(c->idx);
+    free(c->val);
+}
+
+/* Rows `rows` of (row[k], col[k], val[k]), k < n, by a counting sort: stable, so a CSR built
+ * from another CSR's rows in order has each row's columns ascending. */
+static int csr_build(csr *c, uint32_t rows, const uint32_t *row, const uint32_t *col, const float *val, size_t n) {
+    c->ptr = calloc((size_t)rows + 1, sizeof *c->ptr);
+    c->idx = malloc((n ? n : 1) * sizeof *c->idx);
+    c->val = malloc((n ? n : 1) * sizeof *c->val);
+    if (!c->ptr || !c->idx || !c->val) return gn__fail(GN_ENOMEM, "mf: out of memory for %zu ratings", n);
+    for (size_t k = 0; k < n; k++) c->ptr[row[k] + 1]++;
+    for (uint32_t r = 0; r < rows; r++) c->ptr[r + 1] += c->ptr[r];
+    uint64_t *next = malloc(((size_t)rows + 1) * sizeof *next);
+    if (!next) return gn__fail(GN_ENOMEM, "mf: out of memory");
+    memcpy(next, c->ptr, ((size_t)rows + 1) * sizeof *next);
+    for (size_t k = 0; k < n; k++) {
+        const uint64_t at = next[row[k]]++;
+        c->idx[at] = col[k];
+        c->val[at] = val[k];
+    }
+    free(next);
+    return GN_OK;
+}
+
+/* ---- ALS: one side's rows solved against the other side ---- */
+
+typedef struct als_job {
+    const csr *rows;          /* this side's observations */
+    uint32_t n;               /* this side's rows */
+    float *X, *xb;            /* this side's factors and biases (written) */
+    const float *Y, *yb;      /* the other side's */
+    uint32_t k;
+    double mean, l2, bias_l2, alpha;
+    int implicit;
+    const float *YtY;         /* implicit: the other side's Gram matrix, k x k */
+    atomic_uint next;         /* the next chunk of rows */
+    atomic_int failed;        /* a solve found its matrix not positive definite */
+} als_job;
+
+#define ALS_CHUNK 16u
+
+/* Solves A x = b in place (b becomes x) for the n x n symmetric positive definite A whose upper
+ * triangle is filled, row-major: that is the lower triangle column-major, so LAPACK's Cholesky
+ * (sposv) takes it as it is, without LAPACKE's transposes and NaN scans. 0, or LAPACK's info. */
+static int spd_solve(float *A, float *b, uint32_t n) {
+    return LAPACKE_sposv_work(LAPACK_COL_MAJOR, 'L', (lapack_int)n, 1, A, (lapack_int)n, b, (lapack_int)n);
+}
+
+/* Explicit: [b, x] of one row from A = sum y y' + reg, y = [1, q], b = sum (r - mean - b_other) y. */
+static void solve_explicit(als_job *j, uint32_t r, float *G, float *t, float *A, float *b) {
+    const uint32_t k = j->k, k1 = k + 1;
+    const uint64_t lo = j->rows->ptr[r], hi = j->rows->ptr[r + 1];
+    float *x = j->X + (size_t)r * k;
+    if (hi == lo) {
+        j->xb[r] = 0.0f;
+        memset(x, 0, k * sizeof *x);
+        return;
+    }
+    memset(A, 0, (size_t)k1 * k1 * sizeof *A);
+    memset(b, 0, k1 * sizeof *b);
+    const uint32_t blk = block_rows(k + 1);
+    for (uint64_t at = lo; at < hi; at += blk) {
+        const uint32_t m = (uint32_t)(hi - at < blk ? hi - at : blk);
+        for (uint32_t e = 0; e < m; e++) {
+            const uint32_t o = j->rows->idx[at + e];
+            float *g = G + (size_t)e * k1;
+            g[0] = 1.0f;
+            memcpy(g + 1, j->Y + (size_t)o * k, k * sizeof *g);
+            t[e] = (float)(j->rows->val[at + e] - j->mean - j->yb[o]);
+        }
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)k1, (int)m, 1.0f, G, (int)k1, 1.0f, A, (int)k1);
+        cblas_sgemv(CblasRowMajor, CblasTrans, (int)m, (int)k1, 1.0f, G, (int)k1, t, 1, 1.0f, b, 1);
+    }
+    const double n = (double)(hi - lo);
+    A[0] += (float)(j->bias_l2 + 1e-6);
+    for (uint32_t f = 1; f < k1; f++) A[(size_t)f * k1 + f] += (float)(j->l2 * n + 1e-6);
+    if (spd_solve(A, b, k1) != 0) {
+        atomic_store(&j->failed, 1);
+        return;
+    }
+    j->xb[r] = b[0];
+    memcpy(x, b + 1, k * sizeof *x);
+}
+
+/* Implicit: (Y'Y + sum (c - 1) y y' + l2 I) x = sum c y, c = 1 + alpha * r. */
+static void solve_implicit(als_job *j, uint32_t r, float *G, float *t, float *A, float *b) {
+    const uint32_t k = j->k;
+    const uint64_t lo = j->rows->ptr[r], hi = j->rows->ptr[r + 1];
+    float *x = j->X + (size_t)r * k;
+    if (hi == lo) {
+        memset(x, 0, k * sizeof *x);
+        return;
+    }
+    memcpy(A, j->YtY, (size_t)k * k * sizeof *A);
+    memset(b, 0, k * sizeof *b);
+    const uint32_t blk = block_rows(k + 1);
+    for (uint64_t at = lo; at < hi; at += blk) {
+        const uint32_t m = (uint32_t)(hi - at < blk ? hi - at : blk);
+        for (uint32_t e = 0; e < m; e++) {
+            const uint32_t o = j->rows->idx[at + e];
+            memcpy(G + (size_t)e * k, j->Y + (size_t)o * k, k * sizeof *G);
+            t[e] = (float)(1.0 + j->alpha * j->rows->val[at + e]);
+        }
+        cblas_sgemv(CblasRowMajor, CblasTrans, (int)m, (int)k, 1.0f, G, (int)k, t, 1, 1.0f, b, 1);
+        for (uint32_t e = 0; e < m; e++) {
+            const float s = sqrtf(t[e] - 1.0f > 0.0f ? t[e] - 1.0f : 0.0f);
+            cblas_sscal((int)k, s, G + (size_t)e * k, 1);
+        }
+        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)k, (int)m, 1.0f, G, (int)k, 1.0f, A, (int)k);
+    }
+    for (uint32_t f = 0; f < k; f++) A[(size_t)f * k + f] += (float)(j->l2 + 1e-6);
+    if (spd_solve(A, b, k) != 0) {
+        atomic_store(&j->failed, 1);
+        return;
+    }
+    memcpy(x, b, k * sizeof *x);
+}
+
+static void *als_worker(void *arg) {
+    als_job *j = arg;
+    const size_t k1 = (size_t)j->k + 1;
+    float *G = malloc(block_rows((uint32_t)k1) * k1 * sizeof *G), *t = malloc(ALS_BLOCK * sizeof *t),
+          *A = malloc(k1 * k1 * sizeof *A), *b = malloc(k1 * sizeof *b);
+    if (!G || !t || !A || !b) {
+        atomic_store(&j->failed, 2);
+    } else {
+        for (;;) {
+            const uint32_t c = atomic_fetch_add(&j->next, ALS_CHUNK);
+            if (c >= j->n) break;
+            const uint32_t end = j->n - c < ALS_CHUNK ? j->n : c + ALS_CHUNK;
+            for (uint32_t r = c; r < end; r++) {
+                if (j->implicit) solve_implicit(j, r, G, t, A, b);
+                else solve_explicit(j, r, G, t, A, b);
+            }
+        }
+    }
+    free(G);
+    free(t);
+    free(A);
+    free(b);
+    return NULL;
+}
+
+/* Solves every row of one side with `threads` threads (the calling one among them). */
+static int als_half(als_job *j, uint32_t threads) {
+    atomic_store(&j->next, 0);
+    atomic_store(&j->failed, 0);
+    if (threads > j->n / ALS_CHUNK + 1) threads = j->n / ALS_CHUNK + 1;
+    pthread_t tid[256];
+    uint32_t started = 0;
+    for (uint32_t i = 1; i < threads && i < 256; i++)
+        if (pthread_create(&tid[started], NULL, als_worker, j) == 0) started++;
+    als_worker(j);
+    for (uint32_t i = 0; i < started; i++) pthread_join(tid[i], NULL);
+    if (atomic_load(&j->failed) == 2) return gn__fail(GN_ENOMEM, "mf: out of memory in an ALS step");
+    if (atomic_load(&j->failed)) return gn__fail(GN_EINVAL, "mf: an ALS step met a matrix that is not positive definite "
+                                                 "(a value too large? try a larger --l2)");
+    return GN_OK;
+}
+
+/* Y'Y (k x k, upper triangle filled, row-major) of n rows. */
+static void gram(const float *Y, uint32_t n, uint32_t k, float *out) {
+    memset(out, 0, (size_t)k * k * sizeof *out);
+    if (n) cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)k, (int)n, 1.0f, Y, (int)k, 0.0f, out, (int)k);
+}
+
+/* ---- SGD (explicit ratings) ---- */
+
+static int sgd_train(gn_mf *mf, const gn_triples *t, const gn_train_options *o, double lr, double l2, uint32_t epochs,
+                     uint64_t *rng, gn_progress_fn progress, void *user, double t0, double *train_mse) {
+    const size_t n = t->n, k = mf->rank;
+    uint32_t *order = malloc((n ? n : 1) * sizeof *order);
+    if (!order) return gn__fail(GN_ENOMEM, "mf: out of memory");
+    for (size_t e = 0; e < n; e++) order[e] = (uint32_t)e;
+    const float mean = (float)mf->mean;
+    double sse = 0.0;
+    for (uint32_t ep = 0; ep < epochs; ep++) {
+        for (size_t e = n; e > 1; e--) { /* Fisher-Yates, seeded */
+            size_t s = (size_t)(splitmix(rng) % e);
+            uint32_t tmp = order[e - 1];
+            order[e - 1] = order[s];
+            order[s] = tmp;
+        }
+        const float a = (float)lr, reg = (float)l2;
+        sse = 0.0;
+        for (size_t e = 0; e < n; e++) {
+            const uint32_t x = order[e], u = t->user[x], i = t->item[x];
+            float *p = mf->P + (size_t)u * k, *q = mf->Q + (size_t)i * k;
+            float dot = 0.0f;
+            for (size_t f = 0; f < k; f++) dot += p[f] * q[f];
+            const float err = t->rating[x] - (mean + mf->ubias[u] + mf->ibias[i] + dot);
+            sse += (double)err * err;
+            mf->ubias[u] += a * (err - reg * mf->ubias[u]);
+            mf->ibias[i] += a * (err - reg * mf->ibias[i]);
+            for (size_t f = 0; f < k; f++) {
+                const float pf = p[f], qf = q[f];
+                p[f] += a * (err * qf - reg * pf);
+                q[f] += a * (err * pf - reg * qf);
+            }
+        }
+        if (!isfinite(sse)) {
+            free(order);
+            char what[64];
+            snprintf(what, sizeof what, "a non-finite error in epoch %u", ep + 1);
+            return gn__fail_diverged(lr, GN_OPT_SGD, what);
+        }
+        if (progress) {
+            gn_progress pr = {ep + 1, (uint64_t)n * (ep + 1), gn__now() - t0, 0, 0, sse / (double)(n ? n : 1), NAN, 1};
+            progress(&pr, user);
+        }
+        if (o->stop && *o->stop) {
+            free(order);
+            return gn__fail(GN_ECANCELED, "training stopped");
+        }
+    }
+    *train_mse = sse / (double)(n ? n : 1);
+    free(order);
+    return GN_OK;
+}
+
+/* Mean squared error of the model on the training rows (explicit), or the mean squared error of
+ * the preference 1 on the observed pairs (implicit). */
+static double train_mse(const gn_mf *mf, const gn_triples *t) {
+    double s = 0.0;
+    for (size_t e = 0; e < t->n; e++) {
+        const double target = mf->implicit ? 1.0 : t->rating[e];
+        const double err = target - gn__mf_predict(mf, t->user[e], t->item[e]);
+        s += err * err;
+    }
+    return t->n ? s / (double)t->n : NAN;
+}
+
+int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const char *const *paths, size_t npaths,
+                 gn_progress_fn progress, void *user, gn_model **out, gn_train_summary *summary) {
+    const double t0 = gn__now();
+    if (!out) return gn__fail(GN_EINVAL, "train: NULL output");
+    if (npaths == 0) return gn__fail(GN_EINVAL, "kind mf reads CSV files (-d FILE ...), not a cache");
+    gn_data_spec spec = *spec_in;
+    spec.format = GN_FORMAT_CSV;
+    GN_TRY(gn_data_spec_check(&spec));
+    gn_train_options ro = *o;
+    if (ro.optimizer == GN_OPT_AUTO) ro.optimizer = GN_OPT_ALS;
+    const int sgd = ro.optimizer == GN_OPT_SGD;
+    const uint32_t k = ro.fm_rank ? ro.fm_rank : 8;
+    uint32_t epochs = ro.passes ? ro.passes : ro.implicit ? MF_IMPLICIT_EPOCHS : sgd ? MF_SGD_EPOCHS : MF_ALS_EPOCHS;
+    const double l2 = ro.l2 > 0 ? ro.l2 : ro.implicit ? MF_IMPLICIT_L2 : sgd ? MF_SGD_L2 : MF_ALS_L2;
+    const double lr = ro.lr > 0 ? ro.lr : MF_SGD_LR;
+    ro.l2 = l2;
+    ro.passes = epochs;
+    ro.lr = sgd ? lr : 0;
+    ro.l1 = 0;
+    ro.fm_rank = k;
+
+    gn_triples t;
+    memset(&t, 0, sizeof t);
+    gn_iddict *users = gn__iddict_new(), *items = gn__iddict_new();
+    gn_mf *mf = NULL;
+    gn_model *m = NULL;
+    csr byu, byi;
+    memset(&byu, 0, sizeof byu);
+    memset(&byi, 0, sizeof byi);
+    int st;
+    if (!users || !items) {
+        st = gn__fail(GN_ENOMEM, "out of memory");
+        goto done;
+    }
+    const gn_triples_cols cols = {ro.mf_user, ro.mf_item, ro.mf_rating, 0};
+    if ((st = gn__triples_read(paths, npaths, &spec, &cols, users, items, 1, &t)) != GN_OK) goto done;
+    if (t.n == 0) {
+        st = gn__fail(GN_EINVAL, "kind mf: no ratings in the input");
+        goto done;
+    }
+    const uint32_t nu = (uint32_t)gn__iddict_size(users), ni = (uint32_t)gn__iddict_size(items);
+    const double t_read = gn__now() - t0;
+    if (sgd && !o->passes && MF_SGD_UPDATES / (double)t.n > epochs) /* small inputs: more epochs */
+        epochs = MF_SGD_UPDATES / (double)t.n > MF_SGD_MAX_EPOCHS ? MF_SGD_MAX_EPOCHS : (uint32_t)(MF_SGD_UPDATES / (double)t.n);
+    ro.passes = epochs;
+    /* memory: the model's tables, then what training holds besides them (both CSRs, the rows) */
+    const uint64_t tables = gn__mf_table_bytes(k, nu, ni, t.n) + gn__iddict_bytes(users) + gn__iddict_bytes(items);
+    const uint64_t extra = 2 * (8ull * t.n + 8ull * ((uint64_t)nu + ni + 2)) + (sgd ? 4ull * t.n : 0);
+    char b1[32], b2[32], b3[32];
+    gn__log(GN_LOG_INFO, "mf: %u users x %u items x rank %u: the model's tables take %s (training %s more)", nu, ni, k,
+            gn__bytes_text(tables, b1, sizeof b1), gn__bytes_text(extra, b2, sizeof b2));
+    if (ro.max_memory && tables + extra > ro.max_memory) {
+        st = gn__fail(GN_ELIMIT, "kind mf: %u users x %u items x rank %u need %s (model %s, training %s), more than "
+                      "--max-memory %s", nu, ni, k, gn__bytes_text(tables + extra, b1, sizeof b1),
+                      gn__bytes_text(tables, b2, sizeof b2), gn__bytes_text(extra, b3, sizeof b3),
+                      gn__bytes_text(ro.max_memory, (char[32]){0}, 32));
+        goto done;
+    }
+    /* by item first, then by user from the item rows in order: each user's items ascending */
+    if ((st = csr_build(&byi, ni, t.item, t.user, t.rating, t.n)) != GN_OK) goto done;
+    {
+        uint32_t *iu = malloc(t.n * sizeof *iu);
+        if (!iu) {
+            st = gn__fail(GN_ENOMEM, "mf: out of memory");
+            goto done;
+        }
+        for (uint32_t i = 0; i < ni; i++)
+            for (uint64_t a = byi.ptr[i]; a < byi.ptr[i + 1]; a++) iu[a] = i;
+        st = csr_build(&byu, nu, byi.idx, iu, byi.val, t.n);
+        free(iu);
+        if (st != GN_OK) goto done;
+    }
+    /* seen lists: each user's distinct items */
+    uint64_t nnz = 0;
+    for (uint32_t u = 0; u < nu; u++)
+        for (uint64_t a = byu.ptr[u]; a < byu.ptr[u + 1]; a++) nnz += a == byu.ptr[u] || byu.idx[a] != byu.idx[a - 1];
+    if ((st = gn__mf_new(k, nu, ni, nnz, &mf)) != GN_OK) goto done;
+    gn__iddict_free(mf->users);
+    gn__iddict_free(mf->items);
+    mf->users = users;
+    mf->items = items;
+    users = items = NULL;
+    mf->implicit = ro.implicit;
+    mf->alpha = ro.implicit ? ro.alpha : 0.0;
+    snprintf(mf->user_col, sizeof mf->user_col, "%s", ro.mf_user);
+    snprintf(mf->item_col, sizeof mf->item_col, "%s", ro.mf_item);
+    snprintf(mf->rating_col, sizeof mf->rating_col, "%s", ro.mf_rating ? ro.mf_rating : "");
+    {
+        uint64_t at = 0;
+        for (uint32_t u = 0; u < nu; u++) {
+            mf->seen_ptr[u] = at;
+            for (uint64_t a = byu.ptr[u]; a < byu.ptr[u + 1]; a++)
+                if (a == byu.ptr[u] || byu.idx[a] != byu.idx[a - 1]) mf->seen_idx[at++] = byu.idx[a];
+        }
+        mf->seen_ptr[nu] = at;
+    }
+    for (uint32_t i = 0; i < ni; i++) mf->pop[i] = (float)(byi.ptr[i + 1] - byi.ptr[i]);
+    if (!ro.implicit) {
+        double s = 0.0;
+        for (size_t e = 0; e < t.n; e++) s += t.rating[e];
+        mf->mean = s / (double)t.n;
+    }
+    uint64_t rng = ro.seed ^ 0x6D66u;
+    init_factors(mf->Q, (size_t)ni * k, &rng);
+    double mse = NAN;
+    const double t_solve = gn__now();
+    if (sgd) {
+        init_factors(mf->P, (size_t)nu * k, &rng);
+        if ((st = sgd_train(mf, &t, &ro, lr, l2, epochs, &rng, progress, user, t0, &mse)) != GN_OK) goto done;
+    } else {
+        const uint32_t threads = gn__threads_or_cores(ro.threads);
+        float *gramm = ro.implicit ? malloc((size_t)k * k * sizeof *gramm) : NULL;
+        if (ro.implicit && !gramm) {
+            st = gn__fail(GN_ENOMEM, "mf: out of memory");
+            goto done;
+        }
+        als_job ju = {.rows = &byu, .n = nu, .X = mf->P, .xb = mf->ubias, .Y = mf->Q, .yb = mf->ibias, .k = k,
+                      .mean = mf->mean, .l2 = l2, .bias_l2 = MF_BIAS_L2, .alpha = ro.alpha, .implicit = ro.implicit,
+                      .YtY = gramm};
+        als_job ji = ju;
+        ji.rows = &byi;
+        ji.n = ni;
+        ji.X = mf->Q;
+        ji.xb = mf->ibias;
+        ji.Y = mf->P;
+        ji.yb = mf->ubias;
+        for (uint32_t ep = 0; ep < epochs && st == GN_OK; ep++) {
+            if (ro.implicit) gram(mf->Q, ni, k, gramm);
+            if ((st = als_half(&ju, threads)) != GN_OK) break;
+            if (ro.implicit) gram(mf->P, nu, k, gramm);
+            if ((st = als_half(&ji, threads)) != GN_OK) break;
+            if (progress) {
+                gn_progress pr = {ep + 1, (uint64_t)t.n * (ep + 1), gn__now() - t0, 0, 0, NAN, NAN, 1};
+                progress(&pr, user);
+            }
+            if (ro.stop && *ro.stop) st = gn__fail(GN_ECANCELED, "training stopped");
+        }
+        free(gramm);
+        if (st != GN_OK) goto done;
+        mse = train_mse(mf, &t);
+    }
+    {
+        const double solve = gn__now() - t_solve;
+        gn__log(GN_LOG_INFO, "mf: read %zu ratings in %.2f s; %u %s epochs in %.2f s (%.3f s each)", t.n, t_read, epochs,
+                sgd ? "SGD" : ro.implicit ? "implicit ALS" : "ALS", solve, solve / epochs);
+    }
+    gn_train_summary sum;
+    memset(&sum, 0, sizeof sum);
+    sum.examples = (uint64_t)t.n * epochs;
+    sum.skipped = t.skipped;
+    sum.passes = epochs;
+    sum.seconds = gn__now() - t0;
+    sum.progressive_loss = mse;
+    sum.holdout_loss = NAN;
+    sum.objective = NAN;
+    sum.ranks = 1;
+    gn_data_spec ms = spec;
+    ms.bits = 1;
+    ms.label_kind = GN_LABEL_REAL;
+    if ((st = gn__model_new(GN_KIND_MF, GN_LOSS_SQUARED, &ms, 1, &m)) != GN_OK) goto done;
+    m->payload = mf;
+    mf = NULL;
+    if ((st = gn__attach_metadata(m, &ro, paths, npaths, &sum, NULL)) != GN_OK) goto done;
+    if ((st = gn__model_finalize(m)) != GN_OK) goto done;
+    sum.seconds = gn__now() - t0;
+    if (summary) *summary = sum;
+    *out = m;
+    m = NULL;
+done:
+    gn_model_free(m);
+    gn__mf_free(mf);
+    gn__iddict_free(users);
+    gn__iddict_free(items);
+    csr_free(&byu);
+    csr_free(&byi);
+    gn__triples_free(&t);
+    return st;
+}

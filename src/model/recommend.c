@@ -1,0 +1,251 @@
+/* model/recommend.c: top-k recommendation and predictions by id for kind mf (gannet/recommend.h).
+ * Scoring every item is a matrix-vector product of the item factors (contiguous rows) with the
+ * user's factors, done by cblas_sgemv over blocks of items into a small buffer; a min-heap of k
+ * keeps the best, and an item is checked against the exclusions only when it would enter the
+ * heap. Everything reads the model: thread-safe. */
+#include <cblas.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "gannet/recommend.h"
+#include "model/mf.h"
+#include "model/model.h"
+#include "model/recommend_internal.h"
+#include "util/error.h"
+
+/* Items per sgemv: at most 512, and at most 8192 floats of factors, so OpenBLAS computes each
+ * product on the calling thread (a server worker) instead of starting threads of its own. */
+#define SCAN_BLOCK 512u
+#define SCAN_FLOATS 8192u
+
+void gn_recommend_options_init(gn_recommend_options *o) {
+    if (o) memset(o, 0, sizeof *o);
+}
+
+/* ---- the heap: root = the worst kept (lowest score; ties: the larger index) ---- */
+
+static int worse(float sa, uint32_t ia, float sb, uint32_t ib) { return sa < sb || (sa == sb && ia > ib); }
+
+static void sift_down(uint32_t *idx, float *sc, size_t n, size_t at) {
+    for (;;) {
+        size_t l = 2 * at + 1, r = l + 1, w = at;
+        if (l < n && worse(sc[l], idx[l], sc[w], idx[w])) w = l;
+        if (r < n && worse(sc[r], idx[r], sc[w], idx[w])) w = r;
+        if (w == at) return;
+        float ts = sc[w];
+        uint32_t ti = idx[w];
+        sc[w] = sc[at];
+        idx[w] = idx[at];
+        sc[at] = ts;
+        idx[at] = ti;
+        at = w;
+    }
+}
+
+static void heap_offer(uint32_t *idx, float *sc, size_t k, size_t *n, uint32_t i, float s) {
+    if (*n < k) {
+        size_t at = (*n)++;
+        idx[at] = i;
+        sc[at] = s;
+        while (at > 0) { /* sift up */
+            size_t p = (at - 1) / 2;
+            if (!worse(sc[at], idx[at], sc[p], idx[p])) break;
+            float ts = sc[p];
+            uint32_t ti = idx[p];
+            sc[p] = sc[at];
+            idx[p] = idx[at];
+            sc[at] = ts;
+            idx[at] = ti;
+            at = p;
+        }
+        return;
+    }
+    idx[0] = i;
+    sc[0] = s;
+    sift_down(idx, sc, k, 0);
+}
+
+static int in_sorted(const uint32_t *v, size_t n, uint32_t x) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (v[mid] < x) lo = mid + 1;
+        else hi = mid;
+    }
+    return lo < n && v[lo] == x;
+}
+
+/* Would item i enter a heap whose root is (rs, ri) when full? Then the exclusions decide. */
+static int excluded(const gn_mf *mf, uint32_t u, int exclude_seen, const uint32_t *excl, size_t nexcl, uint32_t i) {
+    if (nexcl && in_sorted(excl, nexcl, i)) return 1;
+    return exclude_seen && u != GN_IDDICT_NONE && gn__mf_seen(mf, u, i);
+}
+
+static inline float item_score(const gn_mf *mf, uint32_t u, float base, float dot, uint32_t i) {
+    if (mf->implicit) return u == GN_IDDICT_NONE ? mf->pop[i] : dot;
+    return base + mf->ibias[i] + dot;
+}
+
+void gn__mf_topk(const gn_mf *mf, uint32_t u, size_t k, int exclude_seen, const uint32_t *excl, size_t nexcl,
+                 const uint32_t *cand, size_t ncand, uint32_t *out_idx, float *out_score, size_t *n_out) {
+    size_t n = 0;
+    const uint32_t K = mf->rank;
+    const int known = u != GN_IDDICT_NONE && u < mf->nusers;
+    if (!known) u = GN_IDDICT_NONE;
+    const float base = (float)(mf->mean + (known ? mf->ubias[u] : 0.0f));
+    const float *p = known ? mf->P + (size_t)u * K : NULL;
+    if (k == 0) {
+        *n_out = 0;
+        return;
+    }
+    if (cand) {
+        for (size_t c = 0; c < ncand; c++) {
+            const uint32_t i = cand[c];
+            float dot = 0.0f;
+            if (p) {
+                const float *q = mf->Q + (size_t)i * K;
+                for (uint32_t f = 0; f < K; f++) dot += p[f] * q[f];
+            }
+            const float s = item_score(mf, u, base, dot, i);
+            if (n == k && !worse(out_score[0], out_idx[0], s, i)) continue;
+            if (excluded(mf, u, exclude_seen, excl, nexcl, i)) continue;
+            heap_offer(out_idx, out_score, k, &n, i, s);
+        }
+    } else {
+        float buf[SCAN_BLOCK];
+        const uint32_t blk = SCAN_FLOATS / K < 8 ? 8 : SCAN_FLOATS / K > SCAN_BLOCK ? SCAN_BLOCK : SCAN_FLOATS / K;
+        for (uint32_t start = 0; start < mf->nitems; start += blk) {
+            const uint32_t m = mf->nitems - start < blk ? mf->nitems - start : blk;
+            if (p) cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)K, 1.0f, mf->Q + (size_t)start * K, (int)K, p, 1,
+                               0.0f, buf, 1);
+            else memset(buf, 0, m * sizeof *buf);
+            for (uint32_t j = 0; j < m; j++) {
+                const uint32_t i = start + j;
+                const float s = item_score(mf, u, base, buf[j], i);
+                if (n == k && !worse(out_score[0], out_idx[0], s, i)) continue;
+                if (excluded(mf, u, exclude_seen, excl, nexcl, i)) continue;
+                heap_offer(out_idx, out_score, k, &n, i, s);
+            }
+        }
+    }
+    /* heap -> best first: pop the worst to the end */
+    for (size_t left = n; left > 1; left--) {
+        float ts = out_score[0];
+        uint32_t ti = out_idx[0];
+        out_score[0] = out_score[left - 1];
+        out_idx[0] = out_idx[left - 1];
+        out_score[left - 1] = ts;
+        out_idx[left - 1] = ti;
+        sift_down(out_idx, out_score, left - 1, 0);
+    }
+    *n_out = n;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Known ids of names, sorted and without repeats; *n their count. */
+static int map_ids(const gn_iddict *d, const char *const *names, size_t nn, uint32_t **out, size_t *n) {
+    *out = NULL;
+    *n = 0;
+    if (!nn) return GN_OK;
+    uint32_t *v = malloc(nn * sizeof *v);
+    if (!v) return gn__fail(GN_ENOMEM, "recommend: out of memory");
+    size_t m = 0;
+    for (size_t j = 0; j < nn; j++) {
+        if (!names[j]) continue;
+        uint32_t i = gn__iddict_find(d, names[j], strlen(names[j]));
+        if (i != GN_IDDICT_NONE) v[m++] = i;
+    }
+    qsort(v, m, sizeof *v, cmp_u32);
+    size_t w = 0;
+    for (size_t j = 0; j < m; j++)
+        if (w == 0 || v[w - 1] != v[j]) v[w++] = v[j];
+    *out = v;
+    *n = w;
+    return GN_OK;
+}
+
+static int need_mf(const gn_model *m, const gn_mf **out) {
+    const gn_mf *mf = gn__mf_of(m);
+    if (!mf) return gn__fail(GN_EINVAL, "recommend: the model is not of kind mf (matrix factorization)");
+    *out = mf;
+    return GN_OK;
+}
+
+gn_status gn_model_recommend(const gn_model *m, const char *user, size_t k, const gn_recommend_options *opt,
+                             gn_recommend_item *out, size_t *n_out) {
+    const gn_mf *mf = NULL;
+    if (!user || (!out && k) || !n_out) return gn__fail(GN_EINVAL, "recommend: NULL argument");
+    GN_TRY(need_mf(m, &mf));
+    gn_recommend_options none;
+    gn_recommend_options_init(&none);
+    if (!opt) opt = &none;
+    if (k > mf->nitems) k = mf->nitems;
+    *n_out = 0;
+    uint32_t *excl = NULL, *cand = NULL, *idx = NULL;
+    float *sc = NULL;
+    size_t nexcl = 0, ncand = 0;
+    int st = map_ids(mf->items, opt->exclude, opt->nexclude, &excl, &nexcl);
+    if (st == GN_OK && opt->candidates) st = map_ids(mf->items, opt->candidates, opt->ncandidates, &cand, &ncand);
+    if (st == GN_OK && k) {
+        idx = malloc(k * sizeof *idx);
+        sc = malloc(k * sizeof *sc);
+        if (!idx || !sc) st = gn__fail(GN_ENOMEM, "recommend: out of memory");
+    }
+    if (st == GN_OK && k) {
+        const uint32_t u = gn__iddict_find(mf->users, user, strlen(user));
+        size_t n = 0;
+        /* candidates given but none known: nothing to rank */
+        if (!opt->candidates || ncand) {
+            static const uint32_t empty = 0;
+            gn__mf_topk(mf, u, k, opt->exclude_seen, excl, nexcl, opt->candidates ? (cand ? cand : &empty) : NULL, ncand,
+                        idx, sc, &n);
+        }
+        for (size_t j = 0; j < n; j++) {
+            size_t len;
+            out[j].item = gn__iddict_name(mf->items, idx[j], &len);
+            out[j].score = sc[j];
+        }
+        *n_out = n;
+    }
+    free(excl);
+    free(cand);
+    free(idx);
+    free(sc);
+    return st;
+}
+
+int gn_model_mf_has_user(const gn_model *m, const char *user) {
+    const gn_mf *mf = gn__mf_of(m);
+    return mf && user && gn__iddict_find(mf->users, user, strlen(user)) != GN_IDDICT_NONE;
+}
+
+int gn_model_mf_has_item(const gn_model *m, const char *item) {
+    const gn_mf *mf = gn__mf_of(m);
+    return mf && item && gn__iddict_find(mf->items, item, strlen(item)) != GN_IDDICT_NONE;
+}
+
+gn_status gn_model_mf_predict(const gn_model *m, const char *user, const char *item, double *out) {
+    const gn_mf *mf = NULL;
+    if (!user || !item || !out) return gn__fail(GN_EINVAL, "mf predict: NULL argument");
+    GN_TRY(need_mf(m, &mf));
+    *out = gn__mf_predict(mf, gn__iddict_find(mf->users, user, strlen(user)), gn__iddict_find(mf->items, item, strlen(item)));
+    return GN_OK;
+}
+
+gn_status gn_model_mf_info(const gn_model *m, gn_mf_info *out) {
+    const gn_mf *mf = NULL;
+    if (!out) return gn__fail(GN_EINVAL, "mf info: NULL argument");
+    GN_TRY(need_mf(m, &mf));
+    out->rank = mf->rank;
+    out->users = mf->nusers;
+    out->items = mf->nitems;
+    out->interactions = mf->nnz;
+    out->implicit = mf->implicit;
+    out->mean = mf->mean;
+    return GN_OK;
+}
