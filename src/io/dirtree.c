@@ -282,3 +282,5 @@ size_t gn__dir_tree_classes(const gn_dir_tree *t, const char *const **names) {
     *names = (const char *const *)t->classes;
     return t->nclasses;
 }
+
+size_t gn__dir_tree_doc_class(const gn_dir_tree *t, size_t i) { return t->docs[i].cls; }
