@@ -49,10 +49,11 @@ static int alloc_learner(gn_learner **out, const gn_kind *kind, const gn_train_o
 int gn__learner_new(const gn_train_options *o, const gn_data_spec *spec, gn_learner **out) {
     const gn_kind *kind = gn__kind_by_id(o->kind);
     if (!kind) return gn__fail(GN_EINVAL, "kind %d is not known to this gannet", (int)o->kind);
-    /* interactions are crossed inside the kind's learning loop (io/cross.h): only the linear
-     * kind does so yet, and another would silently learn without the crosses */
-    if (spec->interactions[0] && o->kind != GN_KIND_LINEAR)
-        return gn__fail(GN_EUNSUPPORTED, "--interactions: the %s kind does not cross features yet (linear only)",
+    /* interactions are crossed inside the kind's learning loop (io/cross.h): only the linear,
+     * softmax and oaa kinds do so yet, and another would silently learn without the crosses */
+    if (spec->interactions[0] && o->kind != GN_KIND_LINEAR && o->kind != GN_KIND_SOFTMAX && o->kind != GN_KIND_OAA)
+        return gn__fail(GN_EUNSUPPORTED,
+                        "--interactions: the %s kind does not cross features yet (linear, softmax and oaa only)",
                         kind->name);
     gn_learner *l = NULL;
     GN_TRY(alloc_learner(&l, kind, o));
