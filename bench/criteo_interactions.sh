@@ -9,10 +9,10 @@
 # with the 60 best pairs, near gannet's limit of 64 terms, for reference), and the training throughput both ways (examples/s over
 # PASSES passes, from gannet's own "trained on N examples ... (S s)" line, so process start and
 # parsing are out of it: --cache, read from memory-resident blocks).
-#   usage: bench/criteo_interactions.sh [TOP] [PASSES]   (defaults 10 and 20)
+#   usage: bench/criteo_interactions.sh [TOP] [PASSES]   (defaults 10 and 200)
 source "$(dirname "$0")/common.sh"
 TOP=${1:-10}
-PASSES=${2:-20}
+PASSES=${2:-200}
 SHARED=${GN_SHARED_DATA:-$GN_SRC/../shared/data}
 CRITEO=$SHARED/criteo/dac_train_first10k.txt.gz
 [ -r "$CRITEO" ] || { echo "no $CRITEO: nothing to measure" >&2; exit 0; }
@@ -29,7 +29,8 @@ echo "#   $(date -u +%F), $(nproc) cores, load $(cut -d' ' -f1-3 /proc/loadavg))
 auc() { # auc TRAIN TEST FLAGS...: test AUC of a model trained on TRAIN
     local tr=$1 te=$2
     shift 2
-    "$GANNET" train -d "$tr" "${CSV[@]}" "$@" --threads 1 -m "$OUT/m.model" -q 2>/dev/null
+    "$GANNET" train -d "$tr" "${CSV[@]}" "$@" --threads 1 -m "$OUT/m.model" -q >/dev/null 2> "$OUT/err" ||
+        { echo "gannet train $* failed:" >&2; cat "$OUT/err" >&2; exit 1; }
     "$GANNET" eval -m "$OUT/m.model" -d "$te" | awk '$1 == "auc" {print $2}'
 }
 
@@ -48,7 +49,7 @@ echo "validation AUC without crosses: $base_valid; the $TOP best pairs alone: $(
 
 rate() { # rate FLAGS...: examples/s of training (PASSES passes from a cache)
     rm -f "$OUT/c.cache"
-    "$GANNET" train -d "$OUT/train.tsv" "${CSV[@]}" "$@" --threads 1 --passes 1 --cache "$OUT/c.cache" -m "$OUT/r.model" -q 2>/dev/null
+    "$GANNET" train -d "$OUT/train.tsv" "${CSV[@]}" "$@" --threads 1 --passes 1 --cache "$OUT/c.cache" -m "$OUT/r.model" -q >/dev/null 2>&1
     "$GANNET" train -d "$OUT/train.tsv" "${CSV[@]}" "$@" --threads 1 --passes "$PASSES" --cache "$OUT/c.cache" \
         -m "$OUT/r.model" 2>&1 | sed -n 's/^trained on \([0-9]*\) examples in .*(\([0-9.]*\) s)$/\1 \2/p' |
         awk '{printf "%.0f", $1 / $2}'
