@@ -40,7 +40,8 @@ struct gn_dir_tree {
     int *class_fd;   /* each class directory, opened on its first document (-1: not yet) */
 };
 
-#define CLASS_FDS_MAX 256 /* more classes than this: documents are opened by their whole path */
+#define CLASS_FDS_MAX 64 /* more classes than this: documents are opened by their whole path (a
+                          * tree holds one descriptor per class, and several trees may be open) */
 
 static int by_order(const void *a, const void *b) {
     const doc *x = a, *y = b;
