@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # bench/multiclass.sh: one-pass training throughput (examples/s) of multiclass models on a
 # generated set (ROWS rows, 20 features of 40 per row, hashed; the class is the argmax of K
-# planted linear scores) for K = 2, 20, 100 classes: softmax vs --oaa (logistic), and the
-# binary logistic figure on the same rows (K binary models cost about K times that, per example).
+# planted linear scores; bench/gen-multiclass.c, compiled into BENCH_DATA) for K = 2, 20, 100
+# classes: softmax vs --oaa (logistic), and the binary logistic figure on the same rows (K binary models cost about K times that, per example).
 # Usage: bench/multiclass.sh [ROWS] (default 200000; the issue's full figure: 1000000).
 # Single-threaded (--threads 1) so the figures compare per core.
 . "$(dirname "$0")/common.sh"
@@ -10,16 +10,13 @@ ROWS=${1:-200000}
 build_gannet
 OUT=$BENCH_DATA/multiclass
 mkdir -p "$OUT"
+GEN=$OUT/gen-multiclass # bench/gen-multiclass.c (the class of 40 planted linear scores)
+[ -x "$GEN" ] && [ "$GEN" -nt "$GN_SRC/bench/gen-multiclass.c" ] || cc -O2 -o "$GEN" "$GN_SRC/bench/gen-multiclass.c"
 printf '%-5s %14s %14s %14s %14s\n' K softmax oaa binary binary/K
 for K in 2 20 100; do
     f=$OUT/mc_${K}_${ROWS}.svm
-    [ -s "$f" ] || awk -v n="$ROWS" -v K="$K" 'BEGIN { srand(11); d = 40;
-        for (k = 0; k < K; k++) for (j = 1; j <= d; j++) w[k, j] = 2 * rand() - 1;
-        for (i = 0; i < n; i++) { line = ""; for (k = 0; k < K; k++) s[k] = 0;
-            for (j = 1; j <= d; j++) if (rand() < 0.5) { x = rand(); line = line " " j ":" sprintf("%.3f", x);
-                for (k = 0; k < K; k++) s[k] += w[k, j] * x }
-            b = 0; for (k = 1; k < K; k++) if (s[k] > s[b]) b = k; print b line } }' > "$f"
-    awk '{ $1 = ($1 == 0 ? 1 : -1); print }' "$f" > "$f.bin"
+    [ -s "$f" ] || "$GEN" "$ROWS" "$K" > "$f"
+    [ -s "$f.bin" ] || "$GEN" "$ROWS" "$K" --binary > "$f.bin"
     rate() { # examples/s of one training run
         local t0 t1
         t0=$(date +%s.%N)

@@ -25,7 +25,7 @@
 #include "util/json_safe.h"
 
 #define CACHE_MAGIC "GNCACHE1"
-#define CACHE_VERSION 1u
+#define CACHE_VERSION 2u /* 2: the idf weights as binary records after the header JSON */
 #define BLOCK_MAGIC 0x4b424e47u   /* "GNBK" */
 #define TRAILER_MAGIC 0x4e454e47u /* "GNEN" */
 #define BLOCK_HDR 28
@@ -238,7 +238,10 @@ static int check_output(const char *out_path, const char *const *paths, size_t n
 typedef int (*cache_feed)(void *user, gn_batch *b, size_t max, uint64_t *skipped);
 
 /* Writes the cache with header hdr and the examples of feed to out_path atomically. */
-static int write_cache(const char *out_path, const json_t *hdr, cache_feed feed, void *user, gn_cache_info *info) {
+/* extra: the binary section that follows the header JSON and a NUL inside the header's bytes
+ * (the idf records), or NULL. */
+static int write_cache(const char *out_path, const json_t *hdr, const unsigned char *extra, size_t extra_len,
+                       cache_feed feed, void *user, gn_cache_info *info) {
     char *hdr_text = NULL;
     gn_atomic_file af = {-1, NULL, out_path, -1};
     block_writer w;
@@ -257,15 +260,27 @@ static int write_cache(const char *out_path, const json_t *hdr, cache_feed feed,
     w.zc = ZSTD_createCCtx();
     if (!w.raw || !w.zc) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
     {
-        size_t hl = strlen(hdr_text);
+        const size_t jl = strlen(hdr_text), hl = jl + (extra ? 1 + extra_len : 0);
+        if (hl > HEADER_MAX) {
+            st = gn__fail(GN_ELIMIT, "%s: a cache header of %zu bytes (at most %u; --idf with many bits?)", out_path, hl,
+                          (unsigned)HEADER_MAX);
+            goto done;
+        }
         unsigned char head[16];
         memcpy(head, CACHE_MAGIC, 8);
         put_u32(head + 8, CACHE_VERSION);
         put_u32(head + 12, (uint32_t)hl);
         unsigned char sum[8];
-        put_u64(sum, XXH3_64bits(hdr_text, hl));
+        XXH3_state_t *hs = XXH3_createState();
+        if (!hs) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
+        XXH3_64bits_reset(hs);
+        XXH3_64bits_update(hs, hdr_text, extra ? jl + 1 : jl); /* with its NUL when a section follows */
+        if (extra) XXH3_64bits_update(hs, extra, extra_len);
+        put_u64(sum, XXH3_64bits_digest(hs));
+        XXH3_freeState(hs);
         if ((st = gn__write_all(w.fd, head, 16, out_path)) != GN_OK) goto done;
-        if ((st = gn__write_all(w.fd, hdr_text, hl, out_path)) != GN_OK) goto done;
+        if ((st = gn__write_all(w.fd, hdr_text, extra ? jl + 1 : jl, out_path)) != GN_OK) goto done;
+        if (extra && (st = gn__write_all(w.fd, extra, extra_len, out_path)) != GN_OK) goto done;
         if ((st = gn__write_all(w.fd, sum, 8, out_path)) != GN_OK) goto done;
     }
     if ((st = gn__batch_init(&b, 4096, 4096 * 32)) != GN_OK) goto done;
@@ -314,6 +329,8 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
                     gn_cache_info *info) {
     gn_source *src = NULL;
     json_t *hdr = NULL;
+    unsigned char *idf_rec = NULL;
+    size_t idf_len = 0;
     int st;
     if ((st = check_output(out_path, paths, npaths)) != GN_OK) goto done;
     if ((st = gn__source_open(spec, NULL, paths, npaths, &src)) != GN_OK) goto done;
@@ -329,11 +346,18 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
     /* the classes of binary labels: a model trained from the cache alone needs them */
     const gn_labels *labels = parser ? gn__parser_labels(parser) : NULL;
     if (ok && labels) ok = gn__json_set(hdr, "labels", gn__labels_to_json(labels));
-    /* --idf: the weights the cached values carry, for a model trained from the cache */
-    if (ok && parser && gn__parser_idf(parser)) ok = gn__json_set(hdr, "idf", gn__idf_to_json(gn__parser_idf(parser)));
+    /* --idf: the weights the cached values carry, for a model trained from the cache: their count
+     * in the JSON, the records (binary: a JSON string of them was slow to parse) after it */
+    const gn_idf *idf = parser ? gn__parser_idf(parser) : NULL;
+    if (ok && idf) {
+        ok = gn__idf_records(idf, &idf_rec, &idf_len) == GN_OK &&
+             gn__json_set(hdr, "idf", json_pack("{s:I, s:I}", "docs", (json_int_t)idf->docs, "records",
+                                                (json_int_t)(idf_len / 8)));
+    }
     if (!ok) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
-    st = write_cache(out_path, hdr, feed_source, src, info);
+    st = write_cache(out_path, hdr, idf_rec, idf_len, feed_source, src, info);
 done:
+    free(idf_rec);
     json_decref(hdr);
     gn__source_free(src);
     return st;
@@ -388,7 +412,7 @@ gn_status gn_cache_write_matrix(const char *path, const gn_data_spec *spec, cons
     gn__labels_free(labels);
     int st = ok ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
     matrix_feed f = {&resolved, x, y, weight, 0, 0};
-    if (st == GN_OK) st = write_cache(path, hdr, feed_matrix, &f, NULL);
+    if (st == GN_OK) st = write_cache(path, hdr, NULL, 0, feed_matrix, &f, NULL);
     json_decref(hdr);
     return st;
 }
@@ -411,6 +435,8 @@ struct gn_cache_reader {
     char *path;
     int fd;
     json_t *hdr;
+    unsigned char *section;        /* the bytes after the header JSON's NUL (the idf records), owned */
+    size_t section_len;
     uint64_t data_start, data_end; /* blocks lie in [data_start, data_end) */
     uint64_t nblocks, nexamples, skipped;
     uint64_t *offs;                /* this part's blocks; shuffled: every block, then data_end */
@@ -472,7 +498,17 @@ static int open_file(const char *path, gn_cache_reader **out) {
     }
     json_error_t jerr;
     int oom;
-    r->hdr = gn__json_loadb(text, hl, 0, &jerr, &oom);
+    const char *nul = memchr(text, '\0', hl); /* a binary section follows the JSON */
+    const size_t jl = nul ? (size_t)(nul - text) : hl;
+    if (nul) {
+        r->section_len = hl - jl - 1;
+        if (!(r->section = malloc(r->section_len ? r->section_len : 1))) {
+            st = gn__fail(GN_ENOMEM, "out of memory");
+            goto fail;
+        }
+        memcpy(r->section, text + jl + 1, r->section_len);
+    }
+    r->hdr = gn__json_loadb(text, jl, 0, &jerr, &oom);
     if (!r->hdr && oom) { st = gn__fail(GN_ENOMEM, "%s: out of memory reading the cache header", path); goto fail; }
     if (!r->hdr || !json_is_object(r->hdr)) { st = gn__fail(GN_EFORMAT, "%s: corrupt cache header", path); goto fail; }
     r->data_start = 16 + (uint64_t)hl + 8;
@@ -566,8 +602,12 @@ static int header_spec(gn_cache_reader *r, gn_data_spec *resolved, gn_parser **p
     const json_t *ij = json_object_get(r->hdr, "idf");
     if (st == GN_OK && s.idf && !ij) st = gn__fail(GN_EFORMAT, "the spec asks for idf weights, the cache has none");
     if (st == GN_OK && ij) {
-        gn_idf *t;
-        st = gn__idf_from_json(ij, s.bits, &t);
+        gn_idf *t = NULL;
+        const json_t *dj = json_object_get(ij, "docs"), *nj = json_object_get(ij, "records");
+        if (!json_is_integer(dj) || json_integer_value(dj) < 0 || !json_is_integer(nj) || !r->section ||
+            (uint64_t)json_integer_value(nj) * 8u != r->section_len)
+            st = gn__fail(GN_EFORMAT, "idf: needs integer docs and records, and that many records after the JSON");
+        else st = gn__idf_from_records(s.bits, (uint64_t)json_integer_value(dj), r->section, r->section_len, &t);
         if (st == GN_OK) {
             gn__parser_set_idf(p, t);
             gn__idf_unref(t);
@@ -1067,6 +1107,7 @@ void gn__cache_close(gn_cache_reader *r) {
     if (!r) return;
     if (r->fd >= 0) close(r->fd);
     json_decref(r->hdr);
+    free(r->section);
     free(r->path);
     free(r->offs);
     free(r->stored);

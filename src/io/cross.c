@@ -4,9 +4,12 @@
 #include "io/cross.h"
 
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "hash/hash.h"
+#include "io/batch.h"
+#include "util/error.h"
 
 #define WHY(...) snprintf(why, 256, __VA_ARGS__)
 
@@ -126,4 +129,34 @@ size_t gn__cross_expand(const gn_cross *c, const gn_cross_feats *f, uint32_t mas
         }
     }
     return o;
+}
+
+int gn__cross_example(const gn_cross *c, const gn_batch *b, size_t e, uint32_t mask, gn_cross_buf *buf,
+                      const uint32_t **idx, const float **val, size_t *n) {
+    const size_t x0 = b->xstart[e];
+    const gn_cross_feats f = {b->xstart[e + 1] - x0, b->xslot + x0, b->xval + x0, b->xgrp + x0};
+    const size_t own = *n, need = own + gn__cross_count(c, &f);
+    if (need > buf->cap) {
+        size_t cap = buf->cap ? buf->cap : 256;
+        while (cap < need) cap *= 2;
+        uint32_t *xi = realloc(buf->idx, cap * sizeof *xi);
+        if (!xi) return gn__fail(GN_ENOMEM, "out of memory");
+        buf->idx = xi;
+        float *xv = realloc(buf->val, cap * sizeof *xv);
+        if (!xv) return gn__fail(GN_ENOMEM, "out of memory");
+        buf->val = xv;
+        buf->cap = cap;
+    }
+    memcpy(buf->idx, *idx, own * sizeof *buf->idx);
+    memcpy(buf->val, *val, own * sizeof *buf->val);
+    *n = own + gn__cross_expand(c, &f, mask, buf->idx + own, buf->val + own);
+    *idx = buf->idx;
+    *val = buf->val;
+    return GN_OK;
+}
+
+void gn__cross_buf_free(gn_cross_buf *buf) {
+    free(buf->idx);
+    free(buf->val);
+    memset(buf, 0, sizeof *buf);
 }

@@ -49,4 +49,17 @@ size_t gn__cross_count(const gn_cross *c, const gn_cross_feats *f);
  * products are left out). */
 size_t gn__cross_expand(const gn_cross *c, const gn_cross_feats *f, uint32_t mask, uint32_t *idx, float *val);
 
+/* The features of example e of batch b followed by its crossed features, in buf (grown as
+ * needed; the learner owns it and frees idx and val): *idx, *val and *n point at it on return.
+ * For the learners' inner loops; GN_ENOMEM with the message set. */
+typedef struct gn_cross_buf {
+    uint32_t *idx;
+    float *val;
+    size_t cap;
+} gn_cross_buf;
+struct gn_batch;
+int gn__cross_example(const gn_cross *c, const struct gn_batch *b, size_t e, uint32_t mask, gn_cross_buf *buf,
+                      const uint32_t **idx, const float **val, size_t *n);
+void gn__cross_buf_free(gn_cross_buf *buf);
+
 #endif

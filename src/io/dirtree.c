@@ -37,7 +37,11 @@ struct gn_dir_tree {
     size_t rec_cap, rec_len, rec_pos;
     char *path;      /* scratch for a document's path */
     size_t path_cap;
+    int *class_fd;   /* each class directory, opened on its first document (-1: not yet) */
 };
+
+#define CLASS_FDS_MAX 64 /* more classes than this: documents are opened by their whole path (a
+                          * tree holds one descriptor per class, and several trees may be open) */
 
 static int by_order(const void *a, const void *b) {
     const doc *x = a, *y = b;
@@ -82,6 +86,10 @@ void gn__dir_tree_free(gn_dir_tree *t) {
     for (size_t i = 0; i < t->nclasses; i++) free(t->classes[i]);
     free(t->classes);
     for (size_t i = 0; i < t->ndocs; i++) free(t->docs[i].name);
+    if (t->class_fd)
+        for (size_t i = 0; i < t->nclasses; i++)
+            if (t->class_fd[i] >= 0) close(t->class_fd[i]);
+    free(t->class_fd);
     free(t->docs);
     free(t->root);
     free(t->rec);
@@ -104,7 +112,7 @@ static int list_class(gn_dir_tree *t, size_t c, size_t *cap) {
         const char *path = join(t, t->root, t->classes[c], e->d_name);
         struct stat sb;
         if (!path) { st = gn__fail(GN_ENOMEM, "out of memory"); break; }
-        if (stat(path, &sb) != 0) {
+        if (fstatat(dirfd(d), e->d_name, &sb, 0) != 0) { /* relative: no walk of the whole path */
             st = gn__fail(GN_EIO, "%s: cannot read: %s", path, gn__errno_text(errno, eb, sizeof eb));
             break;
         }
@@ -193,6 +201,13 @@ int gn__dir_tree_open(const char *root, gn_dir_tree **out) {
         goto fail;
     }
     qsort(t->docs, t->ndocs, sizeof *t->docs, by_order);
+    if (t->nclasses <= CLASS_FDS_MAX) {
+        if (!(t->class_fd = malloc(t->nclasses * sizeof *t->class_fd))) {
+            st = gn__fail(GN_ENOMEM, "out of memory");
+            goto fail;
+        }
+        for (size_t i = 0; i < t->nclasses; i++) t->class_fd[i] = -1;
+    }
     *out = t;
     return GN_OK;
 fail:
@@ -207,7 +222,21 @@ static int load_record(gn_dir_tree *t, size_t i) {
     const char *cls = t->classes[dd->cls];
     const char *path = join(t, t->root, cls, dd->name);
     if (!path) return gn__fail(GN_ENOMEM, "out of memory");
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    int fd;
+    if (t->class_fd) { /* relative to the class directory: no walk of the whole path per document */
+        if (t->class_fd[dd->cls] < 0) {
+            const char *dir = join(t, t->root, cls, NULL);
+            if (!dir) return gn__fail(GN_ENOMEM, "out of memory");
+            t->class_fd[dd->cls] = open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+            if (t->class_fd[dd->cls] < 0)
+                return gn__fail(GN_EIO, "%s: cannot open: %s", dir, gn__errno_text(errno, eb, sizeof eb));
+            path = join(t, t->root, cls, dd->name);
+            if (!path) return gn__fail(GN_ENOMEM, "out of memory");
+        }
+        fd = openat(t->class_fd[dd->cls], dd->name, O_RDONLY | O_CLOEXEC);
+    } else {
+        fd = open(path, O_RDONLY | O_CLOEXEC);
+    }
     if (fd < 0) return gn__fail(GN_EIO, "%s: cannot open: %s", path, gn__errno_text(errno, eb, sizeof eb));
     const size_t cl = strlen(cls);
     size_t len = 0;
@@ -282,3 +311,5 @@ size_t gn__dir_tree_classes(const gn_dir_tree *t, const char *const **names) {
     *names = (const char *const *)t->classes;
     return t->nclasses;
 }
+
+size_t gn__dir_tree_doc_class(const gn_dir_tree *t, size_t i) { return t->docs[i].cls; }

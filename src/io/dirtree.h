@@ -32,6 +32,8 @@ uint64_t gn__dir_tree_bytes(const gn_dir_tree *t);
 size_t gn__dir_tree_docs(const gn_dir_tree *t);
 /* The class names, sorted (owned by t). */
 size_t gn__dir_tree_classes(const gn_dir_tree *t, const char *const **names);
+/* The class (an index into the names above) of the i-th document in reading order (i < docs). */
+size_t gn__dir_tree_doc_class(const gn_dir_tree *t, size_t i);
 void gn__dir_tree_free(gn_dir_tree *t);
 
 #endif

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "io/dirtree.h"
 #include "io/labels.h"
 #include "io/linereader.h"
 #include "io/parser.h"
@@ -48,11 +49,38 @@ static int count_line(scan *sc, size_t file, uint64_t lineno, const char *line, 
     return GN_OK;
 }
 
+/* A --format dir tree: its labels are its class directories, one per document in reading order
+ * (the records' line numbers), so the tree is listed, not read. */
+static int scan_tree(scan *sc, size_t file) {
+    gn_dir_tree *t;
+    GN_TRY(gn__dir_tree_open(sc->in->paths[file], &t));
+    const char *const *names;
+    gn__dir_tree_classes(t, &names);
+    const size_t ndocs = gn__dir_tree_docs(t);
+    int st = GN_OK;
+    for (size_t i = 0; i < ndocs && !sc->cut && st == GN_OK; i++) {
+        const char *name = names[gn__dir_tree_doc_class(t, i)];
+        char why[GN_WHY_MAX];
+        st = gn__labels_add(sc->l, name, strlen(name), file, (uint64_t)i + 1, why);
+        if (st == GN_EPARSE && sc->skip_bad) {
+            st = GN_OK;
+            continue;
+        }
+        if (st != GN_OK) {
+            st = gn__fail(st, "%s:%llu: %s", sc->in->paths[file], (unsigned long long)i + 1, why);
+            break;
+        }
+        if (++sc->records >= sc->limit) sc->cut = 1;
+    }
+    gn__dir_tree_free(t);
+    return st;
+}
+
 static int scan_file(scan *sc, size_t file) {
     const gn_data_spec *spec = gn__parser_spec(sc->p);
     gn_line_reader *r;
-    if (spec->format == GN_FORMAT_DIR) GN_TRY(gn__line_reader_open_tree(sc->in->paths[file], spec->max_line, &r));
-    else GN_TRY(gn__line_reader_open(sc->in->paths[file], spec->max_line, &r));
+    if (spec->format == GN_FORMAT_DIR) return scan_tree(sc, file);
+    GN_TRY(gn__line_reader_open(sc->in->paths[file], spec->max_line, &r));
     /* a CSV is read as the source reads it: leading blank and comment lines line by line, then
      * records whose quoted fields may hold newlines */
     const char qs = spec->format == GN_FORMAT_CSV && spec->sep != '\t' ? spec->sep : 0;

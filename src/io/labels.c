@@ -76,6 +76,16 @@ static size_t number_text(double v, char *buf, size_t size) {
         double back;
         if (k > 0 && (size_t)k < size && gn__parse_double(buf, buf + k, &back) == buf + k && back == v) break;
     }
+    /* %g writes 10 as 1e+01 at the shortest precision that reads back: a whole number below 1e15 is
+     * written whole (10, 250, 1000000; but 1e+20) */
+    if (k > 0 && v == floor(v) && fabs(v) < 1e15) {
+        char whole[32];
+        int w = snprintf(whole, sizeof whole, "%.0f", v + 0.0);
+        if (w > 0 && (size_t)w < size) {
+            memcpy(buf, whole, (size_t)w + 1);
+            k = w;
+        }
+    }
     return k > 0 ? (size_t)k : 0;
 }
 

@@ -4,7 +4,7 @@
  * Canonical form. A label token is trimmed of surrounding blanks (space, tab, CR). If what is
  * left is a number (gn__parse_double over the whole token), it is that number: `1`, `+1`, `1.0`
  * and `1e0` are one class, named by the shortest text that reads back as the same double ("1";
- * -0 is 0). Anything else is a string compared byte for byte: case matters (`Yes` and `yes` are
+ * -0 is 0), except that a whole number below 1e15 is written whole ("10", not "1e+01"). Anything else is a string compared byte for byte: case matters (`Yes` and `yes` are
  * two classes). Names are at most GN_LABEL_NAME_MAX bytes of valid UTF-8 without control
  * characters, because they are stored in JSON headers and printed by `predict`.
  *

@@ -152,6 +152,41 @@ static size_t grams_per_token(uint32_t ngrams, uint32_t skips) {
     return table[1][skips];
 }
 
+/* Sorts n terms (slot << 32, low half 0 as made above) by slot, slots below mask + 1: least
+ * significant digit first, 8 bits a pass, through tmp (room for n), when there are enough of them
+ * for the counting to pay (a document of a few hundred words: 3 linear passes where quicksort
+ * compares n log n times with a branch it mispredicts half of the time). Returns the sorted array
+ * (a or tmp). */
+static uint64_t *sort_terms(uint64_t *a, uint64_t *tmp, size_t n, uint32_t mask) {
+    if (n < 128) {
+        gn__sort_packed(a, n);
+        return a;
+    }
+    unsigned digits = 0;
+    for (uint32_t m = mask; m; m >>= 8) digits++;
+    uint32_t count[4][256];
+    memset(count, 0, sizeof count[0] * digits);
+    for (size_t i = 0; i < n; i++) {
+        const uint32_t slot = (uint32_t)(a[i] >> 32);
+        for (unsigned d = 0; d < digits; d++) count[d][(slot >> (8 * d)) & 255]++;
+    }
+    uint64_t *src = a, *dst = tmp;
+    for (unsigned d = 0; d < digits; d++) {
+        uint32_t *c = count[d], sum = 0;
+        if (c[(uint32_t)(src[0] >> (32 + 8 * d)) & 255] == n) continue; /* one value of this digit: in order */
+        for (unsigned k = 0; k < 256; k++) {
+            const uint32_t x = c[k];
+            c[k] = sum;
+            sum += x;
+        }
+        for (size_t i = 0; i < n; i++) dst[c[(uint32_t)(src[i] >> (32 + 8 * d)) & 255]++] = src[i];
+        uint64_t *x = src;
+        src = dst;
+        dst = x;
+    }
+    return src;
+}
+
 int gn__text_features(gn_text *t, const gn_text_opts *o, uint64_t seed, const char *s, size_t len, gn_batch *b) {
     if (len == 0) return GN_OK;
     if (reserve_tok(t, len + 1) != GN_OK) return GN_ENOMEM;
@@ -167,8 +202,9 @@ int gn__text_features(gn_text *t, const gn_text_opts *o, uint64_t seed, const ch
     const uint32_t ngrams = o->ngrams ? (o->ngrams > GN_MAX_NGRAMS ? GN_MAX_NGRAMS : o->ngrams) : 1;
     const uint32_t skips = ngrams > 1 ? (o->skips > GN_MAX_SKIPS ? GN_MAX_SKIPS : o->skips) : 0;
     const size_t per = grams_per_token(ngrams, skips);
-    if (ntok > SIZE_MAX / 8 / per) return GN_ENOMEM;
-    if (grow_u64(&t->packed, &t->packed_cap, ntok * per) != GN_OK) return GN_ENOMEM;
+    if (ntok > SIZE_MAX / 16 / per) return GN_ENOMEM;
+    /* the terms, then as much room again for sorting them */
+    if (grow_u64(&t->packed, &t->packed_cap, 2 * ntok * per) != GN_OK) return GN_ENOMEM;
     /* terms as slot << 32 (the count comes from merging) */
     uint64_t *terms = t->packed;
     size_t nt = 0;
@@ -177,7 +213,7 @@ int gn__text_features(gn_text *t, const gn_text_opts *o, uint64_t seed, const ch
         terms[nt++] = (uint64_t)to_slot(t->hash[i], mask) << 32;
         if (ngrams > 1) nt += extend(t->hash, ntok, t->hash[i], i, 1, ngrams, skips, mask, terms + nt);
     }
-    gn__sort_packed(terms, nt);
+    terms = sort_terms(terms, t->packed + ntok * per, nt, mask);
     /* merge: one (slot, weight) per distinct slot, written back over terms as slot << 32 | float */
     size_t nd = 0;
     double norm2 = 0.0;
@@ -251,9 +287,7 @@ void gn__idf_unref(gn_idf *t) {
     free(t);
 }
 
-/* ---------------------------------------------------------------- idf tables as JSON */
-
-static const char b64[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+/* ---------------------------------------------------------------- idf tables as records */
 
 static uint32_t f32_bits(float f) {
     uint32_t u;
@@ -261,86 +295,43 @@ static uint32_t f32_bits(float f) {
     return u;
 }
 
-json_t *gn__idf_to_json(const gn_idf *t) {
+int gn__idf_records(const gn_idf *t, unsigned char **out, size_t *len) {
     const uint32_t unseen = f32_bits((float)gn__text_idf(t->docs, 0));
     const size_t nslots = (size_t)1 << t->bits;
     size_t n = 0;
     for (size_t i = 0; i < nslots; i++) n += f32_bits(t->w[i]) != unseen;
-    const size_t raw = n * 8, enc = (raw + 2) / 3 * 4;
-    unsigned char *r = malloc(raw ? raw : 1);
-    char *e = malloc(enc + 1);
-    json_t *j = NULL;
-    if (r && e) {
-        size_t o = 0;
-        for (size_t i = 0; i < nslots; i++) {
-            const uint32_t v = f32_bits(t->w[i]);
-            if (v == unseen) continue;
-            for (int k = 0; k < 4; k++) r[o + (size_t)k] = (unsigned char)(i >> (8 * k));
-            for (int k = 0; k < 4; k++) r[o + 4 + (size_t)k] = (unsigned char)(v >> (8 * k));
-            o += 8;
-        }
-        size_t q = 0;
-        for (size_t i = 0; i < raw; i += 3) {
-            uint32_t x = (uint32_t)r[i] << 16 | (i + 1 < raw ? (uint32_t)r[i + 1] << 8 : 0) | (i + 2 < raw ? r[i + 2] : 0);
-            e[q++] = b64[x >> 18 & 63];
-            e[q++] = b64[x >> 12 & 63];
-            e[q++] = i + 1 < raw ? b64[x >> 6 & 63] : '=';
-            e[q++] = i + 2 < raw ? b64[x & 63] : '=';
-        }
-        e[q] = '\0';
-        j = json_pack("{s:I, s:s}", "docs", (json_int_t)t->docs, "records", e);
+    unsigned char *r = malloc(n ? n * 8 : 1);
+    if (!r) return GN_ENOMEM;
+    size_t o = 0;
+    for (size_t i = 0; i < nslots; i++) {
+        const uint32_t v = f32_bits(t->w[i]);
+        if (v == unseen) continue;
+        for (int k = 0; k < 4; k++) r[o + (size_t)k] = (unsigned char)(i >> (8 * k));
+        for (int k = 0; k < 4; k++) r[o + 4 + (size_t)k] = (unsigned char)(v >> (8 * k));
+        o += 8;
     }
-    free(r);
-    free(e);
-    return j;
+    *out = r;
+    *len = o;
+    return GN_OK;
 }
 
-static int b64_value(char c) {
-    const char *p = c ? strchr(b64, c) : NULL;
-    return p ? (int)(p - b64) : -1;
-}
-
-int gn__idf_from_json(const json_t *j, uint32_t bits, gn_idf **out) {
-    const json_t *d = json_object_get(j, "docs"), *rec = json_object_get(j, "records");
-    if (!json_is_integer(d) || json_integer_value(d) < 0 || !json_is_string(rec))
-        return gn__fail(GN_EFORMAT, "idf: needs integer docs and string records");
-    const char *e = json_string_value(rec);
-    const size_t el = json_string_length(rec);
-    if (el % 4) return gn__fail(GN_EFORMAT, "idf: records are not base64");
+int gn__idf_from_records(uint32_t bits, uint64_t docs, const unsigned char *r, size_t len, gn_idf **out) {
+    if (len % 8) return gn__fail(GN_EFORMAT, "idf: records are not a whole number of 8 bytes");
     gn_idf *t;
-    GN_TRY(gn__idf_new(bits, (uint64_t)json_integer_value(d), &t));
-    unsigned char rec8[8];
-    size_t got = 0, next_min = 0;
+    GN_TRY(gn__idf_new(bits, docs, &t));
     const size_t nslots = (size_t)1 << bits;
-    for (size_t i = 0; i < el; i += 4) {
-        int v[4];
-        for (int k = 0; k < 4; k++) v[k] = e[i + (size_t)k] == '=' ? 0 : b64_value(e[i + (size_t)k]);
-        int pad = (e[i + 2] == '=') + (e[i + 3] == '=');
-        if (v[0] < 0 || v[1] < 0 || v[2] < 0 || v[3] < 0 || (pad && i + 4 != el)) {
+    size_t next_min = 0;
+    for (size_t o = 0; o < len; o += 8) {
+        const uint32_t slot = (uint32_t)r[o] | (uint32_t)r[o + 1] << 8 | (uint32_t)r[o + 2] << 16 | (uint32_t)r[o + 3] << 24;
+        const uint32_t wb = (uint32_t)r[o + 4] | (uint32_t)r[o + 5] << 8 | (uint32_t)r[o + 6] << 16 | (uint32_t)r[o + 7] << 24;
+        float w;
+        memcpy(&w, &wb, sizeof w);
+        if (slot >= nslots || slot < next_min || !isfinite(w)) {
             gn__idf_unref(t);
-            return gn__fail(GN_EFORMAT, "idf: records are not base64");
+            return gn__fail(GN_EFORMAT, "idf: record for slot %u out of range, out of order or not finite", slot);
         }
-        const uint32_t x = (uint32_t)v[0] << 18 | (uint32_t)v[1] << 12 | (uint32_t)v[2] << 6 | (uint32_t)v[3];
-        const unsigned char bytes[3] = {(unsigned char)(x >> 16), (unsigned char)(x >> 8), (unsigned char)x};
-        for (int k = 0; k < 3 - pad; k++) {
-            rec8[got++] = bytes[k];
-            if (got < 8) continue;
-            got = 0;
-            const uint32_t slot = (uint32_t)rec8[0] | (uint32_t)rec8[1] << 8 | (uint32_t)rec8[2] << 16 | (uint32_t)rec8[3] << 24;
-            const uint32_t wb = (uint32_t)rec8[4] | (uint32_t)rec8[5] << 8 | (uint32_t)rec8[6] << 16 | (uint32_t)rec8[7] << 24;
-            float w;
-            memcpy(&w, &wb, sizeof w);
-            if (slot >= nslots || slot < next_min || !isfinite(w)) {
-                gn__idf_unref(t);
-                return gn__fail(GN_EFORMAT, "idf: record for slot %u out of range, out of order or not finite", slot);
-            }
-            t->w[slot] = w;
-            next_min = (size_t)slot + 1;
-        }
-    }
-    if (got) {
-        gn__idf_unref(t);
-        return gn__fail(GN_EFORMAT, "idf: records are not a whole number of 8 bytes");
+        t->w[slot] = w;
+        next_min = (size_t)slot + 1;
     }
     *out = t;
     return GN_OK;

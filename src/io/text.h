@@ -36,7 +36,7 @@ typedef struct gn_text {
     size_t cap;
     char *tok;       /* one lowercased token */
     size_t tok_cap;
-    uint64_t *packed; /* the document's (slot << 32 | count) terms, for sorting */
+    uint64_t *packed; /* the document's (slot << 32 | count) terms, then as much room to sort them */
     size_t packed_cap;
 } gn_text;
 
@@ -70,12 +70,13 @@ int gn__idf_from_df(uint32_t bits, uint64_t docs, const uint32_t *df, gn_idf **o
 gn_idf *gn__idf_ref(gn_idf *t);   /* NULL-safe */
 void gn__idf_unref(gn_idf *t);    /* NULL-safe; frees with the last reference */
 
-/* An idf table as JSON for cache headers: {"docs": n, "records": base64 of the (u32 slot, f32
- * weight) little-endian records of the slots not at the unseen weight}; and back (GN_EFORMAT for
- * a malformed object). */
-#include <jansson.h>
-json_t *gn__idf_to_json(const gn_idf *t);
-int gn__idf_from_json(const json_t *j, uint32_t bits, gn_idf **out);
+/* An idf table as records for cache files: the (u32 slot, f32 weight) little-endian pairs of the
+ * slots not at the unseen weight, in increasing slot order (*out: *len bytes, malloc'ed, the
+ * caller frees; GN_ENOMEM); and back, with the documents counted (GN_EFORMAT with a message for
+ * a length that is not a multiple of 8, a slot out of range or out of order, a weight that is
+ * not finite). */
+int gn__idf_records(const gn_idf *t, unsigned char **out, size_t *len);
+int gn__idf_from_records(uint32_t bits, uint64_t docs, const unsigned char *r, size_t len, gn_idf **out);
 
 /* The smoothed idf of a term seen in df of n documents: ln((1+n)/(1+df)) + 1. */
 double gn__text_idf(uint64_t n, uint64_t df);

@@ -52,10 +52,11 @@ int gn__learner_new(const gn_train_options *o, const gn_data_spec *spec, gn_lear
     if (!kind->learner_new) /* mf: gn_train's own solvers (learn/mf_train.c) */
         return gn__fail(GN_EUNSUPPORTED, "kind %s is trained by gannet train alone (not cv, tune or online learners)",
                         kind->name);
-    /* interactions are crossed inside the kind's learning loop (io/cross.h): only the linear
-     * kind does so yet, and another would silently learn without the crosses */
-    if (spec->interactions[0] && o->kind != GN_KIND_LINEAR)
-        return gn__fail(GN_EUNSUPPORTED, "--interactions: the %s kind does not cross features yet (linear only)",
+    /* interactions are crossed inside the kind's learning loop (io/cross.h): only the linear,
+     * softmax and oaa kinds do so yet, and another would silently learn without the crosses */
+    if (spec->interactions[0] && o->kind != GN_KIND_LINEAR && o->kind != GN_KIND_SOFTMAX && o->kind != GN_KIND_OAA)
+        return gn__fail(GN_EUNSUPPORTED,
+                        "--interactions: the %s kind does not cross features yet (linear, softmax and oaa only)",
                         kind->name);
     gn_learner *l = NULL;
     GN_TRY(alloc_learner(&l, kind, o));

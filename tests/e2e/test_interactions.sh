@@ -1,7 +1,8 @@
 #!/bin/bash
 # test_interactions.sh: --interactions (issue 14). A label that depends only on the product of two
 # columns is learned with --interactions and not without (numeric and categorical columns, test
-# AUC compared); the crosses are stored in the model (eval and predict of the saved model apply
+# AUC compared), and a three-class label of a pair of categorical columns by softmax and --oaa
+# (accuracy compared); the crosses are stored in the model (eval and predict of the saved model apply
 # them); VW's --quadratic/--cubic by namespace letter; a cache, --shuffle with threads, the batch
 # solver and cv all see the crosses, and a cache made without them is made again; bad lists and
 # unknown columns are refused with a message naming them.
@@ -47,6 +48,29 @@ run_ok "$G" eval -m "$T/c.model" -d "$T/cte.csv"
 crossed=$(auc_of)
 awk -v p="$plain" -v c="$crossed" 'BEGIN {exit !(p < 0.6 && c > 0.95)}' || fail "c1*c2: AUC $crossed with, $plain without"
 ok "categorical pair: test AUC $plain without, $crossed with --interactions c1*c2"
+
+# ---- multiclass: three classes, (c1 + c2) mod 3, learned by softmax (and --oaa) with the cross
+# only; the model's crosses apply in eval and predict
+awk -F, 'NR == 1 {print "y,c1,c2,z"; next} {split($4, a, "a"); split($5, b, "b"); print "k" ((a[2] + b[2]) % 3) "," $4 "," $5 "," $6}' \
+    "$T/tr.csv" > "$T/mtr.csv"
+awk -F, 'NR == 1 {print "y,c1,c2,z"; next} {split($4, a, "a"); split($5, b, "b"); print "k" ((a[2] + b[2]) % 3) "," $4 "," $5 "," $6}' \
+    "$T/te.csv" > "$T/mte.csv"
+acc_of() { awk '$1 == "accuracy" {print $2}' "$T/out"; }
+run_ok "$G" train -d "$T/mtr.csv" --label y --loss softmax --passes 5 -m "$T/m0.model"
+run_ok "$G" eval -m "$T/m0.model" -d "$T/mte.csv"
+plain=$(acc_of)
+run_ok "$G" train -d "$T/mtr.csv" --label y --loss softmax --interactions 'c1*c2' --passes 5 -m "$T/m.model"
+run_ok "$G" eval -m "$T/m.model" -d "$T/mte.csv"
+crossed=$(acc_of)
+awk -v p="$plain" -v c="$crossed" 'BEGIN {exit !(p < 0.7 && c > 0.95)}' ||
+    fail "softmax c1*c2: accuracy $crossed with --interactions, $plain without"
+run_ok "$G" predict -m "$T/m.model" -d "$T/mte.csv" --output class
+awk -F, 'NR > 1 {print $1}' "$T/mte.csv" | paste -d' ' - "$T/out" | awk '$1 == $2 {r++} END {exit !(r / NR > 0.95)}' ||
+    fail "softmax: predict of the saved model does not apply the crosses"
+run_ok "$G" train -d "$T/mtr.csv" --label y --oaa --loss logistic --interactions 'c1*c2' --passes 5 -m "$T/mo.model"
+run_ok "$G" eval -m "$T/mo.model" -d "$T/mte.csv"
+awk -v a="$(acc_of)" 'BEGIN {exit !(a > 0.95)}' || fail "--oaa c1*c2: accuracy $(acc_of)"
+ok "multiclass: accuracy $plain without, $crossed with --interactions c1*c2 (softmax; --oaa alike)"
 
 # ---- the same crosses through a cache, shuffled threads, the batch solver and cv
 run_ok "$G" train -d "$T/ctr.csv" --label y --interactions 'c1*c2' --passes 5 --threads 1 --cache "$T/c.cache" -m "$T/cc.model"

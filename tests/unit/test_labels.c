@@ -71,7 +71,8 @@ static void test_canonical_names(void **state) {
     struct { const char *in, *out; } cases[] = {
         {"-0", "0"}, {"0.0", "0"}, {"-1", "-1"}, {"2.5", "2.5"}, {"0.1", "0.1"}, {"1e20", "1e+20"},
         {"yes", "yes"}, {"  Yes ", "Yes"}, {"<=50K", "<=50K"}, {"normal.", "normal."}, {"1a", "1a"},
-        {"inf", "inf"}, {"0x10", "0x10"},
+        {"inf", "inf"}, {"0x10", "0x10"}, {"10", "10"}, {"1e1", "10"}, {"100.0", "100"}, {"-250", "-250"},
+        {"1000000", "1000000"}, {"12345678", "12345678"},
     };
     for (size_t i = 0; i < N(cases); i++) {
         assert_int_equal(gn__label_canonical(cases[i].in, strlen(cases[i].in), buf, sizeof buf), 0);

@@ -1,6 +1,7 @@
 /* test_text.c: io/text.c: the tokenizer (ASCII lowercasing, UTF-8 sequences never split, Latin-1
  * folding, punctuation-only and empty documents, a 1 MB document), n-grams and skip-grams
- * (counts of distinct terms), term weighting (count, binary, log), idf and unit L2 norms. */
+ * (counts of distinct terms), term weighting (count, binary, log), idf and unit L2 norms; a
+ * document long enough for the radix sort; idf tables as cache records. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -196,6 +197,69 @@ static void test_one_megabyte(void **state) {
     free(doc);
 }
 
+/* A document long enough for the radix sort of its terms (>= 128): 150 distinct words, each three
+ * times in a scrambled order, counted as 3 each (tf count, no idf, no norm), slots increasing, at
+ * bits 12 (two radix digits) and 20 (three). */
+static void test_long_document_counts(void **state) {
+    (void)state;
+    char doc[150 * 3 * 8 + 1];
+    size_t o = 0;
+    for (unsigned r = 0; r < 450; r++) {
+        const unsigned w = (r * 97u) % 150u; /* 97 is prime to 150: every word 3 times, scrambled */
+        o += (size_t)snprintf(doc + o, sizeof doc - o, "w%u ", w);
+    }
+    for (unsigned bits = 12; bits <= 20; bits += 8) {
+        gn_text t;
+        gn__text_init(&t);
+        gn_batch b;
+        assert_int_equal(gn__batch_init(&b, 1, 16), GN_OK);
+        assert_int_equal(gn__batch_begin_example(&b, 1, 1, 0), GN_OK);
+        gn_text_opts opts = {1, 0, GN_TF_COUNT, 0, (1u << bits) - 1, NULL};
+        assert_int_equal(gn__text_features(&t, &opts, 0, doc, o, &b), GN_OK);
+        gn__batch_end_example(&b);
+        size_t n = b.start[1] - b.start[0];
+        double total = 0;
+        for (size_t i = b.start[0]; i < b.start[1]; i++) {
+            if (i > b.start[0]) assert_true(b.index[i] > b.index[i - 1]);
+            total += b.value[i];
+        }
+        assert_true(n <= 150 && n >= 140); /* a few hash collisions at 12 bits at most */
+        assert_true(fabs(total - 450.0) < 1e-9);
+        if (bits == 20) assert_int_equal(n, 150);
+        gn__batch_free(&b);
+        gn__text_free(&t);
+    }
+}
+
+/* idf tables as records (cache files): a round trip keeps every weight; bad records refused. */
+static void test_idf_records(void **state) {
+    (void)state;
+    uint32_t df[1u << 10];
+    memset(df, 0, sizeof df);
+    df[3] = 5;
+    df[700] = 1;
+    df[1023] = 99;
+    gn_idf *t, *back;
+    assert_int_equal(gn__idf_from_df(10, 100, df, &t), GN_OK);
+    unsigned char *r;
+    size_t len;
+    assert_int_equal(gn__idf_records(t, &r, &len), GN_OK);
+    assert_int_equal(len, 3 * 8);
+    assert_int_equal(gn__idf_from_records(10, 100, r, len, &back), GN_OK);
+    assert_memory_equal(t->w, back->w, sizeof(float) << 10);
+    gn_idf *none = NULL;
+    assert_int_equal(gn__idf_from_records(9, 100, r, len, &none), GN_EFORMAT); /* slot 700 >= 2^9 */
+    assert_int_equal(gn__idf_from_records(10, 100, r, len - 1, &none), GN_EFORMAT);
+    unsigned char swapped[16];
+    memcpy(swapped, r + 8, 8);
+    memcpy(swapped + 8, r, 8);
+    assert_int_equal(gn__idf_from_records(10, 100, swapped, 16, &none), GN_EFORMAT); /* out of order */
+    assert_null(none);
+    free(r);
+    gn__idf_unref(back);
+    gn__idf_unref(t);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_ascii),
@@ -203,6 +267,8 @@ int main(void) {
         cmocka_unit_test(test_empty_and_punctuation),
         cmocka_unit_test(test_ngrams_and_weights),
         cmocka_unit_test(test_one_megabyte),
+        cmocka_unit_test(test_long_document_counts),
+        cmocka_unit_test(test_idf_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

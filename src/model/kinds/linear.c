@@ -90,9 +90,7 @@ struct gn_kind_learner {
     /* interactions (io/cross.h): crossed in learn_batch from the batch's x lists into xidx/xval
      * after a copy of the example's own features; NULL when the spec has none */
     gn_cross *cross;
-    uint32_t *xidx;
-    float *xval;
-    size_t xcap;
+    gn_cross_buf xbuf;
 };
 
 static uint32_t stride_of(gn_optimizer opt, int normalized) {
@@ -155,8 +153,7 @@ static void linear_learner_free(gn_kind_learner *l) {
     if (l->owns_table) gn__table_free(l->table, l->nslots * l->stride * sizeof(float));
     free(l->scratch);
     if (l->owns_table) free(l->cross); /* shared learners borrow the owner's */
-    free(l->xidx);
-    free(l->xval);
+    gn__cross_buf_free(&l->xbuf);
     free(l);
 }
 
@@ -167,9 +164,7 @@ static int linear_learner_share(gn_kind_learner *owner, gn_kind_learner **out) {
     l->owns_table = 0;
     l->scratch = NULL;
     l->scratch_cap = 0;
-    l->xidx = NULL;
-    l->xval = NULL;
-    l->xcap = 0;
+    memset(&l->xbuf, 0, sizeof l->xbuf);
     memset(l->sc, 0, sizeof l->sc);
     *out = l;
     return GN_OK;
@@ -415,33 +410,6 @@ static GN_HOGWILD double learn_sgd_normalized(gn_kind_learner *l, const uint32_t
     return s;
 }
 
-/* Example e with its crossed features (interactions), in the learner's scratch: its own features
- * then the crosses of its x lists. Only when the spec has interactions: the plain path is left
- * as it was. */
-static int with_crosses(gn_kind_learner *l, const gn_batch *b, size_t e, const uint32_t **idx, const float **val,
-                        size_t *n) {
-    const size_t x0 = b->xstart[e];
-    const gn_cross_feats f = {b->xstart[e + 1] - x0, b->xslot + x0, b->xval + x0, b->xgrp + x0};
-    const size_t own = *n, need = own + gn__cross_count(l->cross, &f);
-    if (need > l->xcap) {
-        size_t cap = l->xcap ? l->xcap : 256;
-        while (cap < need) cap *= 2;
-        uint32_t *xi = realloc(l->xidx, cap * sizeof *xi);
-        if (!xi) return gn__fail(GN_ENOMEM, "out of memory");
-        l->xidx = xi;
-        float *xv = realloc(l->xval, cap * sizeof *xv);
-        if (!xv) return gn__fail(GN_ENOMEM, "out of memory");
-        l->xval = xv;
-        l->xcap = cap;
-    }
-    memcpy(l->xidx, *idx, own * sizeof *l->xidx);
-    memcpy(l->xval, *val, own * sizeof *l->xval);
-    *n = own + gn__cross_expand(l->cross, &f, (uint32_t)(l->nslots - 1), l->xidx + own, l->xval + own);
-    *idx = l->xidx;
-    *val = l->xval;
-    return GN_OK;
-}
-
 static GN_HOGWILD int linear_learn_batch(gn_kind_learner *l, const gn_batch *b, const unsigned char *mode,
                                          double *scores) {
     const int ftrl = l->opt == GN_OPT_FTRL;
@@ -452,7 +420,8 @@ static GN_HOGWILD int linear_learn_batch(gn_kind_learner *l, const gn_batch *b, 
         const uint32_t *idx = b->index + s0;
         const float *val = b->value + s0;
         size_t n = s1 - s0;
-        if (l->cross && b->xstart) GN_TRY(with_crosses(l, b, e, &idx, &val, &n));
+        if (l->cross && b->xstart)
+            GN_TRY(gn__cross_example(l->cross, b, e, (uint32_t)(l->nslots - 1), &l->xbuf, &idx, &val, &n));
         const double wt = b->weight[e];
         if (m == GN__EX_SCORE || wt == 0.0) {
             scores[e] = score_current(l, idx, val, n);

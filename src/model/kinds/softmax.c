@@ -30,6 +30,7 @@
 
 #include "model/kinds/softmax.h"
 
+#include "io/cross.h"
 #include "io/labels.h"
 #include "learn/loss.h"
 #include "learn/train_internal.h"
@@ -141,6 +142,10 @@ struct gn_kind_learner {
     double *scratch;       /* per example: scores and gradient (2k), FTRL: v and sqrt(n) per (feature,
                               class) and the normalized value per feature */
     size_t scratch_cap;    /* features it has room for */
+    /* interactions (io/cross.h), crossed in learn_batch as the linear kind does: the example's
+     * own features, then the crosses of its x lists, in xbuf; NULL when the spec has none */
+    gn_cross *cross;
+    gn_cross_buf xbuf;
 };
 
 static uint32_t fields_of(gn_optimizer opt) {
@@ -171,6 +176,8 @@ static uint64_t softmax_learner_bytes(const gn_train_options *o, const gn_data_s
     const uint64_t stride = gn__optimizer_is_batch(opt) ? k : ROW_HEAD + k * fields_of(opt);
     return ((uint64_t)1 << spec->bits) * stride * sizeof(float);
 }
+
+static void softmax_learner_free(gn_kind_learner *l);
 
 static int softmax_learner_new(const gn_train_options *o, const gn_data_spec *spec, gn_kind_learner **out) {
     if (o->loss != GN_LOSS_SOFTMAX)
@@ -208,6 +215,15 @@ static int softmax_learner_new(const gn_train_options *o, const gn_data_spec *sp
                         (unsigned)k, bytes >> 20);
     }
     l->owns_table = 1;
+    if (spec->interactions[0]) {
+        char why[256];
+        int st = GN_ENOMEM;
+        if ((l->cross = malloc(sizeof *l->cross)) != NULL) st = gn__cross_compile(spec->interactions, l->cross, why);
+        if (st != GN_OK) {
+            softmax_learner_free(l);
+            return st == GN_EINVAL ? gn__fail(GN_EINVAL, "%s", why) : gn__fail(GN_ENOMEM, "out of memory");
+        }
+    }
     *out = l;
     return GN_OK;
 }
@@ -215,7 +231,9 @@ static int softmax_learner_new(const gn_train_options *o, const gn_data_spec *sp
 static void softmax_learner_free(gn_kind_learner *l) {
     if (!l) return;
     if (l->owns_table) gn__table_free(l->table, l->nslots * l->stride * sizeof(float));
+    if (l->owns_table) free(l->cross); /* shared learners borrow the owner's */
     free(l->scratch);
+    gn__cross_buf_free(&l->xbuf);
     free(l);
 }
 
@@ -226,6 +244,7 @@ static int softmax_learner_share(gn_kind_learner *owner, gn_kind_learner **out) 
     l->owns_table = 0;
     l->scratch = NULL;
     l->scratch_cap = 0;
+    memset(&l->xbuf, 0, sizeof l->xbuf);
     memset(l->sc, 0, sizeof l->sc);
     *out = l;
     return GN_OK;
@@ -433,9 +452,12 @@ static GN_HOGWILD int softmax_learn_batch(gn_kind_learner *l, const gn_batch *b,
     for (size_t e = 0; e < b->n; e++) {
         const unsigned char m = mode ? mode[e] : GN__EX_LEARN;
         if (m == GN__EX_SKIP) continue;
-        const size_t s0 = b->start[e], n = b->start[e + 1] - s0;
+        const size_t s0 = b->start[e];
+        size_t n = b->start[e + 1] - s0;
         const uint32_t *idx = b->index + s0;
         const float *val = b->value + s0;
+        if (l->cross && b->xstart)
+            GN_TRY(gn__cross_example(l->cross, b, e, (uint32_t)(l->nslots - 1), &l->xbuf, &idx, &val, &n));
         const double wt = b->weight[e];
         double *s = scores + e * k;
         if (m == GN__EX_SCORE || wt == 0.0) {
