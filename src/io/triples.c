@@ -232,6 +232,23 @@ static int read_file(const char *path, const gn_data_spec *spec, const gn_triple
     return st;
 }
 
+gn_csv_fields *gn__csv_fields_new(void) { return calloc(1, sizeof(fields)); }
+void gn__csv_fields_free(gn_csv_fields *fs) {
+    if (!fs) return;
+    free(fs->buf);
+    free(fs);
+}
+int gn__csv_fields_split(gn_csv_fields *fs, const char *line, size_t len, char sep) { return split(fs, line, len, sep); }
+size_t gn__csv_fields_count(const gn_csv_fields *fs) { return fs->n; }
+const char *gn__csv_field(const gn_csv_fields *fs, size_t k, size_t *len) {
+    *len = fs->len[k];
+    return fs->f[k];
+}
+int gn__csv_column(const char *path, const char *flag, const char *ref, const gn_csv_fields *header, long *col) {
+    return resolve(path, flag, ref, header, 0, col);
+}
+int gn__csv_number(const char *f, size_t len, double *out) { return parse_number(f, len, out); }
+
 int gn__triples_read(const char *const *paths, size_t npaths, const gn_data_spec *spec, const gn_triples_cols *cols,
                      gn_iddict *users, gn_iddict *items, int add_ids, gn_triples *t) {
     if (!cols->user || !cols->user[0] || !cols->item || !cols->item[0])
