@@ -156,7 +156,7 @@ if [ "${SCALE:-0}" = 1 ]; then
     "$GANNET" train --kind mf --quiet --rank 64 --passes 2 --user 1 --item 2 --rating 3 "$D/rec.csv" \
         -m "$D/rec.model" 2> "$D/rec.log" > /dev/null
     grep -o 'mf: [0-9]* users.*' "$D/rec.log"
-    cut -d, -f1 "$D/rec.csv" | sort -u | head -2000 > "$D/users2000.txt"
+    cut -d, -f1 "$D/rec.csv" | sort -u | awk "NR <= 2000" > "$D/users2000.txt" # not head: SIGPIPE under pipefail
     one=$( { /usr/bin/time -f "%U" "$GANNET" recommend -m "$D/rec.model" --user 5 -k 10 --exclude-seen > /dev/null; } 2>&1)
     all=$( { /usr/bin/time -f "%U" "$GANNET" recommend -m "$D/rec.model" --users "$D/users2000.txt" -k 10 \
         --exclude-seen > /dev/null; } 2>&1)
