@@ -46,8 +46,10 @@ int cmd_split(int argc, char **argv) {
         } else if (!strcmp(f, "--test")) {
             const char *v = cli_value(&a, f);
             if (!v || cli_parse_double(f, v, &o.test) != 0) return rc;
-        } else if (!strcmp(f, "--train-out") || !strcmp(f, "--test-out")) {
-            if (!(out[f[3] == 'e'] = cli_value(&a, f))) return rc;
+        } else if (!strcmp(f, "--train-out")) {
+            if (!(out[0] = cli_value(&a, f))) return rc;
+        } else if (!strcmp(f, "--test-out")) {
+            if (!(out[1] = cli_value(&a, f))) return rc;
         } else if (!strcmp(f, "--json")) {
             json = 1;
         } else if (f[0] != '-' || !strcmp(f, "-")) {

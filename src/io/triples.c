@@ -34,7 +34,7 @@ static int grow(gn_triples *t) {
 }
 
 /* One CSV record split into fields; quoted fields ("a,b", "say ""hi""") are unquoted into buf. */
-typedef struct fields {
+typedef struct gn__csv_fields {
     const char *f[MAX_FIELDS];
     size_t len[MAX_FIELDS];
     size_t n;

@@ -35,7 +35,7 @@ void gn__triples_free(gn_triples *t);
  * a record split into fields (quoted fields unquoted; at most 4096 fields, else GN_ELIMIT), a
  * column resolved from a 1-based index or a header name (header NULL: no header line; errors
  * name path and flag), and a field read as a finite number (0, else -1). */
-typedef struct fields gn_csv_fields;
+typedef struct gn__csv_fields gn_csv_fields;
 gn_csv_fields *gn__csv_fields_new(void); /* NULL when out of memory */
 void gn__csv_fields_free(gn_csv_fields *fs);
 int gn__csv_fields_split(gn_csv_fields *fs, const char *line, size_t len, char sep);
