@@ -9,7 +9,10 @@
 # metrics.seconds, medians of RUNS runs.
 # With SCALE=1 also a generated 1,000,000-user x 100,000-item set of 10,000,000 ratings
 # (power-law item popularity; bench/gen-mf.c, written once under BENCH_DATA): ALS time per epoch
-# on 1 and 2 threads (the trainer's own log of its read and epoch times, --passes 2).
+# on 1 and 2 threads and on 2 MPI ranks of one thread each (the trainer's own log of its read and
+# epoch times, --passes 2); SCALE_USERS, SCALE_ITEMS, SCALE_RATINGS override the set's size.
+# The time splits: `gannet split --by time` of the whole file, each user's latest 20% of ratings
+# (--per userId) and the latest 20% of all ratings, RMSE of ALS against the biases.
 #   usage: bench/mf.sh [RUNS]     (default 3)
 #   env:   GANNET, BENCH_DATA (default /tmp/gannet-bench-mf), ML (the ratings.csv.gz), SCALE=1
 BENCH_DATA=${BENCH_DATA:-/tmp/gannet-bench-mf}
@@ -67,6 +70,35 @@ for opt in als sgd; do
 done
 
 echo
+echo "== explicit ratings, time splits (gannet split --by time): test RMSE =="
+gzip -dc "$ML" > "$D/ml_all.csv"
+for how in per-user global; do
+    per=(); [ $how = per-user ] && per=(--per userId)
+    "$GANNET" split --by time --time-col timestamp "${per[@]}" --test 0.2 "$D/ml_all.csv" \
+        --train-out "$D/mlt_train.csv" --test-out "$D/mlt_test.csv" --json > "$D/mlt_split.json"
+    echo "-- $how: the latest 20% ($(cat "$D/mlt_split.json"))"
+    $PY - "$D/mlt_train.csv" "$D/mlt_test.csv" <<'PYEOF'
+import sys, numpy as np, pandas as pd
+tr, te = pd.read_csv(sys.argv[1]), pd.read_csv(sys.argv[2])
+mu = tr.rating.mean()
+print("%-34s rmse %.4f" % ("global mean", np.sqrt(((te.rating - mu) ** 2).mean())))
+bu = pd.Series(0.0, index=tr.userId.unique()); bi = pd.Series(0.0, index=tr.movieId.unique())
+for _ in range(10):  # alternating ridge, l2 = 3
+    r = tr.rating - mu - bi.reindex(tr.movieId).values
+    bu = r.groupby(tr.userId.values).sum() / (tr.groupby("userId").size() + 3)
+    r = tr.rating - mu - bu.reindex(tr.userId).values
+    bi = r.groupby(tr.movieId.values).sum() / (tr.groupby("movieId").size() + 3)
+p = mu + bu.reindex(te.userId).fillna(0).values + bi.reindex(te.movieId).fillna(0).values
+print("%-34s rmse %.4f" % ("user + item biases (l2 3)", np.sqrt(((te.rating - p) ** 2).mean())))
+PYEOF
+    read -r wall secs < <(train_runs mlt_als --user userId --item movieId --rating rating --ignore timestamp \
+        "$D/mlt_train.csv")
+    "$GANNET" eval -m "$D/mlt_als.model" "$D/mlt_test.csv" --json > "$D/mlt_als.eval.json"
+    rmse=$(grep -o '"rmse":[0-9.]*' "$D/mlt_als.eval.json" | cut -d: -f2)
+    printf "%-34s rmse %.4f  train %.2f s wall\n" "gannet mf als (defaults)" "$rmse" "$wall"
+done
+
+echo
 echo "== implicit: ratings >= 4 as clicks; top 10, training clicks excluded =="
 $PY - "$D/ml_clicks_train.csv" "$D/ml_clicks_test.csv" <<'PYEOF'
 import sys, numpy as np, pandas as pd
@@ -96,11 +128,13 @@ printf "%-34s ndcg@10 %.4f  recall@10 %.4f  (%d users)  train %.2f s wall\n" "ga
 
 if [ "${SCALE:-0}" = 1 ]; then
     echo
-    echo "== scale: 1,000,000 users x 100,000 items, 10,000,000 ratings (ALS, rank 8) =="
-    if [ ! -s "$D/scale.csv" ]; then
+    SU=${SCALE_USERS:-1000000} SI=${SCALE_ITEMS:-100000} SR=${SCALE_RATINGS:-10000000}
+    echo "== scale: $SU users x $SI items, $SR ratings (ALS, rank 8) =="
+    if [ ! -s "$D/scale.$SR.csv" ]; then
         cc -O2 -o "$D/gen-mf" "$GN_SRC/bench/gen-mf.c" -lm
-        "$D/gen-mf" 1000000 100000 10000000 1 > "$D/scale.csv.tmp" && mv "$D/scale.csv.tmp" "$D/scale.csv"
+        "$D/gen-mf" "$SU" "$SI" "$SR" 1 > "$D/scale.csv.tmp" && mv "$D/scale.csv.tmp" "$D/scale.$SR.csv"
     fi
+    ln -sf "scale.$SR.csv" "$D/scale.csv"
     for th in 1 2; do
         # the trainer logs its read time and its time per epoch
         /usr/bin/time -f "cpu %U s user" "$GANNET" train --kind mf --json --threads $th --passes 2 --user 1 --item 2 \
@@ -108,6 +142,13 @@ if [ "${SCALE:-0}" = 1 ]; then
         printf "threads %d: %s; %s\n" "$th" "$(grep -o 'mf: read.*' "$D/scale.log")" "$(grep -o 'cpu.*' "$D/scale.log")"
     done
     grep -o 'mf: [0-9]* users.*' "$D/scale.log"
+    if command -v mpirun > /dev/null && ldd "$GANNET" | grep libmpi > /dev/null; then
+        MPIRUN=(mpirun --oversubscribe -np 2); [ "$(id -u)" = 0 ] && MPIRUN+=(--allow-run-as-root)
+        /usr/bin/time -f "elapsed %e s" "${MPIRUN[@]}" "$GANNET" train --kind mf --json --threads 1 --passes 2 \
+            --user 1 --item 2 --rating 3 "$D/scale.csv" -m "$D/scale.mpi.model" > "$D/scale.mpi.json" 2> "$D/scale.mpi.log"
+        printf "2 MPI ranks x 1 thread: %s; %s\n" "$(grep -o 'mf: read.*' "$D/scale.mpi.log")" \
+            "$(grep -o 'elapsed.*' "$D/scale.mpi.log")"
+    fi
 
     echo
     echo "== recommend: the exact scan at rank 64 (20,000 users, 400,000 generated ratings) =="
@@ -115,7 +156,7 @@ if [ "${SCALE:-0}" = 1 ]; then
     "$GANNET" train --kind mf --quiet --rank 64 --passes 2 --user 1 --item 2 --rating 3 "$D/rec.csv" \
         -m "$D/rec.model" 2> "$D/rec.log" > /dev/null
     grep -o 'mf: [0-9]* users.*' "$D/rec.log"
-    cut -d, -f1 "$D/rec.csv" | sort -u | head -2000 > "$D/users2000.txt"
+    cut -d, -f1 "$D/rec.csv" | sort -u | awk "NR <= 2000" > "$D/users2000.txt" # not head: SIGPIPE under pipefail
     one=$( { /usr/bin/time -f "%U" "$GANNET" recommend -m "$D/rec.model" --user 5 -k 10 --exclude-seen > /dev/null; } 2>&1)
     all=$( { /usr/bin/time -f "%U" "$GANNET" recommend -m "$D/rec.model" --users "$D/users2000.txt" -k 10 \
         --exclude-seen > /dev/null; } 2>&1)

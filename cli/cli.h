@@ -22,6 +22,7 @@ int cmd_tune(int argc, char **argv);   /* cli/cmd_select.c */
 int cmd_serve(int argc, char **argv);  /* cli/cmd_serve.c */
 int cmd_params(int argc, char **argv); /* cli/cmd_params.c */
 int cmd_recommend(int argc, char **argv); /* cli/cmd_recommend.c */
+int cmd_split(int argc, char **argv);     /* cli/cmd_split.c */
 int cmd_describe(int argc, char **argv); /* cli/cmd_describe.c */
 int cmd_publish(int argc, char **argv);  /* cli/cmd_repo.c */
 int cmd_models(int argc, char **argv);   /* cli/cmd_repo.c */

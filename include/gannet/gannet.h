@@ -61,5 +61,6 @@ GN_API_END
 #include "gannet/arrays.h"
 #include "gannet/online.h"
 #include "gannet/recommend.h"
+#include "gannet/split.h"
 
 #endif

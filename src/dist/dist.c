@@ -6,6 +6,7 @@
  * MPI is process-wide state, so this file keeps the one process-wide record of it. */
 #include "dist/dist.h"
 
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -220,6 +221,33 @@ int gn__dist_allreduce_sum_u64(uint64_t *buf, size_t n) {
 int gn__dist_allreduce_or(uint64_t *buf, size_t n) {
     if (!reduction_counted(n * sizeof *buf)) return GN_OK;
     return REDUCE(allreduce_exact, buf, n, MPI_UINT64_T, MPI_BOR);
+}
+
+int gn__dist_allgather_rows_float(float *buf, size_t width, const uint64_t *lo) {
+    if (!reduction_counted((size_t)(lo[dist.rank + 1] - lo[dist.rank]) * width * sizeof *buf)) return GN_OK;
+#if GN_HAVE_MPI
+    if (width == 0 || width > INT_MAX || lo[dist.size] > INT_MAX)
+        return gn__fail(GN_ELIMIT, "rank %d: gathering %llu rows of %zu floats: more than MPI's int counts hold",
+                        dist.rank, (unsigned long long)lo[dist.size], width);
+    int *counts = malloc(2 * (size_t)dist.size * sizeof *counts);
+    if (!counts) return gn__fail(GN_ENOMEM, "rank %d: out of memory", dist.rank);
+    int *displs = counts + dist.size;
+    for (int r = 0; r < dist.size; r++) {
+        counts[r] = (int)(lo[r + 1] - lo[r]);
+        displs[r] = (int)lo[r];
+    }
+    MPI_Datatype row;
+    int rc = MPI_Type_contiguous((int)width, MPI_FLOAT, &row);
+    if (rc == MPI_SUCCESS && (rc = MPI_Type_commit(&row)) == MPI_SUCCESS) {
+        rc = MPI_Allgatherv(MPI_IN_PLACE, 0, MPI_DATATYPE_NULL, buf, counts, displs, row, MPI_COMM_WORLD);
+        MPI_Type_free(&row);
+    }
+    free(counts);
+    return rc == MPI_SUCCESS ? GN_OK : mpi_fail(rc, "Allgatherv");
+#else
+    (void)buf;
+    return GN_OK; /* dist.size is always 1 without MPI */
+#endif
 }
 
 void gn__dist_finalize(void) {

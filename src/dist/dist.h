@@ -30,6 +30,10 @@ int gn__dist_allreduce_sum_float(float *buf, size_t n);
 int gn__dist_allreduce_sum_u64(uint64_t *buf, size_t n);
 /* Element-wise bitwise OR across ranks, in place (feature-presence bitmaps). */
 int gn__dist_allreduce_or(uint64_t *buf, size_t n);
+/* Every rank holds rows [lo[r], lo[r+1]) of a table of rows of `width` floats (lo has size + 1
+ * entries, the same on every rank); afterwards every rank holds every row (MPI_Allgatherv, in
+ * place: the bits each rank computed, no arithmetic). No-op with one rank. */
+int gn__dist_allgather_rows_float(float *buf, size_t width, const uint64_t *lo);
 /* Averages the learner's weights + optimizer state across ranks (weighted, as in Agarwal et al.
  * 2014), in place on every rank. No-op with one rank. */
 int gn__dist_average_learner(struct gn_learner *l);

@@ -34,7 +34,7 @@ static int grow(gn_triples *t) {
 }
 
 /* One CSV record split into fields; quoted fields ("a,b", "say ""hi""") are unquoted into buf. */
-typedef struct fields {
+typedef struct gn__csv_fields {
     const char *f[MAX_FIELDS];
     size_t len[MAX_FIELDS];
     size_t n;
@@ -231,6 +231,23 @@ static int read_file(const char *path, const gn_data_spec *spec, const gn_triple
     gn__line_reader_free(r);
     return st;
 }
+
+gn_csv_fields *gn__csv_fields_new(void) { return calloc(1, sizeof(fields)); }
+void gn__csv_fields_free(gn_csv_fields *fs) {
+    if (!fs) return;
+    free(fs->buf);
+    free(fs);
+}
+int gn__csv_fields_split(gn_csv_fields *fs, const char *line, size_t len, char sep) { return split(fs, line, len, sep); }
+size_t gn__csv_fields_count(const gn_csv_fields *fs) { return fs->n; }
+const char *gn__csv_field(const gn_csv_fields *fs, size_t k, size_t *len) {
+    *len = fs->len[k];
+    return fs->f[k];
+}
+int gn__csv_column(const char *path, const char *flag, const char *ref, const gn_csv_fields *header, long *col) {
+    return resolve(path, flag, ref, header, 0, col);
+}
+int gn__csv_number(const char *f, size_t len, double *out) { return parse_number(f, len, out); }
 
 int gn__triples_read(const char *const *paths, size_t npaths, const gn_data_spec *spec, const gn_triples_cols *cols,
                      gn_iddict *users, gn_iddict *items, int add_ids, gn_triples *t) {

@@ -31,4 +31,17 @@ int gn__triples_read(const char *const *paths, size_t npaths, const gn_data_spec
                      gn_iddict *users, gn_iddict *items, int add_ids, gn_triples *t);
 void gn__triples_free(gn_triples *t);
 
+/* The CSV record rules of this reader for other readers of the same files (learn/time_split.c):
+ * a record split into fields (quoted fields unquoted; at most 4096 fields, else GN_ELIMIT), a
+ * column resolved from a 1-based index or a header name (header NULL: no header line; errors
+ * name path and flag), and a field read as a finite number (0, else -1). */
+typedef struct gn__csv_fields gn_csv_fields;
+gn_csv_fields *gn__csv_fields_new(void); /* NULL when out of memory */
+void gn__csv_fields_free(gn_csv_fields *fs);
+int gn__csv_fields_split(gn_csv_fields *fs, const char *line, size_t len, char sep);
+size_t gn__csv_fields_count(const gn_csv_fields *fs);
+const char *gn__csv_field(const gn_csv_fields *fs, size_t k, size_t *len);
+int gn__csv_column(const char *path, const char *flag, const char *ref, const gn_csv_fields *header, long *col);
+int gn__csv_number(const char *f, size_t len, double *out);
+
 #endif

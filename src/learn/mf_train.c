@@ -14,7 +14,15 @@
  *   (Y'Y + Y'(C_u - I)Y + l2 I) p_u = Y'C_u 1, Y'Y computed once per half-step, so the unobserved
  *   items are never visited one by one.
  *
- * The rows of one side are independent: opts->threads threads take them in chunks (ALS). */
+ * The rows of one side are independent: opts->threads threads take them in chunks (ALS).
+ *
+ * Under MPI (ALS only), every rank reads the whole input and builds the same id dictionaries and
+ * rows (the reading is deterministic), then solves its share of each side: rows [lo[r], lo[r+1])
+ * split so that every rank has about the same work (ratings + a per-row solve cost); the solved
+ * rows are exchanged with an all-gather (dist/dist.h), so every rank holds the whole model after
+ * each half-step. Implicit: each rank's Gram matrix of its share, summed across ranks. A row's
+ * solve depends only on the other side's factors, so the explicit model is the one-rank model
+ * bit for bit; implicit differs only by the order of the Gram sums. */
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
@@ -23,6 +31,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "dist/dist.h"
 #include "io/triples.h"
 #include "learn/train_internal.h"
 #include "model/mf.h"
@@ -126,7 +135,7 @@ static int csr_build(csr *c, uint32_t rows, const uint32_t *row, const uint32_t 
 
 typedef struct als_job {
     const csr *rows;          /* this side's observations */
-    uint32_t n;               /* this side's rows */
+    uint32_t lo, n;           /* the rows to solve: [lo, n) (under MPI, this rank's share) */
     float *X, *xb;            /* this side's factors and biases (written) */
     const float *Y, *yb;      /* the other side's */
     uint32_t k;
@@ -243,9 +252,9 @@ static void *als_worker(void *arg) {
 
 /* Solves every row of one side with `threads` threads (the calling one among them). */
 static int als_half(als_job *j, uint32_t threads) {
-    atomic_store(&j->next, 0);
+    atomic_store(&j->next, j->lo);
     atomic_store(&j->failed, 0);
-    if (threads > j->n / ALS_CHUNK + 1) threads = j->n / ALS_CHUNK + 1;
+    if (threads > (j->n - j->lo) / ALS_CHUNK + 1) threads = (j->n - j->lo) / ALS_CHUNK + 1;
     pthread_t tid[256];
     uint32_t started = 0;
     for (uint32_t i = 1; i < threads && i < 256; i++)
@@ -262,6 +271,45 @@ static int als_half(als_job *j, uint32_t threads) {
 static void gram(const float *Y, uint32_t n, uint32_t k, float *out) {
     memset(out, 0, (size_t)k * k * sizeof *out);
     if (n) cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)k, (int)n, 1.0f, Y, (int)k, 0.0f, out, (int)k);
+}
+
+/* Splits rows [0, n) of c over `size` ranks: lo[0] = 0 <= lo[1] <= ... <= lo[size] = n, each
+ * share about the same cost, k^2 per rating (the Gram update) plus k^3 / 3 per row (Cholesky)
+ * in units of k^2: so a few heavy rows of a power-law catalogue do not all land on one rank. */
+static void partition(const csr *c, uint32_t n, uint32_t k, int size, uint64_t *lo) {
+    const double per_row = (double)k / 3.0 + 1.0;
+    const double total = (double)c->ptr[n] + per_row * n;
+    lo[0] = 0;
+    for (int p = 1; p < size; p++) {
+        const double want = total * p / size;
+        uint64_t a = lo[p - 1], b = n; /* the first row r >= a with cost(r) >= want */
+        while (a < b) {
+            const uint64_t mid = a + (b - a) / 2;
+            if ((double)c->ptr[mid] + per_row * (double)mid < want) a = mid + 1;
+            else b = mid;
+        }
+        lo[p] = a;
+    }
+    lo[size] = n;
+}
+
+/* One half-step under MPI or not: this rank's rows of j's side solved, then every rank's rows
+ * gathered onto every rank (biases too, for explicit ratings). */
+static int als_half_dist(als_job *j, const uint64_t *lo, uint32_t threads) {
+    const int rank = gn__dist_rank();
+    j->lo = (uint32_t)lo[rank];
+    j->n = (uint32_t)lo[rank + 1];
+    GN_TRY(gn__dist_agree(als_half(j, threads)));
+    GN_TRY(gn__dist_allgather_rows_float(j->X, j->k, lo));
+    if (!j->implicit) GN_TRY(gn__dist_allgather_rows_float(j->xb, 1, lo));
+    return GN_OK;
+}
+
+/* Implicit: Y'Y of the other side, each rank's share summed across ranks. */
+static int gram_dist(const float *Y, const uint64_t *lo, uint32_t k, float *out) {
+    const int rank = gn__dist_rank();
+    gram(Y + lo[rank] * k, (uint32_t)(lo[rank + 1] - lo[rank]), k, out);
+    return gn__dist_allreduce_sum_float(out, (size_t)k * k);
 }
 
 /* ---- SGD (explicit ratings) ---- */
@@ -338,6 +386,11 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
     gn_data_spec spec = *spec_in;
     spec.format = GN_FORMAT_CSV;
     GN_TRY(gn_data_spec_check(&spec));
+    GN_TRY(gn__dist_init());
+    const int rank = gn__dist_rank(), size = gn__dist_size();
+    if (size > 1 && o->optimizer == GN_OPT_SGD)
+        return gn__dist_agree(gn__fail(GN_EUNSUPPORTED, "kind mf under MPI (%d ranks) trains by ALS (explicit or "
+                                       "--implicit); --optimizer sgd runs on one rank", size));
     gn_train_options ro = *o;
     if (ro.optimizer == GN_OPT_AUTO) ro.optimizer = GN_OPT_ALS;
     const int sgd = ro.optimizer == GN_OPT_SGD;
@@ -365,7 +418,8 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
         goto done;
     }
     const gn_triples_cols cols = {ro.mf_user, ro.mf_item, ro.mf_rating, 0};
-    if ((st = gn__triples_read(paths, npaths, &spec, &cols, users, items, 1, &t)) != GN_OK) goto done;
+    /* every rank reads the whole input (same rows, same dictionaries); one failing stops all */
+    if ((st = gn__dist_agree(gn__triples_read(paths, npaths, &spec, &cols, users, items, 1, &t))) != GN_OK) goto done;
     if (t.n == 0) {
         st = gn__fail(GN_EINVAL, "kind mf: no ratings in the input");
         goto done;
@@ -379,8 +433,10 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
     const uint64_t tables = gn__mf_table_bytes(k, nu, ni, t.n) + gn__iddict_bytes(users) + gn__iddict_bytes(items);
     const uint64_t extra = 2 * (8ull * t.n + 8ull * ((uint64_t)nu + ni + 2)) + (sgd ? 4ull * t.n : 0);
     char b1[32], b2[32], b3[32];
-    gn__log(GN_LOG_INFO, "mf: %u users x %u items x rank %u: the model's tables take %s (training %s more)", nu, ni, k,
-            gn__bytes_text(tables, b1, sizeof b1), gn__bytes_text(extra, b2, sizeof b2));
+    if (rank == 0)
+        gn__log(GN_LOG_INFO, "mf: %u users x %u items x rank %u: the model's tables take %s (training %s more)%s", nu,
+                ni, k, gn__bytes_text(tables, b1, sizeof b1), gn__bytes_text(extra, b2, sizeof b2),
+                size > 1 ? " on every rank (each holds all ratings and the whole model)" : "");
     if (ro.max_memory && tables + extra > ro.max_memory) {
         st = gn__fail(GN_ELIMIT, "kind mf: %u users x %u items x rank %u need %s (model %s, training %s), more than "
                       "--max-memory %s", nu, ni, k, gn__bytes_text(tables + extra, b1, sizeof b1),
@@ -442,7 +498,10 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
     } else {
         const uint32_t threads = gn__threads_or_cores(ro.threads);
         float *gramm = ro.implicit ? malloc((size_t)k * k * sizeof *gramm) : NULL;
-        if (ro.implicit && !gramm) {
+        uint64_t *ulo = malloc(2 * ((size_t)size + 1) * sizeof *ulo), *ilo = ulo ? ulo + size + 1 : NULL;
+        if ((ro.implicit && !gramm) || !ulo) {
+            free(gramm);
+            free(ulo);
             st = gn__fail(GN_ENOMEM, "mf: out of memory");
             goto done;
         }
@@ -456,25 +515,31 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
         ji.xb = mf->ibias;
         ji.Y = mf->P;
         ji.yb = mf->ubias;
+        partition(&byu, nu, k, size, ulo);
+        partition(&byi, ni, k, size, ilo);
         for (uint32_t ep = 0; ep < epochs && st == GN_OK; ep++) {
-            if (ro.implicit) gram(mf->Q, ni, k, gramm);
-            if ((st = als_half(&ju, threads)) != GN_OK) break;
-            if (ro.implicit) gram(mf->P, nu, k, gramm);
-            if ((st = als_half(&ji, threads)) != GN_OK) break;
+            if (ro.implicit && (st = gram_dist(mf->Q, ilo, k, gramm)) != GN_OK) break;
+            if ((st = als_half_dist(&ju, ulo, threads)) != GN_OK) break;
+            if (ro.implicit && (st = gram_dist(mf->P, ulo, k, gramm)) != GN_OK) break;
+            if ((st = als_half_dist(&ji, ilo, threads)) != GN_OK) break;
             if (progress) {
                 gn_progress pr = {ep + 1, (uint64_t)t.n * (ep + 1), gn__now() - t0, 0, 0, NAN, NAN, 1};
                 progress(&pr, user);
             }
-            if (ro.stop && *ro.stop) st = gn__fail(GN_ECANCELED, "training stopped");
+            /* under MPI a stop request on one rank would leave the others waiting: not honoured */
+            if (size == 1 && ro.stop && *ro.stop) st = gn__fail(GN_ECANCELED, "training stopped");
         }
         free(gramm);
+        free(ulo);
         if (st != GN_OK) goto done;
-        mse = train_mse(mf, &t);
+        if (rank == 0) mse = train_mse(mf, &t); /* only rank 0 reports */
     }
     {
         const double solve = gn__now() - t_solve;
-        gn__log(GN_LOG_INFO, "mf: read %zu ratings in %.2f s; %u %s epochs in %.2f s (%.3f s each)", t.n, t_read, epochs,
-                sgd ? "SGD" : ro.implicit ? "implicit ALS" : "ALS", solve, solve / epochs);
+        if (rank == 0)
+            gn__log(GN_LOG_INFO, "mf: read %zu ratings in %.2f s; %u %s epochs in %.2f s (%.3f s each, %d rank%s)", t.n,
+                    t_read, epochs, sgd ? "SGD" : ro.implicit ? "implicit ALS" : "ALS", solve, solve / epochs, size,
+                    size == 1 ? "" : "s");
     }
     gn_train_summary sum;
     memset(&sum, 0, sizeof sum);
@@ -485,7 +550,7 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
     sum.progressive_loss = mse;
     sum.holdout_loss = NAN;
     sum.objective = NAN;
-    sum.ranks = 1;
+    sum.ranks = size;
     gn_data_spec ms = spec;
     ms.bits = 1;
     ms.label_kind = GN_LABEL_REAL;
