@@ -1,5 +1,5 @@
 /* model/mf_index.c: building the IVF index of a matrix-factorization model's items (see
- * model/mf_index.h), and the dot product every item scan uses. k-means (Lloyd) in the augmented
+ * model/mf_index.h). k-means (Lloyd) in the augmented
  * space, with the distances from cblas_sgemm over blocks of points: ||x - c||^2 ranks like
  * ||c||^2 / 2 - x . c, so each block is one matrix product plus a pass for the argmax. */
 #include "model/mf_index.h"
@@ -14,38 +14,6 @@
 #include "util/error.h"
 
 #define ASSIGN_BLOCK 1024u
-
-/* 8 floats at a time with two accumulators; gcc vector extensions, compiled for AVX2+FMA and for
- * the baseline, chosen once at load (ifunc). */
-typedef float v8f __attribute__((vector_size(32)));
-
-__attribute__((target_clones("arch=haswell", "default"))) void
-gn__mf_dot_rows(const float *rows, size_t n, size_t ld, const float *q, uint32_t d, float *out) {
-    for (size_t j = 0; j < n; j++) {
-        const float *r = rows + j * ld;
-        v8f a0 = {0, 0, 0, 0, 0, 0, 0, 0}, a1 = a0;
-        uint32_t f = 0;
-        for (; f + 16 <= d; f += 16) {
-            v8f x0, y0, x1, y1;
-            memcpy(&x0, r + f, sizeof x0);
-            memcpy(&y0, q + f, sizeof y0);
-            memcpy(&x1, r + f + 8, sizeof x1);
-            memcpy(&y1, q + f + 8, sizeof y1);
-            a0 += x0 * y0;
-            a1 += x1 * y1;
-        }
-        for (; f + 8 <= d; f += 8) {
-            v8f x0, y0;
-            memcpy(&x0, r + f, sizeof x0);
-            memcpy(&y0, q + f, sizeof y0);
-            a0 += x0 * y0;
-        }
-        a0 += a1;
-        float s = ((a0[0] + a0[4]) + (a0[1] + a0[5])) + ((a0[2] + a0[6]) + (a0[3] + a0[7]));
-        for (; f < d; f++) s += r[f] * q[f];
-        out[j] = s;
-    }
-}
 
 void gn__mf_index_free(gn__mf_index *ix) {
     if (!ix) return;

@@ -9,7 +9,7 @@
  * so that [P[u], 1, 0 ...] . row(i) = ibias[i] + P[u] . Q[i], the part of the explicit score
  * that depends on the item (mean + ubias[u] is the same for every item); implicit models have
  * zero biases. A query scores the centroids, scans the best nprobe lists exactly, and reranks
- * its candidates with the exact scan's own arithmetic. The index is immutable once built and
+ * its candidates with the exact scan's own arithmetic (model/recommend.c). The index is immutable once built and
  * belongs to the model's tables (gn_mf.index): it is freed, and swapped on reload, with them. */
 #ifndef GN_MODEL_MF_INDEX_H
 #define GN_MODEL_MF_INDEX_H
@@ -36,9 +36,5 @@ typedef struct gn__mf_index {
 int gn__mf_index_build(const struct gn_kind_payload *mf, uint32_t nlists, uint32_t nprobe, uint32_t iters,
                        uint64_t seed, gn__mf_index **out);
 void gn__mf_index_free(gn__mf_index *ix);
-
-/* out[j] = q . rows[j] (rows n x d with stride ld) for j < n. The one dot product of every
- * scan, so that the index's rerank and the exact scan round alike. */
-void gn__mf_dot_rows(const float *rows, size_t n, size_t ld, const float *q, uint32_t d, float *out);
 
 #endif

@@ -84,14 +84,17 @@ static int excluded(const gn_mf *mf, uint32_t u, int exclude_seen, const uint32_
     return exclude_seen && u != GN_IDDICT_NONE && gn__mf_seen(mf, u, i);
 }
 
-/* q . every row of a block of item factors: the plain vectorised loop (model/mf_index.c), or
- * OpenBLAS's sgemv when built with GN_SCAN_SGEMV (the two were measured; docs/recommend.md). */
+/* q . every row of a block of m item rows of K floats (m * K <= SCAN_FLOATS, or m <= 8): OpenBLAS's
+ * sgemv. Measured against a hand-vectorised loop (gcc vector extensions, 8 rows at a time, an
+ * AVX2+FMA clone): sgemv was twice as fast with the rows in cache and as fast streaming them
+ * from memory (docs/recommend.md), so it stays. */
 static void scan_block(const float *Q, uint32_t m, uint32_t K, const float *q, float *out) {
-#ifdef GN_SCAN_SGEMV
     cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)K, 1.0f, Q, (int)K, q, 1, 0.0f, out, 1);
-#else
-    gn__mf_dot_rows(Q, m, K, q, K, out);
-#endif
+}
+
+/* Items per block of the exact scan; the rerank recomputes whole blocks with it. */
+static uint32_t scan_items(uint32_t K) {
+    return SCAN_FLOATS / K < 8 ? 8 : SCAN_FLOATS / K > SCAN_BLOCK ? SCAN_BLOCK : SCAN_FLOATS / K;
 }
 
 static inline float item_score(const gn_mf *mf, uint32_t u, float base, float dot, uint32_t i) {
@@ -128,7 +131,10 @@ void gn__mf_topk(const gn_mf *mf, uint32_t u, size_t k, int exclude_seen, const 
         for (size_t c = 0; c < ncand; c++) {
             const uint32_t i = cand[c];
             float dot = 0.0f;
-            if (p) gn__mf_dot_rows(mf->Q + (size_t)i * K, 1, K, p, K, &dot);
+            if (p) {
+                const float *q = mf->Q + (size_t)i * K;
+                for (uint32_t f = 0; f < K; f++) dot += p[f] * q[f];
+            }
             const float s = item_score(mf, u, base, dot, i);
             if (n == k && !worse(out_score[0], out_idx[0], s, i)) continue;
             if (excluded(mf, u, exclude_seen, excl, nexcl, i)) continue;
@@ -136,7 +142,7 @@ void gn__mf_topk(const gn_mf *mf, uint32_t u, size_t k, int exclude_seen, const 
         }
     } else {
         float buf[SCAN_BLOCK];
-        const uint32_t blk = SCAN_FLOATS / K < 8 ? 8 : SCAN_FLOATS / K > SCAN_BLOCK ? SCAN_BLOCK : SCAN_FLOATS / K;
+        const uint32_t blk = scan_items(K);
         for (uint32_t start = 0; start < mf->nitems; start += blk) {
             const uint32_t m = mf->nitems - start < blk ? mf->nitems - start : blk;
             if (p) scan_block(mf->Q + (size_t)start * K, m, K, p, buf);
@@ -152,6 +158,11 @@ void gn__mf_topk(const gn_mf *mf, uint32_t u, size_t k, int exclude_seen, const 
     }
     heap_sort(out_idx, out_score, n);
     *n_out = n;
+}
+
+static int cmp_u32(const void *a, const void *b) {
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
 }
 
 /* The IVF search (model/mf_index.h) for a known user u: the best nprobe lists by centroid score,
@@ -178,17 +189,18 @@ static int topk_ivf(const gn_mf *mf, const gn__mf_index *ix, uint32_t u, size_t 
     q[K] = 1.0f;
     for (uint32_t f = K + 1; f < dim; f++) q[f] = 0.0f;
     size_t nl = 0, nc = 0;
-    for (uint32_t start = 0; start < ix->nlists; start += SCAN_BLOCK) {
-        const uint32_t m = ix->nlists - start < SCAN_BLOCK ? ix->nlists - start : SCAN_BLOCK;
-        gn__mf_dot_rows(ix->cent + (size_t)start * dim, m, dim, q, dim, buf);
+    const uint32_t bl = scan_items(dim);
+    for (uint32_t start = 0; start < ix->nlists; start += bl) {
+        const uint32_t m = ix->nlists - start < bl ? ix->nlists - start : bl;
+        scan_block(ix->cent + (size_t)start * dim, m, dim, q, buf);
         for (uint32_t j = 0; j < m; j++)
             if (nl < nprobe || worse(lsc[0], lid[0], buf[j], start + j)) heap_offer(lid, lsc, nprobe, &nl, start + j, buf[j]);
     }
     for (size_t l = 0; l < nl; l++) {
         const uint32_t lo = ix->list_ptr[lid[l]], hi = ix->list_ptr[lid[l] + 1];
-        for (uint32_t start = lo; start < hi; start += SCAN_BLOCK) {
-            const uint32_t m = hi - start < SCAN_BLOCK ? hi - start : SCAN_BLOCK;
-            gn__mf_dot_rows(ix->rows + (size_t)start * dim, m, dim, q, dim, buf);
+        for (uint32_t start = lo; start < hi; start += bl) {
+            const uint32_t m = hi - start < bl ? hi - start : bl;
+            scan_block(ix->rows + (size_t)start * dim, m, dim, q, buf);
             for (uint32_t j = 0; j < m; j++) {
                 const uint32_t i = ix->ids[start + j];
                 if (nc == k2 && !worse(csc[0], cid[0], buf[j], i)) continue;
@@ -202,25 +214,28 @@ static int topk_ivf(const gn_mf *mf, const gn__mf_index *ix, uint32_t u, size_t 
         gn__mf_topk(mf, u, k, exclude_seen, excl, nexcl, NULL, 0, out_idx, out_score, n_out);
         return GN_OK;
     }
-    /* rerank: the exact scan's score of each candidate */
+    /* rerank: each candidate's score as the exact scan computes it, bit for bit: the scan's
+     * block holding it is recomputed (candidates sorted, each block once) */
+    qsort(cid, nc, sizeof *cid, cmp_u32);
     const float base = (float)(mf->mean + mf->ubias[u]);
+    const uint32_t blk = scan_items(K);
+    uint32_t have = UINT32_MAX;
     size_t n = 0;
     for (size_t c = 0; c < nc; c++) {
-        float dot;
-        gn__mf_dot_rows(mf->Q + (size_t)cid[c] * K, 1, K, p, K, &dot);
-        const float s = item_score(mf, u, base, dot, cid[c]);
-        if (n == k && !worse(out_score[0], out_idx[0], s, cid[c])) continue;
-        heap_offer(out_idx, out_score, k, &n, cid[c], s);
+        const uint32_t i = cid[c], b = i / blk;
+        if (b != have) {
+            const uint32_t start = b * blk, m = mf->nitems - start < blk ? mf->nitems - start : blk;
+            scan_block(mf->Q + (size_t)start * K, m, K, p, buf);
+            have = b;
+        }
+        const float s = item_score(mf, u, base, buf[i - b * blk], i);
+        if (n == k && !worse(out_score[0], out_idx[0], s, i)) continue;
+        heap_offer(out_idx, out_score, k, &n, i, s);
     }
     heap_sort(out_idx, out_score, n);
     *n_out = n;
     free(q), free(lsc), free(csc), free(buf), free(lid), free(cid);
     return GN_OK;
-}
-
-static int cmp_u32(const void *a, const void *b) {
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
 }
 
 /* Known ids of names, sorted and without repeats; *n their count. */
