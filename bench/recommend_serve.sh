@@ -43,6 +43,9 @@ end
 LUA
 { cat "$W/rec.lua"; echo "function delay() return $PAUSE_MS end"; } > "$W/half.lua"
 
+# the server's CPU seconds (user + system) from /proc: on a shared box steadier than wall clock
+TCK=$(getconf CLK_TCK)
+cpu_s() { awk -v t="$TCK" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$GPID/stat"; }
 rps() { awk '/^Requests\/sec:/ { print $2 }' "$W/$1.wrk"; }
 pct() { awk -v p="$2%" '$1 == p { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
                       else if (v ~ /ms$/) sub(/ms$/, "", v); else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
@@ -58,8 +61,10 @@ serve_bench() { # MODEL INDEX LABEL
     url="http://127.0.0.1:$port/v1/models/r:recommend"
     curl -sf -H 'Content-Type: application/json' -d '{"user":"u1","k":10}' "$url" > /dev/null || { cat "$W/serve.log" >&2; exit 1; }
     grep -o 'IVF index: [^)]*' "$W/serve.log" || true
+    local G C2 c0 c1
+    c0=$(cpu_s)
     run_wrk peak -c "$CONNS" -d "${DURATION}s" -s "$W/rec.lua" "$url"
-    local G C2
+    c1=$(cpu_s)
     G=$(rps peak)
     C2=$(awk -v g="$G" -v d="$PAUSE_MS" 'BEGIN { c = int(g / 2 * (d + 0.5) / 1000 + 0.5); if (c < 2) c = 2; print c }')
     for _ in 1 2 3 4 5; do
@@ -68,7 +73,8 @@ serve_bench() { # MODEL INDEX LABEL
         C2=$(awk -v c="$C2" -v r="$(rps probe)" -v g="$G" 'BEGIN { n = int(c * (g / 2) / (r > 1 ? r : 1) + 1); if (n > 4 * c) n = 4 * c; print n }')
     done
     run_wrk half -c "$C2" -d "${DURATION}s" -s "$W/half.lua" "$url"
-    echo "$3: peak $G req/s (-c$CONNS; p50 $(pct peak 50) ms, p99 $(pct peak 99) ms);" \
+    echo "$3: peak $G req/s (-c$CONNS; p50 $(pct peak 50) ms, p99 $(pct peak 99) ms;" \
+         "$(awk -v r="$G" -v d="$DURATION" -v c="$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" 'BEGIN { printf "%.0f", r * d / c }') requests per server CPU-second);" \
          "at half peak $(rps half) req/s (-c$C2, ${PAUSE_MS} ms pause): p50 $(pct half 50) ms, p99 $(pct half 99) ms"
     kill -TERM "$GPID"; wait "$GPID" 2>/dev/null || true; GPID=""
 }
