@@ -65,6 +65,14 @@ int cli_param_flag(cli_args *a, const char *flag, unsigned groups, gn_train_opti
 /* The help of those groups' flags, generated from the parameter table. */
 void cli_print_param_help(FILE *out, unsigned groups);
 
+/* The item index flags of recommend and serve (kind mf): --index auto|exact|ivf, --nprobe N,
+ * --nlists N. Returns 1 if `flag` was one (set in o), 0 if not, -1 on error (printed). */
+int cli_index_flag(cli_args *a, const char *cmd, const char *flag, gn_mf_index_options *o);
+#define CLI_INDEX_HELP                                                                                  \
+    "  --index auto|exact|ivf   kind mf: the item index built at load (auto: IVF from 50000 items)\n"  \
+    "  --nprobe N               IVF lists probed per query (default: a tenth of the lists)\n"          \
+    "  --nlists N               IVF lists (default: about sqrt(items))\n"
+
 /* Prints "gannet CMD: <gn_last_error()>" and returns the exit code for st. */
 int cli_fail(const char *cmd, int st);
 /* Writes s as a JSON string literal (quoted, escaped). */

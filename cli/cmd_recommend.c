@@ -21,7 +21,7 @@ static void help(void) {
            "  --exclude LIST       leave out these items (comma-separated)\n"
            "  --exclude-file FILE  leave out the items of FILE (one per line; ids with commas)\n"
            "  --candidates FILE    rank only these items (one per line)\n"
-           "  --json               JSON lines\n");
+           "  --json               JSON lines\n" CLI_INDEX_HELP);
 }
 
 /* Lines of a file (without '\n' / '\r'), empty ones dropped; *buf owns the text. */
@@ -83,6 +83,9 @@ int cmd_recommend(int argc, char **argv) {
     int exclude_seen = 0, json = 0, rc = EXIT_USAGE;
     cli_args a;
     cli_args_init(&a, "recommend", argc, argv);
+    gn_mf_index_options ix;
+    gn_mf_index_options_init(&ix);
+    int r;
     const char *f, *v;
     char *ubuf = NULL, *cbuf = NULL, *ebuf = NULL, **ulines = NULL, **clines = NULL;
     const char **excl = NULL;
@@ -115,6 +118,8 @@ int cmd_recommend(int argc, char **argv) {
             if (!(cand_path = cli_value(&a, f))) goto out;
         } else if (!strcmp(f, "--json")) {
             json = 1;
+        } else if ((r = cli_index_flag(&a, "recommend", f, &ix)) != 0) {
+            if (r < 0) goto out;
         } else {
             cli_usage_error("recommend", "unknown flag '%s'", f);
             goto out;
@@ -163,6 +168,14 @@ int cmd_recommend(int argc, char **argv) {
                 model_path, gn_model_kind_name(gn_model_get_kind(m)));
         goto out;
     }
+    if ((st = gn_model_mf_build_index(m, &ix)) != GN_OK) {
+        rc = cli_fail("recommend", st);
+        goto out;
+    }
+    gn_mf_index_info info;
+    if (gn_model_mf_index_info(m, &info) == GN_OK && info.kind == GN_MF_INDEX_IVF)
+        fprintf(stderr, "gannet recommend: IVF index: %u lists, nprobe %u, %.1f MiB, built in %.2f s\n", info.nlists,
+                info.nprobe, (double)info.bytes / 1048576.0, info.build_seconds);
     gn_recommend_options o;
     gn_recommend_options_init(&o);
     o.exclude_seen = exclude_seen;

@@ -40,7 +40,7 @@ static void serve_help(void) {
            "  --reload-timeout MS      a reload not done by then fails; the old model keeps serving\n"
            "                           (default 30000)\n"
            "  --access-log FILE        append one JSON line per request to FILE\n"
-           "  --quiet                  log only warnings and errors\n\n"
+           "  --quiet                  log only warnings and errors\n" CLI_INDEX_HELP "\n"
            "Signals: SIGHUP reloads every model; SIGTERM/SIGINT stop accepting, finish requests in\n"
            "flight and exit 0.\n");
 }
@@ -140,6 +140,7 @@ int cmd_serve(int argc, char **argv) {
     cli_args_init(&a, "serve", argc, argv);
     const char *f, *v;
     unsigned long long u;
+    int r;
     while ((f = cli_next(&a))) {
         if (!strcmp(f, "--help") || !strcmp(f, "-h")) {
             serve_help();
@@ -182,6 +183,8 @@ int cmd_serve(int argc, char **argv) {
             if (!(o.access_log = cli_value(&a, f))) return EXIT_USAGE;
         } else if (!strcmp(f, "--quiet")) {
             quiet = 1;
+        } else if ((r = cli_index_flag(&a, "serve", f, &o.mf_index)) != 0) {
+            if (r < 0) return EXIT_USAGE;
         } else {
             return cli_usage_error("serve", "unknown flag '%s'", f);
         }

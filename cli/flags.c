@@ -464,3 +464,26 @@ void cli_json_string(FILE *out, const char *s) {
     }
     fputc('"', out);
 }
+
+int cli_index_flag(cli_args *a, const char *cmd, const char *flag, gn_mf_index_options *o) {
+    const char *v;
+    if (!strcmp(flag, "--index")) {
+        if (!(v = cli_value(a, flag))) return -1;
+        if (!strcmp(v, "auto")) o->kind = GN_MF_INDEX_AUTO;
+        else if (!strcmp(v, "exact")) o->kind = GN_MF_INDEX_EXACT;
+        else if (!strcmp(v, "ivf")) o->kind = GN_MF_INDEX_IVF;
+        else {
+            cli_usage_error(cmd, "--index: expected auto, exact or ivf, got '%s'", v);
+            return -1;
+        }
+        return 1;
+    }
+    unsigned *dst = !strcmp(flag, "--nprobe") ? &o->nprobe : !strcmp(flag, "--nlists") ? &o->nlists : NULL;
+    if (!dst) return 0;
+    if (!(v = cli_value(a, flag)) || cli_parse_u32(flag, v, dst) != 0) return -1;
+    if (*dst < 1) {
+        cli_usage_error(cmd, "%s: expected a positive integer, got %s", flag, v);
+        return -1;
+    }
+    return 1;
+}

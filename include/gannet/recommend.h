@@ -27,9 +27,12 @@ typedef struct gn_recommend_options {
     const char *const *candidates;  /* NULL: rank every item; else only these ids (unknown ids and
                                        repeats ignored) */
     size_t ncandidates;
+    int exact;                      /* 1: the exact scan even when the model has an index */
+    uint32_t nprobe;                /* lists the index probes; 0: the index's default (more lists:
+                                       better recall, slower; all lists: the exact answer) */
 } gn_recommend_options;
 
-/* exclude_seen 0, no exclusions, every item a candidate. */
+/* exclude_seen 0, no exclusions, every item a candidate, the index when the model has one. */
 void gn_recommend_options_init(gn_recommend_options *o);
 
 typedef struct gn_recommend_item {
@@ -45,6 +48,37 @@ typedef struct gn_recommend_item {
  * unless m is of kind mf; opt NULL: the defaults. Thread-safe; allocates only O(k + exclusions). */
 gn_status gn_model_recommend(const gn_model *m, const char *user, size_t k, const gn_recommend_options *opt,
                              gn_recommend_item *out, size_t *n_out);
+
+/* ---- the item index: approximate top-k for large catalogues ----
+ * An IVF index over the item factors (k-means lists; each query scores the lists' centroids,
+ * scans the best nprobe lists exactly and reranks with the exact scan's arithmetic). Built in
+ * memory, never saved: the server builds it when it loads a model, before the model is served,
+ * so a reload swaps model and index together. gn_model_recommend uses it for known users
+ * without candidates (candidates, unknown users and opt->exact scan exactly). */
+typedef enum gn_mf_index_kind { GN_MF_INDEX_AUTO = 0, GN_MF_INDEX_EXACT = 1, GN_MF_INDEX_IVF = 2 } gn_mf_index_kind;
+
+typedef struct gn_mf_index_options {
+    int kind;                /* gn_mf_index_kind; AUTO: IVF from auto_min_items items up */
+    uint64_t auto_min_items; /* default 50000 */
+    uint32_t nlists;         /* 0: about sqrt(items) */
+    uint32_t nprobe;         /* lists probed by default; 0: a tenth of the lists */
+    uint32_t iters;          /* k-means iterations; default 8 */
+    uint64_t seed;           /* default 1 */
+} gn_mf_index_options;
+void gn_mf_index_options_init(gn_mf_index_options *o);
+
+/* Builds (or, when the options say exact, drops) the model's index. Not thread-safe with
+ * queries on the same model: call it before the model is shared. GN_EINVAL unless kind mf;
+ * GN_ENOMEM (the model keeps its old index). */
+gn_status gn_model_mf_build_index(gn_model *m, const gn_mf_index_options *o);
+
+typedef struct gn_mf_index_info {
+    int kind;              /* GN_MF_INDEX_EXACT (no index) or GN_MF_INDEX_IVF */
+    uint32_t nlists, nprobe;
+    uint64_t bytes;        /* memory held by the index */
+    double build_seconds;
+} gn_mf_index_info;
+gn_status gn_model_mf_index_info(const gn_model *m, gn_mf_index_info *out);
 
 /* 1 if the model was trained with this user / item id, 0 if not (or m is not of kind mf). */
 int gn_model_mf_has_user(const gn_model *m, const char *user);

@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "gannet/gannet.h"
+#include "gannet/recommend.h"
 
 #include "gannet/status.h"
 
@@ -49,6 +50,8 @@ typedef struct gn_server_options {
     void *log_user;
     unsigned reload_timeout_ms;  /* a reload not done by then fails and the old model keeps
                                     serving; default 30000 */
+    gn_mf_index_options mf_index; /* kind mf: the item index each load builds before the model
+                                     is served (gannet/recommend.h); default auto */
 } gn_server_options;
 
 void gn_server_options_init(gn_server_options *o);

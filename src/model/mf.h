@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "gannet/gannet.h"
+#include "model/mf_index.h"
 #include "util/iddict.h"
 
 #define GN__MF_MAX_RANK 1024u
@@ -34,6 +35,8 @@ struct gn_kind_payload {
     uint64_t *seen_ptr;         /* nusers + 1: user u's training items are seen_idx[seen_ptr[u] ..] */
     uint32_t *seen_idx;         /* nnz item indices, ascending within each user */
     gn_iddict *users, *items;   /* the ids, index = row */
+    gn__mf_index *index;        /* NULL: every query scans exactly; else built for serving
+                                   (gn_model_mf_build_index), never written to the file */
     char user_col[GN__MF_COL_MAX], item_col[GN__MF_COL_MAX], rating_col[GN__MF_COL_MAX]; /* CSV columns */
 };
 typedef struct gn_kind_payload gn_mf;

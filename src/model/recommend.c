@@ -1,6 +1,7 @@
 /* model/recommend.c: top-k recommendation and predictions by id for kind mf (gannet/recommend.h).
  * Scoring every item is a matrix-vector product of the item factors (contiguous rows) with the
- * user's factors, done by cblas_sgemv over blocks of items into a small buffer; a min-heap of k
+ * user's factors, done over blocks of items into a small buffer (scan_block); a model with an
+ * index (model/mf_index.h) is searched through it instead; a min-heap of k
  * keeps the best, and an item is checked against the exclusions only when it would enter the
  * heap. Everything reads the model: thread-safe. */
 #include <cblas.h>
@@ -10,6 +11,7 @@
 
 #include "gannet/recommend.h"
 #include "model/mf.h"
+#include "model/mf_index.h"
 #include "model/model.h"
 #include "model/recommend_internal.h"
 #include "util/error.h"
@@ -82,9 +84,35 @@ static int excluded(const gn_mf *mf, uint32_t u, int exclude_seen, const uint32_
     return exclude_seen && u != GN_IDDICT_NONE && gn__mf_seen(mf, u, i);
 }
 
+/* q . every row of a block of m item rows of K floats (m * K <= SCAN_FLOATS, or m <= 8): OpenBLAS's
+ * sgemv. Measured against a hand-vectorised loop (gcc vector extensions, 8 rows at a time, an
+ * AVX2+FMA clone): sgemv was twice as fast with the rows in cache and as fast streaming them
+ * from memory (docs/recommend.md), so it stays. */
+static void scan_block(const float *Q, uint32_t m, uint32_t K, const float *q, float *out) {
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)K, 1.0f, Q, (int)K, q, 1, 0.0f, out, 1);
+}
+
+/* Items per block of the exact scan; the rerank recomputes whole blocks with it. */
+static uint32_t scan_items(uint32_t K) {
+    return SCAN_FLOATS / K < 8 ? 8 : SCAN_FLOATS / K > SCAN_BLOCK ? SCAN_BLOCK : SCAN_FLOATS / K;
+}
+
 static inline float item_score(const gn_mf *mf, uint32_t u, float base, float dot, uint32_t i) {
     if (mf->implicit) return u == GN_IDDICT_NONE ? mf->pop[i] : dot;
     return base + mf->ibias[i] + dot;
+}
+
+/* heap -> best first: pop the worst to the end */
+static void heap_sort(uint32_t *idx, float *sc, size_t n) {
+    for (size_t left = n; left > 1; left--) {
+        float ts = sc[0];
+        uint32_t ti = idx[0];
+        sc[0] = sc[left - 1];
+        idx[0] = idx[left - 1];
+        sc[left - 1] = ts;
+        idx[left - 1] = ti;
+        sift_down(idx, sc, left - 1, 0);
+    }
 }
 
 void gn__mf_topk(const gn_mf *mf, uint32_t u, size_t k, int exclude_seen, const uint32_t *excl, size_t nexcl,
@@ -114,11 +142,10 @@ void gn__mf_topk(const gn_mf *mf, uint32_t u, size_t k, int exclude_seen, const 
         }
     } else {
         float buf[SCAN_BLOCK];
-        const uint32_t blk = SCAN_FLOATS / K < 8 ? 8 : SCAN_FLOATS / K > SCAN_BLOCK ? SCAN_BLOCK : SCAN_FLOATS / K;
+        const uint32_t blk = scan_items(K);
         for (uint32_t start = 0; start < mf->nitems; start += blk) {
             const uint32_t m = mf->nitems - start < blk ? mf->nitems - start : blk;
-            if (p) cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)m, (int)K, 1.0f, mf->Q + (size_t)start * K, (int)K, p, 1,
-                               0.0f, buf, 1);
+            if (p) scan_block(mf->Q + (size_t)start * K, m, K, p, buf);
             else memset(buf, 0, m * sizeof *buf);
             for (uint32_t j = 0; j < m; j++) {
                 const uint32_t i = start + j;
@@ -129,22 +156,86 @@ void gn__mf_topk(const gn_mf *mf, uint32_t u, size_t k, int exclude_seen, const 
             }
         }
     }
-    /* heap -> best first: pop the worst to the end */
-    for (size_t left = n; left > 1; left--) {
-        float ts = out_score[0];
-        uint32_t ti = out_idx[0];
-        out_score[0] = out_score[left - 1];
-        out_idx[0] = out_idx[left - 1];
-        out_score[left - 1] = ts;
-        out_idx[left - 1] = ti;
-        sift_down(out_idx, out_score, left - 1, 0);
-    }
+    heap_sort(out_idx, out_score, n);
     *n_out = n;
 }
 
 static int cmp_u32(const void *a, const void *b) {
     uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
     return x < y ? -1 : x > y;
+}
+
+/* The IVF search (model/mf_index.h) for a known user u: the best nprobe lists by centroid score,
+ * every item of them scored with the augmented rows into a heap of k + RERANK_EXTRA (exclusions
+ * checked on entry), then those rescored as the exact scan scores them into the top k. Fewer than
+ * k candidates (small lists, many exclusions): the exact scan answers instead. */
+#define RERANK_EXTRA 16u
+
+static int topk_ivf(const gn_mf *mf, const gn__mf_index *ix, uint32_t u, size_t k, uint32_t nprobe, int exclude_seen,
+                    const uint32_t *excl, size_t nexcl, uint32_t *out_idx, float *out_score, size_t *n_out) {
+    const uint32_t K = mf->rank, dim = ix->dim;
+    if (nprobe == 0) nprobe = ix->nprobe;
+    if (nprobe > ix->nlists) nprobe = ix->nlists;
+    const size_t k2 = k + RERANK_EXTRA;
+    float *q = malloc(dim * sizeof *q), *lsc = malloc((size_t)nprobe * sizeof *lsc), *csc = malloc(k2 * sizeof *csc);
+    float *buf = malloc(SCAN_BLOCK * sizeof *buf);
+    uint32_t *lid = malloc((size_t)nprobe * sizeof *lid), *cid = malloc(k2 * sizeof *cid);
+    if (!q || !lsc || !csc || !buf || !lid || !cid) {
+        free(q), free(lsc), free(csc), free(buf), free(lid), free(cid);
+        return gn__fail(GN_ENOMEM, "recommend: out of memory");
+    }
+    const float *p = mf->P + (size_t)u * K;
+    memcpy(q, p, K * sizeof *q);
+    q[K] = 1.0f;
+    for (uint32_t f = K + 1; f < dim; f++) q[f] = 0.0f;
+    size_t nl = 0, nc = 0;
+    const uint32_t bl = scan_items(dim);
+    for (uint32_t start = 0; start < ix->nlists; start += bl) {
+        const uint32_t m = ix->nlists - start < bl ? ix->nlists - start : bl;
+        scan_block(ix->cent + (size_t)start * dim, m, dim, q, buf);
+        for (uint32_t j = 0; j < m; j++)
+            if (nl < nprobe || worse(lsc[0], lid[0], buf[j], start + j)) heap_offer(lid, lsc, nprobe, &nl, start + j, buf[j]);
+    }
+    for (size_t l = 0; l < nl; l++) {
+        const uint32_t lo = ix->list_ptr[lid[l]], hi = ix->list_ptr[lid[l] + 1];
+        for (uint32_t start = lo; start < hi; start += bl) {
+            const uint32_t m = hi - start < bl ? hi - start : bl;
+            scan_block(ix->rows + (size_t)start * dim, m, dim, q, buf);
+            for (uint32_t j = 0; j < m; j++) {
+                const uint32_t i = ix->ids[start + j];
+                if (nc == k2 && !worse(csc[0], cid[0], buf[j], i)) continue;
+                if (excluded(mf, u, exclude_seen, excl, nexcl, i)) continue;
+                heap_offer(cid, csc, k2, &nc, i, buf[j]);
+            }
+        }
+    }
+    if (nc < k) { /* the probed lists held too few items (after the exclusions): scan exactly */
+        free(q), free(lsc), free(csc), free(buf), free(lid), free(cid);
+        gn__mf_topk(mf, u, k, exclude_seen, excl, nexcl, NULL, 0, out_idx, out_score, n_out);
+        return GN_OK;
+    }
+    /* rerank: each candidate's score as the exact scan computes it, bit for bit: the scan's
+     * block holding it is recomputed (candidates sorted, each block once) */
+    qsort(cid, nc, sizeof *cid, cmp_u32);
+    const float base = (float)(mf->mean + mf->ubias[u]);
+    const uint32_t blk = scan_items(K);
+    uint32_t have = UINT32_MAX;
+    size_t n = 0;
+    for (size_t c = 0; c < nc; c++) {
+        const uint32_t i = cid[c], b = i / blk;
+        if (b != have) {
+            const uint32_t start = b * blk, m = mf->nitems - start < blk ? mf->nitems - start : blk;
+            scan_block(mf->Q + (size_t)start * K, m, K, p, buf);
+            have = b;
+        }
+        const float s = item_score(mf, u, base, buf[i - b * blk], i);
+        if (n == k && !worse(out_score[0], out_idx[0], s, i)) continue;
+        heap_offer(out_idx, out_score, k, &n, i, s);
+    }
+    heap_sort(out_idx, out_score, n);
+    *n_out = n;
+    free(q), free(lsc), free(csc), free(buf), free(lid), free(cid);
+    return GN_OK;
 }
 
 /* Known ids of names, sorted and without repeats; *n their count. */
@@ -200,7 +291,9 @@ gn_status gn_model_recommend(const gn_model *m, const char *user, size_t k, cons
         const uint32_t u = gn__iddict_find(mf->users, user, strlen(user));
         size_t n = 0;
         /* candidates given but none known: nothing to rank */
-        if (!opt->candidates || ncand) {
+        if (mf->index && !opt->exact && !opt->candidates && u != GN_IDDICT_NONE && u < mf->nusers) {
+            st = topk_ivf(mf, mf->index, u, k, opt->nprobe, opt->exclude_seen, excl, nexcl, idx, sc, &n);
+        } else if (!opt->candidates || ncand) {
             static const uint32_t empty = 0;
             gn__mf_topk(mf, u, k, opt->exclude_seen, excl, nexcl, opt->candidates ? (cand ? cand : &empty) : NULL, ncand,
                         idx, sc, &n);
@@ -234,6 +327,51 @@ gn_status gn_model_mf_predict(const gn_model *m, const char *user, const char *i
     if (!user || !item || !out) return gn__fail(GN_EINVAL, "mf predict: NULL argument");
     GN_TRY(need_mf(m, &mf));
     *out = gn__mf_predict(mf, gn__iddict_find(mf->users, user, strlen(user)), gn__iddict_find(mf->items, item, strlen(item)));
+    return GN_OK;
+}
+
+void gn_mf_index_options_init(gn_mf_index_options *o) {
+    if (!o) return;
+    memset(o, 0, sizeof *o);
+    o->auto_min_items = 50000;
+    o->iters = 8;
+    o->seed = 1;
+}
+
+gn_status gn_model_mf_build_index(gn_model *m, const gn_mf_index_options *o) {
+    const gn_mf *cmf = NULL;
+    GN_TRY(need_mf(m, &cmf));
+    gn_mf *mf = m->payload;
+    gn_mf_index_options d;
+    gn_mf_index_options_init(&d);
+    if (!o) o = &d;
+    if (o->kind != GN_MF_INDEX_AUTO && o->kind != GN_MF_INDEX_EXACT && o->kind != GN_MF_INDEX_IVF)
+        return gn__fail(GN_EINVAL, "mf index: kind %d is not auto, exact or ivf", o->kind);
+    const int ivf = o->kind == GN_MF_INDEX_IVF || (o->kind == GN_MF_INDEX_AUTO && mf->nitems >= o->auto_min_items);
+    if (!ivf || mf->nitems == 0) {
+        gn__mf_index_free(mf->index);
+        mf->index = NULL;
+        return GN_OK;
+    }
+    gn__mf_index *ix;
+    GN_TRY(gn__mf_index_build(mf, o->nlists, o->nprobe, o->iters ? o->iters : 8, o->seed, &ix));
+    gn__mf_index_free(mf->index);
+    mf->index = ix;
+    return GN_OK;
+}
+
+gn_status gn_model_mf_index_info(const gn_model *m, gn_mf_index_info *out) {
+    const gn_mf *mf = NULL;
+    if (!out) return gn__fail(GN_EINVAL, "mf index info: NULL argument");
+    GN_TRY(need_mf(m, &mf));
+    memset(out, 0, sizeof *out);
+    out->kind = mf->index ? GN_MF_INDEX_IVF : GN_MF_INDEX_EXACT;
+    if (mf->index) {
+        out->nlists = mf->index->nlists;
+        out->nprobe = mf->index->nprobe;
+        out->bytes = mf->index->bytes;
+        out->build_seconds = mf->index->build_seconds;
+    }
     return GN_OK;
 }
 

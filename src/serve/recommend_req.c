@@ -2,6 +2,7 @@
 #include "serve/recommend_req.h"
 
 #include <jansson.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -84,8 +85,9 @@ int gn__recommend_body(const gn_model *m, const char *body, size_t len, size_t m
     json_t *v;
     json_object_foreach(root, key, v) {
         if (strcmp(key, "user") && strcmp(key, "users") && strcmp(key, "k") && strcmp(key, "exclude_seen") &&
-            strcmp(key, "exclude") && strcmp(key, "candidates")) {
-            snprintf(why, why_size, "unknown key '%.64s' (user, users, k, exclude_seen, exclude, candidates)", key);
+            strcmp(key, "exclude") && strcmp(key, "candidates") && strcmp(key, "nprobe") && strcmp(key, "exact")) {
+            snprintf(why, why_size, "unknown key '%.64s' (user, users, k, exclude_seen, exclude, candidates, nprobe, exact)",
+                     key);
             goto done;
         }
     }
@@ -111,6 +113,15 @@ int gn__recommend_body(const gn_model *m, const char *body, size_t len, size_t m
         snprintf(why, why_size, "'exclude_seen' must be true or false");
         goto done;
     }
+    const json_t *nprobe = json_object_get(root, "nprobe"), *exact = json_object_get(root, "exact");
+    if (nprobe && (!json_is_integer(nprobe) || json_integer_value(nprobe) < 1 || json_integer_value(nprobe) > UINT32_MAX)) {
+        snprintf(why, why_size, "'nprobe' must be a positive integer (index lists to probe)");
+        goto done;
+    }
+    if (exact && !json_is_boolean(exact)) {
+        snprintf(why, why_size, "'exact' must be true or false");
+        goto done;
+    }
     int r;
     if ((r = string_list(json_object_get(root, "exclude"), "exclude", &excl, &nexcl, why, why_size)) != 0 ||
         (r = string_list(json_object_get(root, "candidates"), "candidates", &cand, &ncand, why, why_size)) != 0 ||
@@ -131,6 +142,8 @@ int gn__recommend_body(const gn_model *m, const char *body, size_t len, size_t m
     gn_recommend_options o;
     gn_recommend_options_init(&o);
     o.exclude_seen = seen && json_is_true(seen);
+    o.exact = exact && json_is_true(exact);
+    o.nprobe = nprobe ? (uint32_t)json_integer_value(nprobe) : 0;
     o.exclude = excl;
     o.nexclude = nexcl;
     o.candidates = json_object_get(root, "candidates") ? cand : NULL;

@@ -39,8 +39,10 @@ static double unix_now(void) {
 }
 
 /* Loads path into a new served version with one reference (the slot's). repo: path is a
- * repository's `current` pointer, and the version it names is loaded. */
-static int load_served(const char *path, int repo, double deadline, const atomic_int *cancel, gn__served **out) {
+ * repository's `current` pointer, and the version it names is loaded. A model of kind mf gets
+ * its item index (ix) here, before anyone can see it: model and index are swapped in together. */
+static int load_served(const char *path, int repo, const gn_mf_index_options *ix, double deadline,
+                       const atomic_int *cancel, gn__served **out) {
     double t0 = gn__now();
     char file[4096];
     uint32_t version = 0;
@@ -49,6 +51,11 @@ static int load_served(const char *path, int repo, double deadline, const atomic
         return gn__fail(GN_ELIMIT, "model path too long");
     gn_model *m;
     GN_TRY(gn__model_load_limited(file, deadline, cancel, &m));
+    int st = gn_model_get_kind(m) == GN_KIND_MF ? gn_model_mf_build_index(m, ix) : GN_OK;
+    if (st != GN_OK) {
+        gn_model_free(m);
+        return st;
+    }
     gn__served *v = calloc(1, sizeof *v);
     if (!v || !(v->file = strdup(file))) {
         free(v);
@@ -78,6 +85,7 @@ struct gn__load_job {
     double deadline;        /* gn__now() seconds */
     int identify;           /* 1: the thread records the file identity in seen before loading */
     int repo;               /* the slot's repo flag */
+    gn_mf_index_options ix; /* the slot's item index options */
     /* written by the thread before it sets done, read by others only after */
     gn__file_id seen;
     gn__served *result;     /* the loaded model until it is swapped in (or freed with the job) */
@@ -126,7 +134,7 @@ static void *job_main(void *arg) {
     gn__load_job *j = arg;
     if (j->identify) gn__file_identify(j->path, &j->seen);
     gn__served *v = NULL;
-    int st = load_served(j->path, j->repo, j->deadline, &j->cancel, &v);
+    int st = load_served(j->path, j->repo, &j->ix, j->deadline, &j->cancel, &v);
     pthread_mutex_lock(&j->mu);
     j->status = st;
     if (st != GN_OK) snprintf(j->msg, sizeof j->msg, "%s", gn_last_error());
@@ -170,15 +178,21 @@ static int count_failure(gn__slot *s, int st) {
 int gn__slot_init(gn__slot *s, const char *name, const char *path) { return gn__slot_init_as(s, name, path, 0); }
 
 int gn__slot_init_as(gn__slot *s, const char *name, const char *path, int repo) {
+    return gn__slot_init_ix(s, name, path, repo, NULL);
+}
+
+int gn__slot_init_ix(gn__slot *s, const char *name, const char *path, int repo, const gn_mf_index_options *ix) {
     memset(s, 0, sizeof *s);
     s->repo = repo;
+    if (ix) s->ix = *ix;
+    else gn_mf_index_options_init(&s->ix);
     if (!gn__model_name_ok(name))
         return gn__fail(GN_EINVAL, "model name '%s': use 1-%u of A-Z a-z 0-9 _ - .", name, GN_SERVE_MAX_NAME - 1);
     memcpy(s->name, name, strlen(name) + 1);
     s->path = strdup(path);
     if (!s->path) return gn__fail(GN_ENOMEM, "out of memory");
     gn__file_identify(path, &s->seen);
-    int st = load_served(path, repo, 0, NULL, &s->cur);
+    int st = load_served(path, repo, &s->ix, 0, NULL, &s->cur);
     if (st != GN_OK) {
         free(s->path);
         s->path = NULL;
@@ -261,7 +275,10 @@ int gn__slot_reload_start(gn__slot *s, double deadline, const gn__file_id *obser
         pthread_mutex_lock(&s->mu);
     }
     gn__load_job *j = job_new(s->path, deadline, observed == NULL);
-    if (j) j->repo = s->repo;
+    if (j) {
+        j->repo = s->repo;
+        j->ix = s->ix;
+    }
     if (!j) {
         pthread_mutex_unlock(&s->mu);
         return count_failure(s, gn__fail(GN_ENOMEM, "%s: not reloaded: out of memory", s->path));

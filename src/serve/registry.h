@@ -21,6 +21,7 @@
 #include <sys/types.h>
 
 #include "gannet/gannet.h"
+#include "gannet/recommend.h"
 #include "gannet/serve.h"
 #include "serve/metrics.h"
 
@@ -56,6 +57,7 @@ typedef struct gn__slot {
     atomic_int closing;        /* set by gn__slot_close: reloads fail at once */
     int repo;                  /* 1: path is a repository's `current` pointer (gannet/repo.h):
                                   every load reads it and loads the version it names */
+    gn_mf_index_options ix;    /* kind mf: every load builds this item index before the swap */
     gn__model_stats stats;
 } gn__slot;
 
@@ -66,6 +68,8 @@ int gn__model_name_ok(const char *name);
 int gn__slot_init(gn__slot *s, const char *name, const char *path);
 /* The same; repo 1: path is a repository model's `current` pointer file. */
 int gn__slot_init_as(gn__slot *s, const char *name, const char *path, int repo);
+/* The same; ix: the item index of mf models (NULL: the defaults, auto). */
+int gn__slot_init_ix(gn__slot *s, const char *name, const char *path, int repo, const gn_mf_index_options *ix);
 /* Frees the slot. A load still running keeps only its own job and discards its result. */
 void gn__slot_destroy(gn__slot *s);
 /* A counted reference to the current model; pair with gn__served_release. Never NULL. */

@@ -171,6 +171,14 @@ static json_t *model_json(gn__slot *slot) {
                                  v->load_seconds, "metadata", meta)
                      : (json_decref(meta), NULL);
     free(path);
+    gn_mf_index_info ix;
+    if (o && gn_model_get_kind(v->model) == GN_KIND_MF && gn_model_mf_index_info(v->model, &ix) == GN_OK &&
+        !gn__json_set(o, "index", json_pack("{s:s, s:i, s:i, s:I, s:f}", "kind", ix.kind == GN_MF_INDEX_IVF ? "ivf" : "exact",
+                                            "lists", (int)ix.nlists, "nprobe", (int)ix.nprobe, "bytes",
+                                            (json_int_t)ix.bytes, "build_seconds", ix.build_seconds))) {
+        json_decref(o);
+        o = NULL;
+    }
     if (o && slot->repo) { /* served from a repository: which version, from which file */
         char *file = gn__utf8_sanitize(v->file);
         if (!file || !gn__json_set(o, "repository_version", json_integer(v->repo_version)) ||
@@ -526,6 +534,7 @@ void gn_server_options_init(gn_server_options *o) {
     o->timeout_ms = 30000;
     o->watch_interval_ms = 1000;
     o->reload_timeout_ms = 30000;
+    gn_mf_index_options_init(&o->mf_index);
 }
 
 gn_status gn_server_options_check(const gn_server_options *o) {
@@ -582,14 +591,25 @@ int gn__server_add(gn_server *s, const char *name, const char *path, int repo) {
     return gn__server_add_slot(s, name, path, repo);
 }
 
+/* ", IVF index: L lists, nprobe P, X MiB, built in S s" for a mf model with an index; "" else. */
+static const char *index_note(const gn_model *m, char *buf, size_t size) {
+    gn_mf_index_info ix;
+    buf[0] = '\0';
+    if (gn_model_get_kind(m) == GN_KIND_MF && gn_model_mf_index_info(m, &ix) == GN_OK && ix.kind == GN_MF_INDEX_IVF)
+        snprintf(buf, size, ", IVF index: %u lists, nprobe %u, %.1f MiB, built in %.2f s", ix.nlists, ix.nprobe,
+                 (double)ix.bytes / 1048576.0, ix.build_seconds);
+    return buf;
+}
+
 int gn__server_add_slot(gn_server *s, const char *name, const char *path, int repo) {
     if (s->nslots >= GN_SERVE_MAX_MODELS) return gn__fail(GN_ELIMIT, "at most %u models", GN_SERVE_MAX_MODELS);
     if (find_slot(s, name, strlen(name)) >= 0) return gn__fail(GN_EINVAL, "model name '%s' given twice", name);
     const size_t n = s->nslots;
-    GN_TRY(gn__slot_init_as(&s->slots[n], name, path, repo));
+    GN_TRY(gn__slot_init_ix(&s->slots[n], name, path, repo, &s->opt.mf_index));
     gn__served *v = s->slots[n].cur;
-    gn__server_log(s, GN_LOG_INFO, "model '%s': loaded %s (version %s, %.3f s)", name, v->file,
-                   gn_model_version(v->model), v->load_seconds);
+    char note[160];
+    gn__server_log(s, GN_LOG_INFO, "model '%s': loaded %s (version %s, %.3f s%s)", name, v->file,
+                   gn_model_version(v->model), v->load_seconds, index_note(v->model, note, sizeof note));
     atomic_store(&s->nslots, n + 1); /* publishes the complete slot to request threads */
     return GN_OK;
 }
@@ -601,8 +621,9 @@ static void log_reload(gn_server *s, size_t i, int st) {
     gn__slot *slot = &s->slots[i];
     if (st == GN_OK) {
         gn__served *v = gn__slot_acquire(slot);
-        gn__server_log(s, GN_LOG_INFO, "model '%s': reloaded %s (version %s, %.3f s)", slot->name, v->file,
-                       gn_model_version(v->model), v->load_seconds);
+        char note[160];
+        gn__server_log(s, GN_LOG_INFO, "model '%s': reloaded %s (version %s, %.3f s%s)", slot->name, v->file,
+                       gn_model_version(v->model), v->load_seconds, index_note(v->model, note, sizeof note));
         gn__served_release(v);
     } else {
         gn__server_log(s, GN_LOG_ERROR, "model '%s': reload rejected, old model keeps serving: %s", slot->name,

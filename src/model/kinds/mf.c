@@ -36,6 +36,7 @@ void gn__mf_free(gn_mf *mf) {
     free(mf->pop);
     free(mf->seen_ptr);
     free(mf->seen_idx);
+    gn__mf_index_free(mf->index);
     gn__iddict_free(mf->users);
     gn__iddict_free(mf->items);
     free(mf);
