@@ -16,6 +16,7 @@
 #include "model/recommend_internal.h"
 #include "util/cores.h"
 #include "util/error.h"
+#include "util/sorted.h"
 
 static int read_rows(const gn_model *m, const char *const *paths, size_t npaths, int skip_bad, int rating_optional,
                      gn_triples *t) {
@@ -90,16 +91,6 @@ typedef struct rank_job {
     atomic_int failed;
 } rank_job;
 
-static int in_sorted(const uint32_t *v, size_t n, uint32_t x) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < x) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < n && v[lo] == x;
-}
-
 static void *rank_worker(void *arg) {
     rank_job *j = arg;
     uint32_t *idx = malloc(j->k * sizeof *idx);
@@ -120,7 +111,7 @@ static void *rank_worker(void *arg) {
         double hits = 0, dcg = 0, ap = 0, idcg = 0;
         for (size_t r = 0; r < n; r++) {
             atomic_store_explicit(&j->recommended[idx[r]], 1, memory_order_relaxed);
-            if (in_sorted(rel, nrel, idx[r])) {
+            if (gn__sorted_u32_has(rel, nrel, idx[r])) {
                 hits += 1;
                 dcg += 1.0 / log2((double)r + 2.0);
                 ap += hits / (double)(r + 1);

@@ -15,6 +15,7 @@
 #include "model/model.h"
 #include "model/recommend_internal.h"
 #include "util/error.h"
+#include "util/sorted.h"
 
 /* Items per sgemv: at most 512, and at most 8192 floats of factors, so OpenBLAS computes each
  * product on the calling thread (a server worker) instead of starting threads of its own. */
@@ -68,19 +69,9 @@ static void heap_offer(uint32_t *idx, float *sc, size_t k, size_t *n, uint32_t i
     sift_down(idx, sc, k, 0);
 }
 
-static int in_sorted(const uint32_t *v, size_t n, uint32_t x) {
-    size_t lo = 0, hi = n;
-    while (lo < hi) {
-        size_t mid = lo + (hi - lo) / 2;
-        if (v[mid] < x) lo = mid + 1;
-        else hi = mid;
-    }
-    return lo < n && v[lo] == x;
-}
-
 /* Would item i enter a heap whose root is (rs, ri) when full? Then the exclusions decide. */
 static int excluded(const gn_mf *mf, uint32_t u, int exclude_seen, const uint32_t *excl, size_t nexcl, uint32_t i) {
-    if (nexcl && in_sorted(excl, nexcl, i)) return 1;
+    if (nexcl && gn__sorted_u32_has(excl, nexcl, i)) return 1;
     return exclude_seen && u != GN_IDDICT_NONE && gn__mf_seen(mf, u, i);
 }
 
