@@ -546,8 +546,12 @@ for _cls in (LinearClassifier, LinearRegressor, FMClassifier, FMRegressor):
 def load(path):
     """Reads a model file (from `gannet train`, the server or save()) as a fitted estimator:
     LinearClassifier (FMClassifier for kind fm) for binary losses (classes_ = the class names
-    stored in the file), LinearRegressor (FMRegressor) otherwise. Its .model_ is the gannet.Model."""
+    stored in the file), LinearRegressor (FMRegressor) otherwise, MatrixFactorization for kind mf.
+    Its .model_ is the gannet.Model."""
     model = Model.load(path)
+    if model.kind == "mf":
+        from ._mf import from_model
+        return from_model(model)
     kind = _gannet.loss_label_kind(model.loss)
     classes = (FMClassifier, FMRegressor) if model.kind == "fm" else (LinearClassifier, LinearRegressor)
     classify = kind == "binary" or model.loss == "softmax"  # softmax (and oaa) models: K classes
