@@ -195,9 +195,9 @@ static int odd_row(const gn_model *model, const gn_matrix *x, const double *coef
                 amax = av > amax ? av : amax;                                                                  \
                 s += coef[j] * (double)(float)v;                                                               \
             }                                                                                                  \
+            out[r] = s; /* s's address is never taken: it stays in a register */                          \
             if (odd || !(amax <= FLT_MAX) || !(fabs(s) <= DBL_MAX))                                            \
-                GN_TRY(odd_row(model, x, coef, start, r, lo, hi, &s));                                         \
-            out[r] = s;                                                                                        \
+                GN_TRY(odd_row(model, x, coef, start, r, lo, hi, &out[r]));                                    \
         }                                                                                                      \
         return GN_OK;                                                                                          \
     }
