@@ -18,8 +18,8 @@ equivalent LIBSVM file give the same numbers, and models trained by the CLI on L
 predict arrays here.
 
 Hooks for the model kinds of other issues: _KIND names the model kind a class trains (FM classes
-set "fm"); a MatrixFactorization estimator would add its own _KIND/_LOSSES and reuse
-_GannetEstimator (outputs > 1 from Model.outputs, classes from Model.classes)."""
+set "fm"). MatrixFactorization (kind mf, _mf.py) is an estimator of its own: its X is ids, not
+features; load() hands mf models to it."""
 import os
 import tempfile
 import warnings
