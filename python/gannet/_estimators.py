@@ -18,13 +18,14 @@ equivalent LIBSVM file give the same numbers, and models trained by the CLI on L
 predict arrays here.
 
 Hooks for the model kinds of other issues: _KIND names the model kind a class trains (FM classes
-set "fm"); a MatrixFactorization estimator would add its own _KIND/_LOSSES and reuse
-_GannetEstimator (outputs > 1 from Model.outputs, classes from Model.classes)."""
+set "fm"). MatrixFactorization (kind mf, _mf.py) is an estimator of its own: its X is ids, not
+features; load() hands mf models to it."""
 import os
 import tempfile
 import warnings
 
 import numpy as np
+import scipy.sparse as sp
 from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin
 from sklearn.utils.metaestimators import available_if
 from sklearn.utils.multiclass import check_classification_targets
@@ -34,7 +35,17 @@ from . import _frame, _gannet, _params
 from ._arrays import as_matrix
 from ._model import Model
 
+_FLOATS = (np.dtype(np.float64), np.dtype(np.float32))
 _ACCEPT = dict(accept_sparse="csr", dtype=(np.float64, np.float32), order=None, accept_large_sparse=True)
+
+
+def _fast_csr(X):
+    """True for a scipy CSR matrix that _gannet reads in place as it is (float32/float64 values,
+    int32/int64 indices of one width): prediction skips scikit-learn's input validation for it."""
+    if getattr(X, "format", None) != "csr" or not sp.issparse(X):
+        return False
+    d, i, p = X.data.dtype, X.indices.dtype, X.indptr.dtype
+    return d in _FLOATS and d.isnative and i == p and i in (np.int32, np.int64) and X.ndim == 2
 
 
 def _make_init(params):
@@ -190,6 +201,16 @@ class _GannetEstimator(BaseEstimator):
 
     def _check_X(self, X):
         check_is_fitted(self, "model_")
+        if _fast_csr(X) and "feature_names_in_" not in self.__dict__:
+            # what _validate_data checks of such a matrix, without its passes over the arrays:
+            # finiteness and the column indices are checked by the C loop that reads them
+            n = self.__dict__.get("n_features_in_")
+            if n is not None and X.shape[1] != n:
+                raise ValueError("X has %d features, but %s is expecting %d features as input."
+                                 % (X.shape[1], type(self).__name__, n))
+            if X.shape[0] < 1 or X.shape[1] < 1:
+                return self._validate_data(X, reset=False, **_ACCEPT)  # its error message
+            return X
         return self._validate_data(X, reset=False, **_ACCEPT)
 
     def _frame_predictions(self, X):
@@ -371,7 +392,10 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
         p = self._positive(X)
         if p.ndim == 2:
             return p
-        return np.column_stack([1.0 - p, p])
+        out = np.empty((p.shape[0], 2))
+        out[:, 1] = p
+        np.subtract(1.0, p, out=out[:, 0])
+        return out
 
     @available_if(_has_proba)
     def predict_log_proba(self, X):
@@ -380,6 +404,17 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
     def predict(self, X):
         """classes_[1] when P >= 0.5 (logistic) or the margin >= 0 (hinge), as `gannet predict
         --output class` decides."""
+        check_is_fitted(self, "model_")
+        if self.model_.loss == "logistic" and not _frame.is_frame(X):
+            # P >= 0.5 is the raw score >= 0 (no exp per row), but for scores in (-1e-6, 0),
+            # whose probability may round to 0.5: those rows are decided by their probability
+            X = self._check_X(X)
+            score = self.model_.decision_function(X)
+            positive = score >= 0.0
+            edge = np.flatnonzero((score < 0.0) & (score > -1e-6))
+            if edge.size:
+                positive[edge] = self.model_.predict(X[edge]) >= 0.5
+            return self.classes_[positive.astype(np.intp)]
         pred = self._positive(X)
         if pred.ndim == 2:
             return self.classes_[np.argmax(pred, axis=1)]
@@ -546,8 +581,12 @@ for _cls in (LinearClassifier, LinearRegressor, FMClassifier, FMRegressor):
 def load(path):
     """Reads a model file (from `gannet train`, the server or save()) as a fitted estimator:
     LinearClassifier (FMClassifier for kind fm) for binary losses (classes_ = the class names
-    stored in the file), LinearRegressor (FMRegressor) otherwise. Its .model_ is the gannet.Model."""
+    stored in the file), LinearRegressor (FMRegressor) otherwise, MatrixFactorization for kind mf.
+    Its .model_ is the gannet.Model."""
     model = Model.load(path)
+    if model.kind == "mf":
+        from ._mf import from_model
+        return from_model(model)
     kind = _gannet.loss_label_kind(model.loss)
     classes = (FMClassifier, FMRegressor) if model.kind == "fm" else (LinearClassifier, LinearRegressor)
     classify = kind == "binary" or model.loss == "softmax"  # softmax (and oaa) models: K classes

@@ -372,6 +372,160 @@ done:
     return result;
 }
 
+/* ---- kind mf: predictions by id and recommendations (gannet/recommend.h) ----------------------- */
+
+/* A str's UTF-8 text (borrowed from the str, which the caller keeps alive), NULL with an
+ * exception set when it is not a str or holds a NUL (ids are NUL-terminated in the library). */
+static const char *id_text(PyObject *s, const char *what) {
+    if (!PyUnicode_Check(s)) {
+        PyErr_Format(PyExc_TypeError, "%s: expected str ids, got %.80s", what, Py_TYPE(s)->tp_name);
+        return NULL;
+    }
+    Py_ssize_t len;
+    const char *t = PyUnicode_AsUTF8AndSize(s, &len);
+    if (t && strlen(t) != (size_t)len) {
+        PyErr_Format(PyExc_ValueError, "%s: an id holds a NUL character", what);
+        return NULL;
+    }
+    return t;
+}
+
+/* The texts of a list of str (borrowed from the list's items) in a new array; NULL with an
+ * exception set. An empty list gives a valid array of one slot. */
+static const char **id_texts(PyObject *list, const char *what, size_t *n) {
+    if (!PyList_Check(list)) {
+        PyErr_Format(PyExc_TypeError, "%s: expected a list of str", what);
+        return NULL;
+    }
+    *n = (size_t)PyList_GET_SIZE(list);
+    const char **out = malloc((*n ? *n : 1) * sizeof *out);
+    if (!out) {
+        PyErr_NoMemory();
+        return NULL;
+    }
+    for (size_t i = 0; i < *n; i++)
+        if (!(out[i] = id_text(PyList_GET_ITEM(list, (Py_ssize_t)i), what))) {
+            free(out);
+            return NULL;
+        }
+    return out;
+}
+
+/* model.mf_predict(users, items, out): gn_model_mf_predict for each (users[i], items[i]) (lists
+ * of str) into the float64 vector out, with the GIL released. */
+static PyObject *model_mf_predict(ModelObject *self, PyObject *args) {
+    PyObject *users_obj, *items_obj, *out_obj;
+    if (!PyArg_ParseTuple(args, "O!O!O:mf_predict", &PyList_Type, &users_obj, &PyList_Type, &items_obj, &out_obj))
+        return NULL;
+    size_t nu = 0, ni = 0;
+    const char **users = id_texts(users_obj, "users", &nu);
+    const char **items = users ? id_texts(items_obj, "items", &ni) : NULL;
+    PyObject *result = NULL;
+    Py_buffer out;
+    memset(&out, 0, sizeof out);
+    if (!users || !items) goto done;
+    if (nu != ni) {
+        PyErr_SetString(PyExc_ValueError, "mf_predict: as many users as items");
+        goto done;
+    }
+    if (vector_from(out_obj, nu, "out", 1, &out) != 0) goto done;
+    if (!out.buf) {
+        PyErr_SetString(PyExc_ValueError, "out: required");
+        goto done;
+    }
+    gn_status st = GN_OK;
+    Py_BEGIN_ALLOW_THREADS
+    for (size_t i = 0; i < nu && st == GN_OK; i++) st = gn_model_mf_predict(self->model, users[i], items[i], (double *)out.buf + i);
+    Py_END_ALLOW_THREADS
+    if (st != GN_OK) {
+        raise_status(st);
+        goto done;
+    }
+    result = Py_None;
+    Py_INCREF(result);
+done:
+    if (out.buf) PyBuffer_Release(&out);
+    free(users);
+    free(items);
+    return result;
+}
+
+/* model.recommend(user, k, exclude_seen, exclude, candidates) -> [(item, score), ...], best first
+ * (gn_model_recommend with the GIL released); exclude and candidates: lists of str or None. */
+static PyObject *model_recommend(ModelObject *self, PyObject *args) {
+    PyObject *user_obj, *exclude_obj, *cand_obj;
+    Py_ssize_t k;
+    int exclude_seen;
+    if (!PyArg_ParseTuple(args, "OnpOO:recommend", &user_obj, &k, &exclude_seen, &exclude_obj, &cand_obj)) return NULL;
+    if (k < 0) return PyErr_Format(PyExc_ValueError, "k: expected a count >= 0, got %zd", k);
+    gn_mf_info info;
+    gn_status st = gn_model_mf_info(self->model, &info);
+    if (st != GN_OK) return raise_status(st);
+    const char *user = id_text(user_obj, "user");
+    if (!user) return NULL;
+    gn_recommend_options o;
+    gn_recommend_options_init(&o);
+    o.exclude_seen = exclude_seen;
+    const char **exclude = NULL, **cand = NULL;
+    gn_recommend_item *out = NULL;
+    PyObject *result = NULL;
+    if (exclude_obj != Py_None) {
+        if (!(exclude = id_texts(exclude_obj, "exclude", &o.nexclude))) goto done;
+        o.exclude = exclude;
+    }
+    if (cand_obj != Py_None) {
+        if (!(cand = id_texts(cand_obj, "candidates", &o.ncandidates))) goto done;
+        o.candidates = cand;
+    }
+    size_t want = (size_t)k < info.items ? (size_t)k : info.items, n = 0;
+    if (!(out = malloc((want ? want : 1) * sizeof *out))) {
+        PyErr_NoMemory();
+        goto done;
+    }
+    Py_BEGIN_ALLOW_THREADS
+    st = want ? gn_model_recommend(self->model, user, want, &o, out, &n) : GN_OK;
+    Py_END_ALLOW_THREADS
+    if (st != GN_OK) {
+        raise_status(st);
+        goto done;
+    }
+    result = PyList_New((Py_ssize_t)n);
+    for (size_t i = 0; result && i < n; i++) {
+        PyObject *t = Py_BuildValue("(Nd)", PyUnicode_DecodeUTF8(out[i].item, (Py_ssize_t)strlen(out[i].item),
+                                                                 "surrogateescape"), out[i].score);
+        if (!t) {
+            Py_CLEAR(result);
+            break;
+        }
+        PyList_SET_ITEM(result, (Py_ssize_t)i, t);
+    }
+done:
+    free(exclude);
+    free(cand);
+    free(out);
+    return result;
+}
+
+/* model.mf_info() -> dict (gn_model_mf_info): rank, users, items, interactions, implicit, mean. */
+static PyObject *model_mf_info(ModelObject *self, PyObject *unused) {
+    gn_mf_info info;
+    gn_status st = gn_model_mf_info(self->model, &info);
+    if (st != GN_OK) return raise_status(st);
+    return Py_BuildValue("{s:I,s:I,s:I,s:K,s:O,s:d}", "rank", info.rank, "users", info.users, "items", info.items,
+                         "interactions", (unsigned long long)info.interactions, "implicit",
+                         info.implicit ? Py_True : Py_False, "mean", info.mean);
+}
+
+/* model.mf_has(user, item): (known user, known item); either may be None. */
+static PyObject *model_mf_has(ModelObject *self, PyObject *args) {
+    PyObject *u, *i;
+    if (!PyArg_ParseTuple(args, "OO:mf_has", &u, &i)) return NULL;
+    const char *ut = u == Py_None ? NULL : id_text(u, "user"), *it = i == Py_None ? NULL : id_text(i, "item");
+    if ((u != Py_None && !ut) || (i != Py_None && !it)) return NULL;
+    return Py_BuildValue("(OO)", ut && gn_model_mf_has_user(self->model, ut) ? Py_True : Py_False,
+                         it && gn_model_mf_has_item(self->model, it) ? Py_True : Py_False);
+}
+
 /* model.predict_files(paths, out_path, classes): `gannet predict` over files; returns the count. */
 static PyObject *model_predict_files(ModelObject *self, PyObject *args);
 
@@ -469,6 +623,12 @@ static PyMethodDef model_methods[] = {
     {"classes", (PyCFunction)model_classes, METH_NOARGS, "classes(): the class names (binary: negative, positive)"},
     {"weights", (PyCFunction)model_weights, METH_NOARGS, "weights(): nonzero weights as (slot, value) pairs"},
     {"spec", (PyCFunction)model_spec, METH_NOARGS, "spec(): the data parameters of the model's input"},
+    {"mf_predict", (PyCFunction)model_mf_predict, METH_VARARGS,
+     "mf_predict(users, items, out): kind mf's prediction of each (user, item) pair into the float64 vector out"},
+    {"recommend", (PyCFunction)model_recommend, METH_VARARGS,
+     "recommend(user, k, exclude_seen, exclude, candidates) -> [(item, score), ...] (kind mf), best first"},
+    {"mf_info", (PyCFunction)model_mf_info, METH_NOARGS, "mf_info() -> dict: rank, users, items, interactions, ..."},
+    {"mf_has", (PyCFunction)model_mf_has, METH_VARARGS, "mf_has(user, item) -> (bool, bool): ids the model knows"},
     {NULL, NULL, 0, NULL}};
 
 static PyGetSetDef model_getset[] = {

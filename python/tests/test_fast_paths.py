@@ -110,3 +110,37 @@ def test_linear_prediction_refuses_what_batches_refuse():
     est.model_._h.predict(matrix, fast, False)
     est.model_._h.predict(matrix, slow, False, True)
     np.testing.assert_array_equal(fast, slow)
+
+
+def test_csr_prediction_checks_what_gn_matrix_check_checks():
+    """The CSR loop checks indices, offsets and values as it reads them (no pass before): the
+    same errors as before, and for a value just above the float range too."""
+    est = next(_models())
+    X = sp.csr_matrix(binary_data(n=20, d=9, seed=7)[0])
+    for bad, match in [(np.nan, "row 4, column 3"), (np.inf, "row 4, column 3"),
+                       (float(np.finfo(np.float32).max) * (1 + 1e-9), "row 4, column 3")]:
+        Y = X.copy()
+        Y.data[Y.indptr[4] + 3] = bad
+        with pytest.raises(ValueError, match=match):
+            est.predict_proba(Y)
+    indices = X.indices.copy()
+    indices[X.indptr[5] + 2] = 9  # column 9 of a 9-column matrix
+    out = np.empty(20)
+    with pytest.raises(ValueError, match="outside"):
+        est.model_._h.predict(("csr", X.indptr, indices, X.data, 9), out, False)
+    indptr = X.indptr.copy()
+    indptr[6] = indptr[5] - 1  # offsets that decrease
+    with pytest.raises(ValueError, match="CSR order"):
+        est.model_._h.predict(("csr", indptr, X.indices, X.data, 9), out, False)
+    with pytest.raises(ValueError, match="9 features"):
+        est.predict_proba(sp.csr_matrix(np.zeros((2, 8))))
+
+
+def test_predict_is_the_probability_cut():
+    X, y = binary_data(n=400, d=9, seed=9, sparse_frac=0.3)
+    est = gannet.LinearClassifier(passes=2, threads=1).fit(X, y)
+    X[0, :] = 0.0  # the bias alone
+    Xs = sp.csr_matrix(X)
+    for x in (X, Xs):
+        p = est.predict_proba(x)[:, 1]
+        np.testing.assert_array_equal(est.predict(x), est.classes_[(p >= 0.5).astype(int)])

@@ -127,32 +127,77 @@ static int bad_value(size_t row, size_t col, double v) {
     return gn__fail(GN_EPARSE, "row %zu, column %zu: value %g is not finite or out of range (32-bit float)", row, col, v);
 }
 
+/* A CSR row the fast loop flagged, checked nonzero by nonzero as before: a column index out of
+ * range fails as gn_matrix_check fails (it runs on the whole matrix, so its index errors come
+ * first, as when it ran before any scoring), then a value not finite or beyond a float as
+ * bad_value; columns out of order or repeated are scored through the batch path (which merges
+ * and sorts such rows); else the sum overflowed and is summed again as the fast loop sums. */
+static int odd_row(const gn_model *model, const gn_matrix *x, const double *coef, double start, size_t r, size_t lo,
+                   size_t hi, double *s) {
+    const int wide = x->index_bits == 64, f64 = x->dtype == GN_F64;
+    int ordered = 1;
+    int64_t last = -1;
+    for (size_t k = lo; k < hi; k++) {
+        const int64_t j = wide ? ((const int64_t *)x->indices)[k] : ((const int32_t *)x->indices)[k];
+        if (j < 0 || (uint64_t)j >= x->cols) return gn_matrix_check(x);
+        ordered &= j > last;
+        last = j;
+    }
+    for (size_t k = lo; k < hi; k++) {
+        const double v = f64 ? ((const double *)x->values)[k] : (double)((const float *)x->values)[k];
+        const int64_t j = wide ? ((const int64_t *)x->indices)[k] : ((const int32_t *)x->indices)[k];
+        if (v != 0.0 && !(fabs(v) <= FLT_MAX)) {
+            GN_TRY(gn_matrix_check(x));
+            return bad_value(r, (size_t)j, v);
+        }
+    }
+    if (!ordered) return predict_rows(model, x, r, 1, 1, s);
+    double sum = start;
+    for (size_t k = lo; k < hi; k++) {
+        const double v = f64 ? ((const double *)x->values)[k] : (double)((const float *)x->values)[k];
+        const int64_t j = wide ? ((const int64_t *)x->indices)[k] : ((const int32_t *)x->indices)[k];
+        sum += coef[j] * (double)(float)v;
+    }
+    *s = sum;
+    return GN_OK;
+}
+
 /* Raw scores of the CSR rows of x, one function per value type and index width (no branch on
  * them per nonzero). Summed as linear_score_batch sums a row: 0, the bias, the nonzeros in
- * order; a row whose columns are out of order or repeated is scored as the batch path scores it
- * (the batch merges and sorts such rows; scipy's CSR is sorted unless built by hand). */
+ * order (a zero adds +-0.0, which leaves the sum as it is: the same number as the batch path,
+ * which skips it). The checks cost one compare per nonzero: the column is in range and above the
+ * row's previous one (one unsigned compare), and the row's largest |value| and its sum are
+ * finite (NaN makes the sum NaN). A row failing them is looked at again by odd_row. */
 #define CSR_SCORES(NAME, VT, IT)                                                                               \
     static int NAME(const gn_model *model, const gn_matrix *x, const double *coef, int bias, double intercept, \
                     double *out) {                                                                             \
         const IT *indptr = x->indptr, *indices = x->indices;                                                   \
         const VT *values = x->values;                                                                          \
-        for (size_t r = 0; r < x->rows; r++) {                                                                 \
-            double s = 0.0;                                                                                    \
-            if (bias) s += intercept;                                                                          \
-            size_t lo = (size_t)indptr[r], hi = (size_t)indptr[r + 1];                                         \
+        const size_t rows = x->rows;                                                                           \
+        const int64_t cols = (int64_t)x->cols;                                                                 \
+        const double start = bias ? 0.0 + intercept : 0.0;                                                     \
+        const int64_t nnz = (int64_t)indptr[rows];                                                             \
+        for (size_t r = 0; r < rows; r++) {                                                                    \
+            double s = start, amax = 0.0;                                                                      \
+            const int64_t plo = (int64_t)indptr[r], phi = (int64_t)indptr[r + 1];                              \
+            if (phi < plo || phi > nnz) return gn_matrix_check(x); /* indptr decreases: its error */           \
+            const size_t lo = (size_t)plo, hi = (size_t)phi;                                                   \
             int64_t last = -1;                                                                                 \
-            int ordered = 1;                                                                                   \
+            int odd = 0;                                                                                       \
             for (size_t k = lo; k < hi; k++) {                                                                 \
-                double v = (double)values[k];                                                                  \
-                int64_t j = (int64_t)indices[k];                                                               \
-                if (v == 0.0) continue;                                                                        \
-                if (!(fabs(v) <= FLT_MAX)) return bad_value(r, (size_t)j, v);                                  \
-                ordered &= j > last;                                                                           \
+                const double v = (double)values[k], av = fabs(v);                                              \
+                const int64_t j = (int64_t)indices[k];                                                         \
+                if ((uint64_t)(j - last - 1) >= (uint64_t)(cols - 1 - last)) { /* j <= last or j >= cols */   \
+                    odd = 1;                                                                                   \
+                    break;                                                                                     \
+                }                                                                                              \
                 last = j;                                                                                      \
+                amax = av > amax ? av : amax;                                                                  \
                 s += coef[j] * (double)(float)v;                                                               \
             }                                                                                                  \
-            if (!ordered) GN_TRY(predict_rows(model, x, r, 1, 1, &s));                                         \
-            out[r] = s;                                                                                        \
+            out[r] = s; /* s's address is never taken: it stays in a register */                          \
+            if (odd || !(amax <= FLT_MAX) || !(fabs(s) <= DBL_MAX))                                            \
+                GN_TRY(odd_row(model, x, coef, start, r, lo, hi, &out[r]));                                    \
         }                                                                                                      \
         return GN_OK;                                                                                          \
     }
@@ -164,7 +209,18 @@ CSR_SCORES(csr_scores_f32_i32, float, int32_t)
 gn_status gn_model_predict_matrix_linear(const gn_model *model, const gn_matrix *x, const double *coef, size_t ncoef,
                                          double intercept, int raw_scores, double *out, size_t out_len) {
     if (!model || !out || (ncoef && !coef)) return gn__fail(GN_EINVAL, "predict matrix: model, coef and out are required");
-    GN_TRY(gn_matrix_check(x));
+    if (x && x->layout == GN_MATRIX_CSR && (x->dtype == GN_F64 || x->dtype == GN_F32) &&
+        (x->index_bits == 32 || x->index_bits == 64) && x->indptr) {
+        /* the rest of gn_matrix_check is done row by row in the scoring loop: indptr starting at
+         * 0 here, each row's end neither before its start nor past indptr[rows] (so the offsets
+         * never decrease and every read stays within the nonzeros), the column indices */
+        const int64_t first = x->index_bits == 64 ? ((const int64_t *)x->indptr)[0] : ((const int32_t *)x->indptr)[0];
+        const int64_t nnz = x->index_bits == 64 ? ((const int64_t *)x->indptr)[x->rows]
+                                                : ((const int32_t *)x->indptr)[x->rows];
+        if (first != 0 || nnz < 0 || (nnz > 0 && (!x->indices || !x->values))) GN_TRY(gn_matrix_check(x));
+    } else {
+        GN_TRY(gn_matrix_check(x));
+    }
     if (x->cols > ncoef)
         return gn__fail(GN_EINVAL, "predict matrix: %zu columns, but coef holds %zu", x->cols, ncoef);
     if (model->kind != GN_KIND_LINEAR || gn_model_outputs(model) != 1)

@@ -1,0 +1,138 @@
+"""MatrixFactorization (kind mf) against the CLI on the same data: a model fit here and one from
+`gannet train --kind mf` on the equivalent CSV file predict the same numbers; `gannet recommend`
+and `gannet predict` on a model saved here answer what recommend()/predict() answer, with string
+ids (commas, quotes, spaces inside, non-ASCII) round-tripping exactly."""
+import csv
+import json
+import pickle
+
+import numpy as np
+import pytest
+from sklearn.base import clone
+
+import gannet
+from conftest import run_cli
+
+# ids the CSV writer must quote, and one the reader must keep as is
+ODD = ['u,comma', 'u"quote"', 'u inner space', 'ü-ñ', '"lead', "tab\tin"]
+
+
+def _ratings(n_users=60, n_items=40, per_user=12, seed=0, odd=True):
+    rng = np.random.default_rng(seed)
+    P, Q = rng.normal(size=(n_users, 3)), rng.normal(size=(n_items, 3))
+    users = ["u%d" % u for u in range(n_users)]
+    items = ["i%d" % i for i in range(n_items)]
+    if odd:
+        users[:len(ODD)] = ODD
+        items[:len(ODD)] = [s.replace("u", "i", 1) for s in ODD]
+    rows, y = [], []
+    for u in range(n_users):
+        for i in rng.choice(n_items, per_user, replace=False):
+            rows.append((users[u], items[i]))
+            y.append(float(np.clip(3 + P[u] @ Q[i] + 0.1 * rng.normal(), 1, 5)))
+    return np.array(rows, dtype=object), np.array(y), users, items
+
+
+def _write_csv(path, X, y=None):
+    with open(path, "w", newline="", encoding="utf-8") as f:
+        w = csv.writer(f, lineterminator="\n")
+        w.writerow(["user", "item"] + ([] if y is None else ["rating"]))
+        for i, (u, it) in enumerate(X):
+            w.writerow([u, it] + ([] if y is None else [repr(float(y[i]))]))
+
+
+def test_fit_matches_the_cli_and_ids_round_trip(tmp_path, gannet_cli):
+    X, y, users, items = _ratings()
+    mf = gannet.MatrixFactorization(rank=4, passes=8, threads=1, seed=5).fit(X, y)
+    assert mf.model_.kind == "mf" and mf.n_features_in_ == 2
+    info = mf.mf_info_
+    assert (info["users"], info["items"], info["rank"]) == (len(users), len(items), 4)
+    # the CLI on the same data (a CSV file written here) trains the same model
+    _write_csv(tmp_path / "r.csv", X, y)
+    run_cli(gannet_cli, "train", "--kind", "mf", "--user", "user", "--item", "item", "--rating", "rating",
+            "--rank", 4, "--passes", 8, "--threads", 1, "--seed", 5, "-d", tmp_path / "r.csv", "-m", tmp_path / "cli.gnm")
+    cli = gannet.load(tmp_path / "cli.gnm")
+    assert isinstance(cli, gannet.MatrixFactorization)
+    np.testing.assert_array_equal(cli.predict(X), mf.predict(X))
+    # a model saved here: `gannet predict` and `gannet recommend` answer what Python answers
+    mf.save(tmp_path / "py.gnm")
+    _write_csv(tmp_path / "pairs.csv", X)
+    out = np.loadtxt(run_cli(gannet_cli, "predict", "-m", tmp_path / "py.gnm", "-d", tmp_path / "pairs.csv").stdout.split())
+    np.testing.assert_allclose(out, mf.predict(X), rtol=1e-6)
+    for user in ODD + ["u7", "never-seen"]:
+        ours = mf.recommend(user, k=5)
+        r = run_cli(gannet_cli, "recommend", "-m", tmp_path / "py.gnm", "--user", user, "-k", 5, "--exclude-seen", "--json")
+        theirs = json.loads(r.stdout.splitlines()[0])
+        assert theirs["user"] == user
+        assert [t["item"] for t in theirs["items"]] == [item for item, _ in ours]
+        np.testing.assert_allclose([t["score"] for t in theirs["items"]], [s for _, s in ours], rtol=1e-6)
+    # every id came back exactly: the model knows each one, recommend returns the same strings
+    assert all(mf.known(u, None)[0] for u in users) and all(mf.known(None, i)[1] for i in items)
+    everything = {item for item, _ in mf.recommend(ODD[0], k=1000, exclude_seen=False)}
+    assert everything == set(items)
+
+
+def test_recommend_options_and_predict_quality():
+    X, y, users, items = _ratings(seed=1, odd=False)
+    mf = gannet.MatrixFactorization(rank=3, threads=1).fit(X, y)
+    assert mf.score(X, y) > 0.5  # R^2 on the training ratings
+    seen = {it for u, it in X if u == "u3"}
+    top = mf.recommend("u3", k=10)
+    assert len(top) == 10 and not seen & {item for item, _ in top}
+    assert [s for _, s in top] == sorted((s for _, s in top), reverse=True)
+    with_seen = mf.recommend("u3", k=len(items), exclude_seen=False)
+    assert {item for item, _ in with_seen} == set(items)
+    ex = [top[0][0], top[1][0]]
+    assert not set(ex) & {item for item, _ in mf.recommend("u3", k=10, exclude=ex)}
+    cand = ["i1", "i2", "i3", "nope"]
+    got = mf.recommend("u3", k=10, exclude_seen=False, candidates=cand)
+    assert {item for item, _ in got} == {"i1", "i2", "i3"}
+    # predict of a pair equals its recommend score
+    item, score = got[0]
+    assert mf.predict([["u3", item]])[0] == pytest.approx(score, rel=1e-6)
+    assert mf.recommend("u3", k=0) == []
+    with pytest.raises(ValueError):
+        mf.recommend("u3", k=-1)
+
+
+def test_implicit_int_ids_pickle_and_clone(tmp_path):
+    rng = np.random.default_rng(2)
+    X = np.column_stack([rng.integers(0, 50, 800), rng.integers(100, 140, 800)])  # int64 ids
+    mf = gannet.MatrixFactorization(implicit=True, rank=4, threads=1).fit(X)  # y None: each row counts 1
+    assert mf.mf_info_["implicit"] is True
+    top = mf.recommend(int(X[0, 0]), k=5)
+    assert all(isinstance(item, int) and 100 <= item < 140 for item, _ in top)
+    seen = set(X[X[:, 0] == X[0, 0], 1].tolist())
+    assert not seen & {item for item, _ in top}
+    again = pickle.loads(pickle.dumps(mf))
+    assert again.recommend(int(X[0, 0]), k=5) == top
+    np.testing.assert_array_equal(again.predict(X[:50]), mf.predict(X[:50]))
+    c = clone(mf)
+    assert c.get_params() == mf.get_params() and not hasattr(c, "model_")
+    with pytest.raises(ValueError, match="required unless implicit"):
+        gannet.MatrixFactorization().fit(X)
+
+
+def test_sgd_and_dataframe():
+    pd = pytest.importorskip("pandas")
+    X, y, _, _ = _ratings(seed=3, odd=False)
+    df = pd.DataFrame({"who": X[:, 0], "what": X[:, 1]})
+    mf = gannet.MatrixFactorization(optimizer="sgd", rank=3, passes=20, seed=1).fit(df, y)
+    assert list(mf.feature_names_in_) == ["who", "what"]
+    np.testing.assert_array_equal(mf.predict(df), mf.predict(X))
+    assert np.sqrt(np.mean((mf.predict(X) - y) ** 2)) < np.std(y)
+
+
+@pytest.mark.parametrize("bad", [" lead", "trail ", "", "line\nbreak", "nul\0"])
+def test_ids_that_cannot_round_trip_are_refused(bad):
+    X = np.array([["a", "x"], [bad, "y"]], dtype=object)
+    with pytest.raises(ValueError, match="cannot be used"):
+        gannet.MatrixFactorization().fit(X, [1.0, 2.0])
+
+
+def test_bad_parameters_raise_the_library_message():
+    X, y, _, _ = _ratings(n_users=5, n_items=5, per_user=3, odd=False)
+    with pytest.raises(ValueError, match="optimizer"):
+        gannet.MatrixFactorization(optimizer="ftrl").fit(X, y)
+    with pytest.raises(ValueError):
+        gannet.MatrixFactorization().fit(X[:, :1], y)
