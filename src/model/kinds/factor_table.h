@@ -1,0 +1,174 @@
+/* model/kinds/factor_table.h: the learner table shared by the factorization kinds (fm.c, ffm.c),
+ * internal to them. It owns the table's layout, one row per hash slot:
+ *
+ *   optimizer  row
+ *   sgd        {s, w, v[nfac]}
+ *   adagrad    {s, w, g2, v[nfac], g2[nfac]}
+ *
+ * (nfac: fm's rank K, ffm's fields x rank), its allocation and seeded factor start, the optimizer
+ * scalars (steps, weight and norm sums), the learn_batch loop (example modes, prefetching the next
+ * example's rows), and the table / scalars / weights views the trainer asks for (the model's rows
+ * are {w, v[nfac]}). The scoring and learning math stays in each kind; the kinds embed a
+ * gn__ftab in their learner and call these helpers with it. */
+#ifndef GN_MODEL_KINDS_FACTOR_TABLE_H
+#define GN_MODEL_KINDS_FACTOR_TABLE_H
+
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "learn/train_internal.h"
+#include "model/kind.h"
+#include "util/error.h"
+#include "util/mem.h"
+#include "util/racy.h"
+
+enum { GN__FTAB_S = 0, GN__FTAB_W = 1, GN__FTAB_G2 = 2 }; /* a row's floats before its factors */
+enum { GN__FTAB_STEPS = 0, GN__FTAB_WEIGHT = 1, GN__FTAB_NORM = 2, GN__FTAB_NSCALARS = 3 };
+
+typedef struct gn__ftab {
+    gn_optimizer opt; /* sgd or adagrad */
+    uint32_t nfac;    /* factors per row */
+    uint32_t vbase;   /* the row's first factor */
+    uint32_t stride;  /* floats per row (table above) */
+    size_t nslots;
+    float *table;
+    int owns_table;
+    double sc[GN__FTAB_NSCALARS];
+} gn__ftab;
+
+static inline uint32_t gn__ftab_vbase(gn_optimizer opt) { return opt == GN_OPT_ADAGRAD ? 3 : 2; }
+static inline uint32_t gn__ftab_stride(gn_optimizer opt, uint32_t nfac) {
+    return gn__ftab_vbase(opt) + nfac * (opt == GN_OPT_ADAGRAD ? 2 : 1);
+}
+
+/* A uniform number in [-1, 1) from (seed, i) (splitmix64). */
+static inline double gn__ftab_noise(uint64_t seed, uint64_t i) {
+    uint64_t z = seed + 0x9e3779b97f4a7c15ull * (i + 1);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+    z ^= z >> 31;
+    return (double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+}
+
+/* Allocates 2^bits rows and starts the factors uniform in [-init, init] from (seed, slot, factor);
+ * with `g2_ones` (adagrad only), the factors' squared-gradient sums start at 1. Returns the bytes
+ * it tried to allocate, and 0 in t->table when that failed (the kind reports it). */
+static inline size_t gn__ftab_alloc(gn__ftab *t, gn_optimizer opt, uint32_t nfac, unsigned bits, double init,
+                                    uint64_t seed, int g2_ones) {
+    t->opt = opt;
+    t->nfac = nfac;
+    t->vbase = gn__ftab_vbase(opt);
+    t->stride = gn__ftab_stride(opt, nfac);
+    t->nslots = (size_t)1 << bits;
+    const size_t bytes = t->nslots * t->stride * sizeof(float);
+    t->table = gn__table_alloc(bytes);
+    if (!t->table) return bytes;
+    t->owns_table = 1;
+    for (size_t i = 0; i < t->nslots; i++) {
+        float *v = t->table + i * t->stride + t->vbase;
+        for (size_t f = 0; f < nfac; f++) v[f] = (float)(init * gn__ftab_noise(seed, (uint64_t)i * nfac + f));
+        if (g2_ones && opt == GN_OPT_ADAGRAD)
+            for (size_t f = 0; f < nfac; f++) v[nfac + f] = 1.0f;
+    }
+    return bytes;
+}
+
+static inline void gn__ftab_free(gn__ftab *t) {
+    if (t->owns_table) gn__table_free(t->table, t->nslots * t->stride * sizeof(float));
+}
+
+/* A copy's view of its owner's table: shared rows, its own scalars. */
+static inline void gn__ftab_share(gn__ftab *t) {
+    t->owns_table = 0;
+    memset(t->sc, 0, sizeof t->sc);
+}
+
+/* Adds an example of weight wt and normalized squared norm `norm`; returns the normalized
+ * updates' multiplier (weight sum / norm sum). */
+static GN_HOGWILD inline double gn__ftab_note_norm(gn__ftab *t, double wt, double norm) {
+    t->sc[GN__FTAB_WEIGHT] += wt;
+    t->sc[GN__FTAB_NORM] += wt * norm;
+    return t->sc[GN__FTAB_NORM] > 0 ? t->sc[GN__FTAB_WEIGHT] / t->sc[GN__FTAB_NORM] : 1.0;
+}
+
+static GN_HOGWILD inline double gn__ftab_shrink_l1(double w, double shrink) {
+    return w > shrink ? w - shrink : (w < -shrink ? w + shrink : 0.0);
+}
+
+/* The kind's parts of learn_batch: `prepare` (may be NULL) readies an example (ffm: its fields),
+ * `score` scores it (learn 0, norm NULL), `learn` scores it and takes one step. */
+typedef int (*gn__ftab_prepare_fn)(gn_kind_learner *l, const uint32_t *idx, size_t n);
+typedef double (*gn__ftab_score_fn)(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, int learn,
+                                    double *norm);
+typedef double (*gn__ftab_learn_fn)(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y,
+                                    double wt);
+
+/* learn_batch over a table: each example by its mode, fetching the next example's rows while
+ * learning from this one. Called with constant functions, it inlines into the kind's. */
+static GN_HOGWILD inline int gn__ftab_learn_batch(gn_kind_learner *l, const gn__ftab *t, const gn_batch *b,
+                                                  const unsigned char *mode, double *scores,
+                                                  gn__ftab_prepare_fn prepare, gn__ftab_score_fn score,
+                                                  gn__ftab_learn_fn learn) {
+    for (size_t e = 0; e < b->n; e++) {
+        const unsigned char m = mode ? mode[e] : GN__EX_LEARN;
+        if (m == GN__EX_SKIP) continue;
+        const size_t s0 = b->start[e], n = b->start[e + 1] - s0;
+        const uint32_t *idx = b->index + s0;
+        const float *val = b->value + s0;
+        const double wt = b->weight[e];
+        if (prepare) GN_TRY(prepare(l, idx, n));
+        if (m == GN__EX_SCORE || wt == 0.0) {
+            scores[e] = score(l, idx, val, n, 0, NULL);
+            continue;
+        }
+        if (e + 1 < b->n) { /* fetch the next example's rows */
+            const char *tb = (const char *)t->table;
+            const size_t bytes = (size_t)t->stride * sizeof(float);
+            for (size_t i = b->start[e + 1]; i < b->start[e + 2]; i++)
+                __builtin_prefetch(tb + (size_t)b->index[i] * bytes, 1, 1);
+        }
+        scores[e] = learn(l, idx, val, n, b->label[e], wt);
+    }
+    return GN_OK;
+}
+
+/* The trainer's views (kind.h): the table for averaging, the scalars, the model's weights. */
+static inline gn_kind_table gn__ftab_table(gn__ftab *t) {
+    gn_kind_table kt = {t->table, t->nslots, t->stride, t->opt == GN_OPT_ADAGRAD ? GN__FTAB_G2 : -1};
+    return kt;
+}
+
+static inline double *gn__ftab_scalars(gn__ftab *t, size_t *n) {
+    *n = GN__FTAB_NSCALARS;
+    return t->sc;
+}
+
+static inline size_t gn__ftab_weights_len(const gn__ftab *t) { return t->nslots * (1 + (size_t)t->nfac); }
+
+static inline void gn__ftab_get_weights(const gn__ftab *t, float *dst) {
+    const size_t mw = 1 + (size_t)t->nfac;
+    for (size_t i = 0; i < t->nslots; i++) {
+        const float *c = t->table + i * t->stride;
+        dst[i * mw] = c[GN__FTAB_W];
+        memcpy(dst + i * mw + 1, c + t->vbase, t->nfac * sizeof *dst);
+    }
+}
+
+static inline void gn__ftab_set_weights(gn__ftab *t, const float *src) {
+    const size_t mw = 1 + (size_t)t->nfac;
+    for (size_t i = 0; i < t->nslots; i++) {
+        float *c = t->table + i * t->stride;
+        c[GN__FTAB_W] = src[i * mw];
+        memcpy(c + t->vbase, src + i * mw + 1, t->nfac * sizeof *src);
+    }
+}
+
+/* Every weight is current (no lazy updates): sync has nothing to do; one output. */
+static inline void gn__ftab_sync(gn_kind_learner *l) { (void)l; }
+static inline uint32_t gn__ftab_outputs(const gn_kind_learner *l) {
+    (void)l;
+    return 1;
+}
+
+#endif
