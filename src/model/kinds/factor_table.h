@@ -7,9 +7,9 @@
  *
  * (nfac: fm's rank K, ffm's fields x rank), its allocation and seeded factor start, the optimizer
  * scalars (steps, weight and norm sums), the learn_batch loop (example modes, prefetching the next
- * example's rows), and the table / scalars / weights views the trainer asks for (the model's rows
- * are {w, v[nfac]}). The scoring and learning math stays in each kind; the kinds embed a
- * gn__ftab in their learner and call these helpers with it. */
+ * example's rows), and the table / scalars / weights / model views the trainer asks for (the
+ * model's rows are {w, v[nfac]}). The scoring and learning math stays in each kind; each kind's
+ * learner has a gn__ftab as its first member and calls these helpers with it. */
 #ifndef GN_MODEL_KINDS_FACTOR_TABLE_H
 #define GN_MODEL_KINDS_FACTOR_TABLE_H
 
@@ -19,6 +19,7 @@
 
 #include "learn/train_internal.h"
 #include "model/kind.h"
+#include "model/model.h"
 #include "util/error.h"
 #include "util/mem.h"
 #include "util/racy.h"
@@ -133,20 +134,29 @@ static GN_HOGWILD inline int gn__ftab_learn_batch(gn_kind_learner *l, const gn__
     return GN_OK;
 }
 
-/* The trainer's views (kind.h): the table for averaging, the scalars, the model's weights. */
-static inline gn_kind_table gn__ftab_table(gn__ftab *t) {
+/* The trainer's views (kind.h), which a kind puts in its gn_kind as they are: they take the
+ * learner, whose first member must be its gn__ftab (each kind asserts so), as that table. */
+static inline gn__ftab *gn__ftab_of(gn_kind_learner *l) { return (gn__ftab *)(void *)l; }
+static inline const gn__ftab *gn__ftab_of_const(const gn_kind_learner *l) { return (const gn__ftab *)(const void *)l; }
+
+static inline gn_kind_table gn__ftab_table(gn_kind_learner *l) {
+    const gn__ftab *t = gn__ftab_of(l);
     gn_kind_table kt = {t->table, t->nslots, t->stride, t->opt == GN_OPT_ADAGRAD ? GN__FTAB_G2 : -1};
     return kt;
 }
 
-static inline double *gn__ftab_scalars(gn__ftab *t, size_t *n) {
+static inline double *gn__ftab_scalars(gn_kind_learner *l, size_t *n) {
     *n = GN__FTAB_NSCALARS;
-    return t->sc;
+    return gn__ftab_of(l)->sc;
 }
 
-static inline size_t gn__ftab_weights_len(const gn__ftab *t) { return t->nslots * (1 + (size_t)t->nfac); }
+static inline size_t gn__ftab_weights_len(const gn_kind_learner *l) {
+    const gn__ftab *t = gn__ftab_of_const(l);
+    return t->nslots * (1 + (size_t)t->nfac);
+}
 
-static inline void gn__ftab_get_weights(const gn__ftab *t, float *dst) {
+static inline void gn__ftab_get_weights(gn_kind_learner *l, float *dst) {
+    const gn__ftab *t = gn__ftab_of(l);
     const size_t mw = 1 + (size_t)t->nfac;
     for (size_t i = 0; i < t->nslots; i++) {
         const float *c = t->table + i * t->stride;
@@ -155,7 +165,8 @@ static inline void gn__ftab_get_weights(const gn__ftab *t, float *dst) {
     }
 }
 
-static inline void gn__ftab_set_weights(gn__ftab *t, const float *src) {
+static inline void gn__ftab_set_weights(gn_kind_learner *l, const float *src) {
+    gn__ftab *t = gn__ftab_of(l);
     const size_t mw = 1 + (size_t)t->nfac;
     for (size_t i = 0; i < t->nslots; i++) {
         float *c = t->table + i * t->stride;
@@ -164,11 +175,25 @@ static inline void gn__ftab_set_weights(gn__ftab *t, const float *src) {
     }
 }
 
+static inline gn_optimizer gn__ftab_optimizer(const gn_kind_learner *l) { return gn__ftab_of_const(l)->opt; }
+
 /* Every weight is current (no lazy updates): sync has nothing to do; one output. */
 static inline void gn__ftab_sync(gn_kind_learner *l) { (void)l; }
 static inline uint32_t gn__ftab_outputs(const gn_kind_learner *l) {
     (void)l;
     return 1;
+}
+
+/* The model of a kind `id` with rows {w, v[nfac]}: from `weights` (weights_len floats) if given,
+ * else from the table. */
+static inline int gn__ftab_to_model(gn_kind_learner *l, gn_model_kind id, gn_loss loss, const gn_data_spec *spec,
+                                    const float *weights, gn_model **out) {
+    gn_model *m;
+    GN_TRY(gn__model_new(id, loss, spec, 1 + gn__ftab_of(l)->nfac, &m));
+    if (weights) memcpy(m->w, weights, gn__ftab_weights_len(l) * sizeof *m->w);
+    else gn__ftab_get_weights(l, m->w);
+    *out = m;
+    return GN_OK;
 }
 
 #endif

@@ -26,6 +26,7 @@
  * (threads, folds, resumes) starts from the same table. The model-file header keys
  * ffm_rank (K) and ffm_fields (F, which must equal the spec's nfields) repeat the layout. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -158,6 +159,7 @@ struct gn_kind_learner {
     uint32_t *fld;    /* per example: each feature's field (nf: none); this learner's own */
     size_t fld_cap;
 };
+_Static_assert(offsetof(struct gn_kind_learner, ft) == 0, "factor_table.h views the learner as its gn__ftab");
 
 static gn_optimizer ffm_opt(const gn_train_options *o) {
     return o->optimizer == GN_OPT_SGD ? GN_OPT_SGD : GN_OPT_ADAGRAD;
@@ -392,26 +394,9 @@ static GN_HOGWILD int ffm_learn_batch(gn_kind_learner *l, const gn_batch *b, con
     return gn__ftab_learn_batch(l, &l->ft, b, mode, scores, note_fields, score_row, learn_one);
 }
 
-static gn_kind_table ffm_table(gn_kind_learner *l) { return gn__ftab_table(&l->ft); }
-
-static double *ffm_scalars(gn_kind_learner *l, size_t *n) { return gn__ftab_scalars(&l->ft, n); }
-
-static size_t ffm_weights_len(const gn_kind_learner *l) { return gn__ftab_weights_len(&l->ft); }
-
-static void ffm_get_weights(gn_kind_learner *l, float *dst) { gn__ftab_get_weights(&l->ft, dst); }
-
-static void ffm_set_weights(gn_kind_learner *l, const float *src) { gn__ftab_set_weights(&l->ft, src); }
-
 static int ffm_to_model(gn_kind_learner *l, const float *weights, gn_model **out) {
-    gn_model *m;
-    GN_TRY(gn__model_new(GN_KIND_FFM, l->loss, &l->spec, 1 + l->ft.nfac, &m));
-    if (weights) memcpy(m->w, weights, ffm_weights_len(l) * sizeof *m->w);
-    else ffm_get_weights(l, m->w);
-    *out = m;
-    return GN_OK;
+    return gn__ftab_to_model(l, GN_KIND_FFM, l->loss, &l->spec, weights, out);
 }
-
-static gn_optimizer ffm_optimizer(const gn_kind_learner *l) { return l->ft.opt; }
 
 const gn_kind gn__kind_ffm = {
     .name = "ffm",
@@ -429,12 +414,12 @@ const gn_kind gn__kind_ffm = {
     .learner_free = ffm_learner_free,
     .learn_batch = ffm_learn_batch,
     .learner_outputs = gn__ftab_outputs,
-    .table = ffm_table,
+    .table = gn__ftab_table,
     .sync = gn__ftab_sync,
-    .scalars = ffm_scalars,
-    .weights_len = ffm_weights_len,
-    .get_weights = ffm_get_weights,
-    .set_weights = ffm_set_weights,
+    .scalars = gn__ftab_scalars,
+    .weights_len = gn__ftab_weights_len,
+    .get_weights = gn__ftab_get_weights,
+    .set_weights = gn__ftab_set_weights,
     .to_model = ffm_to_model,
-    .optimizer = ffm_optimizer,
+    .optimizer = gn__ftab_optimizer,
 };

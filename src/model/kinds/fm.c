@@ -21,6 +21,7 @@
  * same options (threads, folds, resumes) starts from the same table. The model-file header key
  * fm_rank repeats K. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -104,6 +105,7 @@ struct gn_kind_learner {
     int normalized;
     double sum[FM_MAX_RANK]; /* per example: sum_i v_if x_i */
 };
+_Static_assert(offsetof(struct gn_kind_learner, ft) == 0, "factor_table.h views the learner as its gn__ftab");
 
 /* The optimizer an fm learner runs: sgd, or adagrad (also for auto; others are refused by
  * gn_train_options_check). */
@@ -260,26 +262,9 @@ static GN_HOGWILD int fm_learn_batch(gn_kind_learner *l, const gn_batch *b, cons
     return gn__ftab_learn_batch(l, &l->ft, b, mode, scores, NULL, score_row, learn_one);
 }
 
-static gn_kind_table fm_table(gn_kind_learner *l) { return gn__ftab_table(&l->ft); }
-
-static double *fm_scalars(gn_kind_learner *l, size_t *n) { return gn__ftab_scalars(&l->ft, n); }
-
-static size_t fm_weights_len(const gn_kind_learner *l) { return gn__ftab_weights_len(&l->ft); }
-
-static void fm_get_weights(gn_kind_learner *l, float *dst) { gn__ftab_get_weights(&l->ft, dst); }
-
-static void fm_set_weights(gn_kind_learner *l, const float *src) { gn__ftab_set_weights(&l->ft, src); }
-
 static int fm_to_model(gn_kind_learner *l, const float *weights, gn_model **out) {
-    gn_model *m;
-    GN_TRY(gn__model_new(GN_KIND_FM, l->loss, &l->spec, 1 + l->ft.nfac, &m));
-    if (weights) memcpy(m->w, weights, fm_weights_len(l) * sizeof *m->w);
-    else fm_get_weights(l, m->w);
-    *out = m;
-    return GN_OK;
+    return gn__ftab_to_model(l, GN_KIND_FM, l->loss, &l->spec, weights, out);
 }
-
-static gn_optimizer fm_optimizer(const gn_kind_learner *l) { return l->ft.opt; }
 
 const gn_kind gn__kind_fm = {
     .name = "fm",
@@ -297,12 +282,12 @@ const gn_kind gn__kind_fm = {
     .learner_free = fm_learner_free,
     .learn_batch = fm_learn_batch,
     .learner_outputs = gn__ftab_outputs,
-    .table = fm_table,
+    .table = gn__ftab_table,
     .sync = gn__ftab_sync,
-    .scalars = fm_scalars,
-    .weights_len = fm_weights_len,
-    .get_weights = fm_get_weights,
-    .set_weights = fm_set_weights,
+    .scalars = gn__ftab_scalars,
+    .weights_len = gn__ftab_weights_len,
+    .get_weights = gn__ftab_get_weights,
+    .set_weights = gn__ftab_set_weights,
     .to_model = fm_to_model,
-    .optimizer = fm_optimizer,
+    .optimizer = gn__ftab_optimizer,
 };
