@@ -13,6 +13,7 @@
 #ifndef GN_MODEL_KINDS_FACTOR_TABLE_H
 #define GN_MODEL_KINDS_FACTOR_TABLE_H
 
+#include <math.h>
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,42 @@ static GN_HOGWILD inline double gn__ftab_note_norm(gn__ftab *t, double wt, doubl
 
 static GN_HOGWILD inline double gn__ftab_shrink_l1(double w, double shrink) {
     return w > shrink ? w - shrink : (w < -shrink ? w + shrink : 0.0);
+}
+
+/* The linear part of a row c, learning from a value x (normalized updates, as linear.c's). */
+
+/* Raises the row's scale s to |x| (rescaling w as if it had always been seen at that scale);
+ * returns (x / s)^2, the value's part of the example's normalized squared norm. */
+static GN_HOGWILD inline double gn__ftab_rescale(float *c, double x, gn_optimizer opt) {
+    const double ax = fabs(x);
+    if (ax > c[GN__FTAB_S]) {
+        if (c[GN__FTAB_S] > 0) { /* as if always seen at this scale */
+            const double r = c[GN__FTAB_S] / ax;
+            c[GN__FTAB_W] = (float)(c[GN__FTAB_W] * (opt == GN_OPT_SGD ? r * r : r));
+        }
+        c[GN__FTAB_S] = (float)ax;
+    }
+    const double xs = c[GN__FTAB_S] > 0 ? x / c[GN__FTAB_S] : 0.0;
+    return xs * xs;
+}
+
+/* An AdaGrad step on w from its gradient g at scale sc (lr: the normalized rate). */
+static GN_HOGWILD inline void gn__ftab_ada_w(float *c, double g, double lr, double sc, double l1) {
+    if (g == 0.0) return;
+    const double g2 = c[GN__FTAB_G2] + g * g;
+    c[GN__FTAB_G2] = (float)g2;
+    const double step = lr / (sc * sqrt(g2));
+    double w = c[GN__FTAB_W] - step * g;
+    if (l1 > 0) w = gn__ftab_shrink_l1(w, step * l1 * sc);
+    c[GN__FTAB_W] = (float)w;
+}
+
+/* An SGD step of size eta on w, for loss derivative d and value x at scale sc. */
+static GN_HOGWILD inline void gn__ftab_sgd_w(float *c, double d, double x, double sc, double eta, double l1,
+                                             double l2) {
+    double w = c[GN__FTAB_W] - eta * (d * x / (sc * sc) + l2 * c[GN__FTAB_W]);
+    if (l1 > 0) w = gn__ftab_shrink_l1(w, eta * l1 / sc);
+    c[GN__FTAB_W] = (float)w;
 }
 
 /* The kind's parts of learn_batch: `prepare` (may be NULL) readies an example (ffm: its fields),

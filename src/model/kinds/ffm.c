@@ -145,7 +145,7 @@ static int ffm_header_read(gn_model *m, const json_t *hdr, const char *path) {
 
 /* ================================================================ the learners */
 
-enum { R_S = GN__FTAB_S, R_W = GN__FTAB_W, ADA_G2 = GN__FTAB_G2, SC_STEPS = GN__FTAB_STEPS };
+enum { R_S = GN__FTAB_S, R_W = GN__FTAB_W, SC_STEPS = GN__FTAB_STEPS };
 
 struct gn_kind_learner {
     gn__ftab ft; /* the table (factor_table.h): nfac is nf * k */
@@ -278,18 +278,7 @@ static GN_HOGWILD double score_row(gn_kind_learner *l, const uint32_t *idx, cons
     for (size_t a = 0; a < n; a++) {
         float *c = l->ft.table + (size_t)idx[a] * st;
         const double x = val[a];
-        if (learn && l->normalized) {
-            const double ax = fabs(x);
-            if (ax > c[R_S]) {
-                if (c[R_S] > 0) { /* as if always seen at this scale */
-                    const double r = c[R_S] / ax;
-                    c[R_W] = (float)(c[R_W] * (l->ft.opt == GN_OPT_SGD ? r * r : r));
-                }
-                c[R_S] = (float)ax;
-            }
-            const double xs = c[R_S] > 0 ? x / c[R_S] : 0.0;
-            nm += xs * xs;
-        }
+        if (learn && l->normalized) nm += gn__ftab_rescale(c, x, l->ft.opt);
         lin += (double)c[R_W] * x;
         const uint32_t fa = fld[a];
         if (fa >= nf) continue;
@@ -360,14 +349,7 @@ static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, cons
             const double x = val[i];
             const double sc = l->normalized ? c[R_S] : 1.0;
             if (sc == 0) continue; /* only zero values seen so far: nothing to learn */
-            const double g = d * x + l2 * sc * sc * c[R_W];
-            if (g == 0.0) continue;
-            const double g2 = c[ADA_G2] + g * g;
-            c[ADA_G2] = (float)g2;
-            const double step = lr / (sc * sqrt(g2));
-            double w = c[R_W] - step * g;
-            if (l1 > 0) w = gn__ftab_shrink_l1(w, step * l1 * sc);
-            c[R_W] = (float)w;
+            gn__ftab_ada_w(c, d * x + l2 * sc * sc * c[R_W], lr, sc, l1);
         }
         if (d != 0.0 || l->fm_l2 > 0) learn_pairs(l, idx, val, n, d, l->fm_lr);
     } else {
@@ -380,9 +362,7 @@ static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, cons
             const double x = val[i];
             const double sc = l->normalized ? c[R_S] : 1.0;
             if (sc == 0) continue;
-            double w = c[R_W] - eta * (d * x / (sc * sc) + l2 * c[R_W]);
-            if (l1 > 0) w = gn__ftab_shrink_l1(w, eta * l1 / sc);
-            c[R_W] = (float)w;
+            gn__ftab_sgd_w(c, d, x, sc, eta, l1, l2);
         }
         learn_pairs(l, idx, val, n, d, l->fm_lr * decay);
     }
