@@ -8,8 +8,10 @@
  * (nfac: fm's rank K, ffm's fields x rank), its allocation and seeded factor start, the optimizer
  * scalars (steps, weight and norm sums), the learn_batch loop (example modes, prefetching the next
  * example's rows), and the table / scalars / weights / model views the trainer asks for (the
- * model's rows are {w, v[nfac]}). The scoring and learning math stays in each kind; each kind's
- * learner has a gn__ftab as its first member and calls these helpers with it. */
+ * model's rows are {w, v[nfac]}), and the linear weight's per-row steps (normalized rescale,
+ * AdaGrad and SGD steps on w), which both kinds take alike. Scoring and the factors' learning
+ * stay in each kind; each kind's learner has a gn__ftab as its first member and calls these
+ * helpers with it. */
 #ifndef GN_MODEL_KINDS_FACTOR_TABLE_H
 #define GN_MODEL_KINDS_FACTOR_TABLE_H
 
