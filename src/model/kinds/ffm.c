@@ -26,6 +26,7 @@
  * (threads, folds, resumes) starts from the same table. The model-file header keys
  * ffm_rank (K) and ffm_fields (F, which must equal the spec's nfields) repeat the layout. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -33,6 +34,7 @@
 #include "learn/loss.h"
 #include "learn/train_internal.h"
 #include "model/kind.h"
+#include "model/kinds/factor_table.h"
 #include "model/model.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -143,11 +145,10 @@ static int ffm_header_read(gn_model *m, const json_t *hdr, const char *path) {
 
 /* ================================================================ the learners */
 
-enum { R_S = 0, R_W = 1, ADA_G2 = 2 };
-enum { SC_STEPS = 0, SC_WEIGHT = 1, SC_NORM = 2, NSCALARS = 3 };
+enum { R_S = GN__FTAB_S, R_W = GN__FTAB_W, SC_STEPS = GN__FTAB_STEPS };
 
 struct gn_kind_learner {
-    gn_optimizer opt;
+    gn__ftab ft; /* the table (factor_table.h): nfac is nf * k */
     gn_loss loss;
     gn_data_spec spec;
     double lr, l1, l2, power_t, fm_l2, fm_lr;
@@ -155,21 +156,10 @@ struct gn_kind_learner {
     uint32_t k;       /* rank */
     uint32_t nf;      /* fields */
     uint32_t span;    /* slots per field (io/fields.h) */
-    uint32_t nfac;    /* factors per row: nf * k */
-    uint32_t vbase;   /* the row's first factor */
-    uint32_t stride;  /* floats per row (table above) */
-    size_t nslots;
-    float *table;
-    int owns_table;
-    double sc[NSCALARS];
     uint32_t *fld;    /* per example: each feature's field (nf: none); this learner's own */
     size_t fld_cap;
 };
-
-static uint32_t vbase_of(gn_optimizer opt) { return opt == GN_OPT_ADAGRAD ? 3 : 2; }
-static uint32_t stride_of(gn_optimizer opt, uint32_t nfac) {
-    return vbase_of(opt) + nfac * (opt == GN_OPT_ADAGRAD ? 2 : 1);
-}
+_Static_assert(offsetof(struct gn_kind_learner, ft) == 0, "factor_table.h views the learner as its gn__ftab");
 
 static gn_optimizer ffm_opt(const gn_train_options *o) {
     return o->optimizer == GN_OPT_SGD ? GN_OPT_SGD : GN_OPT_ADAGRAD;
@@ -197,16 +187,7 @@ static uint64_t ffm_learner_bytes(const gn_train_options *o, const gn_data_spec 
     const uint32_t k = o->fm_rank >= 1 && o->fm_rank <= FFM_MAX_FACTORS ? o->fm_rank : 1;
     const uint32_t nf = fields_of(spec, k);
     const uint64_t nfac = (uint64_t)nf * k <= FFM_MAX_FACTORS ? (uint64_t)nf * k : FFM_MAX_FACTORS;
-    return ((uint64_t)1 << spec->bits) * stride_of(ffm_opt(o), (uint32_t)nfac) * sizeof(float);
-}
-
-/* A uniform number in [-1, 1) from (seed, i) (splitmix64; fm.c's rule). */
-static double unit_noise(uint64_t seed, uint64_t i) {
-    uint64_t z = seed + 0x9e3779b97f4a7c15ull * (i + 1);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return (double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+    return ((uint64_t)1 << spec->bits) * gn__ftab_stride(ffm_opt(o), (uint32_t)nfac) * sizeof(float);
 }
 
 static int ffm_learner_new(const gn_train_options *o, const gn_data_spec *spec, gn_kind_learner **out) {
@@ -226,7 +207,7 @@ static int ffm_learner_new(const gn_train_options *o, const gn_data_spec *spec, 
                         (unsigned)spec->nfields, (unsigned)spec->bits);
     gn_kind_learner *l = calloc(1, sizeof *l);
     if (!l) return gn__fail(GN_ENOMEM, "out of memory");
-    l->opt = ffm_opt(o);
+    const gn_optimizer opt = ffm_opt(o);
     l->loss = o->loss;
     l->spec = *spec;
     gn_train_options resolved = *o;
@@ -236,32 +217,19 @@ static int ffm_learner_new(const gn_train_options *o, const gn_data_spec *spec, 
     l->fm_l2 = o->fm_l2;
     l->power_t = o->power_t;
     l->normalized = o->normalize;
-    l->lr = o->lr > 0 ? o->lr : gn__default_lr(l->opt);
-    l->fm_lr = o->fm_lr > 0 ? o->fm_lr : l->opt == GN_OPT_ADAGRAD ? 0.1 : l->lr;
+    l->lr = o->lr > 0 ? o->lr : gn__default_lr(opt);
+    l->fm_lr = o->fm_lr > 0 ? o->fm_lr : opt == GN_OPT_ADAGRAD ? 0.1 : l->lr;
     l->k = o->fm_rank;
     l->nf = spec->nfields;
     l->span = span;
-    l->nfac = l->k * l->nf;
-    l->vbase = vbase_of(l->opt);
-    l->stride = stride_of(l->opt, l->nfac);
-    l->nslots = (size_t)1 << spec->bits;
-    const size_t bytes = l->nslots * l->stride * sizeof(float);
-    l->table = gn__table_alloc(bytes);
-    if (!l->table) {
+    /* AdaGrad's factor sums start at 1 (as libffm's): the first steps then scale with the
+     * gradient instead of being lr whatever its size, which throws small factors far */
+    const size_t bytes = gn__ftab_alloc(&l->ft, opt, l->k * l->nf, spec->bits, o->fm_init, o->seed, 1);
+    if (!l->ft.table) {
         const unsigned rank = l->k, nf = l->nf;
         free(l);
         return gn__fail(GN_ENOMEM, "out of memory allocating a table of 2^%u slots x %u fields x rank %u (%zu MiB)",
                         spec->bits, nf, rank, bytes >> 20);
-    }
-    l->owns_table = 1;
-    for (size_t i = 0; i < l->nslots; i++) {
-        float *v = l->table + i * l->stride + l->vbase;
-        for (size_t f = 0; f < l->nfac; f++)
-            v[f] = (float)(o->fm_init * unit_noise(o->seed, (uint64_t)i * l->nfac + f));
-        /* AdaGrad's factor sums start at 1 (as libffm's): the first steps then scale with the
-         * gradient instead of being lr whatever its size, which throws small factors far */
-        if (l->opt == GN_OPT_ADAGRAD)
-            for (size_t f = 0; f < l->nfac; f++) v[l->nfac + f] = 1.0f;
     }
     *out = l;
     return GN_OK;
@@ -269,7 +237,7 @@ static int ffm_learner_new(const gn_train_options *o, const gn_data_spec *spec, 
 
 static void ffm_learner_free(gn_kind_learner *l) {
     if (!l) return;
-    if (l->owns_table) gn__table_free(l->table, l->nslots * l->stride * sizeof(float));
+    gn__ftab_free(&l->ft);
     free(l->fld);
     free(l);
 }
@@ -278,10 +246,9 @@ static int ffm_learner_share(gn_kind_learner *owner, gn_kind_learner **out) {
     gn_kind_learner *l = malloc(sizeof *l);
     if (!l) return gn__fail(GN_ENOMEM, "out of memory");
     *l = *owner;
-    l->owns_table = 0;
+    gn__ftab_share(&l->ft);
     l->fld = NULL; /* scratch is per learner */
     l->fld_cap = 0;
-    memset(l->sc, 0, sizeof l->sc);
     *out = l;
     return GN_OK;
 }
@@ -305,31 +272,20 @@ static int note_fields(gn_kind_learner *l, const uint32_t *idx, size_t n) {
  * in *norm. */
 static GN_HOGWILD double score_row(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, int learn,
                                    double *norm) {
-    const size_t k = l->k, st = l->stride, vb = l->vbase;
+    const size_t k = l->k, st = l->ft.stride, vb = l->ft.vbase;
     const uint32_t *fld = l->fld, nf = l->nf;
     double lin = 0.0, pair = 0.0, nm = 0.0;
     for (size_t a = 0; a < n; a++) {
-        float *c = l->table + (size_t)idx[a] * st;
+        float *c = l->ft.table + (size_t)idx[a] * st;
         const double x = val[a];
-        if (learn && l->normalized) {
-            const double ax = fabs(x);
-            if (ax > c[R_S]) {
-                if (c[R_S] > 0) { /* as if always seen at this scale */
-                    const double r = c[R_S] / ax;
-                    c[R_W] = (float)(c[R_W] * (l->opt == GN_OPT_SGD ? r * r : r));
-                }
-                c[R_S] = (float)ax;
-            }
-            const double xs = c[R_S] > 0 ? x / c[R_S] : 0.0;
-            nm += xs * xs;
-        }
+        if (learn && l->normalized) nm += gn__ftab_rescale(c, x, l->ft.opt);
         lin += (double)c[R_W] * x;
         const uint32_t fa = fld[a];
         if (fa >= nf) continue;
         for (size_t b = a + 1; b < n; b++) {
             const uint32_t fb = fld[b];
             if (fb >= nf) continue;
-            const float *va = c + vb + fb * k, *vv = l->table + (size_t)idx[b] * st + vb + fa * k;
+            const float *va = c + vb + fb * k, *vv = l->ft.table + (size_t)idx[b] * st + vb + fa * k;
             double dot = 0.0;
             for (size_t f = 0; f < k; f++) dot += (double)va[f] * vv[f];
             pair += dot * x * val[b];
@@ -339,32 +295,22 @@ static GN_HOGWILD double score_row(gn_kind_learner *l, const uint32_t *idx, cons
     return lin + pair;
 }
 
-static GN_HOGWILD inline double note_norm(gn_kind_learner *l, double wt, double norm) {
-    l->sc[SC_WEIGHT] += wt;
-    l->sc[SC_NORM] += wt * norm;
-    return l->sc[SC_NORM] > 0 ? l->sc[SC_WEIGHT] / l->sc[SC_NORM] : 1.0;
-}
-
-static GN_HOGWILD inline double shrink_l1(double w, double shrink) {
-    return w > shrink ? w - shrink : (w < -shrink ? w + shrink : 0.0);
-}
-
 /* The factor steps of one example whose loss derivative is d: a step per pair (a, b) on
  * v_{a,f(b)} and v_{b,f(a)}. AdaGrad keeps a squared-gradient sum per factor; SGD steps eta. */
 static GN_HOGWILD void learn_pairs(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double d,
                                    double eta) {
-    const size_t k = l->k, st = l->stride, vb = l->vbase, nfac = l->nfac;
+    const size_t k = l->k, st = l->ft.stride, vb = l->ft.vbase, nfac = l->ft.nfac;
     const uint32_t *fld = l->fld, nf = l->nf;
     const double fl2 = l->fm_l2;
-    const int ada = l->opt == GN_OPT_ADAGRAD;
+    const int ada = l->ft.opt == GN_OPT_ADAGRAD;
     for (size_t a = 0; a < n; a++) {
         const uint32_t fa = fld[a];
         if (fa >= nf) continue;
-        float *ra = l->table + (size_t)idx[a] * st + vb;
+        float *ra = l->ft.table + (size_t)idx[a] * st + vb;
         for (size_t b = a + 1; b < n; b++) {
             const uint32_t fb = fld[b];
             if (fb >= nf) continue;
-            float *rb = l->table + (size_t)idx[b] * st + vb;
+            float *rb = l->ft.table + (size_t)idx[b] * st + vb;
             float *va = ra + fb * k, *vv = rb + fa * k;
             const double kappa = d * val[a] * val[b];
             if (ada) {
@@ -394,38 +340,29 @@ static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, cons
     double norm = 0.0;
     const double s = score_row(l, idx, val, n, 1, &norm);
     const double d = gn__loss_deriv(l->loss, s, y, 0.5) * wt;
-    const size_t st = l->stride;
+    const size_t st = l->ft.stride;
     const double l1 = l->l1, l2 = l->l2;
-    if (l->opt == GN_OPT_ADAGRAD) {
-        const double mult = l->normalized ? sqrt(note_norm(l, wt, norm)) : 1.0, lr = l->lr * mult;
+    if (l->ft.opt == GN_OPT_ADAGRAD) {
+        const double mult = l->normalized ? sqrt(gn__ftab_note_norm(&l->ft, wt, norm)) : 1.0, lr = l->lr * mult;
         for (size_t i = 0; i < n; i++) {
-            float *c = l->table + (size_t)idx[i] * st;
+            float *c = l->ft.table + (size_t)idx[i] * st;
             const double x = val[i];
             const double sc = l->normalized ? c[R_S] : 1.0;
             if (sc == 0) continue; /* only zero values seen so far: nothing to learn */
-            const double g = d * x + l2 * sc * sc * c[R_W];
-            if (g == 0.0) continue;
-            const double g2 = c[ADA_G2] + g * g;
-            c[ADA_G2] = (float)g2;
-            const double step = lr / (sc * sqrt(g2));
-            double w = c[R_W] - step * g;
-            if (l1 > 0) w = shrink_l1(w, step * l1 * sc);
-            c[R_W] = (float)w;
+            gn__ftab_ada_w(c, d * x + l2 * sc * sc * c[R_W], lr, sc, l1);
         }
         if (d != 0.0 || l->fm_l2 > 0) learn_pairs(l, idx, val, n, d, l->fm_lr);
     } else {
-        const double mult = l->normalized ? note_norm(l, wt, norm) : 1.0;
-        const double decay = pow(1.0 / (1.0 + l->sc[SC_STEPS]), l->power_t);
+        const double mult = l->normalized ? gn__ftab_note_norm(&l->ft, wt, norm) : 1.0;
+        const double decay = pow(1.0 / (1.0 + l->ft.sc[SC_STEPS]), l->power_t);
         const double eta = l->lr * decay * mult;
-        l->sc[SC_STEPS] += wt;
+        l->ft.sc[SC_STEPS] += wt;
         for (size_t i = 0; i < n; i++) {
-            float *c = l->table + (size_t)idx[i] * st;
+            float *c = l->ft.table + (size_t)idx[i] * st;
             const double x = val[i];
             const double sc = l->normalized ? c[R_S] : 1.0;
             if (sc == 0) continue;
-            double w = c[R_W] - eta * (d * x / (sc * sc) + l2 * c[R_W]);
-            if (l1 > 0) w = shrink_l1(w, eta * l1 / sc);
-            c[R_W] = (float)w;
+            gn__ftab_sgd_w(c, d, x, sc, eta, l1, l2);
         }
         learn_pairs(l, idx, val, n, d, l->fm_lr * decay);
     }
@@ -434,76 +371,12 @@ static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, cons
 
 static GN_HOGWILD int ffm_learn_batch(gn_kind_learner *l, const gn_batch *b, const unsigned char *mode,
                                       double *scores) {
-    for (size_t e = 0; e < b->n; e++) {
-        const unsigned char m = mode ? mode[e] : GN__EX_LEARN;
-        if (m == GN__EX_SKIP) continue;
-        const size_t s0 = b->start[e], n = b->start[e + 1] - s0;
-        const uint32_t *idx = b->index + s0;
-        const float *val = b->value + s0;
-        const double wt = b->weight[e];
-        GN_TRY(note_fields(l, idx, n));
-        if (m == GN__EX_SCORE || wt == 0.0) {
-            scores[e] = score_row(l, idx, val, n, 0, NULL);
-            continue;
-        }
-        if (e + 1 < b->n) { /* fetch the next example's rows */
-            const char *tb = (const char *)l->table;
-            const size_t bytes = (size_t)l->stride * sizeof(float);
-            for (size_t i = b->start[e + 1]; i < b->start[e + 2]; i++)
-                __builtin_prefetch(tb + (size_t)b->index[i] * bytes, 1, 1);
-        }
-        scores[e] = learn_one(l, idx, val, n, b->label[e], wt);
-    }
-    return GN_OK;
-}
-
-static uint32_t ffm_learner_outputs(const gn_kind_learner *l) {
-    (void)l;
-    return 1;
-}
-
-static gn_kind_table ffm_table(gn_kind_learner *l) {
-    gn_kind_table t = {l->table, l->nslots, l->stride, l->opt == GN_OPT_ADAGRAD ? ADA_G2 : -1};
-    return t;
-}
-
-static void ffm_sync(gn_kind_learner *l) { (void)l; /* every weight is current */ }
-
-static double *ffm_scalars(gn_kind_learner *l, size_t *n) {
-    *n = NSCALARS;
-    return l->sc;
-}
-
-static size_t ffm_weights_len(const gn_kind_learner *l) { return l->nslots * (1 + (size_t)l->nfac); }
-
-static void ffm_get_weights(gn_kind_learner *l, float *dst) {
-    const size_t mw = 1 + (size_t)l->nfac;
-    for (size_t i = 0; i < l->nslots; i++) {
-        const float *c = l->table + i * l->stride;
-        dst[i * mw] = c[R_W];
-        memcpy(dst + i * mw + 1, c + l->vbase, l->nfac * sizeof *dst);
-    }
-}
-
-static void ffm_set_weights(gn_kind_learner *l, const float *src) {
-    const size_t mw = 1 + (size_t)l->nfac;
-    for (size_t i = 0; i < l->nslots; i++) {
-        float *c = l->table + i * l->stride;
-        c[R_W] = src[i * mw];
-        memcpy(c + l->vbase, src + i * mw + 1, l->nfac * sizeof *src);
-    }
+    return gn__ftab_learn_batch(l, &l->ft, b, mode, scores, note_fields, score_row, learn_one);
 }
 
 static int ffm_to_model(gn_kind_learner *l, const float *weights, gn_model **out) {
-    gn_model *m;
-    GN_TRY(gn__model_new(GN_KIND_FFM, l->loss, &l->spec, 1 + l->nfac, &m));
-    if (weights) memcpy(m->w, weights, ffm_weights_len(l) * sizeof *m->w);
-    else ffm_get_weights(l, m->w);
-    *out = m;
-    return GN_OK;
+    return gn__ftab_to_model(l, GN_KIND_FFM, l->loss, &l->spec, weights, out);
 }
-
-static gn_optimizer ffm_optimizer(const gn_kind_learner *l) { return l->opt; }
 
 const gn_kind gn__kind_ffm = {
     .name = "ffm",
@@ -520,13 +393,13 @@ const gn_kind gn__kind_ffm = {
     .learner_share = ffm_learner_share,
     .learner_free = ffm_learner_free,
     .learn_batch = ffm_learn_batch,
-    .learner_outputs = ffm_learner_outputs,
-    .table = ffm_table,
-    .sync = ffm_sync,
-    .scalars = ffm_scalars,
-    .weights_len = ffm_weights_len,
-    .get_weights = ffm_get_weights,
-    .set_weights = ffm_set_weights,
+    .learner_outputs = gn__ftab_outputs,
+    .table = gn__ftab_table,
+    .sync = gn__ftab_sync,
+    .scalars = gn__ftab_scalars,
+    .weights_len = gn__ftab_weights_len,
+    .get_weights = gn__ftab_get_weights,
+    .set_weights = gn__ftab_set_weights,
     .to_model = ffm_to_model,
-    .optimizer = ffm_optimizer,
+    .optimizer = gn__ftab_optimizer,
 };

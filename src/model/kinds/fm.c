@@ -21,12 +21,14 @@
  * same options (threads, folds, resumes) starts from the same table. The model-file header key
  * fm_rank repeats K. */
 #include <math.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "learn/loss.h"
 #include "learn/train_internal.h"
 #include "model/kind.h"
+#include "model/kinds/factor_table.h"
 #include "model/model.h"
 #include "util/error.h"
 #include "util/mem.h"
@@ -93,29 +95,17 @@ static int fm_header_read(gn_model *m, const json_t *hdr, const char *path) {
 
 /* ================================================================ the learners */
 
-enum { R_S = 0, R_W = 1, ADA_G2 = 2 };
-enum { SC_STEPS = 0, SC_WEIGHT = 1, SC_NORM = 2, NSCALARS = 3 };
+enum { R_S = GN__FTAB_S, R_W = GN__FTAB_W, SC_STEPS = GN__FTAB_STEPS };
 
 struct gn_kind_learner {
-    gn_optimizer opt;
+    gn__ftab ft; /* the table (factor_table.h): nfac is the rank */
     gn_loss loss;
     gn_data_spec spec;
     double lr, l1, l2, power_t, fm_l2, fm_lr;
     int normalized;
-    uint32_t k;      /* rank */
-    uint32_t vbase;  /* the row's first factor */
-    uint32_t stride; /* floats per row (table above) */
-    size_t nslots;
-    float *table;
-    int owns_table;
-    double sc[NSCALARS];
     double sum[FM_MAX_RANK]; /* per example: sum_i v_if x_i */
 };
-
-static uint32_t vbase_of(gn_optimizer opt) { return opt == GN_OPT_ADAGRAD ? 3 : 2; }
-static uint32_t stride_of(gn_optimizer opt, uint32_t k) {
-    return vbase_of(opt) + k * (opt == GN_OPT_ADAGRAD ? 2 : 1);
-}
+_Static_assert(offsetof(struct gn_kind_learner, ft) == 0, "factor_table.h views the learner as its gn__ftab");
 
 /* The optimizer an fm learner runs: sgd, or adagrad (also for auto; others are refused by
  * gn_train_options_check). */
@@ -123,16 +113,7 @@ static gn_optimizer fm_opt(const gn_train_options *o) { return o->optimizer == G
 
 static uint64_t fm_learner_bytes(const gn_train_options *o, const gn_data_spec *spec) {
     const uint32_t k = o->fm_rank >= 1 && o->fm_rank <= FM_MAX_RANK ? o->fm_rank : 1;
-    return ((uint64_t)1 << spec->bits) * stride_of(fm_opt(o), k) * sizeof(float);
-}
-
-/* A uniform number in [-1, 1) from (seed, i) (splitmix64). */
-static double unit_noise(uint64_t seed, uint64_t i) {
-    uint64_t z = seed + 0x9e3779b97f4a7c15ull * (i + 1);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
-    z ^= z >> 31;
-    return (double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0;
+    return ((uint64_t)1 << spec->bits) * gn__ftab_stride(fm_opt(o), k) * sizeof(float);
 }
 
 static int fm_learner_new(const gn_train_options *o, const gn_data_spec *spec, gn_kind_learner **out) {
@@ -146,7 +127,7 @@ static int fm_learner_new(const gn_train_options *o, const gn_data_spec *spec, g
         return gn__fail(GN_EINVAL, "fm_init must be >= 0 (got %g)", o->fm_init);
     gn_kind_learner *l = calloc(1, sizeof *l);
     if (!l) return gn__fail(GN_ENOMEM, "out of memory");
-    l->opt = fm_opt(o);
+    const gn_optimizer opt = fm_opt(o);
     l->loss = o->loss;
     l->spec = *spec;
     gn_train_options resolved = *o;
@@ -156,24 +137,13 @@ static int fm_learner_new(const gn_train_options *o, const gn_data_spec *spec, g
     l->fm_l2 = o->fm_l2;
     l->power_t = o->power_t;
     l->normalized = o->normalize;
-    l->lr = o->lr > 0 ? o->lr : gn__default_lr(l->opt);
-    l->fm_lr = o->fm_lr > 0 ? o->fm_lr : l->opt == GN_OPT_ADAGRAD ? 0.1 : l->lr;
-    l->k = o->fm_rank;
-    l->vbase = vbase_of(l->opt);
-    l->stride = stride_of(l->opt, l->k);
-    l->nslots = (size_t)1 << spec->bits;
-    const size_t bytes = l->nslots * l->stride * sizeof(float);
-    l->table = gn__table_alloc(bytes);
-    if (!l->table) {
-        const unsigned rank = l->k;
+    l->lr = o->lr > 0 ? o->lr : gn__default_lr(opt);
+    l->fm_lr = o->fm_lr > 0 ? o->fm_lr : opt == GN_OPT_ADAGRAD ? 0.1 : l->lr;
+    const size_t bytes = gn__ftab_alloc(&l->ft, opt, o->fm_rank, spec->bits, o->fm_init, o->seed, 0);
+    if (!l->ft.table) {
         free(l);
         return gn__fail(GN_ENOMEM, "out of memory allocating a table of 2^%u slots x rank %u (%zu MiB)", spec->bits,
-                        rank, bytes >> 20);
-    }
-    l->owns_table = 1;
-    for (size_t i = 0; i < l->nslots; i++) {
-        float *v = l->table + i * l->stride + l->vbase;
-        for (size_t f = 0; f < l->k; f++) v[f] = (float)(o->fm_init * unit_noise(o->seed, (uint64_t)i * l->k + f));
+                        (unsigned)o->fm_rank, bytes >> 20);
     }
     *out = l;
     return GN_OK;
@@ -181,7 +151,7 @@ static int fm_learner_new(const gn_train_options *o, const gn_data_spec *spec, g
 
 static void fm_learner_free(gn_kind_learner *l) {
     if (!l) return;
-    if (l->owns_table) gn__table_free(l->table, l->nslots * l->stride * sizeof(float));
+    gn__ftab_free(&l->ft);
     free(l);
 }
 
@@ -189,8 +159,7 @@ static int fm_learner_share(gn_kind_learner *owner, gn_kind_learner **out) {
     gn_kind_learner *l = malloc(sizeof *l);
     if (!l) return gn__fail(GN_ENOMEM, "out of memory");
     *l = *owner;
-    l->owns_table = 0;
-    memset(l->sc, 0, sizeof l->sc);
+    gn__ftab_share(&l->ft);
     *out = l;
     return GN_OK;
 }
@@ -200,24 +169,13 @@ static int fm_learner_share(gn_kind_learner *owner, gn_kind_learner **out) {
  * squared norm in *norm. */
 static GN_HOGWILD double score_row(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, int learn,
                                    double *norm) {
-    const size_t k = l->k, st = l->stride, vb = l->vbase;
+    const size_t k = l->ft.nfac, st = l->ft.stride, vb = l->ft.vbase;
     double *sum = l->sum, lin = 0.0, sq = 0.0, nm = 0.0;
     for (size_t f = 0; f < k; f++) sum[f] = 0.0;
     for (size_t i = 0; i < n; i++) {
-        float *c = l->table + (size_t)idx[i] * st;
+        float *c = l->ft.table + (size_t)idx[i] * st;
         const double x = val[i];
-        if (learn && l->normalized) {
-            const double ax = fabs(x);
-            if (ax > c[R_S]) {
-                if (c[R_S] > 0) { /* as if always seen at this scale */
-                    const double r = c[R_S] / ax;
-                    c[R_W] = (float)(c[R_W] * (l->opt == GN_OPT_SGD ? r * r : r));
-                }
-                c[R_S] = (float)ax;
-            }
-            const double xs = c[R_S] > 0 ? x / c[R_S] : 0.0;
-            nm += xs * xs;
-        }
+        if (learn && l->normalized) nm += gn__ftab_rescale(c, x, l->ft.opt);
         lin += (double)c[R_W] * x;
         const float *v = c + vb;
         for (size_t f = 0; f < k; f++) {
@@ -232,41 +190,24 @@ static GN_HOGWILD double score_row(gn_kind_learner *l, const uint32_t *idx, cons
     return lin + 0.5 * (pair - sq);
 }
 
-static GN_HOGWILD inline double note_norm(gn_kind_learner *l, double wt, double norm) {
-    l->sc[SC_WEIGHT] += wt;
-    l->sc[SC_NORM] += wt * norm;
-    return l->sc[SC_NORM] > 0 ? l->sc[SC_WEIGHT] / l->sc[SC_NORM] : 1.0;
-}
-
-static GN_HOGWILD inline double shrink_l1(double w, double shrink) {
-    return w > shrink ? w - shrink : (w < -shrink ? w + shrink : 0.0);
-}
-
 /* One example: scores it, then one step of the optimizer on both parts. */
 static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y,
                                    double wt) {
     double norm = 0.0;
     const double s = score_row(l, idx, val, n, 1, &norm);
     const double d = gn__loss_deriv(l->loss, s, y, 0.5) * wt;
-    const size_t k = l->k, st = l->stride, vb = l->vbase;
+    const size_t k = l->ft.nfac, st = l->ft.stride, vb = l->ft.vbase;
     const double *sum = l->sum;
     const double l1 = l->l1, l2 = l->l2, fl2 = l->fm_l2;
-    if (l->opt == GN_OPT_ADAGRAD) {
-        const double mult = l->normalized ? sqrt(note_norm(l, wt, norm)) : 1.0, lr = l->lr * mult, vlr = l->fm_lr;
+    if (l->ft.opt == GN_OPT_ADAGRAD) {
+        const double mult = l->normalized ? sqrt(gn__ftab_note_norm(&l->ft, wt, norm)) : 1.0;
+        const double lr = l->lr * mult, vlr = l->fm_lr;
         for (size_t i = 0; i < n; i++) {
-            float *c = l->table + (size_t)idx[i] * st;
+            float *c = l->ft.table + (size_t)idx[i] * st;
             const double x = val[i];
             const double sc = l->normalized ? c[R_S] : 1.0;
             if (sc == 0) continue; /* only zero values seen so far: nothing to learn */
-            const double g = d * x + l2 * sc * sc * c[R_W];
-            if (g != 0.0) {
-                const double g2 = c[ADA_G2] + g * g;
-                c[ADA_G2] = (float)g2;
-                const double step = lr / (sc * sqrt(g2));
-                double w = c[R_W] - step * g;
-                if (l1 > 0) w = shrink_l1(w, step * l1 * sc);
-                c[R_W] = (float)w;
-            }
+            gn__ftab_ada_w(c, d * x + l2 * sc * sc * c[R_W], lr, sc, l1);
             float *v = c + vb, *vg = v + k;
             for (size_t f = 0; f < k; f++) {
                 const double gv = d * x * (sum[f] - (double)v[f] * x) + fl2 * v[f];
@@ -277,18 +218,16 @@ static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, cons
             }
         }
     } else {
-        const double mult = l->normalized ? note_norm(l, wt, norm) : 1.0;
-        const double decay = pow(1.0 / (1.0 + l->sc[SC_STEPS]), l->power_t);
+        const double mult = l->normalized ? gn__ftab_note_norm(&l->ft, wt, norm) : 1.0;
+        const double decay = pow(1.0 / (1.0 + l->ft.sc[SC_STEPS]), l->power_t);
         const double eta = l->lr * decay * mult, veta = l->fm_lr * decay;
-        l->sc[SC_STEPS] += wt;
+        l->ft.sc[SC_STEPS] += wt;
         for (size_t i = 0; i < n; i++) {
-            float *c = l->table + (size_t)idx[i] * st;
+            float *c = l->ft.table + (size_t)idx[i] * st;
             const double x = val[i];
             const double sc = l->normalized ? c[R_S] : 1.0;
             if (sc == 0) continue;
-            double w = c[R_W] - eta * (d * x / (sc * sc) + l2 * c[R_W]);
-            if (l1 > 0) w = shrink_l1(w, eta * l1 / sc);
-            c[R_W] = (float)w;
+            gn__ftab_sgd_w(c, d, x, sc, eta, l1, l2);
             float *v = c + vb;
             for (size_t f = 0; f < k; f++)
                 v[f] = (float)(v[f] - veta * (d * x * (sum[f] - (double)v[f] * x) + fl2 * v[f]));
@@ -299,75 +238,12 @@ static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, cons
 
 static GN_HOGWILD int fm_learn_batch(gn_kind_learner *l, const gn_batch *b, const unsigned char *mode,
                                      double *scores) {
-    for (size_t e = 0; e < b->n; e++) {
-        const unsigned char m = mode ? mode[e] : GN__EX_LEARN;
-        if (m == GN__EX_SKIP) continue;
-        const size_t s0 = b->start[e], n = b->start[e + 1] - s0;
-        const uint32_t *idx = b->index + s0;
-        const float *val = b->value + s0;
-        const double wt = b->weight[e];
-        if (m == GN__EX_SCORE || wt == 0.0) {
-            scores[e] = score_row(l, idx, val, n, 0, NULL);
-            continue;
-        }
-        if (e + 1 < b->n) { /* fetch the next example's rows */
-            const char *tb = (const char *)l->table;
-            const size_t bytes = (size_t)l->stride * sizeof(float);
-            for (size_t i = b->start[e + 1]; i < b->start[e + 2]; i++)
-                __builtin_prefetch(tb + (size_t)b->index[i] * bytes, 1, 1);
-        }
-        scores[e] = learn_one(l, idx, val, n, b->label[e], wt);
-    }
-    return GN_OK;
-}
-
-static uint32_t fm_learner_outputs(const gn_kind_learner *l) {
-    (void)l;
-    return 1;
-}
-
-static gn_kind_table fm_table(gn_kind_learner *l) {
-    gn_kind_table t = {l->table, l->nslots, l->stride, l->opt == GN_OPT_ADAGRAD ? ADA_G2 : -1};
-    return t;
-}
-
-static void fm_sync(gn_kind_learner *l) { (void)l; /* every weight is current */ }
-
-static double *fm_scalars(gn_kind_learner *l, size_t *n) {
-    *n = NSCALARS;
-    return l->sc;
-}
-
-static size_t fm_weights_len(const gn_kind_learner *l) { return l->nslots * (1 + (size_t)l->k); }
-
-static void fm_get_weights(gn_kind_learner *l, float *dst) {
-    const size_t mw = 1 + (size_t)l->k;
-    for (size_t i = 0; i < l->nslots; i++) {
-        const float *c = l->table + i * l->stride;
-        dst[i * mw] = c[R_W];
-        memcpy(dst + i * mw + 1, c + l->vbase, l->k * sizeof *dst);
-    }
-}
-
-static void fm_set_weights(gn_kind_learner *l, const float *src) {
-    const size_t mw = 1 + (size_t)l->k;
-    for (size_t i = 0; i < l->nslots; i++) {
-        float *c = l->table + i * l->stride;
-        c[R_W] = src[i * mw];
-        memcpy(c + l->vbase, src + i * mw + 1, l->k * sizeof *src);
-    }
+    return gn__ftab_learn_batch(l, &l->ft, b, mode, scores, NULL, score_row, learn_one);
 }
 
 static int fm_to_model(gn_kind_learner *l, const float *weights, gn_model **out) {
-    gn_model *m;
-    GN_TRY(gn__model_new(GN_KIND_FM, l->loss, &l->spec, 1 + l->k, &m));
-    if (weights) memcpy(m->w, weights, fm_weights_len(l) * sizeof *m->w);
-    else fm_get_weights(l, m->w);
-    *out = m;
-    return GN_OK;
+    return gn__ftab_to_model(l, GN_KIND_FM, l->loss, &l->spec, weights, out);
 }
-
-static gn_optimizer fm_optimizer(const gn_kind_learner *l) { return l->opt; }
 
 const gn_kind gn__kind_fm = {
     .name = "fm",
@@ -384,13 +260,13 @@ const gn_kind gn__kind_fm = {
     .learner_share = fm_learner_share,
     .learner_free = fm_learner_free,
     .learn_batch = fm_learn_batch,
-    .learner_outputs = fm_learner_outputs,
-    .table = fm_table,
-    .sync = fm_sync,
-    .scalars = fm_scalars,
-    .weights_len = fm_weights_len,
-    .get_weights = fm_get_weights,
-    .set_weights = fm_set_weights,
+    .learner_outputs = gn__ftab_outputs,
+    .table = gn__ftab_table,
+    .sync = gn__ftab_sync,
+    .scalars = gn__ftab_scalars,
+    .weights_len = gn__ftab_weights_len,
+    .get_weights = gn__ftab_get_weights,
+    .set_weights = gn__ftab_set_weights,
     .to_model = fm_to_model,
-    .optimizer = fm_optimizer,
+    .optimizer = gn__ftab_optimizer,
 };
