@@ -223,6 +223,27 @@ static void handle_metrics(gn_server *s, struct MHD_Connection *c, request *r) {
     respond_sb(c, r, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
 }
 
+/* Ends a model answer begun in b: on status 200, the "model" object (name, version, repository
+ * version) closes the JSON and it is sent with n instances counted; otherwise the error `why`.
+ * Releases v and b either way. */
+static void finish_model_answer(struct MHD_Connection *c, request *r, gn__slot *slot, gn__served *v,
+                                gn__strbuf *b, int status, size_t n, const char *why) {
+    if (status == 200) {
+        gn__sb_printf(b, "\"model\":{\"name\":\"%s\",\"version\":\"%s\"", slot->name, gn_model_version(v->model));
+        if (slot->repo) gn__sb_printf(b, ",\"repository_version\":%u", v->repo_version);
+        gn__sb_puts(b, "}}\n");
+        if (slot->repo) snprintf(r->model_version, sizeof r->model_version, "%u", v->repo_version);
+        else snprintf(r->model_version, sizeof r->model_version, "%s", gn_model_version(v->model));
+        gn__served_release(v);
+        r->instances = n;
+        respond_sb(c, r, 200, "application/json", b);
+        return;
+    }
+    gn__served_release(v);
+    gn__sb_free(b);
+    respond_error(c, r, status, "%s", why);
+}
+
 static void handle_predict(gn_server *s, struct MHD_Connection *c, request *r) {
     gn__slot *slot = &s->slots[r->slot];
     gn__served *v = gn__slot_acquire(slot);
@@ -233,21 +254,8 @@ static void handle_predict(gn_server *s, struct MHD_Connection *c, request *r) {
     size_t n = 0;
     int status = gn__predict_body(v->model, r->body_kind, r->body ? r->body : "", r->len, s->opt.max_batch, &b,
                                   &n, why, sizeof why);
-    if (status == 200) {
-        gn__sb_printf(&b, "],\"model\":{\"name\":\"%s\",\"version\":\"%s\"", slot->name,
-                      gn_model_version(v->model));
-        if (slot->repo) gn__sb_printf(&b, ",\"repository_version\":%u", v->repo_version);
-        gn__sb_puts(&b, "}}\n");
-        if (slot->repo) snprintf(r->model_version, sizeof r->model_version, "%u", v->repo_version);
-        else snprintf(r->model_version, sizeof r->model_version, "%s", gn_model_version(v->model));
-        gn__served_release(v);
-        r->instances = n;
-        respond_sb(c, r, 200, "application/json", &b);
-        return;
-    }
-    gn__served_release(v);
-    gn__sb_free(&b);
-    respond_error(c, r, status, "%s", why);
+    if (status == 200) gn__sb_puts(&b, "],");
+    finish_model_answer(c, r, slot, v, &b, status, n, why);
 }
 
 /* POST /v1/models/{name}:recommend (serve/recommend_req.h); counted with the model's predictions. */
@@ -260,20 +268,8 @@ static void handle_recommend(gn_server *s, struct MHD_Connection *c, request *r)
     char why[1024];
     size_t n = 0;
     int status = gn__recommend_body(v->model, r->body ? r->body : "", r->len, s->opt.max_batch, &b, &n, why, sizeof why);
-    if (status == 200) {
-        gn__sb_printf(&b, ",\"model\":{\"name\":\"%s\",\"version\":\"%s\"", slot->name, gn_model_version(v->model));
-        if (slot->repo) gn__sb_printf(&b, ",\"repository_version\":%u", v->repo_version);
-        gn__sb_puts(&b, "}}\n");
-        if (slot->repo) snprintf(r->model_version, sizeof r->model_version, "%u", v->repo_version);
-        else snprintf(r->model_version, sizeof r->model_version, "%s", gn_model_version(v->model));
-        gn__served_release(v);
-        r->instances = n;
-        respond_sb(c, r, 200, "application/json", &b);
-        return;
-    }
-    gn__served_release(v);
-    gn__sb_free(&b);
-    respond_error(c, r, status, "%s", why);
+    if (status == 200) gn__sb_puts(&b, ",");
+    finish_model_answer(c, r, slot, v, &b, status, n, why);
 }
 
 static void handle_reload(gn_server *s, struct MHD_Connection *c, request *r) {
