@@ -41,7 +41,9 @@ static void help(const char *name) {
                "  --random N --space 'l2=log(1e-8,1e-2);lr=uniform(0.01,1);passes=int(1,5);\n"
                "                      optimizer=choice(ftrl,adagrad)'   N sampled configurations (--seed)\n"
                "  --metric M          auc | logloss | accuracy | rmse | mae | macro_f1 | weighted_f1 | mlogloss |\n"
-               "                      top_k_accuracy (default auc; logloss for softmax, rmse for regression)\n"
+               "                      top_k_accuracy (default auc; logloss for softmax, rmse for regression);\n"
+               "                      kind mf: rmse | mae | ndcg@K | precision@K | recall@K | map@K (default\n"
+               "                      rmse; ndcg@10 with --implicit)\n"
                "  -m, --model FILE    retrain the best configuration on all the data and save it there\n"
                "  --results FILE      one row per configuration: FILE.csv or FILE.json\n"
                "  --halving           after each pass drop the worse half of the configurations\n\n");
@@ -53,7 +55,16 @@ static void help(const char *name) {
            "  --json              print JSON on stdout\n"
            "  --max-memory BYTES  fail up front if the candidate models (batch solvers: and\n"
            "                      the data held in memory) need more (suffix K, M, G)\n"
-           "  --progress, --quiet progress on stderr even when it is not a terminal / never\n");
+           "  --progress, --quiet progress on stderr even when it is not a terminal / never\n"
+           "Kind mf (--kind mf --user COL --item COL [--rating COL | --implicit]; docs/recommend.md):\n"
+           "each fold's model is trained by ALS/SGD on the other rating rows and scored by rmse, mae\n"
+           "and each held-out user's top K (training items excluded): precision/recall/ndcg/map@K.\n"
+           "  --metric M          cv: the K of the ranking metrics from ndcg@K etc. (default 10)\n"
+           "  --split-by hash|time  folds by a hash of each row (default) or, with time, forward\n"
+           "                      chaining: rows sorted by --time-col cut into K+1 blocks, fold f\n"
+           "                      trains on blocks 1..f and tests on block f+1\n"
+           "  --time-col COL      the column of times (name or 1-based index) for --split-by time\n"
+           "  --relevant-min X    only held-out rows rated >= X are relevant to the ranking metrics\n");
     cli_print_param_help(stdout, CLI_DATA | CLI_TRAIN);
 }
 
@@ -97,14 +108,29 @@ static int parse(select_cmd *c, int argc, char **argv) {
             if (!(c->space = cli_value(&a, f))) return -1;
         } else if (tune && !strcmp(f, "--random")) {
             if (!(v = cli_value(&a, f)) || cli_parse_u32(f, v, &c->random_n) != 0) return -1;
-        } else if (tune && !strcmp(f, "--metric")) {
+        } else if (!strcmp(f, "--metric")) { /* cv: what it sets is the K of the ranking metrics */
             if (!(v = cli_value(&a, f))) return -1;
-            int m = gn_select_metric_parse(v);
+            uint32_t at = 0;
+            int m = gn_select_metric_parse_at(v, &at);
             if (m < 0) {
-                cli_usage_error(c->name, "--metric: unknown metric '%s' (auc, logloss, accuracy, rmse, mae, macro_f1, weighted_f1, mlogloss, top_k_accuracy)", v);
+                cli_usage_error(c->name, "--metric: unknown metric '%s' (auc, logloss, accuracy, rmse, mae, macro_f1, "
+                                "weighted_f1, mlogloss, top_k_accuracy; kind mf: ndcg@K, precision@K, recall@K, map@K)", v);
                 return -1;
             }
             c->sel.metric = (gn_select_metric)m;
+            if (at) c->sel.rank_k = at;
+        } else if (!strcmp(f, "--split-by")) {
+            if (!(v = cli_value(&a, f))) return -1;
+            if (!strcmp(v, "time")) c->sel.split = GN_SELECT_SPLIT_TIME;
+            else if (!strcmp(v, "hash")) c->sel.split = GN_SELECT_SPLIT_HASH;
+            else {
+                cli_usage_error(c->name, "--split-by %s: expected hash or time", v);
+                return -1;
+            }
+        } else if (!strcmp(f, "--time-col")) {
+            if (!(c->sel.time_col = cli_value(&a, f))) return -1;
+        } else if (!strcmp(f, "--relevant-min")) {
+            if (!(v = cli_value(&a, f)) || cli_parse_double(f, v, &c->sel.relevant_min) != 0) return -1;
         } else if (tune && !strcmp(f, "--halving")) {
             c->sel.halving = 1;
         } else if (tune && (!strcmp(f, "-m") || !strcmp(f, "--model"))) {
@@ -119,6 +145,10 @@ static int parse(select_cmd *c, int argc, char **argv) {
         }
     }
     c->sel.seed = c->train.seed;
+    if (c->sel.time_col && c->sel.split != GN_SELECT_SPLIT_TIME) {
+        cli_usage_error(c->name, "--time-col is for --split-by time");
+        return -1;
+    }
     if (!c->nfiles) {
         cli_usage_error(c->name, "no data: give -d FILE...");
         return -1;
@@ -191,7 +221,7 @@ static void json_value(FILE *out, const char *v) {
 }
 
 static void json_metrics(FILE *out, const gn_metrics *m) {
-    char buf[1024];
+    char buf[2048];
     gn_metrics_to_json(m, buf, sizeof buf);
     fputs(buf, out);
 }
@@ -214,7 +244,32 @@ static void json_row(FILE *out, const gn_search_space *sp, size_t i, const gn_se
     fprintf(out, ",\"seconds\":%.6g,\"passes\":%u,\"dropped\":%s}", r->seconds, r->passes, r->dropped ? "true" : "false");
 }
 
+/* Kind mf: rating and ranking metrics of each fold. */
+static void print_rank_fold_table(FILE *out, const gn_select_result *r) {
+    const unsigned K = r->mean.rank_k;
+    char h[4][24];
+    snprintf(h[0], sizeof h[0], "prec@%u", K);
+    snprintf(h[1], sizeof h[1], "recall@%u", K);
+    snprintf(h[2], sizeof h[2], "ndcg@%u", K);
+    snprintf(h[3], sizeof h[3], "map@%u", K);
+    fprintf(out, "%-6s %10s %8s %10s %10s %10s %10s %10s %10s %10s\n", "fold", "examples", "users", "rmse", "mae", h[0],
+            h[1], h[2], h[3], "coverage");
+    for (uint32_t f = 0; f < r->k + 2; f++) {
+        const gn_metrics *m = f < r->k ? &r->folds[f] : f == r->k ? &r->mean : &r->std;
+        char label[16];
+        if (f < r->k) snprintf(label, sizeof label, "%u", f + 1);
+        else snprintf(label, sizeof label, "%s", f == r->k ? "mean" : "std");
+        fprintf(out, "%-6s %10llu %8llu %10.6f %10.6f %10.6f %10.6f %10.6f %10.6f %10.6f\n", label,
+                (unsigned long long)m->examples, (unsigned long long)m->ranked_users, m->rmse, m->mae, m->precision_at_k,
+                m->recall_at_k, m->ndcg_at_k, m->map_at_k, m->coverage);
+    }
+}
+
 static void print_fold_table(FILE *out, const gn_select_result *r) {
+    if (r->mean.rank_k) {
+        print_rank_fold_table(out, r);
+        return;
+    }
     const int cls = r->mean.classification;
     if (cls) fprintf(out, "%-6s %10s %10s %10s %10s %10s %10s\n", "fold", "examples", "logloss", "auc", "accuracy", "rmse", "mae");
     else fprintf(out, "%-6s %10s %10s %10s %10s\n", "fold", "examples", "rmse", "mae", "mean_loss");
@@ -320,7 +375,8 @@ int cmd_cv(int argc, char **argv) {
         rc = cli_fail("cv", st);
         goto out;
     }
-    if (rank0 && !c.quiet && c.train.holdout == 0) memory_note("cv", 1, c.sel.k, gn_select_memory(&cfg, 1, c.sel.k));
+    const uint64_t need = gn_select_memory(&cfg, 1, c.sel.k); /* 0: not estimated (kind mf) */
+    if (rank0 && !c.quiet && c.train.holdout == 0 && need) memory_note("cv", 1, c.sel.k, need);
     if ((st = gn_cv(&c.sel, &c.train, &c.spec, c.files, c.nfiles, res)) != GN_OK) {
         rc = cli_fail("cv", st);
         goto out;
@@ -330,7 +386,9 @@ int cmd_cv(int argc, char **argv) {
         fputc('\n', stdout);
     } else if (rank0) {
         print_fold_table(stdout, res);
-        printf("%u-fold cross-validation, %.2f s of training\n", res->k, res->seconds);
+        if (c.sel.split == GN_SELECT_SPLIT_TIME)
+            printf("%u forward-chaining time folds (by %s), %.2f s of training\n", res->k, c.sel.time_col, res->seconds);
+        else printf("%u-fold cross-validation, %.2f s of training\n", res->k, res->seconds);
     }
     rc = EXIT_OK;
 out:
@@ -449,6 +507,8 @@ int cmd_tune(int argc, char **argv) {
             goto out;
         }
     }
+    if (c.sel.metric == GN_METRIC_AUTO && c.train.kind == GN_KIND_MF)
+        c.sel.metric = c.train.implicit ? GN_METRIC_NDCG : GN_METRIC_RMSE; /* as gn_tune decides */
     if (c.sel.metric == GN_METRIC_AUTO) c.sel.metric = gn_select_metric_default(c.train.oaa ? GN_LOSS_SOFTMAX : c.train.loss);
     const int rank0 = gn_dist_rank() == 0; /* under MPI only rank 0 reports and writes */
     progress_ctx pc = {rank0 && !c.quiet && (c.force_progress || isatty(STDERR_FILENO)), "tune", sp};
@@ -459,7 +519,7 @@ int cmd_tune(int argc, char **argv) {
         goto out;
     }
     uint64_t need = gn_select_memory(cfgs, n, c.sel.k);
-    if (rank0 && !c.quiet) memory_note("tune", n, c.sel.k, need);
+    if (rank0 && !c.quiet && need) memory_note("tune", n, c.sel.k, need); /* 0: not estimated (kind mf) */
     size_t best = 0;
     if ((st = gn_tune(&c.sel, cfgs, n, c.files, c.nfiles, res, &best, c.model_path ? &model : NULL)) != GN_OK) {
         rc = cli_fail("tune", st);
@@ -474,7 +534,12 @@ int cmd_tune(int argc, char **argv) {
         goto out;
     }
     if (c.results_path && (rc = write_results(c.results_path, sp, res, n)) != EXIT_OK) goto out;
+    char mlabel[40]; /* ranking metrics with their K: ndcg@10 */
     const char *mname = gn_select_metric_name(c.sel.metric);
+    if (c.sel.metric >= GN_METRIC_NDCG) {
+        snprintf(mlabel, sizeof mlabel, "%.*s%u", (int)(strchr(mname, '@') - mname + 1), mname, c.sel.rank_k);
+        mname = mlabel;
+    }
     if (c.json) {
         printf("{\"metric\":\"%s\",\"best\":%zu,", mname, best);
         if (c.model_path) printf("\"model\":\"%s\",", c.model_path);

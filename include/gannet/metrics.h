@@ -36,6 +36,13 @@ typedef struct gn_metrics {
     double macro_f1;        /* unweighted mean of the per-class F1 */
     double micro_f1;        /* F1 of all decisions pooled (= accuracy for single-label data) */
     double weighted_f1;     /* mean of the per-class F1 weighted by each class's true weight */
+    /* ranking metrics of a matrix-factorization (kind mf) fold under model selection; rank_k is 0
+     * otherwise. The means over the fold's ranked users of gn_rank_metrics (gannet/recommend.h):
+     * each user's top rank_k with the user's training items excluded, against the user's
+     * held-out items. */
+    uint32_t rank_k;
+    uint64_t ranked_users;
+    double precision_at_k, recall_at_k, ndcg_at_k, map_at_k, coverage;
 } gn_metrics;
 
 /* classification: labels are binary (> 0 is positive) and predictions are probabilities. */
@@ -57,7 +64,9 @@ gn_status gn_metrics_acc_add(gn_metrics_acc *acc, double prediction, double labe
 gn_status gn_metrics_acc_merge(gn_metrics_acc *into, const gn_metrics_acc *from);
 /* Computes the metrics so far (sorts internally for AUC; the accumulator stays usable). */
 gn_status gn_metrics_acc_result(gn_metrics_acc *acc, gn_metrics *out);
-/* Writes the metrics as one JSON object (keys as the struct fields) into buf. Returns chars
+/* Writes the metrics as one JSON object (keys as the struct fields; the ranking ones, when rank_k
+ * is set, as `gannet eval` names them: "k", "ranked_users", "precision@K", "recall@K",
+ * "ndcg@K", "map@K", "coverage") into buf. Returns chars
  * needed, like snprintf. */
 int gn_metrics_to_json(const gn_metrics *m, char *buf, size_t size);
 

@@ -78,14 +78,33 @@ typedef enum gn_select_metric {
     GN_METRIC_MACRO_F1 = 6,
     GN_METRIC_WEIGHTED_F1 = 7,
     GN_METRIC_MLOGLOSS = 8, /* the same number as logloss, by its multiclass name */
-    GN_METRIC_TOP_K = 9     /* top_k_accuracy */
+    GN_METRIC_TOP_K = 9,    /* top_k_accuracy */
+    /* matrix-factorization (kind mf) rankings: each held-out user's top K (gn_select_options
+     * rank_k) with the user's training items excluded; named ndcg@K, precision@K, ... */
+    GN_METRIC_NDCG = 10,
+    GN_METRIC_PRECISION_AT = 11,
+    GN_METRIC_RECALL_AT = 12,
+    GN_METRIC_MAP_AT = 13
 } gn_select_metric;
 
+/* How cv/tune cut the data into folds. */
+typedef enum gn_select_split {
+    GN_SELECT_SPLIT_HASH = 0, /* by a hash of each example's key (the header comment above) */
+    GN_SELECT_SPLIT_TIME = 1  /* kind mf only: forward chaining by a time column. The rows, sorted
+                                 by time (ties: file order), are cut into k + 1 blocks of nearly
+                                 equal size; fold f (1..k) trains on blocks 1..f and tests on
+                                 block f + 1, so no fold trains on a row later than its test rows */
+} gn_select_split;
+
+/* The metric's name; ranking metrics without their K ("ndcg@k"). */
 const char *gn_select_metric_name(gn_select_metric m);
 /* What GN_METRIC_AUTO means for a loss: auc for binary losses, logloss for softmax, rmse for
  * regression. */
 gn_select_metric gn_select_metric_default(gn_loss loss);
 int gn_select_metric_parse(const char *name); /* -1 if unknown */
+/* As gn_select_metric_parse, and ranking metrics also as NAME@K (ndcg@10, precision@5, recall@20,
+ * map@10; K in 1..100000): *k gets K, or 0 when none was written. */
+int gn_select_metric_parse_at(const char *name, uint32_t *k);
 /* The value of metric m in *mt, and whether larger is better. */
 double gn_select_metric_value(gn_select_metric m, const gn_metrics *mt);
 int gn_select_metric_higher_better(gn_select_metric m);
@@ -118,6 +137,13 @@ typedef struct gn_select_options {
                                    (0 = never); default 1 GiB */
     gn_select_progress_fn progress; /* may be NULL */
     void *user;
+    /* kind mf (select/mf_select.c) */
+    gn_select_split split;      /* default GN_SELECT_SPLIT_HASH */
+    const char *time_col;       /* GN_SELECT_SPLIT_TIME: the CSV column of times (name or 1-based
+                                   index; finite numbers); owned by the caller */
+    uint32_t rank_k;            /* the K of the ranking metrics; default 10 */
+    double relevant_min;        /* held-out rows rated below this are not relevant; default NaN:
+                                   every held-out row is */
 } gn_select_options;
 
 void gn_select_options_init(gn_select_options *o);

@@ -17,11 +17,17 @@ void gn__triples_free(gn_triples *t) {
     free(t->user);
     free(t->item);
     free(t->rating);
+    free(t->time);
     memset(t, 0, sizeof *t);
 }
 
-static int grow(gn_triples *t) {
+static int grow(gn_triples *t, int want_time) {
     size_t cap = t->cap ? t->cap * 2 : 65536;
+    if (want_time) {
+        double *tm = realloc(t->time, cap * sizeof *tm);
+        if (!tm) return gn__fail(GN_ENOMEM, "out of memory for %zu ratings", cap);
+        t->time = tm;
+    }
     uint32_t *u = realloc(t->user, cap * sizeof *u);
     if (u) t->user = u;
     uint32_t *i = u ? realloc(t->item, cap * sizeof *i) : NULL;
@@ -152,7 +158,8 @@ static int read_file(const char *path, const gn_data_spec *spec, const gn_triple
     GN_TRY(gn__line_reader_open(path, spec->max_line, &r));
     const char *name = gn__line_reader_path(r);
     const int want_rating = cols->rating && cols->rating[0];
-    long cu = 0, ci = 0, cr = COL_NONE;
+    const int want_time = cols->time && cols->time[0];
+    long cu = 0, ci = 0, cr = COL_NONE, ct = COL_NONE;
     int first = 1, st = GN_OK;
     char sep = spec->sep;
     const char *line;
@@ -171,7 +178,8 @@ static int read_file(const char *path, const gn_data_spec *spec, const gn_triple
             first = 0;
             int header = spec->header;
             if (header < 0) { /* auto: column names, or a rating that is not a number */
-                header = !all_digits(cols->user) || !all_digits(cols->item) || (want_rating && !all_digits(cols->rating));
+                header = !all_digits(cols->user) || !all_digits(cols->item) || (want_rating && !all_digits(cols->rating)) ||
+                         (want_time && !all_digits(cols->time));
                 if (!header && want_rating) {
                     long c = strtol(cols->rating, NULL, 10) - 1;
                     double v;
@@ -181,20 +189,26 @@ static int read_file(const char *path, const gn_data_spec *spec, const gn_triple
             const fields *h = header ? fs : NULL;
             if ((st = resolve(name, "--user", cols->user, h, 0, &cu)) != GN_OK ||
                 (st = resolve(name, "--item", cols->item, h, 0, &ci)) != GN_OK ||
-                (want_rating && (st = resolve(name, "--rating", cols->rating, h, cols->rating_optional, &cr)) != GN_OK))
+                (want_rating && (st = resolve(name, "--rating", cols->rating, h, cols->rating_optional, &cr)) != GN_OK) ||
+                (want_time && (st = resolve(name, "--time-col", cols->time, h, 0, &ct)) != GN_OK))
                 break;
             if (header) continue;
         }
-        const long need = (cu > ci ? cu : ci) > cr ? (cu > ci ? cu : ci) : cr;
-        double rating = want_rating ? NAN : 1.0;
+        const long ids = ct > (cu > ci ? cu : ci) ? ct : (cu > ci ? cu : ci); /* the columns a row must have */
+        const long need = ids > cr ? ids : cr;
+        double rating = want_rating ? NAN : 1.0, time = 0.0;
         const char *why = NULL;
         char whybuf[160];
-        if ((long)fs->n <= need && !(cr == need && cols->rating_optional && (long)fs->n > (cu > ci ? cu : ci))) {
+        if ((long)fs->n <= need && !(cr == need && cols->rating_optional && (long)fs->n > ids)) {
             snprintf(whybuf, sizeof whybuf, "%zu field%s, but column %ld is needed", fs->n, fs->n == 1 ? "" : "s", need + 1);
             why = whybuf;
         } else if (cr != COL_NONE && cr < (long)fs->n && parse_number(fs->f[cr], fs->len[cr], &rating) != 0) {
             snprintf(whybuf, sizeof whybuf, "rating '%.*s' is not a number", fs->len[cr] > 40 ? 40 : (int)fs->len[cr],
                      fs->f[cr]);
+            why = whybuf;
+        } else if (ct != COL_NONE && parse_number(fs->f[ct], fs->len[ct], &time) != 0) {
+            snprintf(whybuf, sizeof whybuf, "time '%.*s' is not a number", fs->len[ct] > 40 ? 40 : (int)fs->len[ct],
+                     fs->f[ct]);
             why = whybuf;
         } else if (fs->len[cu] == 0 || fs->len[ci] == 0) {
             why = fs->len[cu] == 0 ? "empty user id" : "empty item id";
@@ -207,7 +221,7 @@ static int read_file(const char *path, const gn_data_spec *spec, const gn_triple
             st = gn__fail(GN_EPARSE, "%s:%llu: %s", name, (unsigned long long)lineno, why);
             break;
         }
-        if (t->n == t->cap && (st = grow(t)) != GN_OK) break;
+        if (t->n == t->cap && (st = grow(t, want_time)) != GN_OK) break;
         uint32_t u, i;
         if (add_ids) {
             int a = gn__iddict_add(users, fs->f[cu], fs->len[cu], &u);
@@ -225,6 +239,7 @@ static int read_file(const char *path, const gn_data_spec *spec, const gn_triple
         t->user[t->n] = u;
         t->item[t->n] = i;
         t->rating[t->n] = (float)rating;
+        if (want_time) t->time[t->n] = time;
         t->n++;
     }
     if (st == GN_EOF) st = GN_OK;

@@ -14,6 +14,7 @@
 typedef struct gn_triples {
     uint32_t *user, *item; /* indices, or GN_IDDICT_NONE for an id not in a fixed dictionary */
     float *rating;         /* 1 when there is no rating column */
+    double *time;          /* the time column's numbers when cols->time is given, else NULL */
     size_t n, cap;
     uint64_t skipped;      /* bad rows skipped (spec->skip_bad) */
 } gn_triples;
@@ -21,12 +22,14 @@ typedef struct gn_triples {
 typedef struct gn_triples_cols {
     const char *user, *item, *rating; /* header names or 1-based indices; rating NULL or "": none */
     int rating_optional;              /* 1: a file without the rating column gives ratings of NaN */
+    const char *time;                 /* NULL or "": no times; else a column of finite numbers
+                                         (model selection's time folds, select/mf_select.c) */
 } gn_triples_cols;
 
 /* Appends the rows of every file to t. add_ids 1: new ids are added to the dictionaries; 0: an
  * unknown id reads as GN_IDDICT_NONE. The CSV settings (sep, header, skip_bad, max_line) come from
  * spec. Errors name file:line: a missing column, a row with too few fields, a rating that is not
- * a finite number (GN_EPARSE), and GN_EIO / GN_ENOMEM. */
+ * a finite number, a time that is not one (GN_EPARSE), and GN_EIO / GN_ENOMEM. */
 int gn__triples_read(const char *const *paths, size_t npaths, const gn_data_spec *spec, const gn_triples_cols *cols,
                      gn_iddict *users, gn_iddict *items, int add_ids, gn_triples *t);
 void gn__triples_free(gn_triples *t);

@@ -378,6 +378,19 @@ int gn_metrics_to_json(const gn_metrics *m, char *buf, size_t size) {
     emit_number(&o, "rmse", m->rmse);
     emit_number(&o, "mae", m->mae);
     emit_number(&o, "mean_loss", m->mean_loss);
+    if (m->rank_k) {
+        char key[32];
+        emit(&o, ",\"k\":%u,\"ranked_users\":%llu", (unsigned)m->rank_k, (unsigned long long)m->ranked_users);
+        snprintf(key, sizeof key, "precision@%u", (unsigned)m->rank_k);
+        emit_number(&o, key, m->precision_at_k);
+        snprintf(key, sizeof key, "recall@%u", (unsigned)m->rank_k);
+        emit_number(&o, key, m->recall_at_k);
+        snprintf(key, sizeof key, "ndcg@%u", (unsigned)m->rank_k);
+        emit_number(&o, key, m->ndcg_at_k);
+        snprintf(key, sizeof key, "map@%u", (unsigned)m->rank_k);
+        emit_number(&o, key, m->map_at_k);
+        emit_number(&o, "coverage", m->coverage);
+    }
     emit(&o, "}");
     return o.len > (size_t)INT32_MAX ? -1 : (int)o.len;
 }

@@ -24,7 +24,7 @@ static int read_rows(const gn_model *m, const char *const *paths, size_t npaths,
     if (!mf) return gn__fail(GN_EINVAL, "not a model of kind mf");
     gn_data_spec spec = m->spec;
     spec.skip_bad = skip_bad;
-    const gn_triples_cols cols = {mf->user_col, mf->item_col, mf->rating_col, rating_optional};
+    const gn_triples_cols cols = {mf->user_col, mf->item_col, mf->rating_col, rating_optional, NULL};
     memset(t, 0, sizeof *t);
     int st = gn__triples_read(paths, npaths, &spec, &cols, mf->users, mf->items, 0, t);
     if (st != GN_OK) gn__triples_free(t);
@@ -140,18 +140,8 @@ static int cmp_pair(const void *a, const void *b) {
     return x->item < y->item ? -1 : x->item > y->item;
 }
 
-gn_status gn_model_rank_eval(const gn_model *m, const char *const *paths, size_t npaths, const gn_rank_eval_options *o,
-                             gn_rank_metrics *out) {
-    gn__clear_error();
-    if (!m || !out || (!paths && npaths)) return gn__fail(GN_EINVAL, "rank eval: NULL argument");
-    const gn_mf *mf = gn__mf_of(m);
-    if (!mf) return gn__fail(GN_EINVAL, "rank eval: the model is not of kind mf (matrix factorization)");
-    gn_rank_eval_options def;
-    gn_rank_eval_options_init(&def);
-    if (!o) o = &def;
-    if (o->k < 1 || o->k > 100000) return gn__fail(GN_EINVAL, "rank eval: k must be in 1..100000 (got %zu)", o->k);
-    gn_triples t;
-    GN_TRY(read_rows(m, paths, npaths, o->skip_bad, 1, &t));
+int gn__mf_rank_eval_rows(const gn_mf *mf, const gn_triples *tp, const gn_rank_eval_options *o, gn_rank_metrics *out) {
+    const gn_triples t = *tp;
     /* relevant pairs: known items, not seen in training, rating over the threshold; unknown
      * users keep distinct negative-free keys (numbered after the known ones) */
     pair *pr = malloc((t.n ? t.n : 1) * sizeof *pr);
@@ -166,7 +156,7 @@ gn_status gn_model_rank_eval(const gn_model *m, const char *const *paths, size_t
     }
     /* unknown users cannot be told apart (no dictionary entry): their rows are evaluated as one
      * anonymous user per row, answered by the fallback */
-    qsort(pr, np, sizeof *pr, cmp_pair);
+    if (pr) qsort(pr, np, sizeof *pr, cmp_pair);
     size_t nu = 0;
     uint32_t *users = malloc((np ? np : 1) * sizeof *users);
     uint64_t *rel_ptr = malloc((np + 1) * sizeof *rel_ptr);
@@ -230,6 +220,22 @@ gn_status gn_model_rank_eval(const gn_model *m, const char *const *paths, size_t
     free(rel_ptr);
     free(rel);
     free(pr);
+    return st;
+}
+
+gn_status gn_model_rank_eval(const gn_model *m, const char *const *paths, size_t npaths, const gn_rank_eval_options *o,
+                             gn_rank_metrics *out) {
+    gn__clear_error();
+    if (!m || !out || (!paths && npaths)) return gn__fail(GN_EINVAL, "rank eval: NULL argument");
+    const gn_mf *mf = gn__mf_of(m);
+    if (!mf) return gn__fail(GN_EINVAL, "rank eval: the model is not of kind mf (matrix factorization)");
+    gn_rank_eval_options def;
+    gn_rank_eval_options_init(&def);
+    if (!o) o = &def;
+    if (o->k < 1 || o->k > 100000) return gn__fail(GN_EINVAL, "rank eval: k must be in 1..100000 (got %zu)", o->k);
+    gn_triples t;
+    GN_TRY(read_rows(m, paths, npaths, o->skip_bad, 1, &t));
+    int st = gn__mf_rank_eval_rows(mf, &t, o, out);
     gn__triples_free(&t);
     return st;
 }

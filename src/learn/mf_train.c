@@ -295,10 +295,10 @@ static void partition(const csr *c, uint32_t n, uint32_t k, int size, uint64_t *
 
 /* One half-step under MPI or not: this rank's rows of j's side solved, then every rank's rows
  * gathered onto every rank (biases too, for explicit ratings). */
-static int als_half_dist(als_job *j, const uint64_t *lo, uint32_t threads) {
-    const int rank = gn__dist_rank();
+static int als_half_dist(als_job *j, const uint64_t *lo, int rank, int size, uint32_t threads) {
     j->lo = (uint32_t)lo[rank];
     j->n = (uint32_t)lo[rank + 1];
+    if (size == 1) return als_half(j, threads); /* one process (or one candidate of model selection) */
     GN_TRY(gn__dist_agree(als_half(j, threads)));
     GN_TRY(gn__dist_allgather_rows_float(j->X, j->k, lo));
     if (!j->implicit) GN_TRY(gn__dist_allgather_rows_float(j->xb, 1, lo));
@@ -306,10 +306,9 @@ static int als_half_dist(als_job *j, const uint64_t *lo, uint32_t threads) {
 }
 
 /* Implicit: Y'Y of the other side, each rank's share summed across ranks. */
-static int gram_dist(const float *Y, const uint64_t *lo, uint32_t k, float *out) {
-    const int rank = gn__dist_rank();
+static int gram_dist(const float *Y, const uint64_t *lo, int rank, int size, uint32_t k, float *out) {
     gram(Y + lo[rank] * k, (uint32_t)(lo[rank + 1] - lo[rank]), k, out);
-    return gn__dist_allreduce_sum_float(out, (size_t)k * k);
+    return size == 1 ? GN_OK : gn__dist_allreduce_sum_float(out, (size_t)k * k);
 }
 
 /* ---- SGD (explicit ratings) ---- */
@@ -378,76 +377,41 @@ static double train_mse(const gn_mf *mf, const gn_triples *t) {
     return t->n ? s / (double)t->n : NAN;
 }
 
-int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const char *const *paths, size_t npaths,
-                 gn_progress_fn progress, void *user, gn_model **out, gn_train_summary *summary) {
-    const double t0 = gn__now();
-    if (!out) return gn__fail(GN_EINVAL, "train: NULL output");
-    if (npaths == 0) return gn__fail(GN_EINVAL, "kind mf reads CSV files (-d FILE ...), not a cache");
-    gn_data_spec spec = *spec_in;
-    spec.format = GN_FORMAT_CSV;
-    GN_TRY(gn_data_spec_check(&spec));
-    GN_TRY(gn__dist_init());
-    const int rank = gn__dist_rank(), size = gn__dist_size();
-    if (size > 1 && o->optimizer == GN_OPT_SGD)
-        return gn__dist_agree(gn__fail(GN_EUNSUPPORTED, "kind mf under MPI (%d ranks) trains by ALS (explicit or "
-                                       "--implicit); --optimizer sgd runs on one rank", size));
-    gn_train_options ro = *o;
-    if (ro.optimizer == GN_OPT_AUTO) ro.optimizer = GN_OPT_ALS;
-    const int sgd = ro.optimizer == GN_OPT_SGD;
-    const uint32_t k = ro.fm_rank ? ro.fm_rank : 8;
-    uint32_t epochs = ro.passes ? ro.passes : ro.implicit ? MF_IMPLICIT_EPOCHS : sgd ? MF_SGD_EPOCHS : MF_ALS_EPOCHS;
-    const double l2 = ro.l2 > 0 ? ro.l2 : ro.implicit ? MF_IMPLICIT_L2 : sgd ? MF_SGD_L2 : MF_ALS_L2;
-    const double lr = ro.lr > 0 ? ro.lr : MF_SGD_LR;
-    ro.l2 = l2;
-    ro.passes = epochs;
-    ro.lr = sgd ? lr : 0;
-    ro.l1 = 0;
-    ro.fm_rank = k;
+/* The options as training uses them: rank, epochs, l2 and lr filled from the defaults (a small
+ * input gets more SGD epochs). Resolving twice changes nothing. */
+static void resolve(const gn_train_options *o, size_t nratings, gn_train_options *ro) {
+    *ro = *o;
+    if (ro->optimizer == GN_OPT_AUTO) ro->optimizer = GN_OPT_ALS;
+    const int sgd = ro->optimizer == GN_OPT_SGD;
+    uint32_t epochs = ro->passes ? ro->passes : ro->implicit ? MF_IMPLICIT_EPOCHS : sgd ? MF_SGD_EPOCHS : MF_ALS_EPOCHS;
+    if (sgd && !o->passes && nratings && MF_SGD_UPDATES / (double)nratings > epochs) /* small inputs: more epochs */
+        epochs = MF_SGD_UPDATES / (double)nratings > MF_SGD_MAX_EPOCHS ? MF_SGD_MAX_EPOCHS
+                                                                        : (uint32_t)(MF_SGD_UPDATES / (double)nratings);
+    ro->l2 = ro->l2 > 0 ? ro->l2 : ro->implicit ? MF_IMPLICIT_L2 : sgd ? MF_SGD_L2 : MF_ALS_L2;
+    ro->lr = sgd ? (ro->lr > 0 ? ro->lr : MF_SGD_LR) : 0;
+    ro->passes = epochs;
+    ro->l1 = 0;
+    ro->fm_rank = ro->fm_rank ? ro->fm_rank : 8;
+}
 
-    gn_triples t;
-    memset(&t, 0, sizeof t);
-    gn_iddict *users = gn__iddict_new(), *items = gn__iddict_new();
+int gn__mf_fit(const gn_train_options *o, const gn_triples *tp, uint32_t nu, uint32_t ni, int dist,
+               gn_progress_fn progress, void *user, double t0, gn_mf **out, gn_train_options *ro_out, double *mse_out) {
+    const gn_triples t = *tp;
+    const int rank = dist ? gn__dist_rank() : 0, size = dist ? gn__dist_size() : 1;
+    gn_train_options ro;
+    resolve(o, t.n, &ro);
+    const int sgd = ro.optimizer == GN_OPT_SGD;
+    const uint32_t k = ro.fm_rank, epochs = ro.passes;
+    const double l2 = ro.l2, lr = ro.lr;
     gn_mf *mf = NULL;
-    gn_model *m = NULL;
     csr byu, byi;
     memset(&byu, 0, sizeof byu);
     memset(&byi, 0, sizeof byi);
     int st;
-    if (!users || !items) {
-        st = gn__fail(GN_ENOMEM, "out of memory");
-        goto done;
-    }
-    const gn_triples_cols cols = {ro.mf_user, ro.mf_item, ro.mf_rating, 0};
-    /* every rank reads the whole input (same rows, same dictionaries); one failing stops all */
-    if ((st = gn__dist_agree(gn__triples_read(paths, npaths, &spec, &cols, users, items, 1, &t))) != GN_OK) goto done;
-    if (t.n == 0) {
-        st = gn__fail(GN_EINVAL, "kind mf: no ratings in the input");
-        goto done;
-    }
-    const uint32_t nu = (uint32_t)gn__iddict_size(users), ni = (uint32_t)gn__iddict_size(items);
-    const double t_read = gn__now() - t0;
-    if (sgd && !o->passes && MF_SGD_UPDATES / (double)t.n > epochs) /* small inputs: more epochs */
-        epochs = MF_SGD_UPDATES / (double)t.n > MF_SGD_MAX_EPOCHS ? MF_SGD_MAX_EPOCHS : (uint32_t)(MF_SGD_UPDATES / (double)t.n);
-    ro.passes = epochs;
-    /* memory: the model's tables, then what training holds besides them (both CSRs, the rows) */
-    const uint64_t tables = gn__mf_table_bytes(k, nu, ni, t.n) + gn__iddict_bytes(users) + gn__iddict_bytes(items);
-    const uint64_t extra = 2 * (8ull * t.n + 8ull * ((uint64_t)nu + ni + 2)) + (sgd ? 4ull * t.n : 0);
-    char b1[32], b2[32], b3[32];
-    if (rank == 0)
-        gn__log(GN_LOG_INFO, "mf: %u users x %u items x rank %u: the model's tables take %s (training %s more)%s", nu,
-                ni, k, gn__bytes_text(tables, b1, sizeof b1), gn__bytes_text(extra, b2, sizeof b2),
-                size > 1 ? " on every rank (each holds all ratings and the whole model)" : "");
-    if (ro.max_memory && tables + extra > ro.max_memory) {
-        st = gn__fail(GN_ELIMIT, "kind mf: %u users x %u items x rank %u need %s (model %s, training %s), more than "
-                      "--max-memory %s", nu, ni, k, gn__bytes_text(tables + extra, b1, sizeof b1),
-                      gn__bytes_text(tables, b2, sizeof b2), gn__bytes_text(extra, b3, sizeof b3),
-                      gn__bytes_text(ro.max_memory, (char[32]){0}, 32));
-        goto done;
-    }
     /* by item first, then by user from the item rows in order: each user's items ascending */
     if ((st = csr_build(&byi, ni, t.item, t.user, t.rating, t.n)) != GN_OK) goto done;
     {
-        uint32_t *iu = malloc(t.n * sizeof *iu);
+        uint32_t *iu = malloc((t.n ? t.n : 1) * sizeof *iu);
         if (!iu) {
             st = gn__fail(GN_ENOMEM, "mf: out of memory");
             goto done;
@@ -463,11 +427,6 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
     for (uint32_t u = 0; u < nu; u++)
         for (uint64_t a = byu.ptr[u]; a < byu.ptr[u + 1]; a++) nnz += a == byu.ptr[u] || byu.idx[a] != byu.idx[a - 1];
     if ((st = gn__mf_new(k, nu, ni, nnz, &mf)) != GN_OK) goto done;
-    gn__iddict_free(mf->users);
-    gn__iddict_free(mf->items);
-    mf->users = users;
-    mf->items = items;
-    users = items = NULL;
     mf->implicit = ro.implicit;
     mf->alpha = ro.implicit ? ro.alpha : 0.0;
     snprintf(mf->user_col, sizeof mf->user_col, "%s", ro.mf_user);
@@ -486,12 +445,11 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
     if (!ro.implicit) {
         double s = 0.0;
         for (size_t e = 0; e < t.n; e++) s += t.rating[e];
-        mf->mean = s / (double)t.n;
+        mf->mean = t.n ? s / (double)t.n : 0.0;
     }
     uint64_t rng = ro.seed ^ 0x6D66u;
     init_factors(mf->Q, (size_t)ni * k, &rng);
     double mse = NAN;
-    const double t_solve = gn__now();
     if (sgd) {
         init_factors(mf->P, (size_t)nu * k, &rng);
         if ((st = sgd_train(mf, &t, &ro, lr, l2, epochs, &rng, progress, user, t0, &mse)) != GN_OK) goto done;
@@ -518,10 +476,10 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
         partition(&byu, nu, k, size, ulo);
         partition(&byi, ni, k, size, ilo);
         for (uint32_t ep = 0; ep < epochs && st == GN_OK; ep++) {
-            if (ro.implicit && (st = gram_dist(mf->Q, ilo, k, gramm)) != GN_OK) break;
-            if ((st = als_half_dist(&ju, ulo, threads)) != GN_OK) break;
-            if (ro.implicit && (st = gram_dist(mf->P, ulo, k, gramm)) != GN_OK) break;
-            if ((st = als_half_dist(&ji, ilo, threads)) != GN_OK) break;
+            if (ro.implicit && (st = gram_dist(mf->Q, ilo, rank, size, k, gramm)) != GN_OK) break;
+            if ((st = als_half_dist(&ju, ulo, rank, size, threads)) != GN_OK) break;
+            if (ro.implicit && (st = gram_dist(mf->P, ulo, rank, size, k, gramm)) != GN_OK) break;
+            if ((st = als_half_dist(&ji, ilo, rank, size, threads)) != GN_OK) break;
             if (progress) {
                 gn_progress pr = {ep + 1, (uint64_t)t.n * (ep + 1), gn__now() - t0, 0, 0, NAN, NAN, 1};
                 progress(&pr, user);
@@ -534,6 +492,76 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
         if (st != GN_OK) goto done;
         if (rank == 0) mse = train_mse(mf, &t); /* only rank 0 reports */
     }
+    *out = mf;
+    mf = NULL;
+    if (ro_out) *ro_out = ro;
+    if (mse_out) *mse_out = mse;
+done:
+    gn__mf_free(mf);
+    csr_free(&byu);
+    csr_free(&byi);
+    return st;
+}
+
+int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const char *const *paths, size_t npaths,
+                 gn_progress_fn progress, void *user, gn_model **out, gn_train_summary *summary) {
+    const double t0 = gn__now();
+    if (!out) return gn__fail(GN_EINVAL, "train: NULL output");
+    if (npaths == 0) return gn__fail(GN_EINVAL, "kind mf reads CSV files (-d FILE ...), not a cache");
+    gn_data_spec spec = *spec_in;
+    spec.format = GN_FORMAT_CSV;
+    GN_TRY(gn_data_spec_check(&spec));
+    GN_TRY(gn__dist_init());
+    const int rank = gn__dist_rank(), size = gn__dist_size();
+    if (size > 1 && o->optimizer == GN_OPT_SGD)
+        return gn__dist_agree(gn__fail(GN_EUNSUPPORTED, "kind mf under MPI (%d ranks) trains by ALS (explicit or "
+                                       "--implicit); --optimizer sgd runs on one rank", size));
+    gn_triples t;
+    memset(&t, 0, sizeof t);
+    gn_iddict *users = gn__iddict_new(), *items = gn__iddict_new();
+    gn_mf *mf = NULL;
+    gn_model *m = NULL;
+    int st;
+    if (!users || !items) {
+        st = gn__fail(GN_ENOMEM, "out of memory");
+        goto done;
+    }
+    const gn_triples_cols cols = {o->mf_user, o->mf_item, o->mf_rating, 0, NULL};
+    /* every rank reads the whole input (same rows, same dictionaries); one failing stops all */
+    if ((st = gn__dist_agree(gn__triples_read(paths, npaths, &spec, &cols, users, items, 1, &t))) != GN_OK) goto done;
+    if (t.n == 0) {
+        st = gn__fail(GN_EINVAL, "kind mf: no ratings in the input");
+        goto done;
+    }
+    const uint32_t nu = (uint32_t)gn__iddict_size(users), ni = (uint32_t)gn__iddict_size(items);
+    const double t_read = gn__now() - t0;
+    gn_train_options ro;
+    resolve(o, t.n, &ro);
+    const uint32_t k = ro.fm_rank, epochs = ro.passes;
+    const int sgd = ro.optimizer == GN_OPT_SGD;
+    /* memory: the model's tables, then what training holds besides them (both CSRs, the rows) */
+    const uint64_t tables = gn__mf_table_bytes(k, nu, ni, t.n) + gn__iddict_bytes(users) + gn__iddict_bytes(items);
+    const uint64_t extra = 2 * (8ull * t.n + 8ull * ((uint64_t)nu + ni + 2)) + (sgd ? 4ull * t.n : 0);
+    char b1[32], b2[32], b3[32];
+    if (rank == 0)
+        gn__log(GN_LOG_INFO, "mf: %u users x %u items x rank %u: the model's tables take %s (training %s more)%s", nu,
+                ni, k, gn__bytes_text(tables, b1, sizeof b1), gn__bytes_text(extra, b2, sizeof b2),
+                size > 1 ? " on every rank (each holds all ratings and the whole model)" : "");
+    if (ro.max_memory && tables + extra > ro.max_memory) {
+        st = gn__fail(GN_ELIMIT, "kind mf: %u users x %u items x rank %u need %s (model %s, training %s), more than "
+                      "--max-memory %s", nu, ni, k, gn__bytes_text(tables + extra, b1, sizeof b1),
+                      gn__bytes_text(tables, b2, sizeof b2), gn__bytes_text(extra, b3, sizeof b3),
+                      gn__bytes_text(ro.max_memory, (char[32]){0}, 32));
+        goto done;
+    }
+    double mse = NAN;
+    const double t_solve = gn__now();
+    if ((st = gn__mf_fit(&ro, &t, nu, ni, 1, progress, user, t0, &mf, &ro, &mse)) != GN_OK) goto done;
+    gn__iddict_free(mf->users);
+    gn__iddict_free(mf->items);
+    mf->users = users;
+    mf->items = items;
+    users = items = NULL;
     {
         const double solve = gn__now() - t_solve;
         if (rank == 0)
@@ -568,8 +596,6 @@ done:
     gn__mf_free(mf);
     gn__iddict_free(users);
     gn__iddict_free(items);
-    csr_free(&byu);
-    csr_free(&byi);
     gn__triples_free(&t);
     return st;
 }

@@ -30,6 +30,18 @@ int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *cons
 int gn__mf_options_check(const gn_train_options *o);
 int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec, const char *const *paths, size_t npaths,
                  gn_progress_fn progress, void *user, gn_model **out, gn_train_summary *summary);
+/* The tables of kind mf trained from rows in memory (gn__mf_train reads the files, then calls
+ * this; model selection calls it per fold, select/mf_select.c): t's user and item indices are
+ * below nu and ni (an index without rows gets zero factors and biases). dist 1: ALS split over
+ * the MPI ranks, every rank holding all rows; 0: this process alone. The tables' id
+ * dictionaries are left empty (the caller owns the ids). *ro_out (may be NULL): the options as
+ * used (rank, epochs, l2, lr resolved); *mse_out (may be NULL): the training MSE. t0: the start
+ * time progress reports count from. */
+struct gn_triples;
+struct gn_kind_payload;
+int gn__mf_fit(const gn_train_options *o, const struct gn_triples *t, uint32_t nu, uint32_t ni, int dist,
+               gn_progress_fn progress, void *user, double t0, struct gn_kind_payload **out, gn_train_options *ro_out,
+               double *mse_out);
 /* L-BFGS / OWL-QN over the whole source (learn/lbfgs.c); with src NULL, over the cache
  * o->cache_path alone (made by `gannet cache` or gn_cache_write_matrix), checked against
  * alone_spec as gn_train checks a cache alone. */

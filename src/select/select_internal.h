@@ -28,6 +28,16 @@ int gn__select_share_metrics(gn_metrics *const *slots, const int *mine, size_t n
 int gn__select_batch_run(const gn_select_options *o, const gn_select_config *configs, size_t n,
                          const char *const *paths, size_t npaths, gn_select_result *results);
 
+/* Runs every (configuration x fold) candidate of kind mf configurations and fills results[0..n)
+ * (select/mf_select.c): the rating rows read once, each fold trained by the mf trainer from the
+ * rows in memory and scored by rmse/mae and the ranking metrics. */
+int gn__select_mf_run(const gn_select_options *o, const gn_select_config *configs, size_t n,
+                      const char *const *paths, size_t npaths, gn_select_result *results);
+
+/* Forward-chaining time blocks (GN_SELECT_SPLIT_TIME): the n rows sorted by (time, row) are cut
+ * into k + 1 blocks 0..k of sizes differing by at most one; block[row] gets each row's. */
+int gn__select_time_blocks(const double *time, size_t n, uint32_t k, uint32_t *block);
+
 /* Whether two data specs are equal (then their configurations can share parsed data); the same
  * for two configurations, whose label kinds follow from their losses (select/runner.c). */
 int gn__select_same_spec(const gn_data_spec *a, const gn_data_spec *b);

@@ -14,7 +14,7 @@
 
 int gn__select_mine(size_t cand) { return (int)(cand % (size_t)gn__dist_size()) == gn__dist_rank(); }
 
-enum { NFIELDS = 18 }; /* doubles per gn_metrics */
+enum { NFIELDS = 25 }; /* doubles per gn_metrics */
 
 static void pack(const gn_metrics *m, double *d) {
     d[0] = (double)m->examples; /* exact below 2^53 examples */
@@ -35,6 +35,13 @@ static void pack(const gn_metrics *m, double *d) {
     d[15] = m->macro_f1;
     d[16] = m->micro_f1;
     d[17] = m->weighted_f1;
+    d[18] = m->rank_k;
+    d[19] = (double)m->ranked_users;
+    d[20] = m->precision_at_k;
+    d[21] = m->recall_at_k;
+    d[22] = m->ndcg_at_k;
+    d[23] = m->map_at_k;
+    d[24] = m->coverage;
 }
 
 static void unpack(const double *d, gn_metrics *m) {
@@ -56,6 +63,13 @@ static void unpack(const double *d, gn_metrics *m) {
     m->macro_f1 = d[15];
     m->micro_f1 = d[16];
     m->weighted_f1 = d[17];
+    m->rank_k = (uint32_t)d[18];
+    m->ranked_users = (uint64_t)d[19];
+    m->precision_at_k = d[20];
+    m->recall_at_k = d[21];
+    m->ndcg_at_k = d[22];
+    m->map_at_k = d[23];
+    m->coverage = d[24];
 }
 
 int gn__select_share_metrics(gn_metrics *const *slots, const int *mine, size_t n) {
