@@ -134,8 +134,8 @@ static int resolve_files(gn_pipeline *p, const char *key, const json_t *v, char 
 static int parse_u32(gn_pipeline *p, const char *what, const json_t *v, uint32_t lo, uint32_t hi, uint32_t *out);
 static int parse_real(gn_pipeline *p, const char *what, const json_t *v, double *out);
 
-/* data.split: {test: F, seed: S, by: random}: the test part cut from the train files
- * (flow/pipeline_split.c). */
+/* data.split: {test: F, seed: S, by: random} or {test: F, by: time, time_col: COL, per: COL}:
+ * the test part cut from the train files (flow/pipeline_split.c). */
 static int read_split(gn_pipeline *p, const json_t *v) {
     if (!json_is_object(v)) return fail_at(p, v, GN_EINVAL, "data.split: expected a mapping {test: FRACTION, seed: N}");
     p->has_split = 1;
@@ -153,13 +153,24 @@ static int read_split(gn_pipeline *p, const json_t *v) {
             GN_TRY(parse_u32(p, "data.split.seed", x, 0, UINT32_MAX, &seed));
             p->split_seed = seed;
         } else if (!strcmp(key, "by")) {
-            if (!json_is_string(x) || strcmp(json_string_value(x), "random") != 0)
-                return fail_at(p, x, GN_EINVAL, "data.split.by: only 'random' (by the example key) is supported");
+            const char *by = json_string_value(x);
+            if (!by || (strcmp(by, "random") != 0 && strcmp(by, "time") != 0))
+                return fail_at(p, x, GN_EINVAL, "data.split.by: 'random' (by the example key) or 'time' (the latest rows)");
+            p->split_by_time = !strcmp(by, "time");
+        } else if (!strcmp(key, "time_col") || !strcmp(key, "per")) {
+            const char *col = json_string_value(x);
+            if (!col || !*col) return fail_at(p, x, GN_EINVAL, "data.split.%s: a column name or 1-based index", key);
+            if (!strcmp(key, "per")) p->split_per = col;
+            else p->split_time_col = col;
         } else {
-            return fail_at(p, x, GN_EINVAL, "data.split: unknown key '%s' (test, seed, by)", key);
+            return fail_at(p, x, GN_EINVAL, "data.split: unknown key '%s' (test, seed, by, time_col, per)", key);
         }
     }
     if (p->split_test <= 0) return fail_at(p, v, GN_EINVAL, "data.split: 'test' (the held-out fraction) is required");
+    if (p->split_by_time && !p->split_time_col)
+        return fail_at(p, v, GN_EINVAL, "data.split: by: time needs the column of times (time_col: COL)");
+    if (!p->split_by_time && (p->split_time_col || p->split_per))
+        return fail_at(p, v, GN_EINVAL, "data.split: time_col and per are for by: time");
     return GN_OK;
 }
 
@@ -254,9 +265,22 @@ static int read_tune(gn_pipeline *p, const json_t *t, int cv) {
         if (!strcmp(key, "folds") || !strcmp(key, "k")) {
             GN_TRY(parse_u32(p, "folds", v, 2, GN_SELECT_MAX_FOLDS, &p->sel.k));
         } else if (!strcmp(key, "metric")) {
-            int m = json_is_string(v) ? gn_select_metric_parse(json_string_value(v)) : -1;
-            if (m < 0) return fail_at(p, v, GN_EINVAL, "%s.metric: one of auc, logloss, accuracy, rmse, mae", section);
+            uint32_t at = 0;
+            int m = json_is_string(v) ? gn_select_metric_parse_at(json_string_value(v), &at) : -1;
+            if (m < 0)
+                return fail_at(p, v, GN_EINVAL, "%s.metric: one of auc, logloss, accuracy, rmse, mae (kind mf: ndcg@K, "
+                               "precision@K, recall@K, map@K)", section);
             p->sel.metric = (gn_select_metric)m;
+            if (at) p->sel.rank_k = at;
+        } else if (!strcmp(key, "split_by")) { /* kind mf: hashed or forward-chaining time folds */
+            const char *by = json_string_value(v);
+            if (!by || (strcmp(by, "hash") && strcmp(by, "time")))
+                return fail_at(p, v, GN_EINVAL, "%s.split_by: hash or time", section);
+            p->sel.split = !strcmp(by, "time") ? GN_SELECT_SPLIT_TIME : GN_SELECT_SPLIT_HASH;
+        } else if (!strcmp(key, "time_col")) {
+            if (!json_is_string(v) || !*json_string_value(v))
+                return fail_at(p, v, GN_EINVAL, "%s.time_col: a column name or 1-based index", section);
+            p->sel.time_col = json_string_value(v);
         } else if (!strcmp(key, "seed")) {
             uint32_t s;
             GN_TRY(parse_u32(p, "seed", v, 0, UINT32_MAX, &s));
@@ -278,7 +302,7 @@ static int read_tune(gn_pipeline *p, const json_t *t, int cv) {
                 return fail_at(p, v, GN_EINVAL, "tune.halving: true or false");
             p->sel.halving = !strcmp(s, "true");
         } else {
-            return fail_at(p, v, GN_EINVAL, "%s: unknown key '%s' (folds, metric, seed%s)", section, key,
+            return fail_at(p, v, GN_EINVAL, "%s: unknown key '%s' (folds, metric, seed, split_by, time_col%s)", section, key,
                            cv ? "" : ", grid, random, n, halving");
         }
     }

@@ -33,6 +33,8 @@ struct gn_pipeline {
     int has_split;         /* data.split: the test part is cut from the train files */
     double split_test;     /* its fraction, in (0, 1) */
     uint64_t split_seed;
+    int split_by_time;     /* data.split.by: time (gn_split_by_time on the one train file) */
+    const char *split_time_col, *split_per; /* its time_col and per (NULL: of all rows); the tree owns them */
     char **owned;          /* joined list values the options borrow */
     size_t nowned;
     /* tune or cv */
@@ -52,7 +54,7 @@ struct gn_pipeline {
 };
 
 /* data.split: writes STATE/split/{train,test} from the train files by the library's split rule
- * (learn/split.h) and makes them the pipeline's train and test files (pipeline_split.c);
+ * (learn/split.h), or with by: time the latest rows of the one train file (gannet/split.h), and makes them the pipeline's train and test files (pipeline_split.c);
  * *ntrain, *ntest: the examples on each side. */
 int gn__pipeline_split(gn_pipeline *p, uint64_t *ntrain, uint64_t *ntest);
 

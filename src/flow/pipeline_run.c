@@ -224,6 +224,8 @@ static int step_describe(run_ctx *c) {
 }
 
 static gn_select_metric tune_metric(const gn_pipeline *p) {
+    if (p->sel.metric == GN_METRIC_AUTO && p->train.kind == GN_KIND_MF) /* as gn_tune decides */
+        return p->train.implicit ? GN_METRIC_NDCG : GN_METRIC_RMSE;
     return p->sel.metric == GN_METRIC_AUTO ? gn_select_metric_default(p->train.oaa ? GN_LOSS_SOFTMAX : p->train.loss) : p->sel.metric;
 }
 
@@ -576,6 +578,10 @@ static int step_publish(run_ctx *c, const gn_model *m, const json_t *best, const
 }
 
 static int step_report(run_ctx *c, const gn_model *m, const json_t *train_out) {
+    if (gn_model_get_kind(m) == GN_KIND_MF) { /* the report scores hashed rows; mf's are rating rows */
+        step_note(c, "report", "skipped", 0.0, "", "kind mf has no HTML report (gannet eval gives its metrics)");
+        return GN_OK;
+    }
     json_t *tune = json_object_get(c->record, "tune");
     json_t *curve = json_object_get(train_out, "curve");
     char *tune_text = tune ? gn__json_dumps(tune, JSON_COMPACT | JSON_SORT_KEYS) : strdup("");
@@ -673,10 +679,15 @@ static int run_steps(run_ctx *c) {
         GN_TRY(data_checksums(c, p->test_files, p->ntest, c->test_sums, sizeof c->test_sums, &split_sums));
         json_object_set_new(json_object_get(c->record, "data"), "test", split_sums);
         json_object_set_new(json_object_get(c->record, "data"), "split",
-                            json_pack("{s:f, s:I, s:I, s:I}", "test", p->split_test, "seed", (json_int_t)p->split_seed,
-                                      "train_examples", (json_int_t)ntr, "test_examples", (json_int_t)nte));
-        logf_(c, "split: %llu train, %llu test examples (test %.3g, seed %llu)", (unsigned long long)ntr,
-              (unsigned long long)nte, p->split_test, (unsigned long long)p->split_seed);
+                            json_pack("{s:s, s:f, s:I, s:I, s:I}", "by", p->split_by_time ? "time" : "random", "test",
+                                      p->split_test, "seed", (json_int_t)p->split_seed, "train_examples", (json_int_t)ntr,
+                                      "test_examples", (json_int_t)nte));
+        if (p->split_by_time)
+            logf_(c, "split: %llu train, %llu test rows (the latest %.3g%s by %s)", (unsigned long long)ntr,
+                  (unsigned long long)nte, p->split_test, p->split_per ? " of each group" : "", p->split_time_col);
+        else
+            logf_(c, "split: %llu train, %llu test examples (test %.3g, seed %llu)", (unsigned long long)ntr,
+                  (unsigned long long)nte, p->split_test, (unsigned long long)p->split_seed);
     }
     GN_TRY(step_describe(c));
     json_t *best = NULL, *metrics = NULL, *train_out = NULL;

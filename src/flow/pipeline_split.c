@@ -3,7 +3,9 @@
  * the library's one split rule (learn/split.h: an example is held out when
  * mix64(key ^ seed) falls in the first F of the buckets, key = (file index << 40) ^ byte offset
  * of its line), so the same data and rule always give the same two files. Each file is written
- * to a temporary name and renamed: a killed run leaves whole files or none. */
+ * to a temporary name and renamed: a killed run leaves whole files or none. With `by: time` the
+ * one train file (CSV) is cut by gn_split_by_time (gannet/split.h): the latest fraction of the
+ * rows, of all or of each `per` group's, is the test part. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,6 +14,7 @@
 #include <unistd.h>
 
 #include "flow/pipeline_internal.h"
+#include "gannet/split.h"
 #include "io/linereader.h"
 #include "io/source.h"
 #include "learn/split.h"
@@ -75,6 +78,25 @@ static int set_files(char ***files, size_t *n, const char *path) {
     return GN_OK;
 }
 
+static int split_by_time(gn_pipeline *p, char path[2][SPLIT_PATH_LEN], uint64_t *ntrain_out, uint64_t *ntest_out) {
+    if (p->ntrain != 1)
+        return gn__fail(GN_EINVAL, "%s: data.split by time reads one train file (got %zu)", p->path, p->ntrain);
+    const gn_time_split_options o = {p->split_time_col, p->split_per, p->split_test};
+    uint64_t n[2] = {0, 0};
+    GN_TRY(gn_split_by_time(p->train_files[0], &p->spec, &o, path[0], path[1], &n[0], &n[1]));
+    if (!n[0] || !n[1]) {
+        unlink(path[0]);
+        unlink(path[1]);
+        return gn__fail(GN_EINVAL, "%s: data.split: the %s part is empty (%llu train, %llu test rows)", p->path,
+                        n[0] ? "test" : "train", (unsigned long long)n[0], (unsigned long long)n[1]);
+    }
+    GN_TRY(set_files(&p->train_files, &p->ntrain, path[0]));
+    GN_TRY(set_files(&p->test_files, &p->ntest, path[1]));
+    *ntrain_out = n[0];
+    *ntest_out = n[1];
+    return GN_OK;
+}
+
 int gn__pipeline_split(gn_pipeline *p, uint64_t *ntrain_out, uint64_t *ntest_out) {
     char dir[SPLIT_PATH_LEN], path[2][SPLIT_PATH_LEN], tmp[2][SPLIT_PATH_LEN];
     if (snprintf(dir, sizeof dir, "%s/split", p->state_dir) >= (int)sizeof dir)
@@ -86,6 +108,7 @@ int gn__pipeline_split(gn_pipeline *p, uint64_t *ntrain_out, uint64_t *ntest_out
             return gn__fail(GN_ELIMIT, "%s: path too long", dir);
     }
     if (mkdir(dir, 0777) != 0 && errno != EEXIST) return gn__fail(GN_EIO, "%s: cannot create the directory", dir);
+    if (p->split_by_time) return split_by_time(p, path, ntrain_out, ntest_out);
     gn_source *src = NULL;
     FILE *f[2] = {NULL, NULL};
     char *header = NULL;
