@@ -103,9 +103,9 @@ run "$GANNET" train --kind mf --user user --item item --rating rating "$T/train.
 expect_rc "1|2" "--max-memory"
 expect_err "more than --max-memory" "--max-memory refuses"
 [ ! -e "$T/bad.model" ] || fail "a refused run wrote a model"
-run "$GANNET" cv --kind mf --user user --item item --rating rating -d "$T/train.csv"
-expect_rc "1|2" "cv --kind mf"
-expect_err "kind mf is not in cv/tune yet" "cv --kind mf says so"
+run "$GANNET" cv --kind mf --user user --item item --rating rating -d "$T/train.csv" --metric auc
+expect_rc "1|2" "cv --kind mf --metric auc"
+expect_err "kind mf is scored by rmse, mae, ndcg@K" "cv --kind mf names its metrics (cv/tune: test_mf_select.sh)"
 ok "bad input"
 
 # the server: POST :recommend
