@@ -418,12 +418,21 @@ static int write_results(const char *path, const gn_search_space *sp, const gn_s
         }
         fputs("]\n", out);
     } else {
-        static const char *const names[] = {"logloss", "auc", "accuracy", "rmse", "mae"};
-        const int cls = res[0].mean.classification;
+        /* the columns: classification's or regression's metrics, and kind mf's ranking ones */
+        static const char *const names[] = {"logloss", "auc", "accuracy", "rmse", "mae",
+                                            "precision@k", "recall@k", "ndcg@k", "map@k", "coverage"};
+        const int cls = res[0].mean.classification, ranked = res[0].mean.rank_k != 0;
+        const size_t m0 = cls ? 0 : 3, m1 = ranked ? 10 : 5;
+        char name[10][32];
+        for (size_t m = 0; m < 10; m++) {
+            const char *at = strchr(names[m], '@');
+            if (at && ranked) snprintf(name[m], sizeof name[m], "%.*s%u", (int)(at - names[m] + 1), names[m], res[0].mean.rank_k);
+            else snprintf(name[m], sizeof name[m], "%s", names[m]);
+        }
         for (size_t j = 0; j < gn_search_space_params(sp); j++) fprintf(out, "%s,", gn_search_space_name(sp, j));
-        for (size_t m = cls ? 0 : 3; m < 5; m++) fprintf(out, "mean_%s,std_%s,", names[m], names[m]);
+        for (size_t m = m0; m < m1; m++) fprintf(out, "mean_%s,std_%s,", name[m], name[m]);
         for (uint32_t f = 0; f < res[0].k; f++)
-            for (size_t m = cls ? 0 : 3; m < 5; m++) fprintf(out, "fold%u_%s,", f + 1, names[m]);
+            for (size_t m = m0; m < m1; m++) fprintf(out, "fold%u_%s,", f + 1, name[m]);
         fputs("seconds,passes,dropped\n", out);
         for (size_t i = 0; i < n; i++) {
             const gn_select_result *r = &res[i];
@@ -440,16 +449,15 @@ static int write_results(const char *path, const gn_search_space *sp, const gn_s
                     fprintf(out, "%s,", v);
                 }
             }
-#define CSV_METRICS(m)                                                              \
-    if (cls) fprintf(out, "%.9g,%.9g,%.9g,", (m).logloss, (m).auc, (m).accuracy); \
-    fprintf(out, "%.9g,%.9g,", (m).rmse, (m).mae);
-            for (size_t m = cls ? 0 : 3; m < 5; m++) {
-                const double *mv[] = {&r->mean.logloss, &r->mean.auc, &r->mean.accuracy, &r->mean.rmse, &r->mean.mae};
-                const double *sv[] = {&r->std.logloss, &r->std.auc, &r->std.accuracy, &r->std.rmse, &r->std.mae};
-                fprintf(out, "%.9g,%.9g,", *mv[m], *sv[m]);
+#define METRIC_PTRS(mt) {&(mt).logloss, &(mt).auc, &(mt).accuracy, &(mt).rmse, &(mt).mae, &(mt).precision_at_k, \
+                         &(mt).recall_at_k, &(mt).ndcg_at_k, &(mt).map_at_k, &(mt).coverage}
+            const double *mv[] = METRIC_PTRS(r->mean), *sv[] = METRIC_PTRS(r->std);
+            for (size_t m = m0; m < m1; m++) fprintf(out, "%.9g,%.9g,", *mv[m], *sv[m]);
+            for (uint32_t f = 0; f < r->k; f++) {
+                const double *fv[] = METRIC_PTRS(r->folds[f]);
+                for (size_t m = m0; m < m1; m++) fprintf(out, "%.9g,", *fv[m]);
             }
-            for (uint32_t f = 0; f < r->k; f++) { CSV_METRICS(r->folds[f]) }
-#undef CSV_METRICS
+#undef METRIC_PTRS
             fprintf(out, "%.6g,%u,%d\n", r->seconds, r->passes, r->dropped);
         }
     }
