@@ -3,7 +3,8 @@
 # string ids, 1 and 3 ranks train models whose predictions agree within 1e-4, for explicit
 # ratings and for implicit feedback (weighted ALS); only rank 0 prints and writes the model; the
 # 3-rank model is good (test RMSE); --optimizer sgd under 3 ranks is refused. A gannet built
-# without MPI refuses mf training under mpirun. Skipped (77) without mpirun.
+# without MPI refuses mf training under mpirun. cv and tune of kind mf give the same fold metrics
+# and best under 1 and 3 ranks. Skipped (77) without mpirun.
 . "$(dirname "$0")/lib.sh"
 command -v mpirun >/dev/null || skip "mpirun not installed"
 MPIRUN=(mpirun --oversubscribe)
@@ -65,3 +66,19 @@ run timeout 60 "${MPIRUN[@]}" -np 3 "$GANNET" "${FLAGS[@]}" --optimizer sgd -m "
 grep -q "trains by ALS" "$T/err" || fail "--optimizer sgd under 3 ranks: no reason given: $(head -3 "$T/err")"
 [ -e "$T/sgd.model" ] && fail "--optimizer sgd under 3 ranks wrote a model"
 ok "--optimizer sgd refused under MPI"
+
+# cv/tune of kind mf under 1 and 3 ranks (select/mf_select.c deals the candidates out): the same
+# fold metrics to the last digit (only the seconds differ); tune picks the same configuration
+# and only rank 0 prints
+CV=(--kind mf --user user --item item --rating rating -d "$T/train.csv" -k 3 --quiet --json --threads 1)
+run_ok "$GANNET" cv "${CV[@]}"
+sed 's/"seconds":[^,]*,//' "$T/out" > "$T/cv.1"
+run_ok timeout 120 "${MPIRUN[@]}" -np 3 "$GANNET" cv "${CV[@]}"
+sed 's/"seconds":[^,]*,//' "$T/out" > "$T/cv.3"
+[ "$(wc -l < "$T/cv.3")" = 1 ] || fail "cv under 3 ranks: only rank 0 prints ($(wc -l < "$T/cv.3") lines)"
+cmp -s "$T/cv.1" "$T/cv.3" || fail "cv --kind mf: 1 and 3 ranks differ: $(cat "$T/cv.1") vs $(cat "$T/cv.3")"
+run_ok "$GANNET" tune "${CV[@]}" --grid 'rank=2,4;l2=0.1,1' --metric ndcg@10
+best1=$(json_get "$T/out" .best)
+run_ok timeout 120 "${MPIRUN[@]}" -np 3 "$GANNET" tune "${CV[@]}" --grid 'rank=2,4;l2=0.1,1' --metric ndcg@10
+[ "$(json_get "$T/out" .best)" = "$best1" ] || fail "tune --kind mf: 3 ranks chose $(json_get "$T/out" .best), 1 rank $best1"
+ok "cv/tune --kind mf: 1 and 3 ranks give the same folds' metrics and the same best"
