@@ -17,6 +17,9 @@
 #include <string.h>
 #include <cmocka.h>
 
+#define GN_TEST_DIR_TAG "ffm"
+#include "test_util.h"
+
 #include "gannet/gannet.h"
 #include "io/batch.h"
 #include "io/fields.h"
@@ -575,6 +578,34 @@ static void test_ffm_beats_fm(void **state) {
     gn__batch_free(&test);
 }
 
+/* save > load gives the same model: its layout, every weight's bits, its version and its scores. */
+static void test_ffm_softmax_save_load(void **state) {
+    (void)state;
+    uint64_t rs = 31;
+    gn_model *m = softmax_model(3, 2), *back = NULL;
+    for (size_t i = 0; i < m->nweights; i++) m->w[i] = (float)(unif(&rs) - 0.5);
+    assert_int_equal(gn__model_finalize(m), GN_OK);
+    assert_int_equal(gn_model_save(m, tpath("s.model")), GN_OK);
+    assert_int_equal(gn_model_load(tpath("s.model"), &back), GN_OK);
+    assert_int_equal(gn_model_get_kind(back), GN_KIND_FFM);
+    assert_int_equal(back->weights_per_slot, m->weights_per_slot);
+    assert_int_equal(gn_model_outputs(back), gn_model_outputs(m));
+    assert_int_equal(back->nweights, m->nweights);
+    assert_memory_equal(back->w, m->w, m->nweights * sizeof *m->w);
+    assert_string_equal(gn_model_version(back), gn_model_version(m));
+    for (int r = 0; r < 5; r++) {
+        uint32_t idx[NSLOTS];
+        float val[NSLOTS];
+        double a[4], b[4];
+        const size_t n = random_row(&rs, idx, val, 1, 3);
+        scores_of(m, idx, val, n, a);
+        scores_of(back, idx, val, n, b);
+        assert_memory_equal(a, b, gn_model_outputs(m) * sizeof *a);
+    }
+    gn_model_free(m);
+    gn_model_free(back);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fields_slots),
@@ -585,8 +616,9 @@ int main(void) {
         cmocka_unit_test(test_ffm_refuses),
         cmocka_unit_test(test_ffm_softmax_score_naive),
         cmocka_unit_test(test_ffm_softmax_grad_fd),
+        cmocka_unit_test(test_ffm_softmax_save_load),
         cmocka_unit_test(test_ffm_softmax_layout),
         cmocka_unit_test(test_ffm_beats_fm),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }
