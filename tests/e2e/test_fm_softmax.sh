@@ -15,8 +15,8 @@ gen() { # gen N SEED: class,a,b,c rows; class = (a%3)*(b%3) mod 3, 5% relabelled
         y = ((a % 3) * (b % 3)) % 3; if (rand() < 0.05) y = int(3 * rand());
         print "k" y ",a" a ",b" b ",c" c } }'
 }
-gen 4000 1 > "$T/train.csv"
-gen 1500 2 > "$T/test.csv"
+gen 3000 1 > "$T/train.csv"
+gen 1000 2 > "$T/test.csv"
 D=(--no-header --label 1 -b 12 --loss softmax)
 
 acc_of() { # acc_of MODEL: test accuracy
@@ -60,7 +60,7 @@ for kind in fm ffm; do
     run_ok "$GANNET" predict -m "$T/$kind.model" -d "$T/test.csv" --output probs -o "$T/$kind.probs"
     run_ok "$GANNET" predict -m "$T/$kind.model" -d "$T/test.csv" --output class -o "$T/$kind.class"
     run_ok "$GANNET" predict -m "$T/$kind.model" -d "$T/test.csv" --output topk:2 -o "$T/$kind.top2"
-    check "$(wc -l < "$T/$kind.probs")" == 1500 "$kind predict: one line per row"
+    check "$(wc -l < "$T/$kind.probs")" == 1000 "$kind predict: one line per row"
     worst=$(awk '{ s = 0; for (i = 1; i <= NF; i++) { split($i, kv, ":"); s += kv[2] }
         d = s > 1 ? s - 1 : 1 - s; if (d > w) w = d; if (NF != 3) bad = 1 } END { print bad ? 1 : w + 0 }' "$T/$kind.probs")
     check "$worst" '<' 1e-6 "$kind --output probs: three classes summing to 1 on every row"
@@ -75,9 +75,9 @@ pacc=$(paste -d, "$T/fm.class" "$T/test.csv" | awk -F, '{ n++; if ($1 == $2) c++
 check "$pacc" == "$(awk -v a="$acc_fm" 'BEGIN { printf "%.6f\n", a }')" "eval's accuracy is predict's classes'"
 
 # cv and tune
-run_ok "$GANNET" cv -d "$T/train.csv" "${D[@]}" --kind fm -k 3 --json
+run_ok "$GANNET" cv -d "$T/train.csv" "${D[@]}" --kind fm -k 2 --json
 check "$(json_get "$T/out" '.folds[0].accuracy')" '>' 0.9 "cv --kind fm --loss softmax: fold accuracy"
-run_ok "$GANNET" tune -d "$T/train.csv" "${D[@]}" --kind ffm -k 3 --grid 'rank=2,4' -m "$T/tuned.model"
+run_ok "$GANNET" tune -d "$T/train.csv" "${D[@]}" --kind ffm -k 2 --grid 'rank=2,4' -m "$T/tuned.model"
 run_ok "$GANNET" inspect -m "$T/tuned.model" --json
 grep -q '"kind":"ffm"' "$T/out" && grep -q '"loss":"softmax"' "$T/out" || fail "tune saves a softmax ffm model"
 check "$(acc_of "$T/tuned.model")" '>' 0.9 "the tuned softmax ffm model"
