@@ -178,8 +178,7 @@ struct gn_kind_learner {
     uint32_t span;    /* slots per field (io/fields.h) */
     uint32_t *fld;    /* per example: each feature's field (nf: none); this learner's own */
     size_t fld_cap;
-    double lin[FFM_MAX_OUTPUTS], pair[FFM_MAX_OUTPUTS]; /* per example: each score's two parts */
-    double g[FFM_MAX_OUTPUTS];                          /* per example: the loss's gradient in each score */
+    double g[FFM_MAX_OUTPUTS]; /* per example: the loss's gradient in each score */
 };
 _Static_assert(offsetof(struct gn_kind_learner, ft) == 0, "factor_table.h views the learner as its gn__ftab");
 
@@ -298,7 +297,7 @@ static GN_HOGWILD inline __attribute__((always_inline)) void score_k(gn_kind_lea
                                                                     double *norm, double *s, size_t nw) {
     const size_t k = l->k, kb = nw * k, st = l->ft.stride, vb = l->ft.vbase;
     const uint32_t *fld = l->fld, nf = l->nf;
-    double *lin = l->lin, *pair = l->pair, nm = 0.0;
+    double lin[FFM_MAX_OUTPUTS], pair[FFM_MAX_OUTPUTS], nm = 0.0; /* local: registers when nw = 1 */
     for (size_t c = 0; c < nw; c++) lin[c] = pair[c] = 0.0;
     for (size_t a = 0; a < n; a++) {
         float *row = l->ft.table + (size_t)idx[a] * st;

@@ -61,17 +61,18 @@ static int check_rank(uint32_t rank, uint32_t nw) {
 
 static uint32_t fm_outputs(const gn_model *m) { return gn__ftab_model_outputs(m); }
 
-/* An example's nw scores into s (rows {w[nw], v[nw][k]}); sum and sq are scratch of nw * k and
- * nw doubles. Inlined with nw = 1 for the one-output losses. */
+/* An example's nw scores into s (rows {w[nw], v[nw][k]}); sum is scratch of nw * k doubles.
+ * Inlined with nw = 1 for the one-output losses (the local sums then live in registers). */
 static inline __attribute__((always_inline)) void fm_score_row(const gn_model *m, const gn_rows *rows, size_t e,
-                                                               size_t nw, double *sum, double *sq, double *s) {
+                                                               size_t nw, double *sum, double *s) {
     const size_t st = m->weights_per_slot, k = (st - nw) / nw, nfac = nw * k;
-    for (size_t c = 0; c < nw; c++) s[c] = sq[c] = 0.0;
+    double lin[FM_MAX_OUTPUTS], sq[FM_MAX_OUTPUTS];
+    for (size_t c = 0; c < nw; c++) lin[c] = sq[c] = 0.0;
     for (size_t f = 0; f < nfac; f++) sum[f] = 0.0;
     for (size_t i = rows->start[e]; i < rows->start[e + 1]; i++) {
         const float *r = m->w + (size_t)rows->index[i] * st;
         const double x = rows->value[i];
-        for (size_t c = 0; c < nw; c++) s[c] += (double)r[c] * x;
+        for (size_t c = 0; c < nw; c++) lin[c] += (double)r[c] * x;
         const float *v = r + nw;
         for (size_t c = 0; c < nw; c++)
             for (size_t f = 0; f < k; f++) {
@@ -83,16 +84,16 @@ static inline __attribute__((always_inline)) void fm_score_row(const gn_model *m
     for (size_t c = 0; c < nw; c++) {
         double pair = 0.0;
         for (size_t f = 0; f < k; f++) pair += sum[c * k + f] * sum[c * k + f];
-        s[c] = s[c] + 0.5 * (pair - sq[c]);
+        s[c] = lin[c] + 0.5 * (pair - sq[c]);
     }
 }
 
 static void fm_score_batch(const gn_model *m, const gn_rows *rows, double *out) {
     const size_t nw = gn__ftab_model_outputs(m);
-    double sum[FM_MAX_FACTORS], sq[FM_MAX_OUTPUTS];
+    double sum[FM_MAX_FACTORS];
     for (size_t e = 0; e < rows->n; e++) {
-        if (nw == 1) fm_score_row(m, rows, e, 1, sum, sq, out + e);
-        else fm_score_row(m, rows, e, nw, sum, sq, out + e * nw);
+        if (nw == 1) fm_score_row(m, rows, e, 1, sum, out + e);
+        else fm_score_row(m, rows, e, nw, sum, out + e * nw);
     }
 }
 
@@ -132,7 +133,6 @@ struct gn_kind_learner {
     int normalized;
     uint32_t rank;
     double sum[FM_MAX_FACTORS]; /* per example: sum_i v_icf x_i of each class c and factor f */
-    double sq[FM_MAX_OUTPUTS];  /* per example: sum_{i,f} v_icf^2 x_i^2 of each class */
     double g[FM_MAX_OUTPUTS];   /* per example: the loss's gradient in each score */
 };
 _Static_assert(offsetof(struct gn_kind_learner, ft) == 0, "factor_table.h views the learner as its gn__ftab");
@@ -202,14 +202,17 @@ static GN_HOGWILD inline __attribute__((always_inline)) void score_k(gn_kind_lea
                                                                     const float *val, size_t n, int learn,
                                                                     double *norm, double *s, size_t nw) {
     const size_t k = l->rank, nfac = nw * k, st = l->ft.stride, vb = l->ft.vbase;
-    double *sum = l->sum, *sq = l->sq, nm = 0.0;
-    for (size_t c = 0; c < nw; c++) s[c] = sq[c] = 0.0;
+    /* local sums (not s or the learner's arrays, which the compiler must assume alias sum): with
+     * nw = 1 they live in registers */
+    double lin[FM_MAX_OUTPUTS], sq[FM_MAX_OUTPUTS];
+    double *sum = l->sum, nm = 0.0;
+    for (size_t c = 0; c < nw; c++) lin[c] = sq[c] = 0.0;
     for (size_t f = 0; f < nfac; f++) sum[f] = 0.0;
     for (size_t i = 0; i < n; i++) {
         float *row = l->ft.table + (size_t)idx[i] * st;
         const double x = val[i];
         if (learn && l->normalized) nm += gn__ftab_rescale(row, x, l->ft.opt, nw);
-        for (size_t c = 0; c < nw; c++) s[c] += (double)row[R_W + c] * x;
+        for (size_t c = 0; c < nw; c++) lin[c] += (double)row[R_W + c] * x;
         const float *v = row + vb;
         for (size_t c = 0; c < nw; c++)
             for (size_t f = 0; f < k; f++) {
@@ -221,7 +224,7 @@ static GN_HOGWILD inline __attribute__((always_inline)) void score_k(gn_kind_lea
     for (size_t c = 0; c < nw; c++) {
         double pair = 0.0;
         for (size_t f = 0; f < k; f++) pair += sum[c * k + f] * sum[c * k + f];
-        s[c] = s[c] + 0.5 * (pair - sq[c]);
+        s[c] = lin[c] + 0.5 * (pair - sq[c]);
     }
     if (norm) *norm = nm;
 }
