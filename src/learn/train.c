@@ -135,8 +135,10 @@ gn_status gn_train_options_check(const gn_train_options *o) {
                         gn_optimizer_name(o->optimizer), gn_loss_name(o->loss));
     if (o->kind == GN_KIND_FM || o->kind == GN_KIND_FFM) {
         const char *kn = gn_model_kind_name(o->kind);
-        if (o->loss != GN_LOSS_LOGISTIC && o->loss != GN_LOSS_HINGE && o->loss != GN_LOSS_SQUARED)
-            return gn__fail(GN_EINVAL, "kind %s takes loss logistic, hinge or squared, not %s", kn, gn_loss_name(o->loss));
+        if (o->loss != GN_LOSS_LOGISTIC && o->loss != GN_LOSS_HINGE && o->loss != GN_LOSS_SQUARED &&
+            o->loss != GN_LOSS_SOFTMAX)
+            return gn__fail(GN_EINVAL, "kind %s takes loss logistic, hinge, squared or softmax, not %s", kn,
+                            gn_loss_name(o->loss));
         if (o->optimizer != GN_OPT_AUTO && o->optimizer != GN_OPT_SGD && o->optimizer != GN_OPT_ADAGRAD)
             return gn__fail(GN_EINVAL, "kind %s takes optimizer sgd or adagrad (auto: adagrad), not %s%s", kn,
                             gn_optimizer_name(o->optimizer),

@@ -301,7 +301,7 @@ static const row rows[] = {
     /* training */
     {{"kind", "--kind", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "linear", "linear|softmax|oaa|fm|ffm|mf", 0, 0, 0, 0, 1, "K",
       "the model kind; softmax: K weights per slot, one per class (--loss softmax selects it); oaa: made by --oaa; "
-      "fm: a factorization machine (logistic, hinge or squared loss; --rank); ffm: a field-aware one (--fields); "
+      "fm: a factorization machine (logistic, hinge, squared or softmax loss; --rank); ffm: a field-aware one (--fields); "
       "mf: matrix factorization of --user/--item/--rating CSV columns (docs/recommend.md)"},
      TRAIN(kind), C_ENUM, 0, kind_values, NULL, NULL},
     {{"loss", "--loss", NULL, GN_PARAM_CHOICE, GN_PARAM_TRAIN, "logistic", "logistic|squared|hinge|quantile|poisson|softmax",

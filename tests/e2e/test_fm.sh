@@ -72,8 +72,7 @@ grep -q '"kind":"fm"' "$T/out" || fail "tune --kind fm saves an fm model"
 
 # bad flags
 for bad in "--rank 0:rank: must be in \[1, 255\]" "--rank 256:rank: must be in \[1, 255\]" \
-    "--loss softmax:kind fm takes loss logistic, hinge or squared, not softmax" \
-    "--loss poisson:kind fm takes loss logistic, hinge or squared, not poisson" \
+    "--loss poisson:kind fm takes loss logistic, hinge, squared or softmax, not poisson" \
     "--optimizer ftrl:kind fm takes optimizer sgd or adagrad" \
     "--optimizer lbfgs:kind fm takes optimizer sgd or adagrad .*not lbfgs \(a factorization machine is not convex\)" \
     "--interactions 3*4:interactions: the fm kind does not cross features"; do

@@ -3,15 +3,22 @@
  * whose vectors are the same for every field scores as the fm with those vectors; one SGD step
  * against finite differences of the loss in every weight; the header keys and the layouts it
  * refuses; and on a generated problem whose label comes from field-specific interactions, ffm's
- * held-out AUC clearly above fm's at the same rank. */
+ * held-out AUC clearly above fm's at the same rank. Softmax over K classes: each class's score is
+ * the ffm formula over its own weights (rows {w[K], v[F][K][rank]}), one SGD step is the gradient
+ * of -log p_y by finite differences, and the learner's table and the layouts it refuses grow with
+ * K. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <cmocka.h>
+
+#define GN_TEST_DIR_TAG "ffm"
+#include "test_util.h"
 
 #include "gannet/gannet.h"
 #include "io/batch.h"
@@ -290,6 +297,190 @@ static void test_ffm_refuses(void **state) {
     kind->learner_free(kl);
 }
 
+/* ---- softmax over K classes ---- */
+
+static gn_model *softmax_model(uint32_t nc, uint32_t k) {
+    gn_data_spec spec;
+    ffm_spec(&spec, BITS, NF);
+    spec.label_kind = GN_LABEL_CLASS;
+    spec.nclasses = nc;
+    gn_model *m = NULL;
+    assert_int_equal(gn__model_new(GN_KIND_FFM, GN_LOSS_SOFTMAX, &spec, nc * (1 + NF * k), &m), GN_OK);
+    json_t *cl = json_array();
+    for (uint32_t c = 0; c < nc; c++) {
+        char name[16];
+        snprintf(name, sizeof name, "c%u", (unsigned)c);
+        json_array_append_new(cl, json_string(name));
+    }
+    m->extra = json_pack("{s:{s:o}}", "labels", "classes", cl);
+    assert_non_null(m->extra);
+    return m;
+}
+
+/* Class c's score, naively: v_{i,field,c} at nc + (field * nc + c) * k of slot i's row. */
+static double naive_class_score(const gn_model *m, size_t nc, size_t c, const uint32_t *idx, const float *val,
+                                size_t n) {
+    const size_t st = m->weights_per_slot, k = (st / nc - 1) / NF;
+    const uint32_t span = gn__field_span(BITS, NF);
+    double s = 0.0;
+    for (size_t i = 0; i < n; i++) {
+        s += (double)m->w[idx[i] * st + c] * val[i];
+        if (idx[i] == 0) continue;
+        for (size_t j = i + 1; j < n; j++) {
+            if (idx[j] == 0) continue;
+            const size_t fi = (idx[i] - 1) / span, fj = (idx[j] - 1) / span;
+            double dot = 0.0;
+            for (size_t f = 0; f < k; f++)
+                dot += (double)m->w[idx[i] * st + nc + (fj * nc + c) * k + f] *
+                       m->w[idx[j] * st + nc + (fi * nc + c) * k + f];
+            s += dot * val[i] * val[j];
+        }
+    }
+    return s;
+}
+
+static void scores_of(const gn_model *m, const uint32_t *idx, const float *val, size_t n, double *out) {
+    const size_t start[2] = {0, n};
+    const gn_rows rows = {1, start, idx, val};
+    gn__model_scores(m, &rows, out);
+}
+
+static void test_ffm_softmax_score_naive(void **state) {
+    (void)state;
+    uint64_t rs = 23;
+    const uint32_t ncs[] = {2, 3, 4}, ks[] = {1, 3, 5};
+    for (size_t t = 0; t < 3; t++) {
+        gn_model *m = softmax_model(ncs[t], ks[t]);
+        assert_int_equal(gn_model_outputs(m), ncs[t]);
+        for (size_t i = 0; i < m->nweights; i++) m->w[i] = (float)(unif(&rs) - 0.5);
+        for (int r = 0; r < 10; r++) {
+            uint32_t idx[NSLOTS];
+            float val[NSLOTS];
+            double got[4];
+            const size_t n = random_row(&rs, idx, val, r & 1, 3);
+            scores_of(m, idx, val, n, got);
+            for (size_t c = 0; c < ncs[t]; c++) {
+                const double want = naive_class_score(m, ncs[t], c, idx, val, n);
+                assert_true(fabs(want - got[c]) < 1e-9 * (1.0 + fabs(want)));
+            }
+        }
+        gn_model_free(m);
+    }
+}
+
+/* One plain SGD step of a 3-class softmax ffm is -lr times the gradient of -log p_y in every weight
+ * (one feature per field, as test_ffm_grad_fd); untouched slots stay. */
+static void test_ffm_softmax_grad_fd(void **state) {
+    (void)state;
+    const gn_kind *kind = gn__kind_by_id(GN_KIND_FFM);
+    const uint32_t nc = 3, k = 2, wps = nc * (1 + NF * k);
+    uint64_t rs = 29;
+    for (size_t y = 0; y < nc; y++) {
+        gn_train_options o = ffm_options(GN_KIND_FFM, GN_LOSS_SOFTMAX, k);
+        o.optimizer = GN_OPT_SGD;
+        o.normalize = 0;
+        o.power_t = 0;
+        o.l1 = 0;
+        o.lr = 0.05;
+        o.fm_lr = 0;
+        o.fm_init = 0.3;
+        gn_data_spec spec;
+        ffm_spec(&spec, BITS, NF);
+        spec.label_kind = GN_LABEL_CLASS;
+        spec.nclasses = nc;
+        gn_kind_learner *kl = NULL;
+        assert_int_equal(kind->learner_new(&o, &spec, &kl), GN_OK);
+        assert_int_equal(kind->learner_outputs(kl), nc);
+        const size_t len = kind->weights_len(kl);
+        assert_int_equal(len, (size_t)NSLOTS * wps);
+        float *before = malloc(len * sizeof *before), *after = malloc(len * sizeof *after);
+        assert_non_null(before);
+        assert_non_null(after);
+        for (size_t i = 0; i < len; i++) before[i] = (float)(unif(&rs) - 0.5);
+        kind->set_weights(kl, before);
+
+        gn_batch b;
+        assert_int_equal(gn__batch_init(&b, 1, NSLOTS), GN_OK);
+        assert_int_equal(gn__batch_begin_example(&b, (float)y, 1.0f, 0), GN_OK);
+        uint32_t idx[NSLOTS];
+        float val[NSLOTS];
+        const size_t n = random_row(&rs, idx, val, 1, 1);
+        assert_int_equal(n, 1 + NF);
+        for (size_t i = 0; i < n; i++) gn__batch_push(&b, idx[i], val[i]);
+        gn__batch_end_example(&b);
+        double progressive[3], s[3];
+        assert_int_equal(kind->learn_batch(kl, &b, NULL, progressive), GN_OK);
+        kind->get_weights(kl, after);
+
+        gn_model *m = NULL;
+        assert_int_equal(kind->to_model(kl, before, &m), GN_OK);
+        assert_int_equal(m->weights_per_slot, wps);
+        scores_of(m, idx, val, n, s);
+        for (size_t c = 0; c < nc; c++) assert_true(fabs(progressive[c] - s[c]) < 1e-9); /* before learning */
+        size_t moved = 0;
+        for (size_t i = 0; i < n; i++)
+            for (size_t f = 0; f < wps; f++) {
+                const size_t p = idx[i] * wps + f;
+                const float keep = m->w[p];
+                m->w[p] = keep + 1e-3f;
+                scores_of(m, idx, val, n, s);
+                const double up = gn__loss_row(GN_LOSS_SOFTMAX, s, nc, (double)y, 0.5), hu = (double)m->w[p] - keep;
+                m->w[p] = keep - 1e-3f;
+                scores_of(m, idx, val, n, s);
+                const double down = gn__loss_row(GN_LOSS_SOFTMAX, s, nc, (double)y, 0.5), hd = (double)keep - m->w[p];
+                m->w[p] = keep;
+                const double fd = (up - down) / (hu + hd);
+                const double step = ((double)before[p] - after[p]) / o.lr;
+                assert_true(fabs(fd - step) < 2e-3);
+                moved += step != 0.0;
+            }
+        /* every class's w of every feature, and every class's vectors each pair meets */
+        assert_int_equal(moved, nc * (1 + NF + NF * (NF - 1) * k));
+        for (size_t sl = 0; sl < NSLOTS; sl++) {
+            int used = 0;
+            for (size_t i = 0; i < n; i++) used |= idx[i] == sl;
+            if (!used) assert_memory_equal(before + sl * wps, after + sl * wps, wps * sizeof *before);
+        }
+        gn_model_free(m);
+        gn__batch_free(&b);
+        free(before);
+        free(after);
+        kind->learner_free(kl);
+    }
+}
+
+/* Softmax: the header's ffm_rank is the rank; the table and the limit grow with the classes. */
+static void test_ffm_softmax_layout(void **state) {
+    (void)state;
+    gn_model *m = softmax_model(3, 5);
+    json_t *hdr = json_object();
+    assert_int_equal(m->ops->header_write(m, hdr), GN_OK);
+    assert_int_equal(json_integer_value(json_object_get(hdr, "ffm_rank")), 5);
+    assert_int_equal(m->ops->header_read(m, hdr, "x.model"), GN_OK);
+    json_object_set_new(hdr, "ffm_rank", json_integer(15));
+    assert_int_not_equal(m->ops->header_read(m, hdr, "x.model"), GN_OK);
+    json_decref(hdr);
+    gn_model_free(m);
+
+    const gn_kind *kind = gn__kind_by_id(GN_KIND_FFM);
+    gn_kind_learner *kl = NULL;
+    gn_data_spec spec;
+    ffm_spec(&spec, 10, NF);
+    spec.label_kind = GN_LABEL_CLASS;
+    spec.nclasses = 5;
+    gn_train_options o = ffm_options(GN_KIND_FFM, GN_LOSS_SOFTMAX, 13); /* 5 x (1 + 4 x 13) > 256 */
+    assert_int_equal(kind->learner_new(&o, &spec, &kl), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "5 classes"));
+    o.fm_rank = 3;
+    o.optimizer = GN_OPT_ADAGRAD;
+    assert_int_equal(kind->learner_bytes(&o, &spec), ((uint64_t)1 << 10) * (1 + 2 * 5 + 2 * 5 * NF * 3) * sizeof(float));
+    assert_int_equal(kind->learner_new(&o, &spec, &kl), GN_OK);
+    const gn_kind_table t = kind->table(kl);
+    assert_int_equal((uint64_t)t.nslots * t.stride * sizeof(float), kind->learner_bytes(&o, &spec));
+    assert_int_equal(kind->learner_outputs(kl), 5);
+    kind->learner_free(kl);
+}
+
 /* ---- ffm beats fm where interactions depend on the field pair ---- */
 
 enum { GF = 4, GV = 25, NTRAIN = 30000, NTEST = 5000 };
@@ -387,6 +578,34 @@ static void test_ffm_beats_fm(void **state) {
     gn__batch_free(&test);
 }
 
+/* save > load gives the same model: its layout, every weight's bits, its version and its scores. */
+static void test_ffm_softmax_save_load(void **state) {
+    (void)state;
+    uint64_t rs = 31;
+    gn_model *m = softmax_model(3, 2), *back = NULL;
+    for (size_t i = 0; i < m->nweights; i++) m->w[i] = (float)(unif(&rs) - 0.5);
+    assert_int_equal(gn__model_finalize(m), GN_OK);
+    assert_int_equal(gn_model_save(m, tpath("s.model")), GN_OK);
+    assert_int_equal(gn_model_load(tpath("s.model"), &back), GN_OK);
+    assert_int_equal(gn_model_get_kind(back), GN_KIND_FFM);
+    assert_int_equal(back->weights_per_slot, m->weights_per_slot);
+    assert_int_equal(gn_model_outputs(back), gn_model_outputs(m));
+    assert_int_equal(back->nweights, m->nweights);
+    assert_memory_equal(back->w, m->w, m->nweights * sizeof *m->w);
+    assert_string_equal(gn_model_version(back), gn_model_version(m));
+    for (int r = 0; r < 5; r++) {
+        uint32_t idx[NSLOTS];
+        float val[NSLOTS];
+        double a[4], b[4];
+        const size_t n = random_row(&rs, idx, val, 1, 3);
+        scores_of(m, idx, val, n, a);
+        scores_of(back, idx, val, n, b);
+        assert_memory_equal(a, b, gn_model_outputs(m) * sizeof *a);
+    }
+    gn_model_free(m);
+    gn_model_free(back);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fields_slots),
@@ -395,7 +614,11 @@ int main(void) {
         cmocka_unit_test(test_ffm_grad_fd),
         cmocka_unit_test(test_ffm_header),
         cmocka_unit_test(test_ffm_refuses),
+        cmocka_unit_test(test_ffm_softmax_score_naive),
+        cmocka_unit_test(test_ffm_softmax_grad_fd),
+        cmocka_unit_test(test_ffm_softmax_save_load),
+        cmocka_unit_test(test_ffm_softmax_layout),
         cmocka_unit_test(test_ffm_beats_fm),
     };
-    return cmocka_run_group_tests(tests, NULL, NULL);
+    return cmocka_run_group_tests(tests, setup_dir, remove_dir);
 }

@@ -2,16 +2,18 @@
  * internal to them. It owns the table's layout, one row per hash slot:
  *
  *   optimizer  row
- *   sgd        {s, w, v[nfac]}
- *   adagrad    {s, w, g2, v[nfac], g2[nfac]}
+ *   sgd        {s, w[nw], v[nfac]}
+ *   adagrad    {s, w[nw], g2[nw], v[nfac], g2[nfac]}
  *
- * (nfac: fm's rank K, ffm's fields x rank), its allocation and seeded factor start, the optimizer
- * scalars (steps, weight and norm sums), the learn_batch loop (example modes, prefetching the next
- * example's rows), and the table / scalars / weights / model views the trainer asks for (the
- * model's rows are {w, v[nfac]}), and the linear weight's per-row steps (normalized rescale,
- * AdaGrad and SGD steps on w), which both kinds take alike. Scoring and the factors' learning
- * stay in each kind; each kind's learner has a gn__ftab as its first member and calls these
- * helpers with it. */
+ * nw is the number of outputs: 1 for the binary and regression losses, K for softmax over K
+ * classes (one linear weight per class); nfac is fm's rank (times K), ffm's fields x rank (times
+ * K). It owns the allocation and seeded factor start, the optimizer scalars (steps, weight and
+ * norm sums), the learn_batch loop (example modes, prefetching the next example's rows), the
+ * table / scalars / weights / model views the trainer asks for (the model's rows are
+ * {w[nw], v[nfac]}), the linear weights' per-row steps (normalized rescale, AdaGrad and SGD steps
+ * on a w), which both kinds take alike, and the loss gradient in the nw scores. Scoring and the
+ * factors' learning stay in each kind; each kind's learner has a gn__ftab as its first member and
+ * calls these helpers with it. */
 #ifndef GN_MODEL_KINDS_FACTOR_TABLE_H
 #define GN_MODEL_KINDS_FACTOR_TABLE_H
 
@@ -20,6 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "learn/loss.h"
 #include "learn/train_internal.h"
 #include "model/kind.h"
 #include "model/model.h"
@@ -27,11 +30,12 @@
 #include "util/mem.h"
 #include "util/racy.h"
 
-enum { GN__FTAB_S = 0, GN__FTAB_W = 1, GN__FTAB_G2 = 2 }; /* a row's floats before its factors */
+enum { GN__FTAB_S = 0, GN__FTAB_W = 1 }; /* a row's scale, then its nw linear weights (then AdaGrad's nw sums) */
 enum { GN__FTAB_STEPS = 0, GN__FTAB_WEIGHT = 1, GN__FTAB_NORM = 2, GN__FTAB_NSCALARS = 3 };
 
 typedef struct gn__ftab {
     gn_optimizer opt; /* sgd or adagrad */
+    uint32_t nw;      /* outputs: linear weights per row (1, or K classes) */
     uint32_t nfac;    /* factors per row */
     uint32_t vbase;   /* the row's first factor */
     uint32_t stride;  /* floats per row (table above) */
@@ -41,9 +45,11 @@ typedef struct gn__ftab {
     double sc[GN__FTAB_NSCALARS];
 } gn__ftab;
 
-static inline uint32_t gn__ftab_vbase(gn_optimizer opt) { return opt == GN_OPT_ADAGRAD ? 3 : 2; }
-static inline uint32_t gn__ftab_stride(gn_optimizer opt, uint32_t nfac) {
-    return gn__ftab_vbase(opt) + nfac * (opt == GN_OPT_ADAGRAD ? 2 : 1);
+static inline uint32_t gn__ftab_vbase(gn_optimizer opt, uint32_t nw) {
+    return 1 + nw * (opt == GN_OPT_ADAGRAD ? 2 : 1);
+}
+static inline uint32_t gn__ftab_stride(gn_optimizer opt, uint32_t nw, uint32_t nfac) {
+    return gn__ftab_vbase(opt, nw) + nfac * (opt == GN_OPT_ADAGRAD ? 2 : 1);
 }
 
 /* A uniform number in [-1, 1) from (seed, i) (splitmix64). */
@@ -58,12 +64,13 @@ static inline double gn__ftab_noise(uint64_t seed, uint64_t i) {
 /* Allocates 2^bits rows and starts the factors uniform in [-init, init] from (seed, slot, factor);
  * with `g2_ones` (adagrad only), the factors' squared-gradient sums start at 1. Returns the bytes
  * it tried to allocate, and 0 in t->table when that failed (the kind reports it). */
-static inline size_t gn__ftab_alloc(gn__ftab *t, gn_optimizer opt, uint32_t nfac, unsigned bits, double init,
-                                    uint64_t seed, int g2_ones) {
+static inline size_t gn__ftab_alloc(gn__ftab *t, gn_optimizer opt, uint32_t nw, uint32_t nfac, unsigned bits,
+                                    double init, uint64_t seed, int g2_ones) {
     t->opt = opt;
+    t->nw = nw;
     t->nfac = nfac;
-    t->vbase = gn__ftab_vbase(opt);
-    t->stride = gn__ftab_stride(opt, nfac);
+    t->vbase = gn__ftab_vbase(opt, nw);
+    t->stride = gn__ftab_stride(opt, nw, nfac);
     t->nslots = (size_t)1 << bits;
     const size_t bytes = t->nslots * t->stride * sizeof(float);
     t->table = gn__table_alloc(bytes);
@@ -102,14 +109,14 @@ static GN_HOGWILD inline double gn__ftab_shrink_l1(double w, double shrink) {
 
 /* The linear part of a row c, learning from a value x (normalized updates, as linear.c's). */
 
-/* Raises the row's scale s to |x| (rescaling w as if it had always been seen at that scale);
- * returns (x / s)^2, the value's part of the example's normalized squared norm. */
-static GN_HOGWILD inline double gn__ftab_rescale(float *c, double x, gn_optimizer opt) {
+/* Raises the row's scale s to |x| (rescaling its nw linear weights as if they had always been seen
+ * at that scale); returns (x / s)^2, the value's part of the example's normalized squared norm. */
+static GN_HOGWILD inline double gn__ftab_rescale(float *c, double x, gn_optimizer opt, size_t nw) {
     const double ax = fabs(x);
     if (ax > c[GN__FTAB_S]) {
         if (c[GN__FTAB_S] > 0) { /* as if always seen at this scale */
-            const double r = c[GN__FTAB_S] / ax;
-            c[GN__FTAB_W] = (float)(c[GN__FTAB_W] * (opt == GN_OPT_SGD ? r * r : r));
+            const double r = c[GN__FTAB_S] / ax, m = opt == GN_OPT_SGD ? r * r : r;
+            for (size_t j = 0; j < nw; j++) c[GN__FTAB_W + j] = (float)(c[GN__FTAB_W + j] * m);
         }
         c[GN__FTAB_S] = (float)ax;
     }
@@ -117,39 +124,50 @@ static GN_HOGWILD inline double gn__ftab_rescale(float *c, double x, gn_optimize
     return xs * xs;
 }
 
-/* An AdaGrad step on w from its gradient g at scale sc (lr: the normalized rate). */
-static GN_HOGWILD inline void gn__ftab_ada_w(float *c, double g, double lr, double sc, double l1) {
+/* An AdaGrad step on the weight *w (its squared-gradient sum *g2) from its gradient g at scale sc
+ * (lr: the normalized rate). */
+static GN_HOGWILD inline void gn__ftab_ada_w(float *w, float *g2, double g, double lr, double sc, double l1) {
     if (g == 0.0) return;
-    const double g2 = c[GN__FTAB_G2] + g * g;
-    c[GN__FTAB_G2] = (float)g2;
-    const double step = lr / (sc * sqrt(g2));
-    double w = c[GN__FTAB_W] - step * g;
-    if (l1 > 0) w = gn__ftab_shrink_l1(w, step * l1 * sc);
-    c[GN__FTAB_W] = (float)w;
+    const double s2 = *g2 + g * g;
+    *g2 = (float)s2;
+    const double step = lr / (sc * sqrt(s2));
+    double v = *w - step * g;
+    if (l1 > 0) v = gn__ftab_shrink_l1(v, step * l1 * sc);
+    *w = (float)v;
 }
 
-/* An SGD step of size eta on w, for loss derivative d and value x at scale sc. */
-static GN_HOGWILD inline void gn__ftab_sgd_w(float *c, double d, double x, double sc, double eta, double l1,
+/* An SGD step of size eta on the weight *w, for loss derivative d and value x at scale sc. */
+static GN_HOGWILD inline void gn__ftab_sgd_w(float *w, double d, double x, double sc, double eta, double l1,
                                              double l2) {
-    double w = c[GN__FTAB_W] - eta * (d * x / (sc * sc) + l2 * c[GN__FTAB_W]);
-    if (l1 > 0) w = gn__ftab_shrink_l1(w, eta * l1 / sc);
-    c[GN__FTAB_W] = (float)w;
+    double v = *w - eta * (d * x / (sc * sc) + l2 * *w);
+    if (l1 > 0) v = gn__ftab_shrink_l1(v, eta * l1 / sc);
+    *w = (float)v;
+}
+
+/* The gradient of an example's loss in its nw scores s, times wt, into g: softmax's
+ * (p_k - [k == y], y the class index) when the loss is softmax, else the loss's derivative in its
+ * one score. */
+static GN_HOGWILD inline void gn__ftab_grad(gn_loss loss, const double *s, size_t nw, double y, double wt, double *g) {
+    if (loss == GN_LOSS_SOFTMAX) (void)gn__softmax_grad(s, nw, (size_t)y, wt, g);
+    else g[0] = gn__loss_deriv(loss, s[0], y, 0.5) * wt;
 }
 
 /* The kind's parts of learn_batch: `prepare` (may be NULL) readies an example (ffm: its fields),
- * `score` scores it (learn 0, norm NULL), `learn` scores it and takes one step. */
+ * `score` scores it into s (nw scores; learn 0, norm NULL), `learn` scores it into s and takes
+ * one step (y: the label, or the class index under softmax). */
 typedef int (*gn__ftab_prepare_fn)(gn_kind_learner *l, const uint32_t *idx, size_t n);
-typedef double (*gn__ftab_score_fn)(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, int learn,
-                                    double *norm);
-typedef double (*gn__ftab_learn_fn)(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y,
-                                    double wt);
+typedef void (*gn__ftab_score_fn)(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, int learn,
+                                  double *norm, double *s);
+typedef void (*gn__ftab_learn_fn)(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y,
+                                  double wt, double *s);
 
 /* learn_batch over a table: each example by its mode, fetching the next example's rows while
  * learning from this one. Called with constant functions, it inlines into the kind's. */
-static GN_HOGWILD inline int gn__ftab_learn_batch(gn_kind_learner *l, const gn__ftab *t, const gn_batch *b,
-                                                  const unsigned char *mode, double *scores,
+static GN_HOGWILD inline int gn__ftab_learn_batch(gn_kind_learner *l, const gn__ftab *t, gn_loss loss,
+                                                  const gn_batch *b, const unsigned char *mode, double *scores,
                                                   gn__ftab_prepare_fn prepare, gn__ftab_score_fn score,
                                                   gn__ftab_learn_fn learn) {
+    const size_t nw = t->nw;
     for (size_t e = 0; e < b->n; e++) {
         const unsigned char m = mode ? mode[e] : GN__EX_LEARN;
         if (m == GN__EX_SKIP) continue;
@@ -159,16 +177,19 @@ static GN_HOGWILD inline int gn__ftab_learn_batch(gn_kind_learner *l, const gn__
         const double wt = b->weight[e];
         if (prepare) GN_TRY(prepare(l, idx, n));
         if (m == GN__EX_SCORE || wt == 0.0) {
-            scores[e] = score(l, idx, val, n, 0, NULL);
+            score(l, idx, val, n, 0, NULL, scores + e * nw);
             continue;
         }
+        const double y = b->label[e];
+        if (loss == GN_LOSS_SOFTMAX && !(y >= 0 && y < (double)nw)) /* the parser gives class indices */
+            return gn__fail(GN_EINTERNAL, "softmax: label %g is not a class index below %zu", y, nw);
         if (e + 1 < b->n) { /* fetch the next example's rows */
             const char *tb = (const char *)t->table;
             const size_t bytes = (size_t)t->stride * sizeof(float);
             for (size_t i = b->start[e + 1]; i < b->start[e + 2]; i++)
                 __builtin_prefetch(tb + (size_t)b->index[i] * bytes, 1, 1);
         }
-        scores[e] = learn(l, idx, val, n, b->label[e], wt);
+        learn(l, idx, val, n, y, wt, scores + e * nw);
     }
     return GN_OK;
 }
@@ -180,7 +201,9 @@ static inline const gn__ftab *gn__ftab_of_const(const gn_kind_learner *l) { retu
 
 static inline gn_kind_table gn__ftab_table(gn_kind_learner *l) {
     const gn__ftab *t = gn__ftab_of(l);
-    gn_kind_table kt = {t->table, t->nslots, t->stride, t->opt == GN_OPT_ADAGRAD ? GN__FTAB_G2 : -1};
+    /* class 0's squared-gradient sum counts the row's updates: every class of a row learns
+     * whenever its feature occurs */
+    gn_kind_table kt = {t->table, t->nslots, t->stride, t->opt == GN_OPT_ADAGRAD ? (int)(GN__FTAB_W + t->nw) : -1};
     return kt;
 }
 
@@ -191,44 +214,140 @@ static inline double *gn__ftab_scalars(gn_kind_learner *l, size_t *n) {
 
 static inline size_t gn__ftab_weights_len(const gn_kind_learner *l) {
     const gn__ftab *t = gn__ftab_of_const(l);
-    return t->nslots * (1 + (size_t)t->nfac);
+    return t->nslots * ((size_t)t->nw + t->nfac);
 }
 
 static inline void gn__ftab_get_weights(gn_kind_learner *l, float *dst) {
     const gn__ftab *t = gn__ftab_of(l);
-    const size_t mw = 1 + (size_t)t->nfac;
+    const size_t nw = t->nw, mw = nw + t->nfac;
     for (size_t i = 0; i < t->nslots; i++) {
         const float *c = t->table + i * t->stride;
-        dst[i * mw] = c[GN__FTAB_W];
-        memcpy(dst + i * mw + 1, c + t->vbase, t->nfac * sizeof *dst);
+        memcpy(dst + i * mw, c + GN__FTAB_W, nw * sizeof *dst);
+        memcpy(dst + i * mw + nw, c + t->vbase, t->nfac * sizeof *dst);
     }
 }
 
 static inline void gn__ftab_set_weights(gn_kind_learner *l, const float *src) {
     gn__ftab *t = gn__ftab_of(l);
-    const size_t mw = 1 + (size_t)t->nfac;
+    const size_t nw = t->nw, mw = nw + t->nfac;
     for (size_t i = 0; i < t->nslots; i++) {
         float *c = t->table + i * t->stride;
-        c[GN__FTAB_W] = src[i * mw];
-        memcpy(c + t->vbase, src + i * mw + 1, t->nfac * sizeof *src);
+        memcpy(c + GN__FTAB_W, src + i * mw, nw * sizeof *src);
+        memcpy(c + t->vbase, src + i * mw + nw, t->nfac * sizeof *src);
     }
+}
+
+/* ---- outputs: what both kinds do alike for the binary, regression and softmax losses ---- */
+
+/* The outputs (nw) a learner of kind `kind` makes for these options: 1 for logistic, hinge and
+ * squared, the data's K classes for softmax (2 to GN_LABELS_MAX_CLASSES); GN_EINVAL for other
+ * losses. Before the classes are known (learner_bytes) softmax counts 2. */
+static inline int gn__ftab_outputs_for(const gn_train_options *o, const gn_data_spec *spec, const char *kind,
+                                       uint32_t *nw) {
+    if (o->loss == GN_LOSS_SOFTMAX) {
+        if (spec->nclasses < 2 || spec->nclasses > GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2)
+            return gn__fail(GN_EINVAL, "kind %s with loss softmax needs 2 to %u classes (the data has %u)", kind,
+                            GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2, (unsigned)spec->nclasses);
+        *nw = spec->nclasses;
+        return GN_OK;
+    }
+    if (o->loss != GN_LOSS_LOGISTIC && o->loss != GN_LOSS_HINGE && o->loss != GN_LOSS_SQUARED)
+        return gn__fail(GN_EINVAL, "kind %s takes loss logistic, hinge, squared or softmax, not %s", kind,
+                        gn_loss_name(o->loss));
+    *nw = 1;
+    return GN_OK;
+}
+
+/* A model's outputs: its K classes under softmax (spec.nclasses, which header_read checks against
+ * the model's classes), else 1. */
+static inline uint32_t gn__ftab_model_outputs(const gn_model *m) {
+    return m->loss == GN_LOSS_SOFTMAX && m->spec.nclasses ? m->spec.nclasses : 1;
+}
+
+/* header_read's check of a model's loss and outputs: logistic, hinge or squared (1 output), or
+ * softmax over the model's K >= 2 classes (its "labels"), which spec.nclasses must repeat (set
+ * when absent) and weights_per_slot must be a multiple of. *nw: the outputs. */
+static inline int gn__ftab_model_check_outputs(gn_model *m, const char *kind, const char *path, uint32_t *nw) {
+    if (m->loss == GN_LOSS_SOFTMAX) {
+        size_t n = 0;
+        GN_TRY(gn_model_classes(m, &n));
+        if (n < 2 || n > GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2)
+            return gn__fail(GN_EFORMAT, "%s: header: a softmax %s model needs 2 to %u classes, not %zu", path, kind,
+                            GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2, n);
+        if (m->spec.nclasses && m->spec.nclasses != n)
+            return gn__fail(GN_EFORMAT, "%s: header: spec nclasses %u, but the model has %zu classes", path,
+                            (unsigned)m->spec.nclasses, n);
+        if (m->weights_per_slot % n)
+            return gn__fail(GN_EFORMAT, "%s: header: %u weights per slot are not a multiple of the %zu classes", path,
+                            (unsigned)m->weights_per_slot, n);
+        m->spec.nclasses = (uint32_t)n;
+        *nw = (uint32_t)n;
+        return GN_OK;
+    }
+    if (m->loss != GN_LOSS_LOGISTIC && m->loss != GN_LOSS_HINGE && m->loss != GN_LOSS_SQUARED)
+        return gn__fail(GN_EFORMAT, "%s: header: an %s model needs loss logistic, hinge, squared or softmax, not %s",
+                        path, kind, gn_loss_name(m->loss));
+    *nw = 1;
+    return GN_OK;
+}
+
+/* (slot, weight) pairs, strongest first, ties by smaller slot (as gn__top_strided ranks them). */
+typedef struct gn__ftab_top {
+    uint32_t slot;
+    float value;
+} gn__ftab_top;
+
+static inline int gn__ftab_top_cmp(const void *pa, const void *pb) {
+    const gn__ftab_top *a = pa, *b = pb;
+    const float x = fabsf(a->value), y = fabsf(b->value);
+    if (x != y) return x > y ? -1 : 1;
+    return (a->slot > b->slot) - (a->slot < b->slot);
+}
+
+/* The k linear weights largest in magnitude (the factors have no single meaning), strongest first:
+ * with one output, slots as they are; with K, as the softmax kind reports them, slot * K + class. */
+static inline int gn__ftab_top_weights(const gn_model *m, size_t k, uint32_t *slots, float *values, size_t *n_out) {
+    const size_t nw = gn__ftab_model_outputs(m), st = m->weights_per_slot, nslots = m->nweights / st;
+    if (nw == 1) return gn__top_strided(m->w, nslots, st, k, slots, values, n_out);
+    if (k > nslots) k = nslots; /* each class's strongest k, then the strongest k of those */
+    gn__ftab_top *all = k ? malloc(nw * k * sizeof *all) : NULL;
+    if (k && !all) return gn__fail(GN_ENOMEM, "out of memory");
+    size_t total = 0;
+    for (size_t c = 0; c < nw && k; c++) {
+        size_t got = 0;
+        int rc = gn__top_strided(m->w + c, nslots, st, k, slots, values, &got);
+        if (rc != GN_OK) {
+            free(all);
+            return rc;
+        }
+        for (size_t i = 0; i < got; i++, total++) {
+            all[total].slot = (uint32_t)(slots[i] * nw + c);
+            all[total].value = values[i];
+        }
+    }
+    if (total) qsort(all, total, sizeof *all, gn__ftab_top_cmp);
+    const size_t n = total < k ? total : k;
+    for (size_t i = 0; i < n; i++) {
+        slots[i] = all[i].slot;
+        values[i] = all[i].value;
+    }
+    *n_out = n;
+    free(all);
+    return GN_OK;
 }
 
 static inline gn_optimizer gn__ftab_optimizer(const gn_kind_learner *l) { return gn__ftab_of_const(l)->opt; }
 
-/* Every weight is current (no lazy updates): sync has nothing to do; one output. */
+/* Every weight is current (no lazy updates): sync has nothing to do; nw outputs. */
 static inline void gn__ftab_sync(gn_kind_learner *l) { (void)l; }
-static inline uint32_t gn__ftab_outputs(const gn_kind_learner *l) {
-    (void)l;
-    return 1;
-}
+static inline uint32_t gn__ftab_outputs(const gn_kind_learner *l) { return gn__ftab_of_const(l)->nw; }
 
-/* The model of a kind `id` with rows {w, v[nfac]}: from `weights` (weights_len floats) if given,
- * else from the table. */
+/* The model of a kind `id` with rows {w[nw], v[nfac]}: from `weights` (weights_len floats) if
+ * given, else from the table. */
 static inline int gn__ftab_to_model(gn_kind_learner *l, gn_model_kind id, gn_loss loss, const gn_data_spec *spec,
                                     const float *weights, gn_model **out) {
     gn_model *m;
-    GN_TRY(gn__model_new(id, loss, spec, 1 + gn__ftab_of(l)->nfac, &m));
+    GN_TRY(gn__model_new(id, loss, spec, gn__ftab_of(l)->nw + gn__ftab_of(l)->nfac, &m));
     if (weights) memcpy(m->w, weights, gn__ftab_weights_len(l) * sizeof *m->w);
     else gn__ftab_get_weights(l, m->w);
     *out = m;

@@ -1,25 +1,30 @@
 /* model/kinds/fm.c: the factorization-machine model kind (Rendle, "Factorization Machines", 2010),
- * --kind fm --rank K, for the binary (logistic, hinge) and regression (squared) losses. A model
- * has 1 + K weights per hash slot: the feature's linear weight w, then its K latent factors v.
- * An example's score is
+ * --kind fm --rank K, for the binary (logistic, hinge), regression (squared) and multiclass
+ * (softmax over C classes) losses. A model has 1 + K weights per hash slot: the feature's linear
+ * weight w, then its K latent factors v. An example's score is
  *
  *   sum_i w_i x_i + 1/2 sum_f [(sum_i v_if x_i)^2 - sum_i v_if^2 x_i^2]
  *
  * (the bias is the constant feature of slot 0, a feature like any other), computed in
- * O(K * features). The online learners are SGD and AdaGrad for both parts (no FTRL: factors have
- * no closed form); the linear part learns as the linear kind's (normalized or not, l1, l2: see
- * linear.c), the factors plainly, from d score / d v_if = x_i (sum_j v_jf x_j - v_if x_i), with
- * their own l2 (fm_l2) and learning rate (fm_lr; auto: 0.1 with adagrad, lr with sgd). One
- * table row per slot keeps everything an example touches together:
+ * O(K * features). Under softmax each class c has its own w and v, C scores from the same formula
+ * (O(C * K * features)), and a slot holds C (1 + K) weights: {w_0..w_{C-1}, v_0[K] .. v_{C-1}[K]},
+ * so that an example touches one contiguous row per feature.
+ *
+ * The online learners are SGD and AdaGrad for both parts (no FTRL: factors have no closed form);
+ * the linear part learns as the linear kind's (normalized or not, l1, l2: see linear.c), the
+ * factors plainly, from d score / d v_if = x_i (sum_j v_jf x_j - v_if x_i), with their own l2
+ * (fm_l2) and learning rate (fm_lr; auto: 0.1 with adagrad, lr with sgd), each times the loss's
+ * derivative in the score (softmax: p_c - [c == y] in class c's score). One table row per slot
+ * keeps everything an example touches together (factor_table.h; C = 1 but for softmax):
  *
  *   optimizer  row
- *   sgd        {s, w, v_1..v_K}
- *   adagrad    {s, w, g2, v_1..v_K, g2_1..g2_K}
+ *   sgd        {s, w[C], v[C][K]}
+ *   adagrad    {s, w[C], g2[C], v[C][K], g2[C][K]}
  *
  * s is the largest |x| seen (normalized updates; unused otherwise). Factors start uniform in
  * [-fm_init, fm_init], from a hash of (seed, slot, factor), so that every learner made with the
  * same options (threads, folds, resumes) starts from the same table. The model-file header key
- * fm_rank repeats K. */
+ * fm_rank repeats K; a softmax model's C is its classes (the "labels" key and spec nclasses). */
 #include <math.h>
 #include <stddef.h>
 #include <stdlib.h>
@@ -35,61 +40,84 @@
 #include "util/racy.h"
 
 #define FM_MAX_RANK (GN__MODEL_MAX_WEIGHTS_PER_SLOT - 1)
+/* most factors (classes x rank) and classes in a row */
+#define FM_MAX_FACTORS (GN__MODEL_MAX_WEIGHTS_PER_SLOT - 1)
+#define FM_MAX_OUTPUTS (GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2)
+
+/* Checks a rank for nw outputs: nw (1 + rank) weights must fit a model's row. */
+static int check_rank(uint32_t rank, uint32_t nw) {
+    if (rank < 1 || rank > FM_MAX_RANK)
+        return gn__fail(GN_EINVAL, "rank must be in [1, %u] (got %u)", (unsigned)FM_MAX_RANK, (unsigned)rank);
+    if ((uint64_t)nw * (1 + rank) > GN__MODEL_MAX_WEIGHTS_PER_SLOT)
+        return gn__fail(GN_EINVAL,
+                        "kind fm: %u classes x (1 + rank %u) = %u weights per feature, more than the %u a model "
+                        "holds: lower --rank (at most %u)",
+                        (unsigned)nw, (unsigned)rank, (unsigned)(nw * (1 + rank)), GN__MODEL_MAX_WEIGHTS_PER_SLOT,
+                        (unsigned)(GN__MODEL_MAX_WEIGHTS_PER_SLOT / nw - 1));
+    return GN_OK;
+}
 
 /* ================================================================ the model */
 
-static uint32_t fm_outputs(const gn_model *m) {
-    (void)m;
-    return 1;
-}
+static uint32_t fm_outputs(const gn_model *m) { return gn__ftab_model_outputs(m); }
 
-static void fm_score_batch(const gn_model *m, const gn_rows *rows, double *out) {
-    const size_t st = m->weights_per_slot, k = st - 1;
-    double sum[FM_MAX_RANK];
-    for (size_t e = 0; e < rows->n; e++) {
-        double lin = 0.0, sq = 0.0;
-        for (size_t f = 0; f < k; f++) sum[f] = 0.0;
-        for (size_t i = rows->start[e]; i < rows->start[e + 1]; i++) {
-            const float *r = m->w + (size_t)rows->index[i] * st;
-            const double x = rows->value[i];
-            lin += (double)r[0] * x;
+/* An example's nw scores into s (rows {w[nw], v[nw][k]}); sum is scratch of nw * k doubles.
+ * Inlined with nw = 1 for the one-output losses (the local sums then live in registers). */
+static inline __attribute__((always_inline)) void fm_score_row(const gn_model *m, const gn_rows *rows, size_t e,
+                                                               size_t nw, double *sum, double *s) {
+    const size_t st = m->weights_per_slot, k = (st - nw) / nw, nfac = nw * k;
+    double lin[FM_MAX_OUTPUTS], sq[FM_MAX_OUTPUTS];
+    for (size_t c = 0; c < nw; c++) lin[c] = sq[c] = 0.0;
+    for (size_t f = 0; f < nfac; f++) sum[f] = 0.0;
+    for (size_t i = rows->start[e]; i < rows->start[e + 1]; i++) {
+        const float *r = m->w + (size_t)rows->index[i] * st;
+        const double x = rows->value[i];
+        for (size_t c = 0; c < nw; c++) lin[c] += (double)r[c] * x;
+        const float *v = r + nw;
+        for (size_t c = 0; c < nw; c++)
             for (size_t f = 0; f < k; f++) {
-                const double vx = (double)r[1 + f] * x;
-                sum[f] += vx;
-                sq += vx * vx;
+                const double vx = (double)v[c * k + f] * x;
+                sum[c * k + f] += vx;
+                sq[c] += vx * vx;
             }
-        }
+    }
+    for (size_t c = 0; c < nw; c++) {
         double pair = 0.0;
-        for (size_t f = 0; f < k; f++) pair += sum[f] * sum[f];
-        out[e] = lin + 0.5 * (pair - sq);
+        for (size_t f = 0; f < k; f++) pair += sum[c * k + f] * sum[c * k + f];
+        s[c] = lin[c] + 0.5 * (pair - sq[c]);
     }
 }
 
-static int fm_top_weights(const gn_model *m, size_t k, uint32_t *slots, float *values, size_t *n_out) {
-    /* the linear weights (the factors have no single meaning) */
-    return gn__top_strided(m->w, m->nweights / m->weights_per_slot, m->weights_per_slot, k, slots, values, n_out);
+static void fm_score_batch(const gn_model *m, const gn_rows *rows, double *out) {
+    const size_t nw = gn__ftab_model_outputs(m);
+    double sum[FM_MAX_FACTORS];
+    for (size_t e = 0; e < rows->n; e++) {
+        if (nw == 1) fm_score_row(m, rows, e, 1, sum, out + e);
+        else fm_score_row(m, rows, e, nw, sum, out + e * nw);
+    }
 }
 
 static const char *const fm_header_keys[] = {"fm_rank", NULL};
 
 static int fm_header_write(const gn_model *m, json_t *hdr) {
-    return json_object_set_new(hdr, "fm_rank", json_integer((json_int_t)m->weights_per_slot - 1)) == 0
+    const uint32_t nw = gn__ftab_model_outputs(m);
+    return json_object_set_new(hdr, "fm_rank", json_integer((json_int_t)(m->weights_per_slot / nw) - 1)) == 0
                ? GN_OK
                : gn__fail(GN_ENOMEM, "out of memory");
 }
 
 static int fm_header_read(gn_model *m, const json_t *hdr, const char *path) {
+    uint32_t nw = 1;
+    GN_TRY(gn__ftab_model_check_outputs(m, "fm", path, &nw));
     const json_t *r = json_object_get(hdr, "fm_rank");
     if (!json_is_integer(r) || json_integer_value(r) < 1 || json_integer_value(r) > FM_MAX_RANK)
         return gn__fail(GN_EFORMAT, "%s: header: an fm model needs fm_rank, an integer in [1, %u]", path,
                         (unsigned)FM_MAX_RANK);
-    if ((json_int_t)m->weights_per_slot != json_integer_value(r) + 1)
-        return gn__fail(GN_EFORMAT, "%s: header: fm_rank %lld needs %lld weights per slot, not %u", path,
-                        (long long)json_integer_value(r), (long long)json_integer_value(r) + 1,
+    const json_int_t want = (json_int_t)nw * (json_integer_value(r) + 1);
+    if ((json_int_t)m->weights_per_slot != want)
+        return gn__fail(GN_EFORMAT, "%s: header: fm_rank %lld%s needs %lld weights per slot, not %u", path,
+                        (long long)json_integer_value(r), nw > 1 ? " over the model's classes" : "", (long long)want,
                         (unsigned)m->weights_per_slot);
-    if (m->loss != GN_LOSS_LOGISTIC && m->loss != GN_LOSS_HINGE && m->loss != GN_LOSS_SQUARED)
-        return gn__fail(GN_EFORMAT, "%s: header: an fm model needs loss logistic, hinge or squared, not %s", path,
-                        gn_loss_name(m->loss));
     return GN_OK;
 }
 
@@ -103,7 +131,9 @@ struct gn_kind_learner {
     gn_data_spec spec;
     double lr, l1, l2, power_t, fm_l2, fm_lr;
     int normalized;
-    double sum[FM_MAX_RANK]; /* per example: sum_i v_if x_i */
+    uint32_t rank;
+    double sum[FM_MAX_FACTORS]; /* per example: sum_i v_icf x_i of each class c and factor f */
+    double g[FM_MAX_OUTPUTS];   /* per example: the loss's gradient in each score */
 };
 _Static_assert(offsetof(struct gn_kind_learner, ft) == 0, "factor_table.h views the learner as its gn__ftab");
 
@@ -113,14 +143,14 @@ static gn_optimizer fm_opt(const gn_train_options *o) { return o->optimizer == G
 
 static uint64_t fm_learner_bytes(const gn_train_options *o, const gn_data_spec *spec) {
     const uint32_t k = o->fm_rank >= 1 && o->fm_rank <= FM_MAX_RANK ? o->fm_rank : 1;
-    return ((uint64_t)1 << spec->bits) * gn__ftab_stride(fm_opt(o), k) * sizeof(float);
+    const uint32_t nw = o->loss != GN_LOSS_SOFTMAX ? 1 : spec->nclasses >= 2 ? spec->nclasses : 2;
+    return ((uint64_t)1 << spec->bits) * gn__ftab_stride(fm_opt(o), nw, nw * k) * sizeof(float);
 }
 
 static int fm_learner_new(const gn_train_options *o, const gn_data_spec *spec, gn_kind_learner **out) {
-    if (o->loss != GN_LOSS_LOGISTIC && o->loss != GN_LOSS_HINGE && o->loss != GN_LOSS_SQUARED)
-        return gn__fail(GN_EINVAL, "kind fm takes loss logistic, hinge or squared, not %s", gn_loss_name(o->loss));
-    if (o->fm_rank < 1 || o->fm_rank > FM_MAX_RANK)
-        return gn__fail(GN_EINVAL, "rank must be in [1, %u] (got %u)", (unsigned)FM_MAX_RANK, (unsigned)o->fm_rank);
+    uint32_t nw = 1;
+    GN_TRY(gn__ftab_outputs_for(o, spec, "fm", &nw));
+    GN_TRY(check_rank(o->fm_rank, nw));
     if (o->optimizer != GN_OPT_AUTO && o->optimizer != GN_OPT_SGD && o->optimizer != GN_OPT_ADAGRAD)
         return gn__fail(GN_EINVAL, "kind fm takes optimizer sgd or adagrad, not %s", gn_optimizer_name(o->optimizer));
     if (!(o->fm_init >= 0) || !isfinite(o->fm_init))
@@ -139,11 +169,12 @@ static int fm_learner_new(const gn_train_options *o, const gn_data_spec *spec, g
     l->normalized = o->normalize;
     l->lr = o->lr > 0 ? o->lr : gn__default_lr(opt);
     l->fm_lr = o->fm_lr > 0 ? o->fm_lr : opt == GN_OPT_ADAGRAD ? 0.1 : l->lr;
-    const size_t bytes = gn__ftab_alloc(&l->ft, opt, o->fm_rank, spec->bits, o->fm_init, o->seed, 0);
+    l->rank = o->fm_rank;
+    const size_t bytes = gn__ftab_alloc(&l->ft, opt, nw, nw * o->fm_rank, spec->bits, o->fm_init, o->seed, 0);
     if (!l->ft.table) {
         free(l);
-        return gn__fail(GN_ENOMEM, "out of memory allocating a table of 2^%u slots x rank %u (%zu MiB)", spec->bits,
-                        (unsigned)o->fm_rank, bytes >> 20);
+        return gn__fail(GN_ENOMEM, "out of memory allocating a table of 2^%u slots x %u outputs x rank %u (%zu MiB)",
+                        spec->bits, (unsigned)nw, (unsigned)o->fm_rank, bytes >> 20);
     }
     *out = l;
     return GN_OK;
@@ -164,39 +195,56 @@ static int fm_learner_share(gn_kind_learner *owner, gn_kind_learner **out) {
     return GN_OK;
 }
 
-/* The score of an example with the current table, leaving sum_i v_if x_i in l->sum; with
- * `learn`, first updates each feature's scale s (normalized) and returns the example's normalized
- * squared norm in *norm. */
-static GN_HOGWILD double score_row(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, int learn,
-                                   double *norm) {
-    const size_t k = l->ft.nfac, st = l->ft.stride, vb = l->ft.vbase;
-    double *sum = l->sum, lin = 0.0, sq = 0.0, nm = 0.0;
-    for (size_t f = 0; f < k; f++) sum[f] = 0.0;
+/* The nw scores of an example with the current table into s, leaving sum_i v_icf x_i in l->sum;
+ * with `learn`, first updates each feature's scale s (normalized) and returns the example's
+ * normalized squared norm in *norm. Inlined with nw = 1 for the one-output losses. */
+static GN_HOGWILD inline __attribute__((always_inline)) void score_k(gn_kind_learner *l, const uint32_t *idx,
+                                                                    const float *val, size_t n, int learn,
+                                                                    double *norm, double *s, size_t nw) {
+    const size_t k = l->rank, nfac = nw * k, st = l->ft.stride, vb = l->ft.vbase;
+    /* local sums (not s or the learner's arrays, which the compiler must assume alias sum): with
+     * nw = 1 they live in registers */
+    double lin[FM_MAX_OUTPUTS], sq[FM_MAX_OUTPUTS];
+    double *sum = l->sum, nm = 0.0;
+    for (size_t c = 0; c < nw; c++) lin[c] = sq[c] = 0.0;
+    for (size_t f = 0; f < nfac; f++) sum[f] = 0.0;
     for (size_t i = 0; i < n; i++) {
-        float *c = l->ft.table + (size_t)idx[i] * st;
+        float *row = l->ft.table + (size_t)idx[i] * st;
         const double x = val[i];
-        if (learn && l->normalized) nm += gn__ftab_rescale(c, x, l->ft.opt);
-        lin += (double)c[R_W] * x;
-        const float *v = c + vb;
-        for (size_t f = 0; f < k; f++) {
-            const double vx = (double)v[f] * x;
-            sum[f] += vx;
-            sq += vx * vx;
-        }
+        if (learn && l->normalized) nm += gn__ftab_rescale(row, x, l->ft.opt, nw);
+        for (size_t c = 0; c < nw; c++) lin[c] += (double)row[R_W + c] * x;
+        const float *v = row + vb;
+        for (size_t c = 0; c < nw; c++)
+            for (size_t f = 0; f < k; f++) {
+                const double vx = (double)v[c * k + f] * x;
+                sum[c * k + f] += vx;
+                sq[c] += vx * vx;
+            }
     }
-    double pair = 0.0;
-    for (size_t f = 0; f < k; f++) pair += sum[f] * sum[f];
+    for (size_t c = 0; c < nw; c++) {
+        double pair = 0.0;
+        for (size_t f = 0; f < k; f++) pair += sum[c * k + f] * sum[c * k + f];
+        s[c] = lin[c] + 0.5 * (pair - sq[c]);
+    }
     if (norm) *norm = nm;
-    return lin + 0.5 * (pair - sq);
 }
 
-/* One example: scores it, then one step of the optimizer on both parts. */
-static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y,
-                                   double wt) {
+static GN_HOGWILD void score_row(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, int learn,
+                                 double *norm, double *s) {
+    if (l->ft.nw == 1) score_k(l, idx, val, n, learn, norm, s, 1);
+    else score_k(l, idx, val, n, learn, norm, s, l->ft.nw);
+}
+
+/* One example: scores it into s, then one step of the optimizer on both parts, each class c's
+ * weights from the loss's gradient g_c in its score. */
+static GN_HOGWILD inline __attribute__((always_inline)) void learn_k(gn_kind_learner *l, const uint32_t *idx,
+                                                                    const float *val, size_t n, double y, double wt,
+                                                                    double *s, size_t nw) {
     double norm = 0.0;
-    const double s = score_row(l, idx, val, n, 1, &norm);
-    const double d = gn__loss_deriv(l->loss, s, y, 0.5) * wt;
-    const size_t k = l->ft.nfac, st = l->ft.stride, vb = l->ft.vbase;
+    score_k(l, idx, val, n, 1, &norm, s, nw);
+    double *g = l->g;
+    gn__ftab_grad(l->loss, s, nw, y, wt, g);
+    const size_t k = l->rank, nfac = l->ft.nfac, st = l->ft.stride, vb = l->ft.vbase;
     const double *sum = l->sum;
     const double l1 = l->l1, l2 = l->l2, fl2 = l->fm_l2;
     if (l->ft.opt == GN_OPT_ADAGRAD) {
@@ -207,14 +255,18 @@ static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, cons
             const double x = val[i];
             const double sc = l->normalized ? c[R_S] : 1.0;
             if (sc == 0) continue; /* only zero values seen so far: nothing to learn */
-            gn__ftab_ada_w(c, d * x + l2 * sc * sc * c[R_W], lr, sc, l1);
-            float *v = c + vb, *vg = v + k;
-            for (size_t f = 0; f < k; f++) {
-                const double gv = d * x * (sum[f] - (double)v[f] * x) + fl2 * v[f];
-                if (gv == 0.0) continue;
-                const double g2 = vg[f] + gv * gv;
-                vg[f] = (float)g2;
-                v[f] = (float)(v[f] - vlr * gv / sqrt(g2));
+            for (size_t j = 0; j < nw; j++)
+                gn__ftab_ada_w(c + R_W + j, c + R_W + nw + j, g[j] * x + l2 * sc * sc * c[R_W + j], lr, sc, l1);
+            float *v = c + vb, *vg = v + nfac;
+            for (size_t j = 0; j < nw; j++) {
+                const double dx = g[j] * x;
+                for (size_t f = j * k; f < j * k + k; f++) {
+                    const double gv = dx * (sum[f] - (double)v[f] * x) + fl2 * v[f];
+                    if (gv == 0.0) continue;
+                    const double g2 = vg[f] + gv * gv;
+                    vg[f] = (float)g2;
+                    v[f] = (float)(v[f] - vlr * gv / sqrt(g2));
+                }
             }
         }
     } else {
@@ -227,18 +279,26 @@ static GN_HOGWILD double learn_one(gn_kind_learner *l, const uint32_t *idx, cons
             const double x = val[i];
             const double sc = l->normalized ? c[R_S] : 1.0;
             if (sc == 0) continue;
-            gn__ftab_sgd_w(c, d, x, sc, eta, l1, l2);
+            for (size_t j = 0; j < nw; j++) gn__ftab_sgd_w(c + R_W + j, g[j], x, sc, eta, l1, l2);
             float *v = c + vb;
-            for (size_t f = 0; f < k; f++)
-                v[f] = (float)(v[f] - veta * (d * x * (sum[f] - (double)v[f] * x) + fl2 * v[f]));
+            for (size_t j = 0; j < nw; j++) {
+                const double dx = g[j] * x;
+                for (size_t f = j * k; f < j * k + k; f++)
+                    v[f] = (float)(v[f] - veta * (dx * (sum[f] - (double)v[f] * x) + fl2 * v[f]));
+            }
         }
     }
-    return s;
+}
+
+static GN_HOGWILD void learn_one(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y,
+                                 double wt, double *s) {
+    if (l->ft.nw == 1) learn_k(l, idx, val, n, y, wt, s, 1);
+    else learn_k(l, idx, val, n, y, wt, s, l->ft.nw);
 }
 
 static GN_HOGWILD int fm_learn_batch(gn_kind_learner *l, const gn_batch *b, const unsigned char *mode,
                                      double *scores) {
-    return gn__ftab_learn_batch(l, &l->ft, b, mode, scores, NULL, score_row, learn_one);
+    return gn__ftab_learn_batch(l, &l->ft, l->loss, b, mode, scores, NULL, score_row, learn_one);
 }
 
 static int fm_to_model(gn_kind_learner *l, const float *weights, gn_model **out) {
@@ -254,7 +314,7 @@ const gn_kind gn__kind_fm = {
     .header_keys = fm_header_keys,
     .header_write = fm_header_write,
     .header_read = fm_header_read,
-    .top_weights = fm_top_weights,
+    .top_weights = gn__ftab_top_weights,
     .learner_bytes = fm_learner_bytes,
     .learner_new = fm_learner_new,
     .learner_share = fm_learner_share,
