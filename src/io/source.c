@@ -989,6 +989,8 @@ static int resolve_idf(gn_source *s) {
     return st;
 }
 
+void gn__source_defer_idf(gn_source *s) { s->scan_idf = 0; }
+
 int gn__source_resolve(gn_source *s) {
     if (s->need_open) {
         if (s->parser) return GN_OK; /* a part: its parser was resolved when it was opened */

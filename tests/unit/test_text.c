@@ -80,7 +80,7 @@ static void test_empty_and_punctuation(void **state) {
     assert_int_equal(gn__batch_begin_example(&b, 1, 1, 0), GN_OK);
     gn_text t;
     gn__text_init(&t);
-    gn_text_opts o = {2, 1, GN_TF_COUNT, 1, (1u << 18) - 1, NULL};
+    gn_text_opts o = {2, 1, GN_TF_COUNT, 1, (1u << 18) - 1, NULL, 0};
     assert_int_equal(gn__text_features(&t, &o, 0, "", 0, &b), GN_OK);
     assert_int_equal(gn__text_features(&t, &o, 0, ".,;:!?", 6, &b), GN_OK);
     assert_int_equal(b.nnz, 0);
@@ -105,7 +105,7 @@ static void test_ngrams_and_weights(void **state) {
     gn_batch b;
     assert_int_equal(gn__batch_init(&b, 1, 16), GN_OK);
     const uint32_t mask = (1u << 24) - 1;
-    gn_text_opts o = {1, 0, GN_TF_COUNT, 0, mask, NULL};
+    gn_text_opts o = {1, 0, GN_TF_COUNT, 0, mask, NULL, 0};
     /* "a b a b a": unigrams a (3), b (2) */
     assert_int_equal(features("a b a b a", &o, &b), 2);
     float lo = fminf(b.value[0], b.value[1]), hi = fmaxf(b.value[0], b.value[1]);
@@ -181,7 +181,7 @@ static void test_one_megabyte(void **state) {
     gn_batch b;
     assert_int_equal(gn__batch_init(&b, 1, 16), GN_OK);
     assert_int_equal(gn__batch_begin_example(&b, 1, 1, 0), GN_OK);
-    gn_text_opts opts = {2, 0, GN_TF_LOG, 1, (1u << 20) - 1, NULL};
+    gn_text_opts opts = {2, 0, GN_TF_LOG, 1, (1u << 20) - 1, NULL, 0};
     assert_int_equal(gn__text_features(&t, &opts, 0, doc, len, &b), GN_OK);
     gn__batch_end_example(&b);
     /* distinct slots, increasing, unit norm */
@@ -214,7 +214,7 @@ static void test_long_document_counts(void **state) {
         gn_batch b;
         assert_int_equal(gn__batch_init(&b, 1, 16), GN_OK);
         assert_int_equal(gn__batch_begin_example(&b, 1, 1, 0), GN_OK);
-        gn_text_opts opts = {1, 0, GN_TF_COUNT, 0, (1u << bits) - 1, NULL};
+        gn_text_opts opts = {1, 0, GN_TF_COUNT, 0, (1u << bits) - 1, NULL, 0};
         assert_int_equal(gn__text_features(&t, &opts, 0, doc, o, &b), GN_OK);
         gn__batch_end_example(&b);
         size_t n = b.start[1] - b.start[0];
