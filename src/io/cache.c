@@ -25,7 +25,8 @@
 #include "util/json_safe.h"
 
 #define CACHE_MAGIC "GNCACHE1"
-#define CACHE_VERSION 2u /* 2: the idf weights as binary records after the header JSON */
+#define CACHE_VERSION 3u /* 2: the idf weights as binary records after the header JSON; 3: "text_counts"
+                          * (term counts that readers weigh, from a cache made in one pass) */
 #define BLOCK_MAGIC 0x4b424e47u   /* "GNBK" */
 #define TRAILER_MAGIC 0x4e454e47u /* "GNEN" */
 #define BLOCK_HDR 28
@@ -236,59 +237,109 @@ static int check_output(const char *out_path, const char *const *paths, size_t n
 /* Where write_cache takes its examples: fills b (cleared first) with up to max examples;
  * GN_EOF at the end, then *skipped is the number of bad lines skipped. */
 typedef int (*cache_feed)(void *user, gn_batch *b, size_t max, uint64_t *skipped);
+/* A header known only once every example is read (the idf records of a cache made in one pass):
+ * completes hdr and sets *extra (malloc'ed, or NULL) and *extra_len. */
+typedef int (*cache_late_header)(void *user, json_t *hdr, unsigned char **extra, size_t *extra_len);
+
+/* Writes the magic, the version, the header JSON (then a NUL and extra when extra is not NULL:
+ * the idf records) and the header's checksum to fd. */
+static int write_head(int fd, const char *out_path, const json_t *hdr, const unsigned char *extra, size_t extra_len) {
+    char *hdr_text = dump(hdr);
+    if (!hdr_text) return gn__fail(GN_ENOMEM, "out of memory");
+    int st = GN_OK;
+    const size_t jl = strlen(hdr_text), hl = jl + (extra ? 1 + extra_len : 0);
+    unsigned char head[16], sum[8];
+    XXH3_state_t *hs = NULL;
+    if (hl > HEADER_MAX) {
+        st = gn__fail(GN_ELIMIT, "%s: a cache header of %zu bytes (at most %u; --idf with many bits?)", out_path, hl,
+                      (unsigned)HEADER_MAX);
+        goto done;
+    }
+    memcpy(head, CACHE_MAGIC, 8);
+    put_u32(head + 8, CACHE_VERSION);
+    put_u32(head + 12, (uint32_t)hl);
+    if (!(hs = XXH3_createState())) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
+    XXH3_64bits_reset(hs);
+    XXH3_64bits_update(hs, hdr_text, extra ? jl + 1 : jl); /* with its NUL when a section follows */
+    if (extra) XXH3_64bits_update(hs, extra, extra_len);
+    put_u64(sum, XXH3_64bits_digest(hs));
+    if ((st = gn__write_all(fd, head, 16, out_path)) != GN_OK) goto done;
+    if ((st = gn__write_all(fd, hdr_text, extra ? jl + 1 : jl, out_path)) != GN_OK) goto done;
+    if (extra && (st = gn__write_all(fd, extra, extra_len, out_path)) != GN_OK) goto done;
+    st = gn__write_all(fd, sum, 8, out_path);
+done:
+    XXH3_freeState(hs);
+    free(hdr_text);
+    return st;
+}
+
+/* Appends the len bytes of the file at src to fd (the blocks of a cache whose header came last). */
+static int copy_file(const char *src, uint64_t len, int fd, const char *out_path) {
+    char eb[128];
+    int in = open(src, O_RDONLY | O_CLOEXEC);
+    if (in < 0) return gn__fail(GN_EIO, "%s: cannot read back: %s", src, gn__errno_text(errno, eb, sizeof eb));
+    const size_t cap = (size_t)1 << 20;
+    char *buf = malloc(cap);
+    int st = buf ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
+    for (uint64_t off = 0; st == GN_OK && off < len;) {
+        const size_t want = len - off < cap ? (size_t)(len - off) : cap;
+        ssize_t got = pread(in, buf, want, (off_t)off);
+        if (got < 0 && errno == EINTR) continue;
+        if (got <= 0) {
+            st = gn__fail(GN_EIO, "%s: read failed: %s", src, got < 0 ? gn__errno_text(errno, eb, sizeof eb) : "short file");
+            break;
+        }
+        st = gn__write_all(fd, buf, (size_t)got, out_path);
+        off += (uint64_t)got;
+    }
+    free(buf);
+    close(in);
+    return st;
+}
 
 /* Writes the cache with header hdr and the examples of feed to out_path atomically. */
 /* extra: the binary section that follows the header JSON and a NUL inside the header's bytes
- * (the idf records), or NULL. */
-static int write_cache(const char *out_path, const json_t *hdr, const unsigned char *extra, size_t extra_len,
-                       cache_feed feed, void *user, gn_cache_info *info) {
-    char *hdr_text = NULL;
-    gn_atomic_file af = {-1, NULL, out_path, -1};
+ * (the idf records), or NULL. late: when not NULL, the header is completed by it after the last
+ * example (hdr is then changed): the blocks go to a second temp file first, copied after the
+ * header. */
+static int write_cache(const char *out_path, json_t *hdr, const unsigned char *extra, size_t extra_len,
+                       cache_feed feed, void *user, cache_late_header late, gn_cache_info *info) {
+    gn_atomic_file af = {-1, NULL, out_path, -1}, blocks = {-1, NULL, out_path, -1};
     block_writer w;
     memset(&w, 0, sizeof w);
     w.fd = -1;
     w.path = out_path;
     gn_batch b;
     memset(&b, 0, sizeof b);
-    uint64_t skipped = 0;
+    uint64_t skipped = 0, blocks_len = 0;
+    unsigned char *late_extra = NULL;
+    size_t late_len = 0;
     int st;
-    if (!(hdr_text = dump(hdr))) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
     if ((st = gn__atomic_create(&af, out_path)) != GN_OK) goto done;
-    w.fd = af.fd;
+    if (late && (st = gn__atomic_create(&blocks, out_path)) != GN_OK) goto done;
+    w.fd = late ? blocks.fd : af.fd;
     w.raw_cap = BLOCK_RAW_TARGET * 2;
     w.raw = malloc(w.raw_cap);
     w.zc = ZSTD_createCCtx();
     if (!w.raw || !w.zc) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
-    {
-        const size_t jl = strlen(hdr_text), hl = jl + (extra ? 1 + extra_len : 0);
-        if (hl > HEADER_MAX) {
-            st = gn__fail(GN_ELIMIT, "%s: a cache header of %zu bytes (at most %u; --idf with many bits?)", out_path, hl,
-                          (unsigned)HEADER_MAX);
-            goto done;
-        }
-        unsigned char head[16];
-        memcpy(head, CACHE_MAGIC, 8);
-        put_u32(head + 8, CACHE_VERSION);
-        put_u32(head + 12, (uint32_t)hl);
-        unsigned char sum[8];
-        XXH3_state_t *hs = XXH3_createState();
-        if (!hs) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
-        XXH3_64bits_reset(hs);
-        XXH3_64bits_update(hs, hdr_text, extra ? jl + 1 : jl); /* with its NUL when a section follows */
-        if (extra) XXH3_64bits_update(hs, extra, extra_len);
-        put_u64(sum, XXH3_64bits_digest(hs));
-        XXH3_freeState(hs);
-        if ((st = gn__write_all(w.fd, head, 16, out_path)) != GN_OK) goto done;
-        if ((st = gn__write_all(w.fd, hdr_text, extra ? jl + 1 : jl, out_path)) != GN_OK) goto done;
-        if (extra && (st = gn__write_all(w.fd, extra, extra_len, out_path)) != GN_OK) goto done;
-        if ((st = gn__write_all(w.fd, sum, 8, out_path)) != GN_OK) goto done;
-    }
+    if (!late && (st = write_head(af.fd, out_path, hdr, extra, extra_len)) != GN_OK) goto done;
     if ((st = gn__batch_init(&b, 4096, 4096 * 32)) != GN_OK) goto done;
     while ((st = feed(user, &b, 4096, &skipped)) == GN_OK)
         for (size_t i = 0; i < b.n; i++)
             if ((st = add_example(&w, &b, i)) != GN_OK) goto done;
     if (st != GN_EOF) goto done;
     if ((st = flush_block(&w)) != GN_OK) goto done;
+    if (late) {
+        struct stat bs;
+        if (fstat(blocks.fd, &bs) != 0) {
+            st = gn__fail(GN_EIO, "%s: cannot stat the blocks' temp file", out_path);
+            goto done;
+        }
+        blocks_len = (uint64_t)bs.st_size;
+        if ((st = late(user, hdr, &late_extra, &late_len)) != GN_OK) goto done;
+        if ((st = write_head(af.fd, out_path, hdr, late_extra, late_len)) != GN_OK) goto done;
+        if ((st = copy_file(blocks.tmp, blocks_len, af.fd, out_path)) != GN_OK) goto done;
+    }
     {
         unsigned char tr[TRAILER_LEN];
         put_u32(tr, TRAILER_MAGIC);
@@ -297,10 +348,10 @@ static int write_cache(const char *out_path, const json_t *hdr, const unsigned c
         put_u64(tr + 16, w.examples);
         put_u64(tr + 24, skipped);
         put_u64(tr + 32, XXH3_64bits(tr, 32));
-        if ((st = gn__write_all(w.fd, tr, sizeof tr, out_path)) != GN_OK) goto done;
+        if ((st = gn__write_all(af.fd, tr, sizeof tr, out_path)) != GN_OK) goto done;
     }
     struct stat sb;
-    if (fstat(w.fd, &sb) == 0 && info) info->bytes = (uint64_t)sb.st_size;
+    if (fstat(af.fd, &sb) == 0 && info) info->bytes = (uint64_t)sb.st_size;
     if ((st = gn__atomic_commit(&af, NULL)) != GN_OK) goto done;
     if (info) {
         info->examples = w.examples;
@@ -310,7 +361,8 @@ static int write_cache(const char *out_path, const json_t *hdr, const unsigned c
     st = GN_OK;
 done:
     gn__atomic_discard(&af, NULL); /* nothing left to do after a commit */
-    free(hdr_text);
+    gn__atomic_discard(&blocks, NULL);
+    free(late_extra);
     free(w.raw);
     free(w.zbuf);
     ZSTD_freeCCtx(w.zc);
@@ -325,15 +377,60 @@ static int feed_source(void *user, gn_batch *b, size_t max, uint64_t *skipped) {
     return st;
 }
 
+/* A cache made in one pass (--idf over a --format dir tree): the parser emits term counts, the
+ * feed counts each slot's documents as the blocks are written, and the header, written last, holds
+ * the idf weights from those frequencies and "text_counts": readers weigh the counts (io/text.h:
+ * gn__text_weigh), which gives the bits that parsing with the weights gives. The documents are
+ * read and tokenized once instead of twice (a first pass for the frequencies, as a source without
+ * a cache does). Other inputs with --idf (CSV or VW text beside other features, interactions)
+ * take the two passes: there an example is not one document. */
+typedef struct counting_feed {
+    gn_source *src;
+    uint32_t bits;
+    uint32_t *df; /* 2^bits document frequencies */
+    uint64_t docs;
+} counting_feed;
+
+static int feed_counting(void *user, gn_batch *b, size_t max, uint64_t *skipped) {
+    counting_feed *f = user;
+    int st = feed_source(f->src, b, max, skipped);
+    if (st != GN_OK) return st;
+    f->docs += b->n;
+    for (size_t i = 0; i < b->nnz; i++) /* an example's slots are distinct (the parser merges repeats) */
+        if (f->df[b->index[i]] != UINT32_MAX) f->df[b->index[i]]++;
+    return GN_OK;
+}
+
+static int late_idf(void *user, json_t *hdr, unsigned char **extra, size_t *extra_len) {
+    counting_feed *f = user;
+    gn_idf *t;
+    GN_TRY(gn__idf_from_df(f->bits, f->docs, f->df, &t));
+    int st = gn__idf_records(t, extra, extra_len) == GN_OK ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
+    if (st == GN_OK && !(gn__json_set(hdr, "idf", json_pack("{s:I, s:I}", "docs", (json_int_t)t->docs, "records",
+                                                            (json_int_t)(*extra_len / 8))) &&
+                         gn__json_set(hdr, "text_counts", json_true())))
+        st = gn__fail(GN_ENOMEM, "out of memory");
+    gn__idf_unref(t);
+    return st;
+}
+
+/* Whether a cache of spec is made in one pass (above). */
+static int one_pass_idf(const gn_data_spec *spec) {
+    return spec->idf && spec->format == GN_FORMAT_DIR && !spec->interactions[0];
+}
+
 int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *const *paths, size_t npaths,
                     gn_cache_info *info) {
     gn_source *src = NULL;
     json_t *hdr = NULL;
     unsigned char *idf_rec = NULL;
     size_t idf_len = 0;
+    counting_feed cf = {NULL, 0, NULL, 0};
+    const int one_pass = one_pass_idf(spec);
     int st;
     if ((st = check_output(out_path, paths, npaths)) != GN_OK) goto done;
     if ((st = gn__source_open(spec, NULL, paths, npaths, &src)) != GN_OK) goto done;
+    if (one_pass) gn__source_defer_idf(src);
     if ((st = gn__source_resolve(src)) != GN_OK) goto done;
     /* interactions: the cache holds the crossed features (io/cross.h) */
     if (gn__source_parser(src)) gn__parser_set_cross_inline(gn__source_parser(src), 1);
@@ -355,8 +452,20 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
                                                 (json_int_t)(idf_len / 8)));
     }
     if (!ok) { st = gn__fail(GN_ENOMEM, "out of memory"); goto done; }
-    st = write_cache(out_path, hdr, idf_rec, idf_len, feed_source, src, info);
+    if (one_pass && parser) {
+        cf.src = src;
+        cf.bits = gn__source_spec(src)->bits;
+        if (!(cf.df = calloc((size_t)1 << cf.bits, sizeof *cf.df))) {
+            st = gn__fail(GN_ENOMEM, "out of memory for document frequencies of 2^%u slots", (unsigned)cf.bits);
+            goto done;
+        }
+        gn__parser_set_text_counts(gn__source_parser(src), 1);
+        st = write_cache(out_path, hdr, NULL, 0, feed_counting, &cf, late_idf, info);
+    } else {
+        st = write_cache(out_path, hdr, idf_rec, idf_len, feed_source, src, NULL, info);
+    }
 done:
+    free(cf.df);
     free(idf_rec);
     json_decref(hdr);
     gn__source_free(src);
@@ -412,7 +521,7 @@ gn_status gn_cache_write_matrix(const char *path, const gn_data_spec *spec, cons
     gn__labels_free(labels);
     int st = ok ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
     matrix_feed f = {&resolved, x, y, weight, 0, 0};
-    if (st == GN_OK) st = write_cache(path, hdr, NULL, 0, feed_matrix, &f, NULL);
+    if (st == GN_OK) st = write_cache(path, hdr, NULL, 0, feed_matrix, &f, NULL, NULL);
     json_decref(hdr);
     return st;
 }
@@ -452,6 +561,11 @@ struct gn_cache_reader {
     uint32_t part, nparts;
     uint64_t nslots;               /* 2^bits: every index must be below it */
     ZSTD_DCtx *zd;
+    /* "text_counts": the values are term counts, weighed as they are decoded (gn__text_weigh)
+     * with the spec's tf and normalisation and the header's idf weights (owned reference) */
+    int weigh;
+    gn_text_opts topts;
+    gn_idf *idf;
 };
 
 /* Reads and checks the header and the trailer. */
@@ -872,13 +986,35 @@ static int make_ways(gn_cache_reader *r, size_t ways) {
     return GN_OK;
 }
 
+/* For a cache of term counts ("text_counts" in the header): the weights its readers apply. */
+static int weigh_setup(gn_cache_reader *r) {
+    if (!json_is_true(json_object_get(r->hdr, "text_counts"))) return GN_OK;
+    gn_data_spec s;
+    gn_parser *p = NULL;
+    int st = header_spec(r, &s, &p);
+    if (st == GN_OK && !gn__parser_idf(p))
+        st = gn__fail(GN_EFORMAT, "%s: cache header: term counts without idf weights", r->path);
+    if (st == GN_OK) {
+        r->idf = gn__idf_ref(gn__parser_idf(p));
+        r->weigh = 1;
+        r->topts.ngrams = s.ngrams;
+        r->topts.skips = s.skips;
+        r->topts.tf = s.tf;
+        r->topts.normalize = s.normalize_rows;
+        r->topts.mask = (uint32_t)(r->nslots - 1);
+        r->topts.idf = r->idf->w;
+    }
+    gn__parser_free(p);
+    return st;
+}
+
 int gn__cache_open_part(const char *path, uint32_t part, uint32_t nparts, gn_cache_reader **out) {
     if (nparts == 0 || part >= nparts) return gn__fail(GN_EINVAL, "cache part %u of %u does not exist", part, nparts);
     gn_cache_reader *r;
     GN_TRY(open_file(path, &r));
     int st;
     if (!(r->zd = ZSTD_createDCtx())) st = gn__fail(GN_ENOMEM, "out of memory");
-    else if ((st = find_blocks(r, part, nparts, 0)) == GN_OK) st = make_ways(r, 1);
+    else if ((st = weigh_setup(r)) == GN_OK && (st = find_blocks(r, part, nparts, 0)) == GN_OK) st = make_ways(r, 1);
     if (st != GN_OK) {
         gn__cache_close(r);
         return st;
@@ -913,7 +1049,7 @@ int gn__cache_open_shuffled(const char *path, uint32_t part, uint32_t nparts, ui
     GN_TRY(open_file(path, &r));
     int st;
     if (!(r->zd = ZSTD_createDCtx())) st = gn__fail(GN_ENOMEM, "out of memory");
-    else st = find_blocks(r, part, nparts, 1);
+    else if ((st = weigh_setup(r)) == GN_OK) st = find_blocks(r, part, nparts, 1);
     if (st != GN_OK) {
         gn__cache_close(r);
         return st;
@@ -1053,6 +1189,10 @@ static int decode_example(gn_cache_reader *r, block_cursor *c, gn_batch *b) {
         p += n * 4;
     }
     if (flags & ~15u) return corrupt(r, c);
+    if (r->weigh) { /* counts -> weights; slot 0, first when present, is the bias (no term hashes there) */
+        const size_t bias = n > 0 && idx[0] == 0;
+        n = bias + gn__text_weigh(&r->topts, idx + bias, val + bias, (size_t)n - bias);
+    }
     GN_TRY(gn__batch_begin_example(b, label, weight, key));
     b->nnz += (size_t)n;
     gn__batch_end_example(b);
@@ -1114,6 +1254,7 @@ void gn__cache_close(gn_cache_reader *r) {
     for (size_t i = 0; i < r->nways; i++) free(r->ways[i].raw);
     free(r->ways);
     ZSTD_freeDCtx(r->zd);
+    gn__idf_unref(r->idf);
     free(r);
 }
 

@@ -1,9 +1,11 @@
 /* io/cache.h: the binary cache of parsed, hashed examples (`gannet cache`, `train --cache`).
  *
  * File layout (little-endian):
- *   "GNCACHE1" | u32 version (2) | u32 header_len | header | u64 XXH3(header)
+ *   "GNCACHE1" | u32 version (3) | u32 header_len | header | u64 XXH3(header)
  *   header: the header JSON; with --idf, then a NUL and the idf records (io/text.h:
- *            gn__idf_records; their number in the JSON's "idf": {"docs", "records"})
+ *            gn__idf_records; their number in the JSON's "idf": {"docs", "records"}).
+ *            "text_counts": true (--idf over a --format dir tree, made in one pass): the values
+ *            are term counts, weighed by the readers as they decode (io/text.h: gn__text_weigh)
  *   blocks:  u32 "GNBK" | u32 flags (1 = zstd) | u32 stored_len | u32 raw_len | u32 examples |
  *            u64 XXH3(stored payload) | payload
  *   trailer: u32 "GNEN" | u32 0 | u64 blocks | u64 examples | u64 XXH3(the 24 bytes before it)

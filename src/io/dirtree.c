@@ -143,7 +143,8 @@ static int list_class(gn_dir_tree *t, size_t c, size_t *cap) {
     return st;
 }
 
-int gn__dir_tree_open(const char *root, gn_dir_tree **out) {
+/* Lists the classes of the tree at root and, when docs, their documents. */
+static int open_tree(const char *root, int docs, gn_dir_tree **out) {
     char eb[128];
     gn_dir_tree *t = calloc(1, sizeof *t);
     if (!t || !(t->root = strdup(root))) {
@@ -192,6 +193,10 @@ int gn__dir_tree_open(const char *root, gn_dir_tree **out) {
         goto fail;
     }
     qsort(t->classes, t->nclasses, sizeof *t->classes, by_name);
+    if (!docs) {
+        *out = t;
+        return GN_OK;
+    }
     size_t dcap = 0;
     for (size_t c = 0; c < t->nclasses && st == GN_OK; c++) st = list_class(t, c, &dcap);
     if (st != GN_OK) goto fail;
@@ -214,6 +219,10 @@ fail:
     gn__dir_tree_free(t);
     return st;
 }
+
+int gn__dir_tree_open(const char *root, gn_dir_tree **out) { return open_tree(root, 1, out); }
+
+int gn__dir_tree_open_classes(const char *root, gn_dir_tree **out) { return open_tree(root, 0, out); }
 
 /* Reads document i into t->rec as its record. */
 static int load_record(gn_dir_tree *t, size_t i) {

@@ -24,6 +24,9 @@ typedef struct gn_dir_tree gn_dir_tree;
  * document), GN_EINVAL (a class name with a tab, newline or invalid UTF-8), GN_ENOMEM; the
  * message names the path. */
 int gn__dir_tree_open(const char *root, gn_dir_tree **out);
+/* The classes only (no document listed: docs 0, nothing to read), GN_EIO and GN_EINVAL as above
+ * but for documents: cheap where only the class names matter. */
+int gn__dir_tree_open_classes(const char *root, gn_dir_tree **out);
 /* Copies up to cap bytes of the stream into dst: the count, 0 at the end, or -1 with the error
  * in gn_last_error() (a file that cannot be read, a NUL byte or invalid UTF-8, naming the file). */
 ssize_t gn__dir_tree_read(gn_dir_tree *t, char *dst, size_t cap);

@@ -1295,6 +1295,7 @@ int gn__parser_clone(const gn_parser *p, gn_parser **out) {
     c->spec.nfields = p->spec.nfields; /* CSV: resolved with the columns */
     c->field_span = p->field_span;
     gn__parser_set_idf(c, p->idf);
+    c->topts.counts = p->topts.counts;
     if (p->labels) {
         gn_labels *l;
         int st = gn__labels_clone(p->labels, &l);
@@ -1386,6 +1387,8 @@ void gn__parser_set_idf(gn_parser *p, gn_idf *t) {
 }
 
 gn_idf *gn__parser_idf(const gn_parser *p) { return p->idf; }
+
+void gn__parser_set_text_counts(gn_parser *p, int on) { p->topts.counts = on; }
 
 void gn__parser_set_cross_inline(gn_parser *p, int on) { p->cross_inline = on; }
 

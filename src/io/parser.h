@@ -49,6 +49,9 @@ int gn__parser_line(gn_parser *p, const char *line, size_t len, uint64_t key, gn
 struct gn_idf;
 void gn__parser_set_idf(gn_parser *p, struct gn_idf *t);
 struct gn_idf *gn__parser_idf(const gn_parser *p);
+/* Text features as term counts, unweighted (io/text.h: gn_text_opts.counts): for a cache made in
+ * one pass, whose readers weigh them once the idf weights are known. */
+void gn__parser_set_text_counts(gn_parser *p, int on);
 /* Interactions (io/cross.h): 1 makes the parser append the crossed features to each example
  * (prediction, caches); 0 (the default) leaves the grouped features in the batch's x lists for
  * the learner to cross. Clones keep the setting. */

@@ -871,7 +871,7 @@ static int check_tree_classes(const gn_source *s) {
     int seen = 0;
     for (size_t i = 0; i < s->npaths; i++) {
         gn_dir_tree *t;
-        GN_TRY(gn__dir_tree_open(s->paths[i], &t));
+        GN_TRY(gn__dir_tree_open_classes(s->paths[i], &t)); /* the names only: no document listed */
         const char *const *names;
         size_t n = gn__dir_tree_classes(t, &names);
         int two = n > 1 || (n == 1 && seen && strncmp(first, names[0], sizeof first - 1) != 0);
@@ -988,6 +988,8 @@ static int resolve_idf(gn_source *s) {
     free(df);
     return st;
 }
+
+void gn__source_defer_idf(gn_source *s) { s->scan_idf = 0; }
 
 int gn__source_resolve(gn_source *s) {
     if (s->need_open) {

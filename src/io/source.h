@@ -67,6 +67,9 @@ uint64_t gn__source_chunk_bytes(const gn_source *s);
  * label-only scan of the whole input (io/labels.h); afterwards gn__source_spec/gn__source_parser
  * are final. Optional: gn__source_next does it too. */
 int gn__source_resolve(gn_source *s);
+/* --idf without the document-frequency pass: the caller counts the frequencies itself as it reads
+ * (a cache made in one pass, io/cache.c). Call before the first read or gn__source_resolve. */
+void gn__source_defer_idf(gn_source *s);
 /* Clears b and fills it with up to max examples. GN_OK with b->n > 0, GN_EOF when the data is
  * exhausted, or an error (message "file:line: reason"). */
 int gn__source_next(gn_source *s, gn_batch *b, size_t max);

@@ -214,37 +214,43 @@ int gn__text_features(gn_text *t, const gn_text_opts *o, uint64_t seed, const ch
         if (ngrams > 1) nt += extend(t->hash, ntok, t->hash[i], i, 1, ngrams, skips, mask, terms + nt);
     }
     terms = sort_terms(terms, t->packed + ntok * per, nt, mask);
-    /* merge: one (slot, weight) per distinct slot, written back over terms as slot << 32 | float */
-    size_t nd = 0;
+    /* merge: one (slot, count) per distinct slot, into b; then the weights (unless the counts are
+     * wanted: a cache made in one pass stores them, and its readers weigh them, gn__text_weigh) */
+    if (gn__batch_reserve_features(b, nt) != GN_OK) return GN_ENOMEM;
+    const size_t k0 = b->nnz;
+    for (size_t i = 0; i < nt;) {
+        const uint32_t slot = (uint32_t)(terms[i] >> 32);
+        size_t j = i + 1;
+        while (j < nt && (uint32_t)(terms[j] >> 32) == slot) j++;
+        gn__batch_push(b, slot, (float)(j - i));
+        i = j;
+    }
+    if (!o->counts) b->nnz = k0 + gn__text_weigh(o, b->index + k0, b->value + k0, b->nnz - k0);
+    return GN_OK;
+}
+
+size_t gn__text_weigh(const gn_text_opts *o, uint32_t *slot, float *value, size_t n) {
     double norm2 = 0.0;
     const float *idf = o->idf;
     if (idf) /* the idf table is far larger than the caches: fetch the first terms' weights */
-        for (size_t i = 0; i < nt && i < 64; i += 4) __builtin_prefetch(idf + (terms[i] >> 32), 0, 0);
-    for (size_t i = 0; i < nt;) {
-        const uint32_t slot = (uint32_t)(terms[i] >> 32);
-        if (idf && i + 64 < nt) __builtin_prefetch(idf + (terms[i + 64] >> 32), 0, 0);
-        size_t j = i + 1;
-        while (j < nt && (uint32_t)(terms[j] >> 32) == slot) j++;
-        const double c = (double)(j - i);
+        for (size_t i = 0; i < n && i < 64; i += 4) __builtin_prefetch(idf + slot[i], 0, 0);
+    for (size_t i = 0; i < n; i++) {
+        if (idf && i + 64 < n) __builtin_prefetch(idf + slot[i + 64], 0, 0);
+        const double c = (double)value[i];
         double v = o->tf == GN_TF_BINARY ? 1.0 : o->tf == GN_TF_LOG ? 1.0 + log(c) : c;
-        if (idf) v *= idf[slot];
+        if (idf) v *= idf[slot[i]];
         norm2 += v * v;
-        float f = (float)v;
-        uint32_t bits;
-        memcpy(&bits, &f, sizeof bits);
-        terms[nd++] = (uint64_t)slot << 32 | bits;
-        i = j;
+        value[i] = (float)v;
     }
     const double scale = o->normalize && norm2 > 0 ? 1.0 / sqrt(norm2) : 1.0;
-    if (gn__batch_reserve_features(b, nd) != GN_OK) return GN_ENOMEM;
-    for (size_t i = 0; i < nd; i++) {
-        uint32_t bits = (uint32_t)terms[i];
-        float f;
-        memcpy(&f, &bits, sizeof f);
-        const float v = (float)((double)f * scale);
-        if (v != 0.0f) gn__batch_push(b, (uint32_t)(terms[i] >> 32), v);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++) {
+        const float v = (float)((double)value[i] * scale);
+        if (v == 0.0f) continue;
+        slot[m] = slot[i];
+        value[m++] = v;
     }
-    return GN_OK;
+    return m;
 }
 
 /* ---------------------------------------------------------------- idf tables */

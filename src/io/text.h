@@ -28,6 +28,8 @@ typedef struct gn_text_opts {
     int normalize;          /* unit L2 norm over the document's features */
     uint32_t mask;          /* 2^bits - 1 */
     const float *idf;       /* 2^bits weights, or NULL (no idf) */
+    int counts;             /* emit each term's count, unweighted (tf, idf and normalize not
+                             * applied: a cache made in one pass, io/cache.c, stores these) */
 } gn_text_opts;
 
 /* Scratch of one tokenizer (one thread). */
@@ -52,6 +54,14 @@ size_t gn__text_next_token(gn_text *t, const char *s, size_t len, size_t *pos);
  * o->idf[slot] when set, scaled to unit norm when o->normalize; nothing for a document without
  * tokens. GN_OK or GN_ENOMEM. */
 int gn__text_features(gn_text *t, const gn_text_opts *o, uint64_t seed, const char *s, size_t len, gn_batch *b);
+
+/* Weighs a document's terms in place as gn__text_features does: on entry value[i] is the count
+ * of slot[i] (slots distinct, in the order gn__text_features emits them), on return the weight
+ * (o->tf of the count, times o->idf[slot] when set, scaled to unit norm when o->normalize), with
+ * the terms whose weight rounds to 0 removed; returns how many remain. The same arithmetic in the
+ * same order, so weighing stored counts gives the very bits of parsing with the weights. Counts
+ * are exact as floats up to 2^24 (a term repeated more often in one document is rounded). */
+size_t gn__text_weigh(const gn_text_opts *o, uint32_t *slot, float *value, size_t n);
 
 /* The idf weights of a hash space, shared (reference-counted) by the parsers of a run and the
  * model trained there: w[slot] = gn__text_idf(docs, df of slot) for the 2^bits slots. Read-only

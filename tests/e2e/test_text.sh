@@ -60,6 +60,30 @@ cp "$T/out" "$T/pred"
 run $PY "$HERE/text_corpus.py" dot "$T/dump" "$T/top.json" "$T/pred"
 [ "$RC" = 0 ] || { cat "$T/err" >&2; fail "predictions do not apply the stored idf"; }
 ok "--format dir: test accuracy $acc; $(cat "$T/out")"
+# --idf with --cache: the tree is tokenized once (the cache holds term counts, the document
+# frequencies are counted as it is written, readers weigh the counts): the model equals the one
+# trained from the text (two passes over it), its predictions bit for bit; a second run reuses
+# the cache (format version 3, "text_counts") with the same result
+for m in text cache again; do
+    c=(); [ $m = text ] || c=(--cache "$T/tr.cache")
+    run_ok "$GANNET" train --format dir -d "$T/tr" --ngrams 2 --tf log --idf --normalize-rows --threads 1 --passes 2 \
+        "${c[@]}" -m "$T/$m.model"
+    [ $m = cache ] && { grep -q "creating the cache" "$T/err" || fail "the cache was not made"; }
+    [ $m = again ] && { grep -q "cache" "$T/err" && fail "the cache was made again: $(cat "$T/err")"; }
+    run_ok "$GANNET" predict -m "$T/$m.model" -d "$T/te"
+    cp "$T/out" "$T/pred.$m"
+done
+cmp -s "$T/pred.text" "$T/pred.cache" || fail "a model trained from a one-pass --idf cache predicts otherwise"
+cmp -s "$T/pred.text" "$T/pred.again" || fail "a model trained from a reused --idf cache predicts otherwise"
+$PY - "$T/tr.cache" <<'EOF2' || fail "the cache header lacks version 3, text_counts or idf"
+import json, struct, sys
+d = open(sys.argv[1], "rb").read()
+assert d[:8] == b"GNCACHE1" and struct.unpack("<I", d[8:12])[0] == 3
+n = struct.unpack("<I", d[12:16])[0]
+h = json.loads(d[16:16 + n].split(b"\0")[0])
+assert h["text_counts"] is True and h["idf"]["docs"] == 600
+EOF2
+ok "--idf with --cache: one tokenizing pass, predictions equal to two passes' ($(sort -u "$T/pred.text" | wc -l) distinct)"
 # normalised rows: a document and the same document twice predict alike (unigram counts)
 mkdir -p "$T/dup/pos" "$T/dup/neg"
 f=$(ls "$T/tr/pos" | head -1)

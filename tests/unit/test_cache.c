@@ -12,6 +12,7 @@
 #include <limits.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -19,7 +20,9 @@
 #include "gannet/cache.h"
 #include "gannet/gannet.h"
 #include "io/cache.h"
+#include "io/parser.h"
 #include "io/source.h"
+#include "io/text.h"
 
 static char path_data[128], path_cache[128];
 
@@ -444,6 +447,103 @@ static void test_shuffled_blocks(void **state) {
     unlink(path_big_cache);
 }
 
+/* --idf over a --format dir tree: the cache is made in one tokenizing pass (term counts, the
+ * document frequencies counted as it is written, weighed by its readers); every example read from
+ * it equals, bit for bit, the example a source parses with the idf of a first pass, and the idf
+ * table it stores (what a model trained from it keeps) equals that first pass's. */
+static void test_one_pass_idf_tree(void **state) {
+    (void)state;
+    char root[128], dir[192], file[256], cache[160];
+    snprintf(root, sizeof root, "/tmp/gn_test_cache_%d_tree", (int)getpid());
+    snprintf(cache, sizeof cache, "/tmp/gn_test_cache_%d_tree.cache", (int)getpid());
+    const char *classes[] = {"alpha", "beta", "gamma"};
+    const char *words[] = {"cat", "dog", "ran", "the", "saw", "über", "naïve", "away", "bird", "sky", "x1", "q"};
+    assert_int_equal(mkdir(root, 0700), 0);
+    uint64_t rng = 42;
+    for (int c = 0; c < 3; c++) {
+        snprintf(dir, sizeof dir, "%s/%s", root, classes[c]);
+        assert_int_equal(mkdir(dir, 0700), 0);
+        for (int d = 0; d < 40; d++) {
+            snprintf(file, sizeof file, "%s/doc%d.txt", dir, d);
+            FILE *f = fopen(file, "w");
+            assert_non_null(f);
+            const int n = 3 + d % 17;
+            for (int w = 0; w < n; w++) { /* class-skewed words, some repeated in a document */
+                rng = rng * 6364136223846793005ull + 1442695040888963407ull;
+                fprintf(f, "%s%s", words[(rng >> 33) % (w % 3 ? 12 : 4 + 2 * (unsigned)c)], w % 5 == 4 ? "\n" : " ");
+            }
+            fclose(f);
+        }
+    }
+    gn_data_spec s;
+    gn_data_spec_init(&s);
+    s.format = GN_FORMAT_DIR;
+    s.bits = 14;
+    s.label_kind = GN_LABEL_CLASS;
+    s.ngrams = 2;
+    s.tf = GN_TF_LOG;
+    s.idf = 1;
+    s.normalize_rows = 1;
+    const char *paths[] = {root};
+    /* two passes: a source finds the document frequencies first, then parses with the weights */
+    gn_source *src;
+    assert_int_equal(gn__source_open(&s, NULL, paths, 1, &src), GN_OK);
+    gn_batch text, cached, b;
+    assert_int_equal(gn__batch_init(&text, 16, 16), GN_OK);
+    assert_int_equal(gn__batch_init(&cached, 16, 16), GN_OK);
+    assert_int_equal(gn__batch_init(&b, 100, 1000), GN_OK);
+    int st;
+    while ((st = gn__source_next(src, &b, 50)) == GN_OK) append(&text, &b);
+    assert_int_equal(st, GN_EOF);
+    const gn_idf *two = gn__parser_idf(gn__source_parser(src));
+    assert_non_null(two);
+    assert_int_equal(two->docs, 120);
+    /* one pass: the cache */
+    gn_cache_info info;
+    assert_int_equal(gn_cache_build(&s, paths, 1, cache, &info), GN_OK);
+    assert_int_equal(info.examples, 120);
+    gn_cache_reader *r;
+    assert_int_equal(gn__cache_open_part(cache, 0, 1, &r), GN_OK);
+    while ((st = gn__cache_next(r, &b, 64)) == GN_OK) append(&cached, &b);
+    assert_int_equal(st, GN_EOF);
+    gn__cache_close(r);
+    assert_int_equal(cached.n, text.n);
+    int weighed = 0;
+    for (size_t i = 0; i < text.n; i++) {
+        if (!example_equal(&text, i, &cached, i)) fail_msg("example %zu differs", i);
+        for (size_t j = text.start[i]; j < text.start[i + 1]; j++) weighed |= text.value[j] != 1.0f && text.index[j] != 0;
+    }
+    assert_true(weighed); /* the values are weights, not the stored counts */
+    gn_data_spec given, resolved;
+    gn_data_spec_init(&given);
+    given.label_kind = GN_LABEL_CLASS; /* as softmax asks */
+    gn_parser *p = NULL;
+    char **files = NULL;
+    size_t nfiles = 0;
+    st = gn__cache_open_alone(cache, &given, &resolved, &p, &files, &nfiles);
+    if (st != GN_OK) fail_msg("%s", gn_last_error());
+    const gn_idf *one = gn__parser_idf(p);
+    assert_non_null(one);
+    assert_int_equal(one->docs, two->docs);
+    assert_memory_equal(one->w, two->w, sizeof(float) << s.bits);
+    gn__parser_free(p);
+    free(files);
+    gn__source_free(src);
+    gn__batch_free(&text);
+    gn__batch_free(&cached);
+    gn__batch_free(&b);
+    unlink(cache);
+    for (int c = 0; c < 3; c++) {
+        for (int d = 0; d < 40; d++) {
+            snprintf(file, sizeof file, "%s/%s/doc%d.txt", root, classes[c], d);
+            unlink(file);
+        }
+        snprintf(dir, sizeof dir, "%s/%s", root, classes[c]);
+        rmdir(dir);
+    }
+    rmdir(root);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_round_trip_in_order),
@@ -453,6 +553,7 @@ int main(void) {
         cmocka_unit_test(test_open_alone),
         cmocka_unit_test(test_check_given),
         cmocka_unit_test(test_shuffled_blocks),
+        cmocka_unit_test(test_one_pass_idf_tree),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

@@ -80,7 +80,7 @@ static void test_empty_and_punctuation(void **state) {
     assert_int_equal(gn__batch_begin_example(&b, 1, 1, 0), GN_OK);
     gn_text t;
     gn__text_init(&t);
-    gn_text_opts o = {2, 1, GN_TF_COUNT, 1, (1u << 18) - 1, NULL};
+    gn_text_opts o = {2, 1, GN_TF_COUNT, 1, (1u << 18) - 1, NULL, 0};
     assert_int_equal(gn__text_features(&t, &o, 0, "", 0, &b), GN_OK);
     assert_int_equal(gn__text_features(&t, &o, 0, ".,;:!?", 6, &b), GN_OK);
     assert_int_equal(b.nnz, 0);
@@ -105,7 +105,7 @@ static void test_ngrams_and_weights(void **state) {
     gn_batch b;
     assert_int_equal(gn__batch_init(&b, 1, 16), GN_OK);
     const uint32_t mask = (1u << 24) - 1;
-    gn_text_opts o = {1, 0, GN_TF_COUNT, 0, mask, NULL};
+    gn_text_opts o = {1, 0, GN_TF_COUNT, 0, mask, NULL, 0};
     /* "a b a b a": unigrams a (3), b (2) */
     assert_int_equal(features("a b a b a", &o, &b), 2);
     float lo = fminf(b.value[0], b.value[1]), hi = fmaxf(b.value[0], b.value[1]);
@@ -181,7 +181,7 @@ static void test_one_megabyte(void **state) {
     gn_batch b;
     assert_int_equal(gn__batch_init(&b, 1, 16), GN_OK);
     assert_int_equal(gn__batch_begin_example(&b, 1, 1, 0), GN_OK);
-    gn_text_opts opts = {2, 0, GN_TF_LOG, 1, (1u << 20) - 1, NULL};
+    gn_text_opts opts = {2, 0, GN_TF_LOG, 1, (1u << 20) - 1, NULL, 0};
     assert_int_equal(gn__text_features(&t, &opts, 0, doc, len, &b), GN_OK);
     gn__batch_end_example(&b);
     /* distinct slots, increasing, unit norm */
@@ -214,7 +214,7 @@ static void test_long_document_counts(void **state) {
         gn_batch b;
         assert_int_equal(gn__batch_init(&b, 1, 16), GN_OK);
         assert_int_equal(gn__batch_begin_example(&b, 1, 1, 0), GN_OK);
-        gn_text_opts opts = {1, 0, GN_TF_COUNT, 0, (1u << bits) - 1, NULL};
+        gn_text_opts opts = {1, 0, GN_TF_COUNT, 0, (1u << bits) - 1, NULL, 0};
         assert_int_equal(gn__text_features(&t, &opts, 0, doc, o, &b), GN_OK);
         gn__batch_end_example(&b);
         size_t n = b.start[1] - b.start[0];
@@ -229,6 +229,49 @@ static void test_long_document_counts(void **state) {
         gn__batch_free(&b);
         gn__text_free(&t);
     }
+}
+
+/* Term counts weighed afterwards (a cache made in one pass stores counts, its readers weigh them)
+ * give the very bits of weighing while parsing: tf count, log and binary, with and without idf and
+ * normalisation, unigrams to trigrams, a document with repeated words. */
+static void test_counts_then_weigh(void **state) {
+    (void)state;
+    const char *doc = "the cat saw the other cat; the dog saw a cat and the cat ran, ran, ran away "
+                      "from the dog who saw it all: cat cat dog";
+    const uint32_t bits = 10, mask = (1u << bits) - 1;
+    float idf[1u << 10];
+    for (uint32_t i = 0; i <= mask; i++) idf[i] = (float)(1.0 + (double)((i * 2654435761u) % 1000u) / 250.0);
+    for (int tf = GN_TF_BINARY; tf <= GN_TF_LOG; tf++)
+        for (int with_idf = 0; with_idf < 2; with_idf++)
+            for (int norm = 0; norm < 2; norm++)
+                for (uint32_t ng = 1; ng <= 3; ng++) {
+                    gn_text t;
+                    gn__text_init(&t);
+                    gn_batch direct, counted;
+                    assert_int_equal(gn__batch_init(&direct, 1, 16), GN_OK);
+                    assert_int_equal(gn__batch_init(&counted, 1, 16), GN_OK);
+                    gn_text_opts o = {ng, 0, tf, norm, mask, with_idf ? idf : NULL, 0};
+                    assert_int_equal(gn__batch_begin_example(&direct, 1, 1, 0), GN_OK);
+                    assert_int_equal(gn__text_features(&t, &o, 7, doc, strlen(doc), &direct), GN_OK);
+                    gn__batch_end_example(&direct);
+                    o.counts = 1;
+                    assert_int_equal(gn__batch_begin_example(&counted, 1, 1, 0), GN_OK);
+                    assert_int_equal(gn__text_features(&t, &o, 7, doc, strlen(doc), &counted), GN_OK);
+                    gn__batch_end_example(&counted);
+                    int repeated = 0; /* counts: whole numbers, some above 1 ("cat", "the") */
+                    for (size_t i = 0; i < counted.nnz; i++) {
+                        assert_true(counted.value[i] >= 1.0f && counted.value[i] == floorf(counted.value[i]));
+                        repeated |= counted.value[i] > 1.0f;
+                    }
+                    assert_true(repeated);
+                    size_t n = gn__text_weigh(&o, counted.index, counted.value, counted.nnz);
+                    assert_int_equal(n, direct.nnz);
+                    assert_memory_equal(counted.index, direct.index, n * sizeof *counted.index);
+                    assert_memory_equal(counted.value, direct.value, n * sizeof *counted.value);
+                    gn__batch_free(&direct);
+                    gn__batch_free(&counted);
+                    gn__text_free(&t);
+                }
 }
 
 /* idf tables as records (cache files): a round trip keeps every weight; bad records refused. */
@@ -268,6 +311,7 @@ int main(void) {
         cmocka_unit_test(test_ngrams_and_weights),
         cmocka_unit_test(test_one_megabyte),
         cmocka_unit_test(test_long_document_counts),
+        cmocka_unit_test(test_counts_then_weigh),
         cmocka_unit_test(test_idf_records),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
