@@ -210,15 +210,21 @@ static int linear_form(const gn_model *model, size_t cols, double **coef, double
     return 0;
 }
 
-/* model.predict(X, out, raw): fills the float64 vector out (rows * outputs). */
+/* model.predict(X, out, raw, batch, pairs): fills the float64 vector out (rows * outputs). With
+ * pairs (a model of one output, not raw), out holds 2 * rows numbers: row r's [1 - p, p], as
+ * scikit-learn's predict_proba gives a binary model's (made here, in place: no second array). */
 static PyObject *model_predict(ModelObject *self, PyObject *args) {
     PyObject *x_obj, *out_obj;
-    int raw = 0, batch = 0;
-    if (!PyArg_ParseTuple(args, "OO|pp:predict", &x_obj, &out_obj, &raw, &batch)) return NULL;
+    int raw = 0, batch = 0, pairs = 0;
+    if (!PyArg_ParseTuple(args, "OO|ppp:predict", &x_obj, &out_obj, &raw, &batch, &pairs)) return NULL;
+    if (pairs && (raw || gn_model_outputs(self->model) != 1)) {
+        PyErr_SetString(PyExc_ValueError, "predict: pairs need probabilities of a model with one output");
+        return NULL;
+    }
     matrix_arg a;
     if (matrix_from(x_obj, &a) != 0) return NULL;
     Py_buffer out;
-    size_t need = a.m.rows * gn_model_outputs(self->model);
+    size_t need = a.m.rows * (pairs ? 2 : gn_model_outputs(self->model));
     if (vector_from(out_obj, need, "out", 1, &out) != 0 || !out.buf) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "out: required");
         matrix_release(&a);
@@ -252,6 +258,14 @@ static PyObject *model_predict(ModelObject *self, PyObject *args) {
                                             (size_t)(out.len / 8));
     else
         st = gn_model_predict_matrix(self->model, &a.m, raw, out.buf, (size_t)(out.len / 8));
+    if (st == GN_OK && pairs) { /* p of row r is at r: from the last row back, [1 - p, p] at 2r */
+        double *o = out.buf;
+        for (size_t r = a.m.rows; r-- > 0;) {
+            const double p = o[r];
+            o[2 * r + 1] = p;
+            o[2 * r] = 1.0 - p;
+        }
+    }
     Py_END_ALLOW_THREADS
     free(tmp);
     PyBuffer_Release(&out);
