@@ -55,6 +55,13 @@ gn_status gn_matrix_check(const gn_matrix *m);
  * the holdout split). Written atomically. */
 gn_status gn_cache_write_matrix(const char *path, const gn_data_spec *spec, const gn_matrix *x, const double *y,
                                 const double *weight, const char *const *classes);
+/* gn_cache_write_matrix for every label kind, with the classes counted: label_kind
+ * GN_LABEL_CLASS (multiclass losses) takes 2 to 256 class names, class i being classes[i], and
+ * labels y that are class indices 0..nclasses-1; binary labels 2 names as above; real labels
+ * none (NULL, 0). */
+gn_status gn_cache_write_matrix_classes(const char *path, const gn_data_spec *spec, const gn_matrix *x,
+                                        const double *y, const double *weight, const char *const *classes,
+                                        size_t nclasses);
 
 /* Predictions for every row of x: gn_model_outputs() numbers per row into out (out_len >= rows
  * * outputs), as gn_model_predict_batch gives them, or with raw_scores the scores before the

@@ -27,8 +27,15 @@ typedef struct gn_online gn_online;
  * report, required; NULL for the other losses. GN_EINVAL for a batch optimizer or bad options. */
 gn_status gn_online_new(const gn_train_options *opts, const gn_data_spec *spec, const char *const *classes,
                         gn_online **out);
+/* gn_online_new for every label kind, with the classes counted: binary losses take nclasses 2
+ * names (negative, positive); multiclass losses (softmax, oaa) 2 to 256 names, class i being
+ * classes[i] (the model's class i, its output column i), the labels y of gn_online_learn_matrix
+ * then class indices 0..nclasses-1; other losses none (NULL, 0). Names are canonical label text
+ * (io: "1.0" and "1" are one class): a repeated or invalid one is GN_EINVAL. */
+gn_status gn_online_new_classes(const gn_train_options *opts, const gn_data_spec *spec, const char *const *classes,
+                                size_t nclasses, gn_online **out);
 /* Learns from every row of x once, in order (rows of weight 0 are left out). y and weight as in
- * gn_cache_write_matrix (binary labels +1/-1). On an error (a bad value names its row and column)
+ * gn_cache_write_matrix (binary labels +1/-1; multiclass labels the class index). On an error (a bad value names its row and column)
  * the rows before the block it is in may have been learned. */
 gn_status gn_online_learn_matrix(gn_online *run, const gn_matrix *x, const double *y, const double *weight);
 /* A model of the current weights, owned by the caller (the run goes on). */

@@ -8,7 +8,8 @@ the progressive loss (_fit_auto_passes); with other settings the rows are stream
 in place into a compressed binary cache in a temporary directory (gn_cache_write_matrix: no copy
 of the matrix in memory), gn_train reads that cache with the GIL released (multi-threaded as
 `threads` says, several passes as `passes` says), and the cache is deleted. More than 2 classes
-go through a temporary LIBSVM file, DataFrames with text columns through a temporary CSV file
+train the softmax kind the same ways (labels: the class indices; gn_online_new_classes,
+gn_cache_write_matrix_classes). DataFrames with text columns go through a temporary CSV file
 (_frame.py). fit_files(paths, ...) trains on files through the same C pipeline as the CLI, out of
 core. Prediction reads the arrays in place: linear models through their column form (a
 matrix-vector product), other kinds in blocks of rows (gn_model_predict_matrix).
@@ -75,9 +76,9 @@ class _GannetEstimator(BaseEstimator):
         return params
 
     # ---- training --------------------------------------------------------------------------
-    def _fit_arrays(self, X, y, sample_weight, classes):
+    def _fit_arrays(self, X, y, sample_weight, classes, extra=None):
         self._online = None  # fit starts over: a partial_fit run is not continued
-        params = self._train_params()
+        params = self._train_params(extra)
         matrix, n = as_matrix(X)
         w = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
         y = np.ascontiguousarray(y, dtype=np.float64)
@@ -144,12 +145,12 @@ class _GannetEstimator(BaseEstimator):
                 delattr(self, attr)
         return self
 
-    def _learn_online(self, X, y, sample_weight, classes):
+    def _learn_online(self, X, y, sample_weight, classes, extra=None):
         """partial_fit's step: one pass over these rows, continuing the run of the earlier
         partial_fit calls (weights and optimizer state kept in C between calls)."""
         online = getattr(self, "_online", None)
         if online is None:
-            online = _gannet.Online(self._train_params(), classes)
+            online = _gannet.Online(self._train_params(extra), classes)
         matrix, _ = as_matrix(X)
         w = None if sample_weight is None else np.ascontiguousarray(sample_weight, dtype=np.float64)
         online.learn(matrix, np.ascontiguousarray(y, dtype=np.float64), w)
@@ -293,50 +294,39 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
         return self
 
     def _fit_multiclass(self, X, y_index, classes, sample_weight):
-        """More than 2 classes: the softmax kind (`gannet train --loss softmax`), K weights per
-        slot. The rows go through a temporary LIBSVM text file (column j = index j+1, the class
-        names as labels, values in round-trip form) that gn_train reads as `gannet train -d FILE
-        --loss softmax` would: the binary cache and the online run hold 2-class labels only."""
-        if sample_weight is not None:
-            raise ValueError("sample_weight with more than 2 classes is not supported yet")
+        """More than 2 classes (or loss='softmax'): the softmax kind (`gannet train --loss
+        softmax`), K weights per slot, trained from the arrays in memory as binary fits are (an
+        online run, or the binary cache for gn_train) with the class index of each row as its
+        label: the model's class i is classes_[i] (named by _class_names)."""
         if self.loss not in ("logistic", "softmax"):
             raise ValueError("loss %r is binary; more than 2 classes train with loss='softmax'" % self.loss)
-        names = [_label_token(c, i) for i, c in enumerate(classes)]
-        if len(set(names)) != len(names):
-            names = [str(i) for i in range(len(classes))]
-        self._online = None
-        feature_names = getattr(self, "feature_names_in_", None)
-        loss = self.loss
-        try:
-            self.loss = "softmax"
-            with tempfile.TemporaryDirectory(prefix="gannet-fit-") as d:
-                path = os.path.join(d, "fit.svm")
-                _write_libsvm(path, X, np.asarray(names, dtype=object)[y_index])
-                self.fit_files([path], format="libsvm")
-        finally:
-            self.loss = loss
-        if feature_names is not None:
-            self.feature_names_in_ = feature_names
-        order = [names.index(name) for name in self.model_.classes]  # the model's class i is classes[order[i]]
-        self._column_order = np.argsort(order)                         # model columns in classes_ order
+        if sample_weight is not None:
+            sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
+        self._fit_arrays(X, y_index.astype(np.float64), sample_weight, _class_names(classes), extra={"loss": "softmax"})
         self.classes_ = classes
-        self.n_features_in_ = X.shape[1]
         return self
 
     def partial_fit(self, X, y, classes=None, sample_weight=None):
         """Online continuation: learns from these rows once, in order, continuing from the weights
         and optimizer state of the earlier partial_fit calls (as SGDClassifier.partial_fit). The
-        first call needs `classes` (both classes) unless y holds both. A model from fit(), load()
-        or a pickle cannot be continued (model files keep no optimizer state): partial_fit then
-        starts a new run, with a UserWarning."""
+        first call needs `classes` (every class, as scikit-learn asks) unless y holds them all:
+        2 classes train the binary model of `loss`, more (or loss='softmax') the softmax kind,
+        classes_ sorted as np.unique sorts them. A model from fit(), load() or a pickle cannot be
+        continued (model files keep no optimizer state): partial_fit then starts a new run, with a
+        UserWarning."""
         first = self._first_partial_fit()
         X, y = self._validate_data(X, y, reset=first, **_ACCEPT)
         check_classification_targets(y)
         if first:
             cls = np.unique(y) if classes is None else np.unique(np.asarray(classes))
-            if len(cls) != 2:
-                raise ValueError("LinearClassifier needs exactly 2 classes; got %d class%s (%s)"
-                                 % (len(cls), "" if len(cls) == 1 else "es", ", ".join(map(str, cls[:5]))))
+            multi = (len(cls) > 2 or self.loss == "softmax") and self._KIND == "linear"
+            if len(cls) < 2 or (len(cls) > 2 and not multi):
+                raise ValueError("%s needs %s classes; got %d class%s (%s)"
+                                 % (type(self).__name__, "at least 2" if self._KIND == "linear" else "exactly 2",
+                                    len(cls), "" if len(cls) == 1 else "es", ", ".join(map(str, cls[:5]))))
+            if multi and self.loss not in ("logistic", "softmax"):
+                raise ValueError("loss %r is binary; more than 2 classes train with loss='softmax'" % self.loss)
+            self._multiclass = multi
             self.classes_ = cls
         elif classes is not None and not np.array_equal(np.unique(np.asarray(classes)), self.classes_):
             raise ValueError("classes %r differ from those of the first partial_fit call %r"
@@ -346,9 +336,13 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
             raise ValueError("y holds %r, which is not one of the classes %r" % (y[unknown][0], list(self.classes_)))
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
-        y_sign = np.where(y == self.classes_[1], 1.0, -1.0)
         classes_ = self.classes_
-        self._learn_online(X, y_sign, sample_weight, (str(classes_[0]), str(classes_[1])))
+        if getattr(self, "_multiclass", False):
+            y_index = np.searchsorted(classes_, y).astype(np.float64)
+            self._learn_online(X, y_index, sample_weight, _class_names(classes_), extra={"loss": "softmax"})
+        else:
+            y_sign = np.where(y == classes_[1], 1.0, -1.0)
+            self._learn_online(X, y_sign, sample_weight, (str(classes_[0]), str(classes_[1])))
         self.classes_ = classes_
         return self
 
@@ -389,6 +383,9 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
     def predict_proba(self, X):
         """[P(classes_[0]), P(classes_[1])] per row (logistic), or the K class probabilities in
         classes_ order (softmax)."""
+        check_is_fitted(self, "model_")
+        if self.model_.outputs == 1 and not _frame.is_frame(X):  # [1 - p, p] made in C, in one array
+            return self.model_.predict_pairs(self._check_X(X))
         p = self._positive(X)
         if p.ndim == 2:
             return p
@@ -431,18 +428,10 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
         _, b = self._weights_by_column()
         return np.array([b])
 
-    # More than 2 classes: fit trains the softmax kind, but partial_fit's online run and
-    # sample_weight hold 2-class labels only (not yet)
-    _XFAIL_MULTICLASS = {
-        "check_fit_score_takes_y": "partial_fit with more than 2 classes is not supported yet (binary online runs)",
-        "check_estimators_partial_fit_n_features": "partial_fit with more than 2 classes is not supported yet "
-                                                   "(binary online runs)",
-        "check_sample_weights_list": "sample_weight with more than 2 classes is not supported yet"}
-
     def _more_tags(self):
         if self._KIND != "linear":
             return {"binary_only": True}  # fm: binary
-        return {"binary_only": False, "_xfail_checks": dict(self._XFAIL, **self._XFAIL_MULTICLASS)}
+        return {"binary_only": False, "_xfail_checks": dict(self._XFAIL)}
 
 
 class LinearRegressor(RegressorMixin, _GannetEstimator):
@@ -515,25 +504,24 @@ def _features_per_pass(X, params):
     return nnz + (X.shape[0] if params.get("bias", "true") == "true" else 0)
 
 
-def _label_token(c, i):
-    """A class as a LIBSVM label token: its text when it is one word without ':' or '#'."""
-    text = str(c)
-    if not text or any(ch.isspace() for ch in text) or ":" in text or "#" in text:
-        return str(i)
-    return text
-
-
-def _write_libsvm(path, X, labels):
-    """Rows of X (dense or CSR, checked finite) as LIBSVM lines: column j is index j+1, values
-    in repr's round-trip form, zeros left out."""
-    import scipy.sparse as sp
-    X = sp.csr_matrix(X)
-    with open(path, "w") as f:
-        for i in range(X.shape[0]):
-            lo, hi = X.indptr[i], X.indptr[i + 1]
-            feats = " ".join("%d:%r" % (j + 1, float(v)) for j, v in zip(X.indices[lo:hi].tolist(), X.data[lo:hi].tolist())
-                             if v != 0)
-            f.write("%s %s\n" % (labels[i], feats))
+def _class_names(classes):
+    """The names a multiclass model gives classes (sorted as np.unique sorts them; the model's
+    class i is classes[i]): their text when each is one LIBSVM label token (one word without ':'
+    or '#', so that `gannet predict` reads it back) and no two read as the same label (the library
+    reads "1" and "1.0" as one class); else "0".."K-1"."""
+    names = [str(c) for c in classes]
+    if any(not t or any(ch.isspace() for ch in t) or ":" in t or "#" in t for t in names):
+        return [str(i) for i in range(len(names))]
+    keys = set()
+    for t in names:
+        try:
+            key = ("number", float(t))
+        except ValueError:
+            key = ("text", t)
+        if key in keys or (key[0] == "number" and key[1] != key[1]):
+            return [str(i) for i in range(len(names))]
+        keys.add(key)
+    return names
 
 
 def _class_of(name, classes):

@@ -210,15 +210,21 @@ static int linear_form(const gn_model *model, size_t cols, double **coef, double
     return 0;
 }
 
-/* model.predict(X, out, raw): fills the float64 vector out (rows * outputs). */
+/* model.predict(X, out, raw, batch, pairs): fills the float64 vector out (rows * outputs). With
+ * pairs (a model of one output, not raw), out holds 2 * rows numbers: row r's [1 - p, p], as
+ * scikit-learn's predict_proba gives a binary model's (made here, in place: no second array). */
 static PyObject *model_predict(ModelObject *self, PyObject *args) {
     PyObject *x_obj, *out_obj;
-    int raw = 0, batch = 0;
-    if (!PyArg_ParseTuple(args, "OO|pp:predict", &x_obj, &out_obj, &raw, &batch)) return NULL;
+    int raw = 0, batch = 0, pairs = 0;
+    if (!PyArg_ParseTuple(args, "OO|ppp:predict", &x_obj, &out_obj, &raw, &batch, &pairs)) return NULL;
+    if (pairs && (raw || gn_model_outputs(self->model) != 1)) {
+        PyErr_SetString(PyExc_ValueError, "predict: pairs need probabilities of a model with one output");
+        return NULL;
+    }
     matrix_arg a;
     if (matrix_from(x_obj, &a) != 0) return NULL;
     Py_buffer out;
-    size_t need = a.m.rows * gn_model_outputs(self->model);
+    size_t need = a.m.rows * (pairs ? 2 : gn_model_outputs(self->model));
     if (vector_from(out_obj, need, "out", 1, &out) != 0 || !out.buf) {
         if (!PyErr_Occurred()) PyErr_SetString(PyExc_ValueError, "out: required");
         matrix_release(&a);
@@ -252,6 +258,14 @@ static PyObject *model_predict(ModelObject *self, PyObject *args) {
                                             (size_t)(out.len / 8));
     else
         st = gn_model_predict_matrix(self->model, &a.m, raw, out.buf, (size_t)(out.len / 8));
+    if (st == GN_OK && pairs) { /* p of row r is at r: from the last row back, [1 - p, p] at 2r */
+        double *o = out.buf;
+        for (size_t r = a.m.rows; r-- > 0;) {
+            const double p = o[r];
+            o[2 * r + 1] = p;
+            o[2 * r] = 1.0 - p;
+        }
+    }
     Py_END_ALLOW_THREADS
     free(tmp);
     PyBuffer_Release(&out);
@@ -825,8 +839,36 @@ static PyObject *py_train(PyObject *mod, PyObject *args) {
     return Py_BuildValue("(NN)", model, sd);
 }
 
+/* Class names from classes (a tuple or list of str, at most CLASS_NAMES_MAX), into names (borrowed
+ * from the strings, valid while classes lives); *n = 0 for None. 0, or -1 with an exception. */
+#define CLASS_NAMES_MAX 256
+static int class_names_from(PyObject *classes, const char **names, size_t *n) {
+    *n = 0;
+    if (classes == Py_None) return 0;
+    if (!PyTuple_Check(classes) && !PyList_Check(classes)) {
+        PyErr_SetString(PyExc_TypeError, "classes: a tuple or list of str");
+        return -1;
+    }
+    Py_ssize_t k = PySequence_Fast_GET_SIZE(classes);
+    if (k > CLASS_NAMES_MAX) {
+        PyErr_Format(PyExc_ValueError, "classes: at most %d classes (got %zd)", CLASS_NAMES_MAX, k);
+        return -1;
+    }
+    for (Py_ssize_t i = 0; i < k; i++) {
+        PyObject *item = PySequence_Fast_GET_ITEM(classes, i);
+        if (!PyUnicode_Check(item)) {
+            PyErr_SetString(PyExc_TypeError, "classes: a tuple or list of str");
+            return -1;
+        }
+        if (!(names[i] = PyUnicode_AsUTF8(item))) return -1;
+    }
+    *n = (size_t)k;
+    return 0;
+}
+
 /* write_cache(path, params, X, y, w, classes): gn_cache_write_matrix with the data parameters of
- * params and the label kind of its loss; classes: (negative, positive) names or None. */
+ * params and the label kind of its loss; classes: (negative, positive) names, the K names of a
+ * multiclass loss in class-index order (y: class indices), or None. */
 static PyObject *py_write_cache(PyObject *mod, PyObject *args) {
     PyObject *path_obj, *params, *x_obj, *y_obj, *w_obj, *classes_obj;
     if (!PyArg_ParseTuple(args, "O&OOOOO:write_cache", PyUnicode_FSConverter, &path_obj, &params, &x_obj, &y_obj,
@@ -839,14 +881,15 @@ static PyObject *py_write_cache(PyObject *mod, PyObject *args) {
     memset(&yv, 0, sizeof yv);
     memset(&wv, 0, sizeof wv);
     PyObject *result = NULL;
-    const char *names[2] = {NULL, NULL};
+    const char *names[CLASS_NAMES_MAX];
+    size_t nnames = 0;
     if (options_from(params, &o, &spec) != 0) {
         Py_DECREF(path_obj);
         return NULL;
     }
-    spec.label_kind = gn_loss_label_kind(o.loss);
-    if (classes_obj != Py_None &&
-        (!PyArg_ParseTuple(classes_obj, "ss:classes", &names[0], &names[1]))) {
+    /* the label kind of the loss (softmax and one-against-all: class indices) */
+    spec.label_kind = o.oaa ? GN_LABEL_CLASS : gn_loss_label_kind(o.loss);
+    if (class_names_from(classes_obj, names, &nnames) != 0) {
         Py_DECREF(path_obj);
         return NULL;
     }
@@ -862,8 +905,8 @@ static PyObject *py_write_cache(PyObject *mod, PyObject *args) {
     }
     gn_status st;
     Py_BEGIN_ALLOW_THREADS
-    st = gn_cache_write_matrix(PyBytes_AS_STRING(path_obj), &spec, &a.m, yv.buf, wv.buf,
-                               classes_obj == Py_None ? NULL : names);
+    st = gn_cache_write_matrix_classes(PyBytes_AS_STRING(path_obj), &spec, &a.m, yv.buf, wv.buf,
+                                       classes_obj == Py_None ? NULL : names, nnames);
     Py_END_ALLOW_THREADS
     if (st != GN_OK) {
         raise_status(st);
@@ -897,18 +940,20 @@ static int online_enter(OnlineObject *self) {
     return 0;
 }
 
-/* Online(params, classes): gn_online_new with the options of params and (negative, positive)
- * class names for binary losses (None otherwise). */
+/* Online(params, classes): gn_online_new_classes with the options of params and the class names:
+ * (negative, positive) for binary losses, the K names in class-index order for softmax, None
+ * otherwise. */
 static PyObject *online_new(PyTypeObject *type, PyObject *args, PyObject *kw) {
     PyObject *params, *classes_obj;
     if (!PyArg_ParseTuple(args, "OO:Online", &params, &classes_obj)) return NULL;
     gn_train_options o;
     gn_data_spec spec;
     if (options_from(params, &o, &spec) != 0) return NULL;
-    const char *names[2] = {NULL, NULL};
-    if (classes_obj != Py_None && !PyArg_ParseTuple(classes_obj, "ss:classes", &names[0], &names[1])) return NULL;
+    const char *names[CLASS_NAMES_MAX];
+    size_t nnames = 0;
+    if (class_names_from(classes_obj, names, &nnames) != 0) return NULL;
     gn_online *run = NULL;
-    gn_status st = gn_online_new(&o, &spec, classes_obj == Py_None ? NULL : names, &run);
+    gn_status st = gn_online_new_classes(&o, &spec, classes_obj == Py_None ? NULL : names, nnames, &run);
     if (st != GN_OK) return raise_status(st);
     OnlineObject *self = (OnlineObject *)type->tp_alloc(type, 0);
     if (!self) {

@@ -95,6 +95,14 @@ class Model:
         self._h.predict(matrix, out, raw)
         return out if self.outputs == 1 else out.reshape(n, self.outputs)
 
+    def predict_pairs(self, X):
+        """For a model of one output: [1 - p, p] per row, p as predict gives it (a binary
+        model's predict_proba), made in C in one array."""
+        matrix, n = as_matrix(X)
+        out = np.empty((n, 2), dtype=np.float64)
+        self._h.predict(matrix, out.reshape(-1), False, False, True)
+        return out
+
     def predict(self, X):
         """What the loss defines per row (probability of the positive class, rate, value), as
         `gannet predict` prints for the equivalent LIBSVM rows (column j = index j+1)."""

@@ -144,3 +144,31 @@ def test_predict_is_the_probability_cut():
     for x in (X, Xs):
         p = est.predict_proba(x)[:, 1]
         np.testing.assert_array_equal(est.predict(x), est.classes_[(p >= 0.5).astype(int)])
+
+
+def test_large_inputs_split_over_threads_predict_the_same():
+    """A matrix of more than 256k nonzeros (dense: cells) is scored by several threads (each a
+    part of the rows, on a machine with more than one core): the numbers are the batch path's bit
+    for bit, the binary predict_proba pairs are [1 - p, p] of them, and an error in a late row is
+    reported as on one thread (the first bad row, by row and column)."""
+    est = next(_models())
+    rng = np.random.default_rng(11)
+    X = sp.random(60000, 9, density=0.6, format="csr", random_state=12, dtype=np.float64)
+    X.data = rng.normal(size=X.nnz)
+    assert X.nnz > 2 * 128 * 1024
+    for x in (X, X.toarray(), X.astype(np.float32)):
+        matrix, n = gannet._arrays.as_matrix(x)
+        fast, slow = np.empty(n), np.empty(n)
+        est.model_._h.predict(matrix, fast, False)
+        est.model_._h.predict(matrix, slow, False, True)
+        np.testing.assert_array_equal(fast, slow)
+        pairs = est.predict_proba(x)
+        np.testing.assert_array_equal(pairs[:, 1], fast)
+        np.testing.assert_array_equal(pairs[:, 0], 1.0 - fast)
+    for rows in ((59990,), (10000, 59990)):
+        Y = X.copy()
+        for r in rows:
+            Y.data[Y.indptr[r]] = np.nan
+        col = Y.indices[Y.indptr[rows[0]]]
+        with pytest.raises(ValueError, match="row %d, column %d" % (rows[0], col)):
+            est.predict_proba(Y)

@@ -3,9 +3,7 @@ estimators (LinearClassifier, LinearRegressor, FMClassifier, FMRegressor; ctest 
 e2e/test_python_checks, apart from the rest of the suite). Checks skipped, and why:
 - multiclass checks for FMClassifier (kind fm is binary): its `binary_only` tag makes
   scikit-learn leave them out, and it refuses a third class with a ValueError (test_multiclass.py).
-  LinearClassifier runs them (softmax), but three are marked xfail by its tags: partial_fit with 3
-  classes (check_fit_score_takes_y, check_estimators_partial_fit_n_features) and sample_weight
-  with 3 classes (check_sample_weights_list), not supported yet.
+  LinearClassifier runs them all (softmax: fit, partial_fit and sample_weight with 3 classes).
 - check_sample_weights_invariance(kind="zeros"), marked xfail by the estimators' tags as
   SGDClassifier marks it: the check compares fitting without some rows to fitting with weight 0
   on them, after shuffling the rows; an online learner depends on the order of the rows. (Rows
@@ -18,16 +16,11 @@ No other check is skipped.
 What runs where (the time of e2e/test_python_checks): in a Release build every check runs for all
 four estimators. In a sanitizer build (GANNET_SANITIZED=1: the extension under ASan+UBSan, where a
 check costs several times more) each estimator runs the SANITIZER_SUBSET below: the checks that
-drive C paths (fitting through the in-memory run, the cache and, for 3 classes, the softmax file
-path; prediction of every kind, loss and dtype; pickling through model bytes; odd shapes,
+drive C paths (fitting through the in-memory run and the cache, with 2 classes and, softmax,
+3; prediction of every kind, loss and dtype; pickling through model bytes; odd shapes,
 NaN/inf, empty data, sample weights, partial_fit), without the readonly-memmap float64 repeat of
-check_classifiers_train/check_regressors_train (the same C calls as the plain one). For
-LinearClassifier three more are left to the Release run: check_estimators_dtypes,
-check_estimator_sparse_data and check_dtype_object, its slowest (3-class fits through a text file
-written in Python, several times over), whose C paths the other three estimators' runs and
-LinearClassifier's check_classifiers_train/check_classifiers_classes cover under sanitizers. The
-rest of the list (parameters, clone, tags, repr, messages) is Python code the Release run
-covers."""
+check_classifiers_train/check_regressors_train (the same C calls as the plain one). The rest of
+the list (parameters, clone, tags, repr, messages) is Python code the Release run covers."""
 import os
 import warnings
 from unittest import SkipTest
@@ -41,9 +34,10 @@ ESTIMATORS = [gannet.LinearClassifier(), gannet.LinearRegressor(), gannet.FMClas
 
 
 SANITIZED = os.environ.get("GANNET_SANITIZED") == "1"
-# Under sanitizers (see above): these checks, but for SANITIZER_RELEASE_ONLY's.
-SANITIZER_RELEASE_ONLY = {"LinearClassifier": {"check_estimators_dtypes", "check_estimator_sparse_data",
-                                               "check_dtype_object"}}
+# Under sanitizers (see above): these checks, but for SANITIZER_RELEASE_ONLY's (none now: the
+# 3-class fits of LinearClassifier's slowest checks went through a text file written in Python;
+# they train in memory now).
+SANITIZER_RELEASE_ONLY = {}
 SANITIZER_SUBSET = {
     "check_fit2d_1sample", "check_fit2d_1feature", "check_fit1d", "check_estimators_dtypes",
     "check_fit_score_takes_y", "check_estimators_nan_inf", "check_estimators_empty_data_messages",
@@ -85,8 +79,7 @@ def test_sklearn_check(est, check):
             warnings.simplefilter("ignore", category=FutureWarning)
             check(est)
     except SkipTest as e:
-        if "pandas" not in str(e) and "online learning depends on the order" not in str(e) and \
-                "more than 2 classes is not supported yet" not in str(e):
+        if "pandas" not in str(e) and "online learning depends on the order" not in str(e):
             raise AssertionError("check skipped for a reason not listed in this file: %s" % e)
         pytest.skip(str(e))
 

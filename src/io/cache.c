@@ -495,21 +495,34 @@ static int feed_matrix(void *user, gn_batch *b, size_t max, uint64_t *skipped) {
 
 gn_status gn_cache_write_matrix(const char *path, const gn_data_spec *spec, const gn_matrix *x, const double *y,
                                 const double *weight, const char *const *classes) {
+    if (spec && spec->label_kind == GN_LABEL_CLASS)
+        return gn__fail(GN_EINVAL, "cache from a matrix: class labels need gn_cache_write_matrix_classes");
+    return gn_cache_write_matrix_classes(path, spec, x, y, weight, classes, classes ? 2 : 0);
+}
+
+gn_status gn_cache_write_matrix_classes(const char *path, const gn_data_spec *spec, const gn_matrix *x,
+                                        const double *y, const double *weight, const char *const *classes,
+                                        size_t nclasses) {
     GN_TRY(gn_matrix_check(x));
     if (!path || !spec || !y) return gn__fail(GN_EINVAL, "cache from a matrix: path, spec and labels are required");
     if (spec->format != GN_FORMAT_LIBSVM && spec->format != GN_FORMAT_AUTO)
         return gn__fail(GN_EINVAL, "cache from a matrix: format must be libsvm (got %s)", gn_format_name(spec->format));
-    const int binary = spec->label_kind == GN_LABEL_BINARY;
-    if (!binary && spec->label_kind != GN_LABEL_REAL)
-        return gn__fail(GN_EINVAL, "cache from a matrix: the label kind must be binary or real");
-    if (binary != (classes != NULL))
-        return gn__fail(GN_EINVAL, "cache from a matrix: class names go with binary labels, and only with them");
+    const gn_label_kind kind = spec->label_kind;
+    if (kind != GN_LABEL_BINARY && kind != GN_LABEL_REAL && kind != GN_LABEL_CLASS)
+        return gn__fail(GN_EINVAL, "cache from a matrix: the label kind must be binary, real or class");
+    if ((kind != GN_LABEL_REAL) != (classes != NULL))
+        return gn__fail(GN_EINVAL, "cache from a matrix: class names go with binary and class labels, and only with them");
     gn_data_spec resolved = *spec;
     resolved.format = GN_FORMAT_LIBSVM;
+    resolved.nclasses = kind == GN_LABEL_CLASS ? (uint32_t)nclasses : 0;
     GN_TRY(gn_data_spec_check(&resolved));
-    GN_TRY(gn__matrix_check_targets(x, y, weight, binary));
     gn_labels *labels = NULL;
-    if (binary) GN_TRY(gn__matrix_classes(classes, &labels));
+    GN_TRY(gn__matrix_class_labels(kind, classes, nclasses, &labels));
+    int st0 = gn__matrix_check_targets(x, y, weight, kind, nclasses);
+    if (st0 != GN_OK) {
+        gn__labels_free(labels);
+        return st0;
+    }
     /* the "file" the model will name as its data: no such path exists, so nothing stats it */
     char source[96];
     snprintf(source, sizeof source, "(array of %zu rows, %zu columns)", x->rows, x->cols);

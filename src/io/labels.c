@@ -738,6 +738,36 @@ int gn__labels_from_list(const char *list, gn_labels **out) {
     return GN_OK;
 }
 
+int gn__labels_from_names(const char *const *names, size_t n, gn_labels **out) {
+    if (!names || n < 2 || n > GN_LABELS_MAX_CLASSES)
+        return gn__fail(GN_EINVAL, "classes: a multiclass loss needs 2 to %d classes (got %zu)", GN_LABELS_MAX_CLASSES, n);
+    gn_labels *l = NULL;
+    GN_TRY(gn__labels_new(&l));
+    char why[GN_WHY_MAX];
+    int st = GN_OK;
+    for (size_t i = 0; i < n && st == GN_OK; i++) {
+        const size_t before = l->n;
+        if (!names[i]) st = gn__fail(GN_EINVAL, "classes: class %zu has no name", i + 1);
+        else if ((st = gn__labels_add(l, names[i], strlen(names[i]), 0, 0, why)) != GN_OK) {
+            if (st != GN_ENOMEM) st = gn__fail(GN_EINVAL, "classes: class %zu: %s", i + 1, why);
+        }
+        else if (l->n == before) {
+            char nb[64];
+            st = gn__fail(GN_EINVAL, "classes: class %zu ('%s') repeats an earlier one", i + 1,
+                          gn__utf8_shown(names[i], strlen(names[i]), nb, sizeof nb));
+        }
+        l->last_cls = -1; /* no run shortcut: a repeat must be seen as one */
+        l->last_len = 0;
+    }
+    if (st != GN_OK) {
+        gn__labels_free(l);
+        return st;
+    }
+    for (size_t i = 0; i < l->n; i++) l->cls[i].count = 0;
+    *out = l;
+    return GN_OK;
+}
+
 int gn__labels_class_value(const gn_labels *l, const char *tok, size_t len, float *y, char *why) {
     const char *s = tok;
     size_t n = len;

@@ -105,6 +105,10 @@ int gn__labels_resolve_classes(gn_labels *l, int how, const char *const *paths, 
 /* The classes of a --classes list ("a,b,c": names trimmed and canonical, no empty or repeated
  * one, 2 to GN_LABELS_MAX_CLASSES of them). GN_EINVAL with the message set. */
 int gn__labels_from_list(const char *list, gn_labels **out);
+/* The classes of a list of n names (the in-memory seam: Python's classes_), in that order, checked
+ * as gn__labels_from_list checks its fields (names canonical, none repeated, 2 to
+ * GN_LABELS_MAX_CLASSES of them; a name may hold commas here). GN_EINVAL with the message set. */
+int gn__labels_from_names(const char *const *names, size_t n, gn_labels **out);
 /* The class index of a token as the label of a class label kind. GN_OK, or GN_EPARSE with why
  * naming the value and (some of) the classes. */
 int gn__labels_class_value(const gn_labels *l, const char *tok, size_t len, float *y, char *why);

@@ -99,14 +99,33 @@ int gn__matrix_rows(const gn_data_spec *spec, const gn_matrix *m, size_t from, s
     return GN_OK;
 }
 
-int gn__matrix_check_targets(const gn_matrix *m, const double *y, const double *w, int binary) {
+int gn__matrix_check_targets(const gn_matrix *m, const double *y, const double *w, gn_label_kind kind,
+                             size_t nclasses) {
+    const int binary = kind == GN_LABEL_BINARY;
     for (size_t r = 0; r < m->rows; r++) {
         if (binary && y[r] != 1.0 && y[r] != -1.0)
             return gn__fail(GN_EINVAL, "row %zu: binary label %g is not +1 or -1", r, y[r]);
+        if (kind == GN_LABEL_CLASS && !(y[r] >= 0 && y[r] < (double)nclasses && y[r] == floor(y[r])))
+            return gn__fail(GN_EINVAL, "row %zu: class label %g is not a class index 0..%zu", r, y[r],
+                            nclasses ? nclasses - 1 : 0);
         if (!(fabs(y[r]) <= FLT_MAX)) return gn__fail(GN_EINVAL, "row %zu: label %g is out of range", r, y[r]);
         if (w && !(w[r] >= 0 && w[r] <= FLT_MAX))
             return gn__fail(GN_EINVAL, "row %zu: weight %g is not a finite number >= 0", r, w[r]);
     }
+    return GN_OK;
+}
+
+int gn__matrix_class_labels(gn_label_kind kind, const char *const *classes, size_t nclasses, gn_labels **out) {
+    *out = NULL;
+    if (kind == GN_LABEL_BINARY) {
+        if (!classes || nclasses != 2) return gn__fail(GN_EINVAL, "binary labels need two class names");
+        return gn__matrix_classes(classes, out);
+    }
+    if (kind == GN_LABEL_CLASS) {
+        if (!classes) return gn__fail(GN_EINVAL, "class labels need the class names");
+        return gn__labels_from_names(classes, nclasses, out);
+    }
+    if (classes || nclasses) return gn__fail(GN_EINVAL, "class names go with binary and class labels, and only with them");
     return GN_OK;
 }
 

@@ -32,6 +32,11 @@ struct gn_online {
 
 gn_status gn_online_new(const gn_train_options *opts, const gn_data_spec *spec, const char *const *classes,
                         gn_online **out) {
+    return gn_online_new_classes(opts, spec, classes, classes ? 2 : 0, out);
+}
+
+gn_status gn_online_new_classes(const gn_train_options *opts, const gn_data_spec *spec, const char *const *classes,
+                                size_t nclasses, gn_online **out) {
     gn__clear_error();
     if (!opts || !spec || !out) return gn__fail(GN_EINVAL, "online: options, spec and out are required");
     GN_TRY(gn_train_options_check(opts));
@@ -49,23 +54,30 @@ gn_status gn_online_new(const gn_train_options *opts, const gn_data_spec *spec, 
     s.format = GN_FORMAT_LIBSVM;
     s.label_kind = gn__label_kind_for(o.loss);
     GN_TRY(gn_data_spec_check(&s));
-    const int binary = s.label_kind == GN_LABEL_BINARY;
-    if (binary != (classes != NULL))
-        return gn__fail(GN_EINVAL, "online: class names go with binary losses, and only with them");
+    const int named = s.label_kind == GN_LABEL_BINARY || s.label_kind == GN_LABEL_CLASS;
+    if (named != (classes != NULL))
+        return gn__fail(GN_EINVAL, "online: class names go with binary and multiclass losses, and only with them");
+    gn_labels *labels = NULL;
+    GN_TRY(gn__matrix_class_labels(s.label_kind, classes, nclasses, &labels));
+    if (s.label_kind == GN_LABEL_CLASS) s.nclasses = (uint32_t)nclasses; /* the softmax learner's K */
     gn_online *r = calloc(1, sizeof *r);
-    if (!r) return gn__fail(GN_ENOMEM, "out of memory");
+    if (!r) {
+        gn__labels_free(labels);
+        return gn__fail(GN_ENOMEM, "out of memory");
+    }
     r->opts = o;
     r->spec = s;
     r->t0 = gn__now();
     r->sum.holdout_loss = NAN;
     r->sum.objective = NAN;
     r->sum.ranks = 1;
-    gn_labels *labels = NULL;
     int st = gn__learner_new(&r->opts, &r->spec, &r->learner);
     if (st == GN_OK) st = gn__parser_new(&r->spec, &r->parser);
-    if (st == GN_OK && binary && (st = gn__matrix_classes(classes, &labels)) == GN_OK) {
+    if (st == GN_OK && labels) {
         gn__parser_set_labels(r->parser, labels); /* owns it now */
+        labels = NULL;
     }
+    gn__labels_free(labels);
     if (st == GN_OK) st = gn__batch_init(&r->batch, ONLINE_BLOCK_ROWS, ONLINE_BLOCK_ROWS * 16);
     if (st != GN_OK) {
         gn_online_free(r);
@@ -79,7 +91,7 @@ gn_status gn_online_learn_matrix(gn_online *r, const gn_matrix *x, const double 
     gn__clear_error();
     if (!r || !y) return gn__fail(GN_EINVAL, "online: run and labels are required");
     GN_TRY(gn_matrix_check(x));
-    GN_TRY(gn__matrix_check_targets(x, y, weight, r->spec.label_kind == GN_LABEL_BINARY));
+    GN_TRY(gn__matrix_check_targets(x, y, weight, r->spec.label_kind, r->spec.nclasses));
     uint64_t key = r->sum.examples;
     for (size_t from = 0; from < x->rows; from += ONLINE_BLOCK_ROWS) {
         size_t n = x->rows - from < ONLINE_BLOCK_ROWS ? x->rows - from : ONLINE_BLOCK_ROWS;

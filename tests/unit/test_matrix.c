@@ -4,7 +4,8 @@
  * and values are errors naming what is wrong; a cache written from a matrix trains a model alone
  * (classes named, rows of weight 0 left out) whose gn_model_predict_matrix numbers equal its
  * predictions of the LIBSVM lines; an online run (gannet/online.h) learns a matrix in chunks
- * exactly as in one call, and refuses batch optimizers; a set stop flag ends training with
+ * exactly as in one call, and refuses batch optimizers; multiclass runs and caches take the classes
+ * in order with class-index labels; a set stop flag ends training with
  * GN_ECANCELED. */
 #include <setjmp.h>
 #include <stdarg.h>
@@ -359,10 +360,128 @@ static void test_online_chunks_equal_one_call(void **state) {
     gn_online_free(NULL);
 }
 
+/* Multiclass from a matrix (gn_online_new_classes, gn_cache_write_matrix_classes): class indices
+ * as labels, the classes in the order given (not sorted), chunks learn exactly as one call, rows
+ * of weight 0 train exactly as rows left out, the cache trains (one pass, one thread) the model
+ * the online run makes, and bad classes and labels are refused. */
+static void test_multiclass_online_and_cache(void **state) {
+    (void)state;
+    fill();
+    gn_train_options o;
+    gn_train_options_init(&o);
+    o.loss = GN_LOSS_SOFTMAX;
+    gn_data_spec s;
+    spec_for(&s, 14, 1, 0);
+    const char *classes[3] = {"zeta", "alpha", "7"};
+    double y[ROWS], w[ROWS];
+    size_t kept = 0;
+    for (int i = 0; i < ROWS; i++) {
+        y[i] = (double)((i * 7) % 3);
+        w[i] = i % 9 == 4 ? 0.0 : 1.0;
+        kept += w[i] != 0.0;
+    }
+    gn_matrix all = {GN_MATRIX_DENSE, ROWS, COLS, GN_F64, dense, COLS, 1, NULL, NULL, 0};
+    gn_online *one = NULL, *chunks = NULL, *dropped = NULL;
+    /* refusals: no classes, one class, a repeat, too many names for binary */
+    assert_int_equal(gn_online_new_classes(&o, &s, NULL, 0, &one), GN_EINVAL);
+    assert_int_equal(gn_online_new_classes(&o, &s, classes, 1, &one), GN_EINVAL);
+    const char *repeat[3] = {"a", "1", "1.0"};
+    assert_int_equal(gn_online_new_classes(&o, &s, repeat, 3, &one), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "repeats"));
+    assert_null(one);
+    assert_int_equal(gn_online_new_classes(&o, &s, classes, 3, &one), GN_OK);
+    assert_int_equal(gn_online_new_classes(&o, &s, classes, 3, &chunks), GN_OK);
+    assert_int_equal(gn_online_new_classes(&o, &s, classes, 3, &dropped), GN_OK);
+    double bad[ROWS];
+    memcpy(bad, y, sizeof bad);
+    bad[4] = 3.0; /* K = 3: indices 0..2 */
+    assert_int_equal(gn_online_learn_matrix(one, &all, bad, NULL), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "row 4"));
+    bad[4] = 0.5;
+    assert_int_equal(gn_online_learn_matrix(one, &all, bad, NULL), GN_EINVAL);
+    assert_int_equal(gn_online_examples(one), 0);
+    assert_int_equal(gn_online_learn_matrix(one, &all, y, w), GN_OK);
+    for (size_t from = 0; from < ROWS; from += 11) {
+        size_t n = ROWS - from < 11 ? ROWS - from : 11;
+        gn_matrix part = {GN_MATRIX_DENSE, n, COLS, GN_F64, dense[from], COLS, 1, NULL, NULL, 0};
+        assert_int_equal(gn_online_learn_matrix(chunks, &part, y + from, w + from), GN_OK);
+    }
+    /* the rows of weight 0 left out */
+    static double kept_rows[ROWS][COLS];
+    double kept_y[ROWS];
+    size_t k = 0;
+    for (int i = 0; i < ROWS; i++)
+        if (w[i] != 0.0) {
+            memcpy(kept_rows[k], dense[i], sizeof dense[i]);
+            kept_y[k++] = y[i];
+        }
+    gn_matrix sub = {GN_MATRIX_DENSE, k, COLS, GN_F64, kept_rows, COLS, 1, NULL, NULL, 0};
+    assert_int_equal(gn_online_learn_matrix(dropped, &sub, kept_y, NULL), GN_OK);
+    assert_int_equal(gn_online_examples(one), kept);
+    gn_model *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+    assert_int_equal(gn_online_model(one, &a), GN_OK);
+    assert_int_equal(gn_online_model(chunks, &b), GN_OK);
+    assert_int_equal(gn_online_model(dropped, &c), GN_OK);
+    assert_int_equal(gn_model_outputs(a), 3);
+    size_t nc = 0;
+    assert_int_equal(gn_model_classes(a, &nc), GN_OK);
+    assert_int_equal(nc, 3);
+    for (size_t i = 0; i < 3; i++) assert_string_equal(gn_model_class_name(a, i), classes[i]);
+    static double pa[ROWS * 3], pb[ROWS * 3], pc[ROWS * 3], pd[ROWS * 3];
+    assert_int_equal(gn_model_predict_matrix(a, &all, 0, pa, ROWS * 3), GN_OK);
+    assert_int_equal(gn_model_predict_matrix(b, &all, 0, pb, ROWS * 3), GN_OK);
+    assert_int_equal(gn_model_predict_matrix(c, &all, 0, pc, ROWS * 3), GN_OK);
+    assert_memory_equal(pa, pb, sizeof pa);
+    assert_memory_equal(pa, pc, sizeof pa);
+    int right = 0;
+    for (int i = 0; i < ROWS; i++) {
+        double sum = pa[3 * i] + pa[3 * i + 1] + pa[3 * i + 2];
+        assert_true(fabs(sum - 1.0) < 1e-9);
+        size_t best = 0;
+        for (size_t j = 1; j < 3; j++)
+            if (pa[3 * i + j] > pa[3 * i + best]) best = j;
+        right += (double)best == y[i];
+    }
+    assert_true(right > ROWS / 3); /* learned something: better than one class's share */
+
+    /* the cache of the same rows: gn_train with one pass on one thread makes the same model */
+    char cache[] = "/tmp/gn_test_mc_cacheXXXXXX";
+    int fd = mkstemp(cache);
+    assert_true(fd >= 0);
+    close(fd);
+    gn_data_spec cs;
+    spec_for(&cs, 14, 1, 0);
+    cs.label_kind = GN_LABEL_CLASS;
+    assert_int_equal(gn_cache_write_matrix(cache, &cs, &all, y, w, classes), GN_EINVAL); /* K unknown */
+    assert_int_equal(gn_cache_write_matrix_classes(cache, &cs, &all, bad, w, classes, 3), GN_EINVAL);
+    assert_int_equal(gn_cache_write_matrix_classes(cache, &cs, &all, y, w, classes, 3), GN_OK);
+    gn_train_options to = o;
+    to.passes = 1;
+    to.threads = 1;
+    to.cache_path = cache;
+    gn_data_spec ts;
+    gn_data_spec_init(&ts);
+    gn_train_summary sum;
+    assert_int_equal(gn_train(&to, &ts, NULL, 0, NULL, NULL, &d, &sum), GN_OK);
+    assert_int_equal(sum.examples, kept);
+    for (size_t i = 0; i < 3; i++) assert_string_equal(gn_model_class_name(d, i), classes[i]);
+    assert_int_equal(gn_model_predict_matrix(d, &all, 0, pd, ROWS * 3), GN_OK);
+    assert_memory_equal(pa, pd, sizeof pa);
+    unlink(cache);
+    gn_model_free(a);
+    gn_model_free(b);
+    gn_model_free(c);
+    gn_model_free(d);
+    gn_online_free(one);
+    gn_online_free(chunks);
+    gn_online_free(dropped);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_rows_read_as_the_parser_reads_lines),
         cmocka_unit_test(test_bad_matrices_and_values),
+        cmocka_unit_test(test_multiclass_online_and_cache),
         cmocka_unit_test(test_cache_trains_alone_and_predicts_as_lines),
         cmocka_unit_test(test_online_chunks_equal_one_call),
         cmocka_unit_test(test_linear_form_predicts_as_batches),
