@@ -1387,6 +1387,8 @@ void gn__parser_set_idf(gn_parser *p, gn_idf *t) {
 
 gn_idf *gn__parser_idf(const gn_parser *p) { return p->idf; }
 
+int gn__parser_has_cross(const gn_parser *p) { return p->cross != NULL; }
+
 void gn__parser_set_cross_inline(gn_parser *p, int on) { p->cross_inline = on; }
 
 void gn__parser_set_labels(gn_parser *p, gn_labels *labels) {
