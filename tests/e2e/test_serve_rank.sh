@@ -110,7 +110,7 @@ while IFS='|' read -r want body reason; do
     jq -e --arg r "$reason" '.error | contains($r)' "$T/e" >/dev/null || { cat "$T/e"; fail "$body: no '$reason'"; }
 done <<EOF
 400|{"context":$ctx}|'candidates' is missing
-400|{"context":$ctx,"candidates":"it1"}|'candidates' must be an array
+400|{"context":$ctx,"candidates":"it1"}|must be an array
 400|{"candidates":["it1"],"k":0}|'k' must be an integer
 400|{"candidates":["it1"],"k":"3"}|'k' must be an integer
 400|{"candidates":["it1"],"k":10001}|'k' must be an integer
@@ -123,8 +123,8 @@ done <<EOF
 400|{"user":"u1"}|give 'context' and 'candidates'
 400|{"candidates":["it1"],"item_field":3}|'item_field' must be
 400|{"candidates":["it1"],"colour":3}|unknown key 'colour'
-400|{"candidates":["it1"]|bad JSON
-413|{"candidates":[$big]}|the limit is 100
+400|{"candidates":["it1"]|invalid JSON
+413|{"candidates":[$big]}|more than 100 candidates in one request
 EOF
 [ "$(req "$T/e" POST /v1/models/fm:recommend "${H[@]}" -d '{"candidates":[]}')" = 200 ] &&
     [ "$(jq -c .items "$T/e")" = "[]" ] || fail "no candidates: an empty answer"
