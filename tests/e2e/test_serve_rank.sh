@@ -11,7 +11,7 @@
 
 gen() { # gen SEED FILE: y,user,hour,item,cat; y likes items whose id matches the user mod 3
     awk -v seed="$1" 'BEGIN { srand(seed); print "y,user,hour,item,cat"
-        for (i = 0; i < 3000; i++) { u = int(40 * rand()); h = int(24 * rand()); it = int(60 * rand()); c = it % 5
+        for (i = 0; i < 2000; i++) { u = int(40 * rand()); h = int(24 * rand()); it = int(60 * rand()); c = it % 5
             z = ((u % 3) == (it % 3) ? 1.5 : -1) + (h < 12 ? 0.3 : -0.3) + (c == 2 ? 0.5 : 0)
             print (z + 2 * rand() - 1 > 0 ? 1 : 0) ",u" u "," h ",it" it ",c" c } }' > "$2"
 }
@@ -145,7 +145,7 @@ printf '%s' "$body" > "$T/body.json"
 rank_client() { # rank_client ID: batches of 10 over one connection until $T/stop; "code answer" lines
     local id=$1 it=0
     : > "$T/client$id"
-    while [ ! -e "$T/stop" ] && [ $it -lt 40 ]; do
+    while [ ! -e "$T/stop" ] && [ $it -lt 20 ]; do
         it=$((it + 1))
         : > "$T/cfg$id"
         for k in $(seq 10); do
