@@ -7,7 +7,8 @@
 #   rank    POST :recommend, one context + 1,000 candidates, k = 10 (one request ranks 1,000)
 #   batch   POST :predict with the 1,000 merged instances in one body (the client sorts)
 #   single  POST :predict with one merged instance per request (1,000 requests per ranking)
-# and the ratios rank/single and rank/batch. The server and wrk share the machine's cores.
+# and the ratios rank/single and rank/batch, by wall clock and per server CPU-second (steadier on
+# a shared machine). The server and wrk share the machine's cores.
 # Env: REPS (default 3), DURATION (default 5), GANNET, BENCH_DATA (default /tmp/gn-rankbench).
 BENCH_DATA=${BENCH_DATA:-/tmp/gn-rankbench}
 . "$(dirname "$0")/common.sh"
@@ -62,6 +63,10 @@ request = function()
 end
 LUA
 rps() { awk '/^Requests\/sec:/ { print $2 }' "$1"; }
+reqs() { awk '/requests in/ { print $1 }' "$1"; }
+# the server's CPU seconds (user + system) from /proc: on a shared box steadier than wall clock
+TCK=$(getconf CLK_TCK)
+cpu_s() { awk -v t="$TCK" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$GPID/stat"; }
 median() { sort -g | awk '{ v[NR] = $1 } END { print (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2 }'; }
 
 echo "rank serve bench: $(nproc) cores shared by server and wrk; server --threads 2; wrk -t2 -c4 ${DURATION}s x $REPS"
@@ -81,18 +86,27 @@ for kind in fm ffm; do
     for mode in rank batch single; do
         path=$base:recommend; [ "$mode" = rank ] || path=$base:predict
         : > "$W/$mode.rps"
+        : > "$W/$mode.cpu"
+        per=1000; [ "$mode" = single ] && per=1
         for _ in $(seq "$REPS"); do
+            c0=$(cpu_s)
             wrk -t2 -c4 -d "${DURATION}s" --timeout 10s -s "$W/$mode.lua" "$path" > "$W/$mode.wrk" 2>&1
+            c1=$(cpu_s)
             grep -q 'Non-2xx\|Socket errors' "$W/$mode.wrk" && { echo "$kind $mode: errors" >&2; cat "$W/$mode.wrk" >&2; exit 1; }
             rps "$W/$mode.wrk" >> "$W/$mode.rps"
+            # candidates scored per server CPU-second
+            awk -v n="$(reqs "$W/$mode.wrk")" -v p=$per -v a="$c0" -v b="$c1" 'BEGIN { printf "%.0f\n", n * p / (b - a) }' >> "$W/$mode.cpu"
         done
-        per=1000; [ "$mode" = single ] && per=1
         eval "cps_$mode=$(median < "$W/$mode.rps" | awk -v p=$per '{ printf "%.0f", $1 * p }')"
-        echo "$kind $mode: $(tr '\n' ' ' < "$W/$mode.rps")req/s -> median $(eval echo "\$cps_$mode") candidates/s"
+        eval "cpu_$mode=$(median < "$W/$mode.cpu")"
+        echo "$kind $mode: $(tr '\n' ' ' < "$W/$mode.rps")req/s -> median $(eval echo "\$cps_$mode") candidates/s;" \
+             "per server CPU-second: $(tr '\n' ' ' < "$W/$mode.cpu")-> median $(eval echo "\$cpu_$mode")"
     done
-    echo "$kind: rank/single $(awk -v a="$cps_rank" -v b="$cps_single" 'BEGIN { printf "%.1f", a / b }')x," \
+    echo "$kind: wall clock: rank/single $(awk -v a="$cps_rank" -v b="$cps_single" 'BEGIN { printf "%.1f", a / b }')x," \
          "rank/batch $(awk -v a="$cps_rank" -v b="$cps_batch" 'BEGIN { printf "%.2f", a / b }')x" \
-         "($(awk -v a="$cps_rank" 'BEGIN { printf "%.0f", a / 1000 }') rankings of 1,000 candidates/s)"
+         "($(awk -v a="$cps_rank" 'BEGIN { printf "%.0f", a / 1000 }') rankings of 1,000 candidates/s);" \
+         "server CPU: rank/single $(awk -v a="$cpu_rank" -v b="$cpu_single" 'BEGIN { printf "%.1f", a / b }')x," \
+         "rank/batch $(awk -v a="$cpu_rank" -v b="$cpu_batch" 'BEGIN { printf "%.2f", a / b }')x"
     kill -TERM "$GPID"; wait "$GPID" 2>/dev/null || true; GPID=""
 done
 echo "load after: $(uptime)"
