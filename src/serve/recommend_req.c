@@ -85,8 +85,12 @@ int gn__recommend_body(const gn_model *m, const char *body, size_t len, size_t m
     json_object_foreach(root, key, v) {
         if (strcmp(key, "user") && strcmp(key, "users") && strcmp(key, "k") && strcmp(key, "exclude_seen") &&
             strcmp(key, "exclude") && strcmp(key, "candidates") && strcmp(key, "nprobe") && strcmp(key, "exact")) {
-            snprintf(why, why_size, "unknown key '%.64s' (user, users, k, exclude_seen, exclude, candidates, nprobe, exact)",
-                     key);
+            if (!strcmp(key, "context") || !strcmp(key, "contexts"))
+                snprintf(why, why_size, "'%s': a model of kind mf ranks items for a 'user' or 'users'; posted candidates "
+                                        "for a context are for feature models (fm, ffm, linear)", key);
+            else
+                snprintf(why, why_size,
+                         "unknown key '%.64s' (user, users, k, exclude_seen, exclude, candidates, nprobe, exact)", key);
             goto done;
         }
     }

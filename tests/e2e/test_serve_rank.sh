@@ -100,7 +100,13 @@ expect_rc 2 "recommend --context without --candidates"
 run "$GANNET" recommend -m "$T/fm.model" --context 'user=u3 item=it1' --candidates "$T/cands.jsonl"
 expect_rc 1 "recommend: a feature in context and candidate"
 grep -q "is also in the context" "$T/err" || fail "recommend: no reason for the repeated feature"
-ok "gannet recommend --context/--contexts answers as the server; bad flags refused"
+{ head -3 "$T/cands.jsonl"; echo '{"item":'; } > "$T/badcands.jsonl"
+run "$GANNET" recommend -m "$T/fm.model" --context 'user=u3' --candidates "$T/badcands.jsonl"
+expect_rc 1 "recommend: a bad candidate line"
+grep -q "badcands.jsonl:4:" "$T/err" || { cat "$T/err"; fail "recommend: the bad candidate line is not named"; }
+run "$GANNET" recommend -m "$T/fm.model" --context 'user=u3' --candidates "$T/cands.jsonl" --item-field ''
+expect_rc 2 "recommend --item-field ''"
+ok "gannet recommend --context/--contexts answers as the server; bad flags and lines refused"
 
 # errors: 400 with a reason (413 past --max-batch), never a crash
 big=$(seq 0 100 | awk '{ printf "%s\"it%d\"", (NR > 1 ? "," : ""), $1 }')
