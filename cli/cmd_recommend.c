@@ -1,5 +1,6 @@
 /* cli/cmd_recommend.c: `gannet recommend`: the top k items of a user (or of every user of a file)
- * from a matrix-factorization model, through gn_model_recommend (gannet/recommend.h). */
+ * from a matrix-factorization model, through gn_model_recommend (gannet/recommend.h); with
+ * --context or --contexts, a feature model's ranking of --candidates (cli/recommend_features.c). */
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -8,11 +9,20 @@
 
 static void help(void) {
     printf("usage: gannet recommend -m MODEL (--user U | --users FILE) [-k N] [--exclude-seen]\n"
-           "                        [--exclude ITEM,...] [--candidates FILE] [--json]\n\n"
+           "                        [--exclude ITEM,...] [--candidates FILE] [--json]\n"
+           "       gannet recommend -m MODEL (--context TEXT | --contexts FILE) --candidates FILE\n"
+           "                        [-k N] [--item-field NAME] [--json]\n\n"
            "The k best items for a user of a matrix-factorization model (kind mf), best first, as\n"
            "'user<TAB>item:score item:score ...' lines (--json: {\"user\": U, \"known\": true,\n"
            "\"items\": [{\"item\": I, \"score\": S}, ...]} per line). A user the model does not know\n"
            "gets the fallback: the items with the best bias (ratings) or the most popular (implicit).\n"
+           "With --context or --contexts, a feature model (fm, ffm, linear) ranks the candidates of\n"
+           "--candidates for each context by its prediction of the context merged with the\n"
+           "candidate: 'context<TAB>item:score ...' lines (--json: {\"context\": N, \"items\":\n"
+           "[{\"item\": I, \"index\": N, \"score\": S}, ...]}). A context or candidate is a JSON\n"
+           "object of feature: value, or name=value pairs ('user=u3 hour=7'; a value that reads as a\n"
+           "number is one, else a category); a candidate line may be a bare item id, the value of\n"
+           "--item-field.\n"
            "  -m, --model FILE     the model\n"
            "  --user U             one user\n"
            "  --users FILE         one user per line ('-': stdin)\n"
@@ -20,8 +30,12 @@ static void help(void) {
            "  --exclude-seen       leave out the items the user had in training\n"
            "  --exclude LIST       leave out these items (comma-separated)\n"
            "  --exclude-file FILE  leave out the items of FILE (one per line; ids with commas)\n"
-           "  --candidates FILE    rank only these items (one per line)\n"
-           "  --json               JSON lines\n" CLI_INDEX_HELP);
+           "  --candidates FILE    rank only these items (one per line); feature models: the\n"
+           "                       candidates, one per line (required)\n"
+           "  --context TEXT       feature models: one context ('a=1 b=x' or a JSON object)\n"
+           "  --contexts FILE      feature models: one context per line ('-': stdin)\n"
+           "  --item-field NAME    feature models: the feature a bare item id goes to (default item)\n"
+"  --json               JSON lines\n" CLI_INDEX_HELP);
 }
 
 /* Lines of a file (without '\n' / '\r'), empty ones dropped; *buf owns the text. */
@@ -79,6 +93,8 @@ int cmd_recommend(int argc, char **argv) {
     char *xbuf = NULL, **xlines = NULL;
     size_t nx = 0;
     const char *model_path = NULL, *user = NULL, *users_path = NULL, *cand_path = NULL, *excl_text = NULL;
+    const char *context = NULL, *contexts_path = NULL, *item_field = NULL;
+    int index_flags = 0;
     unsigned long long k = 10;
     int exclude_seen = 0, json = 0, rc = EXIT_USAGE;
     cli_args a;
@@ -118,8 +134,19 @@ int cmd_recommend(int argc, char **argv) {
             if (!(cand_path = cli_value(&a, f))) goto out;
         } else if (!strcmp(f, "--json")) {
             json = 1;
+        } else if (!strcmp(f, "--context")) {
+            if (!(context = cli_value(&a, f))) goto out;
+        } else if (!strcmp(f, "--contexts")) {
+            if (!(contexts_path = cli_value(&a, f))) goto out;
+        } else if (!strcmp(f, "--item-field")) {
+            if (!(item_field = cli_value(&a, f))) goto out;
+            if (!*item_field) {
+                cli_usage_error("recommend", "--item-field: expected a feature name");
+                goto out;
+            }
         } else if ((r = cli_index_flag(&a, "recommend", f, &ix)) != 0) {
             if (r < 0) goto out;
+            index_flags = 1;
         } else {
             cli_usage_error("recommend", "unknown flag '%s'", f);
             goto out;
@@ -129,8 +156,30 @@ int cmd_recommend(int argc, char **argv) {
         cli_usage_error("recommend", "no model: give -m MODEL");
         goto out;
     }
+    if (context || contexts_path) { /* a feature model ranks posted candidates */
+        if (context && contexts_path) {
+            cli_usage_error("recommend", "give one of --context TEXT or --contexts FILE");
+            goto out;
+        }
+        if (user || users_path || exclude_seen || excl_text || xfile || index_flags) {
+            cli_usage_error("recommend", "--context/--contexts (feature models) take --candidates, -k, --item-field "
+                                         "and --json, not the --user/--users options of kind mf");
+            goto out;
+        }
+        if (!cand_path) {
+            cli_usage_error("recommend", "--context/--contexts: give --candidates FILE (one candidate per line)");
+            goto out;
+        }
+        return cli_recommend_features(model_path, context, contexts_path, cand_path, (size_t)k,
+                                      item_field ? item_field : "item", json);
+    }
+    if (item_field) {
+        cli_usage_error("recommend", "--item-field goes with --context or --contexts (feature models)");
+        goto out;
+    }
     if (!user == !users_path) {
-        cli_usage_error("recommend", "give one of --user U or --users FILE");
+        cli_usage_error("recommend", "give one of --user U or --users FILE (kind mf), or --context TEXT / --contexts "
+                                     "FILE with --candidates FILE (kinds fm, ffm, linear)");
         goto out;
     }
     rc = EXIT_FAIL;
@@ -164,7 +213,9 @@ int cmd_recommend(int argc, char **argv) {
         goto out;
     }
     if (gn_model_get_kind(m) != GN_KIND_MF) {
-        fprintf(stderr, "gannet recommend: %s: a model of kind %s; recommend needs kind mf (train --kind mf)\n",
+        fprintf(stderr,
+                "gannet recommend: %s: a model of kind %s; --user/--users need kind mf (train --kind mf); a feature "
+                "model ranks --candidates for a --context\n",
                 model_path, gn_model_kind_name(gn_model_get_kind(m)));
         goto out;
     }

@@ -25,7 +25,7 @@ static const command commands[] = {
     {"publish", cmd_publish, "publish a model as the next version in a model repository"},
     {"models", cmd_models, "list a model repository's models and versions (models list REPO)"},
     {"rollback", cmd_rollback, "make an earlier version of a repository's model current"},
-    {"recommend", cmd_recommend, "the top k items for users of a matrix-factorization model (kind mf)"},
+    {"recommend", cmd_recommend, "the top k items for users of an mf model, or of posted candidates for a context (fm, ffm, linear)"},
     {"split", cmd_split, "cut a CSV file into train and test by time (the latest rows, of all or of each user)"},
     {"params", cmd_params, "list every training and data parameter (name, flag, default, range)"},
 };

@@ -2,13 +2,16 @@
  * (serve/predict_req.c + serve/json_instances.c): a predict body, JSON or text/plain, against
  * small models of each input format. Byte 0 picks the model and the body kind; the rest is the
  * body. The answer must be 200 with exactly `count` finite-or-null predictions, or a 400/413
- * with a reason; never a crash, an over-read (ASan) or a leak. */
+ * with a reason; never a crash, an over-read (ASan) or a leak. A byte 0 of 0xF0 and up sends the
+ * body to :recommend instead (serve/rank_req.c: a context and candidates for these feature
+ * models): 200 with an "items" or "results" answer, or 400/413 with a reason. */
 #include <math.h>
 
 #include "fuzz_common.h"
 #include "gannet/gannet.h"
 #include "model/model.h"
 #include "serve/predict_req.h"
+#include "serve/recommend_req.h"
 
 static gn_model *models[3];
 
@@ -41,6 +44,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     gn__sb_init(&out);
     size_t count = 0;
     char why[512] = "";
+    if (data[0] >= 0xF0) {
+        const int rs = gn__recommend_body(m, body, n, 64, &out, &count, why, sizeof why);
+        if (rs == 200) FUZZ_ASSERT(out.len >= 8 && (!memcmp(out.p, "\"items\":", 8) || !memcmp(out.p, "\"results", 8)));
+        else FUZZ_ASSERT((rs == 400 || rs == 413) && why[0] != '\0');
+        gn__sb_free(&out);
+        free(body);
+        return 0;
+    }
     int st = gn__predict_body(m, kind, body, n, 64, &out, &count, why, sizeof why);
     if (st == 200) {
         size_t commas = 0;

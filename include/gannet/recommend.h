@@ -1,5 +1,6 @@
 /* gannet/recommend.h: matrix-factorization models (kind mf, `gannet train --kind mf`): top-k
- * recommendation, single predictions by id, and ranking evaluation.
+ * recommendation, single predictions by id, and ranking evaluation; and, at the end, ranking a
+ * list of candidates that share a context with a feature model (fm, ffm, linear).
  *
  * A model of kind mf holds its users' and items' ids (strings), their factors and biases, and
  * each user's training items. Every call here takes a const model and only reads it: they are
@@ -121,6 +122,48 @@ typedef struct gn_rank_metrics {
 } gn_rank_metrics;
 gn_status gn_model_rank_eval(const gn_model *m, const char *const *paths, size_t npaths, const gn_rank_eval_options *o,
                              gn_rank_metrics *out);
+
+/* ---- feature models (fm, ffm, linear): candidates that share a context ----
+ * A context (the user, the page, the time: features like one :predict instance) and a list of
+ * candidates (each the item's features); candidate c is scored as the one instance holding the
+ * context's features and then its own, with the model's prediction (a probability for logistic
+ * loss). The context's share of each score is computed once: fm's linear and factor sums, ffm's
+ * pairs inside the context, a linear model's sum. Every call here reads a const model:
+ * thread-safe. Models of kind mf (above) and multiclass models (more than one output) are refused
+ * with GN_EINVAL. */
+
+/* The predictions of candidate rows joined to one context row (context->n == 1; a row may hold
+ * the bias, slot 0, once: put it in the context): out[c] (out_len >= candidates->n) is what
+ * gn_model_predict_batch gives for the row of the context's features followed by candidate c's.
+ * fm and linear: bit for bit; ffm: within rounding (its terms are summed in another order).
+ * GN_EINVAL for bad rows (as gn_model_predict_batch) or a model refused above. */
+gn_status gn_model_predict_context(const gn_model *m, const gn_rows *context, const gn_rows *candidates, double *out,
+                                   size_t out_len);
+
+/* Named features, as gn_model_predict_named takes them: names[i] with values[i], or the category
+ * strs[i] when strs and strs[i] are not NULL. */
+typedef struct gn_named_features {
+    size_t n;
+    const char *const *names;
+    const double *values;
+    const char *const *strs; /* NULL: every value is a number */
+} gn_named_features;
+
+typedef struct gn_ranked {
+    size_t index; /* the candidate's position in the list given */
+    double score; /* its prediction */
+} gn_ranked;
+
+/* The k best of ncand candidates for one context, best first (ties: the earlier candidate), into
+ * out (room for k); *n_out = min(k, ncand). Context and candidates are named features, parsed
+ * with the model's spec like gn_model_predict_named; a candidate is the context merged with its
+ * features, and a feature named by both is an error. Without interactions the context is parsed
+ * once and scored once (gn_model_predict_context); a model with interactions crosses context and
+ * candidate features, so each merged instance is parsed and scored whole. Errors: GN_EPARSE with
+ * "context: ..." or "candidate 3: ..." in gn_last_error (a bad name or value, a name in both),
+ * GN_EINVAL (the model kind, NULL arguments), GN_ENOMEM. */
+gn_status gn_model_rank_named(const gn_model *m, const gn_named_features *context, const gn_named_features *candidates,
+                              size_t ncand, size_t k, gn_ranked *out, size_t *n_out);
 
 GN_API_END
 #ifdef __cplusplus

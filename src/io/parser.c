@@ -1390,6 +1390,8 @@ gn_idf *gn__parser_idf(const gn_parser *p) { return p->idf; }
 
 void gn__parser_set_text_counts(gn_parser *p, int on) { p->topts.counts = on; }
 
+int gn__parser_has_cross(const gn_parser *p) { return p->cross != NULL; }
+
 void gn__parser_set_cross_inline(gn_parser *p, int on) { p->cross_inline = on; }
 
 void gn__parser_set_labels(gn_parser *p, gn_labels *labels) {

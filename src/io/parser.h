@@ -56,6 +56,9 @@ void gn__parser_set_text_counts(gn_parser *p, int on);
  * (prediction, caches); 0 (the default) leaves the grouped features in the batch's x lists for
  * the learner to cross. Clones keep the setting. */
 void gn__parser_set_cross_inline(gn_parser *p, int on);
+/* 1 if the parser crosses features (interactions): an example's features then depend on each
+ * other, so two parts of one instance cannot be parsed apart and joined. */
+int gn__parser_has_cross(const gn_parser *p);
 /* The spec with everything resolved (format, sep, header), as it must be stored in a model. */
 const gn_data_spec *gn__parser_spec(const gn_parser *p);
 /* The label dictionary (io/labels.h): set_labels takes ownership of labels (NULL: none, the

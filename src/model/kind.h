@@ -47,6 +47,12 @@ typedef struct gn_kind {
     uint32_t (*outputs)(const gn_model *m);
     /* Raw scores of every row: outputs(m) doubles per row, row after row. Thread-safe. */
     void (*score_batch)(const gn_model *m, const gn_rows *rows, double *out);
+    /* Optional, for kinds of one output (NULL: model/rank.c joins the rows and calls
+     * score_batch): the raw score of each candidate row of cands joined to one context row (cn
+     * features cidx/cval): out[c] = score_batch's score of the row holding the context's features
+     * and then candidate c's, with the context's share of the sum computed once. Thread-safe. */
+    void (*score_context)(const gn_model *m, const uint32_t *cidx, const float *cval, size_t cn, const gn_rows *cands,
+                          double *out);
     /* The kind's own model-file header keys (NULL-terminated; NULL: none), which it adds to a
      * header and reads back; no other metadata may use them. */
     const char *const *header_keys;

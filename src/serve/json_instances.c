@@ -464,9 +464,10 @@ static int read_instance_object(js *j, size_t index, size_t max_features) {
     }
 }
 
-static int read_instances(js *j, size_t max_batch, size_t max_features, gn__instance_fn fn, void *ctx) {
+static int read_instances(js *j, const char *key_name, size_t max_batch, size_t max_features, gn__instance_fn fn,
+                          void *ctx) {
     ws(j);
-    if (j->p >= j->e || *j->p != '[') return fail(j, 400, "\"instances\" must be an array");
+    if (j->p >= j->e || *j->p != '[') return fail(j, 400, "\"%s\" must be an array", key_name);
     j->p++;
     ws(j);
     if (j->p < j->e && *j->p == ']') { j->p++; return 0; }
@@ -498,6 +499,12 @@ static int read_instances(js *j, size_t max_batch, size_t max_features, gn__inst
 
 int gn__json_instances(const char *body, size_t len, size_t max_batch, size_t max_features, gn__instance_fn fn,
                        void *ctx, char *why, size_t why_size) {
+    return gn__json_instances_at(body, len, "instances", max_batch, max_features, fn, NULL, ctx, NULL, why, why_size);
+}
+
+int gn__json_instances_at(const char *body, size_t len, const char *key_name, size_t max_batch, size_t max_features,
+                          gn__instance_fn fn, gn__member_fn other, void *ctx, int *found, char *why, size_t why_size) {
+    const size_t key_len = strlen(key_name);
     js j;
     memset(&j, 0, sizeof j);
     j.s = j.p = body;
@@ -528,14 +535,18 @@ int gn__json_instances(const char *body, size_t len, size_t max_batch, size_t ma
             size_t kl;
             size_t mark = j.used;
             if ((st = read_string(&j, &key, &kl)) || (st = expect(&j, ':'))) goto done;
-            if (kl == 9 && memcmp(key, "instances", 9) == 0) {
-                if (seen) { st = fail(&j, 400, "\"instances\" given twice"); goto done; }
+            if (kl == key_len && memcmp(key, key_name, kl) == 0) {
+                if (seen) { st = fail(&j, 400, "\"%s\" given twice", key_name); goto done; }
                 seen = 1;
                 j.used = mark;
-                if ((st = read_instances(&j, max_batch, max_features, fn, ctx))) goto done;
+                if ((st = read_instances(&j, key_name, max_batch, max_features, fn, ctx))) goto done;
             } else {
-                j.used = mark;
+                ws(&j);
+                const char *v0 = j.p;
                 if ((st = skip_value(&j, 1))) goto done;
+                /* the key is still in the arena: skip_value reuses only what it used itself */
+                if (other && (st = other(ctx, key, v0, (size_t)(j.p - v0), why, why_size))) goto done;
+                j.used = mark;
             }
             ws(&j);
             if (j.p < j.e && *j.p == ',') { j.p++; continue; }
@@ -545,11 +556,14 @@ int gn__json_instances(const char *body, size_t len, size_t max_batch, size_t ma
     }
     ws(&j);
     if (j.p != j.e) { st = fail(&j, 400, "unexpected data after the JSON object"); goto done; }
-    if (!seen) {
+    if (!seen && other) {
+        st = 0; /* the caller's rules say whether the array may be missing */
+    } else if (!seen) {
         j.p = NULL;
-        st = fail(&j, 400, "the body must be a JSON object with an \"instances\" array");
+        st = fail(&j, 400, "the body must be a JSON object with an \"%s\" array", key_name);
     }
 done:
+    if (found) *found = seen;
     free(j.arena);
     free((void *)j.names);
     free(j.values);

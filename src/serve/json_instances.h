@@ -27,4 +27,14 @@ typedef int (*gn__instance_fn)(void *ctx, size_t index, size_t n, const char *co
 int gn__json_instances(const char *body, size_t len, size_t max_batch, size_t max_features, gn__instance_fn fn,
                        void *ctx, char *why, size_t why_size);
 
+/* A member other than the array read: its key (NUL-terminated) and its value's JSON text
+ * [value, value + len), whole and valid. Returns 0 to go on, or an HTTP status with why filled. */
+typedef int (*gn__member_fn)(void *ctx, const char *key, const char *value, size_t len, char *why, size_t why_size);
+
+/* gn__json_instances with the array under key_name instead of "instances", and every other
+ * top-level member handed to other (when not NULL); with other, a body without the array is no
+ * error (the caller decides: *found, when found is not NULL, says whether it was there). */
+int gn__json_instances_at(const char *body, size_t len, const char *key_name, size_t max_batch, size_t max_features,
+                          gn__instance_fn fn, gn__member_fn other, void *ctx, int *found, char *why, size_t why_size);
+
 #endif

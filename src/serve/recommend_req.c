@@ -1,4 +1,5 @@
-/* serve/recommend_req.c: the :recommend body (serve/recommend_req.h). */
+/* serve/recommend_req.c: the :recommend body (serve/recommend_req.h): kind mf here, feature
+ * models in serve/rank_req.c. */
 #include "serve/recommend_req.h"
 
 #include <jansson.h>
@@ -8,6 +9,7 @@
 #include <string.h>
 
 #include "gannet/recommend.h"
+#include "serve/rank_req.h"
 #include "util/json_safe.h"
 
 /* The strings of a JSON array (borrowed from it) into *out. 0, or -1 with why set. */
@@ -57,11 +59,8 @@ static void put_items(gn__strbuf *out, const gn_recommend_item *it, size_t n) {
 int gn__recommend_body(const gn_model *m, const char *body, size_t len, size_t max_batch, gn__strbuf *out,
                        size_t *count, char *why, size_t why_size) {
     *count = 0;
-    if (gn_model_get_kind(m) != GN_KIND_MF) {
-        snprintf(why, why_size, "the model is of kind %s; :recommend needs a model of kind mf",
-                 gn_model_kind_name(gn_model_get_kind(m)));
-        return 400;
-    }
+    if (gn_model_get_kind(m) != GN_KIND_MF) /* a feature model ranks posted candidates */
+        return gn__rank_body(m, body, len, max_batch, out, count, why, why_size);
     json_error_t jerr;
     int oom = 0;
     json_t *root = gn__json_loadb(body, len, JSON_REJECT_DUPLICATES, &jerr, &oom);
@@ -86,8 +85,12 @@ int gn__recommend_body(const gn_model *m, const char *body, size_t len, size_t m
     json_object_foreach(root, key, v) {
         if (strcmp(key, "user") && strcmp(key, "users") && strcmp(key, "k") && strcmp(key, "exclude_seen") &&
             strcmp(key, "exclude") && strcmp(key, "candidates") && strcmp(key, "nprobe") && strcmp(key, "exact")) {
-            snprintf(why, why_size, "unknown key '%.64s' (user, users, k, exclude_seen, exclude, candidates, nprobe, exact)",
-                     key);
+            if (!strcmp(key, "context") || !strcmp(key, "contexts"))
+                snprintf(why, why_size, "'%s': a model of kind mf ranks items for a 'user' or 'users'; posted candidates "
+                                        "for a context are for feature models (fm, ffm, linear)", key);
+            else
+                snprintf(why, why_size,
+                         "unknown key '%.64s' (user, users, k, exclude_seen, exclude, candidates, nprobe, exact)", key);
             goto done;
         }
     }

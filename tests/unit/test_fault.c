@@ -41,6 +41,7 @@
 #include "gannet/gannet.h"
 #include "model/model.h"
 #include "serve/predict_req.h"
+#include "serve/recommend_req.h"
 #include "serve/strbuf.h"
 #include "util/json_safe.h"
 
@@ -731,6 +732,55 @@ static void test_alloc_predict_body(void **state) {
     print_message("allocation faults, predict bodies: %ld runs\n", runs);
 }
 
+/* The server's :recommend path for a feature model (serve/rank_req.c, gn_model_rank_named):
+ * HTTP 200 with the fault-free answer, or 500 (out of memory). */
+static void test_alloc_rank_body(void **state) {
+    (void)state;
+    train_model();
+    static const char body[] = "{\"context\":{\"age\":25},\"candidates\":[{\"city\":\"oslo\",\"score\":1.5},"
+                               "\"rome\",{\"city\":\"new\",\"score\":null}],\"k\":2,\"item_field\":\"city\"}";
+    static const char batch[] = "{\"contexts\":[{\"age\":25},{}],\"candidates\":[\"oslo\",{\"score\":2}],"
+                                "\"item_field\":\"city\"}";
+    const char *cases[] = {body, batch};
+    long runs = 0;
+    for (size_t c = 0; c < 2; c++) {
+        gn__strbuf ref;
+        gn__sb_init(&ref);
+        size_t nref = 0;
+        char why[256];
+        assert_int_equal(gn__recommend_body(g_model, cases[c], strlen(cases[c]), 100, &ref, &nref, why, sizeof why), 200);
+        for (int persistent = 0; persistent <= 1; persistent++)
+            for (long n = 1;; n++) {
+                gn__strbuf out;
+                gn__sb_init(&out);
+                size_t count = 0;
+                atomic_store(&g_alloc_calls, 0);
+                atomic_store(&g_alloc_failed, 0);
+                atomic_store(&g_alloc_fail_at, n);
+                atomic_store(&g_alloc_persistent, persistent);
+                atomic_store(&g_armed_alloc, 1);
+                int http = gn__recommend_body(g_model, cases[c], strlen(cases[c]), 100, &out, &count, why, sizeof why);
+                atomic_store(&g_armed_alloc, 0);
+                runs++;
+                const long failed = atomic_load(&g_alloc_failed);
+                if (http == 200 && !gn__sb_failed(&out)) {
+                    assert_int_equal(count, nref);
+                    assert_int_equal(out.len, ref.len);
+                    assert_memory_equal(out.p, ref.p, ref.len);
+                } else if (http != 200 && http != 500) {
+                    fail_msg("rank body %zu: allocation %ld failed: HTTP %d (%s), not 500", c, n, http, why);
+                }
+                gn__sb_free(&out);
+                if (failed == 0) {
+                    assert_int_equal(http, 200);
+                    break;
+                }
+            }
+        gn__sb_free(&ref);
+    }
+    print_message("allocation faults, rank bodies: %ld runs\n", runs);
+}
+
 static void test_io_model_save(void **state) {
     (void)state;
     train_model();
@@ -815,6 +865,7 @@ int main(void) {
         cmocka_unit_test(test_alloc_train),
         cmocka_unit_test(test_alloc_model_file),
         cmocka_unit_test(test_alloc_predict_body),
+        cmocka_unit_test(test_alloc_rank_body),
         cmocka_unit_test(test_io_model_save),
         cmocka_unit_test(test_io_train),
         cmocka_unit_test(test_json_loadb_dropped_character),

@@ -61,17 +61,17 @@ static int check_rank(uint32_t rank, uint32_t nw) {
 
 static uint32_t fm_outputs(const gn_model *m) { return gn__ftab_model_outputs(m); }
 
-/* An example's nw scores into s (rows {w[nw], v[nw][k]}); sum is scratch of nw * k doubles.
- * Inlined with nw = 1 for the one-output losses (the local sums then live in registers). */
-static inline __attribute__((always_inline)) void fm_score_row(const gn_model *m, const gn_rows *rows, size_t e,
-                                                               size_t nw, double *sum, double *s) {
-    const size_t st = m->weights_per_slot, k = (st - nw) / nw, nfac = nw * k;
-    double lin[FM_MAX_OUTPUTS], sq[FM_MAX_OUTPUTS];
-    for (size_t c = 0; c < nw; c++) lin[c] = sq[c] = 0.0;
-    for (size_t f = 0; f < nfac; f++) sum[f] = 0.0;
-    for (size_t i = rows->start[e]; i < rows->start[e + 1]; i++) {
-        const float *r = m->w + (size_t)rows->index[i] * st;
-        const double x = rows->value[i];
+/* Adds features [from, to) of a row to an example's running sums for nw outputs of k factors
+ * (rows {w[nw], v[nw][k]}): lin[c] (sum w x), sq[c] (sum over f of (v_cf x)^2) and sum[c k + f]
+ * (sum v_cf x). One loop for whole rows and for a context continued by candidates, so both add
+ * in the same order and agree bit for bit. Inlined with nw = 1 for the one-output losses. */
+static inline __attribute__((always_inline)) void fm_accumulate(const gn_model *m, const uint32_t *idx,
+                                                                const float *val, size_t from, size_t to, size_t nw,
+                                                                double *lin, double *sq, double *sum) {
+    const size_t st = m->weights_per_slot, k = (st - nw) / nw;
+    for (size_t i = from; i < to; i++) {
+        const float *r = m->w + (size_t)idx[i] * st;
+        const double x = val[i];
         for (size_t c = 0; c < nw; c++) lin[c] += (double)r[c] * x;
         const float *v = r + nw;
         for (size_t c = 0; c < nw; c++)
@@ -81,10 +81,43 @@ static inline __attribute__((always_inline)) void fm_score_row(const gn_model *m
                 sq[c] += vx * vx;
             }
     }
+}
+
+static inline __attribute__((always_inline)) void fm_finish(size_t nw, size_t k, const double *lin,
+                                                            const double *sq, const double *sum, double *s) {
     for (size_t c = 0; c < nw; c++) {
         double pair = 0.0;
         for (size_t f = 0; f < k; f++) pair += sum[c * k + f] * sum[c * k + f];
         s[c] = lin[c] + 0.5 * (pair - sq[c]);
+    }
+}
+
+/* An example's nw scores into s; sum is scratch of nw * k doubles. */
+static inline __attribute__((always_inline)) void fm_score_row(const gn_model *m, const gn_rows *rows, size_t e,
+                                                               size_t nw, double *sum, double *s) {
+    const size_t k = (m->weights_per_slot - nw) / nw;
+    double lin[FM_MAX_OUTPUTS], sq[FM_MAX_OUTPUTS];
+    for (size_t c = 0; c < nw; c++) lin[c] = sq[c] = 0.0;
+    for (size_t f = 0; f < nw * k; f++) sum[f] = 0.0;
+    fm_accumulate(m, rows->index, rows->value, rows->start[e], rows->start[e + 1], nw, lin, sq, sum);
+    fm_finish(nw, k, lin, sq, sum, s);
+}
+
+/* The FM trick for candidates sharing a context (one-output models: rank.c refuses multiclass
+ * ones): the context's lin, sq and factor sums once (O(K x context features)), then per
+ * candidate only its own features (O(K x its features)), continuing from a copy of the
+ * context's sums: each score equals fm_score_batch's for the joined row, bit for bit. */
+static void fm_score_context(const gn_model *m, const uint32_t *cidx, const float *cval, size_t cn,
+                             const gn_rows *cands, double *out) {
+    const size_t k = m->weights_per_slot - 1;
+    double csum[FM_MAX_RANK], sum[FM_MAX_RANK], clin = 0.0, csq = 0.0;
+    for (size_t f = 0; f < k; f++) csum[f] = 0.0;
+    fm_accumulate(m, cidx, cval, 0, cn, 1, &clin, &csq, csum);
+    for (size_t e = 0; e < cands->n; e++) {
+        double lin = clin, sq = csq;
+        memcpy(sum, csum, k * sizeof *sum);
+        fm_accumulate(m, cands->index, cands->value, cands->start[e], cands->start[e + 1], 1, &lin, &sq, sum);
+        fm_finish(1, k, &lin, &sq, sum, out + e);
     }
 }
 
@@ -311,6 +344,7 @@ const gn_kind gn__kind_fm = {
     .weights_per_slot = 0, /* 1 + rank: header_read checks it */
     .outputs = fm_outputs,
     .score_batch = fm_score_batch,
+    .score_context = fm_score_context,
     .header_keys = fm_header_keys,
     .header_write = fm_header_write,
     .header_read = fm_header_read,

@@ -50,6 +50,21 @@ static void linear_score_batch(const gn_model *m, const gn_rows *rows, double *o
     }
 }
 
+/* The context's sum once, each candidate's features added to it in the order score_batch adds a
+ * joined row's: the same score, bit for bit. */
+static void linear_score_context(const gn_model *m, const uint32_t *cidx, const float *cval, size_t cn,
+                                 const gn_rows *cands, double *out) {
+    const float *w = m->w;
+    double c = 0.0;
+    for (size_t i = 0; i < cn; i++) c += (double)w[cidx[i]] * (double)cval[i];
+    for (size_t e = 0; e < cands->n; e++) {
+        double s = c;
+        for (size_t i = cands->start[e]; i < cands->start[e + 1]; i++)
+            s += (double)w[cands->index[i]] * (double)cands->value[i];
+        out[e] = s;
+    }
+}
+
 static int linear_top_weights(const gn_model *m, size_t k, uint32_t *slots, float *values, size_t *n_out) {
     return gn__top_strided(m->w, m->nweights / m->weights_per_slot, m->weights_per_slot, k, slots, values, n_out);
 }
@@ -506,6 +521,7 @@ const gn_kind gn__kind_linear = {
     .weights_per_slot = 1,
     .outputs = linear_outputs,
     .score_batch = linear_score_batch,
+    .score_context = linear_score_context,
     .header_keys = NULL,
     .header_write = NULL,
     .header_read = NULL,
