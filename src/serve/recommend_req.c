@@ -85,8 +85,9 @@ int gn__recommend_body(const gn_model *m, const char *body, size_t len, size_t m
     json_t *v;
     json_object_foreach(root, key, v) {
         if (strcmp(key, "user") && strcmp(key, "users") && strcmp(key, "k") && strcmp(key, "exclude_seen") &&
-            strcmp(key, "exclude") && strcmp(key, "candidates") && strcmp(key, "nprobe") && strcmp(key, "exact")) {
-            snprintf(why, why_size, "unknown key '%.64s' (user, users, k, exclude_seen, exclude, candidates, nprobe, exact)",
+            strcmp(key, "exclude") && strcmp(key, "candidates") && strcmp(key, "nprobe") && strcmp(key, "exact") && strcmp(key, "ef")) {
+            snprintf(why, why_size,
+                     "unknown key '%.64s' (user, users, k, exclude_seen, exclude, candidates, nprobe, ef, exact)",
                      key);
             goto done;
         }
@@ -118,6 +119,11 @@ int gn__recommend_body(const gn_model *m, const char *body, size_t len, size_t m
         snprintf(why, why_size, "'nprobe' must be a positive integer (index lists to probe)");
         goto done;
     }
+    const json_t *ef = json_object_get(root, "ef");
+    if (ef && (!json_is_integer(ef) || json_integer_value(ef) < 1 || json_integer_value(ef) > 100000)) {
+        snprintf(why, why_size, "'ef' must be an integer in 1..100000 (the HNSW index's search beam)");
+        goto done;
+    }
     if (exact && !json_is_boolean(exact)) {
         snprintf(why, why_size, "'exact' must be true or false");
         goto done;
@@ -144,6 +150,7 @@ int gn__recommend_body(const gn_model *m, const char *body, size_t len, size_t m
     o.exclude_seen = seen && json_is_true(seen);
     o.exact = exact && json_is_true(exact);
     o.nprobe = nprobe ? (uint32_t)json_integer_value(nprobe) : 0;
+    o.ef = ef ? (uint32_t)json_integer_value(ef) : 0;
     o.exclude = excl;
     o.nexclude = nexcl;
     o.candidates = json_object_get(root, "candidates") ? cand : NULL;
