@@ -67,7 +67,9 @@ typedef enum gn_mf_index_kind {
 } gn_mf_index_kind;
 
 typedef struct gn_mf_index_options {
-    int kind;                /* gn_mf_index_kind; AUTO: HNSW from auto_min_items items up */
+    int kind;                /* gn_mf_index_kind; AUTO: exact below auto_min_items items, HNSW
+                                up to auto_max_hnsw_items, IVF above (HNSW's build time grows
+                                faster; docs/recommend.md) */
     uint64_t auto_min_items; /* default 20000 */
     uint32_t nlists;         /* IVF: 0: about sqrt(items) */
     uint32_t nprobe;         /* IVF: lists probed by default; 0: a tenth of the lists */
@@ -77,6 +79,7 @@ typedef struct gn_mf_index_options {
     uint32_t ef_construction; /* HNSW: the build's beam; 0: 100 */
     uint32_t ef_search;      /* HNSW: the default query beam; 0: max(64, 2 k) for k items */
     uint32_t threads;        /* HNSW: build threads; 0: all cores; 1: the same graph every time */
+    uint64_t auto_max_hnsw_items; /* default 300000 */
 } gn_mf_index_options;
 void gn_mf_index_options_init(gn_mf_index_options *o);
 

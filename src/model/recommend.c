@@ -396,6 +396,7 @@ void gn_mf_index_options_init(gn_mf_index_options *o) {
     if (!o) return;
     memset(o, 0, sizeof *o);
     o->auto_min_items = 20000;
+    o->auto_max_hnsw_items = 300000;
     o->iters = 8;
     o->seed = 1;
 }
@@ -411,7 +412,10 @@ gn_status gn_model_mf_build_index(gn_model *m, const gn_mf_index_options *o) {
         o->kind != GN_MF_INDEX_HNSW)
         return gn__fail(GN_EINVAL, "mf index: kind %d is not auto, exact, ivf or hnsw", o->kind);
     int kind = o->kind;
-    if (kind == GN_MF_INDEX_AUTO) kind = mf->nitems >= o->auto_min_items ? GN_MF_INDEX_HNSW : GN_MF_INDEX_EXACT;
+    if (kind == GN_MF_INDEX_AUTO)
+        kind = mf->nitems < o->auto_min_items         ? GN_MF_INDEX_EXACT
+               : mf->nitems <= o->auto_max_hnsw_items ? GN_MF_INDEX_HNSW
+                                                      : GN_MF_INDEX_IVF;
     if (kind == GN_MF_INDEX_EXACT || mf->nitems == 0) {
         gn__mf_index_free(mf->index);
         gn__mf_hnsw_free(mf->hnsw);

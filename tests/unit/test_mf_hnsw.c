@@ -266,7 +266,8 @@ static void test_deterministic(void **state) {
     gn_model_free(m2);
 }
 
-/* auto: HNSW from auto_min_items up, exact below; bad M refused, the old index kept. */
+/* auto: exact below auto_min_items, HNSW up to auto_max_hnsw_items, IVF above; a bad M refused
+ * with the old index kept. */
 static void test_auto_and_options(void **state) {
     (void)state;
     gn_model *m = clustered(0);
@@ -285,16 +286,16 @@ static void test_auto_and_options(void **state) {
     assert_int_equal(info.kind, GN_MF_INDEX_HNSW);
     assert_int_equal(info.hnsw_m, 8);
     assert_int_equal(info.ef_search, 40);
-    io.kind = GN_MF_INDEX_HNSW;
-    io.hnsw_m = 1000;
-    assert_int_equal(gn_model_mf_build_index(m, &io), GN_EINVAL);
-    assert_int_equal(gn_model_mf_index_info(m, &info), GN_OK);
-    assert_int_equal(info.kind, GN_MF_INDEX_HNSW);
-    io.kind = GN_MF_INDEX_IVF;
+    io.auto_max_hnsw_items = NITEMS - 1; /* above the HNSW range: IVF */
     io.hnsw_m = 0;
     assert_int_equal(gn_model_mf_build_index(m, &io), GN_OK);
     assert_int_equal(gn_model_mf_index_info(m, &info), GN_OK);
     assert_int_equal(info.kind, GN_MF_INDEX_IVF);
+    io.kind = GN_MF_INDEX_HNSW;
+    io.hnsw_m = 1000;
+    assert_int_equal(gn_model_mf_build_index(m, &io), GN_EINVAL);
+    assert_int_equal(gn_model_mf_index_info(m, &info), GN_OK);
+    assert_int_equal(info.kind, GN_MF_INDEX_IVF); /* the old index kept */
     gn_model_free(m);
 }
 
