@@ -74,7 +74,7 @@ int cli_index_flag(cli_args *a, const char *cmd, const char *flag, gn_mf_index_o
     "  --nlists N               IVF lists (default: about sqrt(items))\n"                              \
     "  --hnsw-m N               HNSW links per item (default 16)\n"                                     \
     "  --ef-construction N      HNSW build beam (default 100)\n"                                        \
-    "  --ef-search N            HNSW query beam (default max(64, 2 k))\n"
+    "  --ef-search N            HNSW query beam (default max(64, 2 k); 128 from 500k items)\n"
 
 /* Prints "gannet CMD: <gn_last_error()>" and returns the exit code for st. */
 int cli_fail(const char *cmd, int st);

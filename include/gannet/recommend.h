@@ -77,7 +77,8 @@ typedef struct gn_mf_index_options {
     uint64_t seed;           /* default 1 */
     uint32_t hnsw_m;         /* HNSW: links per node (2 M on the bottom level); 0: 16 */
     uint32_t ef_construction; /* HNSW: the build's beam; 0: 100 */
-    uint32_t ef_search;      /* HNSW: the default query beam; 0: max(64, 2 k) for k items */
+    uint32_t ef_search;      /* HNSW: the default query beam; 0: max(64, 2 k) for k items,
+                                max(128, 2 k) from 500,000 items */
     uint32_t threads;        /* HNSW: build threads; 0: all cores; 1: the same graph every time */
     uint64_t auto_max_hnsw_items; /* default 300000 */
 } gn_mf_index_options;

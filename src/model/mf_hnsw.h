@@ -43,14 +43,14 @@ typedef struct gn__mf_hnsw {
 
 /* Builds the graph of mf's items into *out with `threads` threads (0: all cores; 1: the graph is
  * a function of the model and seed alone). M: links per node (0: 16), ef_construction (0: 100),
- * ef_search: the default query beam (0: max(64, 2 k) per query, see gn__mf_hnsw_ef). GN_EINVAL
+ * ef_search: the default query beam (0: derived from k per query, see gn__mf_hnsw_ef). GN_EINVAL
  * without items, GN_ENOMEM (nothing kept). */
 int gn__mf_hnsw_build(const struct gn_kind_payload *mf, uint32_t M, uint32_t ef_construction, uint32_t ef_search,
                       uint32_t threads, uint64_t seed, gn__mf_hnsw **out);
 void gn__mf_hnsw_free(gn__mf_hnsw *h);
 
 /* The beam width a query for k items uses: ef (a request's) or the index's default, or when both
- * are 0, max(64, 2 k); never below k. */
+ * are 0, max(64, 2 k) (max(128, 2 k) from 500,000 items); never below k. */
 size_t gn__mf_hnsw_ef(const gn__mf_hnsw *h, uint32_t ef, size_t k);
 
 /* Returns 1 if item i must not be returned (exclusions); called only for items that would
