@@ -1,7 +1,8 @@
 /* model/recommend.c: top-k recommendation and predictions by id for kind mf (gannet/recommend.h).
  * Scoring every item is a matrix-vector product of the item factors (contiguous rows) with the
  * user's factors, done over blocks of items into a small buffer (scan_block); a model with an
- * index (model/mf_index.h) is searched through it instead; a min-heap of k
+ * index (IVF, model/mf_index.h, or HNSW, model/mf_hnsw.h) is searched through it instead, its
+ * candidates rescored exactly (exact_rescore); a min-heap of k
  * keeps the best, and an item is checked against the exclusions only when it would enter the
  * heap. Everything reads the model: thread-safe. */
 #include <cblas.h>
