@@ -262,11 +262,17 @@ static int skip_item(const void *ctx, uint32_t i) {
 /* The HNSW search (model/mf_hnsw.h) for a known user u: a beam of ef over the graph collects the
  * ef best admissible items by the lifted rows' dot product (the item-dependent part of the
  * score), the best k + RERANK_EXTRA of them are rescored exactly (exact_rescore) into the top k.
- * Fewer than k admissible items reached: the exact scan answers instead. */
+ * Fewer than k admissible items reached, or a beam as wide as the catalogue: the exact scan
+ * answers instead. */
 static int topk_hnsw(const gn_mf *mf, const gn__mf_hnsw *h, uint32_t u, size_t k, uint32_t ef_req, int exclude_seen,
                      const uint32_t *excl, size_t nexcl, uint32_t *out_idx, float *out_score, size_t *n_out) {
     const uint32_t K = mf->rank;
     const size_t ef = gn__mf_hnsw_ef(h, ef_req, k);
+    if (ef >= h->n) { /* a beam over the whole catalogue: the scan is cheaper, and exact (the graph
+                         need not reach every item: pruning can leave one without in-links) */
+        gn__mf_topk(mf, u, k, exclude_seen, excl, nexcl, NULL, 0, out_idx, out_score, n_out);
+        return GN_OK;
+    }
     float *q = calloc(h->dim, sizeof *q), *sims = malloc(ef * sizeof *sims), *buf = malloc(SCAN_BLOCK * sizeof *buf);
     uint32_t *ids = malloc(ef * sizeof *ids);
     int st = GN_OK;

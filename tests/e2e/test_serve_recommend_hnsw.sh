@@ -2,9 +2,9 @@
 # tests/e2e/test_serve_recommend_hnsw.sh: the HNSW item index of kind mf through the CLI and the
 # server, on a small generated model of 600 items: `recommend --index hnsw` finds most of the
 # exact scan's top 10 (recall >= 0.9, most users identical), never a seen item; the server with
-# --index hnsw reports and logs the index, answers like the exact scan when the beam covers the
-# catalogue ("ef"), refuses a bad "ef", and a reload to another model swaps model and graph
-# together (answers equal that model's exact scan).
+# --index hnsw reports and logs the index, finds >= 90% of the exact top 10 with the exact
+# scores, answers exactly when "ef" covers the catalogue, refuses a bad "ef", and a reload to
+# another model swaps model and graph together (answers checked against that model's scan).
 . "$(dirname "$0")/serve_common.sh"
 
 # users u0..u119 in 6 taste groups over items it0..it599
@@ -54,20 +54,26 @@ start_server "$T/serve.log" -m "recs=$T/live.model" --threads 2 --index hnsw
 [ "$(jq -r .index.kind "$T/m")" = hnsw ] && [ "$(jq -r .index.m "$T/m")" = 16 ] &&
     [ "$(jq -r '.index.bytes > 0' "$T/m")" = true ] || { cat "$T/m"; fail "the index is not reported"; }
 grep -q "HNSW index: M 16" "$T/serve.log" || fail "the index is not logged at load"
-check_exact() { # MODEL-EXACT-FILE: every user's answer at ef 600 equals the CLI's exact scan
-    local bad=0 u
+check_exact() { # MODEL-EXACT-FILE: at the default beam, the answers hold >= 90% of the exact
+    # scan's items, scored exactly as it scores them; at ef 600 (the catalogue) they are its answers
+    local hits=0 u
     for u in u0 u1 u2 u7 u33 u64 u101 u119; do
+        grep "\"user\":\"$u\"" "$1" | jq -c '.items[]' | sort > "$T/want"
+        [ "$(req "$T/r" POST /v1/models/recs:recommend -H 'Content-Type: application/json' \
+            -d "{\"user\":\"$u\",\"exclude_seen\":true}")" = 200 ] || { cat "$T/r"; fail ":recommend $u"; }
+        hits=$((hits + $(jq -c '.items[]' "$T/r" | sort | comm -12 - "$T/want" | wc -l)))
+        echo "$(jq -r .model.version "$T/r")" >> "$T/versions"
         [ "$(req "$T/r" POST /v1/models/recs:recommend -H 'Content-Type: application/json' \
             -d "{\"user\":\"$u\",\"exclude_seen\":true,\"ef\":600}")" = 200 ] || { cat "$T/r"; fail ":recommend $u"; }
-        [ "$(jq -c .items "$T/r")" = "$(grep "\"user\":\"$u\"" "$1" | jq -c .items)" ] || bad=$((bad + 1))
-        echo "$(jq -r .model.version "$T/r")" >> "$T/versions"
+        [ "$(jq -c .items "$T/r")" = "$(grep "\"user\":\"$u\"" "$1" | jq -c .items)" ] ||
+            fail "$u: ef 600 (the whole catalogue) differs from the exact scan"
     done
-    [ "$bad" -eq 0 ] || fail "$bad of 8 users differ from the exact scan at ef 600"
+    check "$hits" '>=' 72 "(item, score) pairs of the exact top 10 found at the default beam, of 80"
 }
 check_exact "$T/a.exact"
 code=$(req "$T/r" POST /v1/models/recs:recommend -H 'Content-Type: application/json' -d '{"user":"u1","ef":0}')
 [ "$code" = 400 ] || fail ":recommend ef 0: $code"
-ok "server: HNSW index reported; ef over the catalogue equals the exact scan; bad ef refused"
+ok "server: HNSW index reported; recall and exact scores against the exact scan; bad ef refused"
 
 replace "$T/b.model"
 [ "$(req "$T/r" POST /v1/models/recs:reload)" = 200 ] || { cat "$T/r"; fail "POST :reload"; }
@@ -75,6 +81,6 @@ replace "$T/b.model"
 check_exact "$T/b.exact"
 [ "$(sort -u "$T/versions")" = "$vb" ] || fail "after the reload the answers do not name the new version"
 [ "$(grep -c "HNSW index: M 16" "$T/serve.log")" -ge 2 ] || fail "the reload did not rebuild the graph"
-ok "reload: model and graph swapped together (answers = the new model's exact scan)"
+ok "reload: model and graph swapped together (answers checked against the new model's exact scan)"
 stop_server
 ok "all serve/recommend HNSW checks passed"
