@@ -2,21 +2,29 @@
 # bench/recommend_serve.sh: POST :recommend (kind mf, k = 10, exclude_seen) under wrk on loopback,
 # on generated models of 10,000 users x ITEMS items at rank 64 (bench/gen-mf-model.c: clustered
 # factors, as trained ones are, written through the library). For each catalogue size:
-#   1. recall@10 of the IVF index against the exact scan over 1,000 users (gannet recommend
-#      --index ivf vs --index exact), and the CLI's time per user for each
-#   2. peak requests/s of `gannet serve --threads 2` (IVF index; at 100k also the exact scan)
+#   0. in process (bench/recommend_micro.c, no HTTP): CPU time per request of each index on one
+#      thread, recall@10 against the exact scan, build time and memory of the index
+#   1. recall@10 of the IVF and HNSW indexes against the exact scan over 1,000 users (gannet
+#      recommend --index ivf|hnsw vs --index exact), and the CLI's time for each
+#   2. peak requests/s of `gannet serve --threads 2` (INDEXES, default "hnsw ivf"; at 100k also
+#      the exact scan)
 #   3. p50/p99 at about half of the peak (wrk's delay() hook: each connection pauses PAUSE_MS
 #      after every answer; the connection count is calibrated to reach half the peak)
 # Goals (issue 15): 100k items: p99 < 2 ms at half peak and >= 5,000 req/s on 2 cores;
 # 1M items: recall@10 >= 0.95 and p99 < 5 ms.
 # Env: SIZES (default "100000 1000000"), DURATION (s per wrk run, default 8), CONNS (default 16),
-#      PAUSE_MS (default 1), GANNET, BENCH_DATA (default /tmp/gn-recbench).
+#      PAUSE_MS (default 1), INDEXES (default "hnsw ivf"), SERVE_ONLY (1: skip steps 0 and 1),
+#      READY_S (seconds to wait for a load with its index build, default 1200), GANNET,
+#      BENCH_DATA (default /tmp/gn-recbench).
 BENCH_DATA=${BENCH_DATA:-/tmp/gn-recbench}
 . "$(dirname "$0")/common.sh"
 SIZES=${SIZES:-"100000 1000000"}
 DURATION=${DURATION:-8}
 CONNS=${CONNS:-16}
 PAUSE_MS=${PAUSE_MS:-1}
+INDEXES=${INDEXES:-"hnsw ivf"}
+SERVE_ONLY=${SERVE_ONLY:-0}
+READY_S=${READY_S:-1200}
 command -v wrk >/dev/null || { echo "needs wrk (scripts/install-deps --bench)" >&2; exit 1; }
 build_gannet
 W=$(mktemp -d /tmp/gn-bench-rec.XXXXXX)
@@ -25,13 +33,16 @@ cleanup() { [ -n "$GPID" ] && kill -TERM "$GPID" 2>/dev/null; rm -rf "$W"; }
 trap cleanup EXIT
 
 # the generator links the library's internals: libgannet.a and its dependencies
-GEN=$BENCH_DATA/gen-mf-model
-if [ ! -x "$GEN" ] || [ "$GN_SRC/bench/gen-mf-model.c" -nt "$GEN" ]; then
-    libs="$(pkg-config --libs openblas lapacke libzstd libxxhash jansson libmicrohttpd yaml-0.1 zlib)"
-    mpi="$(pkg-config --libs ompi-c 2>/dev/null || true)"
-    cc -O2 -std=c11 -I"$GN_SRC/include" -I"$GN_SRC/src" -o "$GEN" "$GN_SRC/bench/gen-mf-model.c" \
-        "$GN_SRC/build/lib/libgannet.a" $libs $mpi -lm -lpthread
-fi
+GEN=$BENCH_DATA/gen-mf-model MICRO=$BENCH_DATA/recommend-micro
+libs="$(pkg-config --libs openblas lapacke libzstd libxxhash jansson libmicrohttpd yaml-0.1 zlib)"
+mpi="$(pkg-config --libs ompi-c 2>/dev/null || true)"
+for pair in "$GEN:gen-mf-model" "$MICRO:recommend_micro"; do
+    exe=${pair%%:*} src=$GN_SRC/bench/${pair#*:}.c
+    if [ ! -x "$exe" ] || [ "$src" -nt "$exe" ] || [ "$GN_SRC/build/lib/libgannet.a" -nt "$exe" ]; then
+        cc -O2 -std=c11 -D_POSIX_C_SOURCE=200809L -I"$GN_SRC/include" -I"$GN_SRC/src" -o "$exe" "$src" \
+            "$GN_SRC/build/lib/libgannet.a" $libs $mpi -lm -lpthread
+    fi
+done
 awk 'BEGIN { srand(3); for (i = 0; i < 1000; i++) printf "u%d\n", int(rand() * 10000) }' > "$W/users.txt"
 cat > "$W/rec.lua" <<'LUA'
 math.randomseed(7)
@@ -57,10 +68,10 @@ serve_bench() { # MODEL INDEX LABEL
     local port=$((20000 + RANDOM % 20000)) url
     "$GANNET" serve -m "r=$1" --port "$port" --threads 2 --index "$2" 2> "$W/serve.log" &
     GPID=$!
-    for _ in $(seq 600); do curl -sf -o /dev/null "http://127.0.0.1:$port/readyz" && break; sleep 0.1; done
+    for _ in $(seq $((READY_S * 5))); do curl -sf -o /dev/null "http://127.0.0.1:$port/readyz" && break; sleep 0.2; done
     url="http://127.0.0.1:$port/v1/models/r:recommend"
     curl -sf -H 'Content-Type: application/json' -d '{"user":"u1","k":10}' "$url" > /dev/null || { cat "$W/serve.log" >&2; exit 1; }
-    grep -o 'IVF index: [^)]*' "$W/serve.log" || true
+    grep -o '\(IVF\|HNSW\) index: [^)]*' "$W/serve.log" || true
     local G C2 c0 c1
     c0=$(cpu_s)
     run_wrk peak -c "$CONNS" -d "${DURATION}s" -s "$W/rec.lua" "$url"
@@ -84,18 +95,26 @@ for n in $SIZES; do
     M=$BENCH_DATA/mf_${n}.model
     [ -s "$M" ] || "$GEN" 10000 "$n" 64 1000 1 "$M"
     echo "== $n items x rank 64, 10,000 users ($(du -m "$M" | cut -f1) MB model file)"
-    for ix in exact ivf; do
+    echo "machine load: $(uptime | sed 's/.*load/load/')"
+    if [ "$SERVE_ONLY" != 1 ]; then
+    "$MICRO" "$M" 1000 ivf
+    "$MICRO" "$M" 1000 hnsw
+    for ix in exact ivf hnsw; do
         t0=$(date +%s.%N)
         "$GANNET" recommend -m "$M" --users "$W/users.txt" -k 10 --exclude-seen --index "$ix" --json > "$W/$ix.json" 2> "$W/$ix.err"
         t1=$(date +%s.%N)
-        echo "CLI --index $ix: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s for load + 1,000 users $(grep -o 'IVF index.*' "$W/$ix.err" || true)"
+        echo "CLI --index $ix: $(awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.2f", b - a }') s for load + index + 1,000 users $(grep -o '\(IVF\|HNSW\) index.*' "$W/$ix.err" || true)"
     done
-    "$PY" - "$W/exact.json" "$W/ivf.json" <<'PY'
+    for ix in ivf hnsw; do
+        "$PY" - "$W/exact.json" "$W/$ix.json" "$ix" <<'PY'
 import json, sys
 a = [set(i["item"] for i in json.loads(l)["items"]) for l in open(sys.argv[1])]
 b = [set(i["item"] for i in json.loads(l)["items"]) for l in open(sys.argv[2])]
-print("recall@10 of the IVF index vs the exact scan over %d users: %.4f" % (len(a), sum(len(x & y) for x, y in zip(a, b)) / sum(len(x) for x in a)))
+print("recall@10 of the %s index vs the exact scan over %d users: %.4f" % (sys.argv[3].upper(), len(a), sum(len(x & y) for x, y in zip(a, b)) / sum(len(x) for x in a)))
 PY
-    serve_bench "$M" ivf "serve $n items, IVF index"
+    done
+    fi
+    for ix in $INDEXES; do serve_bench "$M" "$ix" "serve $n items, $ix index"; done
     [ "$n" -le 100000 ] && serve_bench "$M" exact "serve $n items, exact scan"
+    echo "machine load after: $(uptime | sed 's/.*load/load/')"
 done

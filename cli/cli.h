@@ -69,13 +69,16 @@ int cli_param_flag(cli_args *a, const char *flag, unsigned groups, gn_train_opti
 /* The help of those groups' flags, generated from the parameter table. */
 void cli_print_param_help(FILE *out, unsigned groups);
 
-/* The item index flags of recommend and serve (kind mf): --index auto|exact|ivf, --nprobe N,
- * --nlists N. Returns 1 if `flag` was one (set in o), 0 if not, -1 on error (printed). */
+/* The item index flags of recommend and serve (kind mf): --index auto|exact|ivf|hnsw, --nprobe N,
+ * --nlists N, --hnsw-m N, --ef-construction N, --ef-search N. Returns 1 if `flag` was one (set in o), 0 if not, -1 on error (printed). */
 int cli_index_flag(cli_args *a, const char *cmd, const char *flag, gn_mf_index_options *o);
 #define CLI_INDEX_HELP                                                                                  \
-    "  --index auto|exact|ivf   kind mf: the item index built at load (auto: IVF from 50000 items)\n"  \
+    "  --index auto|exact|ivf|hnsw  kind mf: the item index built at load (auto: HNSW 20000-300000 items, IVF above)\n" \
     "  --nprobe N               IVF lists probed per query (default: a tenth of the lists)\n"          \
-    "  --nlists N               IVF lists (default: about sqrt(items))\n"
+    "  --nlists N               IVF lists (default: about sqrt(items))\n"                              \
+    "  --hnsw-m N               HNSW links per item (default 16)\n"                                     \
+    "  --ef-construction N      HNSW build beam (default 100)\n"                                        \
+    "  --ef-search N            HNSW query beam (default max(64, 2 k); 128 from 500k items)\n"
 
 /* Prints "gannet CMD: <gn_last_error()>" and returns the exit code for st. */
 int cli_fail(const char *cmd, int st);

@@ -227,6 +227,10 @@ int cmd_recommend(int argc, char **argv) {
     if (gn_model_mf_index_info(m, &info) == GN_OK && info.kind == GN_MF_INDEX_IVF)
         fprintf(stderr, "gannet recommend: IVF index: %u lists, nprobe %u, %.1f MiB, built in %.2f s\n", info.nlists,
                 info.nprobe, (double)info.bytes / 1048576.0, info.build_seconds);
+    else if (gn_model_mf_index_info(m, &info) == GN_OK && info.kind == GN_MF_INDEX_HNSW)
+        fprintf(stderr, "gannet recommend: HNSW index: M %u, ef_construction %u, ef_search %u, %.1f MiB, built in %.2f s"
+                " (%u threads)\n", info.hnsw_m, info.ef_construction, info.ef_search, (double)info.bytes / 1048576.0,
+                info.build_seconds, info.threads);
     gn_recommend_options o;
     gn_recommend_options_init(&o);
     o.exclude_seen = exclude_seen;

@@ -472,17 +472,27 @@ int cli_index_flag(cli_args *a, const char *cmd, const char *flag, gn_mf_index_o
         if (!strcmp(v, "auto")) o->kind = GN_MF_INDEX_AUTO;
         else if (!strcmp(v, "exact")) o->kind = GN_MF_INDEX_EXACT;
         else if (!strcmp(v, "ivf")) o->kind = GN_MF_INDEX_IVF;
+        else if (!strcmp(v, "hnsw")) o->kind = GN_MF_INDEX_HNSW;
         else {
-            cli_usage_error(cmd, "--index: expected auto, exact or ivf, got '%s'", v);
+            cli_usage_error(cmd, "--index: expected auto, exact, ivf or hnsw, got '%s'", v);
             return -1;
         }
         return 1;
     }
-    unsigned *dst = !strcmp(flag, "--nprobe") ? &o->nprobe : !strcmp(flag, "--nlists") ? &o->nlists : NULL;
+    unsigned *dst = !strcmp(flag, "--nprobe")            ? &o->nprobe
+                    : !strcmp(flag, "--nlists")          ? &o->nlists
+                    : !strcmp(flag, "--hnsw-m")          ? &o->hnsw_m
+                    : !strcmp(flag, "--ef-construction") ? &o->ef_construction
+                    : !strcmp(flag, "--ef-search")       ? &o->ef_search
+                                                         : NULL;
     if (!dst) return 0;
     if (!(v = cli_value(a, flag)) || cli_parse_u32(flag, v, dst) != 0) return -1;
     if (*dst < 1) {
         cli_usage_error(cmd, "%s: expected a positive integer, got %s", flag, v);
+        return -1;
+    }
+    if (dst == &o->hnsw_m && (*dst < 2 || *dst > 64)) {
+        cli_usage_error(cmd, "--hnsw-m: expected 2..64, got %s", v);
         return -1;
     }
     return 1;

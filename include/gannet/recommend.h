@@ -29,8 +29,10 @@ typedef struct gn_recommend_options {
                                        repeats ignored) */
     size_t ncandidates;
     int exact;                      /* 1: the exact scan even when the model has an index */
-    uint32_t nprobe;                /* lists the index probes; 0: the index's default (more lists:
+    uint32_t nprobe;                /* lists the IVF index probes; 0: the index's default (more lists:
                                        better recall, slower; all lists: the exact answer) */
+    uint32_t ef;                    /* the HNSW index's search beam; 0: the index's default (wider:
+                                       better recall, slower; never below k) */
 } gn_recommend_options;
 
 /* exclude_seen 0, no exclusions, every item a candidate, the index when the model has one. */
@@ -51,20 +53,35 @@ gn_status gn_model_recommend(const gn_model *m, const char *user, size_t k, cons
                              gn_recommend_item *out, size_t *n_out);
 
 /* ---- the item index: approximate top-k for large catalogues ----
- * An IVF index over the item factors (k-means lists; each query scores the lists' centroids,
- * scans the best nprobe lists exactly and reranks with the exact scan's arithmetic). Built in
- * memory, never saved: the server builds it when it loads a model, before the model is served,
- * so a reload swaps model and index together. gn_model_recommend uses it for known users
- * without candidates (candidates, unknown users and opt->exact scan exactly). */
-typedef enum gn_mf_index_kind { GN_MF_INDEX_AUTO = 0, GN_MF_INDEX_EXACT = 1, GN_MF_INDEX_IVF = 2 } gn_mf_index_kind;
+ * Two kinds over the item factors, both reranking their final candidates with the exact scan's
+ * arithmetic (so scores are the exact scan's): IVF (k-means lists; a query scores the lists'
+ * centroids and scans the best nprobe lists) and HNSW (a navigable small-world graph searched
+ * with a beam of ef). Built in memory, never saved: the server builds it when it loads a model,
+ * before the model is served, so a reload swaps model and index together. gn_model_recommend
+ * uses it for known users without candidates (candidates, unknown users and opt->exact scan
+ * exactly). */
+typedef enum gn_mf_index_kind {
+    GN_MF_INDEX_AUTO = 0,
+    GN_MF_INDEX_EXACT = 1,
+    GN_MF_INDEX_IVF = 2,
+    GN_MF_INDEX_HNSW = 3
+} gn_mf_index_kind;
 
 typedef struct gn_mf_index_options {
-    int kind;                /* gn_mf_index_kind; AUTO: IVF from auto_min_items items up */
-    uint64_t auto_min_items; /* default 50000 */
-    uint32_t nlists;         /* 0: about sqrt(items) */
-    uint32_t nprobe;         /* lists probed by default; 0: a tenth of the lists */
-    uint32_t iters;          /* k-means iterations; default 8 */
+    int kind;                /* gn_mf_index_kind; AUTO: exact below auto_min_items items, HNSW
+                                up to auto_max_hnsw_items, IVF above (HNSW's build time grows
+                                faster; docs/recommend.md) */
+    uint64_t auto_min_items; /* default 20000 */
+    uint32_t nlists;         /* IVF: 0: about sqrt(items) */
+    uint32_t nprobe;         /* IVF: lists probed by default; 0: a tenth of the lists */
+    uint32_t iters;          /* IVF: k-means iterations; default 8 */
     uint64_t seed;           /* default 1 */
+    uint32_t hnsw_m;         /* HNSW: links per node (2 M on the bottom level); 0: 16 */
+    uint32_t ef_construction; /* HNSW: the build's beam; 0: 100 */
+    uint32_t ef_search;      /* HNSW: the default query beam; 0: max(64, 2 k) for k items,
+                                max(128, 2 k) from 500,000 items */
+    uint32_t threads;        /* HNSW: build threads; 0: all cores; 1: the same graph every time */
+    uint64_t auto_max_hnsw_items; /* default 300000 */
 } gn_mf_index_options;
 void gn_mf_index_options_init(gn_mf_index_options *o);
 
@@ -74,8 +91,9 @@ void gn_mf_index_options_init(gn_mf_index_options *o);
 gn_status gn_model_mf_build_index(gn_model *m, const gn_mf_index_options *o);
 
 typedef struct gn_mf_index_info {
-    int kind;              /* GN_MF_INDEX_EXACT (no index) or GN_MF_INDEX_IVF */
-    uint32_t nlists, nprobe;
+    int kind;              /* GN_MF_INDEX_EXACT (no index), GN_MF_INDEX_IVF or GN_MF_INDEX_HNSW */
+    uint32_t nlists, nprobe; /* IVF */
+    uint32_t hnsw_m, ef_construction, ef_search, threads; /* HNSW (ef_search 0: from k) */
     uint64_t bytes;        /* memory held by the index */
     double build_seconds;
 } gn_mf_index_info;

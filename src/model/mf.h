@@ -17,6 +17,7 @@
 #include <stdint.h>
 
 #include "gannet/gannet.h"
+#include "model/mf_hnsw.h"
 #include "model/mf_index.h"
 #include "util/iddict.h"
 
@@ -37,6 +38,7 @@ struct gn_kind_payload {
     gn_iddict *users, *items;   /* the ids, index = row */
     gn__mf_index *index;        /* NULL: every query scans exactly; else built for serving
                                    (gn_model_mf_build_index), never written to the file */
+    gn__mf_hnsw *hnsw;          /* likewise, the HNSW graph; at most one of index and hnsw is set */
     char user_col[GN__MF_COL_MAX], item_col[GN__MF_COL_MAX], rating_col[GN__MF_COL_MAX]; /* CSV columns */
 };
 typedef struct gn_kind_payload gn_mf;

@@ -1,7 +1,8 @@
 /* model/recommend.c: top-k recommendation and predictions by id for kind mf (gannet/recommend.h).
  * Scoring every item is a matrix-vector product of the item factors (contiguous rows) with the
  * user's factors, done over blocks of items into a small buffer (scan_block); a model with an
- * index (model/mf_index.h) is searched through it instead; a min-heap of k
+ * index (IVF, model/mf_index.h, or HNSW, model/mf_hnsw.h) is searched through it instead, its
+ * candidates rescored exactly (exact_rescore); a min-heap of k
  * keeps the best, and an item is checked against the exclusions only when it would enter the
  * heap. Everything reads the model: thread-safe. */
 #include <cblas.h>
@@ -156,6 +157,32 @@ static int cmp_u32(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
+/* The exact scan's score of each of the n candidates ids (ascending, distinct) of known user
+ * u into out, bit for bit: sgemv of the 4 rows (aligned from the start of the scan's block)
+ * holding the candidate, which OpenBLAS computes as it computes them inside the whole block
+ * (tests/unit/test_mf_index.c and test_mf_hnsw.c check the equality); a candidate among the last
+ * rows of a block that do not fill 4 gets its whole block recomputed, as the scan did it.
+ * buf: SCAN_BLOCK floats. Reading 4 rows instead of a block of 128 (rank 64) is what keeps the
+ * rerank cheap. */
+#define RESCORE_ROWS 4u
+static void exact_rescore(const gn_mf *mf, uint32_t u, const uint32_t *ids, size_t n, float *out, float *buf) {
+    const uint32_t K = mf->rank, blk = scan_items(K);
+    const float *p = mf->P + (size_t)u * K;
+    const float base = (float)(mf->mean + mf->ubias[u]);
+    uint32_t lo = 1, hi = 0; /* buf holds the products of rows [lo, hi) */
+    for (size_t c = 0; c < n; c++) {
+        const uint32_t i = ids[c];
+        if (i < lo || i >= hi) {
+            const uint32_t start = i / blk * blk, m = mf->nitems - start < blk ? mf->nitems - start : blk;
+            const uint32_t g = start + (i - start) / RESCORE_ROWS * RESCORE_ROWS;
+            if (g + RESCORE_ROWS <= start + m) lo = g, hi = g + RESCORE_ROWS;
+            else lo = start, hi = start + m;
+            scan_block(mf->Q + (size_t)lo * K, hi - lo, K, p, buf);
+        }
+        out[c] = item_score(mf, u, base, buf[i - lo], i);
+    }
+}
+
 /* The IVF search (model/mf_index.h) for a known user u: the best nprobe lists by centroid score,
  * every item of them scored with the augmented rows into a heap of k + RERANK_EXTRA (exclusions
  * checked on entry), then those rescored as the exact scan scores them into the top k. Fewer than
@@ -205,28 +232,76 @@ static int topk_ivf(const gn_mf *mf, const gn__mf_index *ix, uint32_t u, size_t 
         gn__mf_topk(mf, u, k, exclude_seen, excl, nexcl, NULL, 0, out_idx, out_score, n_out);
         return GN_OK;
     }
-    /* rerank: each candidate's score as the exact scan computes it, bit for bit: the scan's
-     * block holding it is recomputed (candidates sorted, each block once) */
+    /* rerank: each candidate's score as the exact scan computes it, bit for bit */
     qsort(cid, nc, sizeof *cid, cmp_u32);
-    const float base = (float)(mf->mean + mf->ubias[u]);
-    const uint32_t blk = scan_items(K);
-    uint32_t have = UINT32_MAX;
+    exact_rescore(mf, u, cid, nc, csc, buf);
     size_t n = 0;
     for (size_t c = 0; c < nc; c++) {
-        const uint32_t i = cid[c], b = i / blk;
-        if (b != have) {
-            const uint32_t start = b * blk, m = mf->nitems - start < blk ? mf->nitems - start : blk;
-            scan_block(mf->Q + (size_t)start * K, m, K, p, buf);
-            have = b;
-        }
-        const float s = item_score(mf, u, base, buf[i - b * blk], i);
-        if (n == k && !worse(out_score[0], out_idx[0], s, i)) continue;
-        heap_offer(out_idx, out_score, k, &n, i, s);
+        if (n == k && !worse(out_score[0], out_idx[0], csc[c], cid[c])) continue;
+        heap_offer(out_idx, out_score, k, &n, cid[c], csc[c]);
     }
     heap_sort(out_idx, out_score, n);
     *n_out = n;
     free(q), free(lsc), free(csc), free(buf), free(lid), free(cid);
     return GN_OK;
+}
+
+typedef struct skip_ctx {
+    const gn_mf *mf;
+    uint32_t u;
+    int exclude_seen;
+    const uint32_t *excl;
+    size_t nexcl;
+} skip_ctx;
+
+static int skip_item(const void *ctx, uint32_t i) {
+    const skip_ctx *x = ctx;
+    return excluded(x->mf, x->u, x->exclude_seen, x->excl, x->nexcl, i);
+}
+
+/* The HNSW search (model/mf_hnsw.h) for a known user u: a beam of ef over the graph collects the
+ * ef best admissible items by the lifted rows' dot product (the item-dependent part of the
+ * score), the best k + RERANK_EXTRA of them are rescored exactly (exact_rescore) into the top k.
+ * Fewer than k admissible items reached, or a beam as wide as the catalogue: the exact scan
+ * answers instead. */
+static int topk_hnsw(const gn_mf *mf, const gn__mf_hnsw *h, uint32_t u, size_t k, uint32_t ef_req, int exclude_seen,
+                     const uint32_t *excl, size_t nexcl, uint32_t *out_idx, float *out_score, size_t *n_out) {
+    const uint32_t K = mf->rank;
+    const size_t ef = gn__mf_hnsw_ef(h, ef_req, k);
+    if (ef >= h->n) { /* a beam over the whole catalogue: the scan is cheaper, and exact (the graph
+                         need not reach every item: pruning can leave one without in-links) */
+        gn__mf_topk(mf, u, k, exclude_seen, excl, nexcl, NULL, 0, out_idx, out_score, n_out);
+        return GN_OK;
+    }
+    float *q = calloc(h->dim, sizeof *q), *sims = malloc(ef * sizeof *sims), *buf = malloc(SCAN_BLOCK * sizeof *buf);
+    uint32_t *ids = malloc(ef * sizeof *ids);
+    int st = GN_OK;
+    if (!q || !sims || !buf || !ids) {
+        st = gn__fail(GN_ENOMEM, "recommend: out of memory");
+        goto done;
+    }
+    memcpy(q, mf->P + (size_t)u * K, K * sizeof *q);
+    q[K] = 1.0f;
+    const skip_ctx sc = {mf, u, exclude_seen, excl, nexcl};
+    size_t nc = 0;
+    if ((st = gn__mf_hnsw_search(h, q, ef, skip_item, &sc, ids, sims, &nc)) != GN_OK) goto done;
+    if (nc < k) {
+        gn__mf_topk(mf, u, k, exclude_seen, excl, nexcl, NULL, 0, out_idx, out_score, n_out);
+        goto done;
+    }
+    if (nc > k + RERANK_EXTRA) nc = k + RERANK_EXTRA;
+    qsort(ids, nc, sizeof *ids, cmp_u32);
+    exact_rescore(mf, u, ids, nc, sims, buf);
+    size_t n = 0;
+    for (size_t c = 0; c < nc; c++) {
+        if (n == k && !worse(out_score[0], out_idx[0], sims[c], ids[c])) continue;
+        heap_offer(out_idx, out_score, k, &n, ids[c], sims[c]);
+    }
+    heap_sort(out_idx, out_score, n);
+    *n_out = n;
+done:
+    free(q), free(sims), free(buf), free(ids);
+    return st;
 }
 
 /* Known ids of names, sorted and without repeats; *n their count. */
@@ -282,7 +357,10 @@ gn_status gn_model_recommend(const gn_model *m, const char *user, size_t k, cons
         const uint32_t u = gn__iddict_find(mf->users, user, strlen(user));
         size_t n = 0;
         /* candidates given but none known: nothing to rank */
-        if (mf->index && !opt->exact && !opt->candidates && u != GN_IDDICT_NONE && u < mf->nusers) {
+        const int indexed = !opt->exact && !opt->candidates && u != GN_IDDICT_NONE && u < mf->nusers;
+        if (indexed && mf->hnsw) {
+            st = topk_hnsw(mf, mf->hnsw, u, k, opt->ef, opt->exclude_seen, excl, nexcl, idx, sc, &n);
+        } else if (indexed && mf->index) {
             st = topk_ivf(mf, mf->index, u, k, opt->nprobe, opt->exclude_seen, excl, nexcl, idx, sc, &n);
         } else if (!opt->candidates || ncand) {
             static const uint32_t empty = 0;
@@ -324,7 +402,8 @@ gn_status gn_model_mf_predict(const gn_model *m, const char *user, const char *i
 void gn_mf_index_options_init(gn_mf_index_options *o) {
     if (!o) return;
     memset(o, 0, sizeof *o);
-    o->auto_min_items = 50000;
+    o->auto_min_items = 20000;
+    o->auto_max_hnsw_items = 300000;
     o->iters = 8;
     o->seed = 1;
 }
@@ -336,18 +415,29 @@ gn_status gn_model_mf_build_index(gn_model *m, const gn_mf_index_options *o) {
     gn_mf_index_options d;
     gn_mf_index_options_init(&d);
     if (!o) o = &d;
-    if (o->kind != GN_MF_INDEX_AUTO && o->kind != GN_MF_INDEX_EXACT && o->kind != GN_MF_INDEX_IVF)
-        return gn__fail(GN_EINVAL, "mf index: kind %d is not auto, exact or ivf", o->kind);
-    const int ivf = o->kind == GN_MF_INDEX_IVF || (o->kind == GN_MF_INDEX_AUTO && mf->nitems >= o->auto_min_items);
-    if (!ivf || mf->nitems == 0) {
+    if (o->kind != GN_MF_INDEX_AUTO && o->kind != GN_MF_INDEX_EXACT && o->kind != GN_MF_INDEX_IVF &&
+        o->kind != GN_MF_INDEX_HNSW)
+        return gn__fail(GN_EINVAL, "mf index: kind %d is not auto, exact, ivf or hnsw", o->kind);
+    int kind = o->kind;
+    if (kind == GN_MF_INDEX_AUTO)
+        kind = mf->nitems < o->auto_min_items         ? GN_MF_INDEX_EXACT
+               : mf->nitems <= o->auto_max_hnsw_items ? GN_MF_INDEX_HNSW
+                                                      : GN_MF_INDEX_IVF;
+    if (kind == GN_MF_INDEX_EXACT || mf->nitems == 0) {
         gn__mf_index_free(mf->index);
+        gn__mf_hnsw_free(mf->hnsw);
         mf->index = NULL;
+        mf->hnsw = NULL;
         return GN_OK;
     }
-    gn__mf_index *ix;
-    GN_TRY(gn__mf_index_build(mf, o->nlists, o->nprobe, o->iters ? o->iters : 8, o->seed, &ix));
+    gn__mf_index *ix = NULL;
+    gn__mf_hnsw *h = NULL;
+    if (kind == GN_MF_INDEX_IVF) GN_TRY(gn__mf_index_build(mf, o->nlists, o->nprobe, o->iters ? o->iters : 8, o->seed, &ix));
+    else GN_TRY(gn__mf_hnsw_build(mf, o->hnsw_m, o->ef_construction, o->ef_search, o->threads, o->seed, &h));
     gn__mf_index_free(mf->index);
+    gn__mf_hnsw_free(mf->hnsw);
     mf->index = ix;
+    mf->hnsw = h;
     return GN_OK;
 }
 
@@ -356,12 +446,20 @@ gn_status gn_model_mf_index_info(const gn_model *m, gn_mf_index_info *out) {
     if (!out) return gn__fail(GN_EINVAL, "mf index info: NULL argument");
     GN_TRY(need_mf(m, &mf));
     memset(out, 0, sizeof *out);
-    out->kind = mf->index ? GN_MF_INDEX_IVF : GN_MF_INDEX_EXACT;
+    out->kind = mf->index ? GN_MF_INDEX_IVF : mf->hnsw ? GN_MF_INDEX_HNSW : GN_MF_INDEX_EXACT;
     if (mf->index) {
         out->nlists = mf->index->nlists;
         out->nprobe = mf->index->nprobe;
         out->bytes = mf->index->bytes;
         out->build_seconds = mf->index->build_seconds;
+    }
+    if (mf->hnsw) {
+        out->hnsw_m = mf->hnsw->M;
+        out->ef_construction = mf->hnsw->ef_construction;
+        out->ef_search = mf->hnsw->ef_search;
+        out->threads = mf->hnsw->build_threads;
+        out->bytes = mf->hnsw->bytes;
+        out->build_seconds = mf->hnsw->build_seconds;
     }
     return GN_OK;
 }

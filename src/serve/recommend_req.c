@@ -84,13 +84,14 @@ int gn__recommend_body(const gn_model *m, const char *body, size_t len, size_t m
     json_t *v;
     json_object_foreach(root, key, v) {
         if (strcmp(key, "user") && strcmp(key, "users") && strcmp(key, "k") && strcmp(key, "exclude_seen") &&
-            strcmp(key, "exclude") && strcmp(key, "candidates") && strcmp(key, "nprobe") && strcmp(key, "exact")) {
+            strcmp(key, "exclude") && strcmp(key, "candidates") && strcmp(key, "nprobe") && strcmp(key, "exact") &&
+            strcmp(key, "ef")) {
             if (!strcmp(key, "context") || !strcmp(key, "contexts"))
                 snprintf(why, why_size, "'%s': a model of kind mf ranks items for a 'user' or 'users'; posted candidates "
                                         "for a context are for feature models (fm, ffm, linear)", key);
             else
                 snprintf(why, why_size,
-                         "unknown key '%.64s' (user, users, k, exclude_seen, exclude, candidates, nprobe, exact)", key);
+                         "unknown key '%.64s' (user, users, k, exclude_seen, exclude, candidates, nprobe, ef, exact)", key);
             goto done;
         }
     }
@@ -121,6 +122,11 @@ int gn__recommend_body(const gn_model *m, const char *body, size_t len, size_t m
         snprintf(why, why_size, "'nprobe' must be a positive integer (index lists to probe)");
         goto done;
     }
+    const json_t *ef = json_object_get(root, "ef");
+    if (ef && (!json_is_integer(ef) || json_integer_value(ef) < 1 || json_integer_value(ef) > 100000)) {
+        snprintf(why, why_size, "'ef' must be an integer in 1..100000 (the HNSW index's search beam)");
+        goto done;
+    }
     if (exact && !json_is_boolean(exact)) {
         snprintf(why, why_size, "'exact' must be true or false");
         goto done;
@@ -147,6 +153,7 @@ int gn__recommend_body(const gn_model *m, const char *body, size_t len, size_t m
     o.exclude_seen = seen && json_is_true(seen);
     o.exact = exact && json_is_true(exact);
     o.nprobe = nprobe ? (uint32_t)json_integer_value(nprobe) : 0;
+    o.ef = ef ? (uint32_t)json_integer_value(ef) : 0;
     o.exclude = excl;
     o.nexclude = nexcl;
     o.candidates = json_object_get(root, "candidates") ? cand : NULL;

@@ -173,9 +173,12 @@ static json_t *model_json(gn__slot *slot) {
     free(path);
     gn_mf_index_info ix;
     if (o && gn_model_get_kind(v->model) == GN_KIND_MF && gn_model_mf_index_info(v->model, &ix) == GN_OK &&
-        !gn__json_set(o, "index", json_pack("{s:s, s:i, s:i, s:I, s:f}", "kind", ix.kind == GN_MF_INDEX_IVF ? "ivf" : "exact",
-                                            "lists", (int)ix.nlists, "nprobe", (int)ix.nprobe, "bytes",
-                                            (json_int_t)ix.bytes, "build_seconds", ix.build_seconds))) {
+        !gn__json_set(o, "index",
+                      json_pack("{s:s, s:i, s:i, s:i, s:i, s:i, s:I, s:f}", "kind",
+                                ix.kind == GN_MF_INDEX_IVF ? "ivf" : ix.kind == GN_MF_INDEX_HNSW ? "hnsw" : "exact", "lists",
+                                (int)ix.nlists, "nprobe", (int)ix.nprobe, "m", (int)ix.hnsw_m, "ef_construction",
+                                (int)ix.ef_construction, "ef_search", (int)ix.ef_search, "bytes", (json_int_t)ix.bytes,
+                                "build_seconds", ix.build_seconds))) {
         json_decref(o);
         o = NULL;
     }
@@ -587,13 +590,17 @@ int gn__server_add(gn_server *s, const char *name, const char *path, int repo) {
     return gn__server_add_slot(s, name, path, repo);
 }
 
-/* ", IVF index: L lists, nprobe P, X MiB, built in S s" for a mf model with an index; "" else. */
+/* ", IVF index: L lists, nprobe P, X MiB, built in S s" (or the HNSW line) for a mf model with an
+ * index; "" else. */
 static const char *index_note(const gn_model *m, char *buf, size_t size) {
     gn_mf_index_info ix;
     buf[0] = '\0';
     if (gn_model_get_kind(m) == GN_KIND_MF && gn_model_mf_index_info(m, &ix) == GN_OK && ix.kind == GN_MF_INDEX_IVF)
         snprintf(buf, size, ", IVF index: %u lists, nprobe %u, %.1f MiB, built in %.2f s", ix.nlists, ix.nprobe,
                  (double)ix.bytes / 1048576.0, ix.build_seconds);
+    else if (gn_model_get_kind(m) == GN_KIND_MF && gn_model_mf_index_info(m, &ix) == GN_OK && ix.kind == GN_MF_INDEX_HNSW)
+        snprintf(buf, size, ", HNSW index: M %u, ef_construction %u, ef_search %u, %.1f MiB, built in %.2f s", ix.hnsw_m,
+                 ix.ef_construction, ix.ef_search, (double)ix.bytes / 1048576.0, ix.build_seconds);
     return buf;
 }
 

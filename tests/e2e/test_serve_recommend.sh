@@ -41,8 +41,8 @@ done
 run_ok "$GANNET" recommend -m "$T/a.model" --users "$T/users.txt" -k 10 --exclude-seen --index ivf --nlists 8 \
     --nprobe 2 --json
 [ "$(jq -s '[.[] | .items | length] | min' "$T/out")" = 10 ] || fail "nprobe 2: fewer than 10 items for some user"
-run "$GANNET" recommend -m "$T/a.model" --user u1 --index hnsw
-expect_rc 2 "recommend --index hnsw"
+run "$GANNET" recommend -m "$T/a.model" --user u1 --index annoy
+expect_rc 2 "recommend --index annoy"
 ok "CLI: IVF with every list probed equals the exact scan; bad --index refused"
 
 # the server: index reported, "nprobe" (all lists) and "exact" agree

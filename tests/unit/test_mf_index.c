@@ -218,10 +218,11 @@ static void test_auto_and_exact(void **state) {
     gn_mf_index_info info;
     gn_mf_index_options io;
     gn_mf_index_options_init(&io);
-    assert_int_equal(gn_model_mf_build_index(m, &io), GN_OK); /* auto: 20000 < 50000 */
+    io.auto_min_items = NITEMS + 1;
+    assert_int_equal(gn_model_mf_build_index(m, &io), GN_OK); /* auto: below the threshold */
     assert_int_equal(gn_model_mf_index_info(m, &info), GN_OK);
     assert_int_equal(info.kind, GN_MF_INDEX_EXACT);
-    io.auto_min_items = 1000;
+    io.kind = GN_MF_INDEX_IVF;
     io.nlists = 50;
     io.nprobe = 7;
     assert_int_equal(gn_model_mf_build_index(m, &io), GN_OK);

@@ -37,6 +37,7 @@ void gn__mf_free(gn_mf *mf) {
     free(mf->seen_ptr);
     free(mf->seen_idx);
     gn__mf_index_free(mf->index);
+    gn__mf_hnsw_free(mf->hnsw);
     gn__iddict_free(mf->users);
     gn__iddict_free(mf->items);
     free(mf);
