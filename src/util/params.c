@@ -386,7 +386,7 @@ static const row rows[] = {
       "kinds fm, ffm: L2 regularisation of the latent factors"},
      TRAIN(fm_l2), C_DOUBLE, 0, NULL, NULL, NULL},
     {{"fm_lr", "--fm-lr", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0", NULL, 0, 1e300, 0, 0, 1, "X",
-      "kinds fm, ffm: the latent factors' learning rate (--lr drives the linear weights); 0: 0.1 with adagrad, "
+      "kinds fm, ffm: the latent factors' learning rate (--lr drives the linear weights); 0: 0.2 with adagrad, "
       "--lr with sgd"},
      TRAIN(fm_lr), C_DOUBLE, 0, NULL, NULL, NULL},
     {{"user", "--user", NULL, GN_PARAM_TEXT, GN_PARAM_TRAIN, "", NULL, 0, 0, 0, 0, 0, "COL",

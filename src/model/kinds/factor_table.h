@@ -109,14 +109,24 @@ static GN_HOGWILD inline double gn__ftab_shrink_l1(double w, double shrink) {
 
 /* The linear part of a row c, learning from a value x (normalized updates, as linear.c's). */
 
-/* Raises the row's scale s to |x| (rescaling its nw linear weights as if they had always been seen
- * at that scale); returns (x / s)^2, the value's part of the example's normalized squared norm. */
-static GN_HOGWILD inline double gn__ftab_rescale(float *c, double x, gn_optimizer opt, size_t nw) {
-    const double ax = fabs(x);
-    if (ax > c[GN__FTAB_S]) {
-        if (c[GN__FTAB_S] > 0) { /* as if always seen at this scale */
-            const double r = c[GN__FTAB_S] / ax, m = opt == GN_OPT_SGD ? r * r : r;
-            for (size_t j = 0; j < nw; j++) c[GN__FTAB_W + j] = (float)(c[GN__FTAB_W + j] * m);
+/* Raises the row's scale s to |x|, rescaling its weights as if they had always been seen at that
+ * scale: the nw linear weights as linear.c's, and the factors by s_old / |x| (by 1 / |x| when the
+ * row first sees a non-zero value, so that the start values, drawn for values of size 1, give
+ * the same v x whatever the column's unit). With the factor steps divided by s (AdaGrad; s^2 with
+ * SGD), v_i x_i and so the scores do not depend on a column's scale: a factorization machine
+ * trains on raw numbers (pixels 0-16, prices, counts) with the default fm_lr, as the linear part
+ * does. Returns (x / s)^2, the value's part of the example's normalized squared norm. */
+static GN_HOGWILD inline double gn__ftab_rescale(const gn__ftab *t, float *c, double x) {
+    const double ax = fabs(x), s0 = c[GN__FTAB_S];
+    if (ax > s0) {
+        if (s0 > 0) { /* as if always seen at this scale */
+            const double r = s0 / ax, m = t->opt == GN_OPT_SGD ? r * r : r;
+            for (size_t j = 0; j < t->nw; j++) c[GN__FTAB_W + j] = (float)(c[GN__FTAB_W + j] * m);
+        }
+        const double rv = s0 > 0 ? s0 / ax : (ax >= 1e-30 ? 1.0 / ax : 1.0);
+        if (rv != 1.0) {
+            float *v = c + t->vbase;
+            for (size_t f = 0; f < t->nfac; f++) v[f] = (float)(v[f] * rv);
         }
         c[GN__FTAB_S] = (float)ax;
     }
