@@ -42,6 +42,10 @@ typedef struct gn__ftab {
     size_t nslots;
     float *table;
     int owns_table;
+    int lazy;         /* factors start when their row first sees a value (normalized updates) */
+    int g2_ones;      /* AdaGrad: the factors' squared-gradient sums start at 1 */
+    double init;      /* start values uniform in [-init, init] ... */
+    uint64_t seed;    /* ... from a hash of (seed, slot, factor) */
     double sc[GN__FTAB_NSCALARS];
 } gn__ftab;
 
@@ -61,11 +65,25 @@ static inline double gn__ftab_noise(uint64_t seed, uint64_t i) {
     return (double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0;
 }
 
+/* Starts row i's factors: uniform in [-init, init] from (seed, slot, factor), times `scale`; with
+ * g2_ones (adagrad only), their squared-gradient sums at 1. */
+static GN_HOGWILD inline void gn__ftab_start_row(const gn__ftab *t, size_t i, double scale) {
+    float *v = t->table + i * t->stride + t->vbase;
+    const size_t nfac = t->nfac;
+    for (size_t f = 0; f < nfac; f++) v[f] = (float)(t->init * scale * gn__ftab_noise(t->seed, (uint64_t)i * nfac + f));
+    if (t->g2_ones && t->opt == GN_OPT_ADAGRAD)
+        for (size_t f = 0; f < nfac; f++) v[nfac + f] = 1.0f;
+}
+
 /* Allocates 2^bits rows and starts the factors uniform in [-init, init] from (seed, slot, factor);
- * with `g2_ones` (adagrad only), the factors' squared-gradient sums start at 1. Returns the bytes
- * it tried to allocate, and 0 in t->table when that failed (the kind reports it). */
+ * with `g2_ones` (adagrad only), the factors' squared-gradient sums start at 1. With `lazy`
+ * (normalized updates, whose rows keep a scale), a row's factors start only when it first sees a
+ * non-zero value (gn__ftab_rescale): rows no example touches stay zero, so they cost no memory
+ * (the table's pages are never written), add nothing to a score, and a model file stores only
+ * the features seen (sparse). Returns the bytes it tried to allocate, and 0 in t->table when that
+ * failed (the kind reports it). */
 static inline size_t gn__ftab_alloc(gn__ftab *t, gn_optimizer opt, uint32_t nw, uint32_t nfac, unsigned bits,
-                                    double init, uint64_t seed, int g2_ones) {
+                                    double init, uint64_t seed, int g2_ones, int lazy) {
     t->opt = opt;
     t->nw = nw;
     t->nfac = nfac;
@@ -76,12 +94,12 @@ static inline size_t gn__ftab_alloc(gn__ftab *t, gn_optimizer opt, uint32_t nw, 
     t->table = gn__table_alloc(bytes);
     if (!t->table) return bytes;
     t->owns_table = 1;
-    for (size_t i = 0; i < t->nslots; i++) {
-        float *v = t->table + i * t->stride + t->vbase;
-        for (size_t f = 0; f < nfac; f++) v[f] = (float)(init * gn__ftab_noise(seed, (uint64_t)i * nfac + f));
-        if (g2_ones && opt == GN_OPT_ADAGRAD)
-            for (size_t f = 0; f < nfac; f++) v[nfac + f] = 1.0f;
-    }
+    t->lazy = lazy;
+    t->g2_ones = g2_ones;
+    t->init = init;
+    t->seed = seed;
+    if (!lazy)
+        for (size_t i = 0; i < t->nslots; i++) gn__ftab_start_row(t, i, 1.0);
     return bytes;
 }
 
@@ -124,10 +142,12 @@ static GN_HOGWILD inline double gn__ftab_rescale(const gn__ftab *t, float *c, do
             for (size_t j = 0; j < t->nw; j++) c[GN__FTAB_W + j] = (float)(c[GN__FTAB_W + j] * m);
         }
         const double rv = s0 > 0 ? s0 / ax : (ax >= 1e-30 ? 1.0 / ax : 1.0);
-        if (rv != 1.0) {
-            float *v = c + t->vbase;
-            for (size_t f = 0; f < t->nfac; f++) v[f] = (float)(v[f] * rv);
-        }
+        float *v = c + t->vbase;
+        int fresh = s0 == 0 && t->lazy; /* a lazy row's first value: start it, unless set */
+        for (size_t f = 0; fresh && f < t->nfac; f++) fresh = v[f] == 0.0f;
+        if (fresh) gn__ftab_start_row(t, (size_t)(c - t->table) / t->stride, rv);
+        else if (s0 > 0 || !t->lazy) /* a lazy row set before (a model, another rank) keeps its units */
+            for (size_t f = 0; rv != 1.0 && f < t->nfac; f++) v[f] = (float)(v[f] * rv);
         c[GN__FTAB_S] = (float)ax;
     }
     const double xs = c[GN__FTAB_S] > 0 ? x / c[GN__FTAB_S] : 0.0;

@@ -321,7 +321,7 @@ static int ffm_learner_new(const gn_train_options *o, const gn_data_spec *spec, 
     l->span = span;
     /* AdaGrad's factor sums start at 1 (as libffm's): the first steps then scale with the
      * gradient instead of being lr whatever its size, which throws small factors far */
-    const size_t bytes = gn__ftab_alloc(&l->ft, opt, nw, nw * l->k * l->nf, spec->bits, o->fm_init, o->seed, 1);
+    const size_t bytes = gn__ftab_alloc(&l->ft, opt, nw, nw * l->k * l->nf, spec->bits, o->fm_init, o->seed, 1, o->normalize);
     if (!l->ft.table) {
         const unsigned rank = l->k, nf = l->nf;
         free(l);

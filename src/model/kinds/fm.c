@@ -204,7 +204,7 @@ static int fm_learner_new(const gn_train_options *o, const gn_data_spec *spec, g
     l->lr = o->lr > 0 ? o->lr : gn__default_lr(opt);
     l->fm_lr = o->fm_lr > 0 ? o->fm_lr : opt == GN_OPT_ADAGRAD ? 0.2 : l->lr;
     l->rank = o->fm_rank;
-    const size_t bytes = gn__ftab_alloc(&l->ft, opt, nw, nw * o->fm_rank, spec->bits, o->fm_init, o->seed, 1);
+    const size_t bytes = gn__ftab_alloc(&l->ft, opt, nw, nw * o->fm_rank, spec->bits, o->fm_init, o->seed, 1, o->normalize);
     if (!l->ft.table) {
         free(l);
         return gn__fail(GN_ENOMEM, "out of memory allocating a table of 2^%u slots x %u outputs x rank %u (%zu MiB)",
