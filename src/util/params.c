@@ -376,7 +376,7 @@ static const row rows[] = {
     {{"balanced", "--balanced", NULL, GN_PARAM_BOOL, GN_PARAM_TRAIN, "false", NULL, 0, 1, 0, 0, 0, NULL,
       "classification: weigh each class by n_samples / (K * n_class), as scikit-learn's class_weight='balanced'"},
      TRAIN(balanced), C_FLAG, 0, NULL, NULL, NULL},
-    {{"rank", "--rank", NULL, GN_PARAM_INT, GN_PARAM_TRAIN, "8", NULL, 1, 255, 0, 0, 1, "K",
+    {{"rank", "--rank", NULL, GN_PARAM_INT, GN_PARAM_TRAIN, "8", NULL, 1, 1023, 0, 0, 1, "K",
       "kinds fm, ffm, mf: latent factors per feature (ffm: per feature and field; mf: per user and item)"},
      TRAIN(fm_rank), C_U32, 0, NULL, NULL, NULL},
     {{"fm_init", "--fm-init", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0.01", NULL, 0, 1e300, 0, 0, 1, "X",

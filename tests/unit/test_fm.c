@@ -550,15 +550,15 @@ static void test_fm_softmax_header(void **state) {
 static void test_fm_softmax_refuses(void **state) {
     (void)state;
     const gn_kind *kind = gn__kind_by_id(GN_KIND_FM);
-    gn_train_options o = plain_sgd(GN_LOSS_SOFTMAX, 30);
+    gn_train_options o = plain_sgd(GN_LOSS_SOFTMAX, 110);
     gn_data_spec spec;
     gn_data_spec_init(&spec);
     spec.bits = BITS;
     spec.label_kind = GN_LABEL_CLASS;
-    spec.nclasses = 10; /* 10 x 31 > 256 */
+    spec.nclasses = 10; /* 10 x 111 > 1024 */
     gn_kind_learner *kl = NULL;
     assert_int_equal(kind->learner_new(&o, &spec, &kl), GN_EINVAL);
-    assert_non_null(strstr(gn_last_error(), "lower --rank (at most 24)"));
+    assert_non_null(strstr(gn_last_error(), "lower --rank (at most 101)"));
     spec.nclasses = 0; /* classes not resolved */
     assert_int_equal(kind->learner_new(&o, &spec, &kl), GN_EINVAL);
     assert_null(kl);

@@ -30,6 +30,8 @@
 #include "util/mem.h"
 #include "util/racy.h"
 
+#define GN__FTAB_MAX_CLASSES 128u /* most softmax classes of an fm/ffm model (per-example stack arrays) */
+
 enum { GN__FTAB_S = 0, GN__FTAB_W = 1 }; /* a row's scale, then its nw linear weights (then AdaGrad's nw sums) */
 enum { GN__FTAB_STEPS = 0, GN__FTAB_WEIGHT = 1, GN__FTAB_NORM = 2, GN__FTAB_NSCALARS = 3 };
 
@@ -275,9 +277,9 @@ static inline void gn__ftab_set_weights(gn_kind_learner *l, const float *src) {
 static inline int gn__ftab_outputs_for(const gn_train_options *o, const gn_data_spec *spec, const char *kind,
                                        uint32_t *nw) {
     if (o->loss == GN_LOSS_SOFTMAX) {
-        if (spec->nclasses < 2 || spec->nclasses > GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2)
+        if (spec->nclasses < 2 || spec->nclasses > GN__FTAB_MAX_CLASSES)
             return gn__fail(GN_EINVAL, "kind %s with loss softmax needs 2 to %u classes (the data has %u)", kind,
-                            GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2, (unsigned)spec->nclasses);
+                            GN__FTAB_MAX_CLASSES, (unsigned)spec->nclasses);
         *nw = spec->nclasses;
         return GN_OK;
     }
@@ -301,9 +303,9 @@ static inline int gn__ftab_model_check_outputs(gn_model *m, const char *kind, co
     if (m->loss == GN_LOSS_SOFTMAX) {
         size_t n = 0;
         GN_TRY(gn_model_classes(m, &n));
-        if (n < 2 || n > GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2)
+        if (n < 2 || n > GN__FTAB_MAX_CLASSES)
             return gn__fail(GN_EFORMAT, "%s: header: a softmax %s model needs 2 to %u classes, not %zu", path, kind,
-                            GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2, n);
+                            GN__FTAB_MAX_CLASSES, n);
         if (m->spec.nclasses && m->spec.nclasses != n)
             return gn__fail(GN_EFORMAT, "%s: header: spec nclasses %u, but the model has %zu classes", path,
                             (unsigned)m->spec.nclasses, n);

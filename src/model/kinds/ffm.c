@@ -49,7 +49,7 @@
 
 /* factors per slot: F * K (times C), one weight less than a model row may hold */
 #define FFM_MAX_FACTORS (GN__MODEL_MAX_WEIGHTS_PER_SLOT - 1)
-#define FFM_MAX_OUTPUTS (GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2)
+#define FFM_MAX_OUTPUTS GN__FTAB_MAX_CLASSES
 /* rows up to this many features find their fields in a stack array while scoring a model */
 #define FFM_STACK_FEATURES 512
 

@@ -43,7 +43,7 @@
 #define FM_MAX_RANK (GN__MODEL_MAX_WEIGHTS_PER_SLOT - 1)
 /* most factors (classes x rank) and classes in a row */
 #define FM_MAX_FACTORS (GN__MODEL_MAX_WEIGHTS_PER_SLOT - 1)
-#define FM_MAX_OUTPUTS (GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2)
+#define FM_MAX_OUTPUTS GN__FTAB_MAX_CLASSES
 
 /* Checks a rank for nw outputs: nw (1 + rank) weights must fit a model's row. */
 static int check_rank(uint32_t rank, uint32_t nw) {
