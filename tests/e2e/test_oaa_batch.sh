@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # e2e: one-against-all with the batch solvers (--oaa --optimizer lbfgs | owlqn: K binary logistic
 # problems in one objective, one pass over the data per evaluation). On generated three-class
-# data: a model of kind oaa; class weights move predictions toward the weighted class as they do
+# data: a model of kind oaa whose objective is the sum of the three binary L-BFGS objectives; class weights move predictions toward the weighted class as they do
 # for online oaa; the cache alone gives the same objective as the text; --interactions take part;
 # cv and tune search it and save an oaa model; bad combinations (hinge, lbfgs with l1) get clear
 # errors. On scikit-learn's bundled digits table (skipped, 77, when absent): accuracy within 3
@@ -21,6 +21,17 @@ run_ok "$GANNET" inspect -m "$T/abc.model" --json
 check "$(json_get "$T/out" .metadata.kind | grep -c '^oaa$')" == 1 "--oaa --optimizer lbfgs makes kind oaa"
 check "$(json_get "$T/out" .metadata.oaa_loss | grep -c '^logistic$')" == 1 "its binary loss is logistic"
 check "$(json_get "$T/out" .metadata.train.optimizer | grep -c '^lbfgs$')" == 1 "metadata records lbfgs"
+# K independent problems in one: the oaa objective is the sum of the K binary L-BFGS objectives
+# trained on the labels [y == k] (to the solvers' tolerance)
+sum=0
+for k in a b c; do
+    awk -F, -v k=$k 'BEGIN { OFS = "," } NR == 1 { print; next } { $1 = ($1 == k) ? "yes" : "no"; print }' "$T/abc.csv" > "$T/bin_$k.csv"
+    run_ok "$GANNET" train -d "$T/bin_$k.csv" --label y --optimizer lbfgs --tol 1e-9 -m "$T/bin.model" --json --quiet
+    sum=$(awk -v s="$sum" -v f="$(json_get "$T/out" .objective)" 'BEGIN { printf "%.10f\n", s + f }')
+done
+run_ok "$GANNET" train -d "$T/abc.csv" --label y --oaa --optimizer lbfgs --tol 1e-9 -m "$T/tight.model" --json --quiet
+check "$(awk -v a="$(json_get "$T/out" .objective)" -v b="$sum" 'BEGIN { d = (a - b) / b; if (d < 0) d = -d; printf "%.12f\n", d }')" \
+    '<' 1e-7 "oaa objective = sum of the 3 binary objectives ($sum)"
 # class weights: a weighs 5 -> more rows predicted a (as online oaa: each row weighs its class's)
 count_a() { "$GANNET" predict -m "$1" -d "$T/abc.csv" --output class -o "$T/p.txt" || fail "predict $1"; grep -c '^a$' "$T/p.txt" || true; }
 n_plain=$(count_a "$T/abc.model")
