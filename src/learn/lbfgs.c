@@ -824,8 +824,8 @@ struct gn_batch_path {
     gn_loss loss; /* the objective's (objective_loss) */
 };
 
-int gn__batch_path_new(const gn_bdata *d, size_t nfeat, size_t k, gn_loss loss, uint32_t threads, uint32_t memory,
-                       gn_batch_path **out) {
+int gn__batch_path_new(const gn_bdata *d, size_t nfeat, size_t k, gn_loss loss, uint32_t threads,
+                       uint32_t memory, gn_batch_path **out) {
     gn_batch_path *p = calloc(1, sizeof *p);
     if (!p) return gn__fail(GN_ENOMEM, "out of memory");
     p->d = d;
@@ -939,8 +939,8 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, const gn_d
     const size_t nslots = (size_t)1 << spec->bits;
     const int multi = gn__kind_for_loss(o->loss) == GN_KIND_SOFTMAX; /* softmax or oaa: K scores */
     if (multi && (spec->nclasses < 2 || spec->nclasses > GN_LABELS_MAX_CLASSES)) {
-        st = gn__fail(GN_EINVAL, "%s needs 2 to %d classes (the data has %u)", o->kind == GN_KIND_OAA ? "oaa" : "softmax",
-                      GN_LABELS_MAX_CLASSES, (unsigned)spec->nclasses);
+        st = gn__fail(GN_EINVAL, "%s needs 2 to %d classes (the data has %u)",
+                      o->kind == GN_KIND_OAA ? "oaa" : "softmax", GN_LABELS_MAX_CLASSES, (unsigned)spec->nclasses);
         goto done;
     }
     const size_t k = multi ? spec->nclasses : 1;
@@ -990,8 +990,8 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, const gn_d
     sum->iterations = sv.iterations;
     sum->passes = sv.evaluations + (o->warm_start_online ? 1 : 0);
     sum->seconds = gn__now() - sv.t0;
-    if ((st = gn__model_new(multi ? (o->kind == GN_KIND_OAA ? GN_KIND_OAA : GN_KIND_SOFTMAX) : GN_KIND_LINEAR, o->loss, spec, (uint32_t)k, &m)) != GN_OK)
-        goto done;
+    const gn_model_kind kind = !multi ? GN_KIND_LINEAR : o->kind == GN_KIND_OAA ? GN_KIND_OAA : GN_KIND_SOFTMAX;
+    if ((st = gn__model_new(kind, o->loss, spec, (uint32_t)k, &m)) != GN_OK) goto done;
     m->quantile_tau = o->quantile_tau;
     if (o->kind == GN_KIND_OAA) m->oaa_loss = o->oaa_loss;
     st = multi ? gn__softmax_model_set(m, slots, sv.w, nfeat) : gn__linear_model_set(m, slots, sv.w, nfeat);

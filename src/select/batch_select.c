@@ -113,8 +113,8 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
                       o->k);
     if (st == GN_OK && rest.n == 0) st = gn__fail(GN_EINVAL, "only fold %u of %u has examples", f + 1, o->k);
     if (st == GN_OK && multi && (k < 2 || k > GN_LABELS_MAX_CLASSES))
-        st = gn__fail(GN_EINVAL, "%s needs 2 to %d classes (the data has %zu)", first->kind == GN_KIND_OAA ? "oaa" : "softmax",
-                      GN_LABELS_MAX_CLASSES, k);
+        st = gn__fail(GN_EINVAL, "%s needs 2 to %d classes (the data has %zu)",
+                      first->kind == GN_KIND_OAA ? "oaa" : "softmax", GN_LABELS_MAX_CLASSES, k);
     size_t dim = 0; /* features used by the fold's training part (the weights: dim * k) */
     if (st == GN_OK && !(used = calloc((nslots + 63) / 64, sizeof *used))) st = gn__fail(GN_ENOMEM, "out of memory");
     if (st == GN_OK) {
@@ -122,7 +122,8 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
         st = gn__bdata_remap(&rest, used, nslots, &slots, &dim);
     }
     if (st == GN_OK && !(w = calloc(dim ? dim * k : 1, sizeof *w))) st = gn__fail(GN_ENOMEM, "out of memory");
-    if (st == GN_OK && !(scores = malloc((held.n ? held.n : 1) * k * sizeof *scores))) st = gn__fail(GN_ENOMEM, "out of memory");
+    if (st == GN_OK && !(scores = malloc((held.n ? held.n : 1) * k * sizeof *scores)))
+        st = gn__fail(GN_ENOMEM, "out of memory");
     const gn_train_options *prev = NULL;
     double gref = 0; /* |grad| at w = 0 for this fold and loss, from the first L-BFGS solve from zero */
     int at_zero = 1;
@@ -134,13 +135,14 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
             gref = 0;
             at_zero = 1;
         }
-        if (!prev || prev->loss != c->train.loss || prev->kind != c->train.kind || prev->oaa_loss != c->train.oaa_loss) {
-            /* another loss: another objective (oaa: its binary loss over K scores) */
+        if (!prev || prev->loss != c->train.loss || prev->kind != c->train.kind ||
+            prev->oaa_loss != c->train.oaa_loss) { /* another loss: another objective (oaa: K binary losses) */
             gn__batch_path_free(solver);
             solver = NULL;
             gn_model_free(m); /* the model scoring the fold: softmax and oaa read the same weights apart */
             m = NULL;
-            const gn_model_kind kind = multi ? (c->train.kind == GN_KIND_OAA ? GN_KIND_OAA : GN_KIND_SOFTMAX) : GN_KIND_LINEAR;
+            const gn_model_kind kind =
+                !multi ? GN_KIND_LINEAR : c->train.kind == GN_KIND_OAA ? GN_KIND_OAA : GN_KIND_SOFTMAX;
             if ((st = gn__model_new(kind, c->train.loss, spec, (uint32_t)k, &m)) != GN_OK) break;
             if (kind == GN_KIND_OAA) m->oaa_loss = c->train.oaa_loss;
             st = gn__batch_path_new(&rest, dim, k, c->train.kind == GN_KIND_OAA ? c->train.oaa_loss : c->train.loss,
@@ -156,7 +158,8 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
         if (st != GN_OK) break;
         if (lbfgs && at_zero) gref = fit.grad0;
         at_zero = 0;
-        if ((st = multi ? gn__softmax_model_set(m, slots, w, dim) : gn__linear_model_set(m, slots, w, dim)) != GN_OK) break;
+        st = multi ? gn__softmax_model_set(m, slots, w, dim) : gn__linear_model_set(m, slots, w, dim);
+        if (st != GN_OK) break;
         st = score_fold(m, &held, &c->train, scores, &res->folds[f]);
         res->seconds += gn__now() - t0;
         res->passes += fit.evaluations; /* summed over folds here, the mean per fold in the end */
