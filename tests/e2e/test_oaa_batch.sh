@@ -1,12 +1,13 @@
 #!/usr/bin/env bash
 # e2e: one-against-all with the batch solvers (--oaa --optimizer lbfgs | owlqn: K binary logistic
 # problems in one objective, one pass over the data per evaluation). On generated three-class
-# data: a model of kind oaa whose objective is the sum of the three binary L-BFGS objectives; class weights move predictions toward the weighted class as they do
-# for online oaa; the cache alone gives the same objective as the text; --interactions take part;
-# cv and tune search it and save an oaa model; bad combinations (hinge, lbfgs with l1) get clear
-# errors. On scikit-learn's bundled digits table (skipped, 77, when absent): accuracy within 3
-# points of L-BFGS softmax, eval/predict agree, cv reports 10 classes, and OWL-QN with l1 keeps
-# fewer non-zero weights than l1 = 0.
+# data: a model of kind oaa whose objective is the sum of the three binary L-BFGS objectives;
+# class weights move predictions toward the weighted class as they do for online oaa; the cache
+# alone gives the same objective as the text; --interactions take part; cv and tune search it
+# and save an oaa model; bad combinations (hinge, lbfgs with l1) get clear errors. On
+# scikit-learn's bundled digits table (skipped, 77, when absent): accuracy within 3 points of
+# L-BFGS softmax, eval/predict agree, cv reports 10 classes (oaa and softmax), and OWL-QN with l1
+# keeps fewer non-zero weights than l1 = 0.
 . "$(dirname "$0")/lib.sh"
 
 # ---- generated three classes, a the rare one (15%), noisy enough that weights matter ----
@@ -90,6 +91,9 @@ check "$(awk '{ s = 0; for (i = 1; i <= NF; i++) s += $i; d = s - 1; if (d < 0) 
 run_ok "$GANNET" cv -d "$T/dtrain.csv" --label 65 --oaa --optimizer lbfgs --l2 100 -k 3 --json
 check "$(json_get "$T/out" '.folds[1].classes')" == 10 "cv on digits: 10 classes"
 check "$(json_get "$T/out" '.mean.accuracy')" '>=' 0.9 "cv on digits: accuracy"
+# softmax goes through the same K-score path solver
+run_ok "$GANNET" cv -d "$T/dtrain.csv" --label 65 --loss softmax --optimizer lbfgs --l2 100 -k 3 --json
+check "$(json_get "$T/out" '.mean.accuracy')" '>=' 0.9 "cv --loss softmax --optimizer lbfgs on digits: accuracy"
 # OWL-QN: l1 makes the K weight vectors sparser
 run_ok "$GANNET" train -d "$T/dtrain.csv" --label 65 --oaa --optimizer owlqn --l1 10 --max-iter 200 -m "$T/l1.model" --json --quiet
 nz1=$(json_get "$T/out" .nonzero)
