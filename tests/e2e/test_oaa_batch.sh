@@ -3,7 +3,7 @@
 # problems in one objective, one pass over the data per evaluation). On generated three-class
 # data: a model of kind oaa whose objective is the sum of the three binary L-BFGS objectives;
 # class weights move predictions toward the weighted class as they do for online oaa; the cache
-# alone gives the same objective as the text; --interactions take part; cv and tune search it
+# alone gives the same objective as the text; --interactions and --text take part; cv and tune search it
 # and save an oaa model; bad combinations (hinge, lbfgs with l1) get clear errors. On
 # scikit-learn's bundled digits table (skipped, 77, when absent): accuracy within 3 points of
 # L-BFGS softmax, eval/predict agree, cv reports 10 classes (oaa and softmax), and OWL-QN with l1
@@ -47,6 +47,18 @@ check "$(json_get "$T/out" .objective)" == "$obj_text" "train --cache: the same 
 # interactions are crossed in memory as for binary L-BFGS
 run_ok "$GANNET" train -d "$T/abc.csv" --label y --oaa --optimizer lbfgs --interactions 'x1*x2' -m "$T/x.model" --json --quiet
 check "$(json_get "$T/out" .nonzero)" '>' "$nz_plain" "--interactions add the crossed feature's K weights"
+# text columns: the tokens are hashed features like any other
+awk 'BEGIN { srand(5); split("sport tech food", c, " ");
+    split("ball goal team match score code chip cloud data bug bread soup cake rice salt", w, " ");
+    split("the a and of new big", f, " "); print "label,body";
+    for (i = 0; i < 450; i++) { k = 1 + int(3 * rand()); doc = "";
+        for (j = 0; j < 3; j++) doc = doc w[5 * (k - 1) + 1 + int(5 * rand())] " ";
+        for (j = 0; j < 4; j++) doc = doc f[1 + int(6 * rand())] " ";
+        if (rand() < 0.2) doc = doc w[1 + int(15 * rand())];
+        print c[k] "," doc } }' > "$T/text.csv"
+run_ok "$GANNET" train -d "$T/text.csv" --label label --text body --oaa --optimizer lbfgs --l2 1 -m "$T/text.model" --quiet
+run_ok "$GANNET" eval -m "$T/text.model" -d "$T/text.csv" --json
+check "$(json_get "$T/out" .accuracy)" '>' 0.9 "--text with --oaa --optimizer lbfgs learns the topic words"
 # cv and tune (the batch path solver, K weights per feature)
 run_ok "$GANNET" cv -d "$T/abc.csv" --label y --oaa --optimizer lbfgs -k 3 --json
 check "$(json_get "$T/out" '.folds[0].classes')" == 3 "cv --oaa --optimizer lbfgs: multiclass metrics per fold"
