@@ -61,11 +61,13 @@ struct gn_bdata;
  * threads (0: all cores) and the data part of the preconditioner are made once. It runs on this
  * process alone (no MPI sums: model selection solves different problems on different ranks). */
 typedef struct gn_batch_path gn_batch_path;
-int gn__batch_path_new(const struct gn_bdata *d, size_t dim, gn_loss loss, uint32_t threads, uint32_t memory,
-                       gn_batch_path **out);
+/* k: scores per example (softmax, oaa: the classes; else 1), the weights nfeat * k, feature-major;
+ * loss: the objective's (objective.h: for oaa its binary loss, logistic). */
+int gn__batch_path_new(const struct gn_bdata *d, size_t nfeat, size_t k, gn_loss loss, uint32_t threads,
+                       uint32_t memory, gn_batch_path **out);
 void gn__batch_path_free(gn_batch_path *p);
 /* Solves o's problem (lbfgs | owlqn with o's loss, which must be the path's; l1, l2, --tol,
- * --max-iter, --memory) from w (dim doubles), which receives the solution. gref > 0: the stopping
+ * --max-iter, --memory) from w (nfeat * k doubles), which receives the solution. gref > 0: the stopping
  * test is |grad| <= tol * gref instead of tol * |grad at the start|, so that a warm start is
  * measured against the gradient at zero (pass the grad0 of an L-BFGS solve from zero). */
 int gn__batch_path_solve(gn_batch_path *p, const gn_train_options *o, double gref, double *w, gn_batch_fit *out);

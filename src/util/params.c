@@ -371,7 +371,7 @@ static const row rows[] = {
       "classification: weigh each example by its class, e.g. a:2,b:1 (classes not named: 1)"},
      TRAIN(class_weights), C_PATH, 0, NULL, NULL, NULL},
     {{"oaa", "--oaa", NULL, GN_PARAM_BOOL, GN_PARAM_TRAIN, "false", NULL, 0, 1, 0, 0, 0, NULL,
-      "multiclass one-against-all over the binary --loss (logistic or hinge): K binary weight vectors (kind oaa)"},
+      "multiclass one-against-all over the binary --loss (logistic or hinge): K binary weight vectors (kind oaa); lbfgs/owlqn: logistic"},
      TRAIN(oaa), C_FLAG, 0, NULL, NULL, NULL},
     {{"balanced", "--balanced", NULL, GN_PARAM_BOOL, GN_PARAM_TRAIN, "false", NULL, 0, 1, 0, 0, 0, NULL,
       "classification: weigh each class by n_samples / (K * n_class), as scikit-learn's class_weight='balanced'"},
