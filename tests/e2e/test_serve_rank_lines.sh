@@ -21,11 +21,16 @@ run_ok "$GANNET" train -d "$T/train.vw" --format vw -b 14 --kind fm --rank 3 -m 
 run_ok "$GANNET" train -d "$T/train.vw" --format vw -b 14 --quadratic ui -m "$T/linq.model" --quiet
 run_ok "$GANNET" train -d <(awk '{ print $1 "," $2 }' "$T/raw") --no-header --label 1 -m "$T/csv.model" --quiet
 
-# the context (user 4 at hour 7) and the 60 candidates (item + category), in each format
+# the context (user 4 at hour 7) and the 62 candidates (item + category; 60 + 2 below), in each format
 ctx_ffm='0:4:1 1:107:1'
 ctx_vw='|u u4 |h h7'
+# (the last two repeat a context feature: such a candidate is scored as the joined line, as
+# :predict would read the repeat)
 seq 0 59 | awk '{ print "2:" 200 + $1 ":1 3:" 300 + $1 % 5 ":1" }' > "$T/cands.ffm"
+printf '2:210:1 3:300:1 1:107:1\n2:211:1 0:4:0.5\n' >> "$T/cands.ffm"
 seq 0 59 | awk '{ print "|i it" $1 " |c c" $1 % 5 }' > "$T/cands.vw"
+printf '|i it10 |c c0 |h h7\n|i it11 |u u4:0.5\n' >> "$T/cands.vw"
+NC=62
 
 start_server "$T/serve.log" -m "ffm=$T/ffm.model" -m "fm=$T/fm.model" -m "linq=$T/linq.model" -m "csv=$T/csv.model" \
     --max-batch 100 --threads 2
@@ -53,14 +58,14 @@ for case in "ffm ffm $ctx_ffm" "fm vw $ctx_vw" "linq vw $ctx_vw"; do
     jq -n -c --arg c "$ctx" --argjson d "$cands" '{instances: [$d[] | $c + " " + .]}' > "$T/predict.json"
     [ "$(req "$T/p.$model" POST "/v1/models/$model:predict" "${H[@]}" --data-binary @"$T/predict.json")" = 200 ] ||
         { cat "$T/p.$model"; fail "$model:predict"; }
-    body=$(jq -n -c --arg c "$ctx" --argjson d "$cands" '{context: $c, candidates: $d, k: 60}')
+    body=$(jq -n -c --arg c "$ctx" --argjson d "$cands" '{context: $c, candidates: $d, k: 62}')
     rank "$model" "$body" "$T/r.$model"
     # every candidate once, scores as :predict's (to 1e-6), in non-increasing order, no "item"
     jq -e --slurpfile p "$T/p.$model" '
         ($p[0].predictions) as $pred | .items as $it |
-        ($it | length) == 60 and ([$it[].index] | sort) == [range(60)] and
+        ($it | length) == $nc and ([$it[].index] | sort) == [range($nc)] and
         all($it[]; (.score - $pred[.index] | fabs) < 1e-6 and (has("item") | not)) and
-        all(range(1; 60); $it[. - 1].score >= $it[.].score)' "$T/r.$model" >/dev/null ||
+        all(range(1; $nc); $it[. - 1].score >= $it[.].score)' --argjson nc $NC "$T/r.$model" >/dev/null ||
         { head -c 600 "$T/r.$model" >&2; fail "$model: the ranking is not the order of the :predict scores"; }
     exp=$(jq -c '[.predictions | to_entries | sort_by(-.value, .key)[].key]' "$T/p.$model")
     got=$(jq -c '[.items[].index]' "$T/r.$model")
@@ -73,16 +78,16 @@ for case in "ffm ffm $ctx_ffm" "fm vw $ctx_vw" "linq vw $ctx_vw"; do
         fail "$model: k=5 is not the head of the full ranking"
     # the batch form: two contexts, each as its single request
     ctx2=$( [ "$fmt" = ffm ] && echo '0:9:1 1:120:1' || echo '|u u9 |h h20')
-    rank "$model" "$(jq -n -c --arg c "$ctx2" --argjson d "$cands" '{context: $c, candidates: $d, k: 60}')" "$T/r2.$model"
-    rank "$model" "$(jq -n -c --arg a "$ctx" --arg b "$ctx2" --argjson d "$cands" '{contexts: [$a, $b], candidates: $d, k: 60}')" "$T/rb.$model"
+    rank "$model" "$(jq -n -c --arg c "$ctx2" --argjson d "$cands" '{context: $c, candidates: $d, k: 62}')" "$T/r2.$model"
+    rank "$model" "$(jq -n -c --arg a "$ctx" --arg b "$ctx2" --argjson d "$cands" '{contexts: [$a, $b], candidates: $d, k: 62}')" "$T/rb.$model"
     [ "$(jq -c '.results[0].items' "$T/rb.$model")" = "$(jq -c .items "$T/r.$model")" ] &&
         [ "$(jq -c '.results[1].items' "$T/rb.$model")" = "$(jq -c .items "$T/r2.$model")" ] ||
         fail "$model: contexts batch differs from single requests"
     [ "$(jq -c '[.items[].index]' "$T/r2.$model")" != "$got" ] || fail "$model: another context, the same order"
     # the CLI: gannet recommend --lines ranks as the server
-    run_ok "$GANNET" recommend -m "$T/$model.model" --context "$ctx" --candidates "$T/cands.$fmt" --lines -k 60 --json
+    run_ok "$GANNET" recommend -m "$T/$model.model" --context "$ctx" --candidates "$T/cands.$fmt" --lines -k $NC --json
     jq -e --slurpfile s "$T/r.$model" '[.items[].index] == [$s[0].items[].index] and
-        all(range(60) as $i | (.items[$i].score - $s[0].items[$i].score) | fabs < 1e-6; .)' "$T/out" >/dev/null ||
+        all(range($nc) as $i | (.items[$i].score - $s[0].items[$i].score) | fabs < 1e-6; .)' --argjson nc $NC "$T/out" >/dev/null ||
         fail "$model: gannet recommend --lines differs from the server: $(head -c 300 "$T/out")"
     ok "$model ($fmt lines): the ranking is :predict of the joined lines sorted; k, contexts and the CLI agree"
 done
