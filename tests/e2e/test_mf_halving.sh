@@ -5,7 +5,8 @@
 # exhaustive search's best and trains fewer epochs in all (the sum of the rows' "passes"); the
 # configurations that were never dropped have exactly the exhaustive rows' metrics (their fold
 # models were resumed, not retrained, and resuming gives the same model); dropped rows carry
-# "dropped": true and fewer passes; bad combinations are refused with a reason.
+# "dropped": true and fewer passes; bad combinations are refused with a reason; under mpirun (3
+# ranks) the rows equal one process's.
 . "$(dirname "$0")/lib.sh"
 command -v python3 >/dev/null || skip "no python3"
 
@@ -91,3 +92,20 @@ run "$GANNET" tune "${MF[@]}" --grid 'rank=3,6' --passes 4 --halving --metric au
 expect_rc 2 "--metric auc"
 expect_err 'kind mf is scored by' "--metric auc"
 ok "bad combinations refused"
+
+# under mpirun the candidates are dealt out to 3 ranks; the rows (and so the drops) equal one
+# process's (the metrics of each round are shared before halving)
+if command -v mpirun >/dev/null && ldd "$GANNET" 2>/dev/null | grep libmpi >/dev/null; then
+    MPIRUN=(mpirun --oversubscribe)
+    [ "$(id -u)" = 0 ] && MPIRUN+=(--allow-run-as-root)
+    H=(tune "${MF[@]}" --threads 1 --grid 'rank=3,6;l2=0.05,0.5,2' --passes 6 --halving)
+    run_ok "$GANNET" "${H[@]}"; cp "$T/out" "$T/one.json"
+    run_ok "${MPIRUN[@]}" -np 3 "$GANNET" "${H[@]}"; cp "$T/out" "$T/three.json"
+    python3 - "$T/one.json" "$T/three.json" <<'PY' || fail "halving under 3 ranks differs from one process"
+import json, sys
+a, b = (json.load(open(p)) for p in sys.argv[1:3])
+rows = lambda d: [{k: v for k, v in r.items() if k != "seconds"} for r in d["results"]]
+assert a["best"] == b["best"] and rows(a) == rows(b) and any(r["dropped"] for r in a["results"])
+PY
+    ok "halving under 3 MPI ranks equals one process"
+fi
