@@ -343,6 +343,10 @@ int gn__rank_body(const gn_model *m, const char *body, size_t len, size_t max_ba
         }
         lines = sj;
     }
+    if (lines && item) {
+        WHY("'item_field' does not apply to text-line candidates (a line has no item id)");
+        goto done;
+    }
     if (lines) {
         status = rank_lines(m, ctx, ctxs, nctx, &r, kk, out, why, why_size);
         if (status == 200) *count = nctx * r.n;

@@ -106,6 +106,8 @@ bad linq "{\"context\":\"$ctx_vw\",\"candidates\":[\"|i it1\",\"it2 c1\"]}" "can
     "a VW candidate without its namespace (interactions)"
 bad fm "{\"contexts\":[\"$ctx_vw\",{\"u\":1}],\"candidates\":[\"|i it1\"]}" "all text lines .strings. or all objects" \
     "mixed contexts"
+bad ffm "{\"context\":\"$ctx_ffm\",\"candidates\":[\"2:201:1\"],\"item_field\":\"item\"}" "'item_field' does not apply" \
+    "item_field with text lines"
 bad csv "{\"context\":\"4\",\"candidates\":[\"5\"]}" "need a model trained on libsvm, libfm, libffm or vw lines" "a CSV model"
 [ "$(req "$T/h" GET /readyz)" = 200 ] || fail "server not ready after the bad requests"
 
