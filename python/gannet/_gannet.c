@@ -252,13 +252,17 @@ static PyObject *model_predict(ModelObject *self, PyObject *args) {
         }
     }
     gn_status st;
+    const int logistic = gn_model_get_loss(self->model) == GN_LOSS_LOGISTIC;
     Py_BEGIN_ALLOW_THREADS
-    if (coef)
+    if (coef && pairs && logistic) /* [1 - p, p] written by the scoring loop itself */
+        st = gn_model_predict_matrix_linear_pairs(self->model, &a.m, coef, a.m.cols, intercept, out.buf,
+                                                  (size_t)(out.len / 8));
+    else if (coef)
         st = gn_model_predict_matrix_linear(self->model, &a.m, coef, a.m.cols, intercept, raw, out.buf,
                                             (size_t)(out.len / 8));
     else
         st = gn_model_predict_matrix(self->model, &a.m, raw, out.buf, (size_t)(out.len / 8));
-    if (st == GN_OK && pairs) { /* p of row r is at r: from the last row back, [1 - p, p] at 2r */
+    if (st == GN_OK && pairs && !(coef && logistic)) { /* p of row r is at r: from the last row back, [1 - p, p] at 2r */
         double *o = out.buf;
         for (size_t r = a.m.rows; r-- > 0;) {
             const double p = o[r];
