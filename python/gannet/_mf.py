@@ -28,15 +28,21 @@ MF_PARAMS = ("rank", "optimizer", "l2", "lr", "passes", "implicit", "alpha", "th
 
 
 def _id_texts(col, what):
-    """The ids of one column as str (integers in decimal), checked to survive the CSV round trip;
-    (texts, all integers)."""
+    """The ids of one column as str (integers in decimal); (texts, all integers)."""
     a = np.asarray(col)
     if a.dtype.kind in "iu":
         return [str(v) for v in a.tolist()], True
     if a.dtype.kind == "b":
         raise ValueError("%s ids: expected strings or integers, got booleans" % what)
+    values = a.tolist()
+    if a.dtype.kind == "U" or all(type(v) is str for v in values):  # the common case, without a test per id below
+        return values, not values
     out, ints = [], True
-    for v in a.tolist():
+    for v in values:
+        if type(v) is str:
+            out.append(v)
+            ints = False
+            continue
         if isinstance(v, (numbers.Integral,)) and not isinstance(v, bool):
             out.append(str(int(v)))
             continue
