@@ -86,6 +86,13 @@ gn_status gn_model_matrix_coef(const gn_model *model, size_t cols, double *coef,
 gn_status gn_model_predict_matrix_linear(const gn_model *model, const gn_matrix *x, const double *coef, size_t ncoef,
                                          double intercept, int raw_scores, double *out, size_t out_len);
 
+/* gn_model_predict_matrix_linear of a logistic model written as probability pairs: out[2r] =
+ * 1 - p and out[2r + 1] = p for row r (out_len >= 2 * rows), p bit for bit the prediction above
+ * (scikit-learn's predict_proba of a binary classifier, made in one pass into one array).
+ * GN_EINVAL for a model whose loss is not logistic. Thread-safe. */
+gn_status gn_model_predict_matrix_linear_pairs(const gn_model *model, const gn_matrix *x, const double *coef,
+                                               size_t ncoef, double intercept, double *out, size_t out_len);
+
 GN_API_END
 #ifdef __cplusplus
 }

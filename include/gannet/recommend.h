@@ -14,6 +14,7 @@
 
 #include "gannet/model.h"
 #include "gannet/status.h"
+#include "gannet/train.h"
 
 #ifdef __cplusplus
 extern "C" {
@@ -51,6 +52,33 @@ typedef struct gn_recommend_item {
  * unless m is of kind mf; opt NULL: the defaults. Thread-safe; allocates only O(k + exclusions). */
 gn_status gn_model_recommend(const gn_model *m, const char *user, size_t k, const gn_recommend_options *opt,
                              gn_recommend_item *out, size_t *n_out);
+
+/* ---- training from rows in memory ----
+ * One column of n ids for gn_train_mf_rows: either text (text[r], len[r] bytes, or NUL-terminated
+ * when len is NULL) or, when text is NULL, integers (ints[r], read as their decimal text: 42 is
+ * the id "42", as a CSV file holding 42 gives it). Borrowed for the call. */
+typedef struct gn_id_column {
+    const char *const *text;
+    const size_t *len;
+    const int64_t *ints;
+} gn_id_column;
+
+/* Trains a model of kind mf from n (user, item, rating) rows in memory, exactly as gn_train reads
+ * the same rows in the same order from a CSV file: ids mapped to dense indices in the order they
+ * first appear (a row's user before its item), ratings rounded to float, then the same solver
+ * (opts: rank, optimizer, l2, lr, passes, implicit, alpha, threads, seed, max_memory, stop). So
+ * the model predicts and recommends bit for bit what `gannet train --kind mf` trains on that file
+ * (its metadata lists no data files). ratings NULL: every row counts 1 (needs opts->implicit).
+ * opts->kind is taken as mf; the column names mf_user, mf_item, mf_rating (NULL: "user", "item",
+ * "rating") are only recorded in the model, for `gannet eval` on CSV files. An id is 1 to 4096
+ * bytes without NUL and is kept byte for byte (the CSV reader trims spaces at either end; here
+ * nothing is changed). Errors (GN_EINVAL, naming the row counted from 0): an empty, too long or
+ * NUL-holding id, a rating that is not finite as a 32-bit float, n == 0, NULL columns; bad
+ * options as gn_train; GN_ELIMIT (max_memory), GN_ENOMEM, GN_ECANCELED (opts->stop). On this
+ * process alone (no MPI). progress and summary as gn_train; *out is owned by the caller. */
+gn_status gn_train_mf_rows(const gn_train_options *opts, const gn_id_column *users, const gn_id_column *items,
+                           const double *ratings, size_t n, gn_progress_fn progress, void *user, gn_model **out,
+                           gn_train_summary *summary);
 
 /* ---- the item index: approximate top-k for large catalogues ----
  * Two kinds over the item factors, both reranking their final candidates with the exact scan's

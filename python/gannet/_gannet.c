@@ -252,13 +252,17 @@ static PyObject *model_predict(ModelObject *self, PyObject *args) {
         }
     }
     gn_status st;
+    const int logistic = gn_model_get_loss(self->model) == GN_LOSS_LOGISTIC;
     Py_BEGIN_ALLOW_THREADS
-    if (coef)
+    if (coef && pairs && logistic) /* [1 - p, p] written by the scoring loop itself */
+        st = gn_model_predict_matrix_linear_pairs(self->model, &a.m, coef, a.m.cols, intercept, out.buf,
+                                                  (size_t)(out.len / 8));
+    else if (coef)
         st = gn_model_predict_matrix_linear(self->model, &a.m, coef, a.m.cols, intercept, raw, out.buf,
                                             (size_t)(out.len / 8));
     else
         st = gn_model_predict_matrix(self->model, &a.m, raw, out.buf, (size_t)(out.len / 8));
-    if (st == GN_OK && pairs) { /* p of row r is at r: from the last row back, [1 - p, p] at 2r */
+    if (st == GN_OK && pairs && !(coef && logistic)) { /* p of row r is at r: from the last row back, [1 - p, p] at 2r */
         double *o = out.buf;
         for (size_t r = a.m.rows; r-- > 0;) {
             const double p = o[r];
@@ -839,6 +843,119 @@ static PyObject *py_train(PyObject *mod, PyObject *args) {
     return Py_BuildValue("(NN)", model, sd);
 }
 
+/* One column of ids for train_mf: a contiguous int64 vector (read as decimal text by the library)
+ * or a tuple of str (their UTF-8, borrowed from the tuple's items: the caller keeps the tuple). */
+typedef struct {
+    Py_buffer ints;
+    const char **text;
+    size_t *len;
+    size_t n;
+} id_arg;
+
+static void id_arg_release(id_arg *a) {
+    if (a->ints.buf) PyBuffer_Release(&a->ints);
+    free(a->text);
+    free(a->len);
+    memset(a, 0, sizeof *a);
+}
+
+static int id_arg_from(PyObject *obj, const char *what, id_arg *a, gn_id_column *col) {
+    memset(a, 0, sizeof *a);
+    memset(col, 0, sizeof *col);
+    if (PyTuple_Check(obj)) {
+        a->n = (size_t)PyTuple_GET_SIZE(obj);
+        a->text = malloc((a->n ? a->n : 1) * sizeof *a->text);
+        a->len = malloc((a->n ? a->n : 1) * sizeof *a->len);
+        if (!a->text || !a->len) {
+            id_arg_release(a);
+            PyErr_NoMemory();
+            return -1;
+        }
+        for (size_t i = 0; i < a->n; i++) {
+            PyObject *s = PyTuple_GET_ITEM(obj, (Py_ssize_t)i);
+            Py_ssize_t len;
+            const char *t = PyUnicode_Check(s) ? PyUnicode_AsUTF8AndSize(s, &len) : NULL;
+            if (!t) {
+                if (!PyErr_Occurred())
+                    PyErr_Format(PyExc_TypeError, "%s: expected str ids, got %.80s", what, Py_TYPE(s)->tp_name);
+                id_arg_release(a);
+                return -1;
+            }
+            a->text[i] = t;
+            a->len[i] = (size_t)len;
+        }
+        col->text = a->text;
+        col->len = a->len;
+        return 0;
+    }
+    if (PyObject_GetBuffer(obj, &a->ints, PyBUF_C_CONTIGUOUS | PyBUF_FORMAT) != 0) return -1;
+    if (a->ints.ndim != 1 || format_kind(&a->ints) != 'q') {
+        PyErr_Format(PyExc_ValueError, "%s: expected a tuple of str or a 1-D int64 vector", what);
+        id_arg_release(a);
+        return -1;
+    }
+    a->n = (size_t)(a->ints.len / 8);
+    col->ints = a->ints.buf;
+    return 0;
+}
+
+/* train_mf(params, users, items, ratings): gn_train_mf_rows on the rows in memory (users and
+ * items: tuples of str or int64 vectors; ratings: a float64 vector or None), with the GIL
+ * released; returns (model, summary dict). */
+static PyObject *py_train_mf(PyObject *mod, PyObject *args) {
+    PyObject *params, *users_obj, *items_obj, *ratings_obj;
+    if (!PyArg_ParseTuple(args, "OOOO:train_mf", &params, &users_obj, &items_obj, &ratings_obj)) return NULL;
+    gn_train_options o;
+    gn_data_spec spec;
+    if (options_from(params, &o, &spec) != 0) return NULL;
+    id_arg ua, ia;
+    gn_id_column uc, ic;
+    Py_buffer rb;
+    memset(&rb, 0, sizeof rb);
+    if (id_arg_from(users_obj, "users", &ua, &uc) != 0) return NULL;
+    if (id_arg_from(items_obj, "items", &ia, &ic) != 0) {
+        id_arg_release(&ua);
+        return NULL;
+    }
+    PyObject *result = NULL;
+    if (ua.n != ia.n) {
+        PyErr_Format(PyExc_ValueError, "train_mf: %zu users but %zu items", ua.n, ia.n);
+        goto done;
+    }
+    if (vector_from(ratings_obj, ua.n, "ratings", 0, &rb) != 0) goto done;
+    if (rb.buf && (size_t)(rb.len / 8) != ua.n) {
+        PyErr_Format(PyExc_ValueError, "train_mf: %zu rows but %zu ratings", ua.n, (size_t)(rb.len / 8));
+        goto done;
+    }
+    gn_model *m = NULL;
+    gn_train_summary sum;
+    memset(&sum, 0, sizeof sum);
+    gn_status st;
+    train_ctx ctx = {0, NULL, NULL, NULL};
+    o.stop = &ctx.stop;
+    Py_BEGIN_ALLOW_THREADS
+    st = gn_train_mf_rows(&o, &uc, &ic, rb.buf, ua.n, on_progress, &ctx, &m, &sum);
+    Py_END_ALLOW_THREADS
+    if (ctx.type) {
+        gn_model_free(m);
+        PyErr_Restore(ctx.type, ctx.value, ctx.tb);
+        goto done;
+    }
+    if (st != GN_OK) {
+        raise_status(st);
+        goto done;
+    }
+    PyObject *model = wrap_model(m);
+    PyObject *sd = model ? summary_dict(&sum) : NULL;
+    if (sd) result = Py_BuildValue("(NN)", model, sd);
+    else Py_XDECREF(model);
+done:
+    if (rb.buf) PyBuffer_Release(&rb);
+    id_arg_release(&ua);
+    id_arg_release(&ia);
+    return result;
+}
+
 /* Class names from classes (a tuple or list of str, at most CLASS_NAMES_MAX), into names (borrowed
  * from the strings, valid while classes lives); *n = 0 for None. 0, or -1 with an exception. */
 #define CLASS_NAMES_MAX 256
@@ -1275,6 +1392,7 @@ done:
 
 static PyMethodDef module_methods[] = {
     {"train", py_train, METH_VARARGS, "train(params, paths, cache) -> (Model, summary)"},
+    {"train_mf", py_train_mf, METH_VARARGS, "train_mf(params, users, items, ratings) -> (Model, summary)"},
     {"cv", py_cv, METH_VARARGS, "cv(params, paths, k) -> result dict (`gannet cv`)"},
     {"tune", py_tune, METH_VARARGS,
      "tune(params, paths, k, grid, space, n_random, metric, halving, max_memory) -> (metric, best, rows)"},

@@ -2,23 +2,19 @@
 estimator. fit(X, y) takes X of two columns, user and item ids (strings or integers; a numpy array,
 a list of pairs or a DataFrame), and y the ratings (None with implicit=True: each row counts 1).
 
-Training goes through a temporary CSV file (the library trains kind mf from CSV files only; no
-in-memory path exists yet): the ids are written with Python's csv writer (fields with the
-separator, quotes or line breaks quoted, quotes doubled) and read back by the CSV reader, which
-undoes exactly that quoting. What the reader cannot give back unchanged is refused before training
-with a ValueError: an empty id, spaces at either end (the reader trims them), a line break, a NUL,
-more than 4096 bytes. So the model's dictionaries hold the ids' exact text, and `gannet recommend`
-on a saved model answers with the same strings.
+Training runs in memory (gn_train_mf_rows, with the GIL released): the ids go to the library as
+they are (integer columns as an int64 vector, which the library reads as decimal text; other
+columns as str), mapped to dense indices in the order they first appear, the ratings as float64
+rounded to float, exactly as the CSV reader reads the same rows from a file: the model is the one
+`gannet train --kind mf` trains on that file (tested). Ids are kept byte for byte (1 to 4096 bytes
+of UTF-8, no NUL: the library refuses others with the row, as ValueError).
 
 Ids are compared as text: an integer id 42 is "42" (a float id 42.0 would be "42.0": give
 integers as integers). recommend() gives items back as int when every item id given to fit was an
 integer, as str otherwise (and for models from gannet.load, which keep text only).
 
 Prediction (gn_model_mf_predict) and recommend (gn_model_recommend) run with the GIL released."""
-import csv
 import numbers
-import os
-import tempfile
 
 import numpy as np
 from sklearn.base import BaseEstimator, RegressorMixin
@@ -29,20 +25,24 @@ from ._model import Model
 
 # The keywords: parameters of the table that kind mf reads (docs/recommend.md), with its defaults.
 MF_PARAMS = ("rank", "optimizer", "l2", "lr", "passes", "implicit", "alpha", "threads", "seed", "max_memory")
-_MAX_ID_BYTES = 4096
-_COLUMNS = ("user", "item", "rating")
 
 
 def _id_texts(col, what):
-    """The ids of one column as str (integers in decimal), checked to survive the CSV round trip;
-    (texts, all integers)."""
+    """The ids of one column as str (integers in decimal); (texts, all integers)."""
     a = np.asarray(col)
     if a.dtype.kind in "iu":
         return [str(v) for v in a.tolist()], True
     if a.dtype.kind == "b":
         raise ValueError("%s ids: expected strings or integers, got booleans" % what)
+    values = a.tolist()
+    if a.dtype.kind == "U" or all(type(v) is str for v in values):  # the common case, without a test per id below
+        return values, not values
     out, ints = [], True
-    for v in a.tolist():
+    for v in values:
+        if type(v) is str:
+            out.append(v)
+            ints = False
+            continue
         if isinstance(v, (numbers.Integral,)) and not isinstance(v, bool):
             out.append(str(int(v)))
             continue
@@ -53,17 +53,20 @@ def _id_texts(col, what):
     return out, ints
 
 
-def _check_ids(texts, what):
-    """ValueError for an id the CSV reader would not give back unchanged."""
-    for t in texts:
-        if not t or t != t.strip() or "\n" in t or "\r" in t or "\0" in t or len(t.encode("utf-8")) > _MAX_ID_BYTES:
-            raise ValueError("%s id %r cannot be used: ids must be non-empty, without spaces at either end, line "
-                             "breaks or NUL, and at most %d bytes" % (what, t[:80], _MAX_ID_BYTES))
+def _id_column(col, what):
+    """One column of ids as train_mf takes it: a contiguous int64 vector for integer ids (the
+    library writes them in decimal), else a tuple of str; (column, all integers)."""
+    a = np.asarray(col)
+    if a.dtype.kind == "i" or (a.dtype.kind == "u" and (a.size == 0 or a.max() <= np.iinfo(np.int64).max)):
+        return np.ascontiguousarray(a, dtype=np.int64), True
+    texts, ints = _id_texts(a, what)
+    return tuple(texts), ints
 
 
-def _pairs(X):
+def _pairs(X, as_columns=False):
     """(users, items, user ids all integers, item ids all integers, column names or None) of X:
-    a DataFrame of two columns, or anything numpy reads as n x 2."""
+    a DataFrame of two columns, or anything numpy reads as n x 2; as_columns: (the two columns as
+    arrays, column names or None)."""
     names = None
     if _frame.is_frame(X):
         if X.shape[1] != 2:
@@ -78,6 +81,8 @@ def _pairs(X):
         if a.dtype == object:  # keep the integer ids of a list of pairs integers
             cols = [np.array(c.tolist()) if all(isinstance(v, numbers.Integral) and not isinstance(v, bool)
                                                  for v in c.tolist()) and len(c) else c for c in cols]
+    if as_columns:
+        return cols, names
     users, uint = _id_texts(cols[0], "user")
     items, iint = _id_texts(cols[1], "item")
     return users, items, uint, iint, names
@@ -109,40 +114,30 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
 
     def _train_params(self, rating):
         params = _params.to_params({name: getattr(self, name) for name in MF_PARAMS})
-        params.update(kind="mf", format="csv", sep=",", header="true", user="user", item="item")
+        params.update(kind="mf", user="user", item="item")  # the columns `gannet eval` reads a CSV file by
         if rating:
             params["rating"] = "rating"
         return params
 
     def fit(self, X, y=None):
         """Trains on the (user, item) rows of X with ratings y (None: implicit feedback, each row
-        counting 1; needs implicit=True). Through a temporary CSV file (see the module's comment)."""
-        users, items, _, iint, names = _pairs(X)
-        _check_ids(users, "user")
-        _check_ids(items, "item")
+        counting 1; needs implicit=True), in memory (see the module's comment)."""
+        cols, names = _pairs(X, as_columns=True)
+        n = len(cols[0])
         if y is None:
             if not self.implicit:
                 raise ValueError("y (the ratings) is required unless implicit=True")
         else:
-            y = np.asarray(y, dtype=np.float64)
-            if y.ndim != 1 or len(y) != len(users):
-                raise ValueError("y must be one rating per row of X (%d rows, y of shape %r)" % (len(users), y.shape))
-            if not np.all(np.isfinite(y)):
+            y = np.ascontiguousarray(y, dtype=np.float64)
+            if y.ndim != 1 or len(y) != n:
+                raise ValueError("y must be one rating per row of X (%d rows, y of shape %r)" % (n, y.shape))
+            if not np.isfinite(y).all():
                 raise ValueError("y: ratings must be finite numbers")
-        if not users:
+        if not n:
             raise ValueError("X: no rows (kind mf needs at least one rating)")
-        params = self._train_params(y is not None)
-        with tempfile.TemporaryDirectory(prefix="gannet-mf-") as d:
-            path = os.path.join(d, "ratings.csv")
-            with open(path, "w", newline="", encoding="utf-8") as f:
-                w = csv.writer(f, lineterminator="\n")
-                if y is None:
-                    w.writerow(_COLUMNS[:2])
-                    w.writerows(zip(users, items))
-                else:
-                    w.writerow(_COLUMNS)
-                    w.writerows(zip(users, items, map(repr, y.tolist())))
-            handle, summary = _gannet.train(params, [path], None)
+        users, _ = _id_column(cols[0], "user")
+        items, iint = _id_column(cols[1], "item")
+        handle, summary = _gannet.train_mf(self._train_params(y is not None), users, items, y)
         self.model_ = Model(handle)
         self.train_summary_ = summary
         self.n_iter_ = int(summary.get("passes") or 0) or None

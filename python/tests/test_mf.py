@@ -123,11 +123,77 @@ def test_sgd_and_dataframe():
     assert np.sqrt(np.mean((mf.predict(X) - y) ** 2)) < np.std(y)
 
 
-@pytest.mark.parametrize("bad", [" lead", "trail ", "", "line\nbreak", "nul\0"])
-def test_ids_that_cannot_round_trip_are_refused(bad):
-    X = np.array([["a", "x"], [bad, "y"]], dtype=object)
-    with pytest.raises(ValueError, match="cannot be used"):
-        gannet.MatrixFactorization().fit(X, [1.0, 2.0])
+def _cli_model(gannet_cli, tmp_path, X, y, *flags):
+    """`gannet train --kind mf` on the CSV file of these rows."""
+    _write_csv(tmp_path / "cli.csv", X, y)
+    rating = [] if y is None else ["--rating", "rating"]
+    run_cli(gannet_cli, "train", "--kind", "mf", "--user", "user", "--item", "item", *rating, *flags,
+            "-d", tmp_path / "cli.csv", "-m", tmp_path / "cli.gnm")
+    return gannet.load(tmp_path / "cli.gnm")
+
+
+@pytest.mark.parametrize("case", ["als", "sgd", "implicit-int", "implicit-rated"])
+def test_in_memory_fit_is_the_cli_model(tmp_path, gannet_cli, monkeypatch, case):
+    """fit trains from the arrays (gn_train_mf_rows), writing no file: the model predicts and
+    recommends bit for bit what the CLI trains on the CSV file of the same rows."""
+    scratch = tmp_path / "tmp"
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setattr("tempfile.tempdir", None)  # tempfile reads TMPDIR again
+    rng = np.random.default_rng(7)
+    if case.startswith("implicit"):
+        X = np.column_stack([rng.integers(0, 40, 600), rng.integers(1000, 1030, 600)])  # int64 ids
+        y = None if case == "implicit-int" else rng.integers(1, 6, 600).astype(float)
+        est = gannet.MatrixFactorization(implicit=True, rank=3, passes=6, threads=1, seed=2)
+        flags = ["--implicit", "--rank", 3, "--passes", 6, "--threads", 1, "--seed", 2]
+    else:
+        X, y, _, _ = _ratings(seed=4)
+        est = gannet.MatrixFactorization(optimizer=case, rank=3, passes=7, threads=1, seed=3)
+        flags = ["--optimizer", case, "--rank", 3, "--passes", 7, "--threads", 1, "--seed", 3]
+    mf = est.fit(X, y)
+    assert list(scratch.iterdir()) == []  # no temporary file
+    assert mf.info["data"]["files"] == []  # trained from no file
+    cli = _cli_model(gannet_cli, tmp_path, X, y, *flags)
+    assert cli.mf_info_ == mf.mf_info_
+    np.testing.assert_array_equal(cli.predict(X), mf.predict(X))
+    for user in [X[0, 0], X[5, 0], X[-1, 0], "never-seen"]:
+        ours = mf.recommend(user, k=6)
+        theirs = cli.recommend(user, k=6)
+        assert [str(i) for i, _ in ours] == [i for i, _ in theirs]
+        assert [s for _, s in ours] == [s for _, s in theirs]
+
+
+def test_ids_are_kept_exactly_and_bad_rows_are_refused():
+    # spaces at either end and line breaks: kept byte for byte (no CSV file in between)
+    odd = [" lead", "trail ", "line\nbreak", "tab\tx"]
+    X = np.array([[u, "x%d" % k] for k, u in enumerate(odd)] + [["a", "x0"]], dtype=object)
+    mf = gannet.MatrixFactorization(rank=2, threads=1).fit(X, [1.0, 2.0, 3.0, 4.0, 5.0])
+    assert all(mf.known(u, None)[0] for u in odd) and not mf.known("lead", None)[0]
+    assert mf.mf_info_["users"] == 5
+    two = np.array([["a", "x"], ["b", "y"]], dtype=object)
+    for bad, what in [("", "empty user id"), ("nul\0", "NUL"), ("z" * 4097, "longer than 4096")]:
+        Xb = two.copy()
+        Xb[1, 0] = bad
+        with pytest.raises(ValueError, match="row 1: .*" + what if what != "NUL" else "row 1: the user id holds a NUL"):
+            gannet.MatrixFactorization().fit(Xb, [1.0, 2.0])
+    Xb = two.copy()
+    Xb[0, 1] = ""
+    with pytest.raises(ValueError, match="row 0: empty item id"):
+        gannet.MatrixFactorization().fit(Xb, [1.0, 2.0])
+    for y, what in [([1.0, np.nan], "finite"), ([1.0, np.inf], "finite"), ([1.0], "one rating per row"),
+                    ([1.0, 2.0, 3.0], "one rating per row"), ([[1.0, 2.0]], "one rating per row")]:
+        with pytest.raises(ValueError, match=what):
+            gannet.MatrixFactorization().fit(two, y)
+    with pytest.raises(ValueError, match="finite"):  # beyond a 32-bit float: the library's check
+        gannet.MatrixFactorization().fit(two, [1.0, 1e300])
+    with pytest.raises(ValueError, match="no rows"):
+        gannet.MatrixFactorization().fit(np.empty((0, 2), dtype=np.int64), np.empty(0))
+    with pytest.raises(ValueError, match="float"):
+        gannet.MatrixFactorization().fit(np.array([[1.0, 2.0], [3.0, 4.0]]), [1.0, 2.0])
+    with pytest.raises(ValueError, match="as many|users but"):
+        gannet._gannet.train_mf({"kind": "mf"}, ("a", "b"), ("x",), np.array([1.0, 2.0]))
+    with pytest.raises(ValueError, match="ratings"):
+        gannet._gannet.train_mf({"kind": "mf"}, ("a", "b"), ("x", "y"), np.array([1.0]))
 
 
 def test_bad_parameters_raise_the_library_message():

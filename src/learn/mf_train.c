@@ -568,23 +568,40 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
     spec.format = GN_FORMAT_CSV;
     GN_TRY(gn_data_spec_check(&spec));
     GN_TRY(gn__dist_init());
-    const int rank = gn__dist_rank(), size = gn__dist_size();
+    const int size = gn__dist_size();
     if (size > 1 && o->optimizer == GN_OPT_SGD)
         return gn__dist_agree(gn__fail(GN_EUNSUPPORTED, "kind mf under MPI (%d ranks) trains by ALS (explicit or "
                                        "--implicit); --optimizer sgd runs on one rank", size));
     gn_triples t;
     memset(&t, 0, sizeof t);
     gn_iddict *users = gn__iddict_new(), *items = gn__iddict_new();
-    gn_mf *mf = NULL;
-    gn_model *m = NULL;
     int st;
     if (!users || !items) {
-        st = gn__fail(GN_ENOMEM, "out of memory");
-        goto done;
+        gn__iddict_free(users);
+        gn__iddict_free(items);
+        return gn__fail(GN_ENOMEM, "out of memory");
     }
     const gn_triples_cols cols = {o->mf_user, o->mf_item, o->mf_rating, 0, NULL};
     /* every rank reads the whole input (same rows, same dictionaries); one failing stops all */
-    if ((st = gn__dist_agree(gn__triples_read(paths, npaths, &spec, &cols, users, items, 1, &t))) != GN_OK) goto done;
+    st = gn__dist_agree(gn__triples_read(paths, npaths, &spec, &cols, users, items, 1, &t));
+    if (st == GN_OK)
+        st = gn__mf_train_triples(o, &spec, &t, users, items, 1, paths, npaths, progress, user, t0, out, summary);
+    else {
+        gn__iddict_free(users);
+        gn__iddict_free(items);
+    }
+    gn__triples_free(&t);
+    return st;
+}
+
+int gn__mf_train_triples(const gn_train_options *o, const gn_data_spec *spec, const gn_triples *tp, gn_iddict *users,
+                         gn_iddict *items, int dist, const char *const *paths, size_t npaths, gn_progress_fn progress,
+                         void *user, double t0, gn_model **out, gn_train_summary *summary) {
+    const gn_triples t = *tp;
+    const int rank = dist ? gn__dist_rank() : 0, size = dist ? gn__dist_size() : 1;
+    gn_mf *mf = NULL;
+    gn_model *m = NULL;
+    int st;
     if (t.n == 0) {
         st = gn__fail(GN_EINVAL, "kind mf: no ratings in the input");
         goto done;
@@ -612,7 +629,7 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
     }
     double mse = NAN;
     const double t_solve = gn__now();
-    if ((st = gn__mf_fit(&ro, &t, nu, ni, 1, progress, user, t0, &mf, &ro, &mse)) != GN_OK) goto done;
+    if ((st = gn__mf_fit(&ro, &t, nu, ni, dist, progress, user, t0, &mf, &ro, &mse)) != GN_OK) goto done;
     gn__iddict_free(mf->users);
     gn__iddict_free(mf->items);
     mf->users = users;
@@ -635,7 +652,7 @@ int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec_in, const c
     sum.holdout_loss = NAN;
     sum.objective = NAN;
     sum.ranks = size;
-    gn_data_spec ms = spec;
+    gn_data_spec ms = *spec;
     ms.bits = 1;
     ms.label_kind = GN_LABEL_REAL;
     if ((st = gn__model_new(GN_KIND_MF, GN_LOSS_SQUARED, &ms, 1, &m)) != GN_OK) goto done;
@@ -652,6 +669,5 @@ done:
     gn__mf_free(mf);
     gn__iddict_free(users);
     gn__iddict_free(items);
-    gn__triples_free(&t);
     return st;
 }

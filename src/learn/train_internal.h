@@ -30,6 +30,16 @@ int gn__attach_metadata(gn_model *m, const gn_train_options *o, const char *cons
 int gn__mf_options_check(const gn_train_options *o);
 int gn__mf_train(const gn_train_options *o, const gn_data_spec *spec, const char *const *paths, size_t npaths,
                  gn_progress_fn progress, void *user, gn_model **out, gn_train_summary *summary);
+/* Kind mf from rows already read (gn__mf_train after reading its files; gn_train_mf_rows from
+ * arrays, learn/mf_rows.c): the limits, the solver, the model with its metadata (paths: the data
+ * files named in it, may be none). Takes users and items (the ids of t's indices, in index
+ * order) in every case; t stays the caller's. dist as gn__mf_fit. */
+struct gn_iddict;
+struct gn_triples;
+int gn__mf_train_triples(const gn_train_options *o, const gn_data_spec *spec, const struct gn_triples *t,
+                         struct gn_iddict *users, struct gn_iddict *items, int dist, const char *const *paths,
+                         size_t npaths, gn_progress_fn progress, void *user, double t0, gn_model **out,
+                         gn_train_summary *summary);
 /* The tables of kind mf trained from rows in memory (gn__mf_train reads the files, then calls
  * this; model selection calls it per fold, select/mf_select.c): t's user and item indices are
  * below nu and ni (an index without rows gets zero factors and biases). dist 1: ALS split over

@@ -68,14 +68,7 @@ gn_optimizer gn__resolve_optimizer(gn_loss loss, gn_optimizer opt) {
 double gn__link(gn_loss loss, double score) {
     const gn__loss_info *li = gn__loss_info_of(loss);
     switch (li ? li->link : GN__LINK_IDENTITY) {
-    case GN__LINK_LOGISTIC: {
-        /* exp of a non-positive number only: no overflow for either sign of the score; 1 / (1 +
-         * exp(-s)) for s >= 0, exp(s) / (1 + exp(s)) below, chosen without a branch (the sign of
-         * a row's score is as good as random: a mispredicted branch costs more than the exp) */
-        const double e = exp(-fabs(score));
-        const double num = score >= 0.0 ? 1.0 : e;
-        return num / (1.0 + e);
-    }
+    case GN__LINK_LOGISTIC: return gn__logistic(score);
     case GN__LINK_EXP: return exp(score < GN_POISSON_MAX_SCORE ? score : GN_POISSON_MAX_SCORE);
     case GN__LINK_SOFTMAX: /* one score alone: the probability of its class against a zero score */
         return gn__link(GN_LOSS_LOGISTIC, score);

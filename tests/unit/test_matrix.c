@@ -316,6 +316,72 @@ static void test_linear_form_predicts_as_batches(void **state) {
     }
 }
 
+/* The logistic link of the matrix loops (blocks of rows, vector instructions: the widest the CPU
+ * has) gives the bits of the batch path's link, row by row, for scores across the whole range
+ * (beyond +-708 too, where the vector exp does not reach), in a last partial block too; the pairs
+ * are [1 - p, p]; p is within 4 ulp of the exact value; pairs need a logistic model. */
+static void test_logistic_link_blocks(void **state) {
+    (void)state;
+    fill();
+    gn_train_options o;
+    gn_train_options_init(&o);
+    const char *classes[2] = {"-1", "1"};
+    gn_matrix all = {GN_MATRIX_DENSE, ROWS, COLS, GN_F64, dense, COLS, 1, NULL, NULL, 0};
+    gn_data_spec s;
+    spec_for(&s, 14, 0, 0);
+    gn_online *run = NULL;
+    gn_model *m = NULL;
+    assert_int_equal(gn_online_new(&o, &s, classes, &run), GN_OK);
+    assert_int_equal(gn_online_learn_matrix(run, &all, labels, NULL), GN_OK);
+    assert_int_equal(gn_online_model(run, &m), GN_OK);
+    double coef[COLS], intercept;
+    assert_int_equal(gn_model_matrix_coef(m, COLS, coef, &intercept), GN_OK);
+    int col = 0;
+    for (int j = 1; j < COLS; j++)
+        if (fabs(coef[j]) > fabs(coef[col])) col = j;
+    assert_true(coef[col] != 0.0);
+    enum { N = 1300 }; /* two full blocks of 512 and a partial one */
+    static double vals[N], want[N], got[N], pairs[2 * N];
+    static int64_t idx[N], ptr[N + 1];
+    for (int i = 0; i <= N; i++) ptr[i] = i;
+    for (int i = 0; i < N; i++) {
+        idx[i] = col;
+        vals[i] = (i - N / 2) * 1.3 / coef[col]; /* scores from about -845 to 845 */
+    }
+    vals[7] = 0.0;
+    gn_matrix x = {GN_MATRIX_CSR, N, COLS, GN_F64, vals, 0, 0, ptr, idx, 64};
+    assert_int_equal(gn_model_predict_matrix(m, &x, 0, want, N), GN_OK);
+    assert_int_equal(gn_model_predict_matrix_linear(m, &x, coef, COLS, intercept, 0, got, N), GN_OK);
+    assert_memory_equal(want, got, sizeof want);
+    assert_int_equal(gn_model_predict_matrix_linear_pairs(m, &x, coef, COLS, intercept, pairs, 2 * N), GN_OK);
+    double raw[N];
+    assert_int_equal(gn_model_predict_matrix_linear(m, &x, coef, COLS, intercept, 1, raw, N), GN_OK);
+    int beyond = 0;
+    for (int i = 0; i < N; i++) {
+        assert_true(pairs[2 * i + 1] == want[i]);
+        assert_true(pairs[2 * i] == 1.0 - want[i]);
+        beyond += fabs(raw[i]) > 708.0;
+        const long double e = expl(-fabsl((long double)raw[i]));
+        const double exact = (double)((raw[i] >= 0 ? 1.0L : e) / (1.0L + e));
+        if (exact > 0.0) assert_true(fabs(want[i] - exact) <= 4.0 * (nextafter(exact, INFINITY) - exact));
+        else assert_true(want[i] < 1e-300);
+    }
+    assert_true(beyond > 100);
+    assert_int_equal(gn_model_predict_matrix_linear_pairs(m, &x, coef, COLS, intercept, pairs, 2 * N - 1), GN_EINVAL);
+    gn_model_free(m);
+    gn_online_free(run);
+    /* a squared-loss model has no probabilities */
+    o.loss = GN_LOSS_SQUARED;
+    spec_for(&s, 14, 0, 0);
+    assert_int_equal(gn_online_new(&o, &s, NULL, &run), GN_OK);
+    assert_int_equal(gn_online_learn_matrix(run, &all, labels, NULL), GN_OK);
+    assert_int_equal(gn_online_model(run, &m), GN_OK);
+    assert_int_equal(gn_model_matrix_coef(m, COLS, coef, &intercept), GN_OK);
+    assert_int_equal(gn_model_predict_matrix_linear_pairs(m, &x, coef, COLS, intercept, pairs, 2 * N), GN_EINVAL);
+    gn_model_free(m);
+    gn_online_free(run);
+}
+
 static void test_online_chunks_equal_one_call(void **state) {
     (void)state;
     fill();
@@ -485,6 +551,7 @@ int main(void) {
         cmocka_unit_test(test_cache_trains_alone_and_predicts_as_lines),
         cmocka_unit_test(test_online_chunks_equal_one_call),
         cmocka_unit_test(test_linear_form_predicts_as_batches),
+        cmocka_unit_test(test_logistic_link_blocks),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

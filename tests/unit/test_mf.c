@@ -3,7 +3,8 @@
  * noise level, far below the bias-only answer); the model file round trip keeps every prediction
  * and both id dictionaries; recommend ranks a planted best item first and never returns seen or
  * excluded items; implicit ALS ranks held-out positives above random items (AUC); the id
- * dictionary keeps every id through its growths. */
+ * dictionary keeps every id through its growths; rows in memory (gn_train_mf_rows) train the
+ * model the CSV file of the same rows trains. */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -456,6 +457,114 @@ static void test_iddict(void **state) {
     gn__iddict_free(d);
 }
 
+/* gn_train_mf_rows: the rows in memory give the model gn_train gives for the CSV file of the same
+ * rows (tables and dictionaries bit for bit), text ids and integer ids alike; bad rows are
+ * refused with their row. */
+static void expect_same_model(const gn_model *a, const gn_model *b) {
+    const gn_mf *x = gn__mf_of(a), *y = gn__mf_of(b);
+    assert_non_null(x);
+    assert_non_null(y);
+    assert_int_equal(x->nusers, y->nusers);
+    assert_int_equal(x->nitems, y->nitems);
+    assert_int_equal(x->nnz, y->nnz);
+    assert_true(x->mean == y->mean);
+    const size_t k = x->rank;
+    assert_memory_equal(x->P, y->P, x->nusers * k * sizeof(float));
+    assert_memory_equal(x->Q, y->Q, x->nitems * k * sizeof(float));
+    assert_memory_equal(x->ubias, y->ubias, x->nusers * sizeof(float));
+    assert_memory_equal(x->ibias, y->ibias, x->nitems * sizeof(float));
+    for (uint32_t u = 0; u < x->nusers; u++) {
+        size_t la, lb;
+        const char *na = gn__iddict_name(x->users, u, &la), *nb = gn__iddict_name(y->users, u, &lb);
+        assert_int_equal(la, lb);
+        assert_memory_equal(na, nb, la);
+    }
+    for (uint32_t i = 0; i < x->nitems; i++) {
+        size_t la, lb;
+        const char *na = gn__iddict_name(x->items, i, &la), *nb = gn__iddict_name(y->items, i, &lb);
+        assert_int_equal(la, lb);
+        assert_memory_equal(na, nb, la);
+    }
+}
+
+enum { ROWS_N = 900 };
+
+static void test_rows_in_memory(void **state) {
+    (void)state;
+    static char utext[ROWS_N][32], itext[ROWS_N][32];
+    static const char *ucol[ROWS_N], *icol[ROWS_N];
+    static int64_t uint_ids[ROWS_N];
+    static double rating[ROWS_N];
+    uint64_t s = 7;
+    strcpy(train_path, "/tmp/gn_test_mf_rowsXXXXXX");
+    int fd = mkstemp(train_path);
+    assert_true(fd >= 0);
+    FILE *f = fdopen(fd, "w");
+    fprintf(f, "user,item,rating\n");
+    for (size_t r = 0; r < ROWS_N; r++) {
+        uint_ids[r] = (int64_t)(unif(&s) * 60) - 5; /* negative ids too */
+        snprintf(utext[r], sizeof utext[r], "%lld", (long long)uint_ids[r]);
+        snprintf(itext[r], sizeof itext[r], "item, %d", (int)(unif(&s) * 40));
+        ucol[r] = utext[r];
+        icol[r] = itext[r];
+        rating[r] = 1.0 + 4.0 * unif(&s);
+        fprintf(f, "%s,\"%s\",%.17g\n", utext[r], itext[r], rating[r]);
+    }
+    fclose(f);
+    const gn_id_column users_text = {ucol, NULL, NULL}, users_int = {NULL, NULL, uint_ids}, items = {icol, NULL, NULL};
+    for (int c = 0; c < 3; c++) { /* ALS, SGD, implicit ALS with confidences */
+        gn_train_options o;
+        gn_data_spec spec;
+        gn_train_options_init(&o);
+        gn_data_spec_init(&spec);
+        o.kind = GN_KIND_MF;
+        o.optimizer = c == 1 ? GN_OPT_SGD : GN_OPT_ALS;
+        o.implicit = c == 2;
+        o.fm_rank = 3;
+        o.passes = 5;
+        o.threads = 1;
+        o.seed = 11;
+        o.mf_user = "user";
+        o.mf_item = "item";
+        o.mf_rating = "rating";
+        gn_model *file = NULL, *text = NULL, *ints = NULL;
+        const char *paths[] = {train_path};
+        assert_int_equal(gn_train(&o, &spec, paths, 1, NULL, NULL, &file, NULL), GN_OK);
+        gn_train_summary sum;
+        assert_int_equal(gn_train_mf_rows(&o, &users_text, &items, rating, ROWS_N, NULL, NULL, &text, &sum), GN_OK);
+        assert_int_equal(sum.passes, 5);
+        o.mf_user = o.mf_item = o.mf_rating = NULL; /* the defaults: the same names */
+        assert_int_equal(gn_train_mf_rows(&o, &users_int, &items, rating, ROWS_N, NULL, NULL, &ints, NULL), GN_OK);
+        expect_same_model(file, text);
+        expect_same_model(file, ints);
+        gn_model_free(file);
+        gn_model_free(text);
+        gn_model_free(ints);
+    }
+    /* errors name the row */
+    gn_train_options o;
+    gn_train_options_init(&o);
+    gn_model *m = NULL;
+    const char *bad_u[] = {"a", "", "c"}, *ok_i[] = {"x", "y", "z"};
+    const size_t lens[] = {1, 3, 1};
+    const char *nul_u[] = {"a", "b\0c", "c"};
+    const double ok_r[] = {1, 2, 3}, nan_r[] = {1, NAN, 3}, big_r[] = {1, 2, 1e300};
+    const gn_id_column cu_bad = {bad_u, NULL, NULL}, cu_nul = {nul_u, lens, NULL}, ci = {ok_i, NULL, NULL};
+    assert_int_equal(gn_train_mf_rows(&o, &cu_bad, &ci, ok_r, 3, NULL, NULL, &m, NULL), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "row 1: empty user id"));
+    assert_int_equal(gn_train_mf_rows(&o, &cu_nul, &ci, ok_r, 3, NULL, NULL, &m, NULL), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "row 1: the user id holds a NUL"));
+    assert_int_equal(gn_train_mf_rows(&o, &ci, &ci, nan_r, 3, NULL, NULL, &m, NULL), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "row 1: rating"));
+    assert_int_equal(gn_train_mf_rows(&o, &ci, &ci, big_r, 3, NULL, NULL, &m, NULL), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "row 2: rating"));
+    assert_int_equal(gn_train_mf_rows(&o, &ci, &ci, NULL, 3, NULL, NULL, &m, NULL), GN_EINVAL); /* not implicit */
+    assert_int_equal(gn_train_mf_rows(&o, &ci, &ci, ok_r, 0, NULL, NULL, &m, NULL), GN_EINVAL);
+    o.fm_rank = 100000; /* options checked as gn_train checks them */
+    assert_int_equal(gn_train_mf_rows(&o, &ci, &ci, ok_r, 3, NULL, NULL, &m, NULL), GN_EINVAL);
+    assert_null(m);
+}
+
 static int teardown(void **state) {
     (void)state;
     if (train_path[0]) unlink(train_path);
@@ -528,6 +637,7 @@ int main(void) {
         cmocka_unit_test(test_implicit_auc),                   cmocka_unit_test_teardown(test_bad_options, teardown),
         cmocka_unit_test(test_iddict),                         cmocka_unit_test(test_payload_bounds),
         cmocka_unit_test(test_fitter_resumes),
+        cmocka_unit_test_teardown(test_rows_in_memory, teardown),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
