@@ -280,12 +280,12 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
         X, y = self._validate_data(X, y, **_ACCEPT)
         check_classification_targets(y)
         classes, y_index = np.unique(y, return_inverse=True)
-        if (len(classes) > 2 or self.loss == "softmax") and self._KIND == "linear":
+        if len(classes) > 2 or self.loss == "softmax":
             return self._fit_multiclass(X, y_index, classes, sample_weight)
         if len(classes) != 2:
-            raise ValueError("%s needs samples of at least 2 classes%s; got %d class%s (%s)"
-                             % (type(self).__name__, "" if self._KIND == "linear" else " (exactly 2 for kind fm)",
-                                len(classes), "" if len(classes) == 1 else "es", ", ".join(map(str, classes[:5]))))
+            raise ValueError("%s needs samples of at least 2 classes; got %d class%s (%s)"
+                             % (type(self).__name__, len(classes), "" if len(classes) == 1 else "es",
+                                ", ".join(map(str, classes[:5]))))
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         y_sign = np.where(y_index == 1, 1.0, -1.0)
@@ -319,11 +319,11 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
         check_classification_targets(y)
         if first:
             cls = np.unique(y) if classes is None else np.unique(np.asarray(classes))
-            multi = (len(cls) > 2 or self.loss == "softmax") and self._KIND == "linear"
-            if len(cls) < 2 or (len(cls) > 2 and not multi):
-                raise ValueError("%s needs %s classes; got %d class%s (%s)"
-                                 % (type(self).__name__, "at least 2" if self._KIND == "linear" else "exactly 2",
-                                    len(cls), "" if len(cls) == 1 else "es", ", ".join(map(str, cls[:5]))))
+            multi = len(cls) > 2 or self.loss == "softmax"
+            if len(cls) < 2:
+                raise ValueError("%s needs at least 2 classes; got %d class%s (%s)"
+                                 % (type(self).__name__, len(cls), "" if len(cls) == 1 else "es",
+                                    ", ".join(map(str, cls[:5]))))
             if multi and self.loss not in ("logistic", "softmax"):
                 raise ValueError("loss %r is binary; more than 2 classes train with loss='softmax'" % self.loss)
             self._multiclass = multi
@@ -548,12 +548,14 @@ def _defaults(cls):
 
 
 class FMClassifier(LinearClassifier):
-    """A binary factorization machine (Rendle 2010; `gannet train --kind fm`): a linear model
+    """A factorization machine classifier (Rendle 2010; `gannet train --kind fm`): a linear model
     plus pairwise interactions through `rank` latent factors per slot (initialised in
     [-fm_init, fm_init] from `seed`, regularised by fm_l2). Keywords, inputs and outputs as
-    LinearClassifier's; no coef_ (the model is not linear in its columns)."""
+    LinearClassifier's: more than 2 classes (or loss='softmax') train a softmax fm (`--kind fm
+    --loss softmax`: each class its own linear weights and factors); no coef_ (the model is not
+    linear in its columns)."""
     _KIND = "fm"
-    _LOSSES = ("logistic", "hinge")
+    _LOSSES = ("logistic", "hinge", "softmax")
 
 
 class FMRegressor(LinearRegressor):
