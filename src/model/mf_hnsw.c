@@ -8,8 +8,9 @@
  * the links are made both ways (a full neighbour list is re-pruned with the same heuristic).
  * Threads insert nodes concurrently: each node's link lists are guarded by a spinlock and no
  * thread ever holds two; the entry point by a mutex, held through the (rare) insertion of a node
- * above the top level. A query visits nodes through a small hash set, so it allocates
- * O(visited), not O(items). */
+ * above the top level. A query visits nodes through a small hash set, so it needs O(visited)
+ * memory, not O(items); its scratch comes from a pool kept in the index, so a warm server
+ * allocates nothing per query. */
 #include "model/mf_hnsw.h"
 
 #include <math.h>
@@ -22,6 +23,7 @@
 #include "util/clock.h"
 #include "util/cores.h"
 #include "util/error.h"
+#include "util/mem.h"
 
 #define MAX_LEVEL 31
 
@@ -57,10 +59,13 @@ static inline float dot_of(const gn__mf_hnsw *h, const float *a, const float *b)
     return h->avx2 ? dot_avx2(a, b, h->dim) : dot_base(a, b, h->dim);
 }
 
-static inline const float *row(const gn__mf_hnsw *h, uint32_t i) { return h->vec + (size_t)i * h->dim; }
+static inline const float *row(const gn__mf_hnsw *h, uint32_t i) {
+    return (const float *)(const void *)(h->node + (size_t)i * h->stride + h->row_off);
+}
 
 static inline uint32_t *links(const gn__mf_hnsw *h, uint32_t i, int lev) {
-    return lev == 0 ? h->link0 + (size_t)i * (h->M0 + 1) : h->upper + h->upper_at[i] + (size_t)(lev - 1) * (h->M + 1);
+    return lev == 0 ? (uint32_t *)(void *)(h->node + (size_t)i * h->stride)
+                    : h->upper + h->upper_at[i] + (size_t)(lev - 1) * (h->M + 1);
 }
 
 /* ---- heaps of (key, id): root = the smallest key (ties: the larger id) ---- */
@@ -155,7 +160,10 @@ static void visited_reset(visited *v) {
 
 /* ---- one beam search on one level ---- */
 
-typedef struct scratch {
+typedef struct gn__hnsw_scratch {
+    struct gn__hnsw_scratch *next; /* in the index's pool */
+    size_t ef;            /* the beam the buffers have room for */
+    pair *out;            /* queries: the results drained best first; room for ef + 1 */
     visited vis;
     pair *cand;           /* min-heap on -sim: the best unexpanded node at the root */
     size_t ccap;
@@ -164,6 +172,11 @@ typedef struct scratch {
     uint32_t *nb;         /* a copy of one link list (build: read under the node's lock) */
     pthread_spinlock_t *locks; /* NULL: the graph is immutable (queries) */
 } scratch;
+
+typedef struct gn__hnsw_pool {
+    pthread_mutex_t mu;
+    scratch *top;
+} pool;
 
 static int scratch_init(scratch *s, const gn__mf_hnsw *h, size_t ef, uint32_t *tags, pthread_spinlock_t *locks) {
     memset(s, 0, sizeof *s);
@@ -175,6 +188,7 @@ static int scratch_init(scratch *s, const gn__mf_hnsw *h, size_t ef, uint32_t *t
     s->res = malloc(s->rcap * sizeof *s->res);
     s->nb = malloc(((size_t)h->M0 + 1) * sizeof *s->nb);
     s->locks = locks;
+    s->ef = ef;
     return s->cand && s->res && s->nb ? 0 : -1;
 }
 
@@ -182,6 +196,7 @@ static void scratch_free(scratch *s) {
     free(s->cand);
     free(s->res);
     free(s->nb);
+    free(s->out);
     free(s->vis.slot);
 }
 
@@ -392,8 +407,17 @@ static uint64_t splitmix(uint64_t *st) {
 
 void gn__mf_hnsw_free(gn__mf_hnsw *h) {
     if (!h) return;
-    free(h->vec);
-    free(h->link0);
+    if (h->pool) {
+        while (h->pool->top) {
+            scratch *s = h->pool->top;
+            h->pool->top = s->next;
+            scratch_free(s);
+            free(s);
+        }
+        pthread_mutex_destroy(&h->pool->mu);
+        free(h->pool);
+    }
+    gn__table_free(h->node, h->node_bytes);
     free(h->level);
     free(h->upper_at);
     free(h->upper);
@@ -405,8 +429,7 @@ static void fill_rows(const gn_mf *mf, gn__mf_hnsw *h) {
     const uint32_t K = mf->rank;
     double phi2 = 0;
     for (uint32_t i = 0; i < h->n; i++) {
-        float *x = h->vec + (size_t)i * h->dim;
-        memset(x, 0, h->dim * sizeof *x);
+        float *x = (float *)(void *)(h->node + (size_t)i * h->stride + h->row_off); /* zeroed */
         memcpy(x, mf->Q + (size_t)i * K, K * sizeof *x);
         x[K] = mf->ibias[i];
         double s = 0;
@@ -415,7 +438,7 @@ static void fill_rows(const gn_mf *mf, gn__mf_hnsw *h) {
         if (s > phi2) phi2 = s;
     }
     for (uint32_t i = 0; i < h->n; i++) {
-        float *x = h->vec + (size_t)i * h->dim;
+        float *x = (float *)(void *)(h->node + (size_t)i * h->stride + h->row_off);
         const double d = phi2 - x[K + 1];
         x[K + 1] = (float)sqrt(d > 0 ? d : 0);
     }
@@ -436,6 +459,11 @@ int gn__mf_hnsw_build(const gn_mf *mf, uint32_t M, uint32_t ef_construction, uin
     if (threads > n / 64 + 1) threads = n / 64 + 1;
     gn__mf_hnsw *h = calloc(1, sizeof *h);
     if (!h) return gn__fail(GN_ENOMEM, "mf hnsw: out of memory");
+    if (!(h->pool = calloc(1, sizeof *h->pool))) {
+        free(h);
+        return gn__fail(GN_ENOMEM, "mf hnsw: out of memory");
+    }
+    pthread_mutex_init(&h->pool->mu, NULL);
     h->n = n;
     h->dim = (mf->rank + 2 + 7) & ~7u;
     h->M = M;
@@ -445,12 +473,14 @@ int gn__mf_hnsw_build(const gn_mf *mf, uint32_t M, uint32_t ef_construction, uin
     h->build_threads = threads;
     __builtin_cpu_init();
     h->avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    h->vec = malloc((size_t)n * h->dim * sizeof *h->vec);
-    h->link0 = calloc((size_t)n * (h->M0 + 1), sizeof *h->link0);
+    h->row_off = (((size_t)h->M0 + 1) * sizeof(uint32_t) + 31) & ~(size_t)31;
+    h->stride = h->row_off + (size_t)h->dim * sizeof(float);
+    h->node_bytes = (size_t)n * h->stride;
+    h->node = gn__table_alloc(h->node_bytes);
     h->level = malloc(n);
     h->upper_at = malloc((size_t)n * sizeof *h->upper_at);
     pthread_spinlock_t *locks = malloc((size_t)n * sizeof *locks);
-    if (!h->vec || !h->link0 || !h->level || !h->upper_at || !locks) goto oom;
+    if (!h->node || !h->level || !h->upper_at || !locks) goto oom;
     /* levels, then the upper lists' offsets */
     uint64_t rng = seed, total = 0;
     const double ml = 1.0 / log((double)M);
@@ -486,7 +516,7 @@ int gn__mf_hnsw_build(const gn_mf *mf, uint32_t M, uint32_t ef_construction, uin
     free((void *)locks);
     locks = NULL;
     if (atomic_load(&b.failed)) goto oom;
-    h->bytes = sizeof *h + (uint64_t)n * h->dim * 4 + (uint64_t)n * (h->M0 + 1) * 4 + n + (uint64_t)n * 8 + total * 4;
+    h->bytes = sizeof *h + (uint64_t)h->node_bytes + n + (uint64_t)n * 8 + total * 4;
     h->build_seconds = gn__now() - t0;
     *out = h;
     return GN_OK;
@@ -509,28 +539,40 @@ int gn__mf_hnsw_search(const gn__mf_hnsw *h, const float *q, size_t ef, gn__mf_h
                        uint32_t *ids, float *sims, size_t *n_out) {
     *n_out = 0;
     if (ef == 0) return GN_OK;
-    scratch s;
-    memset(&s, 0, sizeof s);
-    pair *w = malloc((ef + 1) * sizeof *w);
-    if (!w || scratch_init(&s, h, ef, NULL, NULL) != 0 || hash_grow(&s.vis) != 0) {
-        scratch_free(&s);
-        free(w);
-        return gn__fail(GN_ENOMEM, "recommend: out of memory");
+    pthread_mutex_lock(&h->pool->mu);
+    scratch *s = h->pool->top;
+    if (s) h->pool->top = s->next;
+    pthread_mutex_unlock(&h->pool->mu);
+    if (s && s->ef < ef) { /* too small for this beam: a new one */
+        scratch_free(s);
+        free(s);
+        s = NULL;
+    }
+    if (!s) {
+        s = malloc(sizeof *s);
+        if (!s || scratch_init(s, h, ef, NULL, NULL) != 0 || !(s->out = malloc((ef + 1) * sizeof *s->out)) ||
+            hash_grow(&s->vis) != 0) {
+            if (s) scratch_free(s);
+            free(s);
+            return gn__fail(GN_ENOMEM, "recommend: out of memory");
+        }
     }
     float es = dot_of(h, q, row(h, h->entry));
-    const uint32_t ep = descend(h, &s, q, h->entry, &es, h->max_level, 0);
+    const uint32_t ep = descend(h, s, q, h->entry, &es, h->max_level, 0);
     int st = GN_OK;
-    if (search_level(h, &s, q, ep, es, ef, 0, skip, ctx) != 0) {
+    if (search_level(h, s, q, ep, es, ef, 0, skip, ctx) != 0) {
         st = gn__fail(GN_ENOMEM, "recommend: out of memory");
     } else {
-        const size_t n = drain_best_first(&s, w);
+        const size_t n = drain_best_first(s, s->out);
         for (size_t j = 0; j < n; j++) {
-            ids[j] = w[j].id;
-            sims[j] = w[j].key;
+            ids[j] = s->out[j].id;
+            sims[j] = s->out[j].key;
         }
         *n_out = n;
     }
-    scratch_free(&s);
-    free(w);
+    pthread_mutex_lock(&h->pool->mu);
+    s->next = h->pool->top;
+    h->pool->top = s;
+    pthread_mutex_unlock(&h->pool->mu);
     return st;
 }
