@@ -14,7 +14,8 @@
  *   row(i) = [Q[i] (rank floats), ibias[i], lift_i, 0 ... 0]   (dim floats, rank + 2 rounded up to 8)
  *
  * The graph is immutable once built and belongs to the model's tables (gn_mf.hnsw), freed and
- * swapped on reload with them; searches only read it (thread-safe). */
+ * swapped on reload with them; searches only read it (thread-safe; the pool of their scratch
+ * has its own lock). */
 #ifndef GN_MODEL_MF_HNSW_H
 #define GN_MODEL_MF_HNSW_H
 
