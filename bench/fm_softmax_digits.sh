@@ -2,8 +2,8 @@
 # bench/fm_softmax_digits.sh: factorization machines over K classes (--kind fm --loss softmax) on
 # scikit-learn's bundled digits table (1797 rows of 64 pixel columns, 0-16; 10 classes), rows 1-4
 # of every 5 to train, the 5th to test. Test accuracy and training time (median of RUNS) of
-# gannet's linear softmax (default flags), softmax fm (rank 8 and 16, --fm-lr 0.003: with pixel
-# values up to 16 the factors' default rate 0.1 diverges) and scikit-learn's multinomial
+# gannet's linear softmax and softmax fm (rank 8 and 16), all with default flags (the factors
+# follow each pixel's scale, docs/factorization.md), and scikit-learn's multinomial
 # LogisticRegression (default C = 1), with fm's time as a ratio of linear's. Skips when the
 # table is not installed. (ffm cannot take digits: 10 classes x (1 + 64 fields x rank) floats per
 # slot exceed the 256 a model row holds.)
@@ -27,8 +27,8 @@ echo "== digits: $(wc -l < "$M/train.csv") train / $(wc -l < "$M/test.csv") test
 printf '%-52s %8s %8s %8s\n' "model" "accuracy" "train s" "x linear"
 lin_t=""
 for cfg in "linear softmax (defaults)|--loss softmax" \
-    "fm softmax rank 8 --fm-lr 0.003|--loss softmax --kind fm --fm-lr 0.003" \
-    "fm softmax rank 16 --fm-lr 0.003|--loss softmax --kind fm --rank 16 --fm-lr 0.003"; do
+    "fm softmax rank 8 (defaults)|--loss softmax --kind fm" \
+    "fm softmax rank 16|--loss softmax --kind fm --rank 16"; do
     name=${cfg%%|*}
     read -r -a flags <<< "${cfg#*|}"
     t=$(for _ in $(seq "$RUNS"); do secs "$GANNET" train -d "$M/train.csv" --label 65 "${flags[@]}" -m "$M/m.model" --quiet; done | median)

@@ -23,9 +23,11 @@ int cmd_serve(int argc, char **argv);  /* cli/cmd_serve.c */
 int cmd_params(int argc, char **argv); /* cli/cmd_params.c */
 int cmd_recommend(int argc, char **argv); /* cli/cmd_recommend.c */
 /* `gannet recommend` for feature models (cli/recommend_features.c): the candidates of cand_path
- * ranked for context (a line's text) or for each line of contexts_path. Returns an exit code. */
+ * ranked for context (a line's text) or for each line of contexts_path; lines 1: contexts and
+ * candidates are text lines in the model's input format (gn_model_rank_lines). Returns an exit
+ * code. */
 int cli_recommend_features(const char *model_path, const char *context, const char *contexts_path,
-                           const char *cand_path, size_t k, const char *item_field, int json);
+                           const char *cand_path, size_t k, const char *item_field, int json, int lines);
 int cmd_split(int argc, char **argv);     /* cli/cmd_split.c */
 int cmd_describe(int argc, char **argv); /* cli/cmd_describe.c */
 int cmd_publish(int argc, char **argv);  /* cli/cmd_repo.c */

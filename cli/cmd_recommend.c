@@ -11,7 +11,7 @@ static void help(void) {
     printf("usage: gannet recommend -m MODEL (--user U | --users FILE) [-k N] [--exclude-seen]\n"
            "                        [--exclude ITEM,...] [--candidates FILE] [--json]\n"
            "       gannet recommend -m MODEL (--context TEXT | --contexts FILE) --candidates FILE\n"
-           "                        [-k N] [--item-field NAME] [--json]\n\n"
+           "                        [-k N] [--item-field NAME | --lines] [--json]\n\n"
            "The k best items for a user of a matrix-factorization model (kind mf), best first, as\n"
            "'user<TAB>item:score item:score ...' lines (--json: {\"user\": U, \"known\": true,\n"
            "\"items\": [{\"item\": I, \"score\": S}, ...]} per line). A user the model does not know\n"
@@ -35,6 +35,9 @@ static void help(void) {
            "  --context TEXT       feature models: one context ('a=1 b=x' or a JSON object)\n"
            "  --contexts FILE      feature models: one context per line ('-': stdin)\n"
            "  --item-field NAME    feature models: the feature a bare item id goes to (default item)\n"
+"  --lines              feature models: the context(s) and candidates are text lines in the\n"
+"                       model's input format without label (libsvm, libfm, libffm, vw: '|item\n"
+"                       i7'); each candidate is scored as the line 'CONTEXT CANDIDATE'\n"
 "  --json               JSON lines\n" CLI_INDEX_HELP);
 }
 
@@ -96,7 +99,7 @@ int cmd_recommend(int argc, char **argv) {
     const char *context = NULL, *contexts_path = NULL, *item_field = NULL;
     int index_flags = 0;
     unsigned long long k = 10;
-    int exclude_seen = 0, json = 0, rc = EXIT_USAGE;
+    int exclude_seen = 0, json = 0, lines = 0, rc = EXIT_USAGE;
     cli_args a;
     cli_args_init(&a, "recommend", argc, argv);
     gn_mf_index_options ix;
@@ -138,6 +141,8 @@ int cmd_recommend(int argc, char **argv) {
             if (!(context = cli_value(&a, f))) goto out;
         } else if (!strcmp(f, "--contexts")) {
             if (!(contexts_path = cli_value(&a, f))) goto out;
+        } else if (!strcmp(f, "--lines")) {
+            lines = 1;
         } else if (!strcmp(f, "--item-field")) {
             if (!(item_field = cli_value(&a, f))) goto out;
             if (!*item_field) {
@@ -170,8 +175,16 @@ int cmd_recommend(int argc, char **argv) {
             cli_usage_error("recommend", "--context/--contexts: give --candidates FILE (one candidate per line)");
             goto out;
         }
+        if (lines && item_field) {
+            cli_usage_error("recommend", "--lines: a text-line candidate has no item id, so no --item-field");
+            goto out;
+        }
         return cli_recommend_features(model_path, context, contexts_path, cand_path, (size_t)k,
-                                      item_field ? item_field : "item", json);
+                                      item_field ? item_field : "item", json, lines);
+    }
+    if (lines) {
+        cli_usage_error("recommend", "--lines goes with --context or --contexts (feature models)");
+        goto out;
     }
     if (item_field) {
         cli_usage_error("recommend", "--item-field goes with --context or --contexts (feature models)");

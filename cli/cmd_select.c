@@ -46,7 +46,8 @@ static void help(const char *name) {
                "                      rmse; ndcg@10 with --implicit)\n"
                "  -m, --model FILE    retrain the best configuration on all the data and save it there\n"
                "  --results FILE      one row per configuration: FILE.csv or FILE.json\n"
-               "  --halving           after each pass drop the worse half of the configurations\n\n");
+               "  --halving           after each pass drop the worse half of the configurations (kind mf:\n"
+               "                      after epoch budgets doubling up to --passes, resuming the models)\n\n");
     printf("Selection flags:\n"
            "  -k, --folds K       folds (default 5)\n"
            "  --seed N            seed of the fold assignment (and of --random)\n"

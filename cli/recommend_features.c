@@ -3,7 +3,8 @@
  * (--contexts), through gn_model_rank_named (gannet/recommend.h). Here only the reading of
  * contexts and candidates, one per line: a JSON object of feature: value, or name=value pairs
  * separated by blanks (a value that reads as a number is one, else a category), or (candidates)
- * a bare item id, the feature --item-field. */
+ * a bare item id, the feature --item-field; or, with --lines, text lines in the model's input
+ * format, ranked through gn_model_rank_lines. */
 #include <errno.h>
 #include <jansson.h>
 #include <math.h>
@@ -163,8 +164,50 @@ nomem:
     return -1;
 }
 
+/* --lines: each context's ranking of the candidate lines; text output names a candidate #N. */
+static int rank_lines(const gn_model *m, const char *context, const char *contexts_path, char **xlines,
+                      const size_t *xno, size_t nctx, const char *cand_path, char **clines, const size_t *cno,
+                      size_t ncand, size_t k, int json) {
+    gn_ranked *ranked = malloc(k * sizeof *ranked);
+    if (!ranked) {
+        fprintf(stderr, "gannet recommend: out of memory\n");
+        return EXIT_FAIL;
+    }
+    for (size_t j = 0; j < nctx; j++) {
+        const char *ctext = contexts_path ? xlines[j] : context;
+        size_t n;
+        const gn_status st = gn_model_rank_lines(m, ctext, (const char *const *)clines, ncand, k, ranked, &n);
+        if (st != GN_OK) {
+            /* "candidate 3: ..." names the 0-based position: give the file's line instead */
+            const char *e = gn_last_error();
+            size_t c;
+            int used = 0;
+            if (sscanf(e, "candidate %zu: %n", &c, &used) == 1 && used > 0 && c < ncand)
+                fprintf(stderr, "gannet recommend: %s:%zu: %s\n", cand_path, cno[c], e + used);
+            else if (contexts_path)
+                fprintf(stderr, "gannet recommend: %s:%zu: %s\n", contexts_path, xno[j], e);
+            else fprintf(stderr, "gannet recommend: %s\n", e);
+            free(ranked);
+            return st == GN_EUNSUPPORTED || st == GN_EPARSE ? EXIT_USAGE : EXIT_FAIL;
+        }
+        if (json) {
+            printf("{\"context\":%zu,\"items\":[", j);
+            for (size_t i = 0; i < n; i++)
+                printf("%s{\"index\":%zu,\"score\":%.9g}", i ? "," : "", ranked[i].index, ranked[i].score);
+            printf("]}\n");
+        } else {
+            fputs(ctext, stdout);
+            putchar('\t');
+            for (size_t i = 0; i < n; i++) printf("%s#%zu:%.6g", i ? " " : "", ranked[i].index, ranked[i].score);
+            putchar('\n');
+        }
+    }
+    free(ranked);
+    return EXIT_OK;
+}
+
 int cli_recommend_features(const char *model_path, const char *context, const char *contexts_path,
-                           const char *cand_path, size_t k, const char *item_field, int json) {
+                           const char *cand_path, size_t k, const char *item_field, int json, int lines) {
     int rc = EXIT_FAIL;
     gn_model *m = NULL;
     char *cbuf = NULL, *xbuf = NULL, **clines = NULL, **xlines = NULL;
@@ -183,6 +226,10 @@ int cli_recommend_features(const char *model_path, const char *context, const ch
     if (gn_model_get_kind(m) == GN_KIND_MF) {
         fprintf(stderr, "gannet recommend: %s: a model of kind mf ranks items for --user or --users, not --context\n",
                 model_path);
+        goto out;
+    }
+    if (lines) {
+        rc = rank_lines(m, context, contexts_path, xlines, xno, nctx, cand_path, clines, cno, ncand, k, json);
         goto out;
     }
     cands = calloc(ncand ? ncand : 1, sizeof *cands);

@@ -17,6 +17,7 @@ import subprocess
 import sys
 
 from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ROOT = os.path.dirname(HERE)
@@ -62,8 +63,21 @@ ext = Extension(
                    + glob.glob(os.path.join(INCLUDE, "gannet", "*.h")) + [os.path.abspath(__file__)]),
 )
 
+
+
+class ParallelBuildExt(build_ext):
+    """build_ext compiling on every core unless -j/--parallel says otherwise: the extension is
+    ~150 C files (the whole library), a minute or more on one core."""
+
+    def finalize_options(self):
+        super().finalize_options()
+        if not self.parallel:
+            self.parallel = os.cpu_count() or 1
+
+
 setup(
     name="gannet",
+    cmdclass={"build_ext": ParallelBuildExt},
     version="0.1.0",
     description="scikit-learn estimators over libgannet (linear models, out-of-core training)",
     packages=["gannet"],

@@ -184,6 +184,18 @@ typedef struct gn_ranked {
 gn_status gn_model_rank_named(const gn_model *m, const gn_named_features *context, const gn_named_features *candidates,
                               size_t ncand, size_t k, gn_ranked *out, size_t *n_out);
 
+/* The same ranking with the context and the candidates as text lines in the model's input format
+ * without a label (a model trained on libsvm, libfm, libffm or vw lines; NUL-terminated, one line
+ * each): candidate c is scored as :predict scores the line `context candidates[c]` (joined by a
+ * blank; for vw each candidate line starts with its namespace, '|item ...'). Without
+ * interactions the context's row is parsed and scored once; a candidate sharing a slot with the
+ * context, and every candidate of a model with interactions, is parsed as the joined line.
+ * Errors: GN_EPARSE with "context: ..." or "candidate 3: ..." (a line that does not parse, an
+ * empty line, a label or tag, a line break), GN_EUNSUPPORTED (a model of another format: CSV
+ * and the text formats rank feature objects), GN_EINVAL, GN_ENOMEM. */
+gn_status gn_model_rank_lines(const gn_model *m, const char *context, const char *const *candidates, size_t ncand,
+                              size_t k, gn_ranked *out, size_t *n_out);
+
 GN_API_END
 #ifdef __cplusplus
 }

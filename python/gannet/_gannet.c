@@ -1120,13 +1120,16 @@ static int select_options_from(gn_select_options *so, const gn_train_options *t,
     so->halving = halving;
     so->max_memory = max_memory;
     if (metric && metric[0]) {
-        int m = gn_select_metric_parse(metric);
+        uint32_t at = 0;
+        int m = gn_select_metric_parse_at(metric, &at);
         if (m < 0) {
             PyErr_Format(PyExc_ValueError, "metric: unknown metric '%s' (auc, logloss, accuracy, rmse, mae, macro_f1, "
-                                           "weighted_f1, mlogloss, top_k_accuracy)", metric);
+                                           "weighted_f1, mlogloss, top_k_accuracy; kind mf: ndcg@K, precision@K, "
+                                           "recall@K, map@K)", metric);
             return -1;
         }
         so->metric = (gn_select_metric)m;
+        if (at) so->rank_k = at;
     }
     gn_status st = gn_select_options_check(so);
     if (st != GN_OK) {
@@ -1226,6 +1229,8 @@ static PyObject *py_tune(PyObject *mod, PyObject *args) {
             goto done;
         }
     }
+    if (so.metric == GN_METRIC_AUTO && o.kind == GN_KIND_MF) /* as gannet tune decides */
+        so.metric = o.implicit ? GN_METRIC_NDCG : GN_METRIC_RMSE;
     if (so.metric == GN_METRIC_AUTO) so.metric = gn_select_metric_default(o.oaa ? GN_LOSS_SOFTMAX : o.loss);
     if (paths_from(paths_obj, &pl) != 0) goto done;
     size_t best = 0;
@@ -1253,7 +1258,13 @@ static PyObject *py_tune(PyObject *mod, PyObject *args) {
         }
         PyList_SET_ITEM(rows, (Py_ssize_t)i, row);
     }
-    if (rows) out = Py_BuildValue("(snN)", gn_select_metric_name(so.metric), (Py_ssize_t)best, rows);
+    char mlabel[40]; /* ranking metrics with their K, as gannet tune --json: ndcg@10 */
+    const char *mname = gn_select_metric_name(so.metric);
+    if (so.metric >= GN_METRIC_NDCG) {
+        snprintf(mlabel, sizeof mlabel, "%.*s%u", (int)(strchr(mname, '@') - mname + 1), mname, so.rank_k);
+        mname = mlabel;
+    }
+    if (rows) out = Py_BuildValue("(snN)", mname, (Py_ssize_t)best, rows);
 done:
     paths_free(&pl);
     gn_search_space_free(sp);

@@ -64,7 +64,9 @@ def tune(paths, grid=None, space=None, n_iter=None, k=5, metric="auto", halving=
     passes=int(1,5)") in one shared stream of passes over the files, as `gannet tune --json`:
     {"metric": name, "best": index, "results": [rows as cv returns them, with "params"]}. The
     other keywords are `gannet tune`'s (metric, halving, max_memory in bytes) and the fixed
-    training and data parameters."""
+    training and data parameters; kind="mf" (with user=, item=, rating=) searches matrix
+    factorization by rmse (ndcg@10 with implicit=True) or metric="ndcg@K" etc., and halving=True
+    there halves over epoch budgets (docs/model-selection.md)."""
     if (grid is None) == (space is None):
         raise ValueError("tune: give grid or space (with n_iter)")
     if isinstance(grid, dict):

@@ -56,3 +56,23 @@ def test_select_refusals(data):
         gannet.cv(data, cache="x")
     with pytest.raises(OSError):
         gannet.cv(str(data) + ".missing")
+
+
+def test_tune_mf_halving_equals_the_cli(tmp_path, gannet_cli):
+    """kind mf: halving=True is passed through to gannet tune --halving."""
+    rnd = np.random.default_rng(3)
+    P, Q = rnd.normal(size=(50, 2)), rnd.normal(size=(30, 2))
+    path = tmp_path / "r.csv"
+    with open(path, "w") as f:
+        f.write("user,item,rating\n")
+        for u in range(50):
+            for i in range(30):
+                if rnd.random() < 0.4:
+                    f.write("u%d,i%d,%.3f\n" % (u, i, 3 + P[u] @ Q[i] + rnd.normal(scale=0.2)))
+    flags = ["--kind", "mf", "--user", "user", "--item", "item", "--rating", "rating", "--passes", "8"]
+    cli = json.loads(run_cli(gannet_cli, "tune", "-d", path, "-k", "3", "--threads", "1", *flags, "--grid",
+                             "l2=0.03,0.3,3", "--halving", "--json", "-q").stdout)
+    py = gannet.tune(path, grid={"l2": [0.03, 0.3, 3]}, k=3, threads=1, halving=True, kind="mf", user="user",
+                     item="item", rating="rating", passes=8)
+    assert _strip(py) == _strip(cli)
+    assert any(r["dropped"] for r in py["results"]) and sum(r["passes"] for r in py["results"]) < 3 * 8

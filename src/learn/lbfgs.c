@@ -74,6 +74,12 @@ typedef struct solver {
     double gstart;        /* the (pseudo-)gradient norm at the start */
 } solver;
 
+/* The loss the objective evaluates per example: o's, or for --oaa (kind oaa, loss softmax once
+ * resolved) the binary loss each class's classifier minimises (objective.h). */
+static gn_loss objective_loss(const gn_train_options *o) {
+    return o->kind == GN_KIND_OAA ? o->oaa_loss : o->loss;
+}
+
 /* Sums buf over the ranks (every rank gets the same bits), unless the solve is local. */
 static int sum_ranks(const solver *sv, double *buf, size_t n) {
     return sv->local ? GN_OK : gn__dist_allreduce_sum(buf, n);
@@ -622,7 +628,7 @@ static int preconditioner(solver *sv, const gn_bdata *d, const gn_train_options 
         sv->colsq = h;
     }
     if (!sv->hinv && !(sv->hinv = calloc(sv->dim + 1, sizeof *sv->hinv))) return gn__fail(GN_ENOMEM, "out of memory");
-    const double c = curvature(o->loss);
+    const double c = curvature(objective_loss(o));
     for (size_t j = 0; j < sv->dim; j++) {
         double dj = c * sv->colsq[j / kk] + o->l2;
         sv->hinv[j] = dj > 0 ? 1.0 / dj : 1.0;
@@ -705,7 +711,7 @@ static int dense_preconditioner(solver *sv, const gn_bdata *d, const gn_train_op
     const double *p = sv->xtx;
     double *L = calloc(n * n + n, sizeof *L);
     if (!L) return gn__fail(GN_ENOMEM, "out of memory");
-    const double c = curvature(o->loss);
+    const double c = curvature(objective_loss(o));
     double maxdiag = 0.0;
     for (size_t i = 0; i < n; i++) maxdiag = fmax(maxdiag, p[i * (i + 1) / 2 + i]);
     const double ridge = o->l2 > 0 ? o->l2 : 1e-10 * c * maxdiag + 1e-300;
@@ -815,16 +821,17 @@ static int solve_from(solver *sv, const gn_bdata *d, const double *start) {
 struct gn_batch_path {
     solver sv;
     const gn_bdata *d;
-    gn_loss loss;
+    gn_loss loss; /* the objective's (objective_loss) */
 };
 
-int gn__batch_path_new(const gn_bdata *d, size_t dim, gn_loss loss, uint32_t threads, uint32_t memory,
-                       gn_batch_path **out) {
+int gn__batch_path_new(const gn_bdata *d, size_t nfeat, size_t k, gn_loss loss, uint32_t threads,
+                       uint32_t memory, gn_batch_path **out) {
     gn_batch_path *p = calloc(1, sizeof *p);
     if (!p) return gn__fail(GN_ENOMEM, "out of memory");
     p->d = d;
     p->loss = loss;
-    p->sv.dim = dim;
+    p->sv.k = k ? k : 1;
+    p->sv.dim = nfeat * p->sv.k;
     p->sv.n_global = d->n;
     p->sv.local = 1;
     int st = setup_on(&p->sv, d, loss, gn__threads_or_cores(threads), memory);
@@ -844,7 +851,7 @@ void gn__batch_path_free(gn_batch_path *p) {
 }
 
 int gn__batch_path_solve(gn_batch_path *p, const gn_train_options *o, double gref, double *w, gn_batch_fit *out) {
-    if (o->loss != p->loss) return gn__fail(GN_EINVAL, "a solver path holds one loss");
+    if (objective_loss(o) != p->loss) return gn__fail(GN_EINVAL, "a solver path holds one loss");
     solver *sv = &p->sv;
     sv->o = o;
     sv->gref = gref;
@@ -930,10 +937,10 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, const gn_d
     if ((st = gn__dist_agree(st)) != GN_OK) goto done;
     const gn_data_spec *spec = src ? gn__source_spec(src) : &cache_spec;
     const size_t nslots = (size_t)1 << spec->bits;
-    const int multi = gn__kind_for_loss(o->loss) == GN_KIND_SOFTMAX;
+    const int multi = gn__kind_for_loss(o->loss) == GN_KIND_SOFTMAX; /* softmax or oaa: K scores */
     if (multi && (spec->nclasses < 2 || spec->nclasses > GN_LABELS_MAX_CLASSES)) {
-        st = gn__fail(GN_EINVAL, "softmax needs 2 to %d classes (the data has %u)", GN_LABELS_MAX_CLASSES,
-                      (unsigned)spec->nclasses);
+        st = gn__fail(GN_EINVAL, "%s needs 2 to %d classes (the data has %u)",
+                      o->kind == GN_KIND_OAA ? "oaa" : "softmax", GN_LABELS_MAX_CLASSES, (unsigned)spec->nclasses);
         goto done;
     }
     const size_t k = multi ? spec->nclasses : 1;
@@ -977,15 +984,16 @@ int gn__train_batch_solver(const gn_train_options *o, gn_source *src, const gn_d
         for (size_t j = 0; j < nfeat; j++)
             for (size_t c = 0; c < k; c++) start[j * k + c] = w0[(size_t)slots[j] * k + c];
     }
-    if ((st = setup_on(&sv, &data, o->loss, threads, o->lbfgs_memory)) != GN_OK) goto done;
+    if ((st = setup_on(&sv, &data, objective_loss(o), threads, o->lbfgs_memory)) != GN_OK) goto done;
     if ((st = solve_from(&sv, &data, start)) != GN_OK) goto done;
     sum->objective = sv.f;
     sum->iterations = sv.iterations;
     sum->passes = sv.evaluations + (o->warm_start_online ? 1 : 0);
     sum->seconds = gn__now() - sv.t0;
-    if ((st = gn__model_new(multi ? GN_KIND_SOFTMAX : GN_KIND_LINEAR, o->loss, spec, (uint32_t)k, &m)) != GN_OK)
-        goto done;
+    const gn_model_kind kind = !multi ? GN_KIND_LINEAR : o->kind == GN_KIND_OAA ? GN_KIND_OAA : GN_KIND_SOFTMAX;
+    if ((st = gn__model_new(kind, o->loss, spec, (uint32_t)k, &m)) != GN_OK) goto done;
     m->quantile_tau = o->quantile_tau;
+    if (o->kind == GN_KIND_OAA) m->oaa_loss = o->oaa_loss;
     st = multi ? gn__softmax_model_set(m, slots, sv.w, nfeat) : gn__linear_model_set(m, slots, sv.w, nfeat);
     if (st != GN_OK) goto done;
     if (o->holdout > 0 && (st = holdout_loss(m, &held, o->loss, o->quantile_tau, &sum->holdout_loss)) != GN_OK)

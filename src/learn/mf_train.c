@@ -313,15 +313,15 @@ static int gram_dist(const float *Y, const uint64_t *lo, int rank, int size, uin
 
 /* ---- SGD (explicit ratings) ---- */
 
-static int sgd_train(gn_mf *mf, const gn_triples *t, const gn_train_options *o, double lr, double l2, uint32_t epochs,
-                     uint64_t *rng, gn_progress_fn progress, void *user, double t0, double *train_mse) {
+/* Epochs first+1 .. first+epochs; order holds the ratings' order of the epoch before (identity
+ * at the start) and is shuffled again for each epoch. */
+static int sgd_train(gn_mf *mf, const gn_triples *t, const gn_train_options *o, double lr, double l2, uint32_t first,
+                     uint32_t epochs, uint32_t *order, uint64_t *rng, gn_progress_fn progress, void *user, double t0,
+                     double *train_mse) {
     const size_t n = t->n, k = mf->rank;
-    uint32_t *order = malloc((n ? n : 1) * sizeof *order);
-    if (!order) return gn__fail(GN_ENOMEM, "mf: out of memory");
-    for (size_t e = 0; e < n; e++) order[e] = (uint32_t)e;
     const float mean = (float)mf->mean;
     double sse = 0.0;
-    for (uint32_t ep = 0; ep < epochs; ep++) {
+    for (uint32_t ep = first; ep < first + epochs; ep++) {
         for (size_t e = n; e > 1; e--) { /* Fisher-Yates, seeded */
             size_t s = (size_t)(splitmix(rng) % e);
             uint32_t tmp = order[e - 1];
@@ -346,7 +346,6 @@ static int sgd_train(gn_mf *mf, const gn_triples *t, const gn_train_options *o, 
             }
         }
         if (!isfinite(sse)) {
-            free(order);
             char what[64];
             snprintf(what, sizeof what, "a non-finite error in epoch %u", ep + 1);
             return gn__fail_diverged(lr, GN_OPT_SGD, what);
@@ -355,13 +354,9 @@ static int sgd_train(gn_mf *mf, const gn_triples *t, const gn_train_options *o, 
             gn_progress pr = {ep + 1, (uint64_t)n * (ep + 1), gn__now() - t0, 0, 0, sse / (double)(n ? n : 1), NAN, 1};
             progress(&pr, user);
         }
-        if (o->stop && *o->stop) {
-            free(order);
-            return gn__fail(GN_ECANCELED, "training stopped");
-        }
+        if (o->stop && *o->stop) return gn__fail(GN_ECANCELED, "training stopped");
     }
     *train_mse = sse / (double)(n ? n : 1);
-    free(order);
     return GN_OK;
 }
 
@@ -394,44 +389,71 @@ static void resolve(const gn_train_options *o, size_t nratings, gn_train_options
     ro->fm_rank = ro->fm_rank ? ro->fm_rank : 8;
 }
 
-int gn__mf_fit(const gn_train_options *o, const gn_triples *tp, uint32_t nu, uint32_t ni, int dist,
-               gn_progress_fn progress, void *user, double t0, gn_mf **out, gn_train_options *ro_out, double *mse_out) {
-    const gn_triples t = *tp;
-    const int rank = dist ? gn__dist_rank() : 0, size = dist ? gn__dist_size() : 1;
+/* A training in progress (learn/train_internal.h): the model, the options as resolved, the random
+ * state and SGD's order of the ratings, so that training resumed for more epochs goes on exactly
+ * as one run of all the epochs would. */
+struct gn__mf_fitter {
     gn_train_options ro;
-    resolve(o, t.n, &ro);
-    const int sgd = ro.optimizer == GN_OPT_SGD;
-    const uint32_t k = ro.fm_rank, epochs = ro.passes;
-    const double l2 = ro.l2, lr = ro.lr;
-    gn_mf *mf = NULL;
+    gn_mf *mf;
+    uint64_t rng;
+    uint32_t *order;  /* SGD: the ratings in the order of the last epoch (shuffled again each epoch) */
+    uint32_t done;    /* epochs trained */
+    int dist;
+    double mse;       /* training MSE after the last epoch (NaN before any) */
+};
+
+uint32_t gn__mf_epochs(const gn_train_options *o, size_t nratings) {
+    gn_train_options ro;
+    resolve(o, nratings, &ro);
+    return ro.passes;
+}
+
+/* Both CSRs of the rows: by item, then by user from the item rows in order (so each user's
+ * items are ascending). */
+static int build_csrs(const gn_triples *t, uint32_t nu, uint32_t ni, csr *byu, csr *byi) {
+    memset(byu, 0, sizeof *byu);
+    memset(byi, 0, sizeof *byi);
+    GN_TRY(csr_build(byi, ni, t->item, t->user, t->rating, t->n));
+    uint32_t *iu = malloc((t->n ? t->n : 1) * sizeof *iu);
+    if (!iu) return gn__fail(GN_ENOMEM, "mf: out of memory");
+    for (uint32_t i = 0; i < ni; i++)
+        for (uint64_t a = byi->ptr[i]; a < byi->ptr[i + 1]; a++) iu[a] = i;
+    const int st = csr_build(byu, nu, byi->idx, iu, byi->val, t->n);
+    free(iu);
+    return st;
+}
+
+void gn__mf_fitter_free(gn__mf_fitter *f) {
+    if (!f) return;
+    gn__mf_free(f->mf);
+    free(f->order);
+    free(f);
+}
+
+int gn__mf_fitter_new(const gn_train_options *o, const gn_triples *tp, uint32_t nu, uint32_t ni, int dist,
+                      gn__mf_fitter **out) {
+    const gn_triples t = *tp;
+    gn__mf_fitter *fit = calloc(1, sizeof *fit);
+    if (!fit) return gn__fail(GN_ENOMEM, "mf: out of memory");
+    resolve(o, t.n, &fit->ro);
+    fit->dist = dist;
+    fit->mse = NAN;
+    const gn_train_options *ro = &fit->ro;
+    const uint32_t k = ro->fm_rank;
     csr byu, byi;
-    memset(&byu, 0, sizeof byu);
-    memset(&byi, 0, sizeof byi);
-    int st;
-    /* by item first, then by user from the item rows in order: each user's items ascending */
-    if ((st = csr_build(&byi, ni, t.item, t.user, t.rating, t.n)) != GN_OK) goto done;
-    {
-        uint32_t *iu = malloc((t.n ? t.n : 1) * sizeof *iu);
-        if (!iu) {
-            st = gn__fail(GN_ENOMEM, "mf: out of memory");
-            goto done;
-        }
-        for (uint32_t i = 0; i < ni; i++)
-            for (uint64_t a = byi.ptr[i]; a < byi.ptr[i + 1]; a++) iu[a] = i;
-        st = csr_build(&byu, nu, byi.idx, iu, byi.val, t.n);
-        free(iu);
-        if (st != GN_OK) goto done;
-    }
+    int st = build_csrs(&t, nu, ni, &byu, &byi);
+    if (st != GN_OK) goto done;
     /* seen lists: each user's distinct items */
     uint64_t nnz = 0;
     for (uint32_t u = 0; u < nu; u++)
         for (uint64_t a = byu.ptr[u]; a < byu.ptr[u + 1]; a++) nnz += a == byu.ptr[u] || byu.idx[a] != byu.idx[a - 1];
-    if ((st = gn__mf_new(k, nu, ni, nnz, &mf)) != GN_OK) goto done;
-    mf->implicit = ro.implicit;
-    mf->alpha = ro.implicit ? ro.alpha : 0.0;
-    snprintf(mf->user_col, sizeof mf->user_col, "%s", ro.mf_user);
-    snprintf(mf->item_col, sizeof mf->item_col, "%s", ro.mf_item);
-    snprintf(mf->rating_col, sizeof mf->rating_col, "%s", ro.mf_rating ? ro.mf_rating : "");
+    if ((st = gn__mf_new(k, nu, ni, nnz, &fit->mf)) != GN_OK) goto done;
+    gn_mf *mf = fit->mf;
+    mf->implicit = ro->implicit;
+    mf->alpha = ro->implicit ? ro->alpha : 0.0;
+    snprintf(mf->user_col, sizeof mf->user_col, "%s", ro->mf_user);
+    snprintf(mf->item_col, sizeof mf->item_col, "%s", ro->mf_item);
+    snprintf(mf->rating_col, sizeof mf->rating_col, "%s", ro->mf_rating ? ro->mf_rating : "");
     {
         uint64_t at = 0;
         for (uint32_t u = 0; u < nu; u++) {
@@ -442,30 +464,52 @@ int gn__mf_fit(const gn_train_options *o, const gn_triples *tp, uint32_t nu, uin
         mf->seen_ptr[nu] = at;
     }
     for (uint32_t i = 0; i < ni; i++) mf->pop[i] = (float)(byi.ptr[i + 1] - byi.ptr[i]);
-    if (!ro.implicit) {
+    if (!ro->implicit) {
         double s = 0.0;
         for (size_t e = 0; e < t.n; e++) s += t.rating[e];
         mf->mean = t.n ? s / (double)t.n : 0.0;
     }
-    uint64_t rng = ro.seed ^ 0x6D66u;
-    init_factors(mf->Q, (size_t)ni * k, &rng);
-    double mse = NAN;
-    if (sgd) {
-        init_factors(mf->P, (size_t)nu * k, &rng);
-        if ((st = sgd_train(mf, &t, &ro, lr, l2, epochs, &rng, progress, user, t0, &mse)) != GN_OK) goto done;
-    } else {
-        const uint32_t threads = gn__threads_or_cores(ro.threads);
-        float *gramm = ro.implicit ? malloc((size_t)k * k * sizeof *gramm) : NULL;
-        uint64_t *ulo = malloc(2 * ((size_t)size + 1) * sizeof *ulo), *ilo = ulo ? ulo + size + 1 : NULL;
-        if ((ro.implicit && !gramm) || !ulo) {
-            free(gramm);
-            free(ulo);
+    fit->rng = ro->seed ^ 0x6D66u;
+    init_factors(mf->Q, (size_t)ni * k, &fit->rng);
+    if (ro->optimizer == GN_OPT_SGD) {
+        init_factors(mf->P, (size_t)nu * k, &fit->rng);
+        if (!(fit->order = malloc((t.n ? t.n : 1) * sizeof *fit->order))) {
             st = gn__fail(GN_ENOMEM, "mf: out of memory");
             goto done;
         }
+        for (size_t e = 0; e < t.n; e++) fit->order[e] = (uint32_t)e;
+    }
+done:
+    csr_free(&byu);
+    csr_free(&byi);
+    if (st != GN_OK) gn__mf_fitter_free(fit);
+    else *out = fit;
+    return st;
+}
+
+int gn__mf_fitter_run(gn__mf_fitter *fit, const gn_triples *tp, uint32_t epochs, gn_progress_fn progress, void *user,
+                      double t0) {
+    const gn_triples t = *tp;
+    const gn_train_options *ro = &fit->ro;
+    gn_mf *mf = fit->mf;
+    const int rank = fit->dist ? gn__dist_rank() : 0, size = fit->dist ? gn__dist_size() : 1;
+    const uint32_t k = ro->fm_rank, nu = mf->nusers, ni = mf->nitems, first = fit->done;
+    if (epochs == 0) return GN_OK;
+    if (ro->optimizer == GN_OPT_SGD) {
+        GN_TRY(sgd_train(mf, &t, ro, ro->lr, ro->l2, first, epochs, fit->order, &fit->rng, progress, user, t0, &fit->mse));
+        fit->done += epochs;
+        return GN_OK;
+    }
+    csr byu, byi;
+    int st = build_csrs(&t, nu, ni, &byu, &byi);
+    const uint32_t threads = gn__threads_or_cores(ro->threads);
+    float *gramm = ro->implicit ? malloc((size_t)k * k * sizeof *gramm) : NULL;
+    uint64_t *ulo = malloc(2 * ((size_t)size + 1) * sizeof *ulo), *ilo = ulo ? ulo + size + 1 : NULL;
+    if (st == GN_OK && ((ro->implicit && !gramm) || !ulo)) st = gn__fail(GN_ENOMEM, "mf: out of memory");
+    if (st == GN_OK) {
         als_job ju = {.rows = &byu, .n = nu, .X = mf->P, .xb = mf->ubias, .Y = mf->Q, .yb = mf->ibias, .k = k,
-                      .mean = mf->mean, .l2 = l2, .bias_l2 = MF_BIAS_L2, .alpha = ro.alpha, .implicit = ro.implicit,
-                      .YtY = gramm};
+                      .mean = mf->mean, .l2 = ro->l2, .bias_l2 = MF_BIAS_L2, .alpha = ro->alpha,
+                      .implicit = ro->implicit, .YtY = gramm};
         als_job ji = ju;
         ji.rows = &byi;
         ji.n = ni;
@@ -475,31 +519,43 @@ int gn__mf_fit(const gn_train_options *o, const gn_triples *tp, uint32_t nu, uin
         ji.yb = mf->ubias;
         partition(&byu, nu, k, size, ulo);
         partition(&byi, ni, k, size, ilo);
-        for (uint32_t ep = 0; ep < epochs && st == GN_OK; ep++) {
-            if (ro.implicit && (st = gram_dist(mf->Q, ilo, rank, size, k, gramm)) != GN_OK) break;
+        for (uint32_t ep = first; ep < first + epochs && st == GN_OK; ep++) {
+            if (ro->implicit && (st = gram_dist(mf->Q, ilo, rank, size, k, gramm)) != GN_OK) break;
             if ((st = als_half_dist(&ju, ulo, rank, size, threads)) != GN_OK) break;
-            if (ro.implicit && (st = gram_dist(mf->P, ulo, rank, size, k, gramm)) != GN_OK) break;
+            if (ro->implicit && (st = gram_dist(mf->P, ulo, rank, size, k, gramm)) != GN_OK) break;
             if ((st = als_half_dist(&ji, ilo, rank, size, threads)) != GN_OK) break;
+            fit->done = ep + 1;
             if (progress) {
                 gn_progress pr = {ep + 1, (uint64_t)t.n * (ep + 1), gn__now() - t0, 0, 0, NAN, NAN, 1};
                 progress(&pr, user);
             }
             /* under MPI a stop request on one rank would leave the others waiting: not honoured */
-            if (size == 1 && ro.stop && *ro.stop) st = gn__fail(GN_ECANCELED, "training stopped");
+            if (size == 1 && ro->stop && *ro->stop) st = gn__fail(GN_ECANCELED, "training stopped");
         }
-        free(gramm);
-        free(ulo);
-        if (st != GN_OK) goto done;
-        if (rank == 0) mse = train_mse(mf, &t); /* only rank 0 reports */
     }
-    *out = mf;
-    mf = NULL;
-    if (ro_out) *ro_out = ro;
-    if (mse_out) *mse_out = mse;
-done:
-    gn__mf_free(mf);
+    free(gramm);
+    free(ulo);
     csr_free(&byu);
     csr_free(&byi);
+    if (st == GN_OK && rank == 0) fit->mse = train_mse(mf, &t); /* only rank 0 reports */
+    return st;
+}
+
+const gn_mf *gn__mf_fitter_model(const gn__mf_fitter *fit) { return fit->mf; }
+uint32_t gn__mf_fitter_done(const gn__mf_fitter *fit) { return fit->done; }
+
+int gn__mf_fit(const gn_train_options *o, const gn_triples *tp, uint32_t nu, uint32_t ni, int dist,
+               gn_progress_fn progress, void *user, double t0, gn_mf **out, gn_train_options *ro_out, double *mse_out) {
+    gn__mf_fitter *fit = NULL;
+    GN_TRY(gn__mf_fitter_new(o, tp, nu, ni, dist, &fit));
+    const int st = gn__mf_fitter_run(fit, tp, fit->ro.passes, progress, user, t0);
+    if (st == GN_OK) {
+        *out = fit->mf;
+        fit->mf = NULL;
+        if (ro_out) *ro_out = fit->ro;
+        if (mse_out) *mse_out = fit->mse;
+    }
+    gn__mf_fitter_free(fit);
     return st;
 }
 

@@ -327,13 +327,35 @@ static inline size_t class_of(const gn_bdata *d, size_t e, size_t k) {
     return y >= 0 && y < (double)k ? (size_t)y : 0;
 }
 
+/* One example's loss at its k scores s and (into dv) its gradient in them times wt: softmax's, or
+ * with a binary loss (logistic: --oaa) the sum of the k binary losses of class c's classifier at
+ * label [c == y] ? +1 : -1. The oaa sum is separable (class c's loss depends on class c's weights
+ * alone), so one objective over all k weight vectors is k independent problems solved in one pass. */
+static inline double row_loss_grad(gn_loss loss, const double *s, size_t k, size_t y, double wt, double *dv) {
+    if (loss == GN_LOSS_SOFTMAX) return gn__softmax_grad(s, k, y, wt, dv);
+    double f = 0.0;
+    for (size_t c = 0; c < k; c++) {
+        f += loss_and_deriv(loss, s[c], c == y ? 1.0 : -1.0, &dv[c]);
+        dv[c] *= wt;
+    }
+    return f;
+}
+
+/* The same loss alone. */
+static inline double row_loss(gn_loss loss, const double *s, size_t k, size_t y) {
+    if (loss == GN_LOSS_SOFTMAX) return gn__loss_row(loss, s, k, (double)y, 0.5);
+    double f = 0.0, dv;
+    for (size_t c = 0; c < k; c++) f += loss_and_deriv(loss, s[c], c == y ? 1.0 : -1.0, &dv);
+    return f;
+}
+
 static void run_margins_k(gn_objective *o, uint32_t t, const double *w, double *z, int with_loss) {
     const gn_bdata *d = o->d;
     const size_t k = o->k;
     double f = 0.0;
     for (size_t e = o->lo[t]; e < o->lo[t + 1]; e++) {
         row_dot_k(d, e, w, k, z + e * k);
-        if (with_loss && d->weight[e] != 0.0f) f += d->weight[e] * gn__loss_row(o->loss, z + e * k, k, d->label[e], 0.5);
+        if (with_loss && d->weight[e] != 0.0f) f += d->weight[e] * row_loss(o->loss, z + e * k, k, class_of(d, e, k));
     }
     o->loss_part[t] = f;
 }
@@ -351,7 +373,7 @@ static void run_line_k(gn_objective *o, uint32_t t, int compute_q, double *g) {
         if (wt == 0.0) continue;
         const double *z = o->z + e * k;
         for (size_t c = 0; c < k; c++) sc[c] = z[c] + a * q[c];
-        f += wt * gn__softmax_grad(sc, k, class_of(d, e, k), wt, dv);
+        f += wt * row_loss_grad(o->loss, sc, k, class_of(d, e, k), wt, dv);
         for (size_t c = 0; c < k; c++) df += dv[c] * q[c];
         if (g) scatter_k(d, e, dv, k, g);
     }
@@ -372,7 +394,7 @@ static void run_gradient_k(gn_objective *o, uint32_t t) {
             for (size_t c = 0; c < k; c++) z[c] += a * o->q[e * k + c];
         const double wt = d->weight[e];
         if (wt == 0.0) continue;
-        const double lv = gn__softmax_grad(z, k, class_of(d, e, k), wt, dv);
+        const double lv = row_loss_grad(o->loss, z, k, class_of(d, e, k), wt, dv);
         if (o->want_loss) f += wt * lv;
         scatter_k(d, e, dv, k, g);
     }
@@ -530,7 +552,7 @@ int gn__objective_new(const gn_bdata *d, size_t dim, gn_loss loss, uint32_t thre
 
 int gn__objective_new_k(const gn_bdata *d, size_t nfeat, size_t k, gn_loss loss, uint32_t threads,
                         gn_objective **out) {
-    if (k < 1 || k > KMAX || (k > 1 && loss != GN_LOSS_SOFTMAX))
+    if (k < 1 || k > KMAX || (k > 1 && loss != GN_LOSS_SOFTMAX && loss != GN_LOSS_LOGISTIC))
         return gn__fail(GN_EINTERNAL, "objective: %zu scores per example for loss %s", k, gn_loss_name(loss));
     const size_t dim = nfeat * k;
     if (threads < 1) threads = 1;

@@ -76,7 +76,9 @@ typedef struct gn_objective gn_objective;
 /* threads >= 1 (no more than there are examples). The threads live as long as the
  * objective. The data must stay alive and unchanged while the objective is used. */
 int gn__objective_new(const gn_bdata *d, size_t dim, gn_loss loss, uint32_t threads, gn_objective **out);
-/* The same for a loss of k scores per example (softmax; k = 1: gn__objective_new): the weights
+/* The same for a loss of k scores per example (k = 1: gn__objective_new): softmax, or logistic for
+ * one-against-all (--oaa: the sum over classes c of the logistic loss of score c at label
+ * [c == y] ? +1 : -1, k binary problems in one pass; the label is the class index). The weights
  * are nfeat * k doubles, feature-major (w[j * k + c]), the margins z and q n * k doubles
  * (z[e * k + c]), the gradient nfeat * k doubles. */
 int gn__objective_new_k(const gn_bdata *d, size_t nfeat, size_t k, gn_loss loss, uint32_t threads,

@@ -117,9 +117,13 @@ gn_status gn_train_options_check(const gn_train_options *o) {
         return gn__fail(GN_EINVAL, "oaa takes a binary loss (logistic or hinge), not %s", gn_loss_name(o->loss));
     if (o->oaa && !oaa_resolved && o->kind != GN_KIND_LINEAR)
         return gn__fail(GN_EINVAL, "oaa makes a model of kind oaa, not %s", gn_model_kind_name(o->kind));
-    if (o->oaa && gn__optimizer_is_batch(o->optimizer))
-        return gn__fail(GN_EINVAL, "oaa takes the online optimizers (sgd, adagrad, ftrl), not %s (for now)",
-                        gn_optimizer_name(o->optimizer));
+    /* the batch solvers minimise the K logistic losses in one objective (learn/objective.h); hinge
+     * is not smooth */
+    const gn_loss oaa_binary = oaa_resolved ? o->oaa_loss : o->loss;
+    if (o->oaa && gn__optimizer_is_batch(o->optimizer) && oaa_binary != GN_LOSS_LOGISTIC)
+        return gn__fail(GN_EINVAL, "oaa with optimizer %s needs loss logistic (smooth), not %s: hinge takes the online "
+                                   "optimizers (sgd, adagrad, ftrl)",
+                        gn_optimizer_name(o->optimizer), gn_loss_name(oaa_binary));
     if (!o->oaa && o->kind == GN_KIND_OAA) return gn__fail(GN_EINVAL, "kind oaa is made by --oaa");
     GN_TRY(gn__class_weights_check(o));
     if (gn__optimizer_is_batch(o->optimizer) &&

@@ -42,6 +42,23 @@ struct gn_kind_payload;
 int gn__mf_fit(const gn_train_options *o, const struct gn_triples *t, uint32_t nu, uint32_t ni, int dist,
                gn_progress_fn progress, void *user, double t0, struct gn_kind_payload **out, gn_train_options *ro_out,
                double *mse_out);
+/* The same training in steps (model selection's successive halving resumes a fold model for more
+ * epochs rather than training it again, select/mf_select.c): gn__mf_fitter_new resolves the
+ * options for t's rows and builds the model with its initial factors (no epoch yet);
+ * gn__mf_fitter_run trains `epochs` more epochs on the rows t (the same rows, with the same
+ * indices, at every call; the fitter keeps no pointer to them). new + run(E) + run(F) gives the model of one run of E + F
+ * epochs, bit for bit (the random state and SGD's order are kept between runs).
+ * gn__mf_fitter_model: the tables as trained so far (owned by the fitter); _done: epochs trained.
+ * gn__mf_epochs: the epochs gn__mf_fit would train for these options on nratings rows. */
+typedef struct gn__mf_fitter gn__mf_fitter;
+int gn__mf_fitter_new(const gn_train_options *o, const struct gn_triples *t, uint32_t nu, uint32_t ni, int dist,
+                      gn__mf_fitter **out);
+int gn__mf_fitter_run(gn__mf_fitter *f, const struct gn_triples *t, uint32_t epochs, gn_progress_fn progress,
+                      void *user, double t0);
+const struct gn_kind_payload *gn__mf_fitter_model(const gn__mf_fitter *f);
+uint32_t gn__mf_fitter_done(const gn__mf_fitter *f);
+void gn__mf_fitter_free(gn__mf_fitter *f);
+uint32_t gn__mf_epochs(const gn_train_options *o, size_t nratings);
 /* L-BFGS / OWL-QN over the whole source (learn/lbfgs.c); with src NULL, over the cache
  * o->cache_path alone (made by `gannet cache` or gn_cache_write_matrix), checked against
  * alone_spec as gn_train checks a cache alone. */
@@ -61,11 +78,13 @@ struct gn_bdata;
  * threads (0: all cores) and the data part of the preconditioner are made once. It runs on this
  * process alone (no MPI sums: model selection solves different problems on different ranks). */
 typedef struct gn_batch_path gn_batch_path;
-int gn__batch_path_new(const struct gn_bdata *d, size_t dim, gn_loss loss, uint32_t threads, uint32_t memory,
-                       gn_batch_path **out);
+/* k: scores per example (softmax, oaa: the classes; else 1), the weights nfeat * k, feature-major;
+ * loss: the objective's (objective.h: for oaa its binary loss, logistic). */
+int gn__batch_path_new(const struct gn_bdata *d, size_t nfeat, size_t k, gn_loss loss, uint32_t threads,
+                       uint32_t memory, gn_batch_path **out);
 void gn__batch_path_free(gn_batch_path *p);
 /* Solves o's problem (lbfgs | owlqn with o's loss, which must be the path's; l1, l2, --tol,
- * --max-iter, --memory) from w (dim doubles), which receives the solution. gref > 0: the stopping
+ * --max-iter, --memory) from w (nfeat * k doubles), which receives the solution. gref > 0: the stopping
  * test is |grad| <= tol * gref instead of tol * |grad at the start|, so that a warm start is
  * measured against the gradient at zero (pass the grad0 of an L-BFGS solve from zero). */
 int gn__batch_path_solve(gn_batch_path *p, const gn_train_options *o, double gref, double *w, gn_batch_fit *out);

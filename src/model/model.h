@@ -38,8 +38,9 @@ struct gn_model {
                                    mf: model/mf.h), owned; freed by the kind's payload_free */
 };
 
-/* Most weights one hash slot may carry (linear: 1); bounds nweights in files. */
-#define GN__MODEL_MAX_WEIGHTS_PER_SLOT 256u
+/* Most weights one hash slot may carry (linear: 1; an ffm over Criteo's 39 fields at rank 8: 313;
+ * a softmax model: its classes, GN_LABELS_MAX_CLASSES at most); bounds nweights in files. */
+#define GN__MODEL_MAX_WEIGHTS_PER_SLOT 1024u
 
 /* Allocates a zeroed model with the given kind, loss and spec (checked with gn_data_spec_check).
  * w is calloc'ed; created is now; quantile_tau 0.5; extra NULL. The model is not finalized. */

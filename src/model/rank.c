@@ -2,7 +2,10 @@
  * gannet/recommend.h). It owns the joined-row predictions (the kind's score_context, or rows
  * joined here for a kind without one) and the named-feature front end: the context parsed once
  * and each candidate alone, a hash collision between them or a model with interactions scored
- * through the merged instance instead, then the top k. Reads a const model: thread-safe. */
+ * through the merged instance instead, then the top k; and the text-line front end (libsvm,
+ * libfm, libffm or vw lines, for models whose features only such lines express): a candidate is
+ * the line `context candidate`, scored as the context's row once plus each candidate's row.
+ * Reads a const model: thread-safe. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -319,6 +322,183 @@ gn_status gn_model_rank_named(const gn_model *m, const gn_named_features *contex
     *n_out = k;
 done:
     free(ns.slot);
+    free(score);
+    free(all);
+    gn__parser_free(p);
+    return st;
+}
+
+/* ---- text lines ---- */
+
+static int parse_line_into(gn_parser *p, const char *line, size_t len, gn_batch *b, const char *what, size_t i);
+
+/* A context or candidate line: no line break, no label (the joined line must read as features
+ * only). A line whose label scan fails is parsed alone into scratch for the parser's reason. */
+static int check_line(gn_parser *p, const char *line, const char *what, size_t i, gn_batch *scratch) {
+    char where[48], why[GN_WHY_MAX] = "";
+    if (!strcmp(what, "context")) snprintf(where, sizeof where, "context");
+    else snprintf(where, sizeof where, "%s %zu", what, i);
+    if (!line) return gn__fail(GN_EINVAL, "rank: %s: NULL line", where);
+    const size_t len = strlen(line);
+    if (memchr(line, '\n', len) || memchr(line, '\r', len))
+        return gn__fail(GN_EPARSE, "%s: a line break inside the line (one line each)", where);
+    const char *tok;
+    size_t tl;
+    const int has = gn__parser_label_token(p, line, len, &tok, &tl, why);
+    if (has == -2) return gn__fail(GN_ENOMEM, "rank: out of memory");
+    if (has == -1) {
+        gn__batch_clear(scratch);
+        const int st = parse_line_into(p, line, len, scratch, what, i);
+        if (st != GN_OK) return st;
+        return gn__fail(GN_EPARSE, "%s: %s", where, why[0] ? why : "not a line of the model's format");
+    }
+    if (has == 1)
+        return gn__fail(GN_EPARSE, "%s: the line starts with a label or tag ('%.*s'): give the features only, as "
+                        ":predict's lines without their label", where, (int)(tl < 64 ? tl : 64), tok);
+    return GN_OK;
+}
+
+/* Parses one line into b as an example; empty (blank or comment) lines are an error. */
+static int parse_line_into(gn_parser *p, const char *line, size_t len, gn_batch *b, const char *what, size_t i) {
+    char why[GN_WHY_MAX];
+    const size_t before = b->n;
+    const int st = gn__parser_line(p, line, len, 0, b, why);
+    if (st == GN_ENOMEM) return gn__fail(GN_ENOMEM, "rank: out of memory");
+    if (st == GN_EOF || (st == GN_OK && b->n == before)) {
+        if (!strcmp(what, "context")) return gn__fail(GN_EPARSE, "context: an empty line");
+        return gn__fail(GN_EPARSE, "%s %zu: an empty line", what, i);
+    }
+    if (st != GN_OK) {
+        if (!strcmp(what, "context")) return gn__fail(GN_EPARSE, "context: %s", why);
+        return gn__fail(GN_EPARSE, "%s %zu: %s", what, i, why);
+    }
+    return GN_OK;
+}
+
+/* The line `context candidate` into b (buf: scratch, grown as needed). */
+static int parse_joined(gn_parser *p, const char *ctx, size_t cl, const char *cand, char **buf, size_t *cap,
+                        gn_batch *b, size_t i) {
+    const size_t dl = strlen(cand), need = cl + dl + 2;
+    if (need > *cap) {
+        char *q = realloc(*buf, need);
+        if (!q) return gn__fail(GN_ENOMEM, "rank: out of memory");
+        *buf = q;
+        *cap = need;
+    }
+    memcpy(*buf, ctx, cl);
+    (*buf)[cl] = ' ';
+    memcpy(*buf + cl + 1, cand, dl + 1);
+    return parse_line_into(p, *buf, cl + 1 + dl, b, "candidate", i);
+}
+
+static int text_format(gn_format f) {
+    return f == GN_FORMAT_LIBSVM || f == GN_FORMAT_LIBFM || f == GN_FORMAT_LIBFFM || f == GN_FORMAT_VW;
+}
+
+gn_status gn_model_rank_lines(const gn_model *m, const char *context, const char *const *candidates, size_t ncand,
+                              size_t k, gn_ranked *out, size_t *n_out) {
+    if (!context || (ncand && !candidates) || (k && !out) || !n_out) return gn__fail(GN_EINVAL, "rank: NULL argument");
+    *n_out = 0;
+    GN_TRY(check_model(m));
+    if (!text_format(m->spec.format))
+        return gn__fail(GN_EUNSUPPORTED, "rank: text-line contexts and candidates need a model trained on libsvm, "
+                        "libfm, libffm or vw lines; this one reads %s: give them as feature objects",
+                        gn_format_name(m->spec.format));
+    gn_parser *p;
+    GN_TRY(gn__model_parser(m, GN_LABEL_NONE, &p));
+    double *score = NULL;
+    gn_ranked *all = NULL;
+    uint32_t *sorted = NULL;
+    char *joined = NULL;
+    size_t jcap = 0;
+    gn_batch b, one;
+    int binit = 0, oinit = 0;
+    int st = GN_OK;
+    if (gn__batch_init(&one, 1, 64) != GN_OK) {
+        st = gn__fail(GN_ENOMEM, "rank: out of memory");
+        goto done;
+    }
+    oinit = 1;
+    st = check_line(p, context, "context", 0, &one);
+    for (size_t c = 0; c < ncand && st == GN_OK; c++) st = check_line(p, candidates[c], "candidate", c, &one);
+    if (st != GN_OK || k == 0 || ncand == 0) goto done;
+    if (!(score = malloc(ncand * sizeof *score)) || !(all = malloc(ncand * sizeof *all)) ||
+        gn__batch_init(&b, ncand + 1, 16 * (ncand + 1)) != GN_OK) {
+        st = gn__fail(GN_ENOMEM, "rank: out of memory");
+        goto done;
+    }
+    binit = 1;
+    const size_t cl = strlen(context);
+    if (gn__parser_has_cross(p)) {
+        /* interactions cross context and candidate: each joined line whole, once every line has
+         * parsed alone (a candidate that is no line of its own must not slip into the context's
+         * last namespace) */
+        gn__batch_clear(&one);
+        st = parse_line_into(p, context, cl, &one, "context", 0);
+        for (size_t c = 0; c < ncand && st == GN_OK; c++) {
+            gn__batch_clear(&one);
+            st = parse_line_into(p, candidates[c], strlen(candidates[c]), &one, "candidate", c);
+        }
+        for (size_t c = 0; c < ncand && st == GN_OK; c++)
+            st = parse_joined(p, context, cl, candidates[c], &joined, &jcap, &b, c);
+        if (st != GN_OK) goto done;
+        const gn_rows r = gn__batch_rows(&b);
+        m->ops->score_batch(m, &r, score);
+    } else { /* the context's row once, each candidate's row without its bias */
+        if ((st = parse_line_into(p, context, cl, &b, "context", 0)) != GN_OK) goto done;
+        for (size_t c = 0; c < ncand && st == GN_OK; c++)
+            st = parse_line_into(p, candidates[c], strlen(candidates[c]), &b, "candidate", c);
+        if (st != GN_OK) goto done;
+        const int bias = gn__parser_spec(p)->bias;
+        size_t w = b.start[1], from = b.start[1];
+        for (size_t e = 1; e < b.n; e++) {
+            const size_t to = b.start[e + 1];
+            size_t s0 = from;
+            if (bias && to > s0 && b.index[s0] == 0) s0++;
+            b.start[e] = w;
+            for (size_t i = s0; i < to; i++, w++) {
+                b.index[w] = b.index[i];
+                b.value[w] = b.value[i];
+            }
+            from = to;
+        }
+        b.start[b.n] = w;
+        const size_t cn = b.start[1] - b.start[0];
+        const gn_rows cand = {ncand, b.start + 1, b.index, b.value};
+        if ((st = score_joined(m, b.index, b.value, cn, &cand, score)) != GN_OK) goto done;
+        /* a candidate sharing a slot with the context: the joined line parsed whole, so that the
+         * parser treats the repeat as it would in :predict */
+        if (!(sorted = malloc((cn + 1) * sizeof *sorted))) {
+            st = gn__fail(GN_ENOMEM, "rank: out of memory");
+            goto done;
+        }
+        memcpy(sorted, b.index, cn * sizeof *sorted);
+        qsort(sorted, cn, sizeof *sorted, cmp_u32);
+        for (size_t c = 0; c < ncand && st == GN_OK; c++) {
+            int hit = 0;
+            for (size_t i = cand.start[c]; i < cand.start[c + 1] && !hit; i++)
+                hit = bsearch(&b.index[i], sorted, cn, sizeof *sorted, cmp_u32) != NULL;
+            if (!hit) continue;
+            gn__batch_clear(&one);
+            if ((st = parse_joined(p, context, cl, candidates[c], &joined, &jcap, &one, c)) != GN_OK) break;
+            const gn_rows r = gn__batch_rows(&one);
+            m->ops->score_batch(m, &r, score + c);
+        }
+        if (st != GN_OK) goto done;
+    }
+    for (size_t c = 0; c < ncand; c++) {
+        all[c].index = c;
+        all[c].score = gn__link(m->loss, score[c]);
+    }
+    qsort(all, ncand, sizeof *all, cmp_ranked);
+    if (k > ncand) k = ncand;
+    memcpy(out, all, k * sizeof *out);
+    *n_out = k;
+done:
+    if (binit) gn__batch_free(&b);
+    if (oinit) gn__batch_free(&one);
+    free(sorted);
+    free(joined);
     free(score);
     free(all);
     gn__parser_free(p);

@@ -17,8 +17,10 @@
 #include "learn/class_weights.h"
 #include "learn/loss.h"
 #include "learn/objective.h"
+#include "learn/score_eval.h"
 #include "learn/train_internal.h"
 #include "model/kinds/linear.h"
+#include "model/kinds/softmax.h"
 #include "model/loss_table.h"
 #include "model/model.h"
 #include "select/select_internal.h"
@@ -33,7 +35,8 @@ static double strength(const gn_train_options *t) { return t->l2 + t->l1; }
 /* Whether two configurations differ at most in l1 and l2: only then does one's solution start
  * the other's solve (with another --max-iter or --tol, a warm start would change the result). */
 static int same_solver(const gn_train_options *a, const gn_train_options *b) {
-    return a->loss == b->loss && a->optimizer == b->optimizer && a->tol == b->tol && a->max_iter == b->max_iter &&
+    return a->loss == b->loss && a->kind == b->kind && a->oaa_loss == b->oaa_loss && a->optimizer == b->optimizer &&
+           a->tol == b->tol && a->max_iter == b->max_iter &&
            a->lbfgs_memory == b->lbfgs_memory && a->quantile_tau == b->quantile_tau;
 }
 
@@ -50,6 +53,8 @@ static int path_order(const void *a, const void *b) {
     const path_item *x = a, *y = b;
     const gn_train_options *p = x->t, *q = y->t;
     int c = (int)p->loss - (int)q->loss;
+    if (!c) c = (int)p->kind - (int)q->kind;
+    if (!c) c = (int)p->oaa_loss - (int)q->oaa_loss;
     if (!c) c = (int)p->optimizer - (int)q->optimizer;
     if (!c) c = cmp_d(p->tol, q->tol);
     if (!c) c = p->max_iter < q->max_iter ? -1 : p->max_iter > q->max_iter;
@@ -60,19 +65,19 @@ static int path_order(const void *a, const void *b) {
     return c;
 }
 
-/* Scores the held-out fold with a solution's model; scores has room for held->n numbers. */
+/* Scores the held-out fold with a solution's model; scores has room for held->n * k numbers (k:
+ * the model's outputs, K for softmax and oaa: a multiclass accumulator, as gn_evaluate's). */
 static int score_fold(const gn_model *m, const gn_bdata *held, const gn_train_options *t, double *scores,
                       gn_metrics *out) {
     gn_metrics_acc *acc;
-    GN_TRY(gn_metrics_acc_new(gn__loss_info_of(t->loss)->binary, &acc));
+    const size_t k = gn_model_outputs(m);
+    GN_TRY(gn__metrics_acc_for(t->loss, k, &acc));
     const gn_rows rows = gn__bdata_rows(held);
     gn__model_scores(m, &rows, scores);
     int st = GN_OK;
-    for (size_t e = 0; e < held->n && st == GN_OK; e++) {
-        const double s = scores[e], y = held->label[e];
-        st = gn_metrics_acc_add(acc, gn__link(t->loss, s), y, held->weight[e],
-                                gn__loss_value(t->loss, s, y, t->quantile_tau));
-    }
+    for (size_t e = 0; e < held->n && st == GN_OK; e++)
+        st = gn__metrics_add_scores(acc, t->loss, t->quantile_tau, scores + e * k, k, held->label[e], held->weight[e],
+                                    NULL);
     if (st == GN_OK) st = gn_metrics_acc_result(acc, out);
     gn_metrics_acc_free(acc);
     return st;
@@ -89,6 +94,10 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
     memset(&rest, 0, sizeof rest);
     memset(&held, 0, sizeof held);
     const size_t nslots = (size_t)1 << spec->bits;
+    const gn_train_options *first = &configs[path[0].config].train;
+    /* softmax and oaa: K weights per feature (one group holds one kind: the data spec has the classes) */
+    const int multi = gn__kind_for_loss(first->loss) == GN_KIND_SOFTMAX;
+    const size_t k = multi ? spec->nclasses : 1;
     uint64_t *used = NULL;
     uint32_t *slots = NULL;
     double *w = NULL, *scores = NULL;
@@ -103,15 +112,18 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
         st = gn__fail(GN_EINVAL, "fold %u of %u has no examples: the data has too few examples for -k %u", f + 1, o->k,
                       o->k);
     if (st == GN_OK && rest.n == 0) st = gn__fail(GN_EINVAL, "only fold %u of %u has examples", f + 1, o->k);
-    size_t dim = 0;
+    if (st == GN_OK && multi && (k < 2 || k > GN_LABELS_MAX_CLASSES))
+        st = gn__fail(GN_EINVAL, "%s needs 2 to %d classes (the data has %zu)",
+                      first->kind == GN_KIND_OAA ? "oaa" : "softmax", GN_LABELS_MAX_CLASSES, k);
+    size_t dim = 0; /* features used by the fold's training part (the weights: dim * k) */
     if (st == GN_OK && !(used = calloc((nslots + 63) / 64, sizeof *used))) st = gn__fail(GN_ENOMEM, "out of memory");
     if (st == GN_OK) {
         gn__bdata_mark_used(&rest, used, nslots);
         st = gn__bdata_remap(&rest, used, nslots, &slots, &dim);
     }
-    if (st == GN_OK && !(w = calloc(dim ? dim : 1, sizeof *w))) st = gn__fail(GN_ENOMEM, "out of memory");
-    if (st == GN_OK && !(scores = malloc((held.n ? held.n : 1) * sizeof *scores))) st = gn__fail(GN_ENOMEM, "out of memory");
-    if (st == GN_OK) st = gn__model_new(GN_KIND_LINEAR, configs[path[0].config].train.loss, spec, 1, &m);
+    if (st == GN_OK && !(w = calloc(dim ? dim * k : 1, sizeof *w))) st = gn__fail(GN_ENOMEM, "out of memory");
+    if (st == GN_OK && !(scores = malloc((held.n ? held.n : 1) * k * sizeof *scores)))
+        st = gn__fail(GN_ENOMEM, "out of memory");
     const gn_train_options *prev = NULL;
     double gref = 0; /* |grad| at w = 0 for this fold and loss, from the first L-BFGS solve from zero */
     int at_zero = 1;
@@ -119,14 +131,22 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
         const gn_select_config *c = &configs[path[i].config];
         gn_select_result *res = &results[path[i].config];
         if (!prev || !same_solver(prev, &c->train)) { /* other solver settings: start from zero */
-            memset(w, 0, dim * sizeof *w);
+            memset(w, 0, dim * k * sizeof *w);
             gref = 0;
             at_zero = 1;
         }
-        if (!prev || prev->loss != c->train.loss) { /* another loss: another objective */
+        if (!prev || prev->loss != c->train.loss || prev->kind != c->train.kind ||
+            prev->oaa_loss != c->train.oaa_loss) { /* another loss: another objective (oaa: K binary losses) */
             gn__batch_path_free(solver);
             solver = NULL;
-            st = gn__batch_path_new(&rest, dim, c->train.loss, threads, c->train.lbfgs_memory, &solver);
+            gn_model_free(m); /* the model scoring the fold: softmax and oaa read the same weights apart */
+            m = NULL;
+            const gn_model_kind kind =
+                !multi ? GN_KIND_LINEAR : c->train.kind == GN_KIND_OAA ? GN_KIND_OAA : GN_KIND_SOFTMAX;
+            if ((st = gn__model_new(kind, c->train.loss, spec, (uint32_t)k, &m)) != GN_OK) break;
+            if (kind == GN_KIND_OAA) m->oaa_loss = c->train.oaa_loss;
+            st = gn__batch_path_new(&rest, dim, k, c->train.kind == GN_KIND_OAA ? c->train.oaa_loss : c->train.loss,
+                                    threads, c->train.lbfgs_memory, &solver);
             if (st != GN_OK) break;
         }
         /* OWL-QN's pseudo-gradient at zero depends on l1: it keeps its own start as the reference */
@@ -138,7 +158,8 @@ static int run_fold(const gn_select_options *o, const gn_select_config *configs,
         if (st != GN_OK) break;
         if (lbfgs && at_zero) gref = fit.grad0;
         at_zero = 0;
-        if ((st = gn__linear_model_set(m, slots, w, dim)) != GN_OK) break;
+        st = multi ? gn__softmax_model_set(m, slots, w, dim) : gn__linear_model_set(m, slots, w, dim);
+        if (st != GN_OK) break;
         st = score_fold(m, &held, &c->train, scores, &res->folds[f]);
         res->seconds += gn__now() - t0;
         res->passes += fit.evaluations; /* summed over folds here, the mean per fold in the end */
@@ -234,6 +255,8 @@ static int run_group(const gn_select_options *o, const gn_select_config *configs
         const size_t nslots = (size_t)1 << gn__source_spec(src)->bits;
         size_t dim = 0;
         st = gn__bdata_count_features(&all, nslots, &dim);
+        if (gn__kind_for_loss(configs[path[0].config].train.loss) == GN_KIND_SOFTMAX) /* K weights a feature */
+            dim *= gn__source_spec(src)->nclasses > 1 ? gn__source_spec(src)->nclasses : 1;
         const uint64_t need = st == GN_OK ? fold_bytes(&all, nslots, dim, memory, threads) : 0;
         if (st == GN_OK && need > o->max_memory)
             st = gn__fail(GN_ELIMIT,
@@ -276,8 +299,9 @@ int gn__select_batch_run(const gn_select_options *o, const gn_select_config *con
     double *secs = malloc(n * sizeof *secs);
     int st = path && group_of && share && share_mine && secs ? GN_OK : gn__fail(GN_ENOMEM, "out of memory");
     for (size_t c = 0; c < n && st == GN_OK; c++)
-        if (gn__kind_for_loss(configs[c].train.loss) != GN_KIND_LINEAR) /* its path solver is linear-only */
-            st = gn__fail(GN_EUNSUPPORTED, "cv and tune with optimizer %s take the one-score losses, not %s: use an "
+        if (gn__kind_for_loss(configs[c].train.loss) != GN_KIND_LINEAR &&
+            gn__kind_for_loss(configs[c].train.loss) != GN_KIND_SOFTMAX) /* one score, or K (softmax, oaa) */
+            st = gn__fail(GN_EUNSUPPORTED, "cv and tune with optimizer %s take the linear losses, not %s: use an "
                                            "online optimizer (or gannet train --optimizer %s --holdout F)",
                           gn_optimizer_name(configs[c].train.optimizer), gn_loss_name(configs[c].train.loss),
                           gn_optimizer_name(configs[c].train.optimizer));

@@ -1,6 +1,8 @@
 /* serve/rank_req.c: the :recommend body of a feature model (serve/rank_req.h): the candidates read
  * by the streaming reader (serve/json_instances.h: no tree for 1,000 objects), the other members
- * (context, k, item_field) with jansson, then ranked by gn_model_rank_named. */
+ * (context, k, item_field) with jansson, then ranked by gn_model_rank_named; or, when the context
+ * is a string (a text line in the model's format), the candidates' strings are text lines too,
+ * ranked by gn_model_rank_lines. */
 #include "serve/rank_req.h"
 
 #include <jansson.h>
@@ -119,7 +121,7 @@ static int on_member(void *ctx, const char *key, const char *value, size_t len, 
 static int context_features(const json_t *v, const char *at, gn_named_features *f, const char ***names,
                             double **values, const char ***strs, char *why, size_t why_size) {
     if (!json_is_object(v)) {
-        WHY("%s: must be an object of feature: value", at);
+        WHY("%s: must be an object of feature: value, or a text line (a string)", at);
         return 400;
     }
     const size_t n = json_object_size(v);
@@ -178,7 +180,7 @@ static void put_items(gn__strbuf *out, const gn_ranked *r, size_t n, const gn_na
     gn__sb_puts(out, "[");
     for (size_t j = 0; j < n; j++) {
         gn__sb_puts(out, j ? ",{" : "{");
-        put_item(out, &cands[r[j].index], item_field);
+        if (cands) put_item(out, &cands[r[j].index], item_field);
         gn__sb_printf(out, "\"index\":%zu,\"score\":", r[j].index);
         const int nl = isfinite(r[j].score) ? gn__format_prediction(r[j].score, num, sizeof num) : -1;
         if (nl > 0 && (size_t)nl < sizeof num) gn__sb_append(out, num, (size_t)nl);
@@ -207,6 +209,54 @@ static json_t *load_member(const char *text, size_t len, const char *key, int *s
         else WHY("'%s': %s", key, jerr.text);
     }
     return v;
+}
+
+/* The text-line form: the context (or each of contexts) a line in the model's input format, each
+ * candidate a string holding a line, ranked by gn_model_rank_lines. 200, or 400 / 500 with why. */
+static int rank_lines(const gn_model *m, const json_t *ctx, const json_t *ctxs, size_t nctx, const req *r, size_t k,
+                      gn__strbuf *out, char *why, size_t why_size) {
+    const char **lines = malloc((r->n + 1) * sizeof *lines);
+    gn_ranked *ranked = malloc(k * sizeof *ranked);
+    int status = 500;
+    if (!lines || !ranked) {
+        WHY("out of memory");
+        goto done;
+    }
+    status = 400;
+    for (size_t c = 0; c < r->n; c++) {
+        const size_t f0 = r->first[c], f1 = c + 1 < r->n ? r->first[c + 1] : r->nf;
+        if (f1 - f0 != 1 || r->name_at[f0] != SIZE_MAX) {
+            WHY("candidate %zu: with a text-line context each candidate is a text line (a string), not an object", c);
+            goto done;
+        }
+        lines[c] = r->text + r->str_at[f0];
+    }
+    if (ctxs) gn__sb_puts(out, "\"results\":[");
+    for (size_t j = 0; j < nctx; j++) {
+        const json_t *x = ctxs ? json_array_get(ctxs, j) : ctx;
+        size_t n = 0;
+        const gn_status st = gn_model_rank_lines(m, json_string_value(x), lines, r->n, k, ranked, &n);
+        if (st != GN_OK) {
+            if (ctxs) WHY("contexts %zu: %s", j, gn_last_error());
+            else WHY("%s", gn_last_error());
+            status = st == GN_ENOMEM ? 500 : 400;
+            goto done;
+        }
+        if (ctxs) gn__sb_puts(out, j ? ",{\"items\":" : "{\"items\":");
+        else gn__sb_puts(out, "\"items\":");
+        put_items(out, ranked, n, NULL, NULL);
+        if (ctxs) gn__sb_puts(out, "}");
+    }
+    if (ctxs) gn__sb_puts(out, "]");
+    status = 200;
+    if (gn__sb_failed(out)) {
+        WHY("out of memory");
+        status = 500;
+    }
+done:
+    free((void *)lines);
+    free(ranked);
+    return status;
 }
 
 int gn__rank_body(const gn_model *m, const char *body, size_t len, size_t max_batch, gn__strbuf *out, size_t *count,
@@ -252,11 +302,11 @@ int gn__rank_body(const gn_model *m, const char *body, size_t len, size_t max_ba
         goto done;
     status = 400;
     if (ctx && ctxs) {
-        WHY("give 'context' (an object) or 'contexts' (an array of objects), not both");
+        WHY("give 'context' or 'contexts' (an array), not both");
         goto done;
     }
     if (ctxs && !json_is_array(ctxs)) {
-        WHY("'contexts' must be an array of objects");
+        WHY("'contexts' must be an array of objects (or of text lines)");
         goto done;
     }
     size_t kk = 10;
@@ -281,6 +331,25 @@ int gn__rank_body(const gn_model *m, const char *body, size_t len, size_t max_ba
     if (r.n && nctx > GN__RECOMMEND_MAX_LIST / r.n) {
         WHY("%zu contexts x %zu candidates; the limit is %u scores per request", nctx, r.n, GN__RECOMMEND_MAX_LIST);
         status = 413;
+        goto done;
+    }
+    /* a context given as a text line: the candidates are text lines too */
+    int lines = ctx ? json_is_string(ctx) : 0;
+    for (size_t j = 0; ctxs && j < nctx; j++) {
+        const int sj = json_is_string(json_array_get(ctxs, j));
+        if (j && sj != lines) {
+            WHY("'contexts': give all text lines (strings) or all objects, not both");
+            goto done;
+        }
+        lines = sj;
+    }
+    if (lines && item) {
+        WHY("'item_field' does not apply to text-line candidates (a line has no item id)");
+        goto done;
+    }
+    if (lines) {
+        status = rank_lines(m, ctx, ctxs, nctx, &r, kk, out, why, why_size);
+        if (status == 200) *count = nctx * r.n;
         goto done;
     }
     /* the candidates as named features: the offsets made pointers */

@@ -2,7 +2,11 @@
  * top k of its posted candidates (gannet/recommend.h, gn_model_rank_named):
  * {"context": {feature: value, ...}, "candidates": [{feature: value, ...} | "item id", ...],
  * "k": 10, "item_field": "item"} or the batch form {"contexts": [{...}, ...], ...} with the same
- * candidates for every context. A pure function of (model, body), like predict_req.h. */
+ * candidates for every context. A model trained on text lines (libsvm, libfm, libffm, vw) also
+ * takes the text-line form (gn_model_rank_lines): {"context": "a text line without label",
+ * "candidates": ["a text line", ...], "k": 10} (or "contexts": ["line", ...]), each candidate
+ * scored as the joined line `context candidate`; its items carry no "item". A pure function of
+ * (model, body), like predict_req.h. */
 #ifndef GN_SERVE_RANK_REQ_H
 #define GN_SERVE_RANK_REQ_H
 

@@ -371,12 +371,12 @@ static const row rows[] = {
       "classification: weigh each example by its class, e.g. a:2,b:1 (classes not named: 1)"},
      TRAIN(class_weights), C_PATH, 0, NULL, NULL, NULL},
     {{"oaa", "--oaa", NULL, GN_PARAM_BOOL, GN_PARAM_TRAIN, "false", NULL, 0, 1, 0, 0, 0, NULL,
-      "multiclass one-against-all over the binary --loss (logistic or hinge): K binary weight vectors (kind oaa)"},
+      "multiclass one-against-all over the binary --loss (logistic or hinge): K binary weight vectors (kind oaa); lbfgs/owlqn: logistic"},
      TRAIN(oaa), C_FLAG, 0, NULL, NULL, NULL},
     {{"balanced", "--balanced", NULL, GN_PARAM_BOOL, GN_PARAM_TRAIN, "false", NULL, 0, 1, 0, 0, 0, NULL,
       "classification: weigh each class by n_samples / (K * n_class), as scikit-learn's class_weight='balanced'"},
      TRAIN(balanced), C_FLAG, 0, NULL, NULL, NULL},
-    {{"rank", "--rank", NULL, GN_PARAM_INT, GN_PARAM_TRAIN, "8", NULL, 1, 255, 0, 0, 1, "K",
+    {{"rank", "--rank", NULL, GN_PARAM_INT, GN_PARAM_TRAIN, "8", NULL, 1, 1023, 0, 0, 1, "K",
       "kinds fm, ffm, mf: latent factors per feature (ffm: per feature and field; mf: per user and item)"},
      TRAIN(fm_rank), C_U32, 0, NULL, NULL, NULL},
     {{"fm_init", "--fm-init", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0.01", NULL, 0, 1e300, 0, 0, 1, "X",
@@ -386,7 +386,7 @@ static const row rows[] = {
       "kinds fm, ffm: L2 regularisation of the latent factors"},
      TRAIN(fm_l2), C_DOUBLE, 0, NULL, NULL, NULL},
     {{"fm_lr", "--fm-lr", NULL, GN_PARAM_REAL, GN_PARAM_TRAIN, "0", NULL, 0, 1e300, 0, 0, 1, "X",
-      "kinds fm, ffm: the latent factors' learning rate (--lr drives the linear weights); 0: 0.1 with adagrad, "
+      "kinds fm, ffm: the latent factors' learning rate (--lr drives the linear weights); 0: 0.2 with adagrad, "
       "--lr with sgd"},
      TRAIN(fm_lr), C_DOUBLE, 0, NULL, NULL, NULL},
     {{"user", "--user", NULL, GN_PARAM_TEXT, GN_PARAM_TRAIN, "", NULL, 0, 0, 0, 0, 0, "COL",

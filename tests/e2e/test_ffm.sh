@@ -90,8 +90,8 @@ grep -q '"kind":"ffm"' "$T/out" || fail "tune --kind ffm saves an ffm model"
 printf '1 0:1:1 1:2:1\n0 0:1:1 1:2:x\n' > "$T/bad1.ffm"
 printf '1 0:1:1 1:2:1\n1 0:1:1 5:2:1\n' > "$T/bad2.ffm"
 printf '1 0:1:1 1:2:1\n1 0:1 1:2:1\n' > "$T/bad3.ffm"
-for bad in "--rank 0:rank: must be in \[1, 255\]" \
-    "--rank 90:kind ffm: 3 fields x rank 90 = 270 factors per feature, more than the 255 a model holds" \
+for bad in "--rank 0:rank: must be in \[1, 1023\]" \
+    "--rank 400:kind ffm: 3 fields x rank 400 = 1200 factors per feature, more than the 1023 a model holds" \
     "--loss poisson:kind ffm takes loss logistic, hinge, squared or softmax, not poisson" \
     "--optimizer ftrl:kind ffm takes optimizer sgd or adagrad" \
     "--fields 3:--fields: each feature column of a CSV/TSV file is a field" \

@@ -71,7 +71,7 @@ run_ok "$GANNET" inspect -m "$T/tuned.model" --json
 grep -q '"kind":"fm"' "$T/out" || fail "tune --kind fm saves an fm model"
 
 # bad flags
-for bad in "--rank 0:rank: must be in \[1, 255\]" "--rank 256:rank: must be in \[1, 255\]" \
+for bad in "--rank 0:rank: must be in \[1, 1023\]" "--rank 1024:rank: must be in \[1, 1023\]" \
     "--loss poisson:kind fm takes loss logistic, hinge, squared or softmax, not poisson" \
     "--optimizer ftrl:kind fm takes optimizer sgd or adagrad" \
     "--optimizer lbfgs:kind fm takes optimizer sgd or adagrad .*not lbfgs \(a factorization machine is not convex\)" \

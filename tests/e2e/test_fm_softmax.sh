@@ -111,8 +111,8 @@ sacc=$(paste -d, "$T/xs.class" "$T/xtest.csv" | awk -F, '{ n++; if ($1 == $2) c+
 check "$sacc" '>' 0.85 "K = 2 softmax fm learns the XOR as logistic fm does"
 
 # a rank whose classes do not fit a model's row
-run "$GANNET" train -d "$T/train.csv" "${D[@]}" --kind fm --rank 90 -m "$T/bad.model" --quiet
-expect_rc 2 "fm --loss softmax --rank 90"
-expect_err "3 classes x \(1 \+ rank 90\) = 273 weights per feature.*at most 84" "rank too large for 3 classes refused clearly"
+run "$GANNET" train -d "$T/train.csv" "${D[@]}" --kind fm --rank 400 -m "$T/bad.model" --quiet
+expect_rc 2 "fm --loss softmax --rank 400"
+expect_err "3 classes x \(1 \+ rank 400\) = 1203 weights per feature.*at most 340" "rank too large for 3 classes refused clearly"
 [ ! -e "$T/bad.model" ] || fail "a model was written"
 ok "fm softmax: a rank too large for the classes exits 2 with the reason"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# e2e: data-parallel L-BFGS / OWL-QN under mpirun. The same run with 1, 2 and 4 ranks gives the
-# same objective within 1e-6 relative; only rank 0 prints and writes the model; a rank given a
+# e2e: data-parallel L-BFGS / OWL-QN under mpirun (binary, and --oaa). The same run with 1, 2 and
+# 4 ranks gives the same objective within 1e-6 relative; only rank 0 prints and writes the model; a rank given a
 # bad line or a missing file makes the whole job exit non-zero within seconds with a message
 # naming it. A gannet built without MPI refuses to run under mpirun (checked instead when the
 # binary has no MPI). Skipped (77) without mpirun.
@@ -70,6 +70,11 @@ ranks_agree() {
 ranks_agree small "$T/small" --optimizer lbfgs --l2 1
 ranks_agree small_owlqn "$T/small" --optimizer owlqn --l1 2
 ranks_agree small_warm "$T/small" --optimizer lbfgs --l2 1 --warm-start online
+# one-against-all: K binary logistic problems in one objective, summed over ranks as binary's
+awk 'BEGIN { srand(3); split("a b c", c, " "); for (i = 0; i < 900; i++) { k = 1 + int(3 * rand());
+    print c[k] "," 0.5 * (k - 2) + 1.5 * rand() "," rand() } }' >"$T/abc.csv"
+ranks_agree oaa "$T/abc.csv" --no-header --oaa --optimizer lbfgs --l2 1
+ranks_agree oaa_owlqn "$T/abc.csv" --no-header --oaa --optimizer owlqn --l1 2
 D=${GN_SHARED_DATA:-}/a9a
 if [ -n "${GN_SHARED_DATA:-}" ] && [ -r "$D/a9a.gz" ]; then
     zcat "$D/a9a.gz" >"$T/a9a" # plain text, so ranks can take byte ranges of it

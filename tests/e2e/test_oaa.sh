@@ -4,7 +4,8 @@
 # absent): accuracy >= 0.9 and within 3 points of online softmax's; predict's outputs (prob, class,
 # probs, topk, json) have the multiclass shapes, probabilities sum to 1, eval reports multiclass
 # metrics, the server answers {class, probabilities} as predict --output json does; the model
-# records kind oaa and oaa_loss and reloads. Bad combinations: a regression loss, a batch solver.
+# records kind oaa and oaa_loss and reloads. Bad combinations: a regression loss, hinge with a batch
+# solver (--oaa --optimizer lbfgs itself: test_oaa_batch.sh).
 . "$(dirname "$0")/serve_common.sh"
 
 # ---- bad combinations (generated data) ----
@@ -18,9 +19,9 @@ check "$(json_get "$T/out" .accuracy)" '>' 0.7 "oaa (logistic, default loss) lea
 run "$GANNET" train -d "$T/abc.csv" --no-header --label 2 --oaa --loss squared -m "$T/bad.model" --quiet
 expect_rc 2 "oaa with squared"
 expect_err "oaa takes a binary loss \(logistic or hinge\), not squared" "oaa with a regression loss refused"
-run "$GANNET" train -d "$T/abc.csv" --no-header --oaa --optimizer lbfgs -m "$T/bad.model" --quiet
-expect_rc 2 "oaa with lbfgs"
-expect_err "oaa takes the online optimizers" "oaa with a batch solver refused"
+run "$GANNET" train -d "$T/abc.csv" --no-header --oaa --loss hinge --optimizer lbfgs -m "$T/bad.model" --quiet
+expect_rc 2 "oaa hinge with lbfgs"
+expect_err "oaa with optimizer lbfgs needs loss logistic" "oaa hinge with a batch solver refused (not smooth)"
 run "$GANNET" train -d "$T/abc.csv" --no-header --kind oaa -m "$T/bad.model" --quiet
 expect_rc 2 "kind oaa without --oaa"
 # class weights combine with oaa

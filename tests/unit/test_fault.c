@@ -781,6 +781,56 @@ static void test_alloc_rank_body(void **state) {
     print_message("allocation faults, rank bodies: %ld runs\n", runs);
 }
 
+/* The text-line form of :recommend (serve/rank_req.c, gn_model_rank_lines) on a LIBSVM model, one
+ * context and the batch form, a candidate repeating a context feature included: HTTP 200 with
+ * the fault-free answer, or 500 (out of memory). */
+static void test_alloc_rank_lines_body(void **state) {
+    (void)state;
+    gn_model *m = NULL;
+    assert_int_equal(run_train(&op_train_svm, &m), GN_OK);
+    static const char body[] = "{\"context\":\"1:2.5 3:1\",\"candidates\":[\"9:1 11:0.5\",\"10:1 3:1\",\"12:0.5\"],\"k\":2}";
+    static const char batch[] = "{\"contexts\":[\"1:2.5\",\"4:1 9:1\"],\"candidates\":[\"9:1\",\"10:0.5\"]}";
+    const char *cases[] = {body, batch};
+    long runs = 0;
+    for (size_t c = 0; c < 2; c++) {
+        gn__strbuf ref;
+        gn__sb_init(&ref);
+        size_t nref = 0;
+        char why[256];
+        assert_int_equal(gn__recommend_body(m, cases[c], strlen(cases[c]), 100, &ref, &nref, why, sizeof why), 200);
+        for (int persistent = 0; persistent <= 1; persistent++)
+            for (long n = 1;; n++) {
+                gn__strbuf out;
+                gn__sb_init(&out);
+                size_t count = 0;
+                atomic_store(&g_alloc_calls, 0);
+                atomic_store(&g_alloc_failed, 0);
+                atomic_store(&g_alloc_fail_at, n);
+                atomic_store(&g_alloc_persistent, persistent);
+                atomic_store(&g_armed_alloc, 1);
+                int http = gn__recommend_body(m, cases[c], strlen(cases[c]), 100, &out, &count, why, sizeof why);
+                atomic_store(&g_armed_alloc, 0);
+                runs++;
+                const long failed = atomic_load(&g_alloc_failed);
+                if (http == 200 && !gn__sb_failed(&out)) {
+                    assert_int_equal(count, nref);
+                    assert_int_equal(out.len, ref.len);
+                    assert_memory_equal(out.p, ref.p, ref.len);
+                } else if (http != 200 && http != 500) {
+                    fail_msg("rank lines body %zu: allocation %ld failed: HTTP %d (%s), not 500", c, n, http, why);
+                }
+                gn__sb_free(&out);
+                if (failed == 0) {
+                    assert_int_equal(http, 200);
+                    break;
+                }
+            }
+        gn__sb_free(&ref);
+    }
+    gn_model_free(m);
+    print_message("allocation faults, rank line bodies: %ld runs\n", runs);
+}
+
 static void test_io_model_save(void **state) {
     (void)state;
     train_model();
@@ -866,6 +916,7 @@ int main(void) {
         cmocka_unit_test(test_alloc_model_file),
         cmocka_unit_test(test_alloc_predict_body),
         cmocka_unit_test(test_alloc_rank_body),
+        cmocka_unit_test(test_alloc_rank_lines_body),
         cmocka_unit_test(test_io_model_save),
         cmocka_unit_test(test_io_train),
         cmocka_unit_test(test_json_loadb_dropped_character),

@@ -275,7 +275,7 @@ static void test_ffm_refuses(void **state) {
     gn_kind_learner *kl = NULL;
     gn_data_spec spec;
     ffm_spec(&spec, 12, 64);
-    gn_train_options o = ffm_options(GN_KIND_FFM, GN_LOSS_LOGISTIC, 8); /* 64 x 8 > 255 factors */
+    gn_train_options o = ffm_options(GN_KIND_FFM, GN_LOSS_LOGISTIC, 20); /* 64 x 20 > 1023 factors */
     assert_int_equal(kind->learner_new(&o, &spec, &kl), GN_EINVAL);
     assert_non_null(strstr(gn_last_error(), "lower --rank"));
     o.fm_rank = 3;
@@ -468,7 +468,7 @@ static void test_ffm_softmax_layout(void **state) {
     ffm_spec(&spec, 10, NF);
     spec.label_kind = GN_LABEL_CLASS;
     spec.nclasses = 5;
-    gn_train_options o = ffm_options(GN_KIND_FFM, GN_LOSS_SOFTMAX, 13); /* 5 x (1 + 4 x 13) > 256 */
+    gn_train_options o = ffm_options(GN_KIND_FFM, GN_LOSS_SOFTMAX, 52); /* 5 x (1 + 4 x 52) > 1024 */
     assert_int_equal(kind->learner_new(&o, &spec, &kl), GN_EINVAL);
     assert_non_null(strstr(gn_last_error(), "5 classes"));
     o.fm_rank = 3;

@@ -205,7 +205,8 @@ static void test_fm_header(void **state) {
     gn_model_free(m);
 }
 
-/* Factors start from the seed: the same seed the same table, another seed another. */
+/* Factors start from the seed: the same seed the same table, another seed another (without
+ * normalized updates every row starts at once). */
 static void test_fm_init_seeded(void **state) {
     (void)state;
     const gn_kind *kind = gn__kind_by_id(GN_KIND_FM);
@@ -213,6 +214,7 @@ static void test_fm_init_seeded(void **state) {
     gn_train_options_init(&o);
     o.kind = GN_KIND_FM;
     o.fm_rank = 2;
+    o.normalize = 0;
     gn_data_spec spec;
     gn_data_spec_init(&spec);
     spec.bits = BITS;
@@ -230,6 +232,53 @@ static void test_fm_init_seeded(void **state) {
         if (i % 3 == 0) assert_true(w[0][i] == 0.0f); /* linear weights start at 0 */
         else assert_true(fabsf(w[0][i]) <= 0.01f && w[0][i] != 0.0f);
     }
+}
+
+/* With normalized updates (the default) a row's factors start when it first sees a value: the
+ * seeded start values divided by |x| (v x as at scale 1), the same from either learner; rows no
+ * example touched stay zero. */
+static void test_fm_init_lazy(void **state) {
+    (void)state;
+    const gn_kind *kind = gn__kind_by_id(GN_KIND_FM);
+    gn_train_options o;
+    gn_train_options_init(&o);
+    o.kind = GN_KIND_FM;
+    o.fm_rank = 2;
+    o.seed = 1;
+    o.normalize = 1;
+    o.lr = 1e-30; /* steps too small to move a float: the table holds the start values */
+    o.fm_lr = 1e-30;
+    gn_data_spec spec;
+    gn_data_spec_init(&spec);
+    spec.bits = BITS;
+    float eager[NSLOTS * 3], lazy[NSLOTS * 3];
+    gn_kind_learner *kl = NULL;
+    o.normalize = 0;
+    assert_int_equal(kind->learner_new(&o, &spec, &kl), GN_OK);
+    kind->get_weights(kl, eager);
+    kind->learner_free(kl);
+    o.normalize = 1;
+    assert_int_equal(kind->learner_new(&o, &spec, &kl), GN_OK);
+    kind->get_weights(kl, lazy);
+    for (size_t i = 0; i < NSLOTS * 3; i++) assert_true(lazy[i] == 0.0f);
+    gn_batch b;
+    assert_int_equal(gn__batch_init(&b, 1, NSLOTS), GN_OK);
+    assert_int_equal(gn__batch_begin_example(&b, 1.0f, 1.0f, 0), GN_OK);
+    gn__batch_push(&b, 3, 4.0f);
+    gn__batch_push(&b, 5, -0.5f);
+    gn__batch_end_example(&b);
+    double progressive = 0.0;
+    assert_int_equal(kind->learn_batch(kl, &b, NULL, &progressive), GN_OK);
+    kind->get_weights(kl, lazy);
+    for (size_t slot = 0; slot < NSLOTS; slot++)
+        for (size_t f = 1; f < 3; f++) {
+            const float got = lazy[slot * 3 + f];
+            if (slot == 3) assert_float_equal(got, eager[slot * 3 + f] / 4.0f, 1e-9);
+            else if (slot == 5) assert_float_equal(got, eager[slot * 3 + f] / 0.5f, 1e-9);
+            else assert_true(got == 0.0f);
+        }
+    gn__batch_free(&b);
+    kind->learner_free(kl);
 }
 
 /* ---------------------------------------------------------------- softmax */
@@ -501,15 +550,15 @@ static void test_fm_softmax_header(void **state) {
 static void test_fm_softmax_refuses(void **state) {
     (void)state;
     const gn_kind *kind = gn__kind_by_id(GN_KIND_FM);
-    gn_train_options o = plain_sgd(GN_LOSS_SOFTMAX, 30);
+    gn_train_options o = plain_sgd(GN_LOSS_SOFTMAX, 110);
     gn_data_spec spec;
     gn_data_spec_init(&spec);
     spec.bits = BITS;
     spec.label_kind = GN_LABEL_CLASS;
-    spec.nclasses = 10; /* 10 x 31 > 256 */
+    spec.nclasses = 10; /* 10 x 111 > 1024 */
     gn_kind_learner *kl = NULL;
     assert_int_equal(kind->learner_new(&o, &spec, &kl), GN_EINVAL);
-    assert_non_null(strstr(gn_last_error(), "lower --rank (at most 24)"));
+    assert_non_null(strstr(gn_last_error(), "lower --rank (at most 101)"));
     spec.nclasses = 0; /* classes not resolved */
     assert_int_equal(kind->learner_new(&o, &spec, &kl), GN_EINVAL);
     assert_null(kl);
@@ -550,6 +599,7 @@ int main(void) {
         cmocka_unit_test(test_fm_grad_fd),
         cmocka_unit_test(test_fm_header),
         cmocka_unit_test(test_fm_init_seeded),
+        cmocka_unit_test(test_fm_init_lazy),
         cmocka_unit_test(test_fm_softmax_score_naive),
         cmocka_unit_test(test_fm_softmax_grad_fd),
         cmocka_unit_test(test_fm_softmax_save_load),

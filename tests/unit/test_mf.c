@@ -17,6 +17,8 @@
 #include <xxhash.h>
 
 #include "gannet/gannet.h"
+#include "io/triples.h"
+#include "learn/train_internal.h"
 #include "model/mf.h"
 #include "model/model.h"
 
@@ -461,12 +463,71 @@ static int teardown(void **state) {
     return 0;
 }
 
+/* Training resumed in steps (gn__mf_fitter, used by tune --halving) gives the model of one run of
+ * all the epochs, bit for bit: ALS, implicit ALS and SGD. */
+static void test_fitter_resumes(void **state) {
+    (void)state;
+    enum { FU = 40, FI = 25 };
+    uint32_t user[600], item[600];
+    float rating[600];
+    gn_triples t;
+    memset(&t, 0, sizeof t);
+    t.user = user;
+    t.item = item;
+    t.rating = rating;
+    for (uint32_t u = 0; u < FU; u++)
+        for (uint32_t i = 0; i < FI; i++)
+            if ((u * 7 + i * 3) % 5 < 3 && t.n < 600) {
+                user[t.n] = u;
+                item[t.n] = i;
+                rating[t.n++] = (float)(1 + (u % 3 == i % 3 ? 3 : 0) + 0.1 * (double)((u + i) % 4));
+            }
+    for (int mode = 0; mode < 3; mode++) {
+        gn_train_options o;
+        gn_train_options_init(&o);
+        o.kind = GN_KIND_MF;
+        o.mf_user = "u";
+        o.mf_item = "i";
+        o.mf_rating = mode == 1 ? NULL : "r";
+        o.implicit = mode == 1;
+        o.optimizer = mode == 2 ? GN_OPT_SGD : GN_OPT_ALS;
+        o.fm_rank = 3;
+        o.passes = 7;
+        o.threads = 2;
+        gn_mf *whole = NULL;
+        assert_int_equal(gn__mf_fit(&o, &t, FU, FI, 0, NULL, NULL, 0, &whole, NULL, NULL), GN_OK);
+        gn__mf_fitter *fit = NULL;
+        assert_int_equal(gn__mf_fitter_new(&o, &t, FU, FI, 0, &fit), GN_OK);
+        assert_int_equal(gn__mf_fitter_done(fit), 0);
+        assert_int_equal(gn__mf_epochs(&o, t.n), 7);
+        const uint32_t steps[] = {2, 1, 4};
+        for (int s = 0; s < 3; s++) assert_int_equal(gn__mf_fitter_run(fit, &t, steps[s], NULL, NULL, 0), GN_OK);
+        assert_int_equal(gn__mf_fitter_done(fit), 7);
+        const gn_mf *m = gn__mf_fitter_model(fit);
+        assert_memory_equal(m->P, whole->P, (size_t)FU * 3 * sizeof *m->P);
+        assert_memory_equal(m->Q, whole->Q, (size_t)FI * 3 * sizeof *m->Q);
+        assert_memory_equal(m->ubias, whole->ubias, FU * sizeof *m->ubias);
+        assert_memory_equal(m->ibias, whole->ibias, FI * sizeof *m->ibias);
+        /* and a run of fewer epochs is a different model (the check above can fail) */
+        gn_train_options o3 = o;
+        o3.passes = 3;
+        gn_mf *three = NULL;
+        assert_int_equal(gn__mf_fit(&o3, &t, FU, FI, 0, NULL, NULL, 0, &three, NULL, NULL), GN_OK);
+        assert_true(memcmp(three->Q, whole->Q, (size_t)FI * 3 * sizeof *m->Q) != 0);
+        gn__mf_free(three);
+        gn__mf_fitter_free(fit);
+        gn__mf_free(whole);
+    }
+    gn__mf_fitter_free(NULL);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test_teardown(test_als_recovers, teardown), cmocka_unit_test_teardown(test_sgd_recovers, teardown),
         cmocka_unit_test_teardown(test_save_load, teardown),   cmocka_unit_test(test_recommend),
         cmocka_unit_test(test_implicit_auc),                   cmocka_unit_test_teardown(test_bad_options, teardown),
         cmocka_unit_test(test_iddict),                         cmocka_unit_test(test_payload_bounds),
+        cmocka_unit_test(test_fitter_resumes),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

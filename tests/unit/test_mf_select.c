@@ -2,7 +2,8 @@
  * blocks (sizes within one of each other, non-decreasing in time, ties in row order), the
  * ranking metric names (ndcg@K and friends), their JSON keys, and gn_cv / gn_tune on a small
  * generated rating file (finite metrics, the best configuration is the best mean, time folds
- * need their column, kind mf refuses classification metrics and halving). */
+ * need their column, kind mf refuses classification metrics; halving drops the worst
+ * configuration, trains fewer epochs and is refused when every configuration has 1 epoch). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -157,13 +158,24 @@ static void test_cv_tune(void **state) {
     so.time_col = "rating_nope";
     assert_int_not_equal(gn_cv(&so, &cfg[0].train, &cfg[0].spec, paths, 1, &res[0]), GN_OK);
     assert_non_null(strstr(gn_last_error(), "rating_nope"));
-    /* mf is scored by rating and ranking metrics; no halving */
+    /* mf is scored by rating and ranking metrics */
     so.split = GN_SELECT_SPLIT_HASH;
     so.metric = GN_METRIC_AUC;
     assert_int_equal(gn_tune(&so, cfg, 3, paths, 1, res, &best, NULL), GN_EINVAL);
+    /* halving (8 epochs: budgets 2, 4, 8): l2 = 30 is dropped after 2 epochs, the others go on */
     so.metric = GN_METRIC_RMSE;
     so.halving = 1;
+    for (int i = 0; i < 3; i++) cfg[i].train.passes = 8;
+    st = gn_tune(&so, cfg, 3, paths, 1, res, &best, NULL);
+    if (st != GN_OK) fail_msg("gn_tune --halving: %s", gn_last_error());
+    assert_int_equal(res[2].dropped, 1);
+    assert_int_equal(res[2].passes, 2);
+    assert_int_equal(res[best].dropped, 0);
+    assert_int_equal(res[best].passes, 8);
+    assert_true(best != 2);
+    for (int i = 0; i < 3; i++) cfg[i].train.passes = 1; /* nothing to cut short */
     assert_int_equal(gn_tune(&so, cfg, 3, paths, 1, res, &best, NULL), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "--halving"));
     unlink(path);
     free(path);
 }

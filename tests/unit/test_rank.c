@@ -227,6 +227,60 @@ static void test_rank_named_errors(void **state) {
     gn_model_free(m);
 }
 
+/* ---- text lines: the LIBSVM fm model ranking "idx:val ..." lines ---- */
+
+static void test_rank_lines_equals_predict_line(void **state) {
+    (void)state;
+    uint64_t rs = 11;
+    gn_model *m = random_model(GN_KIND_FM, &rs);
+    enum { N = 12 };
+    char ctx[128], cand[N][128], joined[300];
+    snprintf(ctx, sizeof ctx, "3:%.3f 17:%.3f 40:1", unif(&rs), unif(&rs));
+    for (size_t c = 0; c < N; c++) {
+        /* candidate 2 repeats a context feature, candidate 5 collides with one (40 + 2^BITS) */
+        snprintf(cand[c], sizeof cand[c], "%zu:%.3f %zu:1%s", 50 + 3 * c, unif(&rs), 51 + 3 * c,
+                 c == 2 ? " 17:0.5" : c == 5 ? " 1064:0.25" : "");
+    }
+    const char *lines[N];
+    double want[N];
+    for (size_t c = 0; c < N; c++) {
+        lines[c] = cand[c];
+        snprintf(joined, sizeof joined, "%s %s", ctx, cand[c]);
+        assert_int_equal(gn_model_predict_line(m, joined, strlen(joined), &want[c]), GN_OK);
+    }
+    gn_ranked r[N];
+    size_t n = 0;
+    assert_int_equal(gn_model_rank_lines(m, ctx, lines, N, N, r, &n), GN_OK);
+    assert_int_equal(n, N);
+    for (size_t j = 0; j < N; j++) {
+        assert_true(fabs(r[j].score - want[r[j].index]) <= 1e-6);
+        if (j) assert_true(r[j - 1].score >= r[j].score);
+    }
+    gn_ranked top[3];
+    assert_int_equal(gn_model_rank_lines(m, ctx, lines, N, 3, top, &n), GN_OK);
+    assert_int_equal(n, 3);
+    for (size_t j = 0; j < 3; j++) assert_int_equal(top[j].index, r[j].index);
+    /* errors name the line: a label, an empty line, a bad token, a line break */
+    const char *bad1[] = {"5:1", "1 6:1"}, *bad2[] = {"5:1", " "}, *bad3[] = {"5:1", "6:x"}, *bad4[] = {"5:1\n6:1"};
+    assert_int_equal(gn_model_rank_lines(m, ctx, bad1, 2, 2, r, &n), GN_EPARSE);
+    assert_non_null(strstr(gn_last_error(), "candidate 1: the line starts with a label"));
+    assert_int_equal(gn_model_rank_lines(m, ctx, bad2, 2, 2, r, &n), GN_EPARSE);
+    assert_non_null(strstr(gn_last_error(), "candidate 1: an empty line"));
+    assert_int_equal(gn_model_rank_lines(m, ctx, bad3, 2, 2, r, &n), GN_EPARSE);
+    assert_non_null(strstr(gn_last_error(), "candidate 1: "));
+    assert_int_equal(gn_model_rank_lines(m, ctx, bad4, 1, 2, r, &n), GN_EPARSE);
+    assert_non_null(strstr(gn_last_error(), "line break"));
+    assert_int_equal(gn_model_rank_lines(m, "1 3:1", lines, N, 2, r, &n), GN_EPARSE);
+    assert_non_null(strstr(gn_last_error(), "context: "));
+    assert_int_equal(gn_model_rank_lines(m, NULL, lines, N, 2, r, &n), GN_EINVAL);
+    gn_model_free(m);
+    /* a CSV model has no lines to join */
+    m = random_model(GN_KIND_FFM, &rs);
+    assert_int_equal(gn_model_rank_lines(m, "a", lines, 1, 1, r, &n), GN_EUNSUPPORTED);
+    assert_non_null(strstr(gn_last_error(), "libffm or vw lines"));
+    gn_model_free(m);
+}
+
 int main(void) {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_fm_equals_joined),
@@ -235,6 +289,7 @@ int main(void) {
         cmocka_unit_test(test_predict_context_errors),
         cmocka_unit_test(test_rank_named_equals_predict_named),
         cmocka_unit_test(test_rank_named_errors),
+        cmocka_unit_test(test_rank_lines_equals_predict_line),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

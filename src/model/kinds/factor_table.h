@@ -30,6 +30,8 @@
 #include "util/mem.h"
 #include "util/racy.h"
 
+#define GN__FTAB_MAX_CLASSES 128u /* most softmax classes of an fm/ffm model (per-example stack arrays) */
+
 enum { GN__FTAB_S = 0, GN__FTAB_W = 1 }; /* a row's scale, then its nw linear weights (then AdaGrad's nw sums) */
 enum { GN__FTAB_STEPS = 0, GN__FTAB_WEIGHT = 1, GN__FTAB_NORM = 2, GN__FTAB_NSCALARS = 3 };
 
@@ -42,6 +44,10 @@ typedef struct gn__ftab {
     size_t nslots;
     float *table;
     int owns_table;
+    int lazy;         /* factors start when their row first sees a value (normalized updates) */
+    int g2_ones;      /* AdaGrad: the factors' squared-gradient sums start at 1 */
+    double init;      /* start values uniform in [-init, init] ... */
+    uint64_t seed;    /* ... from a hash of (seed, slot, factor) */
     double sc[GN__FTAB_NSCALARS];
 } gn__ftab;
 
@@ -61,11 +67,25 @@ static inline double gn__ftab_noise(uint64_t seed, uint64_t i) {
     return (double)(z >> 11) * (2.0 / 9007199254740992.0) - 1.0;
 }
 
+/* Starts row i's factors: uniform in [-init, init] from (seed, slot, factor), times `scale`; with
+ * g2_ones (adagrad only), their squared-gradient sums at 1. */
+static GN_HOGWILD inline void gn__ftab_start_row(const gn__ftab *t, size_t i, double scale) {
+    float *v = t->table + i * t->stride + t->vbase;
+    const size_t nfac = t->nfac;
+    for (size_t f = 0; f < nfac; f++) v[f] = (float)(t->init * scale * gn__ftab_noise(t->seed, (uint64_t)i * nfac + f));
+    if (t->g2_ones && t->opt == GN_OPT_ADAGRAD)
+        for (size_t f = 0; f < nfac; f++) v[nfac + f] = 1.0f;
+}
+
 /* Allocates 2^bits rows and starts the factors uniform in [-init, init] from (seed, slot, factor);
- * with `g2_ones` (adagrad only), the factors' squared-gradient sums start at 1. Returns the bytes
- * it tried to allocate, and 0 in t->table when that failed (the kind reports it). */
+ * with `g2_ones` (adagrad only), the factors' squared-gradient sums start at 1. With `lazy`
+ * (normalized updates, whose rows keep a scale), a row's factors start only when it first sees a
+ * non-zero value (gn__ftab_rescale): rows no example touches stay zero, so they cost no memory
+ * (the table's pages are never written), add nothing to a score, and a model file stores only
+ * the features seen (sparse). Returns the bytes it tried to allocate, and 0 in t->table when that
+ * failed (the kind reports it). */
 static inline size_t gn__ftab_alloc(gn__ftab *t, gn_optimizer opt, uint32_t nw, uint32_t nfac, unsigned bits,
-                                    double init, uint64_t seed, int g2_ones) {
+                                    double init, uint64_t seed, int g2_ones, int lazy) {
     t->opt = opt;
     t->nw = nw;
     t->nfac = nfac;
@@ -76,12 +96,12 @@ static inline size_t gn__ftab_alloc(gn__ftab *t, gn_optimizer opt, uint32_t nw, 
     t->table = gn__table_alloc(bytes);
     if (!t->table) return bytes;
     t->owns_table = 1;
-    for (size_t i = 0; i < t->nslots; i++) {
-        float *v = t->table + i * t->stride + t->vbase;
-        for (size_t f = 0; f < nfac; f++) v[f] = (float)(init * gn__ftab_noise(seed, (uint64_t)i * nfac + f));
-        if (g2_ones && opt == GN_OPT_ADAGRAD)
-            for (size_t f = 0; f < nfac; f++) v[nfac + f] = 1.0f;
-    }
+    t->lazy = lazy;
+    t->g2_ones = g2_ones;
+    t->init = init;
+    t->seed = seed;
+    if (!lazy)
+        for (size_t i = 0; i < t->nslots; i++) gn__ftab_start_row(t, i, 1.0);
     return bytes;
 }
 
@@ -109,15 +129,27 @@ static GN_HOGWILD inline double gn__ftab_shrink_l1(double w, double shrink) {
 
 /* The linear part of a row c, learning from a value x (normalized updates, as linear.c's). */
 
-/* Raises the row's scale s to |x| (rescaling its nw linear weights as if they had always been seen
- * at that scale); returns (x / s)^2, the value's part of the example's normalized squared norm. */
-static GN_HOGWILD inline double gn__ftab_rescale(float *c, double x, gn_optimizer opt, size_t nw) {
-    const double ax = fabs(x);
-    if (ax > c[GN__FTAB_S]) {
-        if (c[GN__FTAB_S] > 0) { /* as if always seen at this scale */
-            const double r = c[GN__FTAB_S] / ax, m = opt == GN_OPT_SGD ? r * r : r;
-            for (size_t j = 0; j < nw; j++) c[GN__FTAB_W + j] = (float)(c[GN__FTAB_W + j] * m);
+/* Raises the row's scale s to |x|, rescaling its weights as if they had always been seen at that
+ * scale: the nw linear weights as linear.c's, and the factors by s_old / |x| (by 1 / |x| when the
+ * row first sees a non-zero value, so that the start values, drawn for values of size 1, give
+ * the same v x whatever the column's unit). With the factor steps divided by s (AdaGrad; s^2 with
+ * SGD), v_i x_i and so the scores do not depend on a column's scale: a factorization machine
+ * trains on raw numbers (pixels 0-16, prices, counts) with the default fm_lr, as the linear part
+ * does. Returns (x / s)^2, the value's part of the example's normalized squared norm. */
+static GN_HOGWILD inline double gn__ftab_rescale(const gn__ftab *t, float *c, double x) {
+    const double ax = fabs(x), s0 = c[GN__FTAB_S];
+    if (ax > s0) {
+        if (s0 > 0) { /* as if always seen at this scale */
+            const double r = s0 / ax, m = t->opt == GN_OPT_SGD ? r * r : r;
+            for (size_t j = 0; j < t->nw; j++) c[GN__FTAB_W + j] = (float)(c[GN__FTAB_W + j] * m);
         }
+        const double rv = s0 > 0 ? s0 / ax : (ax >= 1e-30 ? 1.0 / ax : 1.0);
+        float *v = c + t->vbase;
+        int fresh = s0 == 0 && t->lazy; /* a lazy row's first value: start it, unless set */
+        for (size_t f = 0; fresh && f < t->nfac; f++) fresh = v[f] == 0.0f;
+        if (fresh) gn__ftab_start_row(t, (size_t)(c - t->table) / t->stride, rv);
+        else if (s0 > 0 || !t->lazy) /* a lazy row set before (a model, another rank) keeps its units */
+            for (size_t f = 0; rv != 1.0 && f < t->nfac; f++) v[f] = (float)(v[f] * rv);
         c[GN__FTAB_S] = (float)ax;
     }
     const double xs = c[GN__FTAB_S] > 0 ? x / c[GN__FTAB_S] : 0.0;
@@ -245,9 +277,9 @@ static inline void gn__ftab_set_weights(gn_kind_learner *l, const float *src) {
 static inline int gn__ftab_outputs_for(const gn_train_options *o, const gn_data_spec *spec, const char *kind,
                                        uint32_t *nw) {
     if (o->loss == GN_LOSS_SOFTMAX) {
-        if (spec->nclasses < 2 || spec->nclasses > GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2)
+        if (spec->nclasses < 2 || spec->nclasses > GN__FTAB_MAX_CLASSES)
             return gn__fail(GN_EINVAL, "kind %s with loss softmax needs 2 to %u classes (the data has %u)", kind,
-                            GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2, (unsigned)spec->nclasses);
+                            GN__FTAB_MAX_CLASSES, (unsigned)spec->nclasses);
         *nw = spec->nclasses;
         return GN_OK;
     }
@@ -271,9 +303,9 @@ static inline int gn__ftab_model_check_outputs(gn_model *m, const char *kind, co
     if (m->loss == GN_LOSS_SOFTMAX) {
         size_t n = 0;
         GN_TRY(gn_model_classes(m, &n));
-        if (n < 2 || n > GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2)
+        if (n < 2 || n > GN__FTAB_MAX_CLASSES)
             return gn__fail(GN_EFORMAT, "%s: header: a softmax %s model needs 2 to %u classes, not %zu", path, kind,
-                            GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2, n);
+                            GN__FTAB_MAX_CLASSES, n);
         if (m->spec.nclasses && m->spec.nclasses != n)
             return gn__fail(GN_EFORMAT, "%s: header: spec nclasses %u, but the model has %zu classes", path,
                             (unsigned)m->spec.nclasses, n);

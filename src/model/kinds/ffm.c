@@ -19,7 +19,8 @@
  * The online learners are SGD and AdaGrad. The linear part learns as fm's (normalized or not, l1,
  * l2: see fm.c and linear.c); the factors take a step per pair (i, j), as libffm does, from
  * d score / d v_{i,f(j)} = v_{j,f(i)} x_i x_j plus their own l2 (fm_l2), with their own learning
- * rate (fm_lr; AdaGrad's sums for them start at 1, as libffm's), each times the loss's derivative
+ * rate (fm_lr; AdaGrad's sums for them start at 1, as libffm's; with normalized updates divided by
+ * the feature's scale as fm's), each times the loss's derivative
  * in the score (softmax: p_c - [c == y] in class c's). One table row per slot (factor_table.h;
  * C = 1 but for softmax):
  *
@@ -48,7 +49,7 @@
 
 /* factors per slot: F * K (times C), one weight less than a model row may hold */
 #define FFM_MAX_FACTORS (GN__MODEL_MAX_WEIGHTS_PER_SLOT - 1)
-#define FFM_MAX_OUTPUTS (GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2)
+#define FFM_MAX_OUTPUTS GN__FTAB_MAX_CLASSES
 /* rows up to this many features find their fields in a stack array while scoring a model */
 #define FFM_STACK_FEATURES 512
 
@@ -314,13 +315,13 @@ static int ffm_learner_new(const gn_train_options *o, const gn_data_spec *spec, 
     l->power_t = o->power_t;
     l->normalized = o->normalize;
     l->lr = o->lr > 0 ? o->lr : gn__default_lr(opt);
-    l->fm_lr = o->fm_lr > 0 ? o->fm_lr : opt == GN_OPT_ADAGRAD ? 0.1 : l->lr;
+    l->fm_lr = o->fm_lr > 0 ? o->fm_lr : opt == GN_OPT_ADAGRAD ? 0.2 : l->lr;
     l->k = o->fm_rank;
     l->nf = spec->nfields;
     l->span = span;
     /* AdaGrad's factor sums start at 1 (as libffm's): the first steps then scale with the
      * gradient instead of being lr whatever its size, which throws small factors far */
-    const size_t bytes = gn__ftab_alloc(&l->ft, opt, nw, nw * l->k * l->nf, spec->bits, o->fm_init, o->seed, 1);
+    const size_t bytes = gn__ftab_alloc(&l->ft, opt, nw, nw * l->k * l->nf, spec->bits, o->fm_init, o->seed, 1, o->normalize);
     if (!l->ft.table) {
         const unsigned rank = l->k, nf = l->nf;
         free(l);
@@ -373,10 +374,11 @@ static GN_HOGWILD inline __attribute__((always_inline)) void score_k(gn_kind_lea
     const uint32_t *fld = l->fld, nf = l->nf;
     double lin[FFM_MAX_OUTPUTS], pair[FFM_MAX_OUTPUTS], nm = 0.0; /* local: registers when nw = 1 */
     for (size_t c = 0; c < nw; c++) lin[c] = pair[c] = 0.0;
+    if (learn && l->normalized) /* every row at its new scale before a pair reads it */
+        for (size_t a = 0; a < n; a++) nm += gn__ftab_rescale(&l->ft, l->ft.table + (size_t)idx[a] * st, val[a]);
     for (size_t a = 0; a < n; a++) {
         float *row = l->ft.table + (size_t)idx[a] * st;
         const double x = val[a];
-        if (learn && l->normalized) nm += gn__ftab_rescale(row, x, l->ft.opt, nw);
         for (size_t c = 0; c < nw; c++) lin[c] += (double)row[R_W + c] * x;
         const uint32_t fa = fld[a];
         if (fa >= nf) continue;
@@ -401,6 +403,15 @@ static GN_HOGWILD void score_row(gn_kind_learner *l, const uint32_t *idx, const 
     else score_k(l, idx, val, n, learn, norm, s, l->ft.nw);
 }
 
+/* 1 / s for a feature's row, s its scale, with normalized updates (1 otherwise, or before the row
+ * has seen a non-zero value): v_{i,f} ~ 1 / s_i (see gn__ftab_rescale), so a factor's gradient is
+ * divided by s before it enters AdaGrad's sum (which starts at 1, in those units) and its step
+ * again by s (SGD: its step by s^2), and v x does not depend on the feature's unit. */
+static GN_HOGWILD inline double inv_scale(const gn_kind_learner *l, const float *row) {
+    const double sc = row[R_S];
+    return l->normalized && sc > 0 ? 1.0 / sc : 1.0;
+}
+
 /* The factor steps of one example whose loss gradient in its scores is g: a step per pair (a, b)
  * and class c on v_{a,f(b),c} and v_{b,f(a),c}. AdaGrad keeps a squared-gradient sum per factor;
  * SGD steps eta. */
@@ -415,28 +426,31 @@ static GN_HOGWILD inline __attribute__((always_inline)) void learn_pairs(gn_kind
         const uint32_t fa = fld[a];
         if (fa >= nf) continue;
         float *ra = l->ft.table + (size_t)idx[a] * st + vb;
+        const double ia = inv_scale(l, ra - vb);
         for (size_t b = a + 1; b < n; b++) {
             const uint32_t fb = fld[b];
             if (fb >= nf) continue;
             float *rb = l->ft.table + (size_t)idx[b] * st + vb;
+            const double ib = inv_scale(l, rb - vb);
             for (size_t c = 0; c < nw; c++) {
                 float *va = ra + fb * kb + c * k, *vv = rb + fa * kb + c * k;
                 const double kappa = g[c] * val[a] * val[b];
                 if (ada) {
                     float *ga = va + nfac, *gb = vv + nfac;
                     for (size_t f = 0; f < k; f++) {
-                        const double g1 = kappa * vv[f] + fl2 * va[f], g2 = kappa * va[f] + fl2 * vv[f];
+                        const double g1 = (kappa * vv[f] + fl2 * va[f]) * ia;
+                        const double g2 = (kappa * va[f] + fl2 * vv[f]) * ib;
                         const double s1 = ga[f] + g1 * g1, s2 = gb[f] + g2 * g2;
                         ga[f] = (float)s1;
                         gb[f] = (float)s2;
-                        if (s1 > 0) va[f] = (float)(va[f] - eta * g1 / sqrt(s1));
-                        if (s2 > 0) vv[f] = (float)(vv[f] - eta * g2 / sqrt(s2));
+                        if (s1 > 0) va[f] = (float)(va[f] - eta * ia * g1 / sqrt(s1));
+                        if (s2 > 0) vv[f] = (float)(vv[f] - eta * ib * g2 / sqrt(s2));
                     }
                 } else {
                     for (size_t f = 0; f < k; f++) {
                         const double g1 = kappa * vv[f] + fl2 * va[f], g2 = kappa * va[f] + fl2 * vv[f];
-                        va[f] = (float)(va[f] - eta * g1);
-                        vv[f] = (float)(vv[f] - eta * g2);
+                        va[f] = (float)(va[f] - eta * ia * ia * g1);
+                        vv[f] = (float)(vv[f] - eta * ib * ib * g2);
                     }
                 }
             }

@@ -13,13 +13,14 @@
  * The online learners are SGD and AdaGrad for both parts (no FTRL: factors have no closed form);
  * the linear part learns as the linear kind's (normalized or not, l1, l2: see linear.c), the
  * factors plainly, from d score / d v_if = x_i (sum_j v_jf x_j - v_if x_i), with their own l2
- * (fm_l2) and learning rate (fm_lr; auto: 0.1 with adagrad, lr with sgd), each times the loss's
+ * (fm_l2) and learning rate (fm_lr; auto: 0.2 with adagrad, lr with sgd; with normalized updates
+ * divided by the feature's scale s, s^2 with sgd: gn__ftab_rescale), each times the loss's
  * derivative in the score (softmax: p_c - [c == y] in class c's score). One table row per slot
  * keeps everything an example touches together (factor_table.h; C = 1 but for softmax):
  *
  *   optimizer  row
  *   sgd        {s, w[C], v[C][K]}
- *   adagrad    {s, w[C], g2[C], v[C][K], g2[C][K]}
+ *   adagrad    {s, w[C], g2[C], v[C][K], g2[C][K]}   (the factors' sums start at 1, as libffm's)
  *
  * s is the largest |x| seen (normalized updates; unused otherwise). Factors start uniform in
  * [-fm_init, fm_init], from a hash of (seed, slot, factor), so that every learner made with the
@@ -42,7 +43,7 @@
 #define FM_MAX_RANK (GN__MODEL_MAX_WEIGHTS_PER_SLOT - 1)
 /* most factors (classes x rank) and classes in a row */
 #define FM_MAX_FACTORS (GN__MODEL_MAX_WEIGHTS_PER_SLOT - 1)
-#define FM_MAX_OUTPUTS (GN__MODEL_MAX_WEIGHTS_PER_SLOT / 2)
+#define FM_MAX_OUTPUTS GN__FTAB_MAX_CLASSES
 
 /* Checks a rank for nw outputs: nw (1 + rank) weights must fit a model's row. */
 static int check_rank(uint32_t rank, uint32_t nw) {
@@ -201,9 +202,9 @@ static int fm_learner_new(const gn_train_options *o, const gn_data_spec *spec, g
     l->power_t = o->power_t;
     l->normalized = o->normalize;
     l->lr = o->lr > 0 ? o->lr : gn__default_lr(opt);
-    l->fm_lr = o->fm_lr > 0 ? o->fm_lr : opt == GN_OPT_ADAGRAD ? 0.1 : l->lr;
+    l->fm_lr = o->fm_lr > 0 ? o->fm_lr : opt == GN_OPT_ADAGRAD ? 0.2 : l->lr;
     l->rank = o->fm_rank;
-    const size_t bytes = gn__ftab_alloc(&l->ft, opt, nw, nw * o->fm_rank, spec->bits, o->fm_init, o->seed, 0);
+    const size_t bytes = gn__ftab_alloc(&l->ft, opt, nw, nw * o->fm_rank, spec->bits, o->fm_init, o->seed, 1, o->normalize);
     if (!l->ft.table) {
         free(l);
         return gn__fail(GN_ENOMEM, "out of memory allocating a table of 2^%u slots x %u outputs x rank %u (%zu MiB)",
@@ -244,7 +245,7 @@ static GN_HOGWILD inline __attribute__((always_inline)) void score_k(gn_kind_lea
     for (size_t i = 0; i < n; i++) {
         float *row = l->ft.table + (size_t)idx[i] * st;
         const double x = val[i];
-        if (learn && l->normalized) nm += gn__ftab_rescale(row, x, l->ft.opt, nw);
+        if (learn && l->normalized) nm += gn__ftab_rescale(&l->ft, row, x);
         for (size_t c = 0; c < nw; c++) lin[c] += (double)row[R_W + c] * x;
         const float *v = row + vb;
         for (size_t c = 0; c < nw; c++)
@@ -291,14 +292,15 @@ static GN_HOGWILD inline __attribute__((always_inline)) void learn_k(gn_kind_lea
             for (size_t j = 0; j < nw; j++)
                 gn__ftab_ada_w(c + R_W + j, c + R_W + nw + j, g[j] * x + l2 * sc * sc * c[R_W + j], lr, sc, l1);
             float *v = c + vb, *vg = v + nfac;
+            const double iv = 1.0 / sc, rate = vlr * iv; /* v ~ 1 / s: see gn__ftab_rescale */
             for (size_t j = 0; j < nw; j++) {
                 const double dx = g[j] * x;
                 for (size_t f = j * k; f < j * k + k; f++) {
-                    const double gv = dx * (sum[f] - (double)v[f] * x) + fl2 * v[f];
+                    const double gv = (dx * (sum[f] - (double)v[f] * x) + fl2 * v[f]) * iv;
                     if (gv == 0.0) continue;
                     const double g2 = vg[f] + gv * gv;
                     vg[f] = (float)g2;
-                    v[f] = (float)(v[f] - vlr * gv / sqrt(g2));
+                    v[f] = (float)(v[f] - rate * gv / sqrt(g2));
                 }
             }
         }
@@ -314,10 +316,11 @@ static GN_HOGWILD inline __attribute__((always_inline)) void learn_k(gn_kind_lea
             if (sc == 0) continue;
             for (size_t j = 0; j < nw; j++) gn__ftab_sgd_w(c + R_W + j, g[j], x, sc, eta, l1, l2);
             float *v = c + vb;
+            const double rate = veta / (sc * sc);
             for (size_t j = 0; j < nw; j++) {
                 const double dx = g[j] * x;
                 for (size_t f = j * k; f < j * k + k; f++)
-                    v[f] = (float)(v[f] - veta * (dx * (sum[f] - (double)v[f] * x) + fl2 * v[f]));
+                    v[f] = (float)(v[f] - rate * (dx * (sum[f] - (double)v[f] * x) + fl2 * v[f]));
             }
         }
     }

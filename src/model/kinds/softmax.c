@@ -109,7 +109,8 @@ static int oaa_header_read(gn_model *m, const json_t *hdr, const char *path) {
 }
 
 int gn__softmax_model_set(gn_model *m, const uint32_t *slots, const double *w, size_t n) {
-    if (m->kind != GN_KIND_SOFTMAX) return gn__fail(GN_EINTERNAL, "not a softmax model");
+    if (m->kind != GN_KIND_SOFTMAX && m->kind != GN_KIND_OAA)
+        return gn__fail(GN_EINTERNAL, "not a softmax or oaa model");
     const size_t k = m->weights_per_slot, nslots = m->nweights / k;
     memset(m->w, 0, m->nweights * sizeof *m->w);
     for (size_t j = 0; j < n; j++) {
