@@ -1,6 +1,7 @@
 /* bench/recommend_micro.c: the in-process cost of one recommendation (gn_model_recommend, k = 10,
  * exclude_seen) with each item index, without HTTP or JSON: the CPU time per request on one
- * thread, recall@10 against the exact scan, the index's build time and memory. Links the public
+ * thread (and the p50/p99/max of each request's CPU and wall time), recall@10 against the exact scan, the index's build
+ * time and memory. Links the public
  * API only (libgannet.a). Built and run by bench/recommend_serve.sh (MICRO=1) or by hand:
  *   recommend-micro MODEL USERS INDEX [PARAM[,PARAM...]] [M] [EF_CONSTRUCTION]
  * INDEX: exact, ivf (PARAM: nprobe) or hnsw (PARAM: ef), one line per PARAM over one build;
@@ -13,6 +14,17 @@
 #include <time.h>
 
 #include "gannet/gannet.h"
+
+static double wall_now(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+static int cmp_double(const void *a, const void *b) {
+    const double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
 
 static double cpu_now(void) {
     struct timespec ts;
@@ -47,7 +59,8 @@ int main(int argc, char **argv) {
     gn_recommend_item *a = malloc(nq * 10 * sizeof *a), *b = malloc(nq * 10 * sizeof *b);
     size_t *na = malloc(nq * sizeof *na), *nb = malloc(nq * sizeof *nb);
     char (*u)[32] = malloc(nq * sizeof *u);
-    if (!a || !b || !na || !nb || !u) return 1;
+    double *lat = malloc(nq * sizeof *lat), *cpu = malloc(nq * sizeof *cpu);
+    if (!a || !b || !na || !nb || !u || !lat || !cpu) return 1;
     uint64_t s = 7;
     for (size_t j = 0; j < nq; j++) {
         s = s * 6364136223846793005ull + 1442695040888963407ull;
@@ -71,26 +84,34 @@ int main(int argc, char **argv) {
         o.ef = io.kind == GN_MF_INDEX_HNSW ? param : 0;
         double hits = 0, total = 0;
         t0 = cpu_now();
-        for (size_t j = 0; j < nq; j++)
+        for (size_t j = 0; j < nq; j++) {
+            const double w0 = wall_now(), c0 = cpu_now();
             if (gn_model_recommend(m, u[j], 10, &o, a + j * 10, &na[j]) != GN_OK) return 1;
+            lat[j] = wall_now() - w0;
+            cpu[j] = cpu_now() - c0;
+        }
         const double t_idx = cpu_now() - t0;
+        qsort(lat, nq, sizeof *lat, cmp_double);
+        qsort(cpu, nq, sizeof *cpu, cmp_double);
         for (size_t j = 0; j < nq; j++) {
             for (size_t x = 0; x < nb[j]; x++)
                 for (size_t y = 0; y < na[j]; y++) hits += strcmp(a[j * 10 + y].item, b[j * 10 + x].item) == 0;
             total += (double)nb[j];
         }
         printf("%u items, rank %u, index %s (%s %u, M %u, ef_construction %u, %u build threads): build %.2f s, %.1f MiB;"
-               " %.1f us CPU per request (exact scan %.1f us, x%.1f); recall@10 %.4f over %zu users\n",
+               " %.1f us CPU per request (exact scan %.1f us, x%.1f); recall@10 %.4f over %zu users;"
+               " per request: CPU p50 %.1f us, p99 %.1f us, max %.1f us; wall p50 %.1f us, p99 %.1f us, max %.1f us\n",
                mi.items, mi.rank, argv[3], io.kind == GN_MF_INDEX_IVF ? "nprobe" : "ef",
                io.kind == GN_MF_INDEX_IVF && !param ? info.nprobe : param, info.hnsw_m, info.ef_construction,
                info.threads, info.build_seconds, (double)info.bytes / 1048576.0, 1e6 * t_idx / (double)nq,
-               1e6 * t_ex / (double)nq, t_ex / (t_idx > 0 ? t_idx : 1e-9), hits / (total > 0 ? total : 1), nq);
+               1e6 * t_ex / (double)nq, t_ex / (t_idx > 0 ? t_idx : 1e-9), hits / (total > 0 ? total : 1), nq,
+               1e6 * cpu[nq / 2], 1e6 * cpu[nq * 99 / 100], 1e6 * cpu[nq - 1], 1e6 * lat[nq / 2], 1e6 * lat[nq * 99 / 100], 1e6 * lat[nq - 1]);
         fflush(stdout);
         const char *comma = strchr(pl, ',');
         if (!comma) break;
         pl = comma + 1;
     }
-    free(a), free(b), free(na), free(nb), free(u);
+    free(a), free(b), free(na), free(nb), free(u), free(lat), free(cpu);
     gn_model_free(m);
     return 0;
 }

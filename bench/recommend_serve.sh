@@ -57,6 +57,10 @@ LUA
 # the server's CPU seconds (user + system) from /proc: on a shared box steadier than wall clock
 TCK=$(getconf CLK_TCK)
 cpu_s() { awk -v t="$TCK" '{ printf "%.3f", ($14 + $15) / t }' "/proc/$GPID/stat"; }
+# the server's page faults (minor + major) and involuntary context switches (preemptions) over
+# all its threads: where a tail comes from the scheduler or the memory rather than the work
+faults() { awk '{ print $10 + $12 }' "/proc/$GPID/stat"; }
+preempt() { cat /proc/"$GPID"/task/*/status 2>/dev/null | awk '/^nonvoluntary_ctxt_switches/ { s += $2 } END { print s + 0 }'; }
 rps() { awk '/^Requests\/sec:/ { print $2 }' "$W/$1.wrk"; }
 pct() { awk -v p="$2%" '$1 == p { v = $2; if (v ~ /us$/) { sub(/us$/, "", v); v /= 1000 }
                       else if (v ~ /ms$/) sub(/ms$/, "", v); else if (v ~ /s$/) { sub(/s$/, "", v); v *= 1000 }
@@ -83,10 +87,13 @@ serve_bench() { # MODEL INDEX LABEL
         awk -v r="$(rps probe)" -v g="$G" 'BEGIN { exit !(r >= 0.95 * g / 2) }' && break
         C2=$(awk -v c="$C2" -v r="$(rps probe)" -v g="$G" 'BEGIN { n = int(c * (g / 2) / (r > 1 ? r : 1) + 1); if (n > 4 * c) n = 4 * c; print n }')
     done
+    local f0 p0 l0
+    f0=$(faults) p0=$(preempt) l0=$(cut -d' ' -f1 /proc/loadavg)
     run_wrk half -c "$C2" -d "${DURATION}s" -s "$W/half.lua" "$url"
+    local HALF_NOTE="$(( $(faults) - f0 )) page faults, $(( $(preempt) - p0 )) preemptions of the server's threads, load $l0 -> $(cut -d' ' -f1 /proc/loadavg)"
     echo "$3: peak $G req/s (-c$CONNS; p50 $(pct peak 50) ms, p99 $(pct peak 99) ms;" \
          "$(awk -v r="$G" -v d="$DURATION" -v c="$(awk -v a="$c0" -v b="$c1" 'BEGIN { print b - a }')" 'BEGIN { printf "%.0f", r * d / c }') requests per server CPU-second);" \
-         "at half peak $(rps half) req/s (-c$C2, ${PAUSE_MS} ms pause): p50 $(pct half 50) ms, p99 $(pct half 99) ms"
+         "at half peak $(rps half) req/s (-c$C2, ${PAUSE_MS} ms pause): p50 $(pct half 50) ms, p99 $(pct half 99) ms ($HALF_NOTE)"
     kill -TERM "$GPID"; wait "$GPID" 2>/dev/null || true; GPID=""
 }
 
@@ -94,7 +101,7 @@ echo "recommend serve bench: $(nproc) cores shared by server and wrk, server --t
 for n in $SIZES; do
     M=$BENCH_DATA/mf_${n}.model
     [ -s "$M" ] || "$GEN" 10000 "$n" 64 1000 1 "$M"
-    echo "== $n items x rank 64, 10,000 users ($(du -m "$M" | cut -f1) MB model file)"
+    echo "== $n items x rank 64, 10,000 users ($(du -mL "$M" | cut -f1) MB model file)"
     echo "machine load: $(uptime | sed 's/.*load/load/')"
     if [ "$SERVE_ONLY" != 1 ]; then
     "$MICRO" "$M" 1000 ivf

@@ -75,7 +75,7 @@ void cli_print_param_help(FILE *out, unsigned groups);
  * --nlists N, --hnsw-m N, --ef-construction N, --ef-search N. Returns 1 if `flag` was one (set in o), 0 if not, -1 on error (printed). */
 int cli_index_flag(cli_args *a, const char *cmd, const char *flag, gn_mf_index_options *o);
 #define CLI_INDEX_HELP                                                                                  \
-    "  --index auto|exact|ivf|hnsw  kind mf: the item index built at load (auto: HNSW 20000-300000 items, IVF above)\n" \
+    "  --index auto|exact|ivf|hnsw  kind mf: the item index built at load (auto: HNSW from 20000 items to 150000 per core, IVF above)\n" \
     "  --nprobe N               IVF lists probed per query (default: a tenth of the lists)\n"          \
     "  --nlists N               IVF lists (default: about sqrt(items))\n"                              \
     "  --hnsw-m N               HNSW links per item (default 16)\n"                                     \

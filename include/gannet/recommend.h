@@ -109,7 +109,8 @@ typedef struct gn_mf_index_options {
     uint32_t ef_search;      /* HNSW: the default query beam; 0: max(64, 2 k) for k items,
                                 max(128, 2 k) from 500,000 items */
     uint32_t threads;        /* HNSW: build threads; 0: all cores; 1: the same graph every time */
-    uint64_t auto_max_hnsw_items; /* default 300000 */
+    uint64_t auto_max_hnsw_items; /* 0 (default): 150,000 per build thread (threads; 0: cores)
+                                     at rank 64, scaled by 64 / rank: 300,000 on 2 cores */
 } gn_mf_index_options;
 void gn_mf_index_options_init(gn_mf_index_options *o);
 

@@ -6,14 +6,19 @@
  * ef_construction finds candidates, the neighbour heuristic (keep a candidate only if it is
  * closer to the node than to every neighbour kept so far) picks at most M (2 M on level 0), and
  * the links are made both ways (a full neighbour list is re-pruned with the same heuristic).
- * Threads insert nodes concurrently: each node's link lists are guarded by a spinlock and no
- * thread ever holds two; the entry point by a mutex, held through the (rare) insertion of a node
- * above the top level. A query visits nodes through a small hash set, so it allocates
- * O(visited), not O(items). */
+ * Threads insert nodes concurrently: a node's link lists are changed only under its lock (a byte
+ * that a waiter spins on and yields after a few tries, since a plain spinlock burns whole time
+ * slices on a loaded machine when its holder is descheduled) and no thread ever holds two; they
+ * are read without it, word by word with atomic loads (a list being re-pruned may be read half
+ * old, half new: every word is still a node id, and the beam only loses a little); the entry
+ * point is guarded by a mutex, held through the (rare) insertion of a node above the top level. A query visits nodes through a small hash set, so it needs O(visited)
+ * memory, not O(items); its scratch comes from a pool kept in the index, so a warm server
+ * allocates nothing per query. */
 #include "model/mf_hnsw.h"
 
 #include <math.h>
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
@@ -22,6 +27,7 @@
 #include "util/clock.h"
 #include "util/cores.h"
 #include "util/error.h"
+#include "util/mem.h"
 
 #define MAX_LEVEL 31
 
@@ -57,10 +63,13 @@ static inline float dot_of(const gn__mf_hnsw *h, const float *a, const float *b)
     return h->avx2 ? dot_avx2(a, b, h->dim) : dot_base(a, b, h->dim);
 }
 
-static inline const float *row(const gn__mf_hnsw *h, uint32_t i) { return h->vec + (size_t)i * h->dim; }
+static inline const float *row(const gn__mf_hnsw *h, uint32_t i) {
+    return (const float *)(const void *)(h->node + (size_t)i * h->stride + h->row_off);
+}
 
 static inline uint32_t *links(const gn__mf_hnsw *h, uint32_t i, int lev) {
-    return lev == 0 ? h->link0 + (size_t)i * (h->M0 + 1) : h->upper + h->upper_at[i] + (size_t)(lev - 1) * (h->M + 1);
+    return lev == 0 ? (uint32_t *)(void *)(h->node + (size_t)i * h->stride)
+                    : h->upper + h->upper_at[i] + (size_t)(lev - 1) * (h->M + 1);
 }
 
 /* ---- heaps of (key, id): root = the smallest key (ties: the larger id) ---- */
@@ -83,18 +92,28 @@ static void heap_push(pair *h, size_t *n, pair p) {
     h[at] = p;
 }
 
+/* Floyd's pop: the hole at the root goes down to a leaf along the better children, then the
+ * last element rises from there; about half the comparisons of the textbook sift-down (the last
+ * element usually belongs near the bottom), and the order (a strict one) is the same. */
 static pair heap_pop(pair *h, size_t *n) {
-    pair top = h[0], last = h[--*n];
+    const pair top = h[0], last = h[--*n];
+    const size_t m = *n;
+    if (!m) return top;
     size_t at = 0;
     for (;;) {
-        size_t l = 2 * at + 1, r = l + 1, w = l;
-        if (l >= *n) break;
-        if (r < *n && below(h[r], h[l])) w = r;
-        if (!below(h[w], last)) break;
+        const size_t l = 2 * at + 1;
+        if (l >= m) break;
+        const size_t w = l + 1 < m && below(h[l + 1], h[l]) ? l + 1 : l;
         h[at] = h[w];
         at = w;
     }
-    if (*n) h[at] = last;
+    while (at > 0) {
+        const size_t up = (at - 1) / 2;
+        if (!below(last, h[up])) break;
+        h[at] = h[up];
+        at = up;
+    }
+    h[at] = last;
     return top;
 }
 
@@ -155,17 +174,25 @@ static void visited_reset(visited *v) {
 
 /* ---- one beam search on one level ---- */
 
-typedef struct scratch {
+typedef struct gn__hnsw_scratch {
+    struct gn__hnsw_scratch *next; /* in the index's pool */
+    size_t ef;            /* the beam the buffers have room for */
+    pair *out;            /* queries: the results drained best first; room for ef + 1 */
     visited vis;
     pair *cand;           /* min-heap on -sim: the best unexpanded node at the root */
     size_t ccap;
     pair *res;            /* min-heap on sim: the worst kept result at the root; room for ef + 1 */
     size_t rcap, nres;
     uint32_t *nb;         /* a copy of one link list (build: read under the node's lock) */
-    pthread_spinlock_t *locks; /* NULL: the graph is immutable (queries) */
+    int building;         /* 0: the graph is immutable (queries) */
 } scratch;
 
-static int scratch_init(scratch *s, const gn__mf_hnsw *h, size_t ef, uint32_t *tags, pthread_spinlock_t *locks) {
+typedef struct gn__hnsw_pool {
+    pthread_mutex_t mu;
+    scratch *top;
+} pool;
+
+static int scratch_init(scratch *s, const gn__mf_hnsw *h, size_t ef, uint32_t *tags, int building) {
     memset(s, 0, sizeof *s);
     s->vis.tag = tags;
     s->vis.ntag = tags ? h->n : 0;
@@ -174,7 +201,8 @@ static int scratch_init(scratch *s, const gn__mf_hnsw *h, size_t ef, uint32_t *t
     s->cand = malloc(s->ccap * sizeof *s->cand);
     s->res = malloc(s->rcap * sizeof *s->res);
     s->nb = malloc(((size_t)h->M0 + 1) * sizeof *s->nb);
-    s->locks = locks;
+    s->building = building;
+    s->ef = ef;
     return s->cand && s->res && s->nb ? 0 : -1;
 }
 
@@ -182,17 +210,38 @@ static void scratch_free(scratch *s) {
     free(s->cand);
     free(s->res);
     free(s->nb);
+    free(s->out);
     free(s->vis.slot);
 }
 
-/* The link list of node i at lev: a pointer into the graph, or (while building) a copy. */
+/* The link list of node i at lev: a pointer into the graph, or (while building) a copy read
+ * without the node's lock (see the file comment): the count with acquire (it is stored with
+ * release after the words it covers), the words relaxed. */
 static const uint32_t *read_links(const gn__mf_hnsw *h, scratch *s, uint32_t i, int lev) {
     const uint32_t *l = links(h, i, lev);
-    if (!s->locks) return l;
-    pthread_spin_lock(&s->locks[i]);
-    memcpy(s->nb, l, ((size_t)l[0] + 1) * sizeof *l);
-    pthread_spin_unlock(&s->locks[i]);
+    if (!s->building) return l;
+    uint32_t cnt = __atomic_load_n(&l[0], __ATOMIC_ACQUIRE);
+    const uint32_t cap = lev ? h->M : h->M0;
+    if (cnt > cap) cnt = cap;
+    s->nb[0] = cnt;
+    for (uint32_t j = 1; j <= cnt; j++) s->nb[j] = __atomic_load_n(&l[j], __ATOMIC_RELAXED);
     return s->nb;
+}
+
+/* The per-node lock of the build: test, test-and-set, a yield every 64 failed tries. */
+static void node_lock(unsigned char *l) {
+    unsigned tries = 0;
+    while (__atomic_exchange_n(l, 1, __ATOMIC_ACQUIRE))
+        while (__atomic_load_n(l, __ATOMIC_RELAXED))
+            if (++tries % 64 == 0) sched_yield();
+}
+
+static void node_unlock(unsigned char *l) { __atomic_store_n(l, 0, __ATOMIC_RELEASE); }
+
+/* Stores list words (under the node's lock) for lock-free readers: the words, then the count. */
+static void store_links(uint32_t *l, const uint32_t *ids, uint32_t cnt, uint32_t from) {
+    for (uint32_t j = from; j < cnt; j++) __atomic_store_n(&l[1 + j], ids[j - from], __ATOMIC_RELAXED);
+    __atomic_store_n(&l[0], cnt, __ATOMIC_RELEASE);
 }
 
 /* The greedy descent: from (cur, cs) on level `from` down to level `to` + 1, one best step at a
@@ -293,7 +342,7 @@ static int cmp_pair_desc(const void *a, const void *b) {
 
 typedef struct builder {
     gn__mf_hnsw *h;
-    pthread_spinlock_t *locks;
+    unsigned char *locks; /* n: node_lock */
     pthread_mutex_t top; /* guards h->entry and h->max_level */
     atomic_uint_fast32_t next;
     atomic_int failed;
@@ -304,27 +353,29 @@ static void connect(builder *b, uint32_t c, int lev, const uint32_t *chosen, siz
     gn__mf_hnsw *h = b->h;
     const uint32_t cap = lev ? h->M : h->M0;
     uint32_t *lc = links(h, c, lev);
-    pthread_spin_lock(&b->locks[c]);
-    lc[0] = (uint32_t)nch;
-    memcpy(lc + 1, chosen, nch * sizeof *chosen);
-    pthread_spin_unlock(&b->locks[c]);
+    node_lock(&b->locks[c]);
+    store_links(lc, chosen, (uint32_t)nch, 0);
+    node_unlock(&b->locks[c]);
     for (size_t j = 0; j < nch; j++) {
         const uint32_t o = chosen[j];
         uint32_t *lo = links(h, o, lev);
-        pthread_spin_lock(&b->locks[o]);
-        if (lo[0] < cap) {
-            lo[1 + lo[0]++] = c;
+        node_lock(&b->locks[o]);
+        const uint32_t cnt = __atomic_load_n(&lo[0], __ATOMIC_RELAXED); /* only lock holders store it */
+        if (cnt < cap) {
+            store_links(lo, &c, cnt + 1, cnt);
         } else { /* full: re-prune its list with the newcomer */
             const float *xo = row(h, o);
             size_t n = 0;
-            for (uint32_t t = 0; t < lo[0]; t++) w[n++] = (pair){dot_of(h, xo, row(h, lo[1 + t])), lo[1 + t]};
+            for (uint32_t t = 0; t < cnt; t++) {
+                const uint32_t e = __atomic_load_n(&lo[1 + t], __ATOMIC_RELAXED);
+                w[n++] = (pair){dot_of(h, xo, row(h, e)), e};
+            }
             w[n++] = (pair){dot_of(h, xo, row(h, c)), c};
             qsort(w, n, sizeof *w, cmp_pair_desc);
             uint32_t keep[2 * 64 + 1];
-            lo[0] = (uint32_t)select_neighbours(h, w, n, cap, keep);
-            memcpy(lo + 1, keep, lo[0] * sizeof *keep);
+            store_links(lo, keep, (uint32_t)select_neighbours(h, w, n, cap, keep), 0);
         }
-        pthread_spin_unlock(&b->locks[o]);
+        node_unlock(&b->locks[o]);
     }
 }
 
@@ -366,7 +417,7 @@ static void *build_worker(void *arg) {
     uint32_t *tags = calloc(h->n, sizeof *tags);
     pair *w = malloc(((size_t)h->ef_construction + h->M0 + 2) * sizeof *w);
     uint32_t *chosen = malloc(((size_t)h->M0 + 1) * sizeof *chosen);
-    if (!tags || !w || !chosen || scratch_init(&s, h, h->ef_construction, tags, b->locks) != 0) {
+    if (!tags || !w || !chosen || scratch_init(&s, h, h->ef_construction, tags, 1) != 0) {
         scratch_free(&s);
         atomic_store(&b->failed, 1);
         free(tags), free(w), free(chosen);
@@ -392,8 +443,17 @@ static uint64_t splitmix(uint64_t *st) {
 
 void gn__mf_hnsw_free(gn__mf_hnsw *h) {
     if (!h) return;
-    free(h->vec);
-    free(h->link0);
+    if (h->pool) {
+        while (h->pool->top) {
+            scratch *s = h->pool->top;
+            h->pool->top = s->next;
+            scratch_free(s);
+            free(s);
+        }
+        pthread_mutex_destroy(&h->pool->mu);
+        free(h->pool);
+    }
+    gn__table_free(h->node, h->node_bytes);
     free(h->level);
     free(h->upper_at);
     free(h->upper);
@@ -405,8 +465,7 @@ static void fill_rows(const gn_mf *mf, gn__mf_hnsw *h) {
     const uint32_t K = mf->rank;
     double phi2 = 0;
     for (uint32_t i = 0; i < h->n; i++) {
-        float *x = h->vec + (size_t)i * h->dim;
-        memset(x, 0, h->dim * sizeof *x);
+        float *x = (float *)(void *)(h->node + (size_t)i * h->stride + h->row_off); /* zeroed */
         memcpy(x, mf->Q + (size_t)i * K, K * sizeof *x);
         x[K] = mf->ibias[i];
         double s = 0;
@@ -415,7 +474,7 @@ static void fill_rows(const gn_mf *mf, gn__mf_hnsw *h) {
         if (s > phi2) phi2 = s;
     }
     for (uint32_t i = 0; i < h->n; i++) {
-        float *x = h->vec + (size_t)i * h->dim;
+        float *x = (float *)(void *)(h->node + (size_t)i * h->stride + h->row_off);
         const double d = phi2 - x[K + 1];
         x[K + 1] = (float)sqrt(d > 0 ? d : 0);
     }
@@ -436,6 +495,11 @@ int gn__mf_hnsw_build(const gn_mf *mf, uint32_t M, uint32_t ef_construction, uin
     if (threads > n / 64 + 1) threads = n / 64 + 1;
     gn__mf_hnsw *h = calloc(1, sizeof *h);
     if (!h) return gn__fail(GN_ENOMEM, "mf hnsw: out of memory");
+    if (!(h->pool = calloc(1, sizeof *h->pool))) {
+        free(h);
+        return gn__fail(GN_ENOMEM, "mf hnsw: out of memory");
+    }
+    pthread_mutex_init(&h->pool->mu, NULL);
     h->n = n;
     h->dim = (mf->rank + 2 + 7) & ~7u;
     h->M = M;
@@ -445,12 +509,14 @@ int gn__mf_hnsw_build(const gn_mf *mf, uint32_t M, uint32_t ef_construction, uin
     h->build_threads = threads;
     __builtin_cpu_init();
     h->avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    h->vec = malloc((size_t)n * h->dim * sizeof *h->vec);
-    h->link0 = calloc((size_t)n * (h->M0 + 1), sizeof *h->link0);
+    h->row_off = (((size_t)h->M0 + 1) * sizeof(uint32_t) + 31) & ~(size_t)31;
+    h->stride = h->row_off + (size_t)h->dim * sizeof(float);
+    h->node_bytes = (size_t)n * h->stride;
+    h->node = gn__table_alloc(h->node_bytes);
     h->level = malloc(n);
     h->upper_at = malloc((size_t)n * sizeof *h->upper_at);
-    pthread_spinlock_t *locks = malloc((size_t)n * sizeof *locks);
-    if (!h->vec || !h->link0 || !h->level || !h->upper_at || !locks) goto oom;
+    unsigned char *locks = calloc(n, 1);
+    if (!h->node || !h->level || !h->upper_at || !locks) goto oom;
     /* levels, then the upper lists' offsets */
     uint64_t rng = seed, total = 0;
     const double ml = 1.0 / log((double)M);
@@ -464,7 +530,6 @@ int gn__mf_hnsw_build(const gn_mf *mf, uint32_t M, uint32_t ef_construction, uin
     h->upper = calloc(total ? total : 1, sizeof *h->upper);
     if (!h->upper) goto oom;
     fill_rows(mf, h);
-    for (uint32_t i = 0; i < n; i++) pthread_spin_init(&locks[i], PTHREAD_PROCESS_PRIVATE);
     builder b;
     b.h = h;
     b.locks = locks;
@@ -482,16 +547,15 @@ int gn__mf_hnsw_build(const gn_mf *mf, uint32_t M, uint32_t ef_construction, uin
     build_worker(&b);
     for (uint32_t t = 0; t < started; t++) pthread_join(tid[t], NULL);
     pthread_mutex_destroy(&b.top);
-    for (uint32_t i = 0; i < n; i++) pthread_spin_destroy(&locks[i]);
-    free((void *)locks);
+    free(locks);
     locks = NULL;
     if (atomic_load(&b.failed)) goto oom;
-    h->bytes = sizeof *h + (uint64_t)n * h->dim * 4 + (uint64_t)n * (h->M0 + 1) * 4 + n + (uint64_t)n * 8 + total * 4;
+    h->bytes = sizeof *h + (uint64_t)h->node_bytes + n + (uint64_t)n * 8 + total * 4;
     h->build_seconds = gn__now() - t0;
     *out = h;
     return GN_OK;
 oom:
-    free((void *)locks);
+    free(locks);
     gn__mf_hnsw_free(h);
     return gn__fail(GN_ENOMEM, "mf hnsw: out of memory for %u items", n);
 }
@@ -509,28 +573,40 @@ int gn__mf_hnsw_search(const gn__mf_hnsw *h, const float *q, size_t ef, gn__mf_h
                        uint32_t *ids, float *sims, size_t *n_out) {
     *n_out = 0;
     if (ef == 0) return GN_OK;
-    scratch s;
-    memset(&s, 0, sizeof s);
-    pair *w = malloc((ef + 1) * sizeof *w);
-    if (!w || scratch_init(&s, h, ef, NULL, NULL) != 0 || hash_grow(&s.vis) != 0) {
-        scratch_free(&s);
-        free(w);
-        return gn__fail(GN_ENOMEM, "recommend: out of memory");
+    pthread_mutex_lock(&h->pool->mu);
+    scratch *s = h->pool->top;
+    if (s) h->pool->top = s->next;
+    pthread_mutex_unlock(&h->pool->mu);
+    if (s && s->ef < ef) { /* too small for this beam: a new one */
+        scratch_free(s);
+        free(s);
+        s = NULL;
+    }
+    if (!s) {
+        s = malloc(sizeof *s);
+        if (!s || scratch_init(s, h, ef, NULL, 0) != 0 || !(s->out = malloc((ef + 1) * sizeof *s->out)) ||
+            hash_grow(&s->vis) != 0) {
+            if (s) scratch_free(s);
+            free(s);
+            return gn__fail(GN_ENOMEM, "recommend: out of memory");
+        }
     }
     float es = dot_of(h, q, row(h, h->entry));
-    const uint32_t ep = descend(h, &s, q, h->entry, &es, h->max_level, 0);
+    const uint32_t ep = descend(h, s, q, h->entry, &es, h->max_level, 0);
     int st = GN_OK;
-    if (search_level(h, &s, q, ep, es, ef, 0, skip, ctx) != 0) {
+    if (search_level(h, s, q, ep, es, ef, 0, skip, ctx) != 0) {
         st = gn__fail(GN_ENOMEM, "recommend: out of memory");
     } else {
-        const size_t n = drain_best_first(&s, w);
+        const size_t n = drain_best_first(s, s->out);
         for (size_t j = 0; j < n; j++) {
-            ids[j] = w[j].id;
-            sims[j] = w[j].key;
+            ids[j] = s->out[j].id;
+            sims[j] = s->out[j].key;
         }
         *n_out = n;
     }
-    scratch_free(&s);
-    free(w);
+    pthread_mutex_lock(&h->pool->mu);
+    s->next = h->pool->top;
+    h->pool->top = s;
+    pthread_mutex_unlock(&h->pool->mu);
     return st;
 }

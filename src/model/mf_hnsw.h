@@ -14,7 +14,8 @@
  *   row(i) = [Q[i] (rank floats), ibias[i], lift_i, 0 ... 0]   (dim floats, rank + 2 rounded up to 8)
  *
  * The graph is immutable once built and belongs to the model's tables (gn_mf.hnsw), freed and
- * swapped on reload with them; searches only read it (thread-safe). */
+ * swapped on reload with them; searches only read it (thread-safe; the pool of their scratch
+ * has its own lock). */
 #ifndef GN_MODEL_MF_HNSW_H
 #define GN_MODEL_MF_HNSW_H
 
@@ -22,14 +23,20 @@
 #include <stdint.h>
 
 struct gn_kind_payload;
+struct gn__hnsw_pool;
 
 typedef struct gn__mf_hnsw {
     uint32_t n, dim;
     uint32_t M, M0;             /* links per node on upper levels / on level 0 (2 M) */
     uint32_t ef_construction;
     uint32_t ef_search;         /* the default beam width of a query (0: derived from k) */
-    float *vec;                 /* n x dim lifted rows */
-    uint32_t *link0;            /* n x (M0 + 1): level 0, [count, neighbours...] */
+    /* Node i's level-0 links, [count, neighbours...] (M0 + 1 uint32, padded to 32 bytes), then
+     * its lifted row (dim floats), in one block of `stride` bytes at node + i * stride: a node's
+     * links and row share a page and usually adjacent cache lines, and the whole table lies on
+     * transparent huge pages (util/mem.h), which the random walks of the build and the search
+     * need far fewer TLB misses on than on 4 KiB pages. */
+    unsigned char *node;
+    size_t stride, row_off, node_bytes;
     uint8_t *level;             /* n: each node's top level */
     uint64_t *upper_at;         /* n: offset of the node's upper links in upper (levels 1..level) */
     uint32_t *upper;            /* per node with level L >= 1: L x (M + 1), [count, neighbours...] */
@@ -39,6 +46,10 @@ typedef struct gn__mf_hnsw {
     double build_seconds;
     uint32_t build_threads;
     int avx2;                   /* 1: the AVX2 + FMA dot product */
+    /* Query scratch (beam heaps, visited set) kept between searches: a search pops one from
+     * this stack (or allocates one) and pushes it back, so a warm server allocates nothing per
+     * query. The pool's own mutex is held only to pop or push; the graph stays read-only. */
+    struct gn__hnsw_pool *pool;
 } gn__mf_hnsw;
 
 /* Builds the graph of mf's items into *out with `threads` threads (0: all cores; 1: the graph is

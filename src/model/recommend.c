@@ -15,6 +15,7 @@
 #include "model/mf_index.h"
 #include "model/model.h"
 #include "model/recommend_internal.h"
+#include "util/cores.h"
 #include "util/error.h"
 #include "util/sorted.h"
 
@@ -403,9 +404,19 @@ void gn_mf_index_options_init(gn_mf_index_options *o) {
     if (!o) return;
     memset(o, 0, sizeof *o);
     o->auto_min_items = 20000;
-    o->auto_max_hnsw_items = 300000;
+    o->auto_max_hnsw_items = 0; /* derived from the build's cores and the rank */
     o->iters = 8;
     o->seed = 1;
+}
+
+/* The largest catalogue `auto` gives an HNSW graph when auto_max_hnsw_items is 0: 150,000 items
+ * per build core at rank 64 (fewer at higher ranks, more at lower), i.e. a build of about 15 s
+ * of CPU per core (about 100 µs per item at rank 64 with the defaults, BENCHMARKS.md), which
+ * keeps it, on free cores, within half of the server's default 30 s reload timeout: 300,000
+ * items on 2 cores, 1.2M on 8. */
+static uint64_t auto_hnsw_limit(const gn_mf *mf, uint32_t threads) {
+    const uint64_t cores = gn__threads_or_cores(threads), rank = mf->rank < 16 ? 16 : mf->rank;
+    return 150000u * cores * 64 / rank;
 }
 
 gn_status gn_model_mf_build_index(gn_model *m, const gn_mf_index_options *o) {
@@ -419,10 +430,12 @@ gn_status gn_model_mf_build_index(gn_model *m, const gn_mf_index_options *o) {
         o->kind != GN_MF_INDEX_HNSW)
         return gn__fail(GN_EINVAL, "mf index: kind %d is not auto, exact, ivf or hnsw", o->kind);
     int kind = o->kind;
-    if (kind == GN_MF_INDEX_AUTO)
-        kind = mf->nitems < o->auto_min_items         ? GN_MF_INDEX_EXACT
-               : mf->nitems <= o->auto_max_hnsw_items ? GN_MF_INDEX_HNSW
-                                                      : GN_MF_INDEX_IVF;
+    if (kind == GN_MF_INDEX_AUTO) {
+        const uint64_t max_hnsw = o->auto_max_hnsw_items ? o->auto_max_hnsw_items : auto_hnsw_limit(mf, o->threads);
+        kind = mf->nitems < o->auto_min_items ? GN_MF_INDEX_EXACT
+               : mf->nitems <= max_hnsw       ? GN_MF_INDEX_HNSW
+                                              : GN_MF_INDEX_IVF;
+    }
     if (kind == GN_MF_INDEX_EXACT || mf->nitems == 0) {
         gn__mf_index_free(mf->index);
         gn__mf_hnsw_free(mf->hnsw);

@@ -1,7 +1,9 @@
 /* tests/unit/test_mf_hnsw.c: the HNSW item index of kind mf (model/mf_hnsw.c, the search in
  * model/recommend.c) against the exact scan, on a generated clustered factor set: recall, exact
- * scores, exclusions, k above the catalogue, tiny catalogues, one-thread determinism. */
+ * scores, exclusions, k above the catalogue, tiny catalogues, one-thread determinism, builds on
+ * 1, 2 and 4 threads, concurrent queries. */
 #include <math.h>
+#include <pthread.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -267,6 +269,56 @@ static void test_deterministic(void **state) {
     gn_model_free(m2);
 }
 
+/* A build on 2 and on 4 threads (insertions interleaved, so a different graph) reaches the recall
+ * of the one-thread build, within a small tolerance, and above the same floor; the query scratch
+ * pool hands each of several querying threads its own beam. Run under TSan (GN_TSAN) for races. */
+typedef struct query_job {
+    gn_model *m;
+    double recall;
+} query_job;
+
+static void *query_thread(void *arg) {
+    query_job *j = arg;
+    gn_recommend_options o;
+    gn_recommend_options_init(&o);
+    o.exclude_seen = 1;
+    j->recall = recall_at_10(j->m, &o);
+    return NULL;
+}
+
+static void test_threaded_build(void **state) {
+    (void)state;
+    double r[3];
+    const uint32_t threads[3] = {1, 2, 4};
+    for (int t = 0; t < 3; t++) {
+        gn_model *m = clustered(0);
+        build_hnsw(m, threads[t], 0);
+        gn_mf_index_info info;
+        assert_int_equal(gn_model_mf_index_info(m, &info), GN_OK);
+        assert_int_equal(info.threads, threads[t]);
+        gn_recommend_options o;
+        gn_recommend_options_init(&o);
+        o.exclude_seen = 1;
+        r[t] = recall_at_10(m, &o);
+        print_message("hnsw recall@10, %u build threads: %.4f\n", threads[t], r[t]);
+        assert_true(r[t] >= 0.95);
+        if (t) assert_true(fabs(r[t] - r[0]) <= 0.02);
+        if (t == 2) { /* concurrent queries on one index give the recall of one query at a time */
+            pthread_t tid[3];
+            query_job jobs[3];
+            for (int q = 0; q < 3; q++) {
+                jobs[q].m = m;
+                assert_int_equal(pthread_create(&tid[q], NULL, query_thread, &jobs[q]), 0);
+            }
+            for (int q = 0; q < 3; q++) {
+                pthread_join(tid[q], NULL);
+                assert_true(jobs[q].recall == r[t]);
+            }
+        }
+        gn_model_free(m);
+    }
+}
+
 /* auto: exact below auto_min_items, HNSW up to auto_max_hnsw_items, IVF above; a bad M refused
  * with the old index kept. */
 static void test_auto_and_options(void **state) {
@@ -305,6 +357,7 @@ int main(void) {
         cmocka_unit_test(test_recall),           cmocka_unit_test(test_exact_scores),
         cmocka_unit_test(test_exclusions),       cmocka_unit_test(test_tiny_and_large_k),
         cmocka_unit_test(test_deterministic),    cmocka_unit_test(test_auto_and_options),
+        cmocka_unit_test(test_threaded_build),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
