@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -474,6 +475,29 @@ static int warn_label_runs(const worker *ws, uint32_t nworkers, const gn_train_o
 
 /* ---- the online training loop --------------------------------------------------------------- */
 
+/* --idf without --cache over a --format dir tree: the documents are read and tokenized once, into a
+ * cache in a private temporary directory ($TMPDIR, else /tmp) that counts the document frequencies
+ * while it is written (io/cache.c), and the passes read that cache; train removes it at the end.
+ * The model is the one the two passes give (the frequencies first, then training from the text).
+ * 0 when the run reads the text itself: a given parser (its weights are known), another format,
+ * several ranks, or GN_IDF_TWO_PASSES set to something other than 0 (tests compare the paths). */
+static int idf_one_pass_wanted(const gn_train_options *o, const gn_data_spec *spec, const gn_parser *parser) {
+    if ((o->cache_path && o->cache_path[0]) || parser || !gn__cache_one_pass_idf(spec) || gn__dist_size() > 1)
+        return 0;
+    const char *e = getenv("GN_IDF_TWO_PASSES");
+    return !(e && *e && strcmp(e, "0") != 0);
+}
+
+/* Makes the temporary directory of idf_one_pass_wanted: dir (its path) and path (the cache's). */
+static int idf_temp_dir(char *dir, size_t dcap, char *path, size_t pcap) {
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base) base = "/tmp";
+    if ((size_t)snprintf(dir, dcap, "%s/gannet-idf-XXXXXX", base) >= dcap) return GN_ELIMIT;
+    if (!mkdtemp(dir)) return GN_EIO;
+    snprintf(path, pcap, "%s/text.cache", dir);
+    return GN_OK;
+}
+
 /* Input bytes per thread below which threads 0 (all cores) uses fewer threads: splitting a small
  * file over Hogwild threads only adds noise (and takes longer to start than to learn). */
 #define GN__BYTES_PER_THREAD ((uint64_t)4 << 20)
@@ -666,6 +690,7 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     gn_parser *cparser = NULL; /* for CSV column names in the model */
     char **cache_files = NULL; /* a cache alone: the files it was made from (for metadata) */
     json_t *data_prints = NULL; /* checkpoints and resume: what the data files hold */
+    char tmp_dir[1024] = "", tmp_cache[1100] = ""; /* --idf in one pass (idf_one_pass_wanted) */
 
     c.ws = calloc(T, sizeof *c.ws);
     c.ls = calloc(T, sizeof *c.ls);
@@ -693,6 +718,17 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         if ((st = gn__cache_ensure(o->cache_path, spec, paths, npaths, o->batch_size, &cspec, &cparser)) != GN_OK)
             goto done;
         cache_path = o->cache_path;
+    } else if (idf_one_pass_wanted(o, spec, parser)) {
+        if (idf_temp_dir(tmp_dir, sizeof tmp_dir, tmp_cache, sizeof tmp_cache) != GN_OK) {
+            gn__log(GN_LOG_INFO, "no temporary directory for --idf in one pass (%s): the document frequencies take "
+                                 "a pass of their own", GN_ERRNO_TEXT(errno));
+            tmp_dir[0] = '\0';
+        } else {
+            if ((st = gn__cache_build(tmp_cache, spec, paths, npaths, NULL)) != GN_OK) goto done;
+            if ((st = gn__cache_ensure(tmp_cache, spec, paths, npaths, o->batch_size, &cspec, &cparser)) != GN_OK)
+                goto done;
+            cache_path = tmp_cache;
+        }
     }
     if ((st = open_inputs(&c, cache_path)) != GN_OK) goto done;
     const int want_ck =
@@ -954,6 +990,10 @@ done:
         }
     if (cache_path) gn__parser_free(cparser);
     free(cache_files);
+    if (tmp_dir[0]) { /* after the workers' feeds, which read it */
+        unlink(tmp_cache);
+        rmdir(tmp_dir);
+    }
     gn__stream_free(c.stream); /* after the workers' feeds: it stops its reader first */
     gn__chunk_plan_free(c.plan); /* after the workers' sources, which read it */
     free(c.ws);
