@@ -35,6 +35,7 @@ void gn__text_free(gn_text *t) {
     free(t->hash);
     free(t->tok);
     free(t->packed);
+    free(t->spans);
     memset(t, 0, sizeof *t);
 }
 
@@ -226,6 +227,17 @@ int gn__text_features(gn_text *t, const gn_text_opts *o, uint64_t seed, const ch
         i = j;
     }
     if (!o->counts) b->nnz = k0 + gn__text_weigh(o, b->index + k0, b->value + k0, b->nnz - k0);
+    if (t->record_spans) {
+        if (t->nspans + 2 > t->spans_cap) {
+            const size_t c = t->spans_cap ? t->spans_cap * 2 : 256;
+            size_t *n = realloc(t->spans, c * sizeof *n);
+            if (!n) return GN_ENOMEM;
+            t->spans = n;
+            t->spans_cap = c;
+        }
+        t->spans[t->nspans++] = k0;
+        t->spans[t->nspans++] = b->nnz;
+    }
     return GN_OK;
 }
 
