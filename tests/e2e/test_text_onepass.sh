@@ -4,7 +4,9 @@
 # model and predictions, and a bad document still fails naming it; `train --idf` over a tree without
 # --cache tokenizes it once (a temporary one-pass cache in $TMPDIR, removed afterwards) and gives
 # the predictions of the two-pass path (GN_IDF_TWO_PASSES=1: document frequencies first), also when
-# no temporary directory can be made (then it takes the two passes and says so).
+# no temporary directory can be made (then it takes the two passes and says so); so does --idf over
+# CSV --text columns and VW text namespaces (two documents and a number per row), tokenized once
+# into memory, and past the memory budget.
 . "$(dirname "$0")/lib.sh"
 
 PY=/usr/bin/python3
@@ -63,3 +65,32 @@ run_ok "$GANNET" eval -m "$T/t2.model" -d "$T/te"
 acc=$(awk '$1 == "accuracy" {print $2}' "$T/out")
 awk -v a="$acc" 'BEGIN {exit !(a >= 0.9)}' || fail "--idf in one pass, 2 threads: test accuracy $acc < 0.9"
 ok "--idf without --cache: one pass predicts as two ($(sort -u "$T/pred.one" | wc -l) distinct); fallback; 2 threads accuracy $acc"
+
+# ---- --idf over CSV --text columns and VW text namespaces without --cache: the text tokenized once
+# into memory, the predictions of two passes; past the memory budget (GN_IDF_STORE_BYTES) the text
+# is read again with the weights known, with the same predictions
+$PY "$HERE/text_corpus.py" multi "$T/m" 1500 5
+head -n 1001 "$T/m.csv" > "$T/mtr.csv"; { head -n 1 "$T/m.csv"; tail -n 500 "$T/m.csv"; } > "$T/mte.csv"
+head -n 1000 "$T/m.vw" > "$T/mtr.vw"; tail -n 500 "$T/m.vw" > "$T/mte.vw"
+for fmt in csv vw; do
+    if [ $fmt = csv ]; then D=(-d "$T/mtr.csv" --label label --text title,body); E=(-d "$T/mte.csv")
+    else D=(--format vw -d "$T/mtr.vw" --text title,body); E=(-d "$T/mte.vw"); fi
+    for m in two one budget; do
+        env=(GN_IDF_TWO_PASSES="$([ $m = two ] && echo 1 || echo 0)")
+        [ $m = budget ] && env+=(GN_IDF_STORE_BYTES=20000)
+        run_ok env "${env[@]}" "$GANNET" train "${D[@]}" "${FLAGS[@]}" --threads 1 --passes 3 -m "$T/$fmt.$m.model"
+        if [ $m = budget ]; then expect_err "exceeds its memory budget" "$fmt: the fallback past the budget is said"
+        else grep -q "budget" "$T/err" && fail "$fmt $m: the store fell back: $(cat "$T/err")"; fi
+        run_ok "$GANNET" predict -m "$T/$fmt.$m.model" "${E[@]}"
+        cp "$T/out" "$T/pred.$fmt.$m"
+    done
+    [ "$(wc -l < "$T/pred.$fmt.two")" = 500 ] || fail "$fmt: $(wc -l < "$T/pred.$fmt.two") predictions, expected 500"
+    cmp -s "$T/pred.$fmt.two" "$T/pred.$fmt.one" || fail "$fmt --text: --idf in one pass predicts otherwise than in two"
+    cmp -s "$T/pred.$fmt.two" "$T/pred.$fmt.budget" || fail "$fmt --text: --idf past the memory budget predicts otherwise"
+    # several training threads read shares of the stored examples
+    run_ok "$GANNET" train "${D[@]}" "${FLAGS[@]}" --threads 2 --passes 3 -m "$T/$fmt.t2.model"
+    run_ok "$GANNET" eval -m "$T/$fmt.t2.model" "${E[@]}"
+    acc=$(awk '$1 == "accuracy" {print $2}' "$T/out")
+    awk -v a="$acc" 'BEGIN {exit !(a >= 0.85)}' || fail "$fmt --text, 2 threads: test accuracy $acc < 0.85"
+    ok "$fmt --text: --idf in one pass (and past the budget) predicts as two ($(sort -u "$T/pred.$fmt.one" | wc -l) distinct); 2 threads accuracy $acc"
+done
