@@ -74,6 +74,8 @@ struct gn_dir_tree {
     size_t fill_next;    /* the next document a helper takes */
     size_t held;         /* the slot the caller reads from (1 + index), 0: none */
     int stop;
+    int caller_waits;    /* the caller waits for a record; helpers waiting for a free slot */
+    uint32_t helpers_wait;
     pthread_mutex_t mu;
     pthread_cond_t cond_ready, cond_free;
 };
@@ -389,8 +391,11 @@ static void *reader_main(void *arg) {
     gn_dir_tree *t = arg;
     pthread_mutex_lock(&t->mu);
     for (;;) {
-        while (!t->stop && t->fill_next < t->ndocs && t->ring[t->fill_next % t->nring].state != SLOT_FREE)
+        while (!t->stop && t->fill_next < t->ndocs && t->ring[t->fill_next % t->nring].state != SLOT_FREE) {
+            t->helpers_wait++;
             pthread_cond_wait(&t->cond_free, &t->mu);
+            t->helpers_wait--;
+        }
         if (t->stop || t->fill_next >= t->ndocs) break;
         const size_t i = t->fill_next++;
         slot *sl = &t->ring[i % t->nring];
@@ -402,7 +407,7 @@ static void *reader_main(void *arg) {
         pthread_mutex_lock(&t->mu);
         sl->st = st;
         sl->state = SLOT_READY;
-        pthread_cond_broadcast(&t->cond_ready);
+        if (t->caller_waits) pthread_cond_signal(&t->cond_ready); /* one waiter: the caller */
     }
     pthread_mutex_unlock(&t->mu);
     return NULL;
@@ -474,9 +479,13 @@ static int next_record(gn_dir_tree *t) {
     if (t->held) { /* the record read out before: its slot is free again */
         t->ring[t->held - 1].state = SLOT_FREE;
         t->held = 0;
-        pthread_cond_broadcast(&t->cond_free);
+        if (t->helpers_wait) pthread_cond_broadcast(&t->cond_free);
     }
-    while (!(sl->state == SLOT_READY && sl->doc == t->next)) pthread_cond_wait(&t->cond_ready, &t->mu);
+    while (!(sl->state == SLOT_READY && sl->doc == t->next)) {
+        t->caller_waits = 1;
+        pthread_cond_wait(&t->cond_ready, &t->mu);
+        t->caller_waits = 0;
+    }
     pthread_mutex_unlock(&t->mu);
     if (sl->st != GN_OK) return gn__fail(sl->st, "%s", sl->msg); /* the slot stays: every later read fails alike */
     t->held = (size_t)(sl - t->ring) + 1;

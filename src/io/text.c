@@ -249,7 +249,8 @@ size_t gn__text_weigh(const gn_text_opts *o, uint32_t *slot, float *value, size_
     for (size_t i = 0; i < n; i++) {
         if (idf && i + 64 < n) __builtin_prefetch(idf + slot[i + 64], 0, 0);
         const double c = (double)value[i];
-        double v = o->tf == GN_TF_BINARY ? 1.0 : o->tf == GN_TF_LOG ? 1.0 + log(c) : c;
+        /* log tf: most terms occur once, and 1 + ln(1) is exactly 1 (no call) */
+        double v = o->tf == GN_TF_BINARY ? 1.0 : o->tf == GN_TF_LOG ? (c == 1.0 ? 1.0 : 1.0 + log(c)) : c;
         if (idf) v *= idf[slot[i]];
         norm2 += v * v;
         value[i] = (float)v;
