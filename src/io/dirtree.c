@@ -1,7 +1,7 @@
 /* io/dirtree.c: a --format dir tree listed once and read as a stream of "class<TAB>text" records
  * (the rules are in io/dirtree.h). A document is read whole into one buffer (the largest
  * document's size), checked, its line breaks turned into spaces, then handed out in pieces.
- * Reading ahead: helper threads (gn__dir_tree_readers) open, read and check the next documents
+ * Reading ahead: helper threads (gn__dir_tree_set_readers) open, read and check the next documents
  * into a ring of record buffers, document i into slot i mod the ring's size, while the caller
  * takes the records out in order; so the stream is the same bytes whatever the number of
  * helpers, and the caller's thread (tokenizing, in the parsers) waits on no system call. */
@@ -64,7 +64,7 @@ struct gn_dir_tree {
     const char *cur;
     size_t rec_len, rec_pos;
     recbuf own;      /* the caller's buffer (no helpers) and its path scratch (listing) */
-    int *class_fd;   /* each class directory, opened on its first document (-1: not yet) */
+    int *class_fd;   /* each class directory, opened on the first read (-1: not yet) */
     /* helpers (nreaders > 0 once started): docs[i] goes to ring[i % nring] */
     uint32_t want_readers;
     uint32_t nreaders;
@@ -121,7 +121,9 @@ static const char *join_in(recbuf *rb, const char *a, const char *b, const char 
     return rb->path;
 }
 
-static const char *join(gn_dir_tree *t, const char *a, const char *b, const char *c) { return join_in(&t->own, a, b, c); }
+static const char *join(gn_dir_tree *t, const char *a, const char *b, const char *c) {
+    return join_in(&t->own, a, b, c);
+}
 
 static void recbuf_free(recbuf *rb) {
     free(rb->rec);

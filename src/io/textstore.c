@@ -86,13 +86,16 @@ static int grow(void **p, size_t *cap, size_t need, size_t size) {
  * [k0, k1), offsets in b) to the store. GN_ENOMEM. */
 static int add_example(gn_text_store *s, const gn_batch *b, size_t i, const size_t *spans, size_t k0, size_t k1) {
     const size_t f0 = b->start[i], nf = b->start[i + 1] - f0;
-    if (s->n + 2 > s->ncap) {
-        size_t c = s->ncap, c2 = c, c3 = c, c4 = c, c5 = c;
-        if (grow((void **)&s->label, &c, s->n + 2, sizeof *s->label) || grow((void **)&s->weight, &c2, s->n + 2, sizeof *s->weight) ||
-            grow((void **)&s->key, &c3, s->n + 2, sizeof *s->key) || grow((void **)&s->fstart, &c4, s->n + 2, sizeof *s->fstart) ||
-            grow((void **)&s->sstart, &c5, s->n + 2, sizeof *s->sstart))
-            return GN_ENOMEM;
-        s->ncap = c;
+    if (s->n + 2 > s->ncap) { /* the per-example arrays share one capacity */
+        const size_t need = s->n + 2;
+        size_t c[5] = {s->ncap, s->ncap, s->ncap, s->ncap, s->ncap};
+        if (grow((void **)&s->label, &c[0], need, sizeof *s->label) ||
+            grow((void **)&s->weight, &c[1], need, sizeof *s->weight) ||
+            grow((void **)&s->key, &c[2], need, sizeof *s->key) ||
+            grow((void **)&s->fstart, &c[3], need, sizeof *s->fstart) ||
+            grow((void **)&s->sstart, &c[4], need, sizeof *s->sstart))
+            return GN_ENOMEM; /* the caller drops the store */
+        s->ncap = c[0];
     }
     size_t fc = s->fcap;
     if (grow((void **)&s->slot, &fc, s->nf + nf, sizeof *s->slot)) return GN_ENOMEM;
