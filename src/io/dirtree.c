@@ -38,7 +38,7 @@ typedef struct recbuf {
     size_t path_cap;
 } recbuf;
 
-#define RING_PER_READER 16 /* documents read ahead per helper */
+#define RING_PER_READER 32 /* documents read ahead per helper */
 #define READERS_MAX 16
 
 /* One document read ahead: its record, or why it could not be read. */
@@ -481,9 +481,13 @@ static int next_record(gn_dir_tree *t) {
     if (t->held) { /* the record read out before: its slot is free again */
         t->ring[t->held - 1].state = SLOT_FREE;
         t->held = 0;
-        if (t->helpers_wait) pthread_cond_broadcast(&t->cond_free);
+        /* helpers that found the ring full resume once half of it is free: a wake-up per half
+         * ring, not per document (each one a futex call, and a switch on a busy machine) */
+        if (t->helpers_wait && t->nring - (t->fill_next - t->next) >= t->nring / 2)
+            pthread_cond_broadcast(&t->cond_free);
     }
     while (!(sl->state == SLOT_READY && sl->doc == t->next)) {
+        if (t->helpers_wait) pthread_cond_broadcast(&t->cond_free);
         t->caller_waits = 1;
         pthread_cond_wait(&t->cond_ready, &t->mu);
         t->caller_waits = 0;
