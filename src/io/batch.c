@@ -244,7 +244,7 @@ static void merge_repeats(gn_batch *b, size_t s0) {
 
 void gn__batch_end_example(gn_batch *b) {
     const size_t s0 = b->start[b->n];
-    if (b->nnz - s0 > 1 && may_repeat(b, s0, b->nnz)) merge_repeats(b, s0);
+    if (!b->keep_repeats && b->nnz - s0 > 1 && may_repeat(b, s0, b->nnz)) merge_repeats(b, s0);
     b->n++;
     b->start[b->n] = b->nnz;
     if (b->xstart) b->xstart[b->n] = b->xn;

@@ -20,6 +20,8 @@ typedef struct gn_batch {
     size_t nnz, fcap;     /* features held / allocated */
     unsigned char *stamp; /* scratch filter for finding repeated slots (gn__batch_end_example) */
     unsigned char generation; /* the stamp of the example being closed */
+    unsigned char keep_repeats; /* gn__batch_end_example leaves the features as pushed (a reader
+                                 * that weighs them later, io/textstore.c) */
     /* Interactions (io/cross.h): a copy of the features of the crossed columns/namespaces, with
      * their group, for the learner to cross. NULL unless a parser with --interactions made them
      * (gn__batch_x_enable); example e's are [xstart[e], xstart[e + 1]). */

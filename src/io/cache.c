@@ -414,8 +414,7 @@ static int late_idf(void *user, json_t *hdr, unsigned char **extra, size_t *extr
     return st;
 }
 
-/* Whether a cache of spec is made in one pass (above). */
-static int one_pass_idf(const gn_data_spec *spec) {
+int gn__cache_one_pass_idf(const gn_data_spec *spec) {
     return spec->idf && spec->format == GN_FORMAT_DIR && !spec->interactions[0];
 }
 
@@ -426,7 +425,7 @@ int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *
     unsigned char *idf_rec = NULL;
     size_t idf_len = 0;
     counting_feed cf = {NULL, 0, NULL, 0};
-    const int one_pass = one_pass_idf(spec);
+    const int one_pass = gn__cache_one_pass_idf(spec);
     int st;
     if ((st = check_output(out_path, paths, npaths)) != GN_OK) goto done;
     if ((st = gn__source_open(spec, NULL, paths, npaths, &src)) != GN_OK) goto done;

@@ -36,6 +36,10 @@ typedef struct gn_cache_reader gn_cache_reader;
 /* Parses paths with spec (sequentially) and writes the cache to out_path atomically. */
 int gn__cache_build(const char *out_path, const gn_data_spec *spec, const char *const *paths, size_t npaths,
                     gn_cache_info *info);
+/* 1 if a cache of spec is made in one tokenizing pass that also counts the document frequencies
+ * (--idf over --format dir trees, without interactions); other --idf inputs count them in a pass
+ * of their own first. */
+int gn__cache_one_pass_idf(const gn_data_spec *spec);
 /* GN_OK if out_path is a complete cache made from exactly these files (same sizes and mtimes)
  * with this spec; GN_ESTALE (reason in the message) if it is missing or was made from other
  * files or flags; GN_EFORMAT / GN_ECHECKSUM if it is truncated or corrupt. */

@@ -24,12 +24,22 @@ typedef struct gn_dir_tree gn_dir_tree;
  * document), GN_EINVAL (a class name with a tab, newline or invalid UTF-8), GN_ENOMEM; the
  * message names the path. */
 int gn__dir_tree_open(const char *root, gn_dir_tree **out);
+/* The documents' names without their sizes (a stat only where the directory entry does not say
+ * whether it is a regular file): cheap where only the documents' classes matter (the label scan);
+ * bytes are then not known and the tree is not to be read. */
+int gn__dir_tree_open_names(const char *root, gn_dir_tree **out);
 /* The classes only (no document listed: docs 0, nothing to read), GN_EIO and GN_EINVAL as above
  * but for documents: cheap where only the class names matter. */
 int gn__dir_tree_open_classes(const char *root, gn_dir_tree **out);
 /* Copies up to cap bytes of the stream into dst: the count, 0 at the end, or -1 with the error
  * in gn_last_error() (a file that cannot be read, a NUL byte or invalid UTF-8, naming the file). */
 ssize_t gn__dir_tree_read(gn_dir_tree *t, char *dst, size_t cap);
+/* Helper threads reading documents ahead (0: read in the calling thread), before the first read;
+ * the stream is the same whatever their number. gn__dir_tree_open sets the default: the
+ * environment's GN_DIR_READERS when set (a tuning and testing knob), else 1 on two or three cores
+ * and 2 from four. */
+void gn__dir_tree_set_readers(gn_dir_tree *t, uint32_t n);
+uint32_t gn__dir_tree_default_readers(void);
 /* The documents' total size in bytes (for progress), and how many there are. */
 uint64_t gn__dir_tree_bytes(const gn_dir_tree *t);
 size_t gn__dir_tree_docs(const gn_dir_tree *t);

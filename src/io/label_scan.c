@@ -53,7 +53,7 @@ static int count_line(scan *sc, size_t file, uint64_t lineno, const char *line, 
  * (the records' line numbers), so the tree is listed, not read. */
 static int scan_tree(scan *sc, size_t file) {
     gn_dir_tree *t;
-    GN_TRY(gn__dir_tree_open(sc->in->paths[file], &t));
+    GN_TRY(gn__dir_tree_open_names(sc->in->paths[file], &t)); /* no stat per document */
     const char *const *names;
     gn__dir_tree_classes(t, &names);
     const size_t ndocs = gn__dir_tree_docs(t);

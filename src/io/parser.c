@@ -1390,6 +1390,15 @@ gn_idf *gn__parser_idf(const gn_parser *p) { return p->idf; }
 
 void gn__parser_set_text_counts(gn_parser *p, int on) { p->topts.counts = on; }
 
+void gn__parser_record_text_spans(gn_parser *p, int on) { p->text.record_spans = on; }
+
+const size_t *gn__parser_text_spans(const gn_parser *p, size_t *n) {
+    *n = p->text.nspans / 2;
+    return p->text.spans;
+}
+
+void gn__parser_clear_text_spans(gn_parser *p) { p->text.nspans = 0; }
+
 int gn__parser_has_cross(const gn_parser *p) { return p->cross != NULL; }
 
 void gn__parser_set_cross_inline(gn_parser *p, int on) { p->cross_inline = on; }

@@ -48,6 +48,11 @@ int gn__parser_line(gn_parser *p, const char *line, size_t len, uint64_t key, gn
  * clones share the table. */
 struct gn_idf;
 void gn__parser_set_idf(gn_parser *p, struct gn_idf *t);
+/* Records where each text document's features lie in the batch (io/text.h: record_spans);
+ * gn__parser_text_spans gives them (pairs of offsets, *n of them) and clear forgets them. */
+void gn__parser_record_text_spans(gn_parser *p, int on);
+const size_t *gn__parser_text_spans(const gn_parser *p, size_t *n);
+void gn__parser_clear_text_spans(gn_parser *p);
 struct gn_idf *gn__parser_idf(const gn_parser *p);
 /* Text features as term counts, unweighted (io/text.h: gn_text_opts.counts): for a cache made in
  * one pass, whose readers weigh them once the idf weights are known. */

@@ -35,6 +35,7 @@ void gn__text_free(gn_text *t) {
     free(t->hash);
     free(t->tok);
     free(t->packed);
+    free(t->spans);
     memset(t, 0, sizeof *t);
 }
 
@@ -226,6 +227,17 @@ int gn__text_features(gn_text *t, const gn_text_opts *o, uint64_t seed, const ch
         i = j;
     }
     if (!o->counts) b->nnz = k0 + gn__text_weigh(o, b->index + k0, b->value + k0, b->nnz - k0);
+    if (t->record_spans) {
+        if (t->nspans + 2 > t->spans_cap) {
+            const size_t c = t->spans_cap ? t->spans_cap * 2 : 256;
+            size_t *n = realloc(t->spans, c * sizeof *n);
+            if (!n) return GN_ENOMEM;
+            t->spans = n;
+            t->spans_cap = c;
+        }
+        t->spans[t->nspans++] = k0;
+        t->spans[t->nspans++] = b->nnz;
+    }
     return GN_OK;
 }
 
@@ -237,7 +249,8 @@ size_t gn__text_weigh(const gn_text_opts *o, uint32_t *slot, float *value, size_
     for (size_t i = 0; i < n; i++) {
         if (idf && i + 64 < n) __builtin_prefetch(idf + slot[i + 64], 0, 0);
         const double c = (double)value[i];
-        double v = o->tf == GN_TF_BINARY ? 1.0 : o->tf == GN_TF_LOG ? 1.0 + log(c) : c;
+        /* log tf: most terms occur once, and 1 + ln(1) is exactly 1 (no call) */
+        double v = o->tf == GN_TF_BINARY ? 1.0 : o->tf == GN_TF_LOG ? (c == 1.0 ? 1.0 : 1.0 + log(c)) : c;
         if (idf) v *= idf[slot[i]];
         norm2 += v * v;
         value[i] = (float)v;

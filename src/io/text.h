@@ -40,6 +40,11 @@ typedef struct gn_text {
     size_t tok_cap;
     uint64_t *packed; /* the document's (slot << 32 | count) terms, then as much room to sort them */
     size_t packed_cap;
+    /* when record_spans: each document's features as [spans[2k], spans[2k + 1]) in the batch's
+     * feature arrays, in the order pushed (the caller clears nspans; io/textstore.c) */
+    int record_spans;
+    size_t *spans;
+    size_t nspans, spans_cap;
 } gn_text;
 
 void gn__text_init(gn_text *t);

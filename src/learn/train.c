@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <errno.h>
 #include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -28,6 +29,7 @@
 #include "io/pipeline.h"
 #include "io/shuffle.h"
 #include "io/source.h"
+#include "io/textstore.h"
 #include "learn/checkpoint.h"
 #include "learn/learner.h"
 #include "learn/split.h"
@@ -261,6 +263,8 @@ typedef struct feed {
     gn_cache_reader *cache; /* its part of the cache, or */
     gn_stream *stream;      /* a stream shared with the other workers (not owned) ... */
     gn_parser *parser;      /* ... parsed with this worker's own parser (owned) */
+    const gn_text_store *store; /* or examples [begin, end) of the one-pass --idf store (not owned) */
+    size_t pos, begin, end;
     uint32_t wid;
     gn_shuffler *shuf;      /* --shuffle: a bounded shuffle buffer over the above */
 } feed;
@@ -268,6 +272,7 @@ typedef struct feed {
 static int feed_next_raw(void *f_, gn_batch *b, size_t max) {
     feed *f = f_;
     if (f->stream) return gn__stream_next(f->stream, f->wid, f->parser, b, max);
+    if (f->store) return gn__text_store_next(f->store, &f->pos, f->end, b, max);
     return f->cache ? gn__cache_next(f->cache, b, max) : gn__source_next(f->src, b, max);
 }
 
@@ -281,16 +286,22 @@ static int feed_next(feed *f, gn_batch *b, size_t max) {
 static int feed_rewind(feed *f, uint32_t pass) {
     if (f->shuf) gn__shuffler_reset(f->shuf, pass);
     if (f->stream) return GN_OK;
+    if (f->store) {
+        f->pos = f->begin;
+        return GN_OK;
+    }
     return f->cache ? gn__cache_rewind_pass(f->cache, pass) : gn__source_rewind_pass(f->src, pass);
 }
 
 static uint64_t feed_bytes_done(const feed *f) {
     if (f->stream) return f->wid == 0 ? gn__stream_bytes_done(f->stream) : 0;
+    if (f->store) return gn__text_store_bytes(f->store, f->pos) - gn__text_store_bytes(f->store, f->begin);
     return f->cache ? gn__cache_bytes_done(f->cache) : gn__source_bytes_done(f->src);
 }
 
 static uint64_t feed_bytes_total(const feed *f) {
     if (f->stream) return f->wid == 0 ? gn__source_bytes_total(gn__stream_source(f->stream)) : 0;
+    if (f->store) return gn__text_store_bytes(f->store, f->end) - gn__text_store_bytes(f->store, f->begin);
     return f->cache ? gn__cache_bytes_total(f->cache) : gn__source_bytes_total(f->src);
 }
 
@@ -478,6 +489,56 @@ static int warn_label_runs(const worker *ws, uint32_t nworkers, const gn_train_o
 
 /* ---- the online training loop --------------------------------------------------------------- */
 
+/* --idf without --cache over a --format dir tree: the documents are read and tokenized once, into a
+ * cache in a private temporary directory ($TMPDIR, else /tmp) that counts the document frequencies
+ * while it is written (io/cache.c), and the passes read that cache; train removes it at the end.
+ * The model is the one the two passes give (the frequencies first, then training from the text).
+ * 0 when the run reads the text itself: a given parser (its weights are known), another format,
+ * several ranks, or GN_IDF_TWO_PASSES set to something other than 0 (tests compare the paths). */
+static int idf_one_pass_wanted(const gn_train_options *o, const gn_data_spec *spec, const gn_parser *parser) {
+    if ((o->cache_path && o->cache_path[0]) || parser || !gn__cache_one_pass_idf(spec) || gn__dist_size() > 1)
+        return 0;
+    const char *e = getenv("GN_IDF_TWO_PASSES");
+    return !(e && *e && strcmp(e, "0") != 0);
+}
+
+/* --idf over CSV --text columns or VW text namespaces without --cache: the text is read and
+ * tokenized once into memory (io/textstore.h), within a quarter of the machine's memory (or
+ * GN_IDF_STORE_BYTES); past that, the same pass still counts the frequencies and the passes read
+ * the text (two passes, as before). Not with --shuffle (the store is read in order), checkpoints or --resume (they name
+ * the text's position), nor under the conditions of idf_one_pass_wanted. */
+static int idf_store_wanted(const gn_train_options *o, const gn_data_spec *spec, const gn_parser *parser) {
+    if ((o->cache_path && o->cache_path[0]) || parser || !spec->idf || spec->format == GN_FORMAT_DIR ||
+        gn__dist_size() > 1 || o->shuffle || (o->checkpoint_path && o->checkpoint_path[0]) ||
+        (o->resume_path && o->resume_path[0]))
+        return 0;
+    const char *e = getenv("GN_IDF_TWO_PASSES");
+    return !(e && *e && strcmp(e, "0") != 0);
+}
+
+static size_t idf_store_budget(void) {
+    const char *e = getenv("GN_IDF_STORE_BYTES"); /* tests: the fallback past the budget */
+    if (e && *e) {
+        char *end;
+        unsigned long long v = strtoull(e, &end, 10);
+        if (*end == '\0') return v > SIZE_MAX ? SIZE_MAX : (size_t)v;
+    }
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0) return (size_t)1 << 30;
+    const double quarter = (double)pages * (double)page / 4;
+    return quarter > (double)SIZE_MAX ? SIZE_MAX : (size_t)quarter;
+}
+
+/* Makes the temporary directory of idf_one_pass_wanted: dir (its path) and path (the cache's). */
+static int idf_temp_dir(char *dir, size_t dcap, char *path, size_t pcap) {
+    const char *base = getenv("TMPDIR");
+    if (!base || !*base) base = "/tmp";
+    if ((size_t)snprintf(dir, dcap, "%s/gannet-idf-XXXXXX", base) >= dcap) return GN_ELIMIT;
+    if (!mkdtemp(dir)) return GN_EIO;
+    snprintf(path, pcap, "%s/text.cache", dir);
+    return GN_OK;
+}
+
 /* Input bytes per thread below which threads 0 (all cores) uses fewer threads: splitting a small
  * file over Hogwild threads only adds noise (and takes longer to start than to learn). */
 #define GN__BYTES_PER_THREAD ((uint64_t)4 << 20)
@@ -518,6 +579,7 @@ typedef struct online_ctx {
     gn_chunk_plan *plan;       /* --shuffle over text: the chunks, shared by the workers' sources */
     const gn_parser *parser;   /* the text's resolved parser when the caller has one (passes auto:
                                 * both runs parse with it), else NULL: open_inputs resolves */
+    const gn_text_store *store; /* --idf over CSV/VW text in one pass: the examples, read from memory */
 } online_ctx;
 
 /* Opens every worker's input: part (rank*T + t) of (size*T) of the text or the cache; or, for
@@ -539,7 +601,7 @@ static int open_inputs(online_ctx *c, const char *cache_path) {
     gn_source *whole = NULL;
     int has_stdin = 0;
     for (size_t i = 0; i < c->npaths; i++) has_stdin |= strcmp(c->paths[i], "-") == 0;
-    if (!cache_path && (gn__dist_size() == 1 || !has_stdin)) {
+    if (!cache_path && !c->store && (gn__dist_size() == 1 || !has_stdin)) {
         GN_TRY(gn__source_open(c->spec, c->parser, c->paths, c->npaths, &whole));
         int st = gn__source_resolve(whole);
         if (st == GN_OK && gn__dist_size() == 1 && !gn__source_splittable(whole)) {
@@ -559,7 +621,12 @@ static int open_inputs(online_ctx *c, const char *cache_path) {
     for (uint32_t t = 0; t < T && st == GN_OK; t++) {
         uint32_t part = (uint32_t)gn__dist_rank() * T + t;
         feed *f = &c->ws[t].in;
-        if (c->stream) {
+        if (c->store) { /* a contiguous share of the stored examples, in order */
+            const size_t n = gn__text_store_examples(c->store);
+            f->store = c->store;
+            f->begin = f->pos = (size_t)((uint64_t)n * t / T);
+            f->end = (size_t)((uint64_t)n * (t + 1) / T);
+        } else if (c->stream) {
             f->stream = c->stream;
             f->wid = t;
             st = gn__parser_clone(gn__source_parser(gn__stream_source(c->stream)), &f->parser);
@@ -670,6 +737,8 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     gn_parser *cparser = NULL; /* for CSV column names in the model */
     char **cache_files = NULL; /* a cache alone: the files it was made from (for metadata) */
     json_t *data_prints = NULL; /* checkpoints and resume: what the data files hold */
+    char tmp_dir[1024] = "", tmp_cache[1100] = ""; /* --idf in one pass (idf_one_pass_wanted) */
+    gn_text_store *store = NULL;                    /* --idf in one pass (idf_store_wanted) */
 
     c.ws = calloc(T, sizeof *c.ws);
     c.ls = calloc(T, sizeof *c.ls);
@@ -697,6 +766,28 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
         if ((st = gn__cache_ensure(o->cache_path, spec, paths, npaths, o->batch_size, &cspec, &cparser)) != GN_OK)
             goto done;
         cache_path = o->cache_path;
+    } else if (idf_one_pass_wanted(o, spec, parser)) {
+        if (idf_temp_dir(tmp_dir, sizeof tmp_dir, tmp_cache, sizeof tmp_cache) != GN_OK) {
+            gn__log(GN_LOG_INFO, "no temporary directory for --idf in one pass (%s): the document frequencies take "
+                                 "a pass of their own", GN_ERRNO_TEXT(errno));
+            tmp_dir[0] = '\0';
+        } else {
+            if ((st = gn__cache_build(tmp_cache, spec, paths, npaths, NULL)) != GN_OK) goto done;
+            if ((st = gn__cache_ensure(tmp_cache, spec, paths, npaths, o->batch_size, &cspec, &cparser)) != GN_OK)
+                goto done;
+            cache_path = tmp_cache;
+        }
+    } else if (idf_store_wanted(o, spec, parser)) {
+        if ((st = gn__text_store_build(spec, paths, npaths, idf_store_budget(), &store)) != GN_OK) goto done;
+        if (!gn__text_store_parser(store)) { /* not CSV/VW text: the sources count the frequencies */
+            gn__text_store_free(store);
+            store = NULL;
+        } else {
+            c.parser = gn__text_store_parser(store); /* the weights known: no pass of their own */
+            if (gn__text_store_examples(store) > 0) c.store = store;
+            else gn__log(GN_LOG_INFO, "--idf: the tokenized text exceeds its memory budget (a quarter of the "
+                                      "memory): the passes read the text again");
+        }
     }
     if ((st = open_inputs(&c, cache_path)) != GN_OK) goto done;
     const int want_ck =
@@ -714,6 +805,9 @@ static int train_online(const gn_train_options *o, const gn_data_spec *spec, con
     if (c.stream) {
         cspec = *gn__source_spec(gn__stream_source(c.stream));
         cparser = gn__source_parser(gn__stream_source(c.stream));
+    } else if (c.store) {
+        cparser = (gn_parser *)gn__text_store_parser(c.store); /* owned by the store */
+        cspec = *gn__parser_spec(cparser);
     } else if (!cache_path) {
         cspec = *gn__source_spec(c.ws[0].in.src);
         cparser = gn__source_parser(c.ws[0].in.src);
@@ -958,6 +1052,11 @@ done:
         }
     if (cache_path) gn__parser_free(cparser);
     free(cache_files);
+    gn__text_store_free(store); /* after the workers' feeds, which read it */
+    if (tmp_dir[0]) { /* after the workers' feeds, which read it */
+        unlink(tmp_cache);
+        rmdir(tmp_dir);
+    }
     gn__stream_free(c.stream); /* after the workers' feeds: it stops its reader first */
     gn__chunk_plan_free(c.plan); /* after the workers' sources, which read it */
     free(c.ws);

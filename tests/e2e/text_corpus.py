@@ -4,6 +4,9 @@
                                        mixed case), the label a word choice
   text_corpus.py tree DIR N SEED       the same reviews as DIR/{pos,neg}/<i>.txt (multi-line, some
                                        UTF-8 letters)
+  text_corpus.py multi OUT N SEED      OUT.csv "label,title,n,body" and OUT.vw "label |title ...
+                                       |num n:.. |body ..." of N rows: two text documents (either
+                                       may be empty, the same words in both) and a number
   text_corpus.py sklearn CSV [DUMP NGRAMS TF]...
                                        compares each row's tf-idf values of dump_features (DUMP)
                                        with scikit-learn's TfidfVectorizer on the CSV's documents
@@ -56,6 +59,19 @@ def main():
             cut = len(text) // 2
             with open(os.path.join(root, "pos" if y else "neg", "%d.txt" % i), "w", encoding="utf-8") as f:
                 f.write(text[:cut] + "\n" + text[cut:] + "\r\n")
+    elif cmd == "multi":
+        out, n, seed = sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+        rng = random.Random(seed)
+        with open(out + ".csv", "w") as f, open(out + ".vw", "w") as v:
+            f.write("label,title,n,body\n")
+            for _ in range(n):
+                y = rng.randint(0, 1)
+                t = "" if rng.random() < 0.1 else review(rng, y, True).replace("|", "").replace(":", "")
+                b = "" if rng.random() < 0.1 else review(rng, y, True).replace("|", "").replace(":", "")
+                num = rng.randint(0, 5)
+                f.write('%d,"%s",%s,"%s"\n' % (y, t.replace('"', '""'), num if rng.random() < 0.9 else "",
+                                               b.replace('"', '""')))
+                v.write("%d |title %s |num n:%d |body %s\n" % (1 if y else -1, t, num, b))
     elif cmd == "sklearn":
         try:
             from sklearn.feature_extraction.text import TfidfVectorizer
