@@ -26,8 +26,8 @@ def test_bad_data():
     Xbad[3, 2] = np.nan
     with pytest.raises(ValueError):
         gannet.LinearClassifier().fit(Xbad, y)
-    with pytest.raises(ValueError, match="3 classes"):
-        gannet.FMClassifier().fit(X, np.arange(len(y)) % 3)  # fm is binary (LinearClassifier: softmax)
+    with pytest.raises(ValueError, match="binary"):
+        gannet.FMClassifier(loss="hinge").fit(X, np.arange(len(y)) % 3)  # 3 classes need softmax
     with pytest.raises(ValueError, match="1 class"):
         gannet.LinearClassifier().fit(X, np.zeros(len(y)))
     clf = gannet.LinearClassifier().fit(X, y)
