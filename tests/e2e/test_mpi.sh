@@ -13,6 +13,10 @@ trap 'rm -rf "$T"' EXIT
 fail=0
 FAILED() { echo "FAIL: $*"; fail=1; }
 MPIRUN=(mpirun --oversubscribe)
+# Under a sanitizer (ASan, TSan) every rank is several times slower and the 2-core CI machine
+# runs the suite twice more: the largest rank count is left to the Release run there.
+SANITIZED=0
+ldd "$GANNET" 2>/dev/null | grep -qE 'lib(a|t)san' && SANITIZED=1
 [ "$(id -u)" = 0 ] && MPIRUN+=(--allow-run-as-root)
 
 HS=/usr/share/doc/liblinear-tools/examples/heart_scale
@@ -45,12 +49,14 @@ json_get() { $PY -c 'import json,sys; print(json.load(open(sys.argv[1]))[sys.arg
 rel() { $PY -c 'import sys; a,b=float(sys.argv[1]),float(sys.argv[2]); print(abs(a-b)/abs(b))' "$1" "$2"; }
 le() { $PY -c 'import sys; sys.exit(0 if float(sys.argv[1]) <= float(sys.argv[2]) else 1)' "$1" "$2"; }
 
-# ranks_agree NAME DATA FLAGS...: 1, 2 and 4 ranks reach the same objective
+# ranks_agree NAME DATA FLAGS...: 1, 2 and 4 ranks (1 and 2 under a sanitizer) reach the same objective
+RANKS="1 2 4"
+[ "$SANITIZED" = 1 ] && RANKS="1 2"
 ranks_agree() {
     local name=$1 data=$2
     shift 2
     local f1="" np
-    for np in 1 2 4; do
+    for np in $RANKS; do
         local out="$T/$name.$np"
         timeout 300 "${MPIRUN[@]}" -np $np "$GANNET" train -d "$data" -m "$out.model" --json --quiet --threads 1 "$@" \
             >"$out.json" 2>"$out.err" || { FAILED "$name: $np ranks failed: $(head -5 "$out.err")"; continue; }
