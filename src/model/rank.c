@@ -28,6 +28,24 @@ static int check_model(const gn_model *m) {
     return GN_OK;
 }
 
+/* Drops each candidate's bias from a batch of the context's row (row 0) then the candidates'
+ * rows: slot 0, first in a row after the parser's sort; the context has it. */
+static void drop_candidate_bias(gn_batch *b, int bias) {
+    size_t w = b->start[1], from = b->start[1];
+    for (size_t e = 1; e < b->n; e++) {
+        const size_t to = b->start[e + 1];
+        size_t s0 = from;
+        if (bias && to > s0 && b->index[s0] == 0) s0++;
+        b->start[e] = w;
+        for (size_t i = s0; i < to; i++, w++) {
+            b->index[w] = b->index[i];
+            b->value[w] = b->value[i];
+        }
+        from = to;
+    }
+    b->start[b->n] = w;
+}
+
 /* Raw scores of each candidate joined to the context (cn features). */
 static int score_joined(const gn_model *m, const uint32_t *cidx, const float *cval, size_t cn, const gn_rows *cands,
                         double *out) {
@@ -175,21 +193,7 @@ static int score_apart(const gn_model *m, gn_parser *p, const gn_named_features 
     if ((st = parse_named(p, ctx, &b, "context", 0)) != GN_OK) goto done;
     for (size_t c = 0; c < ncand && st == GN_OK; c++) st = parse_named(p, &cands[c], &b, "candidate", c);
     if (st != GN_OK) goto done;
-    /* drop each candidate's bias (slot 0, first after the parser's sort): the context has it */
-    const int bias = gn__parser_spec(p)->bias;
-    size_t w = b.start[1], from = b.start[1];
-    for (size_t e = 1; e < b.n; e++) {
-        const size_t to = b.start[e + 1];
-        size_t s0 = from;
-        if (bias && to > s0 && b.index[s0] == 0) s0++;
-        b.start[e] = w;
-        for (size_t i = s0; i < to; i++, w++) {
-            b.index[w] = b.index[i];
-            b.value[w] = b.value[i];
-        }
-        from = to;
-    }
-    b.start[b.n] = w;
+    drop_candidate_bias(&b, gn__parser_spec(p)->bias);
     const size_t cn = b.start[1] - b.start[0];
     const gn_rows cand = {ncand, b.start + 1, b.index, b.value};
     if ((st = score_joined(m, b.index, b.value, cn, &cand, score)) != GN_OK) goto done;
@@ -449,20 +453,7 @@ gn_status gn_model_rank_lines(const gn_model *m, const char *context, const char
         for (size_t c = 0; c < ncand && st == GN_OK; c++)
             st = parse_line_into(p, candidates[c], strlen(candidates[c]), &b, "candidate", c);
         if (st != GN_OK) goto done;
-        const int bias = gn__parser_spec(p)->bias;
-        size_t w = b.start[1], from = b.start[1];
-        for (size_t e = 1; e < b.n; e++) {
-            const size_t to = b.start[e + 1];
-            size_t s0 = from;
-            if (bias && to > s0 && b.index[s0] == 0) s0++;
-            b.start[e] = w;
-            for (size_t i = s0; i < to; i++, w++) {
-                b.index[w] = b.index[i];
-                b.value[w] = b.value[i];
-            }
-            from = to;
-        }
-        b.start[b.n] = w;
+        drop_candidate_bias(&b, gn__parser_spec(p)->bias);
         const size_t cn = b.start[1] - b.start[0];
         const gn_rows cand = {ncand, b.start + 1, b.index, b.value};
         if ((st = score_joined(m, b.index, b.value, cn, &cand, score)) != GN_OK) goto done;
