@@ -46,6 +46,28 @@ static void drop_candidate_bias(gn_batch *b, int bias) {
     b->start[b->n] = w;
 }
 
+static int cmp_u32(const void *a, const void *b) {
+    const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* The context's cn slots, sorted, into a new array *out (the caller frees it). */
+static int sorted_slots(const uint32_t *idx, size_t cn, uint32_t **out) {
+    uint32_t *sorted = malloc((cn + 1) * sizeof *sorted);
+    if (!sorted) return gn__fail(GN_ENOMEM, "rank: out of memory");
+    memcpy(sorted, idx, cn * sizeof *sorted);
+    qsort(sorted, cn, sizeof *sorted, cmp_u32);
+    *out = sorted;
+    return GN_OK;
+}
+
+/* Whether candidate c's row (of cand) has a slot of the context's (sorted, cn slots). */
+static int shares_slot(const uint32_t *sorted, size_t cn, const gn_rows *cand, size_t c) {
+    for (size_t i = cand->start[c]; i < cand->start[c + 1]; i++)
+        if (bsearch(&cand->index[i], sorted, cn, sizeof *sorted, cmp_u32)) return 1;
+    return 0;
+}
+
 /* Raw scores of each candidate joined to the context (cn features). */
 static int score_joined(const gn_model *m, const uint32_t *cidx, const float *cval, size_t cn, const gn_rows *cands,
                         double *out) {
@@ -172,11 +194,6 @@ static int parse_named(gn_parser *p, const gn_named_features *f, gn_batch *b, co
     return GN_OK;
 }
 
-static int cmp_u32(const void *a, const void *b) {
-    const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return x < y ? -1 : x > y;
-}
-
 /* Scores every candidate: the context parsed once and each candidate alone (bias dropped); a
  * candidate sharing a slot with the context (a hash collision) is rescored through the merged
  * row, as one instance holding both would be. */
@@ -198,17 +215,9 @@ static int score_apart(const gn_model *m, gn_parser *p, const gn_named_features 
     const gn_rows cand = {ncand, b.start + 1, b.index, b.value};
     if ((st = score_joined(m, b.index, b.value, cn, &cand, score)) != GN_OK) goto done;
     /* collisions: the context's slots sorted, each candidate's looked up */
-    if (!(sorted = malloc((cn + 1) * sizeof *sorted))) {
-        st = gn__fail(GN_ENOMEM, "rank: out of memory");
-        goto done;
-    }
-    memcpy(sorted, b.index, cn * sizeof *sorted);
-    qsort(sorted, cn, sizeof *sorted, cmp_u32);
+    if ((st = sorted_slots(b.index, cn, &sorted)) != GN_OK) goto done;
     for (size_t c = 0; c < ncand; c++) {
-        int hit = 0;
-        for (size_t i = cand.start[c]; i < cand.start[c + 1] && !hit; i++)
-            hit = bsearch(&b.index[i], sorted, cn, sizeof *sorted, cmp_u32) != NULL;
-        if (!hit) continue;
+        if (!shares_slot(sorted, cn, &cand, c)) continue;
         gn__batch_clear(&one);
         const size_t dn = cand.start[c + 1] - cand.start[c];
         if ((st = gn__batch_begin_example(&one, 0.0f, 1.0f, 0)) != GN_OK ||
@@ -459,17 +468,9 @@ gn_status gn_model_rank_lines(const gn_model *m, const char *context, const char
         if ((st = score_joined(m, b.index, b.value, cn, &cand, score)) != GN_OK) goto done;
         /* a candidate sharing a slot with the context: the joined line parsed whole, so that the
          * parser treats the repeat as it would in :predict */
-        if (!(sorted = malloc((cn + 1) * sizeof *sorted))) {
-            st = gn__fail(GN_ENOMEM, "rank: out of memory");
-            goto done;
-        }
-        memcpy(sorted, b.index, cn * sizeof *sorted);
-        qsort(sorted, cn, sizeof *sorted, cmp_u32);
+        if ((st = sorted_slots(b.index, cn, &sorted)) != GN_OK) goto done;
         for (size_t c = 0; c < ncand && st == GN_OK; c++) {
-            int hit = 0;
-            for (size_t i = cand.start[c]; i < cand.start[c + 1] && !hit; i++)
-                hit = bsearch(&b.index[i], sorted, cn, sizeof *sorted, cmp_u32) != NULL;
-            if (!hit) continue;
+            if (!shares_slot(sorted, cn, &cand, c)) continue;
             gn__batch_clear(&one);
             if ((st = parse_joined(p, context, cl, candidates[c], &joined, &jcap, &one, c)) != GN_OK) break;
             const gn_rows r = gn__batch_rows(&one);
