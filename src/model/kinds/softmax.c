@@ -15,7 +15,10 @@
  * The gradient of -log p_y in class k's score is p_k - [k == y]; each class's weights then learn
  * exactly as a linear weight does with that derivative, sharing the feature's scale s and the
  * example's update multiplier. With K = 2 the model is over-parameterised (only w_1 - w_0
- * matters), as scikit-learn's multinomial LogisticRegression is.
+ * matters), as scikit-learn's multinomial LogisticRegression is. An example of importance weight
+ * wt (--class-weights, --balanced) steps with wt g but adds wt g^2 (not (wt g)^2) to AdaGrad's and
+ * FTRL's squared-gradient sums, as wt copies of it would (Vowpal Wabbit's rule): one rare-class
+ * example of weight 4,000 no longer shrinks every later step on its features 4,000-fold.
  *
  * The oaa kind (--oaa, as Vowpal Wabbit's) shares this layout, its learners and its table: K
  * binary classifiers over a binary loss (logistic or hinge), class k's learning from the label
@@ -338,12 +341,13 @@ static GN_HOGWILD void learn_ftrl(gn_kind_learner *l, const uint32_t *idx, const
         }
     }
     grad(l, s, k, y, wt, g);
+    const double iw = 1.0 / wt; /* an example of weight wt adds wt g^2 to n, as wt copies would (VW) */
     for (size_t i = 0; i < n; i++) {
         float *f = l->table + (size_t)idx[i] * st + ROW_HEAD;
         for (size_t j = 0; j < k; j++, f += 3) {
             const double gk = g[j] * xn[i];
             if (gk == 0.0) continue;
-            const double n2 = (double)f[FTRL_N] + gk * gk;
+            const double n2 = (double)f[FTRL_N] + gk * gk * iw;
             const double sigma = (sqrt(n2) - sq[i * k + j]) * inv_alpha;
             f[FTRL_Z] = (float)(f[FTRL_Z] + gk - sigma * vv[i * k + j]);
             f[FTRL_N] = (float)n2;
@@ -379,6 +383,7 @@ static GN_HOGWILD void learn_adagrad(gn_kind_learner *l, const uint32_t *idx, co
     const double mult = l->normalized ? sqrt(note_norm(l, wt, norm)) : 1.0;
     grad(l, s, k, y, wt, g);
     const double lr = l->lr * mult, l2 = l->l2, l1 = l->l1;
+    const double iw = 1.0 / wt; /* an example of weight wt adds wt g^2 to G, as wt copies would (VW) */
     for (size_t i = 0; i < n; i++) {
         float *c = l->table + (size_t)idx[i] * st;
         const double sc = l->normalized ? c[ROW_S] : 1.0;
@@ -388,7 +393,7 @@ static GN_HOGWILD void learn_adagrad(gn_kind_learner *l, const uint32_t *idx, co
         for (size_t j = 0; j < k; j++, f += 2) {
             const double gk = g[j] * x + l2 * sc * sc * f[C_W];
             if (gk == 0.0) continue;
-            const double g2 = f[ADA_G2] + gk * gk;
+            const double g2 = f[ADA_G2] + gk * gk * iw;
             f[ADA_G2] = (float)g2;
             const double step = lr / (sc * sqrt(g2));
             double w = f[C_W] - step * gk;
