@@ -290,6 +290,20 @@ static int cmp_ranked(const void *a, const void *b) {
     return x->index < y->index ? -1 : x->index > y->index;
 }
 
+/* The k best of ncand raw scores (k cut to ncand): each through the model's link, sorted as
+ * cmp_ranked sorts (all: ncand entries of scratch), the head copied into out. */
+static void take_top(const gn_model *m, const double *score, size_t ncand, gn_ranked *all, size_t k, gn_ranked *out,
+                     size_t *n_out) {
+    for (size_t c = 0; c < ncand; c++) {
+        all[c].index = c;
+        all[c].score = gn__link(m->loss, score[c]);
+    }
+    qsort(all, ncand, sizeof *all, cmp_ranked);
+    if (k > ncand) k = ncand;
+    memcpy(out, all, k * sizeof *out);
+    *n_out = k;
+}
+
 gn_status gn_model_rank_named(const gn_model *m, const gn_named_features *context, const gn_named_features *candidates,
                               size_t ncand, size_t k, gn_ranked *out, size_t *n_out) {
     if (!context || (ncand && !candidates) || (k && !out) || !n_out) return gn__fail(GN_EINVAL, "rank: NULL argument");
@@ -325,14 +339,7 @@ gn_status gn_model_rank_named(const gn_model *m, const gn_named_features *contex
     st = gn__parser_has_cross(p) ? score_merged(m, p, context, candidates, ncand, score)
                                  : score_apart(m, p, context, candidates, ncand, score);
     if (st != GN_OK) goto done;
-    for (size_t c = 0; c < ncand; c++) {
-        all[c].index = c;
-        all[c].score = gn__link(m->loss, score[c]);
-    }
-    qsort(all, ncand, sizeof *all, cmp_ranked);
-    if (k > ncand) k = ncand;
-    memcpy(out, all, k * sizeof *out);
-    *n_out = k;
+    take_top(m, score, ncand, all, k, out, n_out);
 done:
     free(ns.slot);
     free(score);
@@ -478,14 +485,7 @@ gn_status gn_model_rank_lines(const gn_model *m, const char *context, const char
         }
         if (st != GN_OK) goto done;
     }
-    for (size_t c = 0; c < ncand; c++) {
-        all[c].index = c;
-        all[c].score = gn__link(m->loss, score[c]);
-    }
-    qsort(all, ncand, sizeof *all, cmp_ranked);
-    if (k > ncand) k = ncand;
-    memcpy(out, all, k * sizeof *out);
-    *n_out = k;
+    take_top(m, score, ncand, all, k, out, n_out);
 done:
     if (binit) gn__batch_free(&b);
     if (oinit) gn__batch_free(&one);
