@@ -899,12 +899,19 @@ static int id_arg_from(PyObject *obj, const char *what, id_arg *a, gn_id_column 
     return 0;
 }
 
-/* train_mf(params, users, items, ratings): gn_train_mf_rows on the rows in memory (users and
+/* train_mf(params, users, items, ratings, base=None): gn_train_mf_rows on the rows in memory (or,
+ * with a base model, gn_update_mf_rows: the base trained further on them; users and
  * items: tuples of str or int64 vectors; ratings: a float64 vector or None), with the GIL
  * released; returns (model, summary dict). */
 static PyObject *py_train_mf(PyObject *mod, PyObject *args) {
-    PyObject *params, *users_obj, *items_obj, *ratings_obj;
-    if (!PyArg_ParseTuple(args, "OOOO:train_mf", &params, &users_obj, &items_obj, &ratings_obj)) return NULL;
+    PyObject *params, *users_obj, *items_obj, *ratings_obj, *base_obj = Py_None;
+    if (!PyArg_ParseTuple(args, "OOOO|O:train_mf", &params, &users_obj, &items_obj, &ratings_obj, &base_obj))
+        return NULL;
+    if (base_obj != Py_None && !PyObject_TypeCheck(base_obj, &ModelType)) {
+        PyErr_SetString(PyExc_TypeError, "train_mf: base must be a Model or None");
+        return NULL;
+    }
+    const gn_model *base = base_obj == Py_None ? NULL : ((ModelObject *)base_obj)->model;
     gn_train_options o;
     gn_data_spec spec;
     if (options_from(params, &o, &spec) != 0) return NULL;
@@ -934,7 +941,8 @@ static PyObject *py_train_mf(PyObject *mod, PyObject *args) {
     train_ctx ctx = {0, NULL, NULL, NULL};
     o.stop = &ctx.stop;
     Py_BEGIN_ALLOW_THREADS
-    st = gn_train_mf_rows(&o, &uc, &ic, rb.buf, ua.n, on_progress, &ctx, &m, &sum);
+    st = base ? gn_update_mf_rows(base, &o, &uc, &ic, rb.buf, ua.n, on_progress, &ctx, &m, &sum)
+              : gn_train_mf_rows(&o, &uc, &ic, rb.buf, ua.n, on_progress, &ctx, &m, &sum);
     Py_END_ALLOW_THREADS
     if (ctx.type) {
         gn_model_free(m);
@@ -1392,7 +1400,7 @@ done:
 
 static PyMethodDef module_methods[] = {
     {"train", py_train, METH_VARARGS, "train(params, paths, cache) -> (Model, summary)"},
-    {"train_mf", py_train_mf, METH_VARARGS, "train_mf(params, users, items, ratings) -> (Model, summary)"},
+    {"train_mf", py_train_mf, METH_VARARGS, "train_mf(params, users, items, ratings, base=None) -> (Model, summary); base: train it further (partial_fit)"},
     {"cv", py_cv, METH_VARARGS, "cv(params, paths, k) -> result dict (`gannet cv`)"},
     {"tune", py_tune, METH_VARARGS,
      "tune(params, paths, k, grid, space, n_random, metric, halving, max_memory) -> (metric, best, rows)"},

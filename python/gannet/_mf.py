@@ -149,6 +149,34 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
             del self.feature_names_in_
         return self
 
+    def partial_fit(self, X, y):
+        """Trains further on more (user, item) rows of X with ratings y (gn_update_mf_rows): ids
+        fit has not seen are added (factors drawn as training draws them, biases 0), the rows join
+        the users' seen items, then `passes` SGD epochs (1 when passes is 'auto') over these rows
+        alone, at lr and l2 as SGD reads them (0: SGD's defaults), whatever optimizer fit used.
+        Before any fit it is fit(X, y). NotImplementedError for an implicit model (weighted ALS
+        solves over all rows at once: fit again with the old and the new rows)."""
+        if not hasattr(self, "model_"):
+            return self.fit(X, y)
+        cols, _ = _pairs(X, as_columns=True)
+        n = len(cols[0])
+        if y is None:
+            raise ValueError("y (the ratings) is required by partial_fit")
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        if y.ndim != 1 or len(y) != n:
+            raise ValueError("y must be one rating per row of X (%d rows, y of shape %r)" % (n, y.shape))
+        if not np.isfinite(y).all():
+            raise ValueError("y: ratings must be finite numbers")
+        if not n:
+            raise ValueError("X: no rows")
+        users, _ = _id_column(cols[0], "user")
+        items, iint = _id_column(cols[1], "item")
+        handle, summary = _gannet.train_mf(self._train_params(True), users, items, y, self.model_._h)
+        self.model_ = Model(handle)
+        self.train_summary_ = summary
+        self._int_items = bool(getattr(self, "_int_items", False)) and iint
+        return self
+
     # ---- the model -------------------------------------------------------------------------
     @property
     def info(self):

@@ -202,3 +202,49 @@ def test_bad_parameters_raise_the_library_message():
         gannet.MatrixFactorization(optimizer="ftrl").fit(X, y)
     with pytest.raises(ValueError):
         gannet.MatrixFactorization().fit(X[:, :1], y)
+
+
+def test_partial_fit_adds_users_and_items_and_learns_them(tmp_path, gannet_cli):
+    X, y, _, _ = _ratings(n_users=80, n_items=50, seed=5, odd=False)
+    first = np.array([int(u[1:]) < 50 for u in X[:, 0]])  # users u50.. come in the second batch only
+    mf = gannet.MatrixFactorization(optimizer="sgd", rank=3, passes=30, seed=1).fit(X[first], y[first])
+    base = mf.model_
+    before = base.info
+    known_new = mf.known("u60")[0]
+    X2, y2 = X[~first], y[~first]
+    cold = np.sqrt(np.mean((mf.predict(X2) - y2) ** 2))
+    old_pred = mf.predict(X[first][:40])
+    mf.partial_fit(X2, y2)
+    one = np.sqrt(np.mean((mf.predict(X2) - y2) ** 2))
+    for _ in range(19):
+        mf.partial_fit(X2, y2)
+    many = np.sqrt(np.mean((mf.predict(X2) - y2) ** 2))
+    assert not known_new and mf.known("u60")[0]
+    assert one < cold and many < 0.8 * one, (cold, one, many)
+    # the base model is not changed (a served model may be the base)
+    assert base.info == before
+    assert base._h.mf_info()["users"] == 50
+    # the second batch's items are now seen by their users
+    u = X2[0, 0]
+    seen2 = {it for uu, it in X2 if uu == u}
+    assert not seen2 & {item for item, _ in mf.recommend(u, k=50)}
+    # the updated model saves and loads, and the CLI answers as recommend() does
+    mf.save(tmp_path / "upd.gnm")
+    again = gannet.load(tmp_path / "upd.gnm")
+    np.testing.assert_array_equal(again.predict(X2[:30]), mf.predict(X2[:30]))
+    out = run_cli(gannet_cli, "recommend", "-m", tmp_path / "upd.gnm", "--user", u, "-k", 5, "--exclude-seen", "--json")
+    assert [d["item"] for d in json.loads(out.stdout.splitlines()[0])["items"]] == [it for it, _ in mf.recommend(u, k=5)]
+    # users only in the first batch whose items no new row touched predict as before
+    touched = set(X2[:, 1])
+    keep = np.array([it not in touched for it in X[first][:40, 1]])
+    if keep.any():
+        np.testing.assert_array_equal(mf.predict(X[first][:40][keep]), old_pred[keep])
+    # before any fit, partial_fit is fit; implicit models refuse updates
+    a = gannet.MatrixFactorization(rank=3, seed=1, threads=1).partial_fit(X, y)
+    b = gannet.MatrixFactorization(rank=3, seed=1, threads=1).fit(X, y)
+    np.testing.assert_array_equal(a.predict(X[:20]), b.predict(X[:20]))
+    imp = gannet.MatrixFactorization(implicit=True, rank=3, threads=1).fit(X)
+    with pytest.raises(NotImplementedError, match="implicit"):
+        imp.partial_fit(X2, y2)
+    with pytest.raises(ValueError):
+        mf.partial_fit(X2, None)

@@ -43,6 +43,39 @@ static int add_id(gn_iddict *d, const char *s, size_t len, size_t r, const char 
     return GN_OK;
 }
 
+/* Maps n rows to t (allocated here, t->n = n): ids through ud and id (added when new, a row's
+ * user before its item, as the CSV reader adds them), ratings (NULL: 1) rounded to float. */
+int gn__mf_map_rows(const gn_id_column *users, const gn_id_column *items, const double *ratings, size_t n,
+                    gn_iddict *ud, gn_iddict *id, gn_triples *tp) {
+    gn_triples t;
+    memset(&t, 0, sizeof t);
+    t.user = malloc((n ? n : 1) * sizeof *t.user);
+    t.item = malloc((n ? n : 1) * sizeof *t.item);
+    t.rating = malloc((n ? n : 1) * sizeof *t.rating);
+    int st = GN_OK;
+    if (!t.user || !t.item || !t.rating) st = gn__fail(GN_ENOMEM, "out of memory for %zu ratings", n);
+    char ubuf[32], ibuf[32];
+    for (size_t r = 0; r < n && st == GN_OK; r++) {
+        const char *us, *is;
+        size_t ul, il;
+        if ((st = row_id(users, r, "user", ubuf, sizeof ubuf, &us, &ul)) != GN_OK) break;
+        if ((st = row_id(items, r, "item", ibuf, sizeof ibuf, &is, &il)) != GN_OK) break;
+        const double v = ratings ? ratings[r] : 1.0;
+        if (!(fabs(v) <= FLT_MAX)) {
+            st = gn__fail(GN_EINVAL, "mf rows: row %zu: rating %g is not a finite number (as a 32-bit float)", r, v);
+            break;
+        }
+        /* a row's user, then its item: the order the CSV reader adds them in */
+        if ((st = add_id(ud, us, ul, r, "user", &t.user[r])) != GN_OK) break;
+        if ((st = add_id(id, is, il, r, "item", &t.item[r])) != GN_OK) break;
+        t.rating[r] = (float)v;
+    }
+    t.n = t.cap = n;
+    if (st != GN_OK) gn__triples_free(&t);
+    else *tp = t;
+    return st;
+}
+
 gn_status gn_train_mf_rows(const gn_train_options *opts, const gn_id_column *users, const gn_id_column *items,
                            const double *ratings, size_t n, gn_progress_fn progress, void *user, gn_model **out,
                            gn_train_summary *summary) {
@@ -75,28 +108,8 @@ gn_status gn_train_mf_rows(const gn_train_options *opts, const gn_id_column *use
     gn_triples t;
     memset(&t, 0, sizeof t);
     gn_iddict *ud = gn__iddict_new(), *id = gn__iddict_new();
-    t.user = malloc(n * sizeof *t.user);
-    t.item = malloc(n * sizeof *t.item);
-    t.rating = malloc(n * sizeof *t.rating);
-    int st = GN_OK;
-    if (!ud || !id || !t.user || !t.item || !t.rating) st = gn__fail(GN_ENOMEM, "out of memory for %zu ratings", n);
-    char ubuf[32], ibuf[32];
-    for (size_t r = 0; r < n && st == GN_OK; r++) {
-        const char *us, *is;
-        size_t ul, il;
-        if ((st = row_id(users, r, "user", ubuf, sizeof ubuf, &us, &ul)) != GN_OK) break;
-        if ((st = row_id(items, r, "item", ibuf, sizeof ibuf, &is, &il)) != GN_OK) break;
-        const double v = ratings ? ratings[r] : 1.0;
-        if (!(fabs(v) <= FLT_MAX)) {
-            st = gn__fail(GN_EINVAL, "mf rows: row %zu: rating %g is not a finite number (as a 32-bit float)", r, v);
-            break;
-        }
-        /* a row's user, then its item: the order the CSV reader adds them in */
-        if ((st = add_id(ud, us, ul, r, "user", &t.user[r])) != GN_OK) break;
-        if ((st = add_id(id, is, il, r, "item", &t.item[r])) != GN_OK) break;
-        t.rating[r] = (float)v;
-    }
-    t.n = t.cap = n;
+    int st = ud && id ? gn__mf_map_rows(users, items, ratings, n, ud, id, &t)
+                      : (int)gn__fail(GN_ENOMEM, "out of memory for %zu ratings", n);
     if (st == GN_OK) {
         st = gn__mf_train_triples(&o, &spec, &t, ud, id, 0, NULL, 0, progress, user, t0, out, summary);
         ud = id = NULL; /* taken */

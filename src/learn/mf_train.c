@@ -360,6 +360,20 @@ static int sgd_train(gn_mf *mf, const gn_triples *t, const gn_train_options *o, 
     return GN_OK;
 }
 
+void gn__mf_init_factors(float *x, size_t n, uint64_t *rng) { init_factors(x, n, rng); }
+
+int gn__mf_sgd_epochs(gn_mf *mf, const gn_triples *t, const gn_train_options *o, gn_progress_fn progress, void *user,
+                      double t0, double *mse) {
+    uint32_t *order = malloc((t->n ? t->n : 1) * sizeof *order);
+    if (!order) return gn__fail(GN_ENOMEM, "mf: out of memory");
+    for (size_t e = 0; e < t->n; e++) order[e] = (uint32_t)e;
+    uint64_t rng = o->seed ^ 0x7570u;
+    const int st = sgd_train(mf, t, o, o->lr > 0 ? o->lr : MF_SGD_LR, o->l2 > 0 ? o->l2 : MF_SGD_L2, 0,
+                             o->passes ? o->passes : 1, order, &rng, progress, user, t0, mse);
+    free(order);
+    return st;
+}
+
 /* Mean squared error of the model on the training rows (explicit), or the mean squared error of
  * the preference 1 on the observed pairs (implicit). */
 static double train_mse(const gn_mf *mf, const gn_triples *t) {

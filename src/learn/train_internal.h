@@ -52,6 +52,17 @@ struct gn_kind_payload;
 int gn__mf_fit(const gn_train_options *o, const struct gn_triples *t, uint32_t nu, uint32_t ni, int dist,
                gn_progress_fn progress, void *user, double t0, struct gn_kind_payload **out, gn_train_options *ro_out,
                double *mse_out);
+/* Partial updates (learn/mf_update.c): factors drawn as training draws them (rng advanced), and
+ * o->passes SGD epochs (0: 1) of an explicit model over rows t (indices below mf's sizes), at
+ * o->lr and o->l2 (0: SGD's defaults), shuffled by o->seed; *mse the last epoch's training MSE. */
+void gn__mf_init_factors(float *x, size_t n, uint64_t *rng);
+int gn__mf_sgd_epochs(struct gn_kind_payload *mf, const struct gn_triples *t, const gn_train_options *o,
+                      gn_progress_fn progress, void *user, double t0, double *mse);
+/* learn/mf_rows.c: n rows of id columns mapped to t (allocated, t->n = n) through the
+ * dictionaries ud and id (new ids added, a row's user before its item); ratings NULL: 1. */
+struct gn_id_column;
+int gn__mf_map_rows(const struct gn_id_column *users, const struct gn_id_column *items, const double *ratings,
+                    size_t n, struct gn_iddict *ud, struct gn_iddict *id, struct gn_triples *t);
 /* The same training in steps (model selection's successive halving resumes a fold model for more
  * epochs rather than training it again, select/mf_select.c): gn__mf_fitter_new resolves the
  * options for t's rows and builds the model with its initial factors (no epoch yet);

@@ -565,6 +565,123 @@ static void test_rows_in_memory(void **state) {
     assert_null(m);
 }
 
+/* gn_update_mf_rows: the base stays as it was; old ids keep their rows, new ones come after;
+ * the new rows join the seen lists and the popularity; the epochs fit the new rows (their error
+ * falls); implicit models and other kinds are refused. */
+static double rows_rmse(const gn_mf *mf, const uint32_t *u, const uint32_t *i, const double *r, size_t n) {
+    double s = 0;
+    for (size_t e = 0; e < n; e++) {
+        const double d = r[e] - gn__mf_predict(mf, u[e], i[e]);
+        s += d * d;
+    }
+    return sqrt(s / (double)n);
+}
+
+static void test_update_rows(void **state) {
+    (void)state;
+    enum { N1 = 600, N2 = 400, NUSR = 50, NITM = 30 };
+    static char ut[N1 + N2][16], it[N1 + N2][16];
+    static const char *uc[N1 + N2], *ic[N1 + N2];
+    static double r[N1 + N2];
+    double pu[NUSR + 20][2], qi[NITM + 10][2];
+    uint64_t s = 21;
+    for (int u = 0; u < NUSR + 20; u++) pu[u][0] = unif(&s) * 2 - 1, pu[u][1] = unif(&s) * 2 - 1;
+    for (int i = 0; i < NITM + 10; i++) qi[i][0] = unif(&s) * 2 - 1, qi[i][1] = unif(&s) * 2 - 1;
+    for (size_t e = 0; e < N1 + N2; e++) { /* the second batch: 20 new users and 10 new items too */
+        const int u = (int)(unif(&s) * (e < N1 ? NUSR : NUSR + 20)), i = (int)(unif(&s) * (e < N1 ? NITM : NITM + 10));
+        snprintf(ut[e], sizeof ut[e], "u%d", u);
+        snprintf(it[e], sizeof it[e], "i%d", i);
+        uc[e] = ut[e];
+        ic[e] = it[e];
+        r[e] = 3 + 1.5 * (pu[u][0] * qi[i][0] + pu[u][1] * qi[i][1]);
+    }
+    gn_train_options o;
+    gn_train_options_init(&o);
+    o.kind = GN_KIND_MF;
+    o.fm_rank = 2;
+    o.threads = 1;
+    o.seed = 3;
+    const gn_id_column u1 = {uc, NULL, NULL}, i1 = {ic, NULL, NULL};
+    const gn_id_column u2 = {uc + N1, NULL, NULL}, i2 = {ic + N1, NULL, NULL};
+    gn_model *base = NULL, *up = NULL, *up5 = NULL;
+    assert_int_equal(gn_train_mf_rows(&o, &u1, &i1, r, N1, NULL, NULL, &base, NULL), GN_OK);
+    const gn_mf *b = gn__mf_of(base);
+    float *p0 = malloc(b->nusers * b->rank * sizeof(float));
+    memcpy(p0, b->P, b->nusers * b->rank * sizeof(float));
+    const uint32_t bu = b->nusers, bi = b->nitems;
+    const uint64_t bnnz = b->nnz;
+    gn_train_options uo;
+    gn_train_options_init(&uo);
+    gn_train_summary sum;
+    assert_int_equal(gn_update_mf_rows(base, &uo, &u2, &i2, r + N1, N2, NULL, NULL, &up, &sum), GN_OK);
+    assert_int_equal(sum.passes, 1);
+    uo.passes = 30;
+    assert_int_equal(gn_update_mf_rows(base, &uo, &u2, &i2, r + N1, N2, NULL, NULL, &up5, NULL), GN_OK);
+    /* the base is untouched */
+    assert_int_equal(b->nusers, bu);
+    assert_int_equal(b->nnz, bnnz);
+    assert_memory_equal(b->P, p0, bu * b->rank * sizeof(float));
+    const gn_mf *m = gn__mf_of(up5);
+    assert_true(m->nusers > bu && m->nitems > bi);
+    assert_int_equal(m->rank, b->rank);
+    assert_true(m->mean == b->mean);
+    uint32_t xu[N2], xi[N2];
+    for (size_t e = 0; e < N2; e++) {
+        xu[e] = gn__iddict_find(m->users, uc[N1 + e], strlen(uc[N1 + e]));
+        xi[e] = gn__iddict_find(m->items, ic[N1 + e], strlen(ic[N1 + e]));
+        assert_true(xu[e] != GN_IDDICT_NONE && xi[e] != GN_IDDICT_NONE);
+        assert_true(gn__mf_seen(m, xu[e], xi[e])); /* joined the seen lists */
+    }
+    for (uint32_t u = 0; u < bu; u++) { /* old ids keep their index, and their seen items */
+        size_t la, lb;
+        const char *na = gn__iddict_name(b->users, u, &la), *nb = gn__iddict_name(m->users, u, &lb);
+        assert_int_equal(la, lb);
+        assert_memory_equal(na, nb, la);
+        for (uint64_t a = b->seen_ptr[u]; a < b->seen_ptr[u + 1]; a++) assert_true(gn__mf_seen(m, u, b->seen_idx[a]));
+        for (uint64_t a = m->seen_ptr[u] + 1; a < m->seen_ptr[u + 1]; a++)
+            assert_true(m->seen_idx[a - 1] < m->seen_idx[a]); /* ascending, once */
+    }
+    double pop = 0, bpop = 0;
+    for (uint32_t i = 0; i < m->nitems; i++) pop += m->pop[i];
+    for (uint32_t i = 0; i < bi; i++) bpop += b->pop[i];
+    assert_true(pop == bpop + N2);
+    /* the epochs fit the new rows: the base (unknown ids: fallbacks) < 1 epoch < 30 epochs */
+    uint32_t bxu[N2], bxi[N2];
+    for (size_t e = 0; e < N2; e++) {
+        bxu[e] = gn__iddict_find(b->users, uc[N1 + e], strlen(uc[N1 + e]));
+        bxi[e] = gn__iddict_find(b->items, ic[N1 + e], strlen(ic[N1 + e]));
+    }
+    const double e0 = rows_rmse(b, bxu, bxi, r + N1, N2), e1 = rows_rmse(gn__mf_of(up), xu, xi, r + N1, N2),
+                 e30 = rows_rmse(m, xu, xi, r + N1, N2);
+    assert_true(e1 < e0);
+    assert_true(e30 < 0.8 * e1);
+    /* saved and loaded, the updated model is whole */
+    char path[] = "/tmp/gn_test_mf_updXXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    close(fd);
+    assert_int_equal(gn_model_save(up5, path), GN_OK);
+    gn_model *back = NULL;
+    assert_int_equal(gn_model_load(path, &back), GN_OK);
+    unlink(path);
+    expect_same_model(up5, back);
+    gn_model_free(back);
+    /* refused: an implicit base, a non-mf model, NULL ratings, no rows */
+    gn_model *imp = NULL, *bad = NULL;
+    o.implicit = 1;
+    assert_int_equal(gn_train_mf_rows(&o, &u1, &i1, r, N1, NULL, NULL, &imp, NULL), GN_OK);
+    assert_int_equal(gn_update_mf_rows(imp, &uo, &u2, &i2, r + N1, N2, NULL, NULL, &bad, NULL), GN_EUNSUPPORTED);
+    assert_non_null(strstr(gn_last_error(), "implicit"));
+    assert_int_equal(gn_update_mf_rows(base, &uo, &u2, &i2, NULL, N2, NULL, NULL, &bad, NULL), GN_EINVAL);
+    assert_int_equal(gn_update_mf_rows(base, &uo, &u2, &i2, r + N1, 0, NULL, NULL, &bad, NULL), GN_EINVAL);
+    assert_null(bad);
+    free(p0);
+    gn_model_free(imp);
+    gn_model_free(base);
+    gn_model_free(up);
+    gn_model_free(up5);
+}
+
 static int teardown(void **state) {
     (void)state;
     if (train_path[0]) unlink(train_path);
@@ -638,6 +755,7 @@ int main(void) {
         cmocka_unit_test(test_iddict),                         cmocka_unit_test(test_payload_bounds),
         cmocka_unit_test(test_fitter_resumes),
         cmocka_unit_test_teardown(test_rows_in_memory, teardown),
+        cmocka_unit_test(test_update_rows),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
