@@ -88,6 +88,25 @@ def _pairs(X, as_columns=False):
     return users, items, uint, iint, names
 
 
+def _rows(X, y):
+    """The rows of fit/partial_fit as train_mf takes them: (users, items, item ids all integers,
+    y as a float64 vector or None, column names or None); ValueError for a y of another length,
+    ratings that are not finite, or no rows."""
+    cols, names = _pairs(X, as_columns=True)
+    n = len(cols[0])
+    if y is not None:
+        y = np.ascontiguousarray(y, dtype=np.float64)
+        if y.ndim != 1 or len(y) != n:
+            raise ValueError("y must be one rating per row of X (%d rows, y of shape %r)" % (n, y.shape))
+        if not np.isfinite(y).all():
+            raise ValueError("y: ratings must be finite numbers")
+    if not n:
+        raise ValueError("X: no rows (kind mf needs at least one rating)")
+    users, _ = _id_column(cols[0], "user")
+    items, iint = _id_column(cols[1], "item")
+    return users, items, iint, y, names
+
+
 class MatrixFactorization(RegressorMixin, BaseEstimator):
     """Matrix factorization of (user, item, rating) data: `gannet train --kind mf`. Explicit
     ratings by ALS (default) or SGD, implicit feedback (implicit=True) by weighted ALS. Keywords
@@ -122,21 +141,9 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
     def fit(self, X, y=None):
         """Trains on the (user, item) rows of X with ratings y (None: implicit feedback, each row
         counting 1; needs implicit=True), in memory (see the module's comment)."""
-        cols, names = _pairs(X, as_columns=True)
-        n = len(cols[0])
-        if y is None:
-            if not self.implicit:
-                raise ValueError("y (the ratings) is required unless implicit=True")
-        else:
-            y = np.ascontiguousarray(y, dtype=np.float64)
-            if y.ndim != 1 or len(y) != n:
-                raise ValueError("y must be one rating per row of X (%d rows, y of shape %r)" % (n, y.shape))
-            if not np.isfinite(y).all():
-                raise ValueError("y: ratings must be finite numbers")
-        if not n:
-            raise ValueError("X: no rows (kind mf needs at least one rating)")
-        users, _ = _id_column(cols[0], "user")
-        items, iint = _id_column(cols[1], "item")
+        if y is None and not self.implicit:
+            raise ValueError("y (the ratings) is required unless implicit=True")
+        users, items, iint, y, names = _rows(X, y)
         handle, summary = _gannet.train_mf(self._train_params(y is not None), users, items, y)
         self.model_ = Model(handle)
         self.train_summary_ = summary
@@ -158,19 +165,9 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
         solves over all rows at once: fit again with the old and the new rows)."""
         if not hasattr(self, "model_"):
             return self.fit(X, y)
-        cols, _ = _pairs(X, as_columns=True)
-        n = len(cols[0])
         if y is None:
             raise ValueError("y (the ratings) is required by partial_fit")
-        y = np.ascontiguousarray(y, dtype=np.float64)
-        if y.ndim != 1 or len(y) != n:
-            raise ValueError("y must be one rating per row of X (%d rows, y of shape %r)" % (n, y.shape))
-        if not np.isfinite(y).all():
-            raise ValueError("y: ratings must be finite numbers")
-        if not n:
-            raise ValueError("X: no rows")
-        users, _ = _id_column(cols[0], "user")
-        items, iint = _id_column(cols[1], "item")
+        users, items, iint, y, _ = _rows(X, y)
         handle, summary = _gannet.train_mf(self._train_params(True), users, items, y, self.model_._h)
         self.model_ = Model(handle)
         self.train_summary_ = summary
