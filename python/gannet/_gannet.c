@@ -798,6 +798,26 @@ static void on_progress(const gn_progress *p, void *user) {
     PyGILState_Release(g);
 }
 
+/* What a training call returns to Python: (Model, summary dict); or the exception a signal
+ * handler raised during it (KeyboardInterrupt: that is the error), or the library's error. m is
+ * owned (freed on every error path). */
+static PyObject *train_result(gn_status st, gn_model *m, const gn_train_summary *sum, train_ctx *ctx) {
+    if (ctx->type) {
+        gn_model_free(m);
+        PyErr_Restore(ctx->type, ctx->value, ctx->tb);
+        return NULL;
+    }
+    if (st != GN_OK) return raise_status(st);
+    PyObject *model = wrap_model(m);
+    if (!model) return NULL;
+    PyObject *sd = summary_dict(sum);
+    if (!sd) {
+        Py_DECREF(model);
+        return NULL;
+    }
+    return Py_BuildValue("(NN)", model, sd);
+}
+
 /* train(params, paths, cache): gn_train on files (paths) or on a cache alone (paths None);
  * returns (model, summary dict). */
 static PyObject *py_train(PyObject *mod, PyObject *args) {
@@ -827,20 +847,7 @@ static PyObject *py_train(PyObject *mod, PyObject *args) {
     Py_END_ALLOW_THREADS
     paths_free(&pl);
     Py_XDECREF(cache_bytes);
-    if (ctx.type) { /* a signal handler raised (KeyboardInterrupt): that is the error */
-        gn_model_free(m);
-        PyErr_Restore(ctx.type, ctx.value, ctx.tb);
-        return NULL;
-    }
-    if (st != GN_OK) return raise_status(st);
-    PyObject *model = wrap_model(m);
-    if (!model) return NULL;
-    PyObject *sd = summary_dict(&sum);
-    if (!sd) {
-        Py_DECREF(model);
-        return NULL;
-    }
-    return Py_BuildValue("(NN)", model, sd);
+    return train_result(st, m, &sum, &ctx);
 }
 
 /* One column of ids for train_mf: a contiguous int64 vector (read as decimal text by the library)
@@ -944,19 +951,7 @@ static PyObject *py_train_mf(PyObject *mod, PyObject *args) {
     st = base ? gn_update_mf_rows(base, &o, &uc, &ic, rb.buf, ua.n, on_progress, &ctx, &m, &sum)
               : gn_train_mf_rows(&o, &uc, &ic, rb.buf, ua.n, on_progress, &ctx, &m, &sum);
     Py_END_ALLOW_THREADS
-    if (ctx.type) {
-        gn_model_free(m);
-        PyErr_Restore(ctx.type, ctx.value, ctx.tb);
-        goto done;
-    }
-    if (st != GN_OK) {
-        raise_status(st);
-        goto done;
-    }
-    PyObject *model = wrap_model(m);
-    PyObject *sd = model ? summary_dict(&sum) : NULL;
-    if (sd) result = Py_BuildValue("(NN)", model, sd);
-    else Py_XDECREF(model);
+    result = train_result(st, m, &sum, &ctx);
 done:
     if (rb.buf) PyBuffer_Release(&rb);
     id_arg_release(&ua);

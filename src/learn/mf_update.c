@@ -5,6 +5,8 @@
  * factors drawn as training draws them and their biases 0; each new row's item joins its user's
  * seen list and counts in the item's popularity; the global mean stays the base's (the biases
  * absorb a shift). Then SGD epochs over the new rows only, whatever solver trained the base. */
+#include <float.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -15,6 +17,7 @@
 #include "util/clock.h"
 #include "util/error.h"
 #include "util/iddict.h"
+#include "util/mem.h"
 
 /* A copy of d: the same ids at the same indices. NULL when out of memory. */
 static gn_iddict *dict_copy(const gn_iddict *d) {
@@ -110,7 +113,8 @@ gn_status gn_update_mf_rows(const gn_model *base, const gn_train_options *opts, 
         return gn__fail(GN_EINVAL, "mf rows: a column has neither text nor integer ids");
     if (n == 0) return gn__fail(GN_EINVAL, "kind mf: no ratings in the input");
     if (n > UINT32_MAX) return gn__fail(GN_ELIMIT, "mf rows: %zu rows, more than %u", n, (unsigned)UINT32_MAX);
-    if (opts->lr < 0 || opts->l2 < 0) return gn__fail(GN_EINVAL, "mf update: lr and l2 must be >= 0");
+    if (!(opts->lr >= 0 && opts->lr <= DBL_MAX) || !(opts->l2 >= 0 && opts->l2 <= DBL_MAX))
+        return gn__fail(GN_EINVAL, "mf update: lr and l2 must be finite numbers >= 0 (0: SGD's defaults)");
 
     gn_triples t;
     memset(&t, 0, sizeof t);
@@ -124,8 +128,9 @@ gn_status gn_update_mf_rows(const gn_model *base, const gn_train_options *opts, 
     if (opts->max_memory) {
         const uint64_t need = gn__mf_table_bytes(k, nu, ni, bm->nnz + n) + gn__iddict_bytes(ud) + gn__iddict_bytes(id);
         if (need > opts->max_memory) {
-            st = gn__fail(GN_ELIMIT, "mf update: %u users x %u items x rank %u need %llu bytes, more than max_memory",
-                          nu, ni, k, (unsigned long long)need);
+            char b1[32], b2[32];
+            st = gn__fail(GN_ELIMIT, "mf update: %u users x %u items x rank %u need %s, more than --max-memory %s", nu,
+                          ni, k, gn__bytes_text(need, b1, sizeof b1), gn__bytes_text(opts->max_memory, b2, sizeof b2));
             goto done;
         }
     }

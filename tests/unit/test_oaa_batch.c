@@ -19,6 +19,7 @@
 #include "learn/objective.h"
 #include "learn/train_internal.h"
 #include "model/model.h"
+#include "objective_check.h"
 
 static double unif(uint64_t *s) {
     *s = *s * 6364136223846793005ull + 1442695040888963407ull;
@@ -72,16 +73,7 @@ static void test_objective_oaa_grad_fd(void **state) {
             }
         }
         assert_true(fabs(f - want) < 1e-10 * (1 + fabs(want)));
-        for (size_t i = 0; i < NF * K; i++) {
-            const double h = 1e-6, keep = w[i];
-            double up, down;
-            w[i] = keep + h;
-            gn__objective_margins(o, w, z, &up);
-            w[i] = keep - h;
-            gn__objective_margins(o, w, z, &down);
-            w[i] = keep;
-            assert_true(fabs((up - down) / (2 * h) - g[i]) < 1e-5 * (1 + fabs(g[i])));
-        }
+        expect_gradient_matches_differences(o, w, z, g, NF * K);
         /* along a direction: the loss at alpha equals the loss at w + alpha dir, its derivative at
          * 0 is g . dir, and the fused gradient at alpha equals a fresh one there */
         double dir[NF * K], w2[NF * K], g2[NF * K + 1], g3[NF * K + 1], z2[N * K], loss, dphi, gd = 0, f2;

@@ -15,6 +15,7 @@
 #include "learn/loss.h"
 #include "learn/objective.h"
 #include "model/loss_table.h"
+#include "objective_check.h"
 
 static double unif(uint64_t *s) {
     *s = *s * 6364136223846793005ull + 1442695040888963407ull;
@@ -85,16 +86,7 @@ static void test_objective_grad_fd(void **state) {
         double f;
         gn__objective_margins(o, w, z, NULL);
         gn__objective_gradient(o, z, 0.0, &f, g);
-        for (size_t i = 0; i < nfeat * k; i++) {
-            const double h = 1e-6, keep = w[i];
-            double up, down;
-            w[i] = keep + h;
-            gn__objective_margins(o, w, z, &up);
-            w[i] = keep - h;
-            gn__objective_margins(o, w, z, &down);
-            w[i] = keep;
-            assert_true(fabs((up - down) / (2 * h) - g[i]) < 1e-5 * (1 + fabs(g[i])));
-        }
+        expect_gradient_matches_differences(o, w, z, g, nfeat * k);
         /* the line derivative along a direction equals g . dir */
         double dir[24], loss, dphi, gd = 0;
         for (size_t i = 0; i < nfeat * k; i++) {
