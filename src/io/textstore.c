@@ -52,17 +52,20 @@ void gn__text_store_free(gn_text_store *s) {
     free(s);
 }
 
+/* The rules of io/textstore.h apart from the format. */
+static int eligible_flags(const gn_data_spec *spec) {
+    return spec->idf && !spec->interactions[0] && !spec->skip_bad && !spec->field_aware;
+}
+
 int gn__text_store_eligible(const gn_data_spec *spec, const gn_parser *parser) {
     (void)parser;
-    return spec->idf && (spec->format == GN_FORMAT_CSV || spec->format == GN_FORMAT_VW) && !spec->interactions[0] &&
-           !spec->skip_bad && !spec->field_aware;
+    return eligible_flags(spec) && (spec->format == GN_FORMAT_CSV || spec->format == GN_FORMAT_VW);
 }
 
 /* The request may be eligible once its format is known (AUTO resolves to CSV or VW). */
 static int request_eligible(const gn_data_spec *spec) {
-    return spec->idf && (spec->format == GN_FORMAT_AUTO || spec->format == GN_FORMAT_CSV ||
-                         spec->format == GN_FORMAT_VW) && !spec->interactions[0] && !spec->skip_bad &&
-           !spec->field_aware;
+    return eligible_flags(spec) &&
+           (spec->format == GN_FORMAT_AUTO || spec->format == GN_FORMAT_CSV || spec->format == GN_FORMAT_VW);
 }
 
 /* Bytes the stored examples take. */

@@ -9,6 +9,7 @@
 
 #include "learn/objective.h"
 #include "util/error.h"
+#include "util/mem.h"
 
 /* Capacity hints from the input's size: a LIBSVM feature takes 4 bytes or more ("1:1 "), a line
  * 16 or more in practice. Reserving them up front spares the copies (and, worse, the page faults)
@@ -26,9 +27,7 @@ static void size_hint(const char *const *paths, size_t npaths, uint32_t nparts, 
             bytes += (unsigned long long)st.st_size;
     }
     bytes /= nparts ? nparts : 1;
-    unsigned long long cap = (unsigned long long)1 << 30;
-    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    if (pages > 0 && page > 0) cap = (unsigned long long)pages * (unsigned long long)page / 4;
+    const unsigned long long cap = gn__memory_quarter();
     /* bytes/4 features of 8 bytes, bytes/16 examples of 24 bytes: 3.5 bytes per input byte, so
      * at most 0.22 of the memory for the rank's share, and as much again for the sub-parts */
     if (bytes > cap / 4) bytes = cap / 4;

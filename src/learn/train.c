@@ -39,6 +39,7 @@
 #include "util/cores.h"
 #include "util/error.h"
 #include "util/json_safe.h"
+#include "util/mem.h"
 
 static const char *const opt_names[] = {"auto", "sgd", "adagrad", "ftrl", "lbfgs", "owlqn", "als"};
 
@@ -489,6 +490,13 @@ static int warn_label_runs(const worker *ws, uint32_t nworkers, const gn_train_o
 
 /* ---- the online training loop --------------------------------------------------------------- */
 
+/* GN_IDF_TWO_PASSES set to something other than 0: --idf reads the text twice (tests compare the
+ * one-pass paths below with it). */
+static int idf_two_passes_forced(void) {
+    const char *e = getenv("GN_IDF_TWO_PASSES");
+    return e && *e && strcmp(e, "0") != 0;
+}
+
 /* --idf without --cache over a --format dir tree: the documents are read and tokenized once, into a
  * cache in a private temporary directory ($TMPDIR, else /tmp) that counts the document frequencies
  * while it is written (io/cache.c), and the passes read that cache; train removes it at the end.
@@ -498,8 +506,7 @@ static int warn_label_runs(const worker *ws, uint32_t nworkers, const gn_train_o
 static int idf_one_pass_wanted(const gn_train_options *o, const gn_data_spec *spec, const gn_parser *parser) {
     if ((o->cache_path && o->cache_path[0]) || parser || !gn__cache_one_pass_idf(spec) || gn__dist_size() > 1)
         return 0;
-    const char *e = getenv("GN_IDF_TWO_PASSES");
-    return !(e && *e && strcmp(e, "0") != 0);
+    return !idf_two_passes_forced();
 }
 
 /* --idf over CSV --text columns or VW text namespaces without --cache: the text is read and
@@ -512,8 +519,7 @@ static int idf_store_wanted(const gn_train_options *o, const gn_data_spec *spec,
         gn__dist_size() > 1 || o->shuffle || (o->checkpoint_path && o->checkpoint_path[0]) ||
         (o->resume_path && o->resume_path[0]))
         return 0;
-    const char *e = getenv("GN_IDF_TWO_PASSES");
-    return !(e && *e && strcmp(e, "0") != 0);
+    return !idf_two_passes_forced();
 }
 
 static size_t idf_store_budget(void) {
@@ -523,10 +529,8 @@ static size_t idf_store_budget(void) {
         unsigned long long v = strtoull(e, &end, 10);
         if (*end == '\0') return v > SIZE_MAX ? SIZE_MAX : (size_t)v;
     }
-    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
-    if (pages <= 0 || page <= 0) return (size_t)1 << 30;
-    const double quarter = (double)pages * (double)page / 4;
-    return quarter > (double)SIZE_MAX ? SIZE_MAX : (size_t)quarter;
+    const uint64_t quarter = gn__memory_quarter();
+    return quarter > SIZE_MAX ? SIZE_MAX : (size_t)quarter;
 }
 
 /* Makes the temporary directory of idf_one_pass_wanted: dir (its path) and path (the cache's). */

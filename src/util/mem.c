@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/resource.h>
+#include <unistd.h>
 
 #define GN_MMAP_THRESHOLD ((size_t)2 << 20)
 
@@ -60,6 +61,12 @@ int gn__grow_block(void **p, size_t used, size_t bytes) {
     if (!q) return -1;
     *p = q;
     return 0;
+}
+
+uint64_t gn__memory_quarter(void) {
+    const long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0) return (uint64_t)1 << 30;
+    return (uint64_t)pages * (uint64_t)page / 4;
 }
 
 size_t gn__peak_rss(void) {

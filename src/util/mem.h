@@ -17,6 +17,9 @@ int gn__grow_block(void **p, size_t used, size_t bytes);
 /* A size in bytes for messages, in the largest binary unit it fills: "512 bytes", "1.0 KiB",
  * "20.0 MiB", "2.5 GiB" (one decimal). Writes at most size bytes to buf and returns buf. */
 const char *gn__bytes_text(uint64_t bytes, char *buf, size_t size);
+/* A quarter of the machine's physical memory in bytes (1 GiB when unknown): the budget of
+ * in-memory stores that fall back to streaming past it. */
+uint64_t gn__memory_quarter(void);
 /* Peak resident set size of this process in bytes (0 if unknown). */
 size_t gn__peak_rss(void);
 
