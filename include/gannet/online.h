@@ -38,6 +38,21 @@ gn_status gn_online_new_classes(const gn_train_options *opts, const gn_data_spec
  * gn_cache_write_matrix (binary labels +1/-1; multiclass labels the class index). On an error (a bad value names its row and column)
  * the rows before the block it is in may have been learned. */
 gn_status gn_online_learn_matrix(gn_online *run, const gn_matrix *x, const double *y, const double *weight);
+/* Rows converted once for many passes (the Python package's passes='auto' over arrays in memory):
+ * gn_online_rows_new reads x, y and weight as gn_online_learn_matrix would (the same checks and
+ * errors) into the learner's own form, a slot and a float per feature, which
+ * gn_online_learn_rows then learns from once per call, as gn_online_learn_matrix(x, y, weight)
+ * would, without reading the arrays again. The copy costs gn_online_rows_bytes(x) of memory
+ * (at most; about 8 bytes per nonzero): worth it for data small enough that converting is a
+ * good part of a pass, and not for large arrays, which gn_online_learn_matrix reads in place.
+ * The rows belong to no run: any run whose spec has the same bits, bias and libsvm_hash can
+ * learn from them (GN_EINVAL otherwise). */
+typedef struct gn_online_rows gn_online_rows;
+uint64_t gn_online_rows_bytes(const gn_matrix *x);
+gn_status gn_online_rows_new(const gn_online *run, const gn_matrix *x, const double *y, const double *weight,
+                             gn_online_rows **out);
+gn_status gn_online_learn_rows(gn_online *run, const gn_online_rows *rows);
+void gn_online_rows_free(gn_online_rows *rows);
 /* A model of the current weights, owned by the caller (the run goes on). */
 gn_status gn_online_model(gn_online *run, gn_model **out);
 /* Examples learned from so far. */

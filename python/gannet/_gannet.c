@@ -1089,38 +1089,116 @@ static void online_dealloc(OnlineObject *self) {
     Py_TYPE(self)->tp_free((PyObject *)self);
 }
 
+/* The arguments (X, y, w) of learn and prepare, read in place; released by rows_args_release. */
+typedef struct {
+    matrix_arg a;
+    Py_buffer y, w;
+} rows_args;
+
+static void rows_args_release(rows_args *r) {
+    if (r->y.buf) PyBuffer_Release(&r->y);
+    if (r->w.buf) PyBuffer_Release(&r->w);
+    matrix_release(&r->a);
+}
+
+static int rows_args_from(PyObject *x_obj, PyObject *y_obj, PyObject *w_obj, rows_args *r) {
+    memset(&r->y, 0, sizeof r->y);
+    memset(&r->w, 0, sizeof r->w);
+    if (matrix_from(x_obj, &r->a) != 0) return -1;
+    if (vector_from(y_obj, r->a.m.rows, "y", 0, &r->y) != 0) goto fail;
+    if (!r->y.buf) {
+        PyErr_SetString(PyExc_ValueError, "y: required");
+        goto fail;
+    }
+    if (vector_from(w_obj, r->a.m.rows, "sample_weight", 0, &r->w) != 0) goto fail;
+    return 0;
+fail:
+    rows_args_release(r);
+    return -1;
+}
+
 /* learn(X, y, w): one pass over the rows, in order, with the GIL released. */
 static PyObject *online_learn(OnlineObject *self, PyObject *args) {
     PyObject *x_obj, *y_obj, *w_obj;
     if (!PyArg_ParseTuple(args, "OOO:learn", &x_obj, &y_obj, &w_obj)) return NULL;
-    matrix_arg a;
-    if (matrix_from(x_obj, &a) != 0) return NULL;
-    Py_buffer yv, wv;
-    PyObject *result = NULL;
-    memset(&wv, 0, sizeof wv);
-    if (vector_from(y_obj, a.m.rows, "y", 0, &yv) != 0) goto done;
-    if (!yv.buf) {
-        PyErr_SetString(PyExc_ValueError, "y: required");
-        goto done;
+    rows_args r;
+    if (rows_args_from(x_obj, y_obj, w_obj, &r) != 0) return NULL;
+    if (online_enter(self) != 0) {
+        rows_args_release(&r);
+        return NULL;
     }
-    if (vector_from(w_obj, a.m.rows, "sample_weight", 0, &wv) != 0) goto done;
-    if (online_enter(self) != 0) goto done;
     gn_status st;
     Py_BEGIN_ALLOW_THREADS
-    st = gn_online_learn_matrix(self->run, &a.m, yv.buf, wv.buf);
+    st = gn_online_learn_matrix(self->run, &r.a.m, r.y.buf, r.w.buf);
     Py_END_ALLOW_THREADS
     self->busy = 0;
-    if (st != GN_OK) {
-        raise_status(st);
-        goto done;
+    rows_args_release(&r);
+    if (st != GN_OK) return raise_status(st);
+    Py_RETURN_NONE;
+}
+
+/* Rows converted once (gn_online_rows): what prepare returns and learn_rows takes. */
+typedef struct {
+    PyObject_HEAD
+    gn_online_rows *rows;
+} RowsObject;
+
+static void rows_dealloc(RowsObject *self) {
+    gn_online_rows_free(self->rows);
+    Py_TYPE(self)->tp_free((PyObject *)self);
+}
+
+static PyTypeObject RowsType = {
+    PyVarObject_HEAD_INIT(NULL, 0)
+    .tp_name = "gannet._gannet.OnlineRows",
+    .tp_basicsize = sizeof(RowsObject),
+    .tp_dealloc = (destructor)rows_dealloc,
+    .tp_flags = Py_TPFLAGS_DEFAULT,
+    .tp_doc = "Rows converted once for several passes of an online run (Online.prepare).",
+};
+
+/* prepare(X, y, w, max_bytes): the rows converted once (gn_online_rows_new), or None when the copy
+ * would take more than max_bytes (then learn reads the arrays in place each pass). */
+static PyObject *online_prepare(OnlineObject *self, PyObject *args) {
+    PyObject *x_obj, *y_obj, *w_obj;
+    unsigned long long max_bytes;
+    if (!PyArg_ParseTuple(args, "OOOK:prepare", &x_obj, &y_obj, &w_obj, &max_bytes)) return NULL;
+    rows_args r;
+    if (rows_args_from(x_obj, y_obj, w_obj, &r) != 0) return NULL;
+    if (gn_online_rows_bytes(&r.a.m) > max_bytes) {
+        rows_args_release(&r);
+        Py_RETURN_NONE;
     }
-    result = Py_None;
-    Py_INCREF(result);
-done:
-    if (yv.buf) PyBuffer_Release(&yv);
-    if (wv.buf) PyBuffer_Release(&wv);
-    matrix_release(&a);
-    return result;
+    gn_online_rows *rows = NULL;
+    gn_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = gn_online_rows_new(self->run, &r.a.m, r.y.buf, r.w.buf, &rows);
+    Py_END_ALLOW_THREADS
+    rows_args_release(&r);
+    if (st != GN_OK) return raise_status(st);
+    RowsObject *o = PyObject_New(RowsObject, &RowsType);
+    if (!o) {
+        gn_online_rows_free(rows);
+        return NULL;
+    }
+    o->rows = rows;
+    return (PyObject *)o;
+}
+
+/* learn_rows(rows): one pass over rows from prepare, in order, with the GIL released. */
+static PyObject *online_learn_rows(OnlineObject *self, PyObject *args) {
+    RowsObject *rows;
+    if (!PyArg_ParseTuple(args, "O!:learn_rows", &RowsType, &rows)) return NULL;
+    if (online_enter(self) != 0) return NULL;
+    Py_INCREF(rows); /* kept alive while the GIL is released */
+    gn_status st;
+    Py_BEGIN_ALLOW_THREADS
+    st = gn_online_learn_rows(self->run, rows->rows);
+    Py_END_ALLOW_THREADS
+    self->busy = 0;
+    Py_DECREF(rows);
+    if (st != GN_OK) return raise_status(st);
+    Py_RETURN_NONE;
 }
 
 static PyObject *online_model(OnlineObject *self, PyObject *unused) {
@@ -1146,6 +1224,10 @@ static PyObject *online_get_loss(OnlineObject *self, void *unused) {
 
 static PyMethodDef online_methods[] = {
     {"learn", (PyCFunction)online_learn, METH_VARARGS, "learn(X, y, w): learns from the rows once, in order"},
+    {"prepare", (PyCFunction)online_prepare, METH_VARARGS,
+     "prepare(X, y, w, max_bytes): the rows converted once for learn_rows, or None above max_bytes"},
+    {"learn_rows", (PyCFunction)online_learn_rows, METH_VARARGS,
+     "learn_rows(rows): learns from rows of prepare once, in order"},
     {"model", (PyCFunction)online_model, METH_NOARGS, "model(): a snapshot Model of the current weights"},
     {NULL, NULL, 0, NULL}};
 
@@ -1411,7 +1493,7 @@ static struct PyModuleDef module_def = {PyModuleDef_HEAD_INIT, "gannet._gannet",
                                         NULL, NULL, NULL, NULL};
 
 PyMODINIT_FUNC PyInit__gannet(void) {
-    if (PyType_Ready(&ModelType) < 0 || PyType_Ready(&OnlineType) < 0) return NULL;
+    if (PyType_Ready(&ModelType) < 0 || PyType_Ready(&OnlineType) < 0 || PyType_Ready(&RowsType) < 0) return NULL;
     PyObject *m = PyModule_Create(&module_def);
     if (!m) return NULL;
     Py_INCREF(&ModelType);

@@ -7,6 +7,8 @@ import numpy as np
 import pytest
 import scipy.sparse as sp
 
+from sklearn.base import clone as sklearn_clone
+
 import gannet
 from conftest import binary_data
 
@@ -32,6 +34,30 @@ def test_auto_passes_is_one_run_in_memory(monkeypatch):
     for _ in range(clf.n_iter_):
         chunks.partial_fit(X, y)
     np.testing.assert_array_equal(clf.predict_proba(X), chunks.predict_proba(X))
+
+
+@pytest.mark.parametrize("kind", ["dense", "csr", "weighted", "multiclass", "regressor"])
+def test_rows_converted_once_train_as_the_arrays(monkeypatch, kind):
+    """passes='auto' converts small data once (gn_online_rows) and reads large arrays in place each
+    pass: the two give the same model, bit for bit."""
+    X, y = binary_data(n=600, d=12, seed=7, sparse_frac=0.5)
+    w = None
+    est = gannet.LinearClassifier()
+    if kind == "csr":
+        X = sp.csr_matrix(X)
+    elif kind == "weighted":
+        w = np.random.default_rng(1).integers(0, 4, size=len(y)).astype(float)
+    elif kind == "multiclass":
+        y = (X[:, 0] > 0).astype(int) + (X[:, 1] > 0.5).astype(int)
+    elif kind == "regressor":
+        est, y = gannet.LinearRegressor(), X[:, 0] * 2 - X[:, 2]
+    converted = sklearn_clone(est).fit(X, y, sample_weight=w)
+    monkeypatch.setattr(gannet._estimators, "PREPARED_ROWS_MAX", 0)
+    in_place = sklearn_clone(est).fit(X, y, sample_weight=w)
+    assert converted.n_iter_ == in_place.n_iter_ >= 2
+    assert converted.train_summary_["pass_losses"] == in_place.train_summary_["pass_losses"]
+    out = "predict_proba" if hasattr(est, "predict_proba") else "predict"
+    np.testing.assert_array_equal(getattr(converted, out)(X), getattr(in_place, out)(X))
 
 
 def test_auto_passes_patience_and_fallback():

@@ -43,6 +43,19 @@ static inline gn_rows gn__batch_rows_range(const gn_batch *b, size_t from, size_
     gn_rows r = {n, b->start + from, b->index, b->value};
     return r;
 }
+/* The examples [from, from + n) of b as a batch of their own for learning (a view: valid while b
+ * is unchanged; not to be grown or cleared). */
+static inline gn_batch gn__batch_view(const gn_batch *b, size_t from, size_t n) {
+    gn_batch v = *b;
+    v.n = v.cap = n;
+    v.label += from;
+    v.weight += from;
+    v.key += from;
+    v.start += from;
+    if (v.xstart) v.xstart += from;
+    v.stamp = NULL;
+    return v;
+}
 void gn__batch_free(gn_batch *b);
 void gn__batch_clear(gn_batch *b);
 /* Makes room for `more` features; GN_ENOMEM on failure. */

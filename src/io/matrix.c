@@ -63,6 +63,29 @@ static int push_value(gn_batch *b, size_t row, size_t j, double v, uint32_t mask
     return GN_OK;
 }
 
+/* The features of CSR row r (nonzeros [lo, hi)) for int32 indices, float64 values and unhashed
+ * slots, as push_value adds them. */
+static int csr_row_i32_f64(gn_batch *b, size_t r, const gn_matrix *m, size_t lo, size_t hi, uint32_t mask) {
+    const int32_t *restrict col = (const int32_t *)m->indices;
+    const double *restrict val = (const double *)m->values;
+    uint32_t *restrict idx = b->index;
+    float *restrict out = b->value;
+    size_t nnz = b->nnz;
+    for (size_t k = lo; k < hi; k++) {
+        const double v = val[k];
+        if (v == 0.0) continue;
+        if (!(fabs(v) <= FLT_MAX)) {
+            b->nnz = nnz;
+            return push_value(b, r, (size_t)col[k], v, mask, 0); /* its error */
+        }
+        idx[nnz] = gn__libsvm_slot((uint64_t)col[k] + 1, mask);
+        out[nnz] = (float)v;
+        nnz++;
+    }
+    b->nnz = nnz;
+    return GN_OK;
+}
+
 int gn__matrix_rows(const gn_data_spec *spec, const gn_matrix *m, size_t from, size_t n, const double *y,
                     const double *w, uint64_t *next_key, gn_batch *b) {
     const uint32_t mask = gn__slot_mask(spec->bits);
@@ -79,7 +102,9 @@ int gn__matrix_rows(const gn_data_spec *spec, const gn_matrix *m, size_t from, s
         GN_TRY(gn__batch_reserve_features(b, hi - lo + 1));
         if (spec->bias) gn__batch_push(b, 0, 1.0f);
         int st = GN_OK;
-        if (m->layout == GN_MATRIX_CSR) {
+        if (m->layout == GN_MATRIX_CSR && !hashed && !wide && m->dtype == GN_F64) {
+            st = csr_row_i32_f64(b, r, m, lo, hi, mask); /* scipy's usual CSR: the fast path */
+        } else if (m->layout == GN_MATRIX_CSR) {
             for (size_t k = lo; k < hi && st == GN_OK; k++) {
                 size_t j = (size_t)(wide ? ((const int64_t *)m->indices)[k] : ((const int32_t *)m->indices)[k]);
                 st = push_value(b, r, j, value_at(m, (ptrdiff_t)k), mask, hashed);

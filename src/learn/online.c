@@ -1,5 +1,6 @@
 /* learn/online.c: an online run kept open between calls (gannet/online.h): one learner, fed the
- * rows of in-memory matrices in blocks on the caller's thread, with model snapshots on demand. */
+ * rows of in-memory matrices in blocks on the caller's thread, or rows converted once for many
+ * passes (gn_online_rows), with model snapshots on demand. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -87,6 +88,19 @@ gn_status gn_online_new_classes(const gn_train_options *opts, const gn_data_spec
     return GN_OK;
 }
 
+/* Learns from one block of converted rows and counts its progressive loss. */
+static gn_status learn_block(gn_online *r, const gn_batch *b) {
+    GN_TRY(gn__learner_learn_batch(r->learner, b));
+    gn_learn_stats ls;
+    gn__learner_take_stats(r->learner, &ls);
+    if (!isfinite(ls.train_loss))
+        return gn__fail_diverged(r->opts.lr, gn__learner_optimizer(r->learner), "the loss is no longer finite");
+    r->loss_sum += ls.train_loss;
+    r->loss_w += ls.train_weight;
+    r->sum.examples += ls.train_examples;
+    return GN_OK;
+}
+
 gn_status gn_online_learn_matrix(gn_online *r, const gn_matrix *x, const double *y, const double *weight) {
     gn__clear_error();
     if (!r || !y) return gn__fail(GN_EINVAL, "online: run and labels are required");
@@ -97,17 +111,78 @@ gn_status gn_online_learn_matrix(gn_online *r, const gn_matrix *x, const double 
         size_t n = x->rows - from < ONLINE_BLOCK_ROWS ? x->rows - from : ONLINE_BLOCK_ROWS;
         gn__batch_clear(&r->batch);
         GN_TRY(gn__matrix_rows(&r->spec, x, from, n, y, weight, &key, &r->batch));
-        GN_TRY(gn__learner_learn_batch(r->learner, &r->batch));
-        gn_learn_stats ls;
-        gn__learner_take_stats(r->learner, &ls);
-        if (!isfinite(ls.train_loss))
-            return gn__fail_diverged(r->opts.lr, gn__learner_optimizer(r->learner), "the loss is no longer finite");
-        r->loss_sum += ls.train_loss;
-        r->loss_w += ls.train_weight;
-        r->sum.examples += ls.train_examples;
+        GN_TRY(learn_block(r, &r->batch));
     }
     r->calls++;
     return GN_OK;
+}
+
+/* ---- rows converted once (several passes over the same arrays) ---- */
+
+struct gn_online_rows {
+    gn_batch all;       /* every row, as gn__matrix_rows reads it under the run's spec */
+    uint32_t bits, bias, libsvm_hash; /* of that spec: another run must read rows the same way */
+};
+
+uint64_t gn_online_rows_bytes(const gn_matrix *x) {
+    if (!x) return 0;
+    uint64_t nnz = x->layout == GN_MATRIX_CSR && x->indptr
+                       ? (uint64_t)(x->index_bits == 64 ? ((const int64_t *)x->indptr)[x->rows]
+                                                        : ((const int32_t *)x->indptr)[x->rows])
+                       : (uint64_t)x->rows * x->cols;
+    /* a slot and a value per nonzero and per row's bias; per row a label, weight, key and start */
+    return (nnz + x->rows) * (sizeof(uint32_t) + sizeof(float)) +
+           (uint64_t)x->rows * (2 * sizeof(float) + sizeof(uint64_t) + sizeof(size_t));
+}
+
+gn_status gn_online_rows_new(const gn_online *r, const gn_matrix *x, const double *y, const double *weight,
+                             gn_online_rows **out) {
+    gn__clear_error();
+    if (!r || !y || !out) return gn__fail(GN_EINVAL, "online: run, labels and out are required");
+    *out = NULL;
+    GN_TRY(gn_matrix_check(x));
+    GN_TRY(gn__matrix_check_targets(x, y, weight, r->spec.label_kind, r->spec.nclasses));
+    gn_online_rows *rows = calloc(1, sizeof *rows);
+    if (!rows) return gn__fail(GN_ENOMEM, "out of memory");
+    const uint64_t bytes = gn_online_rows_bytes(x);
+    const size_t features = (size_t)(bytes / (sizeof(uint32_t) + sizeof(float)));
+    int st = gn__batch_init(&rows->all, x->rows, features < 16 ? 16 : features);
+    uint64_t key = 0;
+    if (st == GN_OK) st = gn__matrix_rows(&r->spec, x, 0, x->rows, y, weight, &key, &rows->all);
+    if (st != GN_OK) {
+        gn_online_rows_free(rows);
+        if (st == GN_ENOMEM)
+            return gn__fail(GN_ENOMEM, "out of memory converting %zu rows (%llu bytes)", x->rows,
+                            (unsigned long long)bytes);
+        return st;
+    }
+    rows->bits = r->spec.bits;
+    rows->bias = (uint32_t)r->spec.bias;
+    rows->libsvm_hash = (uint32_t)r->spec.libsvm_hash;
+    *out = rows;
+    return GN_OK;
+}
+
+gn_status gn_online_learn_rows(gn_online *r, const gn_online_rows *rows) {
+    gn__clear_error();
+    if (!r || !rows) return gn__fail(GN_EINVAL, "online: run and rows are required");
+    if (rows->bits != r->spec.bits || rows->bias != (uint32_t)r->spec.bias ||
+        rows->libsvm_hash != (uint32_t)r->spec.libsvm_hash)
+        return gn__fail(GN_EINVAL, "online: these rows were converted for a run with other bits, bias or libsvm_hash");
+    const gn_batch *all = &rows->all;
+    for (size_t from = 0; from < all->n; from += ONLINE_BLOCK_ROWS) {
+        const size_t n = all->n - from < ONLINE_BLOCK_ROWS ? all->n - from : ONLINE_BLOCK_ROWS;
+        const gn_batch view = gn__batch_view(all, from, n);
+        GN_TRY(learn_block(r, &view));
+    }
+    r->calls++;
+    return GN_OK;
+}
+
+void gn_online_rows_free(gn_online_rows *rows) {
+    if (!rows) return;
+    gn__batch_free(&rows->all);
+    free(rows);
 }
 
 gn_status gn_online_model(gn_online *r, gn_model **out) {
@@ -119,13 +194,16 @@ gn_status gn_online_model(gn_online *r, gn_model **out) {
     sum.seconds = gn__now() - r->t0;
     gn_model *m = NULL;
     GN_TRY(gn__learner_to_model(r->learner, NULL, &m));
-    int st = GN_OK;
-    for (size_t i = 0; i < m->nweights && st == GN_OK; i++)
-        if (!isfinite(m->w[i]))
-            st = gn__fail_diverged(r->opts.lr, gn__learner_optimizer(r->learner), "a weight is no longer finite");
     const char *source = "(online: arrays given to gn_online_learn_matrix)";
-    if (st == GN_OK) st = gn__attach_metadata(m, &r->opts, &source, 1, &sum, r->parser);
-    if (st == GN_OK) st = gn__model_finalize(m);
+    int st = gn__attach_metadata(m, &r->opts, &source, 1, &sum, r->parser);
+    if (st == GN_OK) st = gn__model_finalize(m); /* refuses a weight that is not finite */
+    if (st == GN_EINVAL) { /* which, from learning, means divergence: say so */
+        for (size_t i = 0; i < m->nweights; i++)
+            if (!isfinite(m->w[i])) {
+                st = gn__fail_diverged(r->opts.lr, gn__learner_optimizer(r->learner), "a weight is no longer finite");
+                break;
+            }
+    }
     if (st != GN_OK) {
         gn_model_free(m);
         return st;

@@ -179,7 +179,8 @@ nomem:
 
 static size_t count_nonzero(const gn_model *m) {
     size_t n = 0;
-    for (size_t i = 0; i < m->nweights; i++) n += m->w[i] != 0.0f;
+    for (size_t i = gn__next_stored(m->w, 0, m->nweights); i < m->nweights; i = gn__next_stored(m->w, i + 1, m->nweights))
+        n += m->w[i] != 0.0f; /* -0 is stored, not counted */
     return n;
 }
 

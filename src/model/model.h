@@ -8,8 +8,35 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <string.h>
+
 #include "gannet/gannet.h"
 #include "model/loss_table.h"
+
+/* The first i in [from, n) whose float w[i] has any bit set (n when none): runs of zeros, most of
+ * a hashed model's slots, are skipped eight floats at a time. The model file stores exactly these
+ * weights (sparse form), and its checksum, the nonzero count and the finiteness check visit only
+ * them. */
+static inline size_t gn__next_stored(const float *w, size_t from, size_t n) {
+    size_t i = from;
+    while (i < n && (i & 7)) { /* to a multiple of 8 */
+        uint32_t u;
+        memcpy(&u, &w[i], sizeof u);
+        if (u) return i;
+        i++;
+    }
+    for (; i + 8 <= n; i += 8) {
+        uint64_t q[4];
+        memcpy(q, &w[i], sizeof q);
+        if (q[0] | q[1] | q[2] | q[3]) break;
+    }
+    for (; i < n; i++) {
+        uint32_t u;
+        memcpy(&u, &w[i], sizeof u);
+        if (u) return i;
+    }
+    return n;
+}
 
 struct gn_kind;
 

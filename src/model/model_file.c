@@ -157,9 +157,9 @@ static int serialize(const gn_model *m, sink *s) {
     memset(&l, 0, sizeof l);
     l.nweights = m->nweights;
     /* Stored = weights whose bits are not all zero, so -0.0f survives a sparse round trip. */
-    for (size_t i = 0; i < m->nweights; i++) {
+    for (size_t i = gn__next_stored(m->w, 0, m->nweights); i < m->nweights; i = gn__next_stored(m->w, i + 1, m->nweights)) {
         if (!isfinite(m->w[i])) return gn__fail(GN_EINVAL, "model: weight %zu is not finite", i);
-        l.stored += float_bits(m->w[i]) != 0;
+        l.stored++;
     }
     l.index_len = l.nweights <= ((uint64_t)1 << 32) ? 4u : 8u;
     if (l.stored * (l.index_len + 4u) < l.nweights * 4u) l.flags |= MODEL_FLAG_SPARSE;
@@ -203,9 +203,9 @@ static int serialize(const gn_model *m, sink *s) {
     size_t used = 0;
     if (l.flags & MODEL_FLAG_SPARSE) {
         size_t rec = l.index_len + 4u;
-        for (size_t i = 0; i < m->nweights; i++) {
-            uint32_t bits = float_bits(m->w[i]);
-            if (bits == 0) continue;
+        for (size_t i = gn__next_stored(m->w, 0, m->nweights); i < m->nweights;
+             i = gn__next_stored(m->w, i + 1, m->nweights)) {
+            const uint32_t bits = float_bits(m->w[i]);
             if (used + rec > sizeof buf) {
                 GN_TRY(sink_write(s, buf, used));
                 used = 0;

@@ -4,7 +4,8 @@
  * and values are errors naming what is wrong; a cache written from a matrix trains a model alone
  * (classes named, rows of weight 0 left out) whose gn_model_predict_matrix numbers equal its
  * predictions of the LIBSVM lines; an online run (gannet/online.h) learns a matrix in chunks
- * exactly as in one call, and refuses batch optimizers; multiclass runs and caches take the classes
+ * exactly as in one call, and refuses batch optimizers; rows converted once (gn_online_rows) learn
+ * as the arrays do; multiclass runs and caches take the classes
  * in order with class-index labels; a set stop flag ends training with
  * GN_ECANCELED. */
 #include <setjmp.h>
@@ -167,6 +168,20 @@ static void test_bad_matrices_and_values(void **state) {
     gn__batch_clear(&b);
     key = 0;
     assert_int_equal(gn__matrix_rows(&s, &dm, 0, 2, NULL, NULL, &key, &b), GN_EPARSE);
+    assert_non_null(strstr(gn_last_error(), "32-bit float"));
+    /* the same refusals on CSR's fast path (32-bit indices, float64 values, unhashed) */
+    int32_t cptr[3] = {0, 1, 3}, cidx[3] = {2, 0, 3};
+    double cdata[3] = {1, 2, NAN};
+    gn_matrix cm = {GN_MATRIX_CSR, 2, 4, GN_F64, cdata, 0, 0, cptr, cidx, 32};
+    gn__batch_clear(&b);
+    key = 0;
+    assert_int_equal(gn__matrix_rows(&s, &cm, 0, 2, NULL, NULL, &key, &b), GN_EPARSE);
+    assert_non_null(strstr(gn_last_error(), "row 1, column 3"));
+    assert_int_equal(b.n, 1);
+    assert_int_equal(b.nnz, 2); /* row 0's bias and feature: none of the bad row's */
+    cdata[2] = -1e300;
+    gn__batch_clear(&b);
+    assert_int_equal(gn__matrix_rows(&s, &cm, 0, 2, NULL, NULL, &key, &b), GN_EPARSE);
     assert_non_null(strstr(gn_last_error(), "32-bit float"));
     gn__batch_free(&b);
 }
@@ -426,6 +441,92 @@ static void test_online_chunks_equal_one_call(void **state) {
     gn_online_free(NULL);
 }
 
+/* Rows converted once (gn_online_rows) learn exactly as the arrays do, pass after pass: dense and
+ * CSR (the fast path and 64-bit indices), with weights (rows of weight 0 left out); a run with
+ * other bits refuses them; bad labels are refused when converting. */
+static void test_online_rows_learn_as_the_arrays(void **state) {
+    (void)state;
+    fill();
+    static int32_t ptr32[ROWS + 1], idx32[ROWS * COLS];
+    static int64_t ptr64[ROWS + 1], idx64[ROWS * COLS];
+    static double data[ROWS * COLS], weight[ROWS];
+    size_t nnz = 0;
+    for (int i = 0; i < ROWS; i++) {
+        ptr32[i] = (int32_t)nnz;
+        ptr64[i] = (int64_t)nnz;
+        weight[i] = i % 5 == 0 ? 0.0 : 0.5 + (i % 3);
+        for (int j = 0; j < COLS; j++)
+            if (dense[i][j] != 0.0) {
+                idx32[nnz] = idx64[nnz] = j;
+                data[nnz++] = dense[i][j] / 4096.0;
+            }
+    }
+    ptr32[ROWS] = (int32_t)nnz;
+    ptr64[ROWS] = (int64_t)nnz;
+    const gn_matrix ms[3] = {
+        {GN_MATRIX_DENSE, ROWS, COLS, GN_F64, dense, COLS, 1, NULL, NULL, 0},
+        {GN_MATRIX_CSR, ROWS, COLS, GN_F64, data, 0, 0, ptr32, idx32, 32},
+        {GN_MATRIX_CSR, ROWS, COLS, GN_F64, data, 0, 0, ptr64, idx64, 64},
+    };
+    const char *classes[2] = {"-1", "1"};
+    gn_train_options o;
+    gn_train_options_init(&o);
+    gn_data_spec s;
+    spec_for(&s, 12, 1, 0);
+    for (int k = 0; k < 3; k++)
+        for (int weighted = 0; weighted <= 1; weighted++) {
+            const double *w = weighted ? weight : NULL;
+            gn_online *direct = NULL, *converted = NULL;
+            gn_online_rows *rows = NULL;
+            assert_int_equal(gn_online_new(&o, &s, classes, &direct), GN_OK);
+            assert_int_equal(gn_online_new(&o, &s, classes, &converted), GN_OK);
+            assert_int_equal(gn_online_rows_new(converted, &ms[k], labels, w, &rows), GN_OK);
+            for (int pass = 0; pass < 3; pass++) {
+                assert_int_equal(gn_online_learn_matrix(direct, &ms[k], labels, w), GN_OK);
+                assert_int_equal(gn_online_learn_rows(converted, rows), GN_OK);
+                double la, wa, lb, wb;
+                gn_online_loss(direct, &la, &wa);
+                gn_online_loss(converted, &lb, &wb);
+                assert_true(la == lb && wa == wb && la > 0);
+            }
+            assert_int_equal(gn_online_examples(converted), gn_online_examples(direct));
+            assert_int_equal(gn_online_examples(direct), 3 * (weighted ? ROWS - ROWS / 5 : ROWS));
+            gn_model *a = NULL, *b = NULL;
+            assert_int_equal(gn_online_model(direct, &a), GN_OK);
+            assert_int_equal(gn_online_model(converted, &b), GN_OK);
+            double pa[ROWS], pb[ROWS];
+            assert_int_equal(gn_model_predict_matrix(a, &ms[0], 1, pa, ROWS), GN_OK);
+            assert_int_equal(gn_model_predict_matrix(b, &ms[0], 1, pb, ROWS), GN_OK);
+            assert_memory_equal(pa, pb, sizeof pa);
+            gn_model_free(a);
+            gn_model_free(b);
+            gn_online_free(direct);
+            gn_online_free(converted);
+            gn_online_rows_free(rows);
+        }
+    /* rows read under one spec are refused by a run with another */
+    gn_online *run = NULL, *other = NULL;
+    gn_online_rows *rows = NULL;
+    assert_int_equal(gn_online_new(&o, &s, classes, &run), GN_OK);
+    assert_true(gn_online_rows_bytes(&ms[1]) >= (nnz + ROWS) * 8);
+    assert_int_equal(gn_online_rows_new(run, &ms[1], labels, NULL, &rows), GN_OK);
+    spec_for(&s, 13, 1, 0);
+    assert_int_equal(gn_online_new(&o, &s, classes, &other), GN_OK);
+    assert_int_equal(gn_online_learn_rows(other, rows), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "bits"));
+    gn_online_rows_free(rows);
+    rows = NULL;
+    double bad[ROWS];
+    memcpy(bad, labels, sizeof bad);
+    bad[4] = 0.0; /* binary labels are +1 and -1 */
+    assert_int_equal(gn_online_rows_new(run, &ms[1], bad, NULL, &rows), GN_EINVAL);
+    assert_null(rows);
+    assert_non_null(strstr(gn_last_error(), "row 4"));
+    gn_online_free(run);
+    gn_online_free(other);
+    gn_online_rows_free(NULL);
+}
+
 /* Multiclass from a matrix (gn_online_new_classes, gn_cache_write_matrix_classes): class indices
  * as labels, the classes in the order given (not sorted), chunks learn exactly as one call, rows
  * of weight 0 train exactly as rows left out, the cache trains (one pass, one thread) the model
@@ -550,6 +651,7 @@ int main(void) {
         cmocka_unit_test(test_multiclass_online_and_cache),
         cmocka_unit_test(test_cache_trains_alone_and_predicts_as_lines),
         cmocka_unit_test(test_online_chunks_equal_one_call),
+        cmocka_unit_test(test_online_rows_learn_as_the_arrays),
         cmocka_unit_test(test_linear_form_predicts_as_batches),
         cmocka_unit_test(test_logistic_link_blocks),
     };

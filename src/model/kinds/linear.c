@@ -26,6 +26,7 @@
 #include <string.h>
 
 #include "io/cross.h"
+#include "learn/ftrl_vec.h"
 #include "learn/loss.h"
 #include "learn/train_internal.h"
 #include "model/kind.h"
@@ -97,16 +98,23 @@ struct gn_kind_learner {
     size_t nslots;
     float *table;
     int owns_table;
+    /* the table is far larger than the caches (over PREFETCH_TABLE_BYTES): learn_batch fetches the
+     * next example's slots while it learns from this one. On a table of 64 MiB that halves a pass;
+     * on one of 4 MiB it gains nothing, and where the slots in use fit in L1 (a9a: 124 columns)
+     * it costs a sixth of the pass. */
+    int prefetch;
     /* examples learned (SGD's step decay), their total weight and the sum of their normalized
      * squared norms (the update multiplier) */
     double sc[NSCALARS];
-    double *scratch;       /* 3 x scratch_cap doubles for the FTRL learners */
+    float *scratch;        /* FTRL_SCRATCH x scratch_cap floats for the FTRL learners */
     size_t scratch_cap;
     /* interactions (io/cross.h): crossed in learn_batch from the batch's x lists into xidx/xval
      * after a copy of the example's own features; NULL when the spec has none */
     gn_cross *cross;
     gn_cross_buf xbuf;
 };
+
+#define PREFETCH_TABLE_BYTES ((size_t)8 << 20)
 
 static uint32_t stride_of(gn_optimizer opt, int normalized) {
     switch (opt) {
@@ -150,6 +158,7 @@ static int linear_learner_new(const gn_train_options *o, const gn_data_spec *spe
         return gn__fail(GN_ENOMEM, "out of memory allocating a table of 2^%u slots (%zu MiB)", spec->bits, mib);
     }
     l->owns_table = 1;
+    l->prefetch = l->nslots * l->stride * sizeof(float) > PREFETCH_TABLE_BYTES;
     if (spec->interactions[0]) {
         char why[256];
         int st = GN_ENOMEM;
@@ -185,13 +194,16 @@ static int linear_learner_share(gn_kind_learner *owner, gn_kind_learner **out) {
     return GN_OK;
 }
 
-/* Grows the per-example scratch of the FTRL learners (weights, sqrt(n) and normalized values of
- * the example's slots, so that the update pass does not recompute them). */
+/* Grows the per-example scratch of the FTRL learners (learn_ftrl_any's arrays: z, n, sqrt(n), the
+ * weights, the normalized values and the new sqrt(n) of the example's slots, each padded to whole
+ * vectors). */
+#define FTRL_SCRATCH 6
 static int scratch_reserve(gn_kind_learner *l, size_t n) {
+    n = gn__ftrl_padded(n);
     if (n <= l->scratch_cap) return GN_OK;
     size_t cap = l->scratch_cap ? l->scratch_cap : 256;
     while (cap < n) cap *= 2;
-    double *s = realloc(l->scratch, cap * 3 * sizeof *s);
+    float *s = realloc(l->scratch, cap * FTRL_SCRATCH * sizeof *s);
     if (!s) return gn__fail(GN_ENOMEM, "out of memory");
     l->scratch = s;
     l->scratch_cap = cap;
@@ -199,7 +211,8 @@ static int scratch_reserve(gn_kind_learner *l, size_t n) {
 }
 
 /* FTRL-Proximal closed form (McMahan et al. 2013, Algorithm 1) for one coordinate, given z and
- * r = sqrt(n). The learning loop has r at hand already; everything else goes through ftrl_weight. */
+ * r = sqrt(n), in double (the model's weights, held-out scores); the learning step computes it
+ * four features at a time in float (learn/ftrl_vec.h). */
 static GN_HOGWILD inline double ftrl_weight_r(double z, double r, double inv_alpha, double beta, double l1, double l2) {
     /* without a branch: whether |z| <= l1 is a coin toss per feature when l1 > 0, and a
      * mispredicted branch costs more than the division */
@@ -236,69 +249,72 @@ static GN_HOGWILD inline double note_norm(gn_kind_learner *l, double wt, double 
     return l->sc[SC_NORM] > 0 ? l->sc[SC_WEIGHT] / l->sc[SC_NORM] : 1.0;
 }
 
-static GN_HOGWILD double learn_ftrl(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n,
-                                    double y, double wt) {
+/* One FTRL step on an example, vectorised (learn/ftrl_vec.h): the example's z, n (and normalized
+ * values) are gathered into the scratch, the closed-form weights of all its features computed at
+ * once, and the step likewise, then written back. Normalized (the default): z, n and the
+ * closed-form weight v live in the space of x/s, and the score is sum v x/s; plain: s = 1. The
+ * table's w column is not written here (the model's weights come from linear_sync). With
+ * interactions a slot may appear twice in an example: then each feature's step reads and writes
+ * the table as it stands (the batch merges the repeats of the example's own features). */
+static GN_HOGWILD inline double learn_ftrl_any(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n,
+                                               double y, double wt, const int normalized, const int unique) {
     float *t = l->table;
-    const double inv_alpha = 1.0 / l->lr, beta = l->beta, l1 = l->l1, l2 = l->l2;
-    double *wv = l->scratch, *sq = l->scratch + l->scratch_cap;
-    double s = 0.0;
+    const size_t cap = l->scratch_cap;
+    float *zs = l->scratch, *ns = zs + cap, *rs = ns + cap, *vs = rs + cap, *xs = vs + cap, *r2 = xs + cap;
+    const double inv_alpha = 1.0 / l->lr;
+    const gn_ftrl_consts k = {(float)inv_alpha, (float)l->beta, (float)l->l1, (float)l->l2};
     for (size_t i = 0; i < n; i++) {
         float *c = t + (size_t)idx[i] * 4;
-        const double r = sqrt((double)c[FTRL_N]);
-        const double w = ftrl_weight_r(c[FTRL_Z], r, inv_alpha, beta, l1, l2);
-        c[F_W] = (float)w;
-        wv[i] = (float)w;
-        sq[i] = r;
-        s += (double)(float)w * val[i];
+        const float x = val[i];
+        if (normalized) {
+            const float ax = fabsf(x);
+            float inv_s = c[FTRL_S];
+            /* a larger |x| than seen, or the first sight (a value of 0, never from the parsers,
+             * leaves the slot unseen): the only division */
+            if (ax * inv_s > 1.0f || (inv_s == 0.0f && ax > 0.0f)) c[FTRL_S] = inv_s = (float)(1.0 / ax);
+            xs[i] = x * inv_s;
+        } else {
+            xs[i] = x;
+        }
+        zs[i] = c[FTRL_Z];
+        ns[i] = c[FTRL_N];
     }
-    double d = gn__loss_deriv(l->loss, s, y, l->tau) * wt;
+    gn__ftrl_pad(zs, ns, xs, n);
+    const double s = gn__ftrl_weights(&k, zs, ns, xs, rs, vs, n);
+    const double d = gn__loss_deriv(l->loss, s, y, l->tau) * wt;
     if (d == 0.0) return s;
+    if (unique) {
+        gn__ftrl_step(&k, (float)d, xs, rs, vs, zs, ns, n);
+        for (size_t i = 0; i < n; i++) {
+            float *c = t + (size_t)idx[i] * 4;
+            c[FTRL_Z] = zs[i];
+            c[FTRL_N] = ns[i];
+        }
+        return s;
+    }
     for (size_t i = 0; i < n; i++) {
         float *c = t + (size_t)idx[i] * 4;
-        const double g = d * val[i];
-        const double n2 = (double)c[FTRL_N] + g * g;
-        const double sigma = (sqrt(n2) - sq[i]) * inv_alpha;
-        c[FTRL_Z] = (float)(c[FTRL_Z] + g - sigma * wv[i]);
-        c[FTRL_N] = (float)n2;
+        const double g = d * xs[i];
+        ns[i] = c[FTRL_N] = (float)((double)c[FTRL_N] + g * g);
+    }
+    gn__ftrl_sqrt(ns, r2, n);
+    for (size_t i = 0; i < n; i++) {
+        float *c = t + (size_t)idx[i] * 4;
+        const double g = d * xs[i];
+        const double sigma = ((double)r2[i] - rs[i]) * inv_alpha;
+        c[FTRL_Z] = (float)(c[FTRL_Z] + g - sigma * vs[i]);
     }
     return s;
 }
 
-/* FTRL on the normalized features x/s: z, n and the closed-form weight v live in that space;
- * the table's w is v/s, the weight of the raw feature. */
-static GN_HOGWILD double learn_ftrl_normalized(gn_kind_learner *l, const uint32_t *idx, const float *val,
-                                               size_t n, double y,
+static GN_HOGWILD double learn_ftrl(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n, double y,
                                     double wt) {
-    float *t = l->table;
-    const double inv_alpha = 1.0 / l->lr, beta = l->beta, l1 = l->l1, l2 = l->l2;
-    double *vv = l->scratch, *sq = l->scratch + l->scratch_cap, *xn = l->scratch + 2 * l->scratch_cap;
-    double s = 0.0;
-    for (size_t i = 0; i < n; i++) {
-        float *c = t + (size_t)idx[i] * 4;
-        const double x = val[i], ax = fabs(x);
-        double inv_s = c[FTRL_S];
-        /* a larger |x| than seen, or the first sight (a value of 0, never from the parsers,
-         * leaves the slot unseen): the only division */
-        if (ax * inv_s > 1.0 || (inv_s == 0.0 && ax > 0.0)) c[FTRL_S] = (float)(inv_s = 1.0 / ax);
-        const double r = sqrt((double)c[FTRL_N]);
-        const double v = ftrl_weight_r(c[FTRL_Z], r, inv_alpha, beta, l1, l2);
-        c[F_W] = (float)(v * inv_s);
-        vv[i] = v;
-        sq[i] = r;
-        xn[i] = x * inv_s;
-        s += (double)c[F_W] * x;
-    }
-    double d = gn__loss_deriv(l->loss, s, y, l->tau) * wt;
-    if (d == 0.0) return s;
-    for (size_t i = 0; i < n; i++) {
-        float *c = t + (size_t)idx[i] * 4;
-        const double g = d * xn[i];
-        const double n2 = (double)c[FTRL_N] + g * g;
-        const double sigma = (sqrt(n2) - sq[i]) * inv_alpha;
-        c[FTRL_Z] = (float)(c[FTRL_Z] + g - sigma * vv[i]);
-        c[FTRL_N] = (float)n2;
-    }
-    return s;
+    return l->cross ? learn_ftrl_any(l, idx, val, n, y, wt, 0, 0) : learn_ftrl_any(l, idx, val, n, y, wt, 0, 1);
+}
+
+static GN_HOGWILD double learn_ftrl_normalized(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n,
+                                               double y, double wt) {
+    return l->cross ? learn_ftrl_any(l, idx, val, n, y, wt, 1, 0) : learn_ftrl_any(l, idx, val, n, y, wt, 1, 1);
 }
 
 static GN_HOGWILD double learn_adagrad(gn_kind_learner *l, const uint32_t *idx, const float *val, size_t n,
@@ -442,7 +458,7 @@ static GN_HOGWILD int linear_learn_batch(gn_kind_learner *l, const gn_batch *b, 
             scores[e] = score_current(l, idx, val, n);
             continue;
         }
-        if (e + 1 < b->n) { /* the table is far larger than the caches: fetch the next example's slots */
+        if (l->prefetch && e + 1 < b->n) { /* fetch the next example's slots */
             const char *tb = (const char *)l->table;
             const size_t bytes = (size_t)l->stride * sizeof(float);
             for (size_t i = b->start[e + 1]; i < b->start[e + 2]; i++)
@@ -483,7 +499,8 @@ static void linear_sync(gn_kind_learner *l) {
     float *t = l->table;
     for (size_t i = 0; i < l->nslots; i++) {
         float *c = t + i * 4;
-        c[F_W] = (float)ftrl_raw_weight(l, c);
+        /* a slot never updated (z = n = 0) has weight 0, exactly: most of a large table */
+        c[F_W] = c[FTRL_N] == 0.0f && c[FTRL_Z] == 0.0f ? 0.0f : (float)ftrl_raw_weight(l, c);
     }
 }
 
@@ -495,8 +512,15 @@ static double *linear_scalars(gn_kind_learner *l, size_t *n) {
 static size_t linear_weights_len(const gn_kind_learner *l) { return l->nslots; }
 
 static void linear_get_weights(gn_kind_learner *l, float *dst) {
-    linear_sync(l);
-    for (size_t i = 0; i < l->nslots; i++) dst[i] = l->table[i * l->stride];
+    if (l->opt != GN_OPT_FTRL) {
+        for (size_t i = 0; i < l->nslots; i++) dst[i] = l->table[i * l->stride];
+        return;
+    }
+    float *t = l->table;
+    for (size_t i = 0; i < l->nslots; i++) { /* linear_sync and the copy in one pass */
+        float *c = t + i * 4;
+        dst[i] = c[F_W] = c[FTRL_N] == 0.0f && c[FTRL_Z] == 0.0f ? 0.0f : (float)ftrl_raw_weight(l, c);
+    }
 }
 
 static void linear_set_weights(gn_kind_learner *l, const float *src) {
