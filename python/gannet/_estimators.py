@@ -242,6 +242,19 @@ class _GannetEstimator(BaseEstimator):
             return X
         return self._validate_data(X, reset=False, **_ACCEPT)
 
+    def _validate_fit(self, X, y, y_numeric=False):
+        """fit's _validate_data(X, y), without its passes over a CSR matrix that _gannet reads as
+        it is (_fast_csr): the C loop that converts the rows checks finiteness and the column
+        indices (errors naming row and column). A numeric y of matching length is checked here as
+        scikit-learn would (finite); anything else takes _validate_data and its messages."""
+        if (_fast_csr(X) and "feature_names_in_" not in self.__dict__ and isinstance(y, np.ndarray) and y.ndim == 1
+                and y.dtype.kind in "biuf" and len(y) == X.shape[0] >= 1 and X.shape[1] >= 1
+                and (y.dtype.kind != "f" or np.isfinite(y).all())):
+            self._check_n_features(X, reset=True)
+            self._check_feature_names(X, reset=True)
+            return X, (y.astype(np.float64) if y_numeric and y.dtype.kind != "f" else y)
+        return self._validate_data(X, y, y_numeric=y_numeric, **_ACCEPT)
+
     def _frame_predictions(self, X):
         """Predictions of a DataFrame read by column name as the CSV reader reads a file (models
         trained from CSV data: a frame with text columns, `gannet train` on a CSV file); None
@@ -305,7 +318,7 @@ class LinearClassifier(ClassifierMixin, _GannetEstimator):
             self._fit_frame(X, y, sample_weight)
             self.classes_ = np.array([_class_of(name, classes) for name in self.model_.classes], dtype=classes.dtype)
             return self
-        X, y = self._validate_data(X, y, **_ACCEPT)
+        X, y = self._validate_fit(X, y)
         two = _two_numeric_classes(y)
         if two is not None:
             classes, y_index = two
@@ -475,7 +488,7 @@ class LinearRegressor(RegressorMixin, _GannetEstimator):
     def fit(self, X, y, sample_weight=None):
         if _frame.is_frame(X) and _frame.needs_csv(X):
             return self._fit_frame(X, y, sample_weight)
-        X, y = self._validate_data(X, y, y_numeric=True, **_ACCEPT)
+        X, y = self._validate_fit(X, y, y_numeric=True)
         if sample_weight is not None:
             sample_weight = _check_sample_weight(sample_weight, X, dtype=np.float64)
         return self._fit_arrays(X, y, sample_weight, None)

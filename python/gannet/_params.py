@@ -30,8 +30,18 @@ def default_value(p):
     return text
 
 
+_ESTIMATOR_PARAMS = None
+
+
 def estimator_params():
     """(name, default) of every keyword of the array estimators, in the table's order."""
+    global _ESTIMATOR_PARAMS
+    if _ESTIMATOR_PARAMS is None:
+        _ESTIMATOR_PARAMS = tuple(_estimator_params())
+    return _ESTIMATOR_PARAMS
+
+
+def _estimator_params():
     out = []
     for p in TABLE:
         if p["name"] in FIXED:
@@ -78,8 +88,18 @@ def to_params(values):
         if value is None:
             continue
         text = to_text(name, value)
-        default = default_value(p)
-        if default is not None and text == to_text(name, default):
+        if text == _default_text(name, p):
             continue
         out[name] = text
     return out
+
+
+_DEFAULT_TEXT = {}
+
+
+def _default_text(name, p):
+    """to_text of the table's default (None when the default is None), computed once per name."""
+    if name not in _DEFAULT_TEXT:
+        default = default_value(p)
+        _DEFAULT_TEXT[name] = None if default is None else to_text(name, default)
+    return _DEFAULT_TEXT[name]

@@ -60,6 +60,33 @@ def test_rows_converted_once_train_as_the_arrays(monkeypatch, kind):
     np.testing.assert_array_equal(getattr(converted, out)(X), getattr(in_place, out)(X))
 
 
+def test_fit_on_csr_checks_what_validation_checks():
+    """fit skips scikit-learn's passes over a CSR matrix (the C conversion checks values and
+    columns): the same refusals still come, naming what is wrong, and the fitted attributes are
+    the same as after _validate_data."""
+    X, y = binary_data(n=200, d=6, seed=8, sparse_frac=0.5)
+    Xs = sp.csr_matrix(X)
+    clf = gannet.LinearClassifier().fit(Xs, y)
+    assert clf.n_features_in_ == 6 and not hasattr(clf, "feature_names_in_")
+    np.testing.assert_array_equal(clf.predict_proba(X), gannet.LinearClassifier().fit(X, y).predict_proba(X))
+    bad = Xs.copy()
+    bad.data[5] = np.nan
+    row = int(np.searchsorted(bad.indptr, 5, side="right")) - 1
+    with pytest.raises(ValueError, match="row %d, column %d" % (row, bad.indices[5])):
+        gannet.LinearClassifier().fit(bad, y)
+    bad.data[5] = 1e300  # beyond a float
+    with pytest.raises(ValueError, match="32-bit float"):
+        gannet.LinearClassifier().fit(bad, y)
+    with pytest.raises(ValueError, match="inconsistent numbers of samples"):
+        gannet.LinearClassifier().fit(Xs, y[:-1])
+    yn = y.astype(float)
+    yn[3] = np.inf
+    with pytest.raises(ValueError, match="infinity"):
+        gannet.LinearRegressor().fit(Xs, yn)
+    reg = gannet.LinearRegressor().fit(Xs, y.astype(int))  # integer targets: as floats
+    assert reg.n_features_in_ == 6 and np.isfinite(reg.predict(Xs)).all()
+
+
 def test_auto_passes_patience_and_fallback():
     X, y = binary_data(n=300, d=6, seed=4)
     never = gannet.LinearClassifier(early_stop=0).fit(X, y)
