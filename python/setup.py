@@ -15,6 +15,7 @@ import os
 import shutil
 import subprocess
 import sys
+from concurrent.futures import ThreadPoolExecutor
 
 from setuptools import Extension, setup
 from setuptools.command.build_ext import build_ext
@@ -65,14 +66,40 @@ ext = Extension(
 
 
 
+def _parallel_compile(compiler, jobs):
+    """compiler.compile, with the sources compiled on `jobs` threads: setuptools' own parallel
+    option runs extensions side by side, and this package is one extension of ~150 C files."""
+    def compile(sources, output_dir=None, macros=None, include_dirs=None, debug=0, extra_preargs=None,
+                extra_postargs=None, depends=None):
+        macros, objects, extra_postargs, pp_opts, build = compiler._setup_compile(
+            output_dir, macros, include_dirs, sources, depends, extra_postargs)
+        cc_args = compiler._get_cc_args(pp_opts, debug, extra_preargs)
+
+        def one(obj):
+            if obj in build:
+                src, ext = build[obj]
+                compiler._compile(obj, src, ext, cc_args, extra_postargs, pp_opts)
+        with ThreadPoolExecutor(max_workers=jobs) as pool:
+            list(pool.map(one, objects))  # list(): an error in any raises here
+        return objects
+    return compile
+
+
 class ParallelBuildExt(build_ext):
-    """build_ext compiling on every core unless -j/--parallel says otherwise: the extension is
-    ~150 C files (the whole library), a minute or more on one core."""
+    """build_ext compiling the sources on every core unless -j/--parallel says otherwise: the
+    extension is the whole library, a minute on one core."""
 
     def finalize_options(self):
         super().finalize_options()
         if not self.parallel:
             self.parallel = os.cpu_count() or 1
+
+    def build_extensions(self):
+        jobs = int(self.parallel) if self.parallel is not True else (os.cpu_count() or 1)
+        if jobs > 1 and all(hasattr(self.compiler, a) for a in ("_setup_compile", "_get_cc_args", "_compile")):
+            self.compiler.compile = _parallel_compile(self.compiler, jobs)
+            self.parallel = False  # one extension: nothing for setuptools' own pool to do
+        super().build_extensions()
 
 
 setup(

@@ -96,8 +96,8 @@ ok "bad combinations refused"
 # under mpirun the candidates are dealt out to 3 ranks; the rows (and so the drops) equal one
 # process's (the metrics of each round are shared before halving)
 if command -v mpirun >/dev/null && ldd "$GANNET" 2>/dev/null | grep libmpi >/dev/null; then
-    MPIRUN=(mpirun --oversubscribe)
-    [ "$(id -u)" = 0 ] && MPIRUN+=(--allow-run-as-root)
+    . "$(dirname "$0")/mpirun.sh"
+    mpirun_cmd
     H=(tune "${MF[@]}" --threads 1 --grid 'rank=3,6;l2=0.05,0.5,2' --passes 6 --halving)
     run_ok "$GANNET" "${H[@]}"; cp "$T/out" "$T/one.json"
     run_ok "${MPIRUN[@]}" -np 3 "$GANNET" "${H[@]}"; cp "$T/out" "$T/three.json"

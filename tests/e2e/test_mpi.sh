@@ -12,12 +12,12 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail=0
 FAILED() { echo "FAIL: $*"; fail=1; }
-MPIRUN=(mpirun --oversubscribe)
+. "$(dirname "$0")/mpirun.sh"
+mpirun_cmd
 # Under a sanitizer (ASan, TSan) every rank is several times slower and the 2-core CI machine
 # runs the suite twice more: the largest rank count is left to the Release run there.
 SANITIZED=0
 ldd "$GANNET" 2>/dev/null | grep -qE 'lib(a|t)san' && SANITIZED=1
-[ "$(id -u)" = 0 ] && MPIRUN+=(--allow-run-as-root)
 
 HS=/usr/share/doc/liblinear-tools/examples/heart_scale
 if [ -r "$HS" ]; then

@@ -7,8 +7,8 @@
 # and best under 1 and 3 ranks. Skipped (77) without mpirun.
 . "$(dirname "$0")/lib.sh"
 command -v mpirun >/dev/null || skip "mpirun not installed"
-MPIRUN=(mpirun --oversubscribe)
-[ "$(id -u)" = 0 ] && MPIRUN+=(--allow-run-as-root)
+. "$(dirname "$0")/mpirun.sh"
+mpirun_cmd
 
 # users u0..u89 in 3 taste groups, items "it,0".."it,49": rating 4.5 inside the group, 1.5 outside
 awk 'BEGIN {

@@ -19,8 +19,8 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail=0
 FAILED() { echo "FAIL: $*"; fail=1; }
-MPIRUN=(mpirun --oversubscribe)
-[ "$(id -u)" = 0 ] && MPIRUN+=(--allow-run-as-root)
+. "$(dirname "$0")/mpirun.sh"
+mpirun_cmd
 json_get() { $PY -c 'import json,sys; v=json.load(open(sys.argv[1])); [v:=v[x] for x in sys.argv[2].split(".")]; print(v)' "$1" "$2"; }
 
 sets=()

@@ -22,8 +22,8 @@ T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail=0
 FAILED() { echo "FAIL: $*"; fail=1; }
-MPIRUN=(timeout 300 mpirun --oversubscribe)
-[ "$(id -u)" = 0 ] && MPIRUN+=(--allow-run-as-root)
+. "$(dirname "$0")/mpirun.sh"
+mpirun_cmd timeout 300
 
 D=${GN_SHARED_DATA:-}/a9a
 if [ -n "${GN_SHARED_DATA:-}" ] && [ -r "$D/a9a.gz" ]; then
