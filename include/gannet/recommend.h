@@ -80,15 +80,19 @@ gn_status gn_train_mf_rows(const gn_train_options *opts, const gn_id_column *use
                            const double *ratings, size_t n, gn_progress_fn progress, void *user, gn_model **out,
                            gn_train_summary *summary);
 
-/* Trains an explicit kind-mf model further on n more (user, item, rating) rows in memory
- * (scikit-learn's partial_fit): a new model in *out; base is not changed. Ids base has not seen
- * are added after its own (their factors drawn as training draws them, biases 0), each row's item
- * joins its user's seen items and the item's popularity, the global mean stays base's; then
- * opts->passes (0: 1) SGD epochs over these rows alone, at opts->lr (0: 0.007) and opts->l2 (0:
- * 0.05), shuffled by opts->seed, whatever solver trained base (rank and the other solver options
- * are base's; max_memory and stop are honoured). Ids and ratings as gn_train_mf_rows.
- * GN_EUNSUPPORTED for an implicit model (weighted ALS needs all rows: train it again); errors
- * otherwise as gn_train_mf_rows. *out is owned by the caller. */
+/* Trains a kind-mf model further on n more (user, item, rating) rows in memory (scikit-learn's
+ * partial_fit): a new model in *out; base is not changed. Ids base has not seen are added after
+ * its own (their factors drawn as training draws them, biases 0), each row's item joins its
+ * user's seen items and the item's popularity, the global mean stays base's. Explicit ratings:
+ * then opts->passes (0: 1) SGD epochs over these rows alone, at opts->lr (0: 0.007) and opts->l2
+ * (0: 0.05), shuffled by opts->seed, whatever solver trained base. Implicit feedback (base
+ * trained with --implicit): fold-in, the factors of the new users and new items solved by
+ * weighted ALS from their rows (confidence 1 + base's alpha * rating), every other factor fixed,
+ * opts->passes (0: 3) alternations at opts->l2 (0: 0.1); known users and items keep their
+ * factors (the model keeps which items a user saw, not the values: refit to solve them again),
+ * though their new rows join the seen items. Rank and the other solver options are base's;
+ * max_memory, threads and stop are honoured. Ids and ratings as gn_train_mf_rows (ratings NULL:
+ * 1 each, implicit models only); errors as gn_train_mf_rows. *out is owned by the caller. */
 gn_status gn_update_mf_rows(const gn_model *base, const gn_train_options *opts, const gn_id_column *users,
                             const gn_id_column *items, const double *ratings, size_t n, gn_progress_fn progress,
                             void *user, gn_model **out, gn_train_summary *summary);

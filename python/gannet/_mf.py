@@ -156,19 +156,22 @@ class MatrixFactorization(RegressorMixin, BaseEstimator):
             del self.feature_names_in_
         return self
 
-    def partial_fit(self, X, y):
+    def partial_fit(self, X, y=None):
         """Trains further on more (user, item) rows of X with ratings y (gn_update_mf_rows): ids
-        fit has not seen are added (factors drawn as training draws them, biases 0), the rows join
-        the users' seen items, then `passes` SGD epochs (1 when passes is 'auto') over these rows
-        alone, at lr and l2 as SGD reads them (0: SGD's defaults), whatever optimizer fit used.
-        Before any fit it is fit(X, y). NotImplementedError for an implicit model (weighted ALS
-        solves over all rows at once: fit again with the old and the new rows)."""
+        fit has not seen are added (factors drawn as training draws them, biases 0) and the rows
+        join the users' seen items. Explicit ratings: then `passes` SGD epochs (1 when passes is
+        'auto') over these rows alone, at lr and l2 as SGD reads them (0: SGD's defaults), whatever
+        optimizer fit used. Implicit feedback (y None: each row counts 1): fold-in, the new users'
+        and new items' factors solved by weighted ALS from their rows with every other factor
+        fixed (`passes` alternations, 3 when 'auto'); known users and items keep their factors
+        (the model keeps which items a user saw, not the values: fit again to solve them anew).
+        Before any fit it is fit(X, y)."""
         if not hasattr(self, "model_"):
             return self.fit(X, y)
-        if y is None:
-            raise ValueError("y (the ratings) is required by partial_fit")
+        if y is None and not self.model_._h.mf_info()["implicit"]:
+            raise ValueError("y (the ratings) is required by partial_fit of an explicit model")
         users, items, iint, y, _ = _rows(X, y)
-        handle, summary = _gannet.train_mf(self._train_params(True), users, items, y, self.model_._h)
+        handle, summary = _gannet.train_mf(self._train_params(y is not None), users, items, y, self.model_._h)
         self.model_ = Model(handle)
         self.train_summary_ = summary
         self._int_items = bool(getattr(self, "_int_items", False)) and iint

@@ -239,12 +239,56 @@ def test_partial_fit_adds_users_and_items_and_learns_them(tmp_path, gannet_cli):
     keep = np.array([it not in touched for it in X[first][:40, 1]])
     if keep.any():
         np.testing.assert_array_equal(mf.predict(X[first][:40][keep]), old_pred[keep])
-    # before any fit, partial_fit is fit; implicit models refuse updates
+    # before any fit, partial_fit is fit; an explicit model needs the ratings
     a = gannet.MatrixFactorization(rank=3, seed=1, threads=1).partial_fit(X, y)
     b = gannet.MatrixFactorization(rank=3, seed=1, threads=1).fit(X, y)
     np.testing.assert_array_equal(a.predict(X[:20]), b.predict(X[:20]))
-    imp = gannet.MatrixFactorization(implicit=True, rank=3, threads=1).fit(X)
-    with pytest.raises(NotImplementedError, match="implicit"):
-        imp.partial_fit(X2, y2)
-    with pytest.raises(ValueError):
+    with pytest.raises(ValueError, match="ratings"):
         mf.partial_fit(X2, None)
+
+
+def _two_tastes(users, first=0, seed=0):
+    """Clicks of users u<first>.. in two taste groups: user u's group is u % 2, and a user clicks
+    8 of the 20 items of its group (group g's items are i<2j+g>)."""
+    rng = np.random.default_rng(seed)
+    rows = [("u%d" % u, "i%d" % (2 * j + u % 2)) for u in range(first, first + users)
+            for j in rng.choice(20, 8, replace=False)]
+    return np.array(rows, dtype=object)
+
+
+def test_implicit_partial_fit_folds_in_new_users_and_items(tmp_path, gannet_cli):
+    """Implicit feedback: partial_fit solves the new users' and new items' factors by weighted ALS
+    with the known factors fixed (fold-in); known users and items keep theirs."""
+    X = _two_tastes(60)
+    mf = gannet.MatrixFactorization(implicit=True, rank=4, threads=1).fit(X)
+    base = mf.model_
+    known = np.array([("u7", "i3"), ("u8", "i10"), ("u9", "i0")], dtype=object)
+    before = mf.predict(known)
+    # two new users of each group, and a new item i40 clicked by group 0 (new and known users)
+    new = _two_tastes(4, first=100, seed=1)
+    extra = np.array([("u100", "i40"), ("u102", "i40"), ("u0", "i40"), ("u2", "i40"), ("u4", "i40")], dtype=object)
+    mf.partial_fit(np.concatenate([new, extra]))
+    info = mf.mf_info_
+    assert (info["users"], info["items"], info["interactions"]) == (64, 41, 480 + 32 + 5)
+    assert mf.train_summary_["passes"] == 3
+    np.testing.assert_array_equal(mf.predict(known), before)  # fixed: not solved again
+    assert base._h.mf_info()["users"] == 60  # the base model is not changed
+    for u in (100, 101, 102, 103):
+        recs = [it for it, _ in mf.recommend("u%d" % u, k=6)]
+        assert all(int(it[1:]) % 2 == u % 2 for it in recs if it != "i40"), (u, recs)
+        seen = {it for uu, it in new if uu == "u%d" % u}
+        assert not seen & set(recs)  # the new rows are seen items now
+    # the new item is liked by its group, not by the other
+    g0 = mf.predict(np.array([("u%d" % u, "i40") for u in range(10, 30, 2)], dtype=object))
+    g1 = mf.predict(np.array([("u%d" % u, "i40") for u in range(11, 31, 2)], dtype=object))
+    assert g0.mean() > g1.mean() + 0.2, (g0.mean(), g1.mean())
+    # saved, the CLI answers as recommend() does
+    mf.save(tmp_path / "imp.gnm")
+    out = run_cli(gannet_cli, "recommend", "-m", tmp_path / "imp.gnm", "--user", "u101", "-k", 5, "--exclude-seen",
+                  "--json")
+    assert [d["item"] for d in json.loads(out.stdout.splitlines()[0])["items"]] == \
+        [it for it, _ in mf.recommend("u101", k=5)]
+    # passes is the number of alternations
+    again = gannet.MatrixFactorization(implicit=True, rank=4, threads=1, passes=1).fit(X)
+    again.partial_fit(new)
+    assert again.train_summary_["passes"] == 1

@@ -386,6 +386,71 @@ static double train_mse(const gn_mf *mf, const gn_triples *t) {
     return t->n ? s / (double)t->n : NAN;
 }
 
+/* Implicit fold-in (gn_update_mf_rows on an implicit model): the factors of the users from
+ * first_user on and of the items from first_item on, those the base model had not seen, are
+ * solved by weighted ALS from their rows in t with every other factor fixed, the way a training
+ * half-step solves a row (solve_implicit, the base's alpha, l2 as given or the implicit default);
+ * o->passes alternations (0: GN__MF_FOLDIN_EPOCHS), as a new user's rows may name new items.
+ * *mse: the preference's training MSE over t. */
+int gn__mf_implicit_foldin(gn_mf *mf, const gn_triples *t, uint32_t first_user, uint32_t first_item,
+                           const gn_train_options *o, double *mse) {
+    const uint32_t k = mf->rank, nu = mf->nusers, ni = mf->nitems;
+    const uint32_t epochs = o->passes ? o->passes : GN__MF_FOLDIN_EPOCHS;
+    const size_t n = t->n ? t->n : 1;
+    uint32_t *row = malloc(n * sizeof *row), *col = malloc(n * sizeof *col);
+    float *val = malloc(n * sizeof *val), *gramm = malloc((size_t)k * k * sizeof *gramm);
+    csr byu = {NULL, NULL, NULL}, byi = {NULL, NULL, NULL};
+    int st = row && col && val && gramm ? GN_OK : gn__fail(GN_ENOMEM, "mf update: out of memory");
+    size_t m = 0; /* the new users' rows, by user */
+    for (size_t e = 0; st == GN_OK && e < t->n; e++)
+        if (t->user[e] >= first_user) {
+            row[m] = t->user[e];
+            col[m] = t->item[e];
+            val[m++] = t->rating[e];
+        }
+    if (st == GN_OK) st = csr_build(&byu, nu, row, col, val, m);
+    m = 0; /* the new items' rows, by item */
+    for (size_t e = 0; st == GN_OK && e < t->n; e++)
+        if (t->item[e] >= first_item) {
+            row[m] = t->item[e];
+            col[m] = t->user[e];
+            val[m++] = t->rating[e];
+        }
+    if (st == GN_OK) st = csr_build(&byi, ni, row, col, val, m);
+    const double l2 = o->l2 > 0 ? o->l2 : MF_IMPLICIT_L2;
+    als_job ju = {.rows = &byu, .lo = first_user, .n = nu, .X = mf->P, .xb = mf->ubias, .Y = mf->Q, .yb = mf->ibias,
+                  .k = k, .mean = mf->mean, .l2 = l2, .bias_l2 = MF_BIAS_L2, .alpha = mf->alpha, .implicit = 1,
+                  .YtY = gramm};
+    als_job ji = ju;
+    ji.rows = &byi;
+    ji.lo = first_item;
+    ji.n = ni;
+    ji.X = mf->Q;
+    ji.xb = mf->ibias;
+    ji.Y = mf->P;
+    ji.yb = mf->ubias;
+    const uint32_t threads = gn__threads_or_cores(o->threads);
+    for (uint32_t ep = 0; st == GN_OK && ep < epochs; ep++) {
+        if (first_user < nu) {
+            gram(mf->Q, ni, k, gramm);
+            st = als_half(&ju, threads);
+        }
+        if (st == GN_OK && first_item < ni) {
+            gram(mf->P, nu, k, gramm);
+            st = als_half(&ji, threads);
+        }
+        if (st == GN_OK && o->stop && *o->stop) st = gn__fail(GN_ECANCELED, "training stopped");
+    }
+    if (st == GN_OK) *mse = train_mse(mf, t);
+    free(row);
+    free(col);
+    free(val);
+    free(gramm);
+    csr_free(&byu);
+    csr_free(&byi);
+    return st;
+}
+
 /* The options as training uses them: rank, epochs, l2 and lr filled from the defaults (a small
  * input gets more SGD epochs). Resolving twice changes nothing. */
 static void resolve(const gn_train_options *o, size_t nratings, gn_train_options *ro) {

@@ -1,10 +1,13 @@
-/* learn/mf_update.c: gn_update_mf_rows (gannet/recommend.h), an explicit kind-mf model trained
- * further on more (user, item, rating) rows in memory: scikit-learn's partial_fit. The result is a
- * new model; the base is not touched (a served model may be the base). Ids the base has not seen
- * are appended to copies of its dictionaries (so old users and items keep their rows), their
- * factors drawn as training draws them and their biases 0; each new row's item joins its user's
- * seen list and counts in the item's popularity; the global mean stays the base's (the biases
- * absorb a shift). Then SGD epochs over the new rows only, whatever solver trained the base. */
+/* learn/mf_update.c: gn_update_mf_rows (gannet/recommend.h), a kind-mf model trained further on
+ * more (user, item, rating) rows in memory: scikit-learn's partial_fit. The result is a new model;
+ * the base is not touched (a served model may be the base). Ids the base has not seen are
+ * appended to copies of its dictionaries (so old users and items keep their rows), their factors
+ * drawn as training draws them and their biases 0; each new row's item joins its user's seen list
+ * and counts in the item's popularity; the global mean stays the base's (the biases absorb a
+ * shift). Then, explicit ratings: SGD epochs over the new rows only, whatever solver trained the
+ * base. Implicit feedback: fold-in, the new users' and new items' factors solved by weighted ALS
+ * from their rows with every other factor fixed (the model keeps which items a user saw, not the
+ * values, so the factors of known users and items cannot be solved again: they stay). */
 #include <float.h>
 #include <math.h>
 #include <stdlib.h>
@@ -102,13 +105,11 @@ gn_status gn_update_mf_rows(const gn_model *base, const gn_train_options *opts, 
                             void *user, gn_model **out, gn_train_summary *summary) {
     const double t0 = gn__now();
     gn__clear_error();
-    if (!base || !opts || !users || !items || !ratings || !out)
-        return gn__fail(GN_EINVAL, "mf update: model, options, columns, ratings and out are required");
+    if (!base || !opts || !users || !items || !out)
+        return gn__fail(GN_EINVAL, "mf update: model, options, columns and out are required");
     const gn_mf *bm = gn__mf_of(base);
     if (!bm) return gn__fail(GN_EINVAL, "mf update: the model is not of kind mf");
-    if (bm->implicit)
-        return gn__fail(GN_EUNSUPPORTED, "mf update: an implicit (weighted ALS) model is trained on all its rows at "
-                                         "once; fit it again with the old and the new rows");
+    if (!ratings && !bm->implicit) return gn__fail(GN_EINVAL, "mf update: an explicit model needs the ratings");
     if ((!users->text && !users->ints) || (!items->text && !items->ints))
         return gn__fail(GN_EINVAL, "mf rows: a column has neither text nor integer ids");
     if (n == 0) return gn__fail(GN_EINVAL, "kind mf: no ratings in the input");
@@ -135,7 +136,7 @@ gn_status gn_update_mf_rows(const gn_model *base, const gn_train_options *opts, 
         }
     }
     if ((st = gn__mf_new(k, nu, ni, 0, &mf)) != GN_OK) goto done;
-    mf->implicit = 0;
+    mf->implicit = bm->implicit;
     mf->mean = bm->mean;
     mf->alpha = bm->alpha;
     memcpy(mf->user_col, bm->user_col, sizeof mf->user_col);
@@ -154,15 +155,18 @@ gn_status gn_update_mf_rows(const gn_model *base, const gn_train_options *opts, 
 
     gn_train_options o = *opts;
     o.kind = GN_KIND_MF;
-    o.optimizer = GN_OPT_SGD;
-    o.implicit = 0;
+    o.optimizer = bm->implicit ? GN_OPT_ALS : GN_OPT_SGD;
+    o.implicit = bm->implicit;
+    o.alpha = bm->alpha;
     o.fm_rank = k;
-    o.passes = o.passes ? o.passes : 1;
+    o.passes = o.passes ? o.passes : bm->implicit ? GN__MF_FOLDIN_EPOCHS : 1;
     o.mf_user = bm->user_col; /* recorded in the metadata, as training records them */
     o.mf_item = bm->item_col;
     o.mf_rating = bm->rating_col[0] ? bm->rating_col : NULL;
     double mse = NAN;
-    if ((st = gn__mf_sgd_epochs(mf, &t, &o, progress, user, t0, &mse)) != GN_OK) goto done;
+    st = bm->implicit ? gn__mf_implicit_foldin(mf, &t, bm->nusers, bm->nitems, &o, &mse)
+                      : gn__mf_sgd_epochs(mf, &t, &o, progress, user, t0, &mse);
+    if (st != GN_OK) goto done;
     gn__iddict_free(mf->users);
     gn__iddict_free(mf->items);
     mf->users = ud;

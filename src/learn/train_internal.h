@@ -58,6 +58,12 @@ int gn__mf_fit(const gn_train_options *o, const struct gn_triples *t, uint32_t n
 void gn__mf_init_factors(float *x, size_t n, uint64_t *rng);
 int gn__mf_sgd_epochs(struct gn_kind_payload *mf, const struct gn_triples *t, const gn_train_options *o,
                       gn_progress_fn progress, void *user, double t0, double *mse);
+/* Implicit models: the factors of the users from first_user on and the items from first_item on
+ * solved by weighted ALS from their rows in t, the other factors fixed, o->passes alternations
+ * (0: GN__MF_FOLDIN_EPOCHS) (learn/mf_train.c). */
+#define GN__MF_FOLDIN_EPOCHS 3u
+int gn__mf_implicit_foldin(struct gn_kind_payload *mf, const struct gn_triples *t, uint32_t first_user,
+                           uint32_t first_item, const gn_train_options *o, double *mse);
 /* learn/mf_rows.c: n rows of id columns mapped to t (allocated, t->n = n) through the
  * dictionaries ud and id (new ids added, a row's user before its item); ratings NULL: 1. */
 struct gn_id_column;
