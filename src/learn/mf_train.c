@@ -386,6 +386,20 @@ static double train_mse(const gn_mf *mf, const gn_triples *t) {
     return t->n ? s / (double)t->n : NAN;
 }
 
+/* The n rows whose side index a[e] is at least `first`, as (a, b, rating) into row, col, val;
+ * their count. */
+static size_t rows_from(const uint32_t *a, const uint32_t *b, const float *rating, size_t n, uint32_t first,
+                        uint32_t *row, uint32_t *col, float *val) {
+    size_t m = 0;
+    for (size_t e = 0; e < n; e++)
+        if (a[e] >= first) {
+            row[m] = a[e];
+            col[m] = b[e];
+            val[m++] = rating[e];
+        }
+    return m;
+}
+
 /* Implicit fold-in (gn_update_mf_rows on an implicit model): the factors of the users from
  * first_user on and of the items from first_item on, those the base model had not seen, are
  * solved by weighted ALS from their rows in t with every other factor fixed, the way a training
@@ -401,22 +415,10 @@ int gn__mf_implicit_foldin(gn_mf *mf, const gn_triples *t, uint32_t first_user, 
     float *val = malloc(n * sizeof *val), *gramm = malloc((size_t)k * k * sizeof *gramm);
     csr byu = {NULL, NULL, NULL}, byi = {NULL, NULL, NULL};
     int st = row && col && val && gramm ? GN_OK : gn__fail(GN_ENOMEM, "mf update: out of memory");
-    size_t m = 0; /* the new users' rows, by user */
-    for (size_t e = 0; st == GN_OK && e < t->n; e++)
-        if (t->user[e] >= first_user) {
-            row[m] = t->user[e];
-            col[m] = t->item[e];
-            val[m++] = t->rating[e];
-        }
-    if (st == GN_OK) st = csr_build(&byu, nu, row, col, val, m);
-    m = 0; /* the new items' rows, by item */
-    for (size_t e = 0; st == GN_OK && e < t->n; e++)
-        if (t->item[e] >= first_item) {
-            row[m] = t->item[e];
-            col[m] = t->user[e];
-            val[m++] = t->rating[e];
-        }
-    if (st == GN_OK) st = csr_build(&byi, ni, row, col, val, m);
+    if (st == GN_OK) /* the new users' rows, by user; then the new items' rows, by item */
+        st = csr_build(&byu, nu, row, col, val, rows_from(t->user, t->item, t->rating, t->n, first_user, row, col, val));
+    if (st == GN_OK)
+        st = csr_build(&byi, ni, row, col, val, rows_from(t->item, t->user, t->rating, t->n, first_item, row, col, val));
     const double l2 = o->l2 > 0 ? o->l2 : MF_IMPLICIT_L2;
     als_job ju = {.rows = &byu, .lo = first_user, .n = nu, .X = mf->P, .xb = mf->ubias, .Y = mf->Q, .yb = mf->ibias,
                   .k = k, .mean = mf->mean, .l2 = l2, .bias_l2 = MF_BIAS_L2, .alpha = mf->alpha, .implicit = 1,
