@@ -45,8 +45,9 @@ gn_status gn_online_learn_matrix(gn_online *run, const gn_matrix *x, const doubl
  * would, without reading the arrays again. The copy costs gn_online_rows_bytes(x) of memory
  * (at most; about 8 bytes per nonzero): worth it for data small enough that converting is a
  * good part of a pass, and not for large arrays, which gn_online_learn_matrix reads in place.
- * The rows belong to no run: any run whose spec has the same bits, bias and libsvm_hash can
- * learn from them (GN_EINVAL otherwise). */
+ * The rows belong to no run: any run whose spec has the same bits, bias and libsvm_hash, and whose
+ * loss reads labels the same way (binary, class indices of as many classes, real), can learn from
+ * them (GN_EINVAL otherwise). */
 typedef struct gn_online_rows gn_online_rows;
 uint64_t gn_online_rows_bytes(const gn_matrix *x);
 gn_status gn_online_rows_new(const gn_online *run, const gn_matrix *x, const double *y, const double *weight,

@@ -121,7 +121,8 @@ gn_status gn_online_learn_matrix(gn_online *r, const gn_matrix *x, const double 
 
 struct gn_online_rows {
     gn_batch all;       /* every row, as gn__matrix_rows reads it under the run's spec */
-    uint32_t bits, bias, libsvm_hash; /* of that spec: another run must read rows the same way */
+    /* of that spec: a run learning from them must read rows, and labels, the same way */
+    uint32_t bits, bias, libsvm_hash, label_kind, nclasses;
 };
 
 uint64_t gn_online_rows_bytes(const gn_matrix *x) {
@@ -159,6 +160,8 @@ gn_status gn_online_rows_new(const gn_online *r, const gn_matrix *x, const doubl
     rows->bits = r->spec.bits;
     rows->bias = (uint32_t)r->spec.bias;
     rows->libsvm_hash = (uint32_t)r->spec.libsvm_hash;
+    rows->label_kind = (uint32_t)r->spec.label_kind;
+    rows->nclasses = r->spec.nclasses;
     *out = rows;
     return GN_OK;
 }
@@ -167,8 +170,10 @@ gn_status gn_online_learn_rows(gn_online *r, const gn_online_rows *rows) {
     gn__clear_error();
     if (!r || !rows) return gn__fail(GN_EINVAL, "online: run and rows are required");
     if (rows->bits != r->spec.bits || rows->bias != (uint32_t)r->spec.bias ||
-        rows->libsvm_hash != (uint32_t)r->spec.libsvm_hash)
-        return gn__fail(GN_EINVAL, "online: these rows were converted for a run with other bits, bias or libsvm_hash");
+        rows->libsvm_hash != (uint32_t)r->spec.libsvm_hash || rows->label_kind != (uint32_t)r->spec.label_kind ||
+        rows->nclasses != r->spec.nclasses)
+        return gn__fail(GN_EINVAL, "online: these rows were converted for a run with other bits, bias, libsvm_hash "
+                                   "or labels");
     const gn_batch *all = &rows->all;
     for (size_t from = 0; from < all->n; from += ONLINE_BLOCK_ROWS) {
         const size_t n = all->n - from < ONLINE_BLOCK_ROWS ? all->n - from : ONLINE_BLOCK_ROWS;

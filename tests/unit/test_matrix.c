@@ -514,6 +514,13 @@ static void test_online_rows_learn_as_the_arrays(void **state) {
     assert_int_equal(gn_online_new(&o, &s, classes, &other), GN_OK);
     assert_int_equal(gn_online_learn_rows(other, rows), GN_EINVAL);
     assert_non_null(strstr(gn_last_error(), "bits"));
+    gn_online_free(other);
+    other = NULL;
+    spec_for(&s, 12, 1, 0); /* the same spec, another loss: labels read otherwise */
+    o.loss = GN_LOSS_SQUARED;
+    assert_int_equal(gn_online_new(&o, &s, NULL, &other), GN_OK);
+    assert_int_equal(gn_online_learn_rows(other, rows), GN_EINVAL);
+    assert_non_null(strstr(gn_last_error(), "labels"));
     gn_online_rows_free(rows);
     rows = NULL;
     double bad[ROWS];
