@@ -20,7 +20,7 @@ trap 'rm -rf "$T"' EXIT
 fail=0
 FAILED() { echo "FAIL: $*"; fail=1; }
 . "$(dirname "$0")/mpirun.sh"
-mpirun_cmd
+mpirun_cmd --leaks
 json_get() { $PY -c 'import json,sys; v=json.load(open(sys.argv[1])); [v:=v[x] for x in sys.argv[2].split(".")]; print(v)' "$1" "$2"; }
 
 sets=()
